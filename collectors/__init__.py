@@ -1,0 +1,1 @@
+"""Collectors: each turns one family of sources into evidence facts."""

@@ -1,0 +1,64 @@
+"""What every collector shares: the facts it produces and the snapshot it reads.
+
+A collector turns one family of sources into evidence facts. It knows nothing
+of the rubric. It never raises for bad input: what it could not read becomes
+an error fact, with the file and line when it has them.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Iterator
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One piece of evidence: a dotted key, a JSON-able value, and its origin."""
+
+    key: str
+    value: Any
+    collector: str = ""
+    path: str | None = None
+    line: int | None = None
+    url: str | None = None
+    error: str | None = None
+
+    @classmethod
+    def failure(cls, key: str, message: str, **origin: Any) -> "Fact":
+        """An error fact: the collector tried ``key`` and could not read it."""
+        return cls(key=key, value=None, error=message, **origin)
+
+    @property
+    def is_error(self) -> bool:
+        return self.error is not None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The project as it was at one commit, laid out in a private directory.
+
+    ``root`` is the project's own folder (a monorepo sub-path already applied);
+    collectors read files there and never anywhere else. ``sources`` is the
+    project's CI, monitoring and registry settings from the portfolio.
+    """
+
+    project: str
+    root: Path
+    commit: str | None = None
+    sources: dict[str, Any] = field(default_factory=dict)
+    skipped: tuple[tuple[str, str], ...] = ()  # (path, reason) left out when the tree was laid out
+
+
+class CollectorError(Exception):
+    """Raised inside a collector for a problem that ends that collector's run."""
+
+
+class Collector(ABC):
+    """One source family. Subclasses set ``name`` and implement ``collect``."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def collect(self, snapshot: Snapshot) -> Iterator[Fact]:
+        """Yield the facts found in ``snapshot``."""

@@ -1,0 +1,28 @@
+"""The explicit list of collectors, and the loop that runs them safely."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .interface import Collector, Fact, Snapshot
+from .repo import RepoCollector
+
+COLLECTORS: dict[str, type[Collector]] = {
+    RepoCollector.name: RepoCollector,
+}
+
+
+def collect(snapshot: Snapshot, names: list[str] | None = None) -> list[Fact]:
+    """Run the named collectors (all by default) over ``snapshot``.
+
+    A collector that raises does not end the scan: what it yielded before the
+    failure is kept and the failure becomes the error fact ``<name>.error``.
+    """
+    facts: list[Fact] = []
+    for name in names or list(COLLECTORS):
+        collector = COLLECTORS[name]()
+        try:
+            for fact in collector.collect(snapshot):
+                facts.append(fact if fact.collector else replace(fact, collector=name))
+        except Exception as exc:  # noqa: BLE001 - a collector must never abort a scan
+            facts.append(Fact.failure(f"{name}.error", f"{type(exc).__name__}: {exc}", collector=name))
+    return facts

@@ -1,0 +1,197 @@
+"""The `mldebt` command line: a thin layer over the library.
+
+Exit status: 0 success, 1 a gate failed, 2 bad input (one clear line per
+problem on stderr), 3 an internal error.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from . import __version__
+from .errors import InputError, MldebtError
+from .gitsource import NoCommitYet
+from .portfolio import Portfolio, load_portfolio, single_repository
+from .rubric.schema import load_rubric
+from .scans import collect_project, rescore, save_portfolio
+from .scorecard import render_json, render_text, scorecard
+from .store import open_db
+
+
+class Mldebt(click.Group):
+    """Turns mldebt's own errors into one-line messages instead of tracebacks."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MldebtError as exc:
+            problems = getattr(exc, "problems", [str(exc)])
+            for problem in problems:
+                click.echo(f"mldebt: error: {problem}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
+            if os.environ.get("MLDEBT_DEBUG"):
+                raise
+            click.echo(f"mldebt: internal error: {type(exc).__name__}: {exc} "
+                       "(set MLDEBT_DEBUG=1 to see the traceback)", err=True)
+            ctx.exit(3)
+
+
+def db_option(func: Callable) -> Callable:
+    return click.option(
+        "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), envvar="MLDEBT_DB",
+        default="mldebt.db", show_default=True, help="The SQLite store (or set MLDEBT_DB).",
+    )(func)
+
+
+def parse_as_of(value: str | None) -> datetime | None:
+    """A date means the end of that day (UTC); a date-time is taken as given (UTC if naive)."""
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            return datetime.combine(date.fromisoformat(value), time(23, 59, 59), tzinfo=timezone.utc)
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"--as-of {value!r}: expected a date such as 2026-03-31 or 2026-03-31T18:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+@click.group(cls=Mldebt, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mldebt")
+def cli() -> None:
+    """Measure and pay down the technical debt of machine-learning projects.
+
+    \b
+    Example:
+        mldebt collect portfolio.yaml
+        mldebt show my-project
+    """
+
+
+@cli.command()
+@click.argument("target", type=click.Path(exists=True, path_type=Path))
+@click.option("--project", help="Collect only this project of the portfolio (or, for a repository path, the name to give it).")
+@click.option("--as-of", "as_of", metavar="DATE", help="Scan each project as it was at its last commit on or before DATE.")
+@click.option("--rubric", "rubric_path", type=click.Path(path_type=Path), help="Rubric file (default: the built-in rubric).")
+@db_option
+def collect(target: Path, project: str | None, as_of: str | None, rubric_path: Path | None, db_path: Path) -> None:
+    """Collect evidence for a portfolio (a YAML file) or one repository (a folder), and score it.
+
+    One scan per project is stored, all-or-nothing.
+
+    \b
+    Example:
+        mldebt collect portfolio.yaml --as-of 2026-03-31
+        mldebt collect .
+    """
+    moment = parse_as_of(as_of)
+    rubric = load_rubric(rubric_path)
+    portfolio: Portfolio = (single_repository(target, project) if target.is_dir() else load_portfolio(target))
+    chosen = portfolio.select(project if not target.is_dir() else None)
+    db = open_db(db_path)
+    save_portfolio(db, portfolio)
+    failed = 0
+    with click.progressbar(chosen, label="collecting", file=sys.stderr,
+                           item_show_func=lambda p: p.name if p else "") if len(chosen) > 1 else _plain(chosen) as bar:
+        for proj in bar:
+            try:
+                summary = collect_project(db, proj, rubric, moment)
+            except NoCommitYet as exc:
+                _after_bar(len(chosen), f"skipped {proj.name}: {exc}")
+                continue
+            except MldebtError as exc:
+                failed += 1
+                _after_bar(len(chosen), f"mldebt: error: {proj.name}: {exc}", err=True)
+                continue
+            card = summary.scorecard
+            _after_bar(len(chosen), f"scored {proj.name} at {(summary.commit or 'working tree')[:12]}"
+                       f" ({summary.as_of[:10]}): ML Test Score {card.ml_test_score:.1f}, grade {card.grade}"
+                       + (f", {summary.errors} unreadable inputs" if summary.errors else ""))
+    if failed:
+        sys.exit(2)
+
+
+class _plain:
+    def __init__(self, items: Any) -> None:
+        self.items = items
+
+    def __enter__(self) -> Any:
+        return self.items
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+
+def _after_bar(count: int, message: str, err: bool = False) -> None:
+    prefix = "\n" if count > 1 and sys.stderr.isatty() else ""
+    click.echo(prefix + message, err=err)
+
+
+@cli.command()
+@click.option("--rubric", "rubric_path", type=click.Path(path_type=Path), help="Rubric file (default: the built-in rubric).")
+@db_option
+def score(rubric_path: Path | None, db_path: Path) -> None:
+    """Apply a rubric again to every stored scan, replacing their results and scores.
+
+    \b
+    Example:
+        mldebt score --rubric team-rubric.yaml
+    """
+    rubric = load_rubric(rubric_path)
+    db = open_db(db_path)
+    count = rescore(db, rubric)
+    click.echo(f"scored {count} scans with rubric {rubric.spec.rubric} {rubric.spec.version} ({rubric.hash})")
+
+
+@cli.command()
+@click.argument("project")
+@click.option("--json", "as_json", is_flag=True, help="Print the scorecard as JSON.")
+@db_option
+def show(project: str, as_json: bool, db_path: Path) -> None:
+    """Print a project's scorecard: ML Test Score, grade, categories, checks and history.
+
+    \b
+    Example:
+        mldebt show reco-service
+        mldebt show reco-service --json | jq .checks
+    """
+    if not db_path.exists():
+        raise InputError(f"{db_path}: no database yet: run `mldebt collect` first")
+    card = scorecard(open_db(db_path), project)
+    click.echo(render_json(card) if as_json else render_text(card))
+
+
+@cli.group()
+def rubric() -> None:
+    """Work with rubric files.
+
+    \b
+    Example:
+        mldebt rubric validate my-rubric.yaml
+    """
+
+
+@rubric.command("validate")
+@click.argument("file", type=click.Path(path_type=Path))
+def rubric_validate(file: Path) -> None:
+    """Check a rubric file; print every problem with its file, line and key.
+
+    \b
+    Example:
+        mldebt rubric validate rubric/default.yaml
+    """
+    loaded = load_rubric(file)
+    click.echo(f"{file}: valid rubric {loaded.spec.rubric} {loaded.spec.version}, "
+               f"{len(loaded.checks)} checks (hash {loaded.hash})")
+
+
+def main() -> None:
+    cli(prog_name="mldebt")

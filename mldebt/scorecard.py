@@ -1,0 +1,98 @@
+"""Read one project's latest scan from the store and render it for a terminal or as JSON."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+import sqlite_utils
+
+from .errors import NotFound
+from .rubric.schema import SECTION_IDS
+from .scans import project_row, results_of, scans_of, scores_of
+from .store import from_json, rows
+
+SYMBOLS = {"automated": ("✔", "green"), "manual": ("½", "yellow"), "fail": ("✘", "red"),
+           "unknown": ("?", "blue"), "waived": ("~", "magenta")}
+STATUS_ORDER = {"fail": 0, "unknown": 1, "manual": 2, "waived": 3, "automated": 4}
+
+
+def scorecard(db: sqlite_utils.Database, project: str) -> dict[str, Any]:
+    """Everything `mldebt show` prints, as plain data."""
+    proj = project_row(db, project)
+    history = scans_of(db, project)
+    if not history:
+        raise NotFound(f"project {project!r} has no scans yet: run `mldebt collect` first")
+    latest = history[-1]
+    rubric = _rubric(db, latest["rubric_hash"])
+    titles = {c["id"]: c for c in rubric.get("checks", [])}
+    categories = {c["id"]: c["title"] for c in rubric.get("categories", [])}
+    scores = scores_of(db, latest["id"])
+    by_scope: dict[str, dict[str, Any]] = {"section": {}, "category": {}}
+    for row in scores:
+        by_scope.setdefault(row["scope"], {})[row["name"]] = row["value"]
+    results = sorted(results_of(db, latest["id"]), key=lambda r: (STATUS_ORDER.get(r["status"], 9), r["check_id"]))
+    return {
+        "project": proj["id"], "team": proj["team_name"], "owner": proj["owner"],
+        "scan": {k: latest[k] for k in ("id", "as_of", "collected_at", "commit_sha", "commit_date",
+                                         "rubric_hash", "tool_version", "fact_count", "error_count")},
+        "rubric": {"name": rubric.get("rubric"), "version": rubric.get("version"), "hash": latest["rubric_hash"]},
+        "ml_test_score": latest["ml_test_score"], "band": latest["band"],
+        "grade": latest["grade"], "overall": latest["overall"],
+        "sections": {name: by_scope["section"].get(name) for name in SECTION_IDS},
+        "categories": [{"id": cid, "title": title, "score": by_scope["category"].get(cid)}
+                       for cid, title in categories.items()],
+        "effort_hours": by_scope.get("effort", {}).get("hours"),
+        "checks": [{"id": r["check_id"], "title": titles.get(r["check_id"], {}).get("title", r["check_id"]),
+                    "status": r["status"], "points": r["points"], "weight": r["weight"], "detail": r["detail"],
+                    "evidence_keys": from_json(r["evidence_keys"])} for r in results],
+        "history": [{"as_of": s["as_of"], "commit": s["commit_sha"], "ml_test_score": s["ml_test_score"],
+                     "grade": s["grade"], "overall": s["overall"],
+                     "same_rubric": s["rubric_hash"] == latest["rubric_hash"]} for s in history],
+    }
+
+
+def _rubric(db: sqlite_utils.Database, rubric_hash: str) -> dict[str, Any]:
+    found = list(rows(db, "select content from rubrics where hash = ?", [rubric_hash]))
+    return from_json(found[0]["content"]) if found else {}
+
+
+def render_json(card: dict[str, Any]) -> str:
+    return json.dumps(card, indent=2, ensure_ascii=False)
+
+
+def render_text(card: dict[str, Any]) -> str:
+    s = card["scan"]
+    lines = [
+        click.style(card["project"], bold=True) + f"  (team {card['team']}"
+        + (f", owner {card['owner']})" if card["owner"] else ")"),
+        f"scan {s['as_of'][:10]} at commit {(s['commit_sha'] or 'working tree')[:12]}"
+        f" · rubric {card['rubric']['name']} {card['rubric']['version']} ({card['rubric']['hash']})"
+        + (f" · {s['error_count']} unreadable inputs" if s["error_count"] else ""),
+        "",
+        click.style(f"ML Test Score {card['ml_test_score']:.1f} / 7", bold=True) + f"  {card['band']}",
+        "  " + "   ".join(f"{name} {value:.1f}" for name, value in card["sections"].items()),
+        click.style(f"Grade {card['grade']}", bold=True)
+        + (f" ({card['overall']:.0f} / 100)" if card["overall"] is not None else " (no decided checks)")
+        + f"   remaining effort {card['effort_hours']:.0f} h",
+        "",
+        "Debt categories",
+    ]
+    width = max((len(c["title"]) for c in card["categories"]), default=10)
+    for cat in card["categories"]:
+        value = "  n/a (no checks decided)" if cat["score"] is None else f"{cat['score']:5.0f}"
+        lines.append(f"  {cat['title']:<{width}}  {value}")
+    lines += ["", "Checks"]
+    id_width = max((len(c["id"]) for c in card["checks"]), default=10)
+    for check in card["checks"]:
+        symbol, colour = SYMBOLS.get(check["status"], ("·", None))
+        status = click.style(f"{symbol} {check['status']:<9}", fg=colour)
+        lines.append(f"  {status} {check['id']:<{id_width}}  {check['title']}")
+    if len(card["history"]) > 1:
+        lines += ["", "History"]
+        for h in card["history"]:
+            overall = "-" if h["overall"] is None else f"{h['overall']:.0f}"
+            note = "" if h["same_rubric"] else "  (other rubric: not comparable)"
+            lines.append(f"  {h['as_of'][:10]}  {(h['commit'] or '-')[:8]}  ML Test {h['ml_test_score']:.1f}"
+                         f"  grade {h['grade']} ({overall}){note}")
+    return "\n".join(lines)

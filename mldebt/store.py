@@ -1,0 +1,163 @@
+"""The SQLite store: one file, opened through sqlite-utils.
+
+Tables are plain on purpose, so that Datasette or pandas can read them:
+``teams``, ``projects``, ``scans``, ``evidence`` (one row per fact),
+``results`` (one row per check per scan), ``scores`` (section, category and
+overall figures per scan), ``rubrics``, ``paydown_items``, ``attestations``
+and ``waivers``. Values that are not scalars are stored as JSON text.
+
+The schema evolves through forward migrations (sqlite-utils' Migrations);
+a database made by an older mldebt upgrades when opened. A scan and
+everything derived from it are written in one transaction.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from .errors import StoreError
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_S = 30.0
+
+migrations = Migrations("mldebt")
+
+
+@migrations(name="0001_core")
+def _core(db: sqlite_utils.Database) -> None:
+    db["teams"].create({"id": str, "name": str, "owner": str}, pk="id")
+    db["projects"].create(
+        {"id": str, "team_id": str, "name": str, "repo": str, "subpath": str,
+         "owner": str, "description": str, "tags": str, "sources": str},
+        pk="id", foreign_keys=[("team_id", "teams", "id")],
+    )
+    db["scans"].create(
+        {"id": str, "project_id": str, "as_of": str, "collected_at": str,
+         "commit_sha": str, "commit_date": str, "tool_version": str,
+         "rubric_hash": str, "duration_s": float, "fact_count": int, "error_count": int},
+        pk="id", foreign_keys=[("project_id", "projects", "id")],
+    )
+    db["scans"].create_index(["project_id", "as_of"])
+    db["evidence"].create(
+        {"id": int, "scan_id": str, "key": str, "value": str, "type": str,
+         "collector": str, "path": str, "line": int, "url": str, "error": str},
+        pk="id", foreign_keys=[("scan_id", "scans", "id")],
+    )
+    db["evidence"].create_index(["scan_id", "key"])
+    db["results"].create(
+        {"scan_id": str, "check_id": str, "status": str, "points": float,
+         "weight": float, "detail": str, "evidence_keys": str},
+        pk=("scan_id", "check_id"), foreign_keys=[("scan_id", "scans", "id")],
+    )
+
+
+@migrations(name="0002_scoring")
+def _scoring(db: sqlite_utils.Database) -> None:
+    db["rubrics"].create(
+        {"hash": str, "name": str, "version": str, "source": str, "content": str,
+         "loaded_at": str},
+        pk="hash",
+    )
+    db["scores"].create(
+        {"scan_id": str, "scope": str, "name": str, "value": float, "max": float,
+         "label": str},
+        pk=("scan_id", "scope", "name"), foreign_keys=[("scan_id", "scans", "id")],
+    )
+    db["paydown_items"].create(
+        {"id": str, "project_id": str, "check_id": str, "status": str,
+         "opened_scan_id": str, "opened_at": str, "closed_scan_id": str,
+         "closed_at": str, "last_scan_id": str, "gap": float, "weight": float,
+         "effort_hours": float, "interest": float, "priority": float},
+        pk="id", foreign_keys=[("project_id", "projects", "id")],
+    )
+    db["attestations"].create(
+        {"id": int, "project_id": str, "question": str, "answer": str, "link": str,
+         "attested_by": str, "attested_on": str, "expires_on": str, "source": str,
+         "recorded_at": str},
+        pk="id", foreign_keys=[("project_id", "projects", "id")],
+    )
+    db["waivers"].create(
+        {"id": int, "project_id": str, "check_id": str, "reason": str, "owner": str,
+         "until": str, "created_at": str},
+        pk="id", foreign_keys=[("project_id", "projects", "id")],
+    )
+
+
+def open_db(path: Path | str, *, migrate: bool = True) -> sqlite_utils.Database:
+    """Open (creating if needed) the store at ``path`` and bring it up to date.
+
+    A file that is not an SQLite database, a damaged one, or one that another
+    program or a newer mldebt made raises StoreError and is left untouched.
+    """
+    path = Path(path)
+    _check_header(path)
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: cannot open database: {exc}") from None
+    db = sqlite_utils.Database(conn)
+    try:
+        _check_contents(db, path)
+        with db.ensure_autocommit_on():
+            db.execute("PRAGMA journal_mode=WAL")
+        db.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+        db.execute("PRAGMA foreign_keys=ON")
+        if migrate:
+            migrations.apply(db)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"{path}: database is damaged or unreadable: {exc}") from None
+    except StoreError:
+        conn.close()
+        raise
+    return db
+
+
+def _check_header(path: Path) -> None:
+    if not path.exists():
+        if not path.parent.is_dir():
+            raise StoreError(f"{path}: folder {path.parent} does not exist")
+        return
+    if path.is_dir():
+        raise StoreError(f"{path}: is a directory, not a database file")
+    with path.open("rb") as fh:
+        head = fh.read(len(SQLITE_HEADER))
+    if head and head != SQLITE_HEADER:
+        raise StoreError(f"{path}: not an SQLite database (refusing to touch it)")
+
+
+def _check_contents(db: sqlite_utils.Database, path: Path) -> None:
+    tables = set(db.table_names())
+    if tables and Migrations.migrations_table not in tables:
+        raise StoreError(f"{path}: an SQLite database that mldebt did not make (refusing to touch it)")
+    known = {m.name for m in migrations._migrations}
+    unknown = [m.name for m in migrations.applied(db) if m.name not in known]
+    if unknown:
+        raise StoreError(
+            f"{path}: made by a newer mldebt (schema {unknown[-1]}); upgrade mldebt to use it"
+        )
+
+
+def schema_version(db: sqlite_utils.Database) -> str:
+    applied = migrations.applied(db)
+    return applied[-1].name if applied else ""
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def from_json(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def rows(db: sqlite_utils.Database, sql: str, params: Iterable[Any] = ()) -> Iterator[dict]:
+    cursor = db.execute(sql, list(params))
+    names = [d[0] for d in cursor.description]
+    for row in cursor:
+        yield dict(zip(names, row))

@@ -1,0 +1,1 @@
+"""The rubric: its YAML files, their schema, and the engine that applies them."""

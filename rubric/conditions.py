@@ -1,0 +1,106 @@
+"""Rubric conditions: small expressions over evidence keys, evaluated safely.
+
+A condition reads like ``repo.tests.functions > 0 and count(repo.ci.configs) > 0``.
+It is parsed and evaluated by simpleeval (never Python's ``eval``): only
+comparisons, boolean logic, arithmetic, literals, membership and the functions
+below are allowed. A key with no fact makes the whole condition *unknown*,
+which is not the same as false.
+"""
+from __future__ import annotations
+
+import ast
+from functools import lru_cache
+from typing import Any, Mapping
+
+from simpleeval import (AttributeDoesNotExist, EvalWithCompoundTypes, FeatureNotAvailable,
+                        FunctionNotDefined, InvalidExpression, NameNotDefined)
+
+UNKNOWN = None  # the third truth value
+
+
+class ConditionError(ValueError):
+    """A condition that cannot be parsed or uses something not allowed."""
+
+
+def _count(value: Any) -> int:
+    return len(value) if isinstance(value, (list, dict, str, tuple)) else int(bool(value))
+
+
+FUNCTIONS = {
+    "count": _count, "len": _count, "min": min, "max": max, "any": any, "all": all,
+    "abs": abs, "round": round,
+}
+
+
+def parse(expression: str) -> ast.AST:
+    """Parse ``expression`` and check that it only uses what conditions allow."""
+    try:
+        tree = ast.parse(expression.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ConditionError(f"cannot parse condition: {exc.msg}") from None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+                raise ConditionError(f"unknown function in condition (allowed: {', '.join(sorted(FUNCTIONS))})")
+        elif isinstance(node, (ast.Lambda, ast.NamedExpr, ast.comprehension, ast.Subscript, ast.Starred)):
+            raise ConditionError(f"{type(node).__name__.lower()} is not allowed in a condition")
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+            raise ConditionError("names starting with '_' are not allowed in a condition")
+    return tree
+
+
+def keys(expression: str) -> set[str]:
+    """The evidence keys a condition reads (dotted names), for validation and explanation."""
+    found: set[str] = set()
+
+    def dotted(node: ast.AST) -> str | None:
+        if isinstance(node, ast.Name):
+            return node.id
+        if isinstance(node, ast.Attribute):
+            head = dotted(node.value)
+            return f"{head}.{node.attr}" if head else None
+        return None
+
+    tree = parse(expression)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Attribute, ast.Name)) and not isinstance(getattr(node, "ctx", None), ast.Del):
+            name = dotted(node)
+            if name and name not in FUNCTIONS and name not in ("True", "False", "None"):
+                found.add(name)
+    # keep only the longest chains: "repo.tests.files" not also "repo.tests" and "repo"
+    return {k for k in found if not any(other.startswith(k + ".") for other in found)}
+
+
+def namespace(facts: Mapping[str, Any]) -> dict[str, Any]:
+    """Nest flat dotted facts ``{"a.b": 1}`` as ``{"a": {"b": 1}}`` for evaluation."""
+    root: dict[str, Any] = {}
+    for key in sorted(facts):
+        node = root
+        parts = key.split(".")
+        for part in parts[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = node[part] = {}
+            node = child
+        if not isinstance(node.get(parts[-1]), dict):
+            node[parts[-1]] = facts[key]
+    return root
+
+
+@lru_cache(maxsize=4096)
+def _compiled(expression: str) -> ast.AST:
+    parse(expression)  # refuse what conditions do not allow before simpleeval sees it
+    return ast.parse(expression.strip()).body[0]
+
+
+def evaluate(expression: str, names: Mapping[str, Any]) -> bool | None:
+    """True, False, or UNKNOWN when a key it reads has no fact."""
+    evaluator = EvalWithCompoundTypes(names=dict(names), functions=FUNCTIONS)
+    try:
+        return bool(evaluator.eval(expression, previously_parsed=_compiled(expression)))
+    except (NameNotDefined, AttributeDoesNotExist, KeyError):
+        return UNKNOWN
+    except TypeError:  # e.g. comparing a missing-but-null value with a number
+        return UNKNOWN
+    except (FeatureNotAvailable, FunctionNotDefined, InvalidExpression) as exc:
+        raise ConditionError(str(exc)) from None
