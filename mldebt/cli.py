@@ -18,7 +18,7 @@ from .errors import InputError, MldebtError
 from .gitsource import NoCommitYet
 from .portfolio import Portfolio, load_portfolio, single_repository
 from .rubric.schema import load_rubric
-from .scans import collect_project, rescore, save_portfolio
+from .scans import collect_project, rescore, save_portfolio, scanned_projects
 from .scorecard import render_json, render_text, scorecard
 from .store import open_db
 
@@ -152,11 +152,13 @@ def score(rubric_path: Path | None, db_path: Path) -> None:
 
 
 @cli.command()
-@click.argument("project")
+@click.argument("project", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the scorecard as JSON.")
 @db_option
-def show(project: str, as_json: bool, db_path: Path) -> None:
+def show(project: str | None, as_json: bool, db_path: Path) -> None:
     """Print a project's scorecard: ML Test Score, grade, categories, checks and history.
+
+    Without PROJECT, print the scorecard of every scanned project.
 
     \b
     Example:
@@ -165,8 +167,15 @@ def show(project: str, as_json: bool, db_path: Path) -> None:
     """
     if not db_path.exists():
         raise InputError(f"{db_path}: no database yet: run `mldebt collect` first")
-    card = scorecard(open_db(db_path), project)
-    click.echo(render_json(card) if as_json else render_text(card))
+    db = open_db(db_path)
+    names = [project] if project else scanned_projects(db)
+    if not names:
+        raise InputError(f"{db_path}: no scans yet: run `mldebt collect` first")
+    cards = [scorecard(db, name) for name in names]
+    if as_json:
+        click.echo(render_json(cards[0] if project else cards))
+    else:
+        click.echo("\n\n".join(render_text(card) for card in cards))
 
 
 @cli.group()

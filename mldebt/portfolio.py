@@ -166,7 +166,8 @@ def _resolve(spec: PortfolioSpec, doc: Document) -> Portfolio:
             if proj.name in seen:
                 problems.append(doc.message(loc + ("name",), f"duplicate project name {proj.name!r}"))
             seen[proj.name] = loc
-            repo, is_url = proj.repo, is_git_url(proj.repo) or proj.repo.startswith("-")
+            repo = proj.repo
+            is_url = is_git_url(repo) or repo.startswith("-") or "::" in repo
             if is_url:
                 problem = check_git_url(repo)
                 if problem:

@@ -139,6 +139,12 @@ def project_row(db: sqlite_utils.Database, name: str) -> dict[str, Any]:
     return found[0]
 
 
+def scanned_projects(db: sqlite_utils.Database) -> list[str]:
+    """Names of the projects with at least one scan, by team then name."""
+    return [r["id"] for r in rows(db, "select p.id from projects p where exists "
+                                      "(select 1 from scans s where s.project_id = p.id) order by p.team_id, p.id")]
+
+
 def scans_of(db: sqlite_utils.Database, project: str) -> list[dict[str, Any]]:
     """The project's scans, oldest first, each with its headline scores."""
     return list(rows(db, """

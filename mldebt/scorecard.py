@@ -57,7 +57,7 @@ def _rubric(db: sqlite_utils.Database, rubric_hash: str) -> dict[str, Any]:
     return from_json(found[0]["content"]) if found else {}
 
 
-def render_json(card: dict[str, Any]) -> str:
+def render_json(card: dict[str, Any] | list[dict[str, Any]]) -> str:
     return json.dumps(card, indent=2, ensure_ascii=False)
 
 

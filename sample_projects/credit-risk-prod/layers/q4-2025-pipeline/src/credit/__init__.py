@@ -1,0 +1,3 @@
+"""Probability-of-default model for consumer loan applications."""
+
+__version__ = "1.0.0"

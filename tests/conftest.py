@@ -1,0 +1,88 @@
+"""Shared fixtures: a fresh database, a CLI runner, and real git repositories."""
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from click.testing import CliRunner, Result
+
+from mldebt.cli import cli
+from mldebt.store import open_db
+
+ROOT = Path(__file__).resolve().parents[1]
+GIT_ENV = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the user's git config, database or cache."""
+    for key, value in GIT_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("MLDEBT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("MLDEBT_DB", raising=False)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "mldebt.db"
+
+
+@pytest.fixture
+def db(db_path: Path):
+    database = open_db(db_path)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def run(db_path: Path) -> Callable[..., Result]:
+    """Invoke the CLI in-process with the test database; returns click's Result."""
+    def invoke(*args: str) -> Result:
+        runner = CliRunner()
+        return runner.invoke(cli, [*args, "--db", str(db_path)] if _takes_db(args) else list(args),
+                             catch_exceptions=False)
+    return invoke
+
+
+def _takes_db(args: tuple[str, ...]) -> bool:
+    return bool(args) and args[0] in {"collect", "score", "show"} and "--help" not in args
+
+
+def git(repo: Path, *args: str, date: str | None = None) -> str:
+    env = dict(os.environ, **GIT_ENV, GIT_AUTHOR_NAME="Test Author", GIT_AUTHOR_EMAIL="author@example.com",
+               GIT_COMMITTER_NAME="Test Author", GIT_COMMITTER_EMAIL="author@example.com")
+    if date:
+        env.update(GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
+    return subprocess.run(["git", "-C", str(repo), *args], env=env, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def write_files(root: Path, files: dict[str, str | bytes | None]) -> None:
+    for rel, content in files.items():
+        path = root / rel
+        if content is None:
+            path.unlink()
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> Callable[..., Path]:
+    """Create a git repository from a list of (date, {path: content}) commits."""
+    def make(name: str, commits: list[tuple[str, dict[str, str | bytes | None]]]) -> Path:
+        repo = tmp_path / name
+        repo.mkdir()
+        git(repo, "init", "-q", "-b", "main")
+        for index, (date, files) in enumerate(commits):
+            write_files(repo, files)
+            git(repo, "add", "-A")
+            git(repo, "commit", "-q", "-m", f"commit {index}", date=date)
+        return repo
+    return make

@@ -1,0 +1,117 @@
+"""The command line end to end on a small real repository."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from mldebt.cli import cli
+
+from .conftest import ROOT
+
+SMALL_PROJECT = {
+    "README.md": "# small\n",
+    "train.py": "import pandas as pd\n\n\ndef train(df):\n    return df.mean()  # TODO: a real model\n",
+    "tests/test_train.py": "def test_train():\n    assert True\n\n\nclass TestMore:\n    def test_x(self):\n        pass\n",
+    "requirements.txt": "pandas==2.2.2\nscikit-learn==1.5.0\n",
+    ".github/workflows/ci.yml": "on: push\njobs: {}\n",
+}
+
+
+def all_commands(group: click.Group = cli, prefix: str = "") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, command in sorted(group.commands.items()):
+        full = f"{prefix}{name}"
+        found.append((full, command))
+        if isinstance(command, click.Group):
+            found += all_commands(command, full + " ")
+    return found
+
+
+def test_collect_a_repository_then_show_it(run, make_repo, db_path):
+    repo = make_repo("small", [("2026-01-10T10:00:00+00:00", SMALL_PROJECT)])
+    result = run("collect", str(repo))
+    assert result.exit_code == 0, result.output
+    assert re.match(r"scored small at [0-9a-f]{12} \(\d{4}-\d\d-\d\d\): ML Test Score 0\.0, grade [A-F]", result.output)
+
+    shown = run("show", "small")
+    assert shown.exit_code == 0
+    assert "✔ automated infra-2-unit-tests" in shown.output
+    assert "ML Test Score 0.0 / 7" in shown.output
+
+    card = json.loads(run("show", "small", "--json").output)
+    assert card["project"] == "small"
+    statuses = {c["id"]: c["status"] for c in card["checks"]}
+    assert statuses == {"infra-2-unit-tests": "automated", "deps-pinned": "manual",
+                        "monitor-1-dependency-updates": "fail", "notebooks-out-of-production": "automated"}
+    assert card["sections"] == {"data": 0.0, "model": 0.0, "infra": 1.0, "monitor": 0.0}
+
+
+def test_show_unknown_project_is_a_one_line_error(run, make_repo):
+    repo = make_repo("small", [("2026-01-10T10:00:00+00:00", SMALL_PROJECT)])
+    run("collect", str(repo))
+    result = run("show", "nope")
+    assert result.exit_code == 2
+    assert result.output == "mldebt: error: no project named 'nope' in the database (projects: small)\n"
+
+
+def test_show_without_a_database(run, db_path):
+    result = run("show", "small")
+    assert result.exit_code == 2
+    assert result.output == f"mldebt: error: {db_path}: no database yet: run `mldebt collect` first\n"
+    assert not db_path.exists()
+
+
+def test_score_reapplies_another_rubric(run, make_repo, tmp_path, db):
+    repo = make_repo("small", [("2026-01-10T10:00:00+00:00", SMALL_PROJECT)])
+    run("collect", str(repo))
+    rubric = (ROOT / "rubric" / "default.yaml").read_text().replace("weight: 3", "weight: 5")
+    (tmp_path / "r.yaml").write_text(rubric)
+    result = run("score", "--rubric", str(tmp_path / "r.yaml"))
+    assert result.exit_code == 0
+    assert result.output.startswith("scored 1 scans with rubric mldebt-default 0.1 (")
+    weights = [r["weight"] for r in db.query("select weight from results where check_id = 'infra-2-unit-tests'")]
+    assert weights == [5.0]
+    hashes = {r["rubric_hash"] for r in db.query("select rubric_hash from scans")}
+    assert len(hashes) == 1 and hashes != {"28f781478f18767d"}
+
+
+@pytest.mark.parametrize("name,command", all_commands())
+def test_every_command_has_help_with_an_example(name, command):
+    ctx = click.Context(command, info_name=name)
+    text = command.get_help(ctx)
+    assert "Example:" in text, f"`mldebt {name} --help` has no example"
+
+
+@pytest.mark.parametrize("name,command", all_commands())
+def test_every_command_is_documented_in_the_readme(name, command):
+    readme = (ROOT / "README.md").read_text()
+    assert f"mldebt {name}" in readme, f"README.md does not document `mldebt {name}`"
+
+
+def test_rubric_validate_accepts_the_default_rubric(run):
+    result = run("rubric", "validate", str(ROOT / "rubric" / "default.yaml"))
+    assert result.exit_code == 0
+    assert re.fullmatch(r".*default\.yaml: valid rubric mldebt-default 0\.1, 4 checks \(hash [0-9a-f]{16}\)\n",
+                        result.output)
+
+
+def test_bad_as_of_date(run, make_repo):
+    repo = make_repo("small", [("2026-01-10T10:00:00+00:00", SMALL_PROJECT)])
+    result = run("collect", str(repo), "--as-of", "last tuesday")
+    assert result.exit_code == 2
+    assert result.output == ("mldebt: error: --as-of 'last tuesday': expected a date such as "
+                             "2026-03-31 or 2026-03-31T18:00\n")
+
+
+def test_console_script_runs_without_traceback(tmp_path):
+    exe = Path(sys.executable).with_name("mldebt")
+    proc = subprocess.run([str(exe), "show", "x", "--db", str(tmp_path / "x.db")], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("mldebt: error:")
