@@ -105,12 +105,13 @@ def checkout(project: Project, as_of: datetime | None = None) -> Iterator[Checko
         return
     sha = resolve_commit(repo, project.ref, as_of)
     commit_date = _out(repo, "show", "-s", "--format=%cI", sha)
+    if project.subpath and git(repo, "cat-file", "-e", f"{sha}:{project.subpath}").returncode != 0:
+        raise InputError(f"{project.name}: sub-path {project.subpath!r} does not exist at commit {sha[:12]}")
     with tempfile.TemporaryDirectory(prefix="mldebt-scan-") as tmp:
         dest = Path(tmp)
         skipped = _export(repo, sha, project.subpath, dest)
         root = dest / project.subpath if project.subpath else dest
-        if not root.is_dir():
-            raise InputError(f"{project.name}: sub-path {project.subpath!r} does not exist at commit {sha[:12]}")
+        root.mkdir(parents=True, exist_ok=True)  # a sub-path holding only links extracts to nothing
         yield Checkout(root=root, commit=sha, commit_date=commit_date, skipped=skipped)
 
 

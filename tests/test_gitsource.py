@@ -1,0 +1,121 @@
+"""Scanning a commit: --as-of picks the right one and the user's tree is never touched."""
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from mldebt.errors import InputError
+from mldebt.gitsource import NoCommitYet, checkout
+from mldebt.portfolio import single_repository
+
+from .conftest import git
+
+HISTORY = [
+    ("2025-11-01T10:00:00+00:00", {"a.py": "x = 1\n", "README.md": "# r\n"}),
+    ("2026-02-01T10:00:00+00:00", {"tests/test_a.py": "def test_a():\n    pass\n"}),
+    ("2026-05-01T10:00:00+00:00", {"tests/test_a.py": None, "b.py": "y = 2\n"}),
+]
+
+
+def project_of(folder: Path, **changes):
+    project = single_repository(folder).projects[0]
+    return project.__class__(**{**project.__dict__, **changes})
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+def files(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+def test_as_of_picks_the_last_commit_before_the_date(make_repo):
+    repo = make_repo("r", HISTORY)
+    shas = git(repo, "log", "--format=%H", "--reverse").split()
+    project = project_of(repo)
+    with checkout(project, at("2026-03-31T23:59:59")) as tree:
+        assert tree.commit == shas[1]
+        assert files(tree.root) == {"a.py", "README.md", "tests/test_a.py"}
+        assert tree.commit_date == "2026-02-01T10:00:00+00:00"
+    with checkout(project) as tree:
+        assert tree.commit == shas[2]
+        assert files(tree.root) == {"a.py", "README.md", "b.py"}
+    with pytest.raises(NoCommitYet, match="no commit before 2025-10-01"):
+        with checkout(project, at("2025-10-01T00:00:00")):
+            pass
+
+
+def test_the_working_tree_is_never_read_or_touched(make_repo):
+    repo = make_repo("r", HISTORY)
+    (repo / "uncommitted.py").write_text("secret = 1\n")
+    (repo / "a.py").write_text("x = 'edited but not committed'\n")
+    status_before = git(repo, "status", "--porcelain")
+    listing_before = sorted(os.listdir(repo))
+    with checkout(project_of(repo), at("2026-01-01T00:00:00")) as tree:
+        assert "uncommitted.py" not in files(tree.root)
+        assert (tree.root / "a.py").read_text() == "x = 1\n"
+        assert not str(tree.root).startswith(str(repo))
+        scratch = tree.root
+    assert not scratch.exists()  # the temporary copy is gone
+    assert git(repo, "status", "--porcelain") == status_before
+    assert sorted(os.listdir(repo)) == listing_before
+    assert git(repo, "worktree", "list").count("\n") == 0
+
+
+def test_subpath_scans_one_project_of_a_monorepo(make_repo):
+    repo = make_repo("mono", [("2026-01-01T10:00:00+00:00",
+                               {"svc/a/train.py": "a = 1\n", "svc/b/train.py": "b = 1\n"})])
+    with checkout(project_of(repo, subpath="svc/a")) as tree:
+        assert files(tree.root) == {"train.py"}
+    with pytest.raises(InputError, match="sub-path 'svc/zzz' does not exist at commit"):
+        with checkout(project_of(repo, subpath="svc/zzz")):
+            pass
+
+
+def test_symlinks_in_a_commit_are_not_followed(make_repo, tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not yours")
+    repo = make_repo("links", [("2026-01-01T10:00:00+00:00", {"a.py": "a = 1\n"})])
+    (repo / "leak.txt").symlink_to(outside)
+    (repo / "loop").symlink_to(repo / "loop")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "links", date="2026-01-02T10:00:00+00:00")
+    with checkout(project_of(repo)) as tree:
+        assert files(tree.root) == {"a.py"}
+        assert sorted(tree.skipped) == [("leak.txt", "symbolic link not followed"),
+                                        ("loop", "symbolic link not followed")]
+
+
+def test_a_git_url_is_cloned_into_the_cache(make_repo, tmp_path):
+    origin = make_repo("origin", HISTORY)
+    url = f"file://{origin}"
+    project = project_of(origin, repo=url, is_url=True)
+    with checkout(project) as tree:
+        assert files(tree.root) == {"a.py", "README.md", "b.py"}
+    cached = list((tmp_path / "cache" / "repos").iterdir())
+    assert len(cached) == 1 and (cached[0] / "HEAD").exists()
+    with checkout(project, at("2026-01-01T00:00:00")) as tree:  # second time: fetch, not clone
+        assert files(tree.root) == {"a.py", "README.md"}
+
+
+def test_an_unsafe_url_is_refused_before_git_runs(tmp_path):
+    project = project_of(tmp_path, repo="--upload-pack=touch x", is_url=True)
+    with pytest.raises(InputError, match="must not start with '-'"):
+        with checkout(project):
+            pass
+    assert not (tmp_path / "cache").exists()
+
+
+def test_a_plain_folder_is_read_in_place(tmp_path):
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "x.py").write_text("x = 1\n")
+    with checkout(project_of(tmp_path / "p")) as tree:
+        assert tree.commit is None and files(tree.root) == {"x.py"}
+    with pytest.raises(InputError, match="not a git repository, so --as-of has no history"):
+        with checkout(project_of(tmp_path / "p"), at("2026-01-01T00:00:00")):
+            pass
