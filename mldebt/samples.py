@@ -26,12 +26,19 @@ COMMIT_KEYS = {"date", "message", "layer", "remove", "author"}
 
 
 def _identity(raw: Any, where: str) -> tuple[str, str]:
-    if not isinstance(raw, dict) or set(raw) != {"name", "email"}:
-        raise ValueError(f"{where}: author must be a mapping with exactly 'name' and 'email'")
-    name, email = raw["name"], raw["email"]
-    if not (isinstance(name, str) and name.strip() and isinstance(email, str) and "@" in email):
-        raise ValueError(f"{where}: author needs a non-empty name and an email address")
-    return name, email
+    if not (isinstance(raw, dict) and set(raw) == {"name", "email"} and isinstance(raw["name"], str)
+            and raw["name"].strip() and isinstance(raw["email"], str) and "@" in raw["email"]):
+        raise ValueError(f"{where}: author must be a mapping with a 'name' and an 'email' address")
+    return raw["name"], raw["email"]
+
+
+def _timestamp(raw: Any) -> datetime | None:
+    if isinstance(raw, datetime):
+        return raw
+    try:
+        return datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
 
 
 def _relpath(raw: Any, where: str) -> str:
@@ -43,10 +50,14 @@ def _relpath(raw: Any, where: str) -> str:
 
 def load_history(project_dir: Path) -> list[dict[str, Any]]:
     """Read and validate ``history.yaml``; return commits with normalised fields."""
+    project_dir = Path(project_dir)
     path = project_dir / "history.yaml"
     if not path.is_file():
         raise ValueError(f"{path}: file not found")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: not valid YAML ({exc})") from exc
     if not isinstance(data, dict) or not isinstance(data.get("commits"), list) or not data["commits"]:
         raise ValueError(f"{path}: expected a mapping with a non-empty 'commits' list")
     default = _identity(data["author"], f"{path}: author") if "author" in data else None
@@ -56,16 +67,9 @@ def load_history(project_dir: Path) -> list[dict[str, Any]]:
         where = f"{path}: commit {number}"
         if not isinstance(raw, dict):
             raise ValueError(f"{where}: expected a mapping")
-        unknown = set(raw) - COMMIT_KEYS
-        if unknown:
-            raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
-        date = raw.get("date")
-        when = date if isinstance(date, datetime) else None
-        if isinstance(date, str):
-            try:
-                when = datetime.fromisoformat(date)
-            except ValueError:
-                when = None
+        if set(raw) - COMMIT_KEYS:
+            raise ValueError(f"{where}: unknown keys {sorted(set(raw) - COMMIT_KEYS)}")
+        when = _timestamp(raw.get("date"))
         if when is None or when.tzinfo is None:
             raise ValueError(f"{where}: 'date' must be an ISO 8601 timestamp with a UTC offset")
         if previous is not None and when < previous:
@@ -74,11 +78,9 @@ def load_history(project_dir: Path) -> list[dict[str, Any]]:
         message = raw.get("message")
         if not isinstance(message, str) or not message.strip():
             raise ValueError(f"{where}: 'message' must be a non-empty string")
-        layer = raw.get("layer")
-        if layer is not None:
-            layer = _relpath(layer, f"{where}: layer")
-            if not (project_dir / "layers" / layer).is_dir():
-                raise ValueError(f"{where}: layer directory layers/{layer} does not exist")
+        layer = None if raw.get("layer") is None else _relpath(raw["layer"], f"{where}: layer")
+        if layer is not None and not (project_dir / "layers" / layer).is_dir():
+            raise ValueError(f"{where}: layer directory layers/{layer} does not exist")
         remove = raw.get("remove") or []
         if not isinstance(remove, list):
             raise ValueError(f"{where}: 'remove' must be a list of paths")
@@ -96,11 +98,9 @@ def load_history(project_dir: Path) -> list[dict[str, Any]]:
 def _git(repo_dir: Path, args: list[str], author: tuple[str, str] = ("mldebt", "mldebt@example.com"),
          date: str | None = None) -> None:
     env = {key: value for key, value in os.environ.items() if not key.startswith("GIT_")}
-    env.update(GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_NOSYSTEM="1",
-               GIT_AUTHOR_NAME=author[0], GIT_AUTHOR_EMAIL=author[1],
-               GIT_COMMITTER_NAME=author[0], GIT_COMMITTER_EMAIL=author[1])
-    if date is not None:
-        env.update(GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
+    env.update(GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_NOSYSTEM="1", GIT_AUTHOR_NAME=author[0],
+               GIT_AUTHOR_EMAIL=author[1], GIT_COMMITTER_NAME=author[0], GIT_COMMITTER_EMAIL=author[1],
+               **({"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date} if date else {}))
     config = ["-c", f"user.name={author[0]}", "-c", f"user.email={author[1]}",
               "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", "-c", "core.autocrlf=false"]
     subprocess.run(["git", *config, *args], cwd=repo_dir, env=env, check=True,
@@ -108,11 +108,8 @@ def _git(repo_dir: Path, args: list[str], author: tuple[str, str] = ("mldebt", "
 
 
 def _copy_layer(layer_dir: Path, repo_dir: Path) -> None:
-    for source in sorted(p for p in layer_dir.rglob("*") if p.is_file()):
-        rel = source.relative_to(layer_dir)
-        if "__pycache__" in rel.parts or rel.suffix == ".pyc":
-            continue
-        target = repo_dir / rel
+    for source in sorted(p for p in layer_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        target = repo_dir / source.relative_to(layer_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
 
@@ -130,13 +127,13 @@ def build_repo(project_dir: Path, repo_dir: Path) -> None:
             _copy_layer(project_dir / "layers" / commit["layer"], repo_dir)
         for rel in commit["remove"]:
             target = repo_dir / rel
-            if target.is_dir():
-                shutil.rmtree(target)
-            elif target.exists():
-                target.unlink()
-            else:
+            if not target.exists():
                 raise ValueError(f"{project_dir / 'history.yaml'}: commit {number}: "
                                  f"cannot remove {rel!r}, it is not in the tree")
+            if target.is_dir():
+                shutil.rmtree(target)
+            else:
+                target.unlink()
         _git(repo_dir, ["add", "--all", "--force", "."])
         _git(repo_dir, ["commit", "--quiet", "--no-verify", "-m", commit["message"]],
              author=commit["author"], date=commit["date"])
@@ -154,12 +151,11 @@ def build_samples(source: Path, dest: Path) -> Path:
         raise ValueError(f"{source}: no project directories with a history.yaml")
     for project_dir in projects:
         build_repo(project_dir, dest / "repos" / project_dir.name)
-    target = dest / "portfolio.yaml"
-    shutil.copyfile(portfolio, target)
-    return target
+    return Path(shutil.copyfile(portfolio, dest / "portfolio.yaml"))
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point; returns the process exit code."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 2:
         print("usage: python -m mldebt.samples SOURCE DEST", file=sys.stderr)

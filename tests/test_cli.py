@@ -115,3 +115,21 @@ def test_console_script_runs_without_traceback(tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith("mldebt: error:")
+
+
+def test_the_store_reads_plainly_with_pandas(run, make_repo, db_path):
+    import sqlite3
+
+    import pandas as pd
+
+    repo = make_repo("small", [("2026-01-10T10:00:00+00:00", SMALL_PROJECT)])
+    run("collect", str(repo), "--as-of", "2026-02-01")
+    run("collect", str(repo))
+    with sqlite3.connect(db_path) as conn:
+        frame = pd.read_sql_query(
+            "select s.project_id, s.as_of, sc.value as ml_test_score from scans s "
+            "join scores sc on sc.scan_id = s.id and sc.scope = 'mltest' order by s.as_of", conn)
+        evidence = pd.read_sql_query("select key, value from evidence where key = 'repo.tests.functions'", conn)
+    assert list(frame["project_id"]) == ["small", "small"]
+    assert frame["as_of"].iloc[0] == "2026-02-01T23:59:59+00:00"
+    assert list(evidence["value"]) == ["2", "2"]

@@ -1,0 +1,80 @@
+"""The bundled sample projects: each one's expected facts and check results hold,
+and the demo's quarterly history shows debt both paid down and added."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mldebt.portfolio import load_portfolio
+from mldebt.rubric.schema import load_rubric
+from mldebt.samples import build_samples
+from mldebt.scans import collect_project, facts_of, readable, save_portfolio, scans_of
+from mldebt.store import open_db
+
+from .conftest import ROOT
+
+SAMPLES = ROOT / "sample_projects"
+NAMES = sorted(p.name for p in SAMPLES.iterdir() if (p / "expected.yaml").exists())
+QUARTER_ENDS = ["2025-12-31", "2026-03-31", "2026-06-30", "2026-09-30"]
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory):
+    """Every sample built, collected at each quarter end and at HEAD, into one database."""
+    dest = tmp_path_factory.mktemp("samples")
+    portfolio = load_portfolio(build_samples(SAMPLES, dest))
+    db = open_db(dest / "mldebt.db")
+    rubric = load_rubric()
+    save_portfolio(db, portfolio)
+    for quarter_end in QUARTER_ENDS:
+        moment = datetime.fromisoformat(quarter_end).replace(hour=23, minute=59, second=59, tzinfo=timezone.utc)
+        for project in portfolio.projects:
+            collect_project(db, project, rubric, moment)
+    for project in portfolio.projects:
+        collect_project(db, project, rubric)
+    yield db
+    db.close()
+
+
+def test_there_are_four_distinct_profiles():
+    assert NAMES == ["churn-notebooks", "credit-risk-prod", "fraud-kaggle", "reco-service"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_expected_facts_at_head(scanned, name):
+    expected = yaml.safe_load((SAMPLES / name / "expected.yaml").read_text())
+    head = scans_of(scanned, name)[-1]
+    facts = readable(facts_of(scanned, head["id"]))
+    got = {key: facts.get(key, "<absent>") for key in expected["facts"]}
+    assert got == expected["facts"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_expected_check_results_at_head(scanned, name):
+    expected = yaml.safe_load((SAMPLES / name / "expected.yaml").read_text())
+    head = scans_of(scanned, name)[-1]
+    got = {r["check_id"]: r["status"] for r in scanned.query(
+        "select check_id, status from results where scan_id = ?", [head["id"]])}
+    assert {k: got.get(k) for k in expected["checks"]} == expected["checks"]
+
+
+def test_profiles_rank_as_intended(scanned):
+    overall = {name: scans_of(scanned, name)[-1]["overall"] for name in NAMES}
+    assert overall["churn-notebooks"] < overall["reco-service"] < overall["credit-risk-prod"]
+    assert overall["fraud-kaggle"] < overall["reco-service"]
+    assert overall["credit-risk-prod"] == 100.0
+
+
+def test_history_has_a_scan_per_quarter_and_moves_both_ways(scanned):
+    moves = set()
+    for name in NAMES:
+        history = scans_of(scanned, name)
+        assert len(history) == len(QUARTER_ENDS) + 1
+        assert len({h["commit_sha"] for h in history}) >= 4, f"{name}: too few distinct commits"
+        values = [h["overall"] for h in history]
+        moves |= {"up" for a, b in zip(values, values[1:]) if b > a}
+        moves |= {"down" for a, b in zip(values, values[1:]) if b < a}
+    assert moves == {"up", "down"}, "the sample history should pay debt down and add some"
