@@ -80,7 +80,8 @@ class RepoCollector(Collector):
             tally.update_bot = True
         if "/" not in rel and name in README_NAMES:
             tally.readme = True
-        if rel in CI_FILES or (rel.startswith(".github/workflows/") and suffix in (".yml", ".yaml")):
+        if rel in CI_FILES or (rel.startswith(".github/workflows/") and rel.count("/") == 2
+                               and suffix in (".yml", ".yaml")):
             tally.ci_configs.append(rel)
         is_requirements = bool(REQUIREMENTS_FILE.match(name))
         if is_requirements or name in {"pyproject.toml", "setup.cfg", "setup.py", "Pipfile",
@@ -103,8 +104,8 @@ class RepoCollector(Collector):
             yield Fact.failure("repo.files.skipped", "binary content", path=rel)
             return
         text = raw.decode("utf-8", errors="replace")
-        tally.debt_markers += len(DEBT_MARKER.findall(text)) if suffix in (".py", ".ipynb") else 0
         if suffix == ".py":
+            tally.debt_markers += len(DEBT_MARKER.findall(text))
             tally.python_lines += text.count("\n") + (0 if text.endswith("\n") or not text else 1)
             if TEST_FILE.match(name):
                 tally.test_files += 1
@@ -153,8 +154,13 @@ def _notebook(rel: str, text: str, tally: _Tally) -> Iterator[Fact]:
         yield Fact.failure("repo.notebooks.unparsed", f"not valid notebook JSON: {exc.msg}",
                            path=rel, line=exc.lineno)
         return
-    if any(isinstance(c, dict) and c.get("cell_type") == "code" and c.get("outputs") for c in cells):
+    cells = [c for c in cells if isinstance(c, dict)]
+    if any(c.get("cell_type") == "code" and c.get("outputs") for c in cells):
         tally.notebooks_with_outputs += 1
+    for cell in cells:  # markers in the cells' own text, not in the JSON encoding of it
+        source = cell.get("source", "")
+        text = "".join(source) if isinstance(source, list) else str(source)
+        tally.debt_markers += len(DEBT_MARKER.findall(text))
 
 
 def _requirements(text: str, tally: _Tally) -> None:

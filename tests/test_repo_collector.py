@@ -11,7 +11,7 @@ from mldebt.collectors.repo import RepoCollector
 from .conftest import write_files
 
 NOTEBOOK = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
-    {"cell_type": "code", "source": "df.head()", "metadata": {}, "execution_count": 1,
+    {"cell_type": "code", "source": "# first line\nTODO = 'a marker after an escaped newline'\ndf.head()", "metadata": {}, "execution_count": 1,
      "outputs": [{"output_type": "execute_result", "data": {"text/plain": "..."}}]},
 ]}
 
@@ -40,12 +40,13 @@ def test_facts_of_a_small_project(tmp_path):
         "dvc.lock": "",
         ".github/workflows/ci.yml": "on: push\n",
         ".github/dependabot.yml": "version: 2\n",
+        ".github/workflows/templates/not-a-workflow.yml": "x: 1\n",
         "scripts/run.sh": "echo hi\n",
         "sql/q.sql": "select 1;\n",
     })
     found = values(facts_of(tmp_path))
     assert found == {
-        "repo.files.total": 14,
+        "repo.files.total": 15,
         "repo.languages": {"Jupyter Notebook": 2, "Python": 3, "SQL": 1, "Shell": 1},
         "repo.python.files": 3,
         "repo.python.lines": 5 + 18 + 2,
@@ -59,7 +60,7 @@ def test_facts_of_a_small_project(tmp_path):
         "repo.deps.update_bot": True,
         "repo.ci.configs": [".github/workflows/ci.yml"],
         "repo.readme.present": True,
-        "repo.debt_markers.count": 2,
+        "repo.debt_markers.count": 2 + 2,  # two in train.py, one in each notebook
     }
 
 
