@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import nullcontext
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -100,7 +101,7 @@ def collect(target: Path, project: str | None, as_of: str | None, rubric_path: P
     save_portfolio(db, portfolio)
     failed = 0
     with click.progressbar(chosen, label="collecting", file=sys.stderr,
-                           item_show_func=lambda p: p.name if p else "") if len(chosen) > 1 else _plain(chosen) as bar:
+                           item_show_func=lambda p: p.name if p else "") if len(chosen) > 1 else nullcontext(chosen) as bar:
         for proj in bar:
             try:
                 summary = collect_project(db, proj, rubric, moment)
@@ -117,17 +118,6 @@ def collect(target: Path, project: str | None, as_of: str | None, rubric_path: P
                        + (f", {summary.errors} unreadable inputs" if summary.errors else ""))
     if failed:
         sys.exit(2)
-
-
-class _plain:
-    def __init__(self, items: Any) -> None:
-        self.items = items
-
-    def __enter__(self) -> Any:
-        return self.items
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
 
 
 def _after_bar(count: int, message: str, err: bool = False) -> None:

@@ -22,6 +22,12 @@ class InputError(MldebtError):
         super().__init__(message)
         self.problems = problems or [message]
 
+    @classmethod
+    def of_file(cls, path: object, what: str, problems: list[str]) -> "InputError":
+        """One error carrying every problem found in one file."""
+        head = problems[0] if len(problems) == 1 else f"{path}: {len(problems)} problems in {what}"
+        return cls(head, problems)
+
 
 class StoreError(MldebtError):
     """The database cannot be opened or used (not ours, corrupt, too new)."""

@@ -186,8 +186,7 @@ def _resolve(spec: PortfolioSpec, doc: Document) -> Portfolio:
                 description=proj.description, tags=tuple(proj.tags), sources=sources,
             ))
     if problems:
-        head = problems[0] if len(problems) == 1 else f"{doc.path}: {len(problems)} problems in the portfolio"
-        raise InputError(head, problems)
+        raise InputError.of_file(doc.path, "the portfolio", problems)
     return Portfolio(name=spec.portfolio, path=doc.path, teams=teams, projects=tuple(projects))
 
 

@@ -16,82 +16,63 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
+from pydantic import AwareDatetime, Field
 
-COMMIT_KEYS = {"date", "message", "layer", "remove", "author"}
-
-
-def _identity(raw: Any, where: str) -> tuple[str, str]:
-    if not (isinstance(raw, dict) and set(raw) == {"name", "email"} and isinstance(raw["name"], str)
-            and raw["name"].strip() and isinstance(raw["email"], str) and "@" in raw["email"]):
-        raise ValueError(f"{where}: author must be a mapping with a 'name' and an 'email' address")
-    return raw["name"], raw["email"]
+from .errors import InputError
+from .validation import Strict, validate
+from .yamlfile import load
 
 
-def _timestamp(raw: Any) -> datetime | None:
-    if isinstance(raw, datetime):
-        return raw
-    try:
-        return datetime.fromisoformat(raw) if isinstance(raw, str) else None
-    except ValueError:
-        return None
+class Author(Strict):
+    name: str = Field(min_length=1)
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
 
 
-def _relpath(raw: Any, where: str) -> str:
-    path = PurePosixPath(raw) if isinstance(raw, str) and raw else None
-    if path is None or path.is_absolute() or ".." in path.parts:
-        raise ValueError(f"{where}: {raw!r} is not a relative path inside the project")
-    return str(path)
+class CommitSpec(Strict):
+    date: AwareDatetime
+    message: str = Field(min_length=1)
+    layer: str | None = None
+    remove: list[str] = []
+    author: Author | None = None
+
+
+class HistorySpec(Strict):
+    author: Author | None = None
+    commits: list[CommitSpec] = Field(min_length=1)
 
 
 def load_history(project_dir: Path) -> list[dict[str, Any]]:
-    """Read and validate ``history.yaml``; return commits with normalised fields."""
+    """Read and validate ``history.yaml``; return its commits in order, fields normalised."""
     project_dir = Path(project_dir)
-    path = project_dir / "history.yaml"
-    if not path.is_file():
-        raise ValueError(f"{path}: file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: not valid YAML ({exc})") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("commits"), list) or not data["commits"]:
-        raise ValueError(f"{path}: expected a mapping with a non-empty 'commits' list")
-    default = _identity(data["author"], f"{path}: author") if "author" in data else None
+    doc = load(project_dir / "history.yaml", what="sample history")
+    spec = validate(HistorySpec, doc, what="the sample history")
+    problems: list[str] = []
     commits: list[dict[str, Any]] = []
-    previous: datetime | None = None
-    for number, raw in enumerate(data["commits"], start=1):
-        where = f"{path}: commit {number}"
-        if not isinstance(raw, dict):
-            raise ValueError(f"{where}: expected a mapping")
-        if set(raw) - COMMIT_KEYS:
-            raise ValueError(f"{where}: unknown keys {sorted(set(raw) - COMMIT_KEYS)}")
-        when = _timestamp(raw.get("date"))
-        if when is None or when.tzinfo is None:
-            raise ValueError(f"{where}: 'date' must be an ISO 8601 timestamp with a UTC offset")
-        if previous is not None and when < previous:
-            raise ValueError(f"{where}: dates must not go backwards")
-        previous = when
-        message = raw.get("message")
-        if not isinstance(message, str) or not message.strip():
-            raise ValueError(f"{where}: 'message' must be a non-empty string")
-        layer = None if raw.get("layer") is None else _relpath(raw["layer"], f"{where}: layer")
-        if layer is not None and not (project_dir / "layers" / layer).is_dir():
-            raise ValueError(f"{where}: layer directory layers/{layer} does not exist")
-        remove = raw.get("remove") or []
-        if not isinstance(remove, list):
-            raise ValueError(f"{where}: 'remove' must be a list of paths")
-        remove = [_relpath(item, f"{where}: remove") for item in remove]
-        if layer is None and not remove:
-            raise ValueError(f"{where}: a commit needs a 'layer' or paths to 'remove'")
-        author = _identity(raw["author"], f"{where}: author") if "author" in raw else default
+    for index, commit in enumerate(spec.commits):
+        loc = ("commits", index)
+        if index and commit.date < spec.commits[index - 1].date:
+            problems.append(doc.message(loc + ("date",), "dates must not go backwards"))
+        paths = ([("layer", commit.layer)] if commit.layer else []) + [(("remove", i), p) for i, p in enumerate(commit.remove)]
+        for key, rel in paths:
+            part = PurePosixPath(rel)
+            if not rel or part.is_absolute() or ".." in part.parts:
+                problems.append(doc.message(loc + (key if isinstance(key, tuple) else (key,)),
+                                            f"{rel!r} is not a relative path inside the project"))
+        if commit.layer and not (project_dir / "layers" / commit.layer).is_dir():
+            problems.append(doc.message(loc + ("layer",), f"layer directory layers/{commit.layer} does not exist"))
+        if commit.layer is None and not commit.remove:
+            problems.append(doc.message(loc, "a commit needs a 'layer' or paths to 'remove'"))
+        author = commit.author or spec.author
         if author is None:
-            raise ValueError(f"{where}: no author given and no default author in the file")
-        commits.append({"date": when.isoformat(), "message": message.strip(), "layer": layer,
-                        "remove": remove, "author": author})
+            problems.append(doc.message(loc, "no author given and no default author in the file"))
+            continue
+        commits.append({"date": commit.date.isoformat(), "message": commit.message.strip(),
+                        "layer": commit.layer, "remove": list(commit.remove), "author": (author.name, author.email)})
+    if problems:
+        raise InputError.of_file(doc.path, "the sample history", problems)
     return commits
 
 
@@ -128,7 +109,7 @@ def build_repo(project_dir: Path, repo_dir: Path) -> None:
         for rel in commit["remove"]:
             target = repo_dir / rel
             if not target.exists():
-                raise ValueError(f"{project_dir / 'history.yaml'}: commit {number}: "
+                raise InputError(f"{project_dir / 'history.yaml'}: commit {number}: "
                                  f"cannot remove {rel!r}, it is not in the tree")
             if target.is_dir():
                 shutil.rmtree(target)
@@ -145,10 +126,10 @@ def build_samples(source: Path, dest: Path) -> Path:
     source, dest = Path(source), Path(dest)
     portfolio = source / "portfolio.yaml"
     if not portfolio.is_file():
-        raise ValueError(f"{portfolio}: file not found")
+        raise InputError(f"{portfolio}: file not found")
     projects = sorted(p for p in source.iterdir() if (p / "history.yaml").is_file())
     if not projects:
-        raise ValueError(f"{source}: no project directories with a history.yaml")
+        raise InputError(f"{source}: no project directories with a history.yaml")
     for project_dir in projects:
         build_repo(project_dir, dest / "repos" / project_dir.name)
     return Path(shutil.copyfile(portfolio, dest / "portfolio.yaml"))
@@ -162,7 +143,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         print(build_samples(Path(args[0]), Path(args[1])))
-    except (ValueError, subprocess.CalledProcessError) as exc:
+    except InputError as exc:
+        print("\n".join(f"error: {p}" for p in exc.problems), file=sys.stderr)
+        return 2
+    except subprocess.CalledProcessError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -71,6 +71,4 @@ def validate(model: type[M], doc: Document, *, what: str) -> M:
     try:
         return model.model_validate(doc.data if doc.data is not None else {})
     except ValidationError as exc:
-        found = problems(exc, doc)
-        head = found[0] if len(found) == 1 else f"{doc.path}: {len(found)} problems in {what}"
-        raise InputError(head, found) from None
+        raise InputError.of_file(doc.path, what, problems(exc, doc)) from None

@@ -83,8 +83,7 @@ def load_rubric(path: Path | str | None = None) -> Rubric:
     spec = validate(RubricSpec, doc, what="the rubric")
     problems = _cross_check(spec, doc)
     if problems:
-        head = problems[0] if len(problems) == 1 else f"{doc.path}: {len(problems)} problems in the rubric"
-        raise InputError(head, problems)
+        raise InputError.of_file(doc.path, "the rubric", problems)
     canonical = json.dumps(spec.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     digest = hashlib.sha256(canonical.encode()).hexdigest()[:16]
     return Rubric(spec=spec, hash=digest, source=str(path or DEFAULT_RUBRIC), content=canonical)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from mldebt.errors import InputError
 from mldebt.samples import build_repo, build_samples, load_history, main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -174,15 +175,15 @@ AUTHOR = "author: {name: A, email: a@example.com}\n"
 
 
 @pytest.mark.parametrize("history, problem", [
-    ("commits: []\n", "non-empty 'commits'"),
-    ("commits: [\n", "not valid YAML"),
-    (AUTHOR + "commits:\n  - {message: m, layer: one}\n", "'date'"),
-    (AUTHOR + "commits:\n  - {date: '2026-01-01T00:00:00', message: m, layer: one}\n", "UTC offset"),
-    (AUTHOR + "commits:\n  - {date: '2026-01-01T00:00:00+00:00', layer: one}\n", "'message'"),
+    ("commits: []\n", "commits: list should have at least 1 item"),
+    ("commits: [\n", "YAML syntax error"),
+    (AUTHOR + "commits:\n  - {message: m, layer: one}\n", "commits[0].date: required key is missing"),
+    (AUTHOR + "commits:\n  - {date: '2026-01-01T00:00:00', message: m, layer: one}\n", "timezone"),
+    (AUTHOR + "commits:\n  - {date: '2026-01-01T00:00:00+00:00', layer: one}\n", "message: required key is missing"),
     (AUTHOR + "commits:\n  - {date: '2026-01-01T00:00:00+00:00', message: m, layer: nope}\n", "layers/nope"),
     (AUTHOR + "commits:\n  - {date: '2026-01-01T00:00:00+00:00', message: m}\n", "'layer' or paths"),
     (AUTHOR + "commits:\n  - {date: '2026-01-01T00:00:00+00:00', message: m, layer: one, colour: red}\n",
-     "unknown keys"),
+     "colour: unknown key"),
     ("commits:\n  - {date: '2026-01-01T00:00:00+00:00', message: m, layer: one}\n", "no author"),
     (AUTHOR + "commits:\n  - {date: '2026-01-01T00:00:00+00:00', message: m, layer: one, remove: [../x]}\n",
      "relative path"),
@@ -191,13 +192,13 @@ AUTHOR = "author: {name: A, email: a@example.com}\n"
 ])
 def test_invalid_history_is_rejected_with_file_and_reason(tmp_path, history, problem):
     project = _project(tmp_path, history)
-    with pytest.raises(ValueError, match="history.yaml") as info:
+    with pytest.raises(InputError, match="history.yaml") as info:
         build_repo(project, tmp_path / "out")
-    assert problem in str(info.value)
+    assert problem in "\n".join(info.value.problems)
 
 
 def test_removing_a_missing_path_is_an_error(tmp_path):
     project = _project(tmp_path, AUTHOR + "commits:\n"
                        "  - {date: '2026-01-01T00:00:00+00:00', message: m, layer: one, remove: [b.py]}\n")
-    with pytest.raises(ValueError, match="cannot remove 'b.py'"):
+    with pytest.raises(InputError, match="cannot remove 'b.py'"):
         build_repo(project, tmp_path / "out")
