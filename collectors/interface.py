@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, Iterator
 
@@ -41,6 +42,9 @@ class Snapshot:
     ``root`` is the project's own folder (a monorepo sub-path already applied);
     collectors read files there and never anywhere else. ``sources`` is the
     project's CI, monitoring and registry settings from the portfolio.
+    ``git_dir`` is the repository (read-only: history commands only, never
+    checkout) and ``subpath`` the project's folder inside it; ``as_of`` is the
+    moment the scan stands for, so ages are measured from it, not from now.
     """
 
     project: str
@@ -48,6 +52,9 @@ class Snapshot:
     commit: str | None = None
     sources: dict[str, Any] = field(default_factory=dict)
     skipped: tuple[tuple[str, str], ...] = ()  # (path, reason) left out when the tree was laid out
+    git_dir: Path | None = None
+    subpath: str | None = None
+    as_of: datetime | None = None
 
 
 class CollectorError(Exception):
@@ -55,9 +62,16 @@ class CollectorError(Exception):
 
 
 class Collector(ABC):
-    """One source family. Subclasses set ``name`` and implement ``collect``."""
+    """One source family. Subclasses set ``name`` and ``keys`` and implement ``collect``.
+
+    ``keys`` declares every evidence key the collector can produce, with one
+    line on its meaning; the rubric validator refuses conditions over keys no
+    collector declares, and a test holds each collector to its declaration.
+    Error facts use ``<declared key>`` or ``<name>.error`` and need no entry.
+    """
 
     name: ClassVar[str]
+    keys: ClassVar[dict[str, str]]
 
     @abstractmethod
     def collect(self, snapshot: Snapshot) -> Iterator[Fact]:

@@ -11,6 +11,11 @@ COLLECTORS: dict[str, type[Collector]] = {
 }
 
 
+def declared_keys() -> dict[str, str]:
+    """Every evidence key some collector can produce, with its meaning."""
+    return {key: text for cls in COLLECTORS.values() for key, text in cls.keys.items()}
+
+
 def collect(snapshot: Snapshot, names: list[str] | None = None) -> list[Fact]:
     """Run the named collectors (all by default) over ``snapshot``.
 

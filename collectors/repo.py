@@ -58,6 +58,26 @@ class _Tally:
 
 class RepoCollector(Collector):
     name = "repo"
+    keys = {
+        "repo.files.total": "files in the project at the scanned commit",
+        "repo.languages": "code files per language (the multiple-language smell)",
+        "repo.python.files": "Python source files",
+        "repo.python.lines": "lines of Python source",
+        "repo.notebooks.count": "Jupyter notebooks",
+        "repo.notebooks.with_outputs": "notebooks committed with cell outputs",
+        "repo.tests.files": "Python test files (test_*.py, *_test.py)",
+        "repo.tests.functions": "test functions and methods in those files",
+        "repo.deps.manifests": "dependency manifests (requirements*.txt, pyproject.toml, ...)",
+        "repo.deps.pinned_ratio": "share of requirements pinned to one version",
+        "repo.deps.lockfiles": "lock files (poetry.lock, uv.lock, pip-compile output, ...)",
+        "repo.deps.update_bot": "Dependabot or Renovate is configured",
+        "repo.ci.configs": "CI configuration files",
+        "repo.readme.present": "a top-level README",
+        "repo.debt_markers.count": "TODO, FIXME, HACK and XXX markers in code and notebooks",
+        "repo.files.skipped": "(error facts) files not read, with the reason",
+        "repo.tests.unparsed": "(error facts) test files that do not parse",
+        "repo.notebooks.unparsed": "(error facts) notebooks that are not JSON",
+    }
 
     def collect(self, snapshot: Snapshot) -> Iterator[Fact]:
         tally = _Tally()

@@ -35,6 +35,7 @@ class Checkout:
     commit: str | None
     commit_date: str | None
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    git_dir: Path | None = None
 
 
 def git(repo: Path, *args: str, stdout: int | None = subprocess.PIPE) -> subprocess.CompletedProcess:
@@ -112,7 +113,7 @@ def checkout(project: Project, as_of: datetime | None = None) -> Iterator[Checko
         skipped = _export(repo, sha, project.subpath, dest)
         root = dest / project.subpath if project.subpath else dest
         root.mkdir(parents=True, exist_ok=True)  # a sub-path holding only links extracts to nothing
-        yield Checkout(root=root, commit=sha, commit_date=commit_date, skipped=skipped)
+        yield Checkout(root=root, commit=sha, commit_date=commit_date, skipped=skipped, git_dir=repo)
 
 
 def _export(repo: Path, sha: str, subpath: str | None, dest: Path) -> list[tuple[str, str]]:

@@ -63,7 +63,8 @@ def collect_project(db: sqlite_utils.Database, project: Project, rubric: Rubric,
     collected_at = now()
     with checkout(project, as_of) as tree:
         snapshot = Snapshot(project=project.name, root=tree.root, commit=tree.commit,
-                            sources=project.sources, skipped=tuple(tree.skipped))
+                            sources=project.sources, skipped=tuple(tree.skipped), git_dir=tree.git_dir,
+                            subpath=project.subpath, as_of=as_of or collected_at)
         facts = registry.collect(snapshot)
         commit, commit_date = tree.commit, tree.commit_date
     card = score(rubric, readable(facts))

@@ -114,3 +114,9 @@ def test_a_collector_that_raises_becomes_an_error_fact(tmp_path, monkeypatch):
 
 def test_every_collector_is_registered_under_its_name():
     assert all(name == cls.name for name, cls in COLLECTORS.items())
+
+
+def test_the_collector_produces_only_declared_keys(tmp_path):
+    write_files(tmp_path, {"tests/test_x.py": "def test_x(:\n", "requirements.txt": "a==1\n", "n.ipynb": "{"})
+    produced = {f.key for f in facts_of(tmp_path)}
+    assert produced <= set(RepoCollector.keys)
