@@ -86,3 +86,27 @@ def make_repo(tmp_path: Path) -> Callable[..., Path]:
             git(repo, "commit", "-q", "-m", f"commit {index}", date=date)
         return repo
     return make
+
+
+CORPUS = Path(os.environ.get("MLDEBT_CORPUS") or ROOT.parent / "shared" / "corpus")
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    """The shared corpus of real configuration files, read in place, never copied.
+
+    Absent on a developer's machine: the test skips with that reason. Absent
+    under CI (CI=true): the test fails, because every parser must be proven
+    against every real file of its kind.
+    """
+    if not (CORPUS / "SOURCES.md").is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the shared corpus is missing at {CORPUS} (CI=true requires it)")
+        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    return CORPUS
+
+
+def corpus_files(corpus: Path, folder: str) -> list[Path]:
+    """Every corpus file under ``folder`` (the bookkeeping files left out)."""
+    skip = {"README.md", "SOURCES.md", "SHA256SUMS"}
+    return sorted(p for p in (corpus / folder).rglob("*") if p.is_file() and p.name not in skip)
