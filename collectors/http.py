@@ -1,0 +1,85 @@
+"""The one way collectors talk to HTTP APIs: bounded, token-safe, replayable.
+
+A token is read from the environment variable the portfolio names, sent only
+to the host of the configured base URL (never on a redirect elsewhere), and
+never appears in an error message. Every request has a connect and read
+timeout; failures raise ``ApiError`` with a message that is safe to store.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+DEFAULT_TIMEOUT = (3.0, 10.0)  # connect, read (seconds)
+MAX_BYTES = 20 * 1024 * 1024
+
+
+class ApiError(Exception):
+    """An API call that failed; ``status`` is the HTTP status when there was one."""
+
+    def __init__(self, message: str, status: int | None = None, retry_after: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+@dataclass
+class ApiClient:
+    """A JSON API at ``base_url``; ``token_env`` names the variable holding its token."""
+
+    base_url: str
+    token_env: str | None = None
+    auth_scheme: str = "Bearer"
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT
+    session: requests.Session = field(default_factory=requests.Session, repr=False)
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ApiError(f"not an http(s) URL: {self._safe(self.base_url)}")
+        self.base_url = self.base_url.rstrip("/") + "/"
+        self._host = parts.netloc
+        self.session.trust_env = False  # no proxies or .netrc credentials picked up implicitly
+
+    def _token(self) -> str | None:
+        return os.environ.get(self.token_env) if self.token_env else None
+
+    def _safe(self, text: str) -> str:
+        token = self._token() if self.token_env else None
+        return text.replace(token, "***") if token else text
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> requests.Response:
+        """GET ``path`` (relative to the base URL, or an absolute URL on the same host)."""
+        url = urljoin(self.base_url, path.lstrip("/")) if not path.startswith("http") else path
+        if urlsplit(url).netloc != self._host:
+            raise ApiError(f"refusing to send a request to another host: {urlsplit(url).netloc}")
+        headers = {"Accept": "application/json", "User-Agent": "mldebt"}
+        token = self._token()
+        if token:
+            headers["Authorization"] = f"{self.auth_scheme} {token}"
+        try:
+            response = self.session.get(url, params=params, headers=headers, timeout=self.timeout,
+                                        allow_redirects=False, stream=True)
+            body = response.raw.read(MAX_BYTES + 1, decode_content=True)
+        except requests.Timeout:
+            raise ApiError(f"timed out after {self.timeout[1]:.0f} s: {self._safe(url)}") from None
+        except requests.RequestException as exc:
+            raise ApiError(f"cannot reach {self._safe(url)}: {type(exc).__name__}") from None
+        if len(body) > MAX_BYTES:
+            raise ApiError(f"response larger than {MAX_BYTES} bytes: {self._safe(url)}")
+        response._content = body
+        if response.status_code >= 400 or 300 <= response.status_code < 400:
+            raise ApiError(f"HTTP {response.status_code} from {self._safe(url)}", status=response.status_code,
+                           retry_after=response.headers.get("Retry-After"))
+        return response
+
+    def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        response = self.get(path, params)
+        try:
+            return response.json()
+        except ValueError:
+            raise ApiError(f"not JSON: {self._safe(response.url)}") from None
