@@ -15,12 +15,16 @@ from typing import Any, Callable
 import click
 
 from . import __version__
+from .collectors.registry import declared_keys
 from .errors import InputError, MldebtError
 from .gitsource import NoCommitYet
 from .portfolio import Portfolio, load_portfolio, single_repository
 from .rubric.schema import load_rubric
 from .scans import collect_project, rescore, save_portfolio, scanned_projects
+from .explain import explanation
+from .explain import render as render_explanation
 from .scorecard import render_json, render_text, scorecard
+from .waivers import add_waiver, list_waivers
 from .store import open_db
 
 
@@ -94,7 +98,7 @@ def collect(target: Path, project: str | None, as_of: str | None, rubric_path: P
         mldebt collect .
     """
     moment = parse_as_of(as_of)
-    rubric = load_rubric(rubric_path)
+    rubric = load_rubric(rubric_path, declared_keys())
     portfolio: Portfolio = (single_repository(target, project) if target.is_dir() else load_portfolio(target))
     chosen = portfolio.select(project if not target.is_dir() else None)
     db = open_db(db_path)
@@ -135,10 +139,10 @@ def score(rubric_path: Path | None, db_path: Path) -> None:
     Example:
         mldebt score --rubric team-rubric.yaml
     """
-    rubric = load_rubric(rubric_path)
+    rubric = load_rubric(rubric_path, declared_keys())
     db = open_db(db_path)
     count = rescore(db, rubric)
-    click.echo(f"scored {count} scans with rubric {rubric.spec.rubric} {rubric.spec.version} ({rubric.hash})")
+    click.echo(f"scored {count} scans with rubric {rubric.name} {rubric.version} ({rubric.hash})")
 
 
 @cli.command()
@@ -155,9 +159,7 @@ def show(project: str | None, as_json: bool, db_path: Path) -> None:
         mldebt show reco-service
         mldebt show reco-service --json | jq .checks
     """
-    if not db_path.exists():
-        raise InputError(f"{db_path}: no database yet: run `mldebt collect` first")
-    db = open_db(db_path)
+    db = _existing_db(db_path)
     names = [project] if project else scanned_projects(db)
     if not names:
         raise InputError(f"{db_path}: no scans yet: run `mldebt collect` first")
@@ -166,6 +168,64 @@ def show(project: str | None, as_json: bool, db_path: Path) -> None:
         click.echo(render_json(cards[0] if project else cards))
     else:
         click.echo("\n\n".join(render_text(card) for card in cards))
+
+
+@cli.command()
+@click.argument("project")
+@click.argument("check")
+@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+@db_option
+def explain(project: str, check: str, as_json: bool, db_path: Path) -> None:
+    """Show one check's result for a project and every fact behind it, with file, line or URL.
+
+    \b
+    Example:
+        mldebt explain reco-service deps-pinned
+    """
+    db = _existing_db(db_path)
+    data = explanation(db, project, check)
+    click.echo(render_json(data) if as_json else render_explanation(data))
+
+
+@cli.command()
+@click.argument("project", required=False)
+@click.argument("check", required=False)
+@click.option("--reason", help="Why the debt is accepted for now.")
+@click.option("--owner", help="Who answers for it.")
+@click.option("--until", "until", metavar="DATE", help="The last day the waiver holds (YYYY-MM-DD).")
+@click.option("--list", "list_only", is_flag=True, help="List waivers (of PROJECT, or all) instead of adding one.")
+@db_option
+def waive(project: str | None, check: str | None, reason: str | None, owner: str | None,
+          until: str | None, list_only: bool, db_path: Path) -> None:
+    """Accept a check's debt for a while: the check shows as waived, its effort is totalled apart.
+
+    The waiver holds from the project's latest scan until the end date; the
+    project's scores are recomputed at once.
+
+    \b
+    Example:
+        mldebt waive reco-service monitor-1-dependency-updates \\
+            --reason "bot blocked by proxy until Q1" --owner jonas@example.com --until 2027-03-31
+        mldebt waive --list
+    """
+    db = _existing_db(db_path)
+    if list_only:
+        for w in list_waivers(db, project):
+            click.echo(f"{w['project_id']}  {w['check_id']}  until {w['until']}  owner {w['owner']}  {w['reason']}")
+        return
+    missing = [name for name, value in (("PROJECT", project), ("CHECK", check), ("--reason", reason),
+                                        ("--owner", owner), ("--until", until)) if not value]
+    if missing:
+        raise InputError(f"waive needs {', '.join(missing)} (see `mldebt waive --help`)")
+    record = add_waiver(db, project, check, reason, owner, until)  # type: ignore[arg-type]
+    click.echo(f"waived {record['check_id']} for {record['project_id']} from {record['starts_on']} "
+               f"until {record['until']} (owner {record['owner']})")
+
+
+def _existing_db(db_path: Path) -> Any:
+    if not db_path.exists():
+        raise InputError(f"{db_path}: no database yet: run `mldebt collect` first")
+    return open_db(db_path)
 
 
 @cli.group()
@@ -187,8 +247,8 @@ def rubric_validate(file: Path) -> None:
     Example:
         mldebt rubric validate rubric/default.yaml
     """
-    loaded = load_rubric(file)
-    click.echo(f"{file}: valid rubric {loaded.spec.rubric} {loaded.spec.version}, "
+    loaded = load_rubric(file, declared_keys())
+    click.echo(f"{file}: valid rubric {loaded.name} {loaded.version}, "
                f"{len(loaded.checks)} checks (hash {loaded.hash})")
 
 

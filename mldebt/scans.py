@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
@@ -20,8 +20,9 @@ from .collectors.interface import Fact, Snapshot
 from .errors import NotFound
 from .gitsource import checkout
 from .portfolio import Portfolio, Project
-from .rubric.engine import Scorecard, score
-from .rubric.schema import Rubric
+from .rubric.engine import Context, Scorecard, Waiver, score
+from .rubric.paydown import Item, ScanResults, paydown
+from .rubric.schema import Rubric, from_content
 from .store import from_json, rows, to_json
 
 
@@ -59,23 +60,26 @@ def readable(facts: Iterable[Fact]) -> dict[str, Any]:
 
 def collect_project(db: sqlite_utils.Database, project: Project, rubric: Rubric,
                     as_of: datetime | None = None) -> ScanSummary:
+    """Collect, score and store one scan of ``project``; all of it or nothing."""
     started = time.monotonic()
     collected_at = now()
+    moment = as_of or collected_at
     with checkout(project, as_of) as tree:
         snapshot = Snapshot(project=project.name, root=tree.root, commit=tree.commit,
                             sources=project.sources, skipped=tuple(tree.skipped), git_dir=tree.git_dir,
-                            subpath=project.subpath, as_of=as_of or collected_at)
+                            subpath=project.subpath, as_of=moment)
         facts = registry.collect(snapshot)
         commit, commit_date = tree.commit, tree.commit_date
-    card = score(rubric, readable(facts))
     scan = {
         "id": uuid.uuid4().hex, "project_id": project.name,
-        "as_of": (as_of or collected_at).isoformat(), "collected_at": collected_at.isoformat(),
+        "as_of": moment.isoformat(), "collected_at": collected_at.isoformat(),
         "commit_sha": commit, "commit_date": commit_date, "tool_version": __version__,
-        "rubric_hash": rubric.hash, "duration_s": round(time.monotonic() - started, 3),
+        "rubric_hash": rubric.hash, "duration_s": 0.0,
         "fact_count": len(facts), "error_count": sum(f.is_error for f in facts),
     }
     with db.atomic():
+        card = _score_scan(db, rubric, scan, facts)
+        scan["duration_s"] = round(time.monotonic() - started, 3)
         _save_rubric(db, rubric)
         db["scans"].insert(scan)
         db["evidence"].insert_all(
@@ -85,26 +89,99 @@ def collect_project(db: sqlite_utils.Database, project: Project, rubric: Rubric,
             for f in facts
         )
         _save_scorecard(db, scan["id"], card)
+        update_paydown(db, project.name, rubric)
     return ScanSummary(scan["id"], project.name, commit, scan["as_of"], card, scan["error_count"])
 
 
 def rescore(db: sqlite_utils.Database, rubric: Rubric) -> int:
     """Apply ``rubric`` to every stored scan again; return how many were scored."""
-    scan_ids = [r["id"] for r in rows(db, "select id from scans order by as_of")]
+    scans = list(rows(db, "select * from scans order by as_of, collected_at"))
     with db.atomic():
         _save_rubric(db, rubric)
-        for scan_id in scan_ids:
-            card = score(rubric, readable(facts_of(db, scan_id)))
-            db.execute("delete from results where scan_id = ?", [scan_id])
-            db.execute("delete from scores where scan_id = ?", [scan_id])
-            _save_scorecard(db, scan_id, card)
-            db["scans"].update(scan_id, {"rubric_hash": rubric.hash})
-    return len(scan_ids)
+        for scan in scans:
+            card = _score_scan(db, rubric, scan, facts_of(db, scan["id"]))
+            db.execute("delete from results where scan_id = ?", [scan["id"]])
+            db.execute("delete from scores where scan_id = ?", [scan["id"]])
+            _save_scorecard(db, scan["id"], card)
+            db["scans"].update(scan["id"], {"rubric_hash": rubric.hash})
+        for project in {s["project_id"] for s in scans}:
+            update_paydown(db, project, rubric)
+    return len(scans)
+
+
+def stored_rubric(db: sqlite_utils.Database, rubric_hash: str) -> Rubric:
+    """The rubric a scan was scored with, as the store kept it."""
+    found = next(rows(db, "select content, source from rubrics where hash = ?", [rubric_hash]), None)
+    if found is None:
+        raise NotFound(f"rubric {rubric_hash} is not in the database")
+    return from_content(found["content"], source=found["source"])
+
+
+def rescore_project(db: sqlite_utils.Database, project: str) -> None:
+    """Score a project's scans again with the rubric each was scored with (after a waiver or attestation)."""
+    scans = list(rows(db, "select * from scans where project_id = ? order by as_of, collected_at", [project]))
+    with db.atomic():
+        for scan in scans:
+            rubric = stored_rubric(db, scan["rubric_hash"])
+            card = _score_scan(db, rubric, scan, facts_of(db, scan["id"]))
+            db.execute("delete from results where scan_id = ?", [scan["id"]])
+            db.execute("delete from scores where scan_id = ?", [scan["id"]])
+            _save_scorecard(db, scan["id"], card)
+        if scans:
+            update_paydown(db, project, stored_rubric(db, scans[-1]["rubric_hash"]))
+
+
+def _score_scan(db: sqlite_utils.Database, rubric: Rubric, scan: dict[str, Any], facts: list[Fact]) -> Scorecard:
+    """Score one scan with its project's scope, the waivers and recorded attestations then in force."""
+    project = next(rows(db, "select team_id, tags from projects where id = ?", [scan["project_id"]]), None)
+    context = Context(project=scan["project_id"], team=(project or {}).get("team_id") or "",
+                      tags=tuple(from_json((project or {}).get("tags")) or ()))
+    usable = readable(facts)
+    for key, value in recorded_attestations(db, scan["project_id"], scan["as_of"]).items():
+        if key not in usable or str(value.get("date", "")) > str(usable[key].get("date", "")):
+            usable[key] = value
+    return score(rubric, usable, context, active_waivers(db, scan["project_id"], scan["as_of"]))
+
+
+def active_waivers(db: sqlite_utils.Database, project: str, as_of: str) -> dict[str, Waiver]:
+    """Waivers of ``project`` in force at ``as_of``: started by then and not yet ended."""
+    day = as_of[:10]
+    return {r["check_id"]: Waiver(r["check_id"], r["owner"], r["reason"], r["until"])
+            for r in rows(db, "select * from waivers where project_id = ? and coalesce(starts_on, "
+                              "substr(created_at, 1, 10)) <= ? and until >= ? order by created_at",
+                          [project, day, day])}
+
+
+def recorded_attestations(db: sqlite_utils.Database, project: str, as_of: str) -> dict[str, dict[str, Any]]:
+    """Attestations recorded with `mldebt attest`, as the facts an attestation file would give."""
+    day = as_of[:10]
+    found: dict[str, dict[str, Any]] = {}
+    for r in rows(db, "select * from attestations where project_id = ? and attested_on <= ? "
+                      "order by attested_on, id", [project, day]):
+        found[f"attest.{r['question']}"] = {
+            "answer": r["answer"], "by": r["attested_by"], "date": r["attested_on"], "link": r["link"],
+            "expires": r["expires_on"], "expired": bool(r["expires_on"] and r["expires_on"] < day),
+            "source": r["source"] or "mldebt attest",
+        }
+    return found
+
+
+def update_paydown(db: sqlite_utils.Database, project: str, rubric: Rubric) -> list[Item]:
+    """Recompute the project's paydown items from its whole history of results."""
+    history = []
+    for scan in rows(db, "select id, as_of from scans where project_id = ? order by as_of, collected_at", [project]):
+        statuses = {r["check_id"]: (r["status"], r["points"], r["weight"]) for r in results_of(db, scan["id"])}
+        history.append(ScanResults(scan_id=scan["id"], as_of=scan["as_of"], statuses=statuses))
+    effort = {c.id: c.effort_hours for c in rubric.checks}
+    items = paydown(project, history, effort)
+    db.execute("delete from paydown_items where project_id = ?", [project])
+    db["paydown_items"].insert_all(asdict(item) for item in items)
+    return items
 
 
 def _save_rubric(db: sqlite_utils.Database, rubric: Rubric) -> None:
     db["rubrics"].insert({
-        "hash": rubric.hash, "name": rubric.spec.rubric, "version": rubric.spec.version,
+        "hash": rubric.hash, "name": rubric.name, "version": rubric.version,
         "source": rubric.source, "content": rubric.content, "loaded_at": now().isoformat(),
     }, pk="hash", ignore=True)
 
@@ -117,9 +194,14 @@ def _save_scorecard(db: sqlite_utils.Database, scan_id: str, card: Scorecard) ->
     )
     scores = [{"scope": "mltest", "name": "final", "value": card.ml_test_score, "max": 7.0, "label": card.band},
               {"scope": "overall", "name": "grade", "value": card.overall, "max": 100.0, "label": card.grade},
-              {"scope": "effort", "name": "hours", "value": card.effort_hours, "max": None, "label": None}]
+              {"scope": "effort", "name": "hours", "value": card.effort_hours, "max": None, "label": None},
+              {"scope": "effort", "name": "waived_hours", "value": card.waived_effort_hours, "max": None, "label": None},
+              {"scope": "level", "name": "held", "value": None, "max": None, "label": card.level}]
     scores += [{"scope": "section", "name": k, "value": v, "max": 7.0, "label": None} for k, v in card.sections.items()]
     scores += [{"scope": "category", "name": k, "value": v, "max": 100.0, "label": None} for k, v in card.categories.items()]
+    scores += [{"scope": "total", "name": k, "value": v, "max": 100.0, "label": None} for k, v in card.totals.items()]
+    scores += [{"scope": "question", "name": k, "value": q["score"], "max": 100.0,
+                "label": "attested" if q["attested"] else None} for k, q in card.questions.items()]
     db["scores"].insert_all({"scan_id": scan_id, **s} for s in scores)
 
 

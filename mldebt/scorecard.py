@@ -43,6 +43,14 @@ def scorecard(db: sqlite_utils.Database, project: str) -> dict[str, Any]:
         "categories": [{"id": cid, "title": title, "score": by_scope["category"].get(cid)}
                        for cid, title in categories.items()],
         "effort_hours": by_scope.get("effort", {}).get("hours"),
+        "waived_effort_hours": by_scope.get("effort", {}).get("waived_hours") or 0.0,
+        "level": next((row["label"] for row in scores if row["scope"] == "level"), None),
+        "questions": [{"id": q["id"], "title": q["title"], "score": by_scope.get("question", {}).get(q["id"]),
+                       "attested": any(r["scope"] == "question" and r["name"] == q["id"] and r["label"] == "attested"
+                                       for r in scores)} for q in rubric.get("questions", [])],
+        "paydown": [{k: item[k] for k in ("id", "check_id", "status", "gap", "effort_hours", "interest", "priority", "opened_at")}
+                    for item in rows(db, "select * from paydown_items where project_id = ? and status = 'open' "
+                                         "order by priority desc, check_id", [project])],
         "checks": [{"id": r["check_id"], "title": titles.get(r["check_id"], {}).get("title", r["check_id"]),
                     "status": r["status"], "points": r["points"], "weight": r["weight"], "detail": r["detail"],
                     "evidence_keys": from_json(r["evidence_keys"])} for r in results],
@@ -74,7 +82,9 @@ def render_text(card: dict[str, Any]) -> str:
         "  " + "   ".join(f"{name} {value:.1f}" for name, value in card["sections"].items()),
         click.style(f"Grade {card['grade']}", bold=True)
         + (f" ({card['overall']:.0f} / 100)" if card["overall"] is not None else " (no decided checks)")
-        + f"   remaining effort {card['effort_hours']:.0f} h",
+        + f"   remaining effort {card['effort_hours']:.0f} h"
+        + (f" (+{card['waived_effort_hours']:.0f} h waived)" if card["waived_effort_hours"] else "")
+        + (f"   level {card['level']}" if card["level"] else ""),
         "",
         "Debt categories",
     ]
@@ -88,6 +98,17 @@ def render_text(card: dict[str, Any]) -> str:
         symbol, colour = SYMBOLS.get(check["status"], ("·", None))
         status = click.style(f"{symbol} {check['status']:<9}", fg=colour)
         lines.append(f"  {status} {check['id']:<{id_width}}  {check['title']}")
+    if card["questions"]:
+        lines += ["", "Litmus questions (proxy checks' score; attested?)"]
+        for q in card["questions"]:
+            value = "  n/a" if q["score"] is None else f"{q['score']:5.0f}"
+            lines.append(f"  {value}  {'attested' if q['attested'] else 'not attested':<12}  {q['title']}")
+    if card["paydown"]:
+        lines += ["", "Top paydown items (priority, effort, scans unmet)"]
+        for item in card["paydown"][:5]:
+            title = next((c["title"] for c in card["checks"] if c["id"] == item["check_id"]), item["check_id"])
+            lines.append(f"  {item['id']}  {item['priority']:6.3f}  {item['effort_hours']:4.0f} h  "
+                         f"{item['interest']:2.0f}  {item['check_id']}: {title}")
     if len(card["history"]) > 1:
         lines += ["", "History"]
         for h in card["history"]:

@@ -88,6 +88,15 @@ def _scoring(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0003_paydown_churn")
+def _paydown_churn(db: sqlite_utils.Database) -> None:
+    db["paydown_items"].add_column("churn", float)
+    db["waivers"].add_column("starts_on", str)
+    db["paydown_items"].create_index(["project_id", "status"])
+    db["waivers"].create_index(["project_id", "check_id"])
+    db["attestations"].create_index(["project_id", "question"])
+
+
 def open_db(path: Path | str, *, migrate: bool = True) -> sqlite_utils.Database:
     """Open (creating if needed) the store at ``path`` and bring it up to date.
 

@@ -3,12 +3,13 @@
 ML Test Score as Breck et al. (2017): a test run by hand and documented earns
 0.5, an automated one 1; a section is the sum of its tests; the final score is
 the minimum over the four sections. Debt categories score 0-100 from the
-weighted points of their decided checks; checks whose evidence is missing are
-*unknown* and count in neither the numerator nor the denominator.
+weighted points of their decided checks. A check whose evidence is missing is
+*unknown* and counts in neither numerator nor denominator; a waived check is
+shown as waived, earns nothing, and its effort is totalled apart.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from . import conditions
@@ -27,9 +28,26 @@ GRADES = [(90.0, "A"), (75.0, "B"), (60.0, "C"), (40.0, "D"), (0.0, "F")]
 
 
 @dataclass(frozen=True)
+class Context:
+    """What scoping needs to know about the project being scored."""
+
+    project: str = ""
+    team: str = ""
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Waiver:
+    check_id: str
+    owner: str
+    reason: str
+    until: str
+
+
+@dataclass(frozen=True)
 class Result:
     check_id: str
-    status: str  # automated | manual | fail | unknown
+    status: str  # automated | manual | fail | unknown | waived
     points: float | None
     weight: float
     detail: str
@@ -46,7 +64,12 @@ class Scorecard:
     overall: float | None
     grade: str
     effort_hours: float
+    waived_effort_hours: float = 0.0
     unknown: int = 0
+    levels: dict[str, bool] = field(default_factory=dict)
+    level: str | None = None
+    totals: dict[str, float | None] = field(default_factory=dict)
+    questions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def band(score: float) -> str:
@@ -59,7 +82,26 @@ def grade(percent: float | None) -> str:
     return next(letter for bound, letter in GRADES if percent >= bound)
 
 
-def judge(check: Check, names: Mapping[str, Any]) -> Result:
+def applies(check: Check, context: Context, facts: Mapping[str, Any]) -> bool:
+    """Whether a check's scope (teams, tags, languages) admits this project."""
+    scope = check.applies_to
+    if scope is None:
+        return True
+    languages = facts.get("repo.languages") or {}
+    return ((not scope.teams or context.team in scope.teams)
+            and (not scope.tags or bool(set(scope.tags) & set(context.tags)))
+            and (not scope.languages or bool(set(scope.languages) & set(languages))))
+
+
+def attested(question: str | None, facts: Mapping[str, Any]) -> bool:
+    """A current (unexpired) attestation of ``question`` is among the facts."""
+    if not question:
+        return False
+    answer = facts.get(f"attest.{question}")
+    return isinstance(answer, dict) and not answer.get("expired", False)
+
+
+def judge(check: Check, names: Mapping[str, Any], facts: Mapping[str, Any]) -> Result:
     """One check's result: the best credit whose condition holds."""
     used: set[str] = set()
     undecided = []
@@ -73,40 +115,93 @@ def judge(check: Check, names: Mapping[str, Any]) -> Result:
             return Result(check.id, status, POINTS[status], check.weight, f"{status}: {expression}", tuple(sorted(used)))
         if outcome is None:
             undecided.append(expression)
+    if check.attestation:
+        used.add(f"attest.{check.attestation}")
+        if attested(check.attestation, facts):
+            return Result(check.id, "manual", POINTS["manual"], check.weight,
+                          f"manual: attested ({check.attestation})", tuple(sorted(used)))
     if undecided:
         return Result(check.id, "unknown", None, check.weight,
                       f"no evidence for: {'; '.join(undecided)}", tuple(sorted(used)))
     return Result(check.id, "fail", 0.0, check.weight, "no condition holds", tuple(sorted(used)))
 
 
-def score(rubric: Rubric, facts: Mapping[str, Any]) -> Scorecard:
-    """Score a scan whose readable facts are ``facts`` (dotted key -> value)."""
+def score(rubric: Rubric, facts: Mapping[str, Any], context: Context = Context(),
+          waivers: Mapping[str, Waiver] | None = None) -> Scorecard:
+    """Score one scan whose readable facts are ``facts`` (dotted key -> value)."""
     names = conditions.namespace(facts)
-    results = [judge(check, names) for check in rubric.checks]
+    waivers = waivers or {}
+    checks = [c for c in rubric.checks if applies(c, context, facts)]
+    results = []
+    for check in checks:
+        result = judge(check, names, facts)
+        waiver = waivers.get(check.id)
+        if waiver and result.status != "automated":
+            result = Result(check.id, "waived", 0.0, check.weight,
+                            f"waived until {waiver.until} by {waiver.owner}: {waiver.reason} (was {result.status})",
+                            result.evidence_keys)
+        results.append(result)
+    return aggregate(rubric, checks, results, facts)
+
+
+def aggregate(rubric: Rubric, checks: list[Check], results: list[Result], facts: Mapping[str, Any]) -> Scorecard:
+    """Every figure of a scorecard from the checks in scope and their results."""
     by_id = {r.check_id: r for r in results}
 
     sections = {s: 0.0 for s in SECTION_IDS}
-    for check in rubric.checks:
+    for check in checks:
         if check.ml_test and check.section:
             sections[check.section] += by_id[check.id].points or 0.0
     final = min(sections.values())
 
-    categories: dict[str, float | None] = {}
-    for category in rubric.spec.categories:
-        decided = [by_id[c.id] for c in rubric.checks if c.category == category.id and by_id[c.id].points is not None]
-        categories[category.id] = _percent(decided)
-    decided_all = [r for r in results if r.points is not None]
-    overall = _percent(decided_all)
-    effort = sum(c.effort_hours * (1 - (by_id[c.id].points or 0.0)) for c in rubric.checks)
+    def decided(ids: list[str]) -> list[Result]:
+        return [by_id[i] for i in ids if by_id[i].points is not None and by_id[i].status != "waived"]
+
+    categories = {cat.id: percent(decided([c.id for c in checks if c.category == cat.id]))
+                  for cat in rubric.categories}
+    overall = percent(decided([c.id for c in checks]))
+    open_effort = sum(c.effort_hours * (1 - (by_id[c.id].points or 0.0))
+                      for c in checks if by_id[c.id].status != "waived")
+    waived_effort = sum(c.effort_hours for c in checks if by_id[c.id].status == "waived")
+    held = _levels(rubric, checks, by_id)
     return Scorecard(
         results=results, sections=sections, ml_test_score=final, band=band(final),
         categories=categories, overall=overall, grade=grade(overall),
-        effort_hours=round(effort, 1), unknown=sum(r.status == "unknown" for r in results),
+        effort_hours=round(open_effort, 1), waived_effort_hours=round(waived_effort, 1),
+        unknown=sum(r.status == "unknown" for r in results),
+        levels=held, level=next((lv.id for lv in reversed(rubric.levels) if held.get(lv.id)), None),
+        totals={t.id: _weighted(t.categories, categories) for t in rubric.totals},
+        questions={q.id: _question(q, by_id, facts) for q in rubric.questions},
     )
 
 
-def _percent(results: list[Result]) -> float | None:
+def percent(results: list[Result]) -> float | None:
     total = sum(r.weight for r in results)
     if not total:
         return None
     return round(100.0 * sum(r.weight * (r.points or 0.0) for r in results) / total, 1)
+
+
+def _levels(rubric: Rubric, checks: list[Check], by_id: Mapping[str, Result]) -> dict[str, bool]:
+    """A maturity level is held when every check of it and of the levels below it earns credit."""
+    held: dict[str, bool] = {}
+    below = True
+    for level in rubric.levels:
+        mine = [by_id[c.id] for c in checks if c.level == level.id]
+        below = below and bool(mine) and all((r.points or 0.0) > 0 for r in mine)
+        held[level.id] = below
+    return held
+
+
+def _weighted(weights: Mapping[str, float], categories: Mapping[str, float | None]) -> float | None:
+    known = {k: w for k, w in weights.items() if categories.get(k) is not None}
+    if not known or not sum(known.values()):
+        return None
+    return round(sum(categories[k] * w for k, w in known.items()) / sum(known.values()), 1)  # type: ignore[operator]
+
+
+def _question(question: Any, by_id: Mapping[str, Result], facts: Mapping[str, Any]) -> dict[str, Any]:
+    proxies = [by_id[p] for p in question.proxies if p in by_id]
+    return {"score": percent([r for r in proxies if r.points is not None and r.status != "waived"]),
+            "attested": attested(question.attestation, facts),
+            "proxies": {r.check_id: r.status for r in proxies}}

@@ -1,16 +1,19 @@
-"""The rubric file: its schema, its loader and its content hash.
+"""The rubric file: its schema, its loader, inheritance and its content hash.
 
 A rubric names the ML Test Score's four sections, the debt categories of
-Sculley et al., and checks. Each check says when it earns the automated point
-and when the manual half point, as conditions over evidence keys.
+Sculley et al., the paper's litmus questions, maturity levels, and checks.
+Each check says when it earns the automated point and when the manual half
+point, as conditions over evidence keys. A team's rubric may ``extends`` the
+default one: add checks, override fields of inherited checks, disable checks
+with a reason, scope checks to some projects, and define its own totals.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Iterable, Literal
 
 from pydantic import Field
 
@@ -23,10 +26,11 @@ from . import conditions
 ID = r"^[a-z0-9][a-z0-9-]{0,79}$"
 DEFAULT_RUBRIC = Path(__file__).with_name("default.yaml")
 SECTION_IDS = ("data", "model", "infra", "monitor")
+SectionId = Literal["data", "model", "infra", "monitor"]
 
 
 class Section(Strict):
-    id: Literal["data", "model", "infra", "monitor"]
+    id: SectionId
     title: str
 
 
@@ -36,87 +40,272 @@ class Category(Strict):
     description: str = ""
 
 
+class Question(Strict):
+    """One of the paper's litmus questions: measured by proxy checks plus an attestation."""
+
+    id: str = Field(pattern=ID)
+    title: str
+    attestation: str | None = None  # question id in mldebt/questions.yaml
+    proxies: list[str] = Field(min_length=1)
+
+
+class Level(Strict):
+    id: str = Field(pattern=ID)
+    title: str
+    description: str = ""
+
+
+class Total(Strict):
+    """A team's own headline figure: a weighted mean of category scores."""
+
+    id: str = Field(pattern=ID)
+    title: str
+    categories: dict[str, float] = Field(min_length=1)
+
+
+class Scope(Strict):
+    teams: list[str] = []
+    tags: list[str] = []
+    languages: list[str] = []
+
+
 class Check(Strict):
     id: str = Field(pattern=ID)
     title: str
-    section: Literal["data", "model", "infra", "monitor"] | None = None
+    section: SectionId | None = None
     ml_test: str | None = Field(default=None, pattern=r"^(Data|Model|Infra|Monitor) [1-7]$")
     category: str | None = None
+    level: str | None = None
     weight: float = Field(default=1.0, gt=0, le=10)
     effort_hours: float = Field(ge=0, le=1000)
     automated: str | None = None
     manual: str | None = None
+    attestation: str | None = None  # a current attestation of this question earns manual credit
+    applies_to: Scope | None = None
     why: str = Field(min_length=1)
     fix: str = Field(min_length=1)
     references: list[str] = []
 
 
+class CheckOverride(Strict):
+    title: str | None = None
+    category: str | None = None
+    level: str | None = None
+    weight: float | None = Field(default=None, gt=0, le=10)
+    effort_hours: float | None = Field(default=None, ge=0, le=1000)
+    automated: str | None = None
+    manual: str | None = None
+    attestation: str | None = None
+    applies_to: Scope | None = None
+    why: str | None = None
+    fix: str | None = None
+
+
 class RubricSpec(Strict):
     rubric: str = Field(min_length=1)
     version: str = Field(min_length=1)
-    sections: list[Section] = Field(min_length=4, max_length=4)
-    categories: list[Category] = Field(min_length=1)
-    checks: list[Check] = Field(min_length=1)
+    description: str = ""
+    extends: str | None = None
+    sections: list[Section] = []
+    categories: list[Category] = []
+    questions: list[Question] = []
+    levels: list[Level] = []
+    totals: list[Total] = []
+    checks: list[Check] = []
+    overrides: dict[str, CheckOverride] = {}
+    disable: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
 class Rubric:
-    spec: RubricSpec
+    """A validated rubric with inheritance applied: what the engine scores with."""
+
+    name: str
+    version: str
+    sections: tuple[Section, ...]
+    categories: tuple[Category, ...]
+    questions: tuple[Question, ...]
+    levels: tuple[Level, ...]
+    totals: tuple[Total, ...]
+    checks: tuple[Check, ...]
+    disabled: dict[str, str]
     hash: str
     source: str
     content: str
-
-    @property
-    def checks(self) -> list[Check]:
-        return self.spec.checks
+    _by_id: dict[str, Check] = field(default_factory=dict, repr=False, compare=False)
 
     def check(self, check_id: str) -> Check | None:
-        return next((c for c in self.spec.checks if c.id == check_id), None)
+        if not self._by_id:
+            self._by_id.update((c.id, c) for c in self.checks)
+        return self._by_id.get(check_id)
 
     def category_title(self, category_id: str) -> str:
-        return next((c.title for c in self.spec.categories if c.id == category_id), category_id)
+        return next((c.title for c in self.categories if c.id == category_id), category_id)
+
+    def as_data(self) -> dict[str, Any]:
+        return json.loads(self.content)
 
 
-def load_rubric(path: Path | str | None = None) -> Rubric:
-    """Load and validate a rubric file (the default one when ``path`` is None)."""
-    doc = load(path or DEFAULT_RUBRIC, what="rubric file")
-    spec = validate(RubricSpec, doc, what="the rubric")
-    problems = _cross_check(spec, doc)
+def load_rubric(path: Path | str | None = None, known_keys: Iterable[str] | None = None) -> Rubric:
+    """Load, validate and resolve a rubric (the default one when ``path`` is None).
+
+    ``known_keys`` are the evidence keys the collectors declare; when given, a
+    condition that reads any other key is an error.
+    """
+    source = Path(path) if path else DEFAULT_RUBRIC
+    spec, doc = _read(source)
+    base: Rubric | None = None
+    if spec.extends:
+        base_path = DEFAULT_RUBRIC if spec.extends == "default" else (source.resolve().parent / spec.extends)
+        if base_path.resolve() == source.resolve():
+            raise InputError(doc.message(("extends",), "a rubric cannot extend itself"))
+        try:
+            base = load_rubric(base_path, known_keys)
+        except InputError as exc:
+            raise InputError(doc.message(("extends",), f"the base rubric is not valid: {exc}")) from None
+    resolved = _resolve(spec, base, doc)
+    base_ids = {c.id for c in base.checks} | set(base.disabled) if base else set()
+    problems = _cross_check(resolved, spec, doc, base_ids, set(known_keys) if known_keys is not None else None)
     if problems:
         raise InputError.of_file(doc.path, "the rubric", problems)
-    canonical = json.dumps(spec.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    digest = hashlib.sha256(canonical.encode()).hexdigest()[:16]
-    return Rubric(spec=spec, hash=digest, source=str(path or DEFAULT_RUBRIC), content=canonical)
+    return resolved
 
 
-def _cross_check(spec: RubricSpec, doc: Document) -> list[str]:
+def _read(source: Path) -> tuple[RubricSpec, Document]:
+    doc = load(source, what="rubric file")
+    return validate(RubricSpec, doc, what="the rubric"), doc
+
+
+def _resolve(spec: RubricSpec, base: Rubric | None, doc: Document) -> Rubric:
+    problems: list[str] = []
+    if base is None:
+        for name in ("sections", "categories"):
+            if not getattr(spec, name):
+                problems.append(doc.message((name,), "required unless the rubric 'extends' another"))
+        for name in ("overrides", "disable"):
+            if getattr(spec, name):
+                problems.append(doc.message((name,), "only a rubric that 'extends' another can override or disable"))
+        if not spec.checks:
+            problems.append(doc.message(("checks",), "a rubric needs at least one check"))
+    if problems:
+        raise InputError.of_file(doc.path, "the rubric", problems)
+
+    def merged(mine: list, inherited: tuple) -> tuple:
+        ids = {item.id for item in mine}
+        return tuple(item for item in inherited if item.id not in ids) + tuple(mine)
+
+    inherited_checks = list(base.checks) if base else []
+    overridden = []
+    for check in inherited_checks:
+        change = spec.overrides.get(check.id)
+        overridden.append(Check.model_validate({**check.model_dump(), **change.model_dump(exclude_none=True)})
+                          if change else check)
+    checks = tuple(c for c in overridden if c.id not in spec.disable) + tuple(spec.checks)
+    disabled = {**(base.disabled if base else {}), **spec.disable}
+    data = {
+        "rubric": spec.rubric, "version": spec.version,
+        "sections": [s.model_dump() for s in (spec.sections or (base.sections if base else ()))],
+        "categories": [c.model_dump() for c in merged(spec.categories, base.categories if base else ())],
+        "questions": [q.model_dump() for q in merged(spec.questions, base.questions if base else ())],
+        "levels": [lv.model_dump() for lv in merged(spec.levels, base.levels if base else ())],
+        "totals": [t.model_dump() for t in merged(spec.totals, base.totals if base else ())],
+        "checks": [c.model_dump(exclude_none=True) for c in checks],
+        "disabled": disabled,
+    }
+    content = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return from_content(content, source=str(doc.path))
+
+
+def from_content(content: str, source: str = "(stored)") -> Rubric:
+    """Rebuild a resolved rubric from the JSON the store keeps for each scan."""
+    data = json.loads(content)
+    return Rubric(
+        name=data["rubric"], version=data["version"],
+        sections=tuple(Section(**s) for s in data["sections"]),
+        categories=tuple(Category(**c) for c in data["categories"]),
+        questions=tuple(Question(**q) for q in data.get("questions", [])),
+        levels=tuple(Level(**lv) for lv in data.get("levels", [])),
+        totals=tuple(Total(**t) for t in data.get("totals", [])),
+        checks=tuple(Check(**c) for c in data["checks"]), disabled=data.get("disabled", {}),
+        hash=hashlib.sha256(content.encode()).hexdigest()[:16], source=source, content=content,
+    )
+
+
+def key_is_known(key: str, known: set[str]) -> bool:
+    """A condition may read a declared key or a field inside a declared (mapping) key."""
+    parts = key.split(".")
+    return any(".".join(parts[:n]) in known for n in range(len(parts), 0, -1))
+
+
+def _cross_check(rubric: Rubric, spec: RubricSpec, doc: Document, inherited: set[str],
+                 known: set[str] | None) -> list[str]:
     problems = []
-    sections = [s.id for s in spec.sections]
-    if sorted(sections) != sorted(SECTION_IDS):
+    if sorted(s.id for s in rubric.sections) != sorted(SECTION_IDS):
         problems.append(doc.message(("sections",), f"must be exactly the four ML Test Score sections {', '.join(SECTION_IDS)}"))
-    categories = {c.id for c in spec.categories}
+    categories = {c.id for c in rubric.categories}
+    levels = {lv.id for lv in rubric.levels}
     seen: set[str] = set()
     for i, check in enumerate(spec.checks):
         loc = ("checks", i)
-        if check.id in seen:
+        if check.id in seen or check.id in inherited:
             problems.append(doc.message(loc + ("id",), f"duplicate check id {check.id!r}"))
         seen.add(check.id)
-        if check.category is not None and check.category not in categories:
-            problems.append(doc.message(loc + ("category",), f"unknown category {check.category!r}"))
         if check.section is None and check.category is None:
             problems.append(doc.message(loc, "a check needs a section, a category, or both"))
-        if check.ml_test:
+        if check.ml_test and check.section != check.ml_test.split()[0].lower():
             expected = check.ml_test.split()[0].lower()
-            if check.section != expected:
-                problems.append(doc.message(loc + ("section",), f"ML Test Score test {check.ml_test!r} belongs to section {expected!r}"))
-        if check.automated is None and check.manual is None:
-            problems.append(doc.message(loc, "a check needs an 'automated' or a 'manual' condition"))
-        for field_name in ("automated", "manual"):
-            expression = getattr(check, field_name)
-            if expression is None:
-                continue
-            try:
-                conditions.parse(expression)
-            except conditions.ConditionError as exc:
-                problems.append(doc.message(loc + (field_name,), str(exc)))
+            problems.append(doc.message(loc + ("section",), f"ML Test Score test {check.ml_test!r} belongs to section {expected!r}"))
+        if check.automated is None and check.manual is None and check.attestation is None:
+            problems.append(doc.message(loc, "a check needs an 'automated' or 'manual' condition or an 'attestation'"))
+        problems += _check_fields(check, loc, doc, categories, levels, known)
+    for check_id, change in spec.overrides.items():
+        if check_id not in inherited:
+            problems.append(doc.message(("overrides", check_id), f"no inherited check {check_id!r} to override", key=True))
+        else:
+            problems += _check_fields(change, ("overrides", check_id), doc, categories, levels, known)
+    for check_id in spec.disable:
+        if check_id not in inherited:
+            problems.append(doc.message(("disable", check_id), f"no inherited check {check_id!r} to disable", key=True))
+    ml_tests: dict[str, str] = {}
+    for i, check in enumerate(spec.checks):
+        if check.ml_test and check.ml_test in ml_tests:
+            problems.append(doc.message(("checks", i, "ml_test"), f"{check.ml_test} is already scored by check {ml_tests[check.ml_test]!r}"))
+        elif check.ml_test:
+            ml_tests[check.ml_test] = check.id
+    check_ids = {c.id for c in rubric.checks}
+    for i, question in enumerate(spec.questions):
+        for j, proxy in enumerate(question.proxies):
+            if proxy not in check_ids:
+                problems.append(doc.message(("questions", i, "proxies", j), f"unknown check {proxy!r}"))
+        if question.attestation and known is not None and f"attest.{question.attestation}" not in known:
+            problems.append(doc.message(("questions", i, "attestation"), f"unknown attestation question {question.attestation!r}"))
+    for i, total in enumerate(spec.totals):
+        for category_id in total.categories:
+            if category_id not in categories:
+                problems.append(doc.message(("totals", i, "categories", category_id), f"unknown category {category_id!r}", key=True))
+    return problems
+
+
+def _check_fields(check: Check | CheckOverride, loc: tuple, doc: Document, categories: set[str],
+                  levels: set[str], known: set[str] | None) -> list[str]:
+    problems = []
+    if check.category is not None and check.category not in categories:
+        problems.append(doc.message(loc + ("category",), f"unknown category {check.category!r}"))
+    if check.level is not None and check.level not in levels:
+        problems.append(doc.message(loc + ("level",), f"unknown level {check.level!r}"))
+    if check.attestation and known is not None and f"attest.{check.attestation}" not in known:
+        problems.append(doc.message(loc + ("attestation",), f"unknown attestation question {check.attestation!r}"))
+    for name in ("automated", "manual"):
+        expression = getattr(check, name)
+        if expression is None:
+            continue
+        try:
+            keys = conditions.keys(expression)
+        except conditions.ConditionError as exc:
+            problems.append(doc.message(loc + (name,), str(exc)))
+            continue
+        if known is not None:
+            unknown = sorted(k for k in keys if not key_is_known(k, known))
+            if unknown:
+                problems.append(doc.message(loc + (name,), f"no collector produces {', '.join(unknown)}"))
     return problems
