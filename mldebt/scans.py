@@ -168,10 +168,14 @@ def recorded_attestations(db: sqlite_utils.Database, project: str, as_of: str) -
 
 def update_paydown(db: sqlite_utils.Database, project: str, rubric: Rubric) -> list[Item]:
     """Recompute the project's paydown items from its whole history of results."""
-    history = []
-    for scan in rows(db, "select id, as_of from scans where project_id = ? order by as_of, collected_at", [project]):
-        statuses = {r["check_id"]: (r["status"], r["points"], r["weight"]) for r in results_of(db, scan["id"])}
-        history.append(ScanResults(scan_id=scan["id"], as_of=scan["as_of"], statuses=statuses))
+    scans: dict[str, tuple[str, dict]] = {}
+    for r in rows(db, "select s.id, s.as_of, r.check_id, r.status, r.points, r.weight from scans s "
+                      "left join results r on r.scan_id = s.id where s.project_id = ? "
+                      "order by s.as_of, s.collected_at", [project]):
+        _, statuses = scans.setdefault(r["id"], (r["as_of"], {}))
+        if r["check_id"] is not None:
+            statuses[r["check_id"]] = (r["status"], r["points"], r["weight"])
+    history = [ScanResults(scan_id=i, as_of=as_of, statuses=st) for i, (as_of, st) in scans.items()]
     effort = {c.id: c.effort_hours for c in rubric.checks}
     items = paydown(project, history, effort)
     db.execute("delete from paydown_items where project_id = ?", [project])

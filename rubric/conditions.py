@@ -49,7 +49,8 @@ def parse(expression: str) -> ast.AST:
     return tree
 
 
-def keys(expression: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def keys(expression: str) -> frozenset[str]:
     """The evidence keys a condition reads (dotted names), for validation and explanation."""
     found: set[str] = set()
 
@@ -68,7 +69,7 @@ def keys(expression: str) -> set[str]:
             if name and name not in FUNCTIONS and name not in ("True", "False", "None"):
                 found.add(name)
     # keep only the longest chains: "repo.tests.files" not also "repo.tests" and "repo"
-    return {k for k in found if not any(other.startswith(k + ".") for other in found)}
+    return frozenset(k for k in found if not any(other.startswith(k + ".") for other in found))
 
 
 def namespace(facts: Mapping[str, Any]) -> dict[str, Any]:
@@ -93,14 +94,24 @@ def _compiled(expression: str) -> ast.AST:
     return ast.parse(expression.strip()).body[0]
 
 
+class Evaluator:
+    """Evaluates many conditions over one scan's facts (one evaluator per scan)."""
+
+    def __init__(self, names: Mapping[str, Any]) -> None:
+        self._eval = EvalWithCompoundTypes(names=dict(names), functions=FUNCTIONS)
+
+    def __call__(self, expression: str) -> bool | None:
+        """True, False, or UNKNOWN when a key it reads has no fact."""
+        try:
+            return bool(self._eval.eval(expression, previously_parsed=_compiled(expression)))
+        except (NameNotDefined, AttributeDoesNotExist, KeyError):
+            return UNKNOWN
+        except TypeError:  # e.g. comparing a missing-but-null value with a number
+            return UNKNOWN
+        except (FeatureNotAvailable, FunctionNotDefined, InvalidExpression) as exc:
+            raise ConditionError(str(exc)) from None
+
+
 def evaluate(expression: str, names: Mapping[str, Any]) -> bool | None:
     """True, False, or UNKNOWN when a key it reads has no fact."""
-    evaluator = EvalWithCompoundTypes(names=dict(names), functions=FUNCTIONS)
-    try:
-        return bool(evaluator.eval(expression, previously_parsed=_compiled(expression)))
-    except (NameNotDefined, AttributeDoesNotExist, KeyError):
-        return UNKNOWN
-    except TypeError:  # e.g. comparing a missing-but-null value with a number
-        return UNKNOWN
-    except (FeatureNotAvailable, FunctionNotDefined, InvalidExpression) as exc:
-        raise ConditionError(str(exc)) from None
+    return Evaluator(names)(expression)

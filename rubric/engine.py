@@ -101,7 +101,7 @@ def attested(question: str | None, facts: Mapping[str, Any]) -> bool:
     return isinstance(answer, dict) and not answer.get("expired", False)
 
 
-def judge(check: Check, names: Mapping[str, Any], facts: Mapping[str, Any]) -> Result:
+def judge(check: Check, evaluate: conditions.Evaluator, facts: Mapping[str, Any]) -> Result:
     """One check's result: the best credit whose condition holds."""
     used: set[str] = set()
     undecided = []
@@ -110,7 +110,7 @@ def judge(check: Check, names: Mapping[str, Any], facts: Mapping[str, Any]) -> R
         if expression is None:
             continue
         used |= conditions.keys(expression)
-        outcome = conditions.evaluate(expression, names)
+        outcome = evaluate(expression)
         if outcome is True:
             return Result(check.id, status, POINTS[status], check.weight, f"{status}: {expression}", tuple(sorted(used)))
         if outcome is None:
@@ -129,12 +129,12 @@ def judge(check: Check, names: Mapping[str, Any], facts: Mapping[str, Any]) -> R
 def score(rubric: Rubric, facts: Mapping[str, Any], context: Context = Context(),
           waivers: Mapping[str, Waiver] | None = None) -> Scorecard:
     """Score one scan whose readable facts are ``facts`` (dotted key -> value)."""
-    names = conditions.namespace(facts)
+    evaluate = conditions.Evaluator(conditions.namespace(facts))
     waivers = waivers or {}
     checks = [c for c in rubric.checks if applies(c, context, facts)]
     results = []
     for check in checks:
-        result = judge(check, names, facts)
+        result = judge(check, evaluate, facts)
         waiver = waivers.get(check.id)
         if waiver and result.status != "automated":
             result = Result(check.id, "waived", 0.0, check.weight,
