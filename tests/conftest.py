@@ -48,7 +48,7 @@ def run(db_path: Path) -> Callable[..., Result]:
 
 
 def _takes_db(args: tuple[str, ...]) -> bool:
-    return bool(args) and args[0] in {"collect", "score", "show"} and "--help" not in args
+    return bool(args) and args[0] in {"collect", "score", "show", "explain", "waive", "attest"} and "--help" not in args
 
 
 def git(repo: Path, *args: str, date: str | None = None) -> str:
