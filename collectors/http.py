@@ -7,12 +7,14 @@ timeout; failures raise ``ApiError`` with a message that is safe to store.
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 
 DEFAULT_TIMEOUT = (3.0, 10.0)  # connect, read (seconds)
 MAX_BYTES = 20 * 1024 * 1024
@@ -21,10 +23,18 @@ MAX_BYTES = 20 * 1024 * 1024
 class ApiError(Exception):
     """An API call that failed; ``status`` is the HTTP status when there was one."""
 
-    def __init__(self, message: str, status: int | None = None, retry_after: str | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, retry_after: str | None = None,
+                 rate_limit: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+        self.rate_limit = rate_limit or {}  # the response's x-ratelimit-* / ratelimit-* headers, lower-cased
+
+    @property
+    def rate_limited(self) -> bool:
+        """A 429, or a 403 whose rate-limit headers say nothing is left (GitHub's way)."""
+        remaining = self.rate_limit.get("x-ratelimit-remaining", self.rate_limit.get("ratelimit-remaining"))
+        return self.status == 429 or (self.status == 403 and remaining == "0")
 
 
 @dataclass
@@ -65,16 +75,18 @@ class ApiClient:
             response = self.session.get(url, params=params, headers=headers, timeout=self.timeout,
                                         allow_redirects=False, stream=True)
             body = response.raw.read(MAX_BYTES + 1, decode_content=True)
-        except requests.Timeout:
+        except (requests.Timeout, urllib3.exceptions.TimeoutError):  # the body read raises urllib3's own
             raise ApiError(f"timed out after {self.timeout[1]:.0f} s: {self._safe(url)}") from None
-        except requests.RequestException as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise ApiError(f"cannot reach {self._safe(url)}: {type(exc).__name__}") from None
         if len(body) > MAX_BYTES:
             raise ApiError(f"response larger than {MAX_BYTES} bytes: {self._safe(url)}")
         response._content = body
         if response.status_code >= 400 or 300 <= response.status_code < 400:
             raise ApiError(f"HTTP {response.status_code} from {self._safe(url)}", status=response.status_code,
-                           retry_after=response.headers.get("Retry-After"))
+                           retry_after=response.headers.get("Retry-After"),
+                           rate_limit={k.lower(): v for k, v in response.headers.items()
+                                       if k.lower().startswith(("x-ratelimit-", "ratelimit-"))})
         return response
 
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
@@ -83,3 +95,33 @@ class ApiClient:
             return response.json()
         except ValueError:
             raise ApiError(f"not JSON: {self._safe(response.url)}") from None
+
+    def post_json(self, path: str, body: Any) -> Any:
+        """POST ``body`` as JSON to ``path`` (same host, token and size rules as ``get``); return the JSON reply.
+
+        Some read-only APIs take their query as a POST body (MLflow's runs/search, OSV's /v1/query).
+        """
+        url = urljoin(self.base_url, path.lstrip("/")) if not path.startswith("http") else path
+        if urlsplit(url).netloc != self._host:
+            raise ApiError(f"refusing to send a request to another host: {urlsplit(url).netloc}")
+        headers = {"Accept": "application/json", "User-Agent": "mldebt"}
+        token = self._token()
+        if token:
+            headers["Authorization"] = f"{self.auth_scheme} {token}"
+        try:
+            response = self.session.post(url, json=body, headers=headers, timeout=self.timeout,
+                                         allow_redirects=False, stream=True)
+            content = response.raw.read(MAX_BYTES + 1, decode_content=True)
+        except (requests.Timeout, urllib3.exceptions.TimeoutError):
+            raise ApiError(f"timed out after {self.timeout[1]:g} s: {self._safe(url)}") from None
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise ApiError(f"cannot reach {self._safe(url)}: {type(exc).__name__}") from None
+        if len(content) > MAX_BYTES:
+            raise ApiError(f"response larger than {MAX_BYTES} bytes: {self._safe(url)}")
+        if response.status_code >= 300:
+            raise ApiError(f"HTTP {response.status_code} from {self._safe(url)}", status=response.status_code,
+                           retry_after=response.headers.get("Retry-After"))
+        try:
+            return json.loads(content)
+        except ValueError:
+            raise ApiError(f"not JSON: {self._safe(url)}") from None

@@ -3,11 +3,33 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from .attestations import AttestationCollector
+from .ci_config import CIConfigCollector
+from .ci_history import CIHistoryCollector
+from .ci_results import CIResultsCollector
+from .deps import DepsCollector
+from .dvc import DvcCollector
+from .feast import FeastCollector
+from .history import HistoryCollector
 from .interface import Collector, Fact, Snapshot
+from .mlflow import MlflowCollector
+from .monitoring import MonitoringCollector
+from .packages import PackagesCollector
 from .repo import RepoCollector
 
 COLLECTORS: dict[str, type[Collector]] = {
     RepoCollector.name: RepoCollector,
+    DepsCollector.name: DepsCollector,
+    HistoryCollector.name: HistoryCollector,
+    DvcCollector.name: DvcCollector,
+    FeastCollector.name: FeastCollector,
+    PackagesCollector.name: PackagesCollector,
+    MlflowCollector.name: MlflowCollector,
+    AttestationCollector.name: AttestationCollector,
+    CIConfigCollector.name: CIConfigCollector,
+    CIResultsCollector.name: CIResultsCollector,
+    CIHistoryCollector.name: CIHistoryCollector,
+    MonitoringCollector.name: MonitoringCollector,
 }
 
 

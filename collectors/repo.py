@@ -1,59 +1,34 @@
-"""Repository collector: static evidence read from the project's files.
+"""Repository collector: static evidence of ML debt read from the project's files.
 
 Files are only read, never imported or run: Python is parsed with ``ast``,
-notebooks as JSON. Anything unreadable (too large, binary, bad syntax,
-a symlink) becomes an error fact and the walk goes on.
+notebooks as JSON, configuration with safe loaders. Anything unreadable (too
+large, binary, not UTF-8, bad syntax, a link, too deeply nested) becomes an
+error fact and the walk goes on.
+
+The work is cached twice: each source file's summary by its blob id (a new
+commit re-reads only what changed), and the whole result by the git id of the
+project's tree (an unchanged commit is not read at all).
 """
 from __future__ import annotations
 
-import ast
-import json
-import os
-import re
+import io
+import tokenize
 from collections import Counter
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Iterator
+from dataclasses import asdict
+from typing import Any, Iterator
 
+from ..gitsource import tree_of
+from . import code_facts, deps, repo_data, repo_hygiene, repo_notebooks, repo_tests
+from .code_batch import Job, summarise_all
+from .code_scan import notebook_code
+from .code_patterns import DEBT_MARKER
 from .interface import Collector, Fact, Snapshot
+from .repo_cache import Cache, code_version
+from .repo_files import MAX_READ_BYTES, Entry, blob_id, count_lines, decode, read, walk
 
-MAX_FILE_BYTES = 2 * 1024 * 1024
-
-LANGUAGES = {
-    ".py": "Python", ".ipynb": "Jupyter Notebook", ".r": "R", ".scala": "Scala",
-    ".java": "Java", ".kt": "Kotlin", ".sql": "SQL", ".sh": "Shell", ".bash": "Shell",
-    ".js": "JavaScript", ".ts": "TypeScript", ".go": "Go", ".rs": "Rust",
-    ".c": "C/C++", ".cc": "C/C++", ".cpp": "C/C++", ".h": "C/C++", ".hpp": "C/C++",
-    ".jl": "Julia", ".cu": "CUDA",
-}
-LOCK_NAMES = {"poetry.lock", "Pipfile.lock", "pdm.lock", "uv.lock", "conda-lock.yml"}
-CI_FILES = {".gitlab-ci.yml", ".circleci/config.yml", "azure-pipelines.yml", "Jenkinsfile"}
-UPDATE_BOTS = {".github/dependabot.yml", ".github/dependabot.yaml", "renovate.json",
-               ".renovaterc", ".renovaterc.json"}
-README_NAMES = {"README", "README.md", "README.rst"}
-DEBT_MARKER = re.compile(r"\b(TODO|FIXME|HACK|XXX)\b")
-TEST_FILE = re.compile(r"^(test_.*|.*_test)\.py$")
-REQUIREMENTS_FILE = re.compile(r"^requirements.*\.txt$")
-PINNED = re.compile(r"^[A-Za-z0-9._\-\[\],]+\s*===?\s*[^\s;,]+")
-
-
-@dataclass
-class _Tally:
-    files: int = 0
-    languages: Counter = field(default_factory=Counter)
-    python_lines: int = 0
-    notebooks: int = 0
-    notebooks_with_outputs: int = 0
-    test_files: int = 0
-    test_functions: int = 0
-    requirements: int = 0
-    pinned: int = 0
-    manifests: list[str] = field(default_factory=list)
-    lockfiles: list[str] = field(default_factory=list)
-    ci_configs: list[str] = field(default_factory=list)
-    update_bot: bool = False
-    readme: bool = False
-    debt_markers: int = 0
+VERSION = code_version("repo*.py", "code_*.py", "deps.py")  # the facts of a tree change only with this code
+SMALL_FILE = 256 * 1024  # config files and READMEs read for hygiene facts
+SCRIPT_NAMES = {"Makefile", "makefile", "Justfile", "Dockerfile"}
 
 
 class RepoCollector(Collector):
@@ -61,151 +36,162 @@ class RepoCollector(Collector):
     keys = {
         "repo.files.total": "files in the project at the scanned commit",
         "repo.languages": "code files per language (the multiple-language smell)",
+        "repo.languages.lines": "lines of code per language",
+        "repo.languages.count": "number of programming languages with code in the project",
         "repo.python.files": "Python source files",
         "repo.python.lines": "lines of Python source",
-        "repo.notebooks.count": "Jupyter notebooks",
-        "repo.notebooks.with_outputs": "notebooks committed with cell outputs",
-        "repo.tests.files": "Python test files (test_*.py, *_test.py)",
-        "repo.tests.functions": "test functions and methods in those files",
-        "repo.deps.manifests": "dependency manifests (requirements*.txt, pyproject.toml, ...)",
-        "repo.deps.pinned_ratio": "share of requirements pinned to one version",
-        "repo.deps.lockfiles": "lock files (poetry.lock, uv.lock, pip-compile output, ...)",
-        "repo.deps.update_bot": "Dependabot or Renovate is configured",
-        "repo.ci.configs": "CI configuration files",
-        "repo.readme.present": "a top-level README",
-        "repo.debt_markers.count": "TODO, FIXME, HACK and XXX markers in code and notebooks",
+        "repo.python.modules": "Python source files that are not tests",
+        "repo.debt_markers.count": "TODO, FIXME, HACK, XXX and KLUDGE markers in code and notebooks",
+        "repo.debt_markers.density": "debt markers per thousand lines of code",
+        "repo.debt_markers.kinds": "debt markers by kind",
+        "repo.debt_markers.at": "where: one fact per marker (at most 20)",
         "repo.files.skipped": "(error facts) files not read, with the reason",
-        "repo.tests.unparsed": "(error facts) test files that do not parse",
-        "repo.notebooks.unparsed": "(error facts) notebooks that are not JSON",
+        "repo.files.undecodable": "(error facts) files that are not UTF-8, read with replacement characters",
+        "repo.python.unparsed": "(error facts) Python files (not tests) that do not parse",
+        **repo_notebooks.KEYS, **repo_tests.KEYS, **deps.SUMMARY_KEYS, **repo_hygiene.KEYS, **repo_data.KEYS, **code_facts.KEYS,
     }
 
     def collect(self, snapshot: Snapshot) -> Iterator[Fact]:
-        tally = _Tally()
-        for path, reason in snapshot.skipped:
-            yield Fact.failure("repo.files.skipped", reason, path=path)
-        for rel, full in _walk(snapshot.root):
-            if full.is_symlink():
-                yield Fact.failure("repo.files.skipped", "symbolic link not followed", path=rel)
-                continue
-            tally.files += 1
-            yield from self._file(rel, full, tally)
-        yield from _summary(tally)
-
-    def _file(self, rel: str, full: Path, tally: _Tally) -> Iterator[Fact]:
-        name = full.name
-        suffix = full.suffix.lower()
-        if suffix in LANGUAGES:
-            tally.languages[LANGUAGES[suffix]] += 1
-        if rel in UPDATE_BOTS:
-            tally.update_bot = True
-        if "/" not in rel and name in README_NAMES:
-            tally.readme = True
-        if rel in CI_FILES or (rel.startswith(".github/workflows/") and rel.count("/") == 2
-                               and suffix in (".yml", ".yaml")):
-            tally.ci_configs.append(rel)
-        is_requirements = bool(REQUIREMENTS_FILE.match(name))
-        if is_requirements or name in {"pyproject.toml", "setup.cfg", "setup.py", "Pipfile",
-                                       "environment.yml", "environment.yaml"}:
-            tally.manifests.append(rel)
-        if name in LOCK_NAMES or (suffix == ".lock" and name != "dvc.lock"):
-            tally.lockfiles.append(rel)
-        if suffix not in (".py", ".ipynb") and not is_requirements:
-            return
+        cache = Cache()
         try:
-            size = full.stat().st_size
-            if size > MAX_FILE_BYTES:
-                yield Fact.failure("repo.files.skipped", f"larger than {MAX_FILE_BYTES} bytes ({size})", path=rel)
+            key = self._cache_key(snapshot)
+            cached = cache.get(key) if key else None
+            if cached is not None:
+                yield from (Fact(**fact) for fact in cached)
                 return
-            raw = full.read_bytes()
-        except OSError as exc:
-            yield Fact.failure("repo.files.skipped", f"cannot read: {exc.strerror}", path=rel)
-            return
-        if b"\x00" in raw[:8192]:
-            yield Fact.failure("repo.files.skipped", "binary content", path=rel)
-            return
-        text = raw.decode("utf-8", errors="replace")
-        if suffix == ".py":
-            tally.debt_markers += len(DEBT_MARKER.findall(text))
-            tally.python_lines += text.count("\n") + (0 if text.endswith("\n") or not text else 1)
-            if TEST_FILE.match(name):
-                tally.test_files += 1
-                yield from _test_functions(rel, text, tally)
-        elif suffix == ".ipynb":
-            tally.notebooks += 1
-            yield from _notebook(rel, text, tally)
+            facts = []
+            for fact in _collect(snapshot, cache):
+                facts.append(fact)
+                yield fact
+            if key:
+                cache.put(key, [asdict(fact) for fact in facts])
+        finally:
+            cache.close()
+
+    def _cache_key(self, snapshot: Snapshot) -> str | None:
+        if snapshot.git_dir is None or snapshot.commit is None:
+            return None
+        tree = tree_of(snapshot.git_dir, snapshot.commit, snapshot.subpath)
+        return f"repo:{VERSION}:{tree}" if tree else None
+
+
+def _collect(snapshot: Snapshot, cache: Cache) -> Iterator[Fact]:
+    for path, reason in snapshot.skipped:
+        yield Fact.failure("repo.files.skipped", reason, path=path)
+    entries: list[Entry] = []
+    for item in walk(snapshot.root):
+        if isinstance(item, Fact):
+            yield item
         else:
-            _requirements(text, tally)
-            if "--hash=" in text or "autogenerated by pip-compile" in text:
-                tally.lockfiles.append(rel)
-
-
-def _walk(root: Path) -> Iterator[tuple[str, Path]]:
-    """Every file below root, sorted, without entering .git or following links."""
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d != ".git")
-        base = Path(dirpath)
-        for filename in sorted(filenames):
-            full = base / filename
-            yield full.relative_to(root).as_posix(), full
-
-
-def _test_functions(rel: str, text: str, tally: _Tally) -> Iterator[Fact]:
-    try:
-        tree = ast.parse(text, filename=rel)
-    except (SyntaxError, ValueError) as exc:
-        yield Fact.failure("repo.tests.unparsed", f"Python syntax error: {getattr(exc, 'msg', exc)}",
-                           path=rel, line=getattr(exc, "lineno", None))
-        return
-    funcs = (ast.FunctionDef, ast.AsyncFunctionDef)
-    for node in tree.body:
-        if isinstance(node, funcs) and node.name.startswith("test"):
-            tally.test_functions += 1
-        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
-            tally.test_functions += sum(
-                1 for item in node.body if isinstance(item, funcs) and item.name.startswith("test")
-            )
-
-
-def _notebook(rel: str, text: str, tally: _Tally) -> Iterator[Fact]:
-    try:
-        notebook = json.loads(text)
-        cells = notebook.get("cells", []) if isinstance(notebook, dict) else []
-    except json.JSONDecodeError as exc:
-        yield Fact.failure("repo.notebooks.unparsed", f"not valid notebook JSON: {exc.msg}",
-                           path=rel, line=exc.lineno)
-        return
-    cells = [c for c in cells if isinstance(c, dict)]
-    if any(c.get("cell_type") == "code" and c.get("outputs") for c in cells):
-        tally.notebooks_with_outputs += 1
-    for cell in cells:  # markers in the cells' own text, not in the JSON encoding of it
-        source = cell.get("source", "")
-        text = "".join(source) if isinstance(source, list) else str(source)
-        tally.debt_markers += len(DEBT_MARKER.findall(text))
-
-
-def _requirements(text: str, tally: _Tally) -> None:
-    for raw_line in text.splitlines():
-        line = raw_line.split(" #", 1)[0].strip()
-        if not line or line.startswith(("#", "-")):
+            entries.append(item)
+    by_rel = {e.rel: e for e in entries}
+    languages: Counter = Counter()
+    lines: Counter = Counter()
+    markers: list[tuple[str, int, str]] = []
+    marker_count, marker_kinds = 0, Counter()
+    jobs, notebooks, tests, scripts = [], [], set(), {}
+    python_lines = 0
+    for entry in entries:
+        language = entry.language
+        if language:
+            languages[language] += 1
+        if entry.suffix not in (".py", ".ipynb") and not language and entry.name not in SCRIPT_NAMES:
             continue
-        tally.requirements += 1
-        tally.pinned += bool(PINNED.match(line))
+        data = read(entry, repo_notebooks.MAX_NOTEBOOK_BYTES if entry.suffix == ".ipynb" else MAX_READ_BYTES)
+        if isinstance(data, Fact):
+            yield data
+            continue
+        text, note = _text(entry, data)
+        if note:
+            yield note
+        if entry.suffix == ".py":
+            python_lines += count_lines(data)
+            is_test = repo_tests.is_test_file(entry.name)
+            if is_test:
+                tests.add(entry.rel)
+            jobs.append(Job(entry.rel, blob_id(data), text, is_test=is_test))
+        elif entry.suffix == ".ipynb":
+            notebook = repo_notebooks.read(entry.rel, text, entry.size)
+            if isinstance(notebook, Fact):
+                yield notebook
+                continue
+            notebooks.append(notebook)
+            lines[language] += notebook.lines
+            marker_count += sum(notebook.markers.values())
+            marker_kinds.update(notebook.markers)
+            jobs.append(Job(entry.rel, blob_id(data), notebook_code(notebook.code), notebook=True))
+        else:
+            if language:
+                lines[language] += count_lines(data)
+                for match in DEBT_MARKER.finditer(text):
+                    marker_count += 1
+                    marker_kinds[match.group(1)] += 1
+                    markers.append((entry.rel, text.count("\n", 0, match.start()) + 1, match.group(0)))
+            if language == "Shell" or entry.name in SCRIPT_NAMES:
+                scripts[entry.rel] = text
+    summaries = summarise_all(jobs, cache)
+    notebook_paths = {nb.rel for nb in notebooks}
+    for rel, summary in sorted(summaries.items()):
+        if rel in notebook_paths:
+            continue
+        marker_count += summary["markers"]["count"]
+        marker_kinds.update(summary["markers"]["kinds"])
+        markers.extend((rel, line, text) for line, text in summary["markers"]["at"])
+        if "error" in summary and rel not in tests:
+            error = summary["error"]
+            yield Fact.failure("repo.python.unparsed", error["message"], path=rel, line=error["line"])
+    lines["Python"] = python_lines if languages.get("Python") else 0
+    yield Fact("repo.files.total", len(entries))
+    yield Fact("repo.languages", dict(sorted(languages.items())))
+    yield Fact("repo.languages.lines", {k: v for k, v in sorted(lines.items()) if k in languages})
+    yield Fact("repo.languages.count", len([k for k in languages if k != "Jupyter Notebook"]))
+    yield Fact("repo.python.files", languages.get("Python", 0))
+    yield Fact("repo.python.lines", python_lines)
+    yield Fact("repo.python.modules", sum(1 for e in entries if e.suffix == ".py" and e.rel not in tests))
+    yield from repo_notebooks.facts(notebooks, repo_notebooks.used_by_code(notebook_paths, summaries, tests, scripts))
+    yield from repo_tests.facts(summaries, tests)
+    code_lines = sum(lines.values())
+    yield Fact("repo.debt_markers.count", marker_count)
+    yield Fact("repo.debt_markers.density", round(1000 * marker_count / code_lines, 2) if code_lines else 0.0)
+    yield Fact("repo.debt_markers.kinds", dict(sorted(marker_kinds.items())))
+    for rel, line, text in sorted(markers)[:20]:
+        yield Fact("repo.debt_markers.at", text, path=rel, line=line)
+    small = _SmallFiles(by_rel)
+    paths = sorted(by_rel)
+    yield from deps.summary_facts(paths, small.text)
+    yield from repo_hygiene.facts(paths, small.text)
+    yield from repo_data.facts(paths, small.text)
+    yield from code_facts.facts(summaries, tests, notebook_paths)
+    yield from small.errors
 
 
-def _summary(t: _Tally) -> Iterator[Fact]:
-    yield Fact("repo.files.total", t.files)
-    yield Fact("repo.languages", dict(sorted(t.languages.items())))
-    yield Fact("repo.python.files", t.languages.get("Python", 0))
-    yield Fact("repo.python.lines", t.python_lines)
-    yield Fact("repo.notebooks.count", t.notebooks)
-    yield Fact("repo.notebooks.with_outputs", t.notebooks_with_outputs)
-    yield Fact("repo.tests.files", t.test_files)
-    yield Fact("repo.tests.functions", t.test_functions)
-    yield Fact("repo.deps.manifests", sorted(t.manifests))
-    if t.requirements:
-        yield Fact("repo.deps.pinned_ratio", round(t.pinned / t.requirements, 2))
-    yield Fact("repo.deps.lockfiles", sorted(set(t.lockfiles)))
-    yield Fact("repo.deps.update_bot", t.update_bot)
-    yield Fact("repo.ci.configs", sorted(t.ci_configs))
-    yield Fact("repo.readme.present", t.readme)
-    yield Fact("repo.debt_markers.count", t.debt_markers)
+def _text(entry: Entry, data: bytes) -> tuple[str, Fact | None]:
+    """Decode a file; a Python file's own coding declaration (PEP 263) is honoured."""
+    text, note = decode(data, entry.rel)
+    if note is not None and entry.suffix == ".py":
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+            if encoding not in ("utf-8", "utf-8-sig"):
+                return data.decode(encoding), None
+        except (SyntaxError, LookupError, UnicodeDecodeError):
+            pass
+    return text, note
+
+
+class _SmallFiles:
+    """Reads small text files on demand (README, config) and keeps their error facts."""
+
+    def __init__(self, entries: dict[str, Entry]) -> None:
+        self.entries = entries
+        self.errors: list[Fact] = []
+        self._texts: dict[str, str | None] = {}
+
+    def text(self, rel: str) -> str | None:
+        if rel not in self._texts:
+            entry = self.entries.get(rel)
+            data: Any = read(entry, SMALL_FILE) if entry else None
+            if isinstance(data, Fact):
+                self.errors.append(data)
+                data = None
+            self._texts[rel] = decode(data, rel)[0] if data is not None else None
+        return self._texts[rel]

@@ -254,3 +254,16 @@ def rubric_validate(file: Path) -> None:
 
 def main() -> None:
     cli(prog_name="mldebt")
+
+
+from .attest_cli import attest  # noqa: E402 - commands kept in their own modules
+cli.add_command(attest)
+from .web_cli import serve, token, user  # noqa: E402 - the web scorecard's commands
+cli.add_command(serve)
+cli.add_command(token)
+cli.add_command(user)
+from .report_cli import campaign, check, export, report  # noqa: E402 - report, exports, campaigns, CI gate
+cli.add_command(report)
+cli.add_command(export)
+cli.add_command(campaign)
+cli.add_command(check)

@@ -1,17 +1,24 @@
 """Lay out a project as it was at one commit, without touching the user's tree.
 
 The commit is HEAD (or the portfolio's ``ref``), or with ``as_of`` the last
-commit before that moment. Its files are exported with ``git archive`` into a
-private temporary directory; links are not followed or recreated. Git URLs are
-cloned (bare) into a cache and fetched again on later scans.
+commit before that moment. Its files are written from git's object database
+(``git ls-tree`` and ``git cat-file``, so no attribute, filter or hook of the
+scanned repository ever runs) into the mldebt cache, under the id of the
+project's tree: the same tree is laid out once and shared by every later scan
+of it. Links and submodules are not recreated, oversized blobs are not written,
+and paths that would leave the folder are refused. Git URLs are cloned (bare,
+with full history, which the history facts need) into the cache and fetched
+again on later scans.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import shutil
 import subprocess
-import tarfile
 import tempfile
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +30,9 @@ from .portfolio import Project, check_git_url
 
 ALLOWED_PROTOCOLS = "https:http:ssh:git:file"
 SAFE_CONFIG = ["-c", "core.fsmonitor=false", "-c", "protocol.ext.allow=never", "-c", "core.hooksPath=/dev/null"]
+MAX_BLOB_BYTES = 8 * 1024 * 1024  # larger blobs are listed as skipped and never written
+MAX_CACHED_TREES = 12  # laid-out trees kept in the cache, least recently used dropped first
+TREE_LAYOUT_VERSION = "1"
 
 
 class NoCommitYet(MldebtError):
@@ -36,6 +46,7 @@ class Checkout:
     commit_date: str | None
     skipped: list[tuple[str, str]] = field(default_factory=list)
     git_dir: Path | None = None
+    tree: str | None = None  # git id of the project's tree (the sub-path's, in a monorepo)
 
 
 def git(repo: Path, *args: str, stdout: int | None = subprocess.PIPE) -> subprocess.CompletedProcess:
@@ -94,9 +105,19 @@ def resolve_commit(repo: Path, ref: str | None, as_of: datetime | None) -> str:
     return sha
 
 
+def tree_of(repo: Path, commit: str, subpath: str | None = None) -> str | None:
+    """The id of the commit's tree, or of its sub-path's tree; None when the sub-path is not a folder."""
+    spec = f"{commit}:{subpath}" if subpath else f"{commit}^{{tree}}"
+    proc = git(repo, "rev-parse", "--verify", "--quiet", spec)
+    oid = proc.stdout.strip()
+    if proc.returncode != 0 or git(repo, "cat-file", "-t", oid).stdout.strip() != "tree":
+        return None
+    return oid
+
+
 @contextmanager
 def checkout(project: Project, as_of: datetime | None = None) -> Iterator[Checkout]:
-    """Yield the project's files at the chosen commit in a temporary directory."""
+    """Yield the project's files at the chosen commit, laid out in the cache."""
     repo = clone(project.repo) if project.is_url else Path(project.repo)
     if not is_git_repo(repo):
         if as_of is not None:
@@ -106,42 +127,124 @@ def checkout(project: Project, as_of: datetime | None = None) -> Iterator[Checko
         return
     sha = resolve_commit(repo, project.ref, as_of)
     commit_date = _out(repo, "show", "-s", "--format=%cI", sha)
-    if project.subpath and git(repo, "cat-file", "-e", f"{sha}:{project.subpath}").returncode != 0:
+    tree = tree_of(repo, sha, project.subpath)
+    if tree is None:
         raise InputError(f"{project.name}: sub-path {project.subpath!r} does not exist at commit {sha[:12]}")
-    with tempfile.TemporaryDirectory(prefix="mldebt-scan-") as tmp:
-        dest = Path(tmp)
-        skipped = _export(repo, sha, project.subpath, dest)
-        root = dest / project.subpath if project.subpath else dest
-        root.mkdir(parents=True, exist_ok=True)  # a sub-path holding only links extracts to nothing
-        yield Checkout(root=root, commit=sha, commit_date=commit_date, skipped=skipped, git_dir=repo)
+    root, skipped = lay_out(repo, tree)
+    yield Checkout(root=root, commit=sha, commit_date=commit_date, skipped=skipped, git_dir=repo, tree=tree)
 
 
-def _export(repo: Path, sha: str, subpath: str | None, dest: Path) -> list[tuple[str, str]]:
-    """Extract ``git archive`` of the commit into dest; return members left out."""
-    args = ["archive", "--format=tar", sha]
-    if subpath:
-        args += ["--", subpath]
-    env = dict(os.environ, LC_ALL="C")
-    proc = subprocess.Popen(["git", *SAFE_CONFIG, "-C", str(repo), *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env)
-    skipped: list[tuple[str, str]] = []
+def lay_out(repo: Path, tree: str) -> tuple[Path, list[tuple[str, str]]]:
+    """The folder holding ``tree``'s files, written once per tree id; and what was left out.
+
+    A finished layout is ``trees/<id>/files`` beside its ``meta.json``; it is
+    built in a private temporary folder and renamed into place, so a scan never
+    sees half a tree and two scans of one tree do not collide.
+    """
+    base = cache_dir() / "trees"
+    home = base / f"{tree}-{TREE_LAYOUT_VERSION}"
+    meta = home / "meta.json"
+    if meta.is_file():
+        os.utime(meta)  # most recently used: evicted last
+        return home / "files", [tuple(item) for item in json.loads(meta.read_text())["skipped"]]
+    base.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".building-", dir=base))
     try:
-        with tarfile.open(fileobj=proc.stdout, mode="r|") as archive:
-            for member in archive:
-                if member.issym() or member.islnk():
-                    skipped.append((member.name, "symbolic link not followed"))
-                    continue
-                if not (member.isfile() or member.isdir()):
-                    continue
-                try:
-                    archive.extract(member, dest, filter="data")
-                except (tarfile.FilterError, OSError) as exc:
-                    skipped.append((member.name, f"not extracted: {exc}"))
-    except tarfile.TarError as exc:
-        raise InputError(f"{repo}: cannot read commit {sha[:12]}: {exc}") from None
-    finally:
-        stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        proc.wait()
+        skipped, size = _write_tree(repo, tree, work / "files")
+        (work / "meta.json").write_text(json.dumps({"tree": tree, "bytes": size, "skipped": skipped}))
+        try:
+            work.rename(home)
+        except OSError:  # another scan laid out the same tree first
+            shutil.rmtree(work, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    _evict(base, keep=home)
+    return home / "files", [tuple(item) for item in skipped]
+
+
+def _entries(repo: Path, tree: str) -> Iterator[tuple[str, str, str, int | None, bytes]]:
+    """(mode, type, object id, size, raw path) of every entry below ``tree``."""
+    proc = subprocess.run(["git", *SAFE_CONFIG, "-C", str(repo), "ls-tree", "-r", "-z", "-l", "--full-tree", tree],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, LC_ALL="C"), check=False)
     if proc.returncode != 0:
-        raise InputError(f"{repo}: git archive failed: {stderr.strip()}")
-    return skipped
+        raise InputError(f"{repo}: cannot list tree {tree[:12]}: {proc.stderr.decode(errors='replace').strip()}")
+    for record in proc.stdout.split(b"\0"):
+        if not record:
+            continue
+        head, _, raw_path = record.partition(b"\t")
+        mode, kind, oid, size = head.decode().split()
+        yield mode, kind, oid, (int(size) if size.isdigit() else None), raw_path
+
+
+def display_path(raw: bytes) -> str:
+    """A path as facts show it: UTF-8, with undecodable bytes escaped (``\\xe9``)."""
+    return raw.decode("utf-8", errors="backslashreplace")
+
+
+def _safe_parts(raw: bytes) -> list[str] | None:
+    parts = raw.split(b"/")
+    if any(p in (b"", b".", b"..") or p.lower() == b".git" or b"\0" in p for p in parts):
+        return None
+    return [os.fsdecode(p) for p in parts]
+
+
+def _write_tree(repo: Path, tree: str, dest: Path) -> tuple[list[list[str]], int]:
+    dest.mkdir(parents=True)
+    skipped: list[list[str]] = []
+    wanted: list[tuple[str, Path]] = []
+    for mode, kind, oid, size, raw in _entries(repo, tree):
+        name = display_path(raw)
+        parts = _safe_parts(raw)
+        if mode == "120000":
+            skipped.append([name, "symbolic link not followed"])
+        elif kind == "commit":
+            skipped.append([name, "submodule not followed"])
+        elif kind != "blob":
+            continue
+        elif parts is None:
+            skipped.append([name, "path leaves the project folder"])
+        elif size is not None and size > MAX_BLOB_BYTES:
+            skipped.append([name, f"larger than {MAX_BLOB_BYTES} bytes ({size})"])
+        else:
+            wanted.append((oid, dest.joinpath(*parts)))
+    total = 0
+    env = dict(os.environ, LC_ALL="C")
+    with subprocess.Popen(["git", *SAFE_CONFIG, "-C", str(repo), "cat-file", "--batch"], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env) as proc:
+        assert proc.stdin is not None and proc.stdout is not None
+        for oid, target in wanted:
+            proc.stdin.write(f"{oid}\n".encode())
+            proc.stdin.flush()
+            header = proc.stdout.readline().split()
+            if len(header) != 3:
+                raise InputError(f"{repo}: cannot read object {oid[:12]}")
+            data = proc.stdout.read(int(header[2]))
+            proc.stdout.read(1)  # the newline after each object
+            total += len(data)
+            _write_file(target, data, dest, skipped)
+        proc.stdin.close()
+    return skipped, total
+
+
+def _write_file(target: Path, data: bytes, dest: Path, skipped: list[list[str]]) -> None:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o444)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+    except OSError as exc:  # e.g. a file and a folder of the same name, or a name too long
+        skipped.append([str(target.relative_to(dest)), f"not written: {exc.strerror}"])
+
+
+def _evict(base: Path, keep: Path) -> None:
+    """Drop the least recently used layouts beyond MAX_CACHED_TREES (and stale half-built ones)."""
+    done = []
+    for child in base.iterdir():
+        if child.name.startswith(".building-"):
+            if time.time() - child.stat().st_mtime > 24 * 3600:
+                shutil.rmtree(child, ignore_errors=True)
+        elif (child / "meta.json").is_file() and child != keep:
+            done.append(((child / "meta.json").stat().st_mtime_ns, child))
+    for _, child in sorted(done, reverse=True)[MAX_CACHED_TREES - 1:]:
+        shutil.rmtree(child, ignore_errors=True)

@@ -37,6 +37,8 @@ class CISource(Strict):
     repository: str | None = None  # owner/name on the provider, for run history
     api_url: str | None = None
     results: list[str] = []  # JUnit or coverage files, relative to the repository
+    # environment variable holding the API token for run history; GITHUB_TOKEN or GITLAB_TOKEN when unset
+    token_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class MonitoringSource(Strict):

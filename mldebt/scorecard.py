@@ -8,6 +8,7 @@ import click
 import sqlite_utils
 
 from .errors import NotFound
+from .readmodel import rubric_data
 from .rubric.schema import SECTION_IDS
 from .scans import project_row, results_of, scans_of, scores_of
 from .store import from_json, rows
@@ -24,7 +25,7 @@ def scorecard(db: sqlite_utils.Database, project: str) -> dict[str, Any]:
     if not history:
         raise NotFound(f"project {project!r} has no scans yet: run `mldebt collect` first")
     latest = history[-1]
-    rubric = _rubric(db, latest["rubric_hash"])
+    rubric = rubric_data(db, latest["rubric_hash"])
     titles = {c["id"]: c for c in rubric.get("checks", [])}
     categories = {c["id"]: c["title"] for c in rubric.get("categories", [])}
     scores = scores_of(db, latest["id"])
@@ -58,11 +59,6 @@ def scorecard(db: sqlite_utils.Database, project: str) -> dict[str, Any]:
                      "grade": s["grade"], "overall": s["overall"],
                      "same_rubric": s["rubric_hash"] == latest["rubric_hash"]} for s in history],
     }
-
-
-def _rubric(db: sqlite_utils.Database, rubric_hash: str) -> dict[str, Any]:
-    found = list(rows(db, "select content from rubrics where hash = ?", [rubric_hash]))
-    return from_json(found[0]["content"]) if found else {}
 
 
 def render_json(card: dict[str, Any] | list[dict[str, Any]]) -> str:

@@ -170,3 +170,26 @@ def rows(db: sqlite_utils.Database, sql: str, params: Iterable[Any] = ()) -> Ite
     names = [d[0] for d in cursor.description]
     for row in cursor:
         yield dict(zip(names, row))
+
+
+@migrations(name="0004_web_access")
+def _web_access(db: sqlite_utils.Database) -> None:
+    """Who may write through the web scorecard: users and API tokens, kept only as hashes."""
+    db["users"].create({"name": str, "password_hash": str, "created_at": str}, pk="name")
+    db["api_tokens"].create(
+        {"id": int, "name": str, "token_hash": str, "prefix": str, "scopes": str, "created_at": str,
+         "expires_on": str, "revoked_at": str, "last_used_at": str},
+        pk="id",
+    )
+    db["api_tokens"].create_index(["token_hash"], unique=True)
+    db["web_settings"].create({"key": str, "value": str}, pk="key")
+
+
+@migrations(name="0005_campaigns")
+def _campaigns(db: sqlite_utils.Database) -> None:
+    """Cleanup sprints: a set of checks (or paydown items) across chosen projects, with dates."""
+    db["campaigns"].create(
+        {"name": str, "owner": str, "checks": str, "projects": str, "items": str,
+         "start_on": str, "target_on": str, "created_at": str},
+        pk="name",
+    )

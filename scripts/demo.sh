@@ -22,4 +22,11 @@ mldebt collect "$portfolio"
 echo
 mldebt show
 echo
+mldebt report -o "$OUT/report.pdf"
+mldebt export backlog --format markdown -o "$OUT/backlog.md"
+mldebt export backlog --format jira -o "$OUT/backlog-jira.csv"
+echo "Report: $OUT/report.pdf  Backlog: $OUT/backlog.md, $OUT/backlog-jira.csv"
 echo "Database: $MLDEBT_DB (open it with: MLDEBT_DB=$MLDEBT_DB mldebt show PROJECT)"
+echo
+echo "== the web scorecard: http://127.0.0.1:5000/ (Ctrl-C stops it)"
+exec mldebt serve --host 127.0.0.1 --port "${MLDEBT_PORT:-5000}"

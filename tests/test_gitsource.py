@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from mldebt.errors import InputError
-from mldebt.gitsource import NoCommitYet, checkout
+from mldebt import gitsource
+from mldebt.gitsource import NoCommitYet, cache_dir, checkout
 from mldebt.portfolio import single_repository
 
 from .conftest import git
@@ -60,8 +61,7 @@ def test_the_working_tree_is_never_read_or_touched(make_repo):
         assert "uncommitted.py" not in files(tree.root)
         assert (tree.root / "a.py").read_text() == "x = 1\n"
         assert not str(tree.root).startswith(str(repo))
-        scratch = tree.root
-    assert not scratch.exists()  # the temporary copy is gone
+        assert tree.root.is_relative_to(cache_dir() / "trees")  # laid out in the cache, never in the repo
     assert git(repo, "status", "--porcelain") == status_before
     assert sorted(os.listdir(repo)) == listing_before
     assert git(repo, "worktree", "list").count("\n") == 0
@@ -119,3 +119,48 @@ def test_a_plain_folder_is_read_in_place(tmp_path):
     with pytest.raises(InputError, match="not a git repository, so --as-of has no history"):
         with checkout(project_of(tmp_path / "p"), at("2026-01-01T00:00:00")):
             pass
+
+
+def test_a_tree_is_laid_out_once_and_reused_by_later_scans(make_repo, monkeypatch):
+    repo = make_repo("r", HISTORY)
+    with checkout(project_of(repo)) as first:
+        tree_id, root = first.tree, first.root
+    assert tree_id == git(repo, "rev-parse", "HEAD^{tree}")
+    monkeypatch.setattr(gitsource, "_write_tree", lambda *a: pytest.fail("the tree was written again"))
+    with checkout(project_of(repo)) as again:
+        assert (again.tree, again.root) == (tree_id, root)
+        assert files(again.root) == {"a.py", "README.md", "b.py"}
+
+
+def test_a_subpath_is_laid_out_as_its_own_tree(make_repo):
+    repo = make_repo("mono", [("2026-01-01T10:00:00+00:00", {"svc/a/x.py": "a = 1\n", "svc/b/x.py": "a = 1\n"})])
+    with checkout(project_of(repo, subpath="svc/a")) as a, checkout(project_of(repo, subpath="svc/b")) as b:
+        assert a.tree == b.tree == git(repo, "rev-parse", "HEAD:svc/a")  # same content, same layout
+        assert a.root == b.root
+
+
+def test_gitattributes_cannot_hide_or_rewrite_files(make_repo):
+    repo = make_repo("attrs", [("2026-01-01T10:00:00+00:00", {
+        ".gitattributes": "hidden.py export-ignore\nsubst.py export-subst\n",
+        "hidden.py": "h = 1\n", "subst.py": "v = '$Format:%H$'\n"})])
+    with checkout(project_of(repo)) as tree:
+        assert files(tree.root) == {".gitattributes", "hidden.py", "subst.py"}
+        assert (tree.root / "subst.py").read_text() == "v = '$Format:%H$'\n"
+
+
+def test_oversized_blobs_are_listed_not_written(make_repo, monkeypatch):
+    monkeypatch.setattr(gitsource, "MAX_BLOB_BYTES", 100)
+    repo = make_repo("big", [("2026-01-01T10:00:00+00:00", {"big.csv": "x" * 101, "small.py": "s = 1\n"})])
+    with checkout(project_of(repo)) as tree:
+        assert files(tree.root) == {"small.py"}
+        assert tree.skipped == [("big.csv", "larger than 100 bytes (101)")]
+
+
+def test_old_layouts_are_evicted_least_recently_used_first(make_repo, monkeypatch):
+    monkeypatch.setattr(gitsource, "MAX_CACHED_TREES", 2)
+    repo = make_repo("r", HISTORY)
+    roots = []
+    for moment in ("2025-12-01T00:00:00", "2026-03-01T00:00:00", "2026-06-01T00:00:00"):
+        with checkout(project_of(repo), at(moment)) as tree:
+            roots.append(tree.root)
+    assert [r.exists() for r in roots] == [False, True, True]

@@ -51,7 +51,8 @@ def test_valid_portfolio_resolves_teams_and_projects(folder):
     ranker, part = portfolio.projects
     assert ranker.repo == str(folder / "repos" / "ranker")
     assert ranker.owner == "lead@example.com"  # inherited from the team
-    assert ranker.sources == {"ci": {"provider": "github", "repository": "acme/ranker", "api_url": None, "results": []}}
+    assert ranker.sources == {"ci": {"provider": "github", "repository": "acme/ranker", "api_url": None, "results": [],
+                                     "token_env": None}}
     assert part.subpath == "services/part" and part.owner == "bob@example.com"
 
 

@@ -1,0 +1,105 @@
+"""Summarise many source files: cached ones from the cache, the rest over every core.
+
+Each job is one file's text and what it is (module, test, notebook code).
+Summaries are cached by the file's git blob id and the analyser version, so a
+scan of a new commit re-reads only the files that changed. Large batches are
+spread over a process pool (the parse is CPU-bound, so threads would not help);
+small ones run in this process, where starting workers would cost more than
+it saves.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from .code_scan import ANALYSER_VERSION, summarise
+from .repo_cache import Cache
+
+POOL_MIN_BYTES = 400_000  # below this much uncached source, one process is faster
+CHUNK_BYTES = 300_000
+
+
+@dataclass(frozen=True)
+class Job:
+    rel: str
+    blob: str
+    text: str
+    is_test: bool = False
+    notebook: bool = False
+
+    @property
+    def key(self) -> str:
+        kind = "nb" if self.notebook else "test" if self.is_test else "py"
+        return f"py:{ANALYSER_VERSION}:{kind}:{self.blob}:{self.rel}"
+
+
+def workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def summarise_all(jobs: list[Job], cache: Cache) -> dict[str, dict[str, Any]]:
+    """Summary of every job, by relative path."""
+    cached = cache.get_many(job.key for job in jobs)
+    out = {job.rel: cached[job.key] for job in jobs if job.key in cached}
+    missing = [job for job in jobs if job.key not in cached]
+    fresh = dict(_run(missing))
+    cache.put_many({job.key: fresh[job.rel] for job in missing if job.rel in fresh})
+    out.update(fresh)
+    return out
+
+
+def _run(jobs: list[Job]) -> Iterator[tuple[str, dict[str, Any]]]:
+    size = sum(len(job.text) for job in jobs)
+    count = workers()
+    # Workers are forked: no re-import of the caller's __main__ (which spawn and forkserver need), and
+    # they start at once. Forking is only safe with no other thread alive, so otherwise one process does it all.
+    if count < 2 or size < POOL_MIN_BYTES or threading.active_count() > 1:
+        yield from _work([_args(job) for job in jobs])
+        return
+    chunks = list(_chunks(jobs, max(CHUNK_BYTES, size // (count * 8))))
+    done: set[str] = set()
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=min(count, len(chunks)), mp_context=context) as pool:
+            for results in pool.map(_work, chunks):
+                for rel, summary in results:
+                    done.add(rel)
+                    yield rel, summary
+    except (BrokenProcessPool, OSError):  # a worker died: finish here, file by file
+        yield from _work([_args(job) for job in jobs if job.rel not in done])
+
+
+def _chunks(jobs: list[Job], limit: int) -> Iterator[list[tuple]]:
+    chunk: list[tuple] = []
+    size = 0
+    for job in sorted(jobs, key=lambda j: -len(j.text)):  # big files first, so no worker ends long after the other
+        chunk.append(_args(job))
+        size += len(job.text)
+        if size >= limit:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def _args(job: Job) -> tuple:
+    return job.rel, job.text, job.is_test, job.notebook
+
+
+def _work(chunk: list[tuple]) -> list[tuple[str, dict[str, Any]]]:
+    results = []
+    for rel, text, is_test, notebook in chunk:
+        try:
+            results.append((rel, summarise(rel, text, is_test=is_test, notebook=notebook)))
+        except Exception as exc:  # noqa: BLE001 - one odd file must not lose the batch
+            results.append((rel, {"lines": text.count("\n"), "markers": {"count": 0, "kinds": {}, "at": []},
+                                  "error": {"message": f"cannot analyse: {type(exc).__name__}: {exc}", "line": None}}))
+    return results

@@ -1,0 +1,167 @@
+"""Who may write through the web scorecard: users with passwords, and scoped API tokens.
+
+Neither a password nor a token is ever stored. A password is kept as a salted
+scrypt hash (werkzeug.security); a token is 256 random bits shown once at
+creation and kept as its SHA-256, which is enough for a secret that cannot be
+guessed and lets a request find its token by index. Tokens carry scopes, may
+expire, and are revoked by setting ``revoked_at`` (the row stays, for audit).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any, Iterable
+
+import sqlite_utils
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .errors import InputError, NotFound
+from .store import from_json, rows, to_json
+
+SCOPES = {
+    "read": "read pages and the API when the server requires sign-in for reading",
+    "attest": "record attestations",
+    "waive": "record waivers",
+    "push": "push evidence bundles from CI",
+}
+USER_SCOPES = frozenset({"read", "attest", "waive"})
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
+TOKEN_PREFIX = "mldebt_"
+MIN_PASSWORD = 10
+_DUMMY_HASH = generate_password_hash("not a password of anyone")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is acting: a signed-in user or an API token, and what they may do."""
+
+    name: str
+    kind: str  # "user" | "token"
+    scopes: frozenset[str]
+
+    def may(self, scope: str) -> bool:
+        return scope in self.scopes
+
+    @property
+    def label(self) -> str:
+        return self.name if self.kind == "user" else f"token {self.name}"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _check_name(name: str, what: str) -> str:
+    if not NAME.match(name or ""):
+        raise InputError(f"{what} {name!r}: use 1-64 letters, digits and . _ @ + - (starting with a letter or digit)")
+    return name
+
+
+def add_user(db: sqlite_utils.Database, name: str, password: str) -> None:
+    _check_name(name, "user name")
+    if len(password) < MIN_PASSWORD:
+        raise InputError(f"the password must have at least {MIN_PASSWORD} characters")
+    if db["users"].count_where("name = ?", [name]):
+        raise InputError(f"user {name!r} already exists")
+    db["users"].insert({"name": name, "password_hash": generate_password_hash(password), "created_at": _now()})
+
+
+def remove_user(db: sqlite_utils.Database, name: str) -> None:
+    if not db["users"].count_where("name = ?", [name]):
+        raise NotFound(f"no user {name!r}")
+    db["users"].delete(name)
+
+
+def list_users(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    return list(rows(db, "select name, created_at from users order by name"))
+
+
+def authenticate(db: sqlite_utils.Database, name: str, password: str) -> Identity | None:
+    """The user if ``password`` is theirs; the same work is done for an unknown name."""
+    found = next(rows(db, "select name, password_hash from users where name = ?", [name]), None)
+    stored = found["password_hash"] if found else _DUMMY_HASH
+    if check_password_hash(stored, password) and found:
+        return Identity(found["name"], "user", USER_SCOPES)
+    return None
+
+
+def user_identity(db: sqlite_utils.Database, name: str) -> Identity | None:
+    """The identity of a user named in a session, if the user still exists."""
+    found = next(rows(db, "select name from users where name = ?", [name]), None)
+    return Identity(found["name"], "user", USER_SCOPES) if found else None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_token(db: sqlite_utils.Database, name: str, scopes: Iterable[str],
+                 expires_on: str | None = None) -> tuple[str, dict[str, Any]]:
+    """A new token and its stored row; the token itself is returned once and never stored."""
+    _check_name(name, "token name")
+    wanted = sorted(set(scopes))
+    unknown = [s for s in wanted if s not in SCOPES]
+    if not wanted or unknown:
+        raise InputError(f"unknown scope {unknown[0]!r} (scopes: {', '.join(SCOPES)})" if unknown
+                         else f"a token needs at least one --scope ({', '.join(SCOPES)})")
+    if expires_on is not None:
+        try:
+            if len(expires_on) != 10:
+                raise ValueError(expires_on)
+            last_day = date.fromisoformat(expires_on)
+        except ValueError:
+            raise InputError(f"--expires {expires_on!r}: expected a date such as 2027-03-31") from None
+        if last_day < datetime.now(timezone.utc).date():
+            raise InputError(f"--expires {expires_on}: the date has passed")
+    if db["api_tokens"].count_where("name = ? and revoked_at is null", [name]):
+        raise InputError(f"a token named {name!r} already exists (revoke it first)")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = {"name": name, "token_hash": _digest(token), "prefix": token[: len(TOKEN_PREFIX) + 6],
+           "scopes": to_json(wanted), "created_at": _now(), "expires_on": expires_on}
+    table = db["api_tokens"]
+    table.insert(row)
+    return token, {**row, "id": table.last_pk}
+
+
+def list_tokens(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Every token ever made, without its hash."""
+    return [{**r, "scopes": from_json(r["scopes"])} for r in rows(
+        db, "select id, name, prefix, scopes, created_at, expires_on, revoked_at, last_used_at "
+            "from api_tokens order by id")]
+
+
+def revoke_token(db: sqlite_utils.Database, ident: str) -> dict[str, Any]:
+    """Revoke the live token with this name or id."""
+    found = next(rows(db, "select * from api_tokens where (name = ? or cast(id as text) = ?) and revoked_at is null",
+                      [ident, ident]), None)
+    if found is None:
+        raise NotFound(f"no live token named {ident!r} (see `mldebt token list`)")
+    db["api_tokens"].update(found["id"], {"revoked_at": _now()})
+    return found
+
+
+def token_identity(db: sqlite_utils.Database, presented: str) -> Identity | None:
+    """The live token matching ``presented``; records its last day of use."""
+    if not presented.startswith(TOKEN_PREFIX) or len(presented) > 200:
+        return None
+    found = next(rows(db, "select * from api_tokens where token_hash = ?", [_digest(presented)]), None)
+    if found is None or found["revoked_at"]:
+        return None
+    today = datetime.now(timezone.utc).date().isoformat()
+    if found["expires_on"] and found["expires_on"] < today:
+        return None
+    if (found["last_used_at"] or "")[:10] != today:
+        db["api_tokens"].update(found["id"], {"last_used_at": _now()})
+    return Identity(found["name"], "token", frozenset(from_json(found["scopes"])))
+
+
+def session_secret(db: sqlite_utils.Database) -> str:
+    """The key that signs sign-in cookies: made once per database, so every worker process shares it."""
+    found = next(rows(db, "select value from web_settings where key = 'secret_key'"), None)
+    if found:
+        return found["value"]
+    db["web_settings"].insert({"key": "secret_key", "value": secrets.token_hex(32)}, pk="key", ignore=True)
+    return next(rows(db, "select value from web_settings where key = 'secret_key'"))["value"]

@@ -1,0 +1,154 @@
+"""`mldebt campaign`: creating, listing and following cleanup campaigns, on the command line and the web."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mldebt.campaigns import Point, burnup, get_campaign
+from mldebt.cli import cli
+from mldebt.store import open_db
+
+from .test_report_samples import rescan, samples_db, sample_db  # noqa: F401 - shared fixtures
+
+FOUR_CHECKS = "infra-2-unit-tests,deps-pinned,monitor-1-dependency-updates,notebooks-out-of-production"
+EVERY_PROJECT = "churn-notebooks,credit-risk-prod,fraud-kaggle,reco-service"
+
+
+def mldebt(db: Path, *args: str):
+    return CliRunner().invoke(cli, [*args, "--db", str(db)], catch_exceptions=False)
+
+
+def create(db: Path, name: str = "cleanup", *extra: str, checks: str = FOUR_CHECKS, start: str = "2025-12-31",
+           target: str = "2026-12-31"):
+    return mldebt(db, "campaign", "create", name, "--owner", "lead@example.com", "--checks", checks,
+                  "--start", start, "--target", target, *extra)
+
+
+def test_the_burnup_over_the_backfilled_quarters_matches_the_hand_count(sample_db):
+    made = create(sample_db, "cleanup", "--projects", EVERY_PROJECT)
+    assert made.output == ("created campaign cleanup: 16 project-check pair(s), 11 item(s) in scope, "
+                           "2025-12-31 to 2026-12-31\n")
+    # Counted by hand from the samples' results (fail and manual are unmet):
+    # 2025-12-31 churn-notebooks 4 unmet, credit-risk-prod 1 (dependency updates), fraud-kaggle 3 (pins, unit
+    #            tests, updates), reco-service 3 (pins, unit tests by hand only, updates): 11 in scope
+    # 2026-03-31 credit-risk-prod turns on Dependabot: 1 done
+    # 2026-06-30 reco-service runs its unit tests in CI: 2 done
+    # 2026-09-30 fraud-kaggle's unit tests fall back from manual to failing: still open, still 2 done
+    # 2026-11-15 reco-service pins half-way (manual, open) and its update check is waived: 8 open, 1 waived
+    progress = burnup(open_db(sample_db), get_campaign(open_db(sample_db), "cleanup"))
+    assert progress.points == [
+        Point(date(2025, 12, 31), scope=11, done=0, open=11, waived=0),
+        Point(date(2026, 3, 31), scope=11, done=1, open=10, waived=0),
+        Point(date(2026, 6, 30), scope=11, done=2, open=9, waived=0),
+        Point(date(2026, 9, 30), scope=11, done=2, open=9, waived=0),
+        Point(date(2026, 11, 15), scope=11, done=2, open=8, waived=1),
+    ]
+    assert progress.percent_done == 18.2
+    assert progress.expected_percent(date(2026, 11, 15)) == 87.4  # 319 of 365 days
+    assert progress.state == "behind"
+
+
+def test_show_and_list(sample_db):
+    create(sample_db, "cleanup")
+    shown = mldebt(sample_db, "campaign", "show", "cleanup")
+    assert shown.exit_code == 0
+    assert shown.output.splitlines()[2:] == [
+        "2 of 11 done (18.2%), 8 open, 1 waived: behind", "",
+        "day         scope  done  open  waived",
+        "2025-12-31     11     0    11       0  ...........",
+        "2026-03-31     11     1    10       0  #..........",
+        "2026-06-30     11     2     9       0  ##.........",
+        "2026-09-30     11     2     9       0  ##.........",
+        "2026-11-15     11     2     8       1  ##........~",
+    ]
+    data = json.loads(mldebt(sample_db, "campaign", "show", "cleanup", "--json").output)
+    assert data["projects"] == EVERY_PROJECT.split(",")  # every scanned project when none are named
+    assert data["burnup"][-1] == {"day": "2026-11-15", "scope": 11, "done": 2, "open": 8, "waived": 1}
+    listed = mldebt(sample_db, "campaign", "list")
+    assert listed.output == ("cleanup  owner lead@example.com  2025-12-31 to 2026-12-31  "
+                             "2 of 11 done (18.2%), 8 open, 1 waived: behind\n")
+
+
+def test_a_later_start_counts_from_the_state_then_and_the_scope_grows_when_a_check_slips(sample_db, tmp_path):
+    create(sample_db, "units", checks="infra-2-unit-tests", start="2026-10-01")
+    progress = burnup(open_db(sample_db), get_campaign(open_db(sample_db), "units"))
+    # on 2026-10-01 the unit tests were unmet in churn-notebooks and fraud-kaggle only
+    assert progress.points == [Point(date(2026, 10, 1), 2, 0, 2, 0), Point(date(2026, 11, 15), 2, 0, 2, 0)]
+    rescan(sample_db, "reco-service", {".github/workflows/ci.yml": None}, tmp_path)  # tests no longer run in CI
+    progress = burnup(open_db(sample_db), get_campaign(open_db(sample_db), "units"))
+    assert progress.points[-1] == Point(date(2026, 11, 20), 3, 0, 3, 0)
+
+
+def test_a_campaign_of_named_items(sample_db):
+    made = mldebt(sample_db, "campaign", "create", "two", "--owner", "o", "--items", "MLD-aad6b2e895,MLD-0cdc536330",
+                  "--start", "2026-01-01", "--target", "2026-03-31")
+    assert made.exit_code == 0, made.output
+    campaign = get_campaign(open_db(sample_db), "two")
+    assert campaign.pairs() == {("fraud-kaggle", "infra-2-unit-tests"), ("reco-service", "deps-pinned")}
+    assert burnup(open_db(sample_db), campaign).state == "behind"
+
+
+@pytest.mark.parametrize("args,message", [
+    (["bad/name", "--checks", "deps-pinned"],
+     "campaign name 'bad/name': use letters, digits, spaces, '.', '_' or '-' (at most 80)"),
+    (["x"], "a campaign needs --checks or --items"),
+    (["x", "--checks", "deps-pinned", "--projects", "nope,reco-service"],
+     "--projects: no scanned project named nope (projects: churn-notebooks, credit-risk-prod, fraud-kaggle, reco-service)"),
+    (["x", "--checks", "deps-pinned,nope"],
+     "--checks: no check named nope in the projects' rubric (checks: deps-pinned, feedback-loops-attested, "
+     "infra-2-unit-tests, monitor-1-dependency-updates, notebooks-out-of-production)"),
+    (["x", "--items", "MLD-0000000000"], "--items: no paydown item MLD-0000000000 (see `mldebt export backlog`)"),
+    (["x", "--checks", "deps-pinned", "--start", "2026-13-01"], "--start '2026-13-01': expected a date such as 2026-03-31"),
+    (["x", "--checks", "deps-pinned", "--target", "2026-09-30"], "--target 2026-09-30 must be after --start 2026-10-01"),
+])
+def test_bad_input_is_one_line_and_exit_2(sample_db, args, message):
+    name, *rest = args
+    defaults = {"--start": "2026-10-01", "--target": "2026-12-31"}
+    for option, value in zip(rest[::2], rest[1::2]):
+        defaults.pop(option, None)
+    rest += [x for pair in defaults.items() for x in pair]
+    result = mldebt(sample_db, "campaign", "create", name, "--owner", "o", *rest)
+    assert result.exit_code == 2
+    assert result.output == f"mldebt: error: {message}\n"
+
+
+def test_a_name_is_taken_once_and_an_unknown_one_is_named(sample_db):
+    create(sample_db, "cleanup")
+    again = create(sample_db, "cleanup")
+    assert (again.exit_code, again.output) == (2, "mldebt: error: campaign 'cleanup' already exists\n")
+    missing = mldebt(sample_db, "campaign", "show", "nope")
+    assert (missing.exit_code, missing.output) == (2, "mldebt: error: no campaign named 'nope' (campaigns: cleanup)\n")
+
+
+@pytest.fixture
+def web(sample_db):
+    """The web scorecard with the campaigns pages registered, over a copy of the samples."""
+    from mldebt.webapp import campaigns, create_app
+
+    app = create_app({"DATABASE": str(sample_db), "TESTING": True, "PAGE_CACHE": 0})
+    if "campaigns" not in app.blueprints:
+        app.register_blueprint(campaigns.bp)
+    return app.test_client()
+
+
+def test_the_campaigns_page_lists_progress_and_draws_the_burnup(web, sample_db):
+    create(sample_db, "Q4 cleanup")
+    listing = web.get("/campaigns").get_data(as_text=True)
+    assert '<a href="/campaigns/Q4%20cleanup">Q4 cleanup</a>' in listing
+    assert "18.2% done: behind" in listing
+    page = web.get("/campaigns/Q4%20cleanup")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'class="chart chart-burnup"' in html
+    assert ("Burn-up of campaign Q4 cleanup: 2025-12-31 0 of 11 done; 2026-03-31 1 of 11 done; 2026-06-30 2 of 11 done; "
+            "2026-09-30 2 of 11 done; 2026-11-15 2 of 11 done; target 2026-12-31.") in html
+    assert "Open items (8, 56 hours)" in html
+    assert 'href="/projects/fraud-kaggle/checks/infra-2-unit-tests"' in html
+    missing = web.get("/campaigns/nope")
+    assert missing.status_code == 404
+    assert "no campaign named &#39;nope&#39; (campaigns: Q4 cleanup)" in missing.get_data(as_text=True)
+    assert web.get("/campaigns?x=1").status_code == 400

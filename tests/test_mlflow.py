@@ -1,0 +1,303 @@
+"""MLflow collector against a real tracking server (started and stopped here) and a real file store."""
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+import warnings
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from mldebt.collectors.interface import Snapshot
+from mldebt.collectors.mlflow import MlflowCollector
+
+from . import mlflow_server
+from .conftest import write_files
+
+TOKEN = "tok-3f9a1c77e2b54d"
+DAY_MS = 24 * 3600 * 1000
+
+
+def _launch_early() -> mlflow_server.MlflowServer:
+    """Launched when this module is collected, the server boots while the test files before it run.
+
+    The ``server`` fixture waits for it and stops it; if no test of this module runs, it is stopped
+    when pytest exits.
+    """
+    root = Path(tempfile.mkdtemp(prefix="mldebt-mlflow-"))
+    launched = mlflow_server.launch(root)
+    atexit.register(lambda: (mlflow_server.stop(launched), shutil.rmtree(root, ignore_errors=True)))
+    return launched
+
+
+EARLY = _launch_early()
+
+
+@pytest.fixture(scope="module")
+def quiet_mlflow() -> Iterator[None]:
+    """MLflow's own client in this process: no telemetry, and the file store allowed."""
+    saved = {k: os.environ.get(k) for k in (*mlflow_server.QUIET, "MLFLOW_ALLOW_FILE_STORE")}
+    os.environ.update(mlflow_server.QUIET, MLFLOW_ALLOW_FILE_STORE="true")
+    yield
+    for key, value in saved.items():
+        os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+
+
+def populate(uri: str) -> None:
+    """Experiments, runs and registered models made through MLflow's own client.
+
+    Version 1 of credit-default is a logged model (MLflow 3's models:/ source) without a signature;
+    version 2 is a model folder logged as run artifacts (a runs:/ source) with a signature and an
+    input example; churn's only version points at a run folder holding no model.
+    """
+    with warnings.catch_warnings():  # MLflow's advice on stages, pickling and type hints
+        warnings.simplefilter("ignore")
+        _populate(uri)
+
+
+def _populate(uri: str) -> None:
+    import mlflow
+    import pandas as pd
+    from mlflow import MlflowClient
+    from mlflow.models import Model, infer_signature
+
+    class Scorer(mlflow.pyfunc.PythonModel):
+        def predict(self, context, model_input, params=None):
+            return model_input["income"]
+
+    client = MlflowClient(uri)
+    mlflow.set_tracking_uri(uri)
+    now = int(time.time() * 1000)
+    experiment = client.create_experiment("credit-default")
+    frame = pd.DataFrame({"income": [41000.0, 52000.0], "term_months": [36, 60]})
+    runs = []
+    for index, (auc, seeded) in enumerate([(0.71, True), (0.745, True), (0.60, False)]):
+        run = client.create_run(experiment, start_time=now - (30 - index) * DAY_MS, run_name=f"train-{index}",
+                                tags={"mlflow.source.git.commit": "9c1e2f4"} if seeded else None)
+        client.log_param(run.info.run_id, "learning_rate", "0.05")
+        if seeded:
+            client.log_param(run.info.run_id, "seed", "20251009")
+        client.log_metric(run.info.run_id, "valid_auc", auc)
+        client.log_metric(run.info.run_id, "valid_brier", 0.2 - auc / 10)
+        client.set_terminated(run.info.run_id)
+        runs.append(run.info.run_id)
+    client.create_registered_model("credit-default")
+    with mlflow.start_run(run_id=runs[0]):
+        first = mlflow.pyfunc.log_model(name="model", python_model=Scorer(), pip_requirements=["pandas"])
+    folder = Path(tempfile.mkdtemp())
+    Model(run_id=runs[1], artifact_path="model", signature=infer_signature(frame, frame["income"]),
+          saved_input_example_info={"artifact_path": "input_example.json", "type": "dataframe",
+                                    "pandas_orient": "split"}).save(folder / "MLmodel")
+    (folder / "input_example.json").write_text(frame.to_json(orient="split", index=False))
+    client.log_artifacts(runs[1], str(folder), "model")
+    shutil.rmtree(folder)
+    client.create_model_version("credit-default", first.model_uri, run_id=runs[0], model_id=first.model_id)
+    client.create_model_version("credit-default", f"runs:/{runs[1]}/model", run_id=runs[1])
+    client.set_registered_model_alias("credit-default", "champion", "2")
+    client.transition_model_version_stage("credit-default", "1", "Archived")
+    client.create_registered_model("churn")
+    client.create_model_version("churn", f"runs:/{runs[2]}/model", run_id=runs[2])  # no model logged there
+    client.transition_model_version_stage("churn", "1", "Production")
+
+
+@pytest.fixture(scope="module")
+def server(quiet_mlflow) -> Iterator[str]:
+    try:
+        populate(mlflow_server.ready(EARLY).url)
+        yield EARLY.url
+    finally:
+        mlflow_server.stop(EARLY)
+
+
+@pytest.fixture(scope="module")
+def file_store(tmp_path_factory, quiet_mlflow) -> Path:
+    project = tmp_path_factory.mktemp("project")
+    populate((project / "mlruns").as_uri())
+    return project
+
+
+def collect(root: Path, registries: dict[str, Any] | None = None, as_of: datetime | None = None) -> list:
+    sources = {"registries": registries} if registries else {}
+    moment = as_of or datetime.now(timezone.utc) + timedelta(days=10)
+    return list(MlflowCollector().collect(Snapshot(project="p", root=root, sources=sources, as_of=moment)))
+
+
+def values(facts: list) -> dict:
+    return {f.key: f.value for f in facts if not f.is_error}
+
+
+def errors(facts: list) -> list[tuple[str, str | None, str | None, str | None]]:
+    return [(f.key, f.error, f.path, f.url) for f in facts if f.is_error]
+
+
+EXPECTED = {
+    "registry.mlflow.models": ["churn", "credit-default"],
+    "registry.mlflow.aliases": {"credit-default": {"champion": 2}},
+    "registry.mlflow.stages": {"churn": {"1": "Production"}, "credit-default": {"1": "Archived"}},
+    "registry.mlflow.versions.count": 3,
+    "registry.mlflow.versions.per_model": {"churn": 1, "credit-default": 2},
+    "registry.mlflow.versions.with_signature": 1,
+    "registry.mlflow.versions.with_input_example": 1,
+    "registry.mlflow.production.versions": {"churn": 1, "credit-default": 2},
+    "registry.mlflow.production.rollback_available": False,  # churn has no earlier version
+    "registry.mlflow.production.quality_compared": False,  # nor a predecessor to compare with
+    "registry.mlflow.production.quality_delta": {"credit-default": {"valid_auc": 0.035, "valid_brier": -0.0035}},
+    "registry.mlflow.model_age_days": 10,
+    "registry.mlflow.runs.count": 3,
+    "registry.mlflow.runs.with_params": 3,
+    "registry.mlflow.runs.with_metrics": 3,
+    "registry.mlflow.runs.with_code_version": 2,
+    "registry.mlflow.runs.with_seed": 2,
+    "registry.mlflow.runs.reproducible": 2,
+}
+
+
+def test_the_registry_of_a_running_server(server, tmp_path):
+    facts = collect(tmp_path, {"mlflow_url": server})
+    assert errors(facts) == []
+    assert values(facts) == {"registry.mlflow.source": "server", **EXPECTED}
+    assert [f.url for f in facts if f.key == "registry.mlflow.source"] == [server + "/"]
+
+
+def test_only_the_models_the_portfolio_names(server, tmp_path):
+    facts = collect(tmp_path, {"mlflow_url": server, "models": ["credit-default", "fraud"]})
+    assert errors(facts) == [("registry.mlflow.models", "registered model 'fraud' not found", None, server + "/")]
+    got = values(facts)
+    assert got["registry.mlflow.models"] == ["credit-default"]
+    assert (got["registry.mlflow.production.rollback_available"], got["registry.mlflow.production.quality_compared"]
+            ) == (True, True)
+
+
+def test_the_registry_as_it_stood_before_any_version(server, tmp_path):
+    moment = datetime.now(timezone.utc) - timedelta(days=28, hours=12)
+    got = values(collect(tmp_path, {"mlflow_url": server}, as_of=moment))
+    assert got["registry.mlflow.versions.count"] == 0
+    assert got["registry.mlflow.production.versions"] == {}
+    assert "registry.mlflow.model_age_days" not in got
+    assert got["registry.mlflow.runs.count"] == 2  # the runs started 30, 29 and 28 days ago
+
+
+def test_the_token_is_sent_but_never_stored(server, tmp_path, monkeypatch):
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", TOKEN)
+    facts = collect(tmp_path, {"mlflow_url": server})
+    assert values(facts)["registry.mlflow.versions.count"] == 3
+    assert TOKEN not in json.dumps([f.__dict__ for f in facts], default=str)
+
+
+class Recorder:
+    """A loopback server that records the headers it is sent and answers 500, for the token test."""
+
+    def __init__(self) -> None:
+        self.headers: list[dict[str, str]] = []
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's names
+                recorder.headers.append(dict(self.headers.items()))
+                self.send_response(500)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_a_failing_server_is_an_error_fact_without_the_token(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", TOKEN)
+    recorder = Recorder()
+    try:
+        facts = collect(tmp_path, {"mlflow_url": recorder.url})
+    finally:
+        recorder.close()
+    assert recorder.headers[0]["Authorization"] == f"Bearer {TOKEN}"
+    assert errors(facts) == [("registry.mlflow.models", f"MLflow server: HTTP 500 from {recorder.url}/api/2.0/mlflow/"
+                              "registered-models/search", None, recorder.url + "/")]
+    assert values(facts) == {"registry.mlflow.source": "server"}
+
+
+def test_an_unreachable_server_is_an_error_fact(tmp_path):
+    url = f"http://127.0.0.1:{mlflow_server.free_port()}"
+    started = time.monotonic()
+    facts = collect(tmp_path, {"mlflow_url": url})
+    assert time.monotonic() - started < 5
+    assert errors(facts) == [("registry.mlflow.models", f"MLflow server: cannot reach {url}/api/2.0/mlflow/"
+                              "registered-models/search: ConnectionError", None, url + "/")]
+
+
+def test_a_bad_server_address_is_an_error_fact(tmp_path):
+    assert errors(collect(tmp_path, {"mlflow_url": "ftp://models.example.com"})) == [
+        ("registry.mlflow.models", "MLflow server: not an http(s) URL: ftp://models.example.com", None,
+         "ftp://models.example.com")]
+
+
+def test_the_same_registry_from_a_file_store(file_store):
+    facts = collect(file_store)
+    assert errors(facts) == []
+    assert values(facts) == {"registry.mlflow.source": "file", **EXPECTED}
+
+
+def test_a_broken_file_store_is_read_as_far_as_it_goes(file_store, tmp_path):
+    import shutil
+
+    project = tmp_path / "p"
+    shutil.copytree(file_store, project)
+    version = project / "mlruns" / "models" / "churn" / "version-1" / "meta.yaml"
+    version.write_text(version.read_text() + "creation_timestamp: 2\n")
+    mlmodels = sorted((project / "mlruns").rglob("MLmodel"))
+    assert len(mlmodels) == 2
+    for mlmodel in mlmodels:  # a link out of the tree is never followed
+        mlmodel.unlink()
+        mlmodel.symlink_to(file_store / "elsewhere-MLmodel")
+    (file_store / "elsewhere-MLmodel").write_text("signature: {inputs: '[1]'}\nsaved_input_example_info: {}\n")
+    facts = collect(project)
+    assert [(f.key, f.error, f.path, f.line) for f in facts if f.is_error] == [
+        ("registry.mlflow.models", "mlruns/models/churn/version-1/meta.yaml:17:1: creation_timestamp: duplicate key",
+         "mlruns/models/churn/version-1/meta.yaml", 17)]
+    got = values(facts)
+    assert got["registry.mlflow.versions.per_model"] == {"churn": 0, "credit-default": 2}
+    assert got["registry.mlflow.versions.with_signature"] == 0
+
+
+def test_no_registry_no_facts(tmp_path):
+    write_files(tmp_path, {"train.py": "import mlflow\n"})
+    assert collect(tmp_path) == []
+
+
+def test_the_collector_produces_only_declared_keys(file_store):
+    assert {f.key for f in collect(file_store)} <= set(MlflowCollector.keys)
+
+
+def test_the_production_sample_registry_as_of_mid_november_2026():
+    from .conftest import ROOT
+
+    layer = ROOT / "sample_projects" / "credit-risk-prod" / "layers" / "q4-2026-registry"
+    facts = collect(layer, as_of=datetime(2026, 11, 15, 23, 59, 59, tzinfo=timezone.utc))
+    assert errors(facts) == []
+    got = values(facts)
+    assert got["registry.mlflow.model_age_days"] == 17  # v3 was registered on 2026-10-29
+    assert got["registry.mlflow.production.versions"] == {"credit-default": 3}
+    before = values(collect(layer, as_of=datetime(2026, 6, 30, tzinfo=timezone.utc)))
+    assert before["registry.mlflow.versions.count"] == 2 and before["registry.mlflow.runs.count"] == 2
+
+
+def test_credentials_in_the_server_address_are_never_kept(tmp_path):
+    url = f"http://alice:pa55word@127.0.0.1:{mlflow_server.free_port()}"
+    facts = collect(tmp_path, {"mlflow_url": url})
+    assert "pa55word" not in json.dumps([f.__dict__ for f in facts], default=str)
+    assert [f.url for f in facts] == [url.replace("alice:pa55word@", "") + "/"] * 2

@@ -1,0 +1,32 @@
+"""The report benchmark's generator and measurement, at a small scale.
+
+The full run (50 teams, 200 projects) is `python -m mldebt.report_bench demo/mldebt.db`;
+it takes half a minute, so the suite runs the same code on six teams.
+"""
+from __future__ import annotations
+
+from mldebt.report_bench import GOAL_MB, main, run
+from mldebt.store import open_db
+
+from .test_report_samples import samples_db  # noqa: F401 - shared fixture
+
+
+def test_a_generated_portfolio_renders_and_is_measured(samples_db, tmp_path):  # noqa: F811
+    measured = run(samples_db, tmp_path, teams=6, per_team=3)
+    assert (measured.teams, measured.projects, measured.scans) == (6, 18, 90)
+    db = open_db(tmp_path / "bench.db")
+    assert db["teams"].count == 6 and db["projects"].count == 18
+    # every project copies a sample's trajectory, so its items are derived from real results
+    assert db.execute("select count(distinct project_id) from paydown_items").fetchone()[0] == 18
+    assert measured.pages >= 1 + 1 + 6 + 1  # cover, summary, a page per team, appendix
+    assert 0 < measured.cpu_seconds and 0 < measured.seconds
+    assert 50 < measured.peak_mb < GOAL_MB
+    assert (tmp_path / "bench.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_the_command_prints_one_line(samples_db, tmp_path, capsys):  # noqa: F811
+    main([str(samples_db), "--teams", "2", "--per-team", "2", "--out", str(tmp_path)])
+    line = capsys.readouterr().out
+    assert line.startswith("report of 2 teams, 4 projects, 20 scans: ")
+    assert " pages in " in line and " s of CPU), peak memory " in line
+    assert line.endswith("(within the goal of 30 s and 500 MB)\n")

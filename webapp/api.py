@@ -1,0 +1,186 @@
+"""The JSON API: the pages' data as JSON, two writes, the OpenAPI document that describes it all, and health.
+
+Every read returns exactly the data its page is drawn from. Writes need a
+token with the scope (``Authorization: Bearer ...``) or a signed-in session
+with the ``X-CSRF-Token`` header.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from flask import Blueprint, Response, jsonify, request
+
+from .. import __version__
+from ..errors import InputError, MldebtError
+from ..readmodel import portfolio
+from ..store import schema_version
+from . import params
+from .auth import requires
+from .backlog import FILTERS, backlog_query
+from .cache import cached
+from .checks import check_view, checks_view
+from .compare import compare_quarters, compare_scans
+from .db import get_db
+from .forms import source_of_write
+from .portfolio import portfolio_view, team_view
+from .projects import evidence_view, project_view
+from .writes import question_choices, record_attestation, record_waiver
+
+bp = Blueprint("api", __name__)
+OPENAPI = Path(__file__).with_name("openapi.yaml")
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict[str, Any]:
+    document = yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
+    document["info"]["version"] = __version__
+    return document
+
+
+@bp.route("/api/v1/openapi.yaml")
+def openapi_yaml() -> Any:
+    return Response(yaml.safe_dump(openapi_document(), sort_keys=False, allow_unicode=True),
+                    mimetype="application/yaml")
+
+
+@bp.route("/api/v1/openapi.json")
+def openapi_json() -> Any:
+    return jsonify(openapi_document())
+
+
+@bp.route("/healthz")
+def health() -> Any:
+    try:
+        db = get_db()
+        counts = {t: db[t].count for t in ("projects", "scans")}
+        return jsonify({"status": "ok", "version": __version__, "schema": schema_version(db), **counts})
+    except MldebtError as exc:
+        response = jsonify({"status": "error", "version": __version__, "message": str(exc)})
+        response.status_code = 503
+        return response
+
+
+@bp.route("/api/v1/portfolio")
+@cached
+def api_portfolio() -> Any:
+    params.only("quarter", "team", "sort", "order")
+    order = params.choice("order", ("asc", "desc"), "desc")
+    return jsonify(portfolio_view(get_db(), params.quarter("quarter"), params.text("team"), params.text("sort"),
+                                  order == "desc"))
+
+
+@bp.route("/api/v1/teams")
+@cached
+def api_teams() -> Any:
+    params.only()
+    return jsonify({"teams": portfolio(get_db())["teams"]})
+
+
+@bp.route("/api/v1/teams/<team>")
+@cached
+def api_team(team: str) -> Any:
+    params.only()
+    return jsonify(team_view(get_db(), team))
+
+
+@bp.route("/api/v1/projects")
+@cached
+def api_projects() -> Any:
+    params.only()
+    rows = portfolio(get_db())["projects"]
+    return jsonify({"projects": [{k: r[k] for k in ("project", "team", "team_name", "owner", "ml_test_score", "band",
+                                                  "overall", "grade", "effort_hours")} | {"scan_id": r["scan"]["id"]}
+                                 for r in rows]})
+
+
+@bp.route("/api/v1/projects/<project>")
+@cached
+def api_project(project: str) -> Any:
+    params.only()
+    return jsonify(project_view(get_db(), project))
+
+
+@bp.route("/api/v1/projects/<project>/scans")
+@cached
+def api_scans(project: str) -> Any:
+    params.only()
+    data = project_view(get_db(), project)
+    return jsonify({"project": project, "scans": data["scans"]})
+
+
+@bp.route("/api/v1/projects/<project>/checks/<check_id>")
+@cached
+def api_evidence(project: str, check_id: str) -> Any:
+    params.only()
+    return jsonify(evidence_view(get_db(), project, check_id))
+
+
+@bp.route("/api/v1/projects/<project>/compare")
+@cached
+def api_compare_scans(project: str) -> Any:
+    params.only("a", "b")
+    return jsonify(compare_scans(get_db(), project, params.text("a"), params.text("b")))
+
+
+@bp.route("/api/v1/checks")
+@cached
+def api_checks() -> Any:
+    params.only()
+    return jsonify(checks_view(get_db()))
+
+
+@bp.route("/api/v1/checks/<check_id>")
+@cached
+def api_check(check_id: str) -> Any:
+    params.only()
+    return jsonify(check_view(get_db(), check_id))
+
+
+@bp.route("/api/v1/compare")
+@cached
+def api_compare_quarters() -> Any:
+    params.only("from", "to")
+    return jsonify(compare_quarters(get_db(), params.quarter("from"), params.quarter("to")))
+
+
+@bp.route("/api/v1/backlog")
+@cached
+def api_backlog() -> Any:
+    params.only(*FILTERS)
+    chosen, items = backlog_query(get_db())
+    return jsonify({"filters": {k: v for k, v in chosen.items() if k != "categories"}, "count": len(items),
+                    "items": items})
+
+
+@bp.route("/api/v1/questions")
+def api_questions() -> Any:
+    params.only()
+    return jsonify({"questions": question_choices()})
+
+
+def _body() -> dict[str, Any]:
+    data = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(data, dict):
+        raise InputError("the request body must be a JSON object (Content-Type: application/json)")
+    return data
+
+
+@bp.route("/api/v1/projects/<project>/attestations", methods=["POST"])
+@requires("attest")
+def api_attest(project: str) -> Any:
+    record = record_attestation(get_db(), project, _body(), source_of_write())
+    response = jsonify(record)
+    response.status_code = 201
+    return response
+
+
+@bp.route("/api/v1/projects/<project>/waivers", methods=["POST"])
+@requires("waive")
+def api_waive(project: str) -> Any:
+    record = record_waiver(get_db(), project, _body())
+    response = jsonify(record)
+    response.status_code = 201
+    return response

@@ -1,0 +1,130 @@
+"""Signing in, API tokens, CSRF protection, and who may read and write.
+
+A request acts as a user (signed in through the form; the session cookie
+names them) or as an API token (``Authorization: Bearer mldebt_...``). Writes
+need one of them with the right scope. A form sent with the session cookie
+must also carry the session's CSRF token (field ``csrf_token`` or header
+``X-CSRF-Token``); a request with a bearer token carries no ambient
+credential, so it needs none. Reading is open unless ``READ_REQUIRES_LOGIN``.
+"""
+from __future__ import annotations
+
+import secrets
+from functools import wraps
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, Flask, current_app, g, redirect, render_template, request, session,
+                   url_for)
+
+from ..access import Identity, authenticate, token_identity, user_identity
+from .db import get_db
+
+bp = Blueprint("auth", __name__)
+OPEN_ENDPOINTS = {"auth.login", "static", "api.health"}
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class Refused(Exception):
+    """A request without the identity, scope or CSRF token it needs (401 or 403)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def csrf_token() -> str:
+    """The session's CSRF token, made on first use (which starts a session)."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def _load_identity() -> None:
+    g.identity = None
+    g.via_token = False
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, presented = header.partition(" ")
+        if scheme.lower() != "bearer" or not presented.strip():
+            raise Refused(401, "the Authorization header must be 'Bearer <token>'")
+        g.identity = token_identity(get_db(), presented.strip())
+        if g.identity is None:
+            raise Refused(401, "the API token is unknown, revoked or expired")
+        g.via_token = True
+    elif session.get("user"):
+        g.identity = user_identity(get_db(), session["user"])
+        if g.identity is None:
+            session.pop("user", None)
+    # Only a request that carries the session's credential can be forged across sites; one
+    # with no identity at all is refused by `requires` instead (the login form is checked too).
+    if request.method in UNSAFE and not g.via_token and (g.identity is not None or request.endpoint == "auth.login"):
+        _check_csrf()
+    if (current_app.config["READ_REQUIRES_LOGIN"] and request.endpoint not in OPEN_ENDPOINTS
+            and not (g.identity and g.identity.may("read"))):
+        raise Refused(401, "sign in (or send an API token with the read scope) to read this server")
+
+
+def _check_csrf() -> None:
+    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+    held = session.get("csrf") or ""
+    if not held or not sent or not secrets.compare_digest(sent, held):
+        raise Refused(403, "the form's CSRF token is missing or wrong: reload the page and send it again")
+
+
+def identity() -> Identity | None:
+    return g.get("identity")
+
+
+def requires(scope: str) -> Callable:
+    """Refuse the view to anyone without ``scope``: 401 when nobody is signed in, 403 without the scope."""
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            who = identity()
+            if who is None:
+                if request.method == "GET" and not request.path.startswith("/api/"):
+                    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+                raise Refused(401, f"sign in or send an API token with the {scope} scope to do this")
+            if not who.may(scope):
+                raise Refused(403, f"{who.label} lacks the {scope} scope")
+            return view(*args, **kwargs)
+        return guarded
+    return decorate
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never an absolute URL (an open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("portfolio.index")
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else url_for("portfolio.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    error = None
+    status = 200
+    if request.method == "POST":
+        who = authenticate(get_db(), request.form.get("name", ""), request.form.get("password", ""))
+        if who is not None:
+            session.clear()
+            session["user"] = who.name
+            csrf_token()
+            return redirect(_safe_next(request.form.get("next")), code=303)
+        error, status = "Unknown user or wrong password.", 401
+    return render_template("login.html", error=error, next=_safe_next(request.values.get("next"))), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Any:
+    if session.get("user"):
+        _check_csrf()
+    session.clear()
+    return redirect(url_for("portfolio.index"), code=303)
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_load_identity)
+    app.context_processor(lambda: {"identity": identity()})
+    app.jinja_env.globals["csrf_token"] = csrf_token

@@ -1,0 +1,147 @@
+"""What changed: between two scans of a project, or between two quarters of the portfolio.
+
+Each check that changed lands in one list: *paid down* (unmet before, full
+automated credit now), *improved* (more credit, or decided where it was
+unknown), *regressed* (less credit), *new* (debt that was not there or not
+known before: unmet now, not scored or unknown then), *waived* (newly
+waived) and *other* (evidence lost, or no longer scored). Scans scored under
+different rubrics are compared with a warning, never silently.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlite_utils
+from flask import Blueprint, render_template
+
+from ..errors import InputError, NotFound
+from ..readmodel import (check_index, headlines, last_by, project_rows, quarter_end, quarter_of, quarters_of,
+                         results_for, rubric_data, scores_by_scope)
+from ..scans import project_row
+from . import params
+from .cache import cached
+from .db import get_db
+
+bp = Blueprint("compare", __name__)
+RANK = {"fail": 0, "manual": 1, "automated": 2}
+KINDS = ("paid_down", "improved", "regressed", "new", "waived", "other")
+
+
+def classify(before: str | None, after: str | None) -> str | None:
+    """The list a check's change of status belongs to (None: no change worth listing)."""
+    if before == after:
+        return None
+    if after == "waived":
+        return "waived"
+    if after in ("fail", "manual") and before in (None, "unknown"):
+        return "new"
+    if after == "automated" and before in ("fail", "manual", "waived"):
+        return "paid_down"
+    if after in RANK and before in RANK:
+        return "improved" if RANK[after] > RANK[before] else "regressed"
+    if after == "automated" and before in (None, "unknown"):
+        return "improved"
+    if before == "waived" and after in ("fail", "manual"):
+        return "new"
+    return "other"
+
+
+def _check_changes(db: sqlite_utils.Database, a: dict[str, Any], b: dict[str, Any],
+                   before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> dict[str, list]:
+    titles = {**check_index(db, a["rubric_hash"]), **check_index(db, b["rubric_hash"])}
+    lists: dict[str, list] = {k: [] for k in KINDS}
+    for check_id in sorted(set(before) | set(after)):
+        was, now = (before.get(check_id) or {}).get("status"), (after.get(check_id) or {}).get("status")
+        kind = classify(was, now)
+        if kind:
+            lists[kind].append({"check_id": check_id, "title": titles.get(check_id, {}).get("title", check_id),
+                                "before": was, "after": now})
+    return lists
+
+
+def _scan_summary(scan: dict[str, Any]) -> dict[str, Any]:
+    return {k: scan[k] for k in ("id", "as_of", "commit_sha", "rubric_hash", "ml_test_score", "overall",
+                                 "grade", "effort_hours")}
+
+
+def compare_scans(db: sqlite_utils.Database, project: str, a: str | None, b: str | None) -> dict[str, Any]:
+    """Scan ``a`` (default: the one before ``b``) against scan ``b`` (default: the latest) of ``project``."""
+    project_row(db, project)
+    scans = headlines(db, project).get(project, [])
+    if len(scans) < 2 and not (a and b):
+        raise NotFound(f"project {project!r} has {len(scans)} scan(s): nothing to compare yet")
+    by_id = {s["id"]: s for s in scans}
+    for name, value in (("a", a), ("b", b)):
+        if value is not None and value not in by_id:
+            raise NotFound(f"no scan {value!r} of project {project!r}")
+    after = by_id[b] if b else scans[-1]
+    before = by_id[a] if a else next((s for s in reversed(scans) if s["as_of"] < after["as_of"]), None)
+    if before is None:
+        raise InputError(f"scan {after['id']} is the project's first: name the scan to compare it with (a=...)")
+    results = results_for(db, [before["id"], after["id"]])
+    sections = scores_by_scope(db, [before["id"], after["id"]], "section")
+    categories = scores_by_scope(db, [before["id"], after["id"]], "category")
+    rubric = rubric_data(db, after["rubric_hash"])
+    return {
+        "project": project, "a": _scan_summary(before), "b": _scan_summary(after),
+        "same_rubric": before["rubric_hash"] == after["rubric_hash"],
+        "scores": [{"name": "ML Test Score", "before": before["ml_test_score"], "after": after["ml_test_score"]},
+                   {"name": "Overall (0-100)", "before": before["overall"], "after": after["overall"]},
+                   {"name": "Open effort (hours)", "before": before["effort_hours"], "after": after["effort_hours"]}]
+                  + [{"name": f"Section: {s['title']}", "before": sections[before["id"]].get(s["id"]),
+                      "after": sections[after["id"]].get(s["id"])} for s in rubric.get("sections", [])]
+                  + [{"name": f"Category: {c['title']}", "before": categories[before["id"]].get(c["id"]),
+                      "after": categories[after["id"]].get(c["id"])} for c in rubric.get("categories", [])],
+        "changes": _check_changes(db, before, after, results[before["id"]], results[after["id"]]),
+        "scans": [{"id": s["id"], "as_of": s["as_of"], "quarter": quarter_of(s["day"])} for s in reversed(scans)],
+    }
+
+
+def compare_quarters(db: sqlite_utils.Database, first: str | None, second: str | None) -> dict[str, Any]:
+    """The portfolio at the end of quarter ``first`` against the end of ``second`` (default: the last two)."""
+    history = headlines(db)
+    quarters = quarters_of(history.values())
+    if len(quarters) < 2 and not (first and second):
+        raise NotFound("the portfolio has fewer than two quarters of scans: nothing to compare yet")
+    second = second or quarters[-1]
+    first = first or next((q for q in reversed(quarters) if q < second), None)
+    for name, q in (("from", first), ("to", second)):
+        if q is None or q not in quarters:
+            raise NotFound(f"no scans in quarter {q} (quarters: {', '.join(quarters)})")
+    if first >= second:  # type: ignore[operator]
+        raise InputError(f"parameter from={first} must be a quarter before to={second}")
+    rows_out, pairs = [], []
+    for proj in project_rows(db):
+        scans = history.get(proj["id"], [])
+        a, b = last_by(scans, quarter_end(first)), last_by(scans, quarter_end(second))  # type: ignore[arg-type]
+        if b is None:
+            continue
+        rows_out.append({"project": proj["id"], "team": proj["team_id"], "team_name": proj["team_name"],
+                         "a": _scan_summary(a) if a else None, "b": _scan_summary(b),
+                         "same_rubric": bool(a) and a["rubric_hash"] == b["rubric_hash"]})
+        if a is not None:
+            pairs.append((proj["id"], a, b))
+    results = results_for(db, [s["id"] for _, a, b in pairs for s in (a, b)])
+    changes: dict[str, list] = {k: [] for k in KINDS}
+    for project, a, b in pairs:
+        for kind, items in _check_changes(db, a, b, results[a["id"]], results[b["id"]]).items():
+            changes[kind] += [{"project": project, **item} for item in items]
+    return {"from": first, "to": second, "quarters": quarters, "projects": rows_out,
+            "new_projects": [r["project"] for r in rows_out if r["a"] is None],
+            "changes": changes}
+
+
+@bp.route("/projects/<project>/compare")
+@cached
+def scans(project: str) -> Any:
+    params.only("a", "b")
+    data = compare_scans(get_db(), project, params.text("a"), params.text("b"))
+    return render_template("compare_scans.html", data=data, kinds=KINDS)
+
+
+@bp.route("/compare")
+@cached
+def quarters() -> Any:
+    params.only("from", "to")
+    data = compare_quarters(get_db(), params.quarter("from"), params.quarter("to"))
+    return render_template("compare_quarters.html", data=data, kinds=KINDS)

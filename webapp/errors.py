@@ -1,0 +1,62 @@
+"""The one place where errors become responses: a page for a browser, JSON for the API.
+
+mldebt's own errors travel up from where they are found: NotFound is a 404,
+InputError (a bad parameter or form value) a 400, StoreError a 503.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from ..errors import InputError, NotFound, StoreError
+from .auth import Refused
+
+
+def wants_json() -> bool:
+    path = request.path
+    return path.startswith("/api/") or path.endswith((".json", ".csv", ".yaml")) or path == "/healthz"
+
+
+def respond(status: int, message: str) -> Any:
+    if wants_json():
+        response = jsonify({"error": {"status": status, "message": message}})
+        response.status_code = status
+    else:
+        response = render_template("error.html", status=status, message=message), status
+    return response
+
+
+def _refused(exc: Refused) -> Any:
+    if exc.status == 401 and request.method == "GET" and not wants_json():
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    response = respond(exc.status, str(exc))
+    if exc.status == 401 and wants_json():
+        response.headers["WWW-Authenticate"] = 'Bearer realm="mldebt"'
+    return response
+
+
+def _http(exc: HTTPException) -> Any:
+    messages = {404: "no such page", 405: f"{request.method} is not allowed here",
+                413: "the request is too large"}
+    return respond(exc.code or 500, messages.get(exc.code or 500, exc.description or exc.name))
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(NotFound, lambda exc: respond(404, str(exc)))
+    app.register_error_handler(InputError, lambda exc: respond(400, "; ".join(exc.problems)))
+    app.register_error_handler(StoreError, lambda exc: respond(503, str(exc)))
+    app.register_error_handler(Refused, _refused)
+    app.register_error_handler(HTTPException, _http)
+
+    @app.after_request
+    def _headers(response: Any) -> Any:
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+            "frame-ancestors 'none'; base-uri 'none'")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response

@@ -1,0 +1,90 @@
+"""Jinja filters the templates share (the PDF report registers the same ones)."""
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from flask import current_app, url_for
+from jinja2 import Environment
+
+from .. import __version__
+from ..charts import number
+
+STATUS = {  # symbol and words, so that status never depends on colour alone
+    "automated": ("✔", "automated"), "manual": ("½", "manual"), "fail": ("✘", "failing"),
+    "unknown": ("?", "unknown"), "waived": ("~", "waived"), None: ("·", "not scored"),
+}
+
+
+def signed(value: float | None, digits: int = 1) -> str:
+    """A change with its sign: ``+2.5``, ``−1``, ``±0``; ``n/a`` when unknown."""
+    if value is None:
+        return "n/a"
+    if abs(value) < 10 ** -digits / 2:
+        return "±0"
+    return ("+" if value > 0 else "−") + number(abs(value), digits)
+
+
+def link_url(value: Any) -> str | None:
+    """The URL when it is safe to put in an href (http or https only), else None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        return None
+    return value.strip() if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def day(value: Any) -> str:
+    return str(value or "")[:10]
+
+
+def short_sha(value: Any) -> str:
+    return str(value)[:10] if value else "working tree"
+
+
+def pretty(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def status_symbol(status: str | None) -> str:
+    return STATUS.get(status, STATUS[None])[0]
+
+
+def status_words(status: str | None) -> str:
+    return STATUS.get(status, (None, str(status)))[1]
+
+
+FILTERS = {"number": number, "signed": signed, "link_url": link_url, "day": day, "short_sha": short_sha,
+           "pretty": pretty, "status_symbol": status_symbol, "status_words": status_words}
+
+
+def register(env: Environment) -> None:
+    env.filters.update(FILTERS)
+
+
+def register_filters(app: Any) -> None:
+    register(app.jinja_env)
+    app.jinja_env.globals["mldebt_version"] = __version__
+    app.jinja_env.globals["link"] = link
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+
+def link(endpoint: str, **values: Any) -> str:
+    """``url_for`` for a big table: the route is built once per endpoint and filled in by quoting.
+
+    Values are quoted exactly as Werkzeug's default converter quotes a path segment.
+    """
+    keys = tuple(sorted(values))
+    cache = current_app.extensions.setdefault("mldebt_links", {})
+    template = cache.get((endpoint, keys))
+    if template is None:
+        template = cache[(endpoint, keys)] = url_for(endpoint, **{k: f"\x00{k}\x00" for k in keys}).replace("%00", "\x00")
+    for key in keys:
+        template = template.replace(f"\x00{key}\x00", quote(str(values[key]), safe="!$&'()*+,/:;=@"))
+    return template

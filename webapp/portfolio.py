@@ -1,0 +1,158 @@
+"""The portfolio page (every team and project) and one page per team."""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlite_utils
+from flask import Blueprint, render_template, request
+
+from .. import charts
+from ..errors import InputError, NotFound
+from ..readmodel import (backlog, check_groups, ordered_union, portfolio, results_for, rubric_data,
+                         scores_by_scope, team_row)
+from . import params
+from .cache import cached, remember
+from .db import get_db
+
+bp = Blueprint("portfolio", __name__)
+SORTS = ("project", "team", "overall", "ml_test_score", "effort_hours", "change")
+TREND_QUARTERS = 8
+MAX_SERIES = len(charts.SHAPES)  # beyond this, series would differ by colour alone
+PAGE_SIZE = 100
+
+
+def portfolio_view(db: sqlite_utils.Database, quarter: str | None, team: str | None, sort: str | None,
+                   descending: bool) -> dict[str, Any]:
+    """The portfolio data, sorted; ``sort`` is a column or ``category:<id>``."""
+    if team is not None:
+        try:
+            team_row(db, team)
+        except NotFound as exc:
+            raise InputError(f"parameter team: {exc}") from None
+    data = remember(("portfolio", quarter, team), lambda: portfolio(db, quarter, team))
+    allowed = list(SORTS) + [f"category:{c['id']}" for c in data["categories"]]
+    if sort is not None and sort not in allowed:
+        raise InputError(f"parameter sort={sort!r}: expected one of {', '.join(allowed)}")
+    projects = sorted(data["projects"], key=_sort_key(sort), reverse=descending) if sort else data["projects"]
+    return {**data, "projects": projects, "sort": sort, "descending": descending}
+
+
+def _sort_key(sort: str) -> Any:
+    """Unknown values sort last whichever the direction (compare as (known, value))."""
+    def pick(row: dict[str, Any]) -> Any:
+        if sort.startswith("category:"):
+            return row["categories"].get(sort.split(":", 1)[1])
+        if sort == "change":
+            return (row["change"] or {}).get("overall")
+        if sort in ("project", "team"):
+            return row["team_name" if sort == "team" else "project"] or ""
+        return row[sort]
+    return lambda row: (pick(row) is not None, pick(row) if pick(row) is not None else 0)
+
+
+def trend_chart(row: dict[str, Any]) -> charts.Chart:
+    trend = row["trend"][-TREND_QUARTERS:]
+    return charts.sparkline(f"Overall score of {row['project']} by quarter", [t["quarter"] for t in trend],
+                            [t["overall"] for t in trend], 100)
+
+
+def spread(title: str, named: dict[str, list[float | None]]) -> list[charts.Series]:
+    """One series per name, or, past what a chart can tell apart, the mean, lowest and highest of them."""
+    if len(named) <= MAX_SERIES:
+        return [charts.Series(name, values) for name, values in named.items()]
+    columns = list(zip(*named.values()))
+    known = [[v for v in column if v is not None] for column in columns]
+    return [charts.Series(f"mean of {len(named)} {title}", [_mean(list(k)) for k in known]),
+            charts.Series(f"lowest {title[:-1]}", [min(k) if k else None for k in known]),
+            charts.Series(f"highest {title[:-1]}", [max(k) if k else None for k in known])]
+
+
+def teams_chart(data: dict[str, Any]) -> charts.Chart:
+    """Each team's mean overall score by quarter (the spread of teams when there are many)."""
+    quarters = [q for q in data["quarters"] if q <= (data["quarter"] or "")][-12:]
+    by_team: dict[str, list[dict[str, float | None]]] = {}
+    for p in data["projects"]:
+        by_team.setdefault(p["team"], []).append({t["quarter"]: t["overall"] for t in p["trend"]})
+    named = {team["name"] or team["id"]: [_mean([trend.get(q) for trend in by_team.get(team["id"], [])])
+                                          for q in quarters] for team in data["teams"]}
+    return charts.lines("Mean overall score by team", quarters, spread("teams", named), 100)
+
+
+@bp.route("/")
+@cached
+def index() -> Any:
+    params.only("quarter", "team", "sort", "order", "page")
+    order = params.choice("order", ("asc", "desc"), "desc")
+    db = get_db()
+    data = portfolio_view(db, params.quarter("quarter"), params.text("team"), params.text("sort"), order == "desc")
+    pages = max(1, -(-len(data["projects"]) // PAGE_SIZE))
+    page = int(params.number("page", 1, pages) or 1)
+    shown = data["projects"][(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    sparklines = {row["project"]: trend_chart(row) for row in shown}
+    teams = list(db.query("select id, name from teams order by name, id"))
+    return render_template("portfolio.html", data=data, shown=shown, page=page, pages=pages,
+                           query={k: v for k, v in request.args.items() if k != "page"},
+                           sparklines=sparklines, all_teams=teams,
+                           chart=teams_chart(data) if data["teams"] and not data["team"] else None)
+
+
+def team_view(db: sqlite_utils.Database, team: str) -> dict[str, Any]:
+    """A team's projects now, their checks side by side, their history and their open paydown items."""
+    row = team_row(db, team)
+    data = portfolio(db, None, team)
+    projects = data["projects"]
+    ids = [p["scan"]["id"] for p in projects]
+    sections = scores_by_scope(db, ids, "section")
+    results = results_for(db, ids)
+    rubrics = [rubric_data(db, h) for h in dict.fromkeys(p["scan"]["rubric_hash"] for p in reversed(projects))]
+    merged = {"sections": ordered_union(r.get("sections", []) for r in rubrics),
+              "categories": ordered_union(r.get("categories", []) for r in rubrics),
+              "checks": ordered_union(r.get("checks", []) for r in rubrics)}
+    for p in projects:
+        p["sections"] = sections[p["scan"]["id"]]
+        p["results"] = {cid: {"status": r["status"], "points": r["points"]}
+                        for cid, r in results[p["scan"]["id"]].items()}
+    return {"team": row, "quarter": data["quarter"], "quarters": data["quarters"], "summary": data["teams"][0],
+            "sections": [{"id": s["id"], "title": s["title"]} for s in merged["sections"]],
+            "categories": data["categories"], "projects": projects,
+            "groups": [{**g, "checks": [{"id": c["id"], "title": c["title"], "ml_test": c.get("ml_test")}
+                                        for c in g["checks"]]} for g in check_groups(merged)],
+            "paydown": backlog(db, team=team)}
+
+
+def team_charts(data: dict[str, Any]) -> list[charts.Chart]:
+    quarters = data["quarters"]
+    projects = data["projects"]
+    by_quarter = [{t["quarter"]: t for t in p["trend"]} for p in projects]
+
+    def values(i: int, key: str) -> list[float | None]:
+        return [by_quarter[i].get(q, {}).get(key) for q in quarters]
+
+    marks = []
+    for i, p in enumerate(projects):
+        hashes = [by_quarter[i].get(q, {}).get("rubric_hash") for q in quarters]
+        marks += [(n, "rubric changed") for n in range(1, len(hashes))
+                  if hashes[n] and hashes[n - 1] and hashes[n] != hashes[n - 1]]
+    marks = sorted(set(marks))
+    return [charts.lines("Overall score by quarter", quarters,
+                         spread("projects", {p["project"]: values(i, "overall") for i, p in enumerate(projects)}),
+                         100, marks),
+            charts.lines("ML Test Score by quarter", quarters,
+                         spread("projects", {p["project"]: values(i, "ml_test_score") for i, p in enumerate(projects)}),
+                         7, marks)]
+
+
+@bp.route("/teams/<team>")
+@cached
+def team(team: str) -> Any:
+    params.only()
+    data = team_view(get_db(), team)
+    categories = [(c["title"], _mean([p["categories"].get(c["id"]) for p in data["projects"]]))
+                  for c in data["categories"]]
+    return render_template("team.html", data=data, history=team_charts(data),
+                           categories=charts.bars("Mean category score over the team's projects", categories, 100))
+
+
+def _mean(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return round(sum(known) / len(known), 1) if known else None

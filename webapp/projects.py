@@ -1,0 +1,109 @@
+"""One project's page, and the evidence behind one of its check results."""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlite_utils
+from flask import Blueprint, render_template
+
+from .. import charts
+from ..explain import explanation
+from ..readmodel import (check_groups, headlines, last_by, quarter_end, quarter_of, quarters_of, rubric_data,
+                         scores_by_scope)
+from ..scans import project_row
+from ..scorecard import scorecard
+from ..store import from_json, rows
+from ..waivers import list_waivers
+from . import params
+from .cache import cached
+from .db import get_db
+
+bp = Blueprint("projects", __name__)
+
+
+def project_view(db: sqlite_utils.Database, project: str) -> dict[str, Any]:
+    """The terminal scorecard's data plus what a page adds: groups, history by quarter, paydown, answers."""
+    card = scorecard(db, project)
+    proj = project_row(db, project)
+    rubric = rubric_data(db, card["rubric"]["hash"])
+    scans = headlines(db, project)[project]
+    quarterly = []
+    for q in quarters_of([scans]):
+        scan = last_by(scans, quarter_end(q))
+        if scan is not None:
+            quarterly.append({"quarter": q, "scan": scan})
+    section_history = scores_by_scope(db, list(dict.fromkeys(q["scan"]["id"] for q in quarterly)), "section")
+    latest_id = card["scan"]["id"]
+    totals = scores_by_scope(db, [latest_id], "total")[latest_id]
+    by_id = {c["id"]: c for c in card["checks"]}
+    groups = [{**g, "checks": [{"id": c["id"], "title": c["title"], "ml_test": c.get("ml_test"),
+                                "category": c.get("category"), "weight": c.get("weight"),
+                                "effort_hours": c.get("effort_hours"),
+                                "status": by_id.get(c["id"], {}).get("status"),
+                                "points": by_id.get(c["id"], {}).get("points"),
+                                "detail": by_id.get(c["id"], {}).get("detail")} for c in g["checks"]]}
+              for g in check_groups(rubric)]
+    return {
+        **card,
+        "repo": proj["repo"], "subpath": proj["subpath"], "description": proj["description"],
+        "tags": from_json(proj["tags"]) or [], "team_id": proj["team_id"],
+        "section_list": [{"id": s["id"], "title": s["title"], "score": card["sections"].get(s["id"])}
+                         for s in rubric.get("sections", [])],
+        "totals": [{"id": t["id"], "title": t["title"], "score": totals.get(t["id"])} for t in rubric.get("totals", [])],
+        "levels": [{"id": lv["id"], "title": lv["title"]} for lv in rubric.get("levels", [])],
+        "groups": groups,
+        "quarterly": [{"quarter": q["quarter"], "scan_id": q["scan"]["id"], "as_of": q["scan"]["as_of"],
+                       "overall": q["scan"]["overall"], "ml_test_score": q["scan"]["ml_test_score"],
+                       "rubric_hash": q["scan"]["rubric_hash"], "sections": section_history[q["scan"]["id"]]}
+                      for q in quarterly],
+        "scans": [{"id": s["id"], "as_of": s["as_of"], "quarter": quarter_of(s["day"]), "commit": s["commit_sha"],
+                   "ml_test_score": s["ml_test_score"], "overall": s["overall"], "grade": s["grade"],
+                   "rubric_hash": s["rubric_hash"]} for s in reversed(scans)],
+        "paydown_all": list(rows(db, "select * from paydown_items where project_id = ? order by "
+                                     "case status when 'open' then 0 when 'waived' then 1 else 2 end, "
+                                     "priority desc, check_id", [project])),
+        "attestations": list(rows(db, "select * from attestations where project_id = ? "
+                                      "order by attested_on desc, id desc", [project])),
+        "waivers": list_waivers(db, project),
+    }
+
+
+def history_charts(data: dict[str, Any]) -> list[charts.Chart]:
+    """Overall and ML Test Score (with its sections) by quarter; a change of rubric is marked."""
+    points = data["quarterly"]
+    labels = [q["quarter"] for q in points]
+    marks = [(i, "rubric changed") for i in range(1, len(points))
+             if points[i]["rubric_hash"] != points[i - 1]["rubric_hash"]]
+    overall = charts.lines("Overall score by quarter", labels,
+                           [charts.Series("Overall (0-100)", [q["overall"] for q in points])], 100, marks)
+    series = [charts.Series("ML Test Score", [q["ml_test_score"] for q in points])]
+    series += [charts.Series(s["title"], [q["sections"].get(s["id"]) for q in points]) for s in data["section_list"]]
+    return [overall, charts.lines("ML Test Score and its sections by quarter", labels, series, 7, marks)]
+
+
+@bp.route("/projects/<project>")
+@cached
+def project(project: str) -> Any:
+    params.only()
+    data = project_view(get_db(), project)
+    section_bars = charts.bars("ML Test Score by section", [(s["title"], s["score"]) for s in data["section_list"]], 7)
+    category_bars = charts.bars("Debt category scores", [(c["title"], c["score"]) for c in data["categories"]], 100)
+    return render_template("project.html", data=data, history=history_charts(data),
+                           section_bars=section_bars, category_bars=category_bars)
+
+
+def evidence_view(db: sqlite_utils.Database, project: str, check_id: str) -> dict[str, Any]:
+    """`mldebt explain`'s data plus the recorded answers and waivers that bear on the check."""
+    data = explanation(db, project, check_id)
+    question = data["check"].get("attestation")
+    data["attestations"] = list(rows(db, "select * from attestations where project_id = ? and question = ? "
+                                         "order by attested_on desc, id desc", [project, question])) if question else []
+    data["waivers"] = [w for w in list_waivers(db, project) if w["check_id"] == check_id]
+    return data
+
+
+@bp.route("/projects/<project>/checks/<check_id>")
+@cached
+def evidence(project: str, check_id: str) -> Any:
+    params.only()
+    return render_template("evidence.html", data=evidence_view(get_db(), project, check_id))
