@@ -25,16 +25,18 @@ QUARTER_ENDS = ["2025-12-31", "2026-03-31", "2026-06-30", "2026-09-30"]
 def scanned(tmp_path_factory):
     """Every sample built, collected at each quarter end and at HEAD, into one database."""
     dest = tmp_path_factory.mktemp("samples")
-    portfolio = load_portfolio(build_samples(SAMPLES, dest))
-    db = open_db(dest / "mldebt.db")
-    rubric = load_rubric()
-    save_portfolio(db, portfolio)
-    for quarter_end in QUARTER_ENDS:
-        moment = datetime.fromisoformat(quarter_end).replace(hour=23, minute=59, second=59, tzinfo=timezone.utc)
+    with pytest.MonkeyPatch.context() as patch:  # module scope: the autouse cache isolation is not active yet
+        patch.setenv("MLDEBT_CACHE", str(dest / "cache"))
+        portfolio = load_portfolio(build_samples(SAMPLES, dest))
+        db = open_db(dest / "mldebt.db")
+        rubric = load_rubric()
+        save_portfolio(db, portfolio)
+        for quarter_end in QUARTER_ENDS:
+            moment = datetime.fromisoformat(quarter_end).replace(hour=23, minute=59, second=59, tzinfo=timezone.utc)
+            for project in portfolio.projects:
+                collect_project(db, project, rubric, moment)
         for project in portfolio.projects:
-            collect_project(db, project, rubric, moment)
-    for project in portfolio.projects:
-        collect_project(db, project, rubric)
+            collect_project(db, project, rubric)
     yield db
     db.close()
 
