@@ -75,8 +75,10 @@ def load(path: Path | str, *, what: str = "YAML file") -> Document:
 
 def parse(text: str, path: Path | str = "<string>") -> Document:
     path = Path(path)
-    loader = yaml.SafeLoader(text)
+    loader = None
+    node = None
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
@@ -86,14 +88,41 @@ def parse(text: str, path: Path | str = "<string>") -> Document:
         raise InputError(f"{path}:{where}: YAML syntax error: {problem}") from None
     except yaml.YAMLError as exc:  # e.g. a reader error on control characters
         raise InputError(f"{path}: YAML error: {exc}") from None
+    except (ValueError, TypeError) as exc:  # a scalar PyYAML cannot build, e.g. the date 2026-13-01
+        where = _bad_scalar(node) if node is not None else None
+        at = f"{where[0]}:{where[1]}:" if where else ""
+        raise InputError(f"{path}:{at} YAML value error: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{path}: YAML nests too deeply (a self-referencing alias?)") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     doc = Document(path=path, data=data)
     if node is not None:
-        _walk(node, (), doc)
+        try:
+            _walk(node, (), doc)
+        except RecursionError:
+            raise InputError(f"{path}: YAML nests too deeply (a self-referencing alias?)") from None
     if doc.problems:
         raise InputError(doc.problems[0], doc.problems)
     return doc
+
+
+def _bad_scalar(root: yaml.Node) -> tuple[int, int] | None:
+    """Line and column of the first scalar that PyYAML cannot construct."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                yaml.SafeLoader("").construct_object(node)
+            except (ValueError, TypeError, yaml.YAMLError):
+                return _mark(node)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(item for pair in reversed(node.value) for item in reversed(pair))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+    return None
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:

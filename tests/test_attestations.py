@@ -154,7 +154,7 @@ def test_expiry_before_the_answer_is_refused(tmp_path):
 def test_a_date_yaml_cannot_build_is_reported_with_its_line(tmp_path):
     write_files(tmp_path, {".mldebt/attestations.yaml": GOOD.replace("2026-09-01", "2026-13-01")})
     assert errors(collect(tmp_path)) == [
-        ("attest.file", ".mldebt/attestations.yaml:12: bad value: month must be in 1..12",
+        ("attest.file", ".mldebt/attestations.yaml:12:14: YAML value error: month must be in 1..12",
          ".mldebt/attestations.yaml", 12)]
 
 

@@ -129,3 +129,14 @@ def test_cli_rejects_a_bad_portfolio_and_writes_nothing(run, folder, db_path):
     assert result.exit_code == 2
     assert result.output == f"mldebt: error: {path}:8:9: teams[0].projects[0].tagz: unknown key\n"
     assert not db_path.exists()
+
+
+@pytest.mark.parametrize("text,message", [
+    ("portfolio: x\nteams: [{name: a, projects: [{name: p, repo: r, description: 2026-13-01}]}]\n",
+     "YAML value error: month must be in 1..12"),
+    ("portfolio: \x07\n", "YAML error: unacceptable character"),
+    ("portfolio: &a [*a]\nteams: []\n", "YAML nests too deeply (a self-referencing alias?)"),
+])
+def test_yaml_that_pyyaml_cannot_build_is_a_clear_error(folder, text, message):
+    found = problems_of(write(folder, text))
+    assert len(found) == 1 and found[0].startswith("FILE:") and message in found[0]
