@@ -18,7 +18,7 @@ from dataclasses import asdict
 from typing import Any, Iterator
 
 from ..gitsource import tree_of
-from . import code_facts, deps, repo_data, repo_hygiene, repo_notebooks, repo_tests
+from . import code_facts, code_libraries, deps, repo_data, repo_hygiene, repo_notebooks, repo_tests
 from .code_batch import Job, summarise_all
 from .code_scan import notebook_code
 from .code_patterns import DEBT_MARKER
@@ -48,7 +48,7 @@ class RepoCollector(Collector):
         "repo.files.skipped": "(error facts) files not read, with the reason",
         "repo.files.undecodable": "(error facts) files that are not UTF-8, read with replacement characters",
         "repo.python.unparsed": "(error facts) Python files (not tests) that do not parse",
-        **repo_notebooks.KEYS, **repo_tests.KEYS, **deps.SUMMARY_KEYS, **repo_hygiene.KEYS, **repo_data.KEYS, **code_facts.KEYS,
+        **repo_notebooks.KEYS, **repo_tests.KEYS, **deps.SUMMARY_KEYS, **repo_hygiene.KEYS, **repo_data.KEYS, **code_facts.KEYS, **code_libraries.KEYS,
     }
 
     def collect(self, snapshot: Snapshot) -> Iterator[Fact]:
@@ -162,6 +162,7 @@ def _collect(snapshot: Snapshot, cache: Cache) -> Iterator[Fact]:
     yield from repo_hygiene.facts(paths, small.text)
     yield from repo_data.facts(paths, small.text)
     yield from code_facts.facts(summaries, tests, notebook_paths)
+    yield from code_libraries.facts(summaries, tests)
     yield from small.errors
 
 
