@@ -39,10 +39,13 @@ class Job:
 
 
 def workers() -> int:
+    """One per core; ``MLDEBT_FILE_WORKERS`` caps it (a portfolio pool's workers set 1, so pools do not nest)."""
+    cap = os.environ.get("MLDEBT_FILE_WORKERS", "")
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+        cores = max(1, os.cpu_count() or 1)
+    return min(cores, int(cap)) if cap.isdigit() and int(cap) > 0 else cores
 
 
 def summarise_all(jobs: list[Job], cache: Cache) -> dict[str, dict[str, Any]]:
