@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import nullcontext
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -17,10 +16,12 @@ import click
 from . import __version__
 from .collectors.registry import declared_keys
 from .errors import InputError, MldebtError
-from .gitsource import NoCommitYet
 from .portfolio import Portfolio, load_portfolio, single_repository
 from .rubric.schema import load_rubric
-from .scans import collect_project, rescore, save_portfolio, scanned_projects
+from .collecting import collect_and_push, collect_to_store
+from .parallel import default_jobs
+from .push import Pusher
+from .scans import rescore, scanned_projects
 from .explain import explanation
 from .explain import render as render_explanation
 from .scorecard import render_json, render_text, scorecard
@@ -86,47 +87,40 @@ def cli() -> None:
 @click.option("--project", help="Collect only this project of the portfolio (or, for a repository path, the name to give it).")
 @click.option("--as-of", "as_of", metavar="DATE", help="Scan each project as it was at its last commit on or before DATE.")
 @click.option("--rubric", "rubric_path", type=click.Path(path_type=Path), help="Rubric file (default: the built-in rubric).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), metavar="N",
+              help="Projects collected at once, each in its own process (default: one per core).")
+@click.option("--restart", is_flag=True, help="Start afresh instead of resuming an interrupted identical run.")
+@click.option("--push", "push_url", metavar="URL",
+              help="Send each project's evidence to the mldebt server at URL (token in MLDEBT_PUSH_TOKEN) "
+                   "instead of the local store; the server scores it.")
 @db_option
-def collect(target: Path, project: str | None, as_of: str | None, rubric_path: Path | None, db_path: Path) -> None:
+def collect(target: Path, project: str | None, as_of: str | None, rubric_path: Path | None, jobs: int | None,
+            restart: bool, push_url: str | None, db_path: Path) -> None:
     """Collect evidence for a portfolio (a YAML file) or one repository (a folder), and score it.
 
-    One scan per project is stored, all-or-nothing.
+    One scan per project is stored, all-or-nothing. Projects are collected in
+    parallel; a run that was interrupted resumes where it stopped when the same
+    command is given again (--restart redoes everything).
 
     \b
     Example:
-        mldebt collect portfolio.yaml --as-of 2026-03-31
+        mldebt collect portfolio.yaml --as-of 2026-03-31 --jobs 4
         mldebt collect .
+        MLDEBT_PUSH_TOKEN=... mldebt collect . --project reco-service --push https://mldebt.example.com
     """
     moment = parse_as_of(as_of)
-    rubric = load_rubric(rubric_path, declared_keys())
     portfolio: Portfolio = (single_repository(target, project) if target.is_dir() else load_portfolio(target))
     chosen = portfolio.select(project if not target.is_dir() else None)
+    workers = jobs or default_jobs()
+    if push_url is not None:
+        if rubric_path is not None or restart:
+            raise InputError(f"--push does not take {'--rubric' if rubric_path else '--restart'}: "
+                             "the server scores with its own rubric and keeps no local run")
+        sys.exit(collect_and_push(portfolio, chosen, moment, workers, Pusher(push_url)))
+    rubric = load_rubric(rubric_path, declared_keys())
     db = open_db(db_path)
-    save_portfolio(db, portfolio)
-    failed = 0
-    with click.progressbar(chosen, label="collecting", file=sys.stderr,
-                           item_show_func=lambda p: p.name if p else "") if len(chosen) > 1 else nullcontext(chosen) as bar:
-        for proj in bar:
-            try:
-                summary = collect_project(db, proj, rubric, moment)
-            except NoCommitYet as exc:
-                _after_bar(len(chosen), f"skipped {proj.name}: {exc}")
-                continue
-            except MldebtError as exc:
-                failed += 1
-                _after_bar(len(chosen), f"mldebt: error: {proj.name}: {exc}", err=True)
-                continue
-            card = summary.scorecard
-            _after_bar(len(chosen), f"scored {proj.name} at {(summary.commit or 'working tree')[:12]}"
-                       f" ({summary.as_of[:10]}): ML Test Score {card.ml_test_score:.1f}, grade {card.grade}"
-                       + (f", {summary.errors} unreadable inputs" if summary.errors else ""))
-    if failed:
-        sys.exit(2)
-
-
-def _after_bar(count: int, message: str, err: bool = False) -> None:
-    prefix = "\n" if count > 1 and sys.stderr.isatty() else ""
-    click.echo(prefix + message, err=err)
+    selected = project if not target.is_dir() else None
+    sys.exit(collect_to_store(db, target, portfolio, chosen, rubric, moment, as_of, selected, workers, restart))
 
 
 @cli.command()

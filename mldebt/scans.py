@@ -1,20 +1,24 @@
 """Collect and score projects into the store, and read scans back.
 
-``collect_project`` gathers every fact first, scores them, and only then
-writes the scan, its evidence, results and scores in one transaction: a
-process killed at any moment leaves either the whole scan or none of it.
+``collect_evidence`` gathers every fact of a project into a bundle (no
+database: a pool worker or a CI job does it); ``store_bundle`` scores a
+bundle and only then writes the scan, its evidence, results and scores in
+one transaction, so a process killed at any moment leaves either the whole
+scan or none of it. ``collect_project`` is the two in a row.
 """
 from __future__ import annotations
 
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import sqlite_utils
 
 from . import __version__
+from .bundle import Bundle, project_info
 from .collectors import registry
 from .collectors.interface import Fact, Snapshot
 from .errors import NotFound
@@ -58,9 +62,8 @@ def readable(facts: Iterable[Fact]) -> dict[str, Any]:
     return {f.key: f.value for f in facts if not f.is_error}
 
 
-def collect_project(db: sqlite_utils.Database, project: Project, rubric: Rubric,
-                    as_of: datetime | None = None) -> ScanSummary:
-    """Collect, score and store one scan of ``project``; all of it or nothing."""
+def collect_evidence(project: Project, as_of: datetime | None = None, team_owner: str | None = None) -> Bundle:
+    """Collect every fact of ``project`` (no database, no rubric): what a pool worker or a CI push sends."""
     started = time.monotonic()
     collected_at = now()
     moment = as_of or collected_at
@@ -70,16 +73,47 @@ def collect_project(db: sqlite_utils.Database, project: Project, rubric: Rubric,
                             subpath=project.subpath, as_of=moment)
         facts = registry.collect(snapshot)
         commit, commit_date = tree.commit, tree.commit_date
+    return Bundle(scan_id=uuid.uuid4().hex, project=project_info(project, team_owner), commit=commit,
+                  commit_date=commit_date, as_of=moment.isoformat(), collected_at=collected_at.isoformat(),
+                  tool_version=__version__, duration_s=round(time.monotonic() - started, 3), facts=tuple(facts))
+
+
+@contextmanager
+def writing(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A write transaction taken at once (BEGIN IMMEDIATE), or a savepoint inside one already open.
+
+    Taking the write lock up front means a transaction that reads before it
+    writes waits for another writer instead of failing on a stale snapshot.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.commit()
+
+
+def store_bundle(db: sqlite_utils.Database, bundle: Bundle, rubric: Rubric) -> ScanSummary:
+    """Score ``bundle`` with ``rubric`` and store it as one scan, with its project and team; all of it or nothing."""
+    started = time.monotonic()
+    facts = list(bundle.facts)
+    info = bundle.project
     scan = {
-        "id": uuid.uuid4().hex, "project_id": project.name,
-        "as_of": moment.isoformat(), "collected_at": collected_at.isoformat(),
-        "commit_sha": commit, "commit_date": commit_date, "tool_version": __version__,
+        "id": bundle.scan_id, "project_id": info["name"],
+        "as_of": bundle.as_of, "collected_at": bundle.collected_at,
+        "commit_sha": bundle.commit, "commit_date": bundle.commit_date, "tool_version": bundle.tool_version,
         "rubric_hash": rubric.hash, "duration_s": 0.0,
-        "fact_count": len(facts), "error_count": sum(f.is_error for f in facts),
+        "fact_count": len(facts), "error_count": bundle.errors,
     }
-    with db.atomic():
+    with writing(db):
+        _save_project(db, info)
         card = _score_scan(db, rubric, scan, facts)
-        scan["duration_s"] = round(time.monotonic() - started, 3)
+        scan["duration_s"] = round(bundle.duration_s + time.monotonic() - started, 3)
         _save_rubric(db, rubric)
         db["scans"].insert(scan)
         db["evidence"].insert_all(
@@ -89,8 +123,27 @@ def collect_project(db: sqlite_utils.Database, project: Project, rubric: Rubric,
             for f in facts
         )
         _save_scorecard(db, scan["id"], card)
-        update_paydown(db, project.name, rubric)
-    return ScanSummary(scan["id"], project.name, commit, scan["as_of"], card, scan["error_count"])
+        update_paydown(db, info["name"], rubric)
+    return ScanSummary(scan["id"], info["name"], bundle.commit, scan["as_of"], card, scan["error_count"])
+
+
+def collect_project(db: sqlite_utils.Database, project: Project, rubric: Rubric,
+                    as_of: datetime | None = None) -> ScanSummary:
+    """Collect, score and store one scan of ``project``; all of it or nothing."""
+    return store_bundle(db, collect_evidence(project, as_of), rubric)
+
+
+def _save_project(db: sqlite_utils.Database, info: dict[str, Any]) -> None:
+    """Record the bundle's team and project; columns a bundle does not carry (sources) are left as they are."""
+    team = {"id": info["team_id"], "name": info["team_name"]}
+    if info.get("team_owner") is not None or not db["teams"].count_where("id = ?", [info["team_id"]]):
+        team["owner"] = info.get("team_owner")
+    db["teams"].upsert(team, pk="id")
+    db["projects"].upsert({
+        "id": info["name"], "team_id": info["team_id"], "name": info["name"], "repo": info.get("repo"),
+        "subpath": info.get("subpath"), "owner": info.get("owner"), "description": info.get("description"),
+        "tags": to_json(list(info.get("tags") or [])),
+    }, pk="id")
 
 
 def rescore(db: sqlite_utils.Database, rubric: Rubric) -> int:

@@ -9,13 +9,19 @@ and ``waivers``. Values that are not scalars are stored as JSON text.
 The schema evolves through forward migrations (sqlite-utils' Migrations);
 a database made by an older mldebt upgrades when opened. A scan and
 everything derived from it are written in one transaction.
+
+Many processes may write at once (collectors, the web app): a write
+transaction takes the write lock when it begins (BEGIN IMMEDIATE), so a
+writer that read first waits for the busy timeout instead of failing with
+"database is locked" when it comes to write.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Generator, Iterable, Iterator
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -26,6 +32,28 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 30.0
 
 migrations = Migrations("mldebt")
+
+
+class Database(sqlite_utils.Database):
+    """sqlite-utils' Database whose outermost ``atomic()`` is BEGIN IMMEDIATE."""
+
+    @contextlib.contextmanager
+    def atomic(self) -> Generator["Database", None, None]:
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.rollback()
+            raise
 
 
 @migrations(name="0001_core")
@@ -109,7 +137,8 @@ def open_db(path: Path | str, *, migrate: bool = True) -> sqlite_utils.Database:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
     except sqlite3.Error as exc:
         raise StoreError(f"{path}: cannot open database: {exc}") from None
-    db = sqlite_utils.Database(conn)
+    conn.isolation_level = "IMMEDIATE"  # statements outside atomic() too
+    db = Database(conn)
     try:
         _check_contents(db, path)
         with db.ensure_autocommit_on():
@@ -192,4 +221,23 @@ def _campaigns(db: sqlite_utils.Database) -> None:
         {"name": str, "owner": str, "checks": str, "projects": str, "items": str,
          "start_on": str, "target_on": str, "created_at": str},
         pk="name",
+    )
+
+
+@migrations(name="0006_collect_runs")
+def _collect_runs(db: sqlite_utils.Database) -> None:
+    """Portfolio runs and the projects each has finished (so a killed run resumes), and pushed scans (idempotency)."""
+    db["collect_runs"].create(
+        {"id": int, "key": str, "target_hash": str, "as_of": str, "rubric_hash": str, "projects": int,
+         "started_at": str, "finished_at": str, "status": str},
+        pk="id",
+    )
+    db["collect_runs"].create_index(["key", "status"])
+    db["collect_run_projects"].create(
+        {"run_id": int, "project_id": str, "scan_id": str, "outcome": str, "finished_at": str},
+        pk=("run_id", "project_id"), foreign_keys=[("run_id", "collect_runs", "id")],
+    )
+    db["pushed_scans"].create(
+        {"scan_id": str, "digest": str, "token": str, "received_at": str},
+        pk="scan_id", foreign_keys=[("scan_id", "scans", "id")],
     )
