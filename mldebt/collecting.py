@@ -22,7 +22,7 @@ from .portfolio import Portfolio, Project
 from .push import Pusher
 from .rubric.schema import Rubric
 from .runs import Run, finish_run, mark_done, start_run
-from .scans import save_portfolio, store_bundle, writing
+from .scans import save_portfolio, store_bundle
 
 
 def collect_to_store(db: sqlite_utils.Database, target: Path, portfolio: Portfolio, chosen: Sequence[Project],
@@ -47,13 +47,13 @@ def collect_to_store(db: sqlite_utils.Database, target: Path, portfolio: Portfol
 def _store(db: sqlite_utils.Database, run: Run, rubric: Rubric, outcome: Outcome, count: int) -> None:
     name = outcome.project.name
     if outcome.skipped is not None:
-        with writing(db):
+        with db.atomic():
             mark_done(db, run, name, None, "skipped")
         _say(count, f"skipped {name}: {outcome.skipped}")
     elif outcome.bundle is None:
         _say(count, f"mldebt: error: {name}: {outcome.error}", err=True)
     else:
-        with writing(db):
+        with db.atomic():
             summary = store_bundle(db, outcome.bundle, rubric)
             mark_done(db, run, name, summary.scan_id, "scored")
         card = summary.scorecard

@@ -100,8 +100,9 @@ def collect_all(projects: Sequence[Project], as_of: datetime | None, jobs: int,
 
 def _terminate(pool: ProcessPoolExecutor) -> None:
     """Cancel what is queued and end the running workers (no public API for it before Python 3.14)."""
+    running = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
-    for process in list(getattr(pool, "_processes", {}).values()):
+    for process in running:
         process.terminate()
 
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import time
 import uuid
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 import sqlite_utils
 
@@ -78,26 +77,6 @@ def collect_evidence(project: Project, as_of: datetime | None = None, team_owner
                   tool_version=__version__, duration_s=round(time.monotonic() - started, 3), facts=tuple(facts))
 
 
-@contextmanager
-def writing(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
-    """A write transaction taken at once (BEGIN IMMEDIATE), or a savepoint inside one already open.
-
-    Taking the write lock up front means a transaction that reads before it
-    writes waits for another writer instead of failing on a stale snapshot.
-    """
-    if db.conn.in_transaction:
-        with db.atomic():
-            yield db
-        return
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        db.conn.rollback()
-        raise
-    db.conn.commit()
-
-
 def store_bundle(db: sqlite_utils.Database, bundle: Bundle, rubric: Rubric) -> ScanSummary:
     """Score ``bundle`` with ``rubric`` and store it as one scan, with its project and team; all of it or nothing."""
     started = time.monotonic()
@@ -110,7 +89,7 @@ def store_bundle(db: sqlite_utils.Database, bundle: Bundle, rubric: Rubric) -> S
         "rubric_hash": rubric.hash, "duration_s": 0.0,
         "fact_count": len(facts), "error_count": bundle.errors,
     }
-    with writing(db):
+    with db.atomic():  # the store's atomic() takes the write lock first (BEGIN IMMEDIATE)
         _save_project(db, info)
         card = _score_scan(db, rubric, scan, facts)
         scan["duration_s"] = round(bundle.duration_s + time.monotonic() - started, 3)

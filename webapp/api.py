@@ -1,29 +1,40 @@
-"""The JSON API: the pages' data as JSON, two writes, the OpenAPI document that describes it all, and health.
+"""The JSON API: the pages' data as JSON, the writes, the OpenAPI document that describes it all, and health.
 
 Every read returns exactly the data its page is drawn from. Writes need a
 token with the scope (``Authorization: Bearer ...``) or a signed-in session
-with the ``X-CSRF-Token`` header.
+with the ``X-CSRF-Token`` header. ``POST /api/v1/scans`` takes in an evidence
+bundle pushed from a project's CI (`mldebt collect --push`; push scope) and
+scores it with the server's rubric (``RUBRIC``, default ``MLDEBT_RUBRIC`` or the
+built-in one); bodies above ``PUSH_MAX_BYTES`` (``MLDEBT_PUSH_MAX_BYTES``,
+default 16 MiB) are refused with a 413.
 """
 from __future__ import annotations
 
+import json
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from .. import __version__
+from ..bundle import BundleError, parse_bundle
+from ..collectors.registry import declared_keys
 from ..errors import InputError, MldebtError
+from ..intake import Conflict, receive
 from ..readmodel import portfolio
+from ..rubric.schema import Rubric, load_rubric
 from ..store import schema_version
 from . import params
-from .auth import requires
+from .auth import identity, requires
 from .backlog import FILTERS, backlog_query
 from .cache import cached
 from .checks import check_view, checks_view
 from .compare import compare_quarters, compare_scans
 from .db import get_db
+from .errors import respond
 from .forms import source_of_write
 from .portfolio import portfolio_view, team_view
 from .projects import evidence_view, project_view
@@ -31,6 +42,7 @@ from .writes import question_choices, record_attestation, record_waiver
 
 bp = Blueprint("api", __name__)
 OPENAPI = Path(__file__).with_name("openapi.yaml")
+PUSH_MAX_BYTES = 16 * 1024 * 1024
 
 
 @lru_cache(maxsize=1)
@@ -184,3 +196,45 @@ def api_waive(project: str) -> Any:
     response = jsonify(record)
     response.status_code = 201
     return response
+
+
+@bp.route("/api/v1/scans", methods=["POST"])
+@requires("push")
+def api_push() -> Any:
+    """Take in one evidence bundle: 201 stored, 200 already stored (a retry), 409 another bundle under its id."""
+    limit = int(current_app.config.get("PUSH_MAX_BYTES") or os.environ.get("MLDEBT_PUSH_MAX_BYTES") or PUSH_MAX_BYTES)
+    if request.content_length is not None and request.content_length > limit:
+        return respond(413, f"the evidence bundle is {request.content_length} bytes; this server takes at most {limit}")
+    request.max_content_length = limit  # a body sent without a length is cut off there (413)
+    if not request.is_json:
+        raise InputError("the evidence bundle must be sent as JSON (Content-Type: application/json)")
+    try:
+        data = json.loads(request.get_data())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"the request body is not valid JSON: {exc}") from None
+    try:
+        bundle = parse_bundle(data)
+    except BundleError as exc:
+        response = jsonify({"error": {"status": 422, "message": str(exc), "problems": exc.problems}})
+        response.status_code = 422
+        return response
+    try:
+        rubric = _server_rubric()
+    except MldebtError as exc:
+        return respond(503, f"the server's rubric cannot be loaded: {exc}")
+    try:
+        answer, created = receive(get_db(), bundle, rubric, identity().name)
+    except Conflict as exc:
+        return respond(409, str(exc))
+    response = jsonify(answer)
+    response.status_code = 201 if created else 200
+    return response
+
+
+def _server_rubric() -> Rubric:
+    """The rubric pushed bundles are scored with, loaded once per app."""
+    found = current_app.extensions.get("mldebt_push_rubric")
+    if found is None:
+        path = current_app.config.get("RUBRIC") or os.environ.get("MLDEBT_RUBRIC") or None
+        found = current_app.extensions["mldebt_push_rubric"] = load_rubric(path, declared_keys())
+    return found
