@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterator
 
 from .alertmanager import AlertmanagerConfig, describe, looks_like_alertmanager, parse_alertmanager
@@ -21,6 +22,7 @@ from .configfiles import ConfigError, read_text, walk
 from .grafana import looks_like_dashboard, parse_dashboard
 from .http import DEFAULT_TIMEOUT, ApiClient, ApiError
 from .interface import Collector, Fact, Snapshot
+from .monitoring_cache import NOTHING, FileMemo
 from .monitoring_concerns import CONCERNS, concerns_of, is_ml
 from .monitoring_configs import LIBRARIES, library_imports, looks_like_config, read_config
 from .prometheus_api import read_alertmanager, read_prometheus
@@ -87,32 +89,67 @@ class MonitoringCollector(Collector):
         rules: list[tuple[str, Rule]] = []
         managers: list[AlertmanagerConfig] = []
         libraries: dict[str, list[str]] = {}
-        dashboards = panels = 0
+        self.dashboards = self.panels = 0
         self.failed = 0
-        seen: set[str] = set()
-        for rel, _ in walk(snapshot.root):
+        listed_files = listed_rules | listed_dashboards
+        candidates = [rel for rel, _ in walk(snapshot.root)
+                      if rel in listed_files or rel.lower().endswith(YAML_SUFFIXES + (".json", ".py"))]
+        memo = FileMemo(snapshot, (rel for rel in candidates if rel not in listed_files))
+        try:
+            yield from self._files(snapshot.root, candidates, memo, listed_rules, listed_dashboards, items, rules,
+                                   managers, libraries)
+        finally:
+            memo.close()
+        for missing in sorted(listed_files - set(candidates)):
+            yield self._failure("no such file in the project (listed in the portfolio's monitoring block)", missing)
+        items += [Item("library", name, list(LIBRARIES[_module(name)][1]), True, files[0])
+                  for name, files in sorted(libraries.items())]
+        yield from self._live(source, items, managers)
+        yield from _rule_summary([r for _, r in rules])
+        yield Fact("monitoring.dashboards.count", self.dashboards)
+        yield Fact("monitoring.dashboards.panels", self.panels)
+        yield Fact("monitoring.libraries", {name: sorted(files) for name, files in sorted(libraries.items())})
+        yield from _routing(items, managers)
+        yield from _coverage(items, complete=self.failed == 0)
+
+    def _files(self, root: Path, candidates: list[str], memo: FileMemo, listed_rules: set[str],
+               listed_dashboards: set[str], items: list[Item], rules: list[tuple[str, Rule]],
+               managers: list[AlertmanagerConfig], libraries: dict[str, list[str]]) -> Iterator[Fact]:
+        """Each candidate file's facts; what a file held (or that it held nothing) is remembered in ``memo``."""
+        for rel in candidates:
             lowered = rel.lower()
             listed = rel in listed_rules or rel in listed_dashboards
-            if not (listed or lowered.endswith(YAML_SUFFIXES + (".json", ".py"))):
+            known = None if listed else memo.known(rel)
+            if known == NOTHING:
                 continue
-            seen.add(rel)
+            if known is not None and lowered.endswith(".py"):
+                for library in known:
+                    libraries.setdefault(LIBRARIES[library][0], []).append(rel)
+                continue
             try:
-                text = read_text(snapshot.root, rel)
+                text = read_text(root, rel)
             except ConfigError as exc:
                 if listed:
                     yield self._failure(f"{exc}", rel, exc.line)
+                else:
+                    memo.learn(rel, NOTHING)
                 continue
             if lowered.endswith(".py"):
-                for library in library_imports(text):
+                found = library_imports(text)
+                memo.learn(rel, sorted(found))
+                for library in sorted(found):
                     libraries.setdefault(LIBRARIES[library][0], []).append(rel)
+                continue
+            if not listed and not _may_hold_evidence(rel, lowered, text):
+                memo.learn(rel, NOTHING)
                 continue
             try:
                 if rel in listed_rules or (lowered.endswith(YAML_SUFFIXES) and looks_like_rules(text)):
                     yield from self._rule_file(rel, text, items, rules)
                 elif rel in listed_dashboards or (lowered.endswith(".json") and looks_like_dashboard(text)):
                     dashboard = parse_dashboard(text)
-                    dashboards += 1
-                    panels += len(dashboard.panels)
+                    self.dashboards += 1
+                    self.panels += len(dashboard.panels)
                     yield Fact("monitoring.dashboards", dashboard.summary(), path=rel)
                     context = is_ml(dashboard.title, *(p.title for p in dashboard.panels))
                     items += [Item("panel", p.title or f"panel at line {p.line}", concerns_of(*_subject(p.text())),
@@ -129,17 +166,6 @@ class MonitoringCollector(Collector):
                                           True, rel, config.line))
             except ConfigError as exc:
                 yield self._failure(str(exc), rel, exc.line)
-        for missing in sorted((listed_rules | listed_dashboards) - seen):
-            yield self._failure("no such file in the project (listed in the portfolio's monitoring block)", missing)
-        items += [Item("library", name, list(LIBRARIES[_module(name)][1]), True, files[0])
-                  for name, files in sorted(libraries.items())]
-        yield from self._live(source, items, managers)
-        yield from _rule_summary([r for _, r in rules])
-        yield Fact("monitoring.dashboards.count", dashboards)
-        yield Fact("monitoring.dashboards.panels", panels)
-        yield Fact("monitoring.libraries", {name: sorted(files) for name, files in sorted(libraries.items())})
-        yield from _routing(items, managers)
-        yield from _coverage(items, complete=self.failed == 0)
 
     def _failure(self, message: str, path: str, line: int | None = None) -> Fact:
         self.failed += 1
@@ -192,6 +218,13 @@ class MonitoringCollector(Collector):
             rules_url = f"{str(url).rstrip('/')}/api/v1/rules"
             items += [Item(f"live {r.kind}", r.name, concerns_of(*_subject(r.text())), _rule_is_ml(r), url=rules_url,
                            labels={**r.labels, "alertname": r.name}) for r in state.rules]
+
+
+def _may_hold_evidence(rel: str, lowered: str, text: str) -> bool:
+    """Whether any reader below would look at this YAML or JSON file (the same cheap tests, in one place)."""
+    yaml_file = lowered.endswith(YAML_SUFFIXES)
+    return ((yaml_file and (looks_like_rules(text) or looks_like_alertmanager(text)))
+            or (lowered.endswith(".json") and looks_like_dashboard(text)) or looks_like_config(rel, text))
 
 
 def _module(tool: str) -> str:
