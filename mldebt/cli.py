@@ -120,7 +120,11 @@ def collect(target: Path, project: str | None, as_of: str | None, rubric_path: P
     rubric = load_rubric(rubric_path, declared_keys())
     db = open_db(db_path)
     selected = project if not target.is_dir() else None
-    sys.exit(collect_to_store(db, target, portfolio, chosen, rubric, moment, as_of, selected, workers, restart))
+    try:
+        status = collect_to_store(db, target, portfolio, chosen, rubric, moment, as_of, selected, workers, restart)
+    finally:
+        db.close()
+    sys.exit(status)
 
 
 @cli.command()

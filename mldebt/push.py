@@ -11,6 +11,7 @@ token, a body too large, a schema error) is final and reported in one line.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +73,8 @@ class Pusher:
             raise InputError(f"--push needs an API token with the push scope in {TOKEN_ENV} "
                              "(made with `mldebt token create NAME --scope push` on the server)")
         self.retries = int(_number("MLDEBT_PUSH_RETRIES", RETRIES))
-        retry = Retry(total=self.retries, connect=self.retries, read=self.retries, status=self.retries, other=0,
+        noisy = type("PushRetry", (_SayingRetry,), {"where": self.shown})
+        retry = noisy(total=self.retries, connect=self.retries, read=self.retries, status=self.retries, other=0,
                       backoff_factor=_number("MLDEBT_PUSH_BACKOFF", BACKOFF_S), status_forcelist=(500, 502, 503, 504),
                       allowed_methods=None, raise_on_status=False, respect_retry_after_header=True)
         self.session = requests.Session()
@@ -108,7 +110,21 @@ def _json(answer: requests.Response) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def _reason(exc: requests.RequestException) -> str:
+class _SayingRetry(Retry):
+    """urllib3's Retry, saying on stderr what failed before each wait (a CI log then shows why a push was slow)."""
+
+    where = ""
+
+    def sleep(self, response: Any = None) -> None:
+        last = self.history[-1] if self.history else None
+        why = f"answered {last.status}" if last is not None and last.status else (
+            _reason(last.error) if last is not None and last.error is not None else "failed")
+        print(f"mldebt: push to {self.where}: {why}; retrying in {self.get_backoff_time():.1f} s "
+              f"(attempt {len(self.history) + 1} of {len(self.history) + 1 + (self.total or 0)})", file=sys.stderr, flush=True)
+        super().sleep(response)
+
+
+def _reason(exc: BaseException) -> str:
     """A short cause for a failed request: the innermost reason urllib3 gives, without the URL."""
     text = str(exc)
     for marker, short in (("Connection refused", "connection refused"), ("Name or service not known", "unknown host"),

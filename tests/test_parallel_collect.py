@@ -1,0 +1,186 @@
+"""`mldebt collect --jobs N`: a pool of collecting workers, the parent the single writer, and runs that resume."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import sqlite_utils
+
+from mldebt.collectors import code_batch
+
+from .conftest import git, write_files
+
+RUBRIC = Path(__file__).parent / "data" / "rubric-scale.yaml"
+MLDEBT = str(Path(sys.executable).with_name("mldebt"))
+
+
+def build_portfolio(tmp_path: Path, projects: int, modules: int = 30, broken: set[int] = frozenset()) -> Path:
+    """``projects`` real repositories with one commit each; a ``broken`` one names a sub-path absent from its commit."""
+    lines = ["portfolio: parallel test", "teams:", "  - name: Team A", "    id: a", "    projects:"]
+    for i in range(projects):
+        repo = tmp_path / f"repo{i}"
+        repo.mkdir()
+        git(repo, "init", "-q", "-b", "main")
+        write_files(repo, {f"pkg/mod{j}.py": f"def f{j}_{i}(x):\n    return x + {j}  # TODO {i}\n" * 10
+                           for j in range(modules)})
+        write_files(repo, {"tests/test_a.py": "def test_a():\n    pass\n", "requirements.txt": "numpy==1.26.4\n"})
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", "c", date="2026-01-01T00:00:00+00:00")
+        lines += [f"      - name: p{i}", f"        repo: repo{i}"]
+        if i in broken:
+            (repo / "uncommitted").mkdir()
+            lines.append("        subpath: uncommitted")
+    path = tmp_path / "portfolio.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def scan_counts(db_path: Path) -> dict[str, int]:
+    db = sqlite_utils.Database(db_path)
+    try:
+        return {r["project_id"]: r["n"] for r in db.query("select project_id, count(*) as n from scans group by 1")}
+    finally:
+        db.close()
+
+
+def evidence(db_path: Path) -> dict[str, set[tuple]]:
+    """Each project's facts, without ids: what a pool and a single process must agree on."""
+    db = sqlite_utils.Database(db_path)
+    found: dict[str, set[tuple]] = {}
+    for r in db.query("select s.project_id, e.key, e.value, e.collector, e.path, e.line, e.url, e.error "
+                      "from evidence e join scans s on s.id = e.scan_id"):
+        found.setdefault(r.pop("project_id"), set()).add(tuple(r.values()))
+    db.close()
+    return found
+
+
+def test_a_pool_of_two_stores_the_same_scans_as_one_process(run, tmp_path, db_path):
+    portfolio = build_portfolio(tmp_path, 4, modules=5)
+    pooled = run("collect", str(portfolio), "--jobs", "2", "--rubric", str(RUBRIC), "--as-of", "2026-06-30")
+    assert pooled.exit_code == 0, pooled.output
+    lines = sorted(line for line in pooled.output.splitlines() if line.startswith("scored"))
+    assert [line.split(" at ")[0] for line in lines] == ["scored p0", "scored p1", "scored p2", "scored p3"]
+    assert scan_counts(db_path) == {"p0": 1, "p1": 1, "p2": 1, "p3": 1}
+
+    single_db = tmp_path / "single.db"
+    result = subprocess.run([MLDEBT, "collect", str(portfolio), "--jobs", "1", "--rubric", str(RUBRIC),
+                             "--as-of", "2026-06-30", "--db", str(single_db)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert evidence(single_db) == evidence(db_path)
+    db = sqlite_utils.Database(db_path)
+    assert {r["rubric_hash"] for r in db.query("select rubric_hash from scans")} == {"9f72cb52e65759e3"}
+    assert [r["status"] for r in db.query("select status from collect_runs")] == ["finished"]
+
+
+def test_an_interrupted_run_resumes_and_restart_redoes_everything(run, tmp_path, db_path):
+    """A project that fails leaves its run unfinished: the same command again does only what is left."""
+    portfolio = build_portfolio(tmp_path, 3, modules=3, broken={1})
+    first = run("collect", str(portfolio), "--jobs", "2", "--rubric", str(RUBRIC))
+    assert first.exit_code == 2
+    assert "mldebt: error: p1: p1: sub-path 'uncommitted' does not exist at commit " in first.output
+    assert scan_counts(db_path) == {"p0": 1, "p2": 1}
+
+    again = run("collect", str(portfolio), "--jobs", "2", "--rubric", str(RUBRIC))
+    assert again.exit_code == 2
+    assert "resuming an interrupted run: skipped 2 of 3 projects already done (--restart redoes them)" in again.output
+    assert scan_counts(db_path) == {"p0": 1, "p2": 1}
+
+    # fix the project: commit its folder; the resumed run finishes with it alone
+    write_files(tmp_path / "repo1", {"uncommitted/train.py": "def train():\n    return 1\n"})
+    git(tmp_path / "repo1", "add", "-A")
+    git(tmp_path / "repo1", "commit", "-q", "-m", "folder", date="2026-01-02T00:00:00+00:00")
+    fixed = run("collect", str(portfolio), "--jobs", "2", "--rubric", str(RUBRIC))
+    assert fixed.exit_code == 0, fixed.output
+    assert scan_counts(db_path) == {"p0": 1, "p1": 1, "p2": 1}
+
+    # that run is finished: the same command starts a new one, and so does --restart
+    fresh = run("collect", str(portfolio), "--jobs", "2", "--rubric", str(RUBRIC))
+    assert "resuming" not in fresh.output and fresh.exit_code == 0
+    assert scan_counts(db_path) == {"p0": 2, "p1": 2, "p2": 2}
+    (tmp_path / "repo1" / "uncommitted" / "train.py").unlink()
+    git(tmp_path / "repo1", "rm", "-q", "-r", "uncommitted")
+    git(tmp_path / "repo1", "commit", "-q", "-m", "gone", date="2026-01-03T00:00:00+00:00")
+    (tmp_path / "repo1" / "uncommitted").mkdir()
+    run("collect", str(portfolio), "--jobs", "2", "--rubric", str(RUBRIC))  # p1 fails again: unfinished
+    restarted = run("collect", str(portfolio), "--jobs", "2", "--rubric", str(RUBRIC), "--restart")
+    assert "resuming" not in restarted.output
+    assert scan_counts(db_path) == {"p0": 4, "p1": 2, "p2": 4}
+    db = sqlite_utils.Database(db_path)
+    assert [r["status"] for r in db.query("select status from collect_runs order by id")] == [
+        "finished", "finished", "abandoned", "running"]
+
+
+def children_of(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found |= {int(c) for c in (task / "children").read_text().split()}
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def test_sigkill_halfway_then_the_same_command_does_only_the_rest(tmp_path):
+    projects = 8
+    portfolio = build_portfolio(tmp_path, projects, modules=120)
+    db_path = tmp_path / "killed.db"
+    cmd = [MLDEBT, "collect", str(portfolio), "--jobs", "2", "--rubric", str(RUBRIC), "--db", str(db_path)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        stored: dict[str, int] = {}
+        while not stored and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.02)
+            if db_path.exists():
+                try:
+                    stored = scan_counts(db_path)
+                except sqlite_utils.db.OperationalError:  # the schema is being made
+                    stored = {}
+        workers = children_of(proc.pid)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert stored, "the first project was never stored"
+        at_kill = scan_counts(db_path)
+        assert len(at_kill) < projects, "the run finished before it could be killed"
+        assert len(workers) == 2, workers
+        deadline = time.monotonic() + 10  # the orphaned workers notice and exit
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(alive(pid) for pid in workers), "pool workers outlived the killed parent"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+    rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert (f"resuming an interrupted run: skipped {len(at_kill)} of {projects} projects already done "
+            "(--restart redoes them)") in rerun.stdout
+    redone = {line.split()[1] for line in rerun.stdout.splitlines() if line.startswith("scored ")}
+    assert redone == {f"p{i}" for i in range(projects)} - set(at_kill)
+    assert scan_counts(db_path) == {f"p{i}": 1 for i in range(projects)}
+
+
+def test_the_per_file_pool_is_capped_inside_portfolio_workers(monkeypatch):
+    monkeypatch.delenv("MLDEBT_FILE_WORKERS", raising=False)
+    cores = code_batch.workers()
+    assert cores == len(os.sched_getaffinity(0))
+    monkeypatch.setenv("MLDEBT_FILE_WORKERS", "1")
+    assert code_batch.workers() == 1
+    monkeypatch.setenv("MLDEBT_FILE_WORKERS", "not a number")
+    assert code_batch.workers() == cores
+
+
+def test_jobs_must_be_a_positive_number(run, tmp_path):
+    portfolio = build_portfolio(tmp_path, 1, modules=1)
+    result = run("collect", str(portfolio), "--jobs", "0")
+    assert result.exit_code == 2
+    assert "Invalid value for '--jobs' / '-j': 0 is not in the range 1<=x<=256." in result.output
