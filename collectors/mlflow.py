@@ -88,7 +88,7 @@ def read_mlmodel(text: str) -> tuple[bool, bool]:
 class MlflowCollector(Collector):
     name = "mlflow"
     keys = {
-        "registry.mlflow.source": "where the registry was read: 'server' (with its URL) or 'file' (mlruns/)",
+        "registry.mlflow.source": "where the registry was read: 'server' (with its URL), 'file' (mlruns/), or null when there is neither",
         "registry.mlflow.models": "registered models followed",
         "registry.mlflow.aliases": "each model's aliases and the version they point at",
         "registry.mlflow.stages": "versions in a stage other than None (Staging, Production, Archived)",
@@ -135,6 +135,8 @@ class MlflowCollector(Collector):
             yield Fact("registry.mlflow.source", "file", path="mlruns")
             registry = read_file_store(store, wanted, on)
         else:
+            # Looked and found none: a fact, so registry checks fail rather than stay unknown.
+            yield Fact("registry.mlflow.source", None)
             return
         yield from registry.problems
         yield from facts(registry, on)

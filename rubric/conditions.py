@@ -72,20 +72,59 @@ def keys(expression: str) -> frozenset[str]:
     return frozenset(k for k in found if not any(other.startswith(k + ".") for other in found))
 
 
+class _List(list):
+    """A list-valued fact that also has deeper facts as attributes."""
+
+
+class _Int(int):
+    """An int-valued fact that also has deeper facts as attributes."""
+
+
+class _Float(float):
+    """A float-valued fact that also has deeper facts as attributes."""
+
+
+class _Str(str):
+    """A string-valued fact that also has deeper facts as attributes."""
+
+
+_WITH_FIELDS = {list: _List, int: _Int, float: _Float, str: _Str}
+_VALUE = object()  # where a node of the key tree keeps its own fact's value
+
+
 def namespace(facts: Mapping[str, Any]) -> dict[str, Any]:
-    """Nest flat dotted facts ``{"a.b": 1}`` as ``{"a": {"b": 1}}`` for evaluation."""
-    root: dict[str, Any] = {}
-    for key in sorted(facts):
-        node = root
-        parts = key.split(".")
-        for part in parts[:-1]:
-            child = node.get(part)
-            if not isinstance(child, dict):
-                child = node[part] = {}
-            node = child
-        if not isinstance(node.get(parts[-1]), dict):
-            node[parts[-1]] = facts[key]
-    return root
+    """Nest flat dotted facts ``{"a.b": 1}`` as ``{"a": {"b": 1}}`` for evaluation.
+
+    A key can have a value and deeper keys at once (``deps.lockfiles``, a list, and
+    ``deps.lockfiles.in_step``; a count and its ``.at`` places): both stay readable. A
+    mapping value is merged with the deeper keys (they win on a clash); a list, number
+    or string keeps its value and carries the deeper keys as attributes; a boolean or
+    null keeps its value only. The facts themselves are never modified.
+    """
+    tree: dict[Any, Any] = {}
+    for key, value in facts.items():
+        node = tree
+        for part in key.split("."):
+            node = node.setdefault(part, {})
+        node[_VALUE] = value
+    return _build(tree)
+
+
+def _build(node: dict[Any, Any]) -> Any:
+    children = {part: _build(child) for part, child in node.items() if part is not _VALUE}
+    if _VALUE not in node:
+        return children
+    value = node[_VALUE]
+    if not children:
+        return value
+    if isinstance(value, dict):
+        return {**value, **children}
+    wrapper = _WITH_FIELDS.get(type(value))
+    if wrapper is None:
+        return value
+    wrapped = wrapper(value)
+    wrapped.__dict__.update(children)
+    return wrapped
 
 
 @lru_cache(maxsize=4096)

@@ -133,7 +133,8 @@ attestations:
     assert errors(facts) == [
         ("attest.file", f"{rel}:2:15: attestations[0].question: unknown question 'feedback_loop' (known: "
          "change_impact, data_dependency_closure, debt_paydown_culture, decision_thresholds, feature_pruning, "
-         "feedback_loops, full_scale_experiment, model_interference, newcomer_ramp_up, undeclared_consumers)",
+         "feedback_loops, full_scale_experiment, inclusion, model_interference, newcomer_ramp_up, slice_quality, "
+         "undeclared_consumers)",
          rel, 2),
         ("attest.file", f"{rel}:10:5: attestations[2].by: required key is missing", rel, 10),
         ("attest.file", f"{rel}:12:11: attestations[2].date: '2026-02-30' is not a valid date: "
@@ -246,8 +247,8 @@ def test_attest_records_and_lists_answers(run, with_project):
 @pytest.mark.parametrize("args,message", [
     (["credit", "feedback_loop", "--answer", "x", "--by", "y"],
      "unknown question 'feedback_loop' (known: change_impact, data_dependency_closure, debt_paydown_culture, "
-     "decision_thresholds, feature_pruning, feedback_loops, full_scale_experiment, model_interference, "
-     "newcomer_ramp_up, undeclared_consumers)"),
+     "decision_thresholds, feature_pruning, feedback_loops, full_scale_experiment, inclusion, model_interference, "
+     "newcomer_ramp_up, slice_quality, undeclared_consumers)"),
     (["credit", "feedback_loops", "--answer", "x"], "--answer and --by are required to record an answer"),
     (["credit", "feedback_loops", "--answer", "x", "--by", "y", "--expires", "next year"],
      "--expires 'next year': expected a date such as 2027-05-01"),

@@ -35,7 +35,7 @@ def all_commands(group: click.Group = cli, prefix: str = "") -> list[tuple[str, 
 
 def test_collect_a_repository_then_show_it(run, make_repo, db_path):
     repo = make_repo("small", [("2026-01-10T10:00:00+00:00", SMALL_PROJECT)])
-    result = run("collect", str(repo))
+    result = run("collect", str(repo), "--rubric", str(ROOT / "tests" / "data" / "rubric-starter.yaml"))
     assert result.exit_code == 0, result.output
     assert re.match(r"scored small at [0-9a-f]{12} \(\d{4}-\d\d-\d\d\): ML Test Score 0\.0, grade [A-F]", result.output)
 
@@ -73,8 +73,8 @@ def test_score_reapplies_another_rubric(run, make_repo, tmp_path, db):
     rubric = (ROOT / "rubric" / "default.yaml").read_text().replace("weight: 3", "weight: 5")
     (tmp_path / "r.yaml").write_text(rubric)
     result = run("score", "--rubric", str(tmp_path / "r.yaml"))
-    assert result.exit_code == 0
-    assert result.output.startswith("scored 1 scans with rubric mldebt-default 0.1 (")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("scored 1 scans with rubric mldebt-default 1.0 (")
     weights = [r["weight"] for r in db.query("select weight from results where check_id = 'infra-2-unit-tests'")]
     assert weights == [5.0]
     hashes = {r["rubric_hash"] for r in db.query("select rubric_hash from scans")}
@@ -97,7 +97,7 @@ def test_every_command_is_documented_in_the_readme(name, command):
 def test_rubric_validate_accepts_the_default_rubric(run):
     result = run("rubric", "validate", str(ROOT / "rubric" / "default.yaml"))
     assert result.exit_code == 0
-    assert re.fullmatch(r".*default\.yaml: valid rubric mldebt-default 0\.1, 4 checks \(hash [0-9a-f]{16}\)\n",
+    assert re.fullmatch(r".*default\.yaml: valid rubric mldebt-default 1\.0, 69 checks \(hash [0-9a-f]{16}\)\n",
                         result.output)
 
 

@@ -40,7 +40,7 @@ def test_explain_shows_result_conditions_evidence_and_history(run, scanned):
 def test_explain_unknown_check_lists_the_checks(run, scanned):
     result = run("explain", "small", "nope")
     assert result.exit_code == 2
-    assert result.output.startswith("mldebt: error: no check 'nope' in rubric mldebt-default (checks: deps-pinned, ")
+    assert result.output.startswith("mldebt: error: no check 'nope' in rubric mldebt-default (checks: action-limits, ")
 
 
 def test_waive_marks_the_check_waived_at_once_and_lists_it(run, scanned, db):

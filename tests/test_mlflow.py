@@ -274,9 +274,9 @@ def test_a_broken_file_store_is_read_as_far_as_it_goes(file_store, tmp_path):
     assert got["registry.mlflow.versions.with_signature"] == 0
 
 
-def test_no_registry_no_facts(tmp_path):
+def test_no_registry_is_one_fact_saying_so(tmp_path):
     write_files(tmp_path, {"train.py": "import mlflow\n"})
-    assert collect(tmp_path) == []
+    assert [(f.key, f.value, f.is_error) for f in collect(tmp_path)] == [("registry.mlflow.source", None, False)]
 
 
 def test_the_collector_produces_only_declared_keys(file_store):

@@ -16,6 +16,7 @@ import yaml
 from mldebt.errors import InputError
 from mldebt.collectors.registry import declared_keys
 from mldebt.samples import build_repo, build_samples, load_history, main
+from mldebt.rubric.schema import load_rubric
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_projects"
@@ -144,7 +145,7 @@ def test_python_files_parse_and_notebooks_are_nbformat_4(built, name):
 @pytest.mark.parametrize("name", NAMES)
 def test_expected_yaml_is_well_formed(name):
     expected = yaml.safe_load((SAMPLES / name / "expected.yaml").read_text())
-    assert set(expected) == {"profile", "facts", "checks"}
+    assert set(expected) == {"profile", "facts", "scores", "checks"}
     assert isinstance(expected["profile"], str) and expected["profile"].strip()
     assert set(expected["facts"]) <= FACT_KEYS | set(declared_keys())  # any key some collector declares
     assert expected["checks"] and set(expected["checks"].values()) <= CHECK_VALUES
@@ -153,8 +154,11 @@ def test_expected_yaml_is_well_formed(name):
 def test_profiles_differ():
     checks = {name: yaml.safe_load((SAMPLES / name / "expected.yaml").read_text())["checks"] for name in NAMES}
     assert len({tuple(sorted(c.items())) for c in checks.values()}) == len(NAMES)
-    assert set(checks["credit-risk-prod"].values()) == {"automated"}
-    assert set(checks["churn-notebooks"].values()) == {"fail"}
+    automated = {name: sum(status == "automated" for status in c.values()) for name, c in checks.items()}
+    assert automated["credit-risk-prod"] > automated["reco-service"] > automated["churn-notebooks"]
+    assert automated["reco-service"] > automated["fraud-kaggle"]
+    ml_tests = {c.id for c in load_rubric().checks if c.ml_test}
+    assert {checks["churn-notebooks"][i] for i in ml_tests} <= {"fail", "manual"}
 
 
 def test_command_line_prints_the_portfolio_path(tmp_path, capsys):

@@ -9,7 +9,11 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from mldebt.rubric.schema import load_rubric
+
 from .browser import app, client, sample_store, store_path  # noqa: F401 - fixtures
+
+DEFAULT_CHECKS = ", ".join(sorted(c.id for c in load_rubric().checks))
 
 NOT_API = {"static", "auth.login", "auth.logout"}
 
@@ -98,11 +102,10 @@ def test_reads_match_the_document(client, document, url, path):
     ("/api/v1/projects/nope", "/api/v1/projects/{project}", 404,
      "no project named 'nope' in the database (projects: churn-notebooks, credit-risk-prod, fraud-kaggle, reco-service)"),
     ("/api/v1/teams/nope", "/api/v1/teams/{team}", 404, "no team 'nope' in the database (teams: growth, platform, research, risk)"),
-    ("/api/v1/checks/nope", "/api/v1/checks/{check_id}", 404, "no check 'nope' in the rubrics of the latest scans "
-     "(checks: deps-pinned, infra-2-unit-tests, monitor-1-dependency-updates, notebooks-out-of-production)"),
+    ("/api/v1/checks/nope", "/api/v1/checks/{check_id}", 404,
+     f"no check 'nope' in the rubrics of the latest scans (checks: {DEFAULT_CHECKS})"),
     ("/api/v1/projects/reco-service/checks/nope", "/api/v1/projects/{project}/checks/{check_id}", 404,
-     "no check 'nope' in rubric mldebt-default (checks: deps-pinned, infra-2-unit-tests, monitor-1-dependency-updates, "
-     "notebooks-out-of-production)"),
+     f"no check 'nope' in rubric mldebt-default (checks: {DEFAULT_CHECKS})"),
     ("/api/v1/projects/reco-service/compare?b=123", "/api/v1/projects/{project}/compare", 404,
      "no scan '123' of project 'reco-service'"),
     ("/api/v1/portfolio?quarter=2026-Q5", "/api/v1/portfolio", 400,

@@ -6,8 +6,6 @@ from datetime import date, timedelta
 import pytest
 
 from mldebt.access import create_token, revoke_token
-from mldebt.rubric.schema import load_rubric
-from mldebt.scans import rescore
 from mldebt.store import open_db
 
 from .browser import app, client, csrf_of, sample_store, sign_in, store_path  # noqa: F401 - fixtures
@@ -16,27 +14,6 @@ ANSWER = {"question": "feedback_loops", "answer": "Only approved loans get label
           "by": "elena@example.com", "link": "https://wiki.example.com/credit/feedback", "date": "2026-11-01",
           "expires": "2027-05-01"}
 NEXT_YEAR = (date.today() + timedelta(days=365)).isoformat()
-
-
-@pytest.fixture
-def attested_rubric(store_path, tmp_path):
-    """The default rubric plus a check that only an attestation can satisfy, applied to every scan."""
-    path = tmp_path / "rubric.yaml"
-    path.write_text("""rubric: with-attestation
-version: "1"
-extends: default
-checks:
-  - id: feedback-loops-known
-    title: Feedback loops are known and handled
-    category: feedback-loops
-    effort_hours: 4
-    attestation: feedback_loops
-    why: A model that shapes its own training data drifts without anyone noticing.
-    fix: Write down where predictions feed back into labels and how the loop is broken.
-""")
-    db = open_db(store_path)
-    rescore(db, load_rubric(path))
-    db.close()
 
 
 def count(store_path, table: str) -> int:
@@ -57,7 +34,8 @@ def test_the_forms_ask_anonymous_visitors_to_sign_in(client):
     assert response.headers["Location"] == "/login?next=/projects/reco-service/attest"
 
 
-def test_an_attestation_through_the_form_is_recorded_and_rescores(client, store_path, attested_rubric):
+def test_an_attestation_through_the_form_is_recorded_and_rescores(client, store_path):
+    # feedback-loops-known is a check of the default rubric that only an attestation can satisfy
     assert status_of(client, "reco-service", "feedback-loops-known") == "fail"
     token = sign_in(client, store_path)
     form = client.get("/projects/reco-service/attest?question=feedback_loops").get_data(as_text=True)

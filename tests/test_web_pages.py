@@ -51,10 +51,10 @@ def test_portfolio_lists_every_team_and_project_with_their_figures(client):
     for project in PROJECTS:
         assert project in page
     assert "Reproducibility debt" in page and "Data dependencies" in page  # category columns from the rubric
-    assert "A 100" in page  # credit-risk-prod's grade and overall score
+    assert "B 75" in page  # credit-risk-prod's grade and overall score
     assert "more of a research project than a productionized system" in page  # the band
-    assert 'aria-label="Overall score of reco-service by quarter: 2025-Q4 31.2, 2026-Q1 31.2, 2026-Q2 50, ' \
-           '2026-Q3 50, 2026-Q4 62.5"' in client.get("/").get_data(as_text=True)
+    assert 'aria-label="Overall score of reco-service by quarter: 2025-Q4 19, 2026-Q1 19.8, 2026-Q2 23.6, ' \
+           '2026-Q3 24.8, 2026-Q4 26"' in client.get("/").get_data(as_text=True)
 
 
 def test_portfolio_sorts_and_filters(client):
@@ -62,8 +62,8 @@ def test_portfolio_sorts_and_filters(client):
         body = client.get(url).get_data(as_text=True)
         return re.findall(r'<th scope="row"><a href="/projects/([^"]+)">', body)
 
-    assert order("/?sort=overall&order=desc") == ["credit-risk-prod", "reco-service", "fraud-kaggle", "churn-notebooks"]
-    assert order("/?sort=overall&order=asc") == ["churn-notebooks", "fraud-kaggle", "reco-service", "credit-risk-prod"]
+    assert order("/?sort=overall&order=desc") == ["credit-risk-prod", "reco-service", "churn-notebooks", "fraud-kaggle"]
+    assert order("/?sort=overall&order=asc") == ["fraud-kaggle", "churn-notebooks", "reco-service", "credit-risk-prod"]
     assert order("/?sort=project&order=asc") == sorted(PROJECTS)
     assert order("/?team=platform") == ["reco-service"]
     assert order("/?quarter=2025-Q4&sort=overall&order=desc")[0] == "credit-risk-prod"
@@ -73,17 +73,17 @@ def test_portfolio_change_since_last_quarter(client):
     data = client.get("/api/v1/portfolio").get_json()
     reco = next(p for p in data["projects"] if p["project"] == "reco-service")
     assert data["quarter"] == "2026-Q4" and data["previous_quarter"] == "2026-Q3"
-    assert reco["change"] == {"overall": 12.5, "ml_test_score": 0.0, "effort_hours": -2.0}
+    assert reco["change"] == {"overall": 1.2, "ml_test_score": 0.0, "effort_hours": -4.0}
     assert [t["quarter"] for t in reco["trend"]] == ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
 
 
 def test_project_page_shows_scores_checks_history_and_paydown(client):
     page = text_of(client.get("/projects/reco-service"))
     assert "ML Test Score 0 / 7" in page
-    assert "Grade C 62 / 100" in page
+    assert "Grade F 26 / 100" in page
     for words in ("Tests for ML infrastructure (ML Test Score section)", "Infra 2 Model specification code is unit tested",
                   "✔ automated", "½ manual", "✘ failing", "Reproducibility debt (debt category)",
-                  "Overall score by quarter. Overall (0-100): 31.2 in 2025-Q4 to 62.5 in 2026-Q4.",
+                  "Overall score by quarter. Overall (0-100): 19 in 2025-Q4 to 26 in 2026-Q4.",
                   "MLD-90c425762e", "No waivers."):
         assert words in page, words
     body = client.get("/projects/reco-service").get_data(as_text=True)
@@ -121,12 +121,17 @@ def test_compare_two_scans_lists_what_changed(client):
     scans = client.get("/api/v1/projects/reco-service/scans").get_json()["scans"]
     first, last = scans[-1]["id"], scans[0]["id"]
     data = client.get(f"/api/v1/projects/reco-service/compare?a={first}&b={last}").get_json()
-    assert data["changes"]["paid_down"] == [{"check_id": "infra-2-unit-tests", "title": "Model specification code is unit tested",
-                                            "before": "manual", "after": "automated"}]
-    assert [c["check_id"] for c in data["changes"]["improved"]] == ["deps-pinned"]
+    assert data["changes"]["paid_down"] == [
+        {"check_id": "ci-on-every-change", "title": "CI runs on every pull request and push", "before": "fail", "after": "automated"},
+        {"check_id": "infra-2-unit-tests", "title": "Model specification code is unit tested", "before": "manual", "after": "automated"},
+        {"check_id": "no-dead-experimental-code", "title": "No dead experimental code paths", "before": "manual", "after": "automated"},
+        {"check_id": "shared-feature-code", "title": "Training and serving share one feature implementation",
+         "before": "manual", "after": "automated"}]
+    assert [c["check_id"] for c in data["changes"]["improved"]] == [
+        "deps-pinned", "hygiene-linters", "model-1-spec-reviewed", "no-single-owner-files"]
     assert data["same_rubric"] is True
     page = text_of(client.get(f"/projects/reco-service/compare?a={first}&b={last}"))
-    assert "Paid down (1)" in page and "Regressed (0)" in page
+    assert "Paid down (4)" in page and "Regressed (0)" in page
 
 
 def test_compare_quarters_of_the_portfolio(client):
@@ -179,7 +184,7 @@ def test_unknown_things_are_404(client, url, message):
     ("/backlog?min_priority=high", "parameter min_priority=&#39;high&#39;: expected a number"),
     ("/backlog?max_effort=-1", "parameter max_effort=&#39;-1&#39;: expected a number from 0 to 1e+09"),
     ("/backlog?category=nope", "parameter category=&#39;nope&#39;: expected one of"),
-    ("/backlog?page=99", "parameter page=&#39;99&#39;: expected a number from 1 to 1"),
+    ("/backlog?page=99", "parameter page=&#39;99&#39;: expected a number from 1 to 2"),
     ("/compare?from=2026-Q4&to=2025-Q4", "parameter from=2026-Q4 must be a quarter before to=2025-Q4"),
     ("/projects/reco-service?x=1", "unknown parameter &#39;x&#39; (this page takes: none)"),
 ])
