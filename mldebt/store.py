@@ -26,9 +26,9 @@ from typing import Any, Generator, Iterable, Iterator
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from . import store_health
 from .errors import StoreError
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 30.0
 
 migrations = Migrations("mldebt")
@@ -133,6 +133,8 @@ def open_db(path: Path | str, *, migrate: bool = True) -> sqlite_utils.Database:
     """
     path = Path(path)
     _check_header(path)
+    if migrate and path.exists():  # before anything writes to it; per-request opens skip it
+        store_health.check_pages(path, BUSY_TIMEOUT_S)
     try:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
     except sqlite3.Error as exc:
@@ -163,10 +165,7 @@ def _check_header(path: Path) -> None:
         return
     if path.is_dir():
         raise StoreError(f"{path}: is a directory, not a database file")
-    with path.open("rb") as fh:
-        head = fh.read(len(SQLITE_HEADER))
-    if head and head != SQLITE_HEADER:
-        raise StoreError(f"{path}: not an SQLite database (refusing to touch it)")
+    store_health.check_header(path)
 
 
 def _check_contents(db: sqlite_utils.Database, path: Path) -> None:
