@@ -7,9 +7,11 @@ on their tokens (``train_model_v2`` is ``train``, ``model``, ``v2``).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Debt markers a developer leaves for later (self-admitted technical debt).
-DEBT_MARKER = re.compile(r"\b(TODO|FIXME|HACK|XXX|KLUDGE)\b")
+DEBT_WORDS = ("TODO", "FIXME", "HACK", "XXX", "KLUDGE")
+DEBT_MARKER = re.compile(r"\b(" + "|".join(DEBT_WORDS) + r")\b")
 
 # Seeds: calls that fix a library's random state, by library.
 SEED_CALLS = {
@@ -139,7 +141,13 @@ _SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 
 def tokens(name: str) -> list[str]:
     """``trainModel_v2.py`` -> ['train', 'model', 'v2', 'py']"""
-    return [t.lower() for t in _SPLIT.split(name) if t]
+    return list(token_tuple(name))
+
+
+@lru_cache(maxsize=8192)
+def token_tuple(name: str) -> tuple[str, ...]:
+    """``tokens`` as a tuple, remembered: the same identifiers recur all through a code base."""
+    return tuple(t.lower() for t in _SPLIT.split(name) if t)
 
 
 def is_copy_name(stem: str) -> bool:

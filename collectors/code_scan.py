@@ -15,7 +15,8 @@ from typing import Any
 
 from . import code_patterns as P
 from .code_deadcode import file_state, used_names
-from .code_visit import Visit, walk
+from .code_tree import subtree
+from .code_visit import Visit
 from .repo_cache import code_version
 
 ANALYSER_VERSION = code_version("code_*.py")
@@ -40,10 +41,10 @@ def summarise(rel: str, text: str, *, is_test: bool = False, notebook: bool = Fa
         visit.run(tree)
         summary.update(visit.summary())
         if is_test:
-            summary["tests"] = _test_functions(tree, visit)
+            summary["tests"] = _test_functions(visit)
             summary["dead"] = {"defined": [], "used": used_names(visit.nodes)}
         else:
-            summary["dead"] = file_state(tree, rel, lines) if not notebook else {"defined": [], "used": used_names(visit.nodes)}
+            summary["dead"] = file_state(tree, rel, lines, visit.tree) if not notebook else {"defined": [], "used": used_names(visit.nodes)}
     except (RecursionError, MemoryError) as exc:
         summary["error"] = {"message": f"cannot analyse: {type(exc).__name__} (nested too deeply)", "line": None}
     return summary
@@ -59,6 +60,8 @@ def notebook_code(cells: list[str]) -> str:
 
 
 def _markers(text: str) -> dict[str, Any]:
+    if not any(word in text for word in P.DEBT_WORDS):  # substring tests are much faster than the regex
+        return {"count": 0, "kinds": {}, "at": []}
     found = list(P.DEBT_MARKER.finditer(text))
     if not found:
         return {"count": 0, "kinds": {}, "at": []}
@@ -73,16 +76,19 @@ def _markers(text: str) -> dict[str, Any]:
     return {"count": len(found), "kinds": kinds, "at": at}
 
 
-def _test_functions(tree: ast.Module, visit: Visit) -> list[dict[str, Any]]:
+def _test_functions(visit: Visit) -> list[dict[str, Any]]:
     """Test functions (module level ``test*``, ``test*`` methods of ``Test*`` or TestCase classes)."""
     found = []
     funcs = (ast.FunctionDef, ast.AsyncFunctionDef)
-    for node in tree.body:
+    tree = visit.tree
+    assert tree is not None
+    for i in tree.children(0):  # the module's statements, in order
+        node = tree.nodes[i]
         if isinstance(node, funcs) and node.name.startswith("test"):
-            found.append(_test_function(node, visit))
+            found.append(_test_function(i, visit))
         elif isinstance(node, ast.ClassDef) and (node.name.startswith("Test") or _is_testcase(node, visit)):
-            found.extend(_test_function(item, visit, node.name) for item in node.body
-                         if isinstance(item, funcs) and item.name.startswith("test"))
+            found.extend(_test_function(j, visit, node.name) for j in tree.children(i)
+                         if isinstance(tree.nodes[j], funcs) and tree.nodes[j].name.startswith("test"))  # type: ignore[attr-defined]
     return found
 
 
@@ -90,16 +96,21 @@ def _is_testcase(node: ast.ClassDef, visit: Visit) -> bool:
     return any(visit.dotted(base).endswith("TestCase") for base in node.bases)
 
 
-def _test_function(node: ast.FunctionDef | ast.AsyncFunctionDef, visit: Visit, owner: str = "") -> dict[str, Any]:
+def _test_function(at: int, visit: Visit, owner: str = "") -> dict[str, Any]:
+    tree = visit.tree
+    assert tree is not None
+    node = tree.nodes[at]
+    assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
     refs, calls, words = set(), set(), set(P.tokens(node.name)) | set(P.tokens(owner))
-    for sub in walk(node):
+    for k in subtree(tree, at):
+        sub = tree.nodes[k]
         if isinstance(sub, ast.Name):
             origin = visit.aliases.get(sub.id)
             if origin:
                 refs.add(origin)
-            words.update(P.tokens(sub.id))
+            words.update(P.token_tuple(sub.id))
         elif isinstance(sub, ast.Attribute):
-            words.update(P.tokens(sub.attr))
+            words.update(P.token_tuple(sub.attr))
             origin = visit.dotted(sub)
             if origin.split(".", 1)[0] in visit.imported_roots:
                 refs.add(origin)

@@ -12,6 +12,7 @@ import hashlib
 from typing import Any
 
 from . import code_patterns as P
+from .code_tree import Indexed, index, walk
 
 MAX_LOCATIONS = 40  # kept per file and kind (counts stay exact) ...
 _UNCAPPED = {"functions", "feature_statements"}  # ... except fingerprints, which are compared across files
@@ -20,27 +21,6 @@ _CLI = {"argparse.ArgumentParser", "click.command", "click.group", "typer.Typer"
 _RECORD_BASES = {"NamedTuple", "TypedDict", "BaseModel", "Struct"}
 _RECORD_DECORATORS = {"dataclass", "dataclasses.dataclass", "attr.s", "attrs.define", "attr.define", "attrs.frozen"}
 _ENV_GET = {"os.getenv", "os.environ.get"}
-
-
-def walk(node: ast.AST) -> list[ast.AST]:
-    """Every node below ``node`` (itself included); ast.walk's result, built without its generators."""
-    out = [node]
-    fields_of: dict[type, tuple[str, ...]] = {}
-    index = 0
-    while index < len(out):
-        current = out[index]
-        index += 1
-        kind = type(current)
-        fields = fields_of.get(kind)
-        if fields is None:
-            fields = fields_of[kind] = kind._fields
-        for name in fields:
-            value = getattr(current, name, None)
-            if isinstance(value, list):
-                out.extend(item for item in value if isinstance(item, ast.AST))
-            elif isinstance(value, ast.AST):
-                out.append(value)
-    return out
 
 
 def fingerprint(node: ast.AST | list[ast.stmt]) -> str:
@@ -54,6 +34,7 @@ class Visit:
         self.rel, self.is_test, self.notebook = rel, is_test, notebook
         self.role = P.path_role(rel)
         self.nodes: list[ast.AST] = []
+        self.tree: Indexed | None = None
         self.aliases: dict[str, str] = {}
         self.imported_roots: set[str] = set()
         self.imports: set[str] = set()
@@ -96,8 +77,8 @@ class Visit:
 
     # -- the walk ----------------------------------------------------------
     def run(self, tree: ast.Module) -> None:
-        nodes = walk(tree)
-        self.nodes = nodes
+        self.tree = index(tree)
+        nodes = self.nodes = self.tree.nodes
         docstrings: set[int] = set()
         for node in nodes:
             kind = type(node)
@@ -122,7 +103,7 @@ class Visit:
                 self.top_level_work = True  # the module does its work when run, as a script does
             elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None and any(
                     isinstance(sub, ast.Call) and self.dotted(sub.func).rsplit(".", 1)[-1] in P.RAW_READERS
-                    for sub in ast.walk(node.value)):
+                    for sub in walk(node.value)):
                 self.top_level_work = True  # reads data at import time
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
                 for target in node.targets:
@@ -219,7 +200,7 @@ class Visit:
         if (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__"):
             self.main_guard = True
             return
-        for sub in ast.walk(test):
+        for sub in walk(test):
             name = sub.id if isinstance(sub, ast.Name) else sub.attr if isinstance(sub, ast.Attribute) else _str(sub)
             if name and P.is_flag_name(name):
                 self.add("flag_branches", node.lineno, name)
@@ -249,7 +230,7 @@ class Visit:
             if P.FLAG_NAME.search(target.id):
                 self.add("flags", node.lineno, target.id, "constant")
         if isinstance(target, ast.Subscript) and _str(target.slice) and any(
-                isinstance(n, (ast.Call, ast.BinOp)) for n in ast.walk(node.value)):
+                isinstance(n, (ast.Call, ast.BinOp)) for n in walk(node.value)):
             self.add("feature_statements", node.lineno, fingerprint(node))
 
     def _subscript(self, node: ast.Subscript) -> None:
@@ -282,7 +263,7 @@ class Visit:
 
     def _hush(self, nodes: list[ast.AST]) -> None:
         for root in nodes:
-            for sub in ast.walk(root):
+            for sub in walk(root):
                 self._quiet.add(id(sub))
 
     def _string(self, text: str, line: int) -> None:
@@ -329,7 +310,7 @@ def _tracking(name: str) -> str | None:
 
 
 def _looks_like_output(node: ast.AST) -> bool:
-    for sub in ast.walk(node):
+    for sub in walk(node):
         word = sub.id if isinstance(sub, ast.Name) else sub.attr if isinstance(sub, ast.Attribute) else _str(sub)
         if word and P.OUTPUT_TOKENS & set(P.tokens(word)):
             return True

@@ -1,0 +1,107 @@
+"""The shared node index and the recursion-free vulture visit give exactly what ast.walk and vulture's own visit give.
+
+Checked on real code (modules of the running Python's standard library, read
+as text, never imported for this) and on snippets made for vulture's corners.
+"""
+from __future__ import annotations
+
+import ast
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from mldebt.collectors import code_deadcode
+from mldebt.collectors.code_tree import index, postorder, subtree
+from mldebt.collectors.code_scan import summarise
+
+STDLIB = Path(sysconfig.get_paths()["stdlib"])
+REAL = ["ast.py", "typing.py", "argparse.py", "dataclasses.py", "asyncio/base_events.py", "json/decoder.py",
+        "unittest/mock.py"]
+LEAVES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+CORNERS = '''
+import os, sys as system
+from typing import *
+__all__ = ["exported"]
+
+def exported(): pass
+def unused_function(x, *args, y=1, **kw):
+    return x
+    print("never")
+class Unused:
+    @property
+    def prop(self): return 1
+    @staticmethod
+    def helper(): pass
+    def method(self):
+        while True:
+            pass
+        return 2
+def reached():
+    if False:
+        return 1
+    try:
+        raise ValueError
+    except ValueError:
+        return getattr(system, "path")
+    else:
+        pass
+    x = 1 if True else 2
+    "{a}".format(**locals())
+    match x:
+        case Point(x=0, kwd=1): pass
+    del os
+    for i in range(3):
+        continue
+        i += 1
+    with open("f") as fh:
+        raise SystemExit
+    y = 2
+@app.route("/")
+def view(): pass
+'''
+
+
+def _sources() -> list[tuple[str, str]]:
+    found = [(name, (STDLIB / name).read_text(encoding="utf-8")) for name in REAL if (STDLIB / name).is_file()]
+    assert len(found) >= 5, "the standard library's sources are not where sysconfig says"
+    return found + [("corners.py", CORNERS)]
+
+
+@pytest.mark.parametrize("name,text", _sources(), ids=lambda v: v if v.endswith(".py") else "")
+def test_the_index_is_ast_walk_less_contexts_and_operators(name, text):
+    tree = ast.parse(text)
+    indexed = index(tree)
+    assert [id(n) for n in indexed.nodes] == [id(n) for n in ast.walk(tree) if not isinstance(n, LEAVES)]
+    some = next(i for i, n in enumerate(indexed.nodes) if isinstance(n, ast.FunctionDef))
+    below = [id(n) for n in ast.walk(indexed.nodes[some]) if not isinstance(n, LEAVES)]
+    assert [id(indexed.nodes[i]) for i in subtree(indexed, some)] == below
+    order = postorder(indexed)
+    assert sorted(order) == list(range(len(indexed.nodes))) and order[-1] == 0
+    place = {node: k for k, node in enumerate(order)}
+    assert all(place[c] < place[i] for i in range(len(indexed.nodes)) for c in indexed.children(i))
+
+
+@pytest.mark.parametrize("name,text", _sources(), ids=lambda v: v if v.endswith(".py") else "")
+def test_the_recursion_free_visit_finds_what_vulture_finds(name, text):
+    tree = ast.parse(text)
+    lines = text.splitlines()
+    fast = code_deadcode.file_state(tree, name, lines, index(tree))
+    assert fast == code_deadcode.file_state(tree, name, lines)  # vulture's own recursive visit
+    if name == "corners.py":
+        kinds = {row[0] for row in fast["defined"]}
+        assert {"function", "class", "method", "property", "import", "unreachable_code"} <= kinds
+        assert {"exported", "path", "a", "kwd", "os"} <= set(fast["used"])
+
+
+def test_a_tree_too_deep_for_the_fast_visit_gets_vulture_s_own():
+    deep = "x = " + "-" * (code_deadcode.FAST_DEPTH + 50) + "1\ndef unused(): pass\n"
+    tree = ast.parse(deep)
+    assert index(tree).depth > code_deadcode.FAST_DEPTH
+    assert code_deadcode.file_state(tree, "d.py", deep.splitlines(), index(tree)) == code_deadcode.file_state(
+        tree, "d.py", deep.splitlines())
+
+
+def test_a_file_too_deep_for_vulture_is_still_reported_as_too_deep():
+    summary = summarise("deep.py", "x = " + "-" * 800 + "1\n")
+    assert summary["error"] == {"message": "cannot analyse: RecursionError (nested too deeply)", "line": None}
