@@ -9,10 +9,11 @@ which is not the same as false.
 from __future__ import annotations
 
 import ast
+import types
 from functools import lru_cache
 from typing import Any, Mapping
 
-from simpleeval import (AttributeDoesNotExist, EvalWithCompoundTypes, FeatureNotAvailable,
+from simpleeval import (DISALLOW_FUNCTIONS, AttributeDoesNotExist, EvalWithCompoundTypes, FeatureNotAvailable,
                         FunctionNotDefined, InvalidExpression, NameNotDefined)
 
 UNKNOWN = None  # the third truth value
@@ -133,11 +134,28 @@ def _compiled(expression: str) -> ast.AST:
     return ast.parse(expression.strip()).body[0]
 
 
+class _FactEval(EvalWithCompoundTypes):
+    """simpleeval over evidence: the names hold only facts' data (JSON-like values).
+
+    simpleeval re-checks every intermediate value for modules and forbidden
+    functions by walking it whole; for ``repo.tests.files`` that means walking all
+    of ``repo`` at each step, most of the scoring time. Facts are data, so no module or
+    function can sit inside them: checking the value itself keeps the guarantee
+    (calls are limited to FUNCTIONS by ``parse`` and by simpleeval itself).
+    """
+
+    def _check_disallowed_items(self, item: Any) -> None:
+        if isinstance(item, types.ModuleType):
+            raise FeatureNotAvailable("Sorry, modules are not allowed")
+        if callable(item) and not isinstance(item, type) and item in DISALLOW_FUNCTIONS:
+            raise FeatureNotAvailable("This function is forbidden")
+
+
 class Evaluator:
     """Evaluates many conditions over one scan's facts (one evaluator per scan)."""
 
     def __init__(self, names: Mapping[str, Any]) -> None:
-        self._eval = EvalWithCompoundTypes(names=dict(names), functions=FUNCTIONS)
+        self._eval = _FactEval(names=dict(names), functions=FUNCTIONS)
 
     def __call__(self, expression: str) -> bool | None:
         """True, False, or UNKNOWN when a key it reads has no fact."""

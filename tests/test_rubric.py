@@ -108,3 +108,17 @@ def test_cli_rubric_validate_reports_problems_with_exit_2(run, tmp_path):
     assert result.exit_code == 2
     assert result.output.startswith(f"mldebt: error: {path}:")
     assert result.output.endswith("checks[0].weight: expected a number, got a string\n")
+
+
+def test_a_key_with_a_value_and_deeper_keys_keeps_both_readable():
+    facts = {"deps.lockfiles": ["poetry.lock"], "deps.lockfiles.in_step": True,
+             "code.smells.thresholds": 2, "code.smells.thresholds.at": "serve.py:4",
+             "repo.languages": {"Python": 3}, "repo.languages.count": 1, "ci.canary": False, "ci.canary.why": 1}
+    before = {k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v) for k, v in facts.items()}
+    names = conditions.namespace(facts)
+    assert conditions.evaluate("count(deps.lockfiles) == 1 and deps.lockfiles.in_step", names) is True
+    assert conditions.evaluate("code.smells.thresholds == 2 and code.smells.thresholds + 1 == 3", names) is True
+    assert conditions.evaluate("repo.languages.Python == 3 and repo.languages.count == 1", names) is True
+    assert conditions.evaluate("not ci.canary", names) is True
+    assert conditions.evaluate("ci.canary.why == 1", names) is None  # a boolean keeps its value only
+    assert facts == before  # the facts themselves are not changed
