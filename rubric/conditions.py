@@ -27,10 +27,18 @@ def _count(value: Any) -> int:
     return len(value) if isinstance(value, (list, dict, str, tuple)) else int(bool(value))
 
 
+def _present(value: Any) -> bool:
+    return value is not None and value != [] and value != {} and value != ""
+
+
 FUNCTIONS = {
     "count": _count, "len": _count, "min": min, "max": max, "any": any, "all": all,
     "abs": abs, "round": round,
+    # present(key) / absent(key): whether a key has a non-empty fact. Never unknown: they
+    # turn missing evidence into a decision where a rubric wants one.
+    "present": _present, "absent": lambda value: not _present(value),
 }
+PRESENCE = {"present", "absent"}
 
 
 def parse(expression: str) -> ast.AST:
@@ -43,6 +51,9 @@ def parse(expression: str) -> ast.AST:
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
                 raise ConditionError(f"unknown function in condition (allowed: {', '.join(sorted(FUNCTIONS))})")
+            if node.func.id in PRESENCE and (len(node.args) != 1 or node.keywords
+                                             or not isinstance(node.args[0], (ast.Name, ast.Attribute))):
+                raise ConditionError(f"{node.func.id}() takes one evidence key, such as {node.func.id}(repo.hygiene.license)")
         elif isinstance(node, (ast.Lambda, ast.NamedExpr, ast.comprehension, ast.Subscript, ast.Starred)):
             raise ConditionError(f"{type(node).__name__.lower()} is not allowed in a condition")
         elif isinstance(node, ast.Attribute) and node.attr.startswith("_"):
@@ -143,6 +154,15 @@ class _FactEval(EvalWithCompoundTypes):
     function can sit inside them: checking the value itself keeps the guarantee
     (calls are limited to FUNCTIONS by ``parse`` and by simpleeval itself).
     """
+
+    def _eval_call(self, node: ast.Call) -> Any:
+        if isinstance(node.func, ast.Name) and node.func.id in PRESENCE:
+            try:
+                value = self._eval(node.args[0])
+            except (NameNotDefined, AttributeDoesNotExist, KeyError):
+                value = None
+            return FUNCTIONS[node.func.id](value)
+        return super()._eval_call(node)
 
     def _check_disallowed_items(self, item: Any) -> None:
         if isinstance(item, types.ModuleType):

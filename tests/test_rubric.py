@@ -122,3 +122,20 @@ def test_a_key_with_a_value_and_deeper_keys_keeps_both_readable():
     assert conditions.evaluate("not ci.canary", names) is True
     assert conditions.evaluate("ci.canary.why == 1", names) is None  # a boolean keeps its value only
     assert facts == before  # the facts themselves are not changed
+
+
+def test_present_and_absent_decide_where_missing_evidence_would_be_unknown():
+    names = conditions.namespace({"repo.hygiene.license": None, "repo.ci.configs": [], "ci.providers": ["github"]})
+    assert conditions.evaluate("present(ci.providers)", names) is True
+    assert conditions.evaluate("absent(repo.hygiene.license)", names) is True  # a null fact
+    assert conditions.evaluate("absent(repo.ci.configs)", names) is True  # an empty one
+    assert conditions.evaluate("present(registry.mlflow.models)", names) is False  # no fact at all: not unknown
+    assert conditions.evaluate("absent(registry.mlflow.models) or registry.mlflow.models", names) is True
+    assert conditions.evaluate("registry.mlflow.models", names) is None
+    assert conditions.keys("present(a.b) and absent(c)") == {"a.b", "c"}
+
+
+@pytest.mark.parametrize("expression", ["present()", "present(1)", "absent(a, b)", "present(count(a))"])
+def test_present_and_absent_take_one_key(expression):
+    with pytest.raises(conditions.ConditionError, match=r"takes one evidence key"):
+        conditions.parse(expression)
