@@ -48,6 +48,20 @@ def test_results_do_not_depend_on_the_order_of_checks_or_evidence(facts, rnd):
     assert (a.sections, a.categories, a.overall, a.effort_hours) == (b.sections, b.categories, b.overall, b.effort_hours)
 
 
+@settings(max_examples=300, deadline=None)
+@given(evidence, evidence)
+def test_more_evidence_never_takes_credit_away(facts, more):
+    """Adding facts (never changing the ones there) can decide an unknown check, never lower a credited one."""
+    facts = {k: v for k, v in facts.items() if v is not None}
+    more = {k: v for k, v in more.items() if v is not None and k not in facts}
+    before, after = score(RUBRIC, facts), score(RUBRIC, {**facts, **more})
+    points = {r.check_id: r.points for r in after.results}
+    for result in before.results:
+        if result.points is not None and result.points > 0:
+            assert (points[result.check_id] or 0) >= result.points, result.check_id
+    assert after.ml_test_score >= before.ml_test_score
+
+
 STATUSES = {"fail": 0.0, "manual": 0.5, "automated": 1.0, "unknown": None}
 BETTER = {"fail": ["manual", "automated"], "manual": ["automated"], "unknown": ["fail", "manual", "automated"],
           "automated": []}
