@@ -15,7 +15,7 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from .code_scan import ANALYSER_VERSION, summarise
 from .repo_cache import Cache
@@ -61,23 +61,39 @@ def summarise_all(jobs: list[Job], cache: Cache) -> dict[str, dict[str, Any]]:
 
 def _run(jobs: list[Job]) -> Iterator[tuple[str, dict[str, Any]]]:
     size = sum(len(job.text) for job in jobs)
-    count = workers()
-    # Workers are forked: no re-import of the caller's __main__ (which spawn and forkserver need), and
-    # they start at once. Forking is only safe with no other thread alive, so otherwise one process does it all.
-    if count < 2 or size < POOL_MIN_BYTES or threading.active_count() > 1:
+    if not worth_a_pool(size):
         yield from _work([_args(job) for job in jobs])
         return
-    chunks = list(_chunks(jobs, max(CHUNK_BYTES, size // (count * 8))))
+    chunks = list(_chunks(jobs, max(CHUNK_BYTES, size // (workers() * 16))))
     done: set[str] = set()
     try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=min(count, len(chunks)), mp_context=context) as pool:
-            for results in pool.map(_work, chunks):
-                for rel, summary in results:
-                    done.add(rel)
-                    yield rel, summary
+        for rel, summary in spread(_work, chunks):
+            done.add(rel)
+            yield rel, summary
     except (BrokenProcessPool, OSError):  # a worker died: finish here, file by file
         yield from _work([_args(job) for job in jobs if job.rel not in done])
+
+
+def worth_a_pool(size: int) -> bool:
+    """Whether ``size`` bytes of CPU-bound work should be spread over worker processes.
+
+    Workers are forked: no re-import of the caller's ``__main__`` (which spawn
+    and forkserver need), and they start at once. Forking is only safe with no
+    other thread alive, so otherwise, and for small inputs, one process does it all.
+    """
+    return workers() >= 2 and size >= POOL_MIN_BYTES and threading.active_count() == 1
+
+
+def spread(work: Callable[[list[Any]], list[Any]], chunks: list[list[Any]]) -> Iterator[Any]:
+    """``work(chunk)``'s results for every chunk, in order, from forked worker processes (see ``worth_a_pool``).
+
+    ``work`` must be a module-level function. A worker that dies raises
+    BrokenProcessPool (or OSError) here, after the results already yielded.
+    """
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=max(1, min(workers(), len(chunks))), mp_context=context) as pool:
+        for results in pool.map(work, chunks):
+            yield from results
 
 
 def _chunks(jobs: list[Job], limit: int) -> Iterator[list[tuple]]:

@@ -111,9 +111,10 @@ def unused(states: Iterable[tuple[str, dict[str, Any]]], min_confidence: int = M
     finder = Vulture()
     for rel, state in states:
         finder.used_names.update(state.get("used", ()))
+        path = Path(rel)  # one per file: building a Path costs more than the Item
         for typ, name, first, last, confidence, message in state.get("defined", ()):
             bucket = "unreachable_code" if typ == "unreachable_code" else f"defined_{_TYPES[typ]}"
-            getattr(finder, bucket).append(Item(name, typ, Path(rel), first, last, message, confidence))
+            getattr(finder, bucket).append(Item(name, typ, path, first, last, message, confidence))
     return [{"path": item.filename.as_posix(), "line": item.first_lineno, "type": item.typ, "name": item.name,
              "confidence": item.confidence, "message": item.message}
             for item in finder.get_unused_code(min_confidence=min_confidence)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections import defaultdict
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
 
@@ -19,6 +20,7 @@ from radon.visitors import ComplexityVisitor
 
 from ..gitsource import SAFE_CONFIG, tree_of
 from . import repo_files
+from .code_batch import spread, worth_a_pool
 from .code_patterns import tokens
 from .interface import Collector, Fact, Snapshot
 from .repo_cache import Cache, code_version
@@ -146,22 +148,42 @@ def _facts(snapshot: Snapshot, commits: list[list[Any]], present: set[str], as_o
 
 
 def _hotspots(snapshot: Snapshot, candidates: list[str], churn: dict[str, int], cache: Cache) -> list[dict[str, Any]]:
-    spots = []
+    texts: dict[str, tuple[str, str]] = {}  # path -> (cache key, text)
     for path in candidates:
         try:
             entry = repo_files.Entry(path, snapshot.root / path, (snapshot.root / path).lstat().st_size)
         except OSError:
             continue
         data = repo_files.read(entry, MAX_COMPLEXITY_BYTES)  # larger files are generated more often than written
-        if not isinstance(data, bytes):
-            continue
-        key = f"cc:{repo_files.blob_id(data)}"
-        complexity = cache.get(key)
-        if complexity is None:
-            try:
-                complexity = ComplexityVisitor.from_code(repo_files.decode(data, path)[0]).total_complexity
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                continue
-            cache.put(key, complexity)
-        spots.append({"path": path, "churn": churn[path], "complexity": complexity, "score": churn[path] * complexity})
+        if isinstance(data, bytes):
+            texts[path] = (f"cc:{repo_files.blob_id(data)}", repo_files.decode(data, path)[0])
+    known = cache.get_many(key for key, _ in texts.values())
+    missing = [(path, text) for path, (key, text) in texts.items() if key not in known]
+    measured = dict(_measure(missing))
+    cache.put_many({texts[path][0]: value for path, value in measured.items() if value is not None})
+    spots = []
+    for path, (key, _) in texts.items():
+        complexity = known[key] if key in known else measured.get(path)
+        if complexity is not None:
+            spots.append({"path": path, "churn": churn[path], "complexity": complexity, "score": churn[path] * complexity})
     return sorted(spots, key=lambda s: (-s["score"], s["path"]))[:HOTSPOTS]
+
+
+def _measure(files: list[tuple[str, str]]) -> list[tuple[str, int | None]]:
+    """(path, radon's total cyclomatic complexity or None when it cannot be measured), over every core when worth it."""
+    if not worth_a_pool(sum(len(text) for _, text in files)):
+        return _complexities(files)
+    try:
+        return list(spread(_complexities, [[item] for item in sorted(files, key=lambda f: -len(f[1]))]))
+    except (BrokenProcessPool, OSError):  # a worker died: measure here
+        return _complexities(files)
+
+
+def _complexities(files: list[tuple[str, str]]) -> list[tuple[str, int | None]]:
+    out: list[tuple[str, int | None]] = []
+    for path, text in files:
+        try:
+            out.append((path, ComplexityVisitor.from_code(text).total_complexity))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            out.append((path, None))
+    return out
