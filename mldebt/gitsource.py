@@ -12,6 +12,7 @@ again on later scans.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -80,11 +81,16 @@ def clone(url: str) -> Path:
     if problem:
         raise InputError(f"{url}: git URL {problem}")
     dest = cache_dir() / "repos" / hashlib.sha256(url.encode()).hexdigest()[:24]
-    if (dest / "HEAD").exists():
-        proc = git(dest, "fetch", "--quiet", "--prune", "--", "origin", "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*")
-    else:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        proc = git(dest.parent, "clone", "--bare", "--quiet", "--", url, dest.name)
+    locks = cache_dir() / "repo-locks"
+    for folder in (dest.parent, locks):
+        folder.mkdir(parents=True, exist_ok=True)
+    with open(locks / dest.name, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one clone or fetch of a URL at a time: a monorepo's projects share it
+        if (dest / "HEAD").exists():
+            proc = git(dest, "fetch", "--quiet", "--prune", "--", "origin", "+refs/heads/*:refs/heads/*",
+                       "+refs/tags/*:refs/tags/*")
+        else:
+            proc = git(dest.parent, "clone", "--bare", "--quiet", "--", url, dest.name)
     if proc.returncode != 0:
         raise InputError(f"{url}: cannot clone: {proc.stderr.strip() or proc.returncode}")
     return dest
@@ -131,7 +137,9 @@ def checkout(project: Project, as_of: datetime | None = None) -> Iterator[Checko
     if tree is None:
         raise InputError(f"{project.name}: sub-path {project.subpath!r} does not exist at commit {sha[:12]}")
     root, skipped = lay_out(repo, tree)
-    yield Checkout(root=root, commit=sha, commit_date=commit_date, skipped=skipped, git_dir=repo, tree=tree)
+    with open(root.parent / "meta.json", "rb") as in_use:
+        fcntl.flock(in_use, fcntl.LOCK_SH)  # while held, no other scan evicts this layout (see _evict)
+        yield Checkout(root=root, commit=sha, commit_date=commit_date, skipped=skipped, git_dir=repo, tree=tree)
 
 
 def lay_out(repo: Path, tree: str) -> tuple[Path, list[tuple[str, str]]]:
@@ -241,10 +249,18 @@ def _evict(base: Path, keep: Path) -> None:
     """Drop the least recently used layouts beyond MAX_CACHED_TREES (and stale half-built ones)."""
     done = []
     for child in base.iterdir():
-        if child.name.startswith(".building-"):
-            if time.time() - child.stat().st_mtime > 24 * 3600:
-                shutil.rmtree(child, ignore_errors=True)
-        elif (child / "meta.json").is_file() and child != keep:
-            done.append(((child / "meta.json").stat().st_mtime_ns, child))
+        try:  # another scan may rename or evict an entry between the listing and the look at it
+            if child.name.startswith(".building-"):
+                if time.time() - child.stat().st_mtime > 24 * 3600:
+                    shutil.rmtree(child, ignore_errors=True)
+            elif child != keep:
+                done.append(((child / "meta.json").stat().st_mtime_ns, child))
+        except OSError:
+            continue
     for _, child in sorted(done, reverse=True)[MAX_CACHED_TREES - 1:]:
-        shutil.rmtree(child, ignore_errors=True)
+        try:
+            with open(child / "meta.json", "rb") as held:
+                fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while a scan reads the layout
+                shutil.rmtree(child, ignore_errors=True)
+        except OSError:  # in use (kept for a later eviction), or already gone
+            continue

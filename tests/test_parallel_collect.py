@@ -10,7 +10,10 @@ from pathlib import Path
 
 import sqlite_utils
 
+from mldebt import gitsource
 from mldebt.collectors import code_batch
+from mldebt.gitsource import checkout
+from mldebt.portfolio import single_repository
 
 from .conftest import git, write_files
 
@@ -184,3 +187,29 @@ def test_jobs_must_be_a_positive_number(run, tmp_path):
     result = run("collect", str(portfolio), "--jobs", "0")
     assert result.exit_code == 2
     assert "Invalid value for '--jobs' / '-j': 0 is not in the range 1<=x<=256." in result.output
+
+
+def test_monorepo_projects_sharing_one_git_url_are_collected_at_once(run, make_repo, tmp_path, db_path):
+    """Four workers want the same clone at the same moment: one clones, the others wait and reuse it."""
+    repo = make_repo("mono", [("2026-01-01T00:00:00+00:00", {f"svc/{n}/train.py": f"def train():\n    return '{n}'\n"
+                                                             for n in "abcd"})])
+    lines = ["portfolio: monorepo", "teams:", "  - name: Team M", "    projects:"]
+    for n in "abcd":
+        lines += [f"      - name: svc-{n}", f"        repo: file://{repo}", f"        subpath: svc/{n}"]
+    portfolio = tmp_path / "mono.yaml"
+    portfolio.write_text("\n".join(lines) + "\n")
+    result = run("collect", str(portfolio), "--jobs", "4", "--rubric", str(RUBRIC))
+    assert result.exit_code == 0, result.output
+    assert scan_counts(db_path) == {f"svc-{n}": 1 for n in "abcd"}
+
+
+def test_a_layout_in_use_is_not_evicted_by_another_scan(make_repo, monkeypatch):
+    monkeypatch.setattr(gitsource, "MAX_CACHED_TREES", 2)
+    repos = [make_repo(f"r{i}", [("2026-01-01T00:00:00+00:00", {"a.py": f"x = {i}\n"})]) for i in range(4)]
+    with checkout(single_repository(repos[0]).projects[0]) as held:
+        for other in repos[1:]:
+            with checkout(single_repository(other).projects[0]) as tree:
+                assert (tree.root / "a.py").is_file()
+        assert (held.root / "a.py").read_text() == "x = 0\n"
+    layouts = [p for p in (gitsource.cache_dir() / "trees").iterdir() if not p.name.startswith(".")]
+    assert len(layouts) == 3  # the two newest, and the one that was in use; the next eviction takes it
