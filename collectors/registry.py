@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from mldebt.redact import without_credentials
+
 from .attestations import AttestationCollector
 from .ci_config import CIConfigCollector
 from .ci_history import CIHistoryCollector
@@ -43,13 +45,19 @@ def collect(snapshot: Snapshot, names: list[str] | None = None) -> list[Fact]:
 
     A collector that raises does not end the scan: what it yielded before the
     failure is kept and the failure becomes the error fact ``<name>.error``.
+    No fact keeps the user and password of a URL (``mldebt.redact``).
     """
     facts: list[Fact] = []
     for name in names or list(COLLECTORS):
         collector = COLLECTORS[name]()
         try:
             for fact in collector.collect(snapshot):
-                facts.append(fact if fact.collector else replace(fact, collector=name))
+                facts.append(_public(fact if fact.collector else replace(fact, collector=name)))
         except Exception as exc:  # noqa: BLE001 - a collector must never abort a scan
-            facts.append(Fact.failure(f"{name}.error", f"{type(exc).__name__}: {exc}", collector=name))
+            facts.append(_public(Fact.failure(f"{name}.error", f"{type(exc).__name__}: {exc}", collector=name)))
     return facts
+
+
+def _public(fact: Fact) -> Fact:
+    return replace(fact, value=without_credentials(fact.value), error=without_credentials(fact.error),
+                   url=without_credentials(fact.url), path=without_credentials(fact.path))

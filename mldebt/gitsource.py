@@ -28,6 +28,7 @@ from typing import Iterator
 
 from .errors import InputError, MldebtError
 from .portfolio import Project, check_git_url
+from .redact import without_credentials
 
 ALLOWED_PROTOCOLS = "https:http:ssh:git:file"
 SAFE_CONFIG = ["-c", "core.fsmonitor=false", "-c", "protocol.ext.allow=never", "-c", "core.hooksPath=/dev/null"]
@@ -79,7 +80,7 @@ def clone(url: str) -> Path:
     """A bare clone of ``url`` in the cache, fetched up to date."""
     problem = check_git_url(url)
     if problem:
-        raise InputError(f"{url}: git URL {problem}")
+        raise InputError(without_credentials(f"{url}: git URL {problem}"))
     dest = cache_dir() / "repos" / hashlib.sha256(url.encode()).hexdigest()[:24]
     locks = cache_dir() / "repo-locks"
     for folder in (dest.parent, locks):
@@ -92,7 +93,7 @@ def clone(url: str) -> Path:
         else:
             proc = git(dest.parent, "clone", "--bare", "--quiet", "--", url, dest.name)
     if proc.returncode != 0:
-        raise InputError(f"{url}: cannot clone: {proc.stderr.strip() or proc.returncode}")
+        raise InputError(without_credentials(f"{url}: cannot clone: {proc.stderr.strip() or proc.returncode}"))
     return dest
 
 

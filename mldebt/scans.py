@@ -23,6 +23,7 @@ from .collectors.interface import Fact, Snapshot
 from .errors import NotFound
 from .gitsource import checkout
 from .portfolio import Portfolio, Project
+from .redact import without_credentials
 from .rubric.engine import Context, Scorecard, Waiver, score
 from .rubric.paydown import Item, ScanResults, paydown
 from .rubric.schema import Rubric, from_content
@@ -50,9 +51,9 @@ def save_portfolio(db: sqlite_utils.Database, portfolio: Portfolio) -> None:
             db["teams"].upsert({"id": team_id, **team}, pk="id")
         for p in portfolio.projects:
             db["projects"].upsert({
-                "id": p.name, "team_id": p.team_id, "name": p.name, "repo": p.repo,
+                "id": p.name, "team_id": p.team_id, "name": p.name, "repo": without_credentials(p.repo),
                 "subpath": p.subpath, "owner": p.owner, "description": p.description,
-                "tags": to_json(list(p.tags)), "sources": to_json(p.sources),
+                "tags": to_json(list(p.tags)), "sources": to_json(without_credentials(p.sources)),
             }, pk="id")
 
 
