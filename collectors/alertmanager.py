@@ -59,7 +59,8 @@ def parse_alertmanager(text: str) -> AlertmanagerConfig:
     if not isinstance(data, dict) or not isinstance(data.get("route"), dict):
         raise ConfigError("not an Alertmanager configuration: no 'route' mapping", line_of(data, default=1))
     receivers: dict[str, Receiver] = {}
-    for item in data.get("receivers") or []:
+    listed = data.get("receivers")
+    for item in listed if isinstance(listed, list) else []:
         if not isinstance(item, dict) or scalar(item.get("name")) is None:
             continue
         configs = {k[:-len("_configs")]: v for k, v in item.items()
@@ -70,7 +71,7 @@ def parse_alertmanager(text: str) -> AlertmanagerConfig:
             name=str(item["name"]), integrations=sorted(configs), line=line_of(item),
             placeholder=any(PLACEHOLDER.search(e) for e in endpoints))
     return AlertmanagerConfig(route=data["route"], receivers=receivers,
-                              inhibit_rules=len(data.get("inhibit_rules") or []))
+                              inhibit_rules=len(inhibit) if isinstance(inhibit := data.get("inhibit_rules"), list) else 0)
 
 
 def matchers_of(route: dict) -> list[tuple[str, str, str]]:

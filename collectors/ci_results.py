@@ -118,6 +118,9 @@ def _coverage_json(raw: bytes) -> Report | None:
         return None
     statements, covered = totals.get("num_statements") or 0, totals.get("covered_lines") or 0
     branches = totals.get("num_branches") or 0
+    for name in ("num_statements", "covered_lines", "num_branches", "covered_branches"):
+        if not isinstance(totals.get(name) or 0, (int, float)) or isinstance(totals.get(name), bool):
+            raise ReportError(f"coverage.py JSON: totals.{name} is not a number")
     return Report("coverage.py json", {
         "line_rate": round(covered / statements, 4) if statements else None,
         "branch_rate": round((totals.get("covered_branches") or 0) / branches, 4) if branches else None,

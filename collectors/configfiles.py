@@ -173,7 +173,7 @@ def load_yaml_all(text: str) -> list[Any]:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(str(p) for p in (exc.context, exc.problem) if p)
         raise ConfigError(f"YAML syntax error: {problem}", mark.line + 1 if mark else None) from None
-    except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError, AttributeError, KeyError) as exc:  # e.g. !!bool x
         raise ConfigError(f"YAML error: {type(exc).__name__}: {str(exc)[:200]}") from None
 
 

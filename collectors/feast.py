@@ -136,6 +136,9 @@ def read_config(full: Path, rel: str, repos: dict[str, dict[str, Any]]) -> Itera
     if not isinstance(data, dict) or "project" not in data:
         yield Fact.failure("feast.repos", f"{rel}: not a Feast configuration (no 'project' key)", path=rel, line=1)
         return
+    if not isinstance(data.get("project"), str) or not isinstance(data.get("provider", "local"), str):
+        yield Fact.failure("feast.repos", f"{rel}: 'project' and 'provider' must be names", path=rel, line=1)
+        return
     repos[rel] = {
         "project": data.get("project"), "provider": data.get("provider", "local"),
         "online_store": _store_type(data.get("online_store"), default="sqlite"),

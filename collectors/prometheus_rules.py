@@ -107,7 +107,8 @@ def _rules(docs: list[Any]) -> list[Rule]:
 def group_rules(group: dict, where: Any) -> list[Rule]:
     """The rules of one group (a file's or a live server's), with their lines when known."""
     found: list[Rule] = []
-    for item in group.get("rules") or []:
+    items = group.get("rules")
+    for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict):
             continue
         if "alert" in item or item.get("type") == "alerting":

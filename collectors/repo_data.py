@@ -34,8 +34,11 @@ _WORD = re.compile(r"[^a-z0-9]+")
 
 
 def load_yaml(text: str) -> Any:
-    """YAML through the safe loader; raises yaml.YAMLError."""
-    return yaml.safe_load(text)
+    """YAML through the safe loader; raises yaml.YAMLError (also for a tagged value it cannot build: !!int x)."""
+    try:
+        return yaml.safe_load(text)
+    except (ValueError, TypeError, AttributeError, KeyError) as exc:
+        raise yaml.YAMLError(f"a value YAML cannot build: {type(exc).__name__}: {str(exc)[:200]}") from None
 
 
 def facts(paths: list[str], text: Callable[[str], str | None]) -> Iterator[Fact]:

@@ -107,7 +107,7 @@ def _tool_sections(path: str, content: str, tools: dict[str, set[str]]) -> None:
 def _hooks(content: str, tools: dict[str, set[str]]) -> None:
     try:
         config = yaml.safe_load(content)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError, TypeError, AttributeError, KeyError):  # also a value it cannot build: !!int x
         return
     repos = config.get("repos", []) if isinstance(config, dict) else []
     for repo in repos if isinstance(repos, list) else []:

@@ -281,7 +281,13 @@ def conda_env(text: str) -> Manifest:
         mark = getattr(exc, "problem_mark", None)
         found.problems.append((f"not valid YAML: {getattr(exc, 'problem', exc)}", mark.line + 1 if mark else None))
         return found
-    for item in (doc.get("dependencies") or []) if isinstance(doc, dict) else []:
+    except (ValueError, TypeError, AttributeError, KeyError) as exc:  # a tagged value it cannot build: !!int x
+        found.problems.append((f"not valid YAML: a value YAML cannot build ({type(exc).__name__})", None))
+        return found
+    dependencies = doc.get("dependencies") if isinstance(doc, dict) else None
+    if dependencies is not None and not isinstance(dependencies, list):
+        found.problems.append(("'dependencies' is not a list", _line_of(text, "dependencies")))
+    for item in dependencies if isinstance(dependencies, list) else []:
         if isinstance(item, dict):
             _strings(found, text, item.get("pip"), "pip")
         elif isinstance(item, str):
@@ -307,6 +313,7 @@ def locked_versions(kind: str, text: str) -> dict[str, str]:
             return {canonicalize_name(p["name"]): str(p.get("version", "")) for p in doc.get("package", [])}
         if kind == "requirements":
             return {r.name: r.spec.lstrip("=") for r in requirements_txt(text).requirements if r.pinned}
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError, yaml.YAMLError, KeyError, TypeError, AttributeError,
+            ValueError) as exc:
         raise ValueError(f"cannot read the {kind} lock file: {type(exc).__name__}") from None
     raise ValueError(f"unknown lock kind {kind}")

@@ -1,0 +1,71 @@
+"""Inputs the fuzzers found that crashed a parser, kept as regression tests: each is now an error fact."""
+from __future__ import annotations
+
+import pytest
+
+from mldebt.errors import InputError
+from mldebt.portfolio import load_portfolio
+from mldebt.rubric.schema import load_rubric
+
+from .fuzz_strategies import run_collector
+
+MLRUNS = {"mlruns/1/meta.yaml": b"experiment_id: '1'\nname: x\n", "mlruns/1/abc/meta.yaml": b"run_id: abc\nstart_time: 1\n",
+          "mlruns/models/m/meta.yaml": b"name: m\n", "mlruns/models/m/version-1/meta.yaml":
+          b"version: 1\ncreation_timestamp: 1\nsource: mlruns/1/abc/artifacts/model\nrun_id: abc\n"}
+
+
+def errors(facts) -> list[str]:
+    return [f.error for f in facts if f.is_error]
+
+
+def test_a_conda_environment_whose_dependencies_are_not_a_list():
+    facts = run_collector("deps", {"environment.yml": b"dependencies: true\n"})
+    assert "'dependencies' is not a list" in errors(facts)
+
+
+def test_coverage_json_totals_that_are_not_numbers():
+    facts = run_collector("ci_results", {"coverage.json": b'{"totals": {"num_statements": "0"}}'})
+    assert "coverage.py JSON: totals.num_statements is not a number" in errors(facts)
+
+
+def test_a_rule_group_whose_rules_are_not_a_list():
+    facts = run_collector("monitoring", {"rules.yml": b"groups:\n- name: g\n  rules: true\n"},
+                          {"monitoring": {"rules": ["rules.yml"]}})
+    assert not [e for e in errors(facts) if "TypeError" in e]
+
+
+def test_an_alertmanager_config_whose_receivers_and_inhibit_rules_are_not_lists():
+    facts = run_collector("monitoring", {"alertmanager.yml": b"route:\n  receiver: x\nreceivers: 1\ninhibit_rules: 3\n"})
+    assert not [e for e in errors(facts) if "TypeError" in e]
+
+
+def test_a_feast_project_that_is_a_mapping():
+    facts = run_collector("feast", {"feature_store.yaml": b"project:\n  batch_engine: null\n  0: null\n"})
+    assert "feature_store.yaml: 'project' and 'provider' must be names" in errors(facts)
+
+
+# PyYAML's safe loader builds explicitly tagged scalars and fails with ValueError, KeyError or AttributeError.
+TAGGED = [b"a: !!timestamp \n", b"a: !!timestamp 2026-99-99\n", b"a: !!int x\n", b"a: !!float x\n",
+          b"a: !!bool maybe\n", b"- !!timestamp\n"]
+YAML_FILES = [("deps", "environment.yml"), ("deps", "conda-lock.yml"), ("repo", ".pre-commit-config.yaml"),
+              ("repo", "MLproject"), ("repo", "conf/params.yaml"), ("mlflow", "mlruns/1/abc/artifacts/model/MLmodel"),
+              ("attest", ".mldebt/attestations.yaml"), ("dvc", "dvc.yaml"), ("dvc", "dvc.lock"), ("dvc", "params.yaml"),
+              ("feast", "feature_store.yaml"), ("ci_config", ".github/workflows/ci.yml"), ("ci_config", ".gitlab-ci.yml"),
+              ("monitoring", "alerts.yml"), ("monitoring", "alertmanager.yml")]
+
+
+@pytest.mark.parametrize("collector, rel", YAML_FILES)
+def test_tagged_values_yaml_cannot_build_are_error_facts(collector, rel):
+    for data in TAGGED:
+        files = {rel: data, **(MLRUNS if collector == "mlflow" else {}), **({"dvc.yaml": b"stages: {}\n"}
+                                                                              if rel == "dvc.lock" else {})}
+        run_collector(collector, files)
+
+
+@pytest.mark.parametrize("loader", [load_rubric, load_portfolio])
+def test_tagged_values_yaml_cannot_build_are_input_errors(loader, tmp_path):
+    path = tmp_path / "file.yaml"
+    for data in TAGGED:
+        path.write_bytes(data)
+        with pytest.raises(InputError):
+            loader(path)
