@@ -31,7 +31,7 @@ from .test_concurrency import free_port, wait_until_serving
 
 PLACES = ["dotenv_key", "dotenv_password", "dotenv_uri", "yaml_password", "yaml_url", "yaml_token", "gha_env",
           "gha_curl", "gitlab_var", "gitlab_script", "jenkins_env", "jenkins_sh", "dvc_url", "dvc_password",
-          "dvc_secret_key", "dvc_stage_cmd", "dvc_file_remote", "feast_password", "feast_connection",
+          "dvc_secret_key", "dvc_local_password", "dvc_stage_cmd", "dvc_file_remote", "feast_password", "feast_connection",
           "feast_offline", "code_tracking_uri", "code_api_key", "notebook_token", "am_smtp", "am_slack", "am_webhook",
           "rule_runbook", "req_index", "req_git", "mlproject_uri", "portfolio_mlflow", "portfolio_prometheus",
           "portfolio_alertmanager", "portfolio_git_url", "live_alertmanager", "mlflow_source", "env_github", "env_gitlab", "env_mlflow",
@@ -65,6 +65,7 @@ def repository(root: Path, s: dict[str, str]) -> Path:
         ".dvc/config": f"[core]\n    remote = storage\n['remote \"storage\"']\n"
                        f"    url = https://dvcuser:{s['dvc_url']}@dvc.example.com/store\n"
                        f"    password = {s['dvc_password']}\n    secret_access_key = {s['dvc_secret_key']}\n",
+        ".dvc/config.local": f"['remote \"storage\"']\n    user = dvcuser\n    password = {s['dvc_local_password']}\n",
         "dvc.yaml": f"stages:\n  train:\n    cmd: python train.py --api-key {s['dvc_stage_cmd']}\n"
                     "    deps:\n      - data/raw.csv\n      - train.py\n    outs:\n      - model.pkl\n",
         "data/raw.csv.dvc": f"outs:\n  - md5: d41d8cd98f00b204e9800998ecf8427e\n    path: raw.csv\n"
