@@ -10,7 +10,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 import requests
@@ -44,7 +44,8 @@ class Server:
     attest_token: str  # attest scope only
 
 
-def start_server(tmp_path: Path, **config: object) -> tuple[Server, object]:
+def start_server(tmp_path: Path, **config: object) -> tuple[Server, Callable[[], None]]:
+    """A real waitress server over the app in a thread; the second item stops it and every thread it started."""
     db_path = tmp_path / "server.db"
     db = open_db(db_path)
     token, _ = create_token(db, "ci-push", ["push"])
@@ -52,15 +53,23 @@ def start_server(tmp_path: Path, **config: object) -> tuple[Server, object]:
     db.close()
     app = create_app({"DATABASE": str(db_path), "RUBRIC": str(RUBRIC), **config})
     wsgi = create_server(app, host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=wsgi.run, daemon=True).start()
-    return Server(f"http://127.0.0.1:{wsgi.effective_port}", db_path, token, attest_token), wsgi
+    loop = threading.Thread(target=wsgi.run, daemon=True)
+    loop.start()
+
+    def stop() -> None:  # no thread may outlive the test: later tests fork only when this process has none
+        wsgi.close()
+        loop.join(10)
+        wsgi.task_dispatcher.shutdown()
+        assert threading.active_count() == 1, [t.name for t in threading.enumerate()]
+
+    return Server(f"http://127.0.0.1:{wsgi.effective_port}", db_path, token, attest_token), stop
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    found, wsgi = start_server(tmp_path)
+    found, stop = start_server(tmp_path)
     yield found
-    wsgi.close()
+    stop()
 
 
 def push(target: Path, url: str, token: str | None, tmp_path: Path, *extra: str,
@@ -200,7 +209,7 @@ def test_a_bad_token_or_a_missing_scope_is_refused_in_one_line(server, tmp_path)
 
 
 def test_a_body_over_the_limit_is_a_413(tmp_path):
-    small, wsgi = start_server(tmp_path, PUSH_MAX_BYTES=3000)
+    small, stop = start_server(tmp_path, PUSH_MAX_BYTES=3000)
     try:
         repo = tmp_path / "repo0"
         build_portfolio(tmp_path, 1, modules=1)
@@ -214,7 +223,7 @@ def test_a_body_over_the_limit_is_a_413(tmp_path):
         check_answer("/api/v1/scans", chunked)
         assert scan_counts(small.db_path) == {}
     finally:
-        wsgi.close()
+        stop()
 
 
 @pytest.mark.parametrize("change,problem", [
