@@ -52,12 +52,14 @@ def start_server(tmp_path: Path, **config: object) -> tuple[Server, Callable[[],
     attest_token, _ = create_token(db, "ci-attest", ["attest"])
     db.close()
     app = create_app({"DATABASE": str(db_path), "RUBRIC": str(RUBRIC), **config})
-    wsgi = create_server(app, host="127.0.0.1", port=0, threads=4)
+    sockets: dict = {}  # waitress's socket map: the listener and every open connection
+    wsgi = create_server(app, map=sockets, host="127.0.0.1", port=0, threads=4)
     loop = threading.Thread(target=wsgi.run, daemon=True)
     loop.start()
 
     def stop() -> None:  # no thread may outlive the test: later tests fork only when this process has none
-        wsgi.close()
+        for channel in list(sockets.values()):  # the listener, and connections a client left open
+            channel.close()
         loop.join(10)
         wsgi.task_dispatcher.shutdown()
         assert threading.active_count() == 1, [t.name for t in threading.enumerate()]
