@@ -58,8 +58,8 @@ def start_server(tmp_path: Path, **config: object) -> tuple[Server, Callable[[],
     loop.start()
 
     def stop() -> None:  # no thread may outlive the test: later tests fork only when this process has none
-        for channel in list(sockets.values()):  # the listener, and connections a client left open
-            channel.close()
+        # closed inside the loop's own thread: the listener, and connections a client left open
+        wsgi.trigger.pull_trigger(lambda: [channel.close() for channel in list(sockets.values())])
         loop.join(10)
         wsgi.task_dispatcher.shutdown()
         assert threading.active_count() == 1, [t.name for t in threading.enumerate()]
