@@ -17,6 +17,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from mldebt.rubric.schema import load_rubric
+
 from .conftest import git, write_files
 from .test_crash_safety import RUBRIC, assert_consistent
 
@@ -122,14 +124,9 @@ def test_eight_collectors_and_a_reading_server_lose_nothing_and_show_no_error(tm
     failures = [(page, status, body[:300]) for page, status, body in answers if status != 200]
     assert failures == []
     assert not [w for w in ("locked", "traceback") if w in server_err.lower()], server_err
-    assert assert_consistent(db_path, len(load_checks())) == 1 + COLLECTORS * PROJECTS_EACH
+    assert assert_consistent(db_path, len(load_rubric(RUBRIC).checks)) == 1 + COLLECTORS * PROJECTS_EACH
     db = sqlite_utils.Database(db_path)
     per_project = dict(db.execute("select project_id, count(*) from scans group by project_id").fetchall())
     db.close()
     assert per_project == {"c0-0": 2, **{f"c{i}-{j}": 1 for i in range(COLLECTORS) for j in range(PROJECTS_EACH)
                                          if (i, j) != (0, 0)}}
-
-
-def load_checks() -> list:
-    from mldebt.rubric.schema import load_rubric
-    return load_rubric(RUBRIC).checks

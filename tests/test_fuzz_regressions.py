@@ -28,6 +28,11 @@ def test_coverage_json_totals_that_are_not_numbers():
     assert "coverage.py JSON: totals.num_statements is not a number" in errors(facts)
 
 
+def test_an_xml_report_declaring_an_unknown_encoding():  # found by atheris
+    facts = run_collector("ci_results", {"junit.xml": b'<?xml version="1.0" encoding="UTF-0"?>\n<testsuite tests="0"/>'})
+    assert "not readable XML: unknown encoding: UTF-0" in errors(facts)
+
+
 def test_a_rule_group_whose_rules_are_not_a_list():
     facts = run_collector("monitoring", {"rules.yml": b"groups:\n- name: g\n  rules: true\n"},
                           {"monitoring": {"rules": ["rules.yml"]}})
