@@ -14,13 +14,13 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import AwareDatetime, Field, JsonValue, ValidationError
 
 from .collectors.interface import Fact
 from .errors import InputError
 from .portfolio import NAME, Project
+from .redact import without_credentials
 from .validation import Strict
 from .validation import _describe as describe
 from .yamlfile import dotted
@@ -66,14 +66,6 @@ def project_info(project: Project, team_owner: str | None = None) -> dict[str, A
     return {"name": project.name, "team_id": project.team_id, "team_name": project.team_name,
             "team_owner": team_owner, "repo": without_credentials(project.repo), "subpath": project.subpath,
             "owner": project.owner, "description": project.description, "tags": list(project.tags)}
-
-
-def without_credentials(url: str) -> str:
-    """``url`` with any user name or password taken out (a local path is returned as it is)."""
-    parts = urlsplit(url)
-    if not parts.scheme or "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
 def _fact_json(fact: Fact) -> dict[str, Any]:
@@ -124,10 +116,11 @@ def parse_bundle(data: Any) -> Bundle:
         problems = [f"{dotted(p for p in e['loc'] if isinstance(p, (str, int))) or '(top level)'}: {describe(e)}"
                     for e in exc.errors()]
         raise BundleError(f"the evidence bundle does not match the schema: {problems[0]}", problems) from None
+    # What a client sends is redacted again here: no URL credentials reach the server's store, whatever the client.
     return Bundle(
-        scan_id=spec.scan_id, project=spec.project.model_dump(), commit=spec.commit,
+        scan_id=spec.scan_id, project=without_credentials(spec.project.model_dump()), commit=spec.commit,
         commit_date=spec.commit_date.isoformat() if spec.commit_date else None,
         as_of=spec.as_of.isoformat(), collected_at=spec.collected_at.isoformat(),
         tool_version=spec.tool_version, duration_s=spec.duration_s,
-        facts=tuple(Fact(**f.model_dump()) for f in spec.facts),
+        facts=tuple(Fact(**without_credentials(f.model_dump())) for f in spec.facts),
     )

@@ -20,8 +20,9 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from . import __version__
-from .bundle import Bundle, without_credentials
+from .bundle import Bundle
 from .errors import InputError, MldebtError
+from .redact import without_credentials
 
 TOKEN_ENV = "MLDEBT_PUSH_TOKEN"
 ENDPOINT = "/api/v1/scans"

@@ -288,3 +288,14 @@ def test_a_parsed_bundle_keeps_every_fact_and_its_digest(tmp_path):
     parsed = parse_bundle(json.loads(json.dumps(body)))
     assert parsed.to_json() == body
     assert parsed.digest() == parse_bundle(body).digest()
+
+
+def test_the_server_keeps_no_url_credentials_whatever_the_client_sends(server, tmp_path):
+    body = a_bundle(tmp_path / "b")
+    body["facts"].append({"key": "registry.mlflow.url", "value": "https://ci-bot:s3cr3t-pw@mlflow.example.com/",
+                          "collector": "mlflow", "url": "https://ci-bot:s3cr3t-pw@mlflow.example.com/api"})
+    body["project"]["repo"] = "https://ci-bot:s3cr3t-pw@git.example.com/team/p0.git"
+    assert post(server, body).status_code == 201
+    dump = "\n".join(sqlite_utils.Database(server.db_path).iterdump())
+    assert "s3cr3t-pw" not in dump and "ci-bot" not in dump
+    assert "https://mlflow.example.com/" in dump and "https://git.example.com/team/p0.git" in dump
