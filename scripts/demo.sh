@@ -28,5 +28,5 @@ mldebt export backlog --format jira -o "$OUT/backlog-jira.csv"
 echo "Report: $OUT/report.pdf  Backlog: $OUT/backlog.md, $OUT/backlog-jira.csv"
 echo "Database: $MLDEBT_DB (open it with: MLDEBT_DB=$MLDEBT_DB mldebt show PROJECT)"
 echo
-echo "== the web scorecard: http://127.0.0.1:5000/ (Ctrl-C stops it)"
+echo "== the web scorecard: http://127.0.0.1:${MLDEBT_PORT:-5000}/ (Ctrl-C stops it)"
 exec mldebt serve --host 127.0.0.1 --port "${MLDEBT_PORT:-5000}"
