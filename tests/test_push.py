@@ -299,3 +299,14 @@ def test_the_server_keeps_no_url_credentials_whatever_the_client_sends(server, t
     dump = "\n".join(sqlite_utils.Database(server.db_path).iterdump())
     assert "s3cr3t-pw" not in dump and "ci-bot" not in dump
     assert "https://mlflow.example.com/" in dump and "https://git.example.com/team/p0.git" in dump
+
+
+def test_the_same_bundle_pushed_four_times_at_once_is_stored_once(server, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    body = a_bundle(tmp_path / "b")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda _: post(server, body), range(4)))
+    assert sorted(a.status_code for a in answers) == [200, 200, 200, 201]
+    assert len({json.dumps(a.json(), sort_keys=True) for a in answers}) == 1
+    assert scan_counts(server.db_path) == {"p0": 1}
