@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import multiprocessing
 import os
 import resource
 import statistics
@@ -30,6 +31,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 PACKAGES = ["sympy==1.13.3", "networkx==3.4.2"]
@@ -133,7 +135,9 @@ def parse_floor(repo: Path) -> dict:
             chunks.append(chunk)
             chunk, held = [], 0
     chunks += [chunk] if chunk else []
-    parsed = sum(ok for _, ok in code_batch.spread(_parse_chunk, chunks))
+    context = multiprocessing.get_context("fork")  # as code_batch's pool: forked workers, one per core
+    with ProcessPoolExecutor(max_workers=min(code_batch.workers(), len(chunks)), mp_context=context) as pool:
+        parsed = sum(ok for results in pool.map(_parse_chunk, chunks) for _, ok in results)
     wall = time.perf_counter() - started
     self_use, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"parse_s": wall, "files": len(texts), "parsed": parsed,

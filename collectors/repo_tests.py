@@ -98,8 +98,11 @@ def _validation_reach(summaries: dict[str, dict[str, Any]]):
             for start in range(len(parts)):
                 modules.setdefault(".".join(parts[start:]), rel)
     memo: dict[str, set[str]] = {}
+    by_ref: dict[str, set[str]] = {}  # test code names the same few modules again and again
 
     def reach(ref: str) -> set[str]:
+        if ref in by_ref:
+            return by_ref[ref]
         root = ref.split(".", 1)[0]
         if root in P.VALIDATION_LIBRARIES:
             return {P.VALIDATION_LIBRARIES[root]}
@@ -107,7 +110,8 @@ def _validation_reach(summaries: dict[str, dict[str, Any]]):
         if target not in memo:
             roots = summaries.get(target, {}).get("roots", ()) if target else ()
             memo[target or ""] = {P.VALIDATION_LIBRARIES[r] for r in roots if r in P.VALIDATION_LIBRARIES}
-        return memo[target or ""]
+        by_ref[ref] = memo[target or ""]
+        return by_ref[ref]
 
     return reach
 
