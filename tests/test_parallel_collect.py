@@ -14,6 +14,7 @@ from mldebt import gitsource
 from mldebt.collectors import code_batch
 from mldebt.gitsource import checkout
 from mldebt.portfolio import single_repository
+from mldebt.rubric.schema import load_rubric
 
 from .conftest import git, write_files
 
@@ -75,7 +76,7 @@ def test_a_pool_of_two_stores_the_same_scans_as_one_process(run, tmp_path, db_pa
     assert result.returncode == 0, result.stderr
     assert evidence(single_db) == evidence(db_path)
     db = sqlite_utils.Database(db_path)
-    assert {r["rubric_hash"] for r in db.query("select rubric_hash from scans")} == {"9f72cb52e65759e3"}
+    assert {r["rubric_hash"] for r in db.query("select rubric_hash from scans")} == {load_rubric(RUBRIC).hash}
     assert [r["status"] for r in db.query("select status from collect_runs")] == ["finished"]
 
 

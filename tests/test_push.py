@@ -24,6 +24,7 @@ from waitress.server import create_server
 from mldebt.access import create_token
 from mldebt.bundle import parse_bundle
 from mldebt.portfolio import load_portfolio
+from mldebt.rubric.schema import load_rubric
 from mldebt.scans import collect_evidence
 from mldebt.store import open_db
 from mldebt.webapp import create_app
@@ -126,7 +127,7 @@ def test_a_pushed_portfolio_is_scored_and_stored_by_the_server_as_a_local_collec
                     "--db", str(local)], check=True, capture_output=True, timeout=300)
     assert evidence(server.db_path) == evidence(local)
     db = sqlite_utils.Database(server.db_path)
-    assert {r["rubric_hash"] for r in db.query("select rubric_hash from scans")} == {"9f72cb52e65759e3"}
+    assert {r["rubric_hash"] for r in db.query("select rubric_hash from scans")} == {load_rubric(RUBRIC).hash}
     assert [(r["id"], r["name"]) for r in db.query("select id, name from teams where id = 'a'")] == [("a", "Team A")]
     assert {r["token"] for r in db.query("select token from pushed_scans")} == {"ci-push"}
     dump = "\n".join(db.iterdump())
