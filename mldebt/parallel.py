@@ -7,7 +7,9 @@ threads. Two rules keep the pool well behaved:
 
 - no nested pools: the repository collector spreads large batches of files over
   its own pool; inside a portfolio worker that would put jobs x cores processes
-  on the machine, so workers set ``MLDEBT_FILE_WORKERS=1`` and parse in-process;
+  on the machine, so workers set ``MLDEBT_FILE_WORKERS=1`` and parse in-process
+  (the pool is concurrent.futures', whose workers are not daemonic: a daemonic
+  multiprocessing.Pool worker could not start a child process at all);
 - no orphans: a worker whose parent dies (SIGKILL, a cancelled CI job) exits
   within a second instead of finishing a run nobody will store; and Ctrl-C is
   the parent's to handle, not a traceback from every worker.
