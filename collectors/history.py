@@ -18,12 +18,13 @@ from typing import Any, Iterator
 
 from radon.visitors import ComplexityVisitor
 
-from ..gitsource import SAFE_CONFIG, tree_of
+from ..gitsource import SAFE_CONFIG
 from . import repo_files
 from .code_batch import spread, worth_a_pool
 from .code_patterns import tokens
 from .interface import Collector, Fact, Snapshot
 from .repo_cache import Cache, code_version
+from .repo_tree import tree_id
 
 HISTORY_DAYS = 730  # authorship is read over two years; churn and counts over one
 MAX_COMMITS = 20_000
@@ -102,7 +103,7 @@ def _log(snapshot: Snapshot, since: datetime) -> list[list[Any]]:
 
 
 def _files(snapshot: Snapshot) -> Iterator[str]:
-    tree = tree_of(snapshot.git_dir, snapshot.commit, snapshot.subpath)  # type: ignore[arg-type]
+    tree = tree_id(snapshot)
     if tree:
         for raw in _git(snapshot, "ls-tree", "-r", "-z", "--name-only", tree).split(b"\0"):
             if raw:

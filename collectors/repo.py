@@ -17,7 +17,6 @@ from collections import Counter
 from dataclasses import asdict
 from typing import Any, Iterator
 
-from ..gitsource import tree_of
 from . import code_facts, code_libraries, deps, repo_data, repo_hygiene, repo_notebooks, repo_tests
 from .code_batch import Job, summarise_all
 from .code_scan import notebook_code
@@ -25,6 +24,7 @@ from .code_patterns import DEBT_MARKER
 from .interface import Collector, Fact, Snapshot
 from .repo_cache import Cache, code_version
 from .repo_files import MAX_READ_BYTES, Entry, blob_id, count_lines, decode, read, walk
+from .repo_tree import tree_id
 
 VERSION = code_version("repo*.py", "code_*.py", "deps.py")  # the facts of a tree change only with this code
 SMALL_FILE = 256 * 1024  # config files and READMEs read for hygiene facts
@@ -71,7 +71,7 @@ class RepoCollector(Collector):
     def _cache_key(self, snapshot: Snapshot) -> str | None:
         if snapshot.git_dir is None or snapshot.commit is None:
             return None
-        tree = tree_of(snapshot.git_dir, snapshot.commit, snapshot.subpath)
+        tree = tree_id(snapshot)
         return f"repo:{VERSION}:{tree}" if tree else None
 
 

@@ -91,3 +91,19 @@ def test_files_listed_in_the_portfolio_are_always_read(make_repo):
     # listed as rules, the file is read and found to hold none: an empty rule file, not a cached "nothing here"
     assert [f.value for f in facts if f.key == "monitoring.rules" and f.path == "config/app.yaml"] == [
         {"alerts": 0, "records": 0, "groups": 0, "templated": False, "ml_alerts": 0}]
+
+
+def test_the_tree_listing_names_each_laid_out_file_by_its_blob_id(make_repo):
+    from mldebt.collectors.repo_files import blob_id
+    from mldebt.collectors.repo_tree import blob_ids
+
+    repo = make_repo("r", [("2026-01-01T10:00:00+00:00", {**FILES, "deep/er/x.txt": b"\x00\x01binary"})])
+    (repo / "link.yml").symlink_to("alerts/model.rules.yml")
+    git(repo, "add", "link.yml")
+    git(repo, "commit", "-qm", "link", date="2026-01-02T10:00:00+00:00")
+    with checkout(single_repository(repo).projects[0]) as tree:
+        snapshot = Snapshot(project="p", root=tree.root, commit=tree.commit, git_dir=tree.git_dir)
+        listing = blob_ids(snapshot)
+        on_disk = {p.relative_to(tree.root).as_posix(): blob_id(p.read_bytes()) for p in tree.root.rglob("*") if p.is_file()}
+    assert listing == on_disk and "link.yml" not in listing and "deep/er/x.txt" in listing
+    assert blob_ids(Snapshot(project="p", root=repo)) is None  # a plain folder has no listing
