@@ -311,3 +311,23 @@ def test_the_same_bundle_pushed_four_times_at_once_is_stored_once(server, tmp_pa
     assert sorted(a.status_code for a in answers) == [200, 200, 200, 201]
     assert len({json.dumps(a.json(), sort_keys=True) for a in answers}) == 1
     assert scan_counts(server.db_path) == {"p0": 1}
+
+
+def test_a_server_answering_5xx_is_retried_then_given_up_on(tmp_path):
+    """A real 503 (the server's rubric file is broken): each answer retried, then one line and exit 2."""
+    broken = tmp_path / "broken-rubric.yaml"
+    broken.write_text("rubric: broken\nchecks: 7\n")
+    sick, stop = start_server(tmp_path, RUBRIC=str(broken))
+    try:
+        repo = tmp_path / "repo0"
+        build_portfolio(tmp_path, 1, modules=1)
+        result = push(repo, sick.url, sick.token, tmp_path, env=FAST_RETRIES)
+        assert scan_counts(sick.db_path) == {}
+    finally:
+        stop()
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert [line.split(";")[0] for line in lines[:-1]] == [f"mldebt: push to {sick.url}/api/v1/scans: answered 503"] * 2
+    assert lines[-1].startswith(f"mldebt: error: the server at {sick.url}/api/v1/scans refused the push of repo0: "
+                                f"503 the server's rubric cannot be loaded: {broken}")
+    assert lines[-1].endswith(" (gave up after 3 attempts)")
