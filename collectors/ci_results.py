@@ -55,7 +55,7 @@ def parse_report(raw: bytes, name: str = "") -> Report | None:
         raise ReportError(f"refused unsafe XML: {type(exc).__name__}") from None
     except ParseError as exc:
         raise ReportError(f"not well-formed XML: {exc}", exc.position[0]) from None
-    except LookupError as exc:  # the XML declaration names an encoding Python does not know
+    except (LookupError, ValueError) as exc:  # the XML declaration names an encoding expat cannot read
         raise ReportError(f"not readable XML: {exc}", 1) from None
     tag = root.tag.rsplit("}", 1)[-1]
     if tag in ("testsuites", "testsuite"):

@@ -49,7 +49,7 @@ NASTY = ["\x00", "\ufeff", "\t", "\r", "\r\n", ":", ": ", "- ", "? ", "{", "}", 
          "!!python/object:os.system ", "!!binary ", "!!timestamp ", "!!float ", "!!int ", "!!bool ", "!!set ", "%YAML 1.1\n", "---\n", "...\n",
          "'", '"', "\\", "#", "|\n", ">-\n", "\n  ", "\n    - ", "=", "==", ">=", "~=", "@", ";", "${{ ", " }}",
          "{{", "}}", "$(", "`", "<", ">", "&", "<![CDATA[", "]]>", "<!DOCTYPE x [<!ENTITY e 'x'>]>", "&e;",
-         "&amp;", "\u2028", "\udcff", "é", "\U0001f600", "1e309", "-0", "0x1F", "9" * 40, "null", "true", "~"]
+         "&amp;", '<?xml version="1.0" encoding="x-none"?>', '<?xml version="1.1"?>', "\u2028", "\udcff", "é", "\U0001f600", "1e309", "-0", "0x1F", "9" * 40, "null", "true", "~"]
 
 
 def seeds(*patterns: str) -> list[bytes]:

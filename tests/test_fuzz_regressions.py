@@ -28,9 +28,12 @@ def test_coverage_json_totals_that_are_not_numbers():
     assert "coverage.py JSON: totals.num_statements is not a number" in errors(facts)
 
 
-def test_an_xml_report_declaring_an_unknown_encoding():  # found by atheris
-    facts = run_collector("ci_results", {"junit.xml": b'<?xml version="1.0" encoding="UTF-0"?>\n<testsuite tests="0"/>'})
-    assert "not readable XML: unknown encoding: UTF-0" in errors(facts)
+@pytest.mark.parametrize("encoding, problem", [("UTF-0", "unknown encoding: UTF-0"),
+                                               ("shift_jis", "multi-byte encodings are not supported")])
+def test_an_xml_report_declaring_an_encoding_expat_cannot_read(encoding, problem):  # found by atheris
+    declaration = f'<?xml version="1.0" encoding="{encoding}"?>\n<testsuite tests="0"/>'.encode()
+    facts = run_collector("ci_results", {"junit.xml": declaration})
+    assert f"not readable XML: {problem}" in errors(facts)
 
 
 def test_a_rule_group_whose_rules_are_not_a_list():
