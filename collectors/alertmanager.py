@@ -64,9 +64,9 @@ def parse_alertmanager(text: str) -> AlertmanagerConfig:
         if not isinstance(item, dict) or scalar(item.get("name")) is None:
             continue
         configs = {k[:-len("_configs")]: v for k, v in item.items()
-                   if k.endswith("_configs") and isinstance(v, list) and v}
+                   if isinstance(k, str) and k.endswith("_configs") and isinstance(v, list) and v}
         endpoints = [str(value) for entries in configs.values() for entry in entries if isinstance(entry, dict)
-                     for key, value in entry.items() if isinstance(value, str) and key.endswith(("url", "key", "to"))]
+                     for key, value in entry.items() if isinstance(value, str) and str(key).endswith(("url", "key", "to"))]
         receivers[str(item["name"])] = Receiver(
             name=str(item["name"]), integrations=sorted(configs), line=line_of(item),
             placeholder=any(PLACEHOLDER.search(e) for e in endpoints))

@@ -54,7 +54,7 @@ def _extend(data: dict, job: dict, depth: int) -> dict:
     parents = [parents] if isinstance(parents, str) else parents if isinstance(parents, list) else []
     merged: dict = {}
     for parent in parents:
-        template = data.get(parent)
+        template = data.get(parent) if isinstance(parent, str) else None
         if isinstance(template, dict) and depth < 10:
             merged.update(_extend(data, template, depth + 1))
     merged.update(job)

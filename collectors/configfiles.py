@@ -18,6 +18,8 @@ from typing import Any, Iterator
 
 import yaml
 
+from mldebt.yamlfile import UNBUILDABLE
+
 MAX_BYTES = 2 * 1024 * 1024
 SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache", "site-packages"}
 
@@ -173,7 +175,7 @@ def load_yaml_all(text: str) -> list[Any]:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(str(p) for p in (exc.context, exc.problem) if p)
         raise ConfigError(f"YAML syntax error: {problem}", mark.line + 1 if mark else None) from None
-    except (yaml.YAMLError, RecursionError, ValueError, TypeError, AttributeError, KeyError) as exc:  # e.g. !!bool x
+    except (yaml.YAMLError, RecursionError, *UNBUILDABLE) as exc:
         raise ConfigError(f"YAML error: {type(exc).__name__}: {str(exc)[:200]}") from None
 
 

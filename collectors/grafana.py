@@ -60,13 +60,14 @@ def parse_dashboard(text: str) -> Dashboard:
         raise ConfigError("not a Grafana dashboard: no 'panels' or 'rows' list", line_of(data, default=1))
     panels: list[Panel] = []
     rows = [0]
-    for row in data.get("rows") or []:
+    for row in data.get("rows") if isinstance(data.get("rows"), list) else []:
         if isinstance(row, dict):
             rows[0] += 1
             _panels(row.get("panels"), panels, 0, rows)
     _panels(data.get("panels"), panels, 0, rows)
     templating = data.get("templating") if isinstance(data.get("templating"), dict) else {}
-    variables = [str(v.get("name")) for v in templating.get("list") or [] if isinstance(v, dict) and v.get("name")]
+    listed = templating.get("list") if isinstance(templating.get("list"), list) else []
+    variables = [str(v.get("name")) for v in listed if isinstance(v, dict) and v.get("name")]
     version = data.get("schemaVersion")
     return Dashboard(title=str(data.get("title") or ""), schema_version=version if isinstance(version, int) else None,
                      panels=panels, variables=variables, rows=rows[0])

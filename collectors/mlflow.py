@@ -22,7 +22,7 @@ from typing import Any, Iterator
 import yaml
 
 from mldebt.errors import InputError
-from mldebt.yamlfile import parse
+from mldebt.yamlfile import UNBUILDABLE, parse
 
 from .http import ApiClient, ApiError
 from .interface import Collector, Fact, Snapshot
@@ -77,7 +77,7 @@ def read_mlmodel(text: str) -> tuple[bool, bool]:
     """(has a signature, has an input example) from an MLmodel file."""
     try:
         data = yaml.safe_load(text)
-    except (yaml.YAMLError, ValueError, TypeError, AttributeError, KeyError):  # also a value it cannot build: !!int x
+    except (yaml.YAMLError, *UNBUILDABLE):  # also a value it cannot build: !!int x
         return False, False
     data = data if isinstance(data, dict) else {}
     signature = data.get("signature")

@@ -13,6 +13,8 @@ from typing import Any, Callable, Iterator
 
 import yaml
 
+from mldebt.yamlfile import UNBUILDABLE
+
 from .interface import Fact
 
 KEYS = {
@@ -37,7 +39,7 @@ def load_yaml(text: str) -> Any:
     """YAML through the safe loader; raises yaml.YAMLError (also for a tagged value it cannot build: !!int x)."""
     try:
         return yaml.safe_load(text)
-    except (ValueError, TypeError, AttributeError, KeyError) as exc:
+    except UNBUILDABLE as exc:
         raise yaml.YAMLError(f"a value YAML cannot build: {type(exc).__name__}: {str(exc)[:200]}") from None
 
 

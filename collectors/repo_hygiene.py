@@ -8,6 +8,8 @@ from typing import Any, Callable, Iterator
 
 import yaml
 
+from mldebt.yamlfile import UNBUILDABLE
+
 from .interface import Fact
 
 KEYS = {
@@ -107,7 +109,7 @@ def _tool_sections(path: str, content: str, tools: dict[str, set[str]]) -> None:
 def _hooks(content: str, tools: dict[str, set[str]]) -> None:
     try:
         config = yaml.safe_load(content)
-    except (yaml.YAMLError, ValueError, TypeError, AttributeError, KeyError):  # also a value it cannot build: !!int x
+    except (yaml.YAMLError, *UNBUILDABLE):  # also a value it cannot build: !!int x
         return
     repos = config.get("repos", []) if isinstance(config, dict) else []
     for repo in repos if isinstance(repos, list) else []:

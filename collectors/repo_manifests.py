@@ -18,6 +18,8 @@ import yaml
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from mldebt.yamlfile import UNBUILDABLE
+
 REQUIREMENTS = re.compile(r"^requirements.*\.(txt|in)$|.*requirements\.(txt|in)$")
 MANIFEST_NAMES = {"pyproject.toml": "pyproject", "setup.cfg": "setup.cfg", "setup.py": "setup.py",
                   "Pipfile": "pipfile", "environment.yml": "conda", "environment.yaml": "conda"}
@@ -281,7 +283,7 @@ def conda_env(text: str) -> Manifest:
         mark = getattr(exc, "problem_mark", None)
         found.problems.append((f"not valid YAML: {getattr(exc, 'problem', exc)}", mark.line + 1 if mark else None))
         return found
-    except (ValueError, TypeError, AttributeError, KeyError) as exc:  # a tagged value it cannot build: !!int x
+    except UNBUILDABLE as exc:  # a tagged value it cannot build: !!int x
         found.problems.append((f"not valid YAML: a value YAML cannot build ({type(exc).__name__})", None))
         return found
     dependencies = doc.get("dependencies") if isinstance(doc, dict) else None
@@ -313,7 +315,6 @@ def locked_versions(kind: str, text: str) -> dict[str, str]:
             return {canonicalize_name(p["name"]): str(p.get("version", "")) for p in doc.get("package", [])}
         if kind == "requirements":
             return {r.name: r.spec.lstrip("=") for r in requirements_txt(text).requirements if r.pinned}
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError, yaml.YAMLError, KeyError, TypeError, AttributeError,
-            ValueError) as exc:
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError, yaml.YAMLError, *UNBUILDABLE) as exc:
         raise ValueError(f"cannot read the {kind} lock file: {type(exc).__name__}") from None
     raise ValueError(f"unknown lock kind {kind}")

@@ -73,6 +73,11 @@ def load(path: Path | str, *, what: str = "YAML file") -> Document:
     return parse(text, path)
 
 
+# What PyYAML's safe loader raises, besides YAMLError, for a scalar it cannot build: 2026-13-01 and
+# !!int x (ValueError), an empty !!timestamp (AttributeError), !!bool maybe (KeyError), an empty !!float (IndexError).
+UNBUILDABLE = (ValueError, TypeError, AttributeError, KeyError, IndexError)
+
+
 def parse(text: str, path: Path | str = "<string>") -> Document:
     path = Path(path)
     loader = None
@@ -88,8 +93,7 @@ def parse(text: str, path: Path | str = "<string>") -> Document:
         raise InputError(f"{path}:{where}: YAML syntax error: {problem}") from None
     except yaml.YAMLError as exc:  # e.g. a reader error on control characters
         raise InputError(f"{path}: YAML error: {exc}") from None
-    except (ValueError, TypeError, AttributeError, KeyError) as exc:  # a scalar PyYAML cannot build: 2026-13-01,
-        # an empty !!timestamp (AttributeError), !!bool maybe (KeyError)
+    except UNBUILDABLE as exc:  # a scalar PyYAML cannot build, e.g. the date 2026-13-01
         where = _bad_scalar(node) if node is not None else None
         at = f"{where[0]}:{where[1]}:" if where else ""
         raise InputError(f"{path}:{at} YAML value error: {exc}") from None
@@ -117,7 +121,7 @@ def _bad_scalar(root: yaml.Node) -> tuple[int, int] | None:
         if isinstance(node, yaml.ScalarNode):
             try:
                 yaml.SafeLoader("").construct_object(node)
-            except (ValueError, TypeError, AttributeError, KeyError, yaml.YAMLError):
+            except (*UNBUILDABLE, yaml.YAMLError):
                 return _mark(node)
         elif isinstance(node, yaml.MappingNode):
             stack.extend(item for pair in reversed(node.value) for item in reversed(pair))

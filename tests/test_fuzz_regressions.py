@@ -47,6 +47,23 @@ def test_an_alertmanager_config_whose_receivers_and_inhibit_rules_are_not_lists(
     assert not [e for e in errors(facts) if "TypeError" in e]
 
 
+def test_an_alertmanager_receiver_config_with_a_number_for_a_key():
+    config = b"route:\n  receiver: x\nreceivers:\n- name: x\n  slack_configs:\n  - 0: ''\n  1: []\n"
+    facts = run_collector("monitoring", {"alertmanager.yml": config})
+    assert not [e for e in errors(facts) if "AttributeError" in e]
+
+
+def test_a_grafana_dashboard_whose_rows_and_variables_are_not_lists():
+    facts = run_collector("monitoring", {"board.json": b'{"panels": [], "rows": 1, "templating": {"list": 2}}'},
+                          {"monitoring": {"dashboards": ["board.json"]}})
+    assert {f.key: f.value for f in facts}["monitoring.dashboards.count"] == 1
+
+
+def test_a_gitlab_job_extending_a_list():
+    facts = run_collector("ci_config", {".gitlab-ci.yml": b"'&a':\n  extends:\n  - []\ntest:\n  script: [pytest]\n"})
+    assert {f.key: f.value for f in facts}.get("ci.runs_tests") is True
+
+
 def test_a_feast_project_that_is_a_mapping():
     facts = run_collector("feast", {"feature_store.yaml": b"project:\n  batch_engine: null\n  0: null\n"})
     assert "feature_store.yaml: 'project' and 'provider' must be names" in errors(facts)
@@ -54,7 +71,7 @@ def test_a_feast_project_that_is_a_mapping():
 
 # PyYAML's safe loader builds explicitly tagged scalars and fails with ValueError, KeyError or AttributeError.
 TAGGED = [b"a: !!timestamp \n", b"a: !!timestamp 2026-99-99\n", b"a: !!int x\n", b"a: !!float x\n",
-          b"a: !!bool maybe\n", b"- !!timestamp\n"]
+          b"a: !!bool maybe\n", b"- !!timestamp\n", b"!!float ", b"a: !!int\n"]
 YAML_FILES = [("deps", "environment.yml"), ("deps", "conda-lock.yml"), ("repo", ".pre-commit-config.yaml"),
               ("repo", "MLproject"), ("repo", "conf/params.yaml"), ("mlflow", "mlruns/1/abc/artifacts/model/MLmodel"),
               ("attest", ".mldebt/attestations.yaml"), ("dvc", "dvc.yaml"), ("dvc", "dvc.lock"), ("dvc", "params.yaml"),
