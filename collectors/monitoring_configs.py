@@ -70,7 +70,7 @@ def parse_config(rel: str, text: str) -> MonitorConfig | None:
         validations = data.get("validations") if isinstance(data.get("validations"), list) else []
         return MonitorConfig("great_expectations", "checkpoint", scalar(data.get("name")) or name, line_of(data),
                              ["data_invariants"], {"validations": len(validations),
-                                                   "actions": len(data.get("action_list") or [])})
+                                                   "actions": _count(data.get("action_list"))})
     service = data.get("service") if isinstance(data.get("service"), dict) else data
     if isinstance(service.get("monitors"), list) and "column_mapping" in data:
         monitors = [m for m in service["monitors"] if isinstance(m, str)]
@@ -79,7 +79,7 @@ def parse_config(rel: str, text: str) -> MonitorConfig | None:
         return MonitorConfig("evidently", "monitoring service", name, line_of(service, "monitors"), concerns, {
             "monitors": monitors, "window_size": service.get("window_size")
             if isinstance(service.get("window_size"), (int, float)) else None,
-            "features": len(mapping.get("numerical_features") or []) + len(mapping.get("categorical_features") or []),
+            "features": _count(mapping.get("numerical_features")) + _count(mapping.get("categorical_features")),
             "target": scalar(mapping.get("target")), "prediction": scalar(mapping.get("prediction"))})
     lowered = name.lower()
     if lowered.startswith(("whylogs", ".whylogs")):
@@ -89,6 +89,10 @@ def parse_config(rel: str, text: str) -> MonitorConfig | None:
         return MonitorConfig("nannyml", "monitoring config", name, line_of(data),
                              ["prediction_quality", "training_serving_skew"], {"keys": sorted(map(str, data))[:20]})
     return None
+
+
+def _count(value: object) -> int:
+    return len(value) if isinstance(value, list) else 0
 
 
 def _suite(data: dict, name: str, text: str) -> MonitorConfig | None:

@@ -64,6 +64,14 @@ def test_a_gitlab_job_extending_a_list():
     assert {f.key: f.value for f in facts}.get("ci.runs_tests") is True
 
 
+def test_an_evidently_config_whose_feature_lists_are_numbers():
+    config = (b"column_mapping:\n  numerical_features: [a, b]\n  categorical_features: 1\n"
+              b"service:\n  monitors: [data_drift]\n")
+    facts = run_collector("monitoring", {"monitoring/config.yaml": config, "checkpoint.yml":
+                                         b"validations: []\naction_list: 3\n"})
+    assert not [e for e in errors(facts) if "TypeError" in e]
+
+
 def test_a_feast_project_that_is_a_mapping():
     facts = run_collector("feast", {"feature_store.yaml": b"project:\n  batch_engine: null\n  0: null\n"})
     assert "feature_store.yaml: 'project' and 'provider' must be names" in errors(facts)
