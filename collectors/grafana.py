@@ -93,7 +93,8 @@ def _panels(items: Any, out: list[Panel], depth: int, rows: list[int]) -> None:
         panel = Panel(title=str(item.get("title") or ""), type=str(item.get("type") or ""), line=line_of(item),
                       description=str(item.get("description") or ""), has_alert=isinstance(item.get("alert"), dict),
                       datasource=_datasource(item.get("datasource")))
-        for target in item.get("targets") or []:
+        targets = item.get("targets")
+        for target in targets if isinstance(targets, list) else []:
             if not isinstance(target, dict) or target.get("hide") is True:
                 continue
             for key, language in QUERY_FIELDS:

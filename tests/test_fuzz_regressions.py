@@ -53,10 +53,10 @@ def test_an_alertmanager_receiver_config_with_a_number_for_a_key():
     assert not [e for e in errors(facts) if "AttributeError" in e]
 
 
-def test_a_grafana_dashboard_whose_rows_and_variables_are_not_lists():
-    facts = run_collector("monitoring", {"board.json": b'{"panels": [], "rows": 1, "templating": {"list": 2}}'},
-                          {"monitoring": {"dashboards": ["board.json"]}})
-    assert {f.key: f.value for f in facts}["monitoring.dashboards.count"] == 1
+def test_a_grafana_dashboard_whose_rows_variables_or_targets_are_not_lists():
+    for board in (b'{"panels": [], "rows": 1, "templating": {"list": 2}}', b'{"panels": [{"title": "x", "targets": 1}]}'):
+        facts = run_collector("monitoring", {"board.json": board}, {"monitoring": {"dashboards": ["board.json"]}})
+        assert {f.key: f.value for f in facts}["monitoring.dashboards.count"] == 1
 
 
 def test_a_gitlab_job_extending_a_list():
