@@ -122,7 +122,7 @@ def test_eight_collectors_and_a_reading_server_lose_nothing_and_show_no_error(tm
         assert out.count("scored c") == PROJECTS_EACH, out
     assert len(answers) >= 16, "the server should have answered reads while the collectors ran"
     failures = [(page, status, body[:300]) for page, status, body in answers if status != 200]
-    assert failures == []
+    assert failures == [], server_err[-3000:]
     assert not [w for w in ("locked", "traceback") if w in server_err.lower()], server_err
     assert assert_consistent(db_path, len(load_rubric(RUBRIC).checks)) == 1 + COLLECTORS * PROJECTS_EACH
     db = sqlite_utils.Database(db_path)

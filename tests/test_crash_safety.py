@@ -35,7 +35,9 @@ def build_portfolio(tmp_path: Path, projects: int = 6) -> Path:
 
 
 def collect_cmd(portfolio: Path, db: Path) -> list[str]:
-    return [str(Path(sys.executable).with_name("mldebt")), "collect", str(portfolio), "--db", str(db)]
+    # --restart: each run collects every project again instead of resuming the killed one,
+    # so every kill can land in the middle of real work
+    return [str(Path(sys.executable).with_name("mldebt")), "collect", str(portfolio), "--db", str(db), "--restart"]
 
 
 def assert_consistent(db_path: Path, checks: int) -> int:

@@ -296,3 +296,21 @@ def test_many_teams_are_charted_as_their_spread():
     assert [s.name for s in spread("teams", named)] == ["mean of 10 teams", "lowest team", "highest team"]
     assert [s.values for s in spread("teams", named)] == [[4.5, None], [0.0, None], [9.0, None]]
     assert [s.name for s in spread("teams", {"a": [1.0], "b": [2.0]})] == ["a", "b"]
+
+
+def test_a_get_request_reads_one_snapshot_while_a_collector_commits(app, store_path):
+    """Every query of one page sees the store as it was when the page began (no torn page under writers)."""
+    from mldebt.webapp.db import get_db
+
+    with app.test_request_context("/", method="GET"):
+        app.preprocess_request()
+        db = get_db()
+        before = db.execute("select count(*) from scans").fetchone()[0]
+        writer = open_db(store_path)
+        with writer.atomic():
+            writer.execute("insert into scans (id, project_id, as_of) values ('s-new', 'reco-service', '2026-12-31')")
+        writer.close()
+        assert db.execute("select count(*) from scans").fetchone()[0] == before
+    with app.test_request_context("/", method="GET"):
+        app.preprocess_request()
+        assert get_db().execute("select count(*) from scans").fetchone()[0] == before + 1

@@ -61,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_filters(app)
     db.init_app(app)
     auth.init_app(app)
+    app.before_request(db.begin_read)  # after sign-in: its token check may write
     errors.init_app(app)
     for module in (auth, portfolio, projects, checks, compare, backlog, forms, api, campaigns):
         app.register_blueprint(module.bp)

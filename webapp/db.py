@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlite_utils
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 
 from ..store import open_db
 
@@ -17,6 +17,21 @@ def get_db() -> sqlite_utils.Database:
         # lets it use the operating system's cache of the file without a system call per page.
         g.db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     return g.db
+
+
+def begin_read() -> None:
+    """Let every read of a GET request see one snapshot of the store.
+
+    A page reads with several queries (the latest scans, then their results, then the
+    paydown items); a collector committing between two of them would hand the page rows
+    that do not belong together. An open read transaction pins the snapshot (WAL mode:
+    writers go on meanwhile) until the connection closes at the end of the request.
+    Registered after sign-in, whose token check may write.
+    """
+    if request.method in ("GET", "HEAD"):
+        db = get_db()
+        if not db.conn.in_transaction:
+            db.conn.execute("BEGIN")
 
 
 def close_db(_: BaseException | None = None) -> None:
