@@ -22,6 +22,7 @@ from typing import Any, Iterator
 import yaml
 
 from mldebt.errors import InputError
+from mldebt.redact import without_credentials
 from mldebt.yamlfile import UNBUILDABLE, parse
 
 from .http import ApiClient, ApiError
@@ -120,16 +121,16 @@ class MlflowCollector(Collector):
             try:
                 client = ApiClient(url, token_env=TOKEN_ENV)
             except ApiError as exc:
-                yield Fact.failure("registry.mlflow.models", _public(f"MLflow server: {exc}"), url=_public(url))
+                yield Fact.failure("registry.mlflow.models", without_credentials(f"MLflow server: {exc}"), url=without_credentials(url))
                 return
-            yield Fact("registry.mlflow.source", "server", url=_public(client.base_url))
+            yield Fact("registry.mlflow.source", "server", url=without_credentials(client.base_url))
             try:
                 registry = read_server(client, wanted, on)
             except ApiError as exc:
-                yield Fact.failure("registry.mlflow.models", _public(f"MLflow server: {exc}"),
-                                   url=_public(client.base_url))
+                yield Fact.failure("registry.mlflow.models", without_credentials(f"MLflow server: {exc}"),
+                                   url=without_credentials(client.base_url))
                 return
-            registry.problems = [replace(f, url=_public(f.url or ""), error=_public(f.error or ""))
+            registry.problems = [replace(f, url=without_credentials(f.url or ""), error=without_credentials(f.error or ""))
                                  for f in registry.problems]
         elif store.is_dir() and not store.is_symlink():
             yield Fact("registry.mlflow.source", "file", path="mlruns")
@@ -140,11 +141,6 @@ class MlflowCollector(Collector):
             return
         yield from registry.problems
         yield from facts(registry, on)
-
-
-def _public(text: str) -> str:
-    """``text`` without the user and password of any URL in it: they are never kept."""
-    return re.sub(r"(\b[a-z][a-z0-9+.-]*://)[^/@\s]*@", r"\1", text)
 
 
 def _dicts(value: Any) -> list[dict]:
