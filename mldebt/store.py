@@ -240,3 +240,19 @@ def _collect_runs(db: sqlite_utils.Database) -> None:
         {"scan_id": str, "digest": str, "token": str, "received_at": str},
         pk="scan_id", foreign_keys=[("scan_id", "scans", "id")],
     )
+
+
+@migrations(name="0007_security")
+def _security(db: sqlite_utils.Database) -> None:
+    """Push tokens bound to one project or team; server-side sign-in sessions; sign-in attempts."""
+    db["api_tokens"].add_column("project_id", str)
+    db["api_tokens"].add_column("team_id", str)
+    db["pushed_scans"].add_column("token_id", int)
+    db["web_sessions"].create(
+        {"id": str, "user": str, "created_at": str, "last_seen_at": str, "revoked_at": str},
+        pk="id",
+    )
+    db["web_sessions"].create_index(["user"])
+    db["signin_attempts"].create({"id": int, "name": str, "address": str, "at": str, "ok": int}, pk="id")
+    db["signin_attempts"].create_index(["name", "at"])
+    db["signin_attempts"].create_index(["address", "at"])
