@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any, Generator, Iterable, Iterator
 
@@ -30,6 +31,10 @@ from . import store_health
 from .errors import StoreError
 
 BUSY_TIMEOUT_S = 30.0
+
+# Files (device, inode) this process has checked or connected to; see _check_header.
+_headers_checked: set[tuple[int, int]] = set()
+_first_open = threading.Lock()
 
 migrations = Migrations("mldebt")
 
@@ -145,6 +150,7 @@ def open_db(path: Path | str, *, migrate: bool = True) -> sqlite_utils.Database:
         _check_contents(db, path)
         with db.ensure_autocommit_on():
             db.execute("PRAGMA journal_mode=WAL")
+        _remember(path)  # the file exists now, and this process holds a connection to it
         db.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
         db.execute("PRAGMA foreign_keys=ON")
         if migrate:
@@ -159,13 +165,38 @@ def open_db(path: Path | str, *, migrate: bool = True) -> sqlite_utils.Database:
 
 
 def _check_header(path: Path) -> None:
-    if not path.exists():
-        if not path.parent.is_dir():
-            raise StoreError(f"{path}: folder {path.parent} does not exist")
-        return
-    if path.is_dir():
-        raise StoreError(f"{path}: is a directory, not a database file")
-    store_health.check_header(path)
+    """Read the file's header with plain file I/O, at most once per file per process.
+
+    Closing any descriptor of a file drops every POSIX lock this process holds on it,
+    SQLite's included: another process would then believe no one else has the store
+    open, checkpoint it and delete its -wal and -shm files under our feet. So the raw
+    read happens only before this process's first connection to the file (held under a
+    lock, so no thread opens a connection meanwhile); every later open relies on
+    SQLite, which reports damage through its own errors.
+    """
+    with _first_open:
+        try:
+            found = path.stat()
+        except FileNotFoundError:
+            if not path.parent.is_dir():
+                raise StoreError(f"{path}: folder {path.parent} does not exist") from None
+            return
+        if path.is_dir():
+            raise StoreError(f"{path}: is a directory, not a database file")
+        if (found.st_dev, found.st_ino) in _headers_checked:
+            return
+        store_health.check_header(path)
+        _headers_checked.add((found.st_dev, found.st_ino))
+
+
+def _remember(path: Path) -> None:
+    """A file this process now holds a connection to: its header must never be read raw again."""
+    with _first_open:
+        try:
+            found = path.stat()
+        except OSError:
+            return
+        _headers_checked.add((found.st_dev, found.st_ino))
 
 
 def _check_contents(db: sqlite_utils.Database, path: Path) -> None:
