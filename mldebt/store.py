@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -138,6 +139,7 @@ def open_db(path: Path | str, *, migrate: bool = True) -> sqlite_utils.Database:
     """
     path = Path(path)
     _check_header(path)
+    _check_writable(path)
     if migrate and path.exists():  # before anything writes to it; per-request opens skip it
         store_health.check_pages(path, BUSY_TIMEOUT_S)
     try:
@@ -147,7 +149,7 @@ def open_db(path: Path | str, *, migrate: bool = True) -> sqlite_utils.Database:
     conn.isolation_level = "IMMEDIATE"  # statements outside atomic() too
     db = Database(conn)
     try:
-        _check_contents(db, path)
+        _check_contents(db, path, made=not migrate)
         with db.ensure_autocommit_on():
             db.execute("PRAGMA journal_mode=WAL")
         _remember(path)  # the file exists now, and this process holds a connection to it
@@ -157,6 +159,9 @@ def open_db(path: Path | str, *, migrate: bool = True) -> sqlite_utils.Database:
             migrations.apply(db)
     except sqlite3.DatabaseError as exc:
         conn.close()
+        if "readonly" in str(exc):
+            raise StoreError(f"{path}: is read-only here ({exc}); mldebt writes the store and its -wal and -shm "
+                             "files beside it, so it needs write permission on both the file and its folder") from None
         raise StoreError(f"{path}: database is damaged or unreadable: {exc}") from None
     except StoreError:
         conn.close()
@@ -189,6 +194,21 @@ def _check_header(path: Path) -> None:
         _headers_checked.add((found.st_dev, found.st_ino))
 
 
+def _check_writable(path: Path) -> None:
+    """A store mldebt cannot write is refused as read-only, not reported as damaged.
+
+    SQLite in WAL mode writes even to read: the -shm index beside the file, and the
+    -wal file on the first write. ``os.access`` answers for a read-only file system too.
+    """
+    folder = path.parent
+    if path.exists() and not os.access(path, os.W_OK):
+        raise StoreError(f"{path}: is read-only (no write permission on the file, or a read-only file system); "
+                         "mldebt needs to write the store: copy it somewhere writable or fix its permissions")
+    if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+        raise StoreError(f"{path}: its folder {folder} is read-only; mldebt needs to create the -wal and -shm "
+                         "files beside the store: move it somewhere writable or fix the folder's permissions")
+
+
 def _remember(path: Path) -> None:
     """A file this process now holds a connection to: its header must never be read raw again."""
     with _first_open:
@@ -199,8 +219,11 @@ def _remember(path: Path) -> None:
         _headers_checked.add((found.st_dev, found.st_ino))
 
 
-def _check_contents(db: sqlite_utils.Database, path: Path) -> None:
+def _check_contents(db: sqlite_utils.Database, path: Path, *, made: bool = False) -> None:
     tables = set(db.table_names())
+    if made and not tables:  # the file was emptied or replaced after this process made it
+        raise StoreError(f"{path}: database is damaged or unreadable: it holds no mldebt tables any more "
+                         "(the file was left untouched)")
     if tables and Migrations.migrations_table not in tables:
         raise StoreError(f"{path}: an SQLite database that mldebt did not make (refusing to touch it)")
     known = {m.name for m in migrations._migrations}
