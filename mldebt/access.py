@@ -70,9 +70,12 @@ def add_user(db: sqlite_utils.Database, name: str, password: str) -> None:
 
 
 def remove_user(db: sqlite_utils.Database, name: str) -> None:
+    """Remove a user and revoke their sign-in sessions, so a user added later under the name gets none of them."""
     if not db["users"].count_where("name = ?", [name]):
         raise NotFound(f"no user {name!r}")
-    db["users"].delete(name)
+    with db.atomic():
+        db["users"].delete(name)
+        db.execute("update web_sessions set revoked_at = ? where user = ? and revoked_at is null", [_now(), name])
 
 
 def list_users(db: sqlite_utils.Database) -> list[dict[str, Any]]:

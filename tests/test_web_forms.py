@@ -167,7 +167,7 @@ def test_reading_can_require_sign_in(store_path):
     denied = client.get("/api/v1/portfolio")
     assert denied.status_code == 401 and denied.get_json()["error"]["message"] == \
         "sign in (or send an API token with the read scope) to read this server"
-    assert client.get("/api/v1/portfolio", headers={"Authorization": f"Bearer {writer}"}).status_code == 401
+    assert client.get("/api/v1/portfolio", headers={"Authorization": f"Bearer {writer}"}).status_code == 403  # known, but without the read scope
     assert client.get("/api/v1/portfolio", headers={"Authorization": f"Bearer {reader}"}).status_code == 200
     assert client.get("/healthz").status_code == 200
     with client.get("/static/mldebt.css") as stylesheet:

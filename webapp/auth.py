@@ -1,15 +1,20 @@
 """Signing in, API tokens, CSRF protection, and who may read and write.
 
 A request acts as a user (signed in through the form; the session cookie
-names them) or as an API token (``Authorization: Bearer mldebt_...``). Writes
-need one of them with the right scope. A form sent with the session cookie
-must also carry the session's CSRF token (field ``csrf_token`` or header
-``X-CSRF-Token``); a request with a bearer token carries no ambient
-credential, so it needs none. Reading is open unless ``READ_REQUIRES_LOGIN``.
+carries the id of a session kept in the store, which signing out revokes) or
+as an API token (``Authorization: Bearer mldebt_...``). Writes need one of
+them with the right scope. A form sent with the session cookie must also carry
+the session's CSRF token (field ``csrf_token`` or header ``X-CSRF-Token``); a
+request with a bearer token carries no ambient credential, so it needs none.
+Reading is open unless ``READ_REQUIRES_LOGIN``; a write guarded by its own
+scope (``requires``) needs that scope only, whatever the read policy, so a
+push or attest token works on a private server too. Sign-in is throttled per
+account and per address (``mldebt.signin``).
 """
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from functools import wraps
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -17,7 +22,8 @@ from urllib.parse import urlsplit
 from flask import (Blueprint, Flask, current_app, g, redirect, render_template, request, session,
                    url_for)
 
-from ..access import Identity, authenticate, token_identity, user_identity
+from ..access import Identity, token_identity
+from ..signin import Throttled, end_session, session_identity, sign_in, start_session
 from .db import get_db
 
 bp = Blueprint("auth", __name__)
@@ -52,17 +58,29 @@ def _load_identity() -> None:
         if g.identity is None:
             raise Refused(401, "the API token is unknown, revoked or expired")
         g.via_token = True
-    elif session.get("user"):
-        g.identity = user_identity(get_db(), session["user"])
-        if g.identity is None:
-            session.pop("user", None)
+    elif session.get("sid"):
+        g.identity = session_identity(get_db(), session["sid"])
+        if g.identity is None:  # signed out elsewhere, user removed, or idle too long
+            session.pop("sid", None)
     # Only a request that carries the session's credential can be forged across sites; one
     # with no identity at all is refused by `requires` instead (the login form is checked too).
     if request.method in UNSAFE and not g.via_token and (g.identity is not None or request.endpoint == "auth.login"):
         _check_csrf()
     if (current_app.config["READ_REQUIRES_LOGIN"] and request.endpoint not in OPEN_ENDPOINTS
-            and not (g.identity and g.identity.may("read"))):
+            and not _guarded_write() and not (g.identity and g.identity.may("read"))):
+        if g.identity is not None:
+            raise Refused(403, f"{g.identity.label} lacks the read scope this server requires for reading")
         raise Refused(401, "sign in (or send an API token with the read scope) to read this server")
+
+
+def _guarded_write() -> bool:
+    """Whether the request is a write whose view checks its own scope (push, attest, waive).
+
+    Such a write needs that scope and nothing else: the read policy is about
+    reading, and a write-only token must work on a private server too.
+    """
+    view = current_app.view_functions.get(request.endpoint or "")
+    return request.method in UNSAFE and getattr(view, "required_scope", None) is not None
 
 
 def _check_csrf() -> None:
@@ -89,13 +107,19 @@ def requires(scope: str) -> Callable:
             if not who.may(scope):
                 raise Refused(403, f"{who.label} lacks the {scope} scope")
             return view(*args, **kwargs)
+        guarded.required_scope = scope  # type: ignore[attr-defined]
         return guarded
     return decorate
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never an absolute URL (an open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only a path on this site: never an absolute URL (an open redirect), nor a control character.
+
+    A CR or LF would split the Location header; other control, format and
+    separator characters have no place in a path either.
+    """
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in target)):
         return url_for("portfolio.index")
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else url_for("portfolio.index")
@@ -105,21 +129,33 @@ def _safe_next(target: str | None) -> str:
 def login() -> Any:
     error = None
     status = 200
+    headers = {}
     if request.method == "POST":
-        who = authenticate(get_db(), request.form.get("name", ""), request.form.get("password", ""))
-        if who is not None:
-            session.clear()
-            session["user"] = who.name
-            csrf_token()
-            return redirect(_safe_next(request.form.get("next")), code=303)
-        error, status = "Unknown user or wrong password.", 401
-    return render_template("login.html", error=error, next=_safe_next(request.values.get("next"))), status
+        db = get_db()
+        try:
+            who = sign_in(db, request.form.get("name", ""), request.form.get("password", ""),
+                          request.remote_addr or "unknown")
+        except Throttled as exc:
+            minutes = -(-exc.retry_after // 60)
+            error, status = (f"Too many failed sign-ins {exc.reason}. Try again in {minutes} minute"
+                             f"{'s' if minutes != 1 else ''}."), 429
+            headers["Retry-After"] = str(exc.retry_after)
+        else:
+            if who is not None:
+                session.clear()  # a new session id at every sign-in: none chosen by someone else survives it
+                session["sid"] = start_session(db, who.name)
+                csrf_token()
+                return redirect(_safe_next(request.form.get("next")), code=303)
+            error, status = "Unknown user or wrong password.", 401
+    return (render_template("login.html", error=error, next=_safe_next(request.values.get("next"))), status,
+            headers)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
-    if session.get("user"):
+    if session.get("sid"):
         _check_csrf()
+        end_session(get_db(), session["sid"])
     session.clear()
     return redirect(url_for("portfolio.index"), code=303)
 
