@@ -9,13 +9,11 @@ import can find and update the issue it made before.
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from typing import Sequence
 
 from .backlog import BacklogItem
-from .export_csv import safe
+from .csvsafe import render as render_csv
 from .export_ticket import description, summary_line
 
 HEADER = ("Summary", "Issue Type", "Priority", "Description", "Assignee", "External ID", "Original Estimate",
@@ -34,11 +32,9 @@ def label(text: str) -> str:
 
 
 def render(items: Sequence[BacklogItem]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(HEADER)
+    rows = []
     for item in items:
         labels = ["mldebt", label(f"team-{item.team}"), label(f"project-{item.project}"), label(item.check_id)]
-        writer.writerow([safe(summary_line(item)), "Task", jira_priority(item.priority), safe(description(item)),
-                         safe(item.owner), item.id, str(int(round(item.effort_hours * 3600))), *labels])
-    return out.getvalue()
+        rows.append([summary_line(item), "Task", jira_priority(item.priority), description(item), item.owner, item.id,
+                     str(int(round(item.effort_hours * 3600))), *labels])
+    return render_csv(HEADER, rows)

@@ -1,13 +1,12 @@
 """The paydown backlog across the portfolio: a page with filters, and its CSV and JSON exports."""
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 import sqlite_utils
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
+from ..csvsafe import render as render_csv
 from ..errors import InputError, NotFound
 from ..readmodel import BACKLOG_SORTS, latest_scans, open_items, ordered_union, rubric_data, select_items, team_row
 from . import params
@@ -77,22 +76,11 @@ def export_json() -> Any:
     return jsonify({"filters": filters, "count": len(items), "items": items})
 
 
-def _cell(value: Any) -> Any:
-    """A text cell that a spreadsheet would run as a formula is prefixed with a quote."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
-
-
 @bp.route("/backlog.csv")
 @cached
 def export_csv() -> Any:
     params.only(*FILTERS)
     _, items = backlog_query(get_db())
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for item in items:
-        writer.writerow([_cell(item.get(column)) for column in CSV_COLUMNS])
-    return Response(out.getvalue(), mimetype="text/csv",
+    text = render_csv(CSV_COLUMNS, ([item.get(column) for column in CSV_COLUMNS] for item in items))
+    return Response(text, mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="mldebt-backlog.csv"'})
