@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Iterable
 
@@ -41,6 +41,8 @@ class Identity:
     name: str
     kind: str  # "user" | "token"
     scopes: frozenset[str]
+    # the api_tokens row of a token, so a push can be checked against its binding and recorded with the scan
+    token_id: int | None = field(default=None, compare=False)
 
     def may(self, scope: str) -> bool:
         return scope in self.scopes
@@ -101,15 +103,21 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_token(db: sqlite_utils.Database, name: str, scopes: Iterable[str],
-                 expires_on: str | None = None) -> tuple[str, dict[str, Any]]:
-    """A new token and its stored row; the token itself is returned once and never stored."""
+def create_token(db: sqlite_utils.Database, name: str, scopes: Iterable[str], expires_on: str | None = None,
+                 *, project: str | None = None, team: str | None = None) -> tuple[str, dict[str, Any]]:
+    """A new token and its stored row; the token itself is returned once and never stored.
+
+    A token with the push scope must be bound to one ``project`` or one
+    ``team`` of the store: it may push scans of that project (or of that
+    team's projects) only. Other tokens take no binding.
+    """
     _check_name(name, "token name")
     wanted = sorted(set(scopes))
     unknown = [s for s in wanted if s not in SCOPES]
     if not wanted or unknown:
         raise InputError(f"unknown scope {unknown[0]!r} (scopes: {', '.join(SCOPES)})" if unknown
                          else f"a token needs at least one --scope ({', '.join(SCOPES)})")
+    binding = _binding(db, name, wanted, project, team)
     if expires_on is not None:
         try:
             if len(expires_on) != 10:
@@ -123,16 +131,45 @@ def create_token(db: sqlite_utils.Database, name: str, scopes: Iterable[str],
         raise InputError(f"a token named {name!r} already exists (revoke it first)")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = {"name": name, "token_hash": _digest(token), "prefix": token[: len(TOKEN_PREFIX) + 6],
-           "scopes": to_json(wanted), "created_at": _now(), "expires_on": expires_on}
+           "scopes": to_json(wanted), "created_at": _now(), "expires_on": expires_on, **binding}
     table = db["api_tokens"]
     table.insert(row)
     return token, {**row, "id": table.last_pk}
 
 
+_RECORD_PORTFOLIO = "record the server's portfolio first (`--portfolio FILE`, or `mldebt collect PORTFOLIO` on the server)"
+
+
+def _binding(db: sqlite_utils.Database, name: str, scopes: list[str], project: str | None,
+             team: str | None) -> dict[str, str | None]:
+    """The project_id and team_id of a new token: exactly one for a push token, none for any other."""
+    if "push" not in scopes:
+        if project is not None or team is not None:
+            raise InputError(f"--project and --team bind a push token; token {name} has no push scope")
+        return {"project_id": None, "team_id": None}
+    if project is None and team is None:
+        raise InputError("a push token must be bound to one project or one team: add --project NAME or --team NAME")
+    if project is not None and team is not None:
+        raise InputError("a push token is bound to one project or one team, not both: give --project or --team")
+    table, value, flag = ("projects", project, "--project") if project is not None else ("teams", team, "--team")
+    if not db[table].count_where("id = ?", [value]):
+        known = [r["id"] for r in rows(db, f"select id from {table} order by id limit 21")]
+        listed = (", ".join(known[:20]) + (", ..." if len(known) > 20 else "")) or "none yet"
+        raise InputError(f"{flag} {value}: no such {table[:-1]} in the store ({table}: {listed}); {_RECORD_PORTFOLIO}")
+    return {"project_id": project, "team_id": team}
+
+
+def token_binding(db: sqlite_utils.Database, token_id: int) -> dict[str, str | None]:
+    """What a token may push for: ``{"project_id": ..., "team_id": ...}``, both None for an unbound token."""
+    found = next(rows(db, "select project_id, team_id from api_tokens where id = ?", [token_id]), None)
+    return {"project_id": found["project_id"], "team_id": found["team_id"]} if found else {
+        "project_id": None, "team_id": None}
+
+
 def list_tokens(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """Every token ever made, without its hash."""
+    """Every token ever made, without its hash, with what it is bound to."""
     return [{**r, "scopes": from_json(r["scopes"])} for r in rows(
-        db, "select id, name, prefix, scopes, created_at, expires_on, revoked_at, last_used_at "
+        db, "select id, name, prefix, scopes, project_id, team_id, created_at, expires_on, revoked_at, last_used_at "
             "from api_tokens order by id")]
 
 
@@ -158,7 +195,7 @@ def token_identity(db: sqlite_utils.Database, presented: str) -> Identity | None
         return None
     if (found["last_used_at"] or "")[:10] != today:
         db["api_tokens"].update(found["id"], {"last_used_at": _now()})
-    return Identity(found["name"], "token", frozenset(from_json(found["scopes"])))
+    return Identity(found["name"], "token", frozenset(from_json(found["scopes"])), token_id=found["id"])
 
 
 def session_secret(db: sqlite_utils.Database) -> str:

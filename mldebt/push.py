@@ -72,7 +72,7 @@ class Pusher:
         token = token if token is not None else os.environ.get(TOKEN_ENV, "").strip()
         if not token:
             raise InputError(f"--push needs an API token with the push scope in {TOKEN_ENV} "
-                             "(made with `mldebt token create NAME --scope push` on the server)")
+                             "(made with `mldebt token create NAME --scope push --project PROJECT` on the server)")
         self.retries = int(_number("MLDEBT_PUSH_RETRIES", RETRIES))
         noisy = type("PushRetry", (_SayingRetry,), {"where": self.shown})
         retry = noisy(total=self.retries, connect=self.retries, read=self.retries, status=self.retries, other=0,

@@ -10,6 +10,8 @@ import click
 
 from .access import SCOPES, add_user, create_token, list_tokens, list_users, remove_user, revoke_token
 from .errors import InputError
+from .portfolio import load_portfolio
+from .scans import save_portfolio
 from .store import open_db
 
 READ_ACCESS = ("open", "signed-in")
@@ -77,7 +79,7 @@ def token() -> None:
 
     \b
     Example:
-        mldebt token create ci-reco --scope push --scope attest
+        mldebt token create ci-reco --scope push --project reco-service
         mldebt token list
         mldebt token revoke ci-reco
     """
@@ -88,26 +90,54 @@ def token() -> None:
 @click.option("--scope", "scopes", multiple=True, type=click.Choice(sorted(SCOPES)), required=True,
               help="What the token may do (repeat for several): " + "; ".join(f"{k}: {v}" for k, v in SCOPES.items()) + ".")
 @click.option("--expires", metavar="DATE", help="Last day the token works (YYYY-MM-DD; default: until revoked).")
+@click.option("--project", metavar="NAME", help="Bind a push token to this project of the store: it pushes scans "
+                                                "of this project only.")
+@click.option("--team", metavar="ID", help="Bind a push token to this team of the store: it pushes scans of the "
+                                           "team's projects only.")
+@click.option("--portfolio", "portfolio_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="First record this portfolio file's teams and projects in the store (the server's portfolio, "
+                   "as `mldebt collect` records it), creating the store if need be.")
 @db_option
-def token_create(name: str, scopes: tuple[str, ...], expires: str | None, db_path: Path) -> None:
+def token_create(name: str, scopes: tuple[str, ...], expires: str | None, project: str | None, team: str | None,
+                 portfolio_path: Path | None, db_path: Path) -> None:
     """Make a token and print it once; only its hash is stored.
+
+    A push token must be bound to one project (--project) or one team
+    (--team) already in the store: pushes for any other project are refused,
+    and a push never changes the teams, owners or projects the store holds.
 
     \b
     Example:
+        mldebt token create ci-reco --scope push --project reco-service --portfolio portfolio.yaml
+        mldebt token create ci-search --scope push --team search
         mldebt token create ci-reco --scope attest --scope waive --expires 2027-06-30
         curl -H "Authorization: Bearer $TOKEN" ...
     """
-    db = _existing(db_path)
-    secret, row = create_token(db, name, scopes, expires)
+    portfolio = load_portfolio(portfolio_path) if portfolio_path is not None else None
+    db = open_db(db_path) if portfolio is not None else _existing(db_path)
+    with db.atomic():  # the portfolio is recorded only with the token
+        if portfolio is not None:
+            save_portfolio(db, portfolio)
+        secret, row = create_token(db, name, scopes, expires, project=project, team=team)
     click.echo(secret)
     click.echo(f"token {row['name']} (#{row['id']}) with scopes {', '.join(sorted(set(scopes)))}"
+               + (f", bound to {binding_text(row)}" if "push" in scopes else "")
                + (f", until {expires}" if expires else "") + ": store it now, it is not shown again", err=True)
+
+
+def binding_text(row: dict) -> str:
+    """What a push token may push for, as `token list` and `token create` say it."""
+    if row.get("project_id"):
+        return f"project {row['project_id']}"
+    if row.get("team_id"):
+        return f"team {row['team_id']}"
+    return "unbound: cannot push, make a bound token"
 
 
 @token.command("list")
 @db_option
 def token_list(db_path: Path) -> None:
-    """List tokens (never their secrets): name, scopes, state and last use.
+    """List tokens (never their secrets): name, scopes, what a push token is bound to, state and last use.
 
     \b
     Example:
@@ -120,7 +150,8 @@ def token_list(db_path: Path) -> None:
     for t in found:
         state = f"revoked {t['revoked_at'][:10]}" if t["revoked_at"] else (
             f"live until {t['expires_on']}" if t["expires_on"] else "live")
-        click.echo(f"#{t['id']}  {t['name']}  {t['prefix']}…  {','.join(t['scopes'])}  {state}  "
+        bound = f"{binding_text(t)}  " if "push" in t["scopes"] else ""
+        click.echo(f"#{t['id']}  {t['name']}  {t['prefix']}…  {','.join(t['scopes'])}  {bound}{state}  "
                    f"last used {(t['last_used_at'] or 'never')[:10]}")
 
 

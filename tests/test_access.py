@@ -45,11 +45,11 @@ def test_bad_users_are_refused(db, name, password, message):
 
 
 def test_a_token_is_shown_once_stored_hashed_and_can_be_revoked(db, db_path):
-    token, row = create_token(db, "ci-reco", ["attest", "push"], "2099-12-31")
+    token, row = create_token(db, "ci-reco", ["attest", "waive"], "2099-12-31")
     assert re.fullmatch(r"mldebt_[A-Za-z0-9_-]{43}", token)
     assert token not in every_stored_text(db_path)
     assert row["prefix"] == token[:13]
-    assert token_identity(db, token) == Identity("ci-reco", "token", frozenset({"attest", "push"}))
+    assert token_identity(db, token) == Identity("ci-reco", "token", frozenset({"attest", "waive"}))
     assert list_tokens(db)[0]["last_used_at"] is not None
     assert token_identity(db, token + "x") is None and token_identity(db, "not-a-token") is None
     revoke_token(db, "ci-reco")

@@ -45,11 +45,19 @@ class Server:
     attest_token: str  # attest scope only
 
 
+def seed_portfolio(db: sqlite_utils.Database) -> None:
+    """The server's portfolio: team a with the projects these tests push (a push may not add them)."""
+    db["teams"].insert({"id": "a", "name": "Team A", "owner": None})
+    for name in ("p0", "p1", "p2", "repo0"):
+        db["projects"].insert({"id": name, "team_id": "a", "name": name, "tags": "[]"})
+
+
 def start_server(tmp_path: Path, **config: object) -> tuple[Server, Callable[[], None]]:
     """A real waitress server over the app in a thread; the second item stops it and every thread it started."""
     db_path = tmp_path / "server.db"
     db = open_db(db_path)
-    token, _ = create_token(db, "ci-push", ["push"])
+    seed_portfolio(db)
+    token, _ = create_token(db, "ci-push", ["push"], team="a")
     attest_token, _ = create_token(db, "ci-attest", ["attest"])
     db.close()
     app = create_app({"DATABASE": str(db_path), "RUBRIC": str(RUBRIC), **config})
@@ -160,7 +168,8 @@ def test_the_client_retries_until_the_server_is_up(tmp_path):
     build_portfolio(tmp_path, 1, modules=2)
     db_path = tmp_path / "server.db"
     db = open_db(db_path)
-    token, _ = create_token(db, "ci", ["push"])
+    seed_portfolio(db)
+    token, _ = create_token(db, "ci", ["push"], project="repo0")
     db.close()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -204,7 +213,7 @@ def test_a_bad_token_or_a_missing_scope_is_refused_in_one_line(server, tmp_path)
     missing = push(repo, server.url, None, tmp_path)
     assert missing.returncode == 2
     assert missing.stderr == ("mldebt: error: --push needs an API token with the push scope in MLDEBT_PUSH_TOKEN "
-                              "(made with `mldebt token create NAME --scope push` on the server)\n")
+                              "(made with `mldebt token create NAME --scope push --project PROJECT` on the server)\n")
     assert scan_counts(server.db_path) == {}
     denied = post(server, a_bundle(tmp_path / "b"), token=server.attest_token)
     assert denied.status_code == 403
@@ -299,7 +308,7 @@ def test_the_server_keeps_no_url_credentials_whatever_the_client_sends(server, t
     assert post(server, body).status_code == 201
     dump = "\n".join(sqlite_utils.Database(server.db_path).iterdump())
     assert "s3cr3t-pw" not in dump and "ci-bot" not in dump
-    assert "https://mlflow.example.com/" in dump and "https://git.example.com/team/p0.git" in dump
+    assert "https://mlflow.example.com/" in dump  # (the bundle's repo is not stored at all: the server keeps its own)
 
 
 def test_the_same_bundle_pushed_four_times_at_once_is_stored_once(server, tmp_path):

@@ -23,7 +23,7 @@ from .. import __version__
 from ..bundle import BundleError, parse_bundle
 from ..collectors.registry import declared_keys
 from ..errors import InputError, MldebtError
-from ..intake import Conflict, receive
+from ..intake import Conflict, Forbidden, receive
 from ..readmodel import portfolio
 from ..rubric.schema import Rubric, load_rubric
 from ..store import schema_version
@@ -201,7 +201,11 @@ def api_waive(project: str) -> Any:
 @bp.route("/api/v1/scans", methods=["POST"])
 @requires("push")
 def api_push() -> Any:
-    """Take in one evidence bundle: 201 stored, 200 already stored (a retry), 409 another bundle under its id."""
+    """Take in one evidence bundle: 201 stored, 200 already stored (a retry), 409 another bundle under its id.
+
+    403 when the token may not push for the bundle's project (see ``intake``), 422 when the bundle is off
+    the schema, its dates included (``bundle.DATE_WINDOW``).
+    """
     limit = int(current_app.config.get("PUSH_MAX_BYTES") or os.environ.get("MLDEBT_PUSH_MAX_BYTES") or PUSH_MAX_BYTES)
     if request.content_length is not None and request.content_length > limit:
         return respond(413, f"the evidence bundle is {request.content_length} bytes; this server takes at most {limit}")
@@ -223,7 +227,9 @@ def api_push() -> Any:
     except MldebtError as exc:
         return respond(503, f"the server's rubric cannot be loaded: {exc}")
     try:
-        answer, created = receive(get_db(), bundle, rubric, identity().name)
+        answer, created = receive(get_db(), bundle, rubric, identity())
+    except Forbidden as exc:
+        return respond(403, str(exc))
     except Conflict as exc:
         return respond(409, str(exc))
     response = jsonify(answer)

@@ -8,6 +8,7 @@ from flask import Blueprint, render_template
 
 from .. import charts
 from ..explain import explanation
+from ..intake import pushed_by
 from ..readmodel import (check_groups, headlines, last_by, quarter_end, quarter_of, quarters_of, rubric_data,
                          scores_by_scope)
 from ..scans import project_row
@@ -36,6 +37,7 @@ def project_view(db: sqlite_utils.Database, project: str) -> dict[str, Any]:
     latest_id = card["scan"]["id"]
     totals = scores_by_scope(db, [latest_id], "total")[latest_id]
     by_id = {c["id"]: c for c in card["checks"]}
+    pushers = pushed_by(db, [latest_id, *(s["id"] for s in scans)])  # which token pushed each scan, if one did
     groups = [{**g, "checks": [{"id": c["id"], "title": c["title"], "ml_test": c.get("ml_test"),
                                 "category": c.get("category"), "weight": c.get("weight"),
                                 "effort_hours": c.get("effort_hours"),
@@ -45,6 +47,7 @@ def project_view(db: sqlite_utils.Database, project: str) -> dict[str, Any]:
               for g in check_groups(rubric)]
     return {
         **card,
+        "scan": {**card["scan"], "pushed_by": pushers.get(latest_id)},
         "repo": proj["repo"], "subpath": proj["subpath"], "description": proj["description"],
         "tags": from_json(proj["tags"]) or [], "team_id": proj["team_id"],
         "section_list": [{"id": s["id"], "title": s["title"], "score": card["sections"].get(s["id"])}
@@ -58,7 +61,7 @@ def project_view(db: sqlite_utils.Database, project: str) -> dict[str, Any]:
                       for q in quarterly],
         "scans": [{"id": s["id"], "as_of": s["as_of"], "quarter": quarter_of(s["day"]), "commit": s["commit_sha"],
                    "ml_test_score": s["ml_test_score"], "overall": s["overall"], "grade": s["grade"],
-                   "rubric_hash": s["rubric_hash"]} for s in reversed(scans)],
+                   "rubric_hash": s["rubric_hash"], "pushed_by": pushers.get(s["id"])} for s in reversed(scans)],
         "paydown_all": list(rows(db, "select * from paydown_items where project_id = ? order by "
                                      "case status when 'open' then 0 when 'waived' then 1 else 2 end, "
                                      "priority desc, check_id", [project])),
