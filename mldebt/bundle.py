@@ -6,6 +6,11 @@ carries everything a scan needs except the rubric: the scan id (chosen by the
 collector, so that a retried push is recognised), the project and its team,
 the commit, the moment, the tool version and every fact with its location,
 error facts included.
+
+Its dates are checked on arrival: each must be an ISO 8601 date-time with its
+UTC offset inside ``DATE_WINDOW`` (the moment of a scan from 2000 on, a commit
+from 1970 on, and nothing more than a day after the server's clock), and is
+kept in UTC, so that every page can order, bucket and chart the scans.
 """
 from __future__ import annotations
 
@@ -13,9 +18,10 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime, timedelta, timezone
+from typing import Annotated, Any, Callable
 
-from pydantic import AwareDatetime, Field, JsonValue, ValidationError
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, JsonValue, ValidationError
 
 from .collectors.interface import Fact
 from .errors import InputError
@@ -23,10 +29,15 @@ from .portfolio import NAME, Project
 from .redact import without_credentials
 from .validation import Strict
 from .validation import _describe as describe
+from .validation import _type_name
 from .yamlfile import dotted
 
 FORMAT = "mldebt-bundle/1"
 SCAN_ID = r"^[0-9a-f]{32}$"
+GRACE = timedelta(days=1)  # the latest date accepted is the server's clock plus this, for a client running ahead
+EARLIEST_SCAN = datetime(2000, 1, 1, tzinfo=timezone.utc)
+EARLIEST_COMMIT = datetime(1970, 1, 1, tzinfo=timezone.utc)
+DATE_WINDOW = {"as_of": EARLIEST_SCAN, "collected_at": EARLIEST_SCAN, "commit_date": EARLIEST_COMMIT}
 
 
 class BundleError(InputError):
@@ -95,17 +106,49 @@ class ProjectSpec(Strict):
     tags: list[str] = Field(default=[], max_length=100)
 
 
+def _date_text(value: Any) -> Any:
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"expected an ISO 8601 date-time string, got {_type_name(value)}")
+    return value
+
+
+def _within(earliest: datetime) -> Callable[[datetime], datetime]:
+    def check(value: datetime) -> datetime:
+        if value < earliest or value > datetime.now(timezone.utc) + GRACE:
+            raise ValueError(f"{value.isoformat()} is out of range")
+        return value.astimezone(timezone.utc)
+    return check
+
+
+# A date-time of the bundle: a string with its UTC offset, inside its window, kept in UTC.
+ScanMoment = Annotated[AwareDatetime, BeforeValidator(_date_text), AfterValidator(_within(EARLIEST_SCAN))]
+CommitMoment = Annotated[AwareDatetime, BeforeValidator(_date_text), AfterValidator(_within(EARLIEST_COMMIT))]
+
+
+def window_text(field: str) -> str:
+    """What a date field accepts, as said at the end of each of its problems."""
+    return (f"accepted: an ISO 8601 date-time with its UTC offset, from {DATE_WINDOW[field]:%Y-%m-%dT%H:%M:%SZ} "
+            "to one day after the server's clock")
+
+
 class BundleSpec(Strict):
     format: str = Field(pattern=f"^{re.escape(FORMAT)}$")
     scan_id: str = Field(pattern=SCAN_ID)
     project: ProjectSpec
     commit: str | None = Field(default=None, pattern=r"^[0-9a-f]{40}([0-9a-f]{24})?$")
-    commit_date: AwareDatetime | None = None
-    as_of: AwareDatetime
-    collected_at: AwareDatetime
+    commit_date: CommitMoment | None = None
+    as_of: ScanMoment
+    collected_at: ScanMoment
     tool_version: str = Field(min_length=1, max_length=50)
     duration_s: float = Field(default=0.0, ge=0)
     facts: list[FactSpec]
+
+
+def _problem(error: Any) -> str:
+    """``path: what is wrong``; a bad date also says what the field accepts."""
+    where = dotted(p for p in error["loc"] if isinstance(p, (str, int))) or "(top level)"
+    text = f"{where}: {describe(error)}"
+    return f"{text} ({window_text(where)})" if where in DATE_WINDOW else text
 
 
 def parse_bundle(data: Any) -> Bundle:
@@ -113,8 +156,7 @@ def parse_bundle(data: Any) -> Bundle:
     try:
         spec = BundleSpec.model_validate(data)
     except ValidationError as exc:
-        problems = [f"{dotted(p for p in e['loc'] if isinstance(p, (str, int))) or '(top level)'}: {describe(e)}"
-                    for e in exc.errors()]
+        problems = [_problem(e) for e in exc.errors()]
         raise BundleError(f"the evidence bundle does not match the schema: {problems[0]}", problems) from None
     # What a client sends is redacted again here: no URL credentials reach the server's store, whatever the client.
     return Bundle(
