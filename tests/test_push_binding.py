@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -67,8 +68,6 @@ class Site:
 
     def bundle(self, project: str, **changes: Any) -> dict[str, Any]:
         """A fresh bundle of ``project`` (new scan id); ``changes`` replace keys of its ``project`` part."""
-        import uuid
-
         body = {**self.bundles[project], "scan_id": uuid.uuid4().hex}
         body["project"] = {**body["project"], **changes}
         return body
@@ -215,8 +214,8 @@ def test_a_push_token_must_name_exactly_one_existing_project_or_team(tmp_path):
 
 
 def test_an_old_unbound_push_token_is_listed_as_such_and_refused_at_push(site):
+    token = site.token("ci-old", "--project", "p0")
     with sqlite3.connect(site.db_path) as db:  # what a store from before the binding holds
-        token = site.token("ci-old", "--project", "p0")
         db.execute("update api_tokens set project_id = null, team_id = null where name = 'ci-old'")
     listed = invoke(site.db_path, "token", "list").output
     assert re.search(r"ci-old  mldebt_\S+…  push  unbound: cannot push, make a bound token  live", listed), listed
