@@ -57,12 +57,12 @@ def quarter_end(quarter: str) -> str:
     """The last day of ``quarter`` as ``YYYY-MM-DD``."""
     year, number = int(quarter[:4]), int(quarter[-1])
     month = number * 3
-    return f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}"
+    return f"{year:04d}-{month:02d}-{calendar.monthrange(max(year, 1), month)[1]:02d}"  # year 0: before any scan
 
 
 def previous_quarter(quarter: str) -> str:
     year, number = int(quarter[:4]), int(quarter[-1])
-    return f"{year - 1}-Q4" if number == 1 else f"{year}-Q{number - 1}"
+    return f"{max(year - 1, 0):04d}-Q4" if number == 1 else f"{year:04d}-Q{number - 1}"
 
 
 HEADLINE_SQL = """

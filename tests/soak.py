@@ -122,10 +122,7 @@ def prepare(root: Path, projects: int = 4) -> Setup:
 
 
 def _push_token(db: Any, project: str) -> str:
-    try:
-        token, _ = create_token(db, f"push-{project}", ["push"], project=project)  # type: ignore[call-arg]
-    except TypeError:  # a store whose push tokens are not bound to a project
-        token, _ = create_token(db, f"push-{project}", ["push"])
+    token, _ = create_token(db, f"push-{project}", ["push"], project=project)
     return token
 
 

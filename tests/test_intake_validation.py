@@ -130,3 +130,20 @@ def test_every_bad_date_of_one_bundle_is_listed(site):
     assert answer.status_code == 422
     fields = [p.split(":")[0] for p in answer.json()["error"]["problems"]]
     assert fields == ["commit_date", "as_of", "collected_at"]
+
+
+@pytest.mark.parametrize("as_of", ["0999-06-01T00:00:00+00:00", "0001-02-01T00:00:00+00:00"])
+def test_a_store_that_already_holds_an_ancient_date_still_serves_its_pages(make_repo, run, db_path, as_of):
+    """Scans stored before intake checked dates (or edited by hand) must not take the pages down."""
+    from mldebt.webapp import create_app
+
+    repo = make_repo("old", [("2026-01-05T00:00:00+00:00", {"model.py": "x = 1\n"})])
+    assert run("collect", str(repo)).exit_code == 0
+    import sqlite3
+    conn = sqlite3.connect(db_path)
+    conn.execute("update scans set as_of = ?", [as_of])
+    conn.commit()
+    conn.close()
+    client = create_app({"DATABASE": str(db_path), "TESTING": True, "PAGE_CACHE": 0}).test_client()
+    for page in ("/", "/api/v1/portfolio", "/projects/old", "/teams/local", "/backlog", "/api/v1/backlog"):
+        assert client.get(page).status_code == 200, page
