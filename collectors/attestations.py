@@ -30,7 +30,7 @@ from pydantic import BeforeValidator, Field, ValidationError, field_validator, m
 from mldebt.errors import InputError
 from mldebt.questions import Answer, default_expiry, load_questions, summarize, unknown_question
 from mldebt.validation import Strict, validate
-from mldebt.yamlfile import Document, parse
+from mldebt.yamlfile import Document, SafeLoader, parse
 
 from .interface import Collector, Fact, Snapshot
 
@@ -173,7 +173,7 @@ def _line_of(problem: str, rel: str) -> int | None:
 
 def _unbuildable_line(text: str) -> int | None:
     """The line of the first timestamp-looking value that YAML cannot turn into a date."""
-    loader = yaml.SafeLoader(text)
+    loader = SafeLoader(text)
     try:
         stack = [loader.get_single_node()]
     except yaml.YAMLError:

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 from xml.etree.ElementTree import Element, ParseError
 
+from mldebt.nested import json_loads
+
 from .configfiles import ConfigError, decode, read_bytes, walk
 from .interface import Collector, Fact, Snapshot
 
@@ -112,7 +114,7 @@ def _cobertura(root: Element) -> Report:
 
 def _coverage_json(raw: bytes) -> Report | None:
     try:
-        data = json.loads(decode(raw))
+        data = json_loads(decode(raw))
     except json.JSONDecodeError as exc:
         raise ReportError(f"not valid JSON: {exc.msg}", exc.lineno) from None
     totals = data.get("totals") if isinstance(data, dict) else None

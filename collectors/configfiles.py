@@ -18,6 +18,7 @@ from typing import Any, Iterator
 
 import yaml
 
+from mldebt import yamlfile
 from mldebt.yamlfile import UNBUILDABLE
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -170,7 +171,9 @@ _Loader.add_constructor(None, lambda loader, node: None)  # unknown tags (!Ref, 
 def load_yaml_all(text: str) -> list[Any]:
     """Every document of a YAML stream (``---`` separated), with lines."""
     try:
-        return list(yaml.load_all(text, Loader=_Loader))
+        return yamlfile.load_all(text, _Loader)  # within mldebt's limits on aliases and nesting
+    except yamlfile.LimitError as exc:
+        raise ConfigError(f"YAML refused: {exc.problem}", exc.problem_mark.line + 1) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(str(p) for p in (exc.context, exc.problem) if p)

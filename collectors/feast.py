@@ -11,7 +11,6 @@ Sculley et al. warn about.
 from __future__ import annotations
 
 import ast
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any, Iterator
 import yaml
 
 from mldebt.errors import InputError
+from mldebt.nested import json_loads
 from mldebt.yamlfile import parse
 
 from .interface import Collector, Fact, Snapshot
@@ -250,7 +250,7 @@ def _strings(full: Path, rel: str) -> set[str]:
     text = _text(full, rel)
     if full.suffix == ".ipynb":
         try:
-            cells = json.loads(text).get("cells", [])
+            cells = json_loads(text).get("cells", [])
             text = "\n".join("".join(c.get("source", "")) if isinstance(c.get("source"), list)
                              else str(c.get("source", "")) for c in cells if isinstance(c, dict))
         except (ValueError, AttributeError):

@@ -23,7 +23,7 @@ import yaml
 
 from mldebt.errors import InputError
 from mldebt.redact import without_credentials
-from mldebt.yamlfile import UNBUILDABLE, parse
+from mldebt.yamlfile import UNBUILDABLE, parse, safe_load
 
 from .http import ApiClient, ApiError
 from .interface import Collector, Fact, Snapshot
@@ -77,7 +77,7 @@ def when(milliseconds: Any) -> datetime | None:
 def read_mlmodel(text: str) -> tuple[bool, bool]:
     """(has a signature, has an input example) from an MLmodel file."""
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except (yaml.YAMLError, *UNBUILDABLE):  # also a value it cannot build: !!int x
         return False, False
     data = data if isinstance(data, dict) else {}

@@ -22,6 +22,8 @@ from typing import Any, Iterable, Iterator
 
 from packaging.version import InvalidVersion, Version
 
+from mldebt.nested import json_loads
+
 from .http import DEFAULT_TIMEOUT, ApiClient, ApiError
 from .interface import Collector, Fact, Snapshot
 
@@ -79,7 +81,7 @@ def _cached(cache: Path, kind: str, name: str) -> Any:
         raw = fh.read(MAX_BYTES * 10 + 1)
     if len(raw) > MAX_BYTES * 10:
         raise ValueError(f"index cache entry {kind}/{name}.json is too large")
-    return json.loads(raw)
+    return json_loads(raw)
 
 
 def _moment(text: Any) -> datetime | None:

@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterator
 
 import yaml
 
+from mldebt import yamlfile
 from mldebt.yamlfile import UNBUILDABLE
 
 from .interface import Fact
@@ -38,7 +39,7 @@ _WORD = re.compile(r"[^a-z0-9]+")
 def load_yaml(text: str) -> Any:
     """YAML through the safe loader; raises yaml.YAMLError (also for a tagged value it cannot build: !!int x)."""
     try:
-        return yaml.safe_load(text)
+        return yamlfile.safe_load(text)
     except UNBUILDABLE as exc:
         raise yaml.YAMLError(f"a value YAML cannot build: {type(exc).__name__}: {str(exc)[:200]}") from None
 

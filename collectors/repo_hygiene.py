@@ -8,6 +8,8 @@ from typing import Any, Callable, Iterator
 
 import yaml
 
+from mldebt import yamlfile
+from mldebt.nested import toml_loads
 from mldebt.yamlfile import UNBUILDABLE
 
 from .interface import Fact
@@ -92,7 +94,7 @@ def _is_dockerfile(name: str) -> bool:
 def _tool_sections(path: str, content: str, tools: dict[str, set[str]]) -> None:
     if path == "pyproject.toml":
         try:
-            table: Any = tomllib.loads(content).get("tool", {})
+            table: Any = toml_loads(content).get("tool", {})
         except tomllib.TOMLDecodeError:
             return
         names = set(table) if isinstance(table, dict) else set()
@@ -108,7 +110,7 @@ def _tool_sections(path: str, content: str, tools: dict[str, set[str]]) -> None:
 
 def _hooks(content: str, tools: dict[str, set[str]]) -> None:
     try:
-        config = yaml.safe_load(content)
+        config = yamlfile.safe_load(content)
     except (yaml.YAMLError, *UNBUILDABLE):  # also a value it cannot build: !!int x
         return
     repos = config.get("repos", []) if isinstance(config, dict) else []

@@ -18,6 +18,8 @@ import yaml
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from mldebt import yamlfile
+from mldebt.nested import json_loads, toml_loads
 from mldebt.yamlfile import UNBUILDABLE
 
 REQUIREMENTS = re.compile(r"^requirements.*\.(txt|in)$|.*requirements\.(txt|in)$")
@@ -140,7 +142,7 @@ def _line_of(text: str, needle: str) -> int | None:
 def pyproject(text: str) -> Manifest:
     found = Manifest("pyproject")
     try:
-        doc = tomllib.loads(text)
+        doc = toml_loads(text)
     except tomllib.TOMLDecodeError as exc:
         found.problems.append((f"not valid TOML: {exc}", getattr(exc, "lineno", None)))
         return found
@@ -263,7 +265,7 @@ def _literal_list(found: Manifest, node: ast.AST, group: str, what: str) -> None
 def pipfile(text: str) -> Manifest:
     found = Manifest("pipfile")
     try:
-        doc = tomllib.loads(text)
+        doc = toml_loads(text)
     except tomllib.TOMLDecodeError as exc:
         found.problems.append((f"not valid TOML: {exc}", getattr(exc, "lineno", None)))
         return found
@@ -278,7 +280,7 @@ def pipfile(text: str) -> Manifest:
 def conda_env(text: str) -> Manifest:
     found = Manifest("conda")
     try:
-        doc = yaml.safe_load(text)
+        doc = yamlfile.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         found.problems.append((f"not valid YAML: {getattr(exc, 'problem', exc)}", mark.line + 1 if mark else None))
@@ -305,13 +307,13 @@ def locked_versions(kind: str, text: str) -> dict[str, str]:
     """Package name -> locked version, for each lock-file kind; raises ValueError when unreadable."""
     try:
         if kind in ("poetry", "pdm", "uv"):
-            return {canonicalize_name(p["name"]): str(p.get("version", "")) for p in tomllib.loads(text).get("package", [])}
+            return {canonicalize_name(p["name"]): str(p.get("version", "")) for p in toml_loads(text).get("package", [])}
         if kind == "pipenv":
-            doc = json.loads(text)
+            doc = json_loads(text)
             return {canonicalize_name(n): str(v.get("version", "")).lstrip("=") for section in ("default", "develop")
                     for n, v in (doc.get(section) or {}).items() if isinstance(v, dict)}
         if kind == "conda-lock":
-            doc = yaml.safe_load(text)
+            doc = yamlfile.safe_load(text)
             return {canonicalize_name(p["name"]): str(p.get("version", "")) for p in doc.get("package", [])}
         if kind == "requirements":
             return {r.name: r.spec.lstrip("=") for r in requirements_txt(text).requirements if r.pinned}

@@ -4,6 +4,13 @@ Validation errors must name the file, the line and the key. PyYAML's composed
 node tree carries marks; we walk it beside the constructed data and keep the
 line and column of every key and value by its path (a tuple of keys and list
 indexes). Duplicate keys, which PyYAML accepts silently, are reported.
+
+This is also the one YAML loader of mldebt: every YAML text, the user's or a
+scanned repository's, goes through a loader bounded here. A short file whose
+aliases stand for hundreds of millions of values (a "billion laughs" alias bomb),
+an alias inside the value it names, or nesting deeper than ``MAX_DEPTH`` is
+refused with ``LimitError`` (a ``yaml.MarkedYAMLError``, so it carries the line)
+while the events stream past, before anything walks the data.
 """
 from __future__ import annotations
 
@@ -17,6 +24,137 @@ from .errors import InputError
 
 Path_ = tuple[str | int, ...]
 MAX_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 100  # nested mappings and sequences, aliases expanded
+MAX_ALIAS_VALUES = 100_000  # values that the aliases of one stream stand for, counted as if expanded
+
+
+class LimitError(yaml.MarkedYAMLError):
+    """YAML refused because it nests too deeply or its aliases stand for too many values."""
+
+
+class _Budget:
+    """Watches a stream of parser events and raises LimitError past the limits.
+
+    For each anchor it remembers how many values its node holds and how deep
+    it nests, so every alias costs what its expansion would, without expanding.
+    """
+
+    def __init__(self) -> None:
+        self.stack: list[list[Any]] = []  # open collections: [anchor, values, levels of collections]
+        self.anchors: dict[str, tuple[int, int]] = {}
+        self.expanded = 0
+
+    def see(self, event: yaml.Event) -> None:
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            if len(self.stack) >= MAX_DEPTH:
+                self._refuse(f"nested deeper than {MAX_DEPTH} levels", event)
+            self.stack.append([event.anchor, 1, 1])
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            anchor, values, height = self.stack.pop()
+            if anchor is not None:
+                self.anchors[anchor] = (values, height)
+            self._add(values, height)
+        elif isinstance(event, yaml.ScalarEvent):
+            if event.anchor is not None:
+                self.anchors[event.anchor] = (1, 0)
+            self._add(1, 0)
+        elif isinstance(event, yaml.AliasEvent):
+            if any(frame[0] == event.anchor for frame in self.stack):
+                self._refuse(f"the alias *{event.anchor} is inside the value it names", event)
+            values, height = self.anchors.get(event.anchor, (1, 0))  # an undefined one: the composer says so
+            self.expanded += values
+            if self.expanded > MAX_ALIAS_VALUES:
+                self._refuse(f"its aliases stand for more than {MAX_ALIAS_VALUES:,} values (an alias bomb?)", event)
+            if len(self.stack) + height > MAX_DEPTH:
+                self._refuse(f"nested deeper than {MAX_DEPTH} levels once the alias *{event.anchor} is expanded",
+                             event)
+            self._add(values, height)
+        elif isinstance(event, yaml.DocumentStartEvent):
+            self.anchors.clear()  # anchors do not cross documents; the alias budget is the stream's
+
+    def _add(self, values: int, height: int) -> None:
+        if self.stack:
+            top = self.stack[-1]
+            top[1] += values
+            top[2] = max(top[2], height + 1)
+
+    @staticmethod
+    def _refuse(problem: str, event: yaml.Event) -> None:
+        raise LimitError(problem=problem, problem_mark=event.start_mark)
+
+
+class _Bounded:
+    """Mixin for a pure-Python PyYAML loader: every event the composer takes is counted."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)  # type: ignore[call-arg]
+        self._budget = _Budget()
+
+    def get_event(self) -> yaml.Event:
+        event = super().get_event()  # type: ignore[misc]
+        self._budget.see(event)
+        return event
+
+
+class SafeLoader(_Bounded, yaml.SafeLoader):
+    """PyYAML's safe loader within the limits; subclass it to add constructors."""
+
+
+def bounded(loader: type) -> type:
+    """``loader`` (a PyYAML loader class) made to keep the limits; libyaml-based ones are checked beforehand."""
+    if issubclass(loader, _Bounded) or _is_libyaml(loader):
+        return loader
+    return type(f"Bounded{loader.__name__}", (_Bounded, loader), {})
+
+
+def _is_libyaml(loader: type) -> bool:
+    parser = getattr(getattr(yaml, "cyaml", None), "CParser", None)
+    return parser is not None and issubclass(loader, parser)
+
+
+def check(text: str, loader: type = yaml.SafeLoader) -> None:
+    """Raise LimitError if ``text`` is past the limits, reading only its events with ``loader``'s parser.
+
+    libyaml composes documents in C, where no Python hook sees the events and
+    deep nesting overflows the C stack (a crash, not an exception); so its
+    loaders have the stream checked by this pass first.
+    """
+    budget = _Budget()
+    parser = loader(text)
+    try:
+        while (event := parser.get_event()) is not None:
+            budget.see(event)
+            if isinstance(event, yaml.StreamEndEvent):
+                break
+    finally:
+        parser.dispose()
+
+
+def load_all(text: str, loader: type = SafeLoader) -> list[Any]:
+    """Every document of a YAML stream, built by ``loader`` within the limits.
+
+    Raises ``yaml.YAMLError`` (``LimitError`` past the limits) and whatever
+    ``loader``'s constructors raise for a value they cannot build (UNBUILDABLE).
+    """
+    if _is_libyaml(loader):
+        check(text, loader)
+    instance = bounded(loader)(text)
+    try:
+        docs = []
+        while instance.check_data():
+            docs.append(instance.get_data())
+        return docs
+    finally:
+        instance.dispose()
+
+
+def safe_load(text: str) -> Any:
+    """The single YAML document of ``text`` (None when empty), as ``yaml.safe_load`` builds it, within the limits."""
+    instance = SafeLoader(text)
+    try:
+        return instance.get_single_data()
+    finally:
+        instance.dispose()
 
 
 @dataclass
@@ -83,9 +221,12 @@ def parse(text: str, path: Path | str = "<string>") -> Document:
     loader = None
     node = None
     try:
-        loader = yaml.SafeLoader(text)
+        loader = SafeLoader(text)
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
+    except LimitError as exc:
+        mark = exc.problem_mark
+        raise InputError(f"{path}:{mark.line + 1}:{mark.column + 1}: YAML refused: {exc.problem}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{mark.line + 1}:{mark.column + 1}" if mark else "1:1"

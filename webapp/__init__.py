@@ -36,6 +36,7 @@ def _flag(name: str) -> bool:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(TEMPLATES / "static"))
+    app.json = errors.JSONProvider(app)  # a body nested too deeply to decode is bad JSON (400), not a crash
     app.config.update(
         DATABASE=os.environ.get("MLDEBT_DB", "mldebt.db"),
         READ_REQUIRES_LOGIN=_flag("MLDEBT_READ_REQUIRES_LOGIN"),
@@ -44,7 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="mldebt_session",
         PAGE_CACHE=int(os.environ.get("MLDEBT_PAGE_CACHE", "256")),
-        MAX_CONTENT_LENGTH=1024 * 1024,
+        MAX_CONTENT_LENGTH=1024 * 1024,  # larger bodies get a 413; the push endpoint sets its own limit
     )
     if config:
         app.config.update(config)

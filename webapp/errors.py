@@ -1,17 +1,37 @@
 """The one place where errors become responses: a page for a browser, JSON for the API.
 
 mldebt's own errors travel up from where they are found: NotFound is a 404,
-InputError (a bad parameter or form value) a 400, StoreError a 503.
+InputError (a bad parameter or form value) a 400, StoreError a 503. A request
+body nested too deeply for Python's JSON decoder (``[`` repeated a few thousand
+times) is a 400, whichever route decodes it; a body over the size limit a 413.
 """
 from __future__ import annotations
 
+import json
+import json.decoder
 from typing import Any
 
 from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
 from ..errors import InputError, NotFound, StoreError
+from ..nested import TOO_DEEP
 from .auth import Refused
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, where a document nested too deeply to decode is malformed JSON like any other.
+
+    ``request.get_json`` then treats it as it treats a syntax error (None when
+    ``silent``, else a 400) instead of letting ``RecursionError`` become a 500.
+    """
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise json.JSONDecodeError(TOO_DEEP, s if isinstance(s, str) else "", 0) from None
 
 
 def wants_json() -> bool:
@@ -43,7 +63,25 @@ def _http(exc: HTTPException) -> Any:
     return respond(exc.code or 500, messages.get(exc.code or 500, exc.description or exc.name))
 
 
+def _decoding(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised while the json module decoded something (the request body, in a view)."""
+    frame = exc.__traceback__
+    while frame is not None:
+        if frame.tb_frame.f_code.co_filename == json.decoder.__file__:
+            return True
+        frame = frame.tb_next
+    return False
+
+
+def _too_deep(exc: RecursionError) -> Any:
+    """A view that decoded the body itself (``json.loads(request.get_data())``) and met a too deeply nested one."""
+    if request.method in ("POST", "PUT", "PATCH") and _decoding(exc):
+        return respond(400, f"the request body is not valid JSON: {TOO_DEEP}")
+    raise exc  # anything else stays an internal error
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(RecursionError, _too_deep)
     app.register_error_handler(NotFound, lambda exc: respond(404, str(exc)))
     app.register_error_handler(InputError, lambda exc: respond(400, "; ".join(exc.problems)))
     app.register_error_handler(StoreError, lambda exc: respond(503, str(exc)))
