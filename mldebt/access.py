@@ -144,9 +144,11 @@ def _binding(db: sqlite_utils.Database, name: str, scopes: list[str], project: s
              team: str | None) -> dict[str, str | None]:
     """The project_id and team_id of a new token: exactly one for a push token, none for any other."""
     if "push" not in scopes:
-        if project is not None or team is not None:
-            raise InputError(f"--project and --team bind a push token; token {name} has no push scope")
-        return {"project_id": None, "team_id": None}
+        if project is None and team is None:
+            return {"project_id": None, "team_id": None}  # attest, waive and read tokens may be left unbound
+        if not {"attest", "waive"} & set(scopes):
+            raise InputError(f"--project and --team limit what a token writes; token {name} has no write scope "
+                             "(push, attest or waive)")
     if project is None and team is None:
         raise InputError("a push token must be bound to one project or one team: add --project NAME or --team NAME")
     if project is not None and team is not None:
@@ -164,6 +166,24 @@ def token_binding(db: sqlite_utils.Database, token_id: int) -> dict[str, str | N
     found = next(rows(db, "select project_id, team_id from api_tokens where id = ?", [token_id]), None)
     return {"project_id": found["project_id"], "team_id": found["team_id"]} if found else {
         "project_id": None, "team_id": None}
+
+
+def outside_binding(db: sqlite_utils.Database, who: Identity, project: str) -> str | None:
+    """Why a bound token may not write for ``project`` (None when it may).
+
+    A token bound to a project or team writes (pushes, attests, waives) for that
+    project or the team's projects only; users and unbound tokens are not limited.
+    """
+    if who.token_id is None:
+        return None
+    binding = token_binding(db, who.token_id)
+    if binding["project_id"] is not None and binding["project_id"] != project:
+        return f"token {who.name} is bound to project {binding['project_id']} and may not write for {project}"
+    if binding["team_id"] is not None:
+        team = next(rows(db, "select team_id from projects where id = ?", [project]), None)
+        if team is None or team["team_id"] != binding["team_id"]:
+            return f"token {who.name} is bound to team {binding['team_id']}, which does not hold project {project}"
+    return None
 
 
 def list_tokens(db: sqlite_utils.Database) -> list[dict[str, Any]]:

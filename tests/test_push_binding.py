@@ -198,8 +198,8 @@ def test_a_push_token_must_name_exactly_one_existing_project_or_team(tmp_path):
     assert team.stderr.startswith("mldebt: error: --team z: no such team in the store (teams: a, b); ")
     reader = invoke(db_path, "token", "create", "reader", "--scope", "read", "--project", "p0")
     assert reader.exit_code == 2
-    assert reader.stderr == ("mldebt: error: --project and --team bind a push token; "
-                             "token reader has no push scope\n")
+    assert reader.stderr == ("mldebt: error: --project and --team limit what a token writes; "
+                             "token reader has no write scope (push, attest or waive)\n")
     assert invoke(db_path, "token", "create", "ci-team-a", "--scope", "push", "--team", "a").exit_code == 0
     assert invoke(db_path, "token", "create", "reader", "--scope", "read").exit_code == 0
 
@@ -347,3 +347,28 @@ def test_the_pushing_token_is_recorded_and_shown_with_the_scan(site):
     rows = requests.get(site.url + "/api/v1/projects/p2/scans", timeout=30).json()["scans"]
     assert sorted((r["pushed_by"] or {}).get("token", "-") for r in rows) == sorted(
         ["-"] + ["ci-p2"] * (len(rows) - 1))
+
+
+def test_a_bound_token_attests_and_waives_for_its_own_project_only(site):
+    """The binding limits every write of a token, not only its pushes: API and forms alike."""
+    made = invoke(site.db_path, "token", "create", "ci-p0-writes", "--scope", "push", "--scope", "attest",
+                  "--scope", "waive", "--project", "p0")
+    assert made.exit_code == 0, made.output
+    token = made.stdout.strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    answer = {"question": "feedback_loops", "answer": "reviewed in the design doc", "by": "lead@example.com"}
+    own = requests.post(site.url + "/api/v1/projects/p0/attestations", json=answer, headers=headers, timeout=60)
+    assert own.status_code == 201, own.text
+    for project in ("p1", "p2"):
+        other = requests.post(site.url + f"/api/v1/projects/{project}/attestations", json=answer, headers=headers,
+                              timeout=60)
+        assert other.status_code == 403, other.text
+        assert other.json()["error"]["message"] == (f"token ci-p0-writes is bound to project p0 and may not "
+                                                    f"write for {project}")
+        waiver = requests.post(site.url + f"/api/v1/projects/{project}/waivers", headers=headers, timeout=60,
+                               json={"check": "infra-2-unit-tests", "reason": "r", "owner": "o", "until": "2099-01-01"})
+        assert waiver.status_code == 403, waiver.text
+        form = requests.post(site.url + f"/projects/{project}/attest", data=answer, headers=headers, timeout=60)
+        assert form.status_code == 403, form.text
+    assert site.query("select project_id from attestations") == [("p0",)]
+    assert site.query("select count(*) from waivers") == [(0,)]

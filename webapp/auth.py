@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from flask import (Blueprint, Flask, current_app, g, redirect, render_template, request, session,
                    url_for)
 
-from ..access import Identity, token_identity
+from ..access import Identity, outside_binding, token_identity
 from ..signin import Throttled, end_session, session_identity, sign_in, start_session
 from .db import get_db
 
@@ -106,6 +106,9 @@ def requires(scope: str) -> Callable:
                 raise Refused(401, f"sign in or send an API token with the {scope} scope to do this")
             if not who.may(scope):
                 raise Refused(403, f"{who.label} lacks the {scope} scope")
+            beyond = outside_binding(get_db(), who, kwargs["project"]) if "project" in kwargs else None
+            if beyond:  # a token bound to a project or team writes for it alone, on forms and the API alike
+                raise Refused(403, beyond)
             return view(*args, **kwargs)
         guarded.required_scope = scope  # type: ignore[attr-defined]
         return guarded
