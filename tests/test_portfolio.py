@@ -135,7 +135,7 @@ def test_cli_rejects_a_bad_portfolio_and_writes_nothing(run, folder, db_path):
     ("portfolio: x\nteams: [{name: a, projects: [{name: p, repo: r, description: 2026-13-01}]}]\n",
      "YAML value error: month must be in 1..12"),
     ("portfolio: \x07\n", "YAML error: unacceptable character"),
-    ("portfolio: &a [*a]\nteams: []\n", "YAML nests too deeply (a self-referencing alias?)"),
+    ("portfolio: &a [*a]\nteams: []\n", "1:16: YAML refused: the alias *a is inside the value it names"),
 ])
 def test_yaml_that_pyyaml_cannot_build_is_a_clear_error(folder, text, message):
     found = problems_of(write(folder, text))
