@@ -6,6 +6,9 @@ pipelines API (pipelines and their jobs, retried ones included). The portfolio's
 ``ci`` block names the provider, the repository (``owner/name`` or a GitLab
 path) and optionally ``api_url`` and ``token_env``; the token defaults to
 ``GITHUB_TOKEN`` or ``GITLAB_TOKEN`` and is handled only by ``ApiClient``.
+The portfolio already refuses a ``token_env`` that is not a CI token variable
+and an ``api_url`` that is neither https nor on this machine; this collector
+checks again (sources may come from elsewhere) and then sends nothing at all.
 
 Flaky means: the same job (or the same workflow) both failed and passed on the
 same commit within the window. Trends compare the window's second half with its
@@ -19,6 +22,8 @@ from datetime import datetime, timedelta, timezone
 from statistics import median
 from typing import Any, Iterator
 from urllib.parse import quote, urlsplit, urlunsplit
+
+from mldebt.portfolio import api_url_problem, token_env_problem
 
 from .http import DEFAULT_TIMEOUT, ApiClient, ApiError
 from .interface import Collector, Fact, Snapshot
@@ -211,9 +216,13 @@ class CIHistoryCollector(Collector):
                             if parts.hostname else "", parts.path.rstrip("/"), "", ""))  # no credentials or query
         url = f"{shown}/repos/{repo}/actions/runs" if provider == "github" else \
             f"{shown}/projects/{quote(str(repo), safe='')}/pipelines"
+        token_env = ci.get("token_env") or DEFAULT_TOKEN_ENV[provider]
+        refused = _refusal(str(token_env), str(api))
+        if refused:  # before any request: the token is never read, nothing is sent
+            yield Fact.failure("ci.history.error", refused)
+            return
         try:
-            client = ApiClient(api, token_env=ci.get("token_env") or DEFAULT_TOKEN_ENV[provider],
-                               timeout=self.timeout)
+            client = ApiClient(api, token_env=token_env, timeout=self.timeout)
         except ApiError as exc:
             yield Fact.failure("ci.history.error", str(exc))
             return
@@ -230,6 +239,15 @@ class CIHistoryCollector(Collector):
         finally:
             client.session.close()
         yield from history_facts(runs, jobs, checked, start, end, url)
+
+
+def _refusal(token_env: str, api: str) -> str | None:
+    """Why this token may not be sent to this API (the portfolio's own rules), or None."""
+    if problem := token_env_problem(token_env):
+        return f"ci.token_env: {problem}"
+    if problem := api_url_problem(api):
+        return f"ci.api_url: {problem}"
+    return None
 
 
 def _message(exc: ApiError) -> str:

@@ -16,10 +16,12 @@ teams:
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
@@ -31,14 +33,66 @@ NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 URL_SCHEMES = ("https://", "http://", "ssh://", "git://", "file://")
 SCP_LIKE = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^:]")
 
+# What ``ci.token_env`` may name: the variables CI providers and their CLIs use for an API token, or one the
+# operator made for mldebt, MLDEBT_<anything>_TOKEN. Never any other variable (a cloud key, a database URL),
+# nor mldebt's own push token: the value is sent as a Bearer token to ``ci.api_url``.
+CI_TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN", "GH_ENTERPRISE_TOKEN", "GITLAB_TOKEN", "GL_TOKEN", "CI_JOB_TOKEN")
+OWN_TOKEN = re.compile(r"^MLDEBT_[A-Z0-9_]+_TOKEN$")
+MLDEBT_SECRETS = frozenset({"MLDEBT_PUSH_TOKEN"})  # mldebt's own settings that match OWN_TOKEN
+
+
+def token_env_problem(name: str) -> str | None:
+    """Why the variable ``name`` may not be sent as a CI API token, or None when it may."""
+    if name in MLDEBT_SECRETS:
+        return f"{name!r} is one of mldebt's own settings and is never sent to a CI API"
+    if name in CI_TOKEN_VARIABLES or OWN_TOKEN.match(name):
+        return None
+    return (f"{name!r} may not be sent as an API token: name {', '.join(CI_TOKEN_VARIABLES)}, "
+            "or a variable of your own named MLDEBT_..._TOKEN")
+
+
+def api_url_problem(url: str) -> str | None:
+    """Why a token may not be sent to the API at ``url``, or None: https, or plain http to this machine only."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme == "https" and host or parts.scheme == "http" and _loopback(host):
+        return None
+    return "must be an https:// URL; plain http is allowed only to this machine (localhost, 127.0.0.0/8, ::1)"
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
 
 class CISource(Strict):
     provider: Literal["github", "gitlab", "circleci", "azure", "jenkins"] | None = None
     repository: str | None = None  # owner/name on the provider, for run history
-    api_url: str | None = None
+    api_url: str | None = None  # https, or http to a loopback address (api_url_problem)
     results: list[str] = []  # JUnit or coverage files, relative to the repository
-    # environment variable holding the API token for run history; GITHUB_TOKEN or GITLAB_TOKEN when unset
+    # environment variable holding the API token for run history; GITHUB_TOKEN or GITLAB_TOKEN when unset;
+    # only the names token_env_problem accepts
     token_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+    @field_validator("token_env")
+    @classmethod
+    def _sendable(cls, value: str | None) -> str | None:
+        problem = token_env_problem(value) if value is not None else None
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("api_url")
+    @classmethod
+    def _private_enough(cls, value: str | None) -> str | None:
+        problem = api_url_problem(value) if value is not None else None
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class MonitoringSource(Strict):

@@ -213,8 +213,8 @@ def test_a_malformed_reply_is_an_error_fact():
 
 def test_the_token_is_sent_to_the_configured_host_only_and_never_leaks(monkeypatch, caplog, capsys):
     caplog.set_level(logging.DEBUG)
-    monkeypatch.setenv("ACME_CI_TOKEN", TOKEN)
-    ci = {"provider": "github", "repository": "acme/ranker", "token_env": "ACME_CI_TOKEN"}
+    monkeypatch.setenv("MLDEBT_ACME_CI_TOKEN", TOKEN)
+    ci = {"provider": "github", "repository": "acme/ranker", "token_env": "MLDEBT_ACME_CI_TOKEN"}
     with replay({}) as server:
         server.routes.update(github_routes(server.url))
         good = collect({**ci, "api_url": server.url})

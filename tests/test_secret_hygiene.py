@@ -138,7 +138,7 @@ teams:
           feature_store: features
       - name: leaky-gitlab
         repo: repo
-        ci: {{provider: gitlab, repository: group/sub/proj, api_url: "{url}/api/v4", token_env: CUSTOM_CI_TOKEN}}
+        ci: {{provider: gitlab, repository: group/sub/proj, api_url: "{url}/api/v4", token_env: MLDEBT_CUSTOM_CI_TOKEN}}
         registries: {{mlflow_url: "{url}/", models: [m]}}
       - name: leaky-remote
         repo: "http://ci-bot:{s['portfolio_git_url']}@{host}/acme/ranker.git"
@@ -158,7 +158,7 @@ def test_no_planted_secret_appears_in_any_output(tmp_path):
     db = tmp_path / "leaks.db"
     cache = tmp_path / "cache"
     env = dict(os.environ, MLDEBT_CACHE=str(cache), GITHUB_TOKEN=s["env_github"], GITLAB_TOKEN=s["env_gitlab"],
-               MLFLOW_TRACKING_TOKEN=s["env_mlflow"], CUSTOM_CI_TOKEN=s["env_custom"], MLDEBT_PAGE_CACHE="0")
+               MLFLOW_TRACKING_TOKEN=s["env_mlflow"], MLDEBT_CUSTOM_CI_TOKEN=s["env_custom"], MLDEBT_PAGE_CACHE="0")
     env.pop("MLDEBT_DEBUG", None)
     texts: dict[str, str] = {}
     timings: dict[str, float] = {}
