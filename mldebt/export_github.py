@@ -4,7 +4,9 @@ Each object has the REST API's ``title``, ``body`` and ``labels``; feed one
 at a time to ``gh api repos/OWNER/REPO/issues --input -``. The stable id
 leads the title and sits in a hidden marker in the body, so a sync script can
 find an issue made earlier (``gh issue list --search "MLD-... in:title"``)
-and update it with ``PATCH`` instead of opening a duplicate.
+and update it with ``PATCH`` instead of opening a duplicate. Names from the
+portfolio in the body are inert Markdown (``markdown_inline``): they can
+mention nobody and inject no link, image or HTML.
 """
 from __future__ import annotations
 
@@ -12,11 +14,11 @@ import json
 from typing import Sequence
 
 from .backlog import BacklogItem
-from .export_ticket import description, summary_line
+from .export_ticket import description, markdown_inline, summary_line
 
 
 def issue(item: BacklogItem) -> dict[str, object]:
-    body = description(item) + f"\n\n<!-- mldebt-item: {item.id} -->\n"
+    body = description(item, markdown_inline) + f"\n\n<!-- mldebt-item: {item.id} -->\n"
     labels = ["mldebt", f"team:{item.team}", f"check:{item.check_id}"]
     return {"title": summary_line(item), "body": body, "labels": labels}
 

@@ -1,14 +1,16 @@
-"""Markdown: a checklist by team, for a sprint planning page, a wiki or a pull request."""
+"""Markdown: a checklist by team, for a sprint planning page, a wiki or a pull request.
+
+Every text in it goes through ``markdown_inline``: a team or owner named
+``@org/everyone`` mentions nobody, and a name with ``](javascript:...)`` or
+``<img>`` stays text.
+"""
 from __future__ import annotations
 
 from itertools import groupby
 from typing import Sequence
 
 from .backlog import BacklogItem
-
-
-def _escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+from .export_ticket import markdown_inline as _escape
 
 
 def render(items: Sequence[BacklogItem]) -> str:

@@ -6,10 +6,11 @@ with a day instead of a quarter, gives its state on a date.
 """
 from __future__ import annotations
 
+import calendar
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import MAXYEAR, MINYEAR, date, datetime, time, timezone
 from typing import Any, Iterable, Sequence
 
 from .errors import InputError
@@ -27,7 +28,10 @@ class Quarter:
         found = QUARTER.match(text.strip().upper())
         if not found:
             raise InputError(f"{option} {text!r}: expected a quarter such as 2026Q3")
-        return cls(int(found.group(1)), int(found.group(2)))
+        year = int(found.group(1))
+        if year < MINYEAR:  # the calendar Python counts in has no year 0
+            raise InputError(f"{option} {text!r}: the year must be between {MINYEAR} and {MAXYEAR}")
+        return cls(year, int(found.group(2)))
 
     @classmethod
     def of(cls, moment: datetime | date | str) -> "Quarter":
@@ -40,8 +44,9 @@ class Quarter:
 
     @property
     def last_day(self) -> date:
-        following = self.next()
-        return following.first_day - timedelta(days=1)
+        """The quarter's last day, found without the next quarter (there is none after 9999Q4)."""
+        month = 3 * self.number
+        return date(self.year, month, calendar.monthrange(self.year, month)[1])
 
     @property
     def end(self) -> datetime:

@@ -17,12 +17,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 
 from . import __version__, charts, report_charts
+from .atomicfile import replacing
 from .campaigns import Burnup, burnup, list_campaigns
 from .errors import InputError
 from .quarters import Quarter
 from .report_appendix import attested, method, rubric_summaries, waivers
 from .report_data import Portfolio, ProjectView, TeamView, band_ranges, portfolio
 from .rubric.schema import SECTION_IDS
+from .store import rows
 
 SERIES_LIMIT = 6  # more projects than this in a team: its trend shows the mean, lowest and highest
 
@@ -130,14 +132,39 @@ def render_html(db: sqlite_utils.Database, quarter: Quarter | None = None, team:
     return environment().get_template("report/report.html").render(**context), data
 
 
+def scanned_quarters(db: sqlite_utils.Database, team: str | None = None) -> list[Quarter]:
+    """The quarters that hold at least one scan (of ``team``'s projects, when given), in order."""
+    query = "select distinct s.as_of from scans s"
+    args: list[Any] = []
+    if team is not None:
+        query += " join projects p on p.id = s.project_id where p.team_id = ?"
+        args.append(team)
+    return sorted({Quarter.of(row["as_of"]) for row in rows(db, query, args)})
+
+
+def check_quarter(db: sqlite_utils.Database, quarter: Quarter, team: str | None = None) -> None:
+    """Refuse a quarter after the last one with a scan: nothing would be known of it (and 9999Q4 has no end)."""
+    found = scanned_quarters(db, team)
+    if found and quarter > found[-1]:
+        listed = ", ".join(map(str, found)) if len(found) <= 8 else f"{found[0]} to {found[-1]}"
+        raise InputError(f"--quarter {quarter}: no scans in or after it (quarters with scans: {listed})")
+
+
 def write_report(db: sqlite_utils.Database, output: Path, quarter: Quarter | None = None, team: str | None = None,
                  title: str = "ML technical debt", base: str | None = None) -> Rendered:
-    """Render the report to ``output`` (a PDF file) and say how many pages it took."""
+    """Render the report to ``output`` (a PDF file) and say how many pages it took.
+
+    The PDF is written whole or not at all (``atomicfile``): a disk that fills
+    up half way leaves the report that was there before.
+    """
     from weasyprint import HTML  # imported here: loading Pango costs a second the other commands need not pay
 
     if not output.parent.is_dir():
         raise InputError(f"-o {output}: folder {output.parent} does not exist")
+    if quarter is not None:
+        check_quarter(db, quarter, team)
     html, data = render_html(db, quarter, team, title, base)
     document = HTML(string=html, base_url=str(charts.TEMPLATES / "report")).render()
-    document.write_pdf(output)
+    with replacing(output, "-o") as handle:
+        document.write_pdf(handle)
     return Rendered(output, len(document.pages), data.quarter, len(data.teams), len(data.projects))

@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 import click
 
+from .atomicfile import write_text
 from .backlog import base_url as resolve_base_url
 from .backlog import open_backlog, within_budget
 from .badge import grade_badge
@@ -51,9 +52,8 @@ def team_id(db: Any, team: str | None) -> str | None:
 
 
 def _write(path: Path, text: str, option: str) -> None:
-    if not path.parent.is_dir():
-        raise InputError(f"{option} {path}: folder {path.parent} does not exist")
-    path.write_text(text, encoding="utf-8")
+    """Write an output whole or not at all; a failure says that nothing was written."""
+    write_text(path, text, option)
 
 
 @click.command()

@@ -7,13 +7,16 @@ nested under one it reads, or a location or error fact of the same evidence
 family (each TODO of ``repo.debt_markers.at`` for a check that counts debt
 markers; a test file that does not parse, for a check that counts tests). Paths are
 made relative to the repository root, so code-scanning tools can place
-them. A waived check's findings are reported as suppressed, with the reason.
+them, and percent-encoded as the URI references SARIF 2.1.0 requires
+(RFC 3986: a space, ``#``, ``%`` or a non-ASCII letter in a file name would
+otherwise make the URI mean another file, or none). A waived check's findings are reported as suppressed, with the reason.
 """
 from __future__ import annotations
 
 import json
 from posixpath import join, normpath
 from typing import Any
+from urllib.parse import quote
 
 import sqlite_utils
 
@@ -78,7 +81,8 @@ def findings(db: sqlite_utils.Database, result: GateResult) -> list[dict[str, An
         for fact in facts:
             if not behind(keys, fact):
                 continue
-            uri = normpath(join(subpath, fact.path)) if subpath else fact.path
+            path = normpath(join(subpath, fact.path)) if subpath else fact.path
+            uri = artifact_uri(path)
             what = f"could not be read: {fact.error}" if fact.is_error else f"= {_short(fact.value)}"
             entry: dict[str, Any] = {
                 "ruleId": row["check_id"], "ruleIndex": index[row["check_id"]], "level": LEVELS[row["status"]],
@@ -88,13 +92,20 @@ def findings(db: sqlite_utils.Database, result: GateResult) -> list[dict[str, An
                     "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
                     "region": {"startLine": int(fact.line)}}}],
                 "partialFingerprints": {
-                    "mldebtItem/v1": f"{item_id(result.name, row['check_id'])}:{uri}:{fact.key}"},
+                    "mldebtItem/v1": f"{item_id(result.name, row['check_id'])}:{path}:{fact.key}"},
             }
             if row["status"] == "waived":
                 entry["suppressions"] = [{"kind": "external", "status": "accepted",
                                           "justification": row["detail"] or "waived"}]
             found.append(entry)
     return found
+
+
+def artifact_uri(path: str) -> str:
+    """A repository-relative POSIX path as a relative URI reference: every byte but the unreserved
+    characters and ``/`` percent-encoded (UTF-8), so no ``:`` can read as a scheme, nor ``#`` or ``?``
+    as a fragment or query."""
+    return quote(path, safe="/")
 
 
 def sarif(db: sqlite_utils.Database, result: GateResult, base: str) -> dict[str, Any]:
