@@ -132,7 +132,7 @@ def _safe_next(target: str | None) -> str:
 def login() -> Any:
     error = None
     status = 200
-    headers = {}
+    headers: dict[str, str] = {}
     if request.method == "POST":
         db = get_db()
         try:
