@@ -14,6 +14,7 @@ while the events stream past, before anything walks the data.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -100,6 +101,7 @@ class SafeLoader(_Bounded, yaml.SafeLoader):
     """PyYAML's safe loader within the limits; subclass it to add constructors."""
 
 
+@functools.cache
 def bounded(loader: type) -> type:
     """``loader`` (a PyYAML loader class) made to keep the limits; libyaml-based ones are checked beforehand."""
     if issubclass(loader, _Bounded) or _is_libyaml(loader):
