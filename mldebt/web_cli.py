@@ -68,7 +68,10 @@ def serve(host: str, port: int, read_access: str | None, threads: int, db_path: 
                f"(reading: {'open to anyone' if access == 'open' else 'signed-in users and read tokens'}); "
                "Ctrl-C stops it", err=True)
     try:
-        waitress_serve(app, host=host, port=port, threads=threads, ident="mldebt")
+        # With MLDEBT_PROXY_HOPS the app itself believes that many proxies' X-Forwarded-* headers;
+        # waitress would otherwise strip them first (it trusts no proxy of its own).
+        waitress_serve(app, host=host, port=port, threads=threads, ident="mldebt",
+                       clear_untrusted_proxy_headers=not app.config["PROXY_HOPS"])
     except OSError as exc:  # the address is taken or not ours
         raise InputError(f"cannot listen on {shown}:{port}: {exc.strerror or exc}") from None
 

@@ -261,3 +261,24 @@ def test_a_control_character_in_next_falls_back_to_the_portfolio(store):
             assert signed.headers["Location"] in ("/", base + "/"), target
         kept = sign_in(requests.Session(), base, "elena", PASSWORD, nxt="/checks?x=%0d%0a")
         assert kept.status_code == 303 and kept.headers["Location"].endswith("/checks?x=%0d%0a")
+
+
+@pytest.mark.parametrize("hops", ["0", "1"])
+def test_behind_a_declared_proxy_the_throttle_counts_the_clients_address(store, monkeypatch, hops):
+    """With MLDEBT_PROXY_HOPS=1 each client behind the proxy has its own address count; without it,
+    X-Forwarded-For is anyone's to send and is ignored, so it cannot be used to dodge the limit."""
+    _, db_path = store
+    monkeypatch.setenv("MLDEBT_PROXY_HOPS", hops)
+    with served(db_path) as base:
+        def sign_in_from(address: str, name: str, password: str) -> int:
+            session = requests.Session()
+            session.headers["X-Forwarded-For"] = address
+            return sign_in(session, base, name, password).status_code
+
+        for i in range(ADDRESS_LIMIT):
+            assert sign_in_from(f"203.0.113.{i}" if hops == "0" else "203.0.113.7", f"nobody-{i}", "guess") == 401
+        with sqlite3.connect(db_path) as db:
+            seen = {row[0] for row in db.execute("select address from signin_attempts")}
+        assert seen == ({"127.0.0.1"} if hops == "0" else {"203.0.113.7"})
+        other_client = sign_in_from("198.51.100.9", "elena", PASSWORD)
+        assert other_client == (429 if hops == "0" else 303)

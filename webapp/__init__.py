@@ -9,7 +9,10 @@ database connection kept on ``g`` and closed on teardown. Configuration:
 - ``SECRET_KEY``: signs the sign-in cookie (default ``MLDEBT_SECRET_KEY``, else
   a key made once and kept in the database, shared by every worker);
 - ``SESSION_COOKIE_SECURE``: send the cookie over HTTPS only (``MLDEBT_SECURE_COOKIES=1``);
-- ``PAGE_CACHE``: how many rendered responses to keep (``MLDEBT_PAGE_CACHE``; 0 turns caching off).
+- ``PAGE_CACHE``: how many rendered responses to keep (``MLDEBT_PAGE_CACHE``; 0 turns caching off);
+- ``PROXY_HOPS``: how many reverse proxies stand in front (``MLDEBT_PROXY_HOPS``, default 0): their
+  ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are then believed, so the sign-in throttle counts the
+  client's address rather than the proxy's. Left at 0, those headers are ignored (anyone can send them).
 
 For a production WSGI server: ``waitress-serve --call mldebt.webapp:create_app``
 or ``gunicorn 'mldebt.webapp:create_app()'``.
@@ -21,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..access import session_secret
 from ..charts import TEMPLATES
@@ -46,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_NAME="mldebt_session",
         PAGE_CACHE=int(os.environ.get("MLDEBT_PAGE_CACHE", "256")),
         MAX_CONTENT_LENGTH=1024 * 1024,  # larger bodies get a 413; the push endpoint sets its own limit
+        PROXY_HOPS=int(os.environ.get("MLDEBT_PROXY_HOPS", "0") or 0),
     )
     if config:
         app.config.update(config)
@@ -57,6 +62,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                                     or session_secret(store))
     finally:
         store.close()
+    if app.config["PROXY_HOPS"]:
+        hops = int(app.config["PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.extensions["mldebt_cache"] = PageCache(app.config["DATABASE"], app.config["PAGE_CACHE"])
     app.json.sort_keys = False  # keep the rubric's order of sections, categories and checks
     register_filters(app)
