@@ -7,14 +7,12 @@ answer 200 and nothing was stored.
 """
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
 
 import pytest
 import requests
 
-from .conftest import GIT_ENV
 from .test_push import check_answer
 from .test_push_binding import Site, start_site
 
@@ -51,16 +49,7 @@ CASES = ([(name, value) for name in DATES for value in BAD_ANYWHERE]
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     root = tmp_path_factory.mktemp("intake")
-    saved = {k: os.environ.get(k) for k in (*GIT_ENV, "MLDEBT_CACHE")}
-    os.environ.update(GIT_ENV, MLDEBT_CACHE=str(root / "cache"))
-    try:
-        found, process = start_site(root)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    found, process = start_site(root)
     token = found.token("ci-a", "--team", "a")
     # two quarters of good scans, so that /compare has something to compare
     for as_of in ("2026-03-31T23:59:59+00:00", "2026-06-30T23:59:59+00:00"):

@@ -126,6 +126,14 @@ def serve(db_path: Path, log: Path) -> tuple[subprocess.Popen, str]:
 
 
 def start_site(root: Path) -> tuple[Site, subprocess.Popen]:
+    """The site, made and started with git and the mldebt cache isolated as the autouse fixture does per test."""
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in {**GIT_ENV, "MLDEBT_CACHE": str(root / "cache")}.items():
+            patch.setenv(key, value)
+        return _start_site(root)
+
+
+def _start_site(root: Path) -> tuple[Site, subprocess.Popen]:
     make_repos(root, 3)
     (root / "portfolio.yaml").write_text(PORTFOLIO)
     db_path = root / "server.db"
@@ -142,16 +150,7 @@ def start_site(root: Path) -> tuple[Site, subprocess.Popen]:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     root = tmp_path_factory.mktemp("binding")
-    saved = {k: os.environ.get(k) for k in (*GIT_ENV, "MLDEBT_CACHE")}
-    os.environ.update(GIT_ENV, MLDEBT_CACHE=str(root / "cache"))
-    try:
-        found, process = start_site(root)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    found, process = start_site(root)
     try:
         yield found
     finally:
