@@ -1,0 +1,105 @@
+"""The store as pandas DataFrames, for notebooks and ad-hoc analysis.
+
+Each function takes a store (a path, or a database from ``mldebt.store.open_db``)
+and returns one tidy table, a row per observation, with real dtypes: dates as
+UTC timestamps, scores as floats, the quarter of each scan as ``2026Q3``. Only
+``import pandas`` needs this module; nothing else of mldebt imports it.
+
+    >>> from mldebt import frames
+    >>> scans = frames.scans("mldebt.db")
+    >>> scans.groupby(["team", "quarter"])["overall"].mean().unstack()
+
+Frames: :func:`scans` (one row per scan, with its headline scores),
+:func:`results` (one row per check per scan), :func:`categories` (one row per
+debt category per scan) and :func:`paydown` (one row per paydown item). Join
+them on ``scan_id`` or ``project``.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+import sqlite_utils
+
+from .store import open_db
+
+Store = str | Path | sqlite_utils.Database
+
+_SCANS = """
+    select s.id as scan_id, s.project_id as project, p.team_id as team, s.as_of, s.collected_at,
+           s.commit_sha as "commit", s.rubric_hash, s.fact_count as facts, s.error_count as errors,
+           g.value as overall, g.label as grade, f.value as ml_test_score, f.label as band,
+           e.value as effort_hours, l.label as level
+    from scans s
+    join projects p on p.id = s.project_id
+    left join scores g on g.scan_id = s.id and g.scope = 'overall' and g.name = 'grade'
+    left join scores f on f.scan_id = s.id and f.scope = 'mltest' and f.name = 'final'
+    left join scores e on e.scan_id = s.id and e.scope = 'effort' and e.name = 'hours'
+    left join scores l on l.scan_id = s.id and l.scope = 'level' and l.name = 'held'
+    order by s.project_id, s.as_of"""
+
+_RESULTS = """
+    select r.scan_id, s.project_id as project, s.as_of, r.check_id, r.status, r.points, r.weight
+    from results r join scans s on s.id = r.scan_id
+    order by s.project_id, s.as_of, r.check_id"""
+
+_CATEGORIES = """
+    select c.scan_id, s.project_id as project, s.as_of, c.name as category, c.value as health
+    from scores c join scans s on s.id = c.scan_id
+    where c.scope = 'category'
+    order by s.project_id, s.as_of, c.name"""
+
+_PAYDOWN = """
+    select i.id as item, i.project_id as project, p.team_id as team, i.check_id, i.status, i.gap, i.weight,
+           i.effort_hours, i.interest, i.churn, i.priority, i.opened_at, i.closed_at
+    from paydown_items i join projects p on p.id = i.project_id
+    order by i.priority desc, i.id"""
+
+
+@contextmanager
+def _opened(store: Store) -> Iterator[sqlite_utils.Database]:
+    if isinstance(store, sqlite_utils.Database):
+        yield store
+        return
+    db = open_db(store)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def _frame(store: Store, sql: str, dates: tuple[str, ...]) -> pd.DataFrame:
+    with _opened(store) as db:
+        cursor = db.execute(sql)
+        frame = pd.DataFrame.from_records(cursor.fetchall(), columns=[d[0] for d in cursor.description])
+    for column in dates:
+        frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+    return frame
+
+
+def _with_quarter(frame: pd.DataFrame) -> pd.DataFrame:
+    quarters = frame["as_of"].dt.tz_convert("UTC").dt.tz_localize(None).dt.to_period("Q").astype(str)
+    frame.insert(frame.columns.get_loc("as_of") + 1, "quarter", quarters)
+    return frame
+
+
+def scans(store: Store) -> pd.DataFrame:
+    """One row per scan: project, team, when, commit, and its headline figures."""
+    return _with_quarter(_frame(store, _SCANS, ("as_of", "collected_at")))
+
+
+def results(store: Store) -> pd.DataFrame:
+    """One row per check per scan: status (automated, manual, fail, unknown), points and weight."""
+    return _with_quarter(_frame(store, _RESULTS, ("as_of",)))
+
+
+def categories(store: Store) -> pd.DataFrame:
+    """One row per debt category per scan: its health from 0 to 100 (higher is better)."""
+    return _with_quarter(_frame(store, _CATEGORIES, ("as_of",)))
+
+
+def paydown(store: Store) -> pd.DataFrame:
+    """One row per paydown item, open or closed, highest priority first."""
+    return _frame(store, _PAYDOWN, ("opened_at", "closed_at"))
