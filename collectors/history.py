@@ -10,7 +10,6 @@ MAX_COMMITS is read, and cached by commit, sub-path and window.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections import defaultdict
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timedelta, timezone
@@ -18,7 +17,8 @@ from typing import Any, Iterator
 
 from radon.visitors import ComplexityVisitor
 
-from ..gitsource import SAFE_CONFIG
+from ..errors import MldebtError
+from ..gitrun import run as run_git
 from . import repo_files
 from .code_batch import spread, worth_a_pool
 from .code_patterns import tokens
@@ -28,7 +28,6 @@ from .repo_tree import tree_id
 
 HISTORY_DAYS = 730  # authorship is read over two years; churn and counts over one
 MAX_COMMITS = 20_000
-GIT_TIMEOUT = 120  # seconds for one git command
 HOTSPOTS = 10
 MAX_COMPLEXITY_BYTES = 256 * 1024
 VERSION = code_version("history.py")
@@ -67,16 +66,16 @@ class HistoryCollector(Collector):
                 cache.put(key, commits)
             present = set(_files(snapshot))
             yield from _facts(snapshot, commits, present, as_of, since, cache)
-        except (OSError, subprocess.SubprocessError, ValueError) as exc:
+        except (OSError, ValueError, MldebtError) as exc:
             yield Fact.failure("git.error", f"cannot read history: {exc}")
         finally:
             cache.close()
 
 
 def _git(snapshot: Snapshot, *args: str) -> bytes:
-    env = dict(os.environ, LC_ALL="C", GIT_TERMINAL_PROMPT="0")
-    proc = subprocess.run(["git", *SAFE_CONFIG, "-C", str(snapshot.git_dir), *args], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, env=env, timeout=GIT_TIMEOUT, check=False)
+    """git's output for ``args`` on the snapshot's stand-in git directory (gitrun: isolated, with a deadline)."""
+    assert snapshot.git_dir is not None
+    proc = run_git(args, snapshot.git_dir)
     if proc.returncode != 0:
         raise ValueError(f"git {args[0]} failed: {proc.stderr.decode(errors='replace').strip()[:200]}")
     return proc.stdout
@@ -84,8 +83,8 @@ def _git(snapshot: Snapshot, *args: str) -> bytes:
 
 def _log(snapshot: Snapshot, since: datetime) -> list[list[Any]]:
     """[[sha, unix time, author, [[path, lines changed], ...]], ...], newest first."""
-    args = ["log", "-z", "--no-merges", "--no-renames", "--numstat", f"--max-count={MAX_COMMITS}",
-            f"--since={since.isoformat()}", "--format=@@%H%x09%at%x09%aE"]
+    args = ["log", "-z", "--no-merges", "--no-show-signature", "--no-ext-diff", "--no-textconv", "--no-renames",
+            "--numstat", f"--max-count={MAX_COMMITS}", f"--since={since.isoformat()}", "--format=@@%H%x09%at%x09%aE"]
     if snapshot.subpath:
         args.append(f"--relative={snapshot.subpath}")
     out = _git(snapshot, *args, snapshot.commit or "HEAD", "--", *( [snapshot.subpath] if snapshot.subpath else []))
@@ -139,7 +138,7 @@ def _facts(snapshot: Snapshot, commits: list[list[Any]], present: set[str], as_o
     training = sorted(p for p in present if p.endswith((".py", ".ipynb")) and TRAINING_WORDS & set(tokens(p)))
     last = next((c[1] for c in commits if any(path in training for path, _ in c[3])), None)
     if last is None and training:
-        out = _git(snapshot, "log", "-1", "--format=%at", snapshot.commit or "HEAD", "--",
+        out = _git(snapshot, "log", "-1", "--no-show-signature", "--format=%at", snapshot.commit or "HEAD", "--",
                    *(f"{snapshot.subpath}/{p}" if snapshot.subpath else p for p in training[:200])).strip()
         last = int(out) if out else None
     if last is not None:

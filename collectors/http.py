@@ -3,12 +3,16 @@
 A token is read from the environment variable the portfolio names, sent only
 to the host of the configured base URL (never on a redirect elsewhere), and
 never appears in an error message. Every request has a connect and read
-timeout; failures raise ``ApiError`` with a message that is safe to store.
+timeout (each wait for the server), and the body must arrive whole within
+``total_timeout`` (a server sending one byte at a time, each within the read
+timeout, is cut there); failures raise ``ApiError`` with a message that is
+safe to store.
 """
 from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -17,6 +21,8 @@ import requests
 import urllib3
 
 DEFAULT_TIMEOUT = (3.0, 10.0)  # connect, read (seconds)
+DEFAULT_TOTAL_TIMEOUT = 60.0  # seconds for a whole answer
+CHUNK = 64 * 1024
 MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -45,6 +51,7 @@ class ApiClient:
     token_env: str | None = None
     auth_scheme: str = "Bearer"
     timeout: tuple[float, float] = DEFAULT_TIMEOUT
+    total_timeout: float = DEFAULT_TOTAL_TIMEOUT
     session: requests.Session = field(default_factory=requests.Session, repr=False)
 
     def __post_init__(self) -> None:
@@ -62,6 +69,21 @@ class ApiClient:
         token = self._token() if self.token_env else None
         return text.replace(token, "***") if token else text
 
+    def _body(self, response: requests.Response, url: str, started: float) -> bytes:
+        """The body, up to MAX_BYTES + 1 bytes, read piece by piece until the total deadline."""
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_BYTES:
+            if time.monotonic() - started > self.total_timeout:
+                response.close()
+                raise ApiError(f"timed out after {self.total_timeout:g} s: {self._safe(url)}")
+            chunk = response.raw.read1(CHUNK, decode_content=True)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+
     def get(self, path: str, params: dict[str, Any] | None = None) -> requests.Response:
         """GET ``path`` (relative to the base URL, or an absolute URL on the same host)."""
         url = urljoin(self.base_url, path.lstrip("/")) if not path.startswith("http") else path
@@ -72,9 +94,10 @@ class ApiClient:
         if token:
             headers["Authorization"] = f"{self.auth_scheme} {token}"
         try:
+            started = time.monotonic()
             response = self.session.get(url, params=params, headers=headers, timeout=self.timeout,
                                         allow_redirects=False, stream=True)
-            body = response.raw.read(MAX_BYTES + 1, decode_content=True)
+            body = self._body(response, url, started)
         except (requests.Timeout, urllib3.exceptions.TimeoutError):  # the body read raises urllib3's own
             raise ApiError(f"timed out after {self.timeout[1]:.0f} s: {self._safe(url)}") from None
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
@@ -109,9 +132,10 @@ class ApiClient:
         if token:
             headers["Authorization"] = f"{self.auth_scheme} {token}"
         try:
+            started = time.monotonic()
             response = self.session.post(url, json=body, headers=headers, timeout=self.timeout,
                                          allow_redirects=False, stream=True)
-            content = response.raw.read(MAX_BYTES + 1, decode_content=True)
+            content = self._body(response, url, started)
         except (requests.Timeout, urllib3.exceptions.TimeoutError):
             raise ApiError(f"timed out after {self.timeout[1]:g} s: {self._safe(url)}") from None
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:

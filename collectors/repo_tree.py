@@ -14,26 +14,30 @@ snapshot without a git directory or commit has no listing.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections import OrderedDict
 
-from ..gitsource import SAFE_CONFIG, tree_of
+from ..errors import MldebtError
+from ..gitrun import run
+from ..gitsource import tree_of
 from .interface import Snapshot
 
 KEPT = 4  # listings kept in memory (one scan needs one)
-_TREES: dict[tuple[str, str, str], str | None] = {}
-_LISTINGS: OrderedDict[tuple[str, str], dict[str, str]] = OrderedDict()
+_TREES: dict[tuple[str, str], str | None] = {}  # keyed by ids alone: the git directory is a per-scan stand-in
+_LISTINGS: OrderedDict[str, dict[str, str]] = OrderedDict()
 
 
 def tree_id(snapshot: Snapshot) -> str | None:
     """The git id of the snapshot's tree (its sub-path's, in a monorepo), or None."""
     if snapshot.git_dir is None or snapshot.commit is None:
         return None
-    key = (str(snapshot.git_dir), snapshot.commit, snapshot.subpath or "")
+    key = (snapshot.commit, snapshot.subpath or "")
     if key not in _TREES:  # a commit id names one tree forever
         if len(_TREES) > 64:
             _TREES.clear()
-        _TREES[key] = tree_of(snapshot.git_dir, snapshot.commit, snapshot.subpath)
+        try:
+            _TREES[key] = tree_of(snapshot.git_dir, snapshot.commit, snapshot.subpath)
+        except MldebtError:  # git timed out: no listing, and a later call tries again
+            return None
     return _TREES[key]
 
 
@@ -46,7 +50,7 @@ def blob_ids(snapshot: Snapshot) -> dict[str, str] | None:
     tree = tree_id(snapshot)
     if tree is None:
         return None
-    key = (str(snapshot.git_dir), tree)
+    key = tree
     listing = _LISTINGS.get(key)
     if listing is None:
         listing = _list(snapshot, tree)
@@ -60,11 +64,10 @@ def blob_ids(snapshot: Snapshot) -> dict[str, str] | None:
 
 
 def _list(snapshot: Snapshot, tree: str) -> dict[str, str] | None:
+    assert snapshot.git_dir is not None
     try:
-        proc = subprocess.run(["git", *SAFE_CONFIG, "-C", str(snapshot.git_dir), "ls-tree", "-r", "-z", "--full-tree", tree],
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=dict(os.environ, LC_ALL="C"),
-                              timeout=120, check=False)
-    except (OSError, subprocess.SubprocessError):
+        proc = run(["ls-tree", "-r", "-z", "--full-tree", tree], snapshot.git_dir)
+    except (OSError, MldebtError):
         return None
     if proc.returncode != 0:
         return None

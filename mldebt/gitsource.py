@@ -9,6 +9,14 @@ of it. Links and submodules are not recreated, oversized blobs are not written,
 and paths that would leave the folder are refused. Git URLs are cloned (bare,
 with full history, which the history facts need) into the cache and fetched
 again on later scans.
+
+Every git command goes through ``gitrun`` against a stand-in git directory
+(``gitlocate.shadow``), so nothing of the scanned repository's configuration
+is read and every command has a deadline. Which repository a folder is, is
+decided by ``gitlocate.locate``: a ``.git`` link leading outside the folder,
+and a folder inside another repository, are refused rather than followed. A
+folder without git is laid out too (``folderlayout``), its FIFOs, devices and
+sockets left out.
 """
 from __future__ import annotations
 
@@ -20,18 +28,22 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
+from urllib.parse import unquote, urlsplit
 
 from .errors import InputError, MldebtError
+from .folderlayout import laid_out
+from .gitlocate import Located, locate, shadow
+from .gitrun import ALLOWED_PROTOCOLS, SAFE_CONFIG, GitError, batch, credentials, last_line, output, run
 from .portfolio import Project, check_git_url
 from .redact import without_credentials
 
-ALLOWED_PROTOCOLS = "https:http:ssh:git:file"
-SAFE_CONFIG = ["-c", "core.fsmonitor=false", "-c", "protocol.ext.allow=never", "-c", "core.hooksPath=/dev/null"]
+__all__ = ["ALLOWED_PROTOCOLS", "SAFE_CONFIG", "Checkout", "NoCommitYet", "cache_dir", "checkout", "clone",
+           "lay_out", "resolve_commit", "tree_of"]
 MAX_BLOB_BYTES = 8 * 1024 * 1024  # larger blobs are listed as skipped and never written
 MAX_CACHED_TREES = 12  # laid-out trees kept in the cache, least recently used dropped first
 TREE_LAYOUT_VERSION = "1"
@@ -47,27 +59,8 @@ class Checkout:
     commit: str | None
     commit_date: str | None
     skipped: list[tuple[str, str]] = field(default_factory=list)
-    git_dir: Path | None = None
+    git_dir: Path | None = None  # a stand-in git directory of ours (see gitlocate.shadow), valid during the scan
     tree: str | None = None  # git id of the project's tree (the sub-path's, in a monorepo)
-
-
-def git(repo: Path, *args: str, stdout: int | None = subprocess.PIPE) -> subprocess.CompletedProcess:
-    env = dict(os.environ, GIT_ALLOW_PROTOCOL=ALLOWED_PROTOCOLS, GIT_TERMINAL_PROMPT="0", LC_ALL="C")
-    return subprocess.run(["git", *SAFE_CONFIG, "-C", str(repo), *args], env=env, stdout=stdout,
-                          stderr=subprocess.PIPE, text=True, check=False)
-
-
-def _out(repo: Path, *args: str) -> str:
-    proc = git(repo, *args)
-    if proc.returncode != 0:
-        detail = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit status {proc.returncode}"
-        raise InputError(f"{repo}: git {args[0]} failed: {detail}")
-    return proc.stdout.strip()
-
-
-def is_git_repo(path: Path) -> bool:
-    proc = git(path, "rev-parse", "--git-dir")
-    return proc.returncode == 0
 
 
 def cache_dir() -> Path:
@@ -76,48 +69,111 @@ def cache_dir() -> Path:
     return Path(base)
 
 
+def _key(url: str) -> str:
+    return hashlib.sha256(url.encode()).hexdigest()[:24]
+
+
 def clone(url: str) -> Path:
-    """A bare clone of ``url`` in the cache, fetched up to date."""
+    """A bare clone of ``url`` in the cache, fetched up to date.
+
+    The clone is kept under the URL without its credentials, and remembers
+    only that URL: a user and password in an http(s) URL are lent to git for
+    each clone or fetch through the environment (``gitrun.credentials``) and
+    never written to disk. A ``file://`` repository is read through a stand-in
+    git directory, like a local path, so its configuration is never read.
+    """
     problem = check_git_url(url)
     if problem:
         raise InputError(without_credentials(f"{url}: git URL {problem}"))
-    dest = cache_dir() / "repos" / hashlib.sha256(url.encode()).hexdigest()[:24]
-    locks = cache_dir() / "repo-locks"
-    for folder in (dest.parent, locks):
+    clean, lent = credentials(url)
+    repos, locks = cache_dir() / "repos", cache_dir() / "repo-locks"
+    for folder in (repos, locks):
         folder.mkdir(parents=True, exist_ok=True)
+    dest = repos / _key(clean)
     with open(locks / dest.name, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one clone or fetch of a URL at a time: a monorepo's projects share it
-        if (dest / "HEAD").exists():
-            proc = git(dest, "fetch", "--quiet", "--prune", "--", "origin", "+refs/heads/*:refs/heads/*",
-                       "+refs/tags/*:refs/tags/*")
-        else:
-            proc = git(dest.parent, "clone", "--bare", "--quiet", "--", url, dest.name)
+        _forget_legacy(repos / _key(url), dest, clean)
+        with _source(clean) as source:
+            if (dest / "HEAD").exists():
+                proc = run(["fetch", "--quiet", "--prune", "--no-write-fetch-head", "--", source,
+                            "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
+                           git_dir=dest, network=True, extra_env=lent)
+            else:
+                proc = _clone_into(source, clean, dest, lent)
     if proc.returncode != 0:
-        raise InputError(without_credentials(f"{url}: cannot clone: {proc.stderr.strip() or proc.returncode}"))
+        raise GitError(without_credentials(f"{clean}: cannot clone: {last_line(proc.stderr, proc.returncode)}"))
     return dest
 
 
-def resolve_commit(repo: Path, ref: str | None, as_of: datetime | None) -> str:
+def _clone_into(source: str, clean: str, dest: Path, lent: dict[str, str]) -> subprocess.CompletedProcess:
+    """Clone into a private folder renamed into place once whole, remembering only the clean URL."""
+    work = Path(tempfile.mkdtemp(prefix=".cloning-", dir=dest.parent))
+    try:
+        proc = run(["clone", "--bare", "--quiet", "--", source, "repo"], cwd=work, network=True, extra_env=lent)
+        if proc.returncode == 0:
+            run(["config", "remote.origin.url", clean], git_dir=work / "repo")
+            (work / "repo").rename(dest)
+        return proc
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _forget_legacy(legacy: Path, dest: Path, clean: str) -> None:
+    """A clone made by an older mldebt under the URL with its credentials: move it, without them."""
+    if legacy == dest or not (legacy / "HEAD").exists():
+        return
+    if (dest / "HEAD").exists():
+        shutil.rmtree(legacy, ignore_errors=True)
+        return
+    run(["config", "remote.origin.url", clean], git_dir=legacy)
+    legacy.rename(dest)
+
+
+@contextmanager
+def _source(url: str) -> Iterator[str]:
+    """What git fetches from: the URL, or for ``file://`` a stand-in for the repository it names."""
+    if not url.startswith("file://"):
+        yield url
+        return
+    folder = Path(unquote(urlsplit(url).path))
+    where = _repository(folder, url)
+    if where.git_dir is None:
+        raise InputError(f"{url}: not a git repository")
+    with shadow(where) as stand_in:
+        yield f"file://{stand_in}"
+
+
+def _repository(folder: Path, name: str) -> Located:
+    where = locate(folder)
+    if where.top is not None:
+        raise InputError(f"{name} is a folder inside the git repository {where.top}, not its top: "
+                         f"set repo: {where.top} and subpath: {where.subpath} in the portfolio")
+    return where
+
+
+def resolve_commit(git_dir: Path, ref: str | None, as_of: datetime | None, name: str | None = None) -> str:
+    """The commit to scan in ``git_dir`` (a stand-in of ours); ``name`` is how messages call the repository."""
+    name = name or str(git_dir)
     target = ref or "HEAD"
     if target.startswith("-"):
-        raise InputError(f"{repo}: bad git ref {target!r}")
+        raise InputError(f"{name}: bad git ref {target!r}")
     if as_of is None:
-        proc = git(repo, "rev-parse", "--verify", "--quiet", f"{target}^{{commit}}")
+        proc = run(["rev-parse", "--verify", "--quiet", f"{target}^{{commit}}"], git_dir)
         if proc.returncode != 0:
-            raise InputError(f"{repo}: {target} does not name a commit (a repository with no commits yet?)")
-        return proc.stdout.strip()
-    sha = _out(repo, "rev-list", "-1", f"--before={as_of.isoformat()}", target, "--")
+            raise InputError(f"{name}: {target} does not name a commit (a repository with no commits yet?)")
+        return proc.stdout.decode().strip()
+    sha = output(["rev-list", "-1", f"--before={as_of.isoformat()}", target, "--"], git_dir, name)
     if not sha:
         raise NoCommitYet(f"no commit before {as_of.date().isoformat()}")
     return sha
 
 
-def tree_of(repo: Path, commit: str, subpath: str | None = None) -> str | None:
+def tree_of(git_dir: Path, commit: str, subpath: str | None = None) -> str | None:
     """The id of the commit's tree, or of its sub-path's tree; None when the sub-path is not a folder."""
     spec = f"{commit}:{subpath}" if subpath else f"{commit}^{{tree}}"
-    proc = git(repo, "rev-parse", "--verify", "--quiet", spec)
-    oid = proc.stdout.strip()
-    if proc.returncode != 0 or git(repo, "cat-file", "-t", oid).stdout.strip() != "tree":
+    proc = run(["rev-parse", "--verify", "--quiet", spec], git_dir)
+    oid = proc.stdout.decode().strip()
+    if proc.returncode != 0 or run(["cat-file", "-t", oid], git_dir).stdout.decode().strip() != "tree":
         return None
     return oid
 
@@ -125,22 +181,29 @@ def tree_of(repo: Path, commit: str, subpath: str | None = None) -> str | None:
 @contextmanager
 def checkout(project: Project, as_of: datetime | None = None) -> Iterator[Checkout]:
     """Yield the project's files at the chosen commit, laid out in the cache."""
-    repo = clone(project.repo) if project.is_url else Path(project.repo)
-    if not is_git_repo(repo):
+    if project.is_url:
+        where, name = locate(clone(project.repo)), without_credentials(project.repo)
+    else:
+        where, name = _repository(Path(project.repo), project.repo), project.repo
+    if where.git_dir is None:
         if as_of is not None:
-            raise InputError(f"{repo}: not a git repository, so --as-of has no history to read")
-        root = repo / project.subpath if project.subpath else repo
-        yield Checkout(root=root, commit=None, commit_date=None)
+            raise InputError(f"{name}: not a git repository, so --as-of has no history to read")
+        folder = where.folder / project.subpath if project.subpath else where.folder
+        with laid_out(folder, cache_dir() / "folders") as (root, skipped):
+            yield Checkout(root=root, commit=None, commit_date=None, skipped=skipped)
         return
-    sha = resolve_commit(repo, project.ref, as_of)
-    commit_date = _out(repo, "show", "-s", "--format=%cI", sha)
-    tree = tree_of(repo, sha, project.subpath)
-    if tree is None:
-        raise InputError(f"{project.name}: sub-path {project.subpath!r} does not exist at commit {sha[:12]}")
-    root, skipped = lay_out(repo, tree)
-    with open(root.parent / "meta.json", "rb") as in_use:
-        fcntl.flock(in_use, fcntl.LOCK_SH)  # while held, no other scan evicts this layout (see _evict)
-        yield Checkout(root=root, commit=sha, commit_date=commit_date, skipped=skipped, git_dir=repo, tree=tree)
+    with shadow(where) as git_dir:
+        sha = resolve_commit(git_dir, project.ref, as_of, name)
+        commit_date = output(["log", "-1", "--no-show-signature", "--format=%cI", sha], git_dir, name)
+        tree = tree_of(git_dir, sha, project.subpath)
+        if tree is None:
+            raise InputError(f"{project.name}: sub-path {project.subpath!r} does not exist at commit {sha[:12]} "
+                             f"of {name} (not committed there?)")
+        root, skipped = lay_out(git_dir, tree)
+        with open(root.parent / "meta.json", "rb") as in_use:
+            fcntl.flock(in_use, fcntl.LOCK_SH)  # while held, no other scan evicts this layout (see _evict)
+            yield Checkout(root=root, commit=sha, commit_date=commit_date, skipped=skipped, git_dir=git_dir,
+                           tree=tree)
 
 
 def lay_out(repo: Path, tree: str) -> tuple[Path, list[tuple[str, str]]]:
@@ -174,10 +237,9 @@ def lay_out(repo: Path, tree: str) -> tuple[Path, list[tuple[str, str]]]:
 
 def _entries(repo: Path, tree: str) -> Iterator[tuple[str, str, str, int | None, bytes]]:
     """(mode, type, object id, size, raw path) of every entry below ``tree``."""
-    proc = subprocess.run(["git", *SAFE_CONFIG, "-C", str(repo), "ls-tree", "-r", "-z", "-l", "--full-tree", tree],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, LC_ALL="C"), check=False)
+    proc = run(["ls-tree", "-r", "-z", "-l", "--full-tree", tree], repo)
     if proc.returncode != 0:
-        raise InputError(f"{repo}: cannot list tree {tree[:12]}: {proc.stderr.decode(errors='replace').strip()}")
+        raise GitError(f"cannot list tree {tree[:12]}: {last_line(proc.stderr, proc.returncode)}")
     for record in proc.stdout.split(b"\0"):
         if not record:
             continue
@@ -218,16 +280,14 @@ def _write_tree(repo: Path, tree: str, dest: Path) -> tuple[list[list[str]], int
         else:
             wanted.append((oid, dest.joinpath(*parts)))
     total = 0
-    env = dict(os.environ, LC_ALL="C")
-    with subprocess.Popen(["git", *SAFE_CONFIG, "-C", str(repo), "cat-file", "--batch"], stdin=subprocess.PIPE,
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env) as proc:
+    with batch(["cat-file", "--batch"], repo) as proc:
         assert proc.stdin is not None and proc.stdout is not None
         for oid, target in wanted:
             proc.stdin.write(f"{oid}\n".encode())
             proc.stdin.flush()
             header = proc.stdout.readline().split()
             if len(header) != 3:
-                raise InputError(f"{repo}: cannot read object {oid[:12]}")
+                raise GitError(f"cannot read object {oid[:12]}")
             data = proc.stdout.read(int(header[2]))
             proc.stdout.read(1)  # the newline after each object
             total += len(data)

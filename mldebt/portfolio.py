@@ -23,9 +23,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+import click
 from pydantic import Field, field_validator
 
 from .errors import InputError
+from .gitlocate import locate
 from .validation import Strict, validate
 from .yamlfile import Document, load
 
@@ -247,13 +249,24 @@ def _resolve(spec: PortfolioSpec, doc: Document) -> Portfolio:
 
 
 def single_repository(path: Path | str, name: str | None = None) -> Portfolio:
-    """A one-project portfolio for ``mldebt collect REPO_PATH``."""
+    """A one-project portfolio for ``mldebt collect REPO_PATH``.
+
+    A folder inside a git repository (not its top) is scanned as that
+    repository's sub-path, as committed, and a note on stderr says so; a
+    ``.git`` link leading outside the folder is refused (``gitlocate.locate``).
+    """
     local = Path(path).expanduser().resolve()
     if not local.is_dir():
         raise InputError(f"{path}: no such directory")
+    where = locate(local)
+    repo, subpath = str(local), None
+    if where.top is not None:
+        repo, subpath = str(where.top), where.subpath
+        click.echo(f"mldebt: note: {local} is inside the git repository {where.top}: scanning its sub-path "
+                   f"{subpath} as committed at HEAD", err=True)
     project_name = name or slug(local.name)
-    project = Project(name=project_name, team_id="local", team_name="Local", repo=str(local),
-                      is_url=False, subpath=None, ref=None, owner=None, description=None,
+    project = Project(name=project_name, team_id="local", team_name="Local", repo=repo,
+                      is_url=False, subpath=subpath, ref=None, owner=None, description=None,
                       tags=(), sources={})
     return Portfolio(name=project_name, path=None, teams={"local": {"name": "Local", "owner": None}},
                      projects=(project,))
