@@ -161,12 +161,12 @@ def _hotspots(snapshot: Snapshot, candidates: list[str], churn: dict[str, int], 
     missing = [(path, text) for path, (key, text) in texts.items() if key not in known]
     measured = dict(_measure(missing))
     cache.put_many({texts[path][0]: value for path, value in measured.items() if value is not None})
-    spots = []
+    spots: list[dict[str, Any]] = []
     for path, (key, _) in texts.items():
         complexity = known[key] if key in known else measured.get(path)
         if complexity is not None:
             spots.append({"path": path, "churn": churn[path], "complexity": complexity, "score": churn[path] * complexity})
-    return sorted(spots, key=lambda s: (-s["score"], s["path"]))[:HOTSPOTS]
+    return sorted(spots, key=lambda s: (-int(s["score"]), s["path"]))[:HOTSPOTS]
 
 
 def _measure(files: list[tuple[str, str]]) -> list[tuple[str, int | None]]:

@@ -218,7 +218,7 @@ def lay_out(repo: Path, tree: str) -> tuple[Path, list[tuple[str, str]]]:
     meta = home / "meta.json"
     if meta.is_file():
         os.utime(meta)  # most recently used: evicted last
-        return home / "files", [tuple(item) for item in json.loads(meta.read_text())["skipped"]]
+        return home / "files", [(path, why) for path, why in json.loads(meta.read_text())["skipped"]]
     base.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".building-", dir=base))
     try:
@@ -232,7 +232,7 @@ def lay_out(repo: Path, tree: str) -> tuple[Path, list[tuple[str, str]]]:
         shutil.rmtree(work, ignore_errors=True)
         raise
     _evict(base, keep=home)
-    return home / "files", [tuple(item) for item in skipped]
+    return home / "files", [(path, why) for path, why in skipped]
 
 
 def _entries(repo: Path, tree: str) -> Iterator[tuple[str, str, str, int | None, bytes]]:
