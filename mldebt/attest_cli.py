@@ -2,28 +2,41 @@
 
 For projects that keep no ``.mldebt/attestations.yaml`` in their repository,
 answers are stored in the database's ``attestations`` table, with who gave
-them, when, a link to the evidence and an expiry.
+them, when, a link to the evidence and an expiry. The answer is recorded by
+``writes.record_attestation``, as the web form's and the API's are, so the
+project is re-scored at once and the store ends up the same whichever way the
+answer came.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from collections.abc import Iterator, Mapping
+from contextlib import closing, contextmanager
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
+import sqlite_utils
 
 from .errors import InputError
-from .questions import Answer, default_expiry, load_questions, record_answer, stored_answers, unknown_question
+from .questions import load_questions, stored_answers
 from .scans import project_row
 from .store import open_db
+from .writes import FieldError, record_attestation
+
+OPTIONS = {"answer": "--answer", "by": "--by", "link": "--link", "date": "--date", "expires": "--expires"}
 
 
-def _day(option: str, value: str) -> date:
+@contextmanager
+def in_option_words(options: Mapping[str, str]) -> Iterator[None]:
+    """Reword a write's FieldError for the command line: ``expires: ...`` becomes ``--expires: ...``.
+
+    A field that is an argument (not in ``options``) is reported by its problem alone.
+    """
     try:
-        if len(value) != 10:
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{option} {value!r}: expected a date such as 2027-05-01") from None
+        yield
+    except FieldError as exc:
+        option = options.get(exc.field)
+        raise InputError(f"{option}: {exc.problem}" if option else exc.problem) from None
 
 
 @click.command()
@@ -43,8 +56,9 @@ def attest(project: str, question: str | None, answer: str | None, by: str | Non
 
     QUESTION is an id from the question catalogue (feedback loops, undeclared
     consumers, the five litmus questions, ...); an unknown id lists the known
-    ones. An expired answer is shown but earns nothing. Projects can keep their
-    answers in .mldebt/attestations.yaml instead.
+    ones. The project's scores are recomputed at once. An expired answer is
+    shown but earns nothing. Projects can keep their answers in
+    .mldebt/attestations.yaml instead.
 
     \b
     Example:
@@ -55,30 +69,23 @@ def attest(project: str, question: str | None, answer: str | None, by: str | Non
     """
     if not db_path.exists():
         raise InputError(f"{db_path}: no database yet: run `mldebt collect` first")
-    db = open_db(db_path)
-    project_row(db, project)  # raises NotFound, naming the known projects
-    today = datetime.now(timezone.utc).date()
-    if listing:
-        _print_answers(db, project, today)
-        return
-    questions = load_questions()
-    if question is None:
-        raise InputError(f"name a QUESTION to answer (known: {', '.join(sorted(questions))}), or use --list")
-    if question not in questions:
-        raise InputError(unknown_question(question, questions))
-    if not (answer or "").strip() or not (by or "").strip():
-        raise InputError("--answer and --by are required to record an answer")
-    on = _day("--date", given_on) if given_on else today
-    until = _day("--expires", expires) if expires else default_expiry(questions[question], on)
-    if until < on:
-        raise InputError(f"--expires {until}: before the day of the answer ({on})")
-    record = Answer(question=question, answer=answer.strip(), by=by.strip(), date=on, expires=until,
-                    link=link, source="db")
-    row_id = record_answer(db, project, record, datetime.now(timezone.utc).replace(microsecond=0).isoformat())
-    click.echo(f"recorded answer #{row_id} for {project}: {question} by {record.by} on {on}, counts until {until}")
+    with closing(open_db(db_path)) as db:
+        project_row(db, project)  # raises NotFound, naming the known projects
+        if listing:
+            _print_answers(db, project, datetime.now(UTC).date())
+            return
+        if question is None:
+            raise InputError(f"name a QUESTION to answer (known: {', '.join(sorted(load_questions()))}), "
+                             "or use --list")
+        fields = {"question": question, "answer": answer, "by": by, "link": link, "date": given_on,
+                  "expires": expires}
+        with in_option_words(OPTIONS):
+            record = record_attestation(db, project, fields, source="cli")
+    click.echo(f"recorded answer #{record['id']} for {project}: {question} by {record['attested_by']} "
+               f"on {record['attested_on']}, counts until {record['expires_on']}")
 
 
-def _print_answers(db, project: str, today: date) -> None:
+def _print_answers(db: sqlite_utils.Database, project: str, today: date) -> None:
     answers = stored_answers(db, project)
     if not answers:
         click.echo(f"{project}: no answers recorded with `mldebt attest`")

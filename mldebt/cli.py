@@ -25,7 +25,9 @@ from .scans import rescore, scanned_projects
 from .explain import explanation
 from .explain import render as render_explanation
 from .scorecard import render_json, render_text, scorecard
-from .waivers import add_waiver, list_waivers
+from .waivers import list_waivers
+from .writes import record_waiver
+from .attest_cli import in_option_words
 from .store import open_db
 
 
@@ -215,7 +217,9 @@ def waive(project: str | None, check: str | None, reason: str | None, owner: str
                                         ("--owner", owner), ("--until", until)) if not value]
     if missing:
         raise InputError(f"waive needs {', '.join(missing)} (see `mldebt waive --help`)")
-    record = add_waiver(db, project, check, reason, owner, until)  # type: ignore[arg-type]
+    fields = {"check": check, "reason": reason, "owner": owner, "until": until}
+    with in_option_words({"reason": "--reason", "owner": "--owner", "until": "--until"}):
+        record = record_waiver(db, project, fields)  # type: ignore[arg-type]  # PROJECT was checked above
     click.echo(f"waived {record['check_id']} for {record['project_id']} from {record['starts_on']} "
                f"until {record['until']} (owner {record['owner']})")
 

@@ -4,8 +4,9 @@ The catalogue (``questions.yaml`` beside this module) lists each question's
 id, title, the debt family it speaks to, whether it is one of the five litmus
 questions of Sculley et al., what a good answer shows, and how long an answer
 counts. Answers come from a project's ``.mldebt/attestations.yaml`` (read by
-the attestation collector) or from ``mldebt attest`` (stored in the
-``attestations`` table); both become the same evidence, built here:
+the attestation collector) or from the store's ``attestations`` table
+(recorded by ``writes.record_attestation``: ``mldebt attest``, the web form,
+the API); both become the same evidence, built here:
 
 - ``attest.<question id>``: the newest answer, with ``expired`` true or false
   as of the scan's moment;
@@ -90,7 +91,7 @@ class Answer:
     date: date
     expires: date
     link: str | None = None
-    source: str = "file"  # "file": the project's attestations file; "db": recorded with `mldebt attest`
+    source: str = "file"  # "file": the project's attestations file; "db": recorded in the store
     path: str | None = None
     line: int | None = None
 
@@ -137,7 +138,7 @@ def summarize(answers: list[Answer], on: date,
 
 
 def stored_answers(db: sqlite_utils.Database, project: str) -> list[Answer]:
-    """The answers recorded for ``project`` with ``mldebt attest``, oldest first.
+    """The answers recorded for ``project`` in the store, oldest first.
 
     The rubric engine merges them with the file's answers through ``summarize``.
     """
@@ -151,13 +152,10 @@ def stored_answers(db: sqlite_utils.Database, project: str) -> list[Answer]:
     return found
 
 
-def record_answer(db: sqlite_utils.Database, project: str, answer: Answer, recorded_at: str) -> int:
-    """Store one answer in the ``attestations`` table; return its row id."""
-    table = db["attestations"]
-    table.insert({"project_id": project, "question": answer.question, "answer": answer.answer,
-                  "link": answer.link, "attested_by": answer.by, "attested_on": answer.date.isoformat(),
-                  "expires_on": answer.expires.isoformat(), "source": "cli", "recorded_at": recorded_at})
-    return int(table.last_pk)
+def question_choices() -> list[dict[str, Any]]:
+    """The built-in catalogue as plain data: the attest form's choices and ``GET /api/v1/questions``."""
+    return [{"id": q.id, "title": q.title, "category": q.category, "litmus": q.litmus,
+             "good_answer": q.good_answer, "valid_days": q.valid_days} for q in load_questions().values()]
 
 
 def answers_from_facts(facts: dict[str, Any]) -> list[Answer]:

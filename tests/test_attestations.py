@@ -249,11 +249,19 @@ def test_attest_records_and_lists_answers(run, with_project):
      "unknown question 'feedback_loop' (known: change_impact, data_dependency_closure, debt_paydown_culture, "
      "decision_thresholds, feature_pruning, feedback_loops, full_scale_experiment, inclusion, model_interference, "
      "newcomer_ramp_up, slice_quality, undeclared_consumers)"),
-    (["credit", "feedback_loops", "--answer", "x"], "--answer and --by are required to record an answer"),
+    (["credit", "feedback_loops", "--answer", "x"], "--by: required"),
+    (["credit", "feedback_loops", "--answer", " ", "--by", "y"], "--answer: required"),
     (["credit", "feedback_loops", "--answer", "x", "--by", "y", "--expires", "next year"],
-     "--expires 'next year': expected a date such as 2027-05-01"),
+     "--expires: expected a date such as 2027-03-31, not 'next year'"),
     (["credit", "feedback_loops", "--answer", "x", "--by", "y", "--date", "2026-10-01", "--expires", "2026-09-01"],
-     "--expires 2026-09-01: before the day of the answer (2026-10-01)"),
+     "--expires: 2026-09-01 is before the day of the answer (2026-10-01)"),
+    (["credit", "feedback_loops", "--answer", "x", "--by", "y", "--date", "2999-01-01"],
+     "--date: 2999-01-01 is in the future"),
+    (["credit", "feedback_loops", "--answer", "x", "--by", "y", "--link", "javascript:alert(1)"],
+     "--link: use an http(s) URL or a document path"),
+    (["credit"], "name a QUESTION to answer (known: change_impact, data_dependency_closure, debt_paydown_culture, "
+     "decision_thresholds, feature_pruning, feedback_loops, full_scale_experiment, inclusion, model_interference, "
+     "newcomer_ramp_up, slice_quality, undeclared_consumers), or use --list"),
     (["nope", "feedback_loops"], "no project named 'nope' in the database (projects: credit)"),
 ])
 def test_attest_refuses_bad_input_with_one_line(run, with_project, args, message):

@@ -63,11 +63,12 @@ def test_waive_marks_the_check_waived_at_once_and_lists_it(run, scanned, db):
 
 @pytest.mark.parametrize("args,message", [
     (["small", "deps-pinned", "--reason", "r", "--owner", "o", "--until", "someday"],
-     "--until 'someday': expected a date such as 2027-03-31"),
+     "--until: expected a date such as 2027-03-31, not 'someday'"),
     (["small", "deps-pinned", "--reason", "r", "--owner", "o", "--until", "2001-01-01"],
-     "--until 2001-01-01: the date has passed"),
+     "--until: 2001-01-01 has passed"),
     (["small", "no-such-check", "--reason", "r", "--owner", "o", "--until", "2099-01-01"],
-     "no check 'no-such-check' in rubric mldebt-default (see `mldebt show small`)"),
+     "no check 'no-such-check' in rubric mldebt-default"),
+    (["small", "deps-pinned", "--reason", " ", "--owner", "o", "--until", "2099-01-01"], "--reason: required"),
     (["ghost", "deps-pinned", "--reason", "r", "--owner", "o", "--until", "2099-01-01"],
      "no project named 'ghost' in the database (projects: small)"),
     (["small", "deps-pinned"], "waive needs --reason, --owner, --until (see `mldebt waive --help`)"),

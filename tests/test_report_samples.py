@@ -25,7 +25,7 @@ from mldebt.rubric.schema import load_rubric
 from mldebt.samples import build_samples
 from mldebt.scans import collect_project, save_portfolio
 from mldebt.store import open_db
-from mldebt.waivers import add_waiver
+from mldebt.writes import record_waiver
 
 from .conftest import ROOT, git, write_files
 
@@ -55,8 +55,8 @@ def samples_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "--expires", "2027-04-01", "--db", str(path)])
     assert answered.exit_code == 0, answered.output
     collect_all(db, portfolio, rubric, HEAD_AS_OF)
-    add_waiver(db, "reco-service", "monitor-1-dependency-updates", "the proxy blocks update bots until Q1",
-               "jonas.weber@example.com", "2099-12-31")
+    record_waiver(db, "reco-service", {"check": "monitor-1-dependency-updates", "reason": "the proxy blocks update "
+                                       "bots until Q1", "owner": "jonas.weber@example.com", "until": "2099-12-31"})
     db.close()
     return path
 

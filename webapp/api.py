@@ -24,9 +24,11 @@ from ..bundle import BundleError, parse_bundle
 from ..collectors.registry import declared_keys
 from ..errors import InputError, MldebtError
 from ..intake import Conflict, Forbidden, receive
+from ..questions import question_choices
 from ..readmodel import portfolio
 from ..rubric.schema import Rubric, load_rubric
 from ..store import schema_version
+from ..writes import record_attestation, record_waiver
 from . import params
 from .auth import identity, requires
 from .backlog import FILTERS, backlog_query
@@ -38,7 +40,6 @@ from .errors import respond
 from .forms import source_of_write
 from .portfolio import portfolio_view, team_view
 from .projects import evidence_view, project_view
-from .writes import question_choices, record_attestation, record_waiver
 
 bp = Blueprint("api", __name__)
 OPENAPI = Path(__file__).with_name("openapi.yaml")

@@ -1,18 +1,23 @@
-"""The attest and waive forms: signed-in users only, CSRF-checked, re-scoring the project on success."""
+"""The attest and waive forms: signed-in users only, CSRF-checked.
+
+A posted form goes through the same write as `mldebt attest`, `mldebt waive`
+and the API (``mldebt.writes``), which re-scores the project.
+"""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from ..errors import InputError, NotFound
+from ..questions import question_choices
 from ..readmodel import headlines, rubric_data
 from ..scans import project_row
+from ..writes import record_attestation, record_waiver
 from . import params
 from .auth import identity, requires
 from .db import get_db
-from .writes import question_choices, record_attestation, record_waiver
 
 bp = Blueprint("forms", __name__)
 
@@ -28,7 +33,7 @@ def attest(project: str) -> Any:
     db = get_db()
     project_row(db, project)
     questions = question_choices()
-    today = datetime.now(timezone.utc).date().isoformat()
+    today = datetime.now(UTC).date().isoformat()
     if request.method == "POST":
         try:
             record_attestation(db, project, request.form.to_dict(), source_of_write())
@@ -47,7 +52,8 @@ def _checks(project: str) -> list[dict[str, Any]]:
     scans = headlines(get_db(), project).get(project)
     if not scans:
         raise NotFound(f"project {project!r} has no scans yet: run `mldebt collect` first")
-    return [{"id": c["id"], "title": c["title"]} for c in rubric_data(get_db(), scans[-1]["rubric_hash"]).get("checks", [])]
+    checks = rubric_data(get_db(), scans[-1]["rubric_hash"]).get("checks", [])
+    return [{"id": c["id"], "title": c["title"]} for c in checks]
 
 
 @bp.route("/projects/<project>/waive", methods=["GET", "POST"])
