@@ -4,7 +4,9 @@
 database: a pool worker or a CI job does it); ``store_bundle`` scores a
 bundle and only then writes the scan, its evidence, results and scores in
 one transaction, so a process killed at any moment leaves either the whole
-scan or none of it. ``collect_project`` is the two in a row.
+scan or none of it. ``collect_project`` is the two in a row. ``rescore``
+(`mldebt score`, a new rubric over every scan) and ``rescore_project`` (after
+an attestation or a waiver: ``writes``) score stored scans again.
 """
 from __future__ import annotations
 
@@ -127,15 +129,12 @@ def _save_project(db: sqlite_utils.Database, info: dict[str, Any]) -> None:
 
 
 def rescore(db: sqlite_utils.Database, rubric: Rubric) -> int:
-    """Apply ``rubric`` to every stored scan again; return how many were scored."""
+    """Apply ``rubric`` to every stored scan again; return how many were scored (`mldebt score`)."""
     scans = list(rows(db, "select * from scans order by as_of, collected_at"))
     with db.atomic():
         _save_rubric(db, rubric)
         for scan in scans:
-            card = _score_readable(db, rubric, scan, readable_of(db, scan["id"]))
-            db.execute("delete from results where scan_id = ?", [scan["id"]])
-            db.execute("delete from scores where scan_id = ?", [scan["id"]])
-            _save_scorecard(db, scan["id"], card)
+            _replace_scorecard(db, rubric, scan)
             db.execute("update scans set rubric_hash = ? where id = ?", [rubric.hash, scan["id"]])
         for project in {s["project_id"] for s in scans}:
             update_paydown(db, project, rubric)
@@ -153,15 +152,22 @@ def stored_rubric(db: sqlite_utils.Database, rubric_hash: str) -> Rubric:
 def rescore_project(db: sqlite_utils.Database, project: str) -> None:
     """Score a project's scans again with the rubric each was scored with (after a waiver or attestation)."""
     scans = list(rows(db, "select * from scans where project_id = ? order by as_of, collected_at", [project]))
+    rubrics: dict[str, Rubric] = {}
     with db.atomic():
         for scan in scans:
-            rubric = stored_rubric(db, scan["rubric_hash"])
-            card = _score_readable(db, rubric, scan, readable_of(db, scan["id"]))
-            db.execute("delete from results where scan_id = ?", [scan["id"]])
-            db.execute("delete from scores where scan_id = ?", [scan["id"]])
-            _save_scorecard(db, scan["id"], card)
+            if scan["rubric_hash"] not in rubrics:
+                rubrics[scan["rubric_hash"]] = stored_rubric(db, scan["rubric_hash"])
+            _replace_scorecard(db, rubrics[scan["rubric_hash"]], scan)
         if scans:
-            update_paydown(db, project, stored_rubric(db, scans[-1]["rubric_hash"]))
+            update_paydown(db, project, rubrics[scans[-1]["rubric_hash"]])
+
+
+def _replace_scorecard(db: sqlite_utils.Database, rubric: Rubric, scan: dict[str, Any]) -> None:
+    """Score a stored scan with ``rubric`` and put its results and scores in place of the old ones."""
+    card = _score_readable(db, rubric, scan, readable_of(db, scan["id"]))
+    db.execute("delete from results where scan_id = ?", [scan["id"]])
+    db.execute("delete from scores where scan_id = ?", [scan["id"]])
+    _save_scorecard(db, scan["id"], card)
 
 
 def _score_scan(db: sqlite_utils.Database, rubric: Rubric, scan: dict[str, Any], facts: list[Fact]) -> Scorecard:
