@@ -16,9 +16,9 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
-from .backlog import RubricCache, results_history
+from .readmodel import latest_scans, parsed_rubric, statuses_for, timelines
 from .errors import InputError, NotFound
-from .quarters import Timeline, end_of_day, moment_of, parse_day
+from .quarters import Timeline, end_of_day, moment_of
 from .scans import now
 from .store import from_json, rows, to_json
 
@@ -87,7 +87,7 @@ class Burnup:
 
 
 def create_campaign(db: sqlite_utils.Database, name: str, owner: str, checks: Iterable[str],
-                    projects: Iterable[str], start: str, target: str, items: Iterable[str] = ()) -> Campaign:
+                    projects: Iterable[str], start_on: date, target_on: date, items: Iterable[str] = ()) -> Campaign:
     """Validate and store a new campaign; every problem raises InputError with the option it concerns."""
     name = name.strip()
     if not NAME.match(name):
@@ -96,7 +96,6 @@ def create_campaign(db: sqlite_utils.Database, name: str, owner: str, checks: It
         raise InputError(f"campaign {name!r} already exists")
     if not owner or not owner.strip():
         raise InputError("--owner: a campaign needs an owner")
-    start_on, target_on = parse_day(start, "--start"), parse_day(target, "--target")
     if target_on <= start_on:
         raise InputError(f"--target {target_on} must be after --start {start_on}")
     check_ids, project_ids, item_ids = _unique(checks), _unique(projects), _unique(items)
@@ -135,13 +134,11 @@ def _unique(values: Iterable[str]) -> list[str]:
 
 def _check_checks(db: sqlite_utils.Database, check_ids: list[str], project_ids: list[str]) -> None:
     """Every named check must be in the rubric of some chosen project's latest scan."""
-    cache = RubricCache(db)
+    latest = latest_scans(db)
     known: set[str] = set()
     for project in project_ids:
-        latest = next(rows(db, "select rubric_hash from scans where project_id = ? "
-                               "order by as_of desc, collected_at desc limit 1", [project]), None)
-        if latest:
-            known |= {c.id for c in cache(latest["rubric_hash"]).checks}
+        if project in latest:
+            known |= {c.id for c in parsed_rubric(db, latest[project]["rubric_hash"]).checks}
     unknown = [c for c in check_ids if c not in known]
     if unknown:
         raise InputError(f"--checks: no check named {', '.join(unknown)} in the projects' rubric "
@@ -173,21 +170,20 @@ def get_campaign(db: sqlite_utils.Database, name: str) -> Campaign:
 def burnup(db: sqlite_utils.Database, campaign: Campaign, until: datetime | None = None) -> Burnup:
     """Scope, done, open and waived counts at the start and on each later day a campaign project was scanned."""
     pairs = campaign.pairs()
-    timelines = {p: Timeline(rows(db, "select id, as_of, collected_at from scans where project_id = ?", [p]))
-                 for p in campaign.all_projects}
+    lines = {p: timelines(db, project=p).get(p, Timeline([])) for p in campaign.all_projects}
     limit = until or moment_of("9999-12-31")
     start = end_of_day(campaign.start_on)
-    days = sorted({moment_of(s["as_of"]).date() for t in timelines.values() for s in t.scans
+    days = sorted({moment_of(s["as_of"]).date() for t in lines.values() for s in t.scans
                    if start < moment_of(s["as_of"]) <= limit})
-    wanted = {s["id"] for t in timelines.values() for s in t.upto(limit)}
-    results = results_history(db, wanted)
+    wanted = {s["id"] for t in lines.values() for s in t.upto(limit)}
+    results = statuses_for(db, wanted)
     result = Burnup(campaign)
     scope: set[tuple[str, str]] = set()
     for day in [campaign.start_on, *days]:
         moment = end_of_day(day)
         status = {}
         for project, check in pairs:
-            scan = timelines[project].at(moment)
+            scan = lines[project].at(moment)
             found = results.get(scan["id"], {}).get(check) if scan else None
             if found:
                 status[(project, check)] = found[0]
@@ -196,8 +192,3 @@ def burnup(db: sqlite_utils.Database, campaign: Campaign, until: datetime | None
         waived = sum(status.get(pair) == "waived" for pair in scope)
         result.points.append(Point(day, len(scope), done, len(scope) - done - waived, waived))
     return result
-
-
-def campaign_pairs(db: sqlite_utils.Database, name: str) -> set[tuple[str, str]]:
-    return get_campaign(db, name).pairs()
-

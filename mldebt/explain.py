@@ -8,25 +8,28 @@ import click
 import sqlite_utils
 
 from .errors import NotFound
+from .readmodel import parsed_rubric, results_for, scan_history, statuses_for
 from .rubric import conditions
-from .scans import project_row, scans_of, stored_rubric
+from .scans import project_row
 from .store import from_json, rows
 
 
 def explanation(db: sqlite_utils.Database, project: str, check_id: str) -> dict[str, Any]:
+    """The check's result in the project's latest scan, its conditions, the facts it read and its history."""
     project_row(db, project)
-    history = scans_of(db, project)
+    history = scan_history(db, project)
     if not history:
         raise NotFound(f"project {project!r} has no scans yet: run `mldebt collect` first")
     latest = history[-1]
-    rubric = stored_rubric(db, latest["rubric_hash"])
+    rubric = parsed_rubric(db, latest["rubric_hash"])
     check = rubric.check(check_id)
     if check is None:
         reason = rubric.disabled.get(check_id)
         known = ", ".join(sorted(c.id for c in rubric.checks))
         raise NotFound(f"check {check_id!r} is disabled in rubric {rubric.name}: {reason}" if reason
                        else f"no check {check_id!r} in rubric {rubric.name} (checks: {known})")
-    result = next(rows(db, "select * from results where scan_id = ? and check_id = ?", [latest["id"], check_id]), None)
+    result = results_for(db, [latest["id"]])[latest["id"]].get(check_id)
+    statuses = statuses_for(db, [s["id"] for s in history])
     used = from_json(result["evidence_keys"]) if result else sorted(
         conditions.keys(check.automated or "True") | conditions.keys(check.manual or "True"))
     facts = _facts_for(db, latest["id"], used)
@@ -47,9 +50,8 @@ def explanation(db: sqlite_utils.Database, project: str, check_id: str) -> dict[
         "evidence": [{"key": f["key"], "value": from_json(f["value"]), "collector": f["collector"],
                       "path": f["path"], "line": f["line"], "url": f["url"], "error": f["error"]} for f in facts],
         "paydown": item, "waiver": waiver,
-        "history": [{"as_of": s["as_of"], "status": next(
-            (r["status"] for r in rows(db, "select status from results where scan_id = ? and check_id = ?",
-                                        [s["id"], check_id])), "not scored")} for s in history],
+        "history": [{"as_of": s["as_of"], "status": statuses[s["id"]].get(check_id, ("not scored",))[0]}
+                    for s in history],
     }
 
 

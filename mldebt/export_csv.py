@@ -1,17 +1,22 @@
-"""Plain CSV: one row per item, every field, for spreadsheets and scripts (no cell runs as a formula)."""
+"""Plain CSV of the backlog: one row per item, for spreadsheets and scripts (no cell runs as a formula).
+
+The one backlog CSV: ``mldebt export backlog --format csv`` and the web
+scorecard's ``/backlog.csv`` both write it, from the same rows
+(``backlog.BacklogItem``) through the same writer (``csvsafe.render``).
+"""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Iterable
 
 from .backlog import BacklogItem
 from .csvsafe import render as render_csv
 
-COLUMNS = ("id", "project", "team", "team_name", "owner", "check_id", "title", "status", "priority", "effort_hours", "gap",
-           "scans_unmet", "opened_at", "section", "ml_test", "category", "fix", "link")
+COLUMNS = ("id", "project", "team", "team_name", "owner", "check_id", "title", "status", "priority", "effort_hours",
+           "gap", "weight", "scans_unmet", "opened_at", "section", "ml_test", "category", "fix", "link")
 
 
-def render(items: Sequence[BacklogItem]) -> str:
-    rows = ([_value(item.as_dict()[c]) for c in COLUMNS] for item in items)
+def render(items: Iterable[BacklogItem]) -> str:
+    rows = ([_value(getattr(item, c)) for c in COLUMNS] for item in items)
     return render_csv(COLUMNS, rows)
 
 

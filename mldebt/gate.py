@@ -14,10 +14,12 @@ from typing import Any
 
 import sqlite_utils
 
-from .errors import InputError, NotFound
+from .errors import NotFound
+from .quarters import BadValue
+from .readmodel import Headline, parsed_rubric, results_for, scan_history
 from .rubric.engine import GRADES
 from .rubric.schema import Rubric
-from .scans import project_row, results_of, scans_of, stored_rubric
+from .scans import project_row
 
 LETTERS = [letter for _, letter in GRADES]
 
@@ -33,8 +35,8 @@ class Change:
 @dataclass
 class GateResult:
     project: dict[str, Any]
-    scan: dict[str, Any]
-    baseline: dict[str, Any] | None
+    scan: Headline
+    baseline: Headline | None
     rubric: Rubric
     results: list[dict[str, Any]]
     failures: list[str] = field(default_factory=list)
@@ -52,24 +54,22 @@ class GateResult:
         return self.project["id"]
 
 
-def parse_grade(text: str | None) -> str | None:
-    if text is None:
-        return None
+def parse_grade(text: str) -> str:
+    """A grade letter, whatever its case."""
     letter = text.strip().upper()
     if letter not in LETTERS:
-        raise InputError(f"--fail-under-grade {text!r}: expected one of {', '.join(LETTERS)}")
+        raise BadValue("grade", text, f"expected one of {', '.join(LETTERS)}")
     return letter
 
 
-def parse_score(text: str | None) -> float | None:
-    if text is None:
-        return None
+def parse_score(text: str) -> float:
+    """An ML Test Score, from 0 to 7."""
     try:
         value = float(text)
     except ValueError:
         value = -1.0
     if not 0.0 <= value <= 7.0:
-        raise InputError(f"--fail-under-score {text!r}: expected an ML Test Score from 0 to 7")
+        raise BadValue("score", text, "expected an ML Test Score from 0 to 7")
     return value
 
 
@@ -77,12 +77,13 @@ def evaluate(db: sqlite_utils.Database, project: str, *, fail_under_grade: str |
              fail_under_score: float | None = None, baseline: str = "previous") -> GateResult:
     """Judge the project's latest scan against the thresholds and the baseline scan."""
     row = project_row(db, project)
-    history = scans_of(db, project)
+    history = scan_history(db, project)
     if not history:
         raise NotFound(f"project {project!r} has no scans yet: run `mldebt collect` first")
     latest = history[-1]
     result = GateResult(project=row, scan=latest, baseline=_baseline(history, baseline, project),
-                        rubric=stored_rubric(db, latest["rubric_hash"]), results=results_of(db, latest["id"]))
+                        rubric=parsed_rubric(db, latest["rubric_hash"]),
+                        results=list(results_for(db, [latest["id"]])[latest["id"]].values()))
     if fail_under_grade is not None:
         grade = latest["grade"]
         if grade not in LETTERS:
@@ -95,19 +96,19 @@ def evaluate(db: sqlite_utils.Database, project: str, *, fail_under_grade: str |
     return result
 
 
-def _baseline(history: list[dict[str, Any]], wanted: str, project: str) -> dict[str, Any] | None:
+def _baseline(history: list[Headline], wanted: str, project: str) -> Headline | None:
     if wanted == "none":
         return None
     if wanted == "previous":
         return history[-2] if len(history) > 1 else None
     if len(wanted) < 4:
-        raise InputError(f"--baseline {wanted!r}: give 'previous', 'none' or at least 4 characters of a scan id")
+        raise BadValue("baseline", wanted, "give 'previous', 'none' or at least 4 characters of a scan id")
     found = [s for s in history if s["id"].startswith(wanted)]
     if len(found) != 1:
         known = ", ".join(f"{s['id'][:12]} ({s['as_of'][:10]})" for s in reversed(history[-5:]))
         problem = "no scan" if not found else f"{len(found)} scans"
-        raise InputError(f"--baseline {wanted!r}: {problem} of project {project!r} "
-                         f"with an id starting so (latest scans: {known})")
+        raise BadValue("baseline", wanted, f"{problem} of project {project!r} with an id starting so "
+                                           f"(latest scans: {known})")
     return found[0]
 
 
@@ -120,7 +121,7 @@ def _compare(db: sqlite_utils.Database, result: GateResult) -> None:
         result.notes.append(f"baseline scan {base['id'][:12]} was scored with another rubric "
                             f"({base['rubric_hash']}): not compared")
         return
-    before = {r["check_id"]: r for r in results_of(db, base["id"])}
+    before = results_for(db, [base["id"]])[base["id"]]
     for now in sorted(result.results, key=lambda r: r["check_id"]):
         old = before.get(now["check_id"])
         if old is None or old["status"] == now["status"]:

@@ -22,9 +22,8 @@ from .campaigns import Burnup, burnup, list_campaigns
 from .errors import InputError
 from .quarters import Quarter
 from .report_appendix import attested, method, rubric_summaries, waivers
-from .report_data import Portfolio, ProjectView, TeamView, band_ranges, portfolio
+from .report_data import ProjectView, Report, TeamView, band_ranges, report_data
 from .rubric.schema import SECTION_IDS
-from .store import rows
 
 SERIES_LIMIT = 6  # more projects than this in a team: its trend shows the mean, lowest and highest
 
@@ -85,10 +84,16 @@ def team_trend(team: TeamView) -> charts.Chart:
 
 
 def _overall_at(view: ProjectView, quarter: Quarter) -> float | None:
-    return view.history.get(quarter, (None, None))[0]
+    scan = view.history.get(quarter)
+    return scan["overall"] if scan else None
 
 
-def summary_charts(data: Portfolio) -> dict[str, charts.Chart]:
+def _ml_at(view: ProjectView, quarter: Quarter) -> float | None:
+    scan = view.history.get(quarter)
+    return scan["ml_test_score"] if scan else None
+
+
+def summary_charts(data: Report) -> dict[str, charts.Chart]:
     labels = [label for label, _, _ in band_ranges()]
     previous = charts.Series(str(data.previous), [n for _, n in data.distribution(previous=True)])
     current = charts.Series(str(data.quarter), [n for _, n in data.distribution()])
@@ -101,7 +106,7 @@ def summary_charts(data: Portfolio) -> dict[str, charts.Chart]:
     }
 
 
-def campaign_progress(db: sqlite_utils.Database, data: Portfolio) -> list[dict[str, Any]]:
+def campaign_progress(db: sqlite_utils.Database, data: Report) -> list[dict[str, Any]]:
     """Campaigns touching the report's projects, with their burn-up up to the quarter's end."""
     names = {p.id for p in data.projects}
     found = []
@@ -116,38 +121,21 @@ def campaign_progress(db: sqlite_utils.Database, data: Portfolio) -> list[dict[s
 
 
 def render_html(db: sqlite_utils.Database, quarter: Quarter | None = None, team: str | None = None,
-                title: str = "ML technical debt", base: str | None = None) -> tuple[str, Portfolio]:
-    data = portfolio(db, quarter, team, base)
-    labels = [str(q) for q in data.quarters]
+                title: str = "ML technical debt", base: str | None = None) -> tuple[str, Report]:
+    data = report_data(db, quarter, team, base)
+    shown = data.shown_quarters
+    labels = [str(q) for q in shown]
     context = {
         "title": title, "data": data, "version": __version__, "today": date.today().isoformat(),
         "sections": SECTION_IDS, "charts": summary_charts(data),
         "trends": {t.id: team_trend(t) for t in data.teams},
         "sparklines": {v.id: charts.sparkline(f"ML Test Score of {v.id}", labels,
-                                              [v.history.get(q, (None, None))[1] for q in data.quarters], 7.0)
+                                              [_ml_at(v, q) for q in shown], 7.0)
                        for v in data.projects},
         "campaigns": campaign_progress(db, data), "rubrics": rubric_summaries(data), "method": method(),
         "attested": attested(db, data), "waivers": waivers(db, data),
     }
     return environment().get_template("report/report.html").render(**context), data
-
-
-def scanned_quarters(db: sqlite_utils.Database, team: str | None = None) -> list[Quarter]:
-    """The quarters that hold at least one scan (of ``team``'s projects, when given), in order."""
-    query = "select distinct s.as_of from scans s"
-    args: list[Any] = []
-    if team is not None:
-        query += " join projects p on p.id = s.project_id where p.team_id = ?"
-        args.append(team)
-    return sorted({Quarter.of(row["as_of"]) for row in rows(db, query, args)})
-
-
-def check_quarter(db: sqlite_utils.Database, quarter: Quarter, team: str | None = None) -> None:
-    """Refuse a quarter after the last one with a scan: nothing would be known of it (and 9999Q4 has no end)."""
-    found = scanned_quarters(db, team)
-    if found and quarter > found[-1]:
-        listed = ", ".join(map(str, found)) if len(found) <= 8 else f"{found[0]} to {found[-1]}"
-        raise InputError(f"--quarter {quarter}: no scans in or after it (quarters with scans: {listed})")
 
 
 def write_report(db: sqlite_utils.Database, output: Path, quarter: Quarter | None = None, team: str | None = None,
@@ -161,8 +149,6 @@ def write_report(db: sqlite_utils.Database, output: Path, quarter: Quarter | Non
 
     if not output.parent.is_dir():
         raise InputError(f"-o {output}: folder {output.parent} does not exist")
-    if quarter is not None:
-        check_quarter(db, quarter, team)
     html, data = render_html(db, quarter, team, title, base)
     document = HTML(string=html, base_url=str(charts.TEMPLATES / "report")).render()
     with replacing(output, "-o") as handle:

@@ -14,7 +14,8 @@ from typing import Any
 import sqlite_utils
 
 from .questions import load_questions
-from .report_data import Portfolio
+from .readmodel import results_for
+from .report_data import Report
 from .rubric.engine import BANDS, GRADES
 from .rubric.schema import SECTION_IDS
 from .scans import recorded_attestations
@@ -37,7 +38,7 @@ class Attested:
     credits: tuple[str, ...]  # checks whose credit rests on this answer
 
 
-def rubric_summaries(data: Portfolio) -> list[dict[str, Any]]:
+def rubric_summaries(data: Report) -> list[dict[str, Any]]:
     """Each rubric the quarter's scans were scored with: sections, categories and checks."""
     found = []
     for rubric_hash in data.rubric_hashes:
@@ -74,7 +75,7 @@ def method() -> dict[str, Any]:
     return {"bands": bands, "grades": grades}
 
 
-def attested(db: sqlite_utils.Database, data: Portfolio) -> list[Attested]:
+def attested(db: sqlite_utils.Database, data: Report) -> list[Attested]:
     """Every answer in force at the quarter's scans, from files or `mldebt attest`, newest per question."""
     titles = {q.id: q.title for q in load_questions().values()}
     found = []
@@ -89,6 +90,7 @@ def attested(db: sqlite_utils.Database, data: Portfolio) -> list[Attested]:
             value = from_json(r["value"])
             if isinstance(value, dict) and "answer" in value:
                 facts[r["project_id"]][r["key"]] = value
+    details = results_for(db, ids)
     for project, view in sorted(scan_of.items()):
         answers = dict(facts[project])
         for key, value in recorded_attestations(db, project, view.scan["as_of"]).items():
@@ -96,7 +98,7 @@ def attested(db: sqlite_utils.Database, data: Portfolio) -> list[Attested]:
                 answers[key] = value
         credited: dict[str, list[str]] = {}
         for check_id, (status, _, _) in view.results.items():
-            detail = _detail(db, view.scan["id"], check_id) if status == "manual" else ""
+            detail = (details[view.scan["id"]].get(check_id, {}).get("detail") or "") if status == "manual" else ""
             if detail.startswith(ATTESTED_DETAIL):
                 question = detail[detail.find("(") + 1:detail.rfind(")")]
                 credited.setdefault(question, []).append(check_id)
@@ -112,12 +114,7 @@ def attested(db: sqlite_utils.Database, data: Portfolio) -> list[Attested]:
     return found
 
 
-def _detail(db: sqlite_utils.Database, scan_id: str, check_id: str) -> str:
-    found = next(rows(db, "select detail from results where scan_id = ? and check_id = ?", [scan_id, check_id]), None)
-    return (found or {}).get("detail") or ""
-
-
-def waivers(db: sqlite_utils.Database, data: Portfolio) -> list[dict[str, Any]]:
+def waivers(db: sqlite_utils.Database, data: Report) -> list[dict[str, Any]]:
     """Waivers in force on the quarter's last day for the projects in the report."""
     day = data.quarter.last_day.isoformat()
     names = {p.id for p in data.projects}

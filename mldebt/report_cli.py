@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 import click
 
@@ -17,9 +17,12 @@ from .errors import InputError
 from .exports import FORMATS, render
 from .gate import evaluate, parse_grade, parse_score
 from .gate_summary import markdown
-from .quarters import Quarter, parse_since
+from .quarters import BadValue, Quarter, parse_day, parse_since
+from .readmodel import find_team
 from .sarif import render as render_sarif
-from .store import open_db, rows
+from .store import open_db
+
+T = TypeVar("T")
 
 
 def db_option(func: Callable) -> Callable:
@@ -40,15 +43,17 @@ def existing_db(db_path: Path) -> Any:
     return open_db(db_path)
 
 
+def parsed(name: str, parse: Callable[[str], T], text: str) -> T:
+    """``parse(text)``; a value it cannot read is reported under the option's name (``--quarter '2026Q5': ...``)."""
+    try:
+        return parse(text)
+    except BadValue as exc:
+        raise InputError(exc.named(name)) from None
+
+
 def team_id(db: Any, team: str | None) -> str | None:
     """A team named by id or by name, as its id."""
-    if team is None:
-        return None
-    known = list(rows(db, "select id, name from teams order by id"))
-    for row in known:
-        if team in (row["id"], row["name"]):
-            return row["id"]
-    raise InputError(f"--team {team!r}: no such team (teams: {', '.join(r['id'] for r in known) or 'none yet'})")
+    return parsed("--team", lambda text: find_team(db, text), team) if team is not None else None
 
 
 def _write(path: Path, text: str, option: str) -> None:
@@ -78,7 +83,7 @@ def report(quarter: str | None, team: str | None, output: Path, title: str, base
     """
     from .report import write_report
 
-    chosen = Quarter.parse(quarter) if quarter else None
+    chosen = parsed("--quarter", Quarter.parse, quarter) if quarter is not None else None
     db = existing_db(db_path)
     done = write_report(db, output, chosen, team_id(db, team), title, base_url)
     click.echo(f"wrote {output}: {done.quarter}, {done.teams} team(s), {done.projects} project(s), "
@@ -121,7 +126,7 @@ def export_backlog(fmt: str, output: Path | None, team: str | None, since: str |
     if fmt not in FORMATS:
         raise InputError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
     hours = _hours(limit)
-    moment = parse_since(since) if since else None
+    moment = parsed("--since", parse_since, since) if since is not None else None
     db = existing_db(db_path)
     pairs = get_campaign(db, campaign).pairs() if campaign else None
     items = open_backlog(db, team=team_id(db, team), since=moment, only=pairs, base=base_url)
@@ -182,8 +187,9 @@ def campaign_create(name: str, owner: str, checks: str | None, projects: str | N
             --checks monitor-1-dependency-updates,deps-pinned --projects reco-service,fraud-kaggle \\
             --start 2026-10-01 --target 2026-12-31
     """
+    start_on, target_on = parsed("--start", parse_day, start), parsed("--target", parse_day, target)
     db = existing_db(db_path)
-    made = create_campaign(db, name, owner, _split(checks), _split(projects), start, target, _split(items))
+    made = create_campaign(db, name, owner, _split(checks), _split(projects), start_on, target_on, _split(items))
     progress = burnup(db, made)
     last = progress.last
     click.echo(f"created campaign {made.name}: {len(made.pairs())} project-check pair(s), "
@@ -276,9 +282,11 @@ def check(project: str, fail_under_grade: str | None, fail_under_score: str | No
             --markdown mldebt.md --badge mldebt.svg; status=$?
         cat mldebt.md >> "$GITHUB_STEP_SUMMARY"; exit $status
     """
-    grade, score = parse_grade(fail_under_grade), parse_score(fail_under_score)
+    grade = parsed("--fail-under-grade", parse_grade, fail_under_grade) if fail_under_grade is not None else None
+    score = parsed("--fail-under-score", parse_score, fail_under_score) if fail_under_score is not None else None
     db = existing_db(db_path)
-    result = evaluate(db, project, fail_under_grade=grade, fail_under_score=score, baseline=baseline)
+    result = parsed("--baseline", lambda text: evaluate(db, project, fail_under_grade=grade, fail_under_score=score,
+                                                        baseline=text), baseline)
     link = _base(base_url)
     if sarif_path:
         _write(sarif_path, render_sarif(db, result, link), "--sarif")

@@ -1,25 +1,26 @@
-"""Everything the leadership report shows, read from the store for one quarter.
+"""What the leadership report adds to the portfolio at the end of a quarter (``standing``).
 
-A project's state in a quarter is its latest scan as of the quarter's end;
-its previous state is the same for the quarter before. Deltas are given only
-when both states were scored with the same rubric (history under another
-rubric is marked, never silently compared). Nothing here collects or scores.
+The report shows the same projects, scores and open effort as the web
+scorecard for the same quarter, and adds per project its section scores, the
+checks that improved or regressed since the previous quarter, the open items
+at the quarter's end (``backlog.items_in_force``), and for the portfolio its
+worst risks and top items. Nothing here collects or scores.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import datetime
-from statistics import mean, median
-from typing import Any, Iterable
+from dataclasses import dataclass, field, fields
+from typing import Any, Sequence
 
 import sqlite_utils
 
-from .backlog import BacklogItem, RubricCache, base_url, enrich, items_at, projects, results_history
+from .backlog import BacklogItem, items_in_force
 from .errors import InputError
-from .quarters import Quarter, Timeline, moment_of, quarters_between
-from .rubric.engine import BANDS, GRADES, grade
-from .store import rows
+from .quarters import Quarter
+from .readmodel import parsed_rubric, scores_by_scope, statuses_for
+from .rubric.engine import BANDS, GRADES
+from .rubric.schema import Rubric
+from .standing import PortfolioState, ProjectState, TeamState, mean_of, standing
 
 TOP_ITEMS = 10
 TEAM_ITEMS = 5
@@ -36,32 +37,12 @@ class Change:
 
 
 @dataclass
-class ProjectView:
-    id: str
-    team: str
-    owner: str
-    scan: dict[str, Any]
-    previous: dict[str, Any] | None
-    comparable: bool
-    sections: dict[str, float]
-    effort_hours: float
-    results: dict[str, tuple]
+class ProjectView(ProjectState):
+    sections: dict[str, float] = field(default_factory=dict)
+    results: dict[str, tuple[str, Any, Any]] = field(default_factory=dict)  # check -> (status, points, weight)
     improved: list[Change] = field(default_factory=list)
     regressed: list[Change] = field(default_factory=list)
-    items: list[BacklogItem] = field(default_factory=list)
-    history: dict[Quarter, tuple[float | None, float | None]] = field(default_factory=dict)  # (grade score, ML Test)
-
-    @property
-    def delta_overall(self) -> float | None:
-        if not self.comparable or self.scan["overall"] is None or self.previous["overall"] is None:  # type: ignore[index]
-            return None
-        return round(self.scan["overall"] - self.previous["overall"], 1)  # type: ignore[index]
-
-    @property
-    def delta_ml(self) -> float | None:
-        if not self.comparable:
-            return None
-        return round(self.scan["ml_test_score"] - self.previous["ml_test_score"], 1)  # type: ignore[index]
+    items: list[BacklogItem] = field(default_factory=list)  # open at the quarter's end
 
 
 @dataclass
@@ -73,25 +54,10 @@ class TrendPoint:
 
 
 @dataclass
-class TeamView:
-    id: str
-    name: str
-    owner: str
-    projects: list[ProjectView]
-    trend: list[TrendPoint]
-    items: list[BacklogItem]
-
-    @property
-    def overall(self) -> float | None:
-        return _mean(p.scan["overall"] for p in self.projects)
-
-    @property
-    def grade(self) -> str:
-        return grade(self.overall)
-
-    @property
-    def ml_test_score(self) -> float | None:
-        return _mean(p.scan["ml_test_score"] for p in self.projects)
+class TeamView(TeamState):
+    projects: Sequence[ProjectView]
+    trend: list[TrendPoint] = field(default_factory=list)
+    items: list[BacklogItem] = field(default_factory=list)  # its top items
 
     @property
     def improved(self) -> list[Change]:
@@ -101,72 +67,33 @@ class TeamView:
     def regressed(self) -> list[Change]:
         return [c for p in self.projects for c in p.regressed]
 
-    @property
-    def effort_hours(self) -> float:
-        return round(sum(p.effort_hours for p in self.projects), 1)
-
 
 @dataclass
-class Portfolio:
-    quarter: Quarter
-    previous: Quarter
-    quarters: list[Quarter]
-    as_of: str
-    team_filter: str | None
-    teams: list[TeamView]
-    projects: list[ProjectView]
-    top_items: list[BacklogItem]
-    risks: list[str]
-    rubric_hashes: list[str]
-    rubric_of: dict[str, Any]
+class Report(PortfolioState):
+    teams: Sequence[TeamView]  # the teams with a project in the report
+    projects: Sequence[ProjectView]  # by id
+    top_items: list[BacklogItem] = field(default_factory=list)
+    risks: list[str] = field(default_factory=list)
+    rubric_of: dict[str, Rubric] = field(default_factory=dict)
 
     @property
-    def overall(self) -> float | None:
-        return _mean(p.scan["overall"] for p in self.projects)
+    def improved(self) -> list[ProjectView]:
+        return [p for p in self.projects if round(p.delta_overall or 0, 1) > 0]
 
     @property
-    def grade(self) -> str:
-        return grade(self.overall)
-
-    @property
-    def previous_overall(self) -> float | None:
-        return _mean(p.previous["overall"] for p in self.projects if p.comparable and p.previous)
-
-    @property
-    def comparable_count(self) -> int:
-        return sum(p.comparable for p in self.projects)
-
-    @property
-    def ml_scores(self) -> list[float]:
-        return [p.scan["ml_test_score"] for p in self.projects]
-
-    @property
-    def ml_median(self) -> float | None:
-        return median(self.ml_scores) if self.projects else None
+    def regressed(self) -> list[ProjectView]:
+        return [p for p in self.projects if round(p.delta_overall or 0, 1) < 0]
 
     def distribution(self, previous: bool = False) -> list[tuple[str, int]]:
         """Projects per band of the ML Test Score (the 2017 paper's bands)."""
         values = [p.previous["ml_test_score"] for p in self.projects if p.previous] if previous else self.ml_scores
-        return [(label, sum(low < v <= high for v in values))
-                for label, low, high in band_ranges()]
+        return [(label, sum(v is not None and low < v <= high for v in values)) for label, low, high in band_ranges()]
 
     def grades(self, previous: bool = False) -> list[tuple[str, int]]:
         values = [p.previous["grade"] for p in self.projects if p.previous] if previous \
             else [p.scan["grade"] for p in self.projects]
         return [(letter, values.count(letter)) for letter in [g for _, g in GRADES] + ["?"]
                 if letter != "?" or "?" in values]
-
-    @property
-    def improved(self) -> list[ProjectView]:
-        return [p for p in self.projects if (p.delta_overall or 0) > 0]
-
-    @property
-    def regressed(self) -> list[ProjectView]:
-        return [p for p in self.projects if (p.delta_overall or 0) < 0]
-
-    @property
-    def effort_hours(self) -> float:
-        return round(sum(p.effort_hours for p in self.projects), 1)
 
 
 def band_ranges() -> list[tuple[str, float, float]]:
@@ -184,98 +111,40 @@ def band_ranges() -> list[tuple[str, float, float]]:
     return ranges
 
 
-def _mean(values: Iterable[float | None]) -> float | None:
-    known = [v for v in values if v is not None]
-    return round(mean(known), 1) if known else None
-
-
-def portfolio(db: sqlite_utils.Database, quarter: Quarter | None = None, team: str | None = None,
-              base: str | None = None) -> Portfolio:
-    """The report's data for ``quarter`` (default: the latest with a scan), all teams or one."""
-    project_rows = projects(db)
-    team_rows = {r["id"]: r for r in rows(db, "select * from teams order by name")}
-    if team is not None:
-        team = _team_id(team, team_rows)
-        project_rows = {k: v for k, v in project_rows.items() if v["team_id"] == team}
-    scans = list(rows(db, """
-        select s.id, s.project_id, s.as_of, s.collected_at, s.rubric_hash, s.commit_sha,
-               f.value as ml_test_score, f.label as band, g.value as overall, g.label as grade
-        from scans s
-        left join scores f on f.scan_id = s.id and f.scope = 'mltest' and f.name = 'final'
-        left join scores g on g.scan_id = s.id and g.scope = 'overall' and g.name = 'grade'"""))
-    by_project: dict[str, list[dict]] = defaultdict(list)
-    for scan in scans:
-        if scan["project_id"] in project_rows:
-            by_project[scan["project_id"]].append(scan)
-    timelines = {p: Timeline(s) for p, s in by_project.items()}
-    if not timelines:
+def report_data(db: sqlite_utils.Database, quarter: Quarter | None = None, team: str | None = None,
+                base: str | None = None) -> Report:
+    """The report's data for ``quarter`` (default: the latest with a scan), all teams or one (its id)."""
+    state = standing(db, quarter, team)
+    if state.quarter is None:
         raise InputError("no scans yet" + (f" for team {team}" if team else "") + ": run `mldebt collect` first")
-    first = min(Quarter.of(t.scans[0]["as_of"]) for t in timelines.values())
-    latest = max(Quarter.of(t.scans[-1]["as_of"]) for t in timelines.values())
-    quarter = quarter or latest
-    if quarter < first:
-        raise InputError(f"--quarter {quarter}: no scans by its end (the first scan is in {first})")
-    cache = RubricCache(db)
-    moment, before = quarter.end, quarter.previous().end
-    states = {p: (t.at(moment), t.at(before)) for p, t in timelines.items() if t.at(moment)}
-    wanted = {s["id"] for now_, prev in states.values() for s in (now_, prev) if s}
-    results = results_history(db, wanted)
-    scores = _scores(db, [s["id"] for s, _ in states.values()])
-    views = {}
-    for project, (scan, prev) in sorted(states.items()):
-        rubric = cache(scan["rubric_hash"])
-        row = project_rows[project]
-        view = ProjectView(
-            id=project, team=row["team_id"], owner=row["owner"] or row["team_owner"] or "", scan=scan,
-            previous=prev, comparable=bool(prev and prev["rubric_hash"] == scan["rubric_hash"]),
-            sections=scores[scan["id"]]["section"], effort_hours=scores[scan["id"]]["effort"].get("hours", 0.0),
-            results=results.get(scan["id"], {}))
-        if view.comparable:
-            _changes(view, results.get(prev["id"], {}), rubric)  # type: ignore[index]
-        views[project] = view
-    _attach_items(db, views, timelines, moment, cache, project_rows, base_url(base))
-    quarters = quarters_between(first, quarter)
-    for project, view in views.items():
-        for q in quarters:
-            state = timelines[project].at(q.end)
-            if state:
-                view.history[q] = (state["overall"], state["ml_test_score"])
-    teams = [TeamView(id=tid, name=t["name"] or tid, owner=t["owner"] or "",
-                      projects=[v for v in views.values() if v.team == tid],
-                      trend=_trend([timelines[v.id] for v in views.values() if v.team == tid], quarters,
-                                   {v.scan["rubric_hash"] for v in views.values() if v.team == tid}),
-                      items=sorted((i for v in views.values() if v.team == tid for i in v.items),
-                                   key=lambda i: (-i.priority, i.id))[:TEAM_ITEMS])
-             for tid, t in team_rows.items() if any(v.team == tid for v in views.values())]
-    everything = sorted((i for v in views.values() for i in v.items), key=lambda i: (-i.priority, i.id))
-    hashes = sorted({v.scan["rubric_hash"] for v in views.values()})
-    return Portfolio(
-        quarter=quarter, previous=quarter.previous(), quarters=quarters,
-        as_of=max(moment_of(v.scan["as_of"]) for v in views.values()).date().isoformat(),
-        team_filter=team, teams=teams, projects=list(views.values()), top_items=everything[:TOP_ITEMS],
-        risks=risks(list(views.values()), cache), rubric_hashes=hashes,
-        rubric_of={h: cache(h) for h in hashes},
-    )
+    views = [ProjectView(**{f.name: getattr(p, f.name) for f in fields(ProjectState)})
+             for p in sorted(state.projects, key=lambda p: p.id)]
+    statuses = statuses_for(db, [s["id"] for v in views for s in (v.scan, v.previous) if s])
+    sections = scores_by_scope(db, [v.scan["id"] for v in views], "section")
+    items = items_in_force(db, [v.scan for v in views], base)
+    for view in views:
+        view.sections = {name: value or 0.0 for name, value in sections[view.scan["id"]].items()}
+        view.results = statuses[view.scan["id"]]
+        view.items = items[view.scan["id"]]
+        if view.comparable and view.previous:
+            _changes(view, statuses[view.previous["id"]], parsed_rubric(db, view.scan["rubric_hash"]))
+    teams = []
+    for team_state in state.teams:
+        mine = [v for v in views if v.team == team_state.id]
+        if mine:
+            teams.append(TeamView(
+                id=team_state.id, name=team_state.name or team_state.id, owner=team_state.owner or "",
+                projects=mine, trend=_trend(mine, state.shown_quarters),
+                items=sorted((i for v in mine for i in v.items), key=lambda i: (-i.priority, i.id))[:TEAM_ITEMS]))
+    everything = sorted((i for v in views for i in v.items), key=lambda i: (-i.priority, i.id))
+    hashes = sorted({v.scan["rubric_hash"] for v in views})
+    rubric_of = {h: parsed_rubric(db, h) for h in hashes}
+    return Report(quarter=state.quarter, quarters=state.quarters, team=state.team, teams=teams, projects=views,
+                  rubric_hashes=hashes, top_items=everything[:TOP_ITEMS], risks=risks(views, rubric_of),
+                  rubric_of=rubric_of)
 
 
-def _team_id(team: str, team_rows: dict[str, dict]) -> str:
-    for tid, row in team_rows.items():
-        if team in (tid, row["name"]):
-            return tid
-    raise InputError(f"--team {team!r}: no such team (teams: {', '.join(sorted(team_rows)) or 'none yet'})")
-
-
-def _scores(db: sqlite_utils.Database, scan_ids: list[str]) -> dict[str, dict[str, dict[str, float]]]:
-    found: dict[str, dict[str, dict[str, float]]] = {i: {"section": {}, "effort": {}} for i in scan_ids}
-    for start in range(0, len(scan_ids), 500):
-        chunk = scan_ids[start:start + 500]
-        for r in rows(db, f"select scan_id, scope, name, value from scores where scope in ('section', 'effort') "
-                          f"and scan_id in ({','.join('?' * len(chunk))})", chunk):
-            found[r["scan_id"]][r["scope"]][r["name"]] = r["value"] or 0.0
-    return found
-
-
-def _changes(view: ProjectView, before: dict[str, tuple], rubric: Any) -> None:
+def _changes(view: ProjectView, before: dict[str, tuple[str, Any, Any]], rubric: Rubric) -> None:
     for check_id, (status, points, _) in sorted(view.results.items()):
         if check_id not in before:
             continue
@@ -290,35 +159,19 @@ def _changes(view: ProjectView, before: dict[str, tuple], rubric: Any) -> None:
             view.regressed.append(change)
 
 
-def _attach_items(db: sqlite_utils.Database, views: dict[str, ProjectView], timelines: dict[str, Timeline],
-                  moment: datetime, cache: RubricCache, project_rows: dict, base: str) -> None:
-    """Open items at the quarter's end: stored ones when the quarter holds the latest scan, else derived."""
-    current = [p for p, v in views.items() if timelines[p].scans[-1]["id"] == v.scan["id"]]
-    stored: dict[str, list[dict]] = defaultdict(list)
-    for r in rows(db, "select * from paydown_items where status = 'open'"):
-        if r["project_id"] in current:
-            stored[r["project_id"]].append(r)
-    for project, view in views.items():
-        rubric = cache(view.scan["rubric_hash"])
-        if project in current:
-            raw: list[Any] = stored[project]
-        else:
-            history = results_history(db, [s["id"] for s in timelines[project].upto(moment)])
-            raw = [i for i in items_at(timelines[project], moment, history, rubric, project) if i.status == "open"]
-        view.items = enrich(raw, project_rows, {project: rubric}, base)
-
-
-def _trend(timelines: list[Timeline], quarters: list[Quarter], current: set[str]) -> list[TrendPoint]:
+def _trend(views: Sequence[ProjectView], quarters: list[Quarter]) -> list[TrendPoint]:
+    """A team's mean scores at the end of each quarter; a quarter is marked when a scan then used another rubric."""
+    current = {v.scan["rubric_hash"] for v in views}
     trend = []
     for quarter in quarters:
-        states = [s for s in (t.at(quarter.end) for t in timelines) if s]
-        trend.append(TrendPoint(quarter, _mean(s["overall"] for s in states),
-                                _mean(s["ml_test_score"] for s in states) if states else None,
+        states = [v.history[quarter] for v in views if quarter in v.history]
+        trend.append(TrendPoint(quarter, mean_of(s["overall"] for s in states),
+                                mean_of(s["ml_test_score"] for s in states) if states else None,
                                 all(s["rubric_hash"] in current for s in states)))
     return trend
 
 
-def risks(views: list[ProjectView], cache: RubricCache) -> list[str]:
+def risks(views: list[ProjectView], rubric_of: dict[str, Rubric]) -> list[str]:
     """The worst risks, a sentence each: the weightiest checks failing across most projects."""
     failing: dict[str, list[str]] = defaultdict(list)
     scoped: dict[str, int] = defaultdict(int)
@@ -326,7 +179,7 @@ def risks(views: list[ProjectView], cache: RubricCache) -> list[str]:
     check_of: dict[str, Any] = {}
     new: dict[str, int] = defaultdict(int)
     for view in views:
-        rubric = cache(view.scan["rubric_hash"])
+        rubric = rubric_of[view.scan["rubric_hash"]]
         for check_id, (status, points, w) in view.results.items():
             if points is None and status != "waived":
                 continue
@@ -353,4 +206,3 @@ def _first_sentence(text: str) -> str:
     text = " ".join(text.split())
     end = text.find(". ")
     return text if end < 0 else text[:end + 1]
-

@@ -7,11 +7,12 @@ from typing import Any
 import click
 import sqlite_utils
 
+from .backlog import effort_in_force, open_backlog
 from .errors import NotFound
-from .readmodel import rubric_data
+from .readmodel import results_for, rubric_data, scan_history, scores_of
 from .rubric.schema import SECTION_IDS
-from .scans import project_row, results_of, scans_of, scores_of
-from .store import from_json, rows
+from .scans import project_row
+from .store import from_json
 
 SYMBOLS = {"automated": ("✔", "green"), "manual": ("½", "yellow"), "fail": ("✘", "red"),
            "unknown": ("?", "blue"), "waived": ("~", "magenta")}
@@ -19,9 +20,9 @@ STATUS_ORDER = {"fail": 0, "unknown": 1, "manual": 2, "waived": 3, "automated": 
 
 
 def scorecard(db: sqlite_utils.Database, project: str) -> dict[str, Any]:
-    """Everything `mldebt show` prints, as plain data."""
+    """Everything `mldebt show` prints, as plain data (its JSON), for the project's latest scan."""
     proj = project_row(db, project)
-    history = scans_of(db, project)
+    history = scan_history(db, project)
     if not history:
         raise NotFound(f"project {project!r} has no scans yet: run `mldebt collect` first")
     latest = history[-1]
@@ -29,29 +30,27 @@ def scorecard(db: sqlite_utils.Database, project: str) -> dict[str, Any]:
     titles = {c["id"]: c for c in rubric.get("checks", [])}
     categories = {c["id"]: c["title"] for c in rubric.get("categories", [])}
     scores = scores_of(db, latest["id"])
-    by_scope: dict[str, dict[str, Any]] = {"section": {}, "category": {}}
-    for row in scores:
-        by_scope.setdefault(row["scope"], {})[row["name"]] = row["value"]
-    results = sorted(results_of(db, latest["id"]), key=lambda r: (STATUS_ORDER.get(r["status"], 9), r["check_id"]))
+    by_scope = {scope: {name: score["value"] for name, score in named.items()} for scope, named in scores.items()}
+    results = sorted(results_for(db, [latest["id"]])[latest["id"]].values(),
+                     key=lambda r: (STATUS_ORDER.get(r["status"], 9), r["check_id"]))
+    effort = effort_in_force(db, [latest])[latest["id"]]
     return {
         "project": proj["id"], "team": proj["team_name"], "owner": proj["owner"],
-        "scan": {k: latest[k] for k in ("id", "as_of", "collected_at", "commit_sha", "commit_date",
+        "scan": {k: latest[k] for k in ("id", "as_of", "collected_at", "commit_sha", "commit_date",  # type: ignore[literal-required]
                                          "rubric_hash", "tool_version", "fact_count", "error_count")},
         "rubric": {"name": rubric.get("rubric"), "version": rubric.get("version"), "hash": latest["rubric_hash"]},
         "ml_test_score": latest["ml_test_score"], "band": latest["band"],
         "grade": latest["grade"], "overall": latest["overall"],
-        "sections": {name: by_scope["section"].get(name) for name in SECTION_IDS},
-        "categories": [{"id": cid, "title": title, "score": by_scope["category"].get(cid)}
+        "sections": {name: by_scope.get("section", {}).get(name) for name in SECTION_IDS},
+        "categories": [{"id": cid, "title": title, "score": by_scope.get("category", {}).get(cid)}
                        for cid, title in categories.items()],
-        "effort_hours": by_scope.get("effort", {}).get("hours"),
-        "waived_effort_hours": by_scope.get("effort", {}).get("waived_hours") or 0.0,
-        "level": next((row["label"] for row in scores if row["scope"] == "level"), None),
+        "effort_hours": effort.open_hours,
+        "waived_effort_hours": effort.waived_hours,
+        "level": scores.get("level", {}).get("held", {}).get("label"),
         "questions": [{"id": q["id"], "title": q["title"], "score": by_scope.get("question", {}).get(q["id"]),
-                       "attested": any(r["scope"] == "question" and r["name"] == q["id"] and r["label"] == "attested"
-                                       for r in scores)} for q in rubric.get("questions", [])],
-        "paydown": [{k: item[k] for k in ("id", "check_id", "status", "gap", "effort_hours", "interest", "priority", "opened_at")}
-                    for item in rows(db, "select * from paydown_items where project_id = ? and status = 'open' "
-                                         "order by priority desc, check_id", [project])],
+                       "attested": scores.get("question", {}).get(q["id"], {}).get("label") == "attested"}
+                      for q in rubric.get("questions", [])],
+        "paydown": [item.as_dict() for item in open_backlog(db, project=project)],
         "checks": [{"id": r["check_id"], "title": titles.get(r["check_id"], {}).get("title", r["check_id"]),
                     "status": r["status"], "points": r["points"], "weight": r["weight"], "detail": r["detail"],
                     "evidence_keys": from_json(r["evidence_keys"])} for r in results],
@@ -102,9 +101,8 @@ def render_text(card: dict[str, Any]) -> str:
     if card["paydown"]:
         lines += ["", "Top paydown items (priority, effort, scans unmet)"]
         for item in card["paydown"][:5]:
-            title = next((c["title"] for c in card["checks"] if c["id"] == item["check_id"]), item["check_id"])
             lines.append(f"  {item['id']}  {item['priority']:6.3f}  {item['effort_hours']:4.0f} h  "
-                         f"{item['interest']:2.0f}  {item['check_id']}: {title}")
+                         f"{item['scans_unmet']:2.0f}  {item['check_id']}: {item['title']}")
     if len(card["history"]) > 1:
         lines += ["", "History"]
         for h in card["history"]:

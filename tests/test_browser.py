@@ -16,8 +16,8 @@ import pytest
 from .browser import artifacts_dir, chromium, sample_store, served  # noqa: F401 - fixtures
 
 PAGES = [
-    ("portfolio", "/", "Portfolio at the end of 2026-Q4"),
-    ("portfolio-sorted", "/?sort=overall&order=asc&team=", "Portfolio at the end of 2026-Q4"),
+    ("portfolio", "/", "Portfolio at the end of 2026Q4"),
+    ("portfolio-sorted", "/?sort=overall&order=asc&team=", "Portfolio at the end of 2026Q4"),
     ("team", "/teams/platform", "Team Platform"),
     ("project", "/projects/reco-service", "reco-service"),
     ("project-research", "/projects/churn-notebooks", "churn-notebooks"),
@@ -25,7 +25,7 @@ PAGES = [
     ("check", "/checks/infra-2-unit-tests", "Model specification code is unit tested"),
     ("evidence", "/projects/fraud-kaggle/checks/deps-pinned", "Dependencies are pinned and locked"),
     ("compare-scans", "/projects/reco-service/compare", "reco-service: 2026-09-30 against 2026-11-20"),
-    ("compare-quarters", "/compare", "Portfolio: 2026-Q3 against 2026-Q4"),
+    ("compare-quarters", "/compare", "Portfolio: 2026Q3 against 2026Q4"),
     ("backlog", "/backlog", "Paydown backlog"),
     ("login", "/login", "Sign in"),
     ("not-found", "/projects/nope", "Not found"),

@@ -41,7 +41,7 @@ def test_json_holds_every_open_item_with_guidance_and_link(sample_db):
         "owner": "marco.bellini@example.com", "check_id": "monitor-1-dependency-updates",
         "title": "Dependency changes result in notification", "status": "open", "priority": 2.25,
         "effort_hours": 2.0, "gap": 1.0, "weight": 2.0, "scans_unmet": 5, "opened_at": "2025-12-31T23:59:59+00:00",
-        "section": "monitor", "ml_test": "Monitor 1", "category": "Data dependencies",
+        "section": "monitor", "ml_test": "Monitor 1", "category": "Data dependencies", "category_id": "data-dependencies",
         "why": first["why"], "fix": ("Enable Dependabot or Renovate for the project's manifests, and route its "
                                      "pull requests to the owning team."),
         "link": "http://127.0.0.1:5000/projects/fraud-kaggle/checks/monitor-1-dependency-updates",

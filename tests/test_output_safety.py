@@ -186,8 +186,8 @@ def test_sarif_uris_are_percent_encoded(store, tmp_path):
 
 
 @pytest.mark.parametrize("quarter,message", [
-    ("9999Q4", "--quarter 9999Q4: no scans in or after it (quarters with scans: 2026Q4)"),
-    ("2027Q1", "--quarter 2027Q1: no scans in or after it (quarters with scans: 2026Q4)"),
+    ("9999Q4", "quarter 9999Q4: no scans in or after it (quarters with scans: 2026Q4)"),
+    ("2027Q1", "quarter 2027Q1: no scans in or after it (quarters with scans: 2026Q4)"),
     ("0000Q1", "--quarter '0000Q1': the year must be between 1 and 9999"),
 ])
 def test_a_quarter_without_scans_is_one_line_and_exit_2(store, tmp_path, quarter, message):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import subprocess
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from mldebt.cli import cli
 from mldebt.portfolio import load_portfolio
-from mldebt.quarters import Quarter, Timeline, parse_since
+from mldebt.quarters import Quarter, Timeline
 from mldebt.rubric.schema import load_rubric
 from mldebt.samples import build_samples
 from mldebt.scans import collect_project, save_portfolio
@@ -87,24 +87,6 @@ def sample_db(samples_db: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "samples.db"
     shutil.copyfile(samples_db, copy)
     return copy
-
-
-def test_quarters_parse_and_step():
-    q = Quarter.parse("2026q1")
-    assert str(q) == "2026Q1" and str(q.previous()) == "2025Q4" and str(q.next()) == "2026Q2"
-    assert q.first_day == date(2026, 1, 1) and q.last_day == date(2026, 3, 31)
-    assert Quarter.of("2026-09-30T23:59:59+00:00") == Quarter(2026, 3)
-    assert Quarter.of("2026-10-01T00:00:00+02:00") == Quarter(2026, 3)  # still September in UTC
-    assert parse_since("2026Q3") == datetime(2026, 7, 1, tzinfo=timezone.utc)
-
-
-@pytest.mark.parametrize("text", ["2026-Q3", "26Q3", "2026Q5", ""])
-def test_a_bad_quarter_is_refused_with_its_text(text):
-    from mldebt.errors import InputError
-
-    with pytest.raises(InputError) as caught:
-        Quarter.parse(text)
-    assert str(caught.value) == f"--quarter {text!r}: expected a quarter such as 2026Q3"
 
 
 def test_a_quarters_state_is_the_latest_scan_by_its_end(sample_db):

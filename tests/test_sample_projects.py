@@ -11,7 +11,8 @@ import yaml
 from mldebt.portfolio import load_portfolio
 from mldebt.rubric.schema import load_rubric
 from mldebt.samples import build_samples
-from mldebt.scans import collect_project, facts_of, readable, save_portfolio, scans_of
+from mldebt.readmodel import scan_history
+from mldebt.scans import collect_project, facts_of, readable, save_portfolio
 from mldebt.store import open_db
 
 from .conftest import ROOT
@@ -51,7 +52,7 @@ def test_there_are_four_distinct_profiles():
 @pytest.mark.parametrize("name", NAMES)
 def test_expected_facts_at_head(scanned, name):
     expected = yaml.safe_load((SAMPLES / name / "expected.yaml").read_text())
-    head = scans_of(scanned, name)[-1]
+    head = scan_history(scanned, name)[-1]
     facts = readable(facts_of(scanned, head["id"]))
     got = {key: facts.get(key, "<absent>") for key in expected["facts"]}
     assert got == expected["facts"]
@@ -60,7 +61,7 @@ def test_expected_facts_at_head(scanned, name):
 @pytest.mark.parametrize("name", NAMES)
 def test_expected_check_results_at_head(scanned, name):
     expected = yaml.safe_load((SAMPLES / name / "expected.yaml").read_text())
-    head = scans_of(scanned, name)[-1]
+    head = scan_history(scanned, name)[-1]
     got = {r["check_id"]: r["status"] for r in scanned.query(
         "select check_id, status from results where scan_id = ?", [head["id"]])}
     assert got == expected["checks"]
@@ -69,7 +70,7 @@ def test_expected_check_results_at_head(scanned, name):
 @pytest.mark.parametrize("name", NAMES)
 def test_expected_scores_at_head(scanned, name):
     expected = yaml.safe_load((SAMPLES / name / "expected.yaml").read_text())["scores"]
-    head = scans_of(scanned, name)[-1]
+    head = scan_history(scanned, name)[-1]
     scores = {(r["scope"], r["name"]): r for r in scanned.query(
         "select scope, name, value, label from scores where scan_id = ?", [head["id"]])}
     got = {
@@ -83,7 +84,7 @@ def test_expected_scores_at_head(scanned, name):
 
 
 def test_profiles_rank_as_intended(scanned):
-    overall = {name: scans_of(scanned, name)[-1]["overall"] for name in NAMES}
+    overall = {name: scan_history(scanned, name)[-1]["overall"] for name in NAMES}
     assert overall["churn-notebooks"] < overall["reco-service"] < overall["credit-risk-prod"]
     assert overall["fraud-kaggle"] < overall["reco-service"]
     assert overall["credit-risk-prod"] > 70.0
@@ -92,7 +93,7 @@ def test_profiles_rank_as_intended(scanned):
 def test_history_has_a_scan_per_quarter_and_moves_both_ways(scanned):
     moves = set()
     for name in NAMES:
-        history = scans_of(scanned, name)
+        history = scan_history(scanned, name)
         assert len(history) == len(QUARTER_ENDS) + 1
         assert len({h["commit_sha"] for h in history}) >= 4, f"{name}: too few distinct commits"
         values = [h["overall"] for h in history]

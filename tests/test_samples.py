@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from mldebt.errors import InputError
+from mldebt.quarters import Quarter
 from mldebt.collectors.registry import declared_keys
 from mldebt.samples import build_repo, build_samples, load_history, main
 from mldebt.rubric.schema import load_rubric
@@ -27,7 +28,7 @@ FACT_KEYS = {
     "repo.tests.files", "repo.tests.functions", "repo.deps.pinned_ratio", "repo.deps.lockfiles",
     "repo.ci.configs", "repo.deps.update_bot", "repo.debt_markers.count", "repo.readme.present",
 }
-REQUIRED_QUARTERS = {"2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"}
+REQUIRED_QUARTERS = {"2025Q4", "2026Q1", "2026Q2", "2026Q3", "2026Q4"}
 
 
 def git(repo: Path, *args: str) -> str:
@@ -100,7 +101,7 @@ def test_history_spans_quarters_and_authors(built, name):
     assert len(log) >= 5
     dates = [datetime.fromisoformat(line.split("|")[0]) for line in log]
     assert [line.split("|")[0] for line in log] == [line.split("|")[1] for line in log]
-    quarters = {f"{d.year}-Q{(d.month - 1) // 3 + 1}" for d in dates}
+    quarters = {str(Quarter.of(d.date())) for d in dates}
     assert len(quarters) >= 4
     assert REQUIRED_QUARTERS <= quarters
     assert max(dates).date().isoformat() <= "2026-11-15"

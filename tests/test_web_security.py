@@ -53,7 +53,7 @@ def hostile(store_path, make_repo, tmp_path):
 
 def hostile_pages(name: str) -> list[str]:
     return ["/", "/teams/evil", f"/projects/{name}", f"/projects/{name}/checks/deps-pinned", "/checks/deps-pinned",
-            f"/projects/{name}/compare", "/backlog", "/backlog?team=evil", "/compare?from=2026-Q1&to=2026-Q4",
+            f"/projects/{name}/compare", "/backlog", "/backlog?team=evil", "/compare?from=2026Q1&to=2026Q4",
             f"/projects/{name}/checks/notebooks-out-of-production"]
 
 

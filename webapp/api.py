@@ -25,20 +25,19 @@ from ..collectors.registry import declared_keys
 from ..errors import InputError, MldebtError
 from ..intake import Conflict, Forbidden, receive
 from ..questions import question_choices
-from ..readmodel import portfolio
 from ..rubric.schema import Rubric, load_rubric
 from ..store import schema_version
 from ..writes import record_attestation, record_waiver
 from . import params
 from .auth import identity, requires
-from .backlog import FILTERS, backlog_query
+from .backlog import FILTERS, backlog_json, backlog_query
 from .cache import cached
 from .checks import check_view, checks_view
 from .compare import compare_quarters, compare_scans
 from .db import get_db
 from .errors import respond
 from .forms import source_of_write
-from .portfolio import portfolio_view, team_view
+from .portfolio import portfolio_data, portfolio_view, team_view
 from .projects import evidence_view, project_view
 
 bp = Blueprint("api", __name__)
@@ -89,7 +88,7 @@ def api_portfolio() -> Any:
 @cached
 def api_teams() -> Any:
     params.only()
-    return jsonify({"teams": portfolio(get_db())["teams"]})
+    return jsonify({"teams": portfolio_data(get_db())["teams"]})
 
 
 @bp.route("/api/v1/teams/<team>")
@@ -103,7 +102,7 @@ def api_team(team: str) -> Any:
 @cached
 def api_projects() -> Any:
     params.only()
-    rows = portfolio(get_db())["projects"]
+    rows = portfolio_data(get_db())["projects"]
     return jsonify({"projects": [{k: r[k] for k in ("project", "team", "team_name", "owner", "ml_test_score", "band",
                                                   "overall", "grade", "effort_hours")} | {"scan_id": r["scan"]["id"]}
                                  for r in rows]})
@@ -163,9 +162,7 @@ def api_compare_quarters() -> Any:
 @cached
 def api_backlog() -> Any:
     params.only(*FILTERS)
-    chosen, items = backlog_query(get_db())
-    return jsonify({"filters": {k: v for k, v in chosen.items() if k != "categories"}, "count": len(items),
-                    "items": items})
+    return jsonify(backlog_json(*backlog_query(get_db())))
 
 
 @bp.route("/api/v1/questions")

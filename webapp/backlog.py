@@ -1,4 +1,8 @@
-"""The paydown backlog across the portfolio: a page with filters, and its CSV and JSON exports."""
+"""The paydown backlog across the portfolio: a page with filters, and its CSV and JSON exports.
+
+The rows are ``backlog.BacklogItem``, as in `mldebt export backlog`; ``/backlog.csv``
+is written by the same function as ``--format csv`` (``export_csv.render``).
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -6,9 +10,10 @@ from typing import Any
 import sqlite_utils
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
-from ..csvsafe import render as render_csv
+from ..backlog import SORTS, BacklogItem, open_backlog, select
 from ..errors import InputError, NotFound
-from ..readmodel import BACKLOG_SORTS, latest_scans, open_items, ordered_union, rubric_data, select_items, team_row
+from ..export_csv import render as render_csv
+from ..readmodel import latest_scans, ordered_union, rubric_data, team_row, team_rows
 from . import params
 from .cache import cached, remember
 from .db import get_db
@@ -16,8 +21,6 @@ from .db import get_db
 bp = Blueprint("backlog", __name__)
 FILTERS = ("team", "category", "min_priority", "max_effort", "sort", "order")
 PAGE_SIZE = 100
-CSV_COLUMNS = ("id", "project_id", "team", "team_name", "check_id", "title", "category", "section", "ml_test", "priority",
-               "effort_hours", "gap", "weight", "interest", "churn", "opened_at")
 
 
 def categories(db: sqlite_utils.Database) -> list[dict[str, Any]]:
@@ -27,7 +30,7 @@ def categories(db: sqlite_utils.Database) -> list[dict[str, Any]]:
             for c in ordered_union(rubric_data(db, h).get("categories", []) for h in hashes)]
 
 
-def backlog_query(db: sqlite_utils.Database) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def backlog_query(db: sqlite_utils.Database) -> tuple[dict[str, Any], list[BacklogItem]]:
     """The filters from the query string, checked, and the items they select."""
     team = params.text("team")
     if team is not None:
@@ -41,13 +44,19 @@ def backlog_query(db: sqlite_utils.Database) -> tuple[dict[str, Any], list[dict[
         "category": params.choice("category", [c["id"] for c in known]),
         "min_priority": params.number("min_priority"),
         "max_effort": params.number("max_effort"),
-        "sort": params.choice("sort", BACKLOG_SORTS, "priority"),
+        "sort": params.choice("sort", SORTS, "priority"),
         "order": params.choice("order", ("asc", "desc"), "desc"),
     }
-    every = remember(("backlog", team), lambda: open_items(db, team))
-    items = select_items(every, chosen["category"], chosen["min_priority"], chosen["max_effort"],
-                         chosen["sort"], chosen["order"] == "desc")  # type: ignore[arg-type]
+    every = remember(("backlog", team), lambda: open_backlog(db, team=team))
+    items = select(every, chosen["category"], chosen["min_priority"], chosen["max_effort"],
+                   chosen["sort"] or "priority", chosen["order"] == "desc")
     return {**chosen, "categories": known}, items
+
+
+def backlog_json(chosen: dict[str, Any], items: list[BacklogItem]) -> dict[str, Any]:
+    """The backlog as the JSON export and the API return it: the filters, the count and every item."""
+    return {"filters": {k: v for k, v in chosen.items() if k != "categories"}, "count": len(items),
+            "items": [item.as_dict() for item in items]}
 
 
 @bp.route("/backlog")
@@ -58,11 +67,11 @@ def index() -> Any:
     chosen, items = backlog_query(db)
     pages = max(1, -(-len(items) // PAGE_SIZE))
     page = int(params.number("page", 1, pages) or 1)
-    teams = list(db.query("select id, name from teams order by name, id"))
+    teams = team_rows(db)
     query = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("backlog.html", filters=chosen, items=items[(page - 1) * PAGE_SIZE: page * PAGE_SIZE],
-                           total=len(items), hours=round(sum(i["effort_hours"] or 0 for i in items), 1),
-                           page=page, pages=pages, teams=teams, query=query, sorts=BACKLOG_SORTS,
+                           total=len(items), hours=round(sum(i.effort_hours for i in items), 1),
+                           page=page, pages=pages, teams=teams, query=query, sorts=SORTS,
                            csv_url=url_for("backlog.export_csv", **query),
                            json_url=url_for("backlog.export_json", **query))
 
@@ -71,9 +80,7 @@ def index() -> Any:
 @cached
 def export_json() -> Any:
     params.only(*FILTERS)
-    chosen, items = backlog_query(get_db())
-    filters = {k: v for k, v in chosen.items() if k != "categories"}
-    return jsonify({"filters": filters, "count": len(items), "items": items})
+    return jsonify(backlog_json(*backlog_query(get_db())))
 
 
 @bp.route("/backlog.csv")
@@ -81,6 +88,5 @@ def export_json() -> Any:
 def export_csv() -> Any:
     params.only(*FILTERS)
     _, items = backlog_query(get_db())
-    text = render_csv(CSV_COLUMNS, ([item.get(column) for column in CSV_COLUMNS] for item in items))
-    return Response(text, mimetype="text/csv",
+    return Response(render_csv(items), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="mldebt-backlog.csv"'})

@@ -14,10 +14,13 @@ from typing import Any
 import sqlite_utils
 from flask import Blueprint, render_template
 
+from ..backlog import Effort, effort_in_force
 from ..errors import InputError, NotFound
-from ..readmodel import (check_index, headlines, last_by, project_rows, quarter_end, quarter_of, quarters_of,
-                         results_for, rubric_data, scores_by_scope)
+from ..quarters import Quarter, quarters_between
+from ..readmodel import (Headline, check_index, project_rows, results_for, rubric_data, scan_history, scores_by_scope,
+                         timelines)
 from ..scans import project_row
+from ..standing import check_quarter, scanned_quarters
 from . import params
 from .cache import cached
 from .db import get_db
@@ -59,15 +62,15 @@ def _check_changes(db: sqlite_utils.Database, a: dict[str, Any], b: dict[str, An
     return lists
 
 
-def _scan_summary(scan: dict[str, Any]) -> dict[str, Any]:
-    return {k: scan[k] for k in ("id", "as_of", "commit_sha", "rubric_hash", "ml_test_score", "overall",
-                                 "grade", "effort_hours")}
+def _scan_summary(scan: Headline, effort: Effort) -> dict[str, Any]:
+    return {**{k: scan[k] for k in ("id", "as_of", "commit_sha", "rubric_hash", "ml_test_score",  # type: ignore[literal-required]
+                                    "overall", "grade")}, "effort_hours": effort.open_hours}
 
 
 def compare_scans(db: sqlite_utils.Database, project: str, a: str | None, b: str | None) -> dict[str, Any]:
     """Scan ``a`` (default: the one before ``b``) against scan ``b`` (default: the latest) of ``project``."""
     project_row(db, project)
-    scans = headlines(db, project).get(project, [])
+    scans = scan_history(db, project)
     if len(scans) < 2 and not (a and b):
         raise NotFound(f"project {project!r} has {len(scans)} scan(s): nothing to compare yet")
     by_id = {s["id"]: s for s in scans}
@@ -79,54 +82,63 @@ def compare_scans(db: sqlite_utils.Database, project: str, a: str | None, b: str
     if before is None:
         raise InputError(f"scan {after['id']} is the project's first: name the scan to compare it with (a=...)")
     results = results_for(db, [before["id"], after["id"]])
+    effort = effort_in_force(db, [before, after])
     sections = scores_by_scope(db, [before["id"], after["id"]], "section")
     categories = scores_by_scope(db, [before["id"], after["id"]], "category")
     rubric = rubric_data(db, after["rubric_hash"])
     return {
-        "project": project, "a": _scan_summary(before), "b": _scan_summary(after),
+        "project": project, "a": _scan_summary(before, effort[before["id"]]),
+        "b": _scan_summary(after, effort[after["id"]]),
         "same_rubric": before["rubric_hash"] == after["rubric_hash"],
         "scores": [{"name": "ML Test Score", "before": before["ml_test_score"], "after": after["ml_test_score"]},
                    {"name": "Overall (0-100)", "before": before["overall"], "after": after["overall"]},
-                   {"name": "Open effort (hours)", "before": before["effort_hours"], "after": after["effort_hours"]}]
+                   {"name": "Open effort (hours)", "before": effort[before["id"]].open_hours,
+                    "after": effort[after["id"]].open_hours}]
                   + [{"name": f"Section: {s['title']}", "before": sections[before["id"]].get(s["id"]),
                       "after": sections[after["id"]].get(s["id"])} for s in rubric.get("sections", [])]
                   + [{"name": f"Category: {c['title']}", "before": categories[before["id"]].get(c["id"]),
                       "after": categories[after["id"]].get(c["id"])} for c in rubric.get("categories", [])],
         "changes": _check_changes(db, before, after, results[before["id"]], results[after["id"]]),
-        "scans": [{"id": s["id"], "as_of": s["as_of"], "quarter": quarter_of(s["day"])} for s in reversed(scans)],
+        "scans": [{"id": s["id"], "as_of": s["as_of"], "quarter": str(Quarter.of(s["as_of"]))} for s in reversed(scans)],
     }
 
 
-def compare_quarters(db: sqlite_utils.Database, first: str | None, second: str | None) -> dict[str, Any]:
+def compare_quarters(db: sqlite_utils.Database, first: Quarter | None, second: Quarter | None) -> dict[str, Any]:
     """The portfolio at the end of quarter ``first`` against the end of ``second`` (default: the last two)."""
-    history = headlines(db)
-    quarters = quarters_of(history.values())
+    lines = timelines(db, quarterly=True)
+    scanned = scanned_quarters(lines.values())
+    quarters = quarters_between(scanned[0], scanned[-1]) if scanned else []
+    for given in (first, second):
+        if given is not None:
+            check_quarter(given, scanned)
     if len(quarters) < 2 and not (first and second):
         raise NotFound("the portfolio has fewer than two quarters of scans: nothing to compare yet")
     second = second or quarters[-1]
     first = first or next((q for q in reversed(quarters) if q < second), None)
-    for name, q in (("from", first), ("to", second)):
-        if q is None or q not in quarters:
-            raise NotFound(f"no scans in quarter {q} (quarters: {', '.join(quarters)})")
-    if first >= second:  # type: ignore[operator]
+    if first is None:
+        raise NotFound(f"no quarter of scans before {second}: nothing to compare it with")
+    if first >= second:
         raise InputError(f"parameter from={first} must be a quarter before to={second}")
-    rows_out, pairs = [], []
+    rows_out, pairs, ends = [], [], []
     for proj in project_rows(db):
-        scans = history.get(proj["id"], [])
-        a, b = last_by(scans, quarter_end(first)), last_by(scans, quarter_end(second))  # type: ignore[arg-type]
+        line = lines.get(proj["id"])
+        a, b = (line.at(first.end), line.at(second.end)) if line else (None, None)
         if b is None:
             continue
-        rows_out.append({"project": proj["id"], "team": proj["team_id"], "team_name": proj["team_name"],
-                         "a": _scan_summary(a) if a else None, "b": _scan_summary(b),
-                         "same_rubric": bool(a) and a["rubric_hash"] == b["rubric_hash"]})
+        ends.append((proj, a, b))
         if a is not None:
             pairs.append((proj["id"], a, b))
+    effort = effort_in_force(db, [s for _, a, b in ends for s in (a, b) if s])
+    for proj, a, b in ends:
+        rows_out.append({"project": proj["id"], "team": proj["team_id"], "team_name": proj["team_name"],
+                         "a": _scan_summary(a, effort[a["id"]]) if a else None, "b": _scan_summary(b, effort[b["id"]]),
+                         "same_rubric": bool(a) and a["rubric_hash"] == b["rubric_hash"]})
     results = results_for(db, [s["id"] for _, a, b in pairs for s in (a, b)])
     changes: dict[str, list] = {k: [] for k in KINDS}
     for project, a, b in pairs:
         for kind, items in _check_changes(db, a, b, results[a["id"]], results[b["id"]]).items():
             changes[kind] += [{"project": project, **item} for item in items]
-    return {"from": first, "to": second, "quarters": quarters, "projects": rows_out,
+    return {"from": str(first), "to": str(second), "quarters": [str(q) for q in quarters], "projects": rows_out,
             "new_projects": [r["project"] for r in rows_out if r["a"] is None],
             "changes": changes}
 

@@ -7,7 +7,7 @@ from typing import Iterable
 from flask import request
 
 from ..errors import InputError
-from ..readmodel import parse_quarter
+from ..quarters import BadValue, Quarter
 
 MAX_TEXT = 200
 
@@ -44,9 +44,15 @@ def number(name: str, low: float = 0.0, high: float = 1e9) -> float | None:
     return parsed
 
 
-def quarter(name: str) -> str | None:
+def quarter(name: str) -> Quarter | None:
+    """A quarter, written 2026Q3 (or 2026-Q3, as the pages once printed it)."""
     value = text(name)
-    return None if value is None else parse_quarter(value, f"parameter {name}")
+    if value is None:
+        return None
+    try:
+        return Quarter.parse(value)
+    except BadValue as exc:
+        raise InputError(exc.named(f"parameter {name}")) from None
 
 
 def only(*names: str) -> None:

@@ -7,9 +7,11 @@ import sqlite_utils
 from flask import Blueprint, render_template, request
 
 from .. import charts
+from ..backlog import open_backlog
 from ..errors import InputError, NotFound
-from ..readmodel import (backlog, check_groups, ordered_union, portfolio, results_for, rubric_data,
-                         scores_by_scope, team_row)
+from ..quarters import Quarter
+from ..readmodel import check_groups, ordered_union, results_for, rubric_data, scores_by_scope, team_row, team_rows
+from ..standing import ProjectState, TeamState, mean_of, standing
 from . import params
 from .cache import cached, remember
 from .db import get_db
@@ -21,7 +23,52 @@ MAX_SERIES = len(charts.SHAPES)  # beyond this, series would differ by colour al
 PAGE_SIZE = 100
 
 
-def portfolio_view(db: sqlite_utils.Database, quarter: str | None, team: str | None, sort: str | None,
+def portfolio_data(db: sqlite_utils.Database, quarter: Quarter | None = None, team: str | None = None
+                   ) -> dict[str, Any]:
+    """Every project (of ``team``) at the end of ``quarter``, as the page shows it and the API returns it."""
+    state = standing(db, quarter, team)
+    rubrics = [rubric_data(db, h) for h in state.rubric_hashes]
+    shown = state.shown_quarters
+    return {
+        "quarter": _text(state.quarter), "previous_quarter": _text(state.previous),
+        "quarters": [str(q) for q in state.quarters], "team": team,
+        "categories": [{"id": c["id"], "title": c["title"]}
+                       for c in ordered_union(r.get("categories", []) for r in rubrics)],
+        "rubrics": [{"name": r.get("rubric"), "version": r.get("version")} for r in rubrics],
+        "teams": [team_data(t) for t in state.teams],
+        "projects": [project_data(p, shown) for p in state.projects],
+    }
+
+
+def project_data(p: ProjectState, quarters: list[Quarter]) -> dict[str, Any]:
+    """One row of the portfolio: the project's scan at the quarter's end, its change and its trend."""
+    return {
+        "project": p.id, "team": p.team, "team_name": p.team_name, "owner": p.owner,
+        "scan": {k: p.scan[k] for k in ("id", "as_of", "commit_sha", "rubric_hash")},  # type: ignore[literal-required]
+        "ml_test_score": p.scan["ml_test_score"], "band": p.scan["band"], "overall": p.scan["overall"],
+        "grade": p.scan["grade"], "effort_hours": p.effort_hours,
+        "previous_scan": p.previous["id"] if p.previous else None,
+        "change": {"overall": p.delta_overall, "ml_test_score": p.delta_ml, "effort_hours": p.delta_effort}
+        if p.comparable else None,
+        "change_note": p.change_note,
+        "trend": [{"quarter": str(q), "overall": s["overall"] if s else None,
+                   "ml_test_score": s["ml_test_score"] if s else None, "rubric_hash": s["rubric_hash"] if s else None}
+                  for q in quarters for s in [p.history.get(q)]],
+        "categories": p.categories,
+    }
+
+
+def team_data(t: TeamState) -> dict[str, Any]:
+    return {"id": t.id, "name": t.name, "owner": t.owner, "projects": len(t.projects), "mean_overall": t.overall,
+            "lowest_ml_test_score": t.lowest_ml_test_score, "effort_hours": t.effort_hours,
+            "mean_change": t.mean_change}
+
+
+def _text(quarter: Quarter | None) -> str | None:
+    return None if quarter is None else str(quarter)
+
+
+def portfolio_view(db: sqlite_utils.Database, quarter: Quarter | None, team: str | None, sort: str | None,
                    descending: bool) -> dict[str, Any]:
     """The portfolio data, sorted; ``sort`` is a column or ``category:<id>``."""
     if team is not None:
@@ -29,7 +76,7 @@ def portfolio_view(db: sqlite_utils.Database, quarter: str | None, team: str | N
             team_row(db, team)
         except NotFound as exc:
             raise InputError(f"parameter team: {exc}") from None
-    data = remember(("portfolio", quarter, team), lambda: portfolio(db, quarter, team))
+    data = remember(("portfolio", quarter, team), lambda: portfolio_data(db, quarter, team))
     allowed = list(SORTS) + [f"category:{c['id']}" for c in data["categories"]]
     if sort is not None and sort not in allowed:
         raise InputError(f"parameter sort={sort!r}: expected one of {', '.join(allowed)}")
@@ -62,7 +109,7 @@ def spread(title: str, named: dict[str, list[float | None]]) -> list[charts.Seri
         return [charts.Series(name, values) for name, values in named.items()]
     columns = list(zip(*named.values()))
     known = [[v for v in column if v is not None] for column in columns]
-    return [charts.Series(f"mean of {len(named)} {title}", [_mean(list(k)) for k in known]),
+    return [charts.Series(f"mean of {len(named)} {title}", [mean_of(list(k)) for k in known]),
             charts.Series(f"lowest {title[:-1]}", [min(k) if k else None for k in known]),
             charts.Series(f"highest {title[:-1]}", [max(k) if k else None for k in known])]
 
@@ -73,7 +120,7 @@ def teams_chart(data: dict[str, Any]) -> charts.Chart:
     by_team: dict[str, list[dict[str, float | None]]] = {}
     for p in data["projects"]:
         by_team.setdefault(p["team"], []).append({t["quarter"]: t["overall"] for t in p["trend"]})
-    named = {team["name"] or team["id"]: [_mean([trend.get(q) for trend in by_team.get(team["id"], [])])
+    named = {team["name"] or team["id"]: [mean_of([trend.get(q) for trend in by_team.get(team["id"], [])])
                                           for q in quarters] for team in data["teams"]}
     return charts.lines("Mean overall score by team", quarters, spread("teams", named), 100)
 
@@ -89,7 +136,7 @@ def index() -> Any:
     page = int(params.number("page", 1, pages) or 1)
     shown = data["projects"][(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
     sparklines = {row["project"]: trend_chart(row) for row in shown}
-    teams = list(db.query("select id, name from teams order by name, id"))
+    teams = team_rows(db)
     return render_template("portfolio.html", data=data, shown=shown, page=page, pages=pages,
                            query={k: v for k, v in request.args.items() if k != "page"},
                            sparklines=sparklines, all_teams=teams,
@@ -99,7 +146,7 @@ def index() -> Any:
 def team_view(db: sqlite_utils.Database, team: str) -> dict[str, Any]:
     """A team's projects now, their checks side by side, their history and their open paydown items."""
     row = team_row(db, team)
-    data = portfolio(db, None, team)
+    data = portfolio_data(db, None, team)
     projects = data["projects"]
     ids = [p["scan"]["id"] for p in projects]
     sections = scores_by_scope(db, ids, "section")
@@ -117,7 +164,7 @@ def team_view(db: sqlite_utils.Database, team: str) -> dict[str, Any]:
             "categories": data["categories"], "projects": projects,
             "groups": [{**g, "checks": [{"id": c["id"], "title": c["title"], "ml_test": c.get("ml_test")}
                                         for c in g["checks"]]} for g in check_groups(merged)],
-            "paydown": backlog(db, team=team)}
+            "paydown": [item.as_dict() for item in open_backlog(db, team=team)]}
 
 
 def team_charts(data: dict[str, Any]) -> list[charts.Chart]:
@@ -147,12 +194,7 @@ def team_charts(data: dict[str, Any]) -> list[charts.Chart]:
 def team(team: str) -> Any:
     params.only()
     data = team_view(get_db(), team)
-    categories = [(c["title"], _mean([p["categories"].get(c["id"]) for p in data["projects"]]))
+    categories = [(c["title"], mean_of([p["categories"].get(c["id"]) for p in data["projects"]]))
                   for c in data["categories"]]
     return render_template("team.html", data=data, history=team_charts(data),
                            categories=charts.bars("Mean category score over the team's projects", categories, 100))
-
-
-def _mean(values: list[float | None]) -> float | None:
-    known = [v for v in values if v is not None]
-    return round(sum(known) / len(known), 1) if known else None

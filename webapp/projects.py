@@ -9,8 +9,8 @@ from flask import Blueprint, render_template
 from .. import charts
 from ..explain import explanation
 from ..intake import pushed_by
-from ..readmodel import (check_groups, headlines, last_by, quarter_end, quarter_of, quarters_of, rubric_data,
-                         scores_by_scope)
+from ..quarters import Quarter, Timeline, quarters_between
+from ..readmodel import check_groups, rubric_data, scan_history, scores_by_scope
 from ..scans import project_row
 from ..scorecard import scorecard
 from ..store import from_json, rows
@@ -27,12 +27,13 @@ def project_view(db: sqlite_utils.Database, project: str) -> dict[str, Any]:
     card = scorecard(db, project)
     proj = project_row(db, project)
     rubric = rubric_data(db, card["rubric"]["hash"])
-    scans = headlines(db, project)[project]
+    scans = scan_history(db, project)
+    line = Timeline(scans)
     quarterly = []
-    for q in quarters_of([scans]):
-        scan = last_by(scans, quarter_end(q))
+    for q in quarters_between(Quarter.of(scans[0]["as_of"]), Quarter.of(scans[-1]["as_of"])):
+        scan = line.at(q.end)
         if scan is not None:
-            quarterly.append({"quarter": q, "scan": scan})
+            quarterly.append({"quarter": str(q), "scan": scan})
     section_history = scores_by_scope(db, list(dict.fromkeys(q["scan"]["id"] for q in quarterly)), "section")
     latest_id = card["scan"]["id"]
     totals = scores_by_scope(db, [latest_id], "total")[latest_id]
@@ -59,7 +60,7 @@ def project_view(db: sqlite_utils.Database, project: str) -> dict[str, Any]:
                        "overall": q["scan"]["overall"], "ml_test_score": q["scan"]["ml_test_score"],
                        "rubric_hash": q["scan"]["rubric_hash"], "sections": section_history[q["scan"]["id"]]}
                       for q in quarterly],
-        "scans": [{"id": s["id"], "as_of": s["as_of"], "quarter": quarter_of(s["day"]), "commit": s["commit_sha"],
+        "scans": [{"id": s["id"], "as_of": s["as_of"], "quarter": str(Quarter.of(s["as_of"])), "commit": s["commit_sha"],
                    "ml_test_score": s["ml_test_score"], "overall": s["overall"], "grade": s["grade"],
                    "rubric_hash": s["rubric_hash"], "pushed_by": pushers.get(s["id"])} for s in reversed(scans)],
         "paydown_all": list(rows(db, "select * from paydown_items where project_id = ? order by "
