@@ -10,7 +10,6 @@ safe to store.
 """
 from __future__ import annotations
 
-import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -19,6 +18,8 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
+
+from mldebt.nested import json_loads
 
 DEFAULT_TIMEOUT = (3.0, 10.0)  # connect, read (seconds)
 DEFAULT_TOTAL_TIMEOUT = 60.0  # seconds for a whole answer
@@ -115,7 +116,7 @@ class ApiClient:
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
         response = self.get(path, params)
         try:
-            return response.json()
+            return json_loads(response.content)  # a hostile server's deep nesting is "not JSON", not a crash
         except ValueError:
             raise ApiError(f"not JSON: {self._safe(response.url)}") from None
 
@@ -146,6 +147,6 @@ class ApiClient:
             raise ApiError(f"HTTP {response.status_code} from {self._safe(url)}", status=response.status_code,
                            retry_after=response.headers.get("Retry-After"))
         try:
-            return json.loads(content)
+            return json_loads(content)
         except ValueError:
             raise ApiError(f"not JSON: {self._safe(url)}") from None

@@ -277,3 +277,38 @@ def test_every_yaml_and_toml_text_goes_through_a_bounded_loader():
             if rel != "mldebt/nested.py" and re.search(r"\btomllib\.loads?\(", line):
                 found.append(f"{rel}:{number}: {line.strip()}")
     assert not found, "\n".join(found)
+
+
+def test_a_server_answering_deeply_nested_json_is_an_api_error_not_a_crash():
+    """A hostile MLflow, Prometheus or CI API: its reply nested past the stack is "not JSON" like any garbage."""
+    import http.server
+    import threading
+
+    from mldebt.collectors.http import ApiClient, ApiError
+
+    class Deep(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+            body = b"[" * 200_000 + b"]" * 200_000
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_POST = do_GET  # noqa: N815
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Deep)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        client = ApiClient(f"http://127.0.0.1:{server.server_address[1]}/")
+        with pytest.raises(ApiError, match="not JSON"):
+            client.get_json("api/2.0/mlflow/experiments/search")
+        with pytest.raises(ApiError, match="not JSON"):
+            client.post_json("api/2.0/mlflow/runs/search", {"max_results": 1})
+    finally:
+        server.shutdown()
+        server.server_close()
