@@ -12,7 +12,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from ..errors import InputError, NotFound
 from ..questions import question_choices
-from ..readmodel import headlines, rubric_data
+from ..readmodel import rubric_data, scan_history
 from ..scans import project_row
 from ..writes import record_attestation, record_waiver
 from . import params
@@ -49,7 +49,7 @@ def attest(project: str) -> Any:
 
 
 def _checks(project: str) -> list[dict[str, Any]]:
-    scans = headlines(get_db(), project).get(project)
+    scans = scan_history(get_db(), project)
     if not scans:
         raise NotFound(f"project {project!r} has no scans yet: run `mldebt collect` first")
     checks = rubric_data(get_db(), scans[-1]["rubric_hash"]).get("checks", [])
