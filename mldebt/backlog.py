@@ -1,15 +1,12 @@
-"""The paydown backlog: open items with everything a ticket needs, and the open effort they add up to.
+"""The paydown backlog: open items with everything a ticket needs.
 
 Items come from the store's ``paydown_items`` (stable ids ``MLD-...``), joined
 with their project's owner and team and the check's title and fix guidance
 from the rubric the project's latest scan was scored with. ``BacklogItem`` is
 the one row every surface shows: the web backlog and its CSV and JSON, the
-team pages, the report, the campaigns and every export format.
-
-Open effort is counted one way everywhere: the sum of the open items' effort,
-each item counted once. At a project's latest scan that is the stored items;
-at an earlier scan (a past quarter, a comparison) the items are derived again
-with the same rule (``rubric.paydown``) from the stored results up to it.
+team pages, the report, the campaigns and every export format. For a past
+moment (the report of an earlier quarter) the items are derived again with
+the paydown rule (``rubric.paydown``) from the stored results up to then.
 """
 from __future__ import annotations
 
@@ -60,15 +57,6 @@ class BacklogItem:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class Effort:
-    """What a project owes at one scan: its open items and their effort, and the effort it waived."""
-
-    open_hours: float = 0.0
-    open_items: int = 0
-    waived_hours: float = 0.0
-
-
 def base_url(given: str | None = None) -> str:
     """Where the web scorecard lives: the option, else MLDEBT_BASE_URL, else the local default."""
     return (given or os.environ.get("MLDEBT_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
@@ -82,28 +70,40 @@ def check_link(base: str, project: str, check: str) -> str:
 def enrich(items: Iterable[Item | Mapping[str, Any]], projects: Mapping[str, Mapping[str, Any]],
            rubric_of: Mapping[str, Rubric], base: str) -> list[BacklogItem]:
     """Backlog items from paydown items, with owner, team, guidance and link; highest priority first."""
+    about: dict[str, tuple[dict[str, str], str]] = {}  # what every item of a project says alike, its link
+    checks: dict[tuple[int, str], tuple[dict[str, str], str]] = {}  # and every item of a check in one rubric
     found = []
     for raw in items:
-        item = asdict(raw) if isinstance(raw, Item) else dict(raw)
-        project = projects.get(item["project_id"], {})
-        rubric = rubric_of.get(item["project_id"])
-        check = rubric.check(item["check_id"]) if rubric else None
+        item = asdict(raw) if isinstance(raw, Item) else raw
+        name, check_id = item["project_id"], item["check_id"]
+        if name not in about:
+            about[name] = _project_fields(projects.get(name, {}), name), check_link(base, name, "")
+        rubric = rubric_of.get(name)
+        if (id(rubric), check_id) not in checks:
+            checks[id(rubric), check_id] = _check_fields(rubric, check_id), quote(check_id, safe="")
+        (project, page), (check, anchor) = about[name], checks[id(rubric), check_id]
         found.append(BacklogItem(
-            id=item["id"], project=item["project_id"], team=project.get("team_id") or "",
-            team_name=project.get("team_name") or project.get("team_id") or "",
-            owner=project.get("owner") or project.get("team_owner") or "",
-            check_id=item["check_id"], title=check.title if check else item["check_id"],
-            status=item["status"], priority=float(item["priority"] or 0.0),
+            id=item["id"], status=item["status"], priority=float(item["priority"] or 0.0),
             effort_hours=float(item["effort_hours"] or 0.0), gap=float(item["gap"] or 0.0),
             weight=float(item["weight"] or 0.0), scans_unmet=int(item["interest"] or 0),
-            opened_at=item["opened_at"] or "",
-            section=(check.section or "") if check else "", ml_test=(check.ml_test or "") if check else "",
-            category=(rubric.category_title(check.category) if check and check.category and rubric else ""),
-            category_id=(check.category or "") if check else "",
-            why=" ".join(check.why.split()) if check else "", fix=" ".join(check.fix.split()) if check else "",
-            link=check_link(base, item["project_id"], item["check_id"]),
-        ))
+            opened_at=item["opened_at"] or "", check_id=check_id, link=page + anchor, **project, **check))
     return sorted(found, key=lambda i: (-i.priority, i.id))
+
+
+def _project_fields(project: Mapping[str, Any], name: str) -> dict[str, str]:
+    return {"project": name, "team": project.get("team_id") or "",
+            "team_name": project.get("team_name") or project.get("team_id") or "",
+            "owner": project.get("owner") or project.get("team_owner") or ""}
+
+
+def _check_fields(rubric: Rubric | None, check_id: str) -> dict[str, str]:
+    check = rubric.check(check_id) if rubric else None
+    if rubric is None or check is None:
+        return dict(title=check_id, section="", ml_test="", category="", category_id="", why="", fix="")
+    return {"title": check.title, "section": check.section or "", "ml_test": check.ml_test or "",
+            "category": rubric.category_title(check.category) if check.category else "",
+            "category_id": check.category or "", "why": " ".join(check.why.split()),
+            "fix": " ".join(check.fix.split())}
 
 
 def open_backlog(db: sqlite_utils.Database, *, team: str | None = None, project: str | None = None,
@@ -114,7 +114,8 @@ def open_backlog(db: sqlite_utils.Database, *, team: str | None = None, project:
     projects = {p["id"]: p for p in project_rows(db, team) if project is None or p["id"] == project}
     rubric_of = {name: parsed_rubric(db, scan["rubric_hash"]) for name, scan in latest_scans(db).items()
                  if name in projects}
-    query, params = "select * from paydown_items where status = 'open'", []
+    query, params = ("select id, project_id, check_id, status, priority, effort_hours, gap, weight, interest, "
+                     "opened_at from paydown_items where status = 'open'"), []
     if project is not None:
         query, params = query + " and project_id = ?", [project]
     elif team is not None:
@@ -160,56 +161,6 @@ def _stored(db: sqlite_utils.Database, scans: Iterable[Headline]) -> dict[str, l
                     [_json(set(wanted.values()))]):
         if row["last_scan_id"] in wanted:
             found.setdefault(row["last_scan_id"], []).append(row)
-    return found
-
-
-def effort_in_force(db: sqlite_utils.Database, scans: Iterable[Headline]) -> dict[str, Effort]:
-    """The open and waived effort at each of ``scans``, by scan id: stored items at a latest scan, else derived."""
-    chosen = list({s["id"]: s for s in scans}.values())
-    stored = _stored(db, chosen)
-    found = {scan_id: _effort(items) for scan_id, items in stored.items()}
-    earlier = [s for s in chosen if s["id"] not in stored]
-    statuses = statuses_for(db, [s["id"] for s in earlier])
-    decided = _last_decided(db, earlier, statuses)
-    for scan in earlier:
-        history = [ScanResults("", "", decided[scan["id"]]), ScanResults(scan["id"], scan["as_of"], statuses[scan["id"]])]
-        items = paydown(scan["project_id"], history, efforts(db, scan["rubric_hash"]))
-        found[scan["id"]] = _effort([asdict(i) for i in items])
-    return found
-
-
-def _effort(items: Iterable[Mapping[str, Any]]) -> Effort:
-    chosen = [i for i in items if i["status"] in ("open", "waived")]
-    opened = [float(i["effort_hours"] or 0.0) for i in chosen if i["status"] == "open"]
-    waived = [float(i["effort_hours"] or 0.0) for i in chosen if i["status"] == "waived"]
-    return Effort(round(float(sum(opened)), 1), len(opened), round(float(sum(waived)), 1))
-
-
-def _last_decided(db: sqlite_utils.Database, scans: Sequence[Headline],
-                  statuses: Mapping[str, Mapping[str, tuple[str, Any, Any]]]) -> dict[str, dict[str, tuple]]:
-    """For each scan, the last result before it of each check it reads as unknown and was decided then.
-
-    An item stays open while its check is unknown, until a later scan decides it:
-    that earlier decision is all the paydown rule needs besides the scan itself.
-    """
-    found: dict[str, dict[str, tuple]] = {s["id"]: {} for s in scans}
-    unknown = {s["id"]: {c for c, r in statuses[s["id"]].items() if r[0] == "unknown"} for s in scans}
-    wanted = [s for s in scans if unknown[s["id"]]]
-    if not wanted:
-        return found
-    earlier: dict[str, list[tuple[tuple[str, str], str, tuple]]] = {}
-    for row in rows(db, "select s.project_id, s.as_of, s.collected_at, r.check_id, r.status, r.points, r.weight "
-                        "from results r join scans s on s.id = r.scan_id where r.status != 'unknown' "
-                        "and s.project_id in (select value from json_each(?)) "
-                        "and r.check_id in (select value from json_each(?))",
-                    [_json({s["project_id"] for s in wanted}), _json(set().union(*unknown.values()))]):
-        earlier.setdefault(row["project_id"], []).append(
-            ((row["as_of"], row["collected_at"] or ""), row["check_id"], (row["status"], row["points"], row["weight"])))
-    for scan in wanted:
-        moment = (scan["as_of"], scan["collected_at"] or "")  # the order the stored items were derived in
-        for at, check, result in sorted(earlier.get(scan["project_id"], []), key=lambda e: e[0]):
-            if at < moment and check in unknown[scan["id"]]:
-                found[scan["id"]][check] = result
     return found
 
 

@@ -90,8 +90,9 @@ def evaluate(db: sqlite_utils.Database, project: str, *, fail_under_grade: str |
             result.failures.append(f"grade unknown (no decided checks), required {fail_under_grade} or better")
         elif LETTERS.index(grade) > LETTERS.index(fail_under_grade):
             result.failures.append(f"grade {grade} is below {fail_under_grade}")
-    if fail_under_score is not None and latest["ml_test_score"] < fail_under_score:
-        result.failures.append(f"ML Test Score {latest['ml_test_score']:g} is below {fail_under_score:g}")
+    score = latest["ml_test_score"] or 0.0
+    if fail_under_score is not None and score < fail_under_score:
+        result.failures.append(f"ML Test Score {score:g} is below {fail_under_score:g}")
     _compare(db, result)
     return result
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .backlog import check_link
 from .gate import GateResult
+from .readmodel import Headline
 from .rubric.schema import SECTION_IDS
 
 UNMET = ("fail", "manual", "waived", "unknown")
@@ -49,10 +50,10 @@ def markdown(result: GateResult, base: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _base(baseline: dict | None, key: str) -> str:
+def _base(baseline: Headline | None, key: str) -> str:
     if baseline is None:
         return "-"
-    value = baseline[key]
+    value = baseline[key]  # type: ignore[literal-required]  # one of the few keys the table shows
     if key == "as_of":
         return f"{value[:10]} at {(baseline['commit_sha'] or 'working tree')[:12]}"
     return "n/a" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))

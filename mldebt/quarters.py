@@ -18,6 +18,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import MAXYEAR, MINYEAR, date, datetime, time, timezone
+from functools import cached_property
 from typing import Any, Generic, Iterable, Mapping, Sequence, TypeVar
 
 from .errors import InputError
@@ -65,13 +66,13 @@ class Quarter:
     def first_day(self) -> date:
         return date(self.year, 3 * self.number - 2, 1)
 
-    @property
+    @cached_property
     def last_day(self) -> date:
         """The quarter's last day, found without the next quarter (there is none after 9999Q4)."""
         month = 3 * self.number
         return date(self.year, month, calendar.monthrange(self.year, month)[1])
 
-    @property
+    @cached_property
     def end(self) -> datetime:
         """The last instant of the quarter (UTC)."""
         return end_of_day(self.last_day)
@@ -141,8 +142,10 @@ class Timeline(Generic[Scan]):
     """
 
     def __init__(self, scans: Iterable[Scan]) -> None:
-        self.scans: list[Scan] = sorted(scans, key=lambda s: (moment_of(s["as_of"]), s["collected_at"] or ""))
-        self._moments = [moment_of(s["as_of"]) for s in self.scans]
+        timed = sorted(((moment_of(s["as_of"]), s["collected_at"] or "", n, s) for n, s in enumerate(scans)),
+                       key=lambda t: t[:3])
+        self.scans: list[Scan] = [t[3] for t in timed]
+        self._moments = [t[0] for t in timed]
 
     def at(self, moment: datetime) -> Scan | None:
         """The latest scan whose ``as_of`` is at or before ``moment``."""
@@ -151,6 +154,10 @@ class Timeline(Generic[Scan]):
 
     def upto(self, moment: datetime) -> Sequence[Scan]:
         return self.scans[:bisect_right(self._moments, moment)]
+
+    def quarters(self) -> set[Quarter]:
+        """The quarters its scans were made in."""
+        return {Quarter(m.year, (m.month - 1) // 3 + 1) for m in self._moments}
 
     @property
     def latest(self) -> Scan | None:

@@ -28,6 +28,7 @@ from .scans import stored_rubric
 from .store import rows
 
 RUBRIC_CACHE = 32
+Outcome = tuple[str, Any, Any]  # a check's result as the paydown rule reads it: (status, points, weight)
 
 
 class Headline(TypedDict):
@@ -72,7 +73,9 @@ _QUARTER_LAST = """
 
 def headlines(db: sqlite_utils.Database, where: str = "", params: Iterable[Any] = ()) -> list[Headline]:
     """Scans with their headline figures; ``where`` filters on ``s`` (scans) with ``params``."""
-    return [Headline(**row) for row in rows(db, f"{HEADLINE_SQL} {where}", params)]  # type: ignore[typeddict-item]
+    cursor = db.execute(f"{HEADLINE_SQL} {where}", list(params))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor]  # type: ignore[misc]  # the columns are Headline's keys
 
 
 def scan_history(db: sqlite_utils.Database, project: str) -> list[Headline]:
@@ -238,12 +241,17 @@ def results_for(db: sqlite_utils.Database, scan_ids: Iterable[str]) -> dict[str,
     return found
 
 
-def statuses_for(db: sqlite_utils.Database, scan_ids: Iterable[str]) -> dict[str, dict[str, tuple[str, Any, Any]]]:
-    """Each scan's check results as the paydown rule reads them: check -> (status, points, weight)."""
+def statuses_for(db: sqlite_utils.Database, scan_ids: Iterable[str], *,
+                 unmet: bool = False) -> dict[str, dict[str, Outcome]]:
+    """Each scan's check results as the paydown rule reads them: check -> (status, points, weight).
+
+    ``unmet`` leaves out the checks that earned their automated point (they owe nothing).
+    """
     ids = list(dict.fromkeys(scan_ids))
-    found: dict[str, dict[str, tuple[str, Any, Any]]] = {i: {} for i in ids}
+    found: dict[str, dict[str, Outcome]] = {i: {} for i in ids}
     for scan_id, check_id, status, points, weight in db.execute(
             "select scan_id, check_id, status, points, weight from results "
-            "where scan_id in (select value from json_each(?))", [json.dumps(ids)]):
+            "where scan_id in (select value from json_each(?))" + (" and status != 'automated'" if unmet else ""),
+            [json.dumps(ids)]):
         found[scan_id][check_id] = (status, points, weight)
     return found

@@ -17,7 +17,7 @@ import sqlite_utils
 from .backlog import BacklogItem, items_in_force
 from .errors import InputError
 from .quarters import Quarter
-from .readmodel import parsed_rubric, scores_by_scope, statuses_for
+from .readmodel import Outcome, parsed_rubric, scores_by_scope, statuses_for
 from .rubric.engine import BANDS, GRADES
 from .rubric.schema import Rubric
 from .standing import PortfolioState, ProjectState, TeamState, mean_of, standing
@@ -39,7 +39,7 @@ class Change:
 @dataclass
 class ProjectView(ProjectState):
     sections: dict[str, float] = field(default_factory=dict)
-    results: dict[str, tuple[str, Any, Any]] = field(default_factory=dict)  # check -> (status, points, weight)
+    results: dict[str, Outcome] = field(default_factory=dict)  # check -> (status, points, weight)
     improved: list[Change] = field(default_factory=list)
     regressed: list[Change] = field(default_factory=list)
     items: list[BacklogItem] = field(default_factory=list)  # open at the quarter's end
@@ -70,6 +70,7 @@ class TeamView(TeamState):
 
 @dataclass
 class Report(PortfolioState):
+    quarter: Quarter  # a report is always of a quarter with scans
     teams: Sequence[TeamView]  # the teams with a project in the report
     projects: Sequence[ProjectView]  # by id
     top_items: list[BacklogItem] = field(default_factory=list)
@@ -144,7 +145,7 @@ def report_data(db: sqlite_utils.Database, quarter: Quarter | None = None, team:
                   rubric_of=rubric_of)
 
 
-def _changes(view: ProjectView, before: dict[str, tuple[str, Any, Any]], rubric: Rubric) -> None:
+def _changes(view: ProjectView, before: dict[str, Outcome], rubric: Rubric) -> None:
     for check_id, (status, points, _) in sorted(view.results.items()):
         if check_id not in before:
             continue

@@ -7,7 +7,8 @@ from typing import Any
 import click
 import sqlite_utils
 
-from .backlog import effort_in_force, open_backlog
+from .backlog import open_backlog
+from .effort import effort_in_force
 from .errors import NotFound
 from .readmodel import results_for, rubric_data, scan_history, scores_of
 from .rubric.schema import SECTION_IDS
@@ -36,8 +37,10 @@ def scorecard(db: sqlite_utils.Database, project: str) -> dict[str, Any]:
     effort = effort_in_force(db, [latest])[latest["id"]]
     return {
         "project": proj["id"], "team": proj["team_name"], "owner": proj["owner"],
-        "scan": {k: latest[k] for k in ("id", "as_of", "collected_at", "commit_sha", "commit_date",  # type: ignore[literal-required]
-                                         "rubric_hash", "tool_version", "fact_count", "error_count")},
+        "scan": {"id": latest["id"], "as_of": latest["as_of"], "collected_at": latest["collected_at"],
+                 "commit_sha": latest["commit_sha"], "commit_date": latest["commit_date"],
+                 "rubric_hash": latest["rubric_hash"], "tool_version": latest["tool_version"],
+                 "fact_count": latest["fact_count"], "error_count": latest["error_count"]},
         "rubric": {"name": rubric.get("rubric"), "version": rubric.get("version"), "hash": latest["rubric_hash"]},
         "ml_test_score": latest["ml_test_score"], "band": latest["band"],
         "grade": latest["grade"], "overall": latest["overall"],

@@ -4,17 +4,17 @@ A project's state in a quarter is its latest scan by the quarter's last
 instant (UTC); its previous state is the same for the quarter before. A change
 is given only when both states were scored with the same rubric: history
 under another rubric is marked, never silently compared. Open effort is the
-open paydown items' (``backlog.effort_in_force``), as on every other surface.
+open paydown items' (``effort.effort_in_force``), as on every other surface.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from statistics import mean, median
+from statistics import fmean, median
 from typing import Iterable, Sequence
 
 import sqlite_utils
 
-from .backlog import Effort, effort_in_force
+from .effort import Effort, effort_in_force
 from .errors import NotFound
 from .quarters import Quarter, Timeline, moment_of, quarters_between
 from .readmodel import Headline, project_rows, scores_by_scope, team_row, team_rows, timelines
@@ -158,7 +158,7 @@ class PortfolioState:
 def mean_of(values: Iterable[float | None]) -> float | None:
     """The mean of the known values, to one decimal; None when none is known."""
     known = [v for v in values if v is not None]
-    return round(mean(known), 1) if known else None
+    return round(fmean(known), 1) if known else None
 
 
 def _delta(now: float | None, before: float | None) -> float | None:
@@ -206,7 +206,7 @@ def standing(db: sqlite_utils.Database, quarter: Quarter | None = None, team: st
 
 def scanned_quarters(lines: Iterable[Timeline[Headline]]) -> list[Quarter]:
     """The quarters that hold at least one of the scans, in order."""
-    return sorted({Quarter.of(s["as_of"]) for line in lines for s in line.scans})
+    return sorted({q for line in lines for q in line.quarters()})
 
 
 def check_quarter(quarter: Quarter, scanned: list[Quarter]) -> None:

@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 import json
+from itertools import product
 
 from click.testing import CliRunner
+from mldebt.rubric.paydown import ScanResults, paydown
+from mldebt.webapp import create_app
 
-from mldebt import backlog
+from mldebt import backlog, effort
 from mldebt.cli import cli
 from mldebt.readmodel import latest_scans, scan_history
 from mldebt.report_data import report_data
 from mldebt.store import open_db
-from mldebt.webapp import create_app
 
-from .test_report_samples import samples_db, sample_db  # noqa: F401 - shared fixtures
+from .test_report_samples import sample_db, samples_db  # noqa: F401 - shared fixtures
 
 PROJECTS = ["churn-notebooks", "credit-risk-prod", "fraud-kaggle", "reco-service"]
 
@@ -68,20 +70,33 @@ def test_every_surface_gives_the_same_open_effort(sample_db):
     assert report.effort_hours == 72.0 and report.open_items == len(items) == 12
 
 
-def test_the_effort_at_an_earlier_scan_follows_the_paydown_rule(sample_db):
+def test_the_effort_at_an_earlier_scan_follows_the_paydown_rule(sample_db, monkeypatch):
     """Derived from the scan and the last decision on its unknown checks: the same as from the whole history,
     and at a project's latest scan the same as its stored items."""
     db = open_db(sample_db)
     scans = [s for project in PROJECTS for s in scan_history(db, project)]
-    stored = backlog.effort_in_force(db, latest_scans(db).values())
+    stored = effort.effort_in_force(db, latest_scans(db).values())
     full = backlog.items_in_force(db, scans)
-    derive = backlog._stored
-    backlog._stored = lambda db, scans: {}  # type: ignore[assignment]  # derive every scan, the latest too
-    try:
-        derived = backlog.effort_in_force(db, scans)
-    finally:
-        backlog._stored = derive
+    monkeypatch.setattr(effort, "_stored_effort", lambda db, scans: {})  # derive every scan, the latest too
+    derived = effort.effort_in_force(db, scans)
     for scan in scans:
         assert derived[scan["id"]].open_hours == sum(i.effort_hours for i in full[scan["id"]]), scan["id"]
-    for scan_id, effort in stored.items():
-        assert derived[scan_id] == effort
+        assert derived[scan["id"]].open_items == len(full[scan["id"]])
+    for scan_id, at_latest in stored.items():
+        assert derived[scan_id] == at_latest
+
+
+def test_an_items_state_at_a_scan_is_the_paydown_rules_for_every_history_of_up_to_four_scans():
+    """What effort_in_force reads at an earlier scan (its status, and the last decided one before it when it is
+    unknown) gives the state the paydown rule gives from the whole history."""
+    outcome = {"fail": ("fail", 0.0, 1.0), "manual": ("manual", 0.5, 1.0), "automated": ("automated", 1.0, 1.0),
+               "unknown": ("unknown", None, 1.0), "waived": ("waived", None, 1.0)}
+    for length in range(1, 5):
+        for statuses in product(outcome, repeat=length):
+            history = [ScanResults(f"s{n}", f"2026-0{n + 1}-01", {"c": outcome[s]}) for n, s in enumerate(statuses)]
+            items = paydown("p", history, {"c": 2.0})
+            rule = items[0].status if items else "none"
+            decided = next((outcome[s] for s in reversed(statuses[:-1]) if s != "unknown"), None)
+            state = effort._item_state(statuses[-1], decided)
+            assert (state == "open") == (rule == "open"), statuses
+            assert (state == "waived") == (rule == "waived"), statuses

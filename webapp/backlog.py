@@ -39,18 +39,15 @@ def backlog_query(db: sqlite_utils.Database) -> tuple[dict[str, Any], list[Backl
         except NotFound as exc:
             raise InputError(f"parameter team: {exc}") from None
     known = remember("categories", lambda: categories(db))
-    chosen = {
-        "team": team,
-        "category": params.choice("category", [c["id"] for c in known]),
-        "min_priority": params.number("min_priority"),
-        "max_effort": params.number("max_effort"),
-        "sort": params.choice("sort", SORTS, "priority"),
-        "order": params.choice("order", ("asc", "desc"), "desc"),
-    }
+    category = params.choice("category", [c["id"] for c in known])
+    min_priority, max_effort = params.number("min_priority"), params.number("max_effort")
+    sort = params.choice("sort", SORTS, "priority") or "priority"
+    order = params.choice("order", ("asc", "desc"), "desc")
     every = remember(("backlog", team), lambda: open_backlog(db, team=team))
-    items = select(every, chosen["category"], chosen["min_priority"], chosen["max_effort"],
-                   chosen["sort"] or "priority", chosen["order"] == "desc")
-    return {**chosen, "categories": known}, items
+    items = select(every, category, min_priority, max_effort, sort, order == "desc")
+    chosen = {"team": team, "category": category, "min_priority": min_priority, "max_effort": max_effort,
+              "sort": sort, "order": order, "categories": known}
+    return chosen, items
 
 
 def backlog_json(chosen: dict[str, Any], items: list[BacklogItem]) -> dict[str, Any]:

@@ -14,11 +14,19 @@ from typing import Any
 import sqlite_utils
 from flask import Blueprint, render_template
 
-from ..backlog import Effort, effort_in_force
+from ..effort import Effort, effort_in_force
 from ..errors import InputError, NotFound
 from ..quarters import Quarter, quarters_between
-from ..readmodel import (Headline, check_index, project_rows, results_for, rubric_data, scan_history, scores_by_scope,
-                         timelines)
+from ..readmodel import (
+    Headline,
+    check_index,
+    project_rows,
+    results_for,
+    rubric_data,
+    scan_history,
+    scores_by_scope,
+    timelines,
+)
 from ..scans import project_row
 from ..standing import check_quarter, scanned_quarters
 from . import params
@@ -49,7 +57,7 @@ def classify(before: str | None, after: str | None) -> str | None:
     return "other"
 
 
-def _check_changes(db: sqlite_utils.Database, a: dict[str, Any], b: dict[str, Any],
+def _check_changes(db: sqlite_utils.Database, a: Headline, b: Headline,
                    before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> dict[str, list]:
     titles = {**check_index(db, a["rubric_hash"]), **check_index(db, b["rubric_hash"])}
     lists: dict[str, list] = {k: [] for k in KINDS}
@@ -63,8 +71,9 @@ def _check_changes(db: sqlite_utils.Database, a: dict[str, Any], b: dict[str, An
 
 
 def _scan_summary(scan: Headline, effort: Effort) -> dict[str, Any]:
-    return {**{k: scan[k] for k in ("id", "as_of", "commit_sha", "rubric_hash", "ml_test_score",  # type: ignore[literal-required]
-                                    "overall", "grade")}, "effort_hours": effort.open_hours}
+    return {"id": scan["id"], "as_of": scan["as_of"], "commit_sha": scan["commit_sha"],
+            "rubric_hash": scan["rubric_hash"], "ml_test_score": scan["ml_test_score"], "overall": scan["overall"],
+            "grade": scan["grade"], "effort_hours": effort.open_hours}
 
 
 def compare_scans(db: sqlite_utils.Database, project: str, a: str | None, b: str | None) -> dict[str, Any]:
@@ -99,7 +108,8 @@ def compare_scans(db: sqlite_utils.Database, project: str, a: str | None, b: str
                   + [{"name": f"Category: {c['title']}", "before": categories[before["id"]].get(c["id"]),
                       "after": categories[after["id"]].get(c["id"])} for c in rubric.get("categories", [])],
         "changes": _check_changes(db, before, after, results[before["id"]], results[after["id"]]),
-        "scans": [{"id": s["id"], "as_of": s["as_of"], "quarter": str(Quarter.of(s["as_of"]))} for s in reversed(scans)],
+        "scans": [{"id": s["id"], "as_of": s["as_of"], "quarter": str(Quarter.of(s["as_of"]))}
+                  for s in reversed(scans)],
     }
 
 
@@ -132,7 +142,7 @@ def compare_quarters(db: sqlite_utils.Database, first: Quarter | None, second: Q
     for proj, a, b in ends:
         rows_out.append({"project": proj["id"], "team": proj["team_id"], "team_name": proj["team_name"],
                          "a": _scan_summary(a, effort[a["id"]]) if a else None, "b": _scan_summary(b, effort[b["id"]]),
-                         "same_rubric": bool(a) and a["rubric_hash"] == b["rubric_hash"]})
+                         "same_rubric": a is not None and a["rubric_hash"] == b["rubric_hash"]})
     results = results_for(db, [s["id"] for _, a, b in pairs for s in (a, b)])
     changes: dict[str, list] = {k: [] for k in KINDS}
     for project, a, b in pairs:

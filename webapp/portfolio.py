@@ -44,7 +44,8 @@ def project_data(p: ProjectState, quarters: list[Quarter]) -> dict[str, Any]:
     """One row of the portfolio: the project's scan at the quarter's end, its change and its trend."""
     return {
         "project": p.id, "team": p.team, "team_name": p.team_name, "owner": p.owner,
-        "scan": {k: p.scan[k] for k in ("id", "as_of", "commit_sha", "rubric_hash")},  # type: ignore[literal-required]
+        "scan": {"id": p.scan["id"], "as_of": p.scan["as_of"], "commit_sha": p.scan["commit_sha"],
+                 "rubric_hash": p.scan["rubric_hash"]},
         "ml_test_score": p.scan["ml_test_score"], "band": p.scan["band"], "overall": p.scan["overall"],
         "grade": p.scan["grade"], "effort_hours": p.effort_hours,
         "previous_scan": p.previous["id"] if p.previous else None,

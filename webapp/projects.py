@@ -10,7 +10,7 @@ from .. import charts
 from ..explain import explanation
 from ..intake import pushed_by
 from ..quarters import Quarter, Timeline, quarters_between
-from ..readmodel import check_groups, rubric_data, scan_history, scores_by_scope
+from ..readmodel import Headline, check_groups, rubric_data, scan_history, scores_by_scope
 from ..scans import project_row
 from ..scorecard import scorecard
 from ..store import from_json, rows
@@ -29,12 +29,12 @@ def project_view(db: sqlite_utils.Database, project: str) -> dict[str, Any]:
     rubric = rubric_data(db, card["rubric"]["hash"])
     scans = scan_history(db, project)
     line = Timeline(scans)
-    quarterly = []
+    quarterly: list[tuple[Quarter, Headline]] = []
     for q in quarters_between(Quarter.of(scans[0]["as_of"]), Quarter.of(scans[-1]["as_of"])):
         scan = line.at(q.end)
         if scan is not None:
-            quarterly.append({"quarter": str(q), "scan": scan})
-    section_history = scores_by_scope(db, list(dict.fromkeys(q["scan"]["id"] for q in quarterly)), "section")
+            quarterly.append((q, scan))
+    section_history = scores_by_scope(db, [scan["id"] for _, scan in quarterly], "section")
     latest_id = card["scan"]["id"]
     totals = scores_by_scope(db, [latest_id], "total")[latest_id]
     by_id = {c["id"]: c for c in card["checks"]}
@@ -56,12 +56,11 @@ def project_view(db: sqlite_utils.Database, project: str) -> dict[str, Any]:
         "totals": [{"id": t["id"], "title": t["title"], "score": totals.get(t["id"])} for t in rubric.get("totals", [])],
         "levels": [{"id": lv["id"], "title": lv["title"]} for lv in rubric.get("levels", [])],
         "groups": groups,
-        "quarterly": [{"quarter": q["quarter"], "scan_id": q["scan"]["id"], "as_of": q["scan"]["as_of"],
-                       "overall": q["scan"]["overall"], "ml_test_score": q["scan"]["ml_test_score"],
-                       "rubric_hash": q["scan"]["rubric_hash"], "sections": section_history[q["scan"]["id"]]}
-                      for q in quarterly],
-        "scans": [{"id": s["id"], "as_of": s["as_of"], "quarter": str(Quarter.of(s["as_of"])), "commit": s["commit_sha"],
-                   "ml_test_score": s["ml_test_score"], "overall": s["overall"], "grade": s["grade"],
+        "quarterly": [{"quarter": str(q), "scan_id": scan["id"], "as_of": scan["as_of"], "overall": scan["overall"],
+                       "ml_test_score": scan["ml_test_score"], "rubric_hash": scan["rubric_hash"],
+                       "sections": section_history[scan["id"]]} for q, scan in quarterly],
+        "scans": [{"id": s["id"], "as_of": s["as_of"], "quarter": str(Quarter.of(s["as_of"])),
+                   "commit": s["commit_sha"], "ml_test_score": s["ml_test_score"], "overall": s["overall"], "grade": s["grade"],
                    "rubric_hash": s["rubric_hash"], "pushed_by": pushers.get(s["id"])} for s in reversed(scans)],
         "paydown_all": list(rows(db, "select * from paydown_items where project_id = ? order by "
                                      "case status when 'open' then 0 when 'waived' then 1 else 2 end, "
