@@ -16,9 +16,9 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
-from .readmodel import latest_scans, parsed_rubric, statuses_for, timelines
 from .errors import InputError, NotFound
-from .quarters import Timeline, end_of_day, moment_of
+from .quarters import BadValue, Timeline, end_of_day, moment_of
+from .readmodel import latest_scans, parsed_rubric, statuses_for, timelines
 from .scans import now
 from .store import from_json, rows, to_json
 
@@ -88,25 +88,26 @@ class Burnup:
 
 def create_campaign(db: sqlite_utils.Database, name: str, owner: str, checks: Iterable[str],
                     projects: Iterable[str], start_on: date, target_on: date, items: Iterable[str] = ()) -> Campaign:
-    """Validate and store a new campaign; every problem raises InputError with the option it concerns."""
+    """Validate and store a new campaign; a bad value raises BadValue naming the value (``what``: owner, target,
+    projects, checks, items), any other problem InputError."""
     name = name.strip()
     if not NAME.match(name):
         raise InputError(f"campaign name {name!r}: use letters, digits, spaces, '.', '_' or '-' (at most 80)")
     if next(rows(db, "select 1 from campaigns where name = ?", [name]), None):
         raise InputError(f"campaign {name!r} already exists")
     if not owner or not owner.strip():
-        raise InputError("--owner: a campaign needs an owner")
+        raise BadValue("owner", owner, "a campaign needs an owner")
     if target_on <= start_on:
-        raise InputError(f"--target {target_on} must be after --start {start_on}")
+        raise BadValue("target", target_on.isoformat(), f"must be after the start, {start_on}")
     check_ids, project_ids, item_ids = _unique(checks), _unique(projects), _unique(items)
     if not check_ids and not item_ids:
-        raise InputError("a campaign needs --checks or --items")
+        raise InputError("a campaign needs checks or paydown items to fix")
     known = [r["id"] for r in rows(db, "select id from projects p where exists "
                                        "(select 1 from scans s where s.project_id = p.id) order by id")]
     unknown = [p for p in project_ids if p not in known]
     if unknown:
-        raise InputError(f"--projects: no scanned project named {', '.join(unknown)} "
-                         f"(projects: {', '.join(known) or 'none yet'})")
+        raise BadValue("projects", ",".join(unknown), f"no scanned project of that name "
+                                                      f"(projects: {', '.join(known) or 'none yet'})")
     project_ids = project_ids or ([] if item_ids and not check_ids else known)
     if check_ids:
         _check_checks(db, check_ids, project_ids or known)
@@ -114,7 +115,7 @@ def create_campaign(db: sqlite_utils.Database, name: str, owner: str, checks: It
     for item_id in item_ids:
         found = next(rows(db, "select project_id, check_id from paydown_items where id = ?", [item_id]), None)
         if found is None:
-            raise InputError(f"--items: no paydown item {item_id} (see `mldebt export backlog`)")
+            raise BadValue("items", item_id, "no paydown item of that id (see `mldebt export backlog`)")
         pairs.append((found["project_id"], found["check_id"]))
     record = {"name": name, "owner": owner.strip(), "checks": to_json(check_ids), "projects": to_json(project_ids),
               "items": to_json([list(p) for p in pairs]), "start_on": start_on.isoformat(),
@@ -141,8 +142,7 @@ def _check_checks(db: sqlite_utils.Database, check_ids: list[str], project_ids: 
             known |= {c.id for c in parsed_rubric(db, latest[project]["rubric_hash"]).checks}
     unknown = [c for c in check_ids if c not in known]
     if unknown:
-        raise InputError(f"--checks: no check named {', '.join(unknown)} in the projects' rubric "
-                         f"(checks: {', '.join(sorted(known))})")
+        raise BadValue("checks", ",".join(unknown), f"not in the projects' rubric (checks: {', '.join(sorted(known))})")
 
 
 def _campaign(row: dict[str, Any]) -> Campaign:

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterator, Mapping, TypeVar
 
 import click
 
@@ -41,6 +42,15 @@ def existing_db(db_path: Path) -> Any:
     if not db_path.exists():
         raise InputError(f"{db_path}: no database yet: run `mldebt collect` first")
     return open_db(db_path)
+
+
+@contextmanager
+def option_names(options: Mapping[str, str]) -> Iterator[None]:
+    """Reword a BadValue for the command line: the value goes by its option (``--quarter '2026Q5': ...``)."""
+    try:
+        yield
+    except BadValue as exc:
+        raise InputError(exc.named(options.get(exc.what, exc.what))) from None
 
 
 def parsed(name: str, parse: Callable[[str], T], text: str) -> T:
@@ -189,7 +199,9 @@ def campaign_create(name: str, owner: str, checks: str | None, projects: str | N
     """
     start_on, target_on = parsed("--start", parse_day, start), parsed("--target", parse_day, target)
     db = existing_db(db_path)
-    made = create_campaign(db, name, owner, _split(checks), _split(projects), start_on, target_on, _split(items))
+    with option_names({"owner": "--owner", "target": "--target", "projects": "--projects", "checks": "--checks",
+                       "items": "--items"}):
+        made = create_campaign(db, name, owner, _split(checks), _split(projects), start_on, target_on, _split(items))
     progress = burnup(db, made)
     last = progress.last
     click.echo(f"created campaign {made.name}: {len(made.pairs())} project-check pair(s), "

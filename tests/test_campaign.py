@@ -12,7 +12,7 @@ from mldebt.campaigns import Point, burnup, get_campaign
 from mldebt.cli import cli
 from mldebt.store import open_db
 
-from .test_report_samples import rescan, samples_db, sample_db  # noqa: F401 - shared fixtures
+from .test_report_samples import rescan, sample_db, samples_db  # noqa: F401 - shared fixtures
 
 FOUR_CHECKS = "infra-2-unit-tests,deps-pinned,monitor-1-dependency-updates,notebooks-out-of-production"
 EVERY_PROJECT = "churn-notebooks,credit-risk-prod,fraud-kaggle,reco-service"
@@ -95,15 +95,18 @@ def test_a_campaign_of_named_items(sample_db):
 @pytest.mark.parametrize("args,message", [
     (["bad/name", "--checks", "deps-pinned"],
      "campaign name 'bad/name': use letters, digits, spaces, '.', '_' or '-' (at most 80)"),
-    (["x"], "a campaign needs --checks or --items"),
+    (["x"], "a campaign needs checks or paydown items to fix"),
     (["x", "--checks", "deps-pinned", "--projects", "nope,reco-service"],
-     "--projects: no scanned project named nope (projects: churn-notebooks, credit-risk-prod, fraud-kaggle, reco-service)"),
+     "--projects 'nope': no scanned project of that name (projects: churn-notebooks, credit-risk-prod, fraud-kaggle, "
+     "reco-service)"),
     (["x", "--checks", "deps-pinned,nope"],
-     "--checks: no check named nope in the projects' rubric (checks: deps-pinned, feedback-loops-attested, "
+     "--checks 'nope': not in the projects' rubric (checks: deps-pinned, feedback-loops-attested, "
      "infra-2-unit-tests, monitor-1-dependency-updates, notebooks-out-of-production)"),
-    (["x", "--items", "MLD-0000000000"], "--items: no paydown item MLD-0000000000 (see `mldebt export backlog`)"),
+    (["x", "--items", "MLD-0000000000"],
+     "--items 'MLD-0000000000': no paydown item of that id (see `mldebt export backlog`)"),
     (["x", "--checks", "deps-pinned", "--start", "2026-13-01"], "--start '2026-13-01': expected a date such as 2026-03-31"),
-    (["x", "--checks", "deps-pinned", "--target", "2026-09-30"], "--target 2026-09-30 must be after --start 2026-10-01"),
+    (["x", "--checks", "deps-pinned", "--target", "2026-09-30"],
+     "--target '2026-09-30': must be after the start, 2026-10-01"),
 ])
 def test_bad_input_is_one_line_and_exit_2(sample_db, args, message):
     name, *rest = args
