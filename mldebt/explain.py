@@ -8,7 +8,7 @@ import click
 import sqlite_utils
 
 from .errors import NotFound
-from .readmodel import parsed_rubric, results_for, scan_history, statuses_for
+from .readmodel import evidence_rows, parsed_rubric, paydown_rows, results_for, scan_history, statuses_for
 from .rubric import conditions
 from .scans import project_row
 from .store import from_json, rows
@@ -38,7 +38,7 @@ def explanation(db: sqlite_utils.Database, project: str, check_id: str) -> dict[
               "outcome": {True: "holds", False: "does not hold", None: "unknown (evidence missing)"}[
                   conditions.evaluate(getattr(check, name), names)]}
              for name in ("automated", "manual") if getattr(check, name)]
-    item = next(rows(db, "select * from paydown_items where project_id = ? and check_id = ?", [project, check_id]), None)
+    item = next(iter(paydown_rows(db, project, check_id)), None)
     waiver = next(rows(db, "select * from waivers where project_id = ? and check_id = ? order by created_at desc",
                        [project, check_id]), None)
     return {
@@ -61,7 +61,7 @@ def _facts_for(db: sqlite_utils.Database, scan_id: str, keys: list[str]) -> list
     prefixes = {".".join(k.split(".")[:n]) for k in keys for n in range(1, len(k.split(".")) + 1)}
     collectors = {k.split(".")[0] for k in keys}
     found = []
-    for fact in rows(db, "select * from evidence where scan_id = ? order by id", [scan_id]):
+    for fact in evidence_rows(db, scan_id):
         key = fact["key"]
         if key in wanted or key in prefixes or any(key.startswith(w + ".") for w in wanted) \
                 or (fact["error"] and key in {f"{c}.error" for c in collectors}):

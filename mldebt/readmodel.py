@@ -255,3 +255,23 @@ def statuses_for(db: sqlite_utils.Database, scan_ids: Iterable[str], *,
             [json.dumps(ids)]):
         found[scan_id][check_id] = (status, points, weight)
     return found
+
+
+def paydown_rows(db: sqlite_utils.Database, project: str, check_id: str | None = None) -> list[dict[str, Any]]:
+    """A project's stored paydown items (of one check), whatever their state: open, waived, then the rest."""
+    where, params = ("and check_id = ?", [project, check_id]) if check_id else ("", [project])
+    return list(rows(db, f"select * from paydown_items where project_id = ? {where} order by "
+                         "case status when 'open' then 0 when 'waived' then 1 else 2 end, priority desc, check_id",
+                     params))
+
+
+def attestation_rows(db: sqlite_utils.Database, project: str, question: str | None = None) -> list[dict[str, Any]]:
+    """The answers recorded with `mldebt attest` or the web form for a project (to one question), newest first."""
+    where, params = ("and question = ?", [project, question]) if question else ("", [project])
+    return list(rows(db, f"select * from attestations where project_id = ? {where} order by attested_on desc, id desc",
+                     params))
+
+
+def evidence_rows(db: sqlite_utils.Database, scan_id: str) -> list[dict[str, Any]]:
+    """Every fact of a scan as stored (value as JSON), in the order it was collected."""
+    return list(rows(db, "select * from evidence where scan_id = ? order by id", [scan_id]))

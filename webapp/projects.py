@@ -10,10 +10,18 @@ from .. import charts
 from ..explain import explanation
 from ..intake import pushed_by
 from ..quarters import Quarter, Timeline, quarters_between
-from ..readmodel import Headline, check_groups, rubric_data, scan_history, scores_by_scope
+from ..readmodel import (
+    Headline,
+    attestation_rows,
+    check_groups,
+    paydown_rows,
+    rubric_data,
+    scan_history,
+    scores_by_scope,
+)
 from ..scans import project_row
 from ..scorecard import scorecard
-from ..store import from_json, rows
+from ..store import from_json
 from ..waivers import list_waivers
 from . import params
 from .cache import cached
@@ -60,13 +68,10 @@ def project_view(db: sqlite_utils.Database, project: str) -> dict[str, Any]:
                        "ml_test_score": scan["ml_test_score"], "rubric_hash": scan["rubric_hash"],
                        "sections": section_history[scan["id"]]} for q, scan in quarterly],
         "scans": [{"id": s["id"], "as_of": s["as_of"], "quarter": str(Quarter.of(s["as_of"])),
-                   "commit": s["commit_sha"], "ml_test_score": s["ml_test_score"], "overall": s["overall"], "grade": s["grade"],
-                   "rubric_hash": s["rubric_hash"], "pushed_by": pushers.get(s["id"])} for s in reversed(scans)],
-        "paydown_all": list(rows(db, "select * from paydown_items where project_id = ? order by "
-                                     "case status when 'open' then 0 when 'waived' then 1 else 2 end, "
-                                     "priority desc, check_id", [project])),
-        "attestations": list(rows(db, "select * from attestations where project_id = ? "
-                                      "order by attested_on desc, id desc", [project])),
+                   "commit": s["commit_sha"], "ml_test_score": s["ml_test_score"], "overall": s["overall"],
+                   "grade": s["grade"], "rubric_hash": s["rubric_hash"], "pushed_by": pushers.get(s["id"])} for s in reversed(scans)],
+        "paydown_all": paydown_rows(db, project),
+        "attestations": attestation_rows(db, project),
         "waivers": list_waivers(db, project),
     }
 
@@ -99,8 +104,7 @@ def evidence_view(db: sqlite_utils.Database, project: str, check_id: str) -> dic
     """`mldebt explain`'s data plus the recorded answers and waivers that bear on the check."""
     data = explanation(db, project, check_id)
     question = data["check"].get("attestation")
-    data["attestations"] = list(rows(db, "select * from attestations where project_id = ? and question = ? "
-                                         "order by attested_on desc, id desc", [project, question])) if question else []
+    data["attestations"] = attestation_rows(db, project, question) if question else []
     data["waivers"] = [w for w in list_waivers(db, project) if w["check_id"] == check_id]
     return data
 
