@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -23,9 +22,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from mldebt.rubric.schema import load_rubric
 
 from mldebt.portfolio import load_portfolio
-from mldebt.rubric.schema import load_rubric
 from mldebt.samples import build_samples
 from mldebt.scans import collect_project, save_portfolio
 from mldebt.store import open_db
@@ -68,30 +67,6 @@ def build_sample_store(base: Path) -> Path:
                 os.environ[key] = value
     _BUILT[str(base)] = dest / "samples.db"
     return _BUILT[str(base)]
-
-
-@pytest.fixture(scope="session")
-def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_sample_store(tmp_path_factory.getbasetemp())
-
-
-@pytest.fixture
-def store_path(sample_store: Path, tmp_path: Path) -> Path:
-    """A fresh copy of the sample store for one test."""
-    copy = tmp_path / "web.db"
-    shutil.copyfile(sample_store, copy)
-    return copy
-
-
-@pytest.fixture
-def app(store_path: Path):
-    from mldebt.webapp import create_app
-    return create_app({"DATABASE": str(store_path), "TESTING": True})
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 def free_port() -> int:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 from pathlib import Path
 from typing import Callable
@@ -110,3 +111,59 @@ def corpus_files(corpus: Path, folder: str) -> list[Path]:
     """Every corpus file under ``folder`` (the bookkeeping files left out)."""
     skip = {"README.md", "SOURCES.md", "SHA256SUMS"}
     return sorted(p for p in (corpus / folder).rglob("*") if p.is_file() and p.name not in skip)
+
+
+@pytest.fixture(scope="session")
+def samples_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample portfolio scanned over five quarters (tests/sample_store.py), built once per session."""
+    from .sample_store import build_sample_store
+
+    return build_sample_store(tmp_path_factory.mktemp("report-samples"))
+
+
+@pytest.fixture
+def sample_db(samples_db: Path, tmp_path: Path) -> Path:
+    """A private copy of the sample store for one test (made by SQLite's backup, never a raw file copy)."""
+    copy = tmp_path / "samples.db"
+    source = sqlite3.connect(samples_db)
+    target = sqlite3.connect(copy)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    return copy
+
+
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample portfolio under the default rubric, for the web tests (tests/browser.py), built once per session."""
+    from .browser import build_sample_store
+
+    return build_sample_store(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture
+def store_path(sample_store: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the web sample store for one test."""
+    copy = tmp_path / "web.db"
+    source, target = sqlite3.connect(sample_store), sqlite3.connect(copy)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    return copy
+
+
+@pytest.fixture
+def app(store_path: Path):
+    """The web app over a fresh copy of the web sample store."""
+    from mldebt.webapp import create_app
+
+    return create_app({"DATABASE": str(store_path), "TESTING": True})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -23,10 +23,10 @@ import atheris
 
 with atheris.instrument_imports(include=["mldebt"]):
     from mldebt.collectors.registry import declared_keys
-    from mldebt.errors import InputError
-    from mldebt.portfolio import load_portfolio
     from mldebt.rubric.schema import load_rubric
 
+    from mldebt.errors import InputError
+    from mldebt.portfolio import load_portfolio
     from tests.fuzz_strategies import run_collector, seeds
 
 COLLECTED: dict[str, tuple[str, str, dict, tuple[str, ...]]] = {

@@ -24,9 +24,9 @@ from typing import Any, Callable, Iterable
 import yaml
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-
 from mldebt.collectors.interface import Fact, Snapshot
 from mldebt.collectors.registry import COLLECTORS
+
 from mldebt.store import to_json
 
 ROOT = Path(__file__).resolve().parents[1]

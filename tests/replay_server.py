@@ -6,6 +6,7 @@ every request is recorded (path, query, headers) so tests can check what was sen
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -13,8 +14,6 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Iterator
 from urllib.parse import parse_qs, urlsplit
-
-import contextlib
 
 
 @dataclass

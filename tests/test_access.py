@@ -7,8 +7,16 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from mldebt.access import (Identity, add_user, authenticate, create_token, list_tokens, revoke_token,
-                           session_secret, token_identity)
+from mldebt.access import (
+    Identity,
+    add_user,
+    authenticate,
+    create_token,
+    list_tokens,
+    revoke_token,
+    session_secret,
+    token_identity,
+)
 from mldebt.cli import cli
 from mldebt.errors import InputError, NotFound
 

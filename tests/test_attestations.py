@@ -5,9 +5,9 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
-
 from mldebt.collectors.attestations import AttestationCollector
 from mldebt.collectors.interface import Snapshot
+
 from mldebt.errors import InputError
 from mldebt.questions import Answer, load_questions, merge_stored, stored_answers, summarize
 from mldebt.store import open_db

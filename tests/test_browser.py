@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .browser import artifacts_dir, chromium, sample_store, served  # noqa: F401 - fixtures
+from .browser import artifacts_dir, chromium, served
 
 PAGES = [
     ("portfolio", "/", "Portfolio at the end of 2026Q4"),

@@ -12,7 +12,7 @@ from mldebt.campaigns import Point, burnup, get_campaign
 from mldebt.cli import cli
 from mldebt.store import open_db
 
-from .test_report_samples import rescan, sample_db, samples_db  # noqa: F401 - shared fixtures
+from .sample_store import rescan
 
 FOUR_CHECKS = "infra-2-unit-tests,deps-pinned,monitor-1-dependency-updates,notebooks-out-of-production"
 EVERY_PROJECT = "churn-notebooks,credit-risk-prod,fraud-kaggle,reco-service"

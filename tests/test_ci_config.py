@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from mldebt.collectors.ci_config import CIConfigCollector, provider_of, read_pipeline, summarize
 from mldebt.collectors.configfiles import decode
 from mldebt.collectors.interface import Fact, Snapshot

@@ -5,7 +5,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from mldebt.collectors.ci_results import CIResultsCollector, ReportError, parse_report
 from mldebt.collectors.interface import Fact, Snapshot
 

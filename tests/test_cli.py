@@ -12,15 +12,8 @@ import pytest
 
 from mldebt.cli import cli
 
+from .builders import SMALL_PROJECT
 from .conftest import ROOT
-
-SMALL_PROJECT = {
-    "README.md": "# small\n",
-    "train.py": "import pandas as pd\n\n\ndef train(df):\n    return df.mean()  # TODO: a real model\n",
-    "tests/test_train.py": "def test_train():\n    assert True\n\n\nclass TestMore:\n    def test_x(self):\n        pass\n",
-    "requirements.txt": "pandas==2.2.2\nscikit-learn==1.5.0\n",
-    ".github/workflows/ci.yml": "on: push\njobs: {}\n",
-}
 
 
 def all_commands(group: click.Group = cli, prefix: str = "") -> list[tuple[str, click.Command]]:

@@ -6,21 +6,17 @@ exits 0 with a clean stderr, every page answers 200, and every scan lands.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import sqlite_utils
-
 from mldebt.rubric.schema import load_rubric
 
-from .conftest import git, write_files
-from .test_crash_safety import RUBRIC, assert_consistent
+from .builders import REPORT_RUBRIC as RUBRIC
+from .builders import assert_consistent, small_portfolio
+from .servers import free_port, get, wait_until_serving
 
 COLLECTORS = 8
 PROJECTS_EACH = 2
@@ -31,53 +27,18 @@ def mldebt(*args: str) -> list[str]:
     return [str(Path(sys.executable).with_name("mldebt")), *args]
 
 
-def small_portfolio(tmp_path: Path, index: int) -> Path:
-    """A portfolio of its own for collector ``index``: PROJECTS_EACH small repositories."""
-    lines = ["portfolio: concurrency", "teams:", f"  - name: T{index}", "    projects:"]
-    for j in range(PROJECTS_EACH):
-        repo = tmp_path / f"repo{index}-{j}"
-        repo.mkdir()
-        git(repo, "init", "-q", "-b", "main")
-        write_files(repo, {f"pkg/m{k}.py": f"def f{k}(x):\n    return x + {k}\n" for k in range(20)})
-        write_files(repo, {"tests/test_m.py": "def test_m():\n    assert True\n", "requirements.txt": "numpy==1.26.4\n"})
-        git(repo, "add", "-A")
-        git(repo, "commit", "-q", "-m", "c", date="2026-01-01T00:00:00+00:00")
-        lines += [f"      - name: c{index}-{j}", f"        repo: {repo}"]
-    path = tmp_path / f"portfolio{index}.yaml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
-def get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=60) as response:
-            return response.status, response.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode("utf-8", "replace")
 
 
-def wait_until_serving(base: str, server: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert server.poll() is None, server.stderr.read() if server.stderr else "server exited"
-        try:
-            if get(base + "/healthz")[0] == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError("mldebt serve did not start")
 
 
 def test_eight_collectors_and_a_reading_server_lose_nothing_and_show_no_error(tmp_path):
     env = dict(os.environ, MLDEBT_CACHE=str(tmp_path / "cache"), MLDEBT_PAGE_CACHE="0")
     db_path = tmp_path / "shared.db"
-    portfolios = [small_portfolio(tmp_path, i) for i in range(COLLECTORS)]
+    portfolios = [small_portfolio(tmp_path, i, PROJECTS_EACH) for i in range(COLLECTORS)]
     first = subprocess.run(mldebt("collect", str(portfolios[0]), "--project", "c0-0", "--rubric", str(RUBRIC),
                                   "--db", str(db_path)), env=env, capture_output=True, text=True)
     assert first.returncode == 0, first.stderr

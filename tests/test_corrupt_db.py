@@ -17,14 +17,14 @@ from typing import Callable
 
 import pytest
 from click.testing import CliRunner
+from mldebt.webapp import create_app
 
 from mldebt.cli import cli
 from mldebt.errors import StoreError
 from mldebt.store import open_db
-from mldebt.webapp import create_app
 
-from .test_concurrency import small_portfolio
-from .test_crash_safety import RUBRIC
+from .builders import REPORT_RUBRIC as RUBRIC
+from .builders import small_portfolio
 
 PAGE = 4096
 Damage = Callable[[bytes, random.Random], bytes]

@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 
 import sqlite_utils
-
 from mldebt.rubric.schema import load_rubric
 
+from .builders import assert_consistent
 from .conftest import git, write_files
 
 KILLS = 12
@@ -40,20 +40,6 @@ def collect_cmd(portfolio: Path, db: Path) -> list[str]:
     return [str(Path(sys.executable).with_name("mldebt")), "collect", str(portfolio), "--db", str(db), "--restart"]
 
 
-def assert_consistent(db_path: Path, checks: int) -> int:
-    db = sqlite_utils.Database(db_path)
-    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    scans = list(db.query("select id, fact_count from scans"))
-    for scan in scans:
-        evidence = db.execute("select count(*) from evidence where scan_id = ?", [scan["id"]]).fetchone()[0]
-        results = db.execute("select count(*) from results where scan_id = ?", [scan["id"]]).fetchone()[0]
-        scores = db.execute("select count(*) from scores where scan_id = ?", [scan["id"]]).fetchone()[0]
-        assert evidence == scan["fact_count"] and results == checks and scores > 0, scan
-    for table in ("evidence", "results", "scores"):
-        orphans = db.execute(f"select count(*) from {table} where scan_id not in (select id from scans)").fetchone()[0]
-        assert orphans == 0, table
-    db.close()
-    return len(scans)
 
 
 def test_sigkill_at_random_moments_leaves_no_half_scan(tmp_path):

@@ -15,9 +15,9 @@ import json
 from pathlib import Path
 
 import pytest
+from mldebt.webapp import create_app
 
 from mldebt.csvsafe import cell, render
-from mldebt.webapp import create_app
 
 PAYLOADS = [
     "=cmd|' /C calc'!A0",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from mldebt.collectors.registry import declared_keys
 from mldebt.rubric import conditions
 from mldebt.rubric.engine import Context, score

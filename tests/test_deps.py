@@ -5,7 +5,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from mldebt.collectors.deps import DepsCollector
 from mldebt.collectors.interface import Snapshot
 from mldebt.collectors.repo_manifests import kind_of, locked_versions, parse

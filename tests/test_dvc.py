@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from mldebt.collectors.dvc import DvcCollector, Stage, read_pipeline
 from mldebt.collectors.interface import Snapshot
 

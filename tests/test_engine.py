@@ -1,13 +1,11 @@
 """The scoring engine: properties that must hold for any evidence, and each feature's rule."""
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from mldebt.rubric import conditions
 from mldebt.rubric.engine import Context, Result, Waiver, aggregate, score
 from mldebt.rubric.paydown import ScanResults, item_id, paydown
@@ -153,6 +151,7 @@ def test_a_custom_rubric_extends_overrides_disables_and_adds(tmp_path):
 ])
 def test_bad_custom_rubrics_name_file_line_and_key(tmp_path, old, new, expected):
     from mldebt.collectors.registry import declared_keys
+
     from mldebt.errors import InputError
     path = write(tmp_path, "team.yaml", CUSTOM.replace(old, new))
     with pytest.raises(InputError) as info:

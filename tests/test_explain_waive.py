@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from .test_cli import SMALL_PROJECT
+from .builders import SMALL_PROJECT
 
 HISTORY = [
     ("2026-01-10T10:00:00+00:00", {**SMALL_PROJECT, "requirements.txt": "pandas\nscikit-learn\n"}),

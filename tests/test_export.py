@@ -14,7 +14,7 @@ from mldebt.cli import cli
 from mldebt.export_csv import COLUMNS
 from mldebt.store import open_db
 
-from .test_report_samples import rescan, samples_db, sample_db  # noqa: F401 - shared fixtures
+from .sample_store import rescan
 
 # the samples' open items at their head scans, highest priority first (ties by id)
 OPEN = ["MLD-252003eb8e", "MLD-a30bb88c0b", "MLD-6d089d0eed", "MLD-c8b92f257f", "MLD-0cdc536330",

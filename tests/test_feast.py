@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from mldebt.collectors.feast import FeastCollector
 from mldebt.collectors.interface import Snapshot
 

@@ -10,11 +10,11 @@ import tempfile
 from pathlib import Path
 
 from hypothesis import given
-
 from mldebt.collectors.registry import declared_keys
+from mldebt.rubric.schema import load_rubric
+
 from mldebt.errors import InputError
 from mldebt.portfolio import load_portfolio
-from mldebt.rubric.schema import load_rubric
 
 from .fuzz_strategies import FUZZ, raises_only, run_collector, seeds, yaml_documents
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from .fuzz_strategies import FUZZ, documents, lines, mappings, run_collector, seeds, yaml_documents
+from .fuzz_strategies import FUZZ, lines, mappings, run_collector, seeds, yaml_documents
 
 REQUIREMENT_LINES = ["numpy", "numpy==1.26.4", "pandas>=2,<3", "torch===2.1.0", "scikit-learn~=1.4", "-r base.txt",
                      "-r ../other.txt", "-c constraints.txt", "--requirement=x.txt", "-e .", "-e git+https://g/x.git@"

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
+from mldebt.rubric.schema import load_rubric
 
 from mldebt.errors import InputError
 from mldebt.portfolio import load_portfolio
-from mldebt.rubric.schema import load_rubric
 
 from .fuzz_strategies import run_collector
 

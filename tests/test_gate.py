@@ -11,8 +11,6 @@ from click.testing import CliRunner
 from mldebt.cli import cli
 from mldebt.store import open_db
 
-from .test_report_samples import samples_db, sample_db  # noqa: F401 - shared fixtures
-
 
 def check(db: Path, *args: str):
     return CliRunner().invoke(cli, ["check", *args, "--db", str(db)], catch_exceptions=False)

@@ -1,15 +1,14 @@
 """Scanning a commit: --as-of picks the right one and the user's tree is never touched."""
 from __future__ import annotations
 
-import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
-from mldebt.errors import InputError
 from mldebt import gitsource
+from mldebt.errors import InputError
 from mldebt.gitsource import NoCommitYet, cache_dir, checkout
 from mldebt.portfolio import single_repository
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from mldebt.collectors.history import HistoryCollector
 from mldebt.collectors.interface import Snapshot
+
 from mldebt.gitsource import checkout
 from mldebt.portfolio import single_repository
 

@@ -5,11 +5,12 @@ import json
 import os
 from pathlib import Path
 
-from mldebt import gitsource
 from mldebt.collectors.interface import Snapshot
 from mldebt.collectors.registry import collect
-from mldebt.portfolio import single_repository
 from mldebt.rubric.schema import load_rubric
+
+from mldebt import gitsource
+from mldebt.portfolio import single_repository
 from mldebt.scans import collect_project, facts_of, save_portfolio
 
 from .conftest import git

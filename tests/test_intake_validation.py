@@ -13,8 +13,7 @@ from typing import Any, Iterator
 import pytest
 import requests
 
-from .test_push import check_answer
-from .test_push_binding import Site, start_site
+from .servers import Site, check_answer, start_site
 
 PAGES = ("/", "/compare", "/api/v1/portfolio", "/projects/p0", "/api/v1/projects/p0")
 DATES = ("as_of", "collected_at", "commit_date")

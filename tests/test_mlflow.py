@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-
 from mldebt.collectors.interface import Snapshot
 from mldebt.collectors.mlflow import MlflowCollector
 

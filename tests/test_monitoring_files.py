@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from mldebt.collectors.alertmanager import describe, parse_alertmanager
 from mldebt.collectors.configfiles import ConfigError
 from mldebt.collectors.grafana import parse_dashboard

@@ -29,7 +29,7 @@ import pytest
 from mldebt.atomicfile import OutputError, write_text
 from mldebt.quarters import Quarter
 
-from .test_sarif import RUBRIC
+from .builders import SARIF_RUBRIC
 
 MLDEBT = str(Path(sys.executable).with_name("mldebt"))
 TEAM = "@org/everyone ](javascript:alert(1)) <img src=x onerror=alert(1)> *bold* `code` | pipe"
@@ -62,7 +62,7 @@ def store(tmp_path: Path, make_repo) -> Path:
     """A real repository with oddly named files, under a team and owner whose names are Markdown attacks."""
     repo = make_repo("ranker", [("2026-10-01T10:00:00+00:00", {
         **ODD_FILES, "requirements.txt": "pandas\n", "tests/test_x.py": "def test_x(:\n    pass\n"})])
-    (tmp_path / "rubric.yaml").write_text(RUBRIC)
+    (tmp_path / "rubric.yaml").write_text(SARIF_RUBRIC)
     (tmp_path / "portfolio.yaml").write_text(
         f"portfolio: t\nteams:\n  - name: {json.dumps(TEAM)}\n    id: search\n    owner: {json.dumps(OWNER)}\n"
         f"    projects:\n      - name: ranker\n        repo: {repo}\n        owner: {json.dumps(OWNER)}\n")

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-
 from mldebt.collectors.interface import Snapshot
 from mldebt.collectors.packages import PackagesCollector, pinned_requirements, refresh_cache
 

@@ -9,86 +9,52 @@ import time
 from pathlib import Path
 
 import sqlite_utils
-
-from mldebt import gitsource
 from mldebt.collectors import code_batch
-from mldebt.gitsource import checkout
-from mldebt.portfolio import single_repository
 from mldebt.rubric.schema import load_rubric
 
+from mldebt import gitsource
+from mldebt.gitsource import checkout
+from mldebt.portfolio import single_repository
+
+from .builders import SCALE_RUBRIC, build_portfolio, evidence, scan_counts
 from .conftest import git, write_files
 
-RUBRIC = Path(__file__).parent / "data" / "rubric-scale.yaml"
 MLDEBT = str(Path(sys.executable).with_name("mldebt"))
 
 
-def build_portfolio(tmp_path: Path, projects: int, modules: int = 30, broken: set[int] = frozenset()) -> Path:
-    """``projects`` real repositories with one commit each; a ``broken`` one names a sub-path absent from its commit."""
-    lines = ["portfolio: parallel test", "teams:", "  - name: Team A", "    id: a", "    projects:"]
-    for i in range(projects):
-        repo = tmp_path / f"repo{i}"
-        repo.mkdir()
-        git(repo, "init", "-q", "-b", "main")
-        write_files(repo, {f"pkg/mod{j}.py": f"def f{j}_{i}(x):\n    return x + {j}  # TODO {i}\n" * 10
-                           for j in range(modules)})
-        write_files(repo, {"tests/test_a.py": "def test_a():\n    pass\n", "requirements.txt": "numpy==1.26.4\n"})
-        git(repo, "add", "-A")
-        git(repo, "commit", "-q", "-m", "c", date="2026-01-01T00:00:00+00:00")
-        lines += [f"      - name: p{i}", f"        repo: repo{i}"]
-        if i in broken:
-            (repo / "uncommitted").mkdir()
-            lines.append("        subpath: uncommitted")
-    path = tmp_path / "portfolio.yaml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
-def scan_counts(db_path: Path) -> dict[str, int]:
-    db = sqlite_utils.Database(db_path)
-    try:
-        return {r["project_id"]: r["n"] for r in db.query("select project_id, count(*) as n from scans group by 1")}
-    finally:
-        db.close()
 
 
-def evidence(db_path: Path) -> dict[str, set[tuple]]:
-    """Each project's facts, without ids: what a pool and a single process must agree on."""
-    db = sqlite_utils.Database(db_path)
-    found: dict[str, set[tuple]] = {}
-    for r in db.query("select s.project_id, e.key, e.value, e.collector, e.path, e.line, e.url, e.error "
-                      "from evidence e join scans s on s.id = e.scan_id"):
-        found.setdefault(r.pop("project_id"), set()).add(tuple(r.values()))
-    db.close()
-    return found
 
 
 def test_a_pool_of_two_stores_the_same_scans_as_one_process(run, tmp_path, db_path):
     portfolio = build_portfolio(tmp_path, 4, modules=5)
-    pooled = run("collect", str(portfolio), "--jobs", "2", "--rubric", str(RUBRIC), "--as-of", "2026-06-30")
+    pooled = run("collect", str(portfolio), "--jobs", "2", "--rubric", str(SCALE_RUBRIC), "--as-of", "2026-06-30")
     assert pooled.exit_code == 0, pooled.output
     lines = sorted(line for line in pooled.output.splitlines() if line.startswith("scored"))
     assert [line.split(" at ")[0] for line in lines] == ["scored p0", "scored p1", "scored p2", "scored p3"]
     assert scan_counts(db_path) == {"p0": 1, "p1": 1, "p2": 1, "p3": 1}
 
     single_db = tmp_path / "single.db"
-    result = subprocess.run([MLDEBT, "collect", str(portfolio), "--jobs", "1", "--rubric", str(RUBRIC),
+    result = subprocess.run([MLDEBT, "collect", str(portfolio), "--jobs", "1", "--rubric", str(SCALE_RUBRIC),
                              "--as-of", "2026-06-30", "--db", str(single_db)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert evidence(single_db) == evidence(db_path)
     db = sqlite_utils.Database(db_path)
-    assert {r["rubric_hash"] for r in db.query("select rubric_hash from scans")} == {load_rubric(RUBRIC).hash}
+    assert {r["rubric_hash"] for r in db.query("select rubric_hash from scans")} == {load_rubric(SCALE_RUBRIC).hash}
     assert [r["status"] for r in db.query("select status from collect_runs")] == ["finished"]
 
 
 def test_an_interrupted_run_resumes_and_restart_redoes_everything(run, tmp_path, db_path):
     """A project that fails leaves its run unfinished: the same command again does only what is left."""
     portfolio = build_portfolio(tmp_path, 3, modules=3, broken={1})
-    first = run("collect", str(portfolio), "--jobs", "2", "--rubric", str(RUBRIC))
+    first = run("collect", str(portfolio), "--jobs", "2", "--rubric", str(SCALE_RUBRIC))
     assert first.exit_code == 2
     assert "mldebt: error: p1: p1: sub-path 'uncommitted' does not exist at commit " in first.output
     assert scan_counts(db_path) == {"p0": 1, "p2": 1}
 
-    again = run("collect", str(portfolio), "--jobs", "2", "--rubric", str(RUBRIC))
+    again = run("collect", str(portfolio), "--jobs", "2", "--rubric", str(SCALE_RUBRIC))
     assert again.exit_code == 2
     assert "resuming an interrupted run: skipped 2 of 3 projects already done (--restart redoes them)" in again.output
     assert scan_counts(db_path) == {"p0": 1, "p2": 1}
@@ -97,20 +63,20 @@ def test_an_interrupted_run_resumes_and_restart_redoes_everything(run, tmp_path,
     write_files(tmp_path / "repo1", {"uncommitted/train.py": "def train():\n    return 1\n"})
     git(tmp_path / "repo1", "add", "-A")
     git(tmp_path / "repo1", "commit", "-q", "-m", "folder", date="2026-01-02T00:00:00+00:00")
-    fixed = run("collect", str(portfolio), "--jobs", "2", "--rubric", str(RUBRIC))
+    fixed = run("collect", str(portfolio), "--jobs", "2", "--rubric", str(SCALE_RUBRIC))
     assert fixed.exit_code == 0, fixed.output
     assert scan_counts(db_path) == {"p0": 1, "p1": 1, "p2": 1}
 
     # that run is finished: the same command starts a new one, and so does --restart
-    fresh = run("collect", str(portfolio), "--jobs", "2", "--rubric", str(RUBRIC))
+    fresh = run("collect", str(portfolio), "--jobs", "2", "--rubric", str(SCALE_RUBRIC))
     assert "resuming" not in fresh.output and fresh.exit_code == 0
     assert scan_counts(db_path) == {"p0": 2, "p1": 2, "p2": 2}
     (tmp_path / "repo1" / "uncommitted" / "train.py").unlink()
     git(tmp_path / "repo1", "rm", "-q", "-r", "uncommitted")
     git(tmp_path / "repo1", "commit", "-q", "-m", "gone", date="2026-01-03T00:00:00+00:00")
     (tmp_path / "repo1" / "uncommitted").mkdir()
-    run("collect", str(portfolio), "--jobs", "2", "--rubric", str(RUBRIC))  # p1 fails again: unfinished
-    restarted = run("collect", str(portfolio), "--jobs", "2", "--rubric", str(RUBRIC), "--restart")
+    run("collect", str(portfolio), "--jobs", "2", "--rubric", str(SCALE_RUBRIC))  # p1 fails again: unfinished
+    restarted = run("collect", str(portfolio), "--jobs", "2", "--rubric", str(SCALE_RUBRIC), "--restart")
     assert "resuming" not in restarted.output
     assert scan_counts(db_path) == {"p0": 4, "p1": 2, "p2": 4}
     db = sqlite_utils.Database(db_path)
@@ -137,7 +103,7 @@ def test_sigkill_halfway_then_the_same_command_does_only_the_rest(tmp_path):
     projects = 8
     portfolio = build_portfolio(tmp_path, projects, modules=120)
     db_path = tmp_path / "killed.db"
-    cmd = [MLDEBT, "collect", str(portfolio), "--jobs", "2", "--rubric", str(RUBRIC), "--db", str(db_path)]
+    cmd = [MLDEBT, "collect", str(portfolio), "--jobs", "2", "--rubric", str(SCALE_RUBRIC), "--db", str(db_path)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 120
@@ -199,7 +165,7 @@ def test_monorepo_projects_sharing_one_git_url_are_collected_at_once(run, make_r
         lines += [f"      - name: svc-{n}", f"        repo: file://{repo}", f"        subpath: svc/{n}"]
     portfolio = tmp_path / "mono.yaml"
     portfolio.write_text("\n".join(lines) + "\n")
-    result = run("collect", str(portfolio), "--jobs", "4", "--rubric", str(RUBRIC))
+    result = run("collect", str(portfolio), "--jobs", "4", "--rubric", str(SCALE_RUBRIC))
     assert result.exit_code == 0, result.output
     assert scan_counts(db_path) == {f"svc-{n}": 1 for n in "abcd"}
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from mldebt.collectors.interface import Fact, Snapshot
 from mldebt.collectors.monitoring import MonitoringCollector
 

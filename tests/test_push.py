@@ -6,74 +6,32 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 import pytest
 import requests
 import sqlite_utils
-import yaml
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
-from waitress.server import create_server
+from mldebt.rubric.schema import load_rubric
 
 from mldebt.access import create_token
 from mldebt.bundle import parse_bundle
 from mldebt.portfolio import load_portfolio
-from mldebt.rubric.schema import load_rubric
 from mldebt.scans import collect_evidence
 from mldebt.store import open_db
-from mldebt.webapp import create_app
 
-from .conftest import ROOT
-from .test_parallel_collect import RUBRIC, build_portfolio, evidence, scan_counts
+from .builders import SCALE_RUBRIC, build_portfolio, evidence, scan_counts
+from .servers import Server, check_answer, seed_portfolio, start_server
 
 MLDEBT = str(Path(sys.executable).with_name("mldebt"))
-DOCUMENT = yaml.safe_load((ROOT / "webapp" / "openapi.yaml").read_text())
 FAST_RETRIES = {"MLDEBT_PUSH_RETRIES": "2", "MLDEBT_PUSH_BACKOFF": "0.05"}
 
 
-@dataclass
-class Server:
-    url: str
-    db_path: Path
-    token: str  # push scope
-    attest_token: str  # attest scope only
 
 
-def seed_portfolio(db: sqlite_utils.Database) -> None:
-    """The server's portfolio: team a with the projects these tests push (a push may not add them)."""
-    db["teams"].insert({"id": "a", "name": "Team A", "owner": None})
-    for name in ("p0", "p1", "p2", "repo0"):
-        db["projects"].insert({"id": name, "team_id": "a", "name": name, "tags": "[]"})
 
 
-def start_server(tmp_path: Path, **config: object) -> tuple[Server, Callable[[], None]]:
-    """A real waitress server over the app in a thread; the second item stops it and every thread it started."""
-    db_path = tmp_path / "server.db"
-    db = open_db(db_path)
-    seed_portfolio(db)
-    token, _ = create_token(db, "ci-push", ["push"], team="a")
-    attest_token, _ = create_token(db, "ci-attest", ["attest"])
-    db.close()
-    app = create_app({"DATABASE": str(db_path), "RUBRIC": str(RUBRIC), **config})
-    sockets: dict = {}  # waitress's socket map: the listener and every open connection
-    wsgi = create_server(app, map=sockets, host="127.0.0.1", port=0, threads=4)
-    loop = threading.Thread(target=wsgi.run, daemon=True)
-    loop.start()
-
-    def stop() -> None:  # no thread may outlive the test: later tests fork only when this process has none
-        # closed inside the loop's own thread: the listener, and connections a client left open
-        wsgi.trigger.pull_trigger(lambda: [channel.close() for channel in list(sockets.values())])
-        loop.join(10)
-        wsgi.task_dispatcher.shutdown()
-        assert threading.active_count() == 1, [t.name for t in threading.enumerate()]
-
-    return Server(f"http://127.0.0.1:{wsgi.effective_port}", db_path, token, attest_token), stop
 
 
 @pytest.fixture
@@ -93,17 +51,6 @@ def push(target: Path, url: str, token: str | None, tmp_path: Path, *extra: str,
                           capture_output=True, text=True, env=environ, timeout=300, cwd=tmp_path)
 
 
-def check_answer(path: str, response: requests.Response) -> None:
-    """The response matches what the OpenAPI document says of that status."""
-    answer = DOCUMENT["paths"][path]["post"]["responses"][str(response.status_code)]
-    where = ("paths", path, "post", "responses", str(response.status_code))
-    if "$ref" in answer:
-        where = ("components", "responses", answer["$ref"].split("/")[-1])
-    registry = Registry().with_resource("urn:openapi", Resource.from_contents(DOCUMENT, default_specification=DRAFT202012))
-    pointer = "/".join(p.replace("~", "~0").replace("/", "~1") for p in (*where, "content", "application/json", "schema"))
-    errors = list(Draft202012Validator({"$ref": "urn:openapi#/" + pointer}, registry=registry)
-                  .iter_errors(response.json()))
-    assert not errors, [e.message for e in errors]
 
 
 def a_bundle(tmp_path: Path) -> dict:
@@ -131,11 +78,11 @@ def test_a_pushed_portfolio_is_scored_and_stored_by_the_server_as_a_local_collec
     assert scan_counts(server.db_path) == {"p0": 1, "p1": 1, "p2": 1}
 
     local = tmp_path / "same.db"
-    subprocess.run([MLDEBT, "collect", str(portfolio), "--rubric", str(RUBRIC), "--as-of", "2026-06-30",
+    subprocess.run([MLDEBT, "collect", str(portfolio), "--rubric", str(SCALE_RUBRIC), "--as-of", "2026-06-30",
                     "--db", str(local)], check=True, capture_output=True, timeout=300)
     assert evidence(server.db_path) == evidence(local)
     db = sqlite_utils.Database(server.db_path)
-    assert {r["rubric_hash"] for r in db.query("select rubric_hash from scans")} == {load_rubric(RUBRIC).hash}
+    assert {r["rubric_hash"] for r in db.query("select rubric_hash from scans")} == {load_rubric(SCALE_RUBRIC).hash}
     assert [(r["id"], r["name"]) for r in db.query("select id, name from teams where id = 'a'")] == [("a", "Team A")]
     assert {r["token"] for r in db.query("select token from pushed_scans")} == {"ci-push"}
     dump = "\n".join(db.iterdump())
@@ -185,7 +132,7 @@ def test_the_client_retries_until_the_server_is_up(tmp_path):
         assert first.startswith(f"mldebt: push to http://127.0.0.1:{port}/api/v1/scans: connection refused; "
                                 "retrying in "), first
         serve = subprocess.Popen([MLDEBT, "serve", "--port", str(port), "--db", str(db_path)],
-                                 env={**env, "MLDEBT_RUBRIC": str(RUBRIC)},
+                                 env={**env, "MLDEBT_RUBRIC": str(SCALE_RUBRIC)},
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         out, err = client.communicate(timeout=120)
     finally:
@@ -288,7 +235,7 @@ def test_push_refuses_options_it_cannot_honour(tmp_path):
     result = push(repo, "ftp://example.com", "mldebt_x", tmp_path)
     assert result.returncode == 2
     assert result.stderr == "mldebt: error: --push 'ftp://example.com': expected the server's http:// or https:// URL\n"
-    result = push(repo, "http://127.0.0.1:9", "mldebt_x", tmp_path, "--rubric", str(RUBRIC))
+    result = push(repo, "http://127.0.0.1:9", "mldebt_x", tmp_path, "--rubric", str(SCALE_RUBRIC))
     assert result.stderr == ("mldebt: error: --push does not take --rubric: the server scores with its own rubric "
                              "and keeps no local run\n")
 

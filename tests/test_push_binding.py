@@ -12,89 +12,23 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
-import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 import requests
-from click.testing import CliRunner
 
-from mldebt.cli import cli
-from mldebt.portfolio import load_portfolio
-from mldebt.scans import collect_evidence
-
-from .conftest import GIT_ENV, git, write_files
-from .test_parallel_collect import RUBRIC
-from .test_push import check_answer
+from .builders import SCALE_RUBRIC
+from .conftest import GIT_ENV
+from .servers import PORTFOLIO, Site, check_answer, invoke, make_repos, start_site
 
 MLDEBT = str(Path(sys.executable).with_name("mldebt"))
-PORTFOLIO = """\
-portfolio: binding test
-teams:
-  - name: Team A
-    id: a
-    owner: lead-a@example.com
-    projects:
-      - {name: p0, repo: repo0, owner: owner-p0@example.com, description: the first project}
-      - {name: p1, repo: repo1}
-  - name: Team B
-    id: b
-    owner: lead-b@example.com
-    projects:
-      - {name: p2, repo: repo2}
-"""
 
 
-@dataclass
-class Site:
-    """A running `mldebt serve` with the portfolio above recorded, and bundles of each project."""
-
-    root: Path
-    db_path: Path
-    url: str
-    bundles: dict[str, dict[str, Any]]
-    tokens: dict[str, str] = field(default_factory=dict)
-
-    def token(self, name: str, *binding: str) -> str:
-        """A push token made with `mldebt token create NAME --scope push BINDING...` (made once per name)."""
-        if name not in self.tokens:
-            result = invoke(self.db_path, "token", "create", name, "--scope", "push", *binding)
-            assert result.exit_code == 0, result.output
-            self.tokens[name] = result.stdout.strip()
-        return self.tokens[name]
-
-    def bundle(self, project: str, **changes: Any) -> dict[str, Any]:
-        """A fresh bundle of ``project`` (new scan id); ``changes`` replace keys of its ``project`` part."""
-        body = {**self.bundles[project], "scan_id": uuid.uuid4().hex}
-        body["project"] = {**body["project"], **changes}
-        return body
-
-    def push(self, token: str, body: dict[str, Any]) -> requests.Response:
-        return requests.post(self.url + "/api/v1/scans", json=body, headers={"Authorization": f"Bearer {token}"},
-                             timeout=60)
-
-    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
-        with sqlite3.connect(self.db_path) as db:
-            return db.execute(sql, params).fetchall()
 
 
-def invoke(db_path: Path, *args: str) -> Any:
-    return CliRunner().invoke(cli, [*args, "--db", str(db_path)], catch_exceptions=False)
 
 
-def make_repos(root: Path, count: int) -> None:
-    for i in range(count):
-        repo = root / f"repo{i}"
-        repo.mkdir(parents=True)
-        git(repo, "init", "-q", "-b", "main")
-        write_files(repo, {"pkg/model.py": f"def predict(x):\n    return x + {i}\n",
-                           "tests/test_model.py": "def test_predict():\n    pass\n",
-                           "requirements.txt": "numpy==1.26.4\n"})
-        git(repo, "add", "-A")
-        git(repo, "commit", "-q", "-m", "first", date="2026-01-01T00:00:00+00:00")
 
 
 def free_port() -> int:
@@ -103,48 +37,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def serve(db_path: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    """A real `mldebt serve` on a free port, once it answers /healthz."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "MLDEBT_PUSH_TOKEN"}
-    env.update(GIT_ENV, MLDEBT_RUBRIC=str(RUBRIC))
-    process = subprocess.Popen([MLDEBT, "serve", "--port", str(port), "--db", str(db_path)], env=env,
-                               stdout=log.open("w"), stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url + "/healthz", timeout=2).status_code == 200:
-                return process, url
-        except requests.ConnectionError:
-            pass
-        if process.poll() is not None:
-            break
-        time.sleep(0.1)
-    process.kill()
-    raise AssertionError(f"mldebt serve did not come up: {log.read_text()}")
 
 
-def start_site(root: Path) -> tuple[Site, subprocess.Popen]:
-    """The site, made and started with git and the mldebt cache isolated as the autouse fixture does per test."""
-    with pytest.MonkeyPatch.context() as patch:
-        for key, value in {**GIT_ENV, "MLDEBT_CACHE": str(root / "cache")}.items():
-            patch.setenv(key, value)
-        return _start_site(root)
 
 
-def _start_site(root: Path) -> tuple[Site, subprocess.Popen]:
-    make_repos(root, 3)
-    (root / "portfolio.yaml").write_text(PORTFOLIO)
-    db_path = root / "server.db"
-    recorded = invoke(db_path, "token", "create", "admin-seed", "--scope", "push", "--project", "p0",
-                      "--portfolio", str(root / "portfolio.yaml"))
-    assert recorded.exit_code == 0, recorded.output
-    portfolio = load_portfolio(root / "portfolio.yaml")
-    owners = {team_id: team.get("owner") for team_id, team in portfolio.teams.items()}
-    bundles = {p.name: collect_evidence(p, team_owner=owners[p.team_id]).to_json() for p in portfolio.projects}
-    process, url = serve(db_path, root / "serve.log")
-    return Site(root, db_path, url, bundles, {"admin-seed": recorded.stdout.strip()}), process
 
 
 @pytest.fixture(scope="module")
@@ -339,7 +235,7 @@ def test_the_pushing_token_is_recorded_and_shown_with_the_scan(site):
     assert again.status_code == 200 and again.json() == answer.json()
     # a scan collected on the server itself says nothing of a token
     local = subprocess.run([MLDEBT, "collect", str(site.root / "portfolio.yaml"), "--project", "p2", "--db",
-                            str(site.db_path), "--rubric", str(RUBRIC)],
+                            str(site.db_path), "--rubric", str(SCALE_RUBRIC)],
                            env={**os.environ, **GIT_ENV, "MLDEBT_CACHE": str(site.root / "cache")},
                            capture_output=True, text=True, timeout=300)
     assert local.returncode == 0, local.stderr

@@ -14,8 +14,6 @@ from mldebt.readmodel import latest_scans, scan_history
 from mldebt.report_data import report_data
 from mldebt.store import open_db
 
-from .test_report_samples import sample_db, samples_db  # noqa: F401 - shared fixtures
-
 PROJECTS = ["churn-notebooks", "credit-risk-prod", "fraud-kaggle", "reco-service"]
 
 

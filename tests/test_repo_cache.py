@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import pytest
-
-from mldebt import gitsource
 from mldebt.collectors import code_batch, repo
 from mldebt.collectors.repo_cache import Cache
-from mldebt.portfolio import single_repository
 from mldebt.rubric.schema import load_rubric
+
+from mldebt import gitsource
+from mldebt.portfolio import single_repository
 from mldebt.scans import collect_project, facts_of, save_portfolio
 
 from .conftest import git

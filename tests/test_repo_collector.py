@@ -5,7 +5,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from mldebt.collectors.interface import Fact, Snapshot
 from mldebt.collectors.registry import COLLECTORS, collect
 from mldebt.collectors.repo import RepoCollector

@@ -5,7 +5,6 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-
 from mldebt.collectors import code_batch, history
 from mldebt.collectors.code_batch import Job
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from mldebt.collectors.interface import Snapshot
 from mldebt.collectors.repo import RepoCollector
 

@@ -17,8 +17,6 @@ from PIL import Image
 
 from mldebt.cli import cli
 
-from .test_report_samples import samples_db, sample_db  # noqa: F401 - shared fixtures
-
 TEAMS = ["Growth", "Platform", "Research", "Risk"]
 
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 from mldebt.report_bench import GOAL_MB, main, run
 from mldebt.store import open_db
 
-from .test_report_samples import samples_db  # noqa: F401 - shared fixture
-
 
 def test_a_generated_portfolio_renders_and_is_measured(samples_db, tmp_path):  # noqa: F811
     measured = run(samples_db, tmp_path, teams=6, per_team=3)

@@ -23,16 +23,16 @@ from pathlib import Path
 import pytest
 import requests
 from flask import request
+from mldebt.rubric.schema import load_rubric
+from mldebt.webapp import create_app
 
 from mldebt.portfolio import single_repository
-from mldebt.rubric.schema import load_rubric
 from mldebt.samples import build_repo
 from mldebt.scans import collect_project, facts_of, save_portfolio
 from mldebt.store import open_db
-from mldebt.webapp import create_app
 
 from .conftest import GIT_ENV, ROOT, git
-from .test_push import start_server
+from .servers import start_server
 
 MLDEBT = str(Path(sys.executable).with_name("mldebt"))
 EXPERIMENT = "mlruns/371928465012837461"

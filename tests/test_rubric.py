@@ -4,11 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from mldebt.errors import InputError
 from mldebt.rubric import conditions
 from mldebt.rubric.engine import band, score
 from mldebt.rubric.schema import load_rubric
+
+from mldebt.errors import InputError
 
 # The engine's rules are tested on a small rubric whose checks these tests know;
 # the shipped rubric has tests of its own (test_default_rubric.py).

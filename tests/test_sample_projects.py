@@ -3,15 +3,14 @@ and the demo's quarterly history shows debt both paid down and added."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 import yaml
+from mldebt.rubric.schema import load_rubric
 
 from mldebt.portfolio import load_portfolio
-from mldebt.rubric.schema import load_rubric
-from mldebt.samples import build_samples
 from mldebt.readmodel import scan_history
+from mldebt.samples import build_samples
 from mldebt.scans import collect_project, facts_of, readable, save_portfolio
 from mldebt.store import open_db
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from mldebt.collectors.registry import declared_keys
+from mldebt.rubric.schema import load_rubric
 
 from mldebt.errors import InputError
 from mldebt.quarters import Quarter
-from mldebt.collectors.registry import declared_keys
 from mldebt.samples import build_repo, build_samples, load_history, main
-from mldebt.rubric.schema import load_rubric
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_projects"

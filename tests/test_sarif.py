@@ -8,28 +8,14 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
-
-from mldebt.cli import cli
 from mldebt.rubric.paydown import item_id
 
+from mldebt.cli import cli
+
+from .builders import SARIF_RUBRIC
 from .conftest import ROOT
 
 SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
-RUBRIC = f"""\
-rubric: sarif-tests
-version: "1"
-extends: {ROOT / "tests" / "data" / "rubric-report.yaml"}
-checks:
-  - id: debt-markers
-    title: Few debt markers are left in the code
-    category: anti-patterns
-    weight: 1
-    effort_hours: 2
-    automated: repo.debt_markers.count == 0
-    manual: repo.debt_markers.count < 5
-    why: TODO and FIXME markers are debt someone noticed and left.
-    fix: Turn each marker into a tracked item or resolve it.
-"""
 PROJECT = {
     "svc/train.py": "import pandas as pd\n\n\ndef train(df):\n    # TODO: a real model\n    return df.mean()\n",
     "svc/tests/test_train.py": "def test_train(:\n    pass\n",  # a syntax error on line 1
@@ -47,7 +33,7 @@ def validator() -> jsonschema.protocols.Validator:
 def scanned(make_repo, tmp_path) -> Path:
     """A monorepo whose project lives in svc/, collected under a rubric with a debt-marker check."""
     repo = make_repo("mono", [("2026-10-01T10:00:00+00:00", PROJECT)])
-    (tmp_path / "rubric.yaml").write_text(RUBRIC)
+    (tmp_path / "rubric.yaml").write_text(SARIF_RUBRIC)
     (tmp_path / "portfolio.yaml").write_text(
         "portfolio: t\nteams:\n  - name: Search\n    projects:\n"
         f"      - name: ranker\n        repo: {repo}\n        subpath: svc\n")

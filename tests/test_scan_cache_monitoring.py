@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from mldebt.collectors import monitoring, monitoring_cache
 from mldebt.collectors.interface import Snapshot
 from mldebt.collectors.monitoring import MonitoringCollector
+
 from mldebt.gitsource import checkout
 from mldebt.portfolio import single_repository
 

@@ -20,14 +20,14 @@ import urllib.request
 from pathlib import Path
 
 from click.testing import CliRunner
-
-from mldebt.cli import cli
 from mldebt.rubric.schema import load_rubric
 
+from mldebt.cli import cli
+
+from .ci_replays import github_routes, gitlab_routes
 from .conftest import git, write_files
 from .replay_server import replay
-from .test_ci_history import github_routes, gitlab_routes
-from .test_concurrency import free_port, wait_until_serving
+from .servers import free_port, wait_until_serving
 
 PLACES = ["dotenv_key", "dotenv_password", "dotenv_uri", "yaml_password", "yaml_url", "yaml_token", "gha_env",
           "gha_curl", "gitlab_var", "gitlab_script", "jenkins_env", "jenkins_sh", "dvc_url", "dvc_password",

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 import requests
+from mldebt.webapp import create_app
 
 from mldebt.access import add_user
 from mldebt.signin import ACCOUNT_LIMIT, ADDRESS_LIMIT, WINDOW
 from mldebt.store import open_db
-from mldebt.webapp import create_app
 
 from .browser import csrf_of, served
 

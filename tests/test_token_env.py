@@ -16,15 +16,15 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from mldebt.collectors.ci_history import CIHistoryCollector
 from mldebt.collectors.interface import Snapshot
+
 from mldebt.errors import InputError
 from mldebt.portfolio import load_portfolio
 
+from .ci_replays import AS_OF, github_routes
 from .conftest import GIT_ENV, ROOT, git
 from .replay_server import replay
-from .test_ci_history import AS_OF, github_routes
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY0"  # the shape of an AWS secret access key
 TOKEN = "ghp_ForTheCiApiOnly0123456789abcdefABCD"

@@ -6,12 +6,9 @@ import re
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
+from mldebt.rubric.schema import load_rubric
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
-
-from mldebt.rubric.schema import load_rubric
-
-from .browser import app, client, sample_store, store_path  # noqa: F401 - fixtures
 
 DEFAULT_CHECKS = ", ".join(sorted(c.id for c in load_rubric().checks))
 

@@ -8,7 +8,7 @@ import pytest
 from mldebt.access import create_token, revoke_token
 from mldebt.store import open_db
 
-from .browser import app, client, csrf_of, sample_store, sign_in, store_path  # noqa: F401 - fixtures
+from .browser import csrf_of, sign_in
 
 ANSWER = {"question": "feedback_loops", "answer": "Only approved loans get labels; 2% are approved at random.",
           "by": "elena@example.com", "link": "https://wiki.example.com/credit/feedback", "date": "2026-11-01",

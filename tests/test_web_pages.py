@@ -10,8 +10,6 @@ import pytest
 
 from mldebt.store import migrations, open_db
 
-from .browser import app, client, sample_store, store_path  # noqa: F401 - fixtures
-
 PROJECTS = ["churn-notebooks", "credit-risk-prod", "fraud-kaggle", "reco-service"]
 TEAMS = ["growth", "platform", "research", "risk"]
 CHECKS = ["deps-pinned", "infra-2-unit-tests", "monitor-1-dependency-updates", "notebooks-out-of-production"]
@@ -201,6 +199,7 @@ def test_bad_parameters_are_400(client, url, message):
 def test_pages_are_data_driven_by_the_stored_rubric(client, store_path, tmp_path):
     """A rubric with another category and check shows on every page without a change of code."""
     from mldebt.rubric.schema import load_rubric
+
     from mldebt.scans import rescore
 
     custom = tmp_path / "team.yaml"

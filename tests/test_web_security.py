@@ -7,13 +7,13 @@ from datetime import datetime, timezone
 from urllib.parse import quote, urlsplit
 
 import pytest
+from mldebt.rubric.schema import load_rubric
 
 from mldebt.portfolio import Portfolio, Project
-from mldebt.rubric.schema import load_rubric
 from mldebt.scans import collect_project, save_portfolio
 from mldebt.store import open_db, to_json
 
-from .browser import app, client, sample_store, served, sign_in, store_path  # noqa: F401 - fixtures
+from .browser import served, sign_in
 from .conftest import git
 
 EVIL_PROJECT = "<script>alert('project')"

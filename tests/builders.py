@@ -1,0 +1,110 @@
+"""Repositories, portfolios and rubrics the tests build, and what they read back from a store."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlite_utils
+
+from .conftest import ROOT, git, write_files
+
+SCALE_RUBRIC = Path(__file__).parent / "data" / "rubric-scale.yaml"
+REPORT_RUBRIC = Path(__file__).parent / "data" / "rubric-report.yaml"
+
+
+def build_portfolio(tmp_path: Path, projects: int, modules: int = 30, broken: set[int] = frozenset()) -> Path:
+    """``projects`` real repositories with one commit each; a ``broken`` one names a sub-path absent from its commit."""
+    lines = ["portfolio: parallel test", "teams:", "  - name: Team A", "    id: a", "    projects:"]
+    for i in range(projects):
+        repo = tmp_path / f"repo{i}"
+        repo.mkdir()
+        git(repo, "init", "-q", "-b", "main")
+        write_files(repo, {f"pkg/mod{j}.py": f"def f{j}_{i}(x):\n    return x + {j}  # TODO {i}\n" * 10
+                           for j in range(modules)})
+        write_files(repo, {"tests/test_a.py": "def test_a():\n    pass\n", "requirements.txt": "numpy==1.26.4\n"})
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", "c", date="2026-01-01T00:00:00+00:00")
+        lines += [f"      - name: p{i}", f"        repo: repo{i}"]
+        if i in broken:
+            (repo / "uncommitted").mkdir()
+            lines.append("        subpath: uncommitted")
+    path = tmp_path / "portfolio.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def scan_counts(db_path: Path) -> dict[str, int]:
+    db = sqlite_utils.Database(db_path)
+    try:
+        return {r["project_id"]: r["n"] for r in db.query("select project_id, count(*) as n from scans group by 1")}
+    finally:
+        db.close()
+
+
+def evidence(db_path: Path) -> dict[str, set[tuple]]:
+    """Each project's facts, without ids: what a pool and a single process must agree on."""
+    db = sqlite_utils.Database(db_path)
+    found: dict[str, set[tuple]] = {}
+    for r in db.query("select s.project_id, e.key, e.value, e.collector, e.path, e.line, e.url, e.error "
+                      "from evidence e join scans s on s.id = e.scan_id"):
+        found.setdefault(r.pop("project_id"), set()).add(tuple(r.values()))
+    db.close()
+    return found
+
+
+def assert_consistent(db_path: Path, checks: int) -> int:
+    db = sqlite_utils.Database(db_path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    scans = list(db.query("select id, fact_count from scans"))
+    for scan in scans:
+        evidence = db.execute("select count(*) from evidence where scan_id = ?", [scan["id"]]).fetchone()[0]
+        results = db.execute("select count(*) from results where scan_id = ?", [scan["id"]]).fetchone()[0]
+        scores = db.execute("select count(*) from scores where scan_id = ?", [scan["id"]]).fetchone()[0]
+        assert evidence == scan["fact_count"] and results == checks and scores > 0, scan
+    for table in ("evidence", "results", "scores"):
+        orphans = db.execute(f"select count(*) from {table} where scan_id not in (select id from scans)").fetchone()[0]
+        assert orphans == 0, table
+    db.close()
+    return len(scans)
+
+
+def small_portfolio(tmp_path: Path, index: int, projects: int = 2) -> Path:
+    """A portfolio of its own for collector ``index``: ``projects`` small repositories."""
+    lines = ["portfolio: concurrency", "teams:", f"  - name: T{index}", "    projects:"]
+    for j in range(projects):
+        repo = tmp_path / f"repo{index}-{j}"
+        repo.mkdir()
+        git(repo, "init", "-q", "-b", "main")
+        write_files(repo, {f"pkg/m{k}.py": f"def f{k}(x):\n    return x + {k}\n" for k in range(20)})
+        write_files(repo, {"tests/test_m.py": "def test_m():\n    assert True\n", "requirements.txt": "numpy==1.26.4\n"})
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", "c", date="2026-01-01T00:00:00+00:00")
+        lines += [f"      - name: c{index}-{j}", f"        repo: {repo}"]
+    path = tmp_path / f"portfolio{index}.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+SMALL_PROJECT = {
+    "README.md": "# small\n",
+    "train.py": "import pandas as pd\n\n\ndef train(df):\n    return df.mean()  # TODO: a real model\n",
+    "tests/test_train.py": "def test_train():\n    assert True\n\n\nclass TestMore:\n    def test_x(self):\n        pass\n",
+    "requirements.txt": "pandas==2.2.2\nscikit-learn==1.5.0\n",
+    ".github/workflows/ci.yml": "on: push\njobs: {}\n",
+}
+
+
+SARIF_RUBRIC = f"""\
+rubric: sarif-tests
+version: "1"
+extends: {ROOT / "tests" / "data" / "rubric-report.yaml"}
+checks:
+  - id: debt-markers
+    title: Few debt markers are left in the code
+    category: anti-patterns
+    weight: 1
+    effort_hours: 2
+    automated: repo.debt_markers.count == 0
+    manual: repo.debt_markers.count < 5
+    why: TODO and FIXME markers are debt someone noticed and left.
+    fix: Turn each marker into a tracked item or resolve it.
+"""
