@@ -40,13 +40,13 @@ def machine() -> str:
 
 
 def corpus_jobs() -> list[tuple[str, Path, Callable[[Path], object]]]:
-    from mldebt.collectors.alertmanager import parse_alertmanager
-    from mldebt.collectors.ci_config import read_pipeline
-    from mldebt.collectors.ci_results import parse_report
-    from mldebt.collectors.configfiles import decode
-    from mldebt.collectors.grafana import parse_dashboard
-    from mldebt.collectors.monitoring_configs import parse_config
-    from mldebt.collectors.prometheus_rules import parse_rule_file
+    from mldebt.collectors.monitoring.alertmanager import parse_alertmanager
+    from mldebt.collectors.ci.config import read_pipeline
+    from mldebt.collectors.ci.results import parse_report
+    from mldebt.collectors.repo.configfiles import decode
+    from mldebt.collectors.monitoring.grafana import parse_dashboard
+    from mldebt.collectors.monitoring.configs import parse_config
+    from mldebt.collectors.monitoring.prometheus_rules import parse_rule_file
 
     skip = {"README.md", "SOURCES.md", "SHA256SUMS"}
     jobs = []
@@ -71,10 +71,10 @@ def timed(action: Callable[[], object]) -> float:
 
 
 def main() -> None:
-    from mldebt.collectors.ci_config import CIConfigCollector
-    from mldebt.collectors.ci_results import CIResultsCollector
+    from mldebt.collectors.ci.config import CIConfigCollector
+    from mldebt.collectors.ci.results import CIResultsCollector
     from mldebt.collectors.interface import Snapshot
-    from mldebt.collectors.monitoring import MonitoringCollector
+    from mldebt.collectors.monitoring.collector import MonitoringCollector
     from mldebt.samples import build_samples
 
     print(f"machine: {machine()}")

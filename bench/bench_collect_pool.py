@@ -117,7 +117,7 @@ def main() -> None:
         sys.exit("--work must be outside the project")
     work.mkdir(parents=True, exist_ok=True)
     portfolio, count = build_portfolio(work, args.copies)
-    from mldebt.parallel import default_jobs
+    from mldebt.scanning.parallel import default_jobs
 
     print(f"machine: {machine()}")
     print(f"portfolio: {count} projects ({args.copies} copies of each sample project), {portfolio}")

@@ -64,10 +64,10 @@ def floor(repo: Path) -> float:
 
 def one_scan(repo: Path, db_path: Path) -> dict:
     """Run in a child process: one collect_project, with this process's resource use."""
-    from mldebt.portfolio import single_repository
+    from mldebt.sources.portfolio import single_repository
     from mldebt.rubric.schema import load_rubric
-    from mldebt.scans import collect_project, save_portfolio
-    from mldebt.store import open_db
+    from mldebt.scanning.scans import collect_project, save_portfolio
+    from mldebt.store.db import open_db
 
     db = open_db(db_path)
     portfolio = single_repository(repo)
@@ -87,8 +87,8 @@ def repo_part(repo: Path) -> dict:
     """Run in a child process: the checkout and each registered collector alone, timed (a re-scan's parts)."""
     from mldebt.collectors import registry
     from mldebt.collectors.interface import Snapshot
-    from mldebt.gitsource import checkout
-    from mldebt.portfolio import single_repository
+    from mldebt.sources.gitsource import checkout
+    from mldebt.sources.portfolio import single_repository
 
     times = {}
     started = time.perf_counter()
@@ -116,7 +116,7 @@ def _parse_chunk(chunk: list[tuple[str, str]]) -> list[tuple[str, bool]]:
 
 def parse_floor(repo: Path) -> dict:
     """Run in a child process: read and decode every Python file, parse them in the scan's pool; nothing else."""
-    from mldebt.collectors import code_batch
+    from mldebt.collectors.code import batch as code_batch
 
     started = time.perf_counter()
     names = subprocess.run(["git", "-C", str(repo), "ls-files", "-z"], stdout=subprocess.PIPE, check=True).stdout

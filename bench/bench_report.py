@@ -23,11 +23,11 @@ QUARTER_ENDS = [(2025, 12, 31), (2026, 3, 31), (2026, 6, 30), (2026, 9, 30)]
 
 def sample_scans(folder: Path) -> Path:
     """A database of the sample portfolio's real scans: four quarter ends and HEAD."""
-    from mldebt.portfolio import load_portfolio
+    from mldebt.sources.portfolio import load_portfolio
     from mldebt.rubric.schema import load_rubric
     from mldebt.samples import build_samples
-    from mldebt.scans import collect_project, save_portfolio
-    from mldebt.store import open_db
+    from mldebt.scanning.scans import collect_project, save_portfolio
+    from mldebt.store.db import open_db
 
     portfolio = load_portfolio(build_samples(ROOT / "sample_projects", folder / "samples"))
     db = open_db(folder / "samples.db")

@@ -46,12 +46,12 @@ def clone_scans(db, real: list[str], wanted: int) -> list[str]:
 
 def main() -> None:
     from mldebt.collectors.registry import declared_keys
-    from mldebt.portfolio import load_portfolio
+    from mldebt.sources.portfolio import load_portfolio
     from mldebt.rubric.engine import score
     from mldebt.rubric.schema import load_rubric
     from mldebt.samples import build_samples
-    from mldebt.scans import collect_project, facts_of, readable, rescore, save_portfolio
-    from mldebt.store import open_db
+    from mldebt.scanning.scans import collect_project, facts_of, readable, rescore, save_portfolio
+    from mldebt.store.db import open_db
 
     rubric = load_rubric(None, declared_keys())
     with tempfile.TemporaryDirectory() as tmp:

@@ -70,8 +70,8 @@ def bench_rubric():
 
 def build(db_path: Path, seed: int = 7) -> None:
     from mldebt.rubric.engine import Result, aggregate
-    from mldebt.scans import _save_rubric, _save_scorecard, update_paydown
-    from mldebt.store import open_db
+    from mldebt.scanning.scans import _save_rubric, _save_scorecard, update_paydown
+    from mldebt.store.db import open_db
 
     rng = random.Random(seed)
     rubric = bench_rubric()

@@ -32,7 +32,7 @@ from mldebt.questions import Answer, default_expiry, load_questions, summarize, 
 from mldebt.validation import Strict, validate
 from mldebt.yamlfile import Document, SafeLoader, parse
 
-from .interface import Collector, Fact, Snapshot
+from mldebt.collectors.interface import Collector, Fact, Snapshot
 
 FILES = (".mldebt/attestations.yaml", ".mldebt/attestations.yml")
 MAX_BYTES = 1024 * 1024

@@ -5,19 +5,19 @@ from dataclasses import replace
 
 from mldebt.redact import without_credentials
 
-from .attestations import AttestationCollector
-from .ci_config import CIConfigCollector
-from .ci_history import CIHistoryCollector
-from .ci_results import CIResultsCollector
-from .deps import DepsCollector
-from .dvc import DvcCollector
-from .feast import FeastCollector
-from .history import HistoryCollector
-from .interface import Collector, Fact, Snapshot
-from .mlflow import MlflowCollector
-from .monitoring import MonitoringCollector
-from .packages import PackagesCollector
-from .repo import RepoCollector
+from mldebt.collectors.attestations import AttestationCollector
+from mldebt.collectors.ci.config import CIConfigCollector
+from mldebt.collectors.ci.history import CIHistoryCollector
+from mldebt.collectors.ci.results import CIResultsCollector
+from mldebt.collectors.repo.deps import DepsCollector
+from mldebt.collectors.registries.dvc import DvcCollector
+from mldebt.collectors.registries.feast import FeastCollector
+from mldebt.collectors.repo.history import HistoryCollector
+from mldebt.collectors.interface import Collector, Fact, Snapshot
+from mldebt.collectors.registries.mlflow import MlflowCollector
+from mldebt.collectors.monitoring.collector import MonitoringCollector
+from mldebt.collectors.registries.packages import PackagesCollector
+from mldebt.collectors.repo.collector import RepoCollector
 
 COLLECTORS: dict[str, type[Collector]] = {
     RepoCollector.name: RepoCollector,

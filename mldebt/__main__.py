@@ -1,3 +1,3 @@
-from .cli import main
+from mldebt.cli.main import main
 
 main()

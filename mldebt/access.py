@@ -18,8 +18,8 @@ from typing import Any, Iterable
 import sqlite_utils
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .errors import InputError, NotFound
-from .store import from_json, rows, to_json
+from mldebt.errors import InputError, NotFound
+from mldebt.store.db import from_json, rows, to_json
 
 SCOPES = {
     "read": "read pages and the API when the server requires sign-in for reading",

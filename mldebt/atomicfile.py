@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from .errors import MldebtError
+from mldebt.errors import MldebtError
 
 
 class OutputError(MldebtError):

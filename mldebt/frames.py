@@ -1,6 +1,6 @@
 """The store as pandas DataFrames, for notebooks and ad-hoc analysis.
 
-Each function takes a store (a path, or a database from ``mldebt.store.open_db``)
+Each function takes a store (a path, or a database from ``mldebt.store.db.open_db``)
 and returns one tidy table, a row per observation, with real dtypes: dates as
 UTC timestamps, scores as floats, the quarter of each scan as ``2026Q3``. Only
 ``import pandas`` needs this module; nothing else of mldebt imports it.
@@ -23,7 +23,7 @@ from typing import Iterator
 import pandas as pd
 import sqlite_utils
 
-from .store import open_db
+from mldebt.store.db import open_db
 
 Store = str | Path | sqlite_utils.Database
 

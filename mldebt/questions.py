@@ -27,10 +27,10 @@ from typing import Any
 import sqlite_utils
 from pydantic import Field, field_validator
 
-from .errors import InputError
-from .store import rows
-from .validation import Strict, validate
-from .yamlfile import load
+from mldebt.errors import InputError
+from mldebt.store.db import rows
+from mldebt.validation import Strict, validate
+from mldebt.yamlfile import load
 
 CATALOGUE = Path(__file__).with_name("questions.yaml")
 QUESTION_ID = r"^[a-z][a-z0-9_]{1,59}$"

@@ -24,13 +24,13 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .scans import stored_rubric, update_paydown
-from .store import open_db, rows
+from mldebt.scanning.scans import stored_rubric, update_paydown
+from mldebt.store.db import open_db, rows
 
 GOAL_SECONDS, GOAL_MB = 30.0, 500.0
 CHILD = """
 import json, resource, sys, time
-from mldebt.cli import cli
+from mldebt.cli.main import cli
 started, cpu = time.perf_counter(), time.process_time()
 try:
     cli(sys.argv[2:], prog_name="mldebt")

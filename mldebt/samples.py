@@ -21,9 +21,9 @@ from typing import Any
 
 from pydantic import AwareDatetime, Field
 
-from .errors import InputError
-from .validation import Strict, validate
-from .yamlfile import load
+from mldebt.errors import InputError
+from mldebt.validation import Strict, validate
+from mldebt.yamlfile import load
 
 
 class Author(Strict):

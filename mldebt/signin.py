@@ -27,7 +27,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlite_utils
 
-from .access import Identity, authenticate, user_identity
+from mldebt.access import Identity, authenticate, user_identity
 
 LOG = logging.getLogger("mldebt.auth")
 ACCOUNT_LIMIT = 5

@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .errors import InputError
-from .yamlfile import Document
+from mldebt.errors import InputError
+from mldebt.yamlfile import Document
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import sqlite_utils
 
-from .scans import project_row
-from .store import rows
+from mldebt.scanning.scans import project_row
+from mldebt.store.db import rows
 
 
 def list_waivers(db: sqlite_utils.Database, project: str | None = None) -> list[dict[str, Any]]:

@@ -27,10 +27,10 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from .errors import InputError
-from .questions import default_expiry, load_questions, unknown_question
-from .scans import now, project_row, rescore_project, stored_rubric
-from .store import rows
+from mldebt.errors import InputError
+from mldebt.questions import default_expiry, load_questions, unknown_question
+from mldebt.scanning.scans import now, project_row, rescore_project, stored_rubric
+from mldebt.store.db import rows
 
 MAX_ANSWER = 4000
 MAX_FIELD = 300

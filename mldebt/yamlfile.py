@@ -21,7 +21,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from .errors import InputError
+from mldebt.errors import InputError
 
 Path_ = tuple[str | int, ...]
 MAX_BYTES = 5 * 1024 * 1024

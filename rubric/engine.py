@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from . import conditions
-from .schema import SECTION_IDS, Check, Rubric
+from mldebt.rubric import conditions
+from mldebt.rubric.schema import SECTION_IDS, Check, Rubric
 
 POINTS = {"automated": 1.0, "manual": 0.5, "fail": 0.0}
 BANDS = [  # (upper bound inclusive, label): the 2017 paper's interpretation

@@ -21,7 +21,7 @@ from mldebt.errors import InputError
 from mldebt.validation import Strict, validate
 from mldebt.yamlfile import Document, load
 
-from . import conditions
+from mldebt.rubric import conditions
 
 ID = r"^[a-z0-9][a-z0-9-]{0,79}$"
 DEFAULT_RUBRIC = Path(__file__).with_name("default.yaml")

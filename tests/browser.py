@@ -24,10 +24,10 @@ from typing import Any, Iterator
 import pytest
 from mldebt.rubric.schema import load_rubric
 
-from mldebt.portfolio import load_portfolio
+from mldebt.sources.portfolio import load_portfolio
 from mldebt.samples import build_samples
-from mldebt.scans import collect_project, save_portfolio
-from mldebt.store import open_db
+from mldebt.scanning.scans import collect_project, save_portfolio
+from mldebt.store.db import open_db
 
 from .conftest import ROOT
 

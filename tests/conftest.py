@@ -10,8 +10,8 @@ from typing import Callable
 import pytest
 from click.testing import CliRunner, Result
 
-from mldebt.cli import cli
-from mldebt.store import open_db
+from mldebt.cli.main import cli
+from mldebt.store.db import open_db
 
 ROOT = Path(__file__).resolve().parents[1]
 GIT_ENV = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}

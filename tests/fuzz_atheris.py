@@ -26,7 +26,7 @@ with atheris.instrument_imports(include=["mldebt"]):
     from mldebt.rubric.schema import load_rubric
 
     from mldebt.errors import InputError
-    from mldebt.portfolio import load_portfolio
+    from mldebt.sources.portfolio import load_portfolio
     from tests.fuzz_strategies import run_collector, seeds
 
 COLLECTED: dict[str, tuple[str, str, dict, tuple[str, ...]]] = {

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from mldebt.collectors.interface import Fact, Snapshot
 from mldebt.collectors.registry import COLLECTORS
 
-from mldebt.store import to_json
+from mldebt.store.db import to_json
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("MLDEBT_CORPUS") or ROOT.parent / "shared" / "corpus")

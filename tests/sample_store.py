@@ -17,11 +17,11 @@ from pathlib import Path
 from click.testing import CliRunner
 from mldebt.rubric.schema import load_rubric
 
-from mldebt.cli import cli
-from mldebt.portfolio import load_portfolio
+from mldebt.cli.main import cli
+from mldebt.sources.portfolio import load_portfolio
 from mldebt.samples import build_samples
-from mldebt.scans import collect_project, save_portfolio
-from mldebt.store import open_db
+from mldebt.scanning.scans import collect_project, save_portfolio
+from mldebt.store.db import open_db
 from mldebt.writes import record_waiver
 
 from .conftest import ROOT, git, write_files

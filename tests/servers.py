@@ -28,10 +28,10 @@ from referencing.jsonschema import DRAFT202012
 from waitress.server import create_server
 
 from mldebt.access import create_token
-from mldebt.cli import cli
-from mldebt.portfolio import load_portfolio
-from mldebt.scans import collect_evidence
-from mldebt.store import open_db
+from mldebt.cli.main import cli
+from mldebt.sources.portfolio import load_portfolio
+from mldebt.scanning.scans import collect_evidence
+from mldebt.store.db import open_db
 
 from .builders import SCALE_RUBRIC
 from .conftest import GIT_ENV, ROOT, git, write_files

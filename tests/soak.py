@@ -27,9 +27,9 @@ from typing import Any
 import requests
 
 from mldebt.access import create_token
-from mldebt.portfolio import load_portfolio
-from mldebt.scans import collect_evidence
-from mldebt.store import open_db
+from mldebt.sources.portfolio import load_portfolio
+from mldebt.scanning.scans import collect_evidence
+from mldebt.store.db import open_db
 
 BIN = Path(sys.executable).parent
 READ_PAGES = ("/", "/api/v1/portfolio", "/backlog", "/projects/{project}", "/api/v1/projects/{project}/scans",

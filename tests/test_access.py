@@ -17,7 +17,7 @@ from mldebt.access import (
     session_secret,
     token_identity,
 )
-from mldebt.cli import cli
+from mldebt.cli.main import cli
 from mldebt.errors import InputError, NotFound
 
 
@@ -132,7 +132,7 @@ def test_commands_need_an_existing_database(tmp_path):
 @pytest.mark.parametrize("host,loopback", [("127.0.0.1", True), ("localhost", True), ("::1", True),
                                            ("0.0.0.0", False), ("192.168.1.4", False), ("example.org", False)])
 def test_reading_is_open_by_default_only_on_loopback(host, loopback):
-    from mldebt.web_cli import is_loopback
+    from mldebt.cli.web import is_loopback
 
     assert is_loopback(host) is loopback
 

@@ -10,7 +10,7 @@ from mldebt.collectors.interface import Snapshot
 
 from mldebt.errors import InputError
 from mldebt.questions import Answer, load_questions, merge_stored, stored_answers, summarize
-from mldebt.store import open_db
+from mldebt.store.db import open_db
 
 from .conftest import write_files
 

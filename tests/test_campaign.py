@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mldebt.campaigns import Point, burnup, get_campaign
-from mldebt.cli import cli
-from mldebt.store import open_db
+from mldebt.readmodel.campaigns import Point, burnup, get_campaign
+from mldebt.cli.main import cli
+from mldebt.store.db import open_db
 
 from .sample_store import rescan
 

@@ -6,8 +6,8 @@ import time
 from pathlib import Path
 
 import pytest
-from mldebt.collectors.ci_config import CIConfigCollector, provider_of, read_pipeline, summarize
-from mldebt.collectors.configfiles import decode
+from mldebt.collectors.ci.config import CIConfigCollector, provider_of, read_pipeline, summarize
+from mldebt.collectors.repo.configfiles import decode
 from mldebt.collectors.interface import Fact, Snapshot
 
 from .conftest import corpus_files, write_files

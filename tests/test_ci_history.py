@@ -6,7 +6,7 @@ import logging
 import time
 
 import pytest
-from mldebt.collectors.ci_history import CIHistoryCollector
+from mldebt.collectors.ci.history import CIHistoryCollector
 from mldebt.collectors.interface import Fact, Snapshot
 
 from .ci_replays import AS_OF, SHA, github_routes, gitlab_routes

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
-from mldebt.collectors.ci_results import CIResultsCollector, ReportError, parse_report
+from mldebt.collectors.ci.results import CIResultsCollector, ReportError, parse_report
 from mldebt.collectors.interface import Fact, Snapshot
 
 from .conftest import corpus_files, write_files

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import pytest
 
-from mldebt.cli import cli
+from mldebt.cli.main import cli
 
 from .builders import SMALL_PROJECT
 from .conftest import ROOT

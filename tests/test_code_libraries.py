@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mldebt.collectors.code_libraries import matches
+from mldebt.collectors.code.libraries import matches
 from mldebt.collectors.interface import Snapshot
-from mldebt.collectors.repo import RepoCollector
+from mldebt.collectors.repo.collector import RepoCollector
 
 from .conftest import write_files
 

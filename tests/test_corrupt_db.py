@@ -19,9 +19,9 @@ import pytest
 from click.testing import CliRunner
 from mldebt.webapp import create_app
 
-from mldebt.cli import cli
+from mldebt.cli.main import cli
 from mldebt.errors import StoreError
-from mldebt.store import open_db
+from mldebt.store.db import open_db
 
 from .builders import REPORT_RUBRIC as RUBRIC
 from .builders import small_portfolio

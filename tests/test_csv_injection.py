@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from mldebt.webapp import create_app
 
-from mldebt.csvsafe import cell, render
+from mldebt.exports.csvsafe import cell, render
 
 PAYLOADS = [
     "=cmd|' /C calc'!A0",

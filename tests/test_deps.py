@@ -5,9 +5,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from mldebt.collectors.deps import DepsCollector
+from mldebt.collectors.repo.deps import DepsCollector
 from mldebt.collectors.interface import Snapshot
-from mldebt.collectors.repo_manifests import kind_of, locked_versions, parse
+from mldebt.collectors.repo.manifests import kind_of, locked_versions, parse
 
 from .conftest import corpus_files, write_files
 

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from mldebt.collectors.dvc import DvcCollector, Stage, read_pipeline
+from mldebt.collectors.registries.dvc import DvcCollector, Stage, read_pipeline
 from mldebt.collectors.interface import Snapshot
 
 from .conftest import corpus_files, write_files

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mldebt.cli import cli
-from mldebt.export_csv import COLUMNS
-from mldebt.store import open_db
+from mldebt.cli.main import cli
+from mldebt.exports.csvfile import COLUMNS
+from mldebt.store.db import open_db
 
 from .sample_store import rescan
 

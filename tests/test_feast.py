@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from mldebt.collectors.feast import FeastCollector
+from mldebt.collectors.registries.feast import FeastCollector
 from mldebt.collectors.interface import Snapshot
 
 from .conftest import corpus_files, write_files

@@ -14,7 +14,7 @@ from mldebt.collectors.registry import declared_keys
 from mldebt.rubric.schema import load_rubric
 
 from mldebt.errors import InputError
-from mldebt.portfolio import load_portfolio
+from mldebt.sources.portfolio import load_portfolio
 
 from .fuzz_strategies import FUZZ, raises_only, run_collector, seeds, yaml_documents
 

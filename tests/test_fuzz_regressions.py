@@ -5,7 +5,7 @@ import pytest
 from mldebt.rubric.schema import load_rubric
 
 from mldebt.errors import InputError
-from mldebt.portfolio import load_portfolio
+from mldebt.sources.portfolio import load_portfolio
 
 from .fuzz_strategies import run_collector
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mldebt.cli import cli
-from mldebt.store import open_db
+from mldebt.cli.main import cli
+from mldebt.store.db import open_db
 
 
 def check(db: Path, *args: str):

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from mldebt import gitsource
+from mldebt.sources import gitsource
 from mldebt.errors import InputError
-from mldebt.gitsource import NoCommitYet, cache_dir, checkout
-from mldebt.portfolio import single_repository
+from mldebt.sources.gitsource import NoCommitYet, cache_dir, checkout
+from mldebt.sources.portfolio import single_repository
 
 from .conftest import git
 

@@ -6,11 +6,11 @@ import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
-from mldebt.collectors.history import HistoryCollector
+from mldebt.collectors.repo.history import HistoryCollector
 from mldebt.collectors.interface import Snapshot
 
-from mldebt.gitsource import checkout
-from mldebt.portfolio import single_repository
+from mldebt.sources.gitsource import checkout
+from mldebt.sources.portfolio import single_repository
 
 from .conftest import GIT_ENV, write_files
 

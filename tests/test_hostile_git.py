@@ -202,6 +202,7 @@ class AuthServer:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        self.thread.join(5)
 
 
 @pytest.fixture
@@ -297,20 +298,27 @@ def test_a_clone_from_a_server_that_never_answers_times_out(tmp_path):
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
     held: list[socket.socket] = []
+    listener.settimeout(0.1)
+    stop = threading.Event()
 
     def accept() -> None:
-        while True:
+        while not stop.is_set():
             try:
                 held.append(listener.accept()[0])  # accepted, and never answered
+            except TimeoutError:
+                continue
             except OSError:
                 return
 
-    threading.Thread(target=accept, daemon=True).start()
+    acceptor = threading.Thread(target=accept, daemon=True)
+    acceptor.start()
     target = portfolio(tmp_path, f"http://127.0.0.1:{listener.getsockname()[1]}/repo.git")
     started = time.monotonic()
     try:
         done = collect(tmp_path, str(target), timeout=60, MLDEBT_GIT_TIMEOUT="2")
     finally:
+        stop.set()
+        acceptor.join(5)  # no thread may outlive the test: later tests count them
         listener.close()
         for conn in held:
             conn.close()
@@ -346,7 +354,8 @@ def test_an_api_that_drips_its_answer_is_cut_at_the_total_deadline():
                 break
         conn.close()
 
-    threading.Thread(target=drip, daemon=True).start()
+    dripper = threading.Thread(target=drip, daemon=True)
+    dripper.start()
     client = ApiClient(f"http://127.0.0.1:{listener.getsockname()[1]}/", timeout=(2.0, 2.0), total_timeout=1.5)
     started = time.monotonic()
     try:
@@ -354,6 +363,7 @@ def test_an_api_that_drips_its_answer_is_cut_at_the_total_deadline():
             client.get_json("api")
     finally:
         stop.set()
+        dripper.join(5)
         listener.close()
     assert time.monotonic() - started < 6
 

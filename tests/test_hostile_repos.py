@@ -9,9 +9,9 @@ from mldebt.collectors.interface import Snapshot
 from mldebt.collectors.registry import collect
 from mldebt.rubric.schema import load_rubric
 
-from mldebt import gitsource
-from mldebt.portfolio import single_repository
-from mldebt.scans import collect_project, facts_of, save_portfolio
+from mldebt.sources import gitsource
+from mldebt.sources.portfolio import single_repository
+from mldebt.scanning.scans import collect_project, facts_of, save_portfolio
 
 from .conftest import git
 

@@ -16,7 +16,7 @@ from typing import Any, Iterator
 
 import pytest
 from mldebt.collectors.interface import Snapshot
-from mldebt.collectors.mlflow import MlflowCollector
+from mldebt.collectors.registries.mlflow import MlflowCollector
 
 from . import mlflow_server
 from .conftest import write_files

@@ -6,14 +6,14 @@ import time
 from pathlib import Path
 
 import pytest
-from mldebt.collectors.alertmanager import describe, parse_alertmanager
-from mldebt.collectors.configfiles import ConfigError
-from mldebt.collectors.grafana import parse_dashboard
+from mldebt.collectors.monitoring.alertmanager import describe, parse_alertmanager
+from mldebt.collectors.repo.configfiles import ConfigError
+from mldebt.collectors.monitoring.grafana import parse_dashboard
 from mldebt.collectors.interface import Fact, Snapshot
-from mldebt.collectors.monitoring import MonitoringCollector
-from mldebt.collectors.monitoring_concerns import CONCERNS, concerns_of, is_ml
-from mldebt.collectors.monitoring_configs import parse_config
-from mldebt.collectors.prometheus_rules import parse_rule_file
+from mldebt.collectors.monitoring.collector import MonitoringCollector
+from mldebt.collectors.monitoring.concerns import CONCERNS, concerns_of, is_ml
+from mldebt.collectors.monitoring.configs import parse_config
+from mldebt.collectors.monitoring.prometheus_rules import parse_rule_file
 
 from .conftest import corpus_files, write_files
 
@@ -321,8 +321,8 @@ def test_a_yaml_alias_bomb_in_rules_and_routes_does_not_explode(tmp_path):
 def test_every_value_is_json(tmp_path, corpus):
     import json
 
-    from mldebt.collectors.ci_config import CIConfigCollector
-    from mldebt.collectors.ci_results import CIResultsCollector
+    from mldebt.collectors.ci.config import CIConfigCollector
+    from mldebt.collectors.ci.results import CIResultsCollector
     write_files(tmp_path, {"rules.yml": ML_RULES, "am.yml": ROUTES, "junit.xml": "<testsuite><testcase name='a'/>"
                                                                                   "</testsuite>"})
     facts = collect(tmp_path) + collect(corpus / "monitoring") + collect(corpus / "validation")

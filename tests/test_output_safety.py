@@ -27,7 +27,7 @@ from urllib.parse import unquote
 import pytest
 
 from mldebt.atomicfile import OutputError, write_text
-from mldebt.quarters import Quarter
+from mldebt.readmodel.quarters import Quarter
 
 from .builders import SARIF_RUBRIC
 

@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 import pytest
 from mldebt.collectors.interface import Snapshot
-from mldebt.collectors.packages import PackagesCollector, pinned_requirements, refresh_cache
+from mldebt.collectors.registries.packages import PackagesCollector, pinned_requirements, refresh_cache
 
 from .conftest import ROOT, corpus_files, write_files
 
@@ -211,7 +211,7 @@ def test_refresh_gives_up_on_a_slow_index_and_keeps_the_old_entry(tmp_path):
 
 
 def test_the_refresh_command(tmp_path, index, monkeypatch, capsys):
-    from mldebt.collectors.packages import main
+    from mldebt.collectors.registries.packages import main
 
     monkeypatch.setenv("MLDEBT_INDEX_CACHE", str(tmp_path / "cache"))
     write_files(tmp_path / "p", {"requirements.txt": "tabular-kit==1.1.0\nfresh-lib==3.0.1\n"})

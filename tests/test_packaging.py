@@ -29,7 +29,7 @@ def test_the_wheel_holds_only_the_mldebt_package(tmp_path):
     tops = {n.split("/")[0] for n in names}
     assert tops == {"mldebt", "mldebt-0.1.0.dist-info"}
     assert "mldebt/rubric/default.yaml" in names
-    assert "mldebt/collectors/repo.py" in names
+    assert "mldebt/collectors/repo/collector.py" in names
 
 
 def _lock() -> dict[str, str]:

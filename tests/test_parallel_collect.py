@@ -9,12 +9,12 @@ import time
 from pathlib import Path
 
 import sqlite_utils
-from mldebt.collectors import code_batch
+from mldebt.collectors.code import batch as code_batch
 from mldebt.rubric.schema import load_rubric
 
-from mldebt import gitsource
-from mldebt.gitsource import checkout
-from mldebt.portfolio import single_repository
+from mldebt.sources import gitsource
+from mldebt.sources.gitsource import checkout
+from mldebt.sources.portfolio import single_repository
 
 from .builders import SCALE_RUBRIC, build_portfolio, evidence, scan_counts
 from .conftest import git, write_files

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from mldebt.errors import InputError
-from mldebt.portfolio import check_git_url, load_portfolio
+from mldebt.sources.portfolio import check_git_url, load_portfolio
 
 VALID = """\
 portfolio: Acme ML

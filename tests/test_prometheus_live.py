@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from mldebt.collectors.interface import Fact, Snapshot
-from mldebt.collectors.monitoring import MonitoringCollector
+from mldebt.collectors.monitoring.collector import MonitoringCollector
 
 from .prometheus_server import alertmanager, free_port, prometheus, wait_for
 from .replay_server import silent_server

@@ -16,10 +16,10 @@ import sqlite_utils
 from mldebt.rubric.schema import load_rubric
 
 from mldebt.access import create_token
-from mldebt.bundle import parse_bundle
-from mldebt.portfolio import load_portfolio
-from mldebt.scans import collect_evidence
-from mldebt.store import open_db
+from mldebt.push.bundle import parse_bundle
+from mldebt.sources.portfolio import load_portfolio
+from mldebt.scanning.scans import collect_evidence
+from mldebt.store.db import open_db
 
 from .builders import SCALE_RUBRIC, build_portfolio, evidence, scan_counts
 from .servers import Server, check_answer, seed_portfolio, start_server

@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from mldebt.errors import InputError
-from mldebt.quarters import BadValue, Quarter, parse_day, parse_since
+from mldebt.readmodel.quarters import BadValue, Quarter, parse_day, parse_since
 
 
 @pytest.mark.parametrize("text", ["2026Q3", "2026-Q3", "2026-q3", "2026q3", " 2026Q3 "])

@@ -8,11 +8,12 @@ from click.testing import CliRunner
 from mldebt.rubric.paydown import ScanResults, paydown
 from mldebt.webapp import create_app
 
-from mldebt import backlog, effort
-from mldebt.cli import cli
-from mldebt.readmodel import latest_scans, scan_history
-from mldebt.report_data import report_data
-from mldebt.store import open_db
+from mldebt.readmodel import backlog
+from mldebt.readmodel import effort
+from mldebt.cli.main import cli
+from mldebt.readmodel.queries import latest_scans, scan_history
+from mldebt.report.data import report_data
+from mldebt.store.db import open_db
 
 PROJECTS = ["churn-notebooks", "credit-risk-prod", "fraud-kaggle", "reco-service"]
 

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import pytest
-from mldebt.collectors import code_batch, repo
-from mldebt.collectors.repo_cache import Cache
+from mldebt.collectors.code import batch as code_batch
+from mldebt.collectors.repo import collector as repo
+from mldebt.collectors.repo.cache import Cache
 from mldebt.rubric.schema import load_rubric
 
-from mldebt import gitsource
-from mldebt.portfolio import single_repository
-from mldebt.scans import collect_project, facts_of, save_portfolio
+from mldebt.sources import gitsource
+from mldebt.sources.portfolio import single_repository
+from mldebt.scanning.scans import collect_project, facts_of, save_portfolio
 
 from .conftest import git
 

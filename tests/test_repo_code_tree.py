@@ -10,9 +10,9 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from mldebt.collectors import code_deadcode
-from mldebt.collectors.code_scan import summarise
-from mldebt.collectors.code_tree import index, postorder, subtree
+from mldebt.collectors.code import deadcode as code_deadcode
+from mldebt.collectors.code.scan import summarise
+from mldebt.collectors.code.tree import index, postorder, subtree
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 REAL = ["ast.py", "typing.py", "argparse.py", "dataclasses.py", "asyncio/base_events.py", "json/decoder.py",

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from mldebt.collectors.interface import Fact, Snapshot
 from mldebt.collectors.registry import COLLECTORS, collect
-from mldebt.collectors.repo import RepoCollector
+from mldebt.collectors.repo.collector import RepoCollector
 
 from .conftest import write_files
 

@@ -1,7 +1,7 @@
 """Configuration evidence from real files: the corpus's Hydra trees and MLproject files, read in place."""
 from __future__ import annotations
 
-from mldebt.collectors.repo_data import hydra_trees, mlproject
+from mldebt.collectors.repo.data import hydra_trees, mlproject
 
 from .conftest import corpus_files
 

@@ -5,8 +5,9 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from mldebt.collectors import code_batch, history
-from mldebt.collectors.code_batch import Job
+from mldebt.collectors.code import batch as code_batch
+from mldebt.collectors.repo import history
+from mldebt.collectors.code.batch import Job
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 NAMES = ["argparse.py", "typing.py", "inspect.py", "email/_header_value_parser.py", "unittest/mock.py",

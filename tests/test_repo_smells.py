@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from mldebt.collectors.interface import Snapshot
-from mldebt.collectors.repo import RepoCollector
+from mldebt.collectors.repo.collector import RepoCollector
 
 from .conftest import write_files
 

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from mldebt.cli import cli
+from mldebt.cli.main import cli
 
 TEAMS = ["Growth", "Platform", "Research", "Risk"]
 

@@ -6,7 +6,7 @@ it takes half a minute, so the suite runs the same code on six teams.
 from __future__ import annotations
 
 from mldebt.report_bench import GOAL_MB, main, run
-from mldebt.store import open_db
+from mldebt.store.db import open_db
 
 
 def test_a_generated_portfolio_renders_and_is_measured(samples_db, tmp_path):  # noqa: F811

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mldebt.quarters import Quarter, Timeline
-from mldebt.store import open_db
+from mldebt.readmodel.quarters import Quarter, Timeline
+from mldebt.store.db import open_db
 
 
 def test_a_quarters_state_is_the_latest_scan_by_its_end(sample_db):

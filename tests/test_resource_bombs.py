@@ -26,10 +26,10 @@ from flask import request
 from mldebt.rubric.schema import load_rubric
 from mldebt.webapp import create_app
 
-from mldebt.portfolio import single_repository
+from mldebt.sources.portfolio import single_repository
 from mldebt.samples import build_repo
-from mldebt.scans import collect_project, facts_of, save_portfolio
-from mldebt.store import open_db
+from mldebt.scanning.scans import collect_project, facts_of, save_portfolio
+from mldebt.store.db import open_db
 
 from .conftest import GIT_ENV, ROOT, git
 from .servers import start_server
@@ -312,3 +312,4 @@ def test_a_server_answering_deeply_nested_json_is_an_api_error_not_a_crash():
     finally:
         server.shutdown()
         server.server_close()
+        thread.join(5)

@@ -8,11 +8,11 @@ import pytest
 import yaml
 from mldebt.rubric.schema import load_rubric
 
-from mldebt.portfolio import load_portfolio
-from mldebt.readmodel import scan_history
+from mldebt.sources.portfolio import load_portfolio
+from mldebt.readmodel.queries import scan_history
 from mldebt.samples import build_samples
-from mldebt.scans import collect_project, facts_of, readable, save_portfolio
-from mldebt.store import open_db
+from mldebt.scanning.scans import collect_project, facts_of, readable, save_portfolio
+from mldebt.store.db import open_db
 
 from .conftest import ROOT
 

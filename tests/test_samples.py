@@ -16,7 +16,7 @@ from mldebt.collectors.registry import declared_keys
 from mldebt.rubric.schema import load_rubric
 
 from mldebt.errors import InputError
-from mldebt.quarters import Quarter
+from mldebt.readmodel.quarters import Quarter
 from mldebt.samples import build_repo, build_samples, load_history, main
 
 ROOT = Path(__file__).resolve().parents[1]

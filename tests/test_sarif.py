@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from mldebt.rubric.paydown import item_id
 
-from mldebt.cli import cli
+from mldebt.cli.main import cli
 
 from .builders import SARIF_RUBRIC
 from .conftest import ROOT

@@ -8,12 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from mldebt.collectors import monitoring, monitoring_cache
+from mldebt.collectors.monitoring import collector as monitoring
+from mldebt.collectors.monitoring import cache as monitoring_cache
 from mldebt.collectors.interface import Snapshot
-from mldebt.collectors.monitoring import MonitoringCollector
+from mldebt.collectors.monitoring.collector import MonitoringCollector
 
-from mldebt.gitsource import checkout
-from mldebt.portfolio import single_repository
+from mldebt.sources.gitsource import checkout
+from mldebt.sources.portfolio import single_repository
 
 from .conftest import git
 
@@ -94,8 +95,8 @@ def test_files_listed_in_the_portfolio_are_always_read(make_repo):
 
 
 def test_the_tree_listing_names_each_laid_out_file_by_its_blob_id(make_repo):
-    from mldebt.collectors.repo_files import blob_id
-    from mldebt.collectors.repo_tree import blob_ids
+    from mldebt.collectors.repo.files import blob_id
+    from mldebt.collectors.repo.tree import blob_ids
 
     repo = make_repo("r", [("2026-01-01T10:00:00+00:00", {**FILES, "deep/er/x.txt": b"\x00\x01binary"})])
     (repo / "link.yml").symlink_to("alerts/model.rules.yml")

@@ -22,7 +22,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from mldebt.rubric.schema import load_rubric
 
-from mldebt.cli import cli
+from mldebt.cli.main import cli
 
 from .ci_replays import github_routes, gitlab_routes
 from .conftest import git, write_files

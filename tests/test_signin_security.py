@@ -23,7 +23,7 @@ from mldebt.webapp import create_app
 
 from mldebt.access import add_user
 from mldebt.signin import ACCOUNT_LIMIT, ADDRESS_LIMIT, WINDOW
-from mldebt.store import open_db
+from mldebt.store.db import open_db
 
 from .browser import csrf_of, served
 

@@ -7,7 +7,7 @@ import pytest
 import sqlite_utils
 
 from mldebt.errors import StoreError
-from mldebt.store import migrations, open_db, schema_version
+from mldebt.store.db import migrations, open_db, schema_version
 
 TABLES = {"teams", "projects", "scans", "evidence", "results", "scores", "rubrics",
           "paydown_items", "attestations", "waivers"}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mldebt.store import open_db
+from mldebt.store.db import open_db
 
 MLDEBT = str(Path(sys.executable).with_name("mldebt"))
 

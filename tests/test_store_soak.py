@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mldebt.store import open_db
+from mldebt.store.db import open_db
 
 from .soak import prepare, soak
 

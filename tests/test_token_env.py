@@ -16,11 +16,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from mldebt.collectors.ci_history import CIHistoryCollector
+from mldebt.collectors.ci.history import CIHistoryCollector
 from mldebt.collectors.interface import Snapshot
 
 from mldebt.errors import InputError
-from mldebt.portfolio import load_portfolio
+from mldebt.sources.portfolio import load_portfolio
 
 from .ci_replays import AS_OF, github_routes
 from .conftest import GIT_ENV, ROOT, git
@@ -96,7 +96,7 @@ def test_https_and_loopback_api_urls_are_accepted(tmp_path, url):
 
 def test_none_of_mldebts_own_settings_can_be_named():
     """Every MLDEBT_ variable mldebt reads (a push token, the session key, ...) is refused, also ones added later."""
-    from mldebt.portfolio import token_env_problem
+    from mldebt.sources.portfolio import token_env_problem
     names = {name for folder in ("mldebt", "collectors", "webapp", "rubric")
              for path in (ROOT / folder).rglob("*.py")
              for name in re.findall(r"\bMLDEBT_[A-Z0-9_]+\b", path.read_text())}

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from mldebt.access import create_token, revoke_token
-from mldebt.store import open_db
+from mldebt.store.db import open_db
 
 from .browser import csrf_of, sign_in
 

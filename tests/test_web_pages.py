@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from mldebt.store import migrations, open_db
+from mldebt.store.db import migrations, open_db
 
 PROJECTS = ["churn-notebooks", "credit-risk-prod", "fraud-kaggle", "reco-service"]
 TEAMS = ["growth", "platform", "research", "risk"]
@@ -200,7 +200,7 @@ def test_pages_are_data_driven_by_the_stored_rubric(client, store_path, tmp_path
     """A rubric with another category and check shows on every page without a change of code."""
     from mldebt.rubric.schema import load_rubric
 
-    from mldebt.scans import rescore
+    from mldebt.scanning.scans import rescore
 
     custom = tmp_path / "team.yaml"
     custom.write_text("""rubric: team-rubric

@@ -9,9 +9,9 @@ from urllib.parse import quote, urlsplit
 import pytest
 from mldebt.rubric.schema import load_rubric
 
-from mldebt.portfolio import Portfolio, Project
-from mldebt.scans import collect_project, save_portfolio
-from mldebt.store import open_db, to_json
+from mldebt.sources.portfolio import Portfolio, Project
+from mldebt.scanning.scans import collect_project, save_portfolio
+from mldebt.store.db import open_db, to_json
 
 from .browser import served, sign_in
 from .conftest import git

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from mldebt.access import create_token
-from mldebt.cli import cli
-from mldebt.store import open_db
+from mldebt.cli.main import cli
+from mldebt.store.db import open_db
 from mldebt.writes import FieldError, record_attestation, record_waiver
 
 from .browser import sign_in
@@ -129,7 +129,7 @@ def test_the_command_line_writes_without_loading_the_web_app(twins):
               ["waive", "small", "deps-pinned", "--reason", "r", "--owner", "o", "--until", "2099-12-31",
                "--db", store]]
     code = (
-        "import sys\nfrom click.testing import CliRunner\nfrom mldebt.cli import cli\n"
+        "import sys\nfrom click.testing import CliRunner\nfrom mldebt.cli.main import cli\n"
         f"for args in {writes!r}:\n"
         "    result = CliRunner().invoke(cli, args)\n"
         "    assert result.exit_code == 0, result.output\n"

@@ -26,12 +26,12 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ..access import session_secret
-from ..charts import TEMPLATES
-from ..store import open_db
-from . import api, auth, backlog, campaigns, checks, compare, db, errors, forms, portfolio, projects
-from .cache import PageCache
-from .filters import register_filters
+from mldebt.access import session_secret
+from mldebt.charts import TEMPLATES
+from mldebt.store.db import open_db
+from mldebt.webapp import api, auth, backlog, campaigns, checks, compare, db, errors, forms, portfolio, projects
+from mldebt.webapp.cache import PageCache
+from mldebt.webapp.filters import register_filters
 
 
 def _flag(name: str) -> bool:

@@ -19,26 +19,26 @@ from typing import Any
 import yaml
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from .. import __version__
-from ..bundle import BundleError, parse_bundle
-from ..collectors.registry import declared_keys
-from ..errors import InputError, MldebtError
-from ..intake import Conflict, Forbidden, receive
-from ..questions import question_choices
-from ..rubric.schema import Rubric, load_rubric
-from ..store import schema_version
-from ..writes import record_attestation, record_waiver
-from . import params
-from .auth import identity, requires
-from .backlog import FILTERS, backlog_json, backlog_query
-from .cache import cached
-from .checks import check_view, checks_view
-from .compare import compare_quarters, compare_scans
-from .db import get_db
-from .errors import respond
-from .forms import source_of_write
-from .portfolio import portfolio_data, portfolio_view, team_view
-from .projects import evidence_view, project_view
+from mldebt import __version__
+from mldebt.push.bundle import BundleError, parse_bundle
+from mldebt.collectors.registry import declared_keys
+from mldebt.errors import InputError, MldebtError
+from mldebt.push.intake import Conflict, Forbidden, receive
+from mldebt.questions import question_choices
+from mldebt.rubric.schema import Rubric, load_rubric
+from mldebt.store.db import schema_version
+from mldebt.writes import record_attestation, record_waiver
+from mldebt.webapp import params
+from mldebt.webapp.auth import identity, requires
+from mldebt.webapp.backlog import FILTERS, backlog_json, backlog_query
+from mldebt.webapp.cache import cached
+from mldebt.webapp.checks import check_view, checks_view
+from mldebt.webapp.compare import compare_quarters, compare_scans
+from mldebt.webapp.db import get_db
+from mldebt.webapp.errors import respond
+from mldebt.webapp.forms import source_of_write
+from mldebt.webapp.portfolio import portfolio_data, portfolio_view, team_view
+from mldebt.webapp.projects import evidence_view, project_view
 
 bp = Blueprint("api", __name__)
 OPENAPI = Path(__file__).with_name("openapi.yaml")

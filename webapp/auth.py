@@ -22,9 +22,9 @@ from urllib.parse import urlsplit
 from flask import (Blueprint, Flask, current_app, g, redirect, render_template, request, session,
                    url_for)
 
-from ..access import Identity, outside_binding, token_identity
-from ..signin import Throttled, end_session, session_identity, sign_in, start_session
-from .db import get_db
+from mldebt.access import Identity, outside_binding, token_identity
+from mldebt.signin import Throttled, end_session, session_identity, sign_in, start_session
+from mldebt.webapp.db import get_db
 
 bp = Blueprint("auth", __name__)
 OPEN_ENDPOINTS = {"auth.login", "static", "api.health"}

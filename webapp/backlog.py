@@ -10,13 +10,13 @@ from typing import Any
 import sqlite_utils
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
-from ..backlog import SORTS, BacklogItem, open_backlog, select
-from ..errors import InputError, NotFound
-from ..export_csv import render as render_csv
-from ..readmodel import latest_scans, ordered_union, rubric_data, team_row, team_rows
-from . import params
-from .cache import cached, remember
-from .db import get_db
+from mldebt.readmodel.backlog import SORTS, BacklogItem, open_backlog, select
+from mldebt.errors import InputError, NotFound
+from mldebt.exports.csvfile import render as render_csv
+from mldebt.readmodel.queries import latest_scans, ordered_union, rubric_data, team_row, team_rows
+from mldebt.webapp import params
+from mldebt.webapp.cache import cached, remember
+from mldebt.webapp.db import get_db
 
 bp = Blueprint("backlog", __name__)
 FILTERS = ("team", "category", "min_priority", "max_effort", "sort", "order")

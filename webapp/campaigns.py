@@ -1,6 +1,6 @@
 """Campaign pages: every cleanup campaign with its progress, and one page per campaign with its burn-up.
 
-The burn-up is read from stored scans (``mldebt.campaigns.burnup``) and drawn
+The burn-up is read from stored scans (``mldebt.readmodel.campaigns.burnup``) and drawn
 with the same chart the PDF report uses.
 """
 from __future__ import annotations
@@ -9,12 +9,12 @@ from typing import Any
 
 from flask import Blueprint, render_template
 
-from .. import report_charts
-from ..backlog import open_backlog
-from ..campaigns import burnup, get_campaign, list_campaigns
-from . import params
-from .cache import cached
-from .db import get_db
+from mldebt.report import charts as report_charts
+from mldebt.readmodel.backlog import open_backlog
+from mldebt.readmodel.campaigns import burnup, get_campaign, list_campaigns
+from mldebt.webapp import params
+from mldebt.webapp.cache import cached
+from mldebt.webapp.db import get_db
 
 bp = Blueprint("campaigns", __name__)
 

@@ -7,11 +7,11 @@ from typing import Any
 import sqlite_utils
 from flask import Blueprint, render_template
 
-from ..errors import NotFound
-from ..readmodel import check_groups, latest_scans, ordered_union, project_rows, results_for, rubric_data
-from . import params
-from .cache import cached
-from .db import get_db
+from mldebt.errors import NotFound
+from mldebt.readmodel.queries import check_groups, latest_scans, ordered_union, project_rows, results_for, rubric_data
+from mldebt.webapp import params
+from mldebt.webapp.cache import cached
+from mldebt.webapp.db import get_db
 
 bp = Blueprint("checks", __name__)
 STATUSES = ("automated", "manual", "fail", "unknown", "waived")

@@ -14,10 +14,10 @@ from typing import Any
 import sqlite_utils
 from flask import Blueprint, render_template
 
-from ..effort import Effort, effort_in_force
-from ..errors import InputError, NotFound
-from ..quarters import Quarter, quarters_between
-from ..readmodel import (
+from mldebt.readmodel.effort import Effort, effort_in_force
+from mldebt.errors import InputError, NotFound
+from mldebt.readmodel.quarters import Quarter, quarters_between
+from mldebt.readmodel.queries import (
     Headline,
     check_index,
     project_rows,
@@ -27,11 +27,11 @@ from ..readmodel import (
     scores_by_scope,
     timelines,
 )
-from ..scans import project_row
-from ..standing import check_quarter, scanned_quarters
-from . import params
-from .cache import cached
-from .db import get_db
+from mldebt.scanning.scans import project_row
+from mldebt.readmodel.standing import check_quarter, scanned_quarters
+from mldebt.webapp import params
+from mldebt.webapp.cache import cached
+from mldebt.webapp.db import get_db
 
 bp = Blueprint("compare", __name__)
 RANK = {"fail": 0, "manual": 1, "automated": 2}

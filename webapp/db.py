@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlite_utils
 from flask import Flask, current_app, g, request
 
-from ..store import open_db
+from mldebt.store.db import open_db
 
 MMAP_BYTES = 1 << 30
 

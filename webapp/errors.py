@@ -15,9 +15,9 @@ from flask import Flask, jsonify, redirect, render_template, request, url_for
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
-from ..errors import InputError, NotFound, StoreError
-from ..nested import TOO_DEEP
-from .auth import Refused
+from mldebt.errors import InputError, NotFound, StoreError
+from mldebt.nested import TOO_DEEP
+from mldebt.webapp.auth import Refused
 
 
 class JSONProvider(DefaultJSONProvider):

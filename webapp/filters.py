@@ -8,8 +8,8 @@ from urllib.parse import quote, urlsplit
 from flask import current_app, url_for
 from jinja2 import Environment
 
-from .. import __version__
-from ..charts import number
+from mldebt import __version__
+from mldebt.charts import number
 
 STATUS = {  # symbol and words, so that status never depends on colour alone
     "automated": ("✔", "automated"), "manual": ("½", "manual"), "fail": ("✘", "failing"),

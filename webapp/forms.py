@@ -10,14 +10,14 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from ..errors import InputError, NotFound
-from ..questions import question_choices
-from ..readmodel import rubric_data, scan_history
-from ..scans import project_row
-from ..writes import record_attestation, record_waiver
-from . import params
-from .auth import identity, requires
-from .db import get_db
+from mldebt.errors import InputError, NotFound
+from mldebt.questions import question_choices
+from mldebt.readmodel.queries import rubric_data, scan_history
+from mldebt.scanning.scans import project_row
+from mldebt.writes import record_attestation, record_waiver
+from mldebt.webapp import params
+from mldebt.webapp.auth import identity, requires
+from mldebt.webapp.db import get_db
 
 bp = Blueprint("forms", __name__)
 

@@ -6,8 +6,8 @@ from typing import Iterable
 
 from flask import request
 
-from ..errors import InputError
-from ..quarters import BadValue, Quarter
+from mldebt.errors import InputError
+from mldebt.readmodel.quarters import BadValue, Quarter
 
 MAX_TEXT = 200
 

@@ -6,15 +6,15 @@ from typing import Any
 import sqlite_utils
 from flask import Blueprint, render_template, request
 
-from .. import charts
-from ..backlog import open_backlog
-from ..errors import InputError, NotFound
-from ..quarters import Quarter
-from ..readmodel import check_groups, ordered_union, results_for, rubric_data, scores_by_scope, team_row, team_rows
-from ..standing import ProjectState, TeamState, mean_of, standing
-from . import params
-from .cache import cached, remember
-from .db import get_db
+from mldebt import charts
+from mldebt.readmodel.backlog import open_backlog
+from mldebt.errors import InputError, NotFound
+from mldebt.readmodel.quarters import Quarter
+from mldebt.readmodel.queries import check_groups, ordered_union, results_for, rubric_data, scores_by_scope, team_row, team_rows
+from mldebt.readmodel.standing import ProjectState, TeamState, mean_of, standing
+from mldebt.webapp import params
+from mldebt.webapp.cache import cached, remember
+from mldebt.webapp.db import get_db
 
 bp = Blueprint("portfolio", __name__)
 SORTS = ("project", "team", "overall", "ml_test_score", "effort_hours", "change")

@@ -6,11 +6,11 @@ from typing import Any
 import sqlite_utils
 from flask import Blueprint, render_template
 
-from .. import charts
-from ..explain import explanation
-from ..intake import pushed_by
-from ..quarters import Quarter, Timeline, quarters_between
-from ..readmodel import (
+from mldebt import charts
+from mldebt.readmodel.explain import explanation
+from mldebt.push.intake import pushed_by
+from mldebt.readmodel.quarters import Quarter, Timeline, quarters_between
+from mldebt.readmodel.queries import (
     Headline,
     attestation_rows,
     check_groups,
@@ -19,13 +19,13 @@ from ..readmodel import (
     scan_history,
     scores_by_scope,
 )
-from ..scans import project_row
-from ..scorecard import scorecard
-from ..store import from_json
-from ..waivers import list_waivers
-from . import params
-from .cache import cached
-from .db import get_db
+from mldebt.scanning.scans import project_row
+from mldebt.readmodel.scorecard import scorecard
+from mldebt.store.db import from_json
+from mldebt.waivers import list_waivers
+from mldebt.webapp import params
+from mldebt.webapp.cache import cached
+from mldebt.webapp.db import get_db
 
 bp = Blueprint("projects", __name__)
 

@@ -1,0 +1,124 @@
+"""Summarise many source files: cached ones from the cache, the rest over every core.
+
+Each job is one file's text and what it is (module, test, notebook code).
+Summaries are cached by the file's git blob id and the analyser version, so a
+scan of a new commit re-reads only the files that changed. Large batches are
+spread over a process pool (the parse is CPU-bound, so threads would not help);
+small ones run in this process, where starting workers would cost more than
+it saves.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from mldebt.collectors.code.scan import ANALYSER_VERSION, summarise
+from mldebt.collectors.repo.cache import Cache
+
+POOL_MIN_BYTES = 400_000  # below this much uncached source, one process is faster
+CHUNK_BYTES = 300_000
+
+
+@dataclass(frozen=True)
+class Job:
+    rel: str
+    blob: str
+    text: str
+    is_test: bool = False
+    notebook: bool = False
+
+    @property
+    def key(self) -> str:
+        kind = "nb" if self.notebook else "test" if self.is_test else "py"
+        return f"py:{ANALYSER_VERSION}:{kind}:{self.blob}:{self.rel}"
+
+
+def workers() -> int:
+    """One per core; ``MLDEBT_FILE_WORKERS`` caps it (a portfolio pool's workers set 1, so pools do not nest)."""
+    cap = os.environ.get("MLDEBT_FILE_WORKERS", "")
+    try:
+        cores = max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        cores = max(1, os.cpu_count() or 1)
+    return min(cores, int(cap)) if cap.isdigit() and int(cap) > 0 else cores
+
+
+def summarise_all(jobs: list[Job], cache: Cache) -> dict[str, dict[str, Any]]:
+    """Summary of every job, by relative path."""
+    cached = cache.get_many(job.key for job in jobs)
+    out = {job.rel: cached[job.key] for job in jobs if job.key in cached}
+    missing = [job for job in jobs if job.key not in cached]
+    fresh = dict(_run(missing))
+    cache.put_many({job.key: fresh[job.rel] for job in missing if job.rel in fresh})
+    out.update(fresh)
+    return out
+
+
+def _run(jobs: list[Job]) -> Iterator[tuple[str, dict[str, Any]]]:
+    size = sum(len(job.text) for job in jobs)
+    if not worth_a_pool(size):
+        yield from _work([_args(job) for job in jobs])
+        return
+    chunks = list(_chunks(jobs, max(CHUNK_BYTES, size // (workers() * 16))))
+    done: set[str] = set()
+    try:
+        for rel, summary in spread(_work, chunks):
+            done.add(rel)
+            yield rel, summary
+    except (BrokenProcessPool, OSError):  # a worker died: finish here, file by file
+        yield from _work([_args(job) for job in jobs if job.rel not in done])
+
+
+def worth_a_pool(size: int) -> bool:
+    """Whether ``size`` bytes of CPU-bound work should be spread over worker processes.
+
+    Workers are forked: no re-import of the caller's ``__main__`` (which spawn
+    and forkserver need), and they start at once. Forking is only safe with no
+    other thread alive, so otherwise, and for small inputs, one process does it all.
+    """
+    return workers() >= 2 and size >= POOL_MIN_BYTES and threading.active_count() == 1
+
+
+def spread(work: Callable[[list[Any]], list[Any]], chunks: list[list[Any]]) -> Iterator[Any]:
+    """``work(chunk)``'s results for every chunk, in order, from forked worker processes (see ``worth_a_pool``).
+
+    ``work`` must be a module-level function. A worker that dies raises
+    BrokenProcessPool (or OSError) here, after the results already yielded.
+    """
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=max(1, min(workers(), len(chunks))), mp_context=context) as pool:
+        for results in pool.map(work, chunks):
+            yield from results
+
+
+def _chunks(jobs: list[Job], limit: int) -> Iterator[list[tuple]]:
+    chunk: list[tuple] = []
+    size = 0
+    for job in sorted(jobs, key=lambda j: -len(j.text)):  # big files first, so no worker ends long after the other
+        chunk.append(_args(job))
+        size += len(job.text)
+        if size >= limit:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def _args(job: Job) -> tuple:
+    return job.rel, job.text, job.is_test, job.notebook
+
+
+def _work(chunk: list[tuple]) -> list[tuple[str, dict[str, Any]]]:
+    results = []
+    for rel, text, is_test, notebook in chunk:
+        try:
+            results.append((rel, summarise(rel, text, is_test=is_test, notebook=notebook)))
+        except Exception as exc:  # noqa: BLE001 - one odd file must not lose the batch
+            results.append((rel, {"lines": text.count("\n"), "markers": {"count": 0, "kinds": {}, "at": []},
+                                  "error": {"message": f"cannot analyse: {type(exc).__name__}: {exc}", "line": None}}))
+    return results

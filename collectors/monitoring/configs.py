@@ -1,0 +1,135 @@
+"""Data and model monitoring set up in the repository: validation suites, drift monitors, their libraries.
+
+Recognised files: Great Expectations expectation suites (JSON) and checkpoints
+(YAML), the legacy Evidently monitoring-service config (``monitors`` with a
+``column_mapping``), whylogs and NannyML configs. Python files are read with
+``ast`` (never imported) for imports of monitoring and validation libraries.
+Each finding says which monitoring concerns it speaks to; the mapping is data.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from mldebt.collectors.repo.configfiles import ConfigError, line_of, load_json, load_yaml, scalar
+
+# Evidently monitor / preset names -> concern
+EVIDENTLY = {"data_drift": "training_serving_skew", "datadrift": "training_serving_skew",
+             "cat_target_drift": "prediction_bias", "num_target_drift": "prediction_bias",
+             "target_drift": "prediction_bias", "regression_performance": "prediction_quality",
+             "classification_performance": "prediction_quality",
+             "prob_classification_performance": "prediction_quality", "data_quality": "data_invariants",
+             "data_integrity": "data_invariants"}
+# importable library -> (tool name, concerns it serves)
+LIBRARIES: dict[str, tuple[str, list[str]]] = {
+    "evidently": ("evidently", ["training_serving_skew", "prediction_quality"]),
+    "whylogs": ("whylogs", ["data_invariants", "training_serving_skew"]),
+    "nannyml": ("nannyml", ["prediction_quality", "training_serving_skew"]),
+    "great_expectations": ("great_expectations", ["data_invariants"]),
+    "pandera": ("pandera", ["data_invariants"]),
+    "deepchecks": ("deepchecks", ["data_invariants", "training_serving_skew"]),
+    "alibi_detect": ("alibi-detect", ["training_serving_skew"]),
+    "tensorflow_data_validation": ("tensorflow-data-validation", ["data_invariants", "training_serving_skew"]),
+    "frouros": ("frouros", ["training_serving_skew"]),
+    "soda": ("soda", ["data_invariants"]),
+}
+IMPORT_HINT = re.compile(r"\b(" + "|".join(LIBRARIES) + r")\b")
+
+
+@dataclass
+class MonitorConfig:
+    tool: str
+    kind: str  # "suite", "checkpoint", "monitoring service", ...
+    name: str
+    line: int | None
+    concerns: list[str]
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def fact(self) -> dict[str, Any]:
+        return {"tool": self.tool, "kind": self.kind, "name": self.name, "concerns": self.concerns, **self.details}
+
+
+def looks_like_config(rel: str, text: str) -> bool:
+    name = rel.rsplit("/", 1)[-1].lower()
+    return ('"expectation_type"' in text or '"expectations"' in text or "class_name: Checkpoint" in text
+            or ("monitors" in text and "column_mapping" in text) or name.startswith(("whylogs", ".whylogs", "nannyml")))
+
+
+def parse_config(rel: str, text: str) -> MonitorConfig | None:
+    """The monitoring config in ``text``, or None when the file is something else."""
+    name = rel.rsplit("/", 1)[-1]
+    data = load_json(text) if rel.lower().endswith(".json") else load_yaml(text)
+    if not isinstance(data, dict):
+        return None
+    if isinstance(data.get("expectations"), list):
+        return _suite(data, name, text)
+    if data.get("class_name") == "Checkpoint" or ("validations" in data and "action_list" in data):
+        validations = data.get("validations") if isinstance(data.get("validations"), list) else []
+        return MonitorConfig("great_expectations", "checkpoint", scalar(data.get("name")) or name, line_of(data),
+                             ["data_invariants"], {"validations": len(validations),
+                                                   "actions": _count(data.get("action_list"))})
+    service = data.get("service") if isinstance(data.get("service"), dict) else data
+    if isinstance(service.get("monitors"), list) and "column_mapping" in data:
+        monitors = [m for m in service["monitors"] if isinstance(m, str)]
+        mapping = data["column_mapping"] if isinstance(data["column_mapping"], dict) else {}
+        concerns = sorted({EVIDENTLY[m.lower()] for m in monitors if m.lower() in EVIDENTLY})
+        return MonitorConfig("evidently", "monitoring service", name, line_of(service, "monitors"), concerns, {
+            "monitors": monitors, "window_size": service.get("window_size")
+            if isinstance(service.get("window_size"), (int, float)) else None,
+            "features": _count(mapping.get("numerical_features")) + _count(mapping.get("categorical_features")),
+            "target": scalar(mapping.get("target")), "prediction": scalar(mapping.get("prediction"))})
+    lowered = name.lower()
+    if lowered.startswith(("whylogs", ".whylogs")):
+        return MonitorConfig("whylogs", "profiling config", name, line_of(data),
+                             ["data_invariants", "training_serving_skew"], {"keys": sorted(map(str, data))[:20]})
+    if lowered.startswith("nannyml"):
+        return MonitorConfig("nannyml", "monitoring config", name, line_of(data),
+                             ["prediction_quality", "training_serving_skew"], {"keys": sorted(map(str, data))[:20]})
+    return None
+
+
+def _count(value: object) -> int:
+    return len(value) if isinstance(value, list) else 0
+
+
+def _suite(data: dict, name: str, text: str) -> MonitorConfig | None:
+    expectations = [e for e in data["expectations"] if isinstance(e, dict)]
+    types = Counter(scalar(e.get("expectation_type") or e.get("type")) or "?" for e in expectations)
+    if expectations and not any(e.get("expectation_type") or e.get("type") for e in expectations):
+        return None
+    if not expectations and "expectation_suite_name" not in data and "name" not in data:
+        return None
+    parameterized = "$PARAMETER" in text
+    suite = scalar(data.get("expectation_suite_name")) or scalar(data.get("name")) or name
+    return MonitorConfig("great_expectations", "suite", suite, line_of(data), ["data_invariants"], {
+        "expectations": len(expectations), "types": dict(types.most_common(10)), "empty": not expectations,
+        "parameterized": parameterized})
+
+
+def library_imports(text: str) -> set[str]:
+    """Monitoring and validation libraries a Python file imports (parsed with ast, never run)."""
+    if not any(name in text for name in LIBRARIES) or not IMPORT_HINT.search(text):  # substring tests first: fast
+        return set()
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return set()
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+            [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else []
+        found |= {n.split(".")[0] for n in names if n and n.split(".")[0] in LIBRARIES}
+    return found
+
+
+def read_config(rel: str, text: str) -> MonitorConfig | None:
+    """``parse_config`` with parse problems raised as ConfigError (the caller records them)."""
+    try:
+        return parse_config(rel, text)
+    except ConfigError:
+        raise
+    except (RecursionError, ValueError) as exc:
+        raise ConfigError(f"cannot read: {type(exc).__name__}") from None

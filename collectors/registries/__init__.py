@@ -1,0 +1,1 @@
+"""The registry collectors: MLflow, DVC, Feast and the package index."""

@@ -1,0 +1,422 @@
+"""MLflow collector: the model registry and the tracked runs behind it.
+
+Two sources, one set of facts: a tracking server read through its REST API
+(``registries.mlflow_url`` in the portfolio, its token from the environment
+variable ``MLFLOW_TRACKING_TOKEN``, sent only to that host), or, without a
+server, a file store (``mlruns/``) committed in the project, read as the
+YAML and plain files MLflow writes there. Nothing of MLflow is imported.
+
+The registry is judged as it stood at the scan's moment: versions created and
+runs started after ``snapshot.as_of`` are left out, and ages count from it.
+The version serving production is the one an alias such as ``champion`` or
+``production`` points at, or else the newest in the ``Production`` stage.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+from mldebt.errors import InputError
+from mldebt.redact import without_credentials
+from mldebt.yamlfile import UNBUILDABLE, parse, safe_load
+
+from mldebt.collectors.http import ApiClient, ApiError
+from mldebt.collectors.interface import Collector, Fact, Snapshot
+
+TOKEN_ENV = "MLFLOW_TRACKING_TOKEN"
+PRODUCTION_ALIASES = ("production", "prod", "champion", "live")
+SEED = re.compile(r"(^|[._-])(seed|random_state|random_seed)($|[._-])", re.I)
+CODE_VERSION = ("mlflow.source.git.commit", "git_commit", "git_sha", "code_version")
+MAX_VERSIONS = 50  # per model, newest first, whose MLmodel is read
+MAX_RUNS = 1000
+MAX_BYTES = 1024 * 1024
+
+
+@dataclass
+class Version:
+    model: str
+    number: int
+    created: datetime
+    stage: str = "None"
+    status: str = "READY"
+    run_id: str | None = None
+    signature: bool = False
+    input_example: bool = False
+
+
+@dataclass
+class Run:
+    run_id: str
+    started: datetime | None
+    params: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Registry:
+    models: list[str] = field(default_factory=list)
+    versions: list[Version] = field(default_factory=list)
+    aliases: dict[str, dict[str, int]] = field(default_factory=dict)
+    runs: dict[str, Run] = field(default_factory=dict)
+    problems: list[Fact] = field(default_factory=list)
+
+
+def when(milliseconds: Any) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(milliseconds) / 1000, tz=timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def read_mlmodel(text: str) -> tuple[bool, bool]:
+    """(has a signature, has an input example) from an MLmodel file."""
+    try:
+        data = safe_load(text)
+    except (yaml.YAMLError, *UNBUILDABLE):  # also a value it cannot build: !!int x
+        return False, False
+    data = data if isinstance(data, dict) else {}
+    signature = data.get("signature")
+    return (isinstance(signature, dict) and bool(signature.get("inputs")),
+            bool(data.get("saved_input_example_info")))
+
+
+class MlflowCollector(Collector):
+    name = "mlflow"
+    keys = {
+        "registry.mlflow.source": "where the registry was read: 'server' (with its URL), 'file' (mlruns/), or null when there is neither",
+        "registry.mlflow.models": "registered models followed",
+        "registry.mlflow.aliases": "each model's aliases and the version they point at",
+        "registry.mlflow.stages": "versions in a stage other than None (Staging, Production, Archived)",
+        "registry.mlflow.versions.count": "model versions created by the scan's moment",
+        "registry.mlflow.versions.per_model": "versions per model",
+        "registry.mlflow.versions.with_signature": "versions whose MLmodel declares an input signature",
+        "registry.mlflow.versions.with_input_example": "versions logged with an input example",
+        "registry.mlflow.production.versions": "the version serving production, per model",
+        "registry.mlflow.production.rollback_available": "every production model has an earlier version to go back to",
+        "registry.mlflow.production.quality_compared": "each production version's run and its predecessor's "
+                                                       "log a common metric, so quality was comparable at promotion",
+        "registry.mlflow.production.quality_delta": "production minus previous version, per shared metric",
+        "registry.mlflow.model_age_days": "days since the oldest production version was registered",
+        "registry.mlflow.runs.count": "tracked runs started by the scan's moment (newest 1000)",
+        "registry.mlflow.runs.with_params": "runs logging parameters",
+        "registry.mlflow.runs.with_metrics": "runs logging metrics",
+        "registry.mlflow.runs.with_code_version": "runs recording the code version (git commit)",
+        "registry.mlflow.runs.with_seed": "runs recording a random seed",
+        "registry.mlflow.runs.reproducible": "runs recording parameters, metrics, code version and seed",
+    }
+
+    def collect(self, snapshot: Snapshot) -> Iterator[Fact]:
+        settings = snapshot.sources.get("registries") or {}
+        url, wanted = settings.get("mlflow_url"), list(settings.get("models") or [])
+        on = snapshot.as_of or datetime.now(timezone.utc)
+        on = on if on.tzinfo else on.replace(tzinfo=timezone.utc)
+        store = snapshot.root / "mlruns"
+        if url:
+            try:
+                client = ApiClient(url, token_env=TOKEN_ENV)
+            except ApiError as exc:
+                yield Fact.failure("registry.mlflow.models", without_credentials(f"MLflow server: {exc}"), url=without_credentials(url))
+                return
+            yield Fact("registry.mlflow.source", "server", url=without_credentials(client.base_url))
+            try:
+                registry = read_server(client, wanted, on)
+            except ApiError as exc:
+                yield Fact.failure("registry.mlflow.models", without_credentials(f"MLflow server: {exc}"),
+                                   url=without_credentials(client.base_url))
+                return
+            registry.problems = [replace(f, url=without_credentials(f.url or ""), error=without_credentials(f.error or ""))
+                                 for f in registry.problems]
+        elif store.is_dir() and not store.is_symlink():
+            yield Fact("registry.mlflow.source", "file", path="mlruns")
+            registry = read_file_store(store, wanted, on)
+        else:
+            # Looked and found none: a fact, so registry checks fail rather than stay unknown.
+            yield Fact("registry.mlflow.source", None)
+            return
+        yield from registry.problems
+        yield from facts(registry, on)
+
+
+def _dicts(value: Any) -> list[dict]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _paged(client: ApiClient, path: str, key: str, params: dict[str, Any], pages: int = 20) -> Iterator[dict]:
+    token = None
+    for _ in range(pages):
+        reply = client.get_json(path, {**params, **({"page_token": token} if token else {})})
+        reply = reply if isinstance(reply, dict) else {}
+        yield from _dicts(reply.get(key))
+        token = reply.get("next_page_token")
+        if not token or not isinstance(token, str):
+            return
+
+
+def read_server(client: ApiClient, wanted: list[str], on: datetime) -> Registry:
+    """The registry and runs of a tracking server; ApiError when the registry cannot be read at all."""
+    registry = Registry()
+    for model in _paged(client, "api/2.0/mlflow/registered-models/search", "registered_models", {"max_results": 100}):
+        name = str(model.get("name"))
+        if wanted and name not in wanted:
+            continue
+        registry.models.append(name)
+        registry.aliases[name] = {str(a.get("alias")): int(a["version"]) for a in _dicts(model.get("aliases"))
+                                  if str(a.get("version", "")).isdigit()}
+        quoted = name.replace("'", "\\'")
+        found = [_version(name, v) for v in _paged(client, "api/2.0/mlflow/model-versions/search", "model_versions",
+                                                    {"filter": f"name='{quoted}'", "max_results": 200})]
+        found = sorted((v for v in found if v and v.created <= on), key=lambda v: -v.number)
+        for version in found[:MAX_VERSIONS]:
+            try:
+                text = client.get("model-versions/get-artifact", {"path": "MLmodel", "name": name,
+                                                                   "version": version.number}).text
+                version.signature, version.input_example = read_mlmodel(text[:MAX_BYTES])
+            except ApiError as exc:
+                if exc.status != 404:  # no MLmodel: a version registered without a logged model
+                    registry.problems.append(Fact.failure("registry.mlflow.versions.with_signature",
+                                                          f"{name} v{version.number}: {exc}", url=client.base_url))
+        registry.versions += found
+    for name in sorted(set(wanted) - set(registry.models)):
+        registry.problems.append(Fact.failure("registry.mlflow.models", f"registered model {name!r} not found",
+                                              url=client.base_url))
+    try:
+        _server_runs(client, registry, on)
+    except ApiError as exc:
+        registry.problems.append(Fact.failure("registry.mlflow.runs.count", f"MLflow server: {exc}",
+                                              url=client.base_url))
+    return registry
+
+
+def _server_runs(client: ApiClient, registry: Registry, on: datetime) -> None:
+    """The newest runs of every experiment, and the runs behind the registered versions."""
+    experiments = [str(e["experiment_id"]) for e in _paged(client, "api/2.0/mlflow/experiments/search",
+                                                            "experiments", {"max_results": 1000})
+                   if e.get("experiment_id") is not None]
+    if experiments:
+        reply = client.post_json("api/2.0/mlflow/runs/search", {
+            "experiment_ids": experiments[:100], "max_results": MAX_RUNS, "order_by": ["attributes.start_time DESC"]})
+        for item in _dicts(reply.get("runs") if isinstance(reply, dict) else None):
+            run = _run(item)
+            if run and (run.started is None or run.started <= on):
+                registry.runs[run.run_id] = run
+    for version in registry.versions:  # runs behind versions that fell outside the newest runs
+        if version.run_id and version.run_id not in registry.runs:
+            try:
+                reply = client.get_json("api/2.0/mlflow/runs/get", {"run_id": version.run_id})
+            except ApiError:
+                continue
+            run = _run(reply.get("run") if isinstance(reply, dict) and isinstance(reply.get("run"), dict) else {})
+            if run:
+                registry.runs[run.run_id] = run
+
+
+def _version(model: str, item: dict) -> Version | None:
+    created = when(item.get("creation_timestamp"))
+    if not str(item.get("version", "")).isdigit() or created is None:
+        return None
+    return Version(model=model, number=int(item["version"]), created=created,
+                   stage=str(item.get("current_stage") or "None"), status=str(item.get("status") or "READY"),
+                   run_id=item["run_id"] if isinstance(item.get("run_id"), str) and item["run_id"] else None)
+
+
+def _pairs(items: Any) -> dict[str, Any]:
+    return {str(i.get("key")): i.get("value") for i in _dicts(items)}
+
+
+def _run(item: dict) -> Run | None:
+    info, data = item.get("info"), item.get("data")
+    info, data = info if isinstance(info, dict) else {}, data if isinstance(data, dict) else {}
+    run_id = info.get("run_id") or info.get("run_uuid")
+    if not run_id or not isinstance(run_id, str):
+        return None
+    return Run(run_id=str(run_id), started=when(info.get("start_time")), params=_pairs(data.get("params")),
+               metrics=_pairs(data.get("metrics")), tags=_pairs(data.get("tags")))
+
+
+def production(registry: Registry) -> dict[str, Version]:
+    """Each model's version serving production: a production-like alias, else the newest Production stage."""
+    chosen = {}
+    for model in registry.models:
+        versions = {v.number: v for v in registry.versions if v.model == model}
+        aliases = registry.aliases.get(model, {})
+        by_alias = next((versions[aliases[a]] for a in PRODUCTION_ALIASES if aliases.get(a) in versions), None)
+        staged = [v for v in versions.values() if v.stage.lower() == "production"]
+        pick = by_alias or max(staged, key=lambda v: v.number, default=None)
+        if pick:
+            chosen[model] = pick
+    return chosen
+
+
+def _reproducible(run: Run) -> dict[str, bool]:
+    keys = list(run.params) + list(run.tags)
+    return {"with_params": bool(run.params), "with_metrics": bool(run.metrics),
+            "with_code_version": any(k in CODE_VERSION and (run.params.get(k) or run.tags.get(k)) for k in keys),
+            "with_seed": any(SEED.search(k) for k in keys)}
+
+
+def _compare(registry: Registry, current: Version) -> dict[str, float] | None:
+    """Shared metrics of the production version's run and the previous version's, as differences."""
+    earlier = [v for v in registry.versions if v.model == current.model and v.number < current.number and v.run_id]
+    previous = max(earlier, key=lambda v: v.number, default=None)
+    runs = [registry.runs.get(v.run_id or "") for v in (current, previous) if v]
+    if previous is None or len(runs) < 2 or None in runs:
+        return None
+    shared = sorted(set(runs[0].metrics) & set(runs[1].metrics))
+    try:
+        return {m: round(float(runs[0].metrics[m]) - float(runs[1].metrics[m]), 6) for m in shared}
+    except (TypeError, ValueError):
+        return None
+
+
+def facts(registry: Registry, on: datetime) -> Iterator[Fact]:
+    yield Fact("registry.mlflow.models", sorted(registry.models))
+    yield Fact("registry.mlflow.aliases", {m: a for m, a in sorted(registry.aliases.items()) if a})
+    yield Fact("registry.mlflow.stages", {
+        m: {str(v.number): v.stage for v in registry.versions if v.model == m and v.stage.lower() != "none"}
+        for m in sorted(registry.models)
+        if any(v.model == m and v.stage.lower() != "none" for v in registry.versions)})
+    yield Fact("registry.mlflow.versions.count", len(registry.versions))
+    yield Fact("registry.mlflow.versions.per_model",
+               {m: sum(v.model == m for v in registry.versions) for m in sorted(registry.models)})
+    yield Fact("registry.mlflow.versions.with_signature", sum(v.signature for v in registry.versions))
+    yield Fact("registry.mlflow.versions.with_input_example", sum(v.input_example for v in registry.versions))
+    serving = production(registry)
+    yield Fact("registry.mlflow.production.versions", {m: v.number for m, v in sorted(serving.items())})
+    if serving:
+        yield Fact("registry.mlflow.production.rollback_available", all(
+            any(o.model == m and o.number < v.number and o.status == "READY" for o in registry.versions)
+            for m, v in serving.items()))
+        deltas = {m: _compare(registry, v) for m, v in sorted(serving.items())}
+        yield Fact("registry.mlflow.production.quality_compared", all(bool(d) for d in deltas.values()))
+        yield Fact("registry.mlflow.production.quality_delta", {m: d for m, d in deltas.items() if d})
+        yield Fact("registry.mlflow.model_age_days", max((on - v.created).days for v in serving.values()))
+    runs = [_reproducible(r) for r in registry.runs.values()]
+    yield Fact("registry.mlflow.runs.count", len(runs))
+    for part in ("with_params", "with_metrics", "with_code_version", "with_seed"):
+        yield Fact(f"registry.mlflow.runs.{part}", sum(r[part] for r in runs))
+    yield Fact("registry.mlflow.runs.reproducible", sum(all(r.values()) for r in runs))
+
+
+# --- the file store: mlruns/<experiment>/<run>/{meta.yaml,params,metrics,tags}, mlruns/models/<model>/... ---
+
+def _read(path: Path, store: Path) -> str | None:
+    """A file of the store, if it is a regular file inside it and not too large."""
+    try:
+        if path.is_symlink() or not path.is_file() or not path.resolve().is_relative_to(store.resolve()):
+            return None
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
+    except OSError:
+        return None
+    return raw.decode("utf-8", errors="replace") if len(raw) <= MAX_BYTES else None
+
+
+def _meta(path: Path, store: Path, registry: Registry) -> dict[str, Any]:
+    text = _read(path, store)
+    if text is None:
+        return {}
+    rel = f"mlruns/{path.relative_to(store).as_posix()}"
+    try:
+        data = parse(text, rel).data
+    except InputError as exc:
+        found = re.match(r"(\d+):\d+: ", str(exc)[len(rel) + 1:])
+        registry.problems.append(Fact.failure("registry.mlflow.models", str(exc), path=rel,
+                                              line=int(found.group(1)) if found else None))
+        return {}
+    except ValueError as exc:
+        registry.problems.append(Fact.failure("registry.mlflow.models", f"{rel}: bad value: {exc}", path=rel))
+        return {}
+    except yaml.YAMLError as exc:  # e.g. control characters, refused before parsing starts
+        registry.problems.append(Fact.failure("registry.mlflow.models", f"{rel}: not YAML: "
+                                              f"{str(exc).splitlines()[0]}", path=rel))
+        return {}
+    except RecursionError:
+        registry.problems.append(Fact.failure("registry.mlflow.models", f"{rel}: nested too deeply, or an alias "
+                                              "that contains itself", path=rel))
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _values(folder: Path, store: Path) -> dict[str, str]:
+    """params/, tags/ or metrics/ of a run: one file per key (nested keys are sub-folders)."""
+    out = {}
+    if folder.is_dir() and not folder.is_symlink():
+        for path in sorted(folder.rglob("*"))[:10_000]:
+            text = _read(path, store)
+            if text is not None:
+                out[path.relative_to(folder).as_posix()] = text
+    return out
+
+
+def _last_value(text: str) -> float | None:
+    lines = text.strip().splitlines()
+    try:
+        return float(lines[-1].split()[1]) if lines else None
+    except (IndexError, ValueError):
+        return None
+
+
+def _dirs(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()) if folder.is_dir() else []
+
+
+def read_file_store(store: Path, wanted: list[str], on: datetime) -> Registry:
+    """The registry and runs of an ``mlruns`` folder, as MLflow's file store lays them out."""
+    registry = Registry()
+    for experiment in _dirs(store):
+        if experiment.name in ("models", ".trash") or \
+                _meta(experiment / "meta.yaml", store, registry).get("lifecycle_stage") == "deleted":
+            continue
+        for folder in _dirs(experiment):
+            meta = _meta(folder / "meta.yaml", store, registry) if folder.name != "models" else {}
+            run_id = meta.get("run_id") or meta.get("run_uuid")
+            if not run_id or meta.get("lifecycle_stage") == "deleted" or len(registry.runs) >= MAX_RUNS:
+                continue
+            metrics = {k: _last_value(v) for k, v in _values(folder / "metrics", store).items()}
+            run = Run(run_id=str(run_id), started=when(meta.get("start_time")),
+                      params={k: v.strip() for k, v in _values(folder / "params", store).items()},
+                      metrics={k: v for k, v in metrics.items() if v is not None},
+                      tags={k: v.strip() for k, v in _values(folder / "tags", store).items()})
+            if run.started is None or run.started <= on:
+                registry.runs[run.run_id] = run
+    for folder in _dirs(store / "models"):
+        meta = _meta(folder / "meta.yaml", store, registry)
+        name = str(meta.get("name") or folder.name)
+        if wanted and name not in wanted:
+            continue
+        registry.models.append(name)
+        aliases = dict(meta.get("aliases") or {}) if isinstance(meta.get("aliases"), dict) else {}
+        aliases.update({k: v.strip() for k, v in _values(folder / "aliases", store).items()})
+        registry.aliases[name] = {str(a): int(v) for a, v in aliases.items() if str(v).isdigit()}
+        found = [_version(name, _meta(v / "meta.yaml", store, registry)) for v in _dirs(folder)
+                 if v.name.startswith("version-")]
+        for version in sorted((v for v in found if v and v.created <= on), key=lambda v: -v.number):
+            meta = _meta(folder / f"version-{version.number}" / "meta.yaml", store, registry)
+            text = next((t for t in (_read(p, store) for p in _mlmodel_candidates(store, meta)) if t), None)
+            if text is not None:
+                version.signature, version.input_example = read_mlmodel(text)
+            registry.versions.append(version)
+    for name in sorted(set(wanted) - set(registry.models)):
+        registry.problems.append(Fact.failure("registry.mlflow.models", f"registered model {name!r} not found",
+                                              path="mlruns/models"))
+    return registry
+
+
+def _mlmodel_candidates(store: Path, meta: dict[str, Any]) -> Iterator[Path]:
+    """Where a version's MLmodel can be in the store: by logged-model id, by run and path, by location."""
+    source = str(meta.get("source") or "")
+    model_id = meta.get("model_id") or (source[len("models:/"):] if source.startswith("models:/m-") else None)
+    if model_id and re.fullmatch(r"[\w-]+", str(model_id)):
+        yield from store.glob(f"*/models/{model_id}/artifacts/MLmodel")
+    found = re.fullmatch(r"runs:/(\w+)/(.+)", source)
+    if found:
+        yield from store.glob(f"*/{found.group(1)}/artifacts/{found.group(2).strip('/')}/MLmodel")
+    for uri in (meta.get("storage_location"), source):
+        if isinstance(uri, str) and "/mlruns/" in uri:
+            yield store / uri.split("/mlruns/", 1)[1].strip("/") / "MLmodel"

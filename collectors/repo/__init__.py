@@ -1,0 +1,2 @@
+"""The repository collectors: inventory, tests, manifests and lock files, data, hygiene, notebooks, configuration
+files, dependencies and git history."""

@@ -1,0 +1,97 @@
+"""A small persistent cache for collector results, keyed by git object ids.
+
+Git ids name content, so a result computed from a tree or a blob stays true
+for as long as the code that computed it is unchanged: every key carries the
+version of that code. Values are JSON (never pickle), compressed, in one SQLite
+file in the mldebt cache folder. The cache is only a speed-up: when it cannot be
+opened or written, lookups miss and scans go on.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+import zlib
+from pathlib import Path
+from typing import Any, Iterable
+
+from mldebt.sources.gitsource import cache_dir
+
+KEEP_DAYS = 60  # entries unused for longer are dropped
+_HERE = Path(__file__).resolve().parents[1]  # collectors/: patterns name its folders
+
+
+def code_version(*patterns: str) -> str:
+    """A short hash of the collector modules matching ``patterns``: any change to them retires old entries."""
+    digest = hashlib.sha256()
+    for pattern in patterns:
+        for path in sorted(_HERE.glob(pattern)):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+class Cache:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or cache_dir() / "collect-cache.sqlite"
+        self._db: sqlite3.Connection | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            db.execute("pragma journal_mode=wal")
+            db.execute("create table if not exists entries (key text primary key, value blob, used integer)")
+            self._db = db
+        except (OSError, sqlite3.Error):
+            self._db = None
+
+    def get(self, key: str) -> Any | None:
+        return self.get_many([key]).get(key)
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
+        keys = list(keys)
+        found: dict[str, Any] = {}
+        if self._db is None or not keys:
+            return found
+        try:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                for key, value in self._db.execute(f"select key, value from entries where key in ({marks})", chunk):
+                    found[key] = json.loads(zlib.decompress(value))
+            if found:
+                self._touch(list(found))
+        except (sqlite3.Error, zlib.error, ValueError):
+            return {}
+        return found
+
+    def put(self, key: str, value: Any) -> None:
+        self.put_many({key: value})
+
+    def put_many(self, items: dict[str, Any]) -> None:
+        if self._db is None or not items:
+            return
+        now = int(time.time())
+        rows = [(k, zlib.compress(json.dumps(v, separators=(",", ":")).encode(), 1), now) for k, v in items.items()]
+        try:
+            self._db.execute("begin")
+            self._db.executemany("insert or replace into entries values (?, ?, ?)", rows)
+            self._db.execute("delete from entries where used < ?", [now - KEEP_DAYS * 86400])
+            self._db.execute("commit")
+        except sqlite3.Error:
+            try:
+                self._db.execute("rollback")
+            except sqlite3.Error:
+                pass
+
+    def _touch(self, keys: list[str]) -> None:
+        day = int(time.time()) - 86400  # refresh at most daily, so reads stay reads
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            self._db.execute(f"update entries set used = ? where used < ? and key in ({marks})",  # type: ignore[union-attr]
+                             [int(time.time()), day, *chunk])
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None

@@ -1,0 +1,204 @@
+"""Repository collector: static evidence of ML debt read from the project's files.
+
+Files are only read, never imported or run: Python is parsed with ``ast``,
+notebooks as JSON, configuration with safe loaders. Anything unreadable (too
+large, binary, not UTF-8, bad syntax, a link, too deeply nested) becomes an
+error fact and the walk goes on.
+
+The work is cached twice: each source file's summary by its blob id (a new
+commit re-reads only what changed), and the whole result by the git id of the
+project's tree (an unchanged commit is not read at all).
+"""
+from __future__ import annotations
+
+import io
+import tokenize
+from collections import Counter
+from dataclasses import asdict
+from typing import Any, Iterator
+
+from mldebt.collectors.code import facts as code_facts
+from mldebt.collectors.code import libraries as code_libraries
+from mldebt.collectors.repo import deps
+from mldebt.collectors.repo import data as repo_data
+from mldebt.collectors.repo import hygiene as repo_hygiene
+from mldebt.collectors.repo import notebooks as repo_notebooks
+from mldebt.collectors.repo import testfiles as repo_tests
+from mldebt.collectors.code.batch import Job, summarise_all
+from mldebt.collectors.code.scan import notebook_code
+from mldebt.collectors.code.patterns import DEBT_MARKER
+from mldebt.collectors.interface import Collector, Fact, Snapshot
+from mldebt.collectors.repo.cache import Cache, code_version
+from mldebt.collectors.repo.files import MAX_READ_BYTES, Entry, blob_id, count_lines, decode, read, walk
+from mldebt.collectors.repo.tree import tree_id
+
+VERSION = code_version("repo/*.py", "code/*.py")  # the facts of a tree change only with this code
+SMALL_FILE = 256 * 1024  # config files and READMEs read for hygiene facts
+SCRIPT_NAMES = {"Makefile", "makefile", "Justfile", "Dockerfile"}
+
+
+class RepoCollector(Collector):
+    name = "repo"
+    keys = {
+        "repo.files.total": "files in the project at the scanned commit",
+        "repo.languages": "code files per language (the multiple-language smell)",
+        "repo.languages.lines": "lines of code per language",
+        "repo.languages.count": "number of programming languages with code in the project",
+        "repo.python.files": "Python source files",
+        "repo.python.lines": "lines of Python source",
+        "repo.python.modules": "Python source files that are not tests",
+        "repo.debt_markers.count": "TODO, FIXME, HACK, XXX and KLUDGE markers in code and notebooks",
+        "repo.debt_markers.density": "debt markers per thousand lines of code",
+        "repo.debt_markers.kinds": "debt markers by kind",
+        "repo.debt_markers.at": "where: one fact per marker (at most 20)",
+        "repo.files.skipped": "(error facts) files not read, with the reason",
+        "repo.files.undecodable": "(error facts) files that are not UTF-8, read with replacement characters",
+        "repo.python.unparsed": "(error facts) Python files (not tests) that do not parse",
+        **repo_notebooks.KEYS, **repo_tests.KEYS, **deps.SUMMARY_KEYS, **repo_hygiene.KEYS, **repo_data.KEYS, **code_facts.KEYS, **code_libraries.KEYS,
+    }
+
+    def collect(self, snapshot: Snapshot) -> Iterator[Fact]:
+        cache = Cache()
+        try:
+            key = self._cache_key(snapshot)
+            cached = cache.get(key) if key else None
+            if cached is not None:
+                yield from (Fact(**fact) for fact in cached)
+                return
+            facts = []
+            for fact in _collect(snapshot, cache):
+                facts.append(fact)
+                yield fact
+            if key:
+                cache.put(key, [asdict(fact) for fact in facts])
+        finally:
+            cache.close()
+
+    def _cache_key(self, snapshot: Snapshot) -> str | None:
+        if snapshot.git_dir is None or snapshot.commit is None:
+            return None
+        tree = tree_id(snapshot)
+        return f"repo:{VERSION}:{tree}" if tree else None
+
+
+def _collect(snapshot: Snapshot, cache: Cache) -> Iterator[Fact]:
+    for path, reason in snapshot.skipped:
+        yield Fact.failure("repo.files.skipped", reason, path=path)
+    entries: list[Entry] = []
+    for item in walk(snapshot.root):
+        if isinstance(item, Fact):
+            yield item
+        else:
+            entries.append(item)
+    by_rel = {e.rel: e for e in entries}
+    languages: Counter = Counter()
+    lines: Counter = Counter()
+    markers: list[tuple[str, int, str]] = []
+    marker_count, marker_kinds = 0, Counter()
+    jobs, notebooks, tests, scripts = [], [], set(), {}
+    python_lines = 0
+    for entry in entries:
+        language = entry.language
+        if language:
+            languages[language] += 1
+        if entry.suffix not in (".py", ".ipynb") and not language and entry.name not in SCRIPT_NAMES:
+            continue
+        data = read(entry, repo_notebooks.MAX_NOTEBOOK_BYTES if entry.suffix == ".ipynb" else MAX_READ_BYTES)
+        if isinstance(data, Fact):
+            yield data
+            continue
+        text, note = _text(entry, data)
+        if note:
+            yield note
+        if entry.suffix == ".py":
+            python_lines += count_lines(data)
+            is_test = repo_tests.is_test_file(entry.name)
+            if is_test:
+                tests.add(entry.rel)
+            jobs.append(Job(entry.rel, blob_id(data), text, is_test=is_test))
+        elif entry.suffix == ".ipynb":
+            notebook = repo_notebooks.read(entry.rel, text, entry.size)
+            if isinstance(notebook, Fact):
+                yield notebook
+                continue
+            notebooks.append(notebook)
+            lines[language] += notebook.lines
+            marker_count += sum(notebook.markers.values())
+            marker_kinds.update(notebook.markers)
+            jobs.append(Job(entry.rel, blob_id(data), notebook_code(notebook.code), notebook=True))
+        else:
+            if language:
+                lines[language] += count_lines(data)
+                for match in DEBT_MARKER.finditer(text):
+                    marker_count += 1
+                    marker_kinds[match.group(1)] += 1
+                    markers.append((entry.rel, text.count("\n", 0, match.start()) + 1, match.group(0)))
+            if language == "Shell" or entry.name in SCRIPT_NAMES:
+                scripts[entry.rel] = text
+    summaries = summarise_all(jobs, cache)
+    notebook_paths = {nb.rel for nb in notebooks}
+    for rel, summary in sorted(summaries.items()):
+        if rel in notebook_paths:
+            continue
+        marker_count += summary["markers"]["count"]
+        marker_kinds.update(summary["markers"]["kinds"])
+        markers.extend((rel, line, text) for line, text in summary["markers"]["at"])
+        if "error" in summary and rel not in tests:
+            error = summary["error"]
+            yield Fact.failure("repo.python.unparsed", error["message"], path=rel, line=error["line"])
+    lines["Python"] = python_lines if languages.get("Python") else 0
+    yield Fact("repo.files.total", len(entries))
+    yield Fact("repo.languages", dict(sorted(languages.items())))
+    yield Fact("repo.languages.lines", {k: v for k, v in sorted(lines.items()) if k in languages})
+    yield Fact("repo.languages.count", len([k for k in languages if k != "Jupyter Notebook"]))
+    yield Fact("repo.python.files", languages.get("Python", 0))
+    yield Fact("repo.python.lines", python_lines)
+    yield Fact("repo.python.modules", sum(1 for e in entries if e.suffix == ".py" and e.rel not in tests))
+    yield from repo_notebooks.facts(notebooks, repo_notebooks.used_by_code(notebook_paths, summaries, tests, scripts))
+    yield from repo_tests.facts(summaries, tests)
+    code_lines = sum(lines.values())
+    yield Fact("repo.debt_markers.count", marker_count)
+    yield Fact("repo.debt_markers.density", round(1000 * marker_count / code_lines, 2) if code_lines else 0.0)
+    yield Fact("repo.debt_markers.kinds", dict(sorted(marker_kinds.items())))
+    for rel, line, text in sorted(markers)[:20]:
+        yield Fact("repo.debt_markers.at", text, path=rel, line=line)
+    small = _SmallFiles(by_rel)
+    paths = sorted(by_rel)
+    yield from deps.summary_facts(paths, small.text)
+    yield from repo_hygiene.facts(paths, small.text)
+    yield from repo_data.facts(paths, small.text)
+    yield from code_facts.facts(summaries, tests, notebook_paths)
+    yield from code_libraries.facts(summaries, tests)
+    yield from small.errors
+
+
+def _text(entry: Entry, data: bytes) -> tuple[str, Fact | None]:
+    """Decode a file; a Python file's own coding declaration (PEP 263) is honoured."""
+    text, note = decode(data, entry.rel)
+    if note is not None and entry.suffix == ".py":
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+            if encoding not in ("utf-8", "utf-8-sig"):
+                return data.decode(encoding), None
+        except (SyntaxError, LookupError, UnicodeDecodeError):
+            pass
+    return text, note
+
+
+class _SmallFiles:
+    """Reads small text files on demand (README, config) and keeps their error facts."""
+
+    def __init__(self, entries: dict[str, Entry]) -> None:
+        self.entries = entries
+        self.errors: list[Fact] = []
+        self._texts: dict[str, str | None] = {}
+
+    def text(self, rel: str) -> str | None:
+        if rel not in self._texts:
+            entry = self.entries.get(rel)
+            data: Any = read(entry, SMALL_FILE) if entry else None
+            if isinstance(data, Fact):
+                self.errors.append(data)
+                data = None
+            self._texts[rel] = decode(data, rel)[0] if data is not None else None
+        return self._texts[rel]

@@ -1,0 +1,146 @@
+"""Data versioning (DVC files, stages, lock; git-lfs patterns) and configuration files
+(config folders, Hydra trees, MLproject files), read with YAML's safe loader.
+
+Only presence and counts live here; the DVC stage graph is the DVC registry
+collector's business.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import PurePosixPath
+from typing import Any, Callable, Iterator
+
+import yaml
+
+from mldebt import yamlfile
+from mldebt.yamlfile import UNBUILDABLE
+
+from mldebt.collectors.interface import Fact
+
+KEYS = {
+    "repo.data.dvc_files": ".dvc files (data tracked by DVC)",
+    "repo.data.dvc_stages": "stages declared in dvc.yaml files",
+    "repo.data.dvc_lock": "a dvc.lock records the pipeline's data versions",
+    "repo.data.lfs_patterns": "patterns stored with git-lfs (.gitattributes filter=lfs)",
+    "code.config.files": "configuration files (config/params/settings files and config folders)",
+    "code.config.hydra": "Hydra config trees: folder, config groups, files",
+    "code.config.mlproject": "MLproject files: entry points, parameters, environment",
+}
+MAX_CONFIG_FILES = 400  # YAML files opened to look for Hydra defaults
+CONFIG_WORDS = {"config", "configs", "conf", "params", "parameters", "settings", "hparams", "hyperparameters"}
+CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".ini", ".cfg")
+NOT_CONFIG = {"setup.cfg", "tox.ini", "mypy.ini", "pytest.ini", ".pre-commit-config.yaml", "dvc.yaml",
+              "environment.yml", "environment.yaml", "mkdocs.yml", "codecov.yml", "docker-compose.yml",
+              "pyproject.toml", "package.json", "tsconfig.json", "MLproject"}
+_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def load_yaml(text: str) -> Any:
+    """YAML through the safe loader; raises yaml.YAMLError (also for a tagged value it cannot build: !!int x)."""
+    try:
+        return yamlfile.safe_load(text)
+    except UNBUILDABLE as exc:
+        raise yaml.YAMLError(f"a value YAML cannot build: {type(exc).__name__}: {str(exc)[:200]}") from None
+
+
+def facts(paths: list[str], text: Callable[[str], str | None]) -> Iterator[Fact]:
+    dvc_files = [p for p in paths if p.endswith(".dvc") and not p.startswith(".dvc/")]
+    stages = 0
+    for path in (p for p in paths if p.rsplit("/", 1)[-1] == "dvc.yaml"):
+        try:
+            doc = load_yaml(text(path) or "")
+        except yaml.YAMLError as exc:
+            yield Fact.failure("repo.data.dvc_stages", f"not valid YAML: {_problem(exc)}", path=path, line=_line(exc))
+            continue
+        found = doc.get("stages") if isinstance(doc, dict) else None
+        stages += len(found) if isinstance(found, dict) else 0
+    yield Fact("repo.data.dvc_files", len(dvc_files))
+    yield Fact("repo.data.dvc_stages", stages)
+    yield Fact("repo.data.dvc_lock", any(p.rsplit("/", 1)[-1] == "dvc.lock" for p in paths))
+    yield Fact("repo.data.lfs_patterns", lfs_patterns(text(".gitattributes") or "") if ".gitattributes" in paths else [])
+    yield from config_facts(paths, text)
+
+
+def lfs_patterns(content: str) -> list[str]:
+    found = []
+    for line in content.splitlines():
+        parts = line.split()
+        if parts and not parts[0].startswith("#") and "filter=lfs" in parts[1:]:
+            found.append(parts[0])
+    return found
+
+
+def is_config_file(path: str) -> bool:
+    parts = PurePosixPath(path).parts
+    name = parts[-1]
+    if name in NOT_CONFIG or not name.lower().endswith(CONFIG_SUFFIXES) or any(p.startswith(".") for p in parts):
+        return False
+    words = set(_WORD.split(name.lower().rsplit(".", 1)[0]))
+    return bool(words & CONFIG_WORDS) or any(p.lower() in CONFIG_WORDS for p in parts[:-1])
+
+
+def config_facts(paths: list[str], text: Callable[[str], str | None]) -> Iterator[Fact]:
+    configs = [p for p in paths if is_config_file(p)]
+    yield Fact("code.config.files", configs[:200])
+    trees = []
+    for folder, files in hydra_trees(configs[:MAX_CONFIG_FILES], text).items():
+        groups = {f[len(folder):].lstrip("/").split("/")[0] for f in files if "/" in f[len(folder):].lstrip("/")}
+        trees.append({"path": folder or ".", "groups": len(groups), "files": len(files)})
+    yield Fact("code.config.hydra", trees)
+    projects = []
+    for path in (p for p in paths if p.rsplit("/", 1)[-1] == "MLproject"):
+        try:
+            projects.append({"path": path, **mlproject(text(path) or "")})
+        except (yaml.YAMLError, ValueError) as exc:
+            yield Fact.failure("code.config.mlproject", f"not a valid MLproject: {_problem(exc)}", path=path,
+                               line=_line(exc))
+    yield Fact("code.config.mlproject", projects)
+
+
+def hydra_trees(configs: list[str], text: Callable[[str], str | None]) -> dict[str, list[str]]:
+    """Hydra roots (folders of a YAML with a ``defaults`` list) and the YAML files below each."""
+    roots = set()
+    yaml_files = [p for p in configs if p.endswith((".yaml", ".yml"))]
+    for path in yaml_files:
+        content = text(path) or ""
+        if "defaults" not in content:
+            continue
+        try:
+            doc = load_yaml(content)
+        except yaml.YAMLError:
+            continue
+        if isinstance(doc, dict) and isinstance(doc.get("defaults"), list):
+            roots.add(path.rsplit("/", 1)[0] if "/" in path else "")
+    top = sorted(r for r in roots if not any(r != o and r.startswith(o + "/") for o in roots if o))
+    if "" in roots:
+        top = [""]
+    trees: dict[str, list[str]] = defaultdict(list)
+    for path in yaml_files:
+        for root in top:
+            if not root or path.startswith(root + "/"):
+                trees[root].append(path)
+                break
+    return dict(trees)
+
+
+def mlproject(content: str) -> dict[str, Any]:
+    """Entry points, parameters and environment kind of an MLproject file."""
+    doc = load_yaml(content)
+    if not isinstance(doc, dict):
+        raise ValueError("the top level is not a mapping")
+    entry_points = doc.get("entry_points") or {}
+    if not isinstance(entry_points, dict):
+        raise ValueError("entry_points is not a mapping")
+    params = {name: len(ep.get("parameters") or {}) if isinstance(ep, dict) else 0 for name, ep in entry_points.items()}
+    environment = next((k for k in ("conda_env", "python_env", "docker_env") if k in doc), None)
+    return {"entry_points": sorted(entry_points), "parameters": params, "environment": environment}
+
+
+def _problem(exc: Exception) -> str:
+    return str(getattr(exc, "problem", None) or exc).strip().splitlines()[0]
+
+
+def _line(exc: Exception) -> int | None:
+    mark = getattr(exc, "problem_mark", None)
+    return mark.line + 1 if mark is not None else None

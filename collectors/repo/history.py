@@ -1,0 +1,189 @@
+"""History collector: what git says about the project, read-only and bounded in time.
+
+Everything is relative to the scanned commit and the scan's ``as_of`` moment
+(never to "now" or the user's HEAD): commits and authors in the last 90 and
+365 days, files one person alone has touched, churn per file, hotspots (churn
+times cyclomatic complexity, measured by radon), and the age of the last change
+to training and model code. One ``git log`` over at most HISTORY_DAYS and
+MAX_COMMITS is read, and cached by commit, sub-path and window.
+"""
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from concurrent.futures.process import BrokenProcessPool
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterator
+
+from radon.visitors import ComplexityVisitor
+
+from mldebt.errors import MldebtError
+from mldebt.sources.gitrun import run as run_git
+from mldebt.collectors.repo import files as repo_files
+from mldebt.collectors.code.batch import spread, worth_a_pool
+from mldebt.collectors.code.patterns import tokens
+from mldebt.collectors.interface import Collector, Fact, Snapshot
+from mldebt.collectors.repo.cache import Cache, code_version
+from mldebt.collectors.repo.tree import tree_id
+
+HISTORY_DAYS = 730  # authorship is read over two years; churn and counts over one
+MAX_COMMITS = 20_000
+HOTSPOTS = 10
+MAX_COMPLEXITY_BYTES = 256 * 1024
+VERSION = code_version("repo/history.py")
+TRAINING_WORDS = {"train", "training", "model", "models", "fit", "estimator", "network", "trainer"}
+
+
+class HistoryCollector(Collector):
+    name = "history"
+    keys = {
+        "git.commits.90d": "commits touching the project in the 90 days before the scan",
+        "git.commits.365d": "commits touching the project in the 365 days before the scan",
+        "git.authors.90d": "distinct authors in the 90 days before the scan",
+        "git.authors.365d": "distinct authors in the 365 days before the scan",
+        "git.files.single_author": "files (touched in the last two years) that only one author changed",
+        "git.files.single_author_share": "share of the files touched in the last two years with one author",
+        "git.churn.top": "files with the most lines changed in the last 365 days: path, churn, commits",
+        "git.hotspots": "Python files ranked by churn (365 days) times cyclomatic complexity (radon)",
+        "git.hotspots.at": "where: one fact per hotspot",
+        "git.training_code.last_change_days": "days since the last change to training or model code",
+        "git.history.window": "what was read: since, until, commits, whether the commit limit cut it",
+        "git.error": "(error facts) history that could not be read",
+    }
+
+    def collect(self, snapshot: Snapshot) -> Iterator[Fact]:
+        if snapshot.git_dir is None or snapshot.commit is None:
+            yield Fact.failure("git.error", "not a git repository: no history to read")
+            return
+        as_of = (snapshot.as_of or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        since = (as_of - timedelta(days=HISTORY_DAYS)).replace(hour=0, minute=0, second=0, microsecond=0)
+        cache = Cache()
+        try:
+            key = f"history:{VERSION}:{snapshot.commit}:{snapshot.subpath or ''}:{since.date()}"
+            commits = cache.get(key)
+            if commits is None:
+                commits = _log(snapshot, since)
+                cache.put(key, commits)
+            present = set(_files(snapshot))
+            yield from _facts(snapshot, commits, present, as_of, since, cache)
+        except (OSError, ValueError, MldebtError) as exc:
+            yield Fact.failure("git.error", f"cannot read history: {exc}")
+        finally:
+            cache.close()
+
+
+def _git(snapshot: Snapshot, *args: str) -> bytes:
+    """git's output for ``args`` on the snapshot's stand-in git directory (gitrun: isolated, with a deadline)."""
+    assert snapshot.git_dir is not None
+    proc = run_git(args, snapshot.git_dir)
+    if proc.returncode != 0:
+        raise ValueError(f"git {args[0]} failed: {proc.stderr.decode(errors='replace').strip()[:200]}")
+    return proc.stdout
+
+
+def _log(snapshot: Snapshot, since: datetime) -> list[list[Any]]:
+    """[[sha, unix time, author, [[path, lines changed], ...]], ...], newest first."""
+    args = ["log", "-z", "--no-merges", "--no-show-signature", "--no-ext-diff", "--no-textconv", "--no-renames",
+            "--numstat", f"--max-count={MAX_COMMITS}", f"--since={since.isoformat()}", "--format=@@%H%x09%at%x09%aE"]
+    if snapshot.subpath:
+        args.append(f"--relative={snapshot.subpath}")
+    out = _git(snapshot, *args, snapshot.commit or "HEAD", "--", *( [snapshot.subpath] if snapshot.subpath else []))
+    commits: list[list[Any]] = []
+    for token in out.split(b"\0"):
+        token = token.lstrip(b"\n")
+        if token.startswith(b"@@"):
+            sha, when, author = token[2:].decode(errors="replace").split("\t", 2)
+            commits.append([sha, int(when), author.lower(), []])
+        elif token and commits:
+            added, deleted, path = token.split(b"\t", 2)
+            churn = (int(added) if added.isdigit() else 0) + (int(deleted) if deleted.isdigit() else 0)
+            commits[-1][3].append([repo_files.display(os.fsdecode(path)), churn])
+    return commits
+
+
+def _files(snapshot: Snapshot) -> Iterator[str]:
+    tree = tree_id(snapshot)
+    if tree:
+        for raw in _git(snapshot, "ls-tree", "-r", "-z", "--name-only", tree).split(b"\0"):
+            if raw:
+                yield repo_files.display(os.fsdecode(raw))
+
+
+def _facts(snapshot: Snapshot, commits: list[list[Any]], present: set[str], as_of: datetime,
+           since: datetime, cache: Cache) -> Iterator[Fact]:
+    now = as_of.timestamp()
+    for days in (90, 365):
+        recent = [c for c in commits if now - c[1] <= days * 86400]
+        yield Fact(f"git.commits.{days}d", len(recent))
+        yield Fact(f"git.authors.{days}d", len({c[2] for c in recent}))
+    authors: dict[str, set[str]] = defaultdict(set)
+    churn: dict[str, int] = defaultdict(int)
+    touches: dict[str, int] = defaultdict(int)
+    for _, when, author, changes in commits:
+        for path, lines in changes:
+            if path in present:
+                authors[path].add(author)
+                if now - when <= 365 * 86400:
+                    churn[path] += lines
+                    touches[path] += 1
+    single = sorted(p for p, who in authors.items() if len(who) == 1)
+    yield Fact("git.files.single_author", len(single))
+    yield Fact("git.files.single_author_share", round(len(single) / len(authors), 2) if authors else None)
+    top = sorted(churn, key=lambda p: (-churn[p], p))
+    yield Fact("git.churn.top", [{"path": p, "churn": churn[p], "commits": touches[p]} for p in top[:20]])
+    hotspots = _hotspots(snapshot, [p for p in top if p.endswith(".py")][:HOTSPOTS * 2], churn, cache)
+    yield Fact("git.hotspots", hotspots)
+    for spot in hotspots:
+        yield Fact("git.hotspots.at", f"churn {spot['churn']} x complexity {spot['complexity']}", path=spot["path"])
+    training = sorted(p for p in present if p.endswith((".py", ".ipynb")) and TRAINING_WORDS & set(tokens(p)))
+    last = next((c[1] for c in commits if any(path in training for path, _ in c[3])), None)
+    if last is None and training:
+        out = _git(snapshot, "log", "-1", "--no-show-signature", "--format=%at", snapshot.commit or "HEAD", "--",
+                   *(f"{snapshot.subpath}/{p}" if snapshot.subpath else p for p in training[:200])).strip()
+        last = int(out) if out else None
+    if last is not None:
+        yield Fact("git.training_code.last_change_days", max(0, int((now - last) // 86400)))
+    yield Fact("git.history.window", {"since": since.date().isoformat(), "until": as_of.isoformat(),
+                                      "commits": len(commits), "truncated": len(commits) >= MAX_COMMITS})
+
+
+def _hotspots(snapshot: Snapshot, candidates: list[str], churn: dict[str, int], cache: Cache) -> list[dict[str, Any]]:
+    texts: dict[str, tuple[str, str]] = {}  # path -> (cache key, text)
+    for path in candidates:
+        try:
+            entry = repo_files.Entry(path, snapshot.root / path, (snapshot.root / path).lstat().st_size)
+        except OSError:
+            continue
+        data = repo_files.read(entry, MAX_COMPLEXITY_BYTES)  # larger files are generated more often than written
+        if isinstance(data, bytes):
+            texts[path] = (f"cc:{repo_files.blob_id(data)}", repo_files.decode(data, path)[0])
+    known = cache.get_many(key for key, _ in texts.values())
+    missing = [(path, text) for path, (key, text) in texts.items() if key not in known]
+    measured = dict(_measure(missing))
+    cache.put_many({texts[path][0]: value for path, value in measured.items() if value is not None})
+    spots: list[dict[str, Any]] = []
+    for path, (key, _) in texts.items():
+        complexity = known[key] if key in known else measured.get(path)
+        if complexity is not None:
+            spots.append({"path": path, "churn": churn[path], "complexity": complexity, "score": churn[path] * complexity})
+    return sorted(spots, key=lambda s: (-int(s["score"]), s["path"]))[:HOTSPOTS]
+
+
+def _measure(files: list[tuple[str, str]]) -> list[tuple[str, int | None]]:
+    """(path, radon's total cyclomatic complexity or None when it cannot be measured), over every core when worth it."""
+    if not worth_a_pool(sum(len(text) for _, text in files)):
+        return _complexities(files)
+    try:
+        return list(spread(_complexities, [[item] for item in sorted(files, key=lambda f: -len(f[1]))]))
+    except (BrokenProcessPool, OSError):  # a worker died: measure here
+        return _complexities(files)
+
+
+def _complexities(files: list[tuple[str, str]]) -> list[tuple[str, int | None]]:
+    out: list[tuple[str, int | None]] = []
+    for path, text in files:
+        try:
+            out.append((path, ComplexityVisitor.from_code(text).total_complexity))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            out.append((path, None))
+    return out

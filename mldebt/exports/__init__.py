@@ -1,0 +1,1 @@
+"""What leaves mldebt as files: the backlog (CSV, Jira CSV, GitHub issues, Markdown, JSON), SARIF and the badge."""

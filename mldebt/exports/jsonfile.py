@@ -1,0 +1,11 @@
+"""JSON: every field of every item, for scripts and warehouses."""
+from __future__ import annotations
+
+import json
+from typing import Sequence
+
+from mldebt.readmodel.backlog import BacklogItem
+
+
+def render(items: Sequence[BacklogItem]) -> str:
+    return json.dumps([i.as_dict() for i in items], indent=2, ensure_ascii=False, sort_keys=True) + "\n"

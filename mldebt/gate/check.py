@@ -1,0 +1,142 @@
+"""`mldebt check`: a CI gate over a project's latest stored scan.
+
+The gate fails when the grade or the ML Test Score falls below a threshold,
+or when any check earns fewer points than in a baseline scan (by default the
+scan before the latest). A waived check is accepted debt, not a regression;
+a check whose evidence went missing (unknown) is reported but does not fail
+the gate. A baseline scored with another rubric is not compared, and the
+gate says so.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+from mldebt.errors import NotFound
+from mldebt.readmodel.quarters import BadValue
+from mldebt.readmodel.queries import Headline, parsed_rubric, results_for, scan_history
+from mldebt.rubric.engine import GRADES
+from mldebt.rubric.schema import Rubric
+from mldebt.scanning.scans import project_row
+
+LETTERS = [letter for _, letter in GRADES]
+
+
+@dataclass(frozen=True)
+class Change:
+    check_id: str
+    title: str
+    before: str
+    after: str
+
+
+@dataclass
+class GateResult:
+    project: dict[str, Any]
+    scan: Headline
+    baseline: Headline | None
+    rubric: Rubric
+    results: list[dict[str, Any]]
+    failures: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    regressions: list[Change] = field(default_factory=list)
+    improvements: list[Change] = field(default_factory=list)
+    went_unknown: list[Change] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    @property
+    def name(self) -> str:
+        return self.project["id"]
+
+
+def parse_grade(text: str) -> str:
+    """A grade letter, whatever its case."""
+    letter = text.strip().upper()
+    if letter not in LETTERS:
+        raise BadValue("grade", text, f"expected one of {', '.join(LETTERS)}")
+    return letter
+
+
+def parse_score(text: str) -> float:
+    """An ML Test Score, from 0 to 7."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 7.0:
+        raise BadValue("score", text, "expected an ML Test Score from 0 to 7")
+    return value
+
+
+def evaluate(db: sqlite_utils.Database, project: str, *, fail_under_grade: str | None = None,
+             fail_under_score: float | None = None, baseline: str = "previous") -> GateResult:
+    """Judge the project's latest scan against the thresholds and the baseline scan."""
+    row = project_row(db, project)
+    history = scan_history(db, project)
+    if not history:
+        raise NotFound(f"project {project!r} has no scans yet: run `mldebt collect` first")
+    latest = history[-1]
+    result = GateResult(project=row, scan=latest, baseline=_baseline(history, baseline, project),
+                        rubric=parsed_rubric(db, latest["rubric_hash"]),
+                        results=list(results_for(db, [latest["id"]])[latest["id"]].values()))
+    if fail_under_grade is not None:
+        grade = latest["grade"]
+        if grade not in LETTERS:
+            result.failures.append(f"grade unknown (no decided checks), required {fail_under_grade} or better")
+        elif LETTERS.index(grade) > LETTERS.index(fail_under_grade):
+            result.failures.append(f"grade {grade} is below {fail_under_grade}")
+    score = latest["ml_test_score"] or 0.0
+    if fail_under_score is not None and score < fail_under_score:
+        result.failures.append(f"ML Test Score {score:g} is below {fail_under_score:g}")
+    _compare(db, result)
+    return result
+
+
+def _baseline(history: list[Headline], wanted: str, project: str) -> Headline | None:
+    if wanted == "none":
+        return None
+    if wanted == "previous":
+        return history[-2] if len(history) > 1 else None
+    if len(wanted) < 4:
+        raise BadValue("baseline", wanted, "give 'previous', 'none' or at least 4 characters of a scan id")
+    found = [s for s in history if s["id"].startswith(wanted)]
+    if len(found) != 1:
+        known = ", ".join(f"{s['id'][:12]} ({s['as_of'][:10]})" for s in reversed(history[-5:]))
+        problem = "no scan" if not found else f"{len(found)} scans"
+        raise BadValue("baseline", wanted, f"{problem} of project {project!r} with an id starting so "
+                                           f"(latest scans: {known})")
+    return found[0]
+
+
+def _compare(db: sqlite_utils.Database, result: GateResult) -> None:
+    base = result.baseline
+    if base is None:
+        result.notes.append("no baseline scan: nothing to compare")
+        return
+    if base["rubric_hash"] != result.scan["rubric_hash"]:
+        result.notes.append(f"baseline scan {base['id'][:12]} was scored with another rubric "
+                            f"({base['rubric_hash']}): not compared")
+        return
+    before = results_for(db, [base["id"]])[base["id"]]
+    for now in sorted(result.results, key=lambda r: r["check_id"]):
+        old = before.get(now["check_id"])
+        if old is None or old["status"] == now["status"]:
+            continue
+        check = result.rubric.check(now["check_id"])
+        change = Change(now["check_id"], check.title if check else now["check_id"], old["status"], now["status"])
+        if now["status"] == "unknown" and old["points"] is not None:
+            result.went_unknown.append(change)
+        elif now["status"] == "waived" or now["points"] is None or old["points"] is None:
+            continue
+        elif now["points"] < old["points"]:
+            result.regressions.append(change)
+        elif now["points"] > old["points"]:
+            result.improvements.append(change)
+    if result.regressions:
+        result.failures.append(f"{len(result.regressions)} check(s) regressed since scan {base['id'][:12]} "
+                               f"({base['as_of'][:10]}): {', '.join(c.check_id for c in result.regressions)}")

@@ -1,0 +1,1 @@
+"""Where a project's files come from: the portfolio, git repositories (run safely through gitrun) and plain folders."""

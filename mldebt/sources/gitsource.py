@@ -1,0 +1,327 @@
+"""Lay out a project as it was at one commit, without touching the user's tree.
+
+The commit is HEAD (or the portfolio's ``ref``), or with ``as_of`` the last
+commit before that moment. Its files are written from git's object database
+(``git ls-tree`` and ``git cat-file``, so no attribute, filter or hook of the
+scanned repository ever runs) into the mldebt cache, under the id of the
+project's tree: the same tree is laid out once and shared by every later scan
+of it. Links and submodules are not recreated, oversized blobs are not written,
+and paths that would leave the folder are refused. Git URLs are cloned (bare,
+with full history, which the history facts need) into the cache and fetched
+again on later scans.
+
+Every git command goes through ``gitrun`` against a stand-in git directory
+(``gitlocate.shadow``), so nothing of the scanned repository's configuration
+is read and every command has a deadline. Which repository a folder is, is
+decided by ``gitlocate.locate``: a ``.git`` link leading outside the folder,
+and a folder inside another repository, are refused rather than followed. A
+folder without git is laid out too (``folderlayout``), its FIFOs, devices and
+sockets left out.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from mldebt.errors import InputError, MldebtError
+from mldebt.sources.folderlayout import laid_out
+from mldebt.sources.gitlocate import Located, locate, shadow
+from mldebt.sources.gitrun import ALLOWED_PROTOCOLS, SAFE_CONFIG, GitError, batch, credentials, last_line, output, run
+from mldebt.sources.portfolio import Project, check_git_url
+from mldebt.redact import without_credentials
+
+__all__ = ["ALLOWED_PROTOCOLS", "SAFE_CONFIG", "Checkout", "NoCommitYet", "cache_dir", "checkout", "clone",
+           "lay_out", "resolve_commit", "tree_of"]
+MAX_BLOB_BYTES = 8 * 1024 * 1024  # larger blobs are listed as skipped and never written
+MAX_CACHED_TREES = 12  # laid-out trees kept in the cache, least recently used dropped first
+TREE_LAYOUT_VERSION = "1"
+
+
+class NoCommitYet(MldebtError):
+    """The project has no commit before the requested date: nothing to scan."""
+
+
+@dataclass
+class Checkout:
+    root: Path
+    commit: str | None
+    commit_date: str | None
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    git_dir: Path | None = None  # a stand-in git directory of ours (see gitlocate.shadow), valid during the scan
+    tree: str | None = None  # git id of the project's tree (the sub-path's, in a monorepo)
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("MLDEBT_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "mldebt")
+    return Path(base)
+
+
+def _key(url: str) -> str:
+    return hashlib.sha256(url.encode()).hexdigest()[:24]
+
+
+def clone(url: str) -> Path:
+    """A bare clone of ``url`` in the cache, fetched up to date.
+
+    The clone is kept under the URL without its credentials, and remembers
+    only that URL: a user and password in an http(s) URL are lent to git for
+    each clone or fetch through the environment (``gitrun.credentials``) and
+    never written to disk. A ``file://`` repository is read through a stand-in
+    git directory, like a local path, so its configuration is never read.
+    """
+    problem = check_git_url(url)
+    if problem:
+        raise InputError(without_credentials(f"{url}: git URL {problem}"))
+    clean, lent = credentials(url)
+    repos, locks = cache_dir() / "repos", cache_dir() / "repo-locks"
+    for folder in (repos, locks):
+        folder.mkdir(parents=True, exist_ok=True)
+    dest = repos / _key(clean)
+    with open(locks / dest.name, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one clone or fetch of a URL at a time: a monorepo's projects share it
+        _forget_legacy(repos / _key(url), dest, clean)
+        with _source(clean) as source:
+            if (dest / "HEAD").exists():
+                proc = run(["fetch", "--quiet", "--prune", "--no-write-fetch-head", "--", source,
+                            "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
+                           git_dir=dest, network=True, extra_env=lent)
+            else:
+                proc = _clone_into(source, clean, dest, lent)
+    if proc.returncode != 0:
+        raise GitError(without_credentials(f"{clean}: cannot clone: {last_line(proc.stderr, proc.returncode)}"))
+    return dest
+
+
+def _clone_into(source: str, clean: str, dest: Path, lent: dict[str, str]) -> subprocess.CompletedProcess:
+    """Clone into a private folder renamed into place once whole, remembering only the clean URL."""
+    work = Path(tempfile.mkdtemp(prefix=".cloning-", dir=dest.parent))
+    try:
+        proc = run(["clone", "--bare", "--quiet", "--", source, "repo"], cwd=work, network=True, extra_env=lent)
+        if proc.returncode == 0:
+            run(["config", "remote.origin.url", clean], git_dir=work / "repo")
+            (work / "repo").rename(dest)
+        return proc
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _forget_legacy(legacy: Path, dest: Path, clean: str) -> None:
+    """A clone made by an older mldebt under the URL with its credentials: move it, without them."""
+    if legacy == dest or not (legacy / "HEAD").exists():
+        return
+    if (dest / "HEAD").exists():
+        shutil.rmtree(legacy, ignore_errors=True)
+        return
+    run(["config", "remote.origin.url", clean], git_dir=legacy)
+    legacy.rename(dest)
+
+
+@contextmanager
+def _source(url: str) -> Iterator[str]:
+    """What git fetches from: the URL, or for ``file://`` a stand-in for the repository it names."""
+    if not url.startswith("file://"):
+        yield url
+        return
+    folder = Path(unquote(urlsplit(url).path))
+    where = _repository(folder, url)
+    if where.git_dir is None:
+        raise InputError(f"{url}: not a git repository")
+    with shadow(where) as stand_in:
+        yield f"file://{stand_in}"
+
+
+def _repository(folder: Path, name: str) -> Located:
+    where = locate(folder)
+    if where.top is not None:
+        raise InputError(f"{name} is a folder inside the git repository {where.top}, not its top: "
+                         f"set repo: {where.top} and subpath: {where.subpath} in the portfolio")
+    return where
+
+
+def resolve_commit(git_dir: Path, ref: str | None, as_of: datetime | None, name: str | None = None) -> str:
+    """The commit to scan in ``git_dir`` (a stand-in of ours); ``name`` is how messages call the repository."""
+    name = name or str(git_dir)
+    target = ref or "HEAD"
+    if target.startswith("-"):
+        raise InputError(f"{name}: bad git ref {target!r}")
+    if as_of is None:
+        proc = run(["rev-parse", "--verify", "--quiet", f"{target}^{{commit}}"], git_dir)
+        if proc.returncode != 0:
+            raise InputError(f"{name}: {target} does not name a commit (a repository with no commits yet?)")
+        return proc.stdout.decode().strip()
+    sha = output(["rev-list", "-1", f"--before={as_of.isoformat()}", target, "--"], git_dir, name)
+    if not sha:
+        raise NoCommitYet(f"no commit before {as_of.date().isoformat()}")
+    return sha
+
+
+def tree_of(git_dir: Path, commit: str, subpath: str | None = None) -> str | None:
+    """The id of the commit's tree, or of its sub-path's tree; None when the sub-path is not a folder."""
+    spec = f"{commit}:{subpath}" if subpath else f"{commit}^{{tree}}"
+    proc = run(["rev-parse", "--verify", "--quiet", spec], git_dir)
+    oid = proc.stdout.decode().strip()
+    if proc.returncode != 0 or run(["cat-file", "-t", oid], git_dir).stdout.decode().strip() != "tree":
+        return None
+    return oid
+
+
+@contextmanager
+def checkout(project: Project, as_of: datetime | None = None) -> Iterator[Checkout]:
+    """Yield the project's files at the chosen commit, laid out in the cache."""
+    if project.is_url:
+        where, name = locate(clone(project.repo)), without_credentials(project.repo)
+    else:
+        where, name = _repository(Path(project.repo), project.repo), project.repo
+    if where.git_dir is None:
+        if as_of is not None:
+            raise InputError(f"{name}: not a git repository, so --as-of has no history to read")
+        folder = where.folder / project.subpath if project.subpath else where.folder
+        with laid_out(folder, cache_dir() / "folders") as (root, skipped):
+            yield Checkout(root=root, commit=None, commit_date=None, skipped=skipped)
+        return
+    with shadow(where) as git_dir:
+        sha = resolve_commit(git_dir, project.ref, as_of, name)
+        commit_date = output(["log", "-1", "--no-show-signature", "--format=%cI", sha], git_dir, name)
+        tree = tree_of(git_dir, sha, project.subpath)
+        if tree is None:
+            raise InputError(f"{project.name}: sub-path {project.subpath!r} does not exist at commit {sha[:12]} "
+                             f"of {name} (not committed there?)")
+        root, skipped = lay_out(git_dir, tree)
+        with open(root.parent / "meta.json", "rb") as in_use:
+            fcntl.flock(in_use, fcntl.LOCK_SH)  # while held, no other scan evicts this layout (see _evict)
+            yield Checkout(root=root, commit=sha, commit_date=commit_date, skipped=skipped, git_dir=git_dir,
+                           tree=tree)
+
+
+def lay_out(repo: Path, tree: str) -> tuple[Path, list[tuple[str, str]]]:
+    """The folder holding ``tree``'s files, written once per tree id; and what was left out.
+
+    A finished layout is ``trees/<id>/files`` beside its ``meta.json``; it is
+    built in a private temporary folder and renamed into place, so a scan never
+    sees half a tree and two scans of one tree do not collide.
+    """
+    base = cache_dir() / "trees"
+    home = base / f"{tree}-{TREE_LAYOUT_VERSION}"
+    meta = home / "meta.json"
+    if meta.is_file():
+        os.utime(meta)  # most recently used: evicted last
+        return home / "files", [(path, why) for path, why in json.loads(meta.read_text())["skipped"]]
+    base.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".building-", dir=base))
+    try:
+        skipped, size = _write_tree(repo, tree, work / "files")
+        (work / "meta.json").write_text(json.dumps({"tree": tree, "bytes": size, "skipped": skipped}))
+        try:
+            work.rename(home)
+        except OSError:  # another scan laid out the same tree first
+            shutil.rmtree(work, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    _evict(base, keep=home)
+    return home / "files", [(path, why) for path, why in skipped]
+
+
+def _entries(repo: Path, tree: str) -> Iterator[tuple[str, str, str, int | None, bytes]]:
+    """(mode, type, object id, size, raw path) of every entry below ``tree``."""
+    proc = run(["ls-tree", "-r", "-z", "-l", "--full-tree", tree], repo)
+    if proc.returncode != 0:
+        raise GitError(f"cannot list tree {tree[:12]}: {last_line(proc.stderr, proc.returncode)}")
+    for record in proc.stdout.split(b"\0"):
+        if not record:
+            continue
+        head, _, raw_path = record.partition(b"\t")
+        mode, kind, oid, size = head.decode().split()
+        yield mode, kind, oid, (int(size) if size.isdigit() else None), raw_path
+
+
+def display_path(raw: bytes) -> str:
+    """A path as facts show it: UTF-8, with undecodable bytes escaped (``\\xe9``)."""
+    return raw.decode("utf-8", errors="backslashreplace")
+
+
+def _safe_parts(raw: bytes) -> list[str] | None:
+    parts = raw.split(b"/")
+    if any(p in (b"", b".", b"..") or p.lower() == b".git" or b"\0" in p for p in parts):
+        return None
+    return [os.fsdecode(p) for p in parts]
+
+
+def _write_tree(repo: Path, tree: str, dest: Path) -> tuple[list[list[str]], int]:
+    dest.mkdir(parents=True)
+    skipped: list[list[str]] = []
+    wanted: list[tuple[str, Path]] = []
+    for mode, kind, oid, size, raw in _entries(repo, tree):
+        name = display_path(raw)
+        parts = _safe_parts(raw)
+        if mode == "120000":
+            skipped.append([name, "symbolic link not followed"])
+        elif kind == "commit":
+            skipped.append([name, "submodule not followed"])
+        elif kind != "blob":
+            continue
+        elif parts is None:
+            skipped.append([name, "path leaves the project folder"])
+        elif size is not None and size > MAX_BLOB_BYTES:
+            skipped.append([name, f"larger than {MAX_BLOB_BYTES} bytes ({size})"])
+        else:
+            wanted.append((oid, dest.joinpath(*parts)))
+    total = 0
+    with batch(["cat-file", "--batch"], repo) as proc:
+        assert proc.stdin is not None and proc.stdout is not None
+        for oid, target in wanted:
+            proc.stdin.write(f"{oid}\n".encode())
+            proc.stdin.flush()
+            header = proc.stdout.readline().split()
+            if len(header) != 3:
+                raise GitError(f"cannot read object {oid[:12]}")
+            data = proc.stdout.read(int(header[2]))
+            proc.stdout.read(1)  # the newline after each object
+            total += len(data)
+            _write_file(target, data, dest, skipped)
+        proc.stdin.close()
+    return skipped, total
+
+
+def _write_file(target: Path, data: bytes, dest: Path, skipped: list[list[str]]) -> None:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o444)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+    except OSError as exc:  # e.g. a file and a folder of the same name, or a name too long
+        skipped.append([str(target.relative_to(dest)), f"not written: {exc.strerror}"])
+
+
+def _evict(base: Path, keep: Path) -> None:
+    """Drop the least recently used layouts beyond MAX_CACHED_TREES (and stale half-built ones)."""
+    done = []
+    for child in base.iterdir():
+        try:  # another scan may rename or evict an entry between the listing and the look at it
+            if child.name.startswith(".building-"):
+                if time.time() - child.stat().st_mtime > 24 * 3600:
+                    shutil.rmtree(child, ignore_errors=True)
+            elif child != keep:
+                done.append(((child / "meta.json").stat().st_mtime_ns, child))
+        except OSError:
+            continue
+    for _, child in sorted(done, reverse=True)[MAX_CACHED_TREES - 1:]:
+        try:
+            with open(child / "meta.json", "rb") as held:
+                fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while a scan reads the layout
+                shutil.rmtree(child, ignore_errors=True)
+        except OSError:  # in use (kept for a later eviction), or already gone
+            continue

@@ -1,0 +1,272 @@
+"""The portfolio file: teams, their projects, and where each project's evidence lives.
+
+```yaml
+portfolio: Acme ML
+teams:
+  - name: Search
+    owner: search-lead@example.com
+    projects:
+      - name: ranker
+        repo: ../ranker            # a path (relative to this file) or a git URL
+        subpath: services/ranker   # optional: one project of a monorepo
+        ci: {provider: github, repository: acme/ranker}
+        monitoring: {rules: [monitoring/alerts.yml]}
+        registries: {mlflow_url: http://127.0.0.1:5000}
+```
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import click
+from pydantic import Field, field_validator
+
+from mldebt.errors import InputError
+from mldebt.sources.gitlocate import locate
+from mldebt.validation import Strict, validate
+from mldebt.yamlfile import Document, load
+
+NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+URL_SCHEMES = ("https://", "http://", "ssh://", "git://", "file://")
+SCP_LIKE = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^:]")
+
+# What ``ci.token_env`` may name: the variables CI providers and their CLIs use for an API token, or one the
+# operator made for mldebt, MLDEBT_<anything>_TOKEN. Never any other variable (a cloud key, a database URL),
+# nor mldebt's own push token: the value is sent as a Bearer token to ``ci.api_url``.
+CI_TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN", "GH_ENTERPRISE_TOKEN", "GITLAB_TOKEN", "GL_TOKEN", "CI_JOB_TOKEN")
+OWN_TOKEN = re.compile(r"^MLDEBT_[A-Z0-9_]+_TOKEN$")
+MLDEBT_SECRETS = frozenset({"MLDEBT_PUSH_TOKEN"})  # mldebt's own settings that match OWN_TOKEN
+
+
+def token_env_problem(name: str) -> str | None:
+    """Why the variable ``name`` may not be sent as a CI API token, or None when it may."""
+    if name in MLDEBT_SECRETS:
+        return f"{name!r} is one of mldebt's own settings and is never sent to a CI API"
+    if name in CI_TOKEN_VARIABLES or OWN_TOKEN.match(name):
+        return None
+    return (f"{name!r} may not be sent as an API token: name {', '.join(CI_TOKEN_VARIABLES)}, "
+            "or a variable of your own named MLDEBT_..._TOKEN")
+
+
+def api_url_problem(url: str) -> str | None:
+    """Why a token may not be sent to the API at ``url``, or None: https, or plain http to this machine only."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme == "https" and host or parts.scheme == "http" and _loopback(host):
+        return None
+    return "must be an https:// URL; plain http is allowed only to this machine (localhost, 127.0.0.0/8, ::1)"
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class CISource(Strict):
+    provider: Literal["github", "gitlab", "circleci", "azure", "jenkins"] | None = None
+    repository: str | None = None  # owner/name on the provider, for run history
+    api_url: str | None = None  # https, or http to a loopback address (api_url_problem)
+    results: list[str] = []  # JUnit or coverage files, relative to the repository
+    # environment variable holding the API token for run history; GITHUB_TOKEN or GITLAB_TOKEN when unset;
+    # only the names token_env_problem accepts
+    token_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+    @field_validator("token_env")
+    @classmethod
+    def _sendable(cls, value: str | None) -> str | None:
+        problem = token_env_problem(value) if value is not None else None
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("api_url")
+    @classmethod
+    def _private_enough(cls, value: str | None) -> str | None:
+        problem = api_url_problem(value) if value is not None else None
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+class MonitoringSource(Strict):
+    rules: list[str] = []  # Prometheus rule files, relative to the repository
+    dashboards: list[str] = []
+    prometheus_url: str | None = None
+    alertmanager_url: str | None = None
+
+
+class RegistrySource(Strict):
+    mlflow_url: str | None = None
+    models: list[str] = []  # registered model names to follow
+    feature_store: str | None = None  # path of a Feast repository, relative to the repository
+
+
+class ProjectSpec(Strict):
+    name: str = Field(pattern=NAME)
+    repo: str = Field(min_length=1)
+    subpath: str | None = None
+    ref: str | None = None  # branch or tag of a git URL; HEAD by default
+    owner: str | None = None
+    description: str | None = None
+    tags: list[str] = []
+    ci: CISource | None = None
+    monitoring: MonitoringSource | None = None
+    registries: RegistrySource | None = None
+
+    @field_validator("subpath")
+    @classmethod
+    def _relative(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = PurePosixPath(value).parts
+        if value.startswith("/") or ".." in parts:
+            raise ValueError("must be a relative path inside the repository, without '..'")
+        return PurePosixPath(value).as_posix()
+
+
+class TeamSpec(Strict):
+    name: str = Field(min_length=1)
+    id: str | None = Field(default=None, pattern=NAME)
+    owner: str | None = None
+    projects: list[ProjectSpec] = Field(min_length=1)
+
+
+class PortfolioSpec(Strict):
+    portfolio: str = Field(min_length=1)
+    teams: list[TeamSpec] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Project:
+    """A project ready to scan: its team, and its repository resolved."""
+
+    name: str
+    team_id: str
+    team_name: str
+    repo: str  # absolute local path, or a validated git URL
+    is_url: bool
+    subpath: str | None
+    ref: str | None
+    owner: str | None
+    description: str | None
+    tags: tuple[str, ...]
+    sources: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    name: str
+    path: Path | None
+    teams: dict[str, dict[str, str | None]]  # id -> {name, owner}
+    projects: tuple[Project, ...]
+
+    def select(self, name: str | None) -> tuple[Project, ...]:
+        if name is None:
+            return self.projects
+        chosen = tuple(p for p in self.projects if p.name == name)
+        if not chosen:
+            known = ", ".join(p.name for p in self.projects)
+            raise InputError(f"no project named {name!r} in the portfolio (projects: {known})")
+        return chosen
+
+
+def slug(text: str) -> str:
+    value = re.sub(r"[^A-Za-z0-9._-]+", "-", text.strip()).strip("-._").lower()
+    return value[:100] or "project"
+
+
+def is_git_url(text: str) -> bool:
+    return text.startswith(URL_SCHEMES) or bool(SCP_LIKE.match(text))
+
+
+def check_git_url(text: str) -> str | None:
+    """The problem with a git URL a user gave, or None when it is safe to clone."""
+    if text.startswith("-"):
+        return "must not start with '-'"
+    if "::" in text.split("/", 1)[0] or text.startswith("ext:"):
+        return "transport helpers such as 'ext::' are not allowed"
+    if any(ch.isspace() or ord(ch) < 32 for ch in text):
+        return "must not contain spaces or control characters"
+    if not is_git_url(text):
+        return f"not a git URL (use one of {', '.join(URL_SCHEMES)} or user@host:path)"
+    return None
+
+
+def load_portfolio(path: Path | str) -> Portfolio:
+    """Load and validate a portfolio file; every problem names file, line and key."""
+    doc = load(path, what="portfolio file")
+    spec = validate(PortfolioSpec, doc, what="the portfolio")
+    return _resolve(spec, doc)
+
+
+def _resolve(spec: PortfolioSpec, doc: Document) -> Portfolio:
+    base = doc.path.resolve().parent
+    problems: list[str] = []
+    teams: dict[str, dict[str, str | None]] = {}
+    projects: list[Project] = []
+    seen: dict[str, tuple] = {}
+    for t, team in enumerate(spec.teams):
+        team_id = team.id or slug(team.name)
+        if team_id in teams:
+            problems.append(doc.message(("teams", t, "name"), f"duplicate team id {team_id!r}"))
+        teams[team_id] = {"name": team.name, "owner": team.owner}
+        for p, proj in enumerate(team.projects):
+            loc = ("teams", t, "projects", p)
+            if proj.name in seen:
+                problems.append(doc.message(loc + ("name",), f"duplicate project name {proj.name!r}"))
+            seen[proj.name] = loc
+            repo = proj.repo
+            is_url = is_git_url(repo) or repo.startswith("-") or "::" in repo
+            if is_url:
+                problem = check_git_url(repo)
+                if problem:
+                    problems.append(doc.message(loc + ("repo",), f"git URL {problem}"))
+            else:
+                local = (base / Path(repo).expanduser()).resolve()
+                if not local.is_dir():
+                    problems.append(doc.message(loc + ("repo",), f"no such directory: {local}"))
+                elif proj.subpath and not (local / proj.subpath).is_dir():
+                    problems.append(doc.message(loc + ("subpath",), f"no such directory in the repository: {proj.subpath}"))
+                repo = str(local)
+            sources = {k: v for k, v in proj.model_dump(include={"ci", "monitoring", "registries"}).items() if v}
+            projects.append(Project(
+                name=proj.name, team_id=team_id, team_name=team.name, repo=repo, is_url=is_url,
+                subpath=proj.subpath, ref=proj.ref, owner=proj.owner or team.owner,
+                description=proj.description, tags=tuple(proj.tags), sources=sources,
+            ))
+    if problems:
+        raise InputError.of_file(doc.path, "the portfolio", problems)
+    return Portfolio(name=spec.portfolio, path=doc.path, teams=teams, projects=tuple(projects))
+
+
+def single_repository(path: Path | str, name: str | None = None) -> Portfolio:
+    """A one-project portfolio for ``mldebt collect REPO_PATH``.
+
+    A folder inside a git repository (not its top) is scanned as that
+    repository's sub-path, as committed, and a note on stderr says so; a
+    ``.git`` link leading outside the folder is refused (``gitlocate.locate``).
+    """
+    local = Path(path).expanduser().resolve()
+    if not local.is_dir():
+        raise InputError(f"{path}: no such directory")
+    where = locate(local)
+    repo, subpath = str(local), None
+    if where.top is not None:
+        repo, subpath = str(where.top), where.subpath
+        click.echo(f"mldebt: note: {local} is inside the git repository {where.top}: scanning its sub-path "
+                   f"{subpath} as committed at HEAD", err=True)
+    project_name = name or slug(local.name)
+    project = Project(name=project_name, team_id="local", team_name="Local", repo=repo,
+                      is_url=False, subpath=subpath, ref=None, owner=None, description=None,
+                      tags=(), sources={})
+    return Portfolio(name=project_name, path=None, teams={"local": {"name": "Local", "owner": None}},
+                     projects=(project,))
