@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 from typing import Callable
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # scripts/ and bench/ beside mldebt
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("MLDEBT_CORPUS") or ROOT.parent / "shared" / "corpus")
 REPEATS = 7
@@ -40,13 +42,13 @@ def machine() -> str:
 
 
 def corpus_jobs() -> list[tuple[str, Path, Callable[[Path], object]]]:
-    from mldebt.collectors.monitoring.alertmanager import parse_alertmanager
     from mldebt.collectors.ci.config import read_pipeline
     from mldebt.collectors.ci.results import parse_report
-    from mldebt.collectors.repo.configfiles import decode
-    from mldebt.collectors.monitoring.grafana import parse_dashboard
+    from mldebt.collectors.monitoring.alertmanager import parse_alertmanager
     from mldebt.collectors.monitoring.configs import parse_config
+    from mldebt.collectors.monitoring.grafana import parse_dashboard
     from mldebt.collectors.monitoring.prometheus_rules import parse_rule_file
+    from mldebt.collectors.repo.configfiles import decode
 
     skip = {"README.md", "SOURCES.md", "SHA256SUMS"}
     jobs = []
@@ -75,7 +77,8 @@ def main() -> None:
     from mldebt.collectors.ci.results import CIResultsCollector
     from mldebt.collectors.interface import Snapshot
     from mldebt.collectors.monitoring.collector import MonitoringCollector
-    from mldebt.samples import build_samples
+
+    from scripts.samples import build_samples
 
     print(f"machine: {machine()}")
     if not (CORPUS / "SOURCES.md").is_file():

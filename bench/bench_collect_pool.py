@@ -1,7 +1,7 @@
 """Portfolio collect benchmark: `mldebt collect` of 100 sample-sized repositories, one process against the pool.
 
 Builds (once, under --work, never inside this project) the four sample
-projects with ``mldebt.samples`` and replicates each into --copies git
+projects with ``scripts/samples.py`` and replicates each into --copies git
 repositories with distinct names. Every copy gets one more commit that adds a
 comment to each of its Python files, so no two copies share a file's blob and
 the scan cache cannot serve one copy's parse to another: each copy is a
@@ -32,6 +32,8 @@ from pathlib import Path
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # scripts/ and bench/ beside mldebt
+
 ROOT = Path(__file__).resolve().parents[1]
 MLDEBT = str(Path(sys.executable).with_name("mldebt"))
 GIT_ENV = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "bench",
@@ -47,7 +49,7 @@ def git(repo: Path, *args: str) -> None:
 
 def build_portfolio(work: Path, copies: int) -> tuple[Path, int]:
     """The replicated portfolio file and its number of projects (built once per --work and --copies)."""
-    from mldebt.samples import build_samples
+    from scripts.samples import build_samples
 
     portfolio = work / f"portfolio-{copies}.yaml"
     if portfolio.is_file():

@@ -64,9 +64,10 @@ def floor(repo: Path) -> float:
 
 def one_scan(repo: Path, db_path: Path) -> dict:
     """Run in a child process: one collect_project, with this process's resource use."""
-    from mldebt.sources.portfolio import single_repository
     from mldebt.rubric.schema import load_rubric
+
     from mldebt.scanning.scans import collect_project, save_portfolio
+    from mldebt.sources.portfolio import single_repository
     from mldebt.store.db import open_db
 
     db = open_db(db_path)
@@ -87,6 +88,7 @@ def repo_part(repo: Path) -> dict:
     """Run in a child process: the checkout and each registered collector alone, timed (a re-scan's parts)."""
     from mldebt.collectors import registry
     from mldebt.collectors.interface import Snapshot
+
     from mldebt.sources.gitsource import checkout
     from mldebt.sources.portfolio import single_repository
 

@@ -1,7 +1,7 @@
 """Report benchmark (issue 8): render the leadership PDF for 50 teams and 200 projects.
 
 Builds the sample projects, collects them at the four quarter ends and at HEAD
-(20 real scans), then lets `mldebt.report_bench` generate a portfolio of
+(20 real scans), then lets `bench/report_portfolio.py` generate a portfolio of
 --teams x --per-team projects from those scans and time `mldebt report` on it
 in a child process (wall time, CPU time, peak memory, pages), --repeats times.
 Goal: under 30 s and under 500 MB.
@@ -13,9 +13,12 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # scripts/ and bench/ beside mldebt
 
 ROOT = Path(__file__).resolve().parents[1]
 QUARTER_ENDS = [(2025, 12, 31), (2026, 3, 31), (2026, 6, 30), (2026, 9, 30)]
@@ -23,11 +26,12 @@ QUARTER_ENDS = [(2025, 12, 31), (2026, 3, 31), (2026, 6, 30), (2026, 9, 30)]
 
 def sample_scans(folder: Path) -> Path:
     """A database of the sample portfolio's real scans: four quarter ends and HEAD."""
-    from mldebt.sources.portfolio import load_portfolio
     from mldebt.rubric.schema import load_rubric
-    from mldebt.samples import build_samples
+
     from mldebt.scanning.scans import collect_project, save_portfolio
+    from mldebt.sources.portfolio import load_portfolio
     from mldebt.store.db import open_db
+    from scripts.samples import build_samples
 
     portfolio = load_portfolio(build_samples(ROOT / "sample_projects", folder / "samples"))
     db = open_db(folder / "samples.db")
@@ -42,7 +46,7 @@ def sample_scans(folder: Path) -> Path:
 
 
 def main() -> None:
-    from mldebt.report_bench import GOAL_MB, GOAL_SECONDS, run
+    from bench.report_portfolio import GOAL_MB, GOAL_SECONDS, run
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--teams", type=int, default=50)

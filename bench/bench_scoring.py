@@ -20,6 +20,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # scripts/ and bench/ beside mldebt
+
 ROOT = Path(__file__).resolve().parents[1]
 SCANS = 1000
 REPEATS = 5
@@ -46,12 +48,19 @@ def clone_scans(db, real: list[str], wanted: int) -> list[str]:
 
 def main() -> None:
     from mldebt.collectors.registry import declared_keys
-    from mldebt.sources.portfolio import load_portfolio
     from mldebt.rubric.engine import score
     from mldebt.rubric.schema import load_rubric
-    from mldebt.samples import build_samples
-    from mldebt.scanning.scans import collect_project, facts_of, readable, rescore, save_portfolio
+
+    from mldebt.scanning.scans import (
+        collect_project,
+        facts_of,
+        readable,
+        rescore,
+        save_portfolio,
+    )
+    from mldebt.sources.portfolio import load_portfolio
     from mldebt.store.db import open_db
+    from scripts.samples import build_samples
 
     rubric = load_rubric(None, declared_keys())
     with tempfile.TemporaryDirectory() as tmp:

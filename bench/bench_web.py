@@ -70,6 +70,7 @@ def bench_rubric():
 
 def build(db_path: Path, seed: int = 7) -> None:
     from mldebt.rubric.engine import Result, aggregate
+
     from mldebt.scanning.scans import _save_rubric, _save_scorecard, update_paydown
     from mldebt.store.db import open_db
 

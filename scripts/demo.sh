@@ -12,7 +12,7 @@ export MLDEBT_DB="$OUT/mldebt.db"
 mkdir -p "$OUT"
 rm -f "$MLDEBT_DB" "$MLDEBT_DB-wal" "$MLDEBT_DB-shm"
 
-portfolio="$(python -m mldebt.samples sample_projects "$OUT")"
+portfolio="$(python scripts/samples.py sample_projects "$OUT")"
 for quarter_end in 2025-12-31 2026-03-31 2026-06-30 2026-09-30; do
     echo "== the portfolio as it was on $quarter_end"
     mldebt collect "$portfolio" --as-of "$quarter_end"

@@ -25,7 +25,7 @@ import pytest
 from mldebt.rubric.schema import load_rubric
 
 from mldebt.sources.portfolio import load_portfolio
-from mldebt.samples import build_samples
+from scripts.samples import build_samples
 from mldebt.scanning.scans import collect_project, save_portfolio
 from mldebt.store.db import open_db
 

@@ -19,7 +19,7 @@ from mldebt.rubric.schema import load_rubric
 
 from mldebt.cli.main import cli
 from mldebt.sources.portfolio import load_portfolio
-from mldebt.samples import build_samples
+from scripts.samples import build_samples
 from mldebt.scanning.scans import collect_project, save_portfolio
 from mldebt.store.db import open_db
 from mldebt.writes import record_waiver

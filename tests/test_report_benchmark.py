@@ -1,11 +1,11 @@
 """The report benchmark's generator and measurement, at a small scale.
 
-The full run (50 teams, 200 projects) is `python -m mldebt.report_bench demo/mldebt.db`;
+The full run (50 teams, 200 projects) is `python bench/report_portfolio.py demo/mldebt.db`;
 it takes half a minute, so the suite runs the same code on six teams.
 """
 from __future__ import annotations
 
-from mldebt.report_bench import GOAL_MB, main, run
+from bench.report_portfolio import GOAL_MB, main, run
 from mldebt.store.db import open_db
 
 

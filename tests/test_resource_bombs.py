@@ -27,7 +27,7 @@ from mldebt.rubric.schema import load_rubric
 from mldebt.webapp import create_app
 
 from mldebt.sources.portfolio import single_repository
-from mldebt.samples import build_repo
+from scripts.samples import build_repo
 from mldebt.scanning.scans import collect_project, facts_of, save_portfolio
 from mldebt.store.db import open_db
 

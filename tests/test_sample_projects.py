@@ -10,7 +10,7 @@ from mldebt.rubric.schema import load_rubric
 
 from mldebt.sources.portfolio import load_portfolio
 from mldebt.readmodel.queries import scan_history
-from mldebt.samples import build_samples
+from scripts.samples import build_samples
 from mldebt.scanning.scans import collect_project, facts_of, readable, save_portfolio
 from mldebt.store.db import open_db
 

@@ -1,4 +1,4 @@
-"""The sample-project builder (mldebt.samples) and the shape of the samples:
+"""The sample-project builder (scripts/samples.py) and the shape of the samples:
 real git histories over several quarters, HEAD trees equal to the replayed
 layers, deterministic builds, parseable code and well-formed expected.yaml."""
 from __future__ import annotations
@@ -17,7 +17,7 @@ from mldebt.rubric.schema import load_rubric
 
 from mldebt.errors import InputError
 from mldebt.readmodel.quarters import Quarter
-from mldebt.samples import build_repo, build_samples, load_history, main
+from scripts.samples import build_repo, build_samples, load_history, main
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_projects"

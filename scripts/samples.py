@@ -7,7 +7,7 @@ identities and dates, so every build yields the same commit hashes.
 
 Usage::
 
-    python -m mldebt.samples SOURCE DEST
+    python scripts/samples.py SOURCE DEST
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the process exit code."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 2:
-        print("usage: python -m mldebt.samples SOURCE DEST", file=sys.stderr)
+        print("usage: python scripts/samples.py SOURCE DEST", file=sys.stderr)
         return 2
     try:
         print(build_samples(Path(args[0]), Path(args[1])))

@@ -8,7 +8,7 @@ stored; paydown items are derived from them by the same rule a collection
 uses. The report is then rendered in a child process, whose peak resident
 memory and wall time are measured.
 
-    python -m mldebt.report_bench demo/mldebt.db --teams 50 --per-team 4 --out /tmp/bench
+    python bench/report_portfolio.py demo/mldebt.db --teams 50 --per-team 4 --out /tmp/bench
 
 Goal (issue 8): 50 teams and 200 projects in under 30 s and 500 MB.
 """
@@ -131,7 +131,7 @@ def run(source: Path, folder: Path, teams: int, per_team: int) -> Measured:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m mldebt.report_bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python bench/report_portfolio.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("source", type=Path, help="a database of real scans (e.g. demo/mldebt.db)")
     parser.add_argument("--teams", type=int, default=50)
     parser.add_argument("--per-team", type=int, default=4)
