@@ -11,6 +11,7 @@ Two figures, each the median of several runs:
 
 Run: ``python bench/bench_ci_monitoring.py`` (figures go to bench/NOTES.md by hand).
 """
+
 from __future__ import annotations
 
 import os
@@ -19,26 +20,36 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # scripts/ and bench/ beside mldebt
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("MLDEBT_CORPUS") or ROOT.parent / "shared" / "corpus")
 REPEATS = 7
-PROVIDERS = {"github-actions": "github", "gitlab": "gitlab", "jenkins": "jenkins", "circleci": "circleci",
-             "azure": "azure"}
+PROVIDERS = {
+    "github-actions": "github",
+    "gitlab": "gitlab",
+    "jenkins": "jenkins",
+    "circleci": "circleci",
+    "azure": "azure",
+}
 
 
 def machine() -> str:
     cpu = "unknown CPU"
     try:
-        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                   if line.startswith("model name"))
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
     except (OSError, StopIteration):
         pass
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
 
 
 def corpus_jobs() -> list[tuple[str, Path, Callable[[Path], object]]]:
@@ -53,7 +64,10 @@ def corpus_jobs() -> list[tuple[str, Path, Callable[[Path], object]]]:
     skip = {"README.md", "SOURCES.md", "SHA256SUMS"}
     jobs = []
     for folder, parser in [
-        *[(f"ci/{d}", lambda p, pv=pv: read_pipeline(decode(p.read_bytes()), p.name, pv)) for d, pv in PROVIDERS.items()],
+        *[
+            (f"ci/{d}", lambda p, pv=pv: read_pipeline(decode(p.read_bytes()), p.name, pv))
+            for d, pv in PROVIDERS.items()
+        ],
         ("monitoring/prometheus-rules", lambda p: parse_rule_file(p.read_text())),
         ("monitoring/grafana", lambda p: parse_dashboard(p.read_text())),
         ("monitoring/alertmanager", lambda p: parse_alertmanager(p.read_text())),
@@ -77,7 +91,6 @@ def main() -> None:
     from mldebt.collectors.ci.results import CIResultsCollector
     from mldebt.collectors.interface import Snapshot
     from mldebt.collectors.monitoring.collector import MonitoringCollector
-
     from scripts.samples import build_samples
 
     print(f"machine: {machine()}")
@@ -94,8 +107,10 @@ def main() -> None:
         for folder, seconds in run.items():
             per_folder.setdefault(folder, []).append(seconds)
         totals.append(sum(run.values()))
-    print(f"corpus: {len(jobs)} files, {size / 1024:.0f} KiB; median of {REPEATS} runs: "
-          f"{statistics.median(totals) * 1000:.0f} ms in all")
+    print(
+        f"corpus: {len(jobs)} files, {size / 1024:.0f} KiB; median of {REPEATS} runs: "
+        f"{statistics.median(totals) * 1000:.0f} ms in all"
+    )
     for folder, times in sorted(per_folder.items()):
         count = sum(1 for f, _, _ in jobs if f == folder)
         print(f"  {folder:<12} {count:3d} files  {statistics.median(times) * 1000:7.1f} ms")
@@ -109,10 +124,13 @@ def main() -> None:
             for repo in repos:
                 snapshot = Snapshot(project=repo.name, root=repo)
                 per_project.setdefault(repo.name, []).append(
-                    timed(lambda: [list(c.collect(snapshot)) for c in collectors]))
+                    timed(lambda: [list(c.collect(snapshot)) for c in collectors])
+                )
     total = sum(statistics.median(t) for t in per_project.values())
-    print(f"samples: ci_config + ci_results + monitoring over {len(repos)} projects at HEAD; "
-          f"median of {REPEATS} runs: {total * 1000:.0f} ms in all")
+    print(
+        f"samples: ci_config + ci_results + monitoring over {len(repos)} projects at HEAD; "
+        f"median of {REPEATS} runs: {total * 1000:.0f} ms in all"
+    )
     for name, times in sorted(per_project.items()):
         print(f"  {name:<18} {statistics.median(times) * 1000:7.1f} ms")
 

@@ -17,6 +17,7 @@ and the speed-up. The machine (cores, CPU model, load average) is printed too.
 
 Usage: python bench/bench_collect_pool.py [--work DIR] [--copies N] [--repeats N]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,15 +37,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # scripts/ and 
 
 ROOT = Path(__file__).resolve().parents[1]
 MLDEBT = str(Path(sys.executable).with_name("mldebt"))
-GIT_ENV = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "bench",
-           "GIT_AUTHOR_EMAIL": "bench@example.com", "GIT_COMMITTER_NAME": "bench",
-           "GIT_COMMITTER_EMAIL": "bench@example.com", "GIT_AUTHOR_DATE": "2026-06-01T12:00:00+00:00",
-           "GIT_COMMITTER_DATE": "2026-06-01T12:00:00+00:00"}
+GIT_ENV = {
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+    "GIT_AUTHOR_DATE": "2026-06-01T12:00:00+00:00",
+    "GIT_COMMITTER_DATE": "2026-06-01T12:00:00+00:00",
+}
 
 
 def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), *args], check=True, env=dict(os.environ, **GIT_ENV),
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        ["git", "-C", str(repo), *args],
+        check=True,
+        env=dict(os.environ, **GIT_ENV),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def build_portfolio(work: Path, copies: int) -> tuple[Path, int]:
@@ -66,8 +78,11 @@ def build_portfolio(work: Path, copies: int) -> tuple[Path, int]:
                 target = work / "repos" / name
                 if target.exists():
                     shutil.rmtree(target)
-                subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(source), str(target)], check=True,
-                               env=dict(os.environ, **GIT_ENV))
+                subprocess.run(
+                    ["git", "clone", "-q", "--no-hardlinks", str(source), str(target)],
+                    check=True,
+                    env=dict(os.environ, **GIT_ENV),
+                )
                 for path in sorted(target.rglob("*.py")):
                     if ".git" not in path.parts:
                         with path.open("a", encoding="utf-8") as fh:
@@ -102,8 +117,14 @@ def one_run(portfolio: Path, work: Path, jobs: int | None) -> tuple[float, float
 
 
 def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), "unknown CPU")
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "unknown CPU",
+    )
     cores = len(os.sched_getaffinity(0))
     return f"{cores} cores ({os.cpu_count()} online), {model}, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
 
@@ -133,11 +154,15 @@ def main() -> None:
             print(f"  {label}: {wall:.2f} s wall, {cpu:.2f} s CPU, load average {os.getloadavg()[0]:.2f}", flush=True)
     medians = {label: statistics.median(values) for label, values in times.items()}
     for label, median in medians.items():
-        print(f"{label:>20}: median {median:6.2f} s over {args.repeats} runs, {count / median:5.2f} projects/s, "
-              f"median CPU {statistics.median(cpus[label]):.2f} s (runs: {', '.join(f'{t:.2f}' for t in times[label])})")
+        print(
+            f"{label:>20}: median {median:6.2f} s over {args.repeats} runs, {count / median:5.2f} projects/s, "
+            f"median CPU {statistics.median(cpus[label]):.2f} s (runs: {', '.join(f'{t:.2f}' for t in times[label])})"
+        )
     single, pooled = medians.values()
-    print(f"{'speed-up':>20}: {single / pooled:.2f}x (median of each); "
-          f"{min(times['1 process']) / min(times[list(times)[1]]):.2f}x (fastest of each)")
+    print(
+        f"{'speed-up':>20}: {single / pooled:.2f}x (median of each); "
+        f"{min(times['1 process']) / min(times[list(times)[1]]):.2f}x (fastest of each)"
+    )
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

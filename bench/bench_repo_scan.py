@@ -17,6 +17,7 @@ inside this project). Then, over --repeats runs each, prints medians of:
 
 Usage: python bench/bench_repo_scan.py [--work DIR] [--repeats N] [--packages SPEC ...]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,14 +44,33 @@ def build_corpus(work: Path, packages: list[str]) -> Path:
         return repo
     downloads = work / "sdists"
     downloads.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-                    "-d", str(downloads), *packages], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            "-d",
+            str(downloads),
+            *packages,
+        ],
+        check=True,
+    )
     repo.mkdir(parents=True)
     for archive in sorted(downloads.glob("*.tar.gz")):
         with tarfile.open(archive) as tar:
             tar.extractall(repo, filter="data")
-    env = dict(os.environ, GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.com",
-               GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@example.com")
+    env = dict(
+        os.environ,
+        GIT_AUTHOR_NAME="bench",
+        GIT_AUTHOR_EMAIL="bench@example.com",
+        GIT_COMMITTER_NAME="bench",
+        GIT_COMMITTER_EMAIL="bench@example.com",
+    )
     for args in (["init", "-q", "-b", "main"], ["add", "-A", "-f"], ["commit", "-q", "-m", "corpus"]):
         subprocess.run(["git", "-C", str(repo), *args], check=True, env=env)
     return repo
@@ -65,7 +85,6 @@ def floor(repo: Path) -> float:
 def one_scan(repo: Path, db_path: Path) -> dict:
     """Run in a child process: one collect_project, with this process's resource use."""
     from mldebt.rubric.schema import load_rubric
-
     from mldebt.scanning.scans import collect_project, save_portfolio
     from mldebt.sources.portfolio import single_repository
     from mldebt.store.db import open_db
@@ -79,16 +98,20 @@ def one_scan(repo: Path, db_path: Path) -> dict:
     wall = time.perf_counter() - started
     self_use, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     facts = db.execute("select count(*) from evidence where scan_id = ?", [summary.scan_id]).fetchone()[0]
-    return {"scan_s": wall, "facts": facts, "errors": summary.errors,
-            "cpu_s": self_use.ru_utime + self_use.ru_stime + children.ru_utime + children.ru_stime,
-            "rss_mb": self_use.ru_maxrss / 1024, "worker_rss_mb": children.ru_maxrss / 1024}
+    return {
+        "scan_s": wall,
+        "facts": facts,
+        "errors": summary.errors,
+        "cpu_s": self_use.ru_utime + self_use.ru_stime + children.ru_utime + children.ru_stime,
+        "rss_mb": self_use.ru_maxrss / 1024,
+        "worker_rss_mb": children.ru_maxrss / 1024,
+    }
 
 
 def repo_part(repo: Path) -> dict:
     """Run in a child process: the checkout and each registered collector alone, timed (a re-scan's parts)."""
     from mldebt.collectors import registry
     from mldebt.collectors.interface import Snapshot
-
     from mldebt.sources.gitsource import checkout
     from mldebt.sources.portfolio import single_repository
 
@@ -96,8 +119,9 @@ def repo_part(repo: Path) -> dict:
     started = time.perf_counter()
     with checkout(single_repository(repo).projects[0]) as tree:
         times["checkout"] = time.perf_counter() - started
-        snapshot = Snapshot(project="bench", root=tree.root, commit=tree.commit, git_dir=tree.git_dir,
-                            skipped=tuple(tree.skipped))
+        snapshot = Snapshot(
+            project="bench", root=tree.root, commit=tree.commit, git_dir=tree.git_dir, skipped=tuple(tree.skipped)
+        )
         for name in registry.COLLECTORS:
             started = time.perf_counter()
             registry.collect(snapshot, [name])
@@ -142,13 +166,21 @@ def parse_floor(repo: Path) -> dict:
         parsed = sum(ok for results in pool.map(_parse_chunk, chunks) for _, ok in results)
     wall = time.perf_counter() - started
     self_use, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"parse_s": wall, "files": len(texts), "parsed": parsed,
-            "cpu_s": self_use.ru_utime + self_use.ru_stime + children.ru_utime + children.ru_stime}
+    return {
+        "parse_s": wall,
+        "files": len(texts),
+        "parsed": parsed,
+        "cpu_s": self_use.ru_utime + self_use.ru_stime + children.ru_utime + children.ru_stime,
+    }
 
 
 def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
-    memory = next((int(line.split()[1]) // 1024 // 1024 for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0)
+    model = next(
+        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?"
+    )
+    memory = next(
+        (int(line.split()[1]) // 1024 // 1024 for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0
+    )
     return f"nproc {os.cpu_count()}, {model}, {memory} GB RAM, Python {sys.version.split()[0]}"
 
 
@@ -158,8 +190,9 @@ def load() -> str:
 
 def child(repo: Path, cache: Path, db: Path, mode: str = "--one-scan") -> dict:
     env = dict(os.environ, MLDEBT_CACHE=str(cache))
-    out = subprocess.run([sys.executable, __file__, mode, str(repo), str(db)], env=env, check=True,
-                         stdout=subprocess.PIPE, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, __file__, mode, str(repo), str(db)], env=env, check=True, stdout=subprocess.PIPE, text=True
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -182,7 +215,9 @@ def main() -> None:
         print(json.dumps(parse_floor(args.parse_floor[0])))
         return
     repo = build_corpus(args.work, args.packages)
-    listed = subprocess.run(["git", "-C", str(repo), "ls-files"], stdout=subprocess.PIPE, text=True, check=True).stdout.split("\n")
+    listed = subprocess.run(
+        ["git", "-C", str(repo), "ls-files"], stdout=subprocess.PIPE, text=True, check=True
+    ).stdout.split("\n")
     py = sum(1 for name in listed if name.endswith(".py"))
     size = sum((repo / name).stat().st_size for name in listed if name and (repo / name).is_file())
     print(f"machine: {machine()}")
@@ -203,19 +238,30 @@ def main() -> None:
     floor_s, parse_s, full_s = statistics.median(floors), med(parses, "parse_s"), med(full, "scan_s")
     print(f"medians of {args.repeats} runs")
     print(f"floor (git ls-files | xargs cat): {floor_s:.3f} s")
-    print(f"parse floor (read, ast.parse in the pool): {parse_s:.2f} s, CPU {med(parses, 'cpu_s'):.2f} s"
-          f"  ({parses[0]['parsed']} of {parses[0]['files']} files parse)")
-    print(f"full scan, empty cache:           {full_s:.2f} s  = {full_s / floor_s:.0f}x the floor,"
-          f" {full_s / parse_s:.1f}x the parse floor  ({full[0]['facts']} facts, {full[0]['errors']} error facts)")
-    print(f"  CPU time:                       {med(full, 'cpu_s'):.2f} s = {med(full, 'cpu_s') / med(parses, 'cpu_s'):.1f}x"
-          " the parse floor's")
-    print(f"  CPU time / wall time:           {statistics.median(r['cpu_s'] / r['scan_s'] for r in full):.2f}"
-          f" (cores: {os.cpu_count()})")
+    print(
+        f"parse floor (read, ast.parse in the pool): {parse_s:.2f} s, CPU {med(parses, 'cpu_s'):.2f} s"
+        f"  ({parses[0]['parsed']} of {parses[0]['files']} files parse)"
+    )
+    print(
+        f"full scan, empty cache:           {full_s:.2f} s  = {full_s / floor_s:.0f}x the floor,"
+        f" {full_s / parse_s:.1f}x the parse floor  ({full[0]['facts']} facts, {full[0]['errors']} error facts)"
+    )
+    print(
+        f"  CPU time:                       {med(full, 'cpu_s'):.2f} s = {med(full, 'cpu_s') / med(parses, 'cpu_s'):.1f}x"
+        " the parse floor's"
+    )
+    print(
+        f"  CPU time / wall time:           {statistics.median(r['cpu_s'] / r['scan_s'] for r in full):.2f}"
+        f" (cores: {os.cpu_count()})"
+    )
     print(f"  peak RSS: scan process {med(full, 'rss_mb'):.0f} MB, largest worker {med(full, 'worker_rss_mb'):.0f} MB")
     print(f"re-scan of the same commit:       {med(again, 'scan_s'):.3f} s")
     print(f"  peak RSS: scan process {med(again, 'rss_mb'):.0f} MB")
-    print("  checkout and each collector alone: "
-          + ", ".join(f"{k} {med(parts, k):.3f}" for k in parts[0]) + f" = {sum(med(parts, k) for k in parts[0]):.3f} s")
+    print(
+        "  checkout and each collector alone: "
+        + ", ".join(f"{k} {med(parts, k):.3f}" for k in parts[0])
+        + f" = {sum(med(parts, k) for k in parts[0]):.3f} s"
+    )
     print(f"load average (1 min) before and during the runs: {', '.join(loads)} (the machine is shared)")
 
 

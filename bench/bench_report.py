@@ -8,6 +8,7 @@ Goal: under 30 s and under 500 MB.
 
 Usage: python bench/bench_report.py [--teams 50] [--per-team 4] [--repeats 3]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,7 +16,7 @@ import os
 import statistics
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # scripts/ and bench/ beside mldebt
@@ -27,7 +28,6 @@ QUARTER_ENDS = [(2025, 12, 31), (2026, 3, 31), (2026, 6, 30), (2026, 9, 30)]
 def sample_scans(folder: Path) -> Path:
     """A database of the sample portfolio's real scans: four quarter ends and HEAD."""
     from mldebt.rubric.schema import load_rubric
-
     from mldebt.scanning.scans import collect_project, save_portfolio
     from mldebt.sources.portfolio import load_portfolio
     from mldebt.store.db import open_db
@@ -37,7 +37,7 @@ def sample_scans(folder: Path) -> Path:
     db = open_db(folder / "samples.db")
     rubric = load_rubric()
     save_portfolio(db, portfolio)
-    moments = [datetime(*day, 23, 59, 59, tzinfo=timezone.utc) for day in QUARTER_ENDS] + [None]
+    moments = [datetime(*day, 23, 59, 59, tzinfo=UTC) for day in QUARTER_ENDS] + [None]
     for moment in moments:
         for project in portfolio.projects:
             collect_project(db, project, rubric, moment)
@@ -62,8 +62,10 @@ def main() -> None:
     seconds = statistics.median(m.seconds for m in runs)
     peak = statistics.median(m.peak_mb for m in runs)
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
-    print(f"median of {len(runs)}: {seconds:.1f} s ({seconds / GOAL_SECONDS:.0%} of the {GOAL_SECONDS:.0f} s goal), "
-          f"peak {peak:.0f} MB ({peak / GOAL_MB:.0%} of {GOAL_MB:.0f} MB), {runs[0].pages} pages")
+    print(
+        f"median of {len(runs)}: {seconds:.1f} s ({seconds / GOAL_SECONDS:.0%} of the {GOAL_SECONDS:.0f} s goal), "
+        f"peak {peak:.0f} MB ({peak / GOAL_MB:.0%} of {GOAL_MB:.0f} MB), {runs[0].pages} pages"
+    )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ store, evidence and all, under new ids until there are 1,000. Two figures, each 
 
 Goal (issue 3): under 5 s for the 1,000 scans on the 2-core machine.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,7 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # scripts/ and bench/ beside mldebt
@@ -36,11 +37,15 @@ def clone_scans(db, real: list[str], wanted: int) -> list[str]:
         while len(ids) < wanted:
             source = real[copy % len(real)]
             new_id = f"{source}-copy{copy}"
-            db.execute(f"insert into scans ({', '.join(columns)}) select ?, {', '.join(columns[1:])}"
-                       " from scans where id = ?", [new_id, source])
-            db.execute("insert into evidence (scan_id, key, value, type, collector, path, line, url, error)"
-                       " select ?, key, value, type, collector, path, line, url, error from evidence where scan_id = ?",
-                       [new_id, source])
+            db.execute(
+                f"insert into scans ({', '.join(columns)}) select ?, {', '.join(columns[1:])} from scans where id = ?",
+                [new_id, source],
+            )
+            db.execute(
+                "insert into evidence (scan_id, key, value, type, collector, path, line, url, error)"
+                " select ?, key, value, type, collector, path, line, url, error from evidence where scan_id = ?",
+                [new_id, source],
+            )
             ids.append(new_id)
             copy += 1
     return ids
@@ -50,7 +55,6 @@ def main() -> None:
     from mldebt.collectors.registry import declared_keys
     from mldebt.rubric.engine import score
     from mldebt.rubric.schema import load_rubric
-
     from mldebt.scanning.scans import (
         collect_project,
         facts_of,
@@ -68,10 +72,16 @@ def main() -> None:
         portfolio = load_portfolio(build_samples(ROOT / "sample_projects", tmp_path / "samples"))
         db = open_db(tmp_path / "bench.db")
         save_portfolio(db, portfolio)
-        moments = [datetime(2025, 12, 31, 23, 59, 59, tzinfo=timezone.utc), datetime(2026, 3, 31, 23, 59, 59, tzinfo=timezone.utc),
-                   datetime(2026, 6, 30, 23, 59, 59, tzinfo=timezone.utc), datetime(2026, 9, 30, 23, 59, 59, tzinfo=timezone.utc), None]
-        real = [collect_project(db, project, rubric, moment).scan_id
-                for moment in moments for project in portfolio.projects]
+        moments = [
+            datetime(2025, 12, 31, 23, 59, 59, tzinfo=UTC),
+            datetime(2026, 3, 31, 23, 59, 59, tzinfo=UTC),
+            datetime(2026, 6, 30, 23, 59, 59, tzinfo=UTC),
+            datetime(2026, 9, 30, 23, 59, 59, tzinfo=UTC),
+            None,
+        ]
+        real = [
+            collect_project(db, project, rubric, moment).scan_id for moment in moments for project in portfolio.projects
+        ]
         scan_ids = clone_scans(db, real, SCANS)
         fact_sets = [readable(facts_of(db, scan_id)) for scan_id in scan_ids]
 
@@ -91,13 +101,20 @@ def main() -> None:
         assert count == SCANS
 
     engine, store = statistics.median(engine_times), statistics.median(store_times)
-    print(f"rubric {rubric.name} {rubric.version}: {len(rubric.checks)} checks, {len(declared_keys())} declared evidence keys")
+    print(
+        f"rubric {rubric.name} {rubric.version}: {len(rubric.checks)} checks, {len(declared_keys())} declared evidence keys"
+    )
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
-    print(f"engine: {SCANS} scans scored in {engine:.3f} s wall, {statistics.median(engine_cpu):.3f} s CPU "
-          f"(medians of {REPEATS}; {engine / SCANS * 1000:.2f} ms per scan)")
-    print(f"store:  {SCANS} stored scans re-scored in {store:.3f} s wall, {statistics.median(store_cpu):.3f} s CPU "
-          f"(medians of {REPEATS}; {store / SCANS * 1000:.2f} ms per scan)")
+    print(
+        f"engine: {SCANS} scans scored in {engine:.3f} s wall, {statistics.median(engine_cpu):.3f} s CPU "
+        f"(medians of {REPEATS}; {engine / SCANS * 1000:.2f} ms per scan)"
+    )
+    print(
+        f"store:  {SCANS} stored scans re-scored in {store:.3f} s wall, {statistics.median(store_cpu):.3f} s CPU "
+        f"(medians of {REPEATS}; {store / SCANS * 1000:.2f} ms per scan)"
+    )
     print(f"goal 5 s: engine {engine / 5:.1%} of budget, store {store / 5:.1%} of budget")
+
 
 if __name__ == "__main__":
     sys.exit(main())

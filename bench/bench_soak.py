@@ -12,6 +12,7 @@ the soak tests run for a minute.
 
     python bench/bench_soak.py [--seconds 300] [--server serve|gunicorn|both] [--keep DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.soak import prepare, soak  # noqa: E402
+from tests.soak import prepare, soak
 
 
 def main() -> int:
@@ -38,19 +39,26 @@ def main() -> int:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     failed = False
     try:
-        for server in (("serve", "gunicorn") if args.server == "both" else (args.server,)):
+        for server in ("serve", "gunicorn") if args.server == "both" else (args.server,):
             setup = prepare(root / server)
             outcome = soak(setup, args.seconds, server=server)
             p50 = statistics.median(outcome.read_ms) if outcome.read_ms else float("nan")
-            print(f"{server:9} {outcome.seconds:5.0f} s | pushes stored {len(outcome.accepted):5d} "
-                  f"({outcome.pushes_per_second:.2f}/s), refused {len(outcome.push_failures)} | reads "
-                  f"{len(outcome.read_ms):6d}, p50 {p50:.0f} ms, p99 {outcome.read_percentile(0.99):.0f} ms, "
-                  f"failed {len(outcome.read_failures)} | CLI collect+score rounds {outcome.cli_runs}, "
-                  f"failed {len(outcome.cli_failures)} | lost {len(outcome.lost)} | integrity {outcome.integrity}")
+            print(
+                f"{server:9} {outcome.seconds:5.0f} s | pushes stored {len(outcome.accepted):5d} "
+                f"({outcome.pushes_per_second:.2f}/s), refused {len(outcome.push_failures)} | reads "
+                f"{len(outcome.read_ms):6d}, p50 {p50:.0f} ms, p99 {outcome.read_percentile(0.99):.0f} ms, "
+                f"failed {len(outcome.read_failures)} | CLI collect+score rounds {outcome.cli_runs}, "
+                f"failed {len(outcome.cli_failures)} | lost {len(outcome.lost)} | integrity {outcome.integrity}"
+            )
             for problem in (outcome.push_failures + outcome.read_failures + outcome.cli_failures)[:5]:
                 print("   ", problem[:200])
-            failed |= bool(outcome.lost or outcome.integrity != "ok" or outcome.push_failures
-                           or outcome.read_failures or outcome.cli_failures)
+            failed |= bool(
+                outcome.lost
+                or outcome.integrity != "ok"
+                or outcome.push_failures
+                or outcome.read_failures
+                or outcome.cli_failures
+            )
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)

@@ -20,6 +20,7 @@ Goal (issue 7): median under 50 ms and p99 under 200 ms per page.
 
     python bench/bench_web.py [--server gunicorn|waitress] [--seconds 10] [--keep DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,22 +56,40 @@ def bench_rubric():
     checks = []
     for s_index, section in enumerate(base["sections"]):
         for n in range(1, 8):
-            checks.append({"id": f"{section['id']}-{n}", "title": f"{SECTION_OF[section['id']]} test {n}",
-                           "section": section["id"], "ml_test": f"{SECTION_OF[section['id']]} {n}",
-                           "category": categories[(s_index * 7 + n) % len(categories)], "weight": 1 + n % 3,
-                           "effort_hours": float(2 + (n * 5) % 17), "automated": f"bench.{section['id']}_{n} == 2",
-                           "manual": f"bench.{section['id']}_{n} >= 1", "why": "Generated for the benchmark.",
-                           "fix": "Generated for the benchmark."})
+            checks.append(
+                {
+                    "id": f"{section['id']}-{n}",
+                    "title": f"{SECTION_OF[section['id']]} test {n}",
+                    "section": section["id"],
+                    "ml_test": f"{SECTION_OF[section['id']]} {n}",
+                    "category": categories[(s_index * 7 + n) % len(categories)],
+                    "weight": 1 + n % 3,
+                    "effort_hours": float(2 + (n * 5) % 17),
+                    "automated": f"bench.{section['id']}_{n} == 2",
+                    "manual": f"bench.{section['id']}_{n} >= 1",
+                    "why": "Generated for the benchmark.",
+                    "fix": "Generated for the benchmark.",
+                }
+            )
     for n, category in enumerate(categories[:6]):
-        checks.append({"id": f"debt-{n}", "title": f"Debt check {n}", "category": category, "weight": 2.0,
-                       "effort_hours": 8.0, "automated": f"bench.debt_{n} == 2", "why": "Generated.", "fix": "Generated."})
+        checks.append(
+            {
+                "id": f"debt-{n}",
+                "title": f"Debt check {n}",
+                "category": category,
+                "weight": 2.0,
+                "effort_hours": 8.0,
+                "automated": f"bench.debt_{n} == 2",
+                "why": "Generated.",
+                "fix": "Generated.",
+            }
+        )
     data = {**base, "rubric": "bench", "version": "1", "checks": checks}
     return from_content(json.dumps(data, sort_keys=True, separators=(",", ":")), source="bench")
 
 
 def build(db_path: Path, seed: int = 7) -> None:
     from mldebt.rubric.engine import Result, aggregate
-
     from mldebt.scanning.scans import _save_rubric, _save_scorecard, update_paydown
     from mldebt.store.db import open_db
 
@@ -80,12 +99,22 @@ def build(db_path: Path, seed: int = 7) -> None:
     ends = [f"{2024 + q // 4}-{3 * (q % 4) + 3:02d}-{[31, 30, 30, 31][q % 4]}T23:59:59+00:00" for q in range(QUARTERS)]
     with db.atomic():
         _save_rubric(db, rubric)
-        db["teams"].insert_all({"id": f"t-{t:02d}", "name": f"Team {t:02d}", "owner": f"lead{t}@example.com"}
-                               for t in range(TEAMS))
-        db["projects"].insert_all({"id": f"p-{p:04d}", "team_id": f"t-{p % TEAMS:02d}", "name": f"p-{p:04d}",
-                                   "repo": f"/srv/repos/p-{p:04d}", "owner": f"owner{p}@example.com",
-                                   "description": "A generated project", "tags": '["generated"]', "sources": "{}"}
-                                  for p in range(PROJECTS))
+        db["teams"].insert_all(
+            {"id": f"t-{t:02d}", "name": f"Team {t:02d}", "owner": f"lead{t}@example.com"} for t in range(TEAMS)
+        )
+        db["projects"].insert_all(
+            {
+                "id": f"p-{p:04d}",
+                "team_id": f"t-{p % TEAMS:02d}",
+                "name": f"p-{p:04d}",
+                "repo": f"/srv/repos/p-{p:04d}",
+                "owner": f"owner{p}@example.com",
+                "description": "A generated project",
+                "tags": '["generated"]',
+                "sources": "{}",
+            }
+            for p in range(PROJECTS)
+        )
         for p in range(PROJECTS):
             level = {c.id: rng.choice([0, 0, 0, 1, 1, 2]) for c in rubric.checks}
             for q, as_of in enumerate(ends):
@@ -94,13 +123,33 @@ def build(db_path: Path, seed: int = 7) -> None:
                         level[c.id] = min(2, level[c.id] + 1)
                     elif rng.random() < 0.04:
                         level[c.id] = max(0, level[c.id] - 1)
-                results = [Result(c.id, ("fail", "manual", "automated")[level[c.id]], level[c.id] / 2, c.weight,
-                                  f"generated: level {level[c.id]}", (f"bench.{c.id}",)) for c in rubric.checks]
+                results = [
+                    Result(
+                        c.id,
+                        ("fail", "manual", "automated")[level[c.id]],
+                        level[c.id] / 2,
+                        c.weight,
+                        f"generated: level {level[c.id]}",
+                        (f"bench.{c.id}",),
+                    )
+                    for c in rubric.checks
+                ]
                 scan_id = uuid.UUID(int=rng.getrandbits(128)).hex
-                db["scans"].insert({"id": scan_id, "project_id": f"p-{p:04d}", "as_of": as_of, "collected_at": as_of,
-                                    "commit_sha": f"{rng.getrandbits(160):040x}", "commit_date": as_of,
-                                    "tool_version": "bench", "rubric_hash": rubric.hash, "duration_s": 0.0,
-                                    "fact_count": 0, "error_count": 0})
+                db["scans"].insert(
+                    {
+                        "id": scan_id,
+                        "project_id": f"p-{p:04d}",
+                        "as_of": as_of,
+                        "collected_at": as_of,
+                        "commit_sha": f"{rng.getrandbits(160):040x}",
+                        "commit_date": as_of,
+                        "tool_version": "bench",
+                        "rubric_hash": rubric.hash,
+                        "duration_s": 0.0,
+                        "fact_count": 0,
+                        "error_count": 0,
+                    }
+                )
                 _save_scorecard(db, scan_id, aggregate(rubric, list(rubric.checks), results, {}))
             update_paydown(db, f"p-{p:04d}", rubric)
     db.close()
@@ -117,8 +166,18 @@ def start(server: str, db_path: Path, cache: bool) -> tuple[subprocess.Popen, st
     env = dict(os.environ, MLDEBT_DB=str(db_path), MLDEBT_PAGE_CACHE="256" if cache else "0")
     bin_dir = Path(sys.executable).parent
     if server == "gunicorn":
-        cmd = [str(bin_dir / "gunicorn"), "--workers", "2", "--threads", "4", "--bind", f"127.0.0.1:{port}",
-               "--log-level", "warning", "mldebt.webapp:create_app()"]
+        cmd = [
+            str(bin_dir / "gunicorn"),
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "mldebt.webapp:create_app()",
+        ]
     else:
         cmd = [str(bin_dir / "mldebt"), "serve", "--port", str(port), "--threads", "8", "--db", str(db_path)]
     log = (db_path.parent / f"{server}.log").open("a")  # a pipe nobody reads would fill up and stall the server
@@ -149,8 +208,12 @@ UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
 def wrk(url: str, seconds: int) -> dict[str, float]:
-    out = subprocess.run(["wrk", "-t2", "-c10", f"-d{seconds}s", "--timeout", "30s", "--latency", url],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["wrk", "-t2", "-c10", f"-d{seconds}s", "--timeout", "30s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     if "Non-2xx" in out or "Socket errors" in out:
         raise RuntimeError(f"{url}: errors or time-outs under load\n{out}")
     figures = {}
@@ -184,11 +247,19 @@ def single(url: str, repeats: int = 20) -> float:
 
 
 def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor())
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     load = os.getloadavg()[0]
-    return (f"{model}, {os.cpu_count()} cores, Linux {platform.release()}, Python {platform.python_version()}, "
-            f"SQLite {sqlite3.sqlite_version}, load average {load:.1f} at the start")
+    return (
+        f"{model}, {os.cpu_count()} cores, Linux {platform.release()}, Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, load average {load:.1f} at the start"
+    )
 
 
 def main() -> int:
@@ -223,8 +294,10 @@ def main() -> int:
                 finally:
                     stop_writes.set()
                 ok = figures["p50"] < 50 and figures["p99"] < 200
-                print(f"{name:<10} {mode:<9} {one:7.1f} {figures['p50']:7.1f} "
-                      f"{figures['p99']:7.1f} {figures['rps']:7.0f}  {'met' if ok else 'NOT met'}")
+                print(
+                    f"{name:<10} {mode:<9} {one:7.1f} {figures['p50']:7.1f} "
+                    f"{figures['p99']:7.1f} {figures['rps']:7.0f}  {'met' if ok else 'NOT met'}"
+                )
         finally:
             stop(proc)
     if not args.keep:

@@ -12,6 +12,7 @@ memory and wall time are measured.
 
 Goal (issue 8): 50 teams and 200 projects in under 30 s and 500 MB.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,19 +55,28 @@ class Measured:
 
     def line(self) -> str:
         verdict = "within" if self.seconds < GOAL_SECONDS and self.peak_mb < GOAL_MB else "OUTSIDE"
-        return (f"report of {self.teams} teams, {self.projects} projects, {self.scans} scans: {self.pages} pages "
-                f"in {self.seconds:.1f} s ({self.cpu_seconds:.1f} s of CPU), peak memory {self.peak_mb:.0f} MB "
-                f"({verdict} the goal of {GOAL_SECONDS:g} s and {GOAL_MB:g} MB)")
+        return (
+            f"report of {self.teams} teams, {self.projects} projects, {self.scans} scans: {self.pages} pages "
+            f"in {self.seconds:.1f} s ({self.cpu_seconds:.1f} s of CPU), peak memory {self.peak_mb:.0f} MB "
+            f"({verdict} the goal of {GOAL_SECONDS:g} s and {GOAL_MB:g} MB)"
+        )
 
 
 def generate(source: sqlite_utils.Database, target: sqlite_utils.Database, teams: int, per_team: int) -> int:
     """Fill ``target`` with ``teams`` x ``per_team`` projects copied from ``source``'s scans; return the scan count."""
-    samples = [r["id"] for r in rows(source, "select id from projects p where exists "
-                                             "(select 1 from scans s where s.project_id = p.id) order by id")]
+    samples = [
+        r["id"]
+        for r in rows(
+            source,
+            "select id from projects p where exists (select 1 from scans s where s.project_id = p.id) order by id",
+        )
+    ]
     if not samples:
         raise SystemExit("the source database has no scans: run `bash scripts/demo.sh` first")
-    history = {p: list(rows(source, "select * from scans where project_id = ? order by as_of, collected_at", [p]))
-               for p in samples}
+    history = {
+        p: list(rows(source, "select * from scans where project_id = ? order by as_of, collected_at", [p]))
+        for p in samples
+    }
     for rubric in rows(source, "select * from rubrics"):
         target["rubrics"].insert(rubric, pk="hash", ignore=True)
     count = 0
@@ -78,38 +88,57 @@ def generate(source: sqlite_utils.Database, target: sqlite_utils.Database, teams
                 n = t * per_team + k
                 sample, shift = samples[n % len(samples)], (n // len(samples)) % 3
                 project = f"project-{n:04d}"
-                target["projects"].insert({"id": project, "team_id": team, "name": project, "repo": f"/repos/{project}",
-                                           "owner": f"owner-{n:04d}@example.com", "tags": "[]", "sources": "{}"})
+                target["projects"].insert(
+                    {
+                        "id": project,
+                        "team_id": team,
+                        "name": project,
+                        "repo": f"/repos/{project}",
+                        "owner": f"owner-{n:04d}@example.com",
+                        "tags": "[]",
+                        "sources": "{}",
+                    }
+                )
                 scans = history[sample]
                 for q, original in enumerate(scans):
                     copy = scans[min(q + shift, len(scans) - 1)]
                     count += _copy_scan(source, target, copy, project, as_of=original["as_of"])
         for project in [r["id"] for r in rows(target, "select id from projects")]:
-            latest = next(rows(target, "select rubric_hash from scans where project_id = ? order by as_of desc limit 1",
-                               [project]))
+            latest = next(
+                rows(
+                    target, "select rubric_hash from scans where project_id = ? order by as_of desc limit 1", [project]
+                )
+            )
             update_paydown(target, project, stored_rubric(target, latest["rubric_hash"]))
     return count
 
 
-def _copy_scan(source: sqlite_utils.Database, target: sqlite_utils.Database, scan: dict, project: str,
-               as_of: str) -> int:
+def _copy_scan(
+    source: sqlite_utils.Database, target: sqlite_utils.Database, scan: dict, project: str, as_of: str
+) -> int:
     new_id = uuid.uuid4().hex
     target["scans"].insert({**scan, "id": new_id, "project_id": project, "as_of": as_of})
-    target["results"].insert_all({**r, "scan_id": new_id} for r in rows(source, "select * from results where scan_id = ?",
-                                                                         [scan["id"]]))
-    target["scores"].insert_all({**r, "scan_id": new_id} for r in rows(source, "select * from scores where scan_id = ?",
-                                                                        [scan["id"]]))
-    target["evidence"].insert_all({**{k: v for k, v in r.items() if k != "id"}, "scan_id": new_id}
-                                  for r in rows(source, "select * from evidence where scan_id = ? and key like 'attest.%'",
-                                                [scan["id"]]))
+    target["results"].insert_all(
+        {**r, "scan_id": new_id} for r in rows(source, "select * from results where scan_id = ?", [scan["id"]])
+    )
+    target["scores"].insert_all(
+        {**r, "scan_id": new_id} for r in rows(source, "select * from scores where scan_id = ?", [scan["id"]])
+    )
+    target["evidence"].insert_all(
+        {**{k: v for k, v in r.items() if k != "id"}, "scan_id": new_id}
+        for r in rows(source, "select * from evidence where scan_id = ? and key like 'attest.%'", [scan["id"]])
+    )
     return 1
 
 
 def measure(db_path: Path, pdf: Path) -> tuple[float, float, float, int]:
     """Render the report in a child process: (wall seconds, CPU seconds, peak MB, pages)."""
     stats = pdf.with_suffix(".json")
-    done = subprocess.run([sys.executable, "-c", CHILD, str(stats), "report", "-o", str(pdf), "--db", str(db_path)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(stats), "report", "-o", str(pdf), "--db", str(db_path)],
+        capture_output=True,
+        text=True,
+    )
     result = json.loads(stats.read_text())
     if done.returncode or result["code"]:
         raise SystemExit(f"the report failed: {done.stdout}{done.stderr}")

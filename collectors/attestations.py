@@ -17,22 +17,23 @@ answer has expired is judged at the scan's moment (``snapshot.as_of``).
 Answers recorded with ``mldebt attest`` are in the store, not in the tree;
 ``mldebt.questions.merge_stored`` folds them in.
 """
+
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Iterator
+from typing import Annotated, Any
 
 import yaml
 from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 
+from mldebt.collectors.interface import Collector, Fact, Snapshot
 from mldebt.errors import InputError
 from mldebt.questions import Answer, default_expiry, load_questions, summarize, unknown_question
 from mldebt.validation import Strict, validate
 from mldebt.yamlfile import Document, SafeLoader, parse
-
-from mldebt.collectors.interface import Collector, Fact, Snapshot
 
 FILES = (".mldebt/attestations.yaml", ".mldebt/attestations.yml")
 MAX_BYTES = 1024 * 1024
@@ -69,7 +70,7 @@ class AnswerSpec(Strict):
         return value
 
     @model_validator(mode="after")
-    def _expires_after_date(self) -> "AnswerSpec":
+    def _expires_after_date(self) -> AnswerSpec:
         if self.expires is not None and self.expires < self.date:
             raise ValueError(f"expires ({self.expires}) is before date ({self.date})")
         return self
@@ -81,14 +82,16 @@ class AttestationFile(Strict):
 
 def _keys() -> dict[str, str]:
     keys = {f"attest.{q.id}": f"the team's newest answer to: {q.title}" for q in load_questions().values()}
-    keys.update({
-        "attest.file": "the project's attestations file",
-        "attest.answered": "question ids with an answer (current or expired)",
-        "attest.current": "question ids whose answer has not expired at the scan's moment",
-        "attest.expired": "question ids whose newest answer has expired (earns nothing)",
-        "attest.unanswered": "question ids with no current answer",
-        "attest.litmus.current": "how many of the five litmus questions have a current answer",
-    })
+    keys.update(
+        {
+            "attest.file": "the project's attestations file",
+            "attest.answered": "question ids with an answer (current or expired)",
+            "attest.current": "question ids whose answer has not expired at the scan's moment",
+            "attest.expired": "question ids whose newest answer has expired (earns nothing)",
+            "attest.unanswered": "question ids with no current answer",
+            "attest.litmus.current": "how many of the five litmus questions have a current answer",
+        }
+    )
     return keys
 
 
@@ -97,7 +100,7 @@ class AttestationCollector(Collector):
     keys = _keys()
 
     def collect(self, snapshot: Snapshot) -> Iterator[Fact]:
-        on = (snapshot.as_of or datetime.now(timezone.utc)).astimezone(timezone.utc).date()
+        on = (snapshot.as_of or datetime.now(UTC)).astimezone(UTC).date()
         answers: list[Answer] = []
         for rel in FILES:
             full = snapshot.root / rel
@@ -109,8 +112,12 @@ class AttestationCollector(Collector):
                 break
         for answer in answers:
             if answer.date > on:
-                yield Fact.failure(f"attest.{answer.question}", f"answer dated {answer.date}, after the scan's "
-                                   f"moment ({on}): not counted", path=answer.path, line=answer.line)
+                yield Fact.failure(
+                    f"attest.{answer.question}",
+                    f"answer dated {answer.date}, after the scan's moment ({on}): not counted",
+                    path=answer.path,
+                    line=answer.line,
+                )
         for key, value, answer in summarize(answers, on):
             yield Fact(key, value, path=answer.path if answer else None, line=answer.line if answer else None)
 
@@ -118,7 +125,7 @@ class AttestationCollector(Collector):
 def read_answers(full: Path, rel: str, out: list[Answer]) -> Iterator[Fact]:
     """Append the valid answers of the file at ``full`` to ``out``; yield an error fact per problem."""
     try:
-        raw = full.read_bytes()[:MAX_BYTES + 1]
+        raw = full.read_bytes()[: MAX_BYTES + 1]
         if len(raw) > MAX_BYTES:
             raise InputError(f"{rel}: larger than {MAX_BYTES} bytes")
         text = raw.decode("utf-8")
@@ -157,9 +164,19 @@ def read_answers(full: Path, rel: str, out: list[Answer]) -> Iterator[Fact]:
             spec = AnswerSpec.model_validate(item)
         except ValidationError:
             continue  # already reported above, with its line
-        out.append(Answer(question=spec.question, answer=spec.answer, by=spec.by, date=spec.date,
-                          expires=spec.expires or default_expiry(questions[spec.question], spec.date),
-                          link=spec.link, source="file", path=rel, line=_entry_line(doc, index)))
+        out.append(
+            Answer(
+                question=spec.question,
+                answer=spec.answer,
+                by=spec.by,
+                date=spec.date,
+                expires=spec.expires or default_expiry(questions[spec.question], spec.date),
+                link=spec.link,
+                source="file",
+                path=rel,
+                line=_entry_line(doc, index),
+            )
+        )
 
 
 def _entry_line(doc: Document, index: int) -> int:
@@ -167,7 +184,7 @@ def _entry_line(doc: Document, index: int) -> int:
 
 
 def _line_of(problem: str, rel: str) -> int | None:
-    found = re.match(r"(\d+):\d+: ", problem[len(rel) + 1:]) if problem.startswith(rel + ":") else None
+    found = re.match(r"(\d+):\d+: ", problem[len(rel) + 1 :]) if problem.startswith(rel + ":") else None
     return int(found.group(1)) if found else None
 
 

@@ -8,6 +8,7 @@ timeout (each wait for the server), and the body must arrive whole within
 timeout, is cut there); failures raise ``ApiError`` with a message that is
 safe to store.
 """
+
 from __future__ import annotations
 
 import os
@@ -30,8 +31,13 @@ MAX_BYTES = 20 * 1024 * 1024
 class ApiError(Exception):
     """An API call that failed; ``status`` is the HTTP status when there was one."""
 
-    def __init__(self, message: str, status: int | None = None, retry_after: str | None = None,
-                 rate_limit: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        retry_after: str | None = None,
+        rate_limit: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
@@ -96,8 +102,9 @@ class ApiClient:
             headers["Authorization"] = f"{self.auth_scheme} {token}"
         try:
             started = time.monotonic()
-            response = self.session.get(url, params=params, headers=headers, timeout=self.timeout,
-                                        allow_redirects=False, stream=True)
+            response = self.session.get(
+                url, params=params, headers=headers, timeout=self.timeout, allow_redirects=False, stream=True
+            )
             body = self._body(response, url, started)
         except (requests.Timeout, urllib3.exceptions.TimeoutError):  # the body read raises urllib3's own
             raise ApiError(f"timed out after {self.timeout[1]:.0f} s: {self._safe(url)}") from None
@@ -107,10 +114,16 @@ class ApiClient:
             raise ApiError(f"response larger than {MAX_BYTES} bytes: {self._safe(url)}")
         response._content = body
         if response.status_code >= 400 or 300 <= response.status_code < 400:
-            raise ApiError(f"HTTP {response.status_code} from {self._safe(url)}", status=response.status_code,
-                           retry_after=response.headers.get("Retry-After"),
-                           rate_limit={k.lower(): v for k, v in response.headers.items()
-                                       if k.lower().startswith(("x-ratelimit-", "ratelimit-"))})
+            raise ApiError(
+                f"HTTP {response.status_code} from {self._safe(url)}",
+                status=response.status_code,
+                retry_after=response.headers.get("Retry-After"),
+                rate_limit={
+                    k.lower(): v
+                    for k, v in response.headers.items()
+                    if k.lower().startswith(("x-ratelimit-", "ratelimit-"))
+                },
+            )
         return response
 
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
@@ -134,8 +147,9 @@ class ApiClient:
             headers["Authorization"] = f"{self.auth_scheme} {token}"
         try:
             started = time.monotonic()
-            response = self.session.post(url, json=body, headers=headers, timeout=self.timeout,
-                                         allow_redirects=False, stream=True)
+            response = self.session.post(
+                url, json=body, headers=headers, timeout=self.timeout, allow_redirects=False, stream=True
+            )
             content = self._body(response, url, started)
         except (requests.Timeout, urllib3.exceptions.TimeoutError):
             raise ApiError(f"timed out after {self.timeout[1]:g} s: {self._safe(url)}") from None
@@ -144,8 +158,11 @@ class ApiClient:
         if len(content) > MAX_BYTES:
             raise ApiError(f"response larger than {MAX_BYTES} bytes: {self._safe(url)}")
         if response.status_code >= 300:
-            raise ApiError(f"HTTP {response.status_code} from {self._safe(url)}", status=response.status_code,
-                           retry_after=response.headers.get("Retry-After"))
+            raise ApiError(
+                f"HTTP {response.status_code} from {self._safe(url)}",
+                status=response.status_code,
+                retry_after=response.headers.get("Retry-After"),
+            )
         try:
             return json_loads(content)
         except ValueError:

@@ -4,13 +4,15 @@ A collector turns one family of sources into evidence facts. It knows nothing
 of the rubric. It never raises for bad input: what it could not read becomes
 an error fact, with the file and line when it has them.
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar, Iterator
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class Fact:
     error: str | None = None
 
     @classmethod
-    def failure(cls, key: str, message: str, **origin: Any) -> "Fact":
+    def failure(cls, key: str, message: str, **origin: Any) -> Fact:
         """An error fact: the collector tried ``key`` and could not read it."""
         return cls(key=key, value=None, error=message, **origin)
 

@@ -1,23 +1,23 @@
 """The explicit list of collectors, and the loop that runs them safely."""
+
 from __future__ import annotations
 
 from dataclasses import replace
-
-from mldebt.redact import without_credentials
 
 from mldebt.collectors.attestations import AttestationCollector
 from mldebt.collectors.ci.config import CIConfigCollector
 from mldebt.collectors.ci.history import CIHistoryCollector
 from mldebt.collectors.ci.results import CIResultsCollector
-from mldebt.collectors.repo.deps import DepsCollector
+from mldebt.collectors.interface import Collector, Fact, Snapshot
+from mldebt.collectors.monitoring.collector import MonitoringCollector
 from mldebt.collectors.registries.dvc import DvcCollector
 from mldebt.collectors.registries.feast import FeastCollector
-from mldebt.collectors.repo.history import HistoryCollector
-from mldebt.collectors.interface import Collector, Fact, Snapshot
 from mldebt.collectors.registries.mlflow import MlflowCollector
-from mldebt.collectors.monitoring.collector import MonitoringCollector
 from mldebt.collectors.registries.packages import PackagesCollector
 from mldebt.collectors.repo.collector import RepoCollector
+from mldebt.collectors.repo.deps import DepsCollector
+from mldebt.collectors.repo.history import HistoryCollector
+from mldebt.redact import without_credentials
 
 COLLECTORS: dict[str, type[Collector]] = {
     RepoCollector.name: RepoCollector,
@@ -53,11 +53,16 @@ def collect(snapshot: Snapshot, names: list[str] | None = None) -> list[Fact]:
         try:
             for fact in collector.collect(snapshot):
                 facts.append(_public(fact if fact.collector else replace(fact, collector=name)))
-        except Exception as exc:  # noqa: BLE001 - a collector must never abort a scan
+        except Exception as exc:
             facts.append(_public(Fact.failure(f"{name}.error", f"{type(exc).__name__}: {exc}", collector=name)))
     return facts
 
 
 def _public(fact: Fact) -> Fact:
-    return replace(fact, value=without_credentials(fact.value), error=without_credentials(fact.error),
-                   url=without_credentials(fact.url), path=without_credentials(fact.path))
+    return replace(
+        fact,
+        value=without_credentials(fact.value),
+        error=without_credentials(fact.error),
+        url=without_credentials(fact.url),
+        path=without_credentials(fact.path),
+    )

@@ -6,14 +6,16 @@ creation and kept as its SHA-256, which is enough for a secret that cannot be
 guessed and lets a request find its token by index. Tokens carry scopes, may
 expire, and are revoked by setting ``revoked_at`` (the row stays, for audit).
 """
+
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from typing import Any, Iterable
+from datetime import UTC, date, datetime
+from typing import Any
 
 import sqlite_utils
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -53,7 +55,7 @@ class Identity:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def _check_name(name: str, what: str) -> str:
@@ -103,8 +105,15 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_token(db: sqlite_utils.Database, name: str, scopes: Iterable[str], expires_on: str | None = None,
-                 *, project: str | None = None, team: str | None = None) -> tuple[str, dict[str, Any]]:
+def create_token(
+    db: sqlite_utils.Database,
+    name: str,
+    scopes: Iterable[str],
+    expires_on: str | None = None,
+    *,
+    project: str | None = None,
+    team: str | None = None,
+) -> tuple[str, dict[str, Any]]:
     """A new token and its stored row; the token itself is returned once and never stored.
 
     A token with the push scope must be bound to one ``project`` or one
@@ -115,8 +124,11 @@ def create_token(db: sqlite_utils.Database, name: str, scopes: Iterable[str], ex
     wanted = sorted(set(scopes))
     unknown = [s for s in wanted if s not in SCOPES]
     if not wanted or unknown:
-        raise InputError(f"unknown scope {unknown[0]!r} (scopes: {', '.join(SCOPES)})" if unknown
-                         else f"a token needs at least one --scope ({', '.join(SCOPES)})")
+        raise InputError(
+            f"unknown scope {unknown[0]!r} (scopes: {', '.join(SCOPES)})"
+            if unknown
+            else f"a token needs at least one --scope ({', '.join(SCOPES)})"
+        )
     binding = _binding(db, name, wanted, project, team)
     if expires_on is not None:
         try:
@@ -125,30 +137,42 @@ def create_token(db: sqlite_utils.Database, name: str, scopes: Iterable[str], ex
             last_day = date.fromisoformat(expires_on)
         except ValueError:
             raise InputError(f"--expires {expires_on!r}: expected a date such as 2027-03-31") from None
-        if last_day < datetime.now(timezone.utc).date():
+        if last_day < datetime.now(UTC).date():
             raise InputError(f"--expires {expires_on}: the date has passed")
     if db["api_tokens"].count_where("name = ? and revoked_at is null", [name]):
         raise InputError(f"a token named {name!r} already exists (revoke it first)")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = {"name": name, "token_hash": _digest(token), "prefix": token[: len(TOKEN_PREFIX) + 6],
-           "scopes": to_json(wanted), "created_at": _now(), "expires_on": expires_on, **binding}
+    row = {
+        "name": name,
+        "token_hash": _digest(token),
+        "prefix": token[: len(TOKEN_PREFIX) + 6],
+        "scopes": to_json(wanted),
+        "created_at": _now(),
+        "expires_on": expires_on,
+        **binding,
+    }
     table = db["api_tokens"]
     table.insert(row)
     return token, {**row, "id": table.last_pk}
 
 
-_RECORD_PORTFOLIO = "record the server's portfolio first (`--portfolio FILE`, or `mldebt collect PORTFOLIO` on the server)"
+_RECORD_PORTFOLIO = (
+    "record the server's portfolio first (`--portfolio FILE`, or `mldebt collect PORTFOLIO` on the server)"
+)
 
 
-def _binding(db: sqlite_utils.Database, name: str, scopes: list[str], project: str | None,
-             team: str | None) -> dict[str, str | None]:
+def _binding(
+    db: sqlite_utils.Database, name: str, scopes: list[str], project: str | None, team: str | None
+) -> dict[str, str | None]:
     """The project_id and team_id of a new token: exactly one for a push token, none for any other."""
     if "push" not in scopes:
         if project is None and team is None:
             return {"project_id": None, "team_id": None}  # attest, waive and read tokens may be left unbound
         if not {"attest", "waive"} & set(scopes):
-            raise InputError(f"--project and --team limit what a token writes; token {name} has no write scope "
-                             "(push, attest or waive)")
+            raise InputError(
+                f"--project and --team limit what a token writes; token {name} has no write scope "
+                "(push, attest or waive)"
+            )
     if project is None and team is None:
         raise InputError("a push token must be bound to one project or one team: add --project NAME or --team NAME")
     if project is not None and team is not None:
@@ -164,8 +188,11 @@ def _binding(db: sqlite_utils.Database, name: str, scopes: list[str], project: s
 def token_binding(db: sqlite_utils.Database, token_id: int) -> dict[str, str | None]:
     """What a token may push for: ``{"project_id": ..., "team_id": ...}``, both None for an unbound token."""
     found = next(rows(db, "select project_id, team_id from api_tokens where id = ?", [token_id]), None)
-    return {"project_id": found["project_id"], "team_id": found["team_id"]} if found else {
-        "project_id": None, "team_id": None}
+    return (
+        {"project_id": found["project_id"], "team_id": found["team_id"]}
+        if found
+        else {"project_id": None, "team_id": None}
+    )
 
 
 def outside_binding(db: sqlite_utils.Database, who: Identity, project: str) -> str | None:
@@ -188,15 +215,26 @@ def outside_binding(db: sqlite_utils.Database, who: Identity, project: str) -> s
 
 def list_tokens(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Every token ever made, without its hash, with what it is bound to."""
-    return [{**r, "scopes": from_json(r["scopes"])} for r in rows(
-        db, "select id, name, prefix, scopes, project_id, team_id, created_at, expires_on, revoked_at, last_used_at "
-            "from api_tokens order by id")]
+    return [
+        {**r, "scopes": from_json(r["scopes"])}
+        for r in rows(
+            db,
+            "select id, name, prefix, scopes, project_id, team_id, created_at, expires_on, revoked_at, last_used_at "
+            "from api_tokens order by id",
+        )
+    ]
 
 
 def revoke_token(db: sqlite_utils.Database, ident: str) -> dict[str, Any]:
     """Revoke the live token with this name or id."""
-    found = next(rows(db, "select * from api_tokens where (name = ? or cast(id as text) = ?) and revoked_at is null",
-                      [ident, ident]), None)
+    found = next(
+        rows(
+            db,
+            "select * from api_tokens where (name = ? or cast(id as text) = ?) and revoked_at is null",
+            [ident, ident],
+        ),
+        None,
+    )
     if found is None:
         raise NotFound(f"no live token named {ident!r} (see `mldebt token list`)")
     db["api_tokens"].update(found["id"], {"revoked_at": _now()})
@@ -210,7 +248,7 @@ def token_identity(db: sqlite_utils.Database, presented: str) -> Identity | None
     found = next(rows(db, "select * from api_tokens where token_hash = ?", [_digest(presented)]), None)
     if found is None or found["revoked_at"]:
         return None
-    today = datetime.now(timezone.utc).date().isoformat()
+    today = datetime.now(UTC).date().isoformat()
     if found["expires_on"] and found["expires_on"] < today:
         return None
     if (found["last_used_at"] or "")[:10] != today:

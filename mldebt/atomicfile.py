@@ -9,14 +9,16 @@ reader sees the old file or the new one, never a part. When writing fails,
 the temporary file is removed, the old file is left as it was, and the error
 says that nothing was written.
 """
+
 from __future__ import annotations
 
 import os
 import secrets
 import stat
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 from mldebt.errors import MldebtError
 

@@ -3,6 +3,7 @@
 Only the command line (and later the web error handler) turns them into
 messages; everything else raises and lets them travel.
 """
+
 from __future__ import annotations
 
 
@@ -23,7 +24,7 @@ class InputError(MldebtError):
         self.problems = problems or [message]
 
     @classmethod
-    def of_file(cls, path: object, what: str, problems: list[str]) -> "InputError":
+    def of_file(cls, path: object, what: str, problems: list[str]) -> InputError:
         """One error carrying every problem found in one file."""
         head = problems[0] if len(problems) == 1 else f"{path}: {len(problems)} problems in {what}"
         return cls(head, problems)

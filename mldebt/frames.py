@@ -14,11 +14,12 @@ Frames: :func:`scans` (one row per scan, with its headline scores),
 debt category per scan) and :func:`paydown` (one row per paydown item). Join
 them on ``scan_id`` or ``project``.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import pandas as pd
 import sqlite_utils

@@ -8,6 +8,7 @@ the file. These wrappers turn it into the parser's own error type
 the handlers that already turn a malformed file into an error fact naming it
 cover this case too. YAML has its own limits in ``mldebt.yamlfile``.
 """
+
 from __future__ import annotations
 
 import json

@@ -16,6 +16,7 @@ the API); both become the same evidence, built here:
 
 An expired answer is reported, never counted as current.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -100,17 +101,24 @@ class Answer:
         return on > self.expires
 
     def value(self, on: date) -> dict[str, Any]:
-        return {"answer": self.answer, "by": self.by, "date": self.date.isoformat(),
-                "expires": self.expires.isoformat(), "link": self.link, "source": self.source,
-                "expired": self.expired(on)}
+        return {
+            "answer": self.answer,
+            "by": self.by,
+            "date": self.date.isoformat(),
+            "expires": self.expires.isoformat(),
+            "link": self.link,
+            "source": self.source,
+            "expired": self.expired(on),
+        }
 
 
 def default_expiry(question: Question, given_on: date) -> date:
     return given_on + timedelta(days=question.valid_days)
 
 
-def summarize(answers: list[Answer], on: date,
-              questions: dict[str, Question] | None = None) -> list[tuple[str, Any, Answer | None]]:
+def summarize(
+    answers: list[Answer], on: date, questions: dict[str, Question] | None = None
+) -> list[tuple[str, Any, Answer | None]]:
     """Evidence ``(key, value, answer behind it)`` for ``answers`` as of the day ``on``.
 
     Answers given after ``on`` did not exist yet and are left out; of several
@@ -125,7 +133,8 @@ def summarize(answers: list[Answer], on: date,
         if held is None or answer.date >= held.date:
             newest[answer.question] = answer
     out: list[tuple[str, Any, Answer | None]] = [
-        (f"attest.{qid}", newest[qid].value(on), newest[qid]) for qid in sorted(newest)]
+        (f"attest.{qid}", newest[qid].value(on), newest[qid]) for qid in sorted(newest)
+    ]
     current = sorted(qid for qid, a in newest.items() if not a.expired(on))
     out += [
         ("attest.answered", sorted(newest), None),
@@ -146,16 +155,33 @@ def stored_answers(db: sqlite_utils.Database, project: str) -> list[Answer]:
         return []
     found = []
     for row in rows(db, "select * from attestations where project_id = ? order by attested_on, id", [project]):
-        found.append(Answer(question=row["question"], answer=row["answer"], by=row["attested_by"],
-                            date=date.fromisoformat(row["attested_on"]), expires=date.fromisoformat(row["expires_on"]),
-                            link=row["link"], source="db"))
+        found.append(
+            Answer(
+                question=row["question"],
+                answer=row["answer"],
+                by=row["attested_by"],
+                date=date.fromisoformat(row["attested_on"]),
+                expires=date.fromisoformat(row["expires_on"]),
+                link=row["link"],
+                source="db",
+            )
+        )
     return found
 
 
 def question_choices() -> list[dict[str, Any]]:
     """The built-in catalogue as plain data: the attest form's choices and ``GET /api/v1/questions``."""
-    return [{"id": q.id, "title": q.title, "category": q.category, "litmus": q.litmus,
-             "good_answer": q.good_answer, "valid_days": q.valid_days} for q in load_questions().values()]
+    return [
+        {
+            "id": q.id,
+            "title": q.title,
+            "category": q.category,
+            "litmus": q.litmus,
+            "good_answer": q.good_answer,
+            "valid_days": q.valid_days,
+        }
+        for q in load_questions().values()
+    ]
 
 
 def answers_from_facts(facts: dict[str, Any]) -> list[Answer]:
@@ -165,9 +191,17 @@ def answers_from_facts(facts: dict[str, Any]) -> list[Answer]:
         if not key.startswith("attest.") or not isinstance(value, dict) or "answer" not in value:
             continue
         try:
-            found.append(Answer(question=key[len("attest."):], answer=value["answer"], by=value["by"],
-                                date=date.fromisoformat(value["date"]), expires=date.fromisoformat(value["expires"]),
-                                link=value.get("link"), source=value.get("source", "file")))
+            found.append(
+                Answer(
+                    question=key[len("attest.") :],
+                    answer=value["answer"],
+                    by=value["by"],
+                    date=date.fromisoformat(value["date"]),
+                    expires=date.fromisoformat(value["expires"]),
+                    link=value.get("link"),
+                    source=value.get("source", "file"),
+                )
+            )
         except (KeyError, TypeError, ValueError):
             continue
     return found

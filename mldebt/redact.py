@@ -8,6 +8,7 @@ messages, origins) and whatever the store keeps of a portfolio go through
 ``without_credentials`` first: ``collectors.registry.collect`` for every
 fact, ``scans.save_portfolio`` for each project's sources.
 """
+
 from __future__ import annotations
 
 import re

@@ -17,13 +17,14 @@ address's). Refused attempts are not recorded, so a lock ends on time even
 while the guessing goes on. Each failure, refusal and success is logged on the
 ``mldebt.auth`` logger; the password never is.
 """
+
 from __future__ import annotations
 
 import hashlib
 import logging
 import math
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
@@ -50,7 +51,7 @@ class Throttled(Exception):
 
 def _stamp(moment: datetime) -> str:
     """A UTC time as fixed-width ISO text, so that text order is time order."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _digest(session_id: str) -> str:
@@ -58,32 +59,44 @@ def _digest(session_id: str) -> str:
 
 
 def _recent_failures(db: sqlite_utils.Database, column: str, value: str, since: str, limit: int) -> list[str]:
-    found = db.execute(f"select at from signin_attempts where {column} = ? and ok = 0 and at > ? "
-                       "order by at desc limit ?", [value, since, limit]).fetchall()
+    found = db.execute(
+        f"select at from signin_attempts where {column} = ? and ok = 0 and at > ? order by at desc limit ?",
+        [value, since, limit],
+    ).fetchall()
     return [row[0] for row in found]
 
 
 def begin_attempt(db: sqlite_utils.Database, name: str, address: str, now: datetime | None = None) -> int:
     """Record a sign-in attempt (as failed until settled) and return its id; Throttled if the limits refuse it."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     since = _stamp(now - WINDOW)
     with db.atomic():  # BEGIN IMMEDIATE: the counts and the insert are one step for every process
-        cleared = db.execute("select max(at) from signin_attempts where name = ? and ok = 1 and at > ?",
-                             [name, since]).fetchone()[0]
+        cleared = db.execute(
+            "select max(at) from signin_attempts where name = ? and ok = 1 and at > ?", [name, since]
+        ).fetchone()[0]
         account = _recent_failures(db, "name", name, max(since, cleared or ""), ACCOUNT_LIMIT)
         origin = _recent_failures(db, "address", address, since, ADDRESS_LIMIT)
-        for failures, limit, reason in ((account, ACCOUNT_LIMIT, "for this account"),
-                                        (origin, ADDRESS_LIMIT, "from this address")):
+        for failures, limit, reason in (
+            (account, ACCOUNT_LIMIT, "for this account"),
+            (origin, ADDRESS_LIMIT, "from this address"),
+        ):
             if len(failures) >= limit:
                 ends = datetime.fromisoformat(failures[-1]) + WINDOW
                 wait = max(1, math.ceil((ends - now).total_seconds()))
-                LOG.warning("sign-in refused for user %r from %s: %d failed attempts %s within %d minutes; "
-                            "retry in %d s", name, address, len(failures), reason,
-                            WINDOW.total_seconds() // 60, wait)
+                LOG.warning(
+                    "sign-in refused for user %r from %s: %d failed attempts %s within %d minutes; retry in %d s",
+                    name,
+                    address,
+                    len(failures),
+                    reason,
+                    WINDOW.total_seconds() // 60,
+                    wait,
+                )
                 raise Throttled(wait, reason)
         db.execute("delete from signin_attempts where at < ?", [_stamp(now - KEEP_ATTEMPTS)])
-        cursor = db.execute("insert into signin_attempts (name, address, at, ok) values (?, ?, ?, 0)",
-                            [name, address, _stamp(now)])
+        cursor = db.execute(
+            "insert into signin_attempts (name, address, at, ok) values (?, ?, ?, 0)", [name, address, _stamp(now)]
+        )
         return int(cursor.lastrowid)
 
 
@@ -108,7 +121,7 @@ def sign_in(db: sqlite_utils.Database, name: str, password: str, address: str) -
 def start_session(db: sqlite_utils.Database, user: str) -> str:
     """A new session for ``user``: its id goes into the cookie, only its hash into the store."""
     session_id = secrets.token_urlsafe(32)
-    now = _stamp(datetime.now(timezone.utc))
+    now = _stamp(datetime.now(UTC))
     with db.atomic():
         db["web_sessions"].insert({"id": _digest(session_id), "user": user, "created_at": now, "last_seen_at": now})
     return session_id
@@ -118,11 +131,12 @@ def session_identity(db: sqlite_utils.Database, session_id: object) -> Identity 
     """The user of a live session; None for an unknown, revoked or idle session, or a removed user."""
     if not isinstance(session_id, str) or not 0 < len(session_id) <= 100:
         return None
-    found = db.execute("select id, user, last_seen_at, revoked_at from web_sessions where id = ?",
-                       [_digest(session_id)]).fetchone()
+    found = db.execute(
+        "select id, user, last_seen_at, revoked_at from web_sessions where id = ?", [_digest(session_id)]
+    ).fetchone()
     if found is None or found[3]:
         return None
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     seen = datetime.fromisoformat(found[2])
     if now - seen > SESSION_IDLE:
         return None
@@ -137,5 +151,7 @@ def end_session(db: sqlite_utils.Database, session_id: object) -> None:
     """Revoke one session (signing out): its cookie, and every copy of it, is anonymous from now on."""
     if isinstance(session_id, str) and session_id:
         with db.atomic():
-            db.execute("update web_sessions set revoked_at = ? where id = ? and revoked_at is null",
-                       [_stamp(datetime.now(timezone.utc)), _digest(session_id)])
+            db.execute(
+                "update web_sessions set revoked_at = ? where id = ? and revoked_at is null",
+                [_stamp(datetime.now(UTC)), _digest(session_id)],
+            )

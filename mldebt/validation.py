@@ -3,6 +3,7 @@
 Each problem becomes one line naming the file, line, column and key, in the
 spirit of pre-commit's "==> At key" messages.
 """
+
 from __future__ import annotations
 
 from typing import Any, TypeVar
@@ -47,15 +48,21 @@ def _describe(error: dict[str, Any]) -> str:
         return text
     message = str(error["msg"])
     if message.startswith("Value error, "):
-        message = message[len("Value error, "):]
+        message = message[len("Value error, ") :]
     return message[:1].lower() + message[1:]
 
 
 def _type_name(value: Any) -> str:
     if value is None:
         return "nothing (null)"
-    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
-            int: "an integer", float: "a number"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
 
 
 def problems(error: ValidationError, doc: Document) -> list[str]:

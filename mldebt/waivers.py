@@ -3,6 +3,7 @@
 They are recorded by ``writes.record_waiver`` (`mldebt waive`, the web form,
 the API) and applied when a scan is scored (``scans.active_waivers``).
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -18,6 +18,7 @@ surface that makes them:
 - score: ``scans.rescore`` applies a rubric again to every stored scan
   (``mldebt score``).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -45,8 +46,9 @@ class FieldError(InputError):
         self.problem = problem
 
 
-def record_attestation(db: sqlite_utils.Database, project: str, fields: Mapping[str, Any],
-                       source: str) -> dict[str, Any]:
+def record_attestation(
+    db: sqlite_utils.Database, project: str, fields: Mapping[str, Any], source: str
+) -> dict[str, Any]:
     """Record a team's answer for ``project`` and re-score the project; return the stored row.
 
     ``fields``: ``question``, ``answer``, ``by``, and optionally ``link``,
@@ -70,9 +72,16 @@ def record_attestation(db: sqlite_utils.Database, project: str, fields: Mapping[
     if expires < given_on:
         raise FieldError("expires", f"{expires} is before the day of the answer ({given_on})")
     record: dict[str, Any] = {
-        "project_id": project, "question": question, "answer": answer, "link": link, "attested_by": by,
-        "attested_on": given_on.isoformat(), "expires_on": expires.isoformat(), "source": source,
-        "recorded_at": now().isoformat()}
+        "project_id": project,
+        "question": question,
+        "answer": answer,
+        "link": link,
+        "attested_by": by,
+        "attested_on": given_on.isoformat(),
+        "expires_on": expires.isoformat(),
+        "source": source,
+        "recorded_at": now().isoformat(),
+    }
     with db.atomic():
         table = db.table("attestations")
         table.insert(record)
@@ -99,16 +108,29 @@ def record_waiver(db: sqlite_utils.Database, project: str, fields: Mapping[str, 
     if until < today:
         raise FieldError("until", f"{until} has passed")
     with db.atomic():  # the latest scan is read under the write lock: a push cannot slip in between
-        latest = next(rows(db, "select as_of, rubric_hash from scans where project_id = ? "
-                               "order by as_of desc, collected_at desc limit 1", [project]), None)
+        latest = next(
+            rows(
+                db,
+                "select as_of, rubric_hash from scans where project_id = ? "
+                "order by as_of desc, collected_at desc limit 1",
+                [project],
+            ),
+            None,
+        )
         if latest is None:
             raise InputError(f"project {project!r} has no scans yet: run `mldebt collect` first")
         rubric = stored_rubric(db, latest["rubric_hash"])
         if rubric.check(check) is None:
             raise FieldError("check", f"no check {check!r} in rubric {rubric.name}")
-        record = {"project_id": project, "check_id": check, "reason": reason, "owner": owner,
-                  "until": until.isoformat(), "created_at": now().isoformat(),
-                  "starts_on": min(today.isoformat(), latest["as_of"][:10])}
+        record = {
+            "project_id": project,
+            "check_id": check,
+            "reason": reason,
+            "owner": owner,
+            "until": until.isoformat(),
+            "created_at": now().isoformat(),
+            "starts_on": min(today.isoformat(), latest["as_of"][:10]),
+        }
         db.table("waivers").insert(record)
         rescore_project(db, project)
     return record

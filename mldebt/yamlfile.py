@@ -12,12 +12,14 @@ an alias inside the value it names, or nesting deeper than ``MAX_DEPTH`` is
 refused with ``LimitError`` (a ``yaml.MarkedYAMLError``, so it carries the line)
 while the events stream past, before anything walks the data.
 """
+
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
@@ -67,8 +69,7 @@ class _Budget:
             if self.expanded > MAX_ALIAS_VALUES:
                 self._refuse(f"its aliases stand for more than {MAX_ALIAS_VALUES:,} values (an alias bomb?)", event)
             if len(self.stack) + height > MAX_DEPTH:
-                self._refuse(f"nested deeper than {MAX_DEPTH} levels once the alias *{event.anchor} is expanded",
-                             event)
+                self._refuse(f"nested deeper than {MAX_DEPTH} levels once the alias *{event.anchor} is expanded", event)
             self._add(values, height)
         elif isinstance(event, yaml.DocumentStartEvent):
             self.anchors.clear()  # anchors do not cross documents; the alias budget is the stream's

@@ -6,15 +6,24 @@ comparisons, boolean logic, arithmetic, literals, membership and the functions
 below are allowed. A key with no fact makes the whole condition *unknown*,
 which is not the same as false.
 """
+
 from __future__ import annotations
 
 import ast
 import types
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
-from simpleeval import (DISALLOW_FUNCTIONS, AttributeDoesNotExist, EvalWithCompoundTypes, FeatureNotAvailable,
-                        FunctionNotDefined, InvalidExpression, NameNotDefined)
+from simpleeval import (
+    DISALLOW_FUNCTIONS,
+    AttributeDoesNotExist,
+    EvalWithCompoundTypes,
+    FeatureNotAvailable,
+    FunctionNotDefined,
+    InvalidExpression,
+    NameNotDefined,
+)
 
 UNKNOWN = None  # the third truth value
 
@@ -32,11 +41,18 @@ def _present(value: Any) -> bool:
 
 
 FUNCTIONS = {
-    "count": _count, "len": _count, "min": min, "max": max, "any": any, "all": all,
-    "abs": abs, "round": round,
+    "count": _count,
+    "len": _count,
+    "min": min,
+    "max": max,
+    "any": any,
+    "all": all,
+    "abs": abs,
+    "round": round,
     # present(key) / absent(key): whether a key has a non-empty fact. Never unknown: they
     # turn missing evidence into a decision where a rubric wants one.
-    "present": _present, "absent": lambda value: not _present(value),
+    "present": _present,
+    "absent": lambda value: not _present(value),
 }
 PRESENCE = {"present", "absent"}
 
@@ -51,9 +67,12 @@ def parse(expression: str) -> ast.AST:
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
                 raise ConditionError(f"unknown function in condition (allowed: {', '.join(sorted(FUNCTIONS))})")
-            if node.func.id in PRESENCE and (len(node.args) != 1 or node.keywords
-                                             or not isinstance(node.args[0], (ast.Name, ast.Attribute))):
-                raise ConditionError(f"{node.func.id}() takes one evidence key, such as {node.func.id}(repo.hygiene.license)")
+            if node.func.id in PRESENCE and (
+                len(node.args) != 1 or node.keywords or not isinstance(node.args[0], (ast.Name, ast.Attribute))
+            ):
+                raise ConditionError(
+                    f"{node.func.id}() takes one evidence key, such as {node.func.id}(repo.hygiene.license)"
+                )
         elif isinstance(node, (ast.Lambda, ast.NamedExpr, ast.comprehension, ast.Subscript, ast.Starred)):
             raise ConditionError(f"{type(node).__name__.lower()} is not allowed in a condition")
         elif isinstance(node, ast.Attribute) and node.attr.startswith("_"):

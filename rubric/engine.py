@@ -7,10 +7,12 @@ weighted points of their decided checks. A check whose evidence is missing is
 *unknown* and counts in neither numerator nor denominator; a waived check is
 shown as waived, earns nothing, and its effort is totalled apart.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from mldebt.rubric import conditions
 from mldebt.rubric.schema import SECTION_IDS, Check, Rubric
@@ -88,9 +90,11 @@ def applies(check: Check, context: Context, facts: Mapping[str, Any]) -> bool:
     if scope is None:
         return True
     languages = facts.get("repo.languages") or {}
-    return ((not scope.teams or context.team in scope.teams)
-            and (not scope.tags or bool(set(scope.tags) & set(context.tags)))
-            and (not scope.languages or bool(set(scope.languages) & set(languages))))
+    return (
+        (not scope.teams or context.team in scope.teams)
+        and (not scope.tags or bool(set(scope.tags) & set(context.tags)))
+        and (not scope.languages or bool(set(scope.languages) & set(languages)))
+    )
 
 
 def attested(question: str | None, facts: Mapping[str, Any]) -> bool:
@@ -112,22 +116,32 @@ def judge(check: Check, evaluate: conditions.Evaluator, facts: Mapping[str, Any]
         used |= conditions.keys(expression)
         outcome = evaluate(expression)
         if outcome is True:
-            return Result(check.id, status, POINTS[status], check.weight, f"{status}: {expression}", tuple(sorted(used)))
+            return Result(
+                check.id, status, POINTS[status], check.weight, f"{status}: {expression}", tuple(sorted(used))
+            )
         if outcome is None:
             undecided.append(expression)
     if check.attestation:
         used.add(f"attest.{check.attestation}")
         if attested(check.attestation, facts):
-            return Result(check.id, "manual", POINTS["manual"], check.weight,
-                          f"manual: attested ({check.attestation})", tuple(sorted(used)))
+            return Result(
+                check.id,
+                "manual",
+                POINTS["manual"],
+                check.weight,
+                f"manual: attested ({check.attestation})",
+                tuple(sorted(used)),
+            )
     if undecided:
-        return Result(check.id, "unknown", None, check.weight,
-                      f"no evidence for: {'; '.join(undecided)}", tuple(sorted(used)))
+        return Result(
+            check.id, "unknown", None, check.weight, f"no evidence for: {'; '.join(undecided)}", tuple(sorted(used))
+        )
     return Result(check.id, "fail", 0.0, check.weight, "no condition holds", tuple(sorted(used)))
 
 
-def score(rubric: Rubric, facts: Mapping[str, Any], context: Context = Context(),
-          waivers: Mapping[str, Waiver] | None = None) -> Scorecard:
+def score(
+    rubric: Rubric, facts: Mapping[str, Any], context: Context = Context(), waivers: Mapping[str, Waiver] | None = None
+) -> Scorecard:
     """Score one scan whose readable facts are ``facts`` (dotted key -> value)."""
     evaluate = conditions.Evaluator(conditions.namespace(facts))
     waivers = waivers or {}
@@ -137,9 +151,14 @@ def score(rubric: Rubric, facts: Mapping[str, Any], context: Context = Context()
         result = judge(check, evaluate, facts)
         waiver = waivers.get(check.id)
         if waiver and result.status != "automated":
-            result = Result(check.id, "waived", 0.0, check.weight,
-                            f"waived until {waiver.until} by {waiver.owner}: {waiver.reason} (was {result.status})",
-                            result.evidence_keys)
+            result = Result(
+                check.id,
+                "waived",
+                0.0,
+                check.weight,
+                f"waived until {waiver.until} by {waiver.owner}: {waiver.reason} (was {result.status})",
+                result.evidence_keys,
+            )
         results.append(result)
     return aggregate(rubric, checks, results, facts)
 
@@ -157,19 +176,26 @@ def aggregate(rubric: Rubric, checks: list[Check], results: list[Result], facts:
     def decided(ids: list[str]) -> list[Result]:
         return [by_id[i] for i in ids if by_id[i].points is not None and by_id[i].status != "waived"]
 
-    categories = {cat.id: percent(decided([c.id for c in checks if c.category == cat.id]))
-                  for cat in rubric.categories}
+    categories = {cat.id: percent(decided([c.id for c in checks if c.category == cat.id])) for cat in rubric.categories}
     overall = percent(decided([c.id for c in checks]))
-    open_effort = sum(c.effort_hours * (1 - (by_id[c.id].points or 0.0))
-                      for c in checks if by_id[c.id].status != "waived")
+    open_effort = sum(
+        c.effort_hours * (1 - (by_id[c.id].points or 0.0)) for c in checks if by_id[c.id].status != "waived"
+    )
     waived_effort = sum(c.effort_hours for c in checks if by_id[c.id].status == "waived")
     held = _levels(rubric, checks, by_id)
     return Scorecard(
-        results=results, sections=sections, ml_test_score=final, band=band(final),
-        categories=categories, overall=overall, grade=grade(overall),
-        effort_hours=round(open_effort, 1), waived_effort_hours=round(waived_effort, 1),
+        results=results,
+        sections=sections,
+        ml_test_score=final,
+        band=band(final),
+        categories=categories,
+        overall=overall,
+        grade=grade(overall),
+        effort_hours=round(open_effort, 1),
+        waived_effort_hours=round(waived_effort, 1),
         unknown=sum(r.status == "unknown" for r in results),
-        levels=held, level=next((lv.id for lv in reversed(rubric.levels) if held.get(lv.id)), None),
+        levels=held,
+        level=next((lv.id for lv in reversed(rubric.levels) if held.get(lv.id)), None),
         totals={t.id: _weighted(t.categories, categories) for t in rubric.totals},
         questions={q.id: _question(q, by_id, facts) for q in rubric.questions},
     )
@@ -202,6 +228,8 @@ def _weighted(weights: Mapping[str, float], categories: Mapping[str, float | Non
 
 def _question(question: Any, by_id: Mapping[str, Result], facts: Mapping[str, Any]) -> dict[str, Any]:
     proxies = [by_id[p] for p in question.proxies if p in by_id]
-    return {"score": percent([r for r in proxies if r.points is not None and r.status != "waived"]),
-            "attested": attested(question.attestation, facts),
-            "proxies": {r.check_id: r.status for r in proxies}}
+    return {
+        "score": percent([r for r in proxies if r.points is not None and r.status != "waived"]),
+        "attested": attested(question.attestation, facts),
+        "proxies": {r.check_id: r.status for r in proxies},
+    }

@@ -12,11 +12,12 @@ by the effort to fix it.
 
     priority = weight * gap * (1 + 0.25 * streak) * (1 + churn / 1000) / max(effort_hours, 1)
 """
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 UNMET = {"fail", "manual"}
 
@@ -100,12 +101,23 @@ def paydown(project: str, history: Iterable[ScanResults], effort: Mapping[str, f
         gap = round(1.0 - last_points, 2) if state in ("open", "waived") else 0.0
         churn = float((latest.churn or {}).get(check, 0.0))
         hours = float(effort.get(check, 0.0))
-        items.append(Item(
-            id=item_id(project, check), project_id=project, check_id=check, status=state,
-            opened_scan_id=opened.scan_id, opened_at=opened.as_of,
-            closed_scan_id=closed.scan_id if closed else None, closed_at=closed.as_of if closed else None,
-            last_scan_id=latest.scan_id, gap=gap, weight=weight, effort_hours=hours,
-            interest=float(streak), churn=churn,
-            priority=priority(weight, gap, streak, churn, hours) if state == "open" else 0.0,
-        ))
+        items.append(
+            Item(
+                id=item_id(project, check),
+                project_id=project,
+                check_id=check,
+                status=state,
+                opened_scan_id=opened.scan_id,
+                opened_at=opened.as_of,
+                closed_scan_id=closed.scan_id if closed else None,
+                closed_at=closed.as_of if closed else None,
+                last_scan_id=latest.scan_id,
+                gap=gap,
+                weight=weight,
+                effort_hours=hours,
+                interest=float(streak),
+                churn=churn,
+                priority=priority(weight, gap, streak, churn, hours) if state == "open" else 0.0,
+            )
+        )
     return sorted(items, key=lambda i: (-i.priority, i.check_id))

@@ -7,21 +7,22 @@ point, as conditions over evidence keys. A team's rubric may ``extends`` the
 default one: add checks, override fields of inherited checks, disable checks
 with a reason, scope checks to some projects, and define its own totals.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
 from mldebt.errors import InputError
+from mldebt.rubric import conditions
 from mldebt.validation import Strict, validate
 from mldebt.yamlfile import Document, load
-
-from mldebt.rubric import conditions
 
 ID = r"^[a-z0-9][a-z0-9-]{0,79}$"
 DEFAULT_RUBRIC = Path(__file__).with_name("default.yaml")
@@ -198,12 +199,14 @@ def _resolve(spec: RubricSpec, base: Rubric | None, doc: Document) -> Rubric:
     overridden = []
     for check in inherited_checks:
         change = spec.overrides.get(check.id)
-        overridden.append(Check.model_validate({**check.model_dump(), **change.model_dump(exclude_none=True)})
-                          if change else check)
+        overridden.append(
+            Check.model_validate({**check.model_dump(), **change.model_dump(exclude_none=True)}) if change else check
+        )
     checks = tuple(c for c in overridden if c.id not in spec.disable) + tuple(spec.checks)
     disabled = {**(base.disabled if base else {}), **spec.disable}
     data = {
-        "rubric": spec.rubric, "version": spec.version,
+        "rubric": spec.rubric,
+        "version": spec.version,
         "sections": [s.model_dump() for s in (spec.sections or (base.sections if base else ()))],
         "categories": [c.model_dump() for c in merged(spec.categories, base.categories if base else ())],
         "questions": [q.model_dump() for q in merged(spec.questions, base.questions if base else ())],
@@ -220,14 +223,18 @@ def from_content(content: str, source: str = "(stored)") -> Rubric:
     """Rebuild a resolved rubric from the JSON the store keeps for each scan."""
     data = json.loads(content)
     return Rubric(
-        name=data["rubric"], version=data["version"],
+        name=data["rubric"],
+        version=data["version"],
         sections=tuple(Section(**s) for s in data["sections"]),
         categories=tuple(Category(**c) for c in data["categories"]),
         questions=tuple(Question(**q) for q in data.get("questions", [])),
         levels=tuple(Level(**lv) for lv in data.get("levels", [])),
         totals=tuple(Total(**t) for t in data.get("totals", [])),
-        checks=tuple(Check(**c) for c in data["checks"]), disabled=data.get("disabled", {}),
-        hash=hashlib.sha256(content.encode()).hexdigest()[:16], source=source, content=content,
+        checks=tuple(Check(**c) for c in data["checks"]),
+        disabled=data.get("disabled", {}),
+        hash=hashlib.sha256(content.encode()).hexdigest()[:16],
+        source=source,
+        content=content,
     )
 
 
@@ -237,11 +244,14 @@ def key_is_known(key: str, known: set[str]) -> bool:
     return any(".".join(parts[:n]) in known for n in range(len(parts), 0, -1))
 
 
-def _cross_check(rubric: Rubric, spec: RubricSpec, doc: Document, inherited: set[str],
-                 known: set[str] | None) -> list[str]:
+def _cross_check(
+    rubric: Rubric, spec: RubricSpec, doc: Document, inherited: set[str], known: set[str] | None
+) -> list[str]:
     problems = []
     if sorted(s.id for s in rubric.sections) != sorted(SECTION_IDS):
-        problems.append(doc.message(("sections",), f"must be exactly the four ML Test Score sections {', '.join(SECTION_IDS)}"))
+        problems.append(
+            doc.message(("sections",), f"must be exactly the four ML Test Score sections {', '.join(SECTION_IDS)}")
+        )
     categories = {c.id for c in rubric.categories}
     levels = {lv.id for lv in rubric.levels}
     seen: set[str] = set()
@@ -254,13 +264,17 @@ def _cross_check(rubric: Rubric, spec: RubricSpec, doc: Document, inherited: set
             problems.append(doc.message(loc, "a check needs a section, a category, or both"))
         if check.ml_test and check.section != check.ml_test.split()[0].lower():
             expected = check.ml_test.split()[0].lower()
-            problems.append(doc.message(loc + ("section",), f"ML Test Score test {check.ml_test!r} belongs to section {expected!r}"))
+            problems.append(
+                doc.message(loc + ("section",), f"ML Test Score test {check.ml_test!r} belongs to section {expected!r}")
+            )
         if check.automated is None and check.manual is None and check.attestation is None:
             problems.append(doc.message(loc, "a check needs an 'automated' or 'manual' condition or an 'attestation'"))
         problems += _check_fields(check, loc, doc, categories, levels, known)
     for check_id, change in spec.overrides.items():
         if check_id not in inherited:
-            problems.append(doc.message(("overrides", check_id), f"no inherited check {check_id!r} to override", key=True))
+            problems.append(
+                doc.message(("overrides", check_id), f"no inherited check {check_id!r} to override", key=True)
+            )
         else:
             problems += _check_fields(change, ("overrides", check_id), doc, categories, levels, known)
     for check_id in spec.disable:
@@ -269,7 +283,11 @@ def _cross_check(rubric: Rubric, spec: RubricSpec, doc: Document, inherited: set
     ml_tests: dict[str, str] = {}
     for i, check in enumerate(spec.checks):
         if check.ml_test and check.ml_test in ml_tests:
-            problems.append(doc.message(("checks", i, "ml_test"), f"{check.ml_test} is already scored by check {ml_tests[check.ml_test]!r}"))
+            problems.append(
+                doc.message(
+                    ("checks", i, "ml_test"), f"{check.ml_test} is already scored by check {ml_tests[check.ml_test]!r}"
+                )
+            )
         elif check.ml_test:
             ml_tests[check.ml_test] = check.id
     check_ids = {c.id for c in rubric.checks}
@@ -278,16 +296,26 @@ def _cross_check(rubric: Rubric, spec: RubricSpec, doc: Document, inherited: set
             if proxy not in check_ids:
                 problems.append(doc.message(("questions", i, "proxies", j), f"unknown check {proxy!r}"))
         if question.attestation and known is not None and f"attest.{question.attestation}" not in known:
-            problems.append(doc.message(("questions", i, "attestation"), f"unknown attestation question {question.attestation!r}"))
+            problems.append(
+                doc.message(("questions", i, "attestation"), f"unknown attestation question {question.attestation!r}")
+            )
     for i, total in enumerate(spec.totals):
         for category_id in total.categories:
             if category_id not in categories:
-                problems.append(doc.message(("totals", i, "categories", category_id), f"unknown category {category_id!r}", key=True))
+                problems.append(
+                    doc.message(("totals", i, "categories", category_id), f"unknown category {category_id!r}", key=True)
+                )
     return problems
 
 
-def _check_fields(check: Check | CheckOverride, loc: tuple, doc: Document, categories: set[str],
-                  levels: set[str], known: set[str] | None) -> list[str]:
+def _check_fields(
+    check: Check | CheckOverride,
+    loc: tuple,
+    doc: Document,
+    categories: set[str],
+    levels: set[str],
+    known: set[str] | None,
+) -> list[str]:
     problems = []
     if check.category is not None and check.category not in categories:
         problems.append(doc.message(loc + ("category",), f"unknown category {check.category!r}"))

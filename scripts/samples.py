@@ -55,12 +55,18 @@ def load_history(project_dir: Path) -> list[dict[str, Any]]:
         loc = ("commits", index)
         if index and commit.date < spec.commits[index - 1].date:
             problems.append(doc.message(loc + ("date",), "dates must not go backwards"))
-        paths = ([("layer", commit.layer)] if commit.layer else []) + [(("remove", i), p) for i, p in enumerate(commit.remove)]
+        paths = ([("layer", commit.layer)] if commit.layer else []) + [
+            (("remove", i), p) for i, p in enumerate(commit.remove)
+        ]
         for key, rel in paths:
             part = PurePosixPath(rel)
             if not rel or part.is_absolute() or ".." in part.parts:
-                problems.append(doc.message(loc + (key if isinstance(key, tuple) else (key,)),
-                                            f"{rel!r} is not a relative path inside the project"))
+                problems.append(
+                    doc.message(
+                        loc + (key if isinstance(key, tuple) else (key,)),
+                        f"{rel!r} is not a relative path inside the project",
+                    )
+                )
         if commit.layer and not (project_dir / "layers" / commit.layer).is_dir():
             problems.append(doc.message(loc + ("layer",), f"layer directory layers/{commit.layer} does not exist"))
         if commit.layer is None and not commit.remove:
@@ -69,23 +75,46 @@ def load_history(project_dir: Path) -> list[dict[str, Any]]:
         if author is None:
             problems.append(doc.message(loc, "no author given and no default author in the file"))
             continue
-        commits.append({"date": commit.date.isoformat(), "message": commit.message.strip(),
-                        "layer": commit.layer, "remove": list(commit.remove), "author": (author.name, author.email)})
+        commits.append(
+            {
+                "date": commit.date.isoformat(),
+                "message": commit.message.strip(),
+                "layer": commit.layer,
+                "remove": list(commit.remove),
+                "author": (author.name, author.email),
+            }
+        )
     if problems:
         raise InputError.of_file(doc.path, "the sample history", problems)
     return commits
 
 
-def _git(repo_dir: Path, args: list[str], author: tuple[str, str] = ("mldebt", "mldebt@example.com"),
-         date: str | None = None) -> None:
+def _git(
+    repo_dir: Path, args: list[str], author: tuple[str, str] = ("mldebt", "mldebt@example.com"), date: str | None = None
+) -> None:
     env = {key: value for key, value in os.environ.items() if not key.startswith("GIT_")}
-    env.update(GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_NOSYSTEM="1", GIT_AUTHOR_NAME=author[0],
-               GIT_AUTHOR_EMAIL=author[1], GIT_COMMITTER_NAME=author[0], GIT_COMMITTER_EMAIL=author[1],
-               **({"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date} if date else {}))
-    config = ["-c", f"user.name={author[0]}", "-c", f"user.email={author[1]}",
-              "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", "-c", "core.autocrlf=false"]
-    subprocess.run(["git", *config, *args], cwd=repo_dir, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    env.update(
+        GIT_CONFIG_GLOBAL="/dev/null",
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_AUTHOR_NAME=author[0],
+        GIT_AUTHOR_EMAIL=author[1],
+        GIT_COMMITTER_NAME=author[0],
+        GIT_COMMITTER_EMAIL=author[1],
+        **({"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date} if date else {}),
+    )
+    config = [
+        "-c",
+        f"user.name={author[0]}",
+        "-c",
+        f"user.email={author[1]}",
+        "-c",
+        "commit.gpgsign=false",
+        "-c",
+        "init.defaultBranch=main",
+        "-c",
+        "core.autocrlf=false",
+    ]
+    subprocess.run(["git", *config, *args], cwd=repo_dir, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
 def _copy_layer(layer_dir: Path, repo_dir: Path) -> None:
@@ -109,15 +138,20 @@ def build_repo(project_dir: Path, repo_dir: Path) -> None:
         for rel in commit["remove"]:
             target = repo_dir / rel
             if not target.exists():
-                raise InputError(f"{project_dir / 'history.yaml'}: commit {number}: "
-                                 f"cannot remove {rel!r}, it is not in the tree")
+                raise InputError(
+                    f"{project_dir / 'history.yaml'}: commit {number}: cannot remove {rel!r}, it is not in the tree"
+                )
             if target.is_dir():
                 shutil.rmtree(target)
             else:
                 target.unlink()
         _git(repo_dir, ["add", "--all", "--force", "."])
-        _git(repo_dir, ["commit", "--quiet", "--no-verify", "-m", commit["message"]],
-             author=commit["author"], date=commit["date"])
+        _git(
+            repo_dir,
+            ["commit", "--quiet", "--no-verify", "-m", commit["message"]],
+            author=commit["author"],
+            date=commit["date"],
+        )
 
 
 def build_samples(source: Path, dest: Path) -> Path:

@@ -7,6 +7,7 @@ a free loopback port and stopped by its process id. Chromium is the system's
 (``/usr/bin/chromium``), driven by Playwright; nothing is downloaded and it is
 kept off the network.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,26 +17,35 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-from mldebt.rubric.schema import load_rubric
 
-from mldebt.sources.portfolio import load_portfolio
-from scripts.samples import build_samples
+from mldebt.rubric.schema import load_rubric
 from mldebt.scanning.scans import collect_project, save_portfolio
+from mldebt.sources.portfolio import load_portfolio
 from mldebt.store.db import open_db
+from scripts.samples import build_samples
 
 from .conftest import ROOT
 
 QUARTER_ENDS = ["2025-12-31", "2026-03-31", "2026-06-30", "2026-09-30"]
-LAST_SCAN = datetime(2026, 11, 20, 23, 59, 59, tzinfo=timezone.utc)  # fixed, so that no figure depends on today
+LAST_SCAN = datetime(2026, 11, 20, 23, 59, 59, tzinfo=UTC)  # fixed, so that no figure depends on today
 CHROMIUM = Path(os.environ.get("MLDEBT_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-default-apps", "--disable-extensions"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-default-apps",
+    "--disable-extensions",
+]
 _BUILT: dict[str, Path] = {}
 
 
@@ -53,7 +63,7 @@ def build_sample_store(base: Path) -> Path:
         rubric = load_rubric()
         save_portfolio(db, portfolio)
         for quarter_end in QUARTER_ENDS:
-            moment = datetime.fromisoformat(quarter_end).replace(hour=23, minute=59, second=59, tzinfo=timezone.utc)
+            moment = datetime.fromisoformat(quarter_end).replace(hour=23, minute=59, second=59, tzinfo=UTC)
             for project in portfolio.projects:
                 collect_project(db, project, rubric, moment)
         for project in portfolio.projects:
@@ -82,8 +92,11 @@ def served(db_path: Path, *args: str) -> Iterator[str]:
     exe = Path(sys.executable).with_name("mldebt")
     log_path = db_path.with_name(f"serve-{port}.log")
     with log_path.open("w") as log:  # a file, not a pipe: nobody reads while the server runs
-        proc = subprocess.Popen([str(exe), "serve", "--host", "127.0.0.1", "--port", str(port), "--db", str(db_path),
-                                 *args], stdout=log, stderr=log)
+        proc = subprocess.Popen(
+            [str(exe), "serve", "--host", "127.0.0.1", "--port", str(port), "--db", str(db_path), *args],
+            stdout=log,
+            stderr=log,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 20
@@ -108,8 +121,10 @@ def served(db_path: Path, *args: str) -> Iterator[str]:
 
 def require_chromium() -> None:
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install the Debian packages chromium and chromium-driver "
-                    "(bash scripts/test.sh installs them)")
+        pytest.fail(
+            f"{CHROMIUM} is missing: install the Debian packages chromium and chromium-driver "
+            "(bash scripts/test.sh installs them)"
+        )
 
 
 @contextmanager
@@ -120,10 +135,16 @@ def chromium(profile: Path) -> Iterator[Any]:
     require_chromium()
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 900})
-        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("http://127.0.0.1:")
-                      else route.abort())
+            str(profile),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1280, "height": 900},
+        )
+        context.route(
+            "**/*",
+            lambda route: route.continue_() if route.request.url.startswith("http://127.0.0.1:") else route.abort(),
+        )
         try:
             yield context
         finally:

@@ -1,4 +1,5 @@
 """Repositories, portfolios and rubrics the tests build, and what they read back from a store."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,8 +19,9 @@ def build_portfolio(tmp_path: Path, projects: int, modules: int = 30, broken: se
         repo = tmp_path / f"repo{i}"
         repo.mkdir()
         git(repo, "init", "-q", "-b", "main")
-        write_files(repo, {f"pkg/mod{j}.py": f"def f{j}_{i}(x):\n    return x + {j}  # TODO {i}\n" * 10
-                           for j in range(modules)})
+        write_files(
+            repo, {f"pkg/mod{j}.py": f"def f{j}_{i}(x):\n    return x + {j}  # TODO {i}\n" * 10 for j in range(modules)}
+        )
         write_files(repo, {"tests/test_a.py": "def test_a():\n    pass\n", "requirements.txt": "numpy==1.26.4\n"})
         git(repo, "add", "-A")
         git(repo, "commit", "-q", "-m", "c", date="2026-01-01T00:00:00+00:00")
@@ -44,8 +46,10 @@ def evidence(db_path: Path) -> dict[str, set[tuple]]:
     """Each project's facts, without ids: what a pool and a single process must agree on."""
     db = sqlite_utils.Database(db_path)
     found: dict[str, set[tuple]] = {}
-    for r in db.query("select s.project_id, e.key, e.value, e.collector, e.path, e.line, e.url, e.error "
-                      "from evidence e join scans s on s.id = e.scan_id"):
+    for r in db.query(
+        "select s.project_id, e.key, e.value, e.collector, e.path, e.line, e.url, e.error "
+        "from evidence e join scans s on s.id = e.scan_id"
+    ):
         found.setdefault(r.pop("project_id"), set()).add(tuple(r.values()))
     db.close()
     return found
@@ -75,7 +79,9 @@ def small_portfolio(tmp_path: Path, index: int, projects: int = 2) -> Path:
         repo.mkdir()
         git(repo, "init", "-q", "-b", "main")
         write_files(repo, {f"pkg/m{k}.py": f"def f{k}(x):\n    return x + {k}\n" for k in range(20)})
-        write_files(repo, {"tests/test_m.py": "def test_m():\n    assert True\n", "requirements.txt": "numpy==1.26.4\n"})
+        write_files(
+            repo, {"tests/test_m.py": "def test_m():\n    assert True\n", "requirements.txt": "numpy==1.26.4\n"}
+        )
         git(repo, "add", "-A")
         git(repo, "commit", "-q", "-m", "c", date="2026-01-01T00:00:00+00:00")
         lines += [f"      - name: c{index}-{j}", f"        repo: {repo}"]

@@ -1,11 +1,12 @@
 """Shared fixtures: a fresh database, a CLI runner, and real git repositories."""
+
 from __future__ import annotations
 
 import os
 import sqlite3
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from click.testing import CliRunner, Result
@@ -41,10 +42,13 @@ def db(db_path: Path):
 @pytest.fixture
 def run(db_path: Path) -> Callable[..., Result]:
     """Invoke the CLI in-process with the test database; returns click's Result."""
+
     def invoke(*args: str) -> Result:
         runner = CliRunner()
-        return runner.invoke(cli, [*args, "--db", str(db_path)] if _takes_db(args) else list(args),
-                             catch_exceptions=False)
+        return runner.invoke(
+            cli, [*args, "--db", str(db_path)] if _takes_db(args) else list(args), catch_exceptions=False
+        )
+
     return invoke
 
 
@@ -53,12 +57,19 @@ def _takes_db(args: tuple[str, ...]) -> bool:
 
 
 def git(repo: Path, *args: str, date: str | None = None) -> str:
-    env = dict(os.environ, **GIT_ENV, GIT_AUTHOR_NAME="Test Author", GIT_AUTHOR_EMAIL="author@example.com",
-               GIT_COMMITTER_NAME="Test Author", GIT_COMMITTER_EMAIL="author@example.com")
+    env = dict(
+        os.environ,
+        **GIT_ENV,
+        GIT_AUTHOR_NAME="Test Author",
+        GIT_AUTHOR_EMAIL="author@example.com",
+        GIT_COMMITTER_NAME="Test Author",
+        GIT_COMMITTER_EMAIL="author@example.com",
+    )
     if date:
         env.update(GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
-    return subprocess.run(["git", "-C", str(repo), *args], env=env, check=True,
-                          capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def write_files(root: Path, files: dict[str, str | bytes | None]) -> None:
@@ -77,6 +88,7 @@ def write_files(root: Path, files: dict[str, str | bytes | None]) -> None:
 @pytest.fixture
 def make_repo(tmp_path: Path) -> Callable[..., Path]:
     """Create a git repository from a list of (date, {path: content}) commits."""
+
     def make(name: str, commits: list[tuple[str, dict[str, str | bytes | None]]]) -> Path:
         repo = tmp_path / name
         repo.mkdir()
@@ -86,6 +98,7 @@ def make_repo(tmp_path: Path) -> Callable[..., Path]:
             git(repo, "add", "-A")
             git(repo, "commit", "-q", "-m", f"commit {index}", date=date)
         return repo
+
     return make
 
 

@@ -12,26 +12,31 @@ The real files the Hypothesis tests mutate are the starting corpus. An input
 that raises anything but our own error types stops the run, and libFuzzer
 writes it to ``crash-<sha1>`` in the current folder: add it as a regression test.
 """
+
 from __future__ import annotations
 
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import atheris
 
 with atheris.instrument_imports(include=["mldebt"]):
     from mldebt.collectors.registry import declared_keys
-    from mldebt.rubric.schema import load_rubric
-
     from mldebt.errors import InputError
+    from mldebt.rubric.schema import load_rubric
     from mldebt.sources.portfolio import load_portfolio
     from tests.fuzz_strategies import run_collector, seeds
 
 COLLECTED: dict[str, tuple[str, str, dict, tuple[str, ...]]] = {
     # target: (collector, where the input goes, portfolio sources, seed files)
-    "attestations": ("attest", ".mldebt/attestations.yaml", {}, ("sample_projects/*/layers/*/.mldebt/attestations.yaml",)),
+    "attestations": (
+        "attest",
+        ".mldebt/attestations.yaml",
+        {},
+        ("sample_projects/*/layers/*/.mldebt/attestations.yaml",),
+    ),
     "requirements.txt": ("deps", "requirements.txt", {}, ("corpus:deps/*requirements*.txt",)),
     "pyproject.toml": ("deps", "pyproject.toml", {}, ("corpus:deps/*pyproject.toml",)),
     "setup.cfg": ("deps", "setup.cfg", {}, ("corpus:deps/*setup.cfg",)),
@@ -45,10 +50,19 @@ COLLECTED: dict[str, tuple[str, str, dict, tuple[str, ...]]] = {
     "jenkins": ("ci_config", "Jenkinsfile", {}, ("corpus:ci/jenkins/*",)),
     "junit": ("ci_results", "junit.xml", {}, ("corpus:results/*.xml",)),
     "coverage.json": ("ci_results", "coverage.json", {}, ()),
-    "prometheus-rules": ("monitoring", "rules.yml", {"monitoring": {"rules": ["rules.yml"]}},
-                         ("corpus:monitoring/prometheus-rules/*",)),
+    "prometheus-rules": (
+        "monitoring",
+        "rules.yml",
+        {"monitoring": {"rules": ["rules.yml"]}},
+        ("corpus:monitoring/prometheus-rules/*",),
+    ),
     "alertmanager": ("monitoring", "alertmanager.yml", {}, ("corpus:monitoring/alertmanager/*",)),
-    "grafana": ("monitoring", "board.json", {"monitoring": {"dashboards": ["board.json"]}}, ("corpus:monitoring/grafana/*",)),
+    "grafana": (
+        "monitoring",
+        "board.json",
+        {"monitoring": {"dashboards": ["board.json"]}},
+        ("corpus:monitoring/grafana/*",),
+    ),
     "dvc.yaml": ("dvc", "dvc.yaml", {}, ("corpus:data/*dvc.yaml",)),
     "dvc.lock": ("dvc", "dvc.lock", {}, ("corpus:data/*dvc.lock",)),
     ".dvc": ("dvc", "data/x.dvc", {}, ("corpus:data/*.dvc",)),
@@ -76,6 +90,7 @@ def one_input(target: str) -> Callable[[bytes], None]:
                     load(path)
                 except InputError:
                     pass
+
         return run
     collector, rel, sources, _ = COLLECTED[target]
     return lambda data: run_collector(collector, {rel: data}, sources) and None

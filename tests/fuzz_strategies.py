@@ -11,22 +11,24 @@ set ``MLDEBT_FUZZ_EXAMPLES`` (e.g. 5000) for a long local run, which also
 turns off derandomization so each long run explores new inputs. For
 coverage-guided runs, see ``tests/fuzz_atheris.py``.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import tempfile
 import xml.etree.ElementTree as ET
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import yaml
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+
 from mldebt.collectors.interface import Fact, Snapshot
 from mldebt.collectors.registry import COLLECTORS
-
 from mldebt.store.db import to_json
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,18 +47,82 @@ settings.register_profile(
 FUZZ = settings.get_profile("mldebt-fuzz")
 
 # Pieces that break parsers: YAML anchors, tags and merge keys, control characters, BOMs, odd quotes.
-NASTY = ["\x00", "\ufeff", "\t", "\r", "\r\n", ":", ": ", "- ", "? ", "{", "}", "[", "]", "&a ", "*a", "<<: *a\n",
-         "!!python/object:os.system ", "!!binary ", "!!timestamp ", "!!float ", "!!int ", "!!bool ", "!!set ", "%YAML 1.1\n", "---\n", "...\n",
-         "'", '"', "\\", "#", "|\n", ">-\n", "\n  ", "\n    - ", "=", "==", ">=", "~=", "@", ";", "${{ ", " }}",
-         "{{", "}}", "$(", "`", "<", ">", "&", "<![CDATA[", "]]>", "<!DOCTYPE x [<!ENTITY e 'x'>]>", "&e;",
-         "&amp;", '<?xml version="1.0" encoding="x-none"?>', '<?xml version="1.1"?>', "\u2028", "\udcff", "é", "\U0001f600", "1e309", "-0", "0x1F", "9" * 40, "null", "true", "~"]
+NASTY = [
+    "\x00",
+    "\ufeff",
+    "\t",
+    "\r",
+    "\r\n",
+    ":",
+    ": ",
+    "- ",
+    "? ",
+    "{",
+    "}",
+    "[",
+    "]",
+    "&a ",
+    "*a",
+    "<<: *a\n",
+    "!!python/object:os.system ",
+    "!!binary ",
+    "!!timestamp ",
+    "!!float ",
+    "!!int ",
+    "!!bool ",
+    "!!set ",
+    "%YAML 1.1\n",
+    "---\n",
+    "...\n",
+    "'",
+    '"',
+    "\\",
+    "#",
+    "|\n",
+    ">-\n",
+    "\n  ",
+    "\n    - ",
+    "=",
+    "==",
+    ">=",
+    "~=",
+    "@",
+    ";",
+    "${{ ",
+    " }}",
+    "{{",
+    "}}",
+    "$(",
+    "`",
+    "<",
+    ">",
+    "&",
+    "<![CDATA[",
+    "]]>",
+    "<!DOCTYPE x [<!ENTITY e 'x'>]>",
+    "&e;",
+    "&amp;",
+    '<?xml version="1.0" encoding="x-none"?>',
+    '<?xml version="1.1"?>',
+    "\u2028",
+    "\udcff",
+    "é",
+    "\U0001f600",
+    "1e309",
+    "-0",
+    "0x1F",
+    "9" * 40,
+    "null",
+    "true",
+    "~",
+]
 
 
 def seeds(*patterns: str) -> list[bytes]:
     """The bytes of real files matching ``patterns`` (globs under the corpus or the repository)."""
     found: list[bytes] = []
     for pattern in patterns:
-        root, glob = (CORPUS, pattern[len("corpus:"):]) if pattern.startswith("corpus:") else (ROOT, pattern)
+        root, glob = (CORPUS, pattern[len("corpus:") :]) if pattern.startswith("corpus:") else (ROOT, pattern)
         found += [p.read_bytes()[:200_000] for p in sorted(root.glob(glob)) if p.is_file()]
     return found
 
@@ -64,9 +130,15 @@ def seeds(*patterns: str) -> list[bytes]:
 def scalars(words: Iterable[str] = ()) -> st.SearchStrategy[Any]:
     pool = sorted(set(words)) or ["x"]
     return st.one_of(
-        st.none(), st.booleans(), st.integers(-(2**40), 2**64), st.floats(allow_nan=True, allow_infinity=True),
-        st.text(max_size=24), st.sampled_from(pool), st.sampled_from(NASTY),
-        st.dates().map(str), st.sampled_from(pool).map(lambda w: f"{w} {w}"),
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**40), 2**64),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.text(max_size=24),
+        st.sampled_from(pool),
+        st.sampled_from(NASTY),
+        st.dates().map(str),
+        st.sampled_from(pool).map(lambda w: f"{w} {w}"),
     )
 
 
@@ -76,8 +148,7 @@ def trees(keys: Iterable[str], words: Iterable[str] = (), leaves: int = 30) -> s
     key = st.one_of(st.sampled_from(names), st.sampled_from(names), st.text(max_size=8), st.integers(-3, 3))
     return st.recursive(
         scalars(words),
-        lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                st.dictionaries(key, inner, max_size=6)),
+        lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(key, inner, max_size=6)),
         max_leaves=leaves,
     )
 
@@ -106,7 +177,7 @@ def mutated(draw: st.DrawFn, base: st.SearchStrategy[bytes]) -> bytes:
         if op == "cut":
             del data[at:]
         elif op == "delete":
-            del data[at:at + draw(st.integers(1, 64))]
+            del data[at : at + draw(st.integers(1, 64))]
         elif op == "insert":
             piece = draw(st.one_of(st.sampled_from(NASTY), st.text(max_size=12)))
             data[at:at] = piece.encode("utf-8", "surrogatepass")
@@ -205,8 +276,18 @@ def json_documents(keys: Iterable[str], words: Iterable[str] = (), real: list[by
 def _elements(draw: st.DrawFn, tags: list[str], attrs: list[str], depth: int = 0) -> ET.Element:
     element = ET.Element(draw(st.sampled_from(tags)))
     for name in draw(st.lists(st.sampled_from(attrs), max_size=5, unique=True)):
-        element.set(name, str(draw(st.one_of(st.integers(-5, 10**6), st.floats(allow_nan=True), st.text(
-            alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=12)))))
+        element.set(
+            name,
+            str(
+                draw(
+                    st.one_of(
+                        st.integers(-5, 10**6),
+                        st.floats(allow_nan=True),
+                        st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=12),
+                    )
+                )
+            ),
+        )
     if draw(st.booleans()):
         element.text = draw(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=20))
     if depth < 4:
@@ -216,7 +297,8 @@ def _elements(draw: st.DrawFn, tags: list[str], attrs: list[str], depth: int = 0
 
 def xml_documents(tags: Iterable[str], attrs: Iterable[str], real: list[bytes] = ()) -> st.SearchStrategy[bytes]:
     structured = _elements(sorted(set(tags)), sorted(set(attrs))).map(
-        lambda e: '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(e, encoding="unicode"))
+        lambda e: '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(e, encoding="unicode")
+    )
     return documents(structured, real)
 
 
@@ -235,8 +317,9 @@ def run_collector(name: str, files: dict[str, bytes], sources: dict[str, Any] | 
             path = root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-        snapshot = Snapshot(project="fuzz", root=root, sources=sources or {},
-                            as_of=datetime(2026, 6, 30, tzinfo=timezone.utc))
+        snapshot = Snapshot(
+            project="fuzz", root=root, sources=sources or {}, as_of=datetime(2026, 6, 30, tzinfo=UTC)
+        )
         facts = list(COLLECTORS[name]().collect(snapshot))
     for fact in facts:
         assert isinstance(fact, Fact) and isinstance(fact.key, str), fact

@@ -7,6 +7,7 @@ switched off, so nothing leaves the machine. ``launch`` returns at once and
 ``stop`` ends the server's whole process group (the server and its workers),
 which ``launch`` created.
 """
+
 from __future__ import annotations
 
 import os
@@ -44,12 +45,32 @@ def launch(root: Path) -> MlflowServer:
     log = root / "server.log"
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
     env.update(QUIET)
-    command = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", "1", "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}",
-               "--default-artifact-root", str(root / "artifacts")]
+    command = [
+        sys.executable,
+        "-m",
+        "mlflow",
+        "server",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--backend-store-uri",
+        f"sqlite:///{root / 'mlflow.db'}",
+        "--default-artifact-root",
+        str(root / "artifacts"),
+    ]
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            cwd=root,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     return MlflowServer(url=f"http://127.0.0.1:{port}", process=process, log=log)
 
 
@@ -58,8 +79,9 @@ def ready(server: MlflowServer) -> MlflowServer:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise RuntimeError(f"mlflow server exited with {server.process.returncode}: "
-                               f"{server.log.read_text()[-2000:]}")
+            raise RuntimeError(
+                f"mlflow server exited with {server.process.returncode}: {server.log.read_text()[-2000:]}"
+            )
         try:
             if requests.get(f"{server.url}/health", timeout=2).status_code == 200:
                 return server
@@ -67,8 +89,7 @@ def ready(server: MlflowServer) -> MlflowServer:
             pass
         time.sleep(0.3)
     stop(server)
-    raise RuntimeError(f"mlflow server did not answer within {START_TIMEOUT_S:.0f} s: "
-                       f"{server.log.read_text()[-2000:]}")
+    raise RuntimeError(f"mlflow server did not answer within {START_TIMEOUT_S:.0f} s: {server.log.read_text()[-2000:]}")
 
 
 def start(root: Path) -> MlflowServer:

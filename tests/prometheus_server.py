@@ -5,6 +5,7 @@ directory, is waited for until its ``/-/ready`` answers, and is stopped (then
 killed if it lingers) when the ``with`` block ends. A system service the
 Debian package may have installed is never used.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -12,8 +13,8 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import requests
@@ -71,10 +72,15 @@ def prometheus(workdir: Path, rules: str) -> Iterator[str]:
     (workdir / "prometheus.yml").write_text(
         "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
         "rule_files: [rules.yml]\n"
-        f"scrape_configs:\n  - job_name: self\n    static_configs: [{{targets: ['127.0.0.1:{port}']}}]\n")
-    command = [binary("prometheus"), f"--config.file={workdir / 'prometheus.yml'}",
-               f"--storage.tsdb.path={workdir / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
-               "--log.level=warn"]
+        f"scrape_configs:\n  - job_name: self\n    static_configs: [{{targets: ['127.0.0.1:{port}']}}]\n"
+    )
+    command = [
+        binary("prometheus"),
+        f"--config.file={workdir / 'prometheus.yml'}",
+        f"--storage.tsdb.path={workdir / 'data'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--log.level=warn",
+    ]
     with running(command, f"http://127.0.0.1:{port}", workdir / "prometheus.log") as url:
         yield url
 
@@ -85,9 +91,14 @@ def alertmanager(workdir: Path, config: str) -> Iterator[str]:
     port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "alertmanager.yml").write_text(config)
-    command = [binary("prometheus-alertmanager", "alertmanager"), f"--config.file={workdir / 'alertmanager.yml'}",
-               f"--storage.path={workdir / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
-               "--cluster.listen-address=", "--log.level=warn"]
+    command = [
+        binary("prometheus-alertmanager", "alertmanager"),
+        f"--config.file={workdir / 'alertmanager.yml'}",
+        f"--storage.path={workdir / 'data'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--cluster.listen-address=",
+        "--log.level=warn",
+    ]
     with running(command, f"http://127.0.0.1:{port}", workdir / "alertmanager.log") as url:
         yield url
 

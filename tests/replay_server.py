@@ -4,15 +4,17 @@ Routes map a path to a function of the request returning ``(status, headers, bod
 every request is recorded (path, query, headers) so tests can check what was sent.
 ``silent_server`` accepts connections and never answers, to exercise timeouts.
 """
+
 from __future__ import annotations
 
 import contextlib
 import json
 import socket
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -36,7 +38,7 @@ class ReplayServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 request = Request(parts.path, parse_qs(parts.query), {k.lower(): v for k, v in self.headers.items()})
                 server.requests.append(request)

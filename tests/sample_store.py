@@ -7,28 +7,29 @@ credit-risk-prod has an answer recorded with `mldebt attest` and reco-service a
 waiver. The ``samples_db`` and ``sample_db`` fixtures in conftest.py hand it to
 tests; ``rescan`` scans a changed clone of one project into a copy.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from click.testing import CliRunner
-from mldebt.rubric.schema import load_rubric
 
 from mldebt.cli.main import cli
-from mldebt.sources.portfolio import load_portfolio
-from scripts.samples import build_samples
+from mldebt.rubric.schema import load_rubric
 from mldebt.scanning.scans import collect_project, save_portfolio
+from mldebt.sources.portfolio import load_portfolio
 from mldebt.store.db import open_db
 from mldebt.writes import record_waiver
+from scripts.samples import build_samples
 
 from .conftest import ROOT, git, write_files
 
 RUBRIC = ROOT / "tests" / "data" / "rubric-report.yaml"
 QUARTER_ENDS = ["2025-12-31", "2026-03-31", "2026-06-30", "2026-09-30"]
-HEAD_AS_OF = datetime(2026, 11, 15, 12, 0, tzinfo=timezone.utc)
+HEAD_AS_OF = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)
 
 
 def collect_all(db, portfolio, rubric, moment: datetime) -> None:
@@ -45,21 +46,48 @@ def build_sample_store(dest: Path) -> Path:
     save_portfolio(db, portfolio)
     for quarter_end in QUARTER_ENDS:
         collect_all(db, portfolio, rubric, datetime.fromisoformat(quarter_end + "T23:59:59+00:00"))
-    answered = CliRunner().invoke(cli, [
-        "attest", "credit-risk-prod", "feedback_loops", "--by", "elena.kovacs@example.com", "--date", "2026-11-14",
-        "--answer", "Only approved loans get labels; 2% of referrals are approved at random to measure the loop.",
-        "--expires", "2027-04-01", "--db", str(path)])
+    answered = CliRunner().invoke(
+        cli,
+        [
+            "attest",
+            "credit-risk-prod",
+            "feedback_loops",
+            "--by",
+            "elena.kovacs@example.com",
+            "--date",
+            "2026-11-14",
+            "--answer",
+            "Only approved loans get labels; 2% of referrals are approved at random to measure the loop.",
+            "--expires",
+            "2027-04-01",
+            "--db",
+            str(path),
+        ],
+    )
     assert answered.exit_code == 0, answered.output
     collect_all(db, portfolio, rubric, HEAD_AS_OF)
-    record_waiver(db, "reco-service", {"check": "monitor-1-dependency-updates", "reason": "the proxy blocks update "
-                                       "bots until Q1", "owner": "jonas.weber@example.com", "until": "2099-12-31"})
+    record_waiver(
+        db,
+        "reco-service",
+        {
+            "check": "monitor-1-dependency-updates",
+            "reason": "the proxy blocks update bots until Q1",
+            "owner": "jonas.weber@example.com",
+            "until": "2099-12-31",
+        },
+    )
     db.close()
     return path
 
 
-def rescan(db_path: Path, project: str, files: dict[str, str | None], folder: Path,
-           commit_date: str = "2026-11-18T10:00:00+00:00",
-           as_of: datetime = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)) -> None:
+def rescan(
+    db_path: Path,
+    project: str,
+    files: dict[str, str | None],
+    folder: Path,
+    commit_date: str = "2026-11-18T10:00:00+00:00",
+    as_of: datetime = datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
+) -> None:
     """Commit ``files`` (None deletes) to a clone of a sample project and scan the clone into ``db_path``.
 
     The session's repositories stay untouched: the clone lives in ``folder``.

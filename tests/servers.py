@@ -1,5 +1,6 @@
 """Servers for the tests: a free port, `mldebt serve` and waitress in a thread over a real store, the pushing site
 of the push-binding and intake tests, and answers checked against the OpenAPI document."""
+
 from __future__ import annotations
 
 import os
@@ -12,9 +13,10 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import requests
@@ -22,16 +24,16 @@ import sqlite_utils
 import yaml
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
-from mldebt.webapp import create_app
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from waitress.server import create_server
 
 from mldebt.access import create_token
 from mldebt.cli.main import cli
-from mldebt.sources.portfolio import load_portfolio
 from mldebt.scanning.scans import collect_evidence
+from mldebt.sources.portfolio import load_portfolio
 from mldebt.store.db import open_db
+from mldebt.webapp import create_app
 
 from .builders import SCALE_RUBRIC
 from .conftest import GIT_ENV, ROOT, git, write_files
@@ -106,10 +108,15 @@ def check_answer(path: str, response: requests.Response) -> None:
     where = ("paths", path, "post", "responses", str(response.status_code))
     if "$ref" in answer:
         where = ("components", "responses", answer["$ref"].split("/")[-1])
-    registry = Registry().with_resource("urn:openapi", Resource.from_contents(DOCUMENT, default_specification=DRAFT202012))
-    pointer = "/".join(p.replace("~", "~0").replace("/", "~1") for p in (*where, "content", "application/json", "schema"))
-    errors = list(Draft202012Validator({"$ref": "urn:openapi#/" + pointer}, registry=registry)
-                  .iter_errors(response.json()))
+    registry = Registry().with_resource(
+        "urn:openapi", Resource.from_contents(DOCUMENT, default_specification=DRAFT202012)
+    )
+    pointer = "/".join(
+        p.replace("~", "~0").replace("/", "~1") for p in (*where, "content", "application/json", "schema")
+    )
+    errors = list(
+        Draft202012Validator({"$ref": "urn:openapi#/" + pointer}, registry=registry).iter_errors(response.json())
+    )
     assert not errors, [e.message for e in errors]
 
 
@@ -145,8 +152,9 @@ class Site:
         return body
 
     def push(self, token: str, body: dict[str, Any]) -> requests.Response:
-        return requests.post(self.url + "/api/v1/scans", json=body, headers={"Authorization": f"Bearer {token}"},
-                             timeout=60)
+        return requests.post(
+            self.url + "/api/v1/scans", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=60
+        )
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         with sqlite3.connect(self.db_path) as db:
@@ -165,8 +173,18 @@ def _start_site(root: Path) -> tuple[Site, subprocess.Popen]:
     make_repos(root, 3)
     (root / "portfolio.yaml").write_text(PORTFOLIO)
     db_path = root / "server.db"
-    recorded = invoke(db_path, "token", "create", "admin-seed", "--scope", "push", "--project", "p0",
-                      "--portfolio", str(root / "portfolio.yaml"))
+    recorded = invoke(
+        db_path,
+        "token",
+        "create",
+        "admin-seed",
+        "--scope",
+        "push",
+        "--project",
+        "p0",
+        "--portfolio",
+        str(root / "portfolio.yaml"),
+    )
     assert recorded.exit_code == 0, recorded.output
     portfolio = load_portfolio(root / "portfolio.yaml")
     owners = {team_id: team.get("owner") for team_id, team in portfolio.teams.items()}
@@ -201,9 +219,14 @@ def make_repos(root: Path, count: int) -> None:
         repo = root / f"repo{i}"
         repo.mkdir(parents=True)
         git(repo, "init", "-q", "-b", "main")
-        write_files(repo, {"pkg/model.py": f"def predict(x):\n    return x + {i}\n",
-                           "tests/test_model.py": "def test_predict():\n    pass\n",
-                           "requirements.txt": "numpy==1.26.4\n"})
+        write_files(
+            repo,
+            {
+                "pkg/model.py": f"def predict(x):\n    return x + {i}\n",
+                "tests/test_model.py": "def test_predict():\n    pass\n",
+                "requirements.txt": "numpy==1.26.4\n",
+            },
+        )
         git(repo, "add", "-A")
         git(repo, "commit", "-q", "-m", "first", date="2026-01-01T00:00:00+00:00")
 
@@ -213,8 +236,12 @@ def serve(db_path: Path, log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "MLDEBT_PUSH_TOKEN"}
     env.update(GIT_ENV, MLDEBT_RUBRIC=str(SCALE_RUBRIC))
-    process = subprocess.Popen([MLDEBT, "serve", "--port", str(port), "--db", str(db_path)], env=env,
-                               stdout=log.open("w"), stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [MLDEBT, "serve", "--port", str(port), "--db", str(db_path)],
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -7,6 +7,7 @@ evidence bundles and reading pages, and a `mldebt collect` / `mldebt score` loop
 in another process, all on one SQLite file. Afterwards every push the server
 answered with 2xx must be in the store, and SQLite's integrity check must be ok.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,20 +21,26 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import requests
 
 from mldebt.access import create_token
-from mldebt.sources.portfolio import load_portfolio
 from mldebt.scanning.scans import collect_evidence
+from mldebt.sources.portfolio import load_portfolio
 from mldebt.store.db import open_db
 
 BIN = Path(sys.executable).parent
-READ_PAGES = ("/", "/api/v1/portfolio", "/backlog", "/projects/{project}", "/api/v1/projects/{project}/scans",
-              "/teams/soak")
+READ_PAGES = (
+    "/",
+    "/api/v1/portfolio",
+    "/backlog",
+    "/projects/{project}",
+    "/api/v1/projects/{project}/scans",
+    "/teams/soak",
+)
 
 
 @dataclass
@@ -69,18 +76,26 @@ class Outcome:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
     def summary(self) -> str:
-        return (f"{self.seconds:.0f} s: {len(self.accepted)} pushes stored ({self.pushes_per_second:.2f}/s), "
-                f"{len(self.push_failures)} refused; {len(self.read_ms)} reads, p50 "
-                f"{statistics.median(self.read_ms) if self.read_ms else float('nan'):.0f} ms, p99 "
-                f"{self.read_percentile(0.99):.0f} ms, {len(self.read_failures)} failed; "
-                f"{self.cli_runs} CLI collect+score runs, {len(self.cli_failures)} failed; "
-                f"lost {len(self.lost)}; integrity {self.integrity}")
+        return (
+            f"{self.seconds:.0f} s: {len(self.accepted)} pushes stored ({self.pushes_per_second:.2f}/s), "
+            f"{len(self.push_failures)} refused; {len(self.read_ms)} reads, p50 "
+            f"{statistics.median(self.read_ms) if self.read_ms else float('nan'):.0f} ms, p99 "
+            f"{self.read_percentile(0.99):.0f} ms, {len(self.read_failures)} failed; "
+            f"{self.cli_runs} CLI collect+score runs, {len(self.cli_failures)} failed; "
+            f"lost {len(self.lost)}; integrity {self.integrity}"
+        )
 
 
 def _git(repo: Path, *args: str) -> None:
-    env = dict(os.environ, GIT_AUTHOR_NAME="a", GIT_AUTHOR_EMAIL="a@example.com", GIT_COMMITTER_NAME="a",
-               GIT_COMMITTER_EMAIL="a@example.com", GIT_AUTHOR_DATE="2026-01-01T00:00:00+00:00",
-               GIT_COMMITTER_DATE="2026-01-01T00:00:00+00:00")
+    env = dict(
+        os.environ,
+        GIT_AUTHOR_NAME="a",
+        GIT_AUTHOR_EMAIL="a@example.com",
+        GIT_COMMITTER_NAME="a",
+        GIT_COMMITTER_EMAIL="a@example.com",
+        GIT_AUTHOR_DATE="2026-01-01T00:00:00+00:00",
+        GIT_COMMITTER_DATE="2026-01-01T00:00:00+00:00",
+    )
     subprocess.run(["git", "-C", str(repo), *args], env=env, check=True, capture_output=True)
 
 
@@ -107,8 +122,13 @@ def prepare(root: Path, projects: int = 4) -> Setup:
     db_path = root / "store.db"
     env = dict(os.environ, MLDEBT_CACHE=str(root / "cache"), MLDEBT_DB=str(db_path))
     env.pop("MLDEBT_PUSH_TOKEN", None)
-    first = subprocess.run([str(BIN / "mldebt"), "collect", str(portfolio), "--db", str(db_path)],
-                           env=env, capture_output=True, text=True, timeout=600)
+    first = subprocess.run(
+        [str(BIN / "mldebt"), "collect", str(portfolio), "--db", str(db_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if first.returncode != 0:
         raise RuntimeError(f"the first collect failed: {first.stderr}")
     loaded = load_portfolio(portfolio)
@@ -139,10 +159,21 @@ def start_server(setup: Setup, kind: str = "serve") -> tuple[subprocess.Popen, s
     if kind == "serve":
         command = [str(BIN / "mldebt"), "serve", "--port", str(port), "--threads", "8", "--db", str(setup.db_path)]
     else:
-        command = [str(BIN / "gunicorn"), "--workers", "2", "--threads", "4", "--bind", f"127.0.0.1:{port}",
-                   "--timeout", "120", "mldebt.webapp:create_app()"]
-    server = subprocess.Popen(command, env=setup.env, stdout=log, stderr=subprocess.STDOUT, cwd=setup.root,
-                              start_new_session=True)
+        command = [
+            str(BIN / "gunicorn"),
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "120",
+            "mldebt.webapp:create_app()",
+        ]
+    server = subprocess.Popen(
+        command, env=setup.env, stdout=log, stderr=subprocess.STDOUT, cwd=setup.root, start_new_session=True
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -167,11 +198,12 @@ def stop_server(server: subprocess.Popen) -> None:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
-def _pusher(setup: Setup, base: str, project: str, stop: threading.Event, out: Outcome, lock: threading.Lock,
-            pause: float) -> None:
+def _pusher(
+    setup: Setup, base: str, project: str, stop: threading.Event, out: Outcome, lock: threading.Lock, pause: float
+) -> None:
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {setup.tokens[project]}"
     while not stop.is_set():
@@ -213,8 +245,10 @@ def _cli_writer(setup: Setup, stop: threading.Event, out: Outcome, lock: threadi
     """`mldebt collect` of the portfolio, then `mldebt score`, again and again: a third writer on the store."""
     mldebt = str(BIN / "mldebt")
     while not stop.is_set():
-        for command in ([mldebt, "collect", str(setup.portfolio), "--db", str(setup.db_path)],
-                        [mldebt, "score", "--db", str(setup.db_path)]):
+        for command in (
+            [mldebt, "collect", str(setup.portfolio), "--db", str(setup.db_path)],
+            [mldebt, "score", "--db", str(setup.db_path)],
+        ):
             done = subprocess.run(command, env=setup.env, capture_output=True, text=True, timeout=600)
             with lock:
                 if done.returncode != 0:
@@ -223,15 +257,27 @@ def _cli_writer(setup: Setup, stop: threading.Event, out: Outcome, lock: threadi
             out.cli_runs += 1
 
 
-def soak(setup: Setup, seconds: float, *, server: str = "serve", pushers: int = 3, readers: int = 3,
-         cli: bool = True, push_pause: float = 0.0) -> Outcome:
+def soak(
+    setup: Setup,
+    seconds: float,
+    *,
+    server: str = "serve",
+    pushers: int = 3,
+    readers: int = 3,
+    cli: bool = True,
+    push_pause: float = 0.0,
+) -> Outcome:
     """Run the load for ``seconds``, stop the server, then look at the store as SQLite sees it."""
     process, base = start_server(setup, server)
     out = Outcome(seconds=seconds)
     lock = threading.Lock()
     stop = threading.Event()
-    threads = [threading.Thread(target=_pusher, args=(setup, base, setup.projects[i % len(setup.projects)], stop,
-                                                      out, lock, push_pause)) for i in range(pushers)]
+    threads = [
+        threading.Thread(
+            target=_pusher, args=(setup, base, setup.projects[i % len(setup.projects)], stop, out, lock, push_pause)
+        )
+        for i in range(pushers)
+    ]
     threads += [threading.Thread(target=_reader, args=(setup, base, i, stop, out, lock)) for i in range(readers)]
     if cli:
         threads.append(threading.Thread(target=_cli_writer, args=(setup, stop, out, lock)))

@@ -1,4 +1,5 @@
 """Users and API tokens: kept only as hashes, scoped, revocable; `mldebt user` and `mldebt token`."""
+
 from __future__ import annotations
 
 import re
@@ -36,16 +37,25 @@ def test_a_password_is_stored_only_as_a_salted_hash(db, db_path):
     add_user(db, "elena", "correct horse battery")
     stored = db["users"].get("elena")["password_hash"]
     assert stored.startswith("scrypt:") and "correct horse battery" not in every_stored_text(db_path)
-    assert authenticate(db, "elena", "correct horse battery") == Identity("elena", "user", frozenset({"read", "attest", "waive"}))
+    assert authenticate(db, "elena", "correct horse battery") == Identity(
+        "elena", "user", frozenset({"read", "attest", "waive"})
+    )
     assert authenticate(db, "elena", "wrong") is None
     assert authenticate(db, "nobody", "correct horse battery") is None
 
 
-@pytest.mark.parametrize("name,password,message", [
-    ("elena", "short", "the password must have at least 10 characters"),
-    ("../etc", "long enough password", "user name '../etc': use 1-64 letters, digits and . _ @ + - (starting with a letter or digit)"),
-    ("", "long enough password", "user name '': use 1-64 letters"),
-])
+@pytest.mark.parametrize(
+    "name,password,message",
+    [
+        ("elena", "short", "the password must have at least 10 characters"),
+        (
+            "../etc",
+            "long enough password",
+            "user name '../etc': use 1-64 letters, digits and . _ @ + - (starting with a letter or digit)",
+        ),
+        ("", "long enough password", "user name '': use 1-64 letters"),
+    ],
+)
 def test_bad_users_are_refused(db, name, password, message):
     with pytest.raises(InputError) as caught:
         add_user(db, name, password)
@@ -72,12 +82,15 @@ def test_an_expired_token_stops_working(db):
     assert token_identity(db, token) is None
 
 
-@pytest.mark.parametrize("scopes,expires,message", [
-    ([], None, "a token needs at least one --scope (read, attest, waive, push)"),
-    (["admin"], None, "unknown scope 'admin' (scopes: read, attest, waive, push)"),
-    (["read"], "2020-01-01", "--expires 2020-01-01: the date has passed"),
-    (["read"], "soon", "--expires 'soon': expected a date such as 2027-03-31"),
-])
+@pytest.mark.parametrize(
+    "scopes,expires,message",
+    [
+        ([], None, "a token needs at least one --scope (read, attest, waive, push)"),
+        (["admin"], None, "unknown scope 'admin' (scopes: read, attest, waive, push)"),
+        (["read"], "2020-01-01", "--expires 2020-01-01: the date has passed"),
+        (["read"], "soon", "--expires 'soon': expected a date such as 2027-03-31"),
+    ],
+)
 def test_bad_tokens_are_refused(db, scopes, expires, message):
     with pytest.raises(InputError) as caught:
         create_token(db, "t", scopes, expires)
@@ -129,8 +142,17 @@ def test_commands_need_an_existing_database(tmp_path):
     assert not (tmp_path / "none.db").exists()
 
 
-@pytest.mark.parametrize("host,loopback", [("127.0.0.1", True), ("localhost", True), ("::1", True),
-                                           ("0.0.0.0", False), ("192.168.1.4", False), ("example.org", False)])
+@pytest.mark.parametrize(
+    "host,loopback",
+    [
+        ("127.0.0.1", True),
+        ("localhost", True),
+        ("::1", True),
+        ("0.0.0.0", False),
+        ("192.168.1.4", False),
+        ("example.org", False),
+    ],
+)
 def test_reading_is_open_by_default_only_on_loopback(host, loopback):
     from mldebt.cli.web import is_loopback
 

@@ -1,20 +1,21 @@
 """Attestations: the question catalogue, the project's attestations file, and `mldebt attest`."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+
 from mldebt.collectors.attestations import AttestationCollector
 from mldebt.collectors.interface import Snapshot
-
 from mldebt.errors import InputError
 from mldebt.questions import Answer, load_questions, merge_stored, stored_answers, summarize
 from mldebt.store.db import open_db
 
 from .conftest import write_files
 
-AS_OF = datetime(2026, 11, 15, 23, 59, 59, tzinfo=timezone.utc)
+AS_OF = datetime(2026, 11, 15, 23, 59, 59, tzinfo=UTC)
 GOOD = """\
 attestations:
   - question: feedback_loops
@@ -50,8 +51,13 @@ def errors(facts: list) -> list[tuple[str, str, str | None, int | None]]:
 def test_the_catalogue_holds_the_five_litmus_questions():
     questions = load_questions()
     litmus = [q.id for q in questions.values() if q.litmus]
-    assert litmus == ["full_scale_experiment", "data_dependency_closure", "change_impact",
-                      "model_interference", "newcomer_ramp_up"]
+    assert litmus == [
+        "full_scale_experiment",
+        "data_dependency_closure",
+        "change_impact",
+        "model_interference",
+        "newcomer_ramp_up",
+    ]
     assert {"feedback_loops", "undeclared_consumers"} <= set(questions)
     assert all(q.good_answer and q.title.endswith("?") for q in questions.values())
 
@@ -62,7 +68,8 @@ def test_a_catalogue_with_a_reserved_or_duplicate_id_is_refused(tmp_path):
     with pytest.raises(InputError) as caught:
         load_questions(tmp_path / "q.yaml")
     assert caught.value.problems == [
-        f"{tmp_path / 'q.yaml'}:2:10: questions[0].id: 'current' is reserved for a summary key (attest.current)"]
+        f"{tmp_path / 'q.yaml'}:2:10: questions[0].id: 'current' is reserved for a summary key (attest.current)"
+    ]
     (tmp_path / "q.yaml").write_text("questions:\n" + entry % "culture_x" + entry % "culture_x")
     with pytest.raises(InputError) as caught:
         load_questions(tmp_path / "q.yaml")
@@ -82,8 +89,13 @@ def test_current_and_expired_answers_as_of_the_scan(tmp_path):
     assert got["attest.litmus.current"] == 1
     assert got["attest.feedback_loops"] == {
         "answer": "Only approved loans get labels; 2% of refers are approved at random.",
-        "by": "elena.kovacs@example.com", "date": "2026-10-01", "expires": "2027-04-01",
-        "link": "https://wiki.example.com/credit/feedback", "source": "file", "expired": False}
+        "by": "elena.kovacs@example.com",
+        "date": "2026-10-01",
+        "expires": "2027-04-01",
+        "link": "https://wiki.example.com/credit/feedback",
+        "source": "file",
+        "expired": False,
+    }
     assert got["attest.newcomer_ramp_up"]["expired"] is True
     # no expiry given: the question's validity (180 days) from the day of the answer
     assert got["attest.data_dependency_closure"]["expires"] == "2027-03-19"
@@ -93,22 +105,31 @@ def test_current_and_expired_answers_as_of_the_scan(tmp_path):
 
 def test_an_answer_counts_through_its_expiry_day_and_not_after(tmp_path):
     write_files(tmp_path, {".mldebt/attestations.yaml": GOOD})
-    on_the_day = by_key(collect(tmp_path, datetime(2027, 4, 1, 12, tzinfo=timezone.utc)))
-    the_day_after = by_key(collect(tmp_path, datetime(2027, 4, 2, 0, 1, tzinfo=timezone.utc)))
+    on_the_day = by_key(collect(tmp_path, datetime(2027, 4, 1, 12, tzinfo=UTC)))
+    the_day_after = by_key(collect(tmp_path, datetime(2027, 4, 2, 0, 1, tzinfo=UTC)))
     assert "feedback_loops" in on_the_day["attest.current"]
     assert "feedback_loops" in the_day_after["attest.expired"]
 
 
 def test_answers_dated_after_the_scan_do_not_count(tmp_path):
     write_files(tmp_path, {".mldebt/attestations.yaml": GOOD})
-    facts = collect(tmp_path, datetime(2026, 9, 25, tzinfo=timezone.utc))
+    facts = collect(tmp_path, datetime(2026, 9, 25, tzinfo=UTC))
     assert by_key(facts)["attest.answered"] == ["data_dependency_closure", "newcomer_ramp_up"]
-    assert errors(facts) == [("attest.feedback_loops", "answer dated 2026-10-01, after the scan's moment "
-                              "(2026-09-25): not counted", ".mldebt/attestations.yaml", 2)]
+    assert errors(facts) == [
+        (
+            "attest.feedback_loops",
+            "answer dated 2026-10-01, after the scan's moment (2026-09-25): not counted",
+            ".mldebt/attestations.yaml",
+            2,
+        )
+    ]
 
 
 def test_problems_name_file_and_line_and_valid_entries_still_count(tmp_path):
-    write_files(tmp_path, {".mldebt/attestations.yaml": """\
+    write_files(
+        tmp_path,
+        {
+            ".mldebt/attestations.yaml": """\
 attestations:
   - question: feedback_loop
     answer: typo in the id
@@ -127,45 +148,77 @@ attestations:
     date: 2026-10-03
     expires: 2026-01-01
     owner: b
-"""})
+"""
+        },
+    )
     facts = collect(tmp_path)
     rel = ".mldebt/attestations.yaml"
     assert errors(facts) == [
-        ("attest.file", f"{rel}:2:15: attestations[0].question: unknown question 'feedback_loop' (known: "
-         "change_impact, data_dependency_closure, debt_paydown_culture, decision_thresholds, feature_pruning, "
-         "feedback_loops, full_scale_experiment, inclusion, model_interference, newcomer_ramp_up, slice_quality, "
-         "undeclared_consumers)",
-         rel, 2),
+        (
+            "attest.file",
+            f"{rel}:2:15: attestations[0].question: unknown question 'feedback_loop' (known: "
+            "change_impact, data_dependency_closure, debt_paydown_culture, decision_thresholds, feature_pruning, "
+            "feedback_loops, full_scale_experiment, inclusion, model_interference, newcomer_ramp_up, slice_quality, "
+            "undeclared_consumers)",
+            rel,
+            2,
+        ),
         ("attest.file", f"{rel}:10:5: attestations[2].by: required key is missing", rel, 10),
-        ("attest.file", f"{rel}:12:11: attestations[2].date: '2026-02-30' is not a valid date: "
-         "day is out of range for month", rel, 12),
+        (
+            "attest.file",
+            f"{rel}:12:11: attestations[2].date: '2026-02-30' is not a valid date: day is out of range for month",
+            rel,
+            12,
+        ),
         ("attest.file", f"{rel}:18:5: attestations[3].owner: unknown key", rel, 18),
     ]
     assert by_key(facts)["attest.current"] == ["undeclared_consumers"]
 
 
 def test_expiry_before_the_answer_is_refused(tmp_path):
-    write_files(tmp_path, {".mldebt/attestations.yaml": (
-        "attestations:\n  - {question: feature_pruning, answer: x, by: b, date: 2026-10-03, expires: 2026-01-01}\n")})
+    write_files(
+        tmp_path,
+        {
+            ".mldebt/attestations.yaml": (
+                "attestations:\n  - {question: feature_pruning, answer: x, by: b, date: 2026-10-03, expires: 2026-01-01}\n"
+            )
+        },
+    )
     assert errors(collect(tmp_path)) == [
-        ("attest.file", ".mldebt/attestations.yaml:2:5: attestations[0]: expires (2026-01-01) is before date "
-         "(2026-10-03)", ".mldebt/attestations.yaml", 2)]
+        (
+            "attest.file",
+            ".mldebt/attestations.yaml:2:5: attestations[0]: expires (2026-01-01) is before date (2026-10-03)",
+            ".mldebt/attestations.yaml",
+            2,
+        )
+    ]
 
 
 def test_a_date_yaml_cannot_build_is_reported_with_its_line(tmp_path):
     write_files(tmp_path, {".mldebt/attestations.yaml": GOOD.replace("2026-09-01", "2026-13-01")})
     assert errors(collect(tmp_path)) == [
-        ("attest.file", ".mldebt/attestations.yaml:12:14: YAML value error: month must be in 1..12",
-         ".mldebt/attestations.yaml", 12)]
+        (
+            "attest.file",
+            ".mldebt/attestations.yaml:12:14: YAML value error: month must be in 1..12",
+            ".mldebt/attestations.yaml",
+            12,
+        )
+    ]
 
 
-@pytest.mark.parametrize("content,message", [
-    ("attestations: [\n", ".mldebt/attestations.yaml:2:1: YAML syntax error: while parsing a flow node "
-                          "expected the node content, but found '<stream end>'"),
-    ("", ".mldebt/attestations.yaml:1:1: attestations: required key is missing"),
-    ("attestations: {}\n", ".mldebt/attestations.yaml:1:15: attestations: expected a list, got a mapping"),
-    (b"\xff\xfe attestations", ".mldebt/attestations.yaml: not UTF-8 text (invalid start byte at byte 0)"),
-])
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (
+            "attestations: [\n",
+            ".mldebt/attestations.yaml:2:1: YAML syntax error: while parsing a flow node "
+            "expected the node content, but found '<stream end>'",
+        ),
+        ("", ".mldebt/attestations.yaml:1:1: attestations: required key is missing"),
+        ("attestations: {}\n", ".mldebt/attestations.yaml:1:15: attestations: expected a list, got a mapping"),
+        (b"\xff\xfe attestations", ".mldebt/attestations.yaml: not UTF-8 text (invalid start byte at byte 0)"),
+    ],
+)
 def test_a_broken_file_is_an_error_fact_and_nothing_counts(tmp_path, content, message):
     write_files(tmp_path, {".mldebt/attestations.yaml": content})
     facts = collect(tmp_path)
@@ -211,6 +264,7 @@ def test_newest_answer_wins_and_stored_answers_merge_in():
 
 # --- mldebt attest ---------------------------------------------------------------------------
 
+
 @pytest.fixture
 def with_project(db_path):
     db = open_db(db_path)
@@ -222,14 +276,40 @@ def with_project(db_path):
 
 def test_attest_records_and_lists_answers(run, with_project):
     db = str(with_project)
-    result = run("attest", "credit", "feedback_loops", "--answer", "Random approvals break the loop",
-                 "--by", "elena@example.com", "--link", "https://wiki.example.com/fb",
-                 "--date", "2026-10-01", "--expires", "2027-04-01", "--db", db)
+    result = run(
+        "attest",
+        "credit",
+        "feedback_loops",
+        "--answer",
+        "Random approvals break the loop",
+        "--by",
+        "elena@example.com",
+        "--link",
+        "https://wiki.example.com/fb",
+        "--date",
+        "2026-10-01",
+        "--expires",
+        "2027-04-01",
+        "--db",
+        db,
+    )
     assert result.exit_code == 0, result.output
-    assert result.output == ("recorded answer #1 for credit: feedback_loops by elena@example.com on 2026-10-01, "
-                             "counts until 2027-04-01\n")
-    result = run("attest", "credit", "newcomer_ramp_up", "--answer", "Two weeks", "--by", "ravi",
-                 "--date", "2025-01-10", "--db", db)
+    assert result.output == (
+        "recorded answer #1 for credit: feedback_loops by elena@example.com on 2026-10-01, counts until 2027-04-01\n"
+    )
+    result = run(
+        "attest",
+        "credit",
+        "newcomer_ramp_up",
+        "--answer",
+        "Two weeks",
+        "--by",
+        "ravi",
+        "--date",
+        "2025-01-10",
+        "--db",
+        db,
+    )
     assert result.exit_code == 0
     assert result.output.endswith("on 2025-01-10, counts until 2026-01-10\n")  # 365 days for this question
 
@@ -241,29 +321,58 @@ def test_attest_records_and_lists_answers(run, with_project):
 
     stored = stored_answers(open_db(with_project), "credit")
     assert [(a.question, a.source, a.link) for a in stored] == [
-        ("newcomer_ramp_up", "db", None), ("feedback_loops", "db", "https://wiki.example.com/fb")]
+        ("newcomer_ramp_up", "db", None),
+        ("feedback_loops", "db", "https://wiki.example.com/fb"),
+    ]
 
 
-@pytest.mark.parametrize("args,message", [
-    (["credit", "feedback_loop", "--answer", "x", "--by", "y"],
-     "unknown question 'feedback_loop' (known: change_impact, data_dependency_closure, debt_paydown_culture, "
-     "decision_thresholds, feature_pruning, feedback_loops, full_scale_experiment, inclusion, model_interference, "
-     "newcomer_ramp_up, slice_quality, undeclared_consumers)"),
-    (["credit", "feedback_loops", "--answer", "x"], "--by: required"),
-    (["credit", "feedback_loops", "--answer", " ", "--by", "y"], "--answer: required"),
-    (["credit", "feedback_loops", "--answer", "x", "--by", "y", "--expires", "next year"],
-     "--expires: expected a date such as 2027-03-31, not 'next year'"),
-    (["credit", "feedback_loops", "--answer", "x", "--by", "y", "--date", "2026-10-01", "--expires", "2026-09-01"],
-     "--expires: 2026-09-01 is before the day of the answer (2026-10-01)"),
-    (["credit", "feedback_loops", "--answer", "x", "--by", "y", "--date", "2999-01-01"],
-     "--date: 2999-01-01 is in the future"),
-    (["credit", "feedback_loops", "--answer", "x", "--by", "y", "--link", "javascript:alert(1)"],
-     "--link: use an http(s) URL or a document path"),
-    (["credit"], "name a QUESTION to answer (known: change_impact, data_dependency_closure, debt_paydown_culture, "
-     "decision_thresholds, feature_pruning, feedback_loops, full_scale_experiment, inclusion, model_interference, "
-     "newcomer_ramp_up, slice_quality, undeclared_consumers), or use --list"),
-    (["nope", "feedback_loops"], "no project named 'nope' in the database (projects: credit)"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (
+            ["credit", "feedback_loop", "--answer", "x", "--by", "y"],
+            "unknown question 'feedback_loop' (known: change_impact, data_dependency_closure, debt_paydown_culture, "
+            "decision_thresholds, feature_pruning, feedback_loops, full_scale_experiment, inclusion, model_interference, "
+            "newcomer_ramp_up, slice_quality, undeclared_consumers)",
+        ),
+        (["credit", "feedback_loops", "--answer", "x"], "--by: required"),
+        (["credit", "feedback_loops", "--answer", " ", "--by", "y"], "--answer: required"),
+        (
+            ["credit", "feedback_loops", "--answer", "x", "--by", "y", "--expires", "next year"],
+            "--expires: expected a date such as 2027-03-31, not 'next year'",
+        ),
+        (
+            [
+                "credit",
+                "feedback_loops",
+                "--answer",
+                "x",
+                "--by",
+                "y",
+                "--date",
+                "2026-10-01",
+                "--expires",
+                "2026-09-01",
+            ],
+            "--expires: 2026-09-01 is before the day of the answer (2026-10-01)",
+        ),
+        (
+            ["credit", "feedback_loops", "--answer", "x", "--by", "y", "--date", "2999-01-01"],
+            "--date: 2999-01-01 is in the future",
+        ),
+        (
+            ["credit", "feedback_loops", "--answer", "x", "--by", "y", "--link", "javascript:alert(1)"],
+            "--link: use an http(s) URL or a document path",
+        ),
+        (
+            ["credit"],
+            "name a QUESTION to answer (known: change_impact, data_dependency_closure, debt_paydown_culture, "
+            "decision_thresholds, feature_pruning, feedback_loops, full_scale_experiment, inclusion, model_interference, "
+            "newcomer_ramp_up, slice_quality, undeclared_consumers), or use --list",
+        ),
+        (["nope", "feedback_loops"], "no project named 'nope' in the database (projects: credit)"),
+    ],
+)
 def test_attest_refuses_bad_input_with_one_line(run, with_project, args, message):
     result = run("attest", *args, "--db", str(with_project))
     assert result.exit_code == 2
@@ -285,7 +394,11 @@ def test_the_production_sample_answers_as_of_mid_november_2026():
     facts = collect(layer, AS_OF)
     assert errors(facts) == []
     got = by_key(facts)
-    assert got["attest.current"] == ["change_impact", "data_dependency_closure", "feedback_loops",
-                                     "undeclared_consumers"]
+    assert got["attest.current"] == [
+        "change_impact",
+        "data_dependency_closure",
+        "feedback_loops",
+        "undeclared_consumers",
+    ]
     assert got["attest.expired"] == ["newcomer_ramp_up"]  # expired on 2026-04-15: shown, earns nothing
     assert got["attest.litmus.current"] == 2

@@ -4,6 +4,7 @@ Every page is loaded and photographed (the screenshots are the test's
 artifacts), a check is followed to its evidence, and an attestation is
 recorded through the form by a signed-in user.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -39,8 +40,12 @@ def site(sample_store, tmp_path_factory):
     store = folder / "web.db"
     shutil.copyfile(sample_store, store)
     exe = Path(sys.executable).with_name("mldebt")
-    added = subprocess.run([str(exe), "user", "add", "elena", "--password-stdin", "--db", str(store)],
-                           input="correct horse battery\n", capture_output=True, text=True)
+    added = subprocess.run(
+        [str(exe), "user", "add", "elena", "--password-stdin", "--db", str(store)],
+        input="correct horse battery\n",
+        capture_output=True,
+        text=True,
+    )
     assert added.returncode == 0, added.stderr
     with served(store) as base:
         yield base
@@ -61,7 +66,9 @@ def shots(tmp_path_factory) -> Path:
 def page(browser):
     tab = browser.new_page()
     tab.problems = []
-    tab.on("console", lambda msg: tab.problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
+    tab.on(
+        "console", lambda msg: tab.problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None
+    )
     tab.on("pageerror", lambda exc: tab.problems.append(f"page error: {exc}"))
     yield tab
     tab.close()
@@ -74,8 +81,9 @@ def test_every_page_loads_in_chromium(site, page, shots):
         assert page.locator("h1").first.inner_text() == heading
         page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
         if name == "not-found":  # Chromium logs the 404 of the page itself
-            assert page.problems == ["console error: Failed to load resource: the server responded with a status "
-                                     "of 404 (NOT FOUND)"]
+            assert page.problems == [
+                "console error: Failed to load resource: the server responded with a status of 404 (NOT FOUND)"
+            ]
             page.problems.clear()
     assert page.problems == []  # no script, style or CSP error, and nothing blocked
     page.goto(site + "/projects/reco-service")
@@ -106,7 +114,9 @@ def test_an_attestation_is_recorded_through_the_form(site, page, shots):
     page.get_by_role("button", name="Sign in").click()
     assert page.url == site + "/projects/reco-service/attest"
     page.get_by_label("Question", exact=True).select_option("feedback_loops")
-    page.get_by_label("Answer", exact=True).fill("Recommendations are logged with a 5% random holdout that breaks the loop.")
+    page.get_by_label("Answer", exact=True).fill(
+        "Recommendations are logged with a 5% random holdout that breaks the loop."
+    )
     page.get_by_label("Answered by").fill("jonas.weber@example.com")
     page.get_by_label("Link to the evidence (URL or document path)").fill("https://wiki.example.com/reco/holdout")
     page.get_by_label("Answered on").fill("2026-11-01")

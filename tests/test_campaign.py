@@ -1,4 +1,5 @@
 """`mldebt campaign`: creating, listing and following cleanup campaigns, on the command line and the web."""
+
 from __future__ import annotations
 
 import json
@@ -8,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mldebt.readmodel.campaigns import Point, burnup, get_campaign
 from mldebt.cli.main import cli
+from mldebt.readmodel.campaigns import Point, burnup, get_campaign
 from mldebt.store.db import open_db
 
 from .sample_store import rescan
@@ -22,16 +23,36 @@ def mldebt(db: Path, *args: str):
     return CliRunner().invoke(cli, [*args, "--db", str(db)], catch_exceptions=False)
 
 
-def create(db: Path, name: str = "cleanup", *extra: str, checks: str = FOUR_CHECKS, start: str = "2025-12-31",
-           target: str = "2026-12-31"):
-    return mldebt(db, "campaign", "create", name, "--owner", "lead@example.com", "--checks", checks,
-                  "--start", start, "--target", target, *extra)
+def create(
+    db: Path,
+    name: str = "cleanup",
+    *extra: str,
+    checks: str = FOUR_CHECKS,
+    start: str = "2025-12-31",
+    target: str = "2026-12-31",
+):
+    return mldebt(
+        db,
+        "campaign",
+        "create",
+        name,
+        "--owner",
+        "lead@example.com",
+        "--checks",
+        checks,
+        "--start",
+        start,
+        "--target",
+        target,
+        *extra,
+    )
 
 
 def test_the_burnup_over_the_backfilled_quarters_matches_the_hand_count(sample_db):
     made = create(sample_db, "cleanup", "--projects", EVERY_PROJECT)
-    assert made.output == ("created campaign cleanup: 16 project-check pair(s), 11 item(s) in scope, "
-                           "2025-12-31 to 2026-12-31\n")
+    assert made.output == (
+        "created campaign cleanup: 16 project-check pair(s), 11 item(s) in scope, 2025-12-31 to 2026-12-31\n"
+    )
     # Counted by hand from the samples' results (fail and manual are unmet):
     # 2025-12-31 churn-notebooks 4 unmet, credit-risk-prod 1 (dependency updates), fraud-kaggle 3 (pins, unit
     #            tests, updates), reco-service 3 (pins, unit tests by hand only, updates): 11 in scope
@@ -57,7 +78,8 @@ def test_show_and_list(sample_db):
     shown = mldebt(sample_db, "campaign", "show", "cleanup")
     assert shown.exit_code == 0
     assert shown.output.splitlines()[2:] == [
-        "2 of 11 done (18.2%), 8 open, 1 waived: behind", "",
+        "2 of 11 done (18.2%), 8 open, 1 waived: behind",
+        "",
         "day         scope  done  open  waived",
         "2025-12-31     11     0    11       0  ...........",
         "2026-03-31     11     1    10       0  #..........",
@@ -69,8 +91,9 @@ def test_show_and_list(sample_db):
     assert data["projects"] == EVERY_PROJECT.split(",")  # every scanned project when none are named
     assert data["burnup"][-1] == {"day": "2026-11-15", "scope": 11, "done": 2, "open": 8, "waived": 1}
     listed = mldebt(sample_db, "campaign", "list")
-    assert listed.output == ("cleanup  owner lead@example.com  2025-12-31 to 2026-12-31  "
-                             "2 of 11 done (18.2%), 8 open, 1 waived: behind\n")
+    assert listed.output == (
+        "cleanup  owner lead@example.com  2025-12-31 to 2026-12-31  2 of 11 done (18.2%), 8 open, 1 waived: behind\n"
+    )
 
 
 def test_a_later_start_counts_from_the_state_then_and_the_scope_grows_when_a_check_slips(sample_db, tmp_path):
@@ -84,30 +107,58 @@ def test_a_later_start_counts_from_the_state_then_and_the_scope_grows_when_a_che
 
 
 def test_a_campaign_of_named_items(sample_db):
-    made = mldebt(sample_db, "campaign", "create", "two", "--owner", "o", "--items", "MLD-aad6b2e895,MLD-0cdc536330",
-                  "--start", "2026-01-01", "--target", "2026-03-31")
+    made = mldebt(
+        sample_db,
+        "campaign",
+        "create",
+        "two",
+        "--owner",
+        "o",
+        "--items",
+        "MLD-aad6b2e895,MLD-0cdc536330",
+        "--start",
+        "2026-01-01",
+        "--target",
+        "2026-03-31",
+    )
     assert made.exit_code == 0, made.output
     campaign = get_campaign(open_db(sample_db), "two")
     assert campaign.pairs() == {("fraud-kaggle", "infra-2-unit-tests"), ("reco-service", "deps-pinned")}
     assert burnup(open_db(sample_db), campaign).state == "behind"
 
 
-@pytest.mark.parametrize("args,message", [
-    (["bad/name", "--checks", "deps-pinned"],
-     "campaign name 'bad/name': use letters, digits, spaces, '.', '_' or '-' (at most 80)"),
-    (["x"], "a campaign needs checks or paydown items to fix"),
-    (["x", "--checks", "deps-pinned", "--projects", "nope,reco-service"],
-     "--projects 'nope': no scanned project of that name (projects: churn-notebooks, credit-risk-prod, fraud-kaggle, "
-     "reco-service)"),
-    (["x", "--checks", "deps-pinned,nope"],
-     "--checks 'nope': not in the projects' rubric (checks: deps-pinned, feedback-loops-attested, "
-     "infra-2-unit-tests, monitor-1-dependency-updates, notebooks-out-of-production)"),
-    (["x", "--items", "MLD-0000000000"],
-     "--items 'MLD-0000000000': no paydown item of that id (see `mldebt export backlog`)"),
-    (["x", "--checks", "deps-pinned", "--start", "2026-13-01"], "--start '2026-13-01': expected a date such as 2026-03-31"),
-    (["x", "--checks", "deps-pinned", "--target", "2026-09-30"],
-     "--target '2026-09-30': must be after the start, 2026-10-01"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (
+            ["bad/name", "--checks", "deps-pinned"],
+            "campaign name 'bad/name': use letters, digits, spaces, '.', '_' or '-' (at most 80)",
+        ),
+        (["x"], "a campaign needs checks or paydown items to fix"),
+        (
+            ["x", "--checks", "deps-pinned", "--projects", "nope,reco-service"],
+            "--projects 'nope': no scanned project of that name (projects: churn-notebooks, credit-risk-prod, fraud-kaggle, "
+            "reco-service)",
+        ),
+        (
+            ["x", "--checks", "deps-pinned,nope"],
+            "--checks 'nope': not in the projects' rubric (checks: deps-pinned, feedback-loops-attested, "
+            "infra-2-unit-tests, monitor-1-dependency-updates, notebooks-out-of-production)",
+        ),
+        (
+            ["x", "--items", "MLD-0000000000"],
+            "--items 'MLD-0000000000': no paydown item of that id (see `mldebt export backlog`)",
+        ),
+        (
+            ["x", "--checks", "deps-pinned", "--start", "2026-13-01"],
+            "--start '2026-13-01': expected a date such as 2026-03-31",
+        ),
+        (
+            ["x", "--checks", "deps-pinned", "--target", "2026-09-30"],
+            "--target '2026-09-30': must be after the start, 2026-10-01",
+        ),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(sample_db, args, message):
     name, *rest = args
     defaults = {"--start": "2026-10-01", "--target": "2026-12-31"}
@@ -147,8 +198,10 @@ def test_the_campaigns_page_lists_progress_and_draws_the_burnup(web, sample_db):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert 'class="chart chart-burnup"' in html
-    assert ("Burn-up of campaign Q4 cleanup: 2025-12-31 0 of 11 done; 2026-03-31 1 of 11 done; 2026-06-30 2 of 11 done; "
-            "2026-09-30 2 of 11 done; 2026-11-15 2 of 11 done; target 2026-12-31.") in html
+    assert (
+        "Burn-up of campaign Q4 cleanup: 2025-12-31 0 of 11 done; 2026-03-31 1 of 11 done; 2026-06-30 2 of 11 done; "
+        "2026-09-30 2 of 11 done; 2026-11-15 2 of 11 done; target 2026-12-31."
+    ) in html
     assert "Open items (8, 56 hours)" in html
     assert 'href="/projects/fraud-kaggle/checks/infra-2-unit-tests"' in html
     missing = web.get("/campaigns/nope")

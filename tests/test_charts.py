@@ -1,4 +1,5 @@
 """Server-side SVG charts: well-formed, self-contained, colour-blind-safe, each with its text equivalent."""
+
 from __future__ import annotations
 
 import re
@@ -20,15 +21,25 @@ def colours(chart: charts.Chart) -> set[str]:
 
 
 def test_a_line_chart_states_its_data_in_words_and_in_a_table():
-    chart = charts.lines("Overall score by quarter", ["2026Q1", "2026Q2", "2026Q3"],
-                         [charts.Series("reco", [31.2, None, 62.5]), charts.Series("churn", [0, 0, 10])], 100,
-                         marks=[(2, "rubric changed")])
+    chart = charts.lines(
+        "Overall score by quarter",
+        ["2026Q1", "2026Q2", "2026Q3"],
+        [charts.Series("reco", [31.2, None, 62.5]), charts.Series("churn", [0, 0, 10])],
+        100,
+        marks=[(2, "rubric changed")],
+    )
     root = parse(chart)
-    assert chart.summary == ("Overall score by quarter. reco: 31.2 in 2026Q1 to 62.5 in 2026Q3; churn: 0 in 2026Q1 "
-                             "to 10 in 2026Q3. 2026Q3: rubric changed.")
+    assert chart.summary == (
+        "Overall score by quarter. reco: 31.2 in 2026Q1 to 62.5 in 2026Q3; churn: 0 in 2026Q1 "
+        "to 10 in 2026Q3. 2026Q3: rubric changed."
+    )
     assert root.find(f"{SVG}title").text.startswith("Overall score by quarter. reco: 31.2")
     assert chart.columns == ("", "reco", "churn", "note")
-    assert chart.rows == (("2026Q1", "31.2", "0", ""), ("2026Q2", "n/a", "0", ""), ("2026Q3", "62.5", "10", "rubric changed"))
+    assert chart.rows == (
+        ("2026Q1", "31.2", "0", ""),
+        ("2026Q2", "n/a", "0", ""),
+        ("2026Q3", "62.5", "10", "rubric changed"),
+    )
     assert "rubric changed" in "".join(root.itertext())
 
 

@@ -1,19 +1,26 @@
 """CI pipeline configuration: every corpus pipeline parses, SOURCES.md's facts hold,
 and bad files become error facts with their line."""
+
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
 import pytest
+
 from mldebt.collectors.ci.config import CIConfigCollector, provider_of, read_pipeline, summarize
-from mldebt.collectors.repo.configfiles import decode
 from mldebt.collectors.interface import Fact, Snapshot
+from mldebt.collectors.repo.configfiles import decode
 
 from .conftest import corpus_files, write_files
 
-FOLDERS = {"github-actions": "github", "gitlab": "gitlab", "jenkins": "jenkins", "circleci": "circleci",
-           "azure": "azure"}
+FOLDERS = {
+    "github-actions": "github",
+    "gitlab": "gitlab",
+    "jenkins": "jenkins",
+    "circleci": "circleci",
+    "azure": "azure",
+}
 
 
 def corpus_summary(corpus: Path, name: str) -> dict:
@@ -38,8 +45,11 @@ def values(facts: list[Fact]) -> dict:
     out: dict = {}
     for f in facts:
         if not f.is_error:
-            out.setdefault(f.key, []).append(f.value) if f.key in ("ci.jobs", "ci.ignored_failures", "ci.pipelines") \
-                else out.__setitem__(f.key, f.value)
+            out.setdefault(f.key, []).append(f.value) if f.key in (
+                "ci.jobs",
+                "ci.ignored_failures",
+                "ci.pipelines",
+            ) else out.__setitem__(f.key, f.value)
     return out
 
 
@@ -119,17 +129,23 @@ def test_schedule_only_nightly(corpus):
 def test_junit_summary_step_with_continue_on_error(corpus):
     s = corpus_summary(corpus, "kubeflow__pipelines__.github__workflows__kfp-sdk-unit-tests.yml")
     assert s["ci.runs_tests"] and s["ci.publishes_test_results"]
-    assert s["ci.ignored_failures"] == [{"job": "sdk-unit-tests", "kind": None, "step": "Publish Junit Summary",
-                                         "reason": "continue-on-error: true"}]
+    assert s["ci.ignored_failures"] == [
+        {"job": "sdk-unit-tests", "kind": None, "step": "Publish Junit Summary", "reason": "continue-on-error: true"}
+    ]
 
 
 def test_whisperx_coverage_gate_and_container_build(corpus):
     s = corpus_summary(corpus, "pavelzbornik__whisperX-FastAPI__.github__workflows__CI.yaml")
     assert s["ci.coverage_gate"] == 80.0
-    assert (s["ci.runs_lint"], s["ci.runs_tests"], s["ci.builds_container"], s["ci.publishes_test_results"]) == \
-        (True, True, True, True)
-    assert {"job": "Test", "kind": None, "step": "SonarQube Cloud Scan", "reason": "continue-on-error: true"} \
-        in s["ci.ignored_failures"]
+    assert (s["ci.runs_lint"], s["ci.runs_tests"], s["ci.builds_container"], s["ci.publishes_test_results"]) == (
+        True,
+        True,
+        True,
+        True,
+    )
+    assert {"job": "Test", "kind": None, "step": "SonarQube Cloud Scan", "reason": "continue-on-error: true"} in s[
+        "ci.ignored_failures"
+    ]
 
 
 def test_evidently_large_workflow(corpus):
@@ -180,43 +196,65 @@ def test_circleci_and_azure(corpus):
 
 # --- the collector on small trees -------------------------------------------------------------
 
+
 def test_on_key_loaded_as_true_and_scheduled_retraining(tmp_path):
-    write_files(tmp_path, {".github/workflows/retrain.yml": (
-        "on:\n  schedule:\n    - cron: '0 3 * * 1'\n  workflow_dispatch:\n"
-        "jobs:\n  retrain:\n    runs-on: ubuntu-latest\n    steps:\n"
-        "      - run: dvc repro\n      - run: python -m great_expectations checkpoint run raw\n"
-        "      - uses: docker/build-push-action@v6\n      - run: kubectl argo rollouts promote model\n"
-        "      - name: Roll back on failure\n        run: helm rollback model 1\n")})
+    write_files(
+        tmp_path,
+        {
+            ".github/workflows/retrain.yml": (
+                "on:\n  schedule:\n    - cron: '0 3 * * 1'\n  workflow_dispatch:\n"
+                "jobs:\n  retrain:\n    runs-on: ubuntu-latest\n    steps:\n"
+                "      - run: dvc repro\n      - run: python -m great_expectations checkpoint run raw\n"
+                "      - uses: docker/build-push-action@v6\n      - run: kubectl argo rollouts promote model\n"
+                "      - name: Roll back on failure\n        run: helm rollback model 1\n"
+            )
+        },
+    )
     found = values(collect(tmp_path))
     assert found["ci.triggers"] == ["manual", "schedule"] and found["ci.schedules"] == ["0 3 * * 1"]
     assert found["ci.retrains_on_schedule"] is True
     assert [j["kinds"] for j in found["ci.jobs"]] == [
-        ["canary", "container_build", "data_validation", "rollback", "training"]]
+        ["canary", "container_build", "data_validation", "rollback", "training"]
+    ]
     assert found["ci.deploys_without_tests"] == []
 
 
 def test_gitlab_rules_extends_and_allow_failure(tmp_path):
-    write_files(tmp_path, {".gitlab-ci.yml": (
-        "include: ci/other.yml\n.base:\n  script: [pytest]\n"
-        "unit:\n  extends: .base\n  allow_failure: true\n"
-        "train:\n  script: [mlflow run .]\n  rules:\n    - if: '$CI_PIPELINE_SOURCE == \"schedule\"'\n"
-        "mr:\n  script: [mypy src]\n  rules:\n    - if: $CI_PIPELINE_SOURCE == \"merge_request_event\"\n")})
+    write_files(
+        tmp_path,
+        {
+            ".gitlab-ci.yml": (
+                "include: ci/other.yml\n.base:\n  script: [pytest]\n"
+                "unit:\n  extends: .base\n  allow_failure: true\n"
+                "train:\n  script: [mlflow run .]\n  rules:\n    - if: '$CI_PIPELINE_SOURCE == \"schedule\"'\n"
+                'mr:\n  script: [mypy src]\n  rules:\n    - if: $CI_PIPELINE_SOURCE == "merge_request_event"\n'
+            )
+        },
+    )
     facts = collect(tmp_path)
     found = values(facts)
     assert found["ci.triggers"] == ["pull_request", "push", "schedule"]
     assert found["ci.retrains_on_schedule"] is True and found["ci.tests_gate_build"] is False
-    assert found["ci.ignored_failures"] == [{"job": "unit", "kind": "tests", "step": "pytest",
-                                             "reason": "allow_failure: true"}]
+    assert found["ci.ignored_failures"] == [
+        {"job": "unit", "kind": "tests", "step": "pytest", "reason": "allow_failure: true"}
+    ]
     assert [(f.key, f.path, f.line, f.error) for f in facts if f.is_error] == [
-        ("ci.config.unfollowed", ".gitlab-ci.yml", 1, "'include' not followed: included jobs are not read")]
+        ("ci.config.unfollowed", ".gitlab-ci.yml", 1, "'include' not followed: included jobs are not read")
+    ]
 
 
 def test_azure_canary_deployment_with_rollback_hook(tmp_path):
-    write_files(tmp_path, {"azure-pipelines.yml": (
-        "trigger: none\npr: none\nschedules:\n  - cron: '0 0 * * *'\n    branches: {include: [main]}\n"
-        "jobs:\n  - deployment: ship\n    environment: prod\n    strategy:\n      canary:\n        increments: [10]\n"
-        "        deploy:\n          steps:\n            - task: KubernetesManifest@1\n              inputs: {action: deploy}\n"
-        "        on:\n          failure:\n            steps:\n              - script: echo rolling back\n")})
+    write_files(
+        tmp_path,
+        {
+            "azure-pipelines.yml": (
+                "trigger: none\npr: none\nschedules:\n  - cron: '0 0 * * *'\n    branches: {include: [main]}\n"
+                "jobs:\n  - deployment: ship\n    environment: prod\n    strategy:\n      canary:\n        increments: [10]\n"
+                "        deploy:\n          steps:\n            - task: KubernetesManifest@1\n              inputs: {action: deploy}\n"
+                "        on:\n          failure:\n            steps:\n              - script: echo rolling back\n"
+            )
+        },
+    )
     found = values(collect(tmp_path))
     assert found["ci.triggers"] == ["schedule"]
     assert (found["ci.deploys"], found["ci.canary"], found["ci.rollback"]) == (True, True, True)
@@ -224,45 +262,64 @@ def test_azure_canary_deployment_with_rollback_hook(tmp_path):
 
 
 def test_circleci_scheduled_workflow_and_commands(tmp_path):
-    write_files(tmp_path, {".circleci/config.yml": (
-        "version: 2.1\ncommands:\n  fit:\n    steps:\n      - run: python train.py\n"
-        "jobs:\n  nightly:\n    docker: [{image: python}]\n    steps: [checkout, fit, {store_test_results: {path: r}}]\n"
-        "workflows:\n  nightly:\n    triggers:\n      - schedule: {cron: '0 1 * * *', filters: {branches: {only: main}}}\n"
-        "    jobs: [nightly]\n")})
+    write_files(
+        tmp_path,
+        {
+            ".circleci/config.yml": (
+                "version: 2.1\ncommands:\n  fit:\n    steps:\n      - run: python train.py\n"
+                "jobs:\n  nightly:\n    docker: [{image: python}]\n    steps: [checkout, fit, {store_test_results: {path: r}}]\n"
+                "workflows:\n  nightly:\n    triggers:\n      - schedule: {cron: '0 1 * * *', filters: {branches: {only: main}}}\n"
+                "    jobs: [nightly]\n"
+            )
+        },
+    )
     found = values(collect(tmp_path))
     assert found["ci.retrains_on_schedule"] is True and found["ci.publishes_test_results"] is True
     assert found["ci.schedules"] == ["0 1 * * *"]
 
 
 def test_jenkinsfile_catch_error_and_cron(tmp_path):
-    write_files(tmp_path, {"Jenkinsfile": (
-        "pipeline {\n  agent any\n  triggers { cron('H 4 * * *') }\n  stages {\n"
-        "    stage('Train') { steps { sh 'python train.py --epochs 3' } }\n"
-        "    stage('Test') {\n      when { changeRequest() }\n"
-        "      steps { catchError(buildResult: 'SUCCESS') { sh \"pytest -q\" } }\n    }\n  }\n"
-        "  post { always { junit 'reports/*.xml' } }\n}\n")})
+    write_files(
+        tmp_path,
+        {
+            "Jenkinsfile": (
+                "pipeline {\n  agent any\n  triggers { cron('H 4 * * *') }\n  stages {\n"
+                "    stage('Train') { steps { sh 'python train.py --epochs 3' } }\n"
+                "    stage('Test') {\n      when { changeRequest() }\n"
+                "      steps { catchError(buildResult: 'SUCCESS') { sh \"pytest -q\" } }\n    }\n  }\n"
+                "  post { always { junit 'reports/*.xml' } }\n}\n"
+            )
+        },
+    )
     found = values(collect(tmp_path))
     assert found["ci.providers"] == ["jenkins"]
     assert found["ci.triggers"] == ["pull_request", "push", "schedule"]
     assert found["ci.retrains_on_schedule"] is True and found["ci.publishes_test_results"] is True
-    assert found["ci.ignored_failures"] == [{"job": "Test", "kind": "tests", "step": "pytest -q",
-                                             "reason": "catchError { }"}]
+    assert found["ci.ignored_failures"] == [
+        {"job": "Test", "kind": "tests", "step": "pytest -q", "reason": "catchError { }"}
+    ]
     assert found["ci.tests_gate_build"] is False
 
 
 def test_bad_files_become_error_facts_and_make_no_answers_unknown(tmp_path):
-    write_files(tmp_path, {
-        ".github/workflows/broken.yml": "on: push\njobs:\n  a: [unclosed\n",
-        ".github/workflows/no-on.yml": "jobs: {}\n",
-        ".github/workflows/ok.yml": "on: push\njobs:\n  t:\n    steps:\n      - run: pytest\n",
-        "Jenkinsfile": "just some text\n",
-        ".gitlab-ci.yml": b"\x00\x01binary",
-    })
+    write_files(
+        tmp_path,
+        {
+            ".github/workflows/broken.yml": "on: push\njobs:\n  a: [unclosed\n",
+            ".github/workflows/no-on.yml": "jobs: {}\n",
+            ".github/workflows/ok.yml": "on: push\njobs:\n  t:\n    steps:\n      - run: pytest\n",
+            "Jenkinsfile": "just some text\n",
+            ".gitlab-ci.yml": b"\x00\x01binary",
+        },
+    )
     facts = collect(tmp_path)
     errors = sorted((f.path, f.line, f.error) for f in facts if f.is_error)
     assert errors == [
-        (".github/workflows/broken.yml", 4, "github: YAML syntax error: while parsing a flow sequence "
-                                            "did not find expected ',' or ']'"),
+        (
+            ".github/workflows/broken.yml",
+            4,
+            "github: YAML syntax error: while parsing a flow sequence did not find expected ',' or ']'",
+        ),
         (".github/workflows/no-on.yml", 1, "github: not a GitHub Actions workflow: no 'on' key"),
         (".gitlab-ci.yml", None, "gitlab: binary content"),
         ("Jenkinsfile", 1, "jenkins: not a Jenkins pipeline: no 'pipeline { }' block and no stages"),
@@ -288,14 +345,29 @@ def test_symlinked_workflow_is_not_followed(tmp_path):
 
 
 def test_provider_of_paths():
-    assert [provider_of(p) for p in (".github/workflows/a.yaml", ".github/workflows/sub/a.yml", ".gitlab-ci.yml",
-                                     ".circleci/config.yml", "azure-pipelines.yml", "ci/Jenkinsfile", "x.yml")] == \
-        ["github", None, "gitlab", "circleci", "azure", "jenkins", None]
+    assert [
+        provider_of(p)
+        for p in (
+            ".github/workflows/a.yaml",
+            ".github/workflows/sub/a.yml",
+            ".gitlab-ci.yml",
+            ".circleci/config.yml",
+            "azure-pipelines.yml",
+            "ci/Jenkinsfile",
+            "x.yml",
+        )
+    ] == ["github", None, "gitlab", "circleci", "azure", "jenkins", None]
 
 
 def test_the_collector_produces_only_declared_keys(corpus, tmp_path):
-    write_files(tmp_path, {".github/workflows/a.yml": "on: push\njobs:\n  t:\n    steps:\n      - run: pytest "
-                                                       "--cov-fail-under=90 || true\n", "Jenkinsfile": "x"})
+    write_files(
+        tmp_path,
+        {
+            ".github/workflows/a.yml": "on: push\njobs:\n  t:\n    steps:\n      - run: pytest "
+            "--cov-fail-under=90 || true\n",
+            "Jenkinsfile": "x",
+        },
+    )
     produced = {f.key for f in collect(tmp_path)}
     for folder, provider in FOLDERS.items():
         for path in corpus_files(corpus, f"ci/{folder}"):
@@ -307,18 +379,24 @@ def test_a_yaml_alias_bomb_does_not_explode(tmp_path):
     bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
         f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
-        for i in range(8))
-    write_files(tmp_path, {
-        ".github/workflows/bomb.yml": bomb + "on: push\njobs:\n  t:\n    name: *i\n    steps:\n      - run: *i\n",
-        ".gitlab-ci.yml": bomb + "t:\n  script: *i\n  needs: *i\n  only: *i\n",
-        "azure-pipelines.yml": bomb + "steps:\n  - task: Docker@2\n    displayName: *i\n    inputs: {command: *i}\n",
-    })
+        for i in range(8)
+    )
+    write_files(
+        tmp_path,
+        {
+            ".github/workflows/bomb.yml": bomb + "on: push\njobs:\n  t:\n    name: *i\n    steps:\n      - run: *i\n",
+            ".gitlab-ci.yml": bomb + "t:\n  script: *i\n  needs: *i\n  only: *i\n",
+            "azure-pipelines.yml": bomb
+            + "steps:\n  - task: Docker@2\n    displayName: *i\n    inputs: {command: *i}\n",
+        },
+    )
     started = time.monotonic()
     facts = collect(tmp_path)
     assert time.monotonic() - started < 5
     refused = {(f.key, f.path) for f in facts if f.is_error and "alias bomb" in f.error}  # issue 15 item 6
-    assert refused == {("ci.config.unparsed", p) for p in (".github/workflows/bomb.yml", ".gitlab-ci.yml",
-                                                           "azure-pipelines.yml")}
+    assert refused == {
+        ("ci.config.unparsed", p) for p in (".github/workflows/bomb.yml", ".gitlab-ci.yml", "azure-pipelines.yml")
+    }
 
 
 def test_timm_marker_matrix_runs_forked_pytest(corpus):

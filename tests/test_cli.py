@@ -1,4 +1,5 @@
 """The command line end to end on a small real repository."""
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,12 @@ def test_collect_a_repository_then_show_it(run, make_repo, db_path):
     card = json.loads(run("show", "small", "--json").output)
     assert card["project"] == "small"
     statuses = {c["id"]: c["status"] for c in card["checks"]}
-    assert statuses == {"infra-2-unit-tests": "automated", "deps-pinned": "manual",
-                        "monitor-1-dependency-updates": "fail", "notebooks-out-of-production": "automated"}
+    assert statuses == {
+        "infra-2-unit-tests": "automated",
+        "deps-pinned": "manual",
+        "monitor-1-dependency-updates": "fail",
+        "notebooks-out-of-production": "automated",
+    }
     assert card["sections"] == {"data": 0.0, "model": 0.0, "infra": 1.0, "monitor": 0.0}
 
 
@@ -90,16 +95,18 @@ def test_every_command_is_documented_in_the_readme(name, command):
 def test_rubric_validate_accepts_the_default_rubric(run):
     result = run("rubric", "validate", str(ROOT / "rubric" / "default.yaml"))
     assert result.exit_code == 0
-    assert re.fullmatch(r".*default\.yaml: valid rubric mldebt-default 1\.0, 69 checks \(hash [0-9a-f]{16}\)\n",
-                        result.output)
+    assert re.fullmatch(
+        r".*default\.yaml: valid rubric mldebt-default 1\.0, 69 checks \(hash [0-9a-f]{16}\)\n", result.output
+    )
 
 
 def test_bad_as_of_date(run, make_repo):
     repo = make_repo("small", [("2026-01-10T10:00:00+00:00", SMALL_PROJECT)])
     result = run("collect", str(repo), "--as-of", "last tuesday")
     assert result.exit_code == 2
-    assert result.output == ("mldebt: error: --as-of 'last tuesday': expected a date such as "
-                             "2026-03-31 or 2026-03-31T18:00\n")
+    assert result.output == (
+        "mldebt: error: --as-of 'last tuesday': expected a date such as 2026-03-31 or 2026-03-31T18:00\n"
+    )
 
 
 def test_console_script_runs_without_traceback(tmp_path):
@@ -121,7 +128,9 @@ def test_the_store_reads_plainly_with_pandas(run, make_repo, db_path):
     with sqlite3.connect(db_path) as conn:
         frame = pd.read_sql_query(
             "select s.project_id, s.as_of, sc.value as ml_test_score from scans s "
-            "join scores sc on sc.scan_id = s.id and sc.scope = 'mltest' order by s.as_of", conn)
+            "join scores sc on sc.scan_id = s.id and sc.scope = 'mltest' order by s.as_of",
+            conn,
+        )
         evidence = pd.read_sql_query("select key, value from evidence where key = 'repo.tests.functions'", conn)
     assert list(frame["project_id"]) == ["small", "small"]
     assert frame["as_of"].iloc[0] == "2026-02-01T23:59:59+00:00"

@@ -1,4 +1,5 @@
 """Families of supporting libraries (tuning, fairness, explainability, validation, serving) seen in imports."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,16 +14,23 @@ from .conftest import write_files
 def families(root: Path, files: dict[str, str]) -> dict[str, list[str]]:
     write_files(root, files)
     facts = RepoCollector().collect(Snapshot(project="p", root=root))
-    return {f.key.rsplit(".", 1)[1]: f.value for f in facts if f.key.startswith("code.libraries.") and f.key != "code.libraries.ml"}
+    return {
+        f.key.rsplit(".", 1)[1]: f.value
+        for f in facts
+        if f.key.startswith("code.libraries.") and f.key != "code.libraries.ml"
+    }
 
 
 def test_imports_of_each_family_are_found(tmp_path):
-    found = families(tmp_path, {
-        "src/tune.py": "import optuna\nfrom sklearn.model_selection import GridSearchCV\n",
-        "src/fair.py": "from fairlearn.metrics import MetricFrame\nimport shap\n",
-        "src/schema.py": "import pandera as pa\n",
-        "src/serve.py": "from fastapi import FastAPI\nfrom ray import tune\n",
-    })
+    found = families(
+        tmp_path,
+        {
+            "src/tune.py": "import optuna\nfrom sklearn.model_selection import GridSearchCV\n",
+            "src/fair.py": "from fairlearn.metrics import MetricFrame\nimport shap\n",
+            "src/schema.py": "import pandera as pa\n",
+            "src/serve.py": "from fastapi import FastAPI\nfrom ray import tune\n",
+        },
+    )
     assert found == {
         "tuning": ["optuna", "ray.tune", "sklearn.model_selection.GridSearchCV"],
         "fairness": ["fairlearn"],
@@ -33,12 +41,15 @@ def test_imports_of_each_family_are_found(tmp_path):
 
 
 def test_tests_and_lookalike_names_do_not_count(tmp_path):
-    found = families(tmp_path, {
-        "tests/test_model.py": "import optuna\nimport fairlearn\n",
-        "conftest.py": "import shap\n",
-        "src/model.py": "import optunity\nimport shapely\nfrom sklearn.model_selection import train_test_split\n",
-        "src/broken.py": "import fairlearn\ndef (:\n",
-    })
+    found = families(
+        tmp_path,
+        {
+            "tests/test_model.py": "import optuna\nimport fairlearn\n",
+            "conftest.py": "import shap\n",
+            "src/model.py": "import optunity\nimport shapely\nfrom sklearn.model_selection import train_test_split\n",
+            "src/broken.py": "import fairlearn\ndef (:\n",
+        },
+    )
     assert found == {"tuning": [], "fairness": [], "explainability": [], "validation": [], "serving": []}
 
 

@@ -5,6 +5,7 @@ bytes over the header fields the SQLite format constrains and over b-tree pages,
 an empty file, and a leftover write-ahead log. Damage inside a stored value is
 not among them: SQLite keeps no checksums, so no open can see it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -12,16 +13,16 @@ import random
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from click.testing import CliRunner
-from mldebt.webapp import create_app
 
 from mldebt.cli.main import cli
 from mldebt.errors import StoreError
 from mldebt.store.db import open_db
+from mldebt.webapp import create_app
 
 from .builders import REPORT_RUBRIC as RUBRIC
 from .builders import small_portfolio
@@ -35,7 +36,7 @@ def _overwrite(data: bytes, start: int, length: int, rng: random.Random, first: 
     if first is not None:
         noise[0] = first
     out = bytearray(data)
-    out[start:start + length] = noise
+    out[start : start + length] = noise
     return bytes(out)
 
 
@@ -69,8 +70,19 @@ def good_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, Path]:
     tmp = tmp_path_factory.mktemp("good")
     portfolio = small_portfolio(tmp, 0)
     path = tmp / "good.db"
-    result = subprocess.run([str(Path(sys.executable).with_name("mldebt")), "collect", str(portfolio),
-                             "--rubric", str(RUBRIC), "--db", str(path)], capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("mldebt")),
+            "collect",
+            str(portfolio),
+            "--rubric",
+            str(RUBRIC),
+            "--db",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     conn = sqlite3.connect(path)
     conn.execute("VACUUM")
@@ -127,18 +139,20 @@ def test_the_messages_say_what_is_wrong(good_db, tmp_path):
         "empty": f"{db}: is empty (0 bytes), not a database; move it away to start a new one (refusing to touch it)",
         "cut-at-10": f"{db}: database is damaged or unreadable: truncated to 10 bytes (the file was left untouched)",
         "cut-at-1000": f"{db}: database is damaged or unreadable: truncated: 1000 bytes where the header "
-                       f"promises {_pages(data)} pages of {PAGE} (the file was left untouched)",
+        f"promises {_pages(data)} pages of {PAGE} (the file was left untouched)",
         "cut-last-byte": f"{db}: database is damaged or unreadable: truncated: {len(data) - 1} bytes where the header "
-                         f"promises {_pages(data)} pages of {PAGE} (the file was left untouched)",
+        f"promises {_pages(data)} pages of {PAGE} (the file was left untouched)",
         "header-reserved-space": f"{db}: database is damaged or unreadable: the header holds values the SQLite format "
-                                 "does not allow (the file was left untouched)",
+        "does not allow (the file was left untouched)",
         "second-page": f"{db}: database is damaged or unreadable: ",
     }
     for damage, message in expected.items():
         db.write_bytes(DAMAGES[damage](data, random.Random(f"mldebt-{damage}")))
         with pytest.raises(StoreError) as info:
             open_db(db)
-        assert (str(info.value).startswith(message) if message.endswith(": ") else str(info.value) == message), str(info.value)
+        assert str(info.value).startswith(message) if message.endswith(": ") else str(info.value) == message, str(
+            info.value
+        )
 
 
 def test_a_damaged_database_with_a_leftover_wal_is_refused_and_neither_file_changes(good_db, tmp_path):

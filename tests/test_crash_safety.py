@@ -1,4 +1,5 @@
 """SIGKILL during `mldebt collect`: the database stays consistent and nothing stored is lost."""
+
 from __future__ import annotations
 
 import os
@@ -10,6 +11,7 @@ import time
 from pathlib import Path
 
 import sqlite_utils
+
 from mldebt.rubric.schema import load_rubric
 
 from .builders import assert_consistent
@@ -40,8 +42,6 @@ def collect_cmd(portfolio: Path, db: Path) -> list[str]:
     return [str(Path(sys.executable).with_name("mldebt")), "collect", str(portfolio), "--db", str(db), "--restart"]
 
 
-
-
 def test_sigkill_at_random_moments_leaves_no_half_scan(tmp_path):
     portfolio = build_portfolio(tmp_path)
     db_path = tmp_path / "crash.db"
@@ -57,8 +57,9 @@ def test_sigkill_at_random_moments_leaves_no_half_scan(tmp_path):
     rng = random.Random(20261122)
     killed_mid_run = 0
     for _ in range(KILLS):
-        proc = subprocess.Popen(collect_cmd(portfolio, db_path), env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            collect_cmd(portfolio, db_path), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         time.sleep(rng.uniform(0.05, full_run))
         if proc.poll() is None:
             killed_mid_run += 1
@@ -83,13 +84,18 @@ def multiply_scans(db_path: Path, copies: int) -> None:
         for k in range(copies):
             for scan in originals:
                 new_id = f"{scan['id'][:20]}{k:012d}"
-                db.execute("insert into scans select ?, project_id, ?, collected_at, commit_sha, commit_date, "
-                           "tool_version, rubric_hash, duration_s, fact_count, error_count from scans where id = ?",
-                           [new_id, f"2025-{k % 12 + 1:02d}-{k % 28 + 1:02d}T00:00:{k % 60:02d}+00:00", scan["id"]])
+                db.execute(
+                    "insert into scans select ?, project_id, ?, collected_at, commit_sha, commit_date, "
+                    "tool_version, rubric_hash, duration_s, fact_count, error_count from scans where id = ?",
+                    [new_id, f"2025-{k % 12 + 1:02d}-{k % 28 + 1:02d}T00:00:{k % 60:02d}+00:00", scan["id"]],
+                )
                 for table in ("evidence", "results", "scores"):
                     columns = [c.name for c in db[table].columns if c.name not in {"scan_id", "id"}]
-                    db.execute(f"insert into {table} (scan_id, {', '.join(columns)}) "
-                               f"select ?, {', '.join(columns)} from {table} where scan_id = ?", [new_id, scan["id"]])
+                    db.execute(
+                        f"insert into {table} (scan_id, {', '.join(columns)}) "
+                        f"select ?, {', '.join(columns)} from {table} where scan_id = ?",
+                        [new_id, scan["id"]],
+                    )
     db.close()
 
 
@@ -124,7 +130,9 @@ def test_sigkill_during_score_leaves_every_scan_scored_by_one_rubric(tmp_path):
     second = load_rubric(other_path)
     assert first.hash != second.hash and len(first.checks) == len(second.checks)
     checks = len(first.checks)
-    subprocess.run([*collect_cmd(portfolio, db_path), "--rubric", str(RUBRIC)], check=True, env=env, capture_output=True)
+    subprocess.run(
+        [*collect_cmd(portfolio, db_path), "--rubric", str(RUBRIC)], check=True, env=env, capture_output=True
+    )
     multiply_scans(db_path, SCAN_COPIES)
     scan_count = assert_consistent(db_path, checks)
     assert scan_count == 6 * (SCAN_COPIES + 1)
@@ -144,8 +152,12 @@ def test_sigkill_during_score_leaves_every_scan_scored_by_one_rubric(tmp_path):
     for attempt in range(SCORE_KILLS):
         target = first if current is second else second
         mark = wal_mark(wal)
-        proc = subprocess.Popen(score_cmd(RUBRIC if target is first else other_path), env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            score_cmd(RUBRIC if target is first else other_path),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         if attempt % 2:  # a moment anywhere in the run, start-up included
             time.sleep(rng.uniform(0.05, full_run))
         else:  # a moment after the rescore began writing

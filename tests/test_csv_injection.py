@@ -7,6 +7,7 @@ and /backlog.csv are parsed back with the csv module, and every cell must be
 inert: no formula trigger first, even after leading blanks, and no bare
 carriage return that splits a row so a payload starts a cell of its own.
 """
+
 from __future__ import annotations
 
 import csv
@@ -15,9 +16,9 @@ import json
 from pathlib import Path
 
 import pytest
-from mldebt.webapp import create_app
 
 from mldebt.exports.csvsafe import cell, render
+from mldebt.webapp import create_app
 
 PAYLOADS = [
     "=cmd|' /C calc'!A0",
@@ -28,7 +29,7 @@ PAYLOADS = [
     "\r=cmd|' /C calc'!A0",
     "\n=cmd|' /C calc'!A0",
     "\r\n@SUM(1+1)",
-    "  =HYPERLINK(\"http://evil.example\",\"x\")",
+    '  =HYPERLINK("http://evil.example","x")',
     "Alice\r=cmd|' /C calc'!A0",
     "Bob\n+1+1",
     "Carol\r\n-1+1",
@@ -53,9 +54,15 @@ def hostile_store(tmp_path: Path, make_repo, run, db_path) -> Path:
     repo = make_repo("model", [("2026-01-10T10:00:00+00:00", {"train.py": "x = 1\n", "requirements.txt": "pandas\n"})])
     lines = ["portfolio: hostile", "teams:"]
     for index, payload in enumerate(PAYLOADS):
-        lines += [f"  - name: {json.dumps(payload)}", f"    id: team{index}", f"    owner: {json.dumps(payload)}",
-                  "    projects:", f"      - name: p{index}", f"        repo: {repo}",
-                  f"        owner: {json.dumps(payload)}"]
+        lines += [
+            f"  - name: {json.dumps(payload)}",
+            f"    id: team{index}",
+            f"    owner: {json.dumps(payload)}",
+            "    projects:",
+            f"      - name: p{index}",
+            f"        repo: {repo}",
+            f"        owner: {json.dumps(payload)}",
+        ]
     portfolio = tmp_path / "portfolio.yaml"
     portfolio.write_text("\n".join(lines) + "\n")
     done = run("collect", str(portfolio), "--jobs", "1")

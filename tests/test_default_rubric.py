@@ -1,10 +1,12 @@
 """The shipped rubric: all 28 ML Test Score tests, the paper's debt families and questions,
 decidable checks in every section and category, and a team rubric built on top of it."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+
 from mldebt.collectors.registry import declared_keys
 from mldebt.rubric import conditions
 from mldebt.rubric.engine import Context, score
@@ -13,37 +15,47 @@ from mldebt.rubric.schema import SECTION_IDS, load_rubric
 RUBRIC = load_rubric(None, declared_keys())
 # The paper's 28 short test titles (Breck et al. 2017, kept as identifiers).
 ML_TESTS = {
-    'Data 1': 'Feature expectations are captured in a schema',
-    'Data 2': 'All features are beneficial',
-    'Data 3': "No feature's cost is too much",
-    'Data 4': 'Features adhere to meta-level requirements',
-    'Data 5': 'The data pipeline has appropriate privacy controls',
-    'Data 6': 'New features can be added quickly',
-    'Data 7': 'All input feature code is tested',
-    'Model 1': 'Every model specification undergoes a code review and is checked in to a repository',
-    'Model 2': 'Offline proxy metrics correlate with actual online impact metrics',
-    'Model 3': 'All hyperparameters have been tuned',
-    'Model 4': 'The impact of model staleness is known',
-    'Model 5': 'A simpler model is not better',
-    'Model 6': 'Model quality is sufficient on all important data slices',
-    'Model 7': 'The model has been tested for considerations of inclusion',
-    'Infra 1': 'Training is reproducible',
-    'Infra 2': 'Model specification code is unit tested',
-    'Infra 3': 'The full ML pipeline is integration tested',
-    'Infra 4': 'Model quality is validated before attempting to serve it',
-    'Infra 5': 'The model allows debugging by observing the step-by-step computation of training or inference on a single example',
-    'Infra 6': 'Models are tested via a canary process before they enter production serving environments',
-    'Infra 7': 'Models can be quickly and safely rolled back to a previous serving version',
-    'Monitor 1': 'Dependency changes result in notification',
-    'Monitor 2': 'Data invariants hold in training and serving inputs',
-    'Monitor 3': 'Training and serving features compute the same values',
-    'Monitor 4': 'Models are not too stale',
-    'Monitor 5': 'The model is numerically stable',
-    'Monitor 6': 'The model has not experienced a dramatic or slow-leak regression in training speed, serving latency, throughput, or RAM usage',
-    'Monitor 7': 'The model has not experienced a regression in prediction quality on served data',
+    "Data 1": "Feature expectations are captured in a schema",
+    "Data 2": "All features are beneficial",
+    "Data 3": "No feature's cost is too much",
+    "Data 4": "Features adhere to meta-level requirements",
+    "Data 5": "The data pipeline has appropriate privacy controls",
+    "Data 6": "New features can be added quickly",
+    "Data 7": "All input feature code is tested",
+    "Model 1": "Every model specification undergoes a code review and is checked in to a repository",
+    "Model 2": "Offline proxy metrics correlate with actual online impact metrics",
+    "Model 3": "All hyperparameters have been tuned",
+    "Model 4": "The impact of model staleness is known",
+    "Model 5": "A simpler model is not better",
+    "Model 6": "Model quality is sufficient on all important data slices",
+    "Model 7": "The model has been tested for considerations of inclusion",
+    "Infra 1": "Training is reproducible",
+    "Infra 2": "Model specification code is unit tested",
+    "Infra 3": "The full ML pipeline is integration tested",
+    "Infra 4": "Model quality is validated before attempting to serve it",
+    "Infra 5": "The model allows debugging by observing the step-by-step computation of training or inference on a single example",
+    "Infra 6": "Models are tested via a canary process before they enter production serving environments",
+    "Infra 7": "Models can be quickly and safely rolled back to a previous serving version",
+    "Monitor 1": "Dependency changes result in notification",
+    "Monitor 2": "Data invariants hold in training and serving inputs",
+    "Monitor 3": "Training and serving features compute the same values",
+    "Monitor 4": "Models are not too stale",
+    "Monitor 5": "The model is numerically stable",
+    "Monitor 6": "The model has not experienced a dramatic or slow-leak regression in training speed, serving latency, throughput, or RAM usage",
+    "Monitor 7": "The model has not experienced a regression in prediction quality on served data",
 }
-CATEGORIES = {"entanglement", "data-dependencies", "feedback-loops", "anti-patterns", "configuration",
-              "external-world", "data-testing", "reproducibility", "process", "culture"}
+CATEGORIES = {
+    "entanglement",
+    "data-dependencies",
+    "feedback-loops",
+    "anti-patterns",
+    "configuration",
+    "external-world",
+    "data-testing",
+    "reproducibility",
+    "process",
+    "culture",
+}
 
 
 def decidable(check) -> bool:
@@ -84,11 +96,13 @@ def test_every_check_says_why_how_to_fix_what_it_costs_and_where_it_comes_from()
 
 
 def test_the_five_litmus_questions_have_proxies_and_an_attestation():
-    wanted = ["How easily can an entirely new algorithmic approach be tested at full scale?",
-              "What is the transitive closure of all data dependencies?",
-              "How precisely can the impact of a new change to the system be measured?",
-              "Does improving one model or signal degrade others?",
-              "How quickly can new members of the team be brought up to speed?"]
+    wanted = [
+        "How easily can an entirely new algorithmic approach be tested at full scale?",
+        "What is the transitive closure of all data dependencies?",
+        "How precisely can the impact of a new change to the system be measured?",
+        "Does improving one model or signal degrade others?",
+        "How quickly can new members of the team be brought up to speed?",
+    ]
     assert [q.title for q in RUBRIC.questions] == wanted
     for question in RUBRIC.questions:
         assert question.attestation and len(question.proxies) >= 3

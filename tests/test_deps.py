@@ -1,12 +1,14 @@
 """Dependency manifests: the real files of the shared corpus, every manifest kind, includes and lock files."""
+
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
 import pytest
-from mldebt.collectors.repo.deps import DepsCollector
+
 from mldebt.collectors.interface import Snapshot
+from mldebt.collectors.repo.deps import DepsCollector
 from mldebt.collectors.repo.manifests import kind_of, locked_versions, parse
 
 from .conftest import corpus_files, write_files
@@ -58,7 +60,9 @@ def test_facts_stated_in_the_corpus_sources(corpus):
     assert len({r.group for r in bento.requirements if r.group.startswith("extra:")}) > 10
     conda = parsed(corpus, "ashleve__lightning-hydra-template__environment.yaml")
     assert [(r.name, r.pinned) for r in conda.requirements if r.name in ("python", "pytorch")] == [
-        ("python", True), ("pytorch", False)]  # pytorch=2.* is a wildcard, not a pin
+        ("python", True),
+        ("pytorch", False),
+    ]  # pytorch=2.* is a wildcard, not a pin
     assert counts(conda, "pip")[1] == 0
     edesz = parsed(corpus, "edesz__nlp-space-news-topic-modeling__environment.yml")
     assert counts(edesz, "pip")[0] >= 30 and [r.spec for r in edesz.requirements if r.name == "python"] == [""]
@@ -77,10 +81,19 @@ def test_a_poetry_lock_in_step_with_its_pyproject(corpus, tmp_path):
     shutil.copyfile(f"{prefix}pyproject.toml", project / "pyproject.toml")
     shutil.copyfile(f"{prefix}poetry.lock", project / "poetry.lock")
     found = values(project)
-    assert found["deps.lockfiles"] == [{"path": "poetry.lock", "kind": "poetry", "manifest": "pyproject.toml",
-                                        "in_step": True, "missing": [], "mismatched": []}]
-    (project / "pyproject.toml").write_text((project / "pyproject.toml").read_text()
-                                            .replace('kubernetes = ">=25.0.0"', 'kubernetes = ">=99"\nrich = "^13"'))
+    assert found["deps.lockfiles"] == [
+        {
+            "path": "poetry.lock",
+            "kind": "poetry",
+            "manifest": "pyproject.toml",
+            "in_step": True,
+            "missing": [],
+            "mismatched": [],
+        }
+    ]
+    (project / "pyproject.toml").write_text(
+        (project / "pyproject.toml").read_text().replace('kubernetes = ">=25.0.0"', 'kubernetes = ">=99"\nrich = "^13"')
+    )
     lock = values(project)["deps.lockfiles"][0]
     assert (lock["in_step"], lock["missing"], lock["mismatched"]) == (False, ["rich"], [lock["mismatched"][0]])
     assert lock["mismatched"][0].startswith("kubernetes ") and lock["mismatched"][0].endswith(" vs >=99")
@@ -91,26 +104,44 @@ def values(root: Path) -> dict:
 
 
 def test_every_manifest_kind_in_one_project(tmp_path):
-    write_files(tmp_path / "p", {
-        "requirements.txt": "-r base/requirements.txt\n-c constraints.txt\nflask==3.0.0 --hash=sha256:abc\n",
-        "base/requirements.txt": "numpy==1.26.4\npandas>=2\n-r ../../outside.txt\n",
-        "constraints.txt": "click<9\n",
-        "setup.py": ("from setuptools import setup\nREQS = ['requests==2.31.0', 'pyyaml']\n"
-                     "setup(name='x', install_requires=REQS, extras_require={'ml': ['torch==2.2.0']})\n"),
-        "Pipfile": '[packages]\nrequests = "==2.31.0"\nrich = "*"\n[dev-packages]\npytest = {version = "==8.0"}\n',
-        "Pipfile.lock": '{"default": {"requests": {"version": "==2.31.0"}, "rich": {"version": "==13.7.0"}},'
-                        ' "develop": {"pytest": {"version": "==8.0.0"}}}',
-        "pdm/pyproject.toml": ('[project]\nname = "a"\ndependencies = ["attrs==23.2.0"]\n'
-                               '[tool.pdm.dev-dependencies]\ntest = ["pytest>=8"]\n'),
-        "hatch/pyproject.toml": ('[build-system]\nbuild-backend = "hatchling.build"\n[project]\nname = "b"\n'
-                                 'dependencies = []\n[tool.hatch.envs.default]\ndependencies = ["coverage==7.4.0"]\n'),
-        "environment.yml": "dependencies:\n  - python=3.11\n  - numpy\n  - pip:\n    - mlflow==2.10.0\n",
-    })
+    write_files(
+        tmp_path / "p",
+        {
+            "requirements.txt": "-r base/requirements.txt\n-c constraints.txt\nflask==3.0.0 --hash=sha256:abc\n",
+            "base/requirements.txt": "numpy==1.26.4\npandas>=2\n-r ../../outside.txt\n",
+            "constraints.txt": "click<9\n",
+            "setup.py": (
+                "from setuptools import setup\nREQS = ['requests==2.31.0', 'pyyaml']\n"
+                "setup(name='x', install_requires=REQS, extras_require={'ml': ['torch==2.2.0']})\n"
+            ),
+            "Pipfile": '[packages]\nrequests = "==2.31.0"\nrich = "*"\n[dev-packages]\npytest = {version = "==8.0"}\n',
+            "Pipfile.lock": '{"default": {"requests": {"version": "==2.31.0"}, "rich": {"version": "==13.7.0"}},'
+            ' "develop": {"pytest": {"version": "==8.0.0"}}}',
+            "pdm/pyproject.toml": (
+                '[project]\nname = "a"\ndependencies = ["attrs==23.2.0"]\n'
+                '[tool.pdm.dev-dependencies]\ntest = ["pytest>=8"]\n'
+            ),
+            "hatch/pyproject.toml": (
+                '[build-system]\nbuild-backend = "hatchling.build"\n[project]\nname = "b"\n'
+                'dependencies = []\n[tool.hatch.envs.default]\ndependencies = ["coverage==7.4.0"]\n'
+            ),
+            "environment.yml": "dependencies:\n  - python=3.11\n  - numpy\n  - pip:\n    - mlflow==2.10.0\n",
+        },
+    )
     facts = list(DepsCollector().collect(Snapshot(project="p", root=tmp_path / "p")))
     assert [(f.key, f.path, f.line, f.error) for f in facts if f.is_error] == [
-        ("deps.includes.unresolved", "base/requirements.txt", 3, "included file not found in the project: ../../outside.txt")]
+        (
+            "deps.includes.unresolved",
+            "base/requirements.txt",
+            3,
+            "included file not found in the project: ../../outside.txt",
+        )
+    ]
     found = {f.key: f.value for f in facts if not f.is_error}
-    rows = {m["path"]: (m["kind"], m["flavour"], m["requirements"], m["pinned"], m["includes"]) for m in found["deps.manifests"]}
+    rows = {
+        m["path"]: (m["kind"], m["flavour"], m["requirements"], m["pinned"], m["includes"])
+        for m in found["deps.manifests"]
+    }
     assert rows == {
         "Pipfile": ("pipfile", None, 3, 2, []),
         "base/requirements.txt": ("requirements", None, 2, 1, []),
@@ -122,25 +153,49 @@ def test_every_manifest_kind_in_one_project(tmp_path):
         "setup.py": ("setup.py", None, 3, 2, []),
     }
     assert found["deps.pinned_ratio"] == round(9 / 15, 2)  # every declared requirement; the hashed file is a lock
-    assert found["deps.lockfiles"] == [{"path": "Pipfile.lock", "kind": "pipenv", "manifest": "Pipfile", "in_step": True,
-                                        "missing": [], "mismatched": []},
-                                       {"path": "requirements.txt", "kind": "requirements", "manifest": None,
-                                        "in_step": None, "missing": [], "mismatched": []}]
+    assert found["deps.lockfiles"] == [
+        {
+            "path": "Pipfile.lock",
+            "kind": "pipenv",
+            "manifest": "Pipfile",
+            "in_step": True,
+            "missing": [],
+            "mismatched": [],
+        },
+        {
+            "path": "requirements.txt",
+            "kind": "requirements",
+            "manifest": None,
+            "in_step": None,
+            "missing": [],
+            "mismatched": [],
+        },
+    ]
     assert found["deps.lockfiles.in_step"] is True
 
 
 def test_setup_py_is_read_without_running_it(tmp_path):
-    manifest = parse("setup.py", "import os\nos.system('touch pwned')\nfrom setuptools import setup\n"
-                                 "setup(install_requires=open('requirements.txt').read().splitlines())\n")
+    manifest = parse(
+        "setup.py",
+        "import os\nos.system('touch pwned')\nfrom setuptools import setup\n"
+        "setup(install_requires=open('requirements.txt').read().splitlines())\n",
+    )
     assert manifest.requirements == []
     assert manifest.problems == [("install_requires is computed when setup.py runs; not read", 4)]
     assert not (tmp_path / "pwned").exists()
 
 
-@pytest.mark.parametrize("kind,text,message", [
-    ("pyproject", "[project\n", "not valid TOML: Expected ']' at the end of a table declaration (at line 1, column 9)"),
-    ("requirements", "pandas==\n", "not a valid requirement: pandas=="),
-    ("conda", "dependencies: [\n", "not valid YAML: expected the node content, but found '<stream end>'"),
-])
+@pytest.mark.parametrize(
+    "kind,text,message",
+    [
+        (
+            "pyproject",
+            "[project\n",
+            "not valid TOML: Expected ']' at the end of a table declaration (at line 1, column 9)",
+        ),
+        ("requirements", "pandas==\n", "not a valid requirement: pandas=="),
+        ("conda", "dependencies: [\n", "not valid YAML: expected the node content, but found '<stream end>'"),
+    ],
+)
 def test_unreadable_manifests_are_problems_not_crashes(kind, text, message):
     assert parse(kind, text).problems[0][0] == message

@@ -1,4 +1,5 @@
 """The scoring engine: properties that must hold for any evidence, and each feature's rule."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,6 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from mldebt.rubric import conditions
 from mldebt.rubric.engine import Context, Result, Waiver, aggregate, score
 from mldebt.rubric.paydown import ScanResults, item_id, paydown
@@ -14,10 +16,18 @@ from mldebt.rubric.schema import DEFAULT_RUBRIC, load_rubric
 RUBRIC = load_rubric()  # the properties must hold for the shipped rubric
 # The rules of inheritance, levels, totals and waivers are tested on a small rubric the tests know.
 STARTER = Path(__file__).parent / "data" / "rubric-starter.yaml"
-KEYS = sorted({k for c in RUBRIC.checks for k in conditions.keys(c.automated or "True") | conditions.keys(c.manual or "True")})
+KEYS = sorted(
+    {k for c in RUBRIC.checks for k in conditions.keys(c.automated or "True") | conditions.keys(c.manual or "True")}
+)
 
-value = st.one_of(st.none(), st.booleans(), st.integers(-3, 50), st.floats(0, 1),
-                  st.lists(st.text(max_size=5), max_size=3), st.dictionaries(st.text(max_size=4), st.integers(), max_size=2))
+value = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 50),
+    st.floats(0, 1),
+    st.lists(st.text(max_size=5), max_size=3),
+    st.dictionaries(st.text(max_size=4), st.integers(), max_size=2),
+)
 evidence = st.dictionaries(st.sampled_from(KEYS), value)
 
 
@@ -39,11 +49,17 @@ def test_every_score_stays_within_its_bounds(facts):
 def test_results_do_not_depend_on_the_order_of_checks_or_evidence(facts, rnd):
     facts = {k: v for k, v in facts.items() if v is not None}
     shuffled_facts = dict(rnd.sample(list(facts.items()), len(facts)))
-    shuffled = RUBRIC.__class__(**{**RUBRIC.__dict__, "checks": tuple(rnd.sample(list(RUBRIC.checks), len(RUBRIC.checks))),
-                                   "_by_id": {}})
+    shuffled = RUBRIC.__class__(
+        **{**RUBRIC.__dict__, "checks": tuple(rnd.sample(list(RUBRIC.checks), len(RUBRIC.checks))), "_by_id": {}}
+    )
     a, b = score(RUBRIC, facts), score(shuffled, shuffled_facts)
     assert sorted(a.results, key=lambda r: r.check_id) == sorted(b.results, key=lambda r: r.check_id)
-    assert (a.sections, a.categories, a.overall, a.effort_hours) == (b.sections, b.categories, b.overall, b.effort_hours)
+    assert (a.sections, a.categories, a.overall, a.effort_hours) == (
+        b.sections,
+        b.categories,
+        b.overall,
+        b.effort_hours,
+    )
 
 
 @settings(max_examples=300, deadline=None)
@@ -61,13 +77,20 @@ def test_more_evidence_never_takes_credit_away(facts, more):
 
 
 STATUSES = {"fail": 0.0, "manual": 0.5, "automated": 1.0, "unknown": None}
-BETTER = {"fail": ["manual", "automated"], "manual": ["automated"], "unknown": ["fail", "manual", "automated"],
-          "automated": []}
+BETTER = {
+    "fail": ["manual", "automated"],
+    "manual": ["automated"],
+    "unknown": ["fail", "manual", "automated"],
+    "automated": [],
+}
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(sorted(STATUSES)), min_size=len(RUBRIC.checks), max_size=len(RUBRIC.checks)),
-       st.integers(0, len(RUBRIC.checks) - 1), st.data())
+@given(
+    st.lists(st.sampled_from(sorted(STATUSES)), min_size=len(RUBRIC.checks), max_size=len(RUBRIC.checks)),
+    st.integers(0, len(RUBRIC.checks) - 1),
+    st.data(),
+)
 def test_a_check_turning_to_a_pass_never_lowers_a_score(statuses, index, data):
     """Passing evidence can only move a check up (fail or unknown -> manual -> automated)."""
     checks = list(RUBRIC.checks)
@@ -130,8 +153,14 @@ def test_a_custom_rubric_extends_overrides_disables_and_adds(tmp_path):
     assert rubric.check("infra-2-unit-tests").weight == 5
     assert rubric.disabled == {"notebooks-out-of-production": "our notebooks are reports, reviewed separately"}
     assert rubric.hash != load_rubric(STARTER).hash
-    facts = {"repo.tests.functions": 3, "repo.ci.configs": ["x"], "repo.readme.present": True,
-             "repo.deps.pinned_ratio": 0.5, "repo.deps.lockfiles": [], "repo.deps.update_bot": False}
+    facts = {
+        "repo.tests.functions": 3,
+        "repo.ci.configs": ["x"],
+        "repo.readme.present": True,
+        "repo.deps.pinned_ratio": 0.5,
+        "repo.deps.lockfiles": [],
+        "repo.deps.update_bot": False,
+    }
     card = score(rubric, facts, Context(team="t", tags=("python",)))
     assert card.levels == {"bronze": True, "silver": False} and card.level == "bronze"
     assert card.totals == {"readiness": round((0 * 2 + 100 * 1) / 3, 1)}
@@ -140,19 +169,38 @@ def test_a_custom_rubric_extends_overrides_disables_and_adds(tmp_path):
     assert out_of_scope.level == "bronze"  # silver has no check in scope: not held
 
 
-@pytest.mark.parametrize("old,new,expected", [
-    ("extends: base.yaml", "extends: nowhere.yaml", "extends: the base rubric is not valid"),
-    ("  deps-pinned: {level", "  deps-pinnned: {level", "overrides.deps-pinnned: no inherited check 'deps-pinnned' to override"),
-    ("  notebooks-out-of-production:", "  notebooks-in-production:", "disable.notebooks-in-production: no inherited check"),
-    ("    level: bronze\n    effort_hours", "    level: gold\n    effort_hours", "checks[0].level: unknown level 'gold'"),
-    ("{reproducibility: 2,", "{reproducability: 2,", "totals[0].categories.reproducability: unknown category"),
-    ("  - id: has-readme", "  - id: deps-pinned", "checks[0].id: duplicate check id 'deps-pinned'"),
-    ("automated: repo.readme.present", "automated: repo.readme.presnt", "checks[0].automated: no collector produces repo.readme.presnt"),
-])
+@pytest.mark.parametrize(
+    "old,new,expected",
+    [
+        ("extends: base.yaml", "extends: nowhere.yaml", "extends: the base rubric is not valid"),
+        (
+            "  deps-pinned: {level",
+            "  deps-pinnned: {level",
+            "overrides.deps-pinnned: no inherited check 'deps-pinnned' to override",
+        ),
+        (
+            "  notebooks-out-of-production:",
+            "  notebooks-in-production:",
+            "disable.notebooks-in-production: no inherited check",
+        ),
+        (
+            "    level: bronze\n    effort_hours",
+            "    level: gold\n    effort_hours",
+            "checks[0].level: unknown level 'gold'",
+        ),
+        ("{reproducibility: 2,", "{reproducability: 2,", "totals[0].categories.reproducability: unknown category"),
+        ("  - id: has-readme", "  - id: deps-pinned", "checks[0].id: duplicate check id 'deps-pinned'"),
+        (
+            "automated: repo.readme.present",
+            "automated: repo.readme.presnt",
+            "checks[0].automated: no collector produces repo.readme.presnt",
+        ),
+    ],
+)
 def test_bad_custom_rubrics_name_file_line_and_key(tmp_path, old, new, expected):
     from mldebt.collectors.registry import declared_keys
-
     from mldebt.errors import InputError
+
     path = write(tmp_path, "team.yaml", CUSTOM.replace(old, new))
     with pytest.raises(InputError) as info:
         load_rubric(path, declared_keys())
@@ -162,11 +210,21 @@ def test_bad_custom_rubrics_name_file_line_and_key(tmp_path, old, new, expected)
 
 
 def test_a_waiver_shows_the_debt_as_waived_and_totals_it_apart():
-    facts = {"repo.deps.update_bot": False, "repo.tests.functions": 0, "repo.ci.configs": [],
-             "repo.deps.pinned_ratio": 1, "repo.deps.lockfiles": ["x"], "repo.notebooks.count": 0}
+    facts = {
+        "repo.deps.update_bot": False,
+        "repo.tests.functions": 0,
+        "repo.ci.configs": [],
+        "repo.deps.pinned_ratio": 1,
+        "repo.deps.lockfiles": ["x"],
+        "repo.notebooks.count": 0,
+    }
     starter = load_rubric(STARTER)
     plain = score(starter, facts)
-    waived = score(starter, facts, waivers={"monitor-1-dependency-updates": Waiver("monitor-1-dependency-updates", "o", "r", "2027-01-01")})
+    waived = score(
+        starter,
+        facts,
+        waivers={"monitor-1-dependency-updates": Waiver("monitor-1-dependency-updates", "o", "r", "2027-01-01")},
+    )
     result = next(r for r in waived.results if r.check_id == "monitor-1-dependency-updates")
     assert result.status == "waived" and result.detail == "waived until 2027-01-01 by o: r (was fail)"
     assert waived.waived_effort_hours == starter.check("monitor-1-dependency-updates").effort_hours
@@ -175,8 +233,16 @@ def test_a_waiver_shows_the_debt_as_waived_and_totals_it_apart():
 
 
 def test_attestation_gives_at_most_manual_credit_until_it_expires(tmp_path):
-    rubric = load_rubric(write(tmp_path, "r.yaml", CUSTOM.replace(
-        "    automated: repo.readme.present\n", "    automated: repo.readme.present\n    attestation: onboarding\n")))
+    rubric = load_rubric(
+        write(
+            tmp_path,
+            "r.yaml",
+            CUSTOM.replace(
+                "    automated: repo.readme.present\n",
+                "    automated: repo.readme.present\n    attestation: onboarding\n",
+            ),
+        )
+    )
     base = {"repo.readme.present": False}
     assert _status(score(rubric, base), "has-readme") == "fail"
     current = {**base, "attest.onboarding": {"answer": "yes", "expired": False}}
@@ -192,12 +258,19 @@ def _status(card, check_id):
 
 def test_paydown_items_open_close_reopen_and_keep_stable_ids():
     def scan(n, status):
-        return ScanResults(scan_id=f"s{n}", as_of=f"2026-0{n}-01", statuses={"c": (status, {"fail": 0.0, "manual": 0.5, "automated": 1.0, "unknown": None}[status], 2.0)})
+        return ScanResults(
+            scan_id=f"s{n}",
+            as_of=f"2026-0{n}-01",
+            statuses={"c": (status, {"fail": 0.0, "manual": 0.5, "automated": 1.0, "unknown": None}[status], 2.0)},
+        )
+
     opened = paydown("p", [scan(1, "automated"), scan(2, "fail"), scan(3, "manual")], {"c": 4})
     assert [(i.status, i.opened_at, i.interest, i.gap) for i in opened] == [("open", "2026-02-01", 2.0, 0.5)]
     assert opened[0].priority == pytest.approx(2 * 0.5 * 1.5 / 4)
     closed = paydown("p", [scan(1, "fail"), scan(2, "unknown"), scan(3, "automated")], {"c": 4})
-    assert [(i.status, i.opened_at, i.closed_at, i.priority) for i in closed] == [("closed", "2026-01-01", "2026-03-01", 0.0)]
+    assert [(i.status, i.opened_at, i.closed_at, i.priority) for i in closed] == [
+        ("closed", "2026-01-01", "2026-03-01", 0.0)
+    ]
     reopened = paydown("p", [scan(1, "fail"), scan(2, "automated"), scan(3, "fail")], {"c": 4})
     assert [(i.status, i.opened_at, i.closed_at) for i in reopened] == [("open", "2026-03-01", None)]
     assert opened[0].id == closed[0].id == reopened[0].id == item_id("p", "c")
@@ -207,4 +280,5 @@ def test_paydown_items_open_close_reopen_and_keep_stable_ids():
 def test_default_rubric_is_what_validate_accepts():
     assert DEFAULT_RUBRIC.is_file()
     from mldebt.collectors.registry import declared_keys
+
     assert load_rubric(None, declared_keys()).hash == RUBRIC.hash

@@ -1,4 +1,5 @@
 """`mldebt explain` and `mldebt waive` end to end on a real repository with history."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,10 @@ from .builders import SMALL_PROJECT
 
 HISTORY = [
     ("2026-01-10T10:00:00+00:00", {**SMALL_PROJECT, "requirements.txt": "pandas\nscikit-learn\n"}),
-    ("2026-04-10T10:00:00+00:00", {"requirements.txt": "pandas==2.2.2\nscikit-learn==1.5.0\n", "poetry.lock": "# lock\n"}),
+    (
+        "2026-04-10T10:00:00+00:00",
+        {"requirements.txt": "pandas==2.2.2\nscikit-learn==1.5.0\n", "poetry.lock": "# lock\n"},
+    ),
 ]
 
 
@@ -44,35 +48,59 @@ def test_explain_unknown_check_lists_the_checks(run, scanned):
 
 
 def test_waive_marks_the_check_waived_at_once_and_lists_it(run, scanned, db):
-    result = run("waive", "small", "monitor-1-dependency-updates", "--reason", "bots blocked",
-                 "--owner", "ana@example.com", "--until", "2099-12-31")
+    result = run(
+        "waive",
+        "small",
+        "monitor-1-dependency-updates",
+        "--reason",
+        "bots blocked",
+        "--owner",
+        "ana@example.com",
+        "--until",
+        "2099-12-31",
+    )
     assert result.exit_code == 0, result.output
     assert result.output.startswith("waived monitor-1-dependency-updates for small from ")
     card = json.loads(run("show", "small", "--json").output)
     status = {c["id"]: c["status"] for c in card["checks"]}
     assert status["monitor-1-dependency-updates"] == "waived"
     assert card["waived_effort_hours"] == 2.0
-    first = db.execute("select status from results r join scans s on s.id = r.scan_id "
-                       "where r.check_id = 'monitor-1-dependency-updates' order by s.as_of").fetchall()
+    first = db.execute(
+        "select status from results r join scans s on s.id = r.scan_id "
+        "where r.check_id = 'monitor-1-dependency-updates' order by s.as_of"
+    ).fetchall()
     assert [r[0] for r in first] == ["fail", "waived"]  # history before the waiver is left as it was
     listed = run("waive", "--list")
-    assert listed.output == "small  monitor-1-dependency-updates  until 2099-12-31  owner ana@example.com  bots blocked\n"
+    assert (
+        listed.output == "small  monitor-1-dependency-updates  until 2099-12-31  owner ana@example.com  bots blocked\n"
+    )
     item = db.execute("select status from paydown_items where check_id = 'monitor-1-dependency-updates'").fetchone()
     assert item[0] == "waived"
 
 
-@pytest.mark.parametrize("args,message", [
-    (["small", "deps-pinned", "--reason", "r", "--owner", "o", "--until", "someday"],
-     "--until: expected a date such as 2027-03-31, not 'someday'"),
-    (["small", "deps-pinned", "--reason", "r", "--owner", "o", "--until", "2001-01-01"],
-     "--until: 2001-01-01 has passed"),
-    (["small", "no-such-check", "--reason", "r", "--owner", "o", "--until", "2099-01-01"],
-     "no check 'no-such-check' in rubric mldebt-default"),
-    (["small", "deps-pinned", "--reason", " ", "--owner", "o", "--until", "2099-01-01"], "--reason: required"),
-    (["ghost", "deps-pinned", "--reason", "r", "--owner", "o", "--until", "2099-01-01"],
-     "no project named 'ghost' in the database (projects: small)"),
-    (["small", "deps-pinned"], "waive needs --reason, --owner, --until (see `mldebt waive --help`)"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (
+            ["small", "deps-pinned", "--reason", "r", "--owner", "o", "--until", "someday"],
+            "--until: expected a date such as 2027-03-31, not 'someday'",
+        ),
+        (
+            ["small", "deps-pinned", "--reason", "r", "--owner", "o", "--until", "2001-01-01"],
+            "--until: 2001-01-01 has passed",
+        ),
+        (
+            ["small", "no-such-check", "--reason", "r", "--owner", "o", "--until", "2099-01-01"],
+            "no check 'no-such-check' in rubric mldebt-default",
+        ),
+        (["small", "deps-pinned", "--reason", " ", "--owner", "o", "--until", "2099-01-01"], "--reason: required"),
+        (
+            ["ghost", "deps-pinned", "--reason", "r", "--owner", "o", "--until", "2099-01-01"],
+            "no project named 'ghost' in the database (projects: small)",
+        ),
+        (["small", "deps-pinned"], "waive needs --reason, --owner, --until (see `mldebt waive --help`)"),
+    ],
+)
 def test_bad_waivers_are_refused_with_one_line(run, scanned, db, args, message):
     result = run("waive", *args)
     assert result.exit_code == 2

@@ -1,4 +1,5 @@
 """`mldebt export backlog`: every format over the sample portfolio, filters, and stable re-exports."""
+
 from __future__ import annotations
 
 import csv
@@ -17,9 +18,20 @@ from mldebt.store.db import open_db
 from .sample_store import rescan
 
 # the samples' open items at their head scans, highest priority first (ties by id)
-OPEN = ["MLD-252003eb8e", "MLD-a30bb88c0b", "MLD-6d089d0eed", "MLD-c8b92f257f", "MLD-0cdc536330",
-        "MLD-620e3ff95c", "MLD-df7b062113", "MLD-eb11bf0aea", "MLD-9d2a262bc3", "MLD-aad6b2e895",
-        "MLD-aa4e4eaa29", "MLD-d32d1e8f05"]
+OPEN = [
+    "MLD-252003eb8e",
+    "MLD-a30bb88c0b",
+    "MLD-6d089d0eed",
+    "MLD-c8b92f257f",
+    "MLD-0cdc536330",
+    "MLD-620e3ff95c",
+    "MLD-df7b062113",
+    "MLD-eb11bf0aea",
+    "MLD-9d2a262bc3",
+    "MLD-aad6b2e895",
+    "MLD-aa4e4eaa29",
+    "MLD-d32d1e8f05",
+]
 
 
 def export(db: Path, *args: str, env: dict[str, str] | None = None):
@@ -37,13 +49,28 @@ def test_json_holds_every_open_item_with_guidance_and_link(sample_db):
     assert [i["id"] for i in found] == OPEN
     first = found[0]
     assert first == {
-        "id": "MLD-252003eb8e", "project": "fraud-kaggle", "team": "growth", "team_name": "Growth",
-        "owner": "marco.bellini@example.com", "check_id": "monitor-1-dependency-updates",
-        "title": "Dependency changes result in notification", "status": "open", "priority": 2.25,
-        "effort_hours": 2.0, "gap": 1.0, "weight": 2.0, "scans_unmet": 5, "opened_at": "2025-12-31T23:59:59+00:00",
-        "section": "monitor", "ml_test": "Monitor 1", "category": "Data dependencies", "category_id": "data-dependencies",
-        "why": first["why"], "fix": ("Enable Dependabot or Renovate for the project's manifests, and route its "
-                                     "pull requests to the owning team."),
+        "id": "MLD-252003eb8e",
+        "project": "fraud-kaggle",
+        "team": "growth",
+        "team_name": "Growth",
+        "owner": "marco.bellini@example.com",
+        "check_id": "monitor-1-dependency-updates",
+        "title": "Dependency changes result in notification",
+        "status": "open",
+        "priority": 2.25,
+        "effort_hours": 2.0,
+        "gap": 1.0,
+        "weight": 2.0,
+        "scans_unmet": 5,
+        "opened_at": "2025-12-31T23:59:59+00:00",
+        "section": "monitor",
+        "ml_test": "Monitor 1",
+        "category": "Data dependencies",
+        "category_id": "data-dependencies",
+        "why": first["why"],
+        "fix": (
+            "Enable Dependabot or Renovate for the project's manifests, and route its pull requests to the owning team."
+        ),
         "link": "http://127.0.0.1:5000/projects/fraud-kaggle/checks/monitor-1-dependency-updates",
     }
     assert first["why"].startswith("Libraries and upstream inputs change under a running model.")
@@ -55,8 +82,14 @@ def test_csv_has_a_header_and_a_row_per_item(sample_db):
     assert tuple(rows[0]) == COLUMNS
     assert [r[0] for r in rows[1:]] == OPEN
     reco = dict(zip(COLUMNS, rows[1 + OPEN.index("MLD-0cdc536330")]))
-    assert (reco["project"], reco["team"], reco["team_name"], reco["gap"], reco["effort_hours"], reco["priority"]) == \
-        ("reco-service", "platform", "Platform", "0.5", "4", "0.5625")
+    assert (reco["project"], reco["team"], reco["team_name"], reco["gap"], reco["effort_hours"], reco["priority"]) == (
+        "reco-service",
+        "platform",
+        "Platform",
+        "0.5",
+        "4",
+        "0.5625",
+    )
 
 
 def test_no_cell_runs_as_a_formula_in_a_spreadsheet(sample_db):
@@ -64,22 +97,42 @@ def test_no_cell_runs_as_a_formula_in_a_spreadsheet(sample_db):
     for fmt in ("csv", "jira"):
         rows = list(csv.reader(io.StringIO(export(sample_db, "--format", fmt, "--team", "platform").output)))
         owners = {r[4] for r in rows[1:]}
-        assert owners == {"'=HYPERLINK(\"http://x\")"}, fmt
+        assert owners == {'\'=HYPERLINK("http://x")'}, fmt
 
 
 def test_jira_csv_uses_the_importers_column_names(sample_db):
     result = export(sample_db, "--format", "jira")
     rows = list(csv.reader(io.StringIO(result.output)))
-    assert rows[0] == ["Summary", "Issue Type", "Priority", "Description", "Assignee", "External ID",
-                       "Original Estimate", "Labels", "Labels", "Labels", "Labels"]
+    assert rows[0] == [
+        "Summary",
+        "Issue Type",
+        "Priority",
+        "Description",
+        "Assignee",
+        "External ID",
+        "Original Estimate",
+        "Labels",
+        "Labels",
+        "Labels",
+        "Labels",
+    ]
     first = rows[1]
     assert first[0] == "[MLD-252003eb8e] fraud-kaggle: Dependency changes result in notification"
     assert first[1:3] == ["Task", "Highest"]
     assert "How to fix it: Enable Dependabot or Renovate" in first[3]
-    assert "Evidence on the scorecard: http://127.0.0.1:5000/projects/fraud-kaggle/checks/" \
-           "monitor-1-dependency-updates" in first[3]
-    assert first[4:] == ["marco.bellini@example.com", "MLD-252003eb8e", "7200", "mldebt", "team-growth",
-                         "project-fraud-kaggle", "monitor-1-dependency-updates"]
+    assert (
+        "Evidence on the scorecard: http://127.0.0.1:5000/projects/fraud-kaggle/checks/"
+        "monitor-1-dependency-updates" in first[3]
+    )
+    assert first[4:] == [
+        "marco.bellini@example.com",
+        "MLD-252003eb8e",
+        "7200",
+        "mldebt",
+        "team-growth",
+        "project-fraud-kaggle",
+        "monitor-1-dependency-updates",
+    ]
     estimates = {r[5]: r[6] for r in rows[1:]}
     assert estimates["MLD-9d2a262bc3"] == str(16 * 3600)
     assert {r[2] for r in rows[1:]} == {"Highest", "High", "Medium", "Low"}
@@ -91,7 +144,8 @@ def test_github_issues_are_rest_api_bodies(sample_db):
     assert [set(i) for i in issues] == [{"title", "body", "labels"}] * 2
     assert [i["title"] for i in issues] == [
         "[MLD-0cdc536330] reco-service: Dependencies are pinned and locked",
-        "[MLD-620e3ff95c] reco-service: Feedback loops are known and documented"]
+        "[MLD-620e3ff95c] reco-service: Feedback loops are known and documented",
+    ]
     body = issues[0]["body"]
     assert body.startswith("Check deps-pinned in project reco-service is only manual credit so far: automate it")
     assert body.endswith("<!-- mldebt-item: MLD-0cdc536330 -->\n")
@@ -101,12 +155,18 @@ def test_github_issues_are_rest_api_bodies(sample_db):
 def test_markdown_is_a_checklist_by_team(sample_db):
     result = export(sample_db, "--format", "markdown", "--team", "Research")
     lines = result.output.splitlines()
-    assert lines[:5] == ["# Paydown backlog", "",
-                         "5 items, 34 h of estimated effort, highest priority first within each team.", "",
-                         "## Research (34 h)"]
-    assert ("- [ ] **MLD-a30bb88c0b** churn-notebooks: Dependency changes result in notification — 2 h, "
-            "priority 2.25, owner priya.raman@example.com, "
-            "[evidence](http://127.0.0.1:5000/projects/churn-notebooks/checks/monitor-1-dependency-updates)") in lines
+    assert lines[:5] == [
+        "# Paydown backlog",
+        "",
+        "5 items, 34 h of estimated effort, highest priority first within each team.",
+        "",
+        "## Research (34 h)",
+    ]
+    assert (
+        "- [ ] **MLD-a30bb88c0b** churn-notebooks: Dependency changes result in notification — 2 h, "
+        "priority 2.25, owner priya.raman@example.com, "
+        "[evidence](http://127.0.0.1:5000/projects/churn-notebooks/checks/monitor-1-dependency-updates)"
+    ) in lines
 
 
 def test_limit_takes_the_highest_priorities_that_fit_the_budget(sample_db, tmp_path):
@@ -117,14 +177,32 @@ def test_limit_takes_the_highest_priorities_that_fit_the_budget(sample_db, tmp_p
 
 
 def test_campaign_and_base_url(sample_db):
-    made = CliRunner().invoke(cli, ["campaign", "create", "pin", "--owner", "a@example.com", "--checks", "deps-pinned",
-                                    "--projects", "reco-service,fraud-kaggle", "--start", "2026-10-01",
-                                    "--target", "2026-12-31", "--db", str(sample_db)])
+    made = CliRunner().invoke(
+        cli,
+        [
+            "campaign",
+            "create",
+            "pin",
+            "--owner",
+            "a@example.com",
+            "--checks",
+            "deps-pinned",
+            "--projects",
+            "reco-service,fraud-kaggle",
+            "--start",
+            "2026-10-01",
+            "--target",
+            "2026-12-31",
+            "--db",
+            str(sample_db),
+        ],
+    )
     assert made.exit_code == 0, made.output
     found = items(sample_db, "--campaign", "pin", "--base-url", "https://debt.example.com/")
     assert [(i["id"], i["link"]) for i in found] == [
         ("MLD-6d089d0eed", "https://debt.example.com/projects/fraud-kaggle/checks/deps-pinned"),
-        ("MLD-0cdc536330", "https://debt.example.com/projects/reco-service/checks/deps-pinned")]
+        ("MLD-0cdc536330", "https://debt.example.com/projects/reco-service/checks/deps-pinned"),
+    ]
     env = export(sample_db, "--format", "json", "--campaign", "pin", env={"MLDEBT_BASE_URL": "http://debt:8080"})
     assert json.loads(env.output)[0]["link"] == "http://debt:8080/projects/fraud-kaggle/checks/deps-pinned"
 
@@ -153,7 +231,9 @@ def test_a_reexport_after_a_new_scan_changes_only_what_changed(sample_db, tmp_pa
             assert now == was
     # the other formats change exactly in those items' rows
     new_csv = export(sample_db, "--format", "csv").output.splitlines()
-    untouched = [line for line in before["csv"].splitlines()[1:] if line.split(",")[1] in ("fraud-kaggle", "credit-risk-prod")]
+    untouched = [
+        line for line in before["csv"].splitlines()[1:] if line.split(",")[1] in ("fraud-kaggle", "credit-risk-prod")
+    ]
     assert untouched and all(line in new_csv for line in untouched)
     since = items(sample_db, "--since", "2026-11-19")
     assert [i["id"] for i in since] == ["MLD-8346012067"]
@@ -166,15 +246,23 @@ def _notebooks(db_path: Path) -> list[str]:
     return files.stdout.split()
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--format", "xml"], "--format 'xml': expected one of csv, jira, github, markdown, json"),
-    (["--format", "csv", "--limit", "0"], "--limit '0': expected an effort budget in hours, such as 40"),
-    (["--format", "csv", "--limit", "a week"], "--limit 'a week': expected an effort budget in hours, such as 40"),
-    (["--format", "csv", "--since", "yesterday"],
-     "--since 'yesterday': expected a date such as 2026-07-01 or a quarter such as 2026Q3"),
-    (["--format", "csv", "--team", "nope"], "--team 'nope': no such team (teams: growth, platform, research, risk)"),
-    (["--format", "csv", "--campaign", "nope"], "no campaign named 'nope' (campaigns: none yet)"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--format", "xml"], "--format 'xml': expected one of csv, jira, github, markdown, json"),
+        (["--format", "csv", "--limit", "0"], "--limit '0': expected an effort budget in hours, such as 40"),
+        (["--format", "csv", "--limit", "a week"], "--limit 'a week': expected an effort budget in hours, such as 40"),
+        (
+            ["--format", "csv", "--since", "yesterday"],
+            "--since 'yesterday': expected a date such as 2026-07-01 or a quarter such as 2026Q3",
+        ),
+        (
+            ["--format", "csv", "--team", "nope"],
+            "--team 'nope': no such team (teams: growth, platform, research, risk)",
+        ),
+        (["--format", "csv", "--campaign", "nope"], "no campaign named 'nope' (campaigns: none yet)"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(sample_db, args, message):
     result = export(sample_db, *args)
     assert result.exit_code == 2

@@ -1,4 +1,5 @@
 """Feast collector: feature_store.yaml, declared feature views, and the features code uses."""
+
 from __future__ import annotations
 
 import json
@@ -6,8 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from mldebt.collectors.registries.feast import FeastCollector
+
 from mldebt.collectors.interface import Snapshot
+from mldebt.collectors.registries.feast import FeastCollector
 
 from .conftest import corpus_files, write_files
 
@@ -20,7 +22,7 @@ online_store:
     path: data/online_store.db
 entity_key_serialization_version: 3
 """
-DEFINITIONS = '''\
+DEFINITIONS = """\
 from datetime import timedelta
 
 import feast
@@ -54,8 +56,8 @@ def derived(inputs):
 
 
 scoring_v1 = FeatureService(name="scoring_v1", features=[bureau_stats[["open_accounts"]], derived])
-'''
-TRAIN = '''\
+"""
+TRAIN = """\
 from feast import FeatureStore
 
 FEATURES = ["bureau_stats:delinquencies_2y", "bureau_stats:utilization", "bureau_stats:typo_feature"]
@@ -63,11 +65,11 @@ FEATURES = ["bureau_stats:delinquencies_2y", "bureau_stats:utilization", "bureau
 
 def training_frame(store: FeatureStore, entities):
     return store.get_historical_features(entity_df=entities, features=FEATURES).to_df()
-'''
-SERVE = '''\
+"""
+SERVE = """\
 def online(store, rows):
     return store.get_online_features(features=store.get_feature_service("scoring_v1"), entity_rows=rows)
-'''
+"""
 
 
 def collect(root: Path) -> list:
@@ -83,8 +85,15 @@ def errors(facts: list) -> list[tuple[str, str, str | None, int | None]]:
 
 
 def test_declared_features_against_those_code_uses(tmp_path):
-    write_files(tmp_path, {"features/feature_store.yaml": STORE, "features/definitions.py": DEFINITIONS,
-                           "src/train.py": TRAIN, "src/serve.py": SERVE})
+    write_files(
+        tmp_path,
+        {
+            "features/feature_store.yaml": STORE,
+            "features/definitions.py": DEFINITIONS,
+            "src/train.py": TRAIN,
+            "src/serve.py": SERVE,
+        },
+    )
     facts = collect(tmp_path)
     assert errors(facts) == []
     got = values(facts)
@@ -103,10 +112,19 @@ def test_declared_features_against_those_code_uses(tmp_path):
 
 
 def test_references_in_notebooks_count(tmp_path):
-    notebook = {"cells": [{"cell_type": "code", "source": ["%matplotlib inline\n",
-                                                           "feats = ['income_stats:declared_income']\n"]}]}
-    write_files(tmp_path, {"feature_repo/feature_store.yaml": STORE, "feature_repo/defs.py": DEFINITIONS,
-                           "explore.ipynb": json.dumps(notebook)})
+    notebook = {
+        "cells": [
+            {"cell_type": "code", "source": ["%matplotlib inline\n", "feats = ['income_stats:declared_income']\n"]}
+        ]
+    }
+    write_files(
+        tmp_path,
+        {
+            "feature_repo/feature_store.yaml": STORE,
+            "feature_repo/defs.py": DEFINITIONS,
+            "explore.ipynb": json.dumps(notebook),
+        },
+    )
     got = values(collect(tmp_path))
     assert got["feast.features.referenced"] == 1
     assert "income_stats:declared_income" not in got["feast.features.unused"]
@@ -117,24 +135,43 @@ def test_a_project_without_feast(tmp_path):
     assert values(collect(tmp_path)) == {"feast.repos": []}
 
 
-@pytest.mark.parametrize("files,expected", [
-    ({"fr/feature_store.yaml": "project: [x\n"},
-     ("feast.repos", "fr/feature_store.yaml:2:1: YAML syntax error: while parsing a flow sequence expected ',' "
-      "or ']', but got '<stream end>'", "fr/feature_store.yaml", 2)),
-    ({"fr/feature_store.yaml": "registry: x\n"},
-     ("feast.repos", "fr/feature_store.yaml: not a Feast configuration (no 'project' key)",
-      "fr/feature_store.yaml", 1)),
-    ({"fr/feature_store.yaml": STORE, "fr/bad.py": "def broken(:\n"},
-     ("feast.feature_views", "fr/bad.py: Python syntax error: invalid syntax", "fr/bad.py", 1)),
-])
+@pytest.mark.parametrize(
+    "files,expected",
+    [
+        (
+            {"fr/feature_store.yaml": "project: [x\n"},
+            (
+                "feast.repos",
+                "fr/feature_store.yaml:2:1: YAML syntax error: while parsing a flow sequence expected ',' "
+                "or ']', but got '<stream end>'",
+                "fr/feature_store.yaml",
+                2,
+            ),
+        ),
+        (
+            {"fr/feature_store.yaml": "registry: x\n"},
+            (
+                "feast.repos",
+                "fr/feature_store.yaml: not a Feast configuration (no 'project' key)",
+                "fr/feature_store.yaml",
+                1,
+            ),
+        ),
+        (
+            {"fr/feature_store.yaml": STORE, "fr/bad.py": "def broken(:\n"},
+            ("feast.feature_views", "fr/bad.py: Python syntax error: invalid syntax", "fr/bad.py", 1),
+        ),
+    ],
+)
 def test_unreadable_files_are_error_facts(tmp_path, files, expected):
     write_files(tmp_path, files)
     assert errors(collect(tmp_path)) == [expected]
 
 
 def test_the_collector_produces_only_declared_keys(tmp_path):
-    write_files(tmp_path, {"features/feature_store.yaml": STORE, "features/definitions.py": DEFINITIONS,
-                           "src/train.py": TRAIN})
+    write_files(
+        tmp_path, {"features/feature_store.yaml": STORE, "features/definitions.py": DEFINITIONS, "src/train.py": TRAIN}
+    )
     assert {f.key for f in collect(tmp_path)} <= set(FeastCollector.keys)
 
 
@@ -151,12 +188,23 @@ def test_every_corpus_feature_store_is_read(corpus, tmp_path):
     by_template = dict(read)
     assert set(by_template) == {"local", "minimal"}
     # the aws template's %PLACEHOLDER% values are not plain YAML: an error fact with its line
-    assert failed == [("aws", ("feast.repos", "feature_store.yaml:22:17: YAML syntax error: while scanning for "
-                               "the next token found character '%' that cannot start any token",
-                               "feature_store.yaml", 22))]
+    assert failed == [
+        (
+            "aws",
+            (
+                "feast.repos",
+                "feature_store.yaml:22:17: YAML syntax error: while scanning for "
+                "the next token found character '%' that cannot start any token",
+                "feature_store.yaml",
+                22,
+            ),
+        )
+    ]
     local = by_template["local"]
     assert (local["feast.providers"], local["feast.online_stores"]) == (
-        {"feature_store.yaml": "local"}, {"feature_store.yaml": "sqlite"})
+        {"feature_store.yaml": "local"},
+        {"feature_store.yaml": "sqlite"},
+    )
     assert local["feast.placeholders"] == {"feature_store.yaml": []}
     minimal = by_template["minimal"]
     # an online store with only a path (the default type applies) and /path/to placeholders
@@ -168,8 +216,14 @@ def test_the_feature_repository_the_portfolio_names_must_exist(tmp_path):
     write_files(tmp_path, {"features/feature_store.yaml": STORE})
     snapshot = Snapshot(project="p", root=tmp_path, sources={"registries": {"feature_store": "feature_repo"}})
     facts = list(FeastCollector().collect(snapshot))
-    assert errors(facts) == [("feast.repos", "feature_repo: the portfolio names this feature repository, but it "
-                              "holds no feature_store.yaml", "feature_repo", None)]
+    assert errors(facts) == [
+        (
+            "feast.repos",
+            "feature_repo: the portfolio names this feature repository, but it holds no feature_store.yaml",
+            "feature_repo",
+            None,
+        )
+    ]
     assert values(facts)["feast.repos"] == ["features/feature_store.yaml"]
     named = Snapshot(project="p", root=tmp_path, sources={"registries": {"feature_store": "features/"}})
     assert errors(list(FeastCollector().collect(named))) == []

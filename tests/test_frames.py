@@ -1,4 +1,5 @@
 """mldebt.frames: the store as pandas DataFrames, with the same figures the store holds."""
+
 from __future__ import annotations
 
 import sqlite3

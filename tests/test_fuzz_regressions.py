@@ -1,17 +1,21 @@
 """Inputs the fuzzers found that crashed a parser, kept as regression tests: each is now an error fact."""
+
 from __future__ import annotations
 
 import pytest
-from mldebt.rubric.schema import load_rubric
 
 from mldebt.errors import InputError
+from mldebt.rubric.schema import load_rubric
 from mldebt.sources.portfolio import load_portfolio
 
 from .fuzz_strategies import run_collector
 
-MLRUNS = {"mlruns/1/meta.yaml": b"experiment_id: '1'\nname: x\n", "mlruns/1/abc/meta.yaml": b"run_id: abc\nstart_time: 1\n",
-          "mlruns/models/m/meta.yaml": b"name: m\n", "mlruns/models/m/version-1/meta.yaml":
-          b"version: 1\ncreation_timestamp: 1\nsource: mlruns/1/abc/artifacts/model\nrun_id: abc\n"}
+MLRUNS = {
+    "mlruns/1/meta.yaml": b"experiment_id: '1'\nname: x\n",
+    "mlruns/1/abc/meta.yaml": b"run_id: abc\nstart_time: 1\n",
+    "mlruns/models/m/meta.yaml": b"name: m\n",
+    "mlruns/models/m/version-1/meta.yaml": b"version: 1\ncreation_timestamp: 1\nsource: mlruns/1/abc/artifacts/model\nrun_id: abc\n",
+}
 
 
 def errors(facts) -> list[str]:
@@ -28,8 +32,9 @@ def test_coverage_json_totals_that_are_not_numbers():
     assert "coverage.py JSON: totals.num_statements is not a number" in errors(facts)
 
 
-@pytest.mark.parametrize("encoding, problem", [("UTF-0", "unknown encoding: UTF-0"),
-                                               ("shift_jis", "multi-byte encodings are not supported")])
+@pytest.mark.parametrize(
+    "encoding, problem", [("UTF-0", "unknown encoding: UTF-0"), ("shift_jis", "multi-byte encodings are not supported")]
+)
 def test_an_xml_report_declaring_an_encoding_expat_cannot_read(encoding, problem):  # found by atheris
     declaration = f'<?xml version="1.0" encoding="{encoding}"?>\n<testsuite tests="0"/>'.encode()
     facts = run_collector("ci_results", {"junit.xml": declaration})
@@ -37,13 +42,16 @@ def test_an_xml_report_declaring_an_encoding_expat_cannot_read(encoding, problem
 
 
 def test_a_rule_group_whose_rules_are_not_a_list():
-    facts = run_collector("monitoring", {"rules.yml": b"groups:\n- name: g\n  rules: true\n"},
-                          {"monitoring": {"rules": ["rules.yml"]}})
+    facts = run_collector(
+        "monitoring", {"rules.yml": b"groups:\n- name: g\n  rules: true\n"}, {"monitoring": {"rules": ["rules.yml"]}}
+    )
     assert not [e for e in errors(facts) if "TypeError" in e]
 
 
 def test_an_alertmanager_config_whose_receivers_and_inhibit_rules_are_not_lists():
-    facts = run_collector("monitoring", {"alertmanager.yml": b"route:\n  receiver: x\nreceivers: 1\ninhibit_rules: 3\n"})
+    facts = run_collector(
+        "monitoring", {"alertmanager.yml": b"route:\n  receiver: x\nreceivers: 1\ninhibit_rules: 3\n"}
+    )
     assert not [e for e in errors(facts) if "TypeError" in e]
 
 
@@ -54,7 +62,10 @@ def test_an_alertmanager_receiver_config_with_a_number_for_a_key():
 
 
 def test_a_grafana_dashboard_whose_rows_variables_or_targets_are_not_lists():
-    for board in (b'{"panels": [], "rows": 1, "templating": {"list": 2}}', b'{"panels": [{"title": "x", "targets": 1}]}'):
+    for board in (
+        b'{"panels": [], "rows": 1, "templating": {"list": 2}}',
+        b'{"panels": [{"title": "x", "targets": 1}]}',
+    ):
         facts = run_collector("monitoring", {"board.json": board}, {"monitoring": {"dashboards": ["board.json"]}})
         assert {f.key: f.value for f in facts}["monitoring.dashboards.count"] == 1
 
@@ -65,10 +76,13 @@ def test_a_gitlab_job_extending_a_list():
 
 
 def test_an_evidently_config_whose_feature_lists_are_numbers():
-    config = (b"column_mapping:\n  numerical_features: [a, b]\n  categorical_features: 1\n"
-              b"service:\n  monitors: [data_drift]\n")
-    facts = run_collector("monitoring", {"monitoring/config.yaml": config, "checkpoint.yml":
-                                         b"validations: []\naction_list: 3\n"})
+    config = (
+        b"column_mapping:\n  numerical_features: [a, b]\n  categorical_features: 1\n"
+        b"service:\n  monitors: [data_drift]\n"
+    )
+    facts = run_collector(
+        "monitoring", {"monitoring/config.yaml": config, "checkpoint.yml": b"validations: []\naction_list: 3\n"}
+    )
     assert not [e for e in errors(facts) if "TypeError" in e]
 
 
@@ -78,20 +92,43 @@ def test_a_feast_project_that_is_a_mapping():
 
 
 # PyYAML's safe loader builds explicitly tagged scalars and fails with ValueError, KeyError or AttributeError.
-TAGGED = [b"a: !!timestamp \n", b"a: !!timestamp 2026-99-99\n", b"a: !!int x\n", b"a: !!float x\n",
-          b"a: !!bool maybe\n", b"- !!timestamp\n", b"!!float ", b"a: !!int\n"]
-YAML_FILES = [("deps", "environment.yml"), ("deps", "conda-lock.yml"), ("repo", ".pre-commit-config.yaml"),
-              ("repo", "MLproject"), ("repo", "conf/params.yaml"), ("mlflow", "mlruns/1/abc/artifacts/model/MLmodel"),
-              ("attest", ".mldebt/attestations.yaml"), ("dvc", "dvc.yaml"), ("dvc", "dvc.lock"), ("dvc", "params.yaml"),
-              ("feast", "feature_store.yaml"), ("ci_config", ".github/workflows/ci.yml"), ("ci_config", ".gitlab-ci.yml"),
-              ("monitoring", "alerts.yml"), ("monitoring", "alertmanager.yml")]
+TAGGED = [
+    b"a: !!timestamp \n",
+    b"a: !!timestamp 2026-99-99\n",
+    b"a: !!int x\n",
+    b"a: !!float x\n",
+    b"a: !!bool maybe\n",
+    b"- !!timestamp\n",
+    b"!!float ",
+    b"a: !!int\n",
+]
+YAML_FILES = [
+    ("deps", "environment.yml"),
+    ("deps", "conda-lock.yml"),
+    ("repo", ".pre-commit-config.yaml"),
+    ("repo", "MLproject"),
+    ("repo", "conf/params.yaml"),
+    ("mlflow", "mlruns/1/abc/artifacts/model/MLmodel"),
+    ("attest", ".mldebt/attestations.yaml"),
+    ("dvc", "dvc.yaml"),
+    ("dvc", "dvc.lock"),
+    ("dvc", "params.yaml"),
+    ("feast", "feature_store.yaml"),
+    ("ci_config", ".github/workflows/ci.yml"),
+    ("ci_config", ".gitlab-ci.yml"),
+    ("monitoring", "alerts.yml"),
+    ("monitoring", "alertmanager.yml"),
+]
 
 
 @pytest.mark.parametrize("collector, rel", YAML_FILES)
 def test_tagged_values_yaml_cannot_build_are_error_facts(collector, rel):
     for data in TAGGED:
-        files = {rel: data, **(MLRUNS if collector == "mlflow" else {}), **({"dvc.yaml": b"stages: {}\n"}
-                                                                              if rel == "dvc.lock" else {})}
+        files = {
+            rel: data,
+            **(MLRUNS if collector == "mlflow" else {}),
+            **({"dvc.yaml": b"stages: {}\n"} if rel == "dvc.lock" else {}),
+        }
         run_collector(collector, files)
 
 

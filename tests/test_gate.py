@@ -1,4 +1,5 @@
 """`mldebt check`: the CI gate's exit status, Markdown summary and badge."""
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,9 @@ def check(db: Path, *args: str):
 
 
 def scan_id(db: Path, project: str, day: str) -> str:
-    return next(open_db(db).query("select id from scans where project_id = ? and as_of like ?",
-                                  [project, day + "%"]))["id"]
+    return next(open_db(db).query("select id from scans where project_id = ? and as_of like ?", [project, day + "%"]))[
+        "id"
+    ]
 
 
 def test_a_project_that_improved_passes(sample_db):
@@ -30,33 +32,53 @@ def test_a_project_that_improved_passes(sample_db):
 def test_thresholds_fail_the_gate_with_exit_1(sample_db):
     result = check(sample_db, "reco-service", "--fail-under-grade", "b", "--fail-under-score", "0.5")
     assert result.exit_code == 1
-    assert result.output == ("reco-service: grade C (71.4), ML Test Score 0/7 at 2026-11-15: FAILED\n"
-                             "  fail: grade C is below B\n"
-                             "  fail: ML Test Score 0 is below 0.5\n")
+    assert result.output == (
+        "reco-service: grade C (71.4), ML Test Score 0/7 at 2026-11-15: FAILED\n"
+        "  fail: grade C is below B\n"
+        "  fail: ML Test Score 0 is below 0.5\n"
+    )
 
 
 def test_a_check_that_regressed_against_a_baseline_fails(sample_db):
     baseline = scan_id(sample_db, "fraud-kaggle", "2026-06-30")  # unit tests by hand then, failing now
     result = check(sample_db, "fraud-kaggle", "--baseline", baseline[:8])
     assert result.exit_code == 1
-    assert result.output == ("fraud-kaggle: grade F (11.1), ML Test Score 0/7 at 2026-11-15: FAILED\n"
-                             f"  fail: 1 check(s) regressed since scan {baseline[:12]} (2026-06-30): infra-2-unit-tests\n")
+    assert result.output == (
+        "fraud-kaggle: grade F (11.1), ML Test Score 0/7 at 2026-11-15: FAILED\n"
+        f"  fail: 1 check(s) regressed since scan {baseline[:12]} (2026-06-30): infra-2-unit-tests\n"
+    )
     assert check(sample_db, "fraud-kaggle").exit_code == 0  # against the previous scan nothing moved
 
 
 def test_outputs_are_written_whether_the_gate_passes_or_not(sample_db, tmp_path):
     summary, badge = tmp_path / "summary.md", tmp_path / "badge.svg"
     baseline = scan_id(sample_db, "fraud-kaggle", "2026-06-30")
-    result = check(sample_db, "fraud-kaggle", "--baseline", baseline, "--fail-under-grade", "D",
-                   "--markdown", str(summary), "--badge", str(badge), "--base-url", "https://debt.example.com")
+    result = check(
+        sample_db,
+        "fraud-kaggle",
+        "--baseline",
+        baseline,
+        "--fail-under-grade",
+        "D",
+        "--markdown",
+        str(summary),
+        "--badge",
+        str(badge),
+        "--base-url",
+        "https://debt.example.com",
+    )
     assert result.exit_code == 1
     text = summary.read_text()
-    assert text.startswith("## mldebt check: fraud-kaggle failed\n\n- grade F is below D\n"
-                           f"- 1 check(s) regressed since scan {baseline[:12]} (2026-06-30): infra-2-unit-tests\n")
+    assert text.startswith(
+        "## mldebt check: fraud-kaggle failed\n\n- grade F is below D\n"
+        f"- 1 check(s) regressed since scan {baseline[:12]} (2026-06-30): infra-2-unit-tests\n"
+    )
     assert "| ML Test Score (0-7) | 0 | 0 |" in text
     assert "| Grade | F (11.1) | F |" in text
-    assert ("| regressed | [Model specification code is unit tested](https://debt.example.com/projects/fraud-kaggle/"
-            "checks/infra-2-unit-tests) | manual | fail |") in text
+    assert (
+        "| regressed | [Model specification code is unit tested](https://debt.example.com/projects/fraud-kaggle/"
+        "checks/infra-2-unit-tests) | manual | fail |"
+    ) in text
     assert "<details><summary>4 check(s) not fully met</summary>" in text
     assert re.search(r"Rubric report-tests 1 \([0-9a-f]{16}\); sections: data 0, model 0, infra 0, monitor 0\.", text)
     svg = ET.fromstring(badge.read_text())
@@ -71,8 +93,10 @@ def test_a_waived_check_is_accepted_debt_not_a_regression(sample_db, tmp_path):
     result = check(sample_db, "reco-service", "--markdown", str(summary))
     assert result.exit_code == 0
     text = summary.read_text()
-    assert ("| improved | [Dependencies are pinned and locked](http://127.0.0.1:5000/projects/reco-service/checks/"
-            "deps-pinned) | fail | manual |") in text
+    assert (
+        "| improved | [Dependencies are pinned and locked](http://127.0.0.1:5000/projects/reco-service/checks/"
+        "deps-pinned) | fail | manual |"
+    ) in text
     assert "| waived | 2 h |" in text
 
 
@@ -84,14 +108,26 @@ def test_without_a_baseline_the_gate_says_so(sample_db):
     assert same.exit_code == 0
 
 
-@pytest.mark.parametrize("args,message", [
-    (["reco-service", "--fail-under-grade", "E"], "--fail-under-grade 'E': expected one of A, B, C, D, F"),
-    (["reco-service", "--fail-under-score", "9"], "--fail-under-score '9': expected an ML Test Score from 0 to 7"),
-    (["reco-service", "--fail-under-score", "high"], "--fail-under-score 'high': expected an ML Test Score from 0 to 7"),
-    (["reco-service", "--baseline", "ab"], "--baseline 'ab': give 'previous', 'none' or at least 4 characters of a scan id"),
-    (["nope"], "no project named 'nope' in the database "
-               "(projects: churn-notebooks, credit-risk-prod, fraud-kaggle, reco-service)"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["reco-service", "--fail-under-grade", "E"], "--fail-under-grade 'E': expected one of A, B, C, D, F"),
+        (["reco-service", "--fail-under-score", "9"], "--fail-under-score '9': expected an ML Test Score from 0 to 7"),
+        (
+            ["reco-service", "--fail-under-score", "high"],
+            "--fail-under-score 'high': expected an ML Test Score from 0 to 7",
+        ),
+        (
+            ["reco-service", "--baseline", "ab"],
+            "--baseline 'ab': give 'previous', 'none' or at least 4 characters of a scan id",
+        ),
+        (
+            ["nope"],
+            "no project named 'nope' in the database "
+            "(projects: churn-notebooks, credit-risk-prod, fraud-kaggle, reco-service)",
+        ),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(sample_db, args, message):
     result = check(sample_db, *args)
     assert result.exit_code == 2
@@ -101,8 +137,11 @@ def test_bad_input_is_one_line_and_exit_2(sample_db, args, message):
 def test_an_unknown_baseline_lists_the_latest_scans(sample_db):
     result = check(sample_db, "reco-service", "--baseline", "zzzz")
     assert result.exit_code == 2
-    assert re.fullmatch(r"mldebt: error: --baseline 'zzzz': no scan of project 'reco-service' with an id starting so "
-                        r"\(latest scans: [0-9a-f]{12} \(2026-11-15\), [0-9a-f]{12} \(2026-09-30\), .*\)\n", result.output)
+    assert re.fullmatch(
+        r"mldebt: error: --baseline 'zzzz': no scan of project 'reco-service' with an id starting so "
+        r"\(latest scans: [0-9a-f]{12} \(2026-11-15\), [0-9a-f]{12} \(2026-09-30\), .*\)\n",
+        result.output,
+    )
 
 
 def test_an_output_in_a_missing_folder(sample_db, tmp_path):

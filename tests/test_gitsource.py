@@ -1,14 +1,15 @@
 """Scanning a commit: --as-of picks the right one and the user's tree is never touched."""
+
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from mldebt.sources import gitsource
 from mldebt.errors import InputError
+from mldebt.sources import gitsource
 from mldebt.sources.gitsource import NoCommitYet, cache_dir, checkout
 from mldebt.sources.portfolio import single_repository
 
@@ -27,7 +28,7 @@ def project_of(folder: Path, **changes):
 
 
 def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def files(root: Path) -> set[str]:
@@ -67,8 +68,9 @@ def test_the_working_tree_is_never_read_or_touched(make_repo):
 
 
 def test_subpath_scans_one_project_of_a_monorepo(make_repo):
-    repo = make_repo("mono", [("2026-01-01T10:00:00+00:00",
-                               {"svc/a/train.py": "a = 1\n", "svc/b/train.py": "b = 1\n"})])
+    repo = make_repo(
+        "mono", [("2026-01-01T10:00:00+00:00", {"svc/a/train.py": "a = 1\n", "svc/b/train.py": "b = 1\n"})]
+    )
     with checkout(project_of(repo, subpath="svc/a")) as tree:
         assert files(tree.root) == {"train.py"}
     with pytest.raises(InputError, match="sub-path 'svc/zzz' does not exist at commit"):
@@ -86,8 +88,10 @@ def test_symlinks_in_a_commit_are_not_followed(make_repo, tmp_path):
     git(repo, "commit", "-q", "-m", "links", date="2026-01-02T10:00:00+00:00")
     with checkout(project_of(repo)) as tree:
         assert files(tree.root) == {"a.py"}
-        assert sorted(tree.skipped) == [("leak.txt", "symbolic link not followed"),
-                                        ("loop", "symbolic link not followed")]
+        assert sorted(tree.skipped) == [
+            ("leak.txt", "symbolic link not followed"),
+            ("loop", "symbolic link not followed"),
+        ]
 
 
 def test_a_git_url_is_cloned_into_the_cache(make_repo, tmp_path):
@@ -104,9 +108,8 @@ def test_a_git_url_is_cloned_into_the_cache(make_repo, tmp_path):
 
 def test_an_unsafe_url_is_refused_before_git_runs(tmp_path):
     project = project_of(tmp_path, repo="--upload-pack=touch x", is_url=True)
-    with pytest.raises(InputError, match="must not start with '-'"):
-        with checkout(project):
-            pass
+    with pytest.raises(InputError, match="must not start with '-'"), checkout(project):
+        pass
     assert not (tmp_path / "cache").exists()
 
 
@@ -139,9 +142,19 @@ def test_a_subpath_is_laid_out_as_its_own_tree(make_repo):
 
 
 def test_gitattributes_cannot_hide_or_rewrite_files(make_repo):
-    repo = make_repo("attrs", [("2026-01-01T10:00:00+00:00", {
-        ".gitattributes": "hidden.py export-ignore\nsubst.py export-subst\n",
-        "hidden.py": "h = 1\n", "subst.py": "v = '$Format:%H$'\n"})])
+    repo = make_repo(
+        "attrs",
+        [
+            (
+                "2026-01-01T10:00:00+00:00",
+                {
+                    ".gitattributes": "hidden.py export-ignore\nsubst.py export-subst\n",
+                    "hidden.py": "h = 1\n",
+                    "subst.py": "v = '$Format:%H$'\n",
+                },
+            )
+        ],
+    )
     with checkout(project_of(repo)) as tree:
         assert files(tree.root) == {".gitattributes", "hidden.py", "subst.py"}
         assert (tree.root / "subst.py").read_text() == "v = '$Format:%H$'\n"

@@ -1,21 +1,23 @@
 """History facts from real git repositories with backdated commits by several authors."""
+
 from __future__ import annotations
 
 import os
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from mldebt.collectors.repo.history import HistoryCollector
 from mldebt.collectors.interface import Snapshot
-
+from mldebt.collectors.repo.history import HistoryCollector
 from mldebt.sources.gitsource import checkout
 from mldebt.sources.portfolio import single_repository
 
 from .conftest import GIT_ENV, write_files
 
-SERVE = ("def route(x, y):\n    if x:\n        return 1\n    for i in y:\n        if i and x:\n"
-         "            return i\n    return 0\n")
+SERVE = (
+    "def route(x, y):\n    if x:\n        return 1\n    for i in y:\n        if i and x:\n"
+    "            return i\n    return 0\n"
+)
 HISTORY = [
     ("2024-01-10T10:00:00+00:00", "alice", {"train.py": "a = 1\n" * 10, "README.md": "# r\n"}),
     ("2025-09-01T10:00:00+00:00", "bob", {"train.py": "a = 1\n" * 13 + "b = 2\n" * 2, "util.py": "u = 1\n"}),
@@ -23,7 +25,7 @@ HISTORY = [
     ("2026-06-20T10:00:00+00:00", "carol", {"serve.py": SERVE}),
     ("2026-08-01T10:00:00+00:00", "bob", {"serve.py": SERVE + "z = 1\n"}),
 ]
-AS_OF = datetime(2026, 6, 30, 23, 59, 59, tzinfo=timezone.utc)
+AS_OF = datetime(2026, 6, 30, 23, 59, 59, tzinfo=UTC)
 
 
 def build(root: Path, history=HISTORY) -> Path:
@@ -32,8 +34,14 @@ def build(root: Path, history=HISTORY) -> Path:
     subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True, env=env)
     for date, author, files in history:
         write_files(root, files)
-        who = {"GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": f"{author}@example.com", "GIT_AUTHOR_DATE": date,
-               "GIT_COMMITTER_NAME": author, "GIT_COMMITTER_EMAIL": f"{author}@example.com", "GIT_COMMITTER_DATE": date}
+        who = {
+            "GIT_AUTHOR_NAME": author,
+            "GIT_AUTHOR_EMAIL": f"{author}@example.com",
+            "GIT_AUTHOR_DATE": date,
+            "GIT_COMMITTER_NAME": author,
+            "GIT_COMMITTER_EMAIL": f"{author}@example.com",
+            "GIT_COMMITTER_DATE": date,
+        }
         subprocess.run(["git", "-C", str(root), "add", "-A"], check=True, env=env)
         subprocess.run(["git", "-C", str(root), "commit", "-q", "-m", f"by {author}"], check=True, env={**env, **who})
     return root
@@ -43,8 +51,9 @@ def history_of(repo: Path, as_of: datetime | None = AS_OF, subpath: str | None =
     project = single_repository(repo).projects[0]
     project = project.__class__(**{**project.__dict__, "subpath": subpath})
     with checkout(project, as_of) as tree:
-        snapshot = Snapshot(project="p", root=tree.root, commit=tree.commit, git_dir=tree.git_dir,
-                            subpath=subpath, as_of=as_of)
+        snapshot = Snapshot(
+            project="p", root=tree.root, commit=tree.commit, git_dir=tree.git_dir, subpath=subpath, as_of=as_of
+        )
         facts = list(HistoryCollector().collect(snapshot))
     assert not [f for f in facts if f.is_error], facts
     return {f.key: f.value for f in facts if not f.key.endswith(".at")}
@@ -55,29 +64,40 @@ def test_history_relative_to_the_scanned_commit_and_moment(tmp_path):
     assert (found["git.commits.90d"], found["git.commits.365d"]) == (2, 3)
     assert (found["git.authors.90d"], found["git.authors.365d"]) == (2, 3)
     assert (found["git.files.single_author"], found["git.files.single_author_share"]) == (2, 0.67)
-    assert found["git.churn.top"] == [{"path": "serve.py", "churn": 7, "commits": 1},
-                                      {"path": "train.py", "churn": 5, "commits": 1},
-                                      {"path": "util.py", "churn": 3, "commits": 2}]
-    assert found["git.hotspots"] == [{"path": "serve.py", "churn": 7, "complexity": 5, "score": 35},
-                                     {"path": "train.py", "churn": 5, "complexity": 1, "score": 5},
-                                     {"path": "util.py", "churn": 3, "complexity": 1, "score": 3}]
+    assert found["git.churn.top"] == [
+        {"path": "serve.py", "churn": 7, "commits": 1},
+        {"path": "train.py", "churn": 5, "commits": 1},
+        {"path": "util.py", "churn": 3, "commits": 2},
+    ]
+    assert found["git.hotspots"] == [
+        {"path": "serve.py", "churn": 7, "complexity": 5, "score": 35},
+        {"path": "train.py", "churn": 5, "complexity": 1, "score": 5},
+        {"path": "util.py", "churn": 3, "complexity": 1, "score": 3},
+    ]
     assert found["git.training_code.last_change_days"] == 302  # train.py, 2025-09-01
-    assert found["git.history.window"] == {"since": "2024-06-30", "until": "2026-06-30T23:59:59+00:00",
-                                           "commits": 3, "truncated": False}
+    assert found["git.history.window"] == {
+        "since": "2024-06-30",
+        "until": "2026-06-30T23:59:59+00:00",
+        "commits": 3,
+        "truncated": False,
+    }
 
 
 def test_a_training_file_untouched_in_the_window_is_dated_from_its_own_history(tmp_path):
     repo = build(tmp_path / "r", HISTORY[:1] + [("2026-05-01T10:00:00+00:00", "bob", {"README.md": "# new\n"})])
     found = history_of(repo)
-    assert found["git.training_code.last_change_days"] == (AS_OF - datetime(2024, 1, 10, 10, tzinfo=timezone.utc)).days
+    assert found["git.training_code.last_change_days"] == (AS_OF - datetime(2024, 1, 10, 10, tzinfo=UTC)).days
     assert found["git.files.single_author"] == 1  # README.md, by bob in the window
 
 
 def test_a_subpath_has_its_own_history(tmp_path):
-    repo = build(tmp_path / "mono", [
-        ("2026-06-01T10:00:00+00:00", "alice", {"svc/a/model.py": "m = 1\n", "svc/b/x.py": "x = 1\n"}),
-        ("2026-06-02T10:00:00+00:00", "bob", {"svc/b/x.py": "x = 2\n"}),
-    ])
+    repo = build(
+        tmp_path / "mono",
+        [
+            ("2026-06-01T10:00:00+00:00", "alice", {"svc/a/model.py": "m = 1\n", "svc/b/x.py": "x = 1\n"}),
+            ("2026-06-02T10:00:00+00:00", "bob", {"svc/b/x.py": "x = 2\n"}),
+        ],
+    )
     found = history_of(repo, subpath="svc/a")
     assert (found["git.commits.90d"], found["git.authors.90d"]) == (1, 1)
     assert found["git.churn.top"] == [{"path": "model.py", "churn": 1, "commits": 1}]

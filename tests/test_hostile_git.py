@@ -4,6 +4,7 @@ keeps no credentials in the cache, and scans exactly the repository it was given
 The collects run the real CLI in a child process (``python -m mldebt collect``) under a timeout, so a
 scan that hangs fails the test instead of hanging the suite.
 """
+
 from __future__ import annotations
 
 import base64
@@ -22,6 +23,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
 from mldebt.collectors.http import ApiClient, ApiError
 
 from .conftest import git
@@ -31,15 +33,48 @@ COMMIT_DATES = ("2026-01-05T10:00:00+00:00", "2026-01-06T10:00:00+00:00")
 
 # Every setting that names a program git may run, each pointing at its own script.
 PROGRAM_KEYS = [
-    "gpg.program", "gpg.openpgp.program", "gpg.ssh.program", "gpg.x509.program", "core.pager", "pager.log",
-    "pager.show", "diff.external", "diff.evil.textconv", "diff.evil.command", "filter.evil.clean",
-    "filter.evil.smudge", "filter.evil.process", "merge.evil.driver", "core.sshCommand", "core.askPass",
-    "credential.helper", "core.fsmonitor", "uploadpack.packObjectsHook", "core.alternateRefsCommand",
-    "core.gitProxy", "core.editor", "sequence.editor", "gc.auto.program",
+    "gpg.program",
+    "gpg.openpgp.program",
+    "gpg.ssh.program",
+    "gpg.x509.program",
+    "core.pager",
+    "pager.log",
+    "pager.show",
+    "diff.external",
+    "diff.evil.textconv",
+    "diff.evil.command",
+    "filter.evil.clean",
+    "filter.evil.smudge",
+    "filter.evil.process",
+    "merge.evil.driver",
+    "core.sshCommand",
+    "core.askPass",
+    "credential.helper",
+    "core.fsmonitor",
+    "uploadpack.packObjectsHook",
+    "core.alternateRefsCommand",
+    "core.gitProxy",
+    "core.editor",
+    "sequence.editor",
+    "gc.auto.program",
 ]
-HOOKS = ["post-checkout", "post-merge", "reference-transaction", "pre-auto-gc", "post-rewrite", "post-index-change",
-         "fsmonitor-watchman", "pre-commit", "post-commit", "push-to-checkout", "pre-receive", "post-receive",
-         "update", "post-update", "proc-receive"]
+HOOKS = [
+    "post-checkout",
+    "post-merge",
+    "reference-transaction",
+    "pre-auto-gc",
+    "post-rewrite",
+    "post-index-change",
+    "fsmonitor-watchman",
+    "pre-commit",
+    "post-commit",
+    "push-to-checkout",
+    "pre-receive",
+    "post-receive",
+    "update",
+    "post-update",
+    "proc-receive",
+]
 SIGNATURES = {  # one commit signed each way: with log.showSignature git would verify each with its program
     "openpgp": "-----BEGIN PGP SIGNATURE-----\n\niQEzBAABCAAdFiEE\n=abcd\n-----END PGP SIGNATURE-----",
     "ssh": "-----BEGIN SSH SIGNATURE-----\nU1NIU0lHAAAAAQ==\n-----END SSH SIGNATURE-----",
@@ -51,7 +86,7 @@ def script(folder: Path, name: str, sentinel: Path) -> Path:
     """An executable that records that it ran (which is what must never happen)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
-    path.write_text(f"#!/bin/sh\necho {name} \"$@\" >> {sentinel}\nexit 1\n")
+    path.write_text(f'#!/bin/sh\necho {name} "$@" >> {sentinel}\nexit 1\n')
     path.chmod(0o755)
     return path
 
@@ -62,10 +97,17 @@ def signed_commits(repo: Path) -> None:
         tree, parent = git(repo, "rev-parse", "HEAD^{tree}"), git(repo, "rev-parse", "HEAD")
         stamp = 1767607200 + 3600 * (number + 30)
         header = "gpgsig " + "\n ".join(signature.split("\n"))
-        body = (f"tree {tree}\nparent {parent}\nauthor A <a@example.com> {stamp} +0000\n"
-                f"committer A <a@example.com> {stamp} +0000\n{header}\n\nsigned with {kind}\n")
-        sha = subprocess.run(["git", "-C", str(repo), "hash-object", "-t", "commit", "-w", "--stdin"], input=body,
-                             text=True, capture_output=True, check=True).stdout.strip()
+        body = (
+            f"tree {tree}\nparent {parent}\nauthor A <a@example.com> {stamp} +0000\n"
+            f"committer A <a@example.com> {stamp} +0000\n{header}\n\nsigned with {kind}\n"
+        )
+        sha = subprocess.run(
+            ["git", "-C", str(repo), "hash-object", "-t", "commit", "-w", "--stdin"],
+            input=body,
+            text=True,
+            capture_output=True,
+            check=True,
+        ).stdout.strip()
         git(repo, "update-ref", "refs/heads/main", sha)
 
 
@@ -86,9 +128,16 @@ def plant(repo: Path, tmp_path: Path, fifo: bool) -> Path:
     (repo / ".git" / "info" / "attributes").write_text("* filter=evil diff=evil merge=evil\n")
     for key in PROGRAM_KEYS:
         put(key, str(script(bin_dir, key.replace(".", "-"), sentinel)))
-    for key, value in {"log.showSignature": "true", "filter.evil.required": "true", "core.hooksPath": str(hooks),
-                       "diff.evil.binary": "false", "gc.auto": "1", "remote.origin.url": f"ext::{bin_dir}/ext %S",
-                       "protocol.ext.allow": "always", "core.worktree": str(tmp_path)}.items():
+    for key, value in {
+        "log.showSignature": "true",
+        "filter.evil.required": "true",
+        "core.hooksPath": str(hooks),
+        "diff.evil.binary": "false",
+        "gc.auto": "1",
+        "remote.origin.url": f"ext::{bin_dir}/ext %S",
+        "protocol.ext.allow": "always",
+        "core.worktree": str(tmp_path),
+    }.items():
         put(key, value)
     included = tmp_path / "included.cfg"
     for key in ("gpg.program", "gpg.ssh.program", "gpg.x509.program", "core.pager", "core.fsmonitor"):
@@ -105,11 +154,20 @@ def plant(repo: Path, tmp_path: Path, fifo: bool) -> Path:
 
 
 def hostile_repo(make_repo, tmp_path: Path, fifo: bool) -> tuple[Path, Path]:
-    repo = make_repo("hostile", [
-        (COMMIT_DATES[0], {"train.py": "import numpy as np\nnp.random.seed(0)\n", "README.md": "# r\n",
-                           ".gitattributes": "* filter=evil diff=evil merge=evil\n*.py diff=evil\n"}),
-        (COMMIT_DATES[1], {"train.py": "import numpy as np\nnp.random.seed(1)\n"}),
-    ])
+    repo = make_repo(
+        "hostile",
+        [
+            (
+                COMMIT_DATES[0],
+                {
+                    "train.py": "import numpy as np\nnp.random.seed(0)\n",
+                    "README.md": "# r\n",
+                    ".gitattributes": "* filter=evil diff=evil merge=evil\n*.py diff=evil\n",
+                },
+            ),
+            (COMMIT_DATES[1], {"train.py": "import numpy as np\nnp.random.seed(1)\n"}),
+        ],
+    )
     signed_commits(repo)
     return repo, plant(repo, tmp_path, fifo)
 
@@ -118,8 +176,9 @@ def collect(tmp_path: Path, *args: str, timeout: float = LIMIT_S, **env: str) ->
     """`mldebt collect ARGS` in a child process, failing the test if it runs past ``timeout``."""
     command = [sys.executable, "-m", "mldebt", "collect", *args, "--db", str(tmp_path / "mldebt.db"), "--jobs", "1"]
     try:
-        return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=tmp_path,
-                              env=dict(os.environ, **env))
+        return subprocess.run(
+            command, capture_output=True, text=True, timeout=timeout, cwd=tmp_path, env=dict(os.environ, **env)
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"`mldebt collect {' '.join(args)}` was still running after {timeout} s")
 
@@ -127,8 +186,9 @@ def collect(tmp_path: Path, *args: str, timeout: float = LIMIT_S, **env: str) ->
 def portfolio(tmp_path: Path, repo: str, subpath: str | None = None) -> Path:
     path = tmp_path / "portfolio.yaml"
     extra = f"\n        subpath: {subpath}" if subpath else ""
-    path.write_text(f"portfolio: P\nteams:\n  - name: T\n    projects:\n      - name: hostile\n"
-                    f"        repo: \"{repo}\"{extra}\n")
+    path.write_text(
+        f'portfolio: P\nteams:\n  - name: T\n    projects:\n      - name: hostile\n        repo: "{repo}"{extra}\n'
+    )
     return path
 
 
@@ -144,6 +204,7 @@ def value(found: list[tuple], key: str) -> str:
 
 
 # Item 2: nothing named by the scanned repository runs ------------------------------------------
+
 
 @pytest.mark.parametrize("fifo", [False, True], ids=["programs", "fifo-include"])
 @pytest.mark.parametrize("how", ["path", "path-as-of", "file-url", "file-url-as-of"])
@@ -171,6 +232,7 @@ def test_the_scanned_repository_is_left_as_it_was(make_repo, tmp_path):
 
 
 # Item 4: no credentials in the cache -----------------------------------------------------------
+
 
 class AuthServer:
     """A dumb-HTTP git server on loopback that answers only with the right basic-auth credentials."""
@@ -268,13 +330,24 @@ def test_a_wrong_password_is_an_error_that_does_not_show_it(served, tmp_path, ru
 
 # Item 7: hangs -------------------------------------------------------------------------------
 
+
 def test_fifos_sockets_and_devices_in_a_plain_folder_are_skipped_not_opened(tmp_path):
     folder = tmp_path / "plain"
     (folder / "src").mkdir(parents=True)
     (folder / ".mldebt").mkdir()
     (folder / "src" / "train.py").write_text("import numpy as np\nnp.random.seed(0)\n")
-    special = ["dvc.yaml", "params.yaml", "requirements.txt", "pyproject.toml", "setup.py", "MLmodel",
-               "feature_store.yaml", ".mldebt/attestations.yaml", "src/model.py", ".github/workflows/ci.yml"]
+    special = [
+        "dvc.yaml",
+        "params.yaml",
+        "requirements.txt",
+        "pyproject.toml",
+        "setup.py",
+        "MLmodel",
+        "feature_store.yaml",
+        ".mldebt/attestations.yaml",
+        "src/model.py",
+        ".github/workflows/ci.yml",
+    ]
     (folder / ".github" / "workflows").mkdir(parents=True)
     for rel in special:
         os.mkfifo(folder / rel)
@@ -370,6 +443,7 @@ def test_an_api_that_drips_its_answer_is_cut_at_the_total_deadline():
 
 # Item 8: the repository scanned is the one named ---------------------------------------------
 
+
 def test_a_gitdir_file_pointing_elsewhere_is_refused(make_repo, tmp_path, run):
     other = make_repo("other", [(COMMIT_DATES[0], {"secret.py": "key = 1\n"})])
     folder = tmp_path / "folder"
@@ -378,8 +452,10 @@ def test_a_gitdir_file_pointing_elsewhere_is_refused(make_repo, tmp_path, run):
     (folder / ".git").write_text(f"gitdir: {other / '.git'}\n")
     result = run("collect", str(folder))
     assert result.exit_code == 2
-    assert result.output == (f"mldebt: error: {folder}: {folder / '.git'} is a gitdir link (a git worktree or "
-                             f"submodule) to {other / '.git'}, outside the folder; not followed\n")
+    assert result.output == (
+        f"mldebt: error: {folder}: {folder / '.git'} is a gitdir link (a git worktree or "
+        f"submodule) to {other / '.git'}, outside the folder; not followed\n"
+    )
     assert not (tmp_path / "mldebt.db").exists() or facts_count(tmp_path) == 0
 
 
@@ -400,8 +476,9 @@ def test_a_gitdir_file_inside_the_folder_is_followed(make_repo, tmp_path, run):
     result = run("collect", str(repo))
     assert result.exit_code == 0, result.output
     with sqlite3.connect(tmp_path / "mldebt.db") as db:
-        assert db.execute("select commit_sha from scans").fetchone()[0] == git(repo, "--git-dir", ".repo-git",
-                                                                              "rev-parse", "HEAD")
+        assert db.execute("select commit_sha from scans").fetchone()[0] == git(
+            repo, "--git-dir", ".repo-git", "rev-parse", "HEAD"
+        )
 
 
 def facts_count(tmp_path: Path) -> int:
@@ -409,16 +486,22 @@ def facts_count(tmp_path: Path) -> int:
         return db.execute("select count(*) from scans").fetchone()[0]
 
 
-MONOREPO = [(COMMIT_DATES[0], {"svc/a/train.py": "a = 1\n", "svc/a/README.md": "# a\n",
-                               "svc/b/serve.py": "b = 1\n", "top.py": "t = 1\n"})]
+MONOREPO = [
+    (
+        COMMIT_DATES[0],
+        {"svc/a/train.py": "a = 1\n", "svc/a/README.md": "# a\n", "svc/b/serve.py": "b = 1\n", "top.py": "t = 1\n"},
+    )
+]
 
 
 def test_collecting_a_subfolder_scopes_the_scan_to_it_and_says_so(make_repo, tmp_path, run):
     repo = make_repo("mono", MONOREPO)
     result = run("collect", str(repo / "svc" / "a"))
     assert result.exit_code == 0, result.output
-    assert (f"mldebt: note: {repo / 'svc' / 'a'} is inside the git repository {repo}: scanning its "
-            "sub-path svc/a as committed") in result.output
+    assert (
+        f"mldebt: note: {repo / 'svc' / 'a'} is inside the git repository {repo}: scanning its "
+        "sub-path svc/a as committed"
+    ) in result.output
     found = facts(tmp_path)
     assert value(found, "repo.files.total") == "2"  # train.py and README.md, nothing of the rest of the repository
     with sqlite3.connect(tmp_path / "mldebt.db") as db:
@@ -438,6 +521,8 @@ def test_a_portfolio_repo_inside_another_repository_is_refused(make_repo, tmp_pa
     repo = make_repo("mono", MONOREPO)
     result = run("collect", str(portfolio(tmp_path, str(repo / "svc" / "a"))))
     assert result.exit_code == 2
-    assert (f"{repo / 'svc' / 'a'} is a folder inside the git repository {repo}, not its top: "
-            f"set repo: {repo} and subpath: svc/a") in result.output
+    assert (
+        f"{repo / 'svc' / 'a'} is a folder inside the git repository {repo}, not its top: "
+        f"set repo: {repo} and subpath: svc/a"
+    ) in result.output
     assert facts_count(tmp_path) == 0

@@ -5,10 +5,12 @@ portfolio page (/, /api/v1/portfolio) answered 500. Each bad value below is
 pushed to a real `mldebt serve`; after each, the pages that read every scan
 answer 200 and nothing was stored.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import requests
@@ -20,7 +22,7 @@ DATES = ("as_of", "collected_at", "commit_date")
 
 
 def _soon(days: float) -> str:
-    return (datetime.now(timezone.utc) + timedelta(days=days)).replace(microsecond=0).isoformat()
+    return (datetime.now(UTC) + timedelta(days=days)).replace(microsecond=0).isoformat()
 
 
 BAD_ANYWHERE = [
@@ -39,10 +41,16 @@ BAD_ANYWHERE = [
     "2100-01-01T00:00:00+00:00",  # far in the future
     "+02026-06-30T00:00:00Z",
 ]
-CASES = ([(name, value) for name in DATES for value in BAD_ANYWHERE]
-         + [("as_of", "1999-12-31T23:59:59+00:00"), ("collected_at", "1999-12-31T23:59:59+00:00"),
-            ("commit_date", "1969-12-31T23:59:59+00:00"), ("as_of", None), ("collected_at", None),
-            ("as_of", "future"), ("collected_at", "future"), ("commit_date", "future")])
+CASES = [(name, value) for name in DATES for value in BAD_ANYWHERE] + [
+    ("as_of", "1999-12-31T23:59:59+00:00"),
+    ("collected_at", "1999-12-31T23:59:59+00:00"),
+    ("commit_date", "1969-12-31T23:59:59+00:00"),
+    ("as_of", None),
+    ("collected_at", None),
+    ("as_of", "future"),
+    ("collected_at", "future"),
+    ("commit_date", "future"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +98,10 @@ def test_a_date_out_of_range_is_a_422_naming_the_field_and_pages_stay_up(site, n
     assert [p for p in problems if p.startswith(f"{name}: ")], problems
     named = next(p for p in problems if p.startswith(f"{name}: "))
     earliest = "1970-01-01" if name == "commit_date" else "2000-01-01"
-    assert named.endswith(f"(accepted: an ISO 8601 date-time with its UTC offset, from {earliest}T00:00:00Z "
-                          "to one day after the server's clock)"), named
+    assert named.endswith(
+        f"(accepted: an ISO 8601 date-time with its UTC offset, from {earliest}T00:00:00Z "
+        "to one day after the server's clock)"
+    ), named
     assert answer.json()["error"]["message"].startswith("the evidence bundle does not match the schema: ")
     assert scan_count(site) == before
     assert pages_answer(site) == dict.fromkeys(PAGES, 200)
@@ -99,15 +109,17 @@ def test_a_date_out_of_range_is_a_422_naming_the_field_and_pages_stay_up(site, n
 
 def test_dates_inside_the_window_are_taken_and_stored_in_utc(site):
     token = site.tokens["ci-a"]
-    body = dated(site, as_of="2026-06-30T22:00:00-05:00", collected_at=_soon(0.5),
-                 commit_date="1999-12-31T23:00:00-01:00")
+    body = dated(
+        site, as_of="2026-06-30T22:00:00-05:00", collected_at=_soon(0.5), commit_date="1999-12-31T23:00:00-01:00"
+    )
     answer = site.push(token, body)
     assert answer.status_code == 201, answer.text
     assert answer.json()["as_of"] == "2026-07-01T03:00:00+00:00"
     stored = site.query("select as_of, commit_date from scans where id = ?", (body["scan_id"],))
     assert stored == [("2026-07-01T03:00:00+00:00", "2000-01-01T00:00:00+00:00")]
-    earliest = dated(site, as_of="2000-01-01T00:00:00Z", collected_at="2000-01-01T00:00:00Z",
-                     commit_date="1970-01-01T00:00:00Z")
+    earliest = dated(
+        site, as_of="2000-01-01T00:00:00Z", collected_at="2000-01-01T00:00:00Z", commit_date="1970-01-01T00:00:00Z"
+    )
     assert site.push(token, earliest).status_code == 201
     assert pages_answer(site) == dict.fromkeys(PAGES, 200)
 
@@ -128,6 +140,7 @@ def test_a_store_that_already_holds_an_ancient_date_still_serves_its_pages(make_
     repo = make_repo("old", [("2026-01-05T00:00:00+00:00", {"model.py": "x = 1\n"})])
     assert run("collect", str(repo)).exit_code == 0
     import sqlite3
+
     conn = sqlite3.connect(db_path)
     conn.execute("update scans set as_of = ?", [as_of])
     conn.commit()

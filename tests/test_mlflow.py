@@ -1,4 +1,5 @@
 """MLflow collector against a real tracking server (started and stopped here) and a real file store."""
+
 from __future__ import annotations
 
 import atexit
@@ -9,12 +10,14 @@ import tempfile
 import threading
 import time
 import warnings
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
+
 from mldebt.collectors.interface import Snapshot
 from mldebt.collectors.registries.mlflow import MlflowCollector
 
@@ -79,8 +82,12 @@ def _populate(uri: str) -> None:
     frame = pd.DataFrame({"income": [41000.0, 52000.0], "term_months": [36, 60]})
     runs = []
     for index, (auc, seeded) in enumerate([(0.71, True), (0.745, True), (0.60, False)]):
-        run = client.create_run(experiment, start_time=now - (30 - index) * DAY_MS, run_name=f"train-{index}",
-                                tags={"mlflow.source.git.commit": "9c1e2f4"} if seeded else None)
+        run = client.create_run(
+            experiment,
+            start_time=now - (30 - index) * DAY_MS,
+            run_name=f"train-{index}",
+            tags={"mlflow.source.git.commit": "9c1e2f4"} if seeded else None,
+        )
         client.log_param(run.info.run_id, "learning_rate", "0.05")
         if seeded:
             client.log_param(run.info.run_id, "seed", "20251009")
@@ -92,9 +99,12 @@ def _populate(uri: str) -> None:
     with mlflow.start_run(run_id=runs[0]):
         first = mlflow.pyfunc.log_model(name="model", python_model=Scorer(), pip_requirements=["pandas"])
     folder = Path(tempfile.mkdtemp())
-    Model(run_id=runs[1], artifact_path="model", signature=infer_signature(frame, frame["income"]),
-          saved_input_example_info={"artifact_path": "input_example.json", "type": "dataframe",
-                                    "pandas_orient": "split"}).save(folder / "MLmodel")
+    Model(
+        run_id=runs[1],
+        artifact_path="model",
+        signature=infer_signature(frame, frame["income"]),
+        saved_input_example_info={"artifact_path": "input_example.json", "type": "dataframe", "pandas_orient": "split"},
+    ).save(folder / "MLmodel")
     (folder / "input_example.json").write_text(frame.to_json(orient="split", index=False))
     client.log_artifacts(runs[1], str(folder), "model")
     shutil.rmtree(folder)
@@ -125,7 +135,7 @@ def file_store(tmp_path_factory, quiet_mlflow) -> Path:
 
 def collect(root: Path, registries: dict[str, Any] | None = None, as_of: datetime | None = None) -> list:
     sources = {"registries": registries} if registries else {}
-    moment = as_of or datetime.now(timezone.utc) + timedelta(days=10)
+    moment = as_of or datetime.now(UTC) + timedelta(days=10)
     return list(MlflowCollector().collect(Snapshot(project="p", root=root, sources=sources, as_of=moment)))
 
 
@@ -171,12 +181,14 @@ def test_only_the_models_the_portfolio_names(server, tmp_path):
     assert errors(facts) == [("registry.mlflow.models", "registered model 'fraud' not found", None, server + "/")]
     got = values(facts)
     assert got["registry.mlflow.models"] == ["credit-default"]
-    assert (got["registry.mlflow.production.rollback_available"], got["registry.mlflow.production.quality_compared"]
-            ) == (True, True)
+    assert (
+        got["registry.mlflow.production.rollback_available"],
+        got["registry.mlflow.production.quality_compared"],
+    ) == (True, True)
 
 
 def test_the_registry_as_it_stood_before_any_version(server, tmp_path):
-    moment = datetime.now(timezone.utc) - timedelta(days=28, hours=12)
+    moment = datetime.now(UTC) - timedelta(days=28, hours=12)
     got = values(collect(tmp_path, {"mlflow_url": server}, as_of=moment))
     assert got["registry.mlflow.versions.count"] == 0
     assert got["registry.mlflow.production.versions"] == {}
@@ -199,7 +211,7 @@ class Recorder:
         recorder = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's names
+            def do_GET(self) -> None:
                 recorder.headers.append(dict(self.headers.items()))
                 self.send_response(500)
                 self.send_header("Content-Length", "0")
@@ -225,8 +237,14 @@ def test_a_failing_server_is_an_error_fact_without_the_token(tmp_path, monkeypat
     finally:
         recorder.close()
     assert recorder.headers[0]["Authorization"] == f"Bearer {TOKEN}"
-    assert errors(facts) == [("registry.mlflow.models", f"MLflow server: HTTP 500 from {recorder.url}/api/2.0/mlflow/"
-                              "registered-models/search", None, recorder.url + "/")]
+    assert errors(facts) == [
+        (
+            "registry.mlflow.models",
+            f"MLflow server: HTTP 500 from {recorder.url}/api/2.0/mlflow/registered-models/search",
+            None,
+            recorder.url + "/",
+        )
+    ]
     assert values(facts) == {"registry.mlflow.source": "server"}
 
 
@@ -235,14 +253,25 @@ def test_an_unreachable_server_is_an_error_fact(tmp_path):
     started = time.monotonic()
     facts = collect(tmp_path, {"mlflow_url": url})
     assert time.monotonic() - started < 5
-    assert errors(facts) == [("registry.mlflow.models", f"MLflow server: cannot reach {url}/api/2.0/mlflow/"
-                              "registered-models/search: ConnectionError", None, url + "/")]
+    assert errors(facts) == [
+        (
+            "registry.mlflow.models",
+            f"MLflow server: cannot reach {url}/api/2.0/mlflow/registered-models/search: ConnectionError",
+            None,
+            url + "/",
+        )
+    ]
 
 
 def test_a_bad_server_address_is_an_error_fact(tmp_path):
     assert errors(collect(tmp_path, {"mlflow_url": "ftp://models.example.com"})) == [
-        ("registry.mlflow.models", "MLflow server: not an http(s) URL: ftp://models.example.com", None,
-         "ftp://models.example.com")]
+        (
+            "registry.mlflow.models",
+            "MLflow server: not an http(s) URL: ftp://models.example.com",
+            None,
+            "ftp://models.example.com",
+        )
+    ]
 
 
 def test_the_same_registry_from_a_file_store(file_store):
@@ -266,8 +295,13 @@ def test_a_broken_file_store_is_read_as_far_as_it_goes(file_store, tmp_path):
     (file_store / "elsewhere-MLmodel").write_text("signature: {inputs: '[1]'}\nsaved_input_example_info: {}\n")
     facts = collect(project)
     assert [(f.key, f.error, f.path, f.line) for f in facts if f.is_error] == [
-        ("registry.mlflow.models", "mlruns/models/churn/version-1/meta.yaml:17:1: creation_timestamp: duplicate key",
-         "mlruns/models/churn/version-1/meta.yaml", 17)]
+        (
+            "registry.mlflow.models",
+            "mlruns/models/churn/version-1/meta.yaml:17:1: creation_timestamp: duplicate key",
+            "mlruns/models/churn/version-1/meta.yaml",
+            17,
+        )
+    ]
     got = values(facts)
     assert got["registry.mlflow.versions.per_model"] == {"churn": 0, "credit-default": 2}
     assert got["registry.mlflow.versions.with_signature"] == 0
@@ -286,12 +320,12 @@ def test_the_production_sample_registry_as_of_mid_november_2026():
     from .conftest import ROOT
 
     layer = ROOT / "sample_projects" / "credit-risk-prod" / "layers" / "q4-2026-registry"
-    facts = collect(layer, as_of=datetime(2026, 11, 15, 23, 59, 59, tzinfo=timezone.utc))
+    facts = collect(layer, as_of=datetime(2026, 11, 15, 23, 59, 59, tzinfo=UTC))
     assert errors(facts) == []
     got = values(facts)
     assert got["registry.mlflow.model_age_days"] == 17  # v3 was registered on 2026-10-29
     assert got["registry.mlflow.production.versions"] == {"credit-default": 3}
-    before = values(collect(layer, as_of=datetime(2026, 6, 30, tzinfo=timezone.utc)))
+    before = values(collect(layer, as_of=datetime(2026, 6, 30, tzinfo=UTC)))
     assert before["registry.mlflow.versions.count"] == 2 and before["registry.mlflow.runs.count"] == 2
 
 

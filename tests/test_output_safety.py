@@ -11,6 +11,7 @@
   #, %, brackets and non-ASCII letters.
 - `mldebt report --quarter 9999Q4` is one clear line, not an internal error.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,9 +20,9 @@ import re
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import unquote
 
 import pytest
@@ -53,22 +54,39 @@ os.execv(sys.argv[2], sys.argv[2:])
 
 def mldebt(*args: str, limit: int | None = None) -> subprocess.CompletedProcess:
     command = [MLDEBT, *args] if limit is None else [sys.executable, "-c", LIMITED, str(limit), MLDEBT, *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    )
 
 
 @pytest.fixture
 def store(tmp_path: Path, make_repo) -> Path:
     """A real repository with oddly named files, under a team and owner whose names are Markdown attacks."""
-    repo = make_repo("ranker", [("2026-10-01T10:00:00+00:00", {
-        **ODD_FILES, "requirements.txt": "pandas\n", "tests/test_x.py": "def test_x(:\n    pass\n"})])
+    repo = make_repo(
+        "ranker",
+        [
+            (
+                "2026-10-01T10:00:00+00:00",
+                {**ODD_FILES, "requirements.txt": "pandas\n", "tests/test_x.py": "def test_x(:\n    pass\n"},
+            )
+        ],
+    )
     (tmp_path / "rubric.yaml").write_text(SARIF_RUBRIC)
     (tmp_path / "portfolio.yaml").write_text(
         f"portfolio: t\nteams:\n  - name: {json.dumps(TEAM)}\n    id: search\n    owner: {json.dumps(OWNER)}\n"
-        f"    projects:\n      - name: ranker\n        repo: {repo}\n        owner: {json.dumps(OWNER)}\n")
+        f"    projects:\n      - name: ranker\n        repo: {repo}\n        owner: {json.dumps(OWNER)}\n"
+    )
     db = tmp_path / "out.db"
-    done = mldebt("collect", str(tmp_path / "portfolio.yaml"), "--rubric", str(tmp_path / "rubric.yaml"),
-                  "--db", str(db), "--jobs", "1")
+    done = mldebt(
+        "collect",
+        str(tmp_path / "portfolio.yaml"),
+        "--rubric",
+        str(tmp_path / "rubric.yaml"),
+        "--db",
+        str(db),
+        "--jobs",
+        "1",
+    )
     assert done.returncode == 0, done.stderr
     return db
 
@@ -88,25 +106,28 @@ def held_open(db: Path) -> Iterator[None]:
         conn.close()
 
 
-
 def assert_untouched(target: Path, result: subprocess.CompletedProcess, option: str) -> None:
     assert result.returncode == 2, (result.returncode, result.stderr)
     assert target.read_bytes() == PREVIOUS
     assert sorted(p.name for p in target.parent.iterdir()) == [target.name], "a temporary file was left behind"
-    line, = result.stderr.splitlines()
+    (line,) = result.stderr.splitlines()
     assert line.startswith(f"mldebt: error: {option} {target}: writing failed (File too large); nothing was written")
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("option,fmt", [("--sarif", None), ("--markdown", None), ("--badge", None),
-                                        ("-o", "csv"), ("-o", "markdown")])
+@pytest.mark.parametrize(
+    "option,fmt", [("--sarif", None), ("--markdown", None), ("--badge", None), ("-o", "csv"), ("-o", "markdown")]
+)
 def test_a_write_cut_short_leaves_the_previous_file(store, tmp_path, option, fmt):
     folder = tmp_path / "outputs"
     folder.mkdir()
     target = folder / "result"
     target.write_bytes(PREVIOUS)
-    args = (["export", "backlog", "--format", fmt, "-o", str(target)] if fmt
-            else ["check", "ranker", "--baseline", "none", option, str(target)])
+    args = (
+        ["export", "backlog", "--format", fmt, "-o", str(target)]
+        if fmt
+        else ["check", "ranker", "--baseline", "none", option, str(target)]
+    )
     whole = mldebt(*args, "--db", str(store))
     assert whole.returncode in (0, 1), whole.stderr
     size = target.stat().st_size
@@ -175,8 +196,11 @@ def test_sarif_uris_are_percent_encoded(store, tmp_path):
     assert done.returncode in (0, 1), done.stderr
     results = json.loads(out.read_text())["runs"][0]["results"]
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
-    assert {"my%20model%20%231%20100%25/train%C3%A9r%20%C3%BC.py", "odd%20%3F%5Bx%5D%20name.py",
-            "plain/ok-file_v1.py"} <= uris, uris
+    assert {
+        "my%20model%20%231%20100%25/train%C3%A9r%20%C3%BC.py",
+        "odd%20%3F%5Bx%5D%20name.py",
+        "plain/ok-file_v1.py",
+    } <= uris, uris
     for uri in uris:
         assert URI_REFERENCE.match(uri) and ":" not in uri.split("/")[0], uri
     assert {unquote(u) for u in uris} >= set(ODD_FILES)
@@ -185,11 +209,14 @@ def test_sarif_uris_are_percent_encoded(store, tmp_path):
 # A quarter out of range ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("quarter,message", [
-    ("9999Q4", "quarter 9999Q4: no scans in or after it (quarters with scans: 2026Q4)"),
-    ("2027Q1", "quarter 2027Q1: no scans in or after it (quarters with scans: 2026Q4)"),
-    ("0000Q1", "--quarter '0000Q1': the year must be between 1 and 9999"),
-])
+@pytest.mark.parametrize(
+    "quarter,message",
+    [
+        ("9999Q4", "quarter 9999Q4: no scans in or after it (quarters with scans: 2026Q4)"),
+        ("2027Q1", "quarter 2027Q1: no scans in or after it (quarters with scans: 2026Q4)"),
+        ("0000Q1", "--quarter '0000Q1': the year must be between 1 and 9999"),
+    ],
+)
 def test_a_quarter_without_scans_is_one_line_and_exit_2(store, tmp_path, quarter, message):
     target = tmp_path / "r.pdf"
     result = mldebt("report", "--quarter", quarter, "-o", str(target), "--db", str(store))

@@ -1,4 +1,5 @@
 """Packaging: one import package, a complete lock file, and the set-up scripts."""
+
 from __future__ import annotations
 
 import re
@@ -13,11 +14,14 @@ from .conftest import ROOT
 
 
 def test_no_generic_top_level_names_are_importable(tmp_path):
-    code = ("import importlib.util as u, sys; "
-            "sys.exit(any(u.find_spec(n) for n in ('collectors', 'rubric', 'webapp', 'templates')))")
+    code = (
+        "import importlib.util as u, sys; "
+        "sys.exit(any(u.find_spec(n) for n in ('collectors', 'rubric', 'webapp', 'templates')))"
+    )
     assert subprocess.run([sys.executable, "-c", code], cwd=tmp_path).returncode == 0
     import mldebt.collectors
     import mldebt.rubric
+
     assert Path(mldebt.collectors.__file__).parent == ROOT / "collectors"
     assert Path(mldebt.rubric.__file__).parent == ROOT / "rubric"
 
@@ -25,24 +29,49 @@ def test_no_generic_top_level_names_are_importable(tmp_path):
 def test_the_wheel_holds_only_the_mldebt_package(tmp_path):
     # built from a copy of the files git knows, so a stale build/ folder of the checkout cannot add modules
     source = tmp_path / "source"
-    listed = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                            check=True, capture_output=True).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "-C", str(ROOT), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            check=True,
+            capture_output=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for rel in filter(None, listed):
         if (ROOT / rel).is_file():
             (source / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / rel, source / rel)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-                    "-w", str(tmp_path), str(source)], check=True, capture_output=True)
-    wheel, = tmp_path.glob("mldebt-*.whl")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("mldebt-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     tops = {n.split("/")[0] for n in names}
     assert tops == {"mldebt", "mldebt-0.1.0.dist-info"}
     assert "mldebt/rubric/default.yaml" in names
     assert "mldebt/collectors/repo/collector.py" in names
     packages = {n.rsplit("/", 1)[0] for n in names if n.endswith("/__init__.py")}
-    on_disk = {"mldebt/" + str(p.parent.relative_to(ROOT)).replace("mldebt/", "", 1) if p.parts[len(ROOT.parts)] != "mldebt"
-               else str(p.parent.relative_to(ROOT)) for folder in ("mldebt", "collectors", "rubric", "webapp")
-               for p in (ROOT / folder).rglob("__init__.py")}
+    on_disk = {
+        "mldebt/" + str(p.parent.relative_to(ROOT)).replace("mldebt/", "", 1)
+        if p.parts[len(ROOT.parts)] != "mldebt"
+        else str(p.parent.relative_to(ROOT))
+        for folder in ("mldebt", "collectors", "rubric", "webapp")
+        for p in (ROOT / folder).rglob("__init__.py")
+    }
     assert on_disk <= packages  # every package of the source tree is listed in pyproject.toml
     # development tools stay out of the wheel: the sample builder and the report benchmark's generator
     assert not [n for n in names if n.endswith(("/samples.py", "/report_portfolio.py", "/report_bench.py"))]

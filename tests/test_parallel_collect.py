@@ -1,4 +1,5 @@
 """`mldebt collect --jobs N`: a pool of collecting workers, the parent the single writer, and runs that resume."""
+
 from __future__ import annotations
 
 import os
@@ -9,9 +10,9 @@ import time
 from pathlib import Path
 
 import sqlite_utils
+
 from mldebt.collectors.code import batch as code_batch
 from mldebt.rubric.schema import load_rubric
-
 from mldebt.sources import gitsource
 from mldebt.sources.gitsource import checkout
 from mldebt.sources.portfolio import single_repository
@@ -20,12 +21,6 @@ from .builders import SCALE_RUBRIC, build_portfolio, evidence, scan_counts
 from .conftest import git, write_files
 
 MLDEBT = str(Path(sys.executable).with_name("mldebt"))
-
-
-
-
-
-
 
 
 def test_a_pool_of_two_stores_the_same_scans_as_one_process(run, tmp_path, db_path):
@@ -37,8 +32,24 @@ def test_a_pool_of_two_stores_the_same_scans_as_one_process(run, tmp_path, db_pa
     assert scan_counts(db_path) == {"p0": 1, "p1": 1, "p2": 1, "p3": 1}
 
     single_db = tmp_path / "single.db"
-    result = subprocess.run([MLDEBT, "collect", str(portfolio), "--jobs", "1", "--rubric", str(SCALE_RUBRIC),
-                             "--as-of", "2026-06-30", "--db", str(single_db)], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [
+            MLDEBT,
+            "collect",
+            str(portfolio),
+            "--jobs",
+            "1",
+            "--rubric",
+            str(SCALE_RUBRIC),
+            "--as-of",
+            "2026-06-30",
+            "--db",
+            str(single_db),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert evidence(single_db) == evidence(db_path)
     db = sqlite_utils.Database(db_path)
@@ -81,7 +92,11 @@ def test_an_interrupted_run_resumes_and_restart_redoes_everything(run, tmp_path,
     assert scan_counts(db_path) == {"p0": 4, "p1": 2, "p2": 4}
     db = sqlite_utils.Database(db_path)
     assert [r["status"] for r in db.query("select status from collect_runs order by id")] == [
-        "finished", "finished", "abandoned", "running"]
+        "finished",
+        "finished",
+        "abandoned",
+        "running",
+    ]
 
 
 def children_of(pid: int) -> set[int]:
@@ -132,8 +147,10 @@ def test_sigkill_halfway_then_the_same_command_does_only_the_rest(tmp_path):
 
     rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
-    assert (f"resuming an interrupted run: skipped {len(at_kill)} of {projects} projects already done "
-            "(--restart redoes them)") in rerun.stdout
+    assert (
+        f"resuming an interrupted run: skipped {len(at_kill)} of {projects} projects already done "
+        "(--restart redoes them)"
+    ) in rerun.stdout
     redone = {line.split()[1] for line in rerun.stdout.splitlines() if line.startswith("scored ")}
     assert redone == {f"p{i}" for i in range(projects)} - set(at_kill)
     assert scan_counts(db_path) == {f"p{i}": 1 for i in range(projects)}
@@ -158,8 +175,10 @@ def test_jobs_must_be_a_positive_number(run, tmp_path):
 
 def test_monorepo_projects_sharing_one_git_url_are_collected_at_once(run, make_repo, tmp_path, db_path):
     """Four workers want the same clone at the same moment: one clones, the others wait and reuse it."""
-    repo = make_repo("mono", [("2026-01-01T00:00:00+00:00", {f"svc/{n}/train.py": f"def train():\n    return '{n}'\n"
-                                                             for n in "abcd"})])
+    repo = make_repo(
+        "mono",
+        [("2026-01-01T00:00:00+00:00", {f"svc/{n}/train.py": f"def train():\n    return '{n}'\n" for n in "abcd"})],
+    )
     lines = ["portfolio: monorepo", "teams:", "  - name: Team M", "    projects:"]
     for n in "abcd":
         lines += [f"      - name: svc-{n}", f"        repo: file://{repo}", f"        subpath: svc/{n}"]

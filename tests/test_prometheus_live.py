@@ -1,10 +1,12 @@
 """The monitoring collector against a real Prometheus and a real Alertmanager, started and stopped
 by the tests on loopback ports, and against servers that are gone or never answer."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+
 from mldebt.collectors.interface import Fact, Snapshot
 from mldebt.collectors.monitoring.collector import MonitoringCollector
 
@@ -53,9 +55,12 @@ def collect(tmp_path: Path, monitoring: dict, timeout: tuple[float, float] = (1.
 def servers(tmp_path_factory):
     base = tmp_path_factory.mktemp("servers")
     with prometheus(base / "prometheus", RULES) as prom_url, alertmanager(base / "alertmanager", ROUTES) as am_url:
-        wait_for(f"{prom_url}/api/v1/alerts",
-                 lambda r: {a["labels"]["alertname"] for a in r["data"]["alerts"]} >= {"ModelPredictionsNaN",
-                                                                                         "ModelLatencyHigh"})
+        wait_for(
+            f"{prom_url}/api/v1/alerts",
+            lambda r: (
+                {a["labels"]["alertname"] for a in r["data"]["alerts"]} >= {"ModelPredictionsNaN", "ModelLatencyHigh"}
+            ),
+        )
         yield prom_url, am_url
 
 
@@ -68,8 +73,9 @@ def test_rules_alerts_and_coverage_from_a_live_prometheus(servers, tmp_path):
     assert values["monitoring.live.rules"].url == prom_url
     live = sorted((a["name"], a["state"]) for a in values["monitoring.live.alerts"].value)
     assert live == [("ModelLatencyHigh", "pending"), ("ModelPredictionsNaN", "firing")]
-    coverage = sorted((f.value["concern"], f.value["kind"], f.value["name"], f.url)
-                      for f in facts if f.key == "monitoring.coverage")
+    coverage = sorted(
+        (f.value["concern"], f.value["kind"], f.value["name"], f.url) for f in facts if f.key == "monitoring.coverage"
+    )
     assert coverage == [
         ("computing_performance", "live alert", "ModelLatencyHigh", f"{prom_url}/api/v1/rules"),
         ("numerical_stability", "live alert", "ModelPredictionsNaN", f"{prom_url}/api/v1/rules"),
@@ -85,12 +91,22 @@ def test_live_alerts_routed_through_a_live_alertmanager(servers, tmp_path):
     facts = collect(tmp_path, {"prometheus_url": prom_url, "alertmanager_url": am_url})
     assert [f for f in facts if f.is_error] == []
     manager = next(f for f in facts if f.key == "monitoring.alertmanager")
-    assert (manager.value, manager.url) == ({"receivers": [
-        {"name": "blackhole", "integrations": [], "placeholder": False},
-        {"name": "ml-oncall", "integrations": ["webhook"], "placeholder": False}], "routes": 2, "inhibit_rules": 0},
-        am_url)
-    routed = sorted((f.value["alert"], f.value["receivers"], f.value["reaches_someone"])
-                    for f in facts if f.key == "monitoring.alertmanager.ml_alerts")
+    assert (manager.value, manager.url) == (
+        {
+            "receivers": [
+                {"name": "blackhole", "integrations": [], "placeholder": False},
+                {"name": "ml-oncall", "integrations": ["webhook"], "placeholder": False},
+            ],
+            "routes": 2,
+            "inhibit_rules": 0,
+        },
+        am_url,
+    )
+    routed = sorted(
+        (f.value["alert"], f.value["receivers"], f.value["reaches_someone"])
+        for f in facts
+        if f.key == "monitoring.alertmanager.ml_alerts"
+    )
     assert routed == [("ModelLatencyHigh", ["ml-oncall"], True), ("ModelPredictionsNaN", ["ml-oncall"], True)]
     assert next(f.value for f in facts if f.key == "monitoring.alerts_reach_receiver") is True
 
@@ -99,7 +115,8 @@ def test_a_prometheus_that_is_gone_or_silent_is_an_error_fact(tmp_path):
     gone = f"http://127.0.0.1:{free_port()}"
     facts = collect(tmp_path, {"prometheus_url": gone})
     assert [(f.key, f.error, f.url) for f in facts if f.is_error] == [
-        ("monitoring.live.error", f"cannot reach {gone}/api/v1/rules: ConnectionError", gone)]
+        ("monitoring.live.error", f"cannot reach {gone}/api/v1/rules: ConnectionError", gone)
+    ]
     values = {f.key: f.value for f in facts if not f.is_error}
     assert "monitoring.alerted.model_staleness" not in values  # unknown, not "no"
     with silent_server() as url:
@@ -128,7 +145,7 @@ def test_a_reply_that_stalls_after_its_headers_is_an_error_fact(tmp_path):
             except OSError:
                 continue
             conn.recv(4096)
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"st")
+            conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"st')
             connections.append(conn)  # keep it open, send nothing more
         for conn in connections:
             conn.close()

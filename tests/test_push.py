@@ -1,4 +1,5 @@
 """`mldebt collect --push URL` against a real server: auth, size limit, schema, idempotency, retries."""
+
 from __future__ import annotations
 
 import json
@@ -7,18 +8,18 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import requests
 import sqlite_utils
-from mldebt.rubric.schema import load_rubric
 
 from mldebt.access import create_token
 from mldebt.push.bundle import parse_bundle
-from mldebt.sources.portfolio import load_portfolio
+from mldebt.rubric.schema import load_rubric
 from mldebt.scanning.scans import collect_evidence
+from mldebt.sources.portfolio import load_portfolio
 from mldebt.store.db import open_db
 
 from .builders import SCALE_RUBRIC, build_portfolio, evidence, scan_counts
@@ -28,12 +29,6 @@ MLDEBT = str(Path(sys.executable).with_name("mldebt"))
 FAST_RETRIES = {"MLDEBT_PUSH_RETRIES": "2", "MLDEBT_PUSH_BACKOFF": "0.05"}
 
 
-
-
-
-
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     found, stop = start_server(tmp_path)
@@ -41,16 +36,21 @@ def server(tmp_path: Path) -> Iterator[Server]:
     stop()
 
 
-def push(target: Path, url: str, token: str | None, tmp_path: Path, *extra: str,
-         env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def push(
+    target: Path, url: str, token: str | None, tmp_path: Path, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if k != "MLDEBT_PUSH_TOKEN"}
     environ.update(env or {})
     if token is not None:
         environ["MLDEBT_PUSH_TOKEN"] = token
-    return subprocess.run([MLDEBT, "collect", str(target), "--push", url, "--db", str(tmp_path / "local.db"), *extra],
-                          capture_output=True, text=True, env=environ, timeout=300, cwd=tmp_path)
-
-
+    return subprocess.run(
+        [MLDEBT, "collect", str(target), "--push", url, "--db", str(tmp_path / "local.db"), *extra],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=300,
+        cwd=tmp_path,
+    )
 
 
 def a_bundle(tmp_path: Path) -> dict:
@@ -61,10 +61,17 @@ def a_bundle(tmp_path: Path) -> dict:
 
 def post(server: Server, body: object, token: str | None = None, **kwargs: object) -> requests.Response:
     data = kwargs.pop("data", None)
-    return requests.post(server.url + "/api/v1/scans", json=None if data is not None else body, data=data,
-                         headers={"Authorization": f"Bearer {token or server.token}",
-                                  **({"Content-Type": "application/json"} if data is not None else {})},
-                         timeout=30, **kwargs)
+    return requests.post(
+        server.url + "/api/v1/scans",
+        json=None if data is not None else body,
+        data=data,
+        headers={
+            "Authorization": f"Bearer {token or server.token}",
+            **({"Content-Type": "application/json"} if data is not None else {}),
+        },
+        timeout=30,
+        **kwargs,
+    )
 
 
 def test_a_pushed_portfolio_is_scored_and_stored_by_the_server_as_a_local_collect_would(server, tmp_path):
@@ -78,8 +85,12 @@ def test_a_pushed_portfolio_is_scored_and_stored_by_the_server_as_a_local_collec
     assert scan_counts(server.db_path) == {"p0": 1, "p1": 1, "p2": 1}
 
     local = tmp_path / "same.db"
-    subprocess.run([MLDEBT, "collect", str(portfolio), "--rubric", str(SCALE_RUBRIC), "--as-of", "2026-06-30",
-                    "--db", str(local)], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [MLDEBT, "collect", str(portfolio), "--rubric", str(SCALE_RUBRIC), "--as-of", "2026-06-30", "--db", str(local)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     assert evidence(server.db_path) == evidence(local)
     db = sqlite_utils.Database(server.db_path)
     assert {r["rubric_hash"] for r in db.query("select rubric_hash from scans")} == {load_rubric(SCALE_RUBRIC).hash}
@@ -104,8 +115,9 @@ def test_a_retried_push_stores_one_scan_and_another_body_under_its_id_conflicts(
     conflict = post(server, body)
     assert conflict.status_code == 409
     check_answer("/api/v1/scans", conflict)
-    assert conflict.json()["error"]["message"] == (f"scan {body['scan_id']} is already stored with other content; "
-                                                   "a new collection needs a new scan id")
+    assert conflict.json()["error"]["message"] == (
+        f"scan {body['scan_id']} is already stored with other content; a new collection needs a new scan id"
+    )
     assert scan_counts(server.db_path) == {"p0": 1}
 
 
@@ -122,18 +134,25 @@ def test_the_client_retries_until_the_server_is_up(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if k != "MLDEBT_PUSH_TOKEN"}
-    client = subprocess.Popen([MLDEBT, "collect", str(repo), "--push", f"http://127.0.0.1:{port}"],
-                              env={**env, "MLDEBT_PUSH_TOKEN": token, "MLDEBT_PUSH_RETRIES": "10",
-                                   "MLDEBT_PUSH_BACKOFF": "0.25"},
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    client = subprocess.Popen(
+        [MLDEBT, "collect", str(repo), "--push", f"http://127.0.0.1:{port}"],
+        env={**env, "MLDEBT_PUSH_TOKEN": token, "MLDEBT_PUSH_RETRIES": "10", "MLDEBT_PUSH_BACKOFF": "0.25"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     serve = None
     try:
         first = client.stderr.readline()  # the first refused attempt, told before the wait
-        assert first.startswith(f"mldebt: push to http://127.0.0.1:{port}/api/v1/scans: connection refused; "
-                                "retrying in "), first
-        serve = subprocess.Popen([MLDEBT, "serve", "--port", str(port), "--db", str(db_path)],
-                                 env={**env, "MLDEBT_RUBRIC": str(SCALE_RUBRIC)},
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert first.startswith(
+            f"mldebt: push to http://127.0.0.1:{port}/api/v1/scans: connection refused; retrying in "
+        ), first
+        serve = subprocess.Popen(
+            [MLDEBT, "serve", "--port", str(port), "--db", str(db_path)],
+            env={**env, "MLDEBT_RUBRIC": str(SCALE_RUBRIC)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         out, err = client.communicate(timeout=120)
     finally:
         client.kill()
@@ -151,16 +170,22 @@ def test_a_bad_token_or_a_missing_scope_is_refused_in_one_line(server, tmp_path)
     build_portfolio(tmp_path, 1, modules=1)
     bad = push(repo, server.url, "mldebt_not-a-real-token", tmp_path, env=FAST_RETRIES)
     assert bad.returncode == 2
-    assert bad.stderr == (f"mldebt: error: the server at {server.url}/api/v1/scans refused the push of repo0: "
-                          "401 the API token is unknown, revoked or expired\n")
+    assert bad.stderr == (
+        f"mldebt: error: the server at {server.url}/api/v1/scans refused the push of repo0: "
+        "401 the API token is unknown, revoked or expired\n"
+    )
     scope = push(repo, server.url, server.attest_token, tmp_path, env=FAST_RETRIES)
     assert scope.returncode == 2
-    assert scope.stderr == (f"mldebt: error: the server at {server.url}/api/v1/scans refused the push of repo0: "
-                            "403 token ci-attest lacks the push scope\n")
+    assert scope.stderr == (
+        f"mldebt: error: the server at {server.url}/api/v1/scans refused the push of repo0: "
+        "403 token ci-attest lacks the push scope\n"
+    )
     missing = push(repo, server.url, None, tmp_path)
     assert missing.returncode == 2
-    assert missing.stderr == ("mldebt: error: --push needs an API token with the push scope in MLDEBT_PUSH_TOKEN "
-                              "(made with `mldebt token create NAME --scope push --project PROJECT` on the server)\n")
+    assert missing.stderr == (
+        "mldebt: error: --push needs an API token with the push scope in MLDEBT_PUSH_TOKEN "
+        "(made with `mldebt token create NAME --scope push --project PROJECT` on the server)\n"
+    )
     assert scan_counts(server.db_path) == {}
     denied = post(server, a_bundle(tmp_path / "b"), token=server.attest_token)
     assert denied.status_code == 403
@@ -174,8 +199,10 @@ def test_a_body_over_the_limit_is_a_413(tmp_path):
         build_portfolio(tmp_path, 1, modules=1)
         result = push(repo, small.url, small.token, tmp_path, env=FAST_RETRIES)
         assert result.returncode == 2
-        assert result.stderr.startswith(f"mldebt: error: the server at {small.url}/api/v1/scans refused the push "
-                                        "of repo0: 413 the evidence bundle is ")
+        assert result.stderr.startswith(
+            f"mldebt: error: the server at {small.url}/api/v1/scans refused the push "
+            "of repo0: 413 the evidence bundle is "
+        )
         assert result.stderr.endswith(" bytes; this server takes at most 3000\n")
         chunked = post(small, None, data=(b"x" * 1000 for _ in range(10)))  # no Content-Length: cut off at the limit
         assert chunked.status_code == 413
@@ -185,14 +212,17 @@ def test_a_body_over_the_limit_is_a_413(tmp_path):
         stop()
 
 
-@pytest.mark.parametrize("change,problem", [
-    (lambda b: b["facts"][1].pop("key"), "facts[1].key: required key is missing"),
-    (lambda b: b["facts"][0].update(line="seven"), "facts[0].line: expected an integer, got a string"),
-    (lambda b: b.update(scan_id="../../etc"), "scan_id: string should match pattern '^[0-9a-f]{32}$'"),
-    (lambda b: b["project"].update(name="-rf"), "project.name: string should match pattern "),
-    (lambda b: b.update(as_of="last tuesday"), "as_of: input should be a valid datetime"),
-    (lambda b: b.update(extra=1), "extra: unknown key"),
-])
+@pytest.mark.parametrize(
+    "change,problem",
+    [
+        (lambda b: b["facts"][1].pop("key"), "facts[1].key: required key is missing"),
+        (lambda b: b["facts"][0].update(line="seven"), "facts[0].line: expected an integer, got a string"),
+        (lambda b: b.update(scan_id="../../etc"), "scan_id: string should match pattern '^[0-9a-f]{32}$'"),
+        (lambda b: b["project"].update(name="-rf"), "project.name: string should match pattern "),
+        (lambda b: b.update(as_of="last tuesday"), "as_of: input should be a valid datetime"),
+        (lambda b: b.update(extra=1), "extra: unknown key"),
+    ],
+)
 def test_a_bundle_off_the_schema_is_a_422_naming_the_field(server, tmp_path, change, problem):
     body = a_bundle(tmp_path / "b")
     change(body)
@@ -221,10 +251,13 @@ def test_a_dead_server_ends_in_one_clear_line_and_exit_2_with_nothing_written(tm
     assert time.monotonic() - started < 60
     assert result.returncode == 2
     lines = result.stderr.splitlines()
-    assert lines[-1] == (f"mldebt: error: cannot push repo0 to http://127.0.0.1:{port}/api/v1/scans: "
-                         "connection refused (gave up after 3 attempts)")
+    assert lines[-1] == (
+        f"mldebt: error: cannot push repo0 to http://127.0.0.1:{port}/api/v1/scans: "
+        "connection refused (gave up after 3 attempts)"
+    )
     assert [line.split(";")[0] for line in lines[:-1]] == [
-        f"mldebt: push to http://127.0.0.1:{port}/api/v1/scans: connection refused"] * 2
+        f"mldebt: push to http://127.0.0.1:{port}/api/v1/scans: connection refused"
+    ] * 2
     assert "Traceback" not in result.stderr and "mldebt_whatever" not in result.stderr
     assert result.stdout == "" and not (tmp_path / "local.db").exists()
 
@@ -236,8 +269,9 @@ def test_push_refuses_options_it_cannot_honour(tmp_path):
     assert result.returncode == 2
     assert result.stderr == "mldebt: error: --push 'ftp://example.com': expected the server's http:// or https:// URL\n"
     result = push(repo, "http://127.0.0.1:9", "mldebt_x", tmp_path, "--rubric", str(SCALE_RUBRIC))
-    assert result.stderr == ("mldebt: error: --push does not take --rubric: the server scores with its own rubric "
-                             "and keeps no local run\n")
+    assert result.stderr == (
+        "mldebt: error: --push does not take --rubric: the server scores with its own rubric and keeps no local run\n"
+    )
 
 
 def test_a_parsed_bundle_keeps_every_fact_and_its_digest(tmp_path):
@@ -249,8 +283,14 @@ def test_a_parsed_bundle_keeps_every_fact_and_its_digest(tmp_path):
 
 def test_the_server_keeps_no_url_credentials_whatever_the_client_sends(server, tmp_path):
     body = a_bundle(tmp_path / "b")
-    body["facts"].append({"key": "registry.mlflow.url", "value": "https://ci-bot:s3cr3t-pw@mlflow.example.com/",
-                          "collector": "mlflow", "url": "https://ci-bot:s3cr3t-pw@mlflow.example.com/api"})
+    body["facts"].append(
+        {
+            "key": "registry.mlflow.url",
+            "value": "https://ci-bot:s3cr3t-pw@mlflow.example.com/",
+            "collector": "mlflow",
+            "url": "https://ci-bot:s3cr3t-pw@mlflow.example.com/api",
+        }
+    )
     body["project"]["repo"] = "https://ci-bot:s3cr3t-pw@git.example.com/team/p0.git"
     assert post(server, body).status_code == 201
     dump = "\n".join(sqlite_utils.Database(server.db_path).iterdump())
@@ -284,6 +324,8 @@ def test_a_server_answering_5xx_is_retried_then_given_up_on(tmp_path):
     assert result.returncode == 2
     lines = result.stderr.splitlines()
     assert [line.split(";")[0] for line in lines[:-1]] == [f"mldebt: push to {sick.url}/api/v1/scans: answered 503"] * 2
-    assert lines[-1].startswith(f"mldebt: error: the server at {sick.url}/api/v1/scans refused the push of repo0: "
-                                f"503 the server's rubric cannot be loaded: {broken}")
+    assert lines[-1].startswith(
+        f"mldebt: error: the server at {sick.url}/api/v1/scans refused the push of repo0: "
+        f"503 the server's rubric cannot be loaded: {broken}"
+    )
     assert lines[-1].endswith(" (gave up after 3 attempts)")

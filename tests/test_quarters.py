@@ -1,7 +1,8 @@
 """The one Quarter type: the spellings it reads, the one it prints, its errors, and its place in the calendar."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -16,15 +17,18 @@ def test_every_spelling_reads_as_the_same_quarter_and_prints_one_way(text):
     assert str(quarter) == "2026Q3"
 
 
-@pytest.mark.parametrize("text,problem", [
-    ("2026Q5", "expected a quarter such as 2026Q3"),
-    ("2026-3", "expected a quarter such as 2026Q3"),
-    ("26Q3", "expected a quarter such as 2026Q3"),
-    ("2026--Q3", "expected a quarter such as 2026Q3"),
-    ("Q3 2026", "expected a quarter such as 2026Q3"),
-    ("", "expected a quarter such as 2026Q3"),
-    ("0000Q1", "the year must be between 1 and 9999"),
-])
+@pytest.mark.parametrize(
+    "text,problem",
+    [
+        ("2026Q5", "expected a quarter such as 2026Q3"),
+        ("2026-3", "expected a quarter such as 2026Q3"),
+        ("26Q3", "expected a quarter such as 2026Q3"),
+        ("2026--Q3", "expected a quarter such as 2026Q3"),
+        ("Q3 2026", "expected a quarter such as 2026Q3"),
+        ("", "expected a quarter such as 2026Q3"),
+        ("0000Q1", "the year must be between 1 and 9999"),
+    ],
+)
 def test_anything_else_is_refused_naming_what_was_given(text, problem):
     with pytest.raises(BadValue) as caught:
         Quarter.parse(text)
@@ -37,7 +41,7 @@ def test_a_quarter_steps_and_spans_its_days():
     q = Quarter.parse("2026q1")
     assert str(q.previous()) == "2025Q4" and str(q.next()) == "2026Q2"
     assert q.first_day == date(2026, 1, 1) and q.last_day == date(2026, 3, 31)
-    assert q.end == datetime(2026, 3, 31, 23, 59, 59, 999999, tzinfo=timezone.utc)
+    assert q.end == datetime(2026, 3, 31, 23, 59, 59, 999999, tzinfo=UTC)
     assert Quarter(2025, 4) < q < Quarter(2026, 2)
 
 
@@ -54,13 +58,14 @@ def test_early_years_keep_four_digits_and_the_first_quarter_has_no_previous_end(
 
 
 def test_since_reads_a_date_or_a_quarter():
-    assert parse_since("2026Q3") == datetime(2026, 7, 1, tzinfo=timezone.utc)
-    assert parse_since("2026-Q3") == datetime(2026, 7, 1, tzinfo=timezone.utc)
-    assert parse_since("2026-07-15") == datetime(2026, 7, 15, tzinfo=timezone.utc)
+    assert parse_since("2026Q3") == datetime(2026, 7, 1, tzinfo=UTC)
+    assert parse_since("2026-Q3") == datetime(2026, 7, 1, tzinfo=UTC)
+    assert parse_since("2026-07-15") == datetime(2026, 7, 15, tzinfo=UTC)
     with pytest.raises(BadValue) as caught:
         parse_since("yesterday")
-    assert str(caught.value) == ("date or quarter 'yesterday': expected a date such as 2026-07-01 "
-                                 "or a quarter such as 2026Q3")
+    assert str(caught.value) == (
+        "date or quarter 'yesterday': expected a date such as 2026-07-01 or a quarter such as 2026Q3"
+    )
     with pytest.raises(BadValue) as caught:
         parse_day("2026-13-01", "start")
     assert str(caught.value) == "start '2026-13-01': expected a date such as 2026-03-31"

@@ -1,19 +1,19 @@
 """One read model: the CLI's exports, `mldebt show`, the web pages and API and the report agree on the same store."""
+
 from __future__ import annotations
 
 import json
 from itertools import product
 
 from click.testing import CliRunner
-from mldebt.rubric.paydown import ScanResults, paydown
-from mldebt.webapp import create_app
 
-from mldebt.readmodel import backlog
-from mldebt.readmodel import effort
 from mldebt.cli.main import cli
+from mldebt.readmodel import backlog, effort
 from mldebt.readmodel.queries import latest_scans, scan_history
 from mldebt.report.data import report_data
+from mldebt.rubric.paydown import ScanResults, paydown
 from mldebt.store.db import open_db
+from mldebt.webapp import create_app
 
 PROJECTS = ["churn-notebooks", "credit-risk-prod", "fraud-kaggle", "reco-service"]
 
@@ -36,8 +36,10 @@ def test_the_cli_csv_and_the_web_csv_are_the_same_document(sample_db, tmp_path):
         from_cli = out.read_bytes()
         assert client.get(f"/backlog.csv{query}").get_data() == from_cli
         header, *rows = from_cli.decode().split("\r\n")
-        assert header == ("id,project,team,team_name,owner,check_id,title,status,priority,effort_hours,gap,weight,"
-                          "scans_unmet,opened_at,section,ml_test,category,fix,link")
+        assert header == (
+            "id,project,team,team_name,owner,check_id,title,status,priority,effort_hours,gap,weight,"
+            "scans_unmet,opened_at,section,ml_test,category,fix,link"
+        )
         assert len(rows) > 1
 
 
@@ -88,8 +90,13 @@ def test_the_effort_at_an_earlier_scan_follows_the_paydown_rule(sample_db, monke
 def test_an_items_state_at_a_scan_is_the_paydown_rules_for_every_history_of_up_to_four_scans():
     """What effort_in_force reads at an earlier scan (its status, and the last decided one before it when it is
     unknown) gives the state the paydown rule gives from the whole history."""
-    outcome = {"fail": ("fail", 0.0, 1.0), "manual": ("manual", 0.5, 1.0), "automated": ("automated", 1.0, 1.0),
-               "unknown": ("unknown", None, 1.0), "waived": ("waived", None, 1.0)}
+    outcome = {
+        "fail": ("fail", 0.0, 1.0),
+        "manual": ("manual", 0.5, 1.0),
+        "automated": ("automated", 1.0, 1.0),
+        "unknown": ("unknown", None, 1.0),
+        "waived": ("waived", None, 1.0),
+    }
     for length in range(1, 5):
         for statuses in product(outcome, repeat=length):
             history = [ScanResults(f"s{n}", f"2026-0{n + 1}-01", {"c": outcome[s]}) for n, s in enumerate(statuses)]

@@ -1,20 +1,25 @@
 """Caching by git ids: an unchanged tree is not read again, a new commit re-reads only changed files."""
+
 from __future__ import annotations
 
 import pytest
+
 from mldebt.collectors.code import batch as code_batch
 from mldebt.collectors.repo import collector as repo
 from mldebt.collectors.repo.cache import Cache
 from mldebt.rubric.schema import load_rubric
-
+from mldebt.scanning.scans import collect_project, facts_of, save_portfolio
 from mldebt.sources import gitsource
 from mldebt.sources.portfolio import single_repository
-from mldebt.scanning.scans import collect_project, facts_of, save_portfolio
 
 from .conftest import git
 
-FILES = {"train.py": "import numpy as np\nnp.random.seed(0)\n", "serve.py": "def f(proba):\n    return proba > 0.5\n",
-         "tests/test_train.py": "def test_x():\n    assert 1\n", "README.md": "# r\n"}
+FILES = {
+    "train.py": "import numpy as np\nnp.random.seed(0)\n",
+    "serve.py": "def f(proba):\n    return proba > 0.5\n",
+    "tests/test_train.py": "def test_x():\n    assert 1\n",
+    "README.md": "# r\n",
+}
 
 
 def scan(db, repo_path):

@@ -3,6 +3,7 @@
 Checked on real code (modules of the running Python's standard library, read
 as text, never imported for this) and on snippets made for vulture's corners.
 """
+
 from __future__ import annotations
 
 import ast
@@ -10,15 +11,23 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+
 from mldebt.collectors.code import deadcode as code_deadcode
 from mldebt.collectors.code.scan import summarise
 from mldebt.collectors.code.tree import index, postorder, subtree
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
-REAL = ["ast.py", "typing.py", "argparse.py", "dataclasses.py", "asyncio/base_events.py", "json/decoder.py",
-        "unittest/mock.py"]
+REAL = [
+    "ast.py",
+    "typing.py",
+    "argparse.py",
+    "dataclasses.py",
+    "asyncio/base_events.py",
+    "json/decoder.py",
+    "unittest/mock.py",
+]
 LEAVES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
-CORNERS = '''
+CORNERS = """
 import os, sys as system
 from typing import *
 __all__ = ["exported"]
@@ -58,7 +67,7 @@ def reached():
     y = 2
 @app.route("/")
 def view(): pass
-'''
+"""
 
 
 def _sources() -> list[tuple[str, str]]:
@@ -98,7 +107,8 @@ def test_a_tree_too_deep_for_the_fast_visit_gets_vulture_s_own():
     tree = ast.parse(deep)
     assert index(tree).depth > code_deadcode.FAST_DEPTH
     assert code_deadcode.file_state(tree, "d.py", deep.splitlines(), index(tree)) == code_deadcode.file_state(
-        tree, "d.py", deep.splitlines())
+        tree, "d.py", deep.splitlines()
+    )
 
 
 def test_a_file_too_deep_for_vulture_is_still_reported_as_too_deep():

@@ -1,24 +1,49 @@
 """The repository collector's facts on small trees, and error facts for bad files."""
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 import pytest
+
 from mldebt.collectors.interface import Fact, Snapshot
 from mldebt.collectors.registry import COLLECTORS, collect
 from mldebt.collectors.repo.collector import RepoCollector
 
 from .conftest import write_files
 
-LEGACY = ["repo.files.total", "repo.languages", "repo.python.files", "repo.python.lines", "repo.notebooks.count",
-          "repo.notebooks.with_outputs", "repo.tests.files", "repo.tests.functions", "repo.deps.manifests",
-          "repo.deps.pinned_ratio", "repo.deps.lockfiles", "repo.deps.update_bot", "repo.ci.configs",
-          "repo.readme.present", "repo.debt_markers.count"]
-NOTEBOOK = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
-    {"cell_type": "code", "source": "# first line\nTODO = 'a marker after an escaped newline'\ndf.head()", "metadata": {}, "execution_count": 1,
-     "outputs": [{"output_type": "execute_result", "data": {"text/plain": "..."}}]},
-]}
+LEGACY = [
+    "repo.files.total",
+    "repo.languages",
+    "repo.python.files",
+    "repo.python.lines",
+    "repo.notebooks.count",
+    "repo.notebooks.with_outputs",
+    "repo.tests.files",
+    "repo.tests.functions",
+    "repo.deps.manifests",
+    "repo.deps.pinned_ratio",
+    "repo.deps.lockfiles",
+    "repo.deps.update_bot",
+    "repo.ci.configs",
+    "repo.readme.present",
+    "repo.debt_markers.count",
+]
+NOTEBOOK = {
+    "nbformat": 4,
+    "nbformat_minor": 5,
+    "metadata": {},
+    "cells": [
+        {
+            "cell_type": "code",
+            "source": "# first line\nTODO = 'a marker after an escaped newline'\ndf.head()",
+            "metadata": {},
+            "execution_count": 1,
+            "outputs": [{"output_type": "execute_result", "data": {"text/plain": "..."}}],
+        },
+    ],
+}
 
 
 def facts_of(root: Path) -> list[Fact]:
@@ -38,25 +63,30 @@ def values(facts: list[Fact]) -> dict:
 
 
 def test_facts_of_a_small_project(project):
-    write_files(project, {
-        "README.md": "# p\n",
-        "src/train.py": "import numpy as np\n\n# TODO: seed\n# FIXME later\nx = 1  # HACKS is not a marker\n",
-        "tests/test_train.py": ("def test_a():\n    pass\n\nasync def test_b():\n    pass\n\n"
-                                "def helper():\n    pass\n\nclass TestX:\n    def test_c(self):\n        pass\n"
-                                "    def setup(self):\n        pass\n\nclass Other:\n    def test_no(self):\n        pass\n"),
-        "pkg/model_test.py": "def test_d():\n    pass\n",
-        "analysis.ipynb": json.dumps(NOTEBOOK),
-        "clean.ipynb": json.dumps({**NOTEBOOK, "cells": [{**NOTEBOOK["cells"][0], "outputs": []}]}),
-        "requirements.txt": "# deps\npandas==2.2.2\nnumpy>=1.26\n-r other.txt\n\nscikit-learn===1.5.0 ; python_version>'3'\n",
-        "requirements-dev.txt": "pytest\n",
-        "poetry.lock": "",
-        "dvc.lock": "",
-        ".github/workflows/ci.yml": "on: push\n",
-        ".github/dependabot.yml": "version: 2\n",
-        ".github/workflows/templates/not-a-workflow.yml": "x: 1\n",
-        "scripts/run.sh": "echo hi\n",
-        "sql/q.sql": "select 1;\n",
-    })
+    write_files(
+        project,
+        {
+            "README.md": "# p\n",
+            "src/train.py": "import numpy as np\n\n# TODO: seed\n# FIXME later\nx = 1  # HACKS is not a marker\n",
+            "tests/test_train.py": (
+                "def test_a():\n    pass\n\nasync def test_b():\n    pass\n\n"
+                "def helper():\n    pass\n\nclass TestX:\n    def test_c(self):\n        pass\n"
+                "    def setup(self):\n        pass\n\nclass Other:\n    def test_no(self):\n        pass\n"
+            ),
+            "pkg/model_test.py": "def test_d():\n    pass\n",
+            "analysis.ipynb": json.dumps(NOTEBOOK),
+            "clean.ipynb": json.dumps({**NOTEBOOK, "cells": [{**NOTEBOOK["cells"][0], "outputs": []}]}),
+            "requirements.txt": "# deps\npandas==2.2.2\nnumpy>=1.26\n-r other.txt\n\nscikit-learn===1.5.0 ; python_version>'3'\n",
+            "requirements-dev.txt": "pytest\n",
+            "poetry.lock": "",
+            "dvc.lock": "",
+            ".github/workflows/ci.yml": "on: push\n",
+            ".github/dependabot.yml": "version: 2\n",
+            ".github/workflows/templates/not-a-workflow.yml": "x: 1\n",
+            "scripts/run.sh": "echo hi\n",
+            "sql/q.sql": "select 1;\n",
+        },
+    )
     found = values(facts_of(project))
     assert {key: found[key] for key in LEGACY} == {
         "repo.files.total": 15,
@@ -80,8 +110,9 @@ def test_facts_of_a_small_project(project):
     assert found["repo.languages.lines"] == {"Jupyter Notebook": 6, "Python": 25, "SQL": 1, "Shell": 1}
     assert found["repo.languages.count"] == 3
     assert found["repo.python.modules"] == 1
-    assert found["repo.notebooks.bytes"] == sum(len(json.dumps(n)) for n in (NOTEBOOK, {**NOTEBOOK, "cells": [
-        {**NOTEBOOK["cells"][0], "outputs": []}]}))
+    assert found["repo.notebooks.bytes"] == sum(
+        len(json.dumps(n)) for n in (NOTEBOOK, {**NOTEBOOK, "cells": [{**NOTEBOOK["cells"][0], "outputs": []}]})
+    )
     assert found["repo.data.dvc_lock"] is True
 
 
@@ -100,23 +131,36 @@ def test_pip_compile_output_counts_as_a_lock(project):
 
 
 def test_unreadable_files_become_error_facts_and_the_walk_goes_on(project):
-    write_files(project, {
-        "tests/test_broken.py": "def test_x(:\n    pass\n",
-        "broken.ipynb": "{not json",
-        "blob.py": b"\x00\x01\x02binary",
-        "latin.py": "x = 'caf\xe9'\n".encode("latin-1"),
-        "ok.py": "y = 2\n",
-        "declared.py": "# -*- coding: latin-1 -*-\nx = 'caf\xe9'\n".encode("latin-1"),
-        "src/broken.py": "def f(:\n",
-    })
+    write_files(
+        project,
+        {
+            "tests/test_broken.py": "def test_x(:\n    pass\n",
+            "broken.ipynb": "{not json",
+            "blob.py": b"\x00\x01\x02binary",
+            "latin.py": "x = 'caf\xe9'\n".encode("latin-1"),
+            "ok.py": "y = 2\n",
+            "declared.py": "# -*- coding: latin-1 -*-\nx = 'caf\xe9'\n".encode("latin-1"),
+            "src/broken.py": "def f(:\n",
+        },
+    )
     (project / "link.py").symlink_to("/etc/passwd")
     facts = facts_of(project)
     errors = sorted((f.key, f.path, f.line, f.error) for f in facts if f.is_error)
     assert errors == [
         ("repo.files.skipped", "blob.py", None, "binary content"),
         ("repo.files.skipped", "link.py", None, "symbolic link not followed"),
-        ("repo.files.undecodable", "latin.py", 1, "not UTF-8 (byte 0xe9 at offset 8); read with replacement characters"),
-        ("repo.notebooks.unparsed", "broken.ipynb", 1, "not valid notebook JSON: Expecting property name enclosed in double quotes"),
+        (
+            "repo.files.undecodable",
+            "latin.py",
+            1,
+            "not UTF-8 (byte 0xe9 at offset 8); read with replacement characters",
+        ),
+        (
+            "repo.notebooks.unparsed",
+            "broken.ipynb",
+            1,
+            "not valid notebook JSON: Expecting property name enclosed in double quotes",
+        ),
         ("repo.python.unparsed", "src/broken.py", 1, "Python syntax error: invalid syntax"),
         ("repo.tests.unparsed", "tests/test_broken.py", 1, "Python syntax error: invalid syntax"),
     ]
@@ -129,6 +173,7 @@ def test_a_collector_that_raises_becomes_an_error_fact(tmp_path, monkeypatch):
     def explode(self, snapshot):
         yield Fact("repo.files.total", 1)
         raise RuntimeError("disk on fire")
+
     monkeypatch.setattr(RepoCollector, "collect", explode)
     facts = collect(Snapshot(project="p", root=tmp_path), ["repo"])
     assert [(f.key, f.value, f.collector, f.error) for f in facts] == [
@@ -142,9 +187,20 @@ def test_every_collector_is_registered_under_its_name():
 
 
 def test_the_collector_produces_only_declared_keys(project):
-    write_files(project, {"tests/test_x.py": "def test_x(:\n", "requirements.txt": "a==1\n", "n.ipynb": "{",
-                          "x.py": "def f(:\n", "b.py": b"\xff\xfe", "bin.py": b"\0\0", "dvc.yaml": "stages: [",
-                          "MLproject": "- not a mapping\n", "a/b.py": "import pandas as pd\npd.read_csv('/data/x.csv')\n"})
+    write_files(
+        project,
+        {
+            "tests/test_x.py": "def test_x(:\n",
+            "requirements.txt": "a==1\n",
+            "n.ipynb": "{",
+            "x.py": "def f(:\n",
+            "b.py": b"\xff\xfe",
+            "bin.py": b"\0\0",
+            "dvc.yaml": "stages: [",
+            "MLproject": "- not a mapping\n",
+            "a/b.py": "import pandas as pd\npd.read_csv('/data/x.csv')\n",
+        },
+    )
     produced = {f.key for f in facts_of(project)}
     assert produced <= set(RepoCollector.keys)
     assert {"repo.data.dvc_stages", "code.config.mlproject", "repo.python.unparsed"} <= produced

@@ -1,17 +1,27 @@
 """Large batches go through real forked worker processes and come back exactly as one process computes them."""
+
 from __future__ import annotations
 
 import sysconfig
 from pathlib import Path
 
 import pytest
+
 from mldebt.collectors.code import batch as code_batch
-from mldebt.collectors.repo import history
 from mldebt.collectors.code.batch import Job
+from mldebt.collectors.repo import history
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
-NAMES = ["argparse.py", "typing.py", "inspect.py", "email/_header_value_parser.py", "unittest/mock.py",
-         "unittest/case.py", "dataclasses.py", "pathlib.py"]  # about 600 KB: just over the pool's threshold
+NAMES = [
+    "argparse.py",
+    "typing.py",
+    "inspect.py",
+    "email/_header_value_parser.py",
+    "unittest/mock.py",
+    "unittest/case.py",
+    "dataclasses.py",
+    "pathlib.py",
+]  # about 600 KB: just over the pool's threshold
 
 
 @pytest.fixture
@@ -21,7 +31,9 @@ def two_workers(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _texts() -> list[tuple[str, str]]:
-    found = [(f"lib/{name}", (STDLIB / name).read_text(encoding="utf-8")) for name in NAMES if (STDLIB / name).is_file()]
+    found = [
+        (f"lib/{name}", (STDLIB / name).read_text(encoding="utf-8")) for name in NAMES if (STDLIB / name).is_file()
+    ]
     found.append(("lib/broken.py", "def f(:\n"))
     assert sum(len(text) for _, text in found) >= code_batch.POOL_MIN_BYTES, "not enough source to need a pool"
     return found

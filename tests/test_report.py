@@ -4,6 +4,7 @@ pdftotext gives each page's text, pdftoppm renders each page to PNG; the
 figures expected below were worked out by hand from the samples' check
 results under the frozen test rubric (see test_report_samples.py).
 """
+
 from __future__ import annotations
 
 import re
@@ -26,11 +27,18 @@ def mldebt(db: Path, *args: str):
 
 def pages_text(pdf: Path) -> list[str]:
     assert shutil.which("pdftotext"), "poppler-utils is missing: run the suite with bash scripts/test.sh"
-    count = int(re.search(r"Pages:\s+(\d+)", subprocess.run(
-        ["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout).group(1))
+    count = int(
+        re.search(
+            r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        ).group(1)
+    )
     # -raw keeps the order WeasyPrint wrote the text in: the page's flow, then its margin boxes
-    return [subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), "-raw", str(pdf), "-"],
-                           capture_output=True, text=True, check=True).stdout for n in range(1, count + 1)]
+    return [
+        subprocess.run(
+            ["pdftotext", "-f", str(n), "-l", str(n), "-raw", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        for n in range(1, count + 1)
+    ]
 
 
 def flat(text: str) -> str:
@@ -38,7 +46,7 @@ def flat(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def portfolio_pdf(samples_db, tmp_path_factory) -> tuple[Path, str, list[str]]:  # noqa: F811
+def portfolio_pdf(samples_db, tmp_path_factory) -> tuple[Path, str, list[str]]:
     folder = tmp_path_factory.mktemp("report")
     db = folder / "samples.db"
     shutil.copyfile(samples_db, db)
@@ -68,8 +76,10 @@ def test_cover_names_the_quarter_grade_and_contents(portfolio_pdf):
     assert re.search(r"Rubric report-tests 1 \([0-9a-f]{16}\)", cover)
     # the contents' page numbers (drawn after their entries, so first in the text) and entries
     assert cover.startswith("2 3 4 5 6 7 QUARTERLY REVIEW")
-    assert ("Contents Executive summary Team Growth Team Platform Team Research Team Risk "
-            "Appendix: rubric, method and attestations") in cover
+    assert (
+        "Contents Executive summary Team Growth Team Platform Team Research Team Risk "
+        "Appendix: rubric, method and attestations"
+    ) in cover
 
 
 def test_the_executive_summary_fits_on_one_page(portfolio_pdf):
@@ -81,15 +91,29 @@ def test_the_executive_summary_fits_on_one_page(portfolio_pdf):
     assert "2 projects improved (credit-risk-prod +5.5, reco-service +27), 0 regressed, 2 held steady" in summary
     assert "Checks newly met or automated: 2; checks that slipped: 0." in summary
     assert summary.count("fails in") == 5  # the five worst risks, a sentence each
-    assert ("Worst risks Model specification code is unit tested (Infra 2) fails in 2 of 4 projects "
-            "(churn-notebooks, fraud-kaggle): Code that builds features") in summary
+    assert (
+        "Worst risks Model specification code is unit tested (Infra 2) fails in 2 of 4 projects "
+        "(churn-notebooks, fraud-kaggle): Code that builds features"
+    ) in summary
     assert "Top ten paydown items" in summary
-    expected = ["MLD-252003eb8e", "MLD-a30bb88c0b", "MLD-6d089d0eed", "MLD-c8b92f257f", "MLD-0cdc536330",
-                "MLD-620e3ff95c", "MLD-df7b062113", "MLD-eb11bf0aea", "MLD-9d2a262bc3", "MLD-aad6b2e895"]
+    expected = [
+        "MLD-252003eb8e",
+        "MLD-a30bb88c0b",
+        "MLD-6d089d0eed",
+        "MLD-c8b92f257f",
+        "MLD-0cdc536330",
+        "MLD-620e3ff95c",
+        "MLD-df7b062113",
+        "MLD-eb11bf0aea",
+        "MLD-9d2a262bc3",
+        "MLD-aad6b2e895",
+    ]
     positions = [summary.index(item) for item in expected]
     assert positions == sorted(positions)
-    assert "10 MLD-aad6b2e895 fraud-kaggle Growth Model specification code is unit tested " \
-           "marco.bellini@example.com 16 h 0.42" in summary
+    assert (
+        "10 MLD-aad6b2e895 fraud-kaggle Growth Model specification code is unit tested "
+        "marco.bellini@example.com 16 h 0.42" in summary
+    )
     assert summary.endswith("Portfolio as of 2026-11-15 Page 2 of 8")
 
 
@@ -118,10 +142,14 @@ def test_the_appendix_states_rubric_method_attestations_and_waivers(portfolio_pd
     assert "above 5 exceptional levels of automated testing and monitoring" in appendix
     assert "A 90 or more" in appendix and "F 0 to under 40" in appendix
     assert "Attested rather than measured" in appendix
-    assert ("credit-risk-prod Are the direct and hidden feedback loops of the model known and handled? "
-            "elena.kovacs@example.com 2026-11-14 2027-04-01 feedback-loops-attested") in appendix
-    assert ("reco-service monitor-1-dependency-updates jonas.weber@example.com 2099-12-31 "
-            "the proxy blocks update bots until Q1") in appendix
+    assert (
+        "credit-risk-prod Are the direct and hidden feedback loops of the model known and handled? "
+        "elena.kovacs@example.com 2026-11-14 2027-04-01 feedback-loops-attested"
+    ) in appendix
+    assert (
+        "reco-service monitor-1-dependency-updates jonas.weber@example.com 2099-12-31 "
+        "the proxy blocks update bots until Q1"
+    ) in appendix
 
 
 def test_every_page_renders_and_none_is_blank(portfolio_pdf, tmp_path):
@@ -155,9 +183,20 @@ def test_one_team_for_a_past_quarter(sample_db, tmp_path):
 
 
 def test_campaigns_appear_with_their_progress(sample_db, tmp_path):
-    made = mldebt(sample_db, "campaign", "create", "Q4 cleanup", "--owner", "lead@example.com",
-                  "--checks", "deps-pinned,monitor-1-dependency-updates", "--start", "2026-10-01",
-                  "--target", "2026-12-31")
+    made = mldebt(
+        sample_db,
+        "campaign",
+        "create",
+        "Q4 cleanup",
+        "--owner",
+        "lead@example.com",
+        "--checks",
+        "deps-pinned,monitor-1-dependency-updates",
+        "--start",
+        "2026-10-01",
+        "--target",
+        "2026-12-31",
+    )
     assert made.exit_code == 0, made.output
     pdf = tmp_path / "r.pdf"
     assert mldebt(sample_db, "report", "-o", str(pdf)).exit_code == 0
@@ -166,14 +205,20 @@ def test_campaigns_appear_with_their_progress(sample_db, tmp_path):
     assert "Q4 cleanup Owner lead@example.com · 2026-10-01 to 2026-12-31 · 4 projects, 2 checks" in campaigns
     # in scope on 2026-10-01: both checks unmet in churn-notebooks, fraud-kaggle and reco-service
     assert "0 of 6 done (0%), 5 open, 1 waived as of 2026-11-15" in campaigns
-    assert "Burn-up of campaign Q4 cleanup: 2026-10-01 0 of 6 done; 2026-11-15 0 of 6 done; target 2026-12-31." in campaigns
+    assert (
+        "Burn-up of campaign Q4 cleanup: 2026-10-01 0 of 6 done; 2026-11-15 0 of 6 done; target 2026-12-31."
+        in campaigns
+    )
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--quarter", "2026-3"], "--quarter '2026-3': expected a quarter such as 2026Q3"),
-    (["--quarter", "2024Q4"], "quarter 2024Q4: no scans by its end (the first scan is in 2025Q4)"),
-    (["--team", "nope"], "--team 'nope': no such team (teams: growth, platform, research, risk)"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--quarter", "2026-3"], "--quarter '2026-3': expected a quarter such as 2026Q3"),
+        (["--quarter", "2024Q4"], "quarter 2024Q4: no scans by its end (the first scan is in 2025Q4)"),
+        (["--team", "nope"], "--team 'nope': no such team (teams: growth, platform, research, risk)"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(sample_db, tmp_path, args, message):
     result = mldebt(sample_db, "report", *args, "-o", str(tmp_path / "r.pdf"))
     assert result.exit_code == 2

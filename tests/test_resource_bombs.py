@@ -7,6 +7,7 @@ planted in a real repository (the credit-risk sample, built with git), scanned
 through the store as `mldebt collect` does, and compared with the same
 repository without it. The web API answers such bodies with a 4xx.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,13 +24,13 @@ from pathlib import Path
 import pytest
 import requests
 from flask import request
-from mldebt.rubric.schema import load_rubric
-from mldebt.webapp import create_app
 
-from mldebt.sources.portfolio import single_repository
-from scripts.samples import build_repo
+from mldebt.rubric.schema import load_rubric
 from mldebt.scanning.scans import collect_project, facts_of, save_portfolio
+from mldebt.sources.portfolio import single_repository
 from mldebt.store.db import open_db
+from mldebt.webapp import create_app
+from scripts.samples import build_repo
 
 from .conftest import GIT_ENV, ROOT, git
 from .servers import start_server
@@ -159,8 +160,10 @@ def test_a_deeply_nested_file_costs_only_its_own_facts(rel, sample, baseline, db
 
 
 def decided(db, scan_id: str) -> dict[str, str]:
-    return {r["check_id"]: r["status"] for r in db.query("select check_id, status from results where scan_id = ?",
-                                                          [scan_id])}
+    return {
+        r["check_id"]: r["status"]
+        for r in db.query("select check_id, status from results where scan_id = ?", [scan_id])
+    }
 
 
 def test_a_nested_pyproject_leaves_every_check_decided_as_without_it(sample, db, tmp_path):
@@ -174,12 +177,14 @@ def test_a_nested_pyproject_leaves_every_check_decided_as_without_it(sample, db,
 def test_yaml_nested_past_the_c_stack_is_an_error_fact_not_a_crash(sample, tmp_path):
     """libyaml composes in C: 60,000 nested brackets in a workflow file crashed `mldebt collect` (SIGSEGV)."""
     deep = "deep: " + "[" * 60_000 + "]" * 60_000 + "\n"
-    repo = variant(sample, tmp_path / "ci", {".github/workflows/ci.yml": deep, "monitoring/alerts.yml": deep},
-                   append=True)
+    repo = variant(
+        sample, tmp_path / "ci", {".github/workflows/ci.yml": deep, "monitoring/alerts.yml": deep}, append=True
+    )
     store = tmp_path / "store.db"
     env = {**os.environ, **GIT_ENV, "MLDEBT_CACHE": str(tmp_path / "cache")}
-    result = subprocess.run([MLDEBT, "collect", str(repo), "--db", str(store)], capture_output=True, text=True,
-                            env=env, timeout=120)
+    result = subprocess.run(
+        [MLDEBT, "collect", str(repo), "--db", str(store)], capture_output=True, text=True, env=env, timeout=120
+    )
     assert result.returncode == 0, (result.returncode, result.stderr)
     with sqlite3.connect(store) as conn:
         errors = conn.execute("select key, path, error from evidence where error is not null").fetchall()
@@ -197,8 +202,8 @@ def test_an_alias_bomb_portfolio_is_one_clear_error(run, tmp_path):
     assert time.monotonic() - started < 5
     assert result.exit_code != 0
     assert result.output.strip().splitlines() == [
-        f"mldebt: error: {portfolio}:7:8: YAML refused: its aliases stand for more than 100,000 values "
-        "(an alias bomb?)"]
+        f"mldebt: error: {portfolio}:7:8: YAML refused: its aliases stand for more than 100,000 values (an alias bomb?)"
+    ]
 
 
 def test_an_alias_bomb_rubric_is_one_clear_error(run, tmp_path):
@@ -209,8 +214,8 @@ def test_an_alias_bomb_rubric_is_one_clear_error(run, tmp_path):
     assert time.monotonic() - started < 5
     assert result.exit_code != 0
     assert result.output.strip().splitlines() == [
-        f"mldebt: error: {rubric}:6:8: YAML refused: its aliases stand for more than 100,000 values "
-        "(an alias bomb?)"]
+        f"mldebt: error: {rubric}:6:8: YAML refused: its aliases stand for more than 100,000 values (an alias bomb?)"
+    ]
 
 
 @pytest.fixture
@@ -221,20 +226,23 @@ def web(tmp_path: Path):
 
 
 def _post(url: str, token: str, body: bytes, kind: str = "application/json") -> requests.Response:
-    return requests.post(url, data=body, headers={"Authorization": f"Bearer {token}", "Content-Type": kind},
-                         timeout=60)
+    return requests.post(url, data=body, headers={"Authorization": f"Bearer {token}", "Content-Type": kind}, timeout=60)
 
 
 DEEP_JSON = b"[" * 100_000 + b"]" * 100_000
 LINE = b'"' + b"x" * (10 * 1024 * 1024) + b'"'  # one 10 MB line: a JSON string
 
 
-@pytest.mark.parametrize("body,push,attest", [
-    (DEEP_JSON, 400, 400),
-    (b'{"project": ' + DEEP_JSON + b"}", 400, 400),
-    (LINE, 422, 413),  # the push limit is 16 MB: a JSON string is not a bundle; other writes take 1 MB
-    (b"x" * (10 * 1024 * 1024), 400, 413),
-], ids=["deep-array", "deep-in-object", "10MB-string", "10MB-garbage"])
+@pytest.mark.parametrize(
+    "body,push,attest",
+    [
+        (DEEP_JSON, 400, 400),
+        (b'{"project": ' + DEEP_JSON + b"}", 400, 400),
+        (LINE, 422, 413),  # the push limit is 16 MB: a JSON string is not a bundle; other writes take 1 MB
+        (b"x" * (10 * 1024 * 1024), 400, 413),
+    ],
+    ids=["deep-array", "deep-in-object", "10MB-string", "10MB-garbage"],
+)
 def test_hostile_bodies_get_a_4xx_never_a_500(web, body, push, attest):
     """A real server: bodies nested past the recursion limit, and one 10 MB line, to the push and attest routes."""
     pushed = _post(f"{web.url}/api/v1/scans", web.token, body)
@@ -252,7 +260,9 @@ def test_only_a_recursion_error_while_decoding_json_is_the_clients_fault(tmp_pat
     client = app.test_client()
     deep = client.post("/api/v1/deep", data=DEEP_JSON)
     assert (deep.status_code, deep.get_json()["error"]["message"]) == (
-        400, "the request body is not valid JSON: nested too deeply to read")
+        400,
+        "the request body is not valid JSON: nested too deeply to read",
+    )
     assert client.post("/api/v1/bug", data=b"{}").status_code == 500  # a bug of ours stays a 500
 
 
@@ -261,8 +271,10 @@ def _recurse() -> None:
 
 
 SOURCES = [p for folder in ("mldebt", "collectors", "rubric", "webapp") for p in (ROOT / folder).rglob("*.py")]
-YAML_CALL = re.compile(r"\byaml\.(safe_load|load|load_all|safe_load_all|full_load|unsafe_load|compose|compose_all"
-                       r"|parse|C?SafeLoader|C?Loader|C?FullLoader|C?UnsafeLoader|C?BaseLoader|CParser)\(")
+YAML_CALL = re.compile(
+    r"\byaml\.(safe_load|load|load_all|safe_load_all|full_load|unsafe_load|compose|compose_all"
+    r"|parse|C?SafeLoader|C?Loader|C?FullLoader|C?UnsafeLoader|C?BaseLoader|CParser)\("
+)
 TRUSTED_YAML = {"webapp/api.py"}  # reads the OpenAPI document shipped inside the package, never a user's file
 
 
@@ -287,7 +299,7 @@ def test_a_server_answering_deeply_nested_json_is_an_api_error_not_a_crash():
     from mldebt.collectors.http import ApiClient, ApiError
 
     class Deep(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+        def do_GET(self) -> None:
             body = b"[" * 200_000 + b"]" * 200_000
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -295,7 +307,7 @@ def test_a_server_answering_deeply_nested_json_is_an_api_error_not_a_crash():
             self.end_headers()
             self.wfile.write(body)
 
-        do_POST = do_GET  # noqa: N815
+        do_POST = do_GET
 
         def log_message(self, *args: object) -> None:
             pass

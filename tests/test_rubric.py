@@ -1,14 +1,15 @@
 """Rubric loading, safe conditions and the scoring rule of the 2017 ML Test Score."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+
+from mldebt.errors import InputError
 from mldebt.rubric import conditions
 from mldebt.rubric.engine import band, score
 from mldebt.rubric.schema import load_rubric
-
-from mldebt.errors import InputError
 
 # The engine's rules are tested on a small rubric whose checks these tests know;
 # the shipped rubric has tests of its own (test_default_rubric.py).
@@ -24,14 +25,17 @@ def test_conditions_are_true_false_or_unknown():
     assert conditions.evaluate("repo.deps.pinned_ratio >= 0.8 and 'x' in ['x']", names) is True
 
 
-@pytest.mark.parametrize("expression,message", [
-    ("__import__('os').system('id')", "unknown function in condition"),
-    ("repo.__class__", "names starting with '_' are not allowed in a condition"),
-    ("(lambda: 1)()", "unknown function in condition"),
-    ("[x for x in repo]", "comprehension is not allowed in a condition"),
-    ("repo.tests[0]", "subscript is not allowed in a condition"),
-    ("repo.tests >", "cannot parse condition: invalid syntax"),
-])
+@pytest.mark.parametrize(
+    "expression,message",
+    [
+        ("__import__('os').system('id')", "unknown function in condition"),
+        ("repo.__class__", "names starting with '_' are not allowed in a condition"),
+        ("(lambda: 1)()", "unknown function in condition"),
+        ("[x for x in repo]", "comprehension is not allowed in a condition"),
+        ("repo.tests[0]", "subscript is not allowed in a condition"),
+        ("repo.tests >", "cannot parse condition: invalid syntax"),
+    ],
+)
 def test_unsafe_or_malformed_conditions_are_refused(expression, message):
     with pytest.raises(conditions.ConditionError, match=message.replace("(", r"\(")):
         conditions.parse(expression)
@@ -41,19 +45,33 @@ def test_condition_keys_are_the_dotted_names_it_reads():
     assert conditions.keys("repo.a.b > 0 and count(ci.jobs) > 1 or x") == {"repo.a.b", "ci.jobs", "x"}
 
 
-@pytest.mark.parametrize("value,label", [
-    (0, "more of a research project"), (0.5, "not totally untested"), (1.0, "not totally untested"),
-    (2, "a first pass"), (3, "reasonably tested"), (5, "strong automated"), (5.5, "exceptional"),
-])
+@pytest.mark.parametrize(
+    "value,label",
+    [
+        (0, "more of a research project"),
+        (0.5, "not totally untested"),
+        (1.0, "not totally untested"),
+        (2, "a first pass"),
+        (3, "reasonably tested"),
+        (5, "strong automated"),
+        (5.5, "exceptional"),
+    ],
+)
 def test_bands_of_the_2017_paper(value, label):
     assert band(value).startswith(label)
 
 
 def test_final_score_is_the_minimum_section_and_unknown_is_not_zero():
     rubric = load_rubric(STARTER)
-    full = {"repo.tests.functions": 2, "repo.ci.configs": ["ci.yml"], "repo.deps.pinned_ratio": 1.0,
-            "repo.deps.lockfiles": ["poetry.lock"], "repo.deps.update_bot": True,
-            "repo.notebooks.count": 0, "repo.notebooks.with_outputs": 0}
+    full = {
+        "repo.tests.functions": 2,
+        "repo.ci.configs": ["ci.yml"],
+        "repo.deps.pinned_ratio": 1.0,
+        "repo.deps.lockfiles": ["poetry.lock"],
+        "repo.deps.update_bot": True,
+        "repo.notebooks.count": 0,
+        "repo.notebooks.with_outputs": 0,
+    }
     card = score(rubric, full)
     assert card.sections == {"data": 0.0, "model": 0.0, "infra": 1.0, "monitor": 1.0}
     assert card.ml_test_score == 0.0 and card.overall == 100.0 and card.grade == "A"
@@ -75,18 +93,37 @@ def write_rubric(tmp_path: Path, old: str, new: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("old,new,expected", [
-    ("weight: 3", "weight: heavy", "checks[0].weight: expected a number, got a string"),
-    ("    effort_hours: 16\n", "", "checks[0].effort_hours: required key is missing"),
-    ("    weight: 3\n", "    weight: 3\n    wieght: 3\n", "checks[0].wieght: unknown key"),
-    ("id: deps-pinned", "id: infra-2-unit-tests", "checks[1].id: duplicate check id 'infra-2-unit-tests'"),
-    ("category: reproducibility\n    weight: 2", "category: vibes\n    weight: 2", "checks[1].category: unknown category 'vibes'"),
-    ("manual: repo.tests.functions > 0", "manual: repo.tests.functions >", "checks[0].manual: cannot parse condition: invalid syntax"),
-    ("ml_test: Infra 2", "ml_test: Infra 9", "checks[0].ml_test: string should match pattern"),
-    ("ml_test: Infra 2", "ml_test: Data 2", "checks[0].section: ML Test Score test 'Data 2' belongs to section 'data'"),
-    ("  - id: monitor\n", "  - id: monitoring\n", "sections[3].id: input should be 'data', 'model', 'infra' or 'monitor'"),
-    ("rubric: mldebt-starter", "rubric: [a", "YAML syntax error"),
-])
+@pytest.mark.parametrize(
+    "old,new,expected",
+    [
+        ("weight: 3", "weight: heavy", "checks[0].weight: expected a number, got a string"),
+        ("    effort_hours: 16\n", "", "checks[0].effort_hours: required key is missing"),
+        ("    weight: 3\n", "    weight: 3\n    wieght: 3\n", "checks[0].wieght: unknown key"),
+        ("id: deps-pinned", "id: infra-2-unit-tests", "checks[1].id: duplicate check id 'infra-2-unit-tests'"),
+        (
+            "category: reproducibility\n    weight: 2",
+            "category: vibes\n    weight: 2",
+            "checks[1].category: unknown category 'vibes'",
+        ),
+        (
+            "manual: repo.tests.functions > 0",
+            "manual: repo.tests.functions >",
+            "checks[0].manual: cannot parse condition: invalid syntax",
+        ),
+        ("ml_test: Infra 2", "ml_test: Infra 9", "checks[0].ml_test: string should match pattern"),
+        (
+            "ml_test: Infra 2",
+            "ml_test: Data 2",
+            "checks[0].section: ML Test Score test 'Data 2' belongs to section 'data'",
+        ),
+        (
+            "  - id: monitor\n",
+            "  - id: monitoring\n",
+            "sections[3].id: input should be 'data', 'model', 'infra' or 'monitor'",
+        ),
+        ("rubric: mldebt-starter", "rubric: [a", "YAML syntax error"),
+    ],
+)
 def test_bad_rubric_files_give_precise_messages(tmp_path, old, new, expected):
     path = write_rubric(tmp_path, old, new)
     with pytest.raises(InputError) as info:
@@ -111,9 +148,16 @@ def test_cli_rubric_validate_reports_problems_with_exit_2(run, tmp_path):
 
 
 def test_a_key_with_a_value_and_deeper_keys_keeps_both_readable():
-    facts = {"deps.lockfiles": ["poetry.lock"], "deps.lockfiles.in_step": True,
-             "code.smells.thresholds": 2, "code.smells.thresholds.at": "serve.py:4",
-             "repo.languages": {"Python": 3}, "repo.languages.count": 1, "ci.canary": False, "ci.canary.why": 1}
+    facts = {
+        "deps.lockfiles": ["poetry.lock"],
+        "deps.lockfiles.in_step": True,
+        "code.smells.thresholds": 2,
+        "code.smells.thresholds.at": "serve.py:4",
+        "repo.languages": {"Python": 3},
+        "repo.languages.count": 1,
+        "ci.canary": False,
+        "ci.canary.why": 1,
+    }
     before = {k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v) for k, v in facts.items()}
     names = conditions.namespace(facts)
     assert conditions.evaluate("count(deps.lockfiles) == 1 and deps.lockfiles.in_step", names) is True

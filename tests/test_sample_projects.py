@@ -1,18 +1,19 @@
 """The bundled sample projects: each one's expected facts and check results hold,
 and the demo's quarterly history shows debt both paid down and added."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import yaml
-from mldebt.rubric.schema import load_rubric
 
-from mldebt.sources.portfolio import load_portfolio
 from mldebt.readmodel.queries import scan_history
-from scripts.samples import build_samples
+from mldebt.rubric.schema import load_rubric
 from mldebt.scanning.scans import collect_project, facts_of, readable, save_portfolio
+from mldebt.sources.portfolio import load_portfolio
 from mldebt.store.db import open_db
+from scripts.samples import build_samples
 
 from .conftest import ROOT
 
@@ -21,7 +22,7 @@ NAMES = sorted(p.name for p in SAMPLES.iterdir() if (p / "expected.yaml").exists
 QUARTER_ENDS = ["2025-12-31", "2026-03-31", "2026-06-30", "2026-09-30"]
 # The "head" scan: after every sample's last commit, on a fixed day, so that the
 # attestations' expiry and the git history windows give the same answer every year.
-HEAD_AS_OF = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+HEAD_AS_OF = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,7 @@ def scanned(tmp_path_factory):
         rubric = load_rubric()
         save_portfolio(db, portfolio)
         for quarter_end in QUARTER_ENDS:
-            moment = datetime.fromisoformat(quarter_end).replace(hour=23, minute=59, second=59, tzinfo=timezone.utc)
+            moment = datetime.fromisoformat(quarter_end).replace(hour=23, minute=59, second=59, tzinfo=UTC)
             for project in portfolio.projects:
                 collect_project(db, project, rubric, moment)
         for project in portfolio.projects:
@@ -61,8 +62,10 @@ def test_expected_facts_at_head(scanned, name):
 def test_expected_check_results_at_head(scanned, name):
     expected = yaml.safe_load((SAMPLES / name / "expected.yaml").read_text())
     head = scan_history(scanned, name)[-1]
-    got = {r["check_id"]: r["status"] for r in scanned.query(
-        "select check_id, status from results where scan_id = ?", [head["id"]])}
+    got = {
+        r["check_id"]: r["status"]
+        for r in scanned.query("select check_id, status from results where scan_id = ?", [head["id"]])
+    }
     assert got == expected["checks"]
 
 
@@ -70,13 +73,17 @@ def test_expected_check_results_at_head(scanned, name):
 def test_expected_scores_at_head(scanned, name):
     expected = yaml.safe_load((SAMPLES / name / "expected.yaml").read_text())["scores"]
     head = scan_history(scanned, name)[-1]
-    scores = {(r["scope"], r["name"]): r for r in scanned.query(
-        "select scope, name, value, label from scores where scan_id = ?", [head["id"]])}
+    scores = {
+        (r["scope"], r["name"]): r
+        for r in scanned.query("select scope, name, value, label from scores where scan_id = ?", [head["id"]])
+    }
     got = {
         "ml_test_score": scores["mltest", "final"]["value"],
         "sections": {s: scores["section", s]["value"] for s in ("data", "infra", "model", "monitor")},
-        "overall": scores["overall", "grade"]["value"], "grade": scores["overall", "grade"]["label"],
-        "level": scores["level", "held"]["label"] or None, "effort_hours": scores["effort", "hours"]["value"],
+        "overall": scores["overall", "grade"]["value"],
+        "grade": scores["overall", "grade"]["label"],
+        "level": scores["level", "held"]["label"] or None,
+        "effort_hours": scores["effort", "hours"]["value"],
     }
     assert got == expected
     assert got["ml_test_score"] == min(got["sections"].values())

@@ -1,4 +1,5 @@
 """SARIF from `mldebt check`: validated against the official SARIF 2.1.0 schema kept in tests/data."""
+
 from __future__ import annotations
 
 import copy
@@ -8,9 +9,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
-from mldebt.rubric.paydown import item_id
 
 from mldebt.cli.main import cli
+from mldebt.rubric.paydown import item_id
 
 from .builders import SARIF_RUBRIC
 from .conftest import ROOT
@@ -36,11 +37,15 @@ def scanned(make_repo, tmp_path) -> Path:
     (tmp_path / "rubric.yaml").write_text(SARIF_RUBRIC)
     (tmp_path / "portfolio.yaml").write_text(
         "portfolio: t\nteams:\n  - name: Search\n    projects:\n"
-        f"      - name: ranker\n        repo: {repo}\n        subpath: svc\n")
+        f"      - name: ranker\n        repo: {repo}\n        subpath: svc\n"
+    )
     db = tmp_path / "gate.db"
     runner = CliRunner()
-    done = runner.invoke(cli, ["collect", str(tmp_path / "portfolio.yaml"), "--rubric", str(tmp_path / "rubric.yaml"),
-                               "--db", str(db)], catch_exceptions=False)
+    done = runner.invoke(
+        cli,
+        ["collect", str(tmp_path / "portfolio.yaml"), "--rubric", str(tmp_path / "rubric.yaml"), "--db", str(db)],
+        catch_exceptions=False,
+    )
     assert done.exit_code == 0, done.output
     return db
 
@@ -54,16 +59,29 @@ def test_sarif_validates_and_points_at_files_and_lines(scanned, tmp_path):
     assert run_check(scanned, out).exit_code == 0
     log = json.loads(out.read_text())
     validator().validate(log)
-    run, = log["runs"]
+    (run,) = log["runs"]
     assert log["version"] == "2.1.0"
     assert run["tool"]["driver"]["name"] == "mldebt"
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
-    assert set(rules) == {"infra-2-unit-tests", "deps-pinned", "monitor-1-dependency-updates",
-                          "notebooks-out-of-production", "feedback-loops-attested", "debt-markers"}
+    assert set(rules) == {
+        "infra-2-unit-tests",
+        "deps-pinned",
+        "monitor-1-dependency-updates",
+        "notebooks-out-of-production",
+        "feedback-loops-attested",
+        "debt-markers",
+    }
     assert rules["debt-markers"]["help"]["text"] == "Turn each marker into a tracked item or resolve it."
     assert rules["debt-markers"]["helpUri"] == "http://127.0.0.1:5000/projects/ranker/checks/debt-markers"
-    found = {(r["ruleId"], r["level"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-              r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in run["results"]}
+    found = {
+        (
+            r["ruleId"],
+            r["level"],
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        )
+        for r in run["results"]
+    }
     assert found == {
         ("infra-2-unit-tests", "error", "svc/tests/test_train.py", 1),  # the test file that does not parse
         ("debt-markers", "warning", "svc/train.py", 5),  # the TODO, with manual credit only
@@ -72,13 +90,28 @@ def test_sarif_validates_and_points_at_files_and_lines(scanned, tmp_path):
         assert result["ruleIndex"] == list(rules).index(result["ruleId"])
         assert result["partialFingerprints"]["mldebtItem/v1"].startswith(item_id("ranker", result["ruleId"]) + ":svc/")
     unit = next(r for r in run["results"] if r["ruleId"] == "infra-2-unit-tests")
-    assert unit["message"]["text"].startswith("Model specification code is unit tested (fail): repo.tests.unparsed "
-                                              "could not be read: ")
+    assert unit["message"]["text"].startswith(
+        "Model specification code is unit tested (fail): repo.tests.unparsed could not be read: "
+    )
 
 
 def test_a_waived_checks_findings_are_suppressed_with_the_reason(scanned, tmp_path):
-    waived = CliRunner().invoke(cli, ["waive", "ranker", "debt-markers", "--reason", "markers tracked in JIRA-12",
-                                      "--owner", "ana@example.com", "--until", "2099-01-01", "--db", str(scanned)])
+    waived = CliRunner().invoke(
+        cli,
+        [
+            "waive",
+            "ranker",
+            "debt-markers",
+            "--reason",
+            "markers tracked in JIRA-12",
+            "--owner",
+            "ana@example.com",
+            "--until",
+            "2099-01-01",
+            "--db",
+            str(scanned),
+        ],
+    )
     assert waived.exit_code == 0, waived.output
     out = tmp_path / "ranker.sarif"
     run_check(scanned, out)

@@ -3,16 +3,17 @@
 Real git repositories, real layouts and the real SQLite cache; the only thing
 watched is which files the collector reads.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from mldebt.collectors.monitoring import collector as monitoring
-from mldebt.collectors.monitoring import cache as monitoring_cache
-from mldebt.collectors.interface import Snapshot
-from mldebt.collectors.monitoring.collector import MonitoringCollector
 
+from mldebt.collectors.interface import Snapshot
+from mldebt.collectors.monitoring import cache as monitoring_cache
+from mldebt.collectors.monitoring import collector as monitoring
+from mldebt.collectors.monitoring.collector import MonitoringCollector
 from mldebt.sources.gitsource import checkout
 from mldebt.sources.portfolio import single_repository
 
@@ -71,7 +72,10 @@ def test_a_changed_file_is_read_again_and_an_unchanged_one_is_not(make_repo):
     assert read == ["alerts/model.rules.yml", "config/app.yaml", "serve.py"]
     libraries = next(eval(value) for key, value, *_ in facts if key == "monitoring.libraries")
     assert libraries == {"evidently": ["train.py"], "whylogs": ["serve.py"]}
-    assert [path for key, _, path, *_ in facts if key == "monitoring.rules"] == ["alerts/model.rules.yml", "config/app.yaml"]
+    assert [path for key, _, path, *_ in facts if key == "monitoring.rules"] == [
+        "alerts/model.rules.yml",
+        "config/app.yaml",
+    ]
 
 
 def test_a_cache_written_by_other_monitoring_code_is_ignored(make_repo, monkeypatch):
@@ -86,12 +90,18 @@ def test_files_listed_in_the_portfolio_are_always_read(make_repo):
     repo = make_repo("r", [("2026-01-01T10:00:00+00:00", FILES)])
     collect(repo)
     with checkout(single_repository(repo).projects[0]) as tree:
-        snapshot = Snapshot(project="p", root=tree.root, commit=tree.commit, git_dir=tree.git_dir,
-                            sources={"monitoring": {"rules": ["config/app.yaml"]}})
+        snapshot = Snapshot(
+            project="p",
+            root=tree.root,
+            commit=tree.commit,
+            git_dir=tree.git_dir,
+            sources={"monitoring": {"rules": ["config/app.yaml"]}},
+        )
         facts = list(MonitoringCollector().collect(snapshot))
     # listed as rules, the file is read and found to hold none: an empty rule file, not a cached "nothing here"
     assert [f.value for f in facts if f.key == "monitoring.rules" and f.path == "config/app.yaml"] == [
-        {"alerts": 0, "records": 0, "groups": 0, "templated": False, "ml_alerts": 0}]
+        {"alerts": 0, "records": 0, "groups": 0, "templated": False, "ml_alerts": 0}
+    ]
 
 
 def test_the_tree_listing_names_each_laid_out_file_by_its_blob_id(make_repo):
@@ -105,6 +115,8 @@ def test_the_tree_listing_names_each_laid_out_file_by_its_blob_id(make_repo):
     with checkout(single_repository(repo).projects[0]) as tree:
         snapshot = Snapshot(project="p", root=tree.root, commit=tree.commit, git_dir=tree.git_dir)
         listing = blob_ids(snapshot)
-        on_disk = {p.relative_to(tree.root).as_posix(): blob_id(p.read_bytes()) for p in tree.root.rglob("*") if p.is_file()}
+        on_disk = {
+            p.relative_to(tree.root).as_posix(): blob_id(p.read_bytes()) for p in tree.root.rglob("*") if p.is_file()
+        }
     assert listing == on_disk and "link.yml" not in listing and "deep/er/x.txt" in listing
     assert blob_ids(Snapshot(project="p", root=repo)) is None  # a plain folder has no listing

@@ -5,6 +5,7 @@ passwords is throttled per account and per address across server processes,
 and logged (item 12); signing out ends the session on the server, and a
 control character in ``next=`` is refused instead of failing (item 13).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -19,11 +20,11 @@ from pathlib import Path
 
 import pytest
 import requests
-from mldebt.webapp import create_app
 
 from mldebt.access import add_user
 from mldebt.signin import ACCOUNT_LIMIT, ADDRESS_LIMIT, WINDOW
 from mldebt.store.db import open_db
+from mldebt.webapp import create_app
 
 from .browser import csrf_of, served
 
@@ -32,18 +33,36 @@ PASSWORD = "correct horse battery"
 PROJECT = "reco-service"
 
 
-def mldebt(*args: str, cwd: Path | None = None, stdin: str | None = None,
-           env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([MLDEBT, *args], capture_output=True, text=True, timeout=300, cwd=cwd, input=stdin,
-                          env={**os.environ, **(env or {})})
+def mldebt(
+    *args: str, cwd: Path | None = None, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [MLDEBT, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+        input=stdin,
+        env={**os.environ, **(env or {})},
+    )
 
 
 @pytest.fixture
 def store(tmp_path: Path, make_repo) -> tuple[Path, Path]:
     """A real repository collected into a server store that has one user, elena."""
-    repo = make_repo(PROJECT, [("2026-01-10T10:00:00+00:00", {
-        "train.py": "import pandas\n\nx = 1\n", "requirements.txt": "pandas==2.2.0\n",
-        "tests/test_train.py": "def test_train():\n    assert True\n"})])
+    repo = make_repo(
+        PROJECT,
+        [
+            (
+                "2026-01-10T10:00:00+00:00",
+                {
+                    "train.py": "import pandas\n\nx = 1\n",
+                    "requirements.txt": "pandas==2.2.0\n",
+                    "tests/test_train.py": "def test_train():\n    assert True\n",
+                },
+            )
+        ],
+    )
     db_path = tmp_path / "server.db"
     done = mldebt("collect", str(repo), "--project", PROJECT, "--db", str(db_path))
     assert done.returncode == 0, done.stderr
@@ -70,8 +89,12 @@ def bearer(token: str) -> dict[str, str]:
 def sign_in(session: requests.Session, base: str, name: str, password: str, nxt: str = "/") -> requests.Response:
     """Sign in through the form, as a browser does: fetch it for its CSRF token, then post it."""
     csrf = csrf_of(session.get(base + "/login", timeout=30).text)
-    return session.post(base + "/login", data={"name": name, "password": password, "csrf_token": csrf, "next": nxt},
-                        allow_redirects=False, timeout=60)
+    return session.post(
+        base + "/login",
+        data={"name": name, "password": password, "csrf_token": csrf, "next": nxt},
+        allow_redirects=False,
+        timeout=60,
+    )
 
 
 # Item 10: scopes work whatever the read policy ------------------------------------------------------------------
@@ -85,26 +108,51 @@ def test_the_readme_push_and_attest_examples_work_whatever_the_read_policy(store
     waive_token = make_token(db_path, "ci-waive", "waive")
     with served(db_path, "--read-access", mode) as base:
         # README: MLDEBT_PUSH_TOKEN=$MLDEBT_TOKEN mldebt collect . --project reco-service --push URL
-        pushed = mldebt("collect", ".", "--project", PROJECT, "--push", base, "--db", str(tmp_path / "local.db"),
-                        cwd=repo, env={"MLDEBT_PUSH_TOKEN": push_token})
+        pushed = mldebt(
+            "collect",
+            ".",
+            "--project",
+            PROJECT,
+            "--push",
+            base,
+            "--db",
+            str(tmp_path / "local.db"),
+            cwd=repo,
+            env={"MLDEBT_PUSH_TOKEN": push_token},
+        )
         assert pushed.returncode == 0, pushed.stderr
         assert pushed.stdout.startswith(f"pushed {PROJECT} at "), pushed.stdout
         # README: curl -H "Authorization: Bearer $TOKEN" -d '{"question": ...}' .../attestations
-        attested = requests.post(f"{base}/api/v1/projects/{PROJECT}/attestations", headers=bearer(attest_token),
-                                 json={"question": "feedback_loops", "answer": "...", "by": "elena@example.com"},
-                                 timeout=60)
+        attested = requests.post(
+            f"{base}/api/v1/projects/{PROJECT}/attestations",
+            headers=bearer(attest_token),
+            json={"question": "feedback_loops", "answer": "...", "by": "elena@example.com"},
+            timeout=60,
+        )
         assert attested.status_code == 201, attested.text
-        waived = requests.post(f"{base}/api/v1/projects/{PROJECT}/waivers", headers=bearer(waive_token),
-                               json={"check": "deps-pinned", "reason": "pinned by the platform image",
-                                     "owner": "elena", "until": "2099-12-31"}, timeout=60)
+        waived = requests.post(
+            f"{base}/api/v1/projects/{PROJECT}/waivers",
+            headers=bearer(waive_token),
+            json={
+                "check": "deps-pinned",
+                "reason": "pinned by the platform image",
+                "owner": "elena",
+                "until": "2099-12-31",
+            },
+            timeout=60,
+        )
         assert waived.status_code == 201, waived.text
         # a write scope is not a read scope: reading a private server still needs `read`
         for token in (push_token, attest_token, waive_token):
             read = requests.get(f"{base}/api/v1/portfolio", headers=bearer(token), timeout=30)
             assert read.status_code == (200 if mode == "open" else 403), read.text
         # and a write scope lets only its own write through
-        wrong = requests.post(f"{base}/api/v1/projects/{PROJECT}/attestations", headers=bearer(push_token),
-                              json={"question": "feedback_loops", "answer": "...", "by": "x"}, timeout=30)
+        wrong = requests.post(
+            f"{base}/api/v1/projects/{PROJECT}/attestations",
+            headers=bearer(push_token),
+            json={"question": "feedback_loops", "answer": "...", "by": "x"},
+            timeout=30,
+        )
         assert wrong.status_code == 403
     db = open_db(db_path)
     assert db["scans"].count_where("project_id = ?", [PROJECT]) == 2  # the local collect and the push
@@ -167,6 +215,7 @@ def test_a_successful_sign_in_clears_the_accounts_failures(store):
 def test_concurrent_guesses_on_two_server_processes_stay_within_the_limit(store):
     _, db_path = store
     with served(db_path, "--threads", "8") as first, served(db_path, "--threads", "8") as second:
+
         def guess(i: int) -> int:
             return sign_in(requests.Session(), (first, second)[i % 2], "elena", f"parallel guess {i}").status_code
 
@@ -184,15 +233,23 @@ def test_concurrent_guesses_on_two_server_processes_stay_within_the_limit(store)
 
 
 def attest_form(base: str, cookie: str, csrf: str) -> requests.Response:
-    return requests.post(f"{base}/projects/{PROJECT}/attest", cookies={"mldebt_session": cookie},
-                         data={"csrf_token": csrf, "question": "feedback_loops", "answer": "replayed",
-                               "by": "mallory"}, allow_redirects=False, timeout=60)
+    return requests.post(
+        f"{base}/projects/{PROJECT}/attest",
+        cookies={"mldebt_session": cookie},
+        data={"csrf_token": csrf, "question": "feedback_loops", "answer": "replayed", "by": "mallory"},
+        allow_redirects=False,
+        timeout=60,
+    )
 
 
 def attest_api(base: str, cookie: str, csrf: str) -> requests.Response:
-    return requests.post(f"{base}/api/v1/projects/{PROJECT}/attestations", cookies={"mldebt_session": cookie},
-                         headers={"X-CSRF-Token": csrf},
-                         json={"question": "feedback_loops", "answer": "replayed", "by": "mallory"}, timeout=60)
+    return requests.post(
+        f"{base}/api/v1/projects/{PROJECT}/attestations",
+        cookies={"mldebt_session": cookie},
+        headers={"X-CSRF-Token": csrf},
+        json={"question": "feedback_loops", "answer": "replayed", "by": "mallory"},
+        timeout=60,
+    )
 
 
 def test_a_cookie_copied_before_sign_out_is_refused_after_it(store):
@@ -203,12 +260,15 @@ def test_a_cookie_copied_before_sign_out_is_refused_after_it(store):
         cookie = browser.cookies["mldebt_session"]
         csrf = csrf_of(browser.get(f"{base}/projects/{PROJECT}/attest", timeout=30).text)
         assert attest_form(base, cookie, csrf).status_code == 303  # the copy works while the session lives
-        assert browser.post(base + "/logout", data={"csrf_token": csrf}, allow_redirects=False,
-                            timeout=30).status_code == 303
+        assert (
+            browser.post(base + "/logout", data={"csrf_token": csrf}, allow_redirects=False, timeout=30).status_code
+            == 303
+        )
         assert attest_form(base, cookie, csrf).status_code == 401
         assert attest_api(base, cookie, csrf).status_code == 401
-        page = requests.get(f"{base}/projects/{PROJECT}/attest", cookies={"mldebt_session": cookie},
-                            allow_redirects=False, timeout=30)
+        page = requests.get(
+            f"{base}/projects/{PROJECT}/attest", cookies={"mldebt_session": cookie}, allow_redirects=False, timeout=30
+        )
         assert page.status_code == 302 and "/login" in page.headers["Location"]
     db = open_db(db_path)
     assert db["attestations"].count_where("answer = 'replayed'") == 1
@@ -270,6 +330,7 @@ def test_behind_a_declared_proxy_the_throttle_counts_the_clients_address(store, 
     _, db_path = store
     monkeypatch.setenv("MLDEBT_PROXY_HOPS", hops)
     with served(db_path) as base:
+
         def sign_in_from(address: str, name: str, password: str) -> int:
             session = requests.Session()
             session.headers["X-Forwarded-For"] = address

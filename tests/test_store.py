@@ -1,4 +1,5 @@
 """The SQLite store: pragmas, migrations, and refusing files that are not ours."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -9,12 +10,22 @@ import sqlite_utils
 from mldebt.errors import StoreError
 from mldebt.store.db import migrations, open_db, schema_version
 
-TABLES = {"teams", "projects", "scans", "evidence", "results", "scores", "rubrics",
-          "paydown_items", "attestations", "waivers"}
+TABLES = {
+    "teams",
+    "projects",
+    "scans",
+    "evidence",
+    "results",
+    "scores",
+    "rubrics",
+    "paydown_items",
+    "attestations",
+    "waivers",
+}
 
 
 def test_new_database_has_every_table_wal_and_a_busy_timeout(db):
-    assert TABLES <= set(db.table_names())
+    assert set(db.table_names()) >= TABLES
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA busy_timeout").fetchone()[0] == 30000
     assert schema_version(db) == "0007_security"
@@ -23,7 +34,15 @@ def test_new_database_has_every_table_wal_and_a_busy_timeout(db):
 def test_opening_twice_applies_nothing_new(db_path):
     open_db(db_path).close()
     db = open_db(db_path)
-    assert [m.name for m in migrations.applied(db)] == ["0001_core", "0002_scoring", "0003_paydown_churn", "0004_web_access", "0005_campaigns", "0006_collect_runs", "0007_security"]
+    assert [m.name for m in migrations.applied(db)] == [
+        "0001_core",
+        "0002_scoring",
+        "0003_paydown_churn",
+        "0004_web_access",
+        "0005_campaigns",
+        "0006_collect_runs",
+        "0007_security",
+    ]
 
 
 def test_an_older_database_upgrades_without_loss(db_path):
@@ -38,7 +57,7 @@ def test_an_older_database_upgrades_without_loss(db_path):
 
     db = open_db(db_path)
     assert schema_version(db) == "0007_security"
-    assert TABLES <= set(db.table_names())
+    assert set(db.table_names()) >= TABLES
     assert [r["key"] for r in db["evidence"].rows] == ["repo.files.total"]
     assert db["scans"].get("s1")["as_of"] == "2026-01-01T00:00:00+00:00"
 

@@ -1,4 +1,5 @@
 """A store mldebt may not write is reported as read-only, never as damaged, and left as it was."""
+
 from __future__ import annotations
 
 import hashlib
@@ -29,15 +30,18 @@ def _run_read_only(folder: Path, mount_point: Path, *args: str) -> subprocess.Co
     """Run mldebt where ``folder`` cannot be written: a read-only bind mount as root, file modes otherwise."""
     if os.geteuid() == 0:  # root ignores file modes: make the file system itself read-only, in a mount namespace
         mount_point.mkdir()
-        script = (f"mount --bind '{folder}' '{mount_point}' && mount -o remount,ro,bind '{mount_point}' && "
-                  f"exec \"$@\"")
+        script = f"mount --bind '{folder}' '{mount_point}' && mount -o remount,ro,bind '{mount_point}' && exec \"$@\""
         command = ["unshare", "-m", "sh", "-c", script, "sh", MLDEBT, *args]
         return subprocess.run(command, capture_output=True, text=True, timeout=120)
     for entry in [folder, *folder.iterdir()]:
         entry.chmod(entry.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
     try:
-        return subprocess.run([MLDEBT, *[a.replace(str(mount_point), str(folder)) for a in args]],
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [MLDEBT, *[a.replace(str(mount_point), str(folder)) for a in args]],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     finally:
         for entry in [folder, *folder.iterdir()]:
             entry.chmod(entry.stat().st_mode | stat.S_IWUSR)

@@ -5,6 +5,7 @@ connection to it, then closing that descriptor, drops SQLite's POSIX locks: a
 second process then believes it is alone, checkpoints and deletes the -wal and
 -shm files, and the first process's writes are lost or the file is damaged.
 """
+
 from __future__ import annotations
 
 import subprocess

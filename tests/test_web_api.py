@@ -1,4 +1,5 @@
 """The JSON API: every route is in the OpenAPI document the app serves, and every answer matches it."""
+
 from __future__ import annotations
 
 import re
@@ -6,9 +7,10 @@ import re
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
-from mldebt.rubric.schema import load_rubric
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+
+from mldebt.rubric.schema import load_rubric
 
 DEFAULT_CHECKS = ", ".join(sorted(c.id for c in load_rubric().checks))
 
@@ -36,7 +38,9 @@ def validator(document: dict, path: str, method: str, status: int) -> Draft20201
     where = ("paths", path, method, "responses", str(status))
     if "$ref" in answer:
         where = ("components", "responses", answer["$ref"].split("/")[-1])
-    registry = Registry().with_resource("urn:openapi", Resource.from_contents(document, default_specification=DRAFT202012))
+    registry = Registry().with_resource(
+        "urn:openapi", Resource.from_contents(document, default_specification=DRAFT202012)
+    )
     target = "urn:openapi#/" + pointer(*where, "content", "application/json", "schema")
     return Draft202012Validator({"$ref": target}, registry=registry)
 
@@ -45,14 +49,22 @@ def check(document: dict, path: str, method: str, response) -> None:
     schema_validator = validator(document, path, method, response.status_code)
     errors = sorted(schema_validator.iter_errors(response.get_json()), key=lambda e: list(e.path))
     assert not errors, f"{method.upper()} {path} {response.status_code}: " + "; ".join(
-        f"{list(e.path)}: {e.message}" for e in errors[:5])
+        f"{list(e.path)}: {e.message}" for e in errors[:5]
+    )
 
 
 def test_every_route_but_the_html_pages_is_in_the_document(app, document):
-    html_pages = {rule.rule for rule in app.url_map.iter_rules()
-                  if not rule.rule.startswith("/api/") and rule.rule not in ("/healthz", "/backlog.json", "/backlog.csv")}
-    routes = {(openapi_path(rule.rule), method.lower()) for rule in app.url_map.iter_rules()
-              if rule.rule not in html_pages for method in rule.methods - {"HEAD", "OPTIONS"}}
+    html_pages = {
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if not rule.rule.startswith("/api/") and rule.rule not in ("/healthz", "/backlog.json", "/backlog.csv")
+    }
+    routes = {
+        (openapi_path(rule.rule), method.lower())
+        for rule in app.url_map.iter_rules()
+        if rule.rule not in html_pages
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
     assert routes == documented
 
@@ -95,28 +107,64 @@ def test_reads_match_the_document(client, document, url, path):
     check(document, path, "get", response)
 
 
-@pytest.mark.parametrize("url,path,status,message", [
-    ("/api/v1/projects/nope", "/api/v1/projects/{project}", 404,
-     "no project named 'nope' in the database (projects: churn-notebooks, credit-risk-prod, fraud-kaggle, reco-service)"),
-    ("/api/v1/teams/nope", "/api/v1/teams/{team}", 404, "no team 'nope' in the database (teams: growth, platform, research, risk)"),
-    ("/api/v1/checks/nope", "/api/v1/checks/{check_id}", 404,
-     f"no check 'nope' in the rubrics of the latest scans (checks: {DEFAULT_CHECKS})"),
-    ("/api/v1/projects/reco-service/checks/nope", "/api/v1/projects/{project}/checks/{check_id}", 404,
-     f"no check 'nope' in rubric mldebt-default (checks: {DEFAULT_CHECKS})"),
-    ("/api/v1/projects/reco-service/compare?b=123", "/api/v1/projects/{project}/compare", 404,
-     "no scan '123' of project 'reco-service'"),
-    ("/api/v1/portfolio?quarter=2026-Q5", "/api/v1/portfolio", 400,
-     "parameter quarter '2026-Q5': expected a quarter such as 2026Q3"),
-    ("/api/v1/portfolio?sort=x", "/api/v1/portfolio", 400,
-     "parameter sort='x': expected one of project, team, overall, ml_test_score, effort_hours, change, "
-     "category:entanglement, category:data-dependencies, category:feedback-loops, category:anti-patterns, "
-     "category:configuration, category:external-world, category:data-testing, category:reproducibility, "
-     "category:process, category:culture"),
-    ("/api/v1/compare?to=2026", "/api/v1/compare", 400, "parameter to '2026': expected a quarter such as 2026Q3"),
-    ("/api/v1/backlog?sort=cost", "/api/v1/backlog", 400,
-     "parameter sort='cost': expected one of priority, effort, team, category, project, opened"),
-    ("/backlog.csv?max_effort=lots", "/backlog.csv", 400, "parameter max_effort='lots': expected a number"),
-])
+@pytest.mark.parametrize(
+    "url,path,status,message",
+    [
+        (
+            "/api/v1/projects/nope",
+            "/api/v1/projects/{project}",
+            404,
+            "no project named 'nope' in the database (projects: churn-notebooks, credit-risk-prod, fraud-kaggle, reco-service)",
+        ),
+        (
+            "/api/v1/teams/nope",
+            "/api/v1/teams/{team}",
+            404,
+            "no team 'nope' in the database (teams: growth, platform, research, risk)",
+        ),
+        (
+            "/api/v1/checks/nope",
+            "/api/v1/checks/{check_id}",
+            404,
+            f"no check 'nope' in the rubrics of the latest scans (checks: {DEFAULT_CHECKS})",
+        ),
+        (
+            "/api/v1/projects/reco-service/checks/nope",
+            "/api/v1/projects/{project}/checks/{check_id}",
+            404,
+            f"no check 'nope' in rubric mldebt-default (checks: {DEFAULT_CHECKS})",
+        ),
+        (
+            "/api/v1/projects/reco-service/compare?b=123",
+            "/api/v1/projects/{project}/compare",
+            404,
+            "no scan '123' of project 'reco-service'",
+        ),
+        (
+            "/api/v1/portfolio?quarter=2026-Q5",
+            "/api/v1/portfolio",
+            400,
+            "parameter quarter '2026-Q5': expected a quarter such as 2026Q3",
+        ),
+        (
+            "/api/v1/portfolio?sort=x",
+            "/api/v1/portfolio",
+            400,
+            "parameter sort='x': expected one of project, team, overall, ml_test_score, effort_hours, change, "
+            "category:entanglement, category:data-dependencies, category:feedback-loops, category:anti-patterns, "
+            "category:configuration, category:external-world, category:data-testing, category:reproducibility, "
+            "category:process, category:culture",
+        ),
+        ("/api/v1/compare?to=2026", "/api/v1/compare", 400, "parameter to '2026': expected a quarter such as 2026Q3"),
+        (
+            "/api/v1/backlog?sort=cost",
+            "/api/v1/backlog",
+            400,
+            "parameter sort='cost': expected one of priority, effort, team, category, project, opened",
+        ),
+        ("/backlog.csv?max_effort=lots", "/backlog.csv", 400, "parameter max_effort='lots': expected a number"),
+    ],
+)
 def test_errors_are_json_and_match_the_document(client, document, url, path, status, message):
     response = client.get(url)
     assert response.status_code == status

@@ -1,4 +1,5 @@
 """The web scorecard's pages on the sample portfolio, through Flask's test client."""
+
 from __future__ import annotations
 
 import csv
@@ -21,10 +22,22 @@ def text_of(response) -> str:
 
 
 def page_urls() -> list[str]:
-    urls = ["/", "/checks", "/compare", "/backlog", "/login", "/?quarter=2026Q2", "/?quarter=2026-q2", "/?team=risk",
-            "/?sort=overall&order=asc", "/?sort=category:reproducibility", "/compare?from=2025Q4&to=2026Q2",
-            "/compare?from=2025-Q4&to=2026-Q2",
-            "/backlog?team=research&sort=effort&order=asc", "/backlog?category=reproducibility&max_effort=4"]
+    urls = [
+        "/",
+        "/checks",
+        "/compare",
+        "/backlog",
+        "/login",
+        "/?quarter=2026Q2",
+        "/?quarter=2026-q2",
+        "/?team=risk",
+        "/?sort=overall&order=asc",
+        "/?sort=category:reproducibility",
+        "/compare?from=2025Q4&to=2026Q2",
+        "/compare?from=2025-Q4&to=2026-Q2",
+        "/backlog?team=research&sort=effort&order=asc",
+        "/backlog?category=reproducibility&max_effort=4",
+    ]
     urls += [f"/teams/{t}" for t in TEAMS]
     urls += [f"/projects/{p}" for p in PROJECTS] + [f"/projects/{p}/compare" for p in PROJECTS]
     urls += [f"/checks/{c}" for c in CHECKS] + [f"/projects/{p}/checks/{c}" for p in PROJECTS for c in CHECKS]
@@ -52,8 +65,10 @@ def test_portfolio_lists_every_team_and_project_with_their_figures(client):
     assert "Reproducibility debt" in page and "Data dependencies" in page  # category columns from the rubric
     assert "B 75" in page  # credit-risk-prod's grade and overall score
     assert "more of a research project than a productionized system" in page  # the band
-    assert 'aria-label="Overall score of reco-service by quarter: 2025Q4 19, 2026Q1 19.8, 2026Q2 23.6, ' \
-           '2026Q3 24.8, 2026Q4 26"' in client.get("/").get_data(as_text=True)
+    assert (
+        'aria-label="Overall score of reco-service by quarter: 2025Q4 19, 2026Q1 19.8, 2026Q2 23.6, '
+        '2026Q3 24.8, 2026Q4 26"' in client.get("/").get_data(as_text=True)
+    )
 
 
 def test_portfolio_sorts_and_filters(client):
@@ -80,10 +95,17 @@ def test_project_page_shows_scores_checks_history_and_paydown(client):
     page = text_of(client.get("/projects/reco-service"))
     assert "ML Test Score 0 / 7" in page
     assert "Grade F 26 / 100" in page
-    for words in ("Tests for ML infrastructure (ML Test Score section)", "Infra 2 Model specification code is unit tested",
-                  "✔ automated", "½ manual", "✘ failing", "Reproducibility debt (debt category)",
-                  "Overall score by quarter. Overall (0-100): 19 in 2025Q4 to 26 in 2026Q4.",
-                  "MLD-90c425762e", "No waivers."):
+    for words in (
+        "Tests for ML infrastructure (ML Test Score section)",
+        "Infra 2 Model specification code is unit tested",
+        "✔ automated",
+        "½ manual",
+        "✘ failing",
+        "Reproducibility debt (debt category)",
+        "Overall score by quarter. Overall (0-100): 19 in 2025Q4 to 26 in 2026Q4.",
+        "MLD-90c425762e",
+        "No waivers.",
+    ):
         assert words in page, words
     body = client.get("/projects/reco-service").get_data(as_text=True)
     assert body.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart') == 4  # sections, categories, 2 histories
@@ -121,13 +143,37 @@ def test_compare_two_scans_lists_what_changed(client):
     first, last = scans[-1]["id"], scans[0]["id"]
     data = client.get(f"/api/v1/projects/reco-service/compare?a={first}&b={last}").get_json()
     assert data["changes"]["paid_down"] == [
-        {"check_id": "ci-on-every-change", "title": "CI runs on every pull request and push", "before": "fail", "after": "automated"},
-        {"check_id": "infra-2-unit-tests", "title": "Model specification code is unit tested", "before": "manual", "after": "automated"},
-        {"check_id": "no-dead-experimental-code", "title": "No dead experimental code paths", "before": "manual", "after": "automated"},
-        {"check_id": "shared-feature-code", "title": "Training and serving share one feature implementation",
-         "before": "manual", "after": "automated"}]
+        {
+            "check_id": "ci-on-every-change",
+            "title": "CI runs on every pull request and push",
+            "before": "fail",
+            "after": "automated",
+        },
+        {
+            "check_id": "infra-2-unit-tests",
+            "title": "Model specification code is unit tested",
+            "before": "manual",
+            "after": "automated",
+        },
+        {
+            "check_id": "no-dead-experimental-code",
+            "title": "No dead experimental code paths",
+            "before": "manual",
+            "after": "automated",
+        },
+        {
+            "check_id": "shared-feature-code",
+            "title": "Training and serving share one feature implementation",
+            "before": "manual",
+            "after": "automated",
+        },
+    ]
     assert [c["check_id"] for c in data["changes"]["improved"]] == [
-        "deps-pinned", "hygiene-linters", "model-1-spec-reviewed", "no-single-owner-files"]
+        "deps-pinned",
+        "hygiene-linters",
+        "model-1-spec-reviewed",
+        "no-single-owner-files",
+    ]
     assert data["same_rubric"] is True
     page = text_of(client.get(f"/projects/reco-service/compare?a={first}&b={last}"))
     assert "Paid down (4)" in page and "Regressed (0)" in page
@@ -135,7 +181,12 @@ def test_compare_two_scans_lists_what_changed(client):
 
 def test_compare_quarters_of_the_portfolio(client):
     data = client.get("/api/v1/compare?from=2025Q4&to=2026Q4").get_json()
-    assert [p["project"] for p in data["projects"]] == ["fraud-kaggle", "reco-service", "churn-notebooks", "credit-risk-prod"]
+    assert [p["project"] for p in data["projects"]] == [
+        "fraud-kaggle",
+        "reco-service",
+        "churn-notebooks",
+        "credit-risk-prod",
+    ]
     assert data["new_projects"] == []
     assert {c["project"] for c in data["changes"]["paid_down"]} >= {"reco-service"}
     assert "Portfolio: 2025Q4 against 2026Q4" in text_of(client.get("/compare?from=2025Q4&to=2026Q4"))
@@ -157,39 +208,47 @@ def test_backlog_filters_sorts_and_exports(client):
     assert 'href="/backlog.csv?team=research"' in page and 'href="/backlog.json?team=research"' in page
 
 
-@pytest.mark.parametrize("url,message", [
-    ("/projects/nope", "no project named &#39;nope&#39; in the database"),
-    ("/teams/nope", "no team &#39;nope&#39; in the database"),
-    ("/checks/nope", "no check &#39;nope&#39; in the rubrics of the latest scans"),
-    ("/projects/reco-service/checks/nope", "no check &#39;nope&#39; in rubric mldebt-default"),
-    ("/projects/nope/checks/deps-pinned", "no project named &#39;nope&#39;"),
-    ("/projects/reco-service/compare?a=nope", "no scan &#39;nope&#39; of project &#39;reco-service&#39;"),
-    ("/?quarter=2019Q1", "quarter 2019Q1: no scans by its end (the first scan is in 2025Q4)"),
-    ("/compare?from=2019Q1&to=2026Q4", "quarter 2019Q1: no scans by its end (the first scan is in 2025Q4)"),
-    ("/?quarter=2027-Q1", "quarter 2027Q1: no scans in or after it (quarters with scans: 2025Q4, 2026Q1, 2026Q2, "
-                          "2026Q3, 2026Q4)"),
-    ("/nowhere", "no such page"),
-])
+@pytest.mark.parametrize(
+    "url,message",
+    [
+        ("/projects/nope", "no project named &#39;nope&#39; in the database"),
+        ("/teams/nope", "no team &#39;nope&#39; in the database"),
+        ("/checks/nope", "no check &#39;nope&#39; in the rubrics of the latest scans"),
+        ("/projects/reco-service/checks/nope", "no check &#39;nope&#39; in rubric mldebt-default"),
+        ("/projects/nope/checks/deps-pinned", "no project named &#39;nope&#39;"),
+        ("/projects/reco-service/compare?a=nope", "no scan &#39;nope&#39; of project &#39;reco-service&#39;"),
+        ("/?quarter=2019Q1", "quarter 2019Q1: no scans by its end (the first scan is in 2025Q4)"),
+        ("/compare?from=2019Q1&to=2026Q4", "quarter 2019Q1: no scans by its end (the first scan is in 2025Q4)"),
+        (
+            "/?quarter=2027-Q1",
+            "quarter 2027Q1: no scans in or after it (quarters with scans: 2025Q4, 2026Q1, 2026Q2, 2026Q3, 2026Q4)",
+        ),
+        ("/nowhere", "no such page"),
+    ],
+)
 def test_unknown_things_are_404(client, url, message):
     response = client.get(url)
     assert response.status_code == 404
     assert message in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("url,message", [
-    ("/?sort=height", "parameter sort=&#39;height&#39;: expected one of project, team, overall"),
-    ("/?order=sideways", "parameter order=&#39;sideways&#39;: expected one of asc, desc"),
-    ("/?quarter=2026Q5", "parameter quarter &#39;2026Q5&#39;: expected a quarter such as 2026Q3"),
-    ("/?quarter=0000Q1", "parameter quarter &#39;0000Q1&#39;: the year must be between 1 and 9999"),
-    ("/?team=nope", "parameter team: no team &#39;nope&#39;"),
-    ("/?colour=red", "unknown parameter &#39;colour&#39;"),
-    ("/backlog?min_priority=high", "parameter min_priority=&#39;high&#39;: expected a number"),
-    ("/backlog?max_effort=-1", "parameter max_effort=&#39;-1&#39;: expected a number from 0 to 1e+09"),
-    ("/backlog?category=nope", "parameter category=&#39;nope&#39;: expected one of"),
-    ("/backlog?page=99", "parameter page=&#39;99&#39;: expected a number from 1 to 2"),
-    ("/compare?from=2026Q4&to=2025Q4", "parameter from=2026Q4 must be a quarter before to=2025Q4"),
-    ("/projects/reco-service?x=1", "unknown parameter &#39;x&#39; (this page takes: none)"),
-])
+@pytest.mark.parametrize(
+    "url,message",
+    [
+        ("/?sort=height", "parameter sort=&#39;height&#39;: expected one of project, team, overall"),
+        ("/?order=sideways", "parameter order=&#39;sideways&#39;: expected one of asc, desc"),
+        ("/?quarter=2026Q5", "parameter quarter &#39;2026Q5&#39;: expected a quarter such as 2026Q3"),
+        ("/?quarter=0000Q1", "parameter quarter &#39;0000Q1&#39;: the year must be between 1 and 9999"),
+        ("/?team=nope", "parameter team: no team &#39;nope&#39;"),
+        ("/?colour=red", "unknown parameter &#39;colour&#39;"),
+        ("/backlog?min_priority=high", "parameter min_priority=&#39;high&#39;: expected a number"),
+        ("/backlog?max_effort=-1", "parameter max_effort=&#39;-1&#39;: expected a number from 0 to 1e+09"),
+        ("/backlog?category=nope", "parameter category=&#39;nope&#39;: expected one of"),
+        ("/backlog?page=99", "parameter page=&#39;99&#39;: expected a number from 1 to 2"),
+        ("/compare?from=2026Q4&to=2025Q4", "parameter from=2026Q4 must be a quarter before to=2025Q4"),
+        ("/projects/reco-service?x=1", "unknown parameter &#39;x&#39; (this page takes: none)"),
+    ],
+)
 def test_bad_parameters_are_400(client, url, message):
     response = client.get(url)
     assert response.status_code == 400
@@ -199,7 +258,6 @@ def test_bad_parameters_are_400(client, url, message):
 def test_pages_are_data_driven_by_the_stored_rubric(client, store_path, tmp_path):
     """A rubric with another category and check shows on every page without a change of code."""
     from mldebt.rubric.schema import load_rubric
-
     from mldebt.scanning.scans import rescore
 
     custom = tmp_path / "team.yaml"
@@ -275,8 +333,13 @@ def test_while_a_page_is_rendered_again_anonymous_readers_get_the_previous_one(a
 def test_health(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "version": "0.1.0", "schema": migrations._migrations[-1].name,
-                                   "projects": 4, "scans": 20}
+    assert response.get_json() == {
+        "status": "ok",
+        "version": "0.1.0",
+        "schema": migrations._migrations[-1].name,
+        "projects": 4,
+        "scans": 20,
+    }
 
 
 def test_a_large_portfolio_is_shown_a_page_at_a_time(client, store_path, monkeypatch):

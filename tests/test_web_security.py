@@ -1,16 +1,17 @@
 """Hostile content renders as text, writes need a user or token plus CSRF, and no route reads outside the app."""
+
 from __future__ import annotations
 
 import http.client
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
 import pytest
-from mldebt.rubric.schema import load_rubric
 
-from mldebt.sources.portfolio import Portfolio, Project
+from mldebt.rubric.schema import load_rubric
 from mldebt.scanning.scans import collect_project, save_portfolio
+from mldebt.sources.portfolio import Portfolio, Project
 from mldebt.store.db import open_db, to_json
 
 from .browser import served, sign_in
@@ -29,32 +30,79 @@ def hostile(store_path, make_repo, tmp_path):
     (repo / "<script>alert(1)<x>.ipynb").write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", EVIL_COMMIT, date="2026-02-10T10:00:00+00:00")
-    project = Project(name=EVIL_PROJECT, team_id="evil", team_name=EVIL_TEAM, repo=str(repo), is_url=False,
-                      subpath=None, ref=None, owner="<b>owner</b>", description="<script>alert('description')</script>",
-                      tags=("<script>alert('tag')</script>",), sources={})
+    project = Project(
+        name=EVIL_PROJECT,
+        team_id="evil",
+        team_name=EVIL_TEAM,
+        repo=str(repo),
+        is_url=False,
+        subpath=None,
+        ref=None,
+        owner="<b>owner</b>",
+        description="<script>alert('description')</script>",
+        tags=("<script>alert('tag')</script>",),
+        sources={},
+    )
     db = open_db(store_path)
-    save_portfolio(db, Portfolio(name="evil", path=None, teams={"evil": {"name": EVIL_TEAM, "owner": None}},
-                                 projects=(project,)))
+    save_portfolio(
+        db, Portfolio(name="evil", path=None, teams={"evil": {"name": EVIL_TEAM, "owner": None}}, projects=(project,))
+    )
     rubric = load_rubric()
-    collect_project(db, project, rubric, datetime(2026, 1, 31, tzinfo=timezone.utc))
-    latest = collect_project(db, project, rubric, datetime(2026, 11, 20, tzinfo=timezone.utc))
-    db["evidence"].insert_all([
-        {"scan_id": latest.scan_id, "key": "repo.deps.lockfiles.origin", "value": to_json({"commit_message": EVIL_COMMIT}),
-         "type": "dict", "collector": "repo", "path": EVIL_PATH, "line": 3, "url": "javascript:alert('url')"},
-        {"scan_id": latest.scan_id, "key": "repo.error", "value": "null", "type": "null", "collector": "repo",
-         "path": EVIL_PATH, "error": "<script>alert('error')</script> could not be read"},
-    ])
-    db["attestations"].insert({"project_id": EVIL_PROJECT, "question": "feedback_loops", "answer": EVIL_COMMIT,
-                               "link": "javascript:alert('link')", "attested_by": "<i>x</i>", "attested_on": "2026-11-01",
-                               "expires_on": "2027-05-01", "source": "db", "recorded_at": "2026-11-01T00:00:00+00:00"})
+    collect_project(db, project, rubric, datetime(2026, 1, 31, tzinfo=UTC))
+    latest = collect_project(db, project, rubric, datetime(2026, 11, 20, tzinfo=UTC))
+    db["evidence"].insert_all(
+        [
+            {
+                "scan_id": latest.scan_id,
+                "key": "repo.deps.lockfiles.origin",
+                "value": to_json({"commit_message": EVIL_COMMIT}),
+                "type": "dict",
+                "collector": "repo",
+                "path": EVIL_PATH,
+                "line": 3,
+                "url": "javascript:alert('url')",
+            },
+            {
+                "scan_id": latest.scan_id,
+                "key": "repo.error",
+                "value": "null",
+                "type": "null",
+                "collector": "repo",
+                "path": EVIL_PATH,
+                "error": "<script>alert('error')</script> could not be read",
+            },
+        ]
+    )
+    db["attestations"].insert(
+        {
+            "project_id": EVIL_PROJECT,
+            "question": "feedback_loops",
+            "answer": EVIL_COMMIT,
+            "link": "javascript:alert('link')",
+            "attested_by": "<i>x</i>",
+            "attested_on": "2026-11-01",
+            "expires_on": "2027-05-01",
+            "source": "db",
+            "recorded_at": "2026-11-01T00:00:00+00:00",
+        }
+    )
     db.close()
     return quote(EVIL_PROJECT, safe="")
 
 
 def hostile_pages(name: str) -> list[str]:
-    return ["/", "/teams/evil", f"/projects/{name}", f"/projects/{name}/checks/deps-pinned", "/checks/deps-pinned",
-            f"/projects/{name}/compare", "/backlog", "/backlog?team=evil", "/compare?from=2026Q1&to=2026Q4",
-            f"/projects/{name}/checks/notebooks-out-of-production"]
+    return [
+        "/",
+        "/teams/evil",
+        f"/projects/{name}",
+        f"/projects/{name}/checks/deps-pinned",
+        "/checks/deps-pinned",
+        f"/projects/{name}/compare",
+        "/backlog",
+        "/backlog?team=evil",
+        "/compare?from=2026Q1&to=2026Q4",
+        f"/projects/{name}/checks/notebooks-out-of-production",
+    ]
 
 
 def test_hostile_names_paths_and_commit_messages_render_escaped(client, hostile):
@@ -64,11 +112,19 @@ def test_hostile_names_paths_and_commit_messages_render_escaped(client, hostile)
         assert response.status_code == 200, url
         body = response.get_data(as_text=True)
         assert not re.search(r"<script|<b>owner|<i>x|(href|src|action)\s*=\s*[\"']?\s*javascript:", body, re.I), url
-        seen |= {marker for marker in ("&lt;script&gt;alert(&#39;project&#39;)", "&lt;script&gt;alert(&#34;team&#34;)",
-                                        "&lt;script&gt;alert(&#39;path&#39;)&lt;/script&gt;.py:3",
-                                        "&lt;script&gt;alert(&#39;commit&#39;)", "&lt;script&gt;alert(&#39;error&#39;)",
-                                        "&lt;script&gt;alert(&#39;description&#39;)", "&lt;script&gt;alert(&#39;tag&#39;)")
-                 if marker in body}
+        seen |= {
+            marker
+            for marker in (
+                "&lt;script&gt;alert(&#39;project&#39;)",
+                "&lt;script&gt;alert(&#34;team&#34;)",
+                "&lt;script&gt;alert(&#39;path&#39;)&lt;/script&gt;.py:3",
+                "&lt;script&gt;alert(&#39;commit&#39;)",
+                "&lt;script&gt;alert(&#39;error&#39;)",
+                "&lt;script&gt;alert(&#39;description&#39;)",
+                "&lt;script&gt;alert(&#39;tag&#39;)",
+            )
+            if marker in body
+        }
     assert len(seen) == 7, seen
     evidence = client.get(f"/projects/{hostile}/checks/deps-pinned").get_data(as_text=True)
     assert "<code>javascript:alert(&#39;url&#39;)</code>" in evidence  # shown as evidence, never as a link
@@ -89,14 +145,21 @@ def test_every_response_forbids_scripts_and_framing(client):
 
 def test_a_csv_cell_that_a_spreadsheet_would_run_is_quoted(client, store_path):
     db = open_db(store_path)
-    db["teams"].update("research", {"name": "=HYPERLINK(\"http://evil\")"})
+    db["teams"].update("research", {"name": '=HYPERLINK("http://evil")'})
     db.close()
     body = client.get("/backlog.csv?team=research").get_data(as_text=True)
     assert "'=HYPERLINK" in body and ",=HYPERLINK" not in body
 
 
-TRAVERSALS = ["../../etc/passwd", "..%2F..%2Fetc%2Fpasswd", "%2e%2e%2f%2e%2e%2fetc%2fpasswd", "..\\..\\etc\\passwd",
-              "....//....//etc/passwd", "%252e%252e%252fetc%252fpasswd", ".."]
+TRAVERSALS = [
+    "../../etc/passwd",
+    "..%2F..%2Fetc%2Fpasswd",
+    "%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "..\\..\\etc\\passwd",
+    "....//....//etc/passwd",
+    "%252e%252e%252fetc%252fpasswd",
+    "..",
+]
 
 
 def routes_with_variables(app) -> list[str]:
@@ -118,9 +181,13 @@ def test_path_traversal_in_any_route_is_refused(app, client, store_path):
 def test_path_traversal_against_the_real_server(store_path):
     with served(store_path) as base:
         host = urlsplit(base)
-        for raw in ("/static/../../../../etc/passwd", "/static/..%2f..%2f..%2fpyproject.toml",
-                    "/static/%2e%2e/%2e%2e/mldebt/store.py", "/projects/..%2f..%2fetc%2fpasswd",
-                    "/static/mldebt.css/../../../pyproject.toml"):
+        for raw in (
+            "/static/../../../../etc/passwd",
+            "/static/..%2f..%2f..%2fpyproject.toml",
+            "/static/%2e%2e/%2e%2e/mldebt/store.py",
+            "/projects/..%2f..%2fetc%2fpasswd",
+            "/static/mldebt.css/../../../pyproject.toml",
+        ):
             conn = http.client.HTTPConnection(host.hostname, host.port, timeout=10)
             conn.putrequest("GET", raw, skip_accept_encoding=True)
             conn.endheaders()

@@ -1,4 +1,5 @@
 """One write path per action: the CLI, the web form and the API leave the same results, scores and paydown items."""
+
 from __future__ import annotations
 
 import shutil
@@ -22,10 +23,19 @@ PROJECT = {
     "requirements.txt": "pandas\nscikit-learn\n",  # unpinned: deps-pinned fails, so there is something to waive
 }
 SCORED = ("results", "scores", "paydown_items")
-ANSWER = {"question": "feedback_loops", "answer": "Only approved loans get labels; 2% are approved at random.",
-          "by": "elena@example.com", "link": "https://wiki.example.com/credit/feedback", "date": "2026-05-01"}
-WAIVER = {"check": "deps-pinned", "reason": "lock files wait for the new build image", "owner": "jonas@example.com",
-          "until": "2099-12-31"}
+ANSWER = {
+    "question": "feedback_loops",
+    "answer": "Only approved loans get labels; 2% are approved at random.",
+    "by": "elena@example.com",
+    "link": "https://wiki.example.com/credit/feedback",
+    "date": "2026-05-01",
+}
+WAIVER = {
+    "check": "deps-pinned",
+    "reason": "lock files wait for the new build image",
+    "owner": "jonas@example.com",
+    "until": "2099-12-31",
+}
 
 
 @pytest.fixture
@@ -63,8 +73,13 @@ def statuses(store: Path, check: str) -> list[str]:
     """The check's status in each scan, oldest first."""
     db = open_db(store)
     try:
-        return [r[0] for r in db.execute("select r.status from results r join scans s on s.id = r.scan_id "
-                                         "where r.check_id = ? order by s.as_of", [check])]
+        return [
+            r[0]
+            for r in db.execute(
+                "select r.status from results r join scans s on s.id = r.scan_id where r.check_id = ? order by s.as_of",
+                [check],
+            )
+        ]
     finally:
         db.close()
 
@@ -72,8 +87,20 @@ def statuses(store: Path, check: str) -> list[str]:
 def test_attest_on_the_command_line_and_through_the_form_store_the_same(twins):
     by_cli, by_web = twins
     assert statuses(by_cli, "feedback-loops-known") == ["fail", "fail"]
-    mldebt(by_cli, "attest", "small", ANSWER["question"], "--answer", ANSWER["answer"], "--by", ANSWER["by"],
-           "--link", ANSWER["link"], "--date", ANSWER["date"])
+    mldebt(
+        by_cli,
+        "attest",
+        "small",
+        ANSWER["question"],
+        "--answer",
+        ANSWER["answer"],
+        "--by",
+        ANSWER["by"],
+        "--link",
+        ANSWER["link"],
+        "--date",
+        ANSWER["date"],
+    )
     client = web_client(by_web)
     token = sign_in(client, by_web)
     response = client.post("/projects/small/attest", data={**ANSWER, "csrf_token": token})
@@ -82,36 +109,65 @@ def test_attest_on_the_command_line_and_through_the_form_store_the_same(twins):
     # re-scored at once, each scan as of its own day: the answer of 2026-05-01 counts in June, not in March
     assert statuses(by_cli, "feedback-loops-known") == ["fail", "manual"]
     assert scored(by_cli) == scored(by_web)
-    recorded = [open_db(store).execute("select project_id, question, answer, link, attested_by, attested_on, "
-                                       "expires_on, source from attestations").fetchall() for store in twins]
-    assert recorded[0] == [("small", "feedback_loops", ANSWER["answer"], ANSWER["link"], ANSWER["by"], "2026-05-01",
-                            "2026-10-28", "cli")]
+    recorded = [
+        open_db(store)
+        .execute(
+            "select project_id, question, answer, link, attested_by, attested_on, expires_on, source from attestations"
+        )
+        .fetchall()
+        for store in twins
+    ]
+    assert recorded[0] == [
+        ("small", "feedback_loops", ANSWER["answer"], ANSWER["link"], ANSWER["by"], "2026-05-01", "2026-10-28", "cli")
+    ]
     assert [row[:-1] for row in recorded[1]] == [row[:-1] for row in recorded[0]] and recorded[1][0][-1] == "web:elena"
 
 
 def test_waive_on_the_command_line_and_through_the_api_store_the_same(twins):
     by_cli, by_api = twins
-    mldebt(by_cli, "waive", "small", WAIVER["check"], "--reason", WAIVER["reason"], "--owner", WAIVER["owner"],
-           "--until", WAIVER["until"])
+    mldebt(
+        by_cli,
+        "waive",
+        "small",
+        WAIVER["check"],
+        "--reason",
+        WAIVER["reason"],
+        "--owner",
+        WAIVER["owner"],
+        "--until",
+        WAIVER["until"],
+    )
     db = open_db(by_api)
     token, _ = create_token(db, "ci-waive", ["waive"])
     db.close()
-    response = web_client(by_api).post("/api/v1/projects/small/waivers", json=WAIVER,
-                                       headers={"Authorization": f"Bearer {token}"})
+    response = web_client(by_api).post(
+        "/api/v1/projects/small/waivers", json=WAIVER, headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 201, response.get_data(as_text=True)
 
     assert statuses(by_cli, "deps-pinned") == ["fail", "waived"]  # from the latest scan on
     assert scored(by_cli) == scored(by_api)
 
 
-@pytest.mark.parametrize("write,fields,field,message", [
-    (record_attestation, {**ANSWER, "expires": "2026-04-01"}, "expires",
-     "expires: 2026-04-01 is before the day of the answer (2026-05-01)"),
-    (record_attestation, {**ANSWER, "by": ""}, "by", "by: required"),
-    (record_waiver, {**WAIVER, "until": "someday"}, "until",
-     "until: expected a date such as 2027-03-31, not 'someday'"),
-    (record_waiver, {**WAIVER, "check": "nope"}, "check", "check: no check 'nope' in rubric mldebt-default"),
-])
+@pytest.mark.parametrize(
+    "write,fields,field,message",
+    [
+        (
+            record_attestation,
+            {**ANSWER, "expires": "2026-04-01"},
+            "expires",
+            "expires: 2026-04-01 is before the day of the answer (2026-05-01)",
+        ),
+        (record_attestation, {**ANSWER, "by": ""}, "by", "by: required"),
+        (
+            record_waiver,
+            {**WAIVER, "until": "someday"},
+            "until",
+            "until: expected a date such as 2027-03-31, not 'someday'",
+        ),
+        (record_waiver, {**WAIVER, "check": "nope"}, "check", "check: no check 'nope' in rubric mldebt-default"),
+    ],
+)
 def test_a_refused_write_names_its_field_not_an_option_and_stores_nothing(twins, write, fields, field, message):
     store = twins[0]
     before = scored(store)
@@ -125,14 +181,16 @@ def test_a_refused_write_names_its_field_not_an_option_and_stores_nothing(twins,
 
 def test_the_command_line_writes_without_loading_the_web_app(twins):
     store = str(twins[0])
-    writes = [["attest", "small", "feedback_loops", "--answer", "a", "--by", "b", "--db", store],
-              ["waive", "small", "deps-pinned", "--reason", "r", "--owner", "o", "--until", "2099-12-31",
-               "--db", store]]
+    writes = [
+        ["attest", "small", "feedback_loops", "--answer", "a", "--by", "b", "--db", store],
+        ["waive", "small", "deps-pinned", "--reason", "r", "--owner", "o", "--until", "2099-12-31", "--db", store],
+    ]
     code = (
         "import sys\nfrom click.testing import CliRunner\nfrom mldebt.cli.main import cli\n"
         f"for args in {writes!r}:\n"
         "    result = CliRunner().invoke(cli, args)\n"
         "    assert result.exit_code == 0, result.output\n"
-        "print(sorted(m for m in sys.modules if m.startswith(('mldebt.webapp', 'flask'))))\n")
+        "print(sorted(m for m in sys.modules if m.startswith(('mldebt.webapp', 'flask'))))\n"
+    )
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert found.stdout == "[]\n"

@@ -17,6 +17,7 @@ database connection kept on ``g`` and closed on teardown. Configuration:
 For a production WSGI server: ``waitress-serve --call mldebt.webapp:create_app``
 or ``gunicorn 'mldebt.webapp:create_app()'``.
 """
+
 from __future__ import annotations
 
 import os
@@ -58,8 +59,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     store = open_db(app.config["DATABASE"])  # creates or upgrades the schema once, before any request
     try:
         app.config.setdefault("SECRET_KEY", None)
-        app.config["SECRET_KEY"] = (app.config["SECRET_KEY"] or os.environ.get("MLDEBT_SECRET_KEY")
-                                    or session_secret(store))
+        app.config["SECRET_KEY"] = (
+            app.config["SECRET_KEY"] or os.environ.get("MLDEBT_SECRET_KEY") or session_secret(store)
+        )
     finally:
         store.close()
     if app.config["PROXY_HOPS"]:

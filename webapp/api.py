@@ -8,6 +8,7 @@ scores it with the server's rubric (``RUBRIC``, default ``MLDEBT_RUBRIC`` or the
 built-in one); bodies above ``PUSH_MAX_BYTES`` (``MLDEBT_PUSH_MAX_BYTES``,
 default 16 MiB) are refused with a 413.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,14 +21,13 @@ import yaml
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from mldebt import __version__
-from mldebt.push.bundle import BundleError, parse_bundle
 from mldebt.collectors.registry import declared_keys
 from mldebt.errors import InputError, MldebtError
+from mldebt.push.bundle import BundleError, parse_bundle
 from mldebt.push.intake import Conflict, Forbidden, receive
 from mldebt.questions import question_choices
 from mldebt.rubric.schema import Rubric, load_rubric
 from mldebt.store.db import schema_version
-from mldebt.writes import record_attestation, record_waiver
 from mldebt.webapp import params
 from mldebt.webapp.auth import identity, requires
 from mldebt.webapp.backlog import FILTERS, backlog_json, backlog_query
@@ -39,6 +39,7 @@ from mldebt.webapp.errors import respond
 from mldebt.webapp.forms import source_of_write
 from mldebt.webapp.portfolio import portfolio_data, portfolio_view, team_view
 from mldebt.webapp.projects import evidence_view, project_view
+from mldebt.writes import record_attestation, record_waiver
 
 bp = Blueprint("api", __name__)
 OPENAPI = Path(__file__).with_name("openapi.yaml")
@@ -54,8 +55,9 @@ def openapi_document() -> dict[str, Any]:
 
 @bp.route("/api/v1/openapi.yaml")
 def openapi_yaml() -> Any:
-    return Response(yaml.safe_dump(openapi_document(), sort_keys=False, allow_unicode=True),
-                    mimetype="application/yaml")
+    return Response(
+        yaml.safe_dump(openapi_document(), sort_keys=False, allow_unicode=True), mimetype="application/yaml"
+    )
 
 
 @bp.route("/api/v1/openapi.json")
@@ -80,8 +82,9 @@ def health() -> Any:
 def api_portfolio() -> Any:
     params.only("quarter", "team", "sort", "order")
     order = params.choice("order", ("asc", "desc"), "desc")
-    return jsonify(portfolio_view(get_db(), params.quarter("quarter"), params.text("team"), params.text("sort"),
-                                  order == "desc"))
+    return jsonify(
+        portfolio_view(get_db(), params.quarter("quarter"), params.text("team"), params.text("sort"), order == "desc")
+    )
 
 
 @bp.route("/api/v1/teams")
@@ -103,9 +106,28 @@ def api_team(team: str) -> Any:
 def api_projects() -> Any:
     params.only()
     rows = portfolio_data(get_db())["projects"]
-    return jsonify({"projects": [{k: r[k] for k in ("project", "team", "team_name", "owner", "ml_test_score", "band",
-                                                  "overall", "grade", "effort_hours")} | {"scan_id": r["scan"]["id"]}
-                                 for r in rows]})
+    return jsonify(
+        {
+            "projects": [
+                {
+                    k: r[k]
+                    for k in (
+                        "project",
+                        "team",
+                        "team_name",
+                        "owner",
+                        "ml_test_score",
+                        "band",
+                        "overall",
+                        "grade",
+                        "effort_hours",
+                    )
+                }
+                | {"scan_id": r["scan"]["id"]}
+                for r in rows
+            ]
+        }
+    )
 
 
 @bp.route("/api/v1/projects/<project>")

@@ -11,16 +11,17 @@ scope (``requires``) needs that scope only, whatever the read policy, so a
 push or attest token works on a private server too. Sign-in is throttled per
 account and per address (``mldebt.signin``).
 """
+
 from __future__ import annotations
 
 import secrets
 import unicodedata
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Flask, current_app, g, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
 
 from mldebt.access import Identity, outside_binding, token_identity
 from mldebt.signin import Throttled, end_session, session_identity, sign_in, start_session
@@ -66,8 +67,12 @@ def _load_identity() -> None:
     # with no identity at all is refused by `requires` instead (the login form is checked too).
     if request.method in UNSAFE and not g.via_token and (g.identity is not None or request.endpoint == "auth.login"):
         _check_csrf()
-    if (current_app.config["READ_REQUIRES_LOGIN"] and request.endpoint not in OPEN_ENDPOINTS
-            and not _guarded_write() and not (g.identity and g.identity.may("read"))):
+    if (
+        current_app.config["READ_REQUIRES_LOGIN"]
+        and request.endpoint not in OPEN_ENDPOINTS
+        and not _guarded_write()
+        and not (g.identity and g.identity.may("read"))
+    ):
         if g.identity is not None:
             raise Refused(403, f"{g.identity.label} lacks the read scope this server requires for reading")
         raise Refused(401, "sign in (or send an API token with the read scope) to read this server")
@@ -96,6 +101,7 @@ def identity() -> Identity | None:
 
 def requires(scope: str) -> Callable:
     """Refuse the view to anyone without ``scope``: 401 when nobody is signed in, 403 without the scope."""
+
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
@@ -110,8 +116,10 @@ def requires(scope: str) -> Callable:
             if beyond:  # a token bound to a project or team writes for it alone, on forms and the API alike
                 raise Refused(403, beyond)
             return view(*args, **kwargs)
+
         guarded.required_scope = scope  # type: ignore[attr-defined]
         return guarded
+
     return decorate
 
 
@@ -121,8 +129,13 @@ def _safe_next(target: str | None) -> str:
     A CR or LF would split the Location header; other control, format and
     separator characters have no place in a path either.
     """
-    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
-            or any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in target)):
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in target)
+    ):
         return url_for("portfolio.index")
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else url_for("portfolio.index")
@@ -136,12 +149,15 @@ def login() -> Any:
     if request.method == "POST":
         db = get_db()
         try:
-            who = sign_in(db, request.form.get("name", ""), request.form.get("password", ""),
-                          request.remote_addr or "unknown")
+            who = sign_in(
+                db, request.form.get("name", ""), request.form.get("password", ""), request.remote_addr or "unknown"
+            )
         except Throttled as exc:
             minutes = -(-exc.retry_after // 60)
-            error, status = (f"Too many failed sign-ins {exc.reason}. Try again in {minutes} minute"
-                             f"{'s' if minutes != 1 else ''}."), 429
+            error, status = (
+                (f"Too many failed sign-ins {exc.reason}. Try again in {minutes} minute{'s' if minutes != 1 else ''}."),
+                429,
+            )
             headers["Retry-After"] = str(exc.retry_after)
         else:
             if who is not None:
@@ -150,8 +166,7 @@ def login() -> Any:
                 csrf_token()
                 return redirect(_safe_next(request.form.get("next")), code=303)
             error, status = "Unknown user or wrong password.", 401
-    return (render_template("login.html", error=error, next=_safe_next(request.values.get("next"))), status,
-            headers)
+    return (render_template("login.html", error=error, next=_safe_next(request.values.get("next"))), status, headers)
 
 
 @bp.route("/logout", methods=["POST"])

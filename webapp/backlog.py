@@ -3,6 +3,7 @@
 The rows are ``backlog.BacklogItem``, as in `mldebt export backlog`; ``/backlog.csv``
 is written by the same function as ``--format csv`` (``export_csv.render``).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -10,9 +11,9 @@ from typing import Any
 import sqlite_utils
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
-from mldebt.readmodel.backlog import SORTS, BacklogItem, open_backlog, select
 from mldebt.errors import InputError, NotFound
 from mldebt.exports.csvfile import render as render_csv
+from mldebt.readmodel.backlog import SORTS, BacklogItem, open_backlog, select
 from mldebt.readmodel.queries import latest_scans, ordered_union, rubric_data, team_row, team_rows
 from mldebt.webapp import params
 from mldebt.webapp.cache import cached, remember
@@ -26,8 +27,10 @@ PAGE_SIZE = 100
 def categories(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """The categories of the rubrics the projects' latest scans were scored with."""
     hashes = dict.fromkeys(s["rubric_hash"] for s in latest_scans(db).values())
-    return [{"id": c["id"], "title": c["title"]}
-            for c in ordered_union(rubric_data(db, h).get("categories", []) for h in hashes)]
+    return [
+        {"id": c["id"], "title": c["title"]}
+        for c in ordered_union(rubric_data(db, h).get("categories", []) for h in hashes)
+    ]
 
 
 def backlog_query(db: sqlite_utils.Database) -> tuple[dict[str, Any], list[BacklogItem]]:
@@ -45,15 +48,25 @@ def backlog_query(db: sqlite_utils.Database) -> tuple[dict[str, Any], list[Backl
     order = params.choice("order", ("asc", "desc"), "desc")
     every = remember(("backlog", team), lambda: open_backlog(db, team=team))
     items = select(every, category, min_priority, max_effort, sort, order == "desc")
-    chosen = {"team": team, "category": category, "min_priority": min_priority, "max_effort": max_effort,
-              "sort": sort, "order": order, "categories": known}
+    chosen = {
+        "team": team,
+        "category": category,
+        "min_priority": min_priority,
+        "max_effort": max_effort,
+        "sort": sort,
+        "order": order,
+        "categories": known,
+    }
     return chosen, items
 
 
 def backlog_json(chosen: dict[str, Any], items: list[BacklogItem]) -> dict[str, Any]:
     """The backlog as the JSON export and the API return it: the filters, the count and every item."""
-    return {"filters": {k: v for k, v in chosen.items() if k != "categories"}, "count": len(items),
-            "items": [item.as_dict() for item in items]}
+    return {
+        "filters": {k: v for k, v in chosen.items() if k != "categories"},
+        "count": len(items),
+        "items": [item.as_dict() for item in items],
+    }
 
 
 @bp.route("/backlog")
@@ -66,11 +79,20 @@ def index() -> Any:
     page = int(params.number("page", 1, pages) or 1)
     teams = team_rows(db)
     query = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("backlog.html", filters=chosen, items=items[(page - 1) * PAGE_SIZE: page * PAGE_SIZE],
-                           total=len(items), hours=round(sum(i.effort_hours for i in items), 1),
-                           page=page, pages=pages, teams=teams, query=query, sorts=SORTS,
-                           csv_url=url_for("backlog.export_csv", **query),
-                           json_url=url_for("backlog.export_json", **query))
+    return render_template(
+        "backlog.html",
+        filters=chosen,
+        items=items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        total=len(items),
+        hours=round(sum(i.effort_hours for i in items), 1),
+        page=page,
+        pages=pages,
+        teams=teams,
+        query=query,
+        sorts=SORTS,
+        csv_url=url_for("backlog.export_csv", **query),
+        json_url=url_for("backlog.export_json", **query),
+    )
 
 
 @bp.route("/backlog.json")
@@ -85,5 +107,8 @@ def export_json() -> Any:
 def export_csv() -> Any:
     params.only(*FILTERS)
     _, items = backlog_query(get_db())
-    return Response(render_csv(items), mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="mldebt-backlog.csv"'})
+    return Response(
+        render_csv(items),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="mldebt-backlog.csv"'},
+    )

@@ -11,13 +11,15 @@ meanwhile wait for it, except anonymous readers, who are given the page as
 it was one commit ago rather than wait. Signed-in users and tokens (whoever
 can write) always see the store as it is, their own writes included.
 """
+
 from __future__ import annotations
 
 import sqlite3
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from functools import wraps
-from typing import Any, Callable, Hashable
+from typing import Any
 
 from flask import Response, current_app, g, make_response, request, session
 
@@ -95,6 +97,7 @@ def cached(view: Callable) -> Callable:
     The key is the full path with its query, the identity and the session's
     CSRF token, so nobody is served a page made for someone else.
     """
+
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         cache: PageCache = current_app.extensions["mldebt_cache"]
@@ -118,6 +121,7 @@ def cached(view: Callable) -> Callable:
             body, status, headers = current
             return Response(body, status=status, headers=headers)
         return _render(cache, key, version, view, args, kwargs)
+
     return wrapper
 
 

@@ -3,15 +3,16 @@
 The burn-up is read from stored scans (``mldebt.readmodel.campaigns.burnup``) and drawn
 with the same chart the PDF report uses.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Blueprint, render_template
 
-from mldebt.report import charts as report_charts
 from mldebt.readmodel.backlog import open_backlog
 from mldebt.readmodel.campaigns import burnup, get_campaign, list_campaigns
+from mldebt.report import charts as report_charts
 from mldebt.webapp import params
 from mldebt.webapp.cache import cached
 from mldebt.webapp.db import get_db
@@ -35,8 +36,19 @@ def show(name: str) -> Any:
     db = get_db()
     campaign = get_campaign(db, name)
     progress = burnup(db, campaign)
-    chart = report_charts.burnup(f"Burn-up of campaign {campaign.name}", campaign.start_on, campaign.target_on,
-                                 [(p.day, p.scope, p.done) for p in progress.points])
+    chart = report_charts.burnup(
+        f"Burn-up of campaign {campaign.name}",
+        campaign.start_on,
+        campaign.target_on,
+        [(p.day, p.scope, p.done) for p in progress.points],
+    )
     items = open_backlog(db, only=campaign.pairs())
-    return render_template("campaigns.html", campaigns=None, campaign=campaign, burnup=progress, chart=chart,
-                           items=items, hours=sum(i.effort_hours for i in items))
+    return render_template(
+        "campaigns.html",
+        campaigns=None,
+        campaign=campaign,
+        burnup=progress,
+        chart=chart,
+        items=items,
+        hours=sum(i.effort_hours for i in items),
+    )

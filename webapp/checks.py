@@ -1,4 +1,5 @@
 """The checks of the rubric: their list, and one check's definition with every project's result."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -34,11 +35,27 @@ def checks_view(db: sqlite_utils.Database) -> dict[str, Any]:
         for check_id, result in by_check.items():
             counts.setdefault(check_id, Counter())[result["status"]] += 1
     merged = {key: ordered_union(r.get(key, []) for r in rubrics) for key in ("sections", "categories", "checks")}
-    return {"statuses": list(STATUSES), "projects": len(latest),
-            "groups": [{**g, "checks": [{"id": c["id"], "title": c["title"], "ml_test": c.get("ml_test"),
-                                         "weight": c.get("weight"), "effort_hours": c.get("effort_hours"),
-                                         "counts": dict(counts.get(c["id"], {}))} for c in g["checks"]]}
-                       for g in check_groups(merged)]}
+    return {
+        "statuses": list(STATUSES),
+        "projects": len(latest),
+        "groups": [
+            {
+                **g,
+                "checks": [
+                    {
+                        "id": c["id"],
+                        "title": c["title"],
+                        "ml_test": c.get("ml_test"),
+                        "weight": c.get("weight"),
+                        "effort_hours": c.get("effort_hours"),
+                        "counts": dict(counts.get(c["id"], {})),
+                    }
+                    for c in g["checks"]
+                ],
+            }
+            for g in check_groups(merged)
+        ],
+    }
 
 
 def check_view(db: sqlite_utils.Database, check_id: str) -> dict[str, Any]:
@@ -47,7 +64,9 @@ def check_view(db: sqlite_utils.Database, check_id: str) -> dict[str, Any]:
     rubric = next((r for r in rubrics if any(c["id"] == check_id for c in r.get("checks", []))), None)
     if rubric is None:
         known = sorted({c["id"] for r in rubrics for c in r.get("checks", [])})
-        raise NotFound(f"no check {check_id!r} in the rubrics of the latest scans (checks: {', '.join(known) or 'none'})")
+        raise NotFound(
+            f"no check {check_id!r} in the rubrics of the latest scans (checks: {', '.join(known) or 'none'})"
+        )
     check = next(c for c in rubric["checks"] if c["id"] == check_id)
     results = results_for(db, [s["id"] for s in latest.values()])
     projects = []
@@ -57,18 +76,32 @@ def check_view(db: sqlite_utils.Database, check_id: str) -> dict[str, Any]:
             continue
         result = results[scan["id"]].get(check_id)
         in_rubric = any(c["id"] == check_id for c in rubric_data(db, scan["rubric_hash"]).get("checks", []))
-        projects.append({"project": proj["id"], "team": proj["team_id"], "team_name": proj["team_name"],
-                         "as_of": scan["as_of"], "status": result["status"] if result else None,
-                         "points": result["points"] if result else None,
-                         "detail": result["detail"] if result else (
-                             "out of this project's scope" if in_rubric else "not in this project's rubric")})
-    return {"check": check,
-            "section_title": next((s["title"] for s in rubric.get("sections", []) if s["id"] == check.get("section")), None),
-            "category_title": next((c["title"] for c in rubric.get("categories", []) if c["id"] == check.get("category")), None),
-            "rubric": {"name": rubric.get("rubric"), "version": rubric.get("version")},
-            "counts": dict(Counter(p["status"] for p in projects if p["status"])),
-            "questions": [q for q in rubric.get("questions", []) if check_id in q.get("proxies", [])],
-            "projects": projects}
+        projects.append(
+            {
+                "project": proj["id"],
+                "team": proj["team_id"],
+                "team_name": proj["team_name"],
+                "as_of": scan["as_of"],
+                "status": result["status"] if result else None,
+                "points": result["points"] if result else None,
+                "detail": result["detail"]
+                if result
+                else ("out of this project's scope" if in_rubric else "not in this project's rubric"),
+            }
+        )
+    return {
+        "check": check,
+        "section_title": next(
+            (s["title"] for s in rubric.get("sections", []) if s["id"] == check.get("section")), None
+        ),
+        "category_title": next(
+            (c["title"] for c in rubric.get("categories", []) if c["id"] == check.get("category")), None
+        ),
+        "rubric": {"name": rubric.get("rubric"), "version": rubric.get("version")},
+        "counts": dict(Counter(p["status"] for p in projects if p["status"])),
+        "questions": [q for q in rubric.get("questions", []) if check_id in q.get("proxies", [])],
+        "projects": projects,
+    }
 
 
 @bp.route("/checks")

@@ -7,6 +7,7 @@ known before: unmet now, not scored or unknown then), *waived* (newly
 waived) and *other* (evidence lost, or no longer scored). Scans scored under
 different rubrics are compared with a warning, never silently.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,8 +15,8 @@ from typing import Any
 import sqlite_utils
 from flask import Blueprint, render_template
 
-from mldebt.readmodel.effort import Effort, effort_in_force
 from mldebt.errors import InputError, NotFound
+from mldebt.readmodel.effort import Effort, effort_in_force
 from mldebt.readmodel.quarters import Quarter, quarters_between
 from mldebt.readmodel.queries import (
     Headline,
@@ -27,8 +28,8 @@ from mldebt.readmodel.queries import (
     scores_by_scope,
     timelines,
 )
-from mldebt.scanning.scans import project_row
 from mldebt.readmodel.standing import check_quarter, scanned_quarters
+from mldebt.scanning.scans import project_row
 from mldebt.webapp import params
 from mldebt.webapp.cache import cached
 from mldebt.webapp.db import get_db
@@ -57,23 +58,41 @@ def classify(before: str | None, after: str | None) -> str | None:
     return "other"
 
 
-def _check_changes(db: sqlite_utils.Database, a: Headline, b: Headline,
-                   before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> dict[str, list]:
+def _check_changes(
+    db: sqlite_utils.Database,
+    a: Headline,
+    b: Headline,
+    before: dict[str, dict[str, Any]],
+    after: dict[str, dict[str, Any]],
+) -> dict[str, list]:
     titles = {**check_index(db, a["rubric_hash"]), **check_index(db, b["rubric_hash"])}
     lists: dict[str, list] = {k: [] for k in KINDS}
     for check_id in sorted(set(before) | set(after)):
         was, now = (before.get(check_id) or {}).get("status"), (after.get(check_id) or {}).get("status")
         kind = classify(was, now)
         if kind:
-            lists[kind].append({"check_id": check_id, "title": titles.get(check_id, {}).get("title", check_id),
-                                "before": was, "after": now})
+            lists[kind].append(
+                {
+                    "check_id": check_id,
+                    "title": titles.get(check_id, {}).get("title", check_id),
+                    "before": was,
+                    "after": now,
+                }
+            )
     return lists
 
 
 def _scan_summary(scan: Headline, effort: Effort) -> dict[str, Any]:
-    return {"id": scan["id"], "as_of": scan["as_of"], "commit_sha": scan["commit_sha"],
-            "rubric_hash": scan["rubric_hash"], "ml_test_score": scan["ml_test_score"], "overall": scan["overall"],
-            "grade": scan["grade"], "effort_hours": effort.open_hours}
+    return {
+        "id": scan["id"],
+        "as_of": scan["as_of"],
+        "commit_sha": scan["commit_sha"],
+        "rubric_hash": scan["rubric_hash"],
+        "ml_test_score": scan["ml_test_score"],
+        "overall": scan["overall"],
+        "grade": scan["grade"],
+        "effort_hours": effort.open_hours,
+    }
 
 
 def compare_scans(db: sqlite_utils.Database, project: str, a: str | None, b: str | None) -> dict[str, Any]:
@@ -96,20 +115,39 @@ def compare_scans(db: sqlite_utils.Database, project: str, a: str | None, b: str
     categories = scores_by_scope(db, [before["id"], after["id"]], "category")
     rubric = rubric_data(db, after["rubric_hash"])
     return {
-        "project": project, "a": _scan_summary(before, effort[before["id"]]),
+        "project": project,
+        "a": _scan_summary(before, effort[before["id"]]),
         "b": _scan_summary(after, effort[after["id"]]),
         "same_rubric": before["rubric_hash"] == after["rubric_hash"],
-        "scores": [{"name": "ML Test Score", "before": before["ml_test_score"], "after": after["ml_test_score"]},
-                   {"name": "Overall (0-100)", "before": before["overall"], "after": after["overall"]},
-                   {"name": "Open effort (hours)", "before": effort[before["id"]].open_hours,
-                    "after": effort[after["id"]].open_hours}]
-                  + [{"name": f"Section: {s['title']}", "before": sections[before["id"]].get(s["id"]),
-                      "after": sections[after["id"]].get(s["id"])} for s in rubric.get("sections", [])]
-                  + [{"name": f"Category: {c['title']}", "before": categories[before["id"]].get(c["id"]),
-                      "after": categories[after["id"]].get(c["id"])} for c in rubric.get("categories", [])],
+        "scores": [
+            {"name": "ML Test Score", "before": before["ml_test_score"], "after": after["ml_test_score"]},
+            {"name": "Overall (0-100)", "before": before["overall"], "after": after["overall"]},
+            {
+                "name": "Open effort (hours)",
+                "before": effort[before["id"]].open_hours,
+                "after": effort[after["id"]].open_hours,
+            },
+        ]
+        + [
+            {
+                "name": f"Section: {s['title']}",
+                "before": sections[before["id"]].get(s["id"]),
+                "after": sections[after["id"]].get(s["id"]),
+            }
+            for s in rubric.get("sections", [])
+        ]
+        + [
+            {
+                "name": f"Category: {c['title']}",
+                "before": categories[before["id"]].get(c["id"]),
+                "after": categories[after["id"]].get(c["id"]),
+            }
+            for c in rubric.get("categories", [])
+        ],
         "changes": _check_changes(db, before, after, results[before["id"]], results[after["id"]]),
-        "scans": [{"id": s["id"], "as_of": s["as_of"], "quarter": str(Quarter.of(s["as_of"]))}
-                  for s in reversed(scans)],
+        "scans": [
+            {"id": s["id"], "as_of": s["as_of"], "quarter": str(Quarter.of(s["as_of"]))} for s in reversed(scans)
+        ],
     }
 
 
@@ -140,17 +178,29 @@ def compare_quarters(db: sqlite_utils.Database, first: Quarter | None, second: Q
             pairs.append((proj["id"], a, b))
     effort = effort_in_force(db, [s for _, a, b in ends for s in (a, b) if s])
     for proj, a, b in ends:
-        rows_out.append({"project": proj["id"], "team": proj["team_id"], "team_name": proj["team_name"],
-                         "a": _scan_summary(a, effort[a["id"]]) if a else None, "b": _scan_summary(b, effort[b["id"]]),
-                         "same_rubric": a is not None and a["rubric_hash"] == b["rubric_hash"]})
+        rows_out.append(
+            {
+                "project": proj["id"],
+                "team": proj["team_id"],
+                "team_name": proj["team_name"],
+                "a": _scan_summary(a, effort[a["id"]]) if a else None,
+                "b": _scan_summary(b, effort[b["id"]]),
+                "same_rubric": a is not None and a["rubric_hash"] == b["rubric_hash"],
+            }
+        )
     results = results_for(db, [s["id"] for _, a, b in pairs for s in (a, b)])
     changes: dict[str, list] = {k: [] for k in KINDS}
     for project, a, b in pairs:
         for kind, items in _check_changes(db, a, b, results[a["id"]], results[b["id"]]).items():
             changes[kind] += [{"project": project, **item} for item in items]
-    return {"from": str(first), "to": str(second), "quarters": [str(q) for q in quarters], "projects": rows_out,
-            "new_projects": [r["project"] for r in rows_out if r["a"] is None],
-            "changes": changes}
+    return {
+        "from": str(first),
+        "to": str(second),
+        "quarters": [str(q) for q in quarters],
+        "projects": rows_out,
+        "new_projects": [r["project"] for r in rows_out if r["a"] is None],
+        "changes": changes,
+    }
 
 
 @bp.route("/projects/<project>/compare")

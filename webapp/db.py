@@ -1,4 +1,5 @@
 """One store connection per request, kept on ``g`` and closed when the request ends (flaskr style)."""
+
 from __future__ import annotations
 
 import sqlite_utils

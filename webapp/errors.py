@@ -5,6 +5,7 @@ InputError (a bad parameter or form value) a 400, StoreError a 503. A request
 body nested too deeply for Python's JSON decoder (``[`` repeated a few thousand
 times) is a 400, whichever route decodes it; a body over the size limit a 413.
 """
+
 from __future__ import annotations
 
 import json
@@ -58,8 +59,7 @@ def _refused(exc: Refused) -> Any:
 
 
 def _http(exc: HTTPException) -> Any:
-    messages = {404: "no such page", 405: f"{request.method} is not allowed here",
-                413: "the request is too large"}
+    messages = {404: "no such page", 405: f"{request.method} is not allowed here", 413: "the request is too large"}
     return respond(exc.code or 500, messages.get(exc.code or 500, exc.description or exc.name))
 
 
@@ -93,7 +93,8 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-            "frame-ancestors 'none'; base-uri 'none'")
+            "frame-ancestors 'none'; base-uri 'none'",
+        )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")

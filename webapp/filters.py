@@ -1,4 +1,5 @@
 """Jinja filters the templates share (the PDF report registers the same ones)."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,12 @@ from mldebt import __version__
 from mldebt.charts import number
 
 STATUS = {  # symbol and words, so that status never depends on colour alone
-    "automated": ("✔", "automated"), "manual": ("½", "manual"), "fail": ("✘", "failing"),
-    "unknown": ("?", "unknown"), "waived": ("~", "waived"), None: ("·", "not scored"),
+    "automated": ("✔", "automated"),
+    "manual": ("½", "manual"),
+    "fail": ("✘", "failing"),
+    "unknown": ("?", "unknown"),
+    "waived": ("~", "waived"),
+    None: ("·", "not scored"),
 }
 
 
@@ -21,7 +26,7 @@ def signed(value: float | None, digits: int = 1) -> str:
     """A change with its sign: ``+2.5``, ``−1``, ``±0``; ``n/a`` when unknown."""
     if value is None:
         return "n/a"
-    if abs(value) < 10 ** -digits / 2:
+    if abs(value) < 10**-digits / 2:
         return "±0"
     return ("+" if value > 0 else "−") + number(abs(value), digits)
 
@@ -59,8 +64,16 @@ def status_words(status: str | None) -> str:
     return STATUS.get(status, (None, str(status)))[1]
 
 
-FILTERS = {"number": number, "signed": signed, "link_url": link_url, "day": day, "short_sha": short_sha,
-           "pretty": pretty, "status_symbol": status_symbol, "status_words": status_words}
+FILTERS = {
+    "number": number,
+    "signed": signed,
+    "link_url": link_url,
+    "day": day,
+    "short_sha": short_sha,
+    "pretty": pretty,
+    "status_symbol": status_symbol,
+    "status_words": status_words,
+}
 
 
 def register(env: Environment) -> None:
@@ -84,7 +97,9 @@ def link(endpoint: str, **values: Any) -> str:
     cache = current_app.extensions.setdefault("mldebt_links", {})
     template = cache.get((endpoint, keys))
     if template is None:
-        template = cache[(endpoint, keys)] = url_for(endpoint, **{k: f"\x00{k}\x00" for k in keys}).replace("%00", "\x00")
+        template = cache[(endpoint, keys)] = url_for(endpoint, **{k: f"\x00{k}\x00" for k in keys}).replace(
+            "%00", "\x00"
+        )
     for key in keys:
         template = template.replace(f"\x00{key}\x00", quote(str(values[key]), safe="!$&'()*+,/:;=@"))
     return template

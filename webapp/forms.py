@@ -3,6 +3,7 @@
 A posted form goes through the same write as `mldebt attest`, `mldebt waive`
 and the API (``mldebt.writes``), which re-scores the project.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -14,10 +15,10 @@ from mldebt.errors import InputError, NotFound
 from mldebt.questions import question_choices
 from mldebt.readmodel.queries import rubric_data, scan_history
 from mldebt.scanning.scans import project_row
-from mldebt.writes import record_attestation, record_waiver
 from mldebt.webapp import params
 from mldebt.webapp.auth import identity, requires
 from mldebt.webapp.db import get_db
+from mldebt.writes import record_attestation, record_waiver
 
 bp = Blueprint("forms", __name__)
 
@@ -38,14 +39,18 @@ def attest(project: str) -> Any:
         try:
             record_attestation(db, project, request.form.to_dict(), source_of_write())
         except InputError as exc:
-            return render_template("attest.html", project=project, questions=questions, values=request.form,
-                                   error="; ".join(exc.problems), today=today), 400
+            return render_template(
+                "attest.html",
+                project=project,
+                questions=questions,
+                values=request.form,
+                error="; ".join(exc.problems),
+                today=today,
+            ), 400
         return redirect(url_for("projects.project", project=project, _anchor="attestations"), code=303)
     params.only("question")
-    values = {"question": params.choice("question", [q["id"] for q in questions]),
-              "by": identity().name, "date": today}  # type: ignore[union-attr]
-    return render_template("attest.html", project=project, questions=questions, values=values, error=None,
-                           today=today)
+    values = {"question": params.choice("question", [q["id"] for q in questions]), "by": identity().name, "date": today}  # type: ignore[union-attr]
+    return render_template("attest.html", project=project, questions=questions, values=values, error=None, today=today)
 
 
 def _checks(project: str) -> list[dict[str, Any]]:
@@ -66,8 +71,9 @@ def waive(project: str) -> Any:
         try:
             record_waiver(db, project, request.form.to_dict())
         except InputError as exc:
-            return render_template("waive.html", project=project, checks=checks, values=request.form,
-                                   error="; ".join(exc.problems)), 400
+            return render_template(
+                "waive.html", project=project, checks=checks, values=request.form, error="; ".join(exc.problems)
+            ), 400
         return redirect(url_for("projects.project", project=project, _anchor="waivers"), code=303)
     params.only("check")
     values = {"check": params.choice("check", [c["id"] for c in checks]), "owner": identity().name}  # type: ignore[union-attr]

@@ -1,8 +1,9 @@
 """Query parameters, checked: a bad value is an InputError, which the error handler turns into a 400."""
+
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 from flask import request
 

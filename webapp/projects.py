@@ -1,4 +1,5 @@
 """One project's page, and the evidence behind one of its check results."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -7,8 +8,8 @@ import sqlite_utils
 from flask import Blueprint, render_template
 
 from mldebt import charts
-from mldebt.readmodel.explain import explanation
 from mldebt.push.intake import pushed_by
+from mldebt.readmodel.explain import explanation
 from mldebt.readmodel.quarters import Quarter, Timeline, quarters_between
 from mldebt.readmodel.queries import (
     Headline,
@@ -19,8 +20,8 @@ from mldebt.readmodel.queries import (
     scan_history,
     scores_by_scope,
 )
-from mldebt.scanning.scans import project_row
 from mldebt.readmodel.scorecard import scorecard
+from mldebt.scanning.scans import project_row
 from mldebt.store.db import from_json
 from mldebt.waivers import list_waivers
 from mldebt.webapp import params
@@ -47,29 +48,69 @@ def project_view(db: sqlite_utils.Database, project: str) -> dict[str, Any]:
     totals = scores_by_scope(db, [latest_id], "total")[latest_id]
     by_id = {c["id"]: c for c in card["checks"]}
     pushers = pushed_by(db, [latest_id, *(s["id"] for s in scans)])  # which token pushed each scan, if one did
-    groups = [{**g, "checks": [{"id": c["id"], "title": c["title"], "ml_test": c.get("ml_test"),
-                                "category": c.get("category"), "weight": c.get("weight"),
-                                "effort_hours": c.get("effort_hours"),
-                                "status": by_id.get(c["id"], {}).get("status"),
-                                "points": by_id.get(c["id"], {}).get("points"),
-                                "detail": by_id.get(c["id"], {}).get("detail")} for c in g["checks"]]}
-              for g in check_groups(rubric)]
+    groups = [
+        {
+            **g,
+            "checks": [
+                {
+                    "id": c["id"],
+                    "title": c["title"],
+                    "ml_test": c.get("ml_test"),
+                    "category": c.get("category"),
+                    "weight": c.get("weight"),
+                    "effort_hours": c.get("effort_hours"),
+                    "status": by_id.get(c["id"], {}).get("status"),
+                    "points": by_id.get(c["id"], {}).get("points"),
+                    "detail": by_id.get(c["id"], {}).get("detail"),
+                }
+                for c in g["checks"]
+            ],
+        }
+        for g in check_groups(rubric)
+    ]
     return {
         **card,
         "scan": {**card["scan"], "pushed_by": pushers.get(latest_id)},
-        "repo": proj["repo"], "subpath": proj["subpath"], "description": proj["description"],
-        "tags": from_json(proj["tags"]) or [], "team_id": proj["team_id"],
-        "section_list": [{"id": s["id"], "title": s["title"], "score": card["sections"].get(s["id"])}
-                         for s in rubric.get("sections", [])],
-        "totals": [{"id": t["id"], "title": t["title"], "score": totals.get(t["id"])} for t in rubric.get("totals", [])],
+        "repo": proj["repo"],
+        "subpath": proj["subpath"],
+        "description": proj["description"],
+        "tags": from_json(proj["tags"]) or [],
+        "team_id": proj["team_id"],
+        "section_list": [
+            {"id": s["id"], "title": s["title"], "score": card["sections"].get(s["id"])}
+            for s in rubric.get("sections", [])
+        ],
+        "totals": [
+            {"id": t["id"], "title": t["title"], "score": totals.get(t["id"])} for t in rubric.get("totals", [])
+        ],
         "levels": [{"id": lv["id"], "title": lv["title"]} for lv in rubric.get("levels", [])],
         "groups": groups,
-        "quarterly": [{"quarter": str(q), "scan_id": scan["id"], "as_of": scan["as_of"], "overall": scan["overall"],
-                       "ml_test_score": scan["ml_test_score"], "rubric_hash": scan["rubric_hash"],
-                       "sections": section_history[scan["id"]]} for q, scan in quarterly],
-        "scans": [{"id": s["id"], "as_of": s["as_of"], "quarter": str(Quarter.of(s["as_of"])),
-                   "commit": s["commit_sha"], "ml_test_score": s["ml_test_score"], "overall": s["overall"],
-                   "grade": s["grade"], "rubric_hash": s["rubric_hash"], "pushed_by": pushers.get(s["id"])} for s in reversed(scans)],
+        "quarterly": [
+            {
+                "quarter": str(q),
+                "scan_id": scan["id"],
+                "as_of": scan["as_of"],
+                "overall": scan["overall"],
+                "ml_test_score": scan["ml_test_score"],
+                "rubric_hash": scan["rubric_hash"],
+                "sections": section_history[scan["id"]],
+            }
+            for q, scan in quarterly
+        ],
+        "scans": [
+            {
+                "id": s["id"],
+                "as_of": s["as_of"],
+                "quarter": str(Quarter.of(s["as_of"])),
+                "commit": s["commit_sha"],
+                "ml_test_score": s["ml_test_score"],
+                "overall": s["overall"],
+                "grade": s["grade"],
+                "rubric_hash": s["rubric_hash"],
+                "pushed_by": pushers.get(s["id"]),
+            }
+            for s in reversed(scans)
+        ],
         "paydown_all": paydown_rows(db, project),
         "attestations": attestation_rows(db, project),
         "waivers": list_waivers(db, project),
@@ -80,10 +121,16 @@ def history_charts(data: dict[str, Any]) -> list[charts.Chart]:
     """Overall and ML Test Score (with its sections) by quarter; a change of rubric is marked."""
     points = data["quarterly"]
     labels = [q["quarter"] for q in points]
-    marks = [(i, "rubric changed") for i in range(1, len(points))
-             if points[i]["rubric_hash"] != points[i - 1]["rubric_hash"]]
-    overall = charts.lines("Overall score by quarter", labels,
-                           [charts.Series("Overall (0-100)", [q["overall"] for q in points])], 100, marks)
+    marks = [
+        (i, "rubric changed") for i in range(1, len(points)) if points[i]["rubric_hash"] != points[i - 1]["rubric_hash"]
+    ]
+    overall = charts.lines(
+        "Overall score by quarter",
+        labels,
+        [charts.Series("Overall (0-100)", [q["overall"] for q in points])],
+        100,
+        marks,
+    )
     series = [charts.Series("ML Test Score", [q["ml_test_score"] for q in points])]
     series += [charts.Series(s["title"], [q["sections"].get(s["id"]) for q in points]) for s in data["section_list"]]
     return [overall, charts.lines("ML Test Score and its sections by quarter", labels, series, 7, marks)]
@@ -96,8 +143,9 @@ def project(project: str) -> Any:
     data = project_view(get_db(), project)
     section_bars = charts.bars("ML Test Score by section", [(s["title"], s["score"]) for s in data["section_list"]], 7)
     category_bars = charts.bars("Debt category scores", [(c["title"], c["score"]) for c in data["categories"]], 100)
-    return render_template("project.html", data=data, history=history_charts(data),
-                           section_bars=section_bars, category_bars=category_bars)
+    return render_template(
+        "project.html", data=data, history=history_charts(data), section_bars=section_bars, category_bars=category_bars
+    )
 
 
 def evidence_view(db: sqlite_utils.Database, project: str, check_id: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@ pull request, so both are implicit unless set to ``none``. A pipeline is
 deployment jobs keep their steps under a strategy (``runOnce``, ``rolling``,
 ``canary``), whose ``on: failure`` hook is where rollbacks live.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -33,7 +34,9 @@ def parse(text: str, path: str) -> Pipeline:
             pipeline.triggers[trigger] = line_of(data, key)
     if isinstance(data.get("schedules"), list) and data["schedules"]:
         pipeline.triggers["schedule"] = line_of(data, "schedules")
-        pipeline.schedules = [s["cron"] for s in data["schedules"] if isinstance(s, dict) and isinstance(s.get("cron"), str)]
+        pipeline.schedules = [
+            s["cron"] for s in data["schedules"] if isinstance(s, dict) and isinstance(s.get("cron"), str)
+        ]
     if isinstance(data.get("stages"), list):
         for stage in data["stages"]:
             if isinstance(stage, dict) and "template" in stage:
@@ -58,16 +61,28 @@ def _jobs(jobs: Any, pipeline: Pipeline) -> None:
         if "template" in entry:
             pipeline.notes.append((f"job template not followed: {scalar(entry['template'])}", line_of(entry)))
             continue
-        name = next((v for v in (entry.get("displayName"), entry.get("job"), entry.get("deployment"))
-                     if isinstance(v, str) and v), "job")
+        name = next(
+            (
+                v
+                for v in (entry.get("displayName"), entry.get("job"), entry.get("deployment"))
+                if isinstance(v, str) and v
+            ),
+            "job",
+        )
         depends = entry.get("dependsOn")
-        job = Job(name=str(name), line=line_of(entry),
-                  needs=[depends] if isinstance(depends, str) else
-                  [d for d in depends if isinstance(d, str)] if isinstance(depends, list) else [],
-                  ignores_failure="continueOnError: true" if is_true(entry.get("continueOnError")) else None)
+        job = Job(
+            name=str(name),
+            line=line_of(entry),
+            needs=[depends]
+            if isinstance(depends, str)
+            else [d for d in depends if isinstance(d, str)]
+            if isinstance(depends, list)
+            else [],
+            ignores_failure="continueOnError: true" if is_true(entry.get("continueOnError")) else None,
+        )
         _steps(entry.get("steps"), job, pipeline)
         strategy = entry.get("strategy") if "deployment" in entry else None
-        for kind, body in (strategy.items() if isinstance(strategy, dict) else []):
+        for kind, body in strategy.items() if isinstance(strategy, dict) else []:
             job.canary = job.canary or kind == "canary"
             for hook in HOOKS:
                 if isinstance(body, dict) and isinstance(body.get(hook), dict):
@@ -75,7 +90,9 @@ def _jobs(jobs: Any, pipeline: Pipeline) -> None:
             hooks = body.get("on", body.get(True)) if isinstance(body, dict) else None  # YAML 1.1 reads 'on' as True
             failure = hooks.get("failure") if isinstance(hooks, dict) else None
             if isinstance(failure, dict) and failure.get("steps"):
-                job.steps.append(Step(line=line_of(failure), action="on: failure", action_kinds=frozenset({"rollback"})))
+                job.steps.append(
+                    Step(line=line_of(failure), action="on: failure", action_kinds=frozenset({"rollback"}))
+                )
                 _steps(failure.get("steps"), job, pipeline)
         pipeline.jobs.append(job)
 
@@ -99,8 +116,9 @@ def _steps(steps: Any, job: Job, pipeline: Pipeline) -> None:
 def _task(step: dict, name: str | None, ignored: str | None) -> Step:
     task = step["task"]
     inputs = step.get("inputs") if isinstance(step.get("inputs"), dict) else {}
-    script = "\n".join(text_of(inputs.get(k)) for k in TASK_SCRIPT_INPUTS if isinstance(inputs.get(k), str)
-                       and k != "arguments")
+    script = "\n".join(
+        text_of(inputs.get(k)) for k in TASK_SCRIPT_INPUTS if isinstance(inputs.get(k), str) and k != "arguments"
+    )
     for key in TASK_FILE_INPUTS:
         if isinstance(inputs.get(key), str):
             runner = "python" if task.lower().startswith("pythonscript") else "bash"
@@ -114,5 +132,11 @@ def _task(step: dict, name: str | None, ignored: str | None) -> Step:
         kinds.add("rollback" if action == "reject" else "deployment")
         if action in ("promote", "reject") or (scalar(inputs.get("strategy")) or "").lower() == "canary":
             kinds.add("canary")
-    return Step(line=line_of(step), script=script.strip(), action=task, action_kinds=frozenset(kinds),
-                name=name, ignores_failure=ignored)
+    return Step(
+        line=line_of(step),
+        script=script.strip(),
+        action=task,
+        action_kinds=frozenset(kinds),
+        name=name,
+        ignores_failure=ignored,
+    )

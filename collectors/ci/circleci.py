@@ -5,6 +5,7 @@ Jobs hold steps: ``run`` commands, built-ins (``checkout``,
 here) and orb commands (``docker/build``), read as actions. A workflow's
 ``triggers: - schedule`` makes its jobs scheduled; everything else runs on push.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -27,8 +28,11 @@ def parse(text: str, path: str) -> Pipeline:
     for name, workflow in workflows.items():
         if not isinstance(workflow, dict):
             continue
-        schedules = [t["schedule"] for t in workflow.get("triggers") or []
-                     if isinstance(t, dict) and isinstance(t.get("schedule"), dict)]
+        schedules = [
+            t["schedule"]
+            for t in workflow.get("triggers") or []
+            if isinstance(t, dict) and isinstance(t.get("schedule"), dict)
+        ]
         if schedules or "scheduled_pipeline" in (scalar(workflow.get("when")) or ""):
             pipeline.triggers.setdefault("schedule", line_of(workflows, name))
             pipeline.schedules += [s["cron"] for s in schedules if isinstance(s.get("cron"), str)]
@@ -58,13 +62,20 @@ def _steps(steps: Any, commands: dict, job: Job, depth: int) -> None:
     if not isinstance(steps, list) or depth > MAX_DEPTH:
         return
     for step in steps:
-        key, value = (step, None) if isinstance(step, str) else next(iter(step.items()), (None, None)) \
-            if isinstance(step, dict) else (None, None)
+        key, value = (
+            (step, None)
+            if isinstance(step, str)
+            else next(iter(step.items()), (None, None))
+            if isinstance(step, dict)
+            else (None, None)
+        )
         if not isinstance(key, str):
             continue
         line = line_of(step, default=line_of(steps))
         if key == "run":
-            script = value if isinstance(value, str) else text_of(value.get("command")) if isinstance(value, dict) else ""
+            script = (
+                value if isinstance(value, str) else text_of(value.get("command")) if isinstance(value, dict) else ""
+            )
             name = scalar(value.get("name")) if isinstance(value, dict) else None
             job.steps.append(Step(line=line, script=script, name=name))
         elif key == "store_test_results":

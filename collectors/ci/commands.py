@@ -8,30 +8,71 @@ operators (outside quotes) and stripped of wrappers (``poetry run``, ``python
 followed by ``|| true`` (or similar) can never fail the build; that is
 recorded beside the kind it matched.
 """
+
 from __future__ import annotations
 
 import re
 import shlex
 from dataclasses import dataclass
 
-KINDS = ("tests", "lint", "type_checks", "data_validation", "training", "evaluation",
-         "container_build", "deployment", "canary", "rollback")
+KINDS = (
+    "tests",
+    "lint",
+    "type_checks",
+    "data_validation",
+    "training",
+    "evaluation",
+    "container_build",
+    "deployment",
+    "canary",
+    "rollback",
+)
 # Kinds a step or job *name* may reveal on its own; tests, lint and builds need a command or action.
 NAME_KINDS = {"data_validation", "training", "evaluation", "canary", "rollback"}
 
 # program -> kind, or {sub-command: kind} (the first word after the program that is not an option)
 PROGRAMS: dict[str, str | dict[str, str]] = {
     **dict.fromkeys(["pytest", "py.test", "nosetests", "nose2", "unittest", "ward", "behave"], "tests"),
-    **dict.fromkeys(["flake8", "pylint", "pycodestyle", "pydocstyle", "pyflakes", "bandit", "yamllint",
-                     "shellcheck", "hadolint", "eslint", "codespell", "interrogate", "vulture", "pylama",
-                     "prospector", "flakeheaven", "nbqa", "cpplint", "markdownlint", "ruff"], "lint"),
+    **dict.fromkeys(
+        [
+            "flake8",
+            "pylint",
+            "pycodestyle",
+            "pydocstyle",
+            "pyflakes",
+            "bandit",
+            "yamllint",
+            "shellcheck",
+            "hadolint",
+            "eslint",
+            "codespell",
+            "interrogate",
+            "vulture",
+            "pylama",
+            "prospector",
+            "flakeheaven",
+            "nbqa",
+            "cpplint",
+            "markdownlint",
+            "ruff",
+        ],
+        "lint",
+    ),
     **dict.fromkeys(["mypy", "dmypy", "pyright", "basedpyright", "pytype", "pyre"], "type_checks"),
-    "great_expectations": "data_validation", "great-expectations": "data_validation",
-    "soda": {"scan": "data_validation"}, "dbt": {"test": "data_validation"},
+    "great_expectations": "data_validation",
+    "great-expectations": "data_validation",
+    "soda": {"scan": "data_validation"},
+    "dbt": {"test": "data_validation"},
     "dvc": {"repro": "training", "exp run": "training", "metrics": "evaluation", "plots": "evaluation"},
-    "mlflow": {"run": "training", "models build-docker": "container_build", "deployments create": "deployment",
-               "deployments update": "deployment"},
-    "kedro": {"run": "training"}, "zenml": {"pipeline": "training"}, "tfx": {"run": "training"},
+    "mlflow": {
+        "run": "training",
+        "models build-docker": "container_build",
+        "deployments create": "deployment",
+        "deployments update": "deployment",
+    },
+    "kedro": {"run": "training"},
+    "zenml": {"pipeline": "training"},
+    "tfx": {"run": "training"},
     "ludwig": {"train": "training", "experiment": "training", "evaluate": "evaluation"},
     "allennlp": {"train": "training", "evaluate": "evaluation"},
     "spacy": {"train": "training", "evaluate": "evaluation", "benchmark": "evaluation"},
@@ -39,42 +80,112 @@ PROGRAMS: dict[str, str | dict[str, str]] = {
     **dict.fromkeys(["torchrun", "deepspeed", "fairseq-train"], "training"),
     "accelerate": {"launch": "training"},
     **dict.fromkeys(["lm_eval", "lm-eval", "fairseq-validate"], "evaluation"),
-    "docker": {"build": "container_build", "buildx": "container_build", "push": "container_build",
-               "compose build": "container_build", "compose push": "container_build",
-               "image build": "container_build", "image push": "container_build"},
+    "docker": {
+        "build": "container_build",
+        "buildx": "container_build",
+        "push": "container_build",
+        "compose build": "container_build",
+        "compose push": "container_build",
+        "image build": "container_build",
+        "image push": "container_build",
+    },
     "docker-compose": {"build": "container_build", "push": "container_build"},
     "podman": {"build": "container_build", "push": "container_build"},
     "buildah": {"bud": "container_build", "build": "container_build", "push": "container_build"},
     **dict.fromkeys(["kaniko", "img", "earthly"], "container_build"),
     "bentoml": {"containerize": "container_build", "deploy": "deployment"},
-    "kubectl": {"apply": "deployment", "create": "deployment", "replace": "deployment", "set": "deployment",
-                "patch": "deployment", "rollout": "deployment", "argo": "canary"},
-    "kubectl-argo-rollouts": "canary", "flagger": "canary",
+    "kubectl": {
+        "apply": "deployment",
+        "create": "deployment",
+        "replace": "deployment",
+        "set": "deployment",
+        "patch": "deployment",
+        "rollout": "deployment",
+        "argo": "canary",
+    },
+    "kubectl-argo-rollouts": "canary",
+    "flagger": "canary",
     "helm": {"install": "deployment", "upgrade": "deployment", "rollback": "rollback"},
     "helmfile": {"apply": "deployment", "sync": "deployment"},
-    "argocd": {"app": "deployment"}, "skaffold": {"run": "deployment", "deploy": "deployment",
-                                                   "build": "container_build"},
-    "kn": {"service": "deployment"}, "serverless": {"deploy": "deployment"}, "sls": {"deploy": "deployment"},
-    "sam": {"deploy": "deployment"}, "cdk": {"deploy": "deployment"}, "terraform": {"apply": "deployment"},
-    "pulumi": {"up": "deployment"}, "eb": {"deploy": "deployment"}, "fly": {"deploy": "deployment"},
-    "flyctl": {"deploy": "deployment"}, "cf": {"push": "deployment"}, "modal": {"deploy": "deployment"},
+    "argocd": {"app": "deployment"},
+    "skaffold": {"run": "deployment", "deploy": "deployment", "build": "container_build"},
+    "kn": {"service": "deployment"},
+    "serverless": {"deploy": "deployment"},
+    "sls": {"deploy": "deployment"},
+    "sam": {"deploy": "deployment"},
+    "cdk": {"deploy": "deployment"},
+    "terraform": {"apply": "deployment"},
+    "pulumi": {"up": "deployment"},
+    "eb": {"deploy": "deployment"},
+    "fly": {"deploy": "deployment"},
+    "flyctl": {"deploy": "deployment"},
+    "cf": {"push": "deployment"},
+    "modal": {"deploy": "deployment"},
     "anyscale": {"service": "deployment"},
     "heroku": {"container:release": "deployment", "releases:rollback": "rollback"},
-    "gcloud": {"run deploy": "deployment", "run services": "deployment", "app deploy": "deployment",
-               "functions deploy": "deployment", "builds submit": "container_build",
-               "ai endpoints": "deployment", "ai custom-jobs": "training"},
-    "az": {"acr build": "container_build", "webapp deploy": "deployment", "webapp up": "deployment",
-           "containerapp update": "deployment", "containerapp up": "deployment",
-           "functionapp deploy": "deployment", "ml online-deployment": "deployment", "ml job": "training"},
-    "aws": {"ecs update-service": "deployment", "lambda update-function-code": "deployment",
-            "deploy create-deployment": "deployment", "sagemaker create-endpoint": "deployment",
-            "sagemaker update-endpoint": "deployment", "sagemaker create-training-job": "training"},
+    "gcloud": {
+        "run deploy": "deployment",
+        "run services": "deployment",
+        "app deploy": "deployment",
+        "functions deploy": "deployment",
+        "builds submit": "container_build",
+        "ai endpoints": "deployment",
+        "ai custom-jobs": "training",
+    },
+    "az": {
+        "acr build": "container_build",
+        "webapp deploy": "deployment",
+        "webapp up": "deployment",
+        "containerapp update": "deployment",
+        "containerapp up": "deployment",
+        "functionapp deploy": "deployment",
+        "ml online-deployment": "deployment",
+        "ml job": "training",
+    },
+    "aws": {
+        "ecs update-service": "deployment",
+        "lambda update-function-code": "deployment",
+        "deploy create-deployment": "deployment",
+        "sagemaker create-endpoint": "deployment",
+        "sagemaker update-endpoint": "deployment",
+        "sagemaker create-training-job": "training",
+    },
 }
 # programs that take a target, environment or script name to classify by its words
-RUNNERS = {"make": 0, "just": 0, "task": 0, "invoke": 0, "inv": 0, "npm": 0, "pnpm": 0, "yarn": 0,
-           "tox": "-e", "nox": "-s", "hatch": 0, "poe": 0, "setup.py": 0, "rake": 0, "gradle": 0, "mvn": 0}
-WRAPPERS = {"sudo", "time", "env", "nohup", "exec", "xvfb-run", "command", "stdbuf", "nice", "ionice",
-            "timeout", "srun", "mpirun", "catchsegv"}
+RUNNERS = {
+    "make": 0,
+    "just": 0,
+    "task": 0,
+    "invoke": 0,
+    "inv": 0,
+    "npm": 0,
+    "pnpm": 0,
+    "yarn": 0,
+    "tox": "-e",
+    "nox": "-s",
+    "hatch": 0,
+    "poe": 0,
+    "setup.py": 0,
+    "rake": 0,
+    "gradle": 0,
+    "mvn": 0,
+}
+WRAPPERS = {
+    "sudo",
+    "time",
+    "env",
+    "nohup",
+    "exec",
+    "xvfb-run",
+    "command",
+    "stdbuf",
+    "nice",
+    "ionice",
+    "timeout",
+    "srun",
+    "mpirun",
+    "catchsegv",
+}
 RUN_WRAPPERS = {"poetry", "pipenv", "uv", "pdm", "hatch", "conda", "mamba", "micromamba", "pixi", "rye"}
 SHELLS = {"bash", "sh", "zsh", "pwsh", "powershell", "Rscript", "node"}
 PYTHONS = re.compile(r"^(python|python3(\.\d+)?|py|pypy3?|coverage)$")
@@ -82,21 +193,49 @@ PYTHONS = re.compile(r"^(python|python3(\.\d+)?|py|pypy3?|coverage)$")
 # words of a target, script or step name -> kind (any word of the first set, and of the second when given)
 WORDS: list[tuple[str, set[str], set[str] | None]] = [
     ("tests", {"test", "tests", "pytest", "unittest", "unittests", "unit", "integration", "e2e", "testing"}, None),
-    ("lint", {"lint", "linter", "linting", "flake8", "pylint", "ruff", "codestyle", "style", "precommit",
-              "quality", "isort", "black"}, None),
+    (
+        "lint",
+        {
+            "lint",
+            "linter",
+            "linting",
+            "flake8",
+            "pylint",
+            "ruff",
+            "codestyle",
+            "style",
+            "precommit",
+            "quality",
+            "isort",
+            "black",
+        },
+        None,
+    ),
     ("lint", {"format", "fmt", "code"}, {"check", "checks", "lint"}),
     ("type_checks", {"type", "types", "typecheck", "typing", "mypy", "pyright", "pytype"}, None),
     ("data_validation", {"schema", "expectations", "contract", "contracts", "gx", "pandera"}, None),
-    ("data_validation", {"data", "dataset", "datasets", "inputs"}, {"validate", "validation", "check", "checks",
-                                                                    "verify", "quality"}),
-    ("training", {"train", "training", "retrain", "retraining", "finetune", "finetuning", "pretrain",
-                  "pretraining", "trainer"}, None),
+    (
+        "data_validation",
+        {"data", "dataset", "datasets", "inputs"},
+        {"validate", "validation", "check", "checks", "verify", "quality"},
+    ),
+    (
+        "training",
+        {"train", "training", "retrain", "retraining", "finetune", "finetuning", "pretrain", "pretraining", "trainer"},
+        None,
+    ),
     ("training", {"fine"}, {"tune", "tuning"}),
     ("evaluation", {"eval", "evaluate", "evaluation", "evaluations", "benchmark", "benchmarks", "metrics"}, None),
-    ("evaluation", {"trained", "model", "models", "agent", "agents", "checkpoint", "checkpoints"},
-     {"check", "validate", "verify", "evaluate"}),
-    ("container_build", {"docker", "container", "containers", "image", "images"}, {"build", "push", "publish",
-                                                                                    "buildx"}),
+    (
+        "evaluation",
+        {"trained", "model", "models", "agent", "agents", "checkpoint", "checkpoints"},
+        {"check", "validate", "verify", "evaluate"},
+    ),
+    (
+        "container_build",
+        {"docker", "container", "containers", "image", "images"},
+        {"build", "push", "publish", "buildx"},
+    ),
     ("container_build", {"dockerize", "containerize"}, None),
     ("deployment", {"deploy", "deployment", "rollout"}, None),
     ("canary", {"canary"}, None),
@@ -104,9 +243,12 @@ WORDS: list[tuple[str, set[str], set[str] | None]] = [
 ]
 NOT_DEPLOY = {"docs", "doc", "documentation", "pages", "site", "mkdocs", "gh"}
 
-CANARY_TEXT = re.compile(r"--canary|canary[-_ ]?(deploy|release|traffic|rollout|analysis|weight|percent|stage)"
-                         r"|(deploy|release|rollout)[-_ ]?canary|update-traffic|traffic[-_ ]?(split|percent|weight)"
-                         r"|argo rollouts|canaryTrafficPercent", re.I)
+CANARY_TEXT = re.compile(
+    r"--canary|canary[-_ ]?(deploy|release|traffic|rollout|analysis|weight|percent|stage)"
+    r"|(deploy|release|rollout)[-_ ]?canary|update-traffic|traffic[-_ ]?(split|percent|weight)"
+    r"|argo rollouts|canaryTrafficPercent",
+    re.I,
+)
 ROLLBACK_TEXT = re.compile(r"rollback|rollout undo|roll back", re.I)
 TRAINING_ARGS = re.compile(r"^\+*trainer\.\w+=|^--(max[_-])?epochs\b|^--num[_-]epochs\b")
 IGNORED_AFTER = re.compile(r"^(true|:|exit 0|echo\b.*)$")
@@ -141,7 +283,7 @@ def split_commands(script: str) -> list[tuple[str, str | None]]:
                 i += 1
             continue
         elif text.startswith(("&&", "||"), i) or ch in ";\n|&":
-            op = text[i:i + 2] if text.startswith(("&&", "||"), i) else ch
+            op = text[i : i + 2] if text.startswith(("&&", "||"), i) else ch
             pieces.append(("".join(current).strip(), op))
             current = []
             i += len(op)
@@ -284,4 +426,3 @@ def coverage_gate(script: str) -> float | None:
 
 def writes_junit(script: str) -> bool:
     return bool(JUNIT_WRITE.search(script))
-

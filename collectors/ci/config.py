@@ -8,10 +8,11 @@ deployment, canary, rollback) and steps whose failure can never fail the
 build. A yes/no summary is only answered "no" when every pipeline file was
 read: one unreadable file makes a "no" unknown rather than false.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from mldebt.collectors.ci import azure as ci_azure
 from mldebt.collectors.ci import circleci as ci_circleci
@@ -19,17 +20,26 @@ from mldebt.collectors.ci import github as ci_github
 from mldebt.collectors.ci import gitlab as ci_gitlab
 from mldebt.collectors.ci import jenkins as ci_jenkins
 from mldebt.collectors.ci.model import Parser, Pipeline, PipelineError
-from mldebt.collectors.repo.configfiles import ConfigError, read_text, walk
 from mldebt.collectors.interface import Collector, Fact, Snapshot
+from mldebt.collectors.repo.configfiles import ConfigError, read_text, walk
 
 PARSERS: dict[str, Parser] = {
-    "github": ci_github.parse, "gitlab": ci_gitlab.parse, "circleci": ci_circleci.parse,
-    "azure": ci_azure.parse, "jenkins": ci_jenkins.parse,
+    "github": ci_github.parse,
+    "gitlab": ci_gitlab.parse,
+    "circleci": ci_circleci.parse,
+    "azure": ci_azure.parse,
+    "jenkins": ci_jenkins.parse,
 }
 KIND_KEYS = {
-    "tests": "ci.runs_tests", "lint": "ci.runs_lint", "type_checks": "ci.runs_type_checks",
-    "data_validation": "ci.validates_data", "training": "ci.trains_model", "evaluation": "ci.evaluates_model",
-    "container_build": "ci.builds_container", "deployment": "ci.deploys", "canary": "ci.canary",
+    "tests": "ci.runs_tests",
+    "lint": "ci.runs_lint",
+    "type_checks": "ci.runs_type_checks",
+    "data_validation": "ci.validates_data",
+    "training": "ci.trains_model",
+    "evaluation": "ci.evaluates_model",
+    "container_build": "ci.builds_container",
+    "deployment": "ci.deploys",
+    "canary": "ci.canary",
     "rollback": "ci.rollback",
 }
 TRIGGER_KEYS = {"push": "ci.on_push", "pull_request": "ci.on_pull_request", "schedule": "ci.on_schedule"}
@@ -118,8 +128,12 @@ def summarize(pipelines: list[Pipeline], complete: bool = True) -> Iterator[Fact
     for p in pipelines:
         triggers |= set(p.triggers)
         schedules += p.schedules
-        yield Fact("ci.pipelines", {"provider": p.provider, "triggers": sorted(p.triggers),
-                                    "schedules": p.schedules, "jobs": len(p.jobs)}, path=p.path, line=1)
+        yield Fact(
+            "ci.pipelines",
+            {"provider": p.provider, "triggers": sorted(p.triggers), "schedules": p.schedules, "jobs": len(p.jobs)},
+            path=p.path,
+            line=1,
+        )
         pipeline_kinds: set[str] = set()
         for job in p.jobs:
             matches = job.matches()
@@ -134,21 +148,45 @@ def summarize(pipelines: list[Pipeline], complete: bool = True) -> Iterator[Fact
             if any(m.kind == "tests" and not m.ignored for m in matches) and not job.manual:
                 gated_tests = True
             if kinds:
-                yield Fact("ci.jobs", {"job": job.name, "kinds": kinds, "triggers": sorted(job_triggers),
-                                       "manual": job.manual,
-                                       "via": {k: sorted({m.via for m in matches if m.kind == k}) for k in kinds}},
-                           path=p.path, line=job.line)
+                yield Fact(
+                    "ci.jobs",
+                    {
+                        "job": job.name,
+                        "kinds": kinds,
+                        "triggers": sorted(job_triggers),
+                        "manual": job.manual,
+                        "via": {k: sorted({m.via for m in matches if m.kind == k}) for k in kinds},
+                    },
+                    path=p.path,
+                    line=job.line,
+                )
             seen: set[tuple[str, str]] = set()
             for m in matches:
                 if m.ignored and (m.kind, m.text) not in seen:
                     seen.add((m.kind, m.text))
-                    ignored.append(Fact("ci.ignored_failures", {"job": job.name, "kind": m.kind, "step": m.text,
-                                                                "reason": m.ignored}, path=p.path, line=job.line))
+                    ignored.append(
+                        Fact(
+                            "ci.ignored_failures",
+                            {"job": job.name, "kind": m.kind, "step": m.text, "reason": m.ignored},
+                            path=p.path,
+                            line=job.line,
+                        )
+                    )
             for step in job.silent_steps():
                 what = step.name or step.action or step.script.strip()[:300]
-                ignored.append(Fact("ci.ignored_failures", {"job": job.name, "kind": None, "step": what,
-                                                            "reason": step.ignores_failure or job.ignores_failure},
-                                    path=p.path, line=step.line))
+                ignored.append(
+                    Fact(
+                        "ci.ignored_failures",
+                        {
+                            "job": job.name,
+                            "kind": None,
+                            "step": what,
+                            "reason": step.ignores_failure or job.ignores_failure,
+                        },
+                        path=p.path,
+                        line=step.line,
+                    )
+                )
         kinds_found |= pipeline_kinds
         if "deployment" in pipeline_kinds and not pipeline_kinds & {"tests", "evaluation"}:
             ungated.append(p.path)
@@ -157,10 +195,13 @@ def summarize(pipelines: list[Pipeline], complete: bool = True) -> Iterator[Fact
     yield Fact("ci.providers", sorted({p.provider for p in pipelines}))
     yield Fact("ci.triggers", sorted(triggers))
     yield Fact("ci.schedules", sorted(set(schedules)))
-    answers = {**{key: kind in kinds_found for kind, key in KIND_KEYS.items()},
-               **{key: trigger in triggers for trigger, key in TRIGGER_KEYS.items()},
-               "ci.retrains_on_schedule": retrains, "ci.tests_gate_build": gated_tests,
-               "ci.publishes_test_results": publishes}
+    answers = {
+        **{key: kind in kinds_found for kind, key in KIND_KEYS.items()},
+        **{key: trigger in triggers for trigger, key in TRIGGER_KEYS.items()},
+        "ci.retrains_on_schedule": retrains,
+        "ci.tests_gate_build": gated_tests,
+        "ci.publishes_test_results": publishes,
+    }
     for key, value in answers.items():
         if value or complete:
             yield Fact(key, value)

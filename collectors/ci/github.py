@@ -4,6 +4,7 @@ PyYAML follows YAML 1.1, where the key ``on`` loads as the boolean True; both
 spellings are read. Events map to the common trigger names (``pull_request_target``
 is a pull request, ``workflow_dispatch`` is manual); other events keep their name.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,9 +13,17 @@ from mldebt.collectors.ci.actions import kinds_of_action, publishes_results
 from mldebt.collectors.ci.model import Job, Pipeline, PipelineError, Step, is_true, text_of
 from mldebt.collectors.repo.configfiles import YDict, line_of, load_yaml, scalar
 
-EVENTS = {"push": "push", "pull_request": "pull_request", "pull_request_target": "pull_request",
-          "merge_group": "pull_request", "schedule": "schedule", "workflow_dispatch": "manual",
-          "repository_dispatch": "manual", "release": "tag", "create": "tag"}
+EVENTS = {
+    "push": "push",
+    "pull_request": "pull_request",
+    "pull_request_target": "pull_request",
+    "merge_group": "pull_request",
+    "schedule": "schedule",
+    "workflow_dispatch": "manual",
+    "repository_dispatch": "manual",
+    "release": "tag",
+    "create": "tag",
+}
 
 
 def parse(text: str, path: str) -> Pipeline:
@@ -43,16 +52,21 @@ def _triggers(pipeline: Pipeline, on: Any, line: int | None) -> None:
         trigger = EVENTS.get(event, event)
         pipeline.triggers.setdefault(trigger, line_of(on, event, line) if isinstance(on, dict) else line)
         if event == "schedule" and isinstance(on, dict) and isinstance(on[event], list):
-            pipeline.schedules += [s["cron"] for s in on[event] if isinstance(s, dict) and isinstance(s.get("cron"), str)]
+            pipeline.schedules += [
+                s["cron"] for s in on[event] if isinstance(s, dict) and isinstance(s.get("cron"), str)
+            ]
         if event == "push" and isinstance(on, dict) and isinstance(on[event], dict) and "tags" in on[event]:
             pipeline.triggers.setdefault("tag", line_of(on[event], "tags"))
 
 
 def _job(name: str, job: YDict, line: int | None) -> Job:
     needs = job.get("needs")
-    result = Job(name=scalar(job.get("name")) or name, line=line,
-                 needs=[needs] if isinstance(needs, str) else [str(n) for n in needs or [] if isinstance(n, str)],
-                 ignores_failure="continue-on-error: true" if is_true(job.get("continue-on-error")) else None)
+    result = Job(
+        name=scalar(job.get("name")) or name,
+        line=line,
+        needs=[needs] if isinstance(needs, str) else [str(n) for n in needs or [] if isinstance(n, str)],
+        ignores_failure="continue-on-error: true" if is_true(job.get("continue-on-error")) else None,
+    )
     if isinstance(job.get("uses"), str):  # a reusable workflow called as the whole job
         result.steps.append(Step(line=line_of(job, "uses"), action=job["uses"]))
     for step in job.get("steps") or []:
@@ -62,9 +76,14 @@ def _job(name: str, job: YDict, line: int | None) -> Job:
         kinds = kinds_of_action(action) if action else set()
         if action and publishes_results(action):
             result.publishes_results = True
-        result.steps.append(Step(
-            line=line_of(step), script=text_of(step.get("run")), action=action, action_kinds=frozenset(kinds),
-            name=scalar(step.get("name")),
-            ignores_failure="continue-on-error: true" if is_true(step.get("continue-on-error")) else None,
-        ))
+        result.steps.append(
+            Step(
+                line=line_of(step),
+                script=text_of(step.get("run")),
+                action=action,
+                action_kinds=frozenset(kinds),
+                name=scalar(step.get("name")),
+                ignores_failure="continue-on-error: true" if is_true(step.get("continue-on-error")) else None,
+            )
+        )
     return result

@@ -6,6 +6,7 @@ if:`` conditions on ``$CI_PIPELINE_SOURCE`` and in ``only:`` lists. Hidden
 jobs (``.name``) are templates; ``extends`` is followed inside the file,
 ``include`` is not (it is recorded as a note).
 """
+
 from __future__ import annotations
 
 import re
@@ -14,13 +15,41 @@ from typing import Any
 from mldebt.collectors.ci.model import Job, Pipeline, PipelineError, Step, is_true, text_of
 from mldebt.collectors.repo.configfiles import YDict, line_of, load_yaml, scalar
 
-RESERVED = {"image", "services", "stages", "types", "before_script", "after_script", "variables", "cache",
-            "include", "workflow", "default", "spec"}
-SOURCES = {"schedule": "schedule", "merge_request_event": "pull_request", "external_pull_request_event":
-           "pull_request", "web": "manual", "api": "manual", "trigger": "manual", "push": "push"}
-ONLY = {"schedules": "schedule", "merge_requests": "pull_request", "merge_request": "pull_request",
-        "external_pull_requests": "pull_request", "tags": "tag", "web": "manual", "api": "manual",
-        "triggers": "manual", "pushes": "push", "branches": "push"}
+RESERVED = {
+    "image",
+    "services",
+    "stages",
+    "types",
+    "before_script",
+    "after_script",
+    "variables",
+    "cache",
+    "include",
+    "workflow",
+    "default",
+    "spec",
+}
+SOURCES = {
+    "schedule": "schedule",
+    "merge_request_event": "pull_request",
+    "external_pull_request_event": "pull_request",
+    "web": "manual",
+    "api": "manual",
+    "trigger": "manual",
+    "push": "push",
+}
+ONLY = {
+    "schedules": "schedule",
+    "merge_requests": "pull_request",
+    "merge_request": "pull_request",
+    "external_pull_requests": "pull_request",
+    "tags": "tag",
+    "web": "manual",
+    "api": "manual",
+    "triggers": "manual",
+    "pushes": "push",
+    "branches": "push",
+}
 SOURCE_TEST = re.compile(r"\$CI_PIPELINE_SOURCE\s*==\s*[\"']?(\w+)")
 
 
@@ -62,9 +91,18 @@ def _extend(data: dict, job: dict, depth: int) -> dict:
 
 
 def _job(name: str, own: YDict, job: dict, shared: dict, line: int | None) -> Job:
-    result = Job(name=name, line=line, manual=job.get("when") == "manual",
-                 needs=[n if isinstance(n, str) else scalar(n.get("job")) or "" for n in job.get("needs") or []
-                        if isinstance(n, (str, dict))] if isinstance(job.get("needs"), list) else [])
+    result = Job(
+        name=name,
+        line=line,
+        manual=job.get("when") == "manual",
+        needs=[
+            n if isinstance(n, str) else scalar(n.get("job")) or ""
+            for n in job.get("needs") or []
+            if isinstance(n, (str, dict))
+        ]
+        if isinstance(job.get("needs"), list)
+        else [],
+    )
     allow = job.get("allow_failure")
     if is_true(allow):
         result.ignores_failure = "allow_failure: true"
@@ -73,8 +111,9 @@ def _job(name: str, own: YDict, job: dict, shared: dict, line: int | None) -> Jo
     for key in ("before_script", "script", "after_script"):
         script = text_of(job.get(key, shared.get(key)))
         if script:
-            result.steps.append(Step(line=line_of(own, key, line), script=script, name=f"{name} {key}"
-                                     if key != "script" else None))
+            result.steps.append(
+                Step(line=line_of(own, key, line), script=script, name=f"{name} {key}" if key != "script" else None)
+            )
     reports = (job.get("artifacts") or {}).get("reports") if isinstance(job.get("artifacts"), dict) else None
     result.publishes_results = isinstance(reports, dict) and "junit" in reports
     triggers = set()

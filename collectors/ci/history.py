@@ -15,18 +15,19 @@ same commit within the window. Trends compare the window's second half with its
 first: ``success_rate_trend`` is the difference of success rates, and
 ``duration_trend`` the relative change of the median duration.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from statistics import median
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
-
-from mldebt.sources.portfolio import api_url_problem, token_env_problem
 
 from mldebt.collectors.http import DEFAULT_TIMEOUT, ApiClient, ApiError
 from mldebt.collectors.interface import Collector, Fact, Snapshot
+from mldebt.sources.portfolio import api_url_problem, token_env_problem
 
 WINDOW_DAYS = 30
 MAX_PAGES = 10
@@ -60,7 +61,7 @@ def _time(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _seconds(start: Any, end: Any) -> float | None:
@@ -87,7 +88,9 @@ def _pages(client: ApiClient, path: str, params: dict[str, Any], key: str | None
             return
 
 
-def github_history(client: ApiClient, repo: str, start: datetime, end: datetime) -> tuple[list[Run], list[JobResult], int]:
+def github_history(
+    client: ApiClient, repo: str, start: datetime, end: datetime
+) -> tuple[list[Run], list[JobResult], int]:
     base = f"repos/{repo}/actions/runs"
     window = f"{start:%Y-%m-%dT%H:%M:%SZ}..{end:%Y-%m-%dT%H:%M:%SZ}"
     runs: list[Run] = []
@@ -96,34 +99,61 @@ def github_history(client: ApiClient, repo: str, start: datetime, end: datetime)
             created = _time(item.get("created_at"))
             if created is None or not start <= created <= end or item.get("status") != "completed":
                 continue
-            runs.append(Run(id=str(item.get("id")), workflow=str(item.get("name") or item.get("workflow_id")),
-                            sha=str(item.get("head_sha")), outcome=GITHUB_OUTCOMES.get(item.get("conclusion")),
-                            created=created, attempts=int(item.get("run_attempt") or 1),
-                            duration_s=_seconds(item.get("run_started_at") or item.get("created_at"),
-                                                item.get("updated_at"))))
+            runs.append(
+                Run(
+                    id=str(item.get("id")),
+                    workflow=str(item.get("name") or item.get("workflow_id")),
+                    sha=str(item.get("head_sha")),
+                    outcome=GITHUB_OUTCOMES.get(item.get("conclusion")),
+                    created=created,
+                    attempts=int(item.get("run_attempt") or 1),
+                    duration_s=_seconds(item.get("run_started_at") or item.get("created_at"), item.get("updated_at")),
+                )
+            )
     mixed = _mixed({(r.workflow, r.sha) for r in runs}, runs)
-    worth = [r for r in sorted(runs, key=lambda r: r.created, reverse=True)
-             if r.attempts > 1 or (r.workflow, r.sha) in mixed][:MAX_DETAIL]
+    worth = [
+        r for r in sorted(runs, key=lambda r: r.created, reverse=True) if r.attempts > 1 or (r.workflow, r.sha) in mixed
+    ][:MAX_DETAIL]
     jobs: list[JobResult] = []
     for run in worth:
         for page in _pages(client, f"{base}/{run.id}/jobs", {"per_page": 100, "filter": "all"}, "jobs"):
-            jobs += [JobResult(f"{run.workflow} / {j.get('name')}", str(j.get("head_sha") or run.sha),
-                               GITHUB_OUTCOMES.get(j.get("conclusion"))) for j in page]
+            jobs += [
+                JobResult(
+                    f"{run.workflow} / {j.get('name')}",
+                    str(j.get("head_sha") or run.sha),
+                    GITHUB_OUTCOMES.get(j.get("conclusion")),
+                )
+                for j in page
+            ]
     return runs, jobs, len(worth)
 
 
-def gitlab_history(client: ApiClient, project: str, start: datetime, end: datetime) -> tuple[list[Run], list[JobResult], int]:
+def gitlab_history(
+    client: ApiClient, project: str, start: datetime, end: datetime
+) -> tuple[list[Run], list[JobResult], int]:
     base = f"projects/{quote(project, safe='')}/pipelines"
-    params = {"per_page": 100, "updated_after": start.isoformat(), "updated_before": end.isoformat(),
-              "order_by": "id", "sort": "desc"}
+    params = {
+        "per_page": 100,
+        "updated_after": start.isoformat(),
+        "updated_before": end.isoformat(),
+        "order_by": "id",
+        "sort": "desc",
+    }
     runs: list[Run] = []
     for page in _pages(client, base, params, None):
         for item in page:
             created = _time(item.get("created_at"))
             if created is None or not start <= created <= end:
                 continue
-            runs.append(Run(id=str(item.get("id")), workflow=str(item.get("ref") or "pipeline"),
-                            sha=str(item.get("sha")), outcome=GITLAB_OUTCOMES.get(item.get("status")), created=created))
+            runs.append(
+                Run(
+                    id=str(item.get("id")),
+                    workflow=str(item.get("ref") or "pipeline"),
+                    sha=str(item.get("sha")),
+                    outcome=GITLAB_OUTCOMES.get(item.get("status")),
+                    created=created,
+                )
+            )
     jobs: list[JobResult] = []
     detailed = [r for r in sorted(runs, key=lambda r: r.created, reverse=True) if r.outcome][:MAX_DETAIL]
     for run in detailed:
@@ -150,8 +180,9 @@ def _rate(runs: list[Run]) -> float | None:
     return round(sum(r.outcome == "success" for r in decided) / len(decided), 4) if decided else None
 
 
-def history_facts(runs: list[Run], jobs: list[JobResult], checked: int, start: datetime,
-                  end: datetime, url: str) -> Iterator[Fact]:
+def history_facts(
+    runs: list[Run], jobs: list[JobResult], checked: int, start: datetime, end: datetime, url: str
+) -> Iterator[Fact]:
     decided = [r for r in runs if r.outcome]
     yield Fact("ci.history.window_days", WINDOW_DAYS, url=url)
     yield Fact("ci.history.runs", len(decided), url=url)
@@ -169,15 +200,21 @@ def history_facts(runs: list[Run], jobs: list[JobResult], checked: int, start: d
         d2 = [r.duration_s for r in second if r.duration_s is not None]
         if d1 and d2 and median(d1) > 0:
             yield Fact("ci.history.duration_trend", round(median(d2) / median(d1) - 1, 4), url=url)
-    yield Fact("ci.history.flaky_commits", len({sha for _, sha in _mixed({(r.workflow, r.sha) for r in decided},
-                                                                          decided)}), url=url)
+    yield Fact(
+        "ci.history.flaky_commits",
+        len({sha for _, sha in _mixed({(r.workflow, r.sha) for r in decided}, decided)}),
+        url=url,
+    )
     tally: dict[tuple[str, str], dict[str, int]] = {}
     for job in jobs:
         if job.outcome:
             counts = tally.setdefault((job.name, job.sha), {"success": 0, "failure": 0})
             counts[job.outcome] += 1
-    flaky = [{"job": name, "commit": sha[:12], "failed": c["failure"], "passed": c["success"]}
-             for (name, sha), c in sorted(tally.items()) if c["failure"] and c["success"]]
+    flaky = [
+        {"job": name, "commit": sha[:12], "failed": c["failure"], "passed": c["success"]}
+        for (name, sha), c in sorted(tally.items())
+        if c["failure"] and c["success"]
+    ]
     yield Fact("ci.history.flaky_jobs", flaky, url=url)
     yield Fact("ci.history.jobs_checked", checked, url=url)
 
@@ -209,13 +246,23 @@ class CIHistoryCollector(Collector):
         if provider == "github" and str(repo).count("/") != 1:
             yield Fact.failure("ci.history.error", f"repository must be owner/name for GitHub, not {repo!r}")
             return
-        end = (snapshot.as_of or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        end = (snapshot.as_of or datetime.now(UTC)).astimezone(UTC)
         start = end - timedelta(days=WINDOW_DAYS)
         parts = urlsplit(str(api))
-        shown = urlunsplit((parts.scheme, parts.hostname + (f":{parts.port}" if parts.port else "")
-                            if parts.hostname else "", parts.path.rstrip("/"), "", ""))  # no credentials or query
-        url = f"{shown}/repos/{repo}/actions/runs" if provider == "github" else \
-            f"{shown}/projects/{quote(str(repo), safe='')}/pipelines"
+        shown = urlunsplit(
+            (
+                parts.scheme,
+                parts.hostname + (f":{parts.port}" if parts.port else "") if parts.hostname else "",
+                parts.path.rstrip("/"),
+                "",
+                "",
+            )
+        )  # no credentials or query
+        url = (
+            f"{shown}/repos/{repo}/actions/runs"
+            if provider == "github"
+            else f"{shown}/projects/{quote(str(repo), safe='')}/pipelines"
+        )
         token_env = ci.get("token_env") or DEFAULT_TOKEN_ENV[provider]
         refused = _refusal(str(token_env), str(api))
         if refused:  # before any request: the token is never read, nothing is sent
@@ -232,9 +279,10 @@ class CIHistoryCollector(Collector):
         except ApiError as exc:
             yield Fact.failure("ci.history.error", _message(exc), url=url)
             return
-        except Exception as exc:  # noqa: BLE001 - a malformed reply must not end the scan
-            yield Fact.failure("ci.history.error", f"unexpected reply from the {provider} API: {type(exc).__name__}",
-                               url=url)
+        except Exception as exc:
+            yield Fact.failure(
+                "ci.history.error", f"unexpected reply from the {provider} API: {type(exc).__name__}", url=url
+            )
             return
         finally:
             client.session.close()
@@ -256,7 +304,7 @@ def _message(exc: ApiError) -> str:
     reset = exc.rate_limit.get("x-ratelimit-reset") or exc.rate_limit.get("ratelimit-reset")
     when = ""
     if reset and reset.isdigit():
-        when = f"; it resets at {datetime.fromtimestamp(int(reset), timezone.utc):%Y-%m-%dT%H:%M:%SZ}"
+        when = f"; it resets at {datetime.fromtimestamp(int(reset), UTC):%Y-%m-%dT%H:%M:%SZ}"
     elif exc.retry_after:
         when = f"; retry after {exc.retry_after} s"
     return f"rate limit exhausted ({exc}){when}"

@@ -8,10 +8,12 @@ Each ``stage('name') { steps { ... } }`` with steps becomes a job; nested
 schedules the pipeline; ``when { changeRequest() }`` runs a stage on pull
 requests. Jenkins builds on push (SCM webhooks) by default.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from mldebt.collectors.ci.model import Job, Pipeline, PipelineError, Step
 
@@ -25,12 +27,12 @@ STRINGS = ("string_literal", "character_literal")
 MAX_DEPTH = 200
 
 
-
 @lru_cache(maxsize=1)
-def _parser() -> "tree_sitter.Parser":
+def _parser() -> tree_sitter.Parser:
     """The Groovy parser, loaded on first use (a missing grammar fails Jenkinsfiles only)."""
     import tree_sitter
     import tree_sitter_groovy
+
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_groovy.language()))
 
 
@@ -47,8 +49,12 @@ def parse(text: str, path: str) -> Pipeline:
     pipeline = Pipeline("jenkins", path, triggers={"push": None})
     if root.has_error:
         bad = _first_error(root)
-        pipeline.notes.append(("Groovy syntax error: the rest of the file may be read incompletely",
-                               bad.start_point[0] + 1 if bad else None))
+        pipeline.notes.append(
+            (
+                "Groovy syntax error: the rest of the file may be read incompletely",
+                bad.start_point[0] + 1 if bad else None,
+            )
+        )
     if block is None:
         if not any(name == "stage" for name, _, _ in jenkins.walk_calls(root)):
             raise PipelineError("not a Jenkins pipeline: no 'pipeline { }' block and no stages", 1)
@@ -112,7 +118,7 @@ class _Reader:
         self.source = source
 
     def text(self, node: tree_sitter.Node) -> str:
-        return self.source[node.start_byte:node.end_byte].decode("utf-8", errors="replace")
+        return self.source[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
 
     def calls(self, node: tree_sitter.Node) -> Iterator[tuple[str, tree_sitter.Node, tree_sitter.Node | None]]:
         """Calls directly inside ``node`` (looking through expression statements): (name, call, closure)."""
@@ -163,7 +169,7 @@ class _Reader:
         raw = self.text(node)
         for quote in ("'''", '"""', "'", '"'):
             if raw.startswith(quote) and raw.endswith(quote) and len(raw) >= 2 * len(quote):
-                return raw[len(quote):-len(quote)]
+                return raw[len(quote) : -len(quote)]
         return raw
 
     def stages(self, node: tree_sitter.Node, depth: int) -> Iterator[tuple[str, tree_sitter.Node, tree_sitter.Node]]:
@@ -192,8 +198,14 @@ class _Reader:
                     script = "\n".join(self.strings(child) + self.strings(child, "script"))
                     ignored = swallowed or ("returnStatus: true" if self.flag(child, "returnStatus") else None)
                     label = self.strings(child, "label")
-                    job.steps.append(Step(line=child.start_point[0] + 1, script=script, ignores_failure=ignored,
-                                          name=label[0] if label else None))
+                    job.steps.append(
+                        Step(
+                            line=child.start_point[0] + 1,
+                            script=script,
+                            ignores_failure=ignored,
+                            name=label[0] if label else None,
+                        )
+                    )
                     continue
                 if name in ("junit", "xunit"):
                     job.publishes_results = True

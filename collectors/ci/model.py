@@ -6,10 +6,12 @@ collector in ``ci_config`` only ever reads this shape. A step keeps the shell
 text it runs, the action or task it uses, its name and, when its failure is
 ignored, why; ``Job.matches`` says what kinds of work the job does.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from mldebt.collectors.ci.commands import NAME_KINDS, Match, classify_script, coverage_gate, kinds_of_name, writes_junit
 
@@ -26,13 +28,18 @@ class Step:
     ignores_failure: str | None = None  # e.g. "continue-on-error: true"
 
     def matches(self) -> list[Match]:
-        found = [Match(m.kind, m.via, m.text, self.ignores_failure or m.ignored)
-                 for m in classify_script(self.script)] if self.script else []
+        found = (
+            [Match(m.kind, m.via, m.text, self.ignores_failure or m.ignored) for m in classify_script(self.script)]
+            if self.script
+            else []
+        )
         found += [Match(kind, "action", self.action or "", self.ignores_failure) for kind in sorted(self.action_kinds)]
         if self.name:
             seen = {m.kind for m in found}
-            found += [Match(kind, "name", self.name, self.ignores_failure)
-                      for kind in sorted(kinds_of_name(self.name) & NAME_KINDS - seen)]
+            found += [
+                Match(kind, "name", self.name, self.ignores_failure)
+                for kind in sorted(kinds_of_name(self.name) & NAME_KINDS - seen)
+            ]
         return found
 
 
@@ -53,8 +60,10 @@ class Job:
         for step in self.steps:
             found += [Match(m.kind, m.via, m.text, self.ignores_failure or m.ignored) for m in step.matches()]
         seen = {m.kind for m in found}
-        found += [Match(kind, "name", self.name, self.ignores_failure)
-                  for kind in sorted(kinds_of_name(self.name) & NAME_KINDS - seen)]
+        found += [
+            Match(kind, "name", self.name, self.ignores_failure)
+            for kind in sorted(kinds_of_name(self.name) & NAME_KINDS - seen)
+        ]
         if self.canary and "canary" not in seen:
             found.append(Match("canary", "action", "deployment strategy: canary", self.ignores_failure))
         return found

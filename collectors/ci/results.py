@@ -8,24 +8,28 @@ entity expansion and external references, so a hostile report cannot blow up
 memory or reach the network. Counts come from the ``<testcase>`` elements
 themselves; the totals a report declares are kept beside them when they differ.
 """
+
 from __future__ import annotations
 
 import fnmatch
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
-from mldebt.nested import json_loads
-
-from mldebt.collectors.repo.configfiles import ConfigError, decode, read_bytes, walk
 from mldebt.collectors.interface import Collector, Fact, Snapshot
+from mldebt.collectors.repo.configfiles import ConfigError, decode, read_bytes, walk
+from mldebt.nested import json_loads
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_NAMES = 50
-WELL_KNOWN = re.compile(r"^(coverage\.(xml|json)|cobertura.*\.xml|.*junit.*\.xml|test-.*\.xml|tests?-?results?.*\.xml"
-                        r"|.*test-?report.*\.xml|pytest.*\.xml|report\.xml)$", re.I)
+WELL_KNOWN = re.compile(
+    r"^(coverage\.(xml|json)|cobertura.*\.xml|.*junit.*\.xml|test-.*\.xml|tests?-?results?.*\.xml"
+    r"|.*test-?report.*\.xml|pytest.*\.xml|report\.xml)$",
+    re.I,
+)
 
 
 class ReportError(Exception):
@@ -105,7 +109,8 @@ def _cobertura(root: Element) -> Report:
     numbers = {
         "line_rate": _number(root.get("line-rate"), float),
         "branch_rate": _number(root.get("branch-rate"), float),
-        "lines_valid": _number(root.get("lines-valid")), "lines_covered": _number(root.get("lines-covered")),
+        "lines_valid": _number(root.get("lines-valid")),
+        "lines_covered": _number(root.get("lines-covered")),
         "branches_valid": _number(root.get("branches-valid")),
         "classes": sum(1 for e in root.iter() if e.tag == "class"),
     }
@@ -125,12 +130,17 @@ def _coverage_json(raw: bytes) -> Report | None:
     for name in ("num_statements", "covered_lines", "num_branches", "covered_branches"):
         if not isinstance(totals.get(name) or 0, (int, float)) or isinstance(totals.get(name), bool):
             raise ReportError(f"coverage.py JSON: totals.{name} is not a number")
-    return Report("coverage.py json", {
-        "line_rate": round(covered / statements, 4) if statements else None,
-        "branch_rate": round((totals.get("covered_branches") or 0) / branches, 4) if branches else None,
-        "lines_valid": statements, "lines_covered": covered, "branches_valid": branches,
-        "files": len(data.get("files") or {}),
-    })
+    return Report(
+        "coverage.py json",
+        {
+            "line_rate": round(covered / statements, 4) if statements else None,
+            "branch_rate": round((totals.get("covered_branches") or 0) / branches, 4) if branches else None,
+            "lines_valid": statements,
+            "lines_covered": covered,
+            "branches_valid": branches,
+            "files": len(data.get("files") or {}),
+        },
+    )
 
 
 class CIResultsCollector(Collector):
@@ -169,15 +179,17 @@ class CIResultsCollector(Collector):
                 continue
             if report is None:
                 if wanted:
-                    yield Fact.failure("ci.results.unparsed", "not a JUnit, Cobertura or coverage.py JSON report",
-                                       path=rel)
+                    yield Fact.failure(
+                        "ci.results.unparsed", "not a JUnit, Cobertura or coverage.py JSON report", path=rel
+                    )
                 continue
             reports.append((rel, report))
             yield Fact("ci.results.reports", {"kind": report.kind, **report.numbers}, path=rel)
         for pattern in configured:
             if pattern not in matched:
-                yield Fact.failure("ci.results.unparsed", "no such file in the project (listed in ci.results)",
-                                   path=pattern)
+                yield Fact.failure(
+                    "ci.results.unparsed", "no such file in the project (listed in ci.results)", path=pattern
+                )
         yield Fact("ci.results.files", sorted(rel for rel, _ in reports))
         yield from _totals([r for _, r in reports])
 
@@ -203,8 +215,14 @@ def _totals(reports: list[Report]) -> Iterator[Fact]:
         with_branches = [n for n in coverage if n.get("branches_valid") and n.get("branch_rate") is not None]
         if with_branches:
             total = sum(n["branches_valid"] for n in with_branches)
-            yield Fact("ci.coverage.branch_rate",
-                       round(sum(n["branch_rate"] * n["branches_valid"] for n in with_branches) / total, 4))
+            yield Fact(
+                "ci.coverage.branch_rate",
+                round(sum(n["branch_rate"] * n["branches_valid"] for n in with_branches) / total, 4),
+            )
     elif any(r.kind != "junit" and r.numbers.get("line_rate") is not None for r in reports):
-        yield Fact("ci.coverage.line_rate", min(r.numbers["line_rate"] for r in reports if r.kind != "junit"
-                                                and r.numbers.get("line_rate") is not None))
+        yield Fact(
+            "ci.coverage.line_rate",
+            min(
+                r.numbers["line_rate"] for r in reports if r.kind != "junit" and r.numbers.get("line_rate") is not None
+            ),
+        )

@@ -7,15 +7,17 @@ spread over a process pool (the parse is CPU-bound, so threads would not help);
 small ones run in this process, where starting workers would cost more than
 it saves.
 """
+
 from __future__ import annotations
 
 import multiprocessing
 import os
 import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from mldebt.collectors.code.scan import ANALYSER_VERSION, summarise
 from mldebt.collectors.repo.cache import Cache
@@ -118,7 +120,15 @@ def _work(chunk: list[tuple]) -> list[tuple[str, dict[str, Any]]]:
     for rel, text, is_test, notebook in chunk:
         try:
             results.append((rel, summarise(rel, text, is_test=is_test, notebook=notebook)))
-        except Exception as exc:  # noqa: BLE001 - one odd file must not lose the batch
-            results.append((rel, {"lines": text.count("\n"), "markers": {"count": 0, "kinds": {}, "at": []},
-                                  "error": {"message": f"cannot analyse: {type(exc).__name__}: {exc}", "line": None}}))
+        except Exception as exc:
+            results.append(
+                (
+                    rel,
+                    {
+                        "lines": text.count("\n"),
+                        "markers": {"count": 0, "kinds": {}, "at": []},
+                        "error": {"message": f"cannot analyse: {type(exc).__name__}: {exc}", "line": None},
+                    },
+                )
+            )
     return results

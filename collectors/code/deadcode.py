@@ -6,11 +6,13 @@ when the file's summary is cached) and yields plain JSON; the whole-program
 half feeds every file's definitions and uses back into one ``Vulture`` and
 asks it for the unused code. The scanned code is parsed, never imported.
 """
+
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from vulture import noqa
 from vulture.core import IGNORED_VARIABLE_NAMES, Item, Vulture
@@ -19,20 +21,71 @@ from mldebt.collectors.code.tree import Indexed, postorder
 
 MIN_CONFIDENCE = 60  # vulture's own default
 # Functions a framework calls through a decorator (web routes, CLI commands, fixtures, hooks) are not dead.
-FRAMEWORK_DECORATORS = ["@*.route", "@*.get", "@*.post", "@*.put", "@*.patch", "@*.delete", "@*.websocket",
-                        "@*.command", "@*.group", "@*.callback", "@*.task", "@*.fixture", "@fixture", "@*.main",
-                        "@*.hookimpl", "@*.register", "@*.validator", "@field_validator", "@model_validator",
-                        "@validator", "@*.on_event", "@*.middleware", "@*.errorhandler", "@*.before_request",
-                        "@*.api", "@*.endpoint", "@*.step", "@*.op", "@*.asset", "@*.job", "@*.flow"]
+FRAMEWORK_DECORATORS = [
+    "@*.route",
+    "@*.get",
+    "@*.post",
+    "@*.put",
+    "@*.patch",
+    "@*.delete",
+    "@*.websocket",
+    "@*.command",
+    "@*.group",
+    "@*.callback",
+    "@*.task",
+    "@*.fixture",
+    "@fixture",
+    "@*.main",
+    "@*.hookimpl",
+    "@*.register",
+    "@*.validator",
+    "@field_validator",
+    "@model_validator",
+    "@validator",
+    "@*.on_event",
+    "@*.middleware",
+    "@*.errorhandler",
+    "@*.before_request",
+    "@*.api",
+    "@*.endpoint",
+    "@*.step",
+    "@*.op",
+    "@*.asset",
+    "@*.job",
+    "@*.flow",
+]
 FAST_DEPTH = 200  # vulture recurses twice per level: 400 frames stay well inside Python's limit of 1000
 # Node types vulture's Reachability.visit acts on (its isinstance tests; parsed trees hold no subclasses).
-_REACHABILITY = {ast.Break, ast.Continue, ast.Return, ast.Raise, ast.Module, ast.FunctionDef, ast.AsyncFunctionDef,
-                 ast.With, ast.AsyncWith, ast.While, ast.For, ast.AsyncFor, ast.If, ast.IfExp, ast.Try}
+_REACHABILITY = {
+    ast.Break,
+    ast.Continue,
+    ast.Return,
+    ast.Raise,
+    ast.Module,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.With,
+    ast.AsyncWith,
+    ast.While,
+    ast.For,
+    ast.AsyncFor,
+    ast.If,
+    ast.IfExp,
+    ast.Try,
+}
 _UNKNOWN = object()
 # Unused variables and attributes are left out: vulture is least sure of them and they are many.
 REPORTED = ("classes", "funcs", "imports", "methods", "props")
-_TYPES = {"attribute": "attrs", "class": "classes", "function": "funcs", "import": "imports",
-          "method": "methods", "property": "props", "variable": "vars", "unreachable_code": "unreachable"}
+_TYPES = {
+    "attribute": "attrs",
+    "class": "classes",
+    "function": "funcs",
+    "import": "imports",
+    "method": "methods",
+    "property": "props",
+    "variable": "vars",
+    "unreachable_code": "unreachable",
+}
 
 
 def file_state(tree: ast.Module, rel: str, lines: list[str], indexed: Indexed | None = None) -> dict[str, Any]:
@@ -115,6 +168,14 @@ def unused(states: Iterable[tuple[str, dict[str, Any]]], min_confidence: int = M
         for typ, name, first, last, confidence, message in state.get("defined", ()):
             bucket = "unreachable_code" if typ == "unreachable_code" else f"defined_{_TYPES[typ]}"
             getattr(finder, bucket).append(Item(name, typ, path, first, last, message, confidence))
-    return [{"path": item.filename.as_posix(), "line": item.first_lineno, "type": item.typ, "name": item.name,
-             "confidence": item.confidence, "message": item.message}
-            for item in finder.get_unused_code(min_confidence=min_confidence)]
+    return [
+        {
+            "path": item.filename.as_posix(),
+            "line": item.first_lineno,
+            "type": item.typ,
+            "name": item.name,
+            "confidence": item.confidence,
+            "message": item.message,
+        }
+        for item in finder.get_unused_code(min_confidence=min_confidence)
+    ]

@@ -4,10 +4,12 @@ Each fact is a count or a list over the whole project; where a finding has a
 place, up to MAX_AT ``<key>.at`` facts carry its file and line. Test files
 are left out of the smells (a literal in a test is a fixture, not a decision).
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code.deadcode import unused
@@ -43,11 +45,23 @@ KEYS = {
     "code.pipeline.repeated_preprocessing": "feature statements repeated in several files",
     "code.plain_old_data": "record types defined vs dict-typed parameters and string-key lookups",
 }
-LOCATED = ["code.tracking.calls", "code.registry.calls", "code.config.cli_defaults",
-           "code.config.hyperparameter_literals", "code.flags.feature_flags", "code.smells.thresholds",
-           "code.smells.data_paths", "code.smells.data_urls", "code.smells.relative_data_paths", "code.smells.experimental_functions",
-           "code.smells.flag_branches", "code.smells.dead_code", "code.smells.train_serve_duplicates",
-           "code.pipeline.repeated_preprocessing", "code.seeds.set"]
+LOCATED = [
+    "code.tracking.calls",
+    "code.registry.calls",
+    "code.config.cli_defaults",
+    "code.config.hyperparameter_literals",
+    "code.flags.feature_flags",
+    "code.smells.thresholds",
+    "code.smells.data_paths",
+    "code.smells.data_urls",
+    "code.smells.relative_data_paths",
+    "code.smells.experimental_functions",
+    "code.smells.flag_branches",
+    "code.smells.dead_code",
+    "code.smells.train_serve_duplicates",
+    "code.pipeline.repeated_preprocessing",
+    "code.seeds.set",
+]
 KEYS.update({f"{key}.at": f"where: one fact per place (at most {MAX_AT})" for key in LOCATED})
 
 
@@ -63,9 +77,10 @@ def is_test_support(rel: str) -> bool:
 
 
 def facts(summaries: dict[str, dict[str, Any]], tests: set[str], notebooks: set[str]) -> Iterator[Fact]:
-    code = {rel: s for rel, s in summaries.items()
-            if rel not in tests and not is_test_support(rel) and "error" not in s}
-    line = (lambda rel, n: None if rel in notebooks else n)
+    code = {
+        rel: s for rel, s in summaries.items() if rel not in tests and not is_test_support(rel) and "error" not in s
+    }
+    line = lambda rel, n: None if rel in notebooks else n
 
     def rows(kind: str) -> Iterator[tuple[str, list]]:
         for rel, summary in code.items():
@@ -95,35 +110,61 @@ def facts(summaries: dict[str, dict[str, Any]], tests: set[str], notebooks: set[
     yield from located("code.registry.calls", ((rel, line(rel, r[0]), r[1]) for rel, r in rows("registry")))
 
     yield Fact("code.config.readers", sorted({row[1] for _, row in rows("config")}))
-    for key, kind, show in (("code.config.cli_defaults", "cli_defaults", lambda r: r[1]),
-                            ("code.config.hyperparameter_literals", "hyperparameters", lambda r: f"{r[1]}={r[2]}"),
-                            ("code.smells.thresholds", "thresholds", lambda r: f"{r[2]} vs {r[1]}"),
-                            ("code.smells.experimental_functions", "copy_functions", lambda r: r[1]),
-                            ("code.smells.flag_branches", "flag_branches", lambda r: r[1])):
+    for key, kind, show in (
+        ("code.config.cli_defaults", "cli_defaults", lambda r: r[1]),
+        ("code.config.hyperparameter_literals", "hyperparameters", lambda r: f"{r[1]}={r[2]}"),
+        ("code.smells.thresholds", "thresholds", lambda r: f"{r[2]} vs {r[1]}"),
+        ("code.smells.experimental_functions", "copy_functions", lambda r: r[1]),
+        ("code.smells.flag_branches", "flag_branches", lambda r: r[1]),
+    ):
         yield Fact(key, count(kind))
         yield from located(key, ((rel, line(rel, r[0]), show(r)) for rel, r in rows(kind)))
 
     flag_libs = sorted({P.FLAG_LIBRARIES[r] for r in roots if r in P.FLAG_LIBRARIES})
     yield Fact("code.flags.libraries", flag_libs)
     yield Fact("code.flags.feature_flags", count("flags") + len(flag_libs))
-    yield from located("code.flags.feature_flags", ((rel, line(rel, r[0]), f"{r[1]} ({r[2]})") for rel, r in rows("flags")))
+    yield from located(
+        "code.flags.feature_flags", ((rel, line(rel, r[0]), f"{r[1]} ({r[2]})") for rel, r in rows("flags"))
+    )
 
-    for key, kinds in (("code.smells.data_paths", {"absolute", "uri"}), ("code.smells.data_urls", {"url"}),
-                       ("code.smells.relative_data_paths", {"relative"})):
+    for key, kinds in (
+        ("code.smells.data_paths", {"absolute", "uri"}),
+        ("code.smells.data_urls", {"url"}),
+        ("code.smells.relative_data_paths", {"relative"}),
+    ):
         found = [(rel, r) for rel, r in rows("paths") if r[1] in kinds]
         yield Fact(key, len(found))
         yield from located(key, ((rel, line(rel, r[0]), r[2]) for rel, r in found))
 
-    yield Fact("code.smells.experimental_files", sorted(
-        rel for rel in summaries if rel not in tests and not is_test_support(rel) and P.is_copy_name(rel.rsplit("/", 1)[-1].rsplit(".", 1)[0])))
+    yield Fact(
+        "code.smells.experimental_files",
+        sorted(
+            rel
+            for rel in summaries
+            if rel not in tests
+            and not is_test_support(rel)
+            and P.is_copy_name(rel.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+        ),
+    )
     yield from _dead_code(summaries, tests, notebooks)
     yield from _duplication(code, line)
-    entry = sorted(rel for rel, s in code.items()
-                   if (s.get("main_guard") or s.get("cli") or s.get("script")) and rel not in notebooks)
+    entry = sorted(
+        rel
+        for rel, s in code.items()
+        if (s.get("main_guard") or s.get("cli") or s.get("script")) and rel not in notebooks
+    )
     yield Fact("code.pipeline.entry_scripts", entry)
-    yield Fact("code.pipeline.raw_data_entry_scripts", [rel for rel in entry if code[rel].get("counts", {}).get("raw_reads")])
-    yield Fact("code.plain_old_data", {"record_types": count("record_types"), "dict_annotations": count("dict_annotations"),
-                                       "string_key_lookups": count("string_keys")})
+    yield Fact(
+        "code.pipeline.raw_data_entry_scripts", [rel for rel in entry if code[rel].get("counts", {}).get("raw_reads")]
+    )
+    yield Fact(
+        "code.plain_old_data",
+        {
+            "record_types": count("record_types"),
+            "dict_annotations": count("dict_annotations"),
+            "string_key_lookups": count("string_keys"),
+        },
+    )
 
 
 def _dead_code(summaries: dict[str, dict], tests: set[str], notebooks: set[str]) -> Iterator[Fact]:

@@ -7,6 +7,7 @@ paths, test functions, fingerprints of feature code, vulture's definitions
 and uses). The summary depends only on the file's bytes, its path and the
 analysing code (ANALYSER_VERSION hashes it), so it is cached by blob id.
 """
+
 from __future__ import annotations
 
 import ast
@@ -44,7 +45,11 @@ def summarise(rel: str, text: str, *, is_test: bool = False, notebook: bool = Fa
             summary["tests"] = _test_functions(visit)
             summary["dead"] = {"defined": [], "used": used_names(visit.nodes)}
         else:
-            summary["dead"] = file_state(tree, rel, lines, visit.tree) if not notebook else {"defined": [], "used": used_names(visit.nodes)}
+            summary["dead"] = (
+                file_state(tree, rel, lines, visit.tree)
+                if not notebook
+                else {"defined": [], "used": used_names(visit.nodes)}
+            )
     except (RecursionError, MemoryError) as exc:
         summary["error"] = {"message": f"cannot analyse: {type(exc).__name__} (nested too deeply)", "line": None}
     return summary
@@ -72,7 +77,7 @@ def _markers(text: str) -> dict[str, Any]:
         if len(at) < MAX_LOCATIONS:
             line = text.count("\n", 0, match.start()) + 1
             end = text.find("\n", match.start())
-            at.append([line, text[match.start():end if end >= 0 else None].strip()[:120]])
+            at.append([line, text[match.start() : end if end >= 0 else None].strip()[:120]])
     return {"count": len(found), "kinds": kinds, "at": at}
 
 
@@ -87,8 +92,11 @@ def _test_functions(visit: Visit) -> list[dict[str, Any]]:
         if isinstance(node, funcs) and node.name.startswith("test"):
             found.append(_test_function(i, visit))
         elif isinstance(node, ast.ClassDef) and (node.name.startswith("Test") or _is_testcase(node, visit)):
-            found.extend(_test_function(j, visit, node.name) for j in tree.children(i)
-                         if isinstance(tree.nodes[j], funcs) and tree.nodes[j].name.startswith("test"))  # type: ignore[attr-defined]
+            found.extend(
+                _test_function(j, visit, node.name)
+                for j in tree.children(i)
+                if isinstance(tree.nodes[j], funcs) and tree.nodes[j].name.startswith("test")
+            )  # type: ignore[attr-defined]
     return found
 
 
@@ -117,5 +125,10 @@ def _test_function(at: int, visit: Visit, owner: str = "") -> dict[str, Any]:
         elif isinstance(sub, ast.Call):
             name = visit.dotted(sub.func).rsplit(".", 1)[-1]
             calls.add(name)
-    return {"name": f"{owner}.{node.name}" if owner else node.name, "line": node.lineno,
-            "refs": sorted(refs), "calls": sorted(calls), "words": sorted(words)}
+    return {
+        "name": f"{owner}.{node.name}" if owner else node.name,
+        "line": node.lineno,
+        "refs": sorted(refs),
+        "calls": sorted(calls),
+        "words": sorted(words),
+    }

@@ -13,6 +13,7 @@ signature (``Name(identifier id, expr_context ctx)``), so no time is spent
 looking at names, strings and numbers; a class whose signature cannot be
 read is walked field by field.
 """
+
 from __future__ import annotations
 
 import ast

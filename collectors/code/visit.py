@@ -5,6 +5,7 @@ lists (line first) so the summary is JSON and cacheable. Test files get only
 the parts that describe tests (imports and aliases); smells are looked for in
 the rest of the code, where they ship.
 """
+
 from __future__ import annotations
 
 import ast
@@ -89,21 +90,37 @@ class Visit:
                 if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
                     docstrings.add(id(first.value))
         modules = {origin.split(".", 1)[0] for origin in self.aliases.values()}
-        self.random_use = {P.RANDOM_LIBRARIES[m] for m in modules
-                           if m in P.RANDOM_LIBRARIES and m not in P.NEEDS_RANDOM_CALL}
+        self.random_use = {
+            P.RANDOM_LIBRARIES[m] for m in modules if m in P.RANDOM_LIBRARIES and m not in P.NEEDS_RANDOM_CALL
+        }
         if self.is_test:
             return
-        handlers = {ast.Call: self._call, ast.Compare: self._compare, ast.If: self._if,
-                    ast.FunctionDef: self._function, ast.AsyncFunctionDef: self._function,
-                    ast.ClassDef: self._class, ast.Assign: self._assign, ast.Subscript: self._subscript,
-                    ast.Dict: self._dict, ast.Raise: self._raise, ast.JoinedStr: self._joined}
+        handlers = {
+            ast.Call: self._call,
+            ast.Compare: self._compare,
+            ast.If: self._if,
+            ast.FunctionDef: self._function,
+            ast.AsyncFunctionDef: self._function,
+            ast.ClassDef: self._class,
+            ast.Assign: self._assign,
+            ast.Subscript: self._subscript,
+            ast.Dict: self._dict,
+            ast.Raise: self._raise,
+            ast.JoinedStr: self._joined,
+        }
         for node in tree.body:
             if isinstance(node, (ast.Expr, ast.For, ast.While, ast.With)) and not (
-                    isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
+                isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+            ):
                 self.top_level_work = True  # the module does its work when run, as a script does
-            elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None and any(
+            elif (
+                isinstance(node, (ast.Assign, ast.AnnAssign))
+                and node.value is not None
+                and any(
                     isinstance(sub, ast.Call) and self.dotted(sub.func).rsplit(".", 1)[-1] in P.RAW_READERS
-                    for sub in walk(node.value)):
+                    for sub in walk(node.value)
+                )
+            ):
                 self.top_level_work = True  # reads data at import time
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
                 for target in node.targets:
@@ -131,7 +148,7 @@ class Visit:
         module = node.module or ""
         if node.level:
             package = self.rel.rsplit(".", 1)[0].split("/")[:-1]
-            package = package[:len(package) - (node.level - 1)] if node.level > 1 else package
+            package = package[: len(package) - (node.level - 1)] if node.level > 1 else package
             module = ".".join([*package, module] if module else package)
         self.imports.add(module)
         for alias in node.names:
@@ -177,8 +194,15 @@ class Visit:
             self.add("flags", line, _str(node.args[0]), "environment")
         if last in P.RAW_READERS or name == "numpy.load" or (name == "open" and _data_file(_first_str(node))):
             self.add("raw_reads", line, name)
-        notebook = next((text for arg in node.args for item in (arg.elts if isinstance(arg, (ast.List, ast.Tuple)) else [arg])
-                         if (text := _str(item)) and text.endswith(".ipynb")), None)
+        notebook = next(
+            (
+                text
+                for arg in node.args
+                for item in (arg.elts if isinstance(arg, (ast.List, ast.Tuple)) else [arg])
+                if (text := _str(item)) and text.endswith(".ipynb")
+            ),
+            None,
+        )
         if notebook:  # the first one: papermill's second is where it writes the executed copy
             self.add("notebook_refs", line, notebook, "runs")
         if last in P.QUIET_CALLS:
@@ -197,7 +221,7 @@ class Visit:
 
     def _if(self, node: ast.If) -> None:
         test = node.test
-        if (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__"):
+        if isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__":
             self.main_guard = True
             return
         for sub in walk(test):
@@ -229,8 +253,11 @@ class Visit:
         if isinstance(target, ast.Name) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, bool):
             if P.FLAG_NAME.search(target.id):
                 self.add("flags", node.lineno, target.id, "constant")
-        if isinstance(target, ast.Subscript) and _str(target.slice) and any(
-                isinstance(n, (ast.Call, ast.BinOp)) for n in walk(node.value)):
+        if (
+            isinstance(target, ast.Subscript)
+            and _str(target.slice)
+            and any(isinstance(n, (ast.Call, ast.BinOp)) for n in walk(node.value))
+        ):
             self.add("feature_statements", node.lineno, fingerprint(node))
 
     def _subscript(self, node: ast.Subscript) -> None:
@@ -274,11 +301,17 @@ class Visit:
             self.add("paths", line, kind, text[:120])
 
     def summary(self) -> dict[str, Any]:
-        return {"imports": sorted(self.imports), "roots": sorted({self.aliases.get(r, r).split(".")[0]
-                                                                 for r in self.imported_roots}),
-                "seeds": self.seeds, "random_use": sorted(self.random_use), "found": self.found,
-                "counts": self.counts, "main_guard": self.main_guard, "cli": self.cli,
-                "script": self.top_level_work}
+        return {
+            "imports": sorted(self.imports),
+            "roots": sorted({self.aliases.get(r, r).split(".")[0] for r in self.imported_roots}),
+            "seeds": self.seeds,
+            "random_use": sorted(self.random_use),
+            "found": self.found,
+            "counts": self.counts,
+            "main_guard": self.main_guard,
+            "cli": self.cli,
+            "script": self.top_level_work,
+        }
 
 
 def _number(node: ast.AST) -> float | int | None:

@@ -8,6 +8,7 @@ without one inherits its parent's). A receiver reaches someone when it has at
 least one integration (email, Slack, webhook, PagerDuty, ...) whose settings
 are not placeholders such as ``https://hooks.slack.com/services/...``.
 """
+
 from __future__ import annotations
 
 import re
@@ -46,8 +47,10 @@ class AlertmanagerConfig:
         return found or [scalar(self.route.get("receiver")) or ""]
 
     def reaches(self, labels: dict[str, str]) -> bool:
-        return any(self.receivers.get(name, Receiver(name, [], True, None)).reaches_someone
-                   for name in self.route_alert(labels))
+        return any(
+            self.receivers.get(name, Receiver(name, [], True, None)).reaches_someone
+            for name in self.route_alert(labels)
+        )
 
 
 def looks_like_alertmanager(text: str) -> bool:
@@ -63,15 +66,30 @@ def parse_alertmanager(text: str) -> AlertmanagerConfig:
     for item in listed if isinstance(listed, list) else []:
         if not isinstance(item, dict) or scalar(item.get("name")) is None:
             continue
-        configs = {k[:-len("_configs")]: v for k, v in item.items()
-                   if isinstance(k, str) and k.endswith("_configs") and isinstance(v, list) and v}
-        endpoints = [str(value) for entries in configs.values() for entry in entries if isinstance(entry, dict)
-                     for key, value in entry.items() if isinstance(value, str) and str(key).endswith(("url", "key", "to"))]
+        configs = {
+            k[: -len("_configs")]: v
+            for k, v in item.items()
+            if isinstance(k, str) and k.endswith("_configs") and isinstance(v, list) and v
+        }
+        endpoints = [
+            str(value)
+            for entries in configs.values()
+            for entry in entries
+            if isinstance(entry, dict)
+            for key, value in entry.items()
+            if isinstance(value, str) and str(key).endswith(("url", "key", "to"))
+        ]
         receivers[str(item["name"])] = Receiver(
-            name=str(item["name"]), integrations=sorted(configs), line=line_of(item),
-            placeholder=any(PLACEHOLDER.search(e) for e in endpoints))
-    return AlertmanagerConfig(route=data["route"], receivers=receivers,
-                              inhibit_rules=len(inhibit) if isinstance(inhibit := data.get("inhibit_rules"), list) else 0)
+            name=str(item["name"]),
+            integrations=sorted(configs),
+            line=line_of(item),
+            placeholder=any(PLACEHOLDER.search(e) for e in endpoints),
+        )
+    return AlertmanagerConfig(
+        route=data["route"],
+        receivers=receivers,
+        inhibit_rules=len(inhibit) if isinstance(inhibit := data.get("inhibit_rules"), list) else 0,
+    )
 
 
 def matchers_of(route: dict) -> list[tuple[str, str, str]]:
@@ -117,9 +135,14 @@ def _route(route: dict, labels: dict[str, str], receiver: str, found: list[str],
 
 
 def describe(config: AlertmanagerConfig) -> dict[str, Any]:
-    return {"receivers": [{"name": r.name, "integrations": r.integrations, "placeholder": r.placeholder}
-                          for r in config.receivers.values()],
-            "routes": _count(config.route, 0), "inhibit_rules": config.inhibit_rules}
+    return {
+        "receivers": [
+            {"name": r.name, "integrations": r.integrations, "placeholder": r.placeholder}
+            for r in config.receivers.values()
+        ],
+        "routes": _count(config.route, 0),
+        "inhibit_rules": config.inhibit_rules,
+    }
 
 
 def _count(route: dict, depth: int) -> int:

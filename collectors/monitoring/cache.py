@@ -10,9 +10,11 @@ monitoring evidence are read and parsed on every scan: they are few, and their
 parsed form is richer than a cache entry. Without git (a plain folder) there
 are no blob ids and every file is read.
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from mldebt.collectors.interface import Snapshot
 from mldebt.collectors.repo.cache import Cache, code_version

@@ -10,23 +10,29 @@ Test Score's monitoring concerns (``monitoring_concerns``); one
 ``monitoring.coverage`` fact per item and concern says where it is. A concern
 is *alerted* when an alert covers it and *watched* when anything does.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
-from mldebt.collectors.monitoring.alertmanager import AlertmanagerConfig, describe, looks_like_alertmanager, parse_alertmanager
-from mldebt.collectors.repo.configfiles import ConfigError, read_text, walk
-from mldebt.collectors.monitoring.grafana import looks_like_dashboard, parse_dashboard
 from mldebt.collectors.http import DEFAULT_TIMEOUT, ApiClient, ApiError
 from mldebt.collectors.interface import Collector, Fact, Snapshot
+from mldebt.collectors.monitoring.alertmanager import (
+    AlertmanagerConfig,
+    describe,
+    looks_like_alertmanager,
+    parse_alertmanager,
+)
 from mldebt.collectors.monitoring.cache import NOTHING, FileMemo
 from mldebt.collectors.monitoring.concerns import CONCERNS, concerns_of, is_ml
 from mldebt.collectors.monitoring.configs import LIBRARIES, library_imports, looks_like_config, read_config
+from mldebt.collectors.monitoring.grafana import looks_like_dashboard, parse_dashboard
 from mldebt.collectors.monitoring.prometheus_api import read_alertmanager, read_prometheus
 from mldebt.collectors.monitoring.prometheus_rules import Rule, looks_like_rules, parse_rule_file
+from mldebt.collectors.repo.configfiles import ConfigError, read_text, walk
 
 YAML_SUFFIXES = (".yml", ".yaml", ".yml.example", ".yaml.example", ".rules", ".yml.tmpl", ".yaml.tmpl")
 ALERT_KINDS = {"alert", "live alert"}
@@ -92,18 +98,24 @@ class MonitoringCollector(Collector):
         self.dashboards = self.panels = 0
         self.failed = 0
         listed_files = listed_rules | listed_dashboards
-        candidates = [rel for rel, _ in walk(snapshot.root)
-                      if rel in listed_files or rel.lower().endswith(YAML_SUFFIXES + (".json", ".py"))]
+        candidates = [
+            rel
+            for rel, _ in walk(snapshot.root)
+            if rel in listed_files or rel.lower().endswith(YAML_SUFFIXES + (".json", ".py"))
+        ]
         memo = FileMemo(snapshot, (rel for rel in candidates if rel not in listed_files))
         try:
-            yield from self._files(snapshot.root, candidates, memo, listed_rules, listed_dashboards, items, rules,
-                                   managers, libraries)
+            yield from self._files(
+                snapshot.root, candidates, memo, listed_rules, listed_dashboards, items, rules, managers, libraries
+            )
         finally:
             memo.close()
         for missing in sorted(listed_files - set(candidates)):
             yield self._failure("no such file in the project (listed in the portfolio's monitoring block)", missing)
-        items += [Item("library", name, list(LIBRARIES[_module(name)][1]), True, files[0])
-                  for name, files in sorted(libraries.items())]
+        items += [
+            Item("library", name, list(LIBRARIES[_module(name)][1]), True, files[0])
+            for name, files in sorted(libraries.items())
+        ]
         yield from self._live(source, items, managers)
         yield from _rule_summary([r for _, r in rules])
         yield Fact("monitoring.dashboards.count", self.dashboards)
@@ -112,9 +124,18 @@ class MonitoringCollector(Collector):
         yield from _routing(items, managers)
         yield from _coverage(items, complete=self.failed == 0)
 
-    def _files(self, root: Path, candidates: list[str], memo: FileMemo, listed_rules: set[str],
-               listed_dashboards: set[str], items: list[Item], rules: list[tuple[str, Rule]],
-               managers: list[AlertmanagerConfig], libraries: dict[str, list[str]]) -> Iterator[Fact]:
+    def _files(
+        self,
+        root: Path,
+        candidates: list[str],
+        memo: FileMemo,
+        listed_rules: set[str],
+        listed_dashboards: set[str],
+        items: list[Item],
+        rules: list[tuple[str, Rule]],
+        managers: list[AlertmanagerConfig],
+        libraries: dict[str, list[str]],
+    ) -> Iterator[Fact]:
         """Each candidate file's facts; what a file held (or that it held nothing) is remembered in ``memo``."""
         for rel in candidates:
             lowered = rel.lower()
@@ -152,8 +173,17 @@ class MonitoringCollector(Collector):
                     self.panels += len(dashboard.panels)
                     yield Fact("monitoring.dashboards", dashboard.summary(), path=rel)
                     context = is_ml(dashboard.title, *(p.title for p in dashboard.panels))
-                    items += [Item("panel", p.title or f"panel at line {p.line}", concerns_of(*_subject(p.text())),
-                                   context or is_ml(*p.text()), rel, p.line) for p in dashboard.panels]
+                    items += [
+                        Item(
+                            "panel",
+                            p.title or f"panel at line {p.line}",
+                            concerns_of(*_subject(p.text())),
+                            context or is_ml(*p.text()),
+                            rel,
+                            p.line,
+                        )
+                        for p in dashboard.panels
+                    ]
                 if lowered.endswith(YAML_SUFFIXES) and looks_like_alertmanager(text):
                     manager = parse_alertmanager(text)
                     managers.append(manager)
@@ -162,8 +192,16 @@ class MonitoringCollector(Collector):
                     config = read_config(rel, text)
                     if config is not None:
                         yield Fact("monitoring.configs", config.fact(), path=rel, line=config.line)
-                        items.append(Item("config", f"{config.tool} {config.kind} {config.name}", config.concerns,
-                                          True, rel, config.line))
+                        items.append(
+                            Item(
+                                "config",
+                                f"{config.tool} {config.kind} {config.name}",
+                                config.concerns,
+                                True,
+                                rel,
+                                config.line,
+                            )
+                        )
             except ConfigError as exc:
                 yield self._failure(str(exc), rel, exc.line)
 
@@ -174,16 +212,36 @@ class MonitoringCollector(Collector):
     def _rule_file(self, rel: str, text: str, items: list[Item], rules: list[tuple[str, Rule]]) -> Iterator[Fact]:
         parsed = parse_rule_file(text)
         if parsed.problem is not None:
-            yield self._failure(f"not loadable as written ({parsed.problem}); rules read with its template "
-                                "actions neutralised", rel, parsed.problem.line)
+            yield self._failure(
+                f"not loadable as written ({parsed.problem}); rules read with its template actions neutralised",
+                rel,
+                parsed.problem.line,
+            )
         alerts = [r for r in parsed.rules if r.kind == "alert"]
-        yield Fact("monitoring.rules", {"alerts": len(alerts), "records": len(parsed.rules) - len(alerts),
-                                        "groups": len({r.group for r in parsed.rules}), "templated": parsed.templated,
-                                        "ml_alerts": sum(_rule_is_ml(r) for r in alerts)}, path=rel)
+        yield Fact(
+            "monitoring.rules",
+            {
+                "alerts": len(alerts),
+                "records": len(parsed.rules) - len(alerts),
+                "groups": len({r.group for r in parsed.rules}),
+                "templated": parsed.templated,
+                "ml_alerts": sum(_rule_is_ml(r) for r in alerts),
+            },
+            path=rel,
+        )
         for rule in parsed.rules:
             rules.append((rel, rule))
-            items.append(Item(rule.kind, rule.name, concerns_of(*_subject(rule.text())), _rule_is_ml(rule), rel,
-                              rule.line, labels={**rule.labels, "alertname": rule.name}))
+            items.append(
+                Item(
+                    rule.kind,
+                    rule.name,
+                    concerns_of(*_subject(rule.text())),
+                    _rule_is_ml(rule),
+                    rel,
+                    rule.line,
+                    labels={**rule.labels, "alertname": rule.name},
+                )
+            )
 
     def _live(self, source: dict, items: list[Item], managers: list[AlertmanagerConfig]) -> Iterator[Fact]:
         for key, reader in (("prometheus_url", read_prometheus), ("alertmanager_url", read_alertmanager)):
@@ -198,7 +256,7 @@ class MonitoringCollector(Collector):
                 self.failed += 1
                 yield Fact.failure("monitoring.live.error", str(exc), url=str(url))
                 continue
-            except Exception as exc:  # noqa: BLE001 - a malformed or stalled reply must not end the scan
+            except Exception as exc:
                 self.failed += 1
                 yield Fact.failure("monitoring.live.error", f"unexpected reply: {type(exc).__name__}", url=str(url))
                 continue
@@ -210,21 +268,39 @@ class MonitoringCollector(Collector):
                 yield Fact("monitoring.alertmanager", describe(state), url=str(url))
                 continue
             alerts = [r for r in state.rules if r.kind == "alert"]
-            yield Fact("monitoring.live.rules", {"groups": state.groups, "alerts": len(alerts),
-                                                 "records": len(state.rules) - len(alerts),
-                                                 "unhealthy": sorted({r.name for r in state.rules
-                                                                      if r.health == "err"})}, url=str(url))
+            yield Fact(
+                "monitoring.live.rules",
+                {
+                    "groups": state.groups,
+                    "alerts": len(alerts),
+                    "records": len(state.rules) - len(alerts),
+                    "unhealthy": sorted({r.name for r in state.rules if r.health == "err"}),
+                },
+                url=str(url),
+            )
             yield Fact("monitoring.live.alerts", state.alerts, url=str(url))
             rules_url = f"{str(url).rstrip('/')}/api/v1/rules"
-            items += [Item(f"live {r.kind}", r.name, concerns_of(*_subject(r.text())), _rule_is_ml(r), url=rules_url,
-                           labels={**r.labels, "alertname": r.name}) for r in state.rules]
+            items += [
+                Item(
+                    f"live {r.kind}",
+                    r.name,
+                    concerns_of(*_subject(r.text())),
+                    _rule_is_ml(r),
+                    url=rules_url,
+                    labels={**r.labels, "alertname": r.name},
+                )
+                for r in state.rules
+            ]
 
 
 def _may_hold_evidence(rel: str, lowered: str, text: str) -> bool:
     """Whether any reader below would look at this YAML or JSON file (the same cheap tests, in one place)."""
     yaml_file = lowered.endswith(YAML_SUFFIXES)
-    return ((yaml_file and (looks_like_rules(text) or looks_like_alertmanager(text)))
-            or (lowered.endswith(".json") and looks_like_dashboard(text)) or looks_like_config(rel, text))
+    return (
+        (yaml_file and (looks_like_rules(text) or looks_like_alertmanager(text)))
+        or (lowered.endswith(".json") and looks_like_dashboard(text))
+        or looks_like_config(rel, text)
+    )
 
 
 def _module(tool: str) -> str:
@@ -263,9 +339,13 @@ def _routing(items: list[Item], managers: list[AlertmanagerConfig]) -> Iterator[
         receivers = sorted({name for m in managers for name in m.route_alert(labels)})
         reaches = any(m.reaches(labels) for m in managers)
         reached = reached and reaches
-        yield Fact("monitoring.alertmanager.ml_alerts", {"alert": alert.name, "receivers": receivers,
-                                                         "reaches_someone": reaches},
-                   path=alert.path, line=alert.line, url=alert.url)
+        yield Fact(
+            "monitoring.alertmanager.ml_alerts",
+            {"alert": alert.name, "receivers": receivers, "reaches_someone": reaches},
+            path=alert.path,
+            line=alert.line,
+            url=alert.url,
+        )
     yield Fact("monitoring.alerts_reach_receiver", reached)
 
 
@@ -279,12 +359,16 @@ def _coverage(items: list[Item], complete: bool) -> Iterator[Fact]:
             watched.add(concern)
             if item.kind in ALERT_KINDS:
                 alerted.add(concern)
-            yield Fact("monitoring.coverage", {"concern": concern, "kind": item.kind, "name": item.name},
-                       path=item.path, line=item.line, url=item.url)
+            yield Fact(
+                "monitoring.coverage",
+                {"concern": concern, "kind": item.kind, "name": item.name},
+                path=item.path,
+                line=item.line,
+                url=item.url,
+            )
     yield Fact("monitoring.concerns.alerted", sorted(alerted))
     yield Fact("monitoring.concerns.watched", sorted(watched))
     for name in CONCERNS:
         for prefix, found in (("alerted", alerted), ("watched", watched)):
             if name in found or complete:
                 yield Fact(f"monitoring.{prefix}.{name}", name in found)
-

@@ -6,6 +6,7 @@ Recognised files: Great Expectations expectation suites (JSON) and checkpoints
 ``ast`` (never imported) for imports of monitoring and validation libraries.
 Each finding says which monitoring concerns it speaks to; the mapping is data.
 """
+
 from __future__ import annotations
 
 import ast
@@ -17,12 +18,18 @@ from typing import Any
 from mldebt.collectors.repo.configfiles import ConfigError, line_of, load_json, load_yaml, scalar
 
 # Evidently monitor / preset names -> concern
-EVIDENTLY = {"data_drift": "training_serving_skew", "datadrift": "training_serving_skew",
-             "cat_target_drift": "prediction_bias", "num_target_drift": "prediction_bias",
-             "target_drift": "prediction_bias", "regression_performance": "prediction_quality",
-             "classification_performance": "prediction_quality",
-             "prob_classification_performance": "prediction_quality", "data_quality": "data_invariants",
-             "data_integrity": "data_invariants"}
+EVIDENTLY = {
+    "data_drift": "training_serving_skew",
+    "datadrift": "training_serving_skew",
+    "cat_target_drift": "prediction_bias",
+    "num_target_drift": "prediction_bias",
+    "target_drift": "prediction_bias",
+    "regression_performance": "prediction_quality",
+    "classification_performance": "prediction_quality",
+    "prob_classification_performance": "prediction_quality",
+    "data_quality": "data_invariants",
+    "data_integrity": "data_invariants",
+}
 # importable library -> (tool name, concerns it serves)
 LIBRARIES: dict[str, tuple[str, list[str]]] = {
     "evidently": ("evidently", ["training_serving_skew", "prediction_quality"]),
@@ -54,8 +61,13 @@ class MonitorConfig:
 
 def looks_like_config(rel: str, text: str) -> bool:
     name = rel.rsplit("/", 1)[-1].lower()
-    return ('"expectation_type"' in text or '"expectations"' in text or "class_name: Checkpoint" in text
-            or ("monitors" in text and "column_mapping" in text) or name.startswith(("whylogs", ".whylogs", "nannyml")))
+    return (
+        '"expectation_type"' in text
+        or '"expectations"' in text
+        or "class_name: Checkpoint" in text
+        or ("monitors" in text and "column_mapping" in text)
+        or name.startswith(("whylogs", ".whylogs", "nannyml"))
+    )
 
 
 def parse_config(rel: str, text: str) -> MonitorConfig | None:
@@ -68,26 +80,54 @@ def parse_config(rel: str, text: str) -> MonitorConfig | None:
         return _suite(data, name, text)
     if data.get("class_name") == "Checkpoint" or ("validations" in data and "action_list" in data):
         validations = data.get("validations") if isinstance(data.get("validations"), list) else []
-        return MonitorConfig("great_expectations", "checkpoint", scalar(data.get("name")) or name, line_of(data),
-                             ["data_invariants"], {"validations": len(validations),
-                                                   "actions": _count(data.get("action_list"))})
+        return MonitorConfig(
+            "great_expectations",
+            "checkpoint",
+            scalar(data.get("name")) or name,
+            line_of(data),
+            ["data_invariants"],
+            {"validations": len(validations), "actions": _count(data.get("action_list"))},
+        )
     service = data.get("service") if isinstance(data.get("service"), dict) else data
     if isinstance(service.get("monitors"), list) and "column_mapping" in data:
         monitors = [m for m in service["monitors"] if isinstance(m, str)]
         mapping = data["column_mapping"] if isinstance(data["column_mapping"], dict) else {}
         concerns = sorted({EVIDENTLY[m.lower()] for m in monitors if m.lower() in EVIDENTLY})
-        return MonitorConfig("evidently", "monitoring service", name, line_of(service, "monitors"), concerns, {
-            "monitors": monitors, "window_size": service.get("window_size")
-            if isinstance(service.get("window_size"), (int, float)) else None,
-            "features": _count(mapping.get("numerical_features")) + _count(mapping.get("categorical_features")),
-            "target": scalar(mapping.get("target")), "prediction": scalar(mapping.get("prediction"))})
+        return MonitorConfig(
+            "evidently",
+            "monitoring service",
+            name,
+            line_of(service, "monitors"),
+            concerns,
+            {
+                "monitors": monitors,
+                "window_size": service.get("window_size")
+                if isinstance(service.get("window_size"), (int, float))
+                else None,
+                "features": _count(mapping.get("numerical_features")) + _count(mapping.get("categorical_features")),
+                "target": scalar(mapping.get("target")),
+                "prediction": scalar(mapping.get("prediction")),
+            },
+        )
     lowered = name.lower()
     if lowered.startswith(("whylogs", ".whylogs")):
-        return MonitorConfig("whylogs", "profiling config", name, line_of(data),
-                             ["data_invariants", "training_serving_skew"], {"keys": sorted(map(str, data))[:20]})
+        return MonitorConfig(
+            "whylogs",
+            "profiling config",
+            name,
+            line_of(data),
+            ["data_invariants", "training_serving_skew"],
+            {"keys": sorted(map(str, data))[:20]},
+        )
     if lowered.startswith("nannyml"):
-        return MonitorConfig("nannyml", "monitoring config", name, line_of(data),
-                             ["prediction_quality", "training_serving_skew"], {"keys": sorted(map(str, data))[:20]})
+        return MonitorConfig(
+            "nannyml",
+            "monitoring config",
+            name,
+            line_of(data),
+            ["prediction_quality", "training_serving_skew"],
+            {"keys": sorted(map(str, data))[:20]},
+        )
     return None
 
 
@@ -104,9 +144,19 @@ def _suite(data: dict, name: str, text: str) -> MonitorConfig | None:
         return None
     parameterized = "$PARAMETER" in text
     suite = scalar(data.get("expectation_suite_name")) or scalar(data.get("name")) or name
-    return MonitorConfig("great_expectations", "suite", suite, line_of(data), ["data_invariants"], {
-        "expectations": len(expectations), "types": dict(types.most_common(10)), "empty": not expectations,
-        "parameterized": parameterized})
+    return MonitorConfig(
+        "great_expectations",
+        "suite",
+        suite,
+        line_of(data),
+        ["data_invariants"],
+        {
+            "expectations": len(expectations),
+            "types": dict(types.most_common(10)),
+            "empty": not expectations,
+            "parameterized": parameterized,
+        },
+    )
 
 
 def library_imports(text: str) -> set[str]:
@@ -119,8 +169,13 @@ def library_imports(text: str) -> set[str]:
         return set()
     found: set[str] = set()
     for node in ast.walk(tree):
-        names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-            [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else []
+        names = (
+            [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module]
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level
+            else []
+        )
         found |= {n.split(".")[0] for n in names if n and n.split(".")[0] in LIBRARIES}
     return found
 

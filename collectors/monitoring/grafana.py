@@ -6,6 +6,7 @@ wraps the dashboard in ``{"dashboard": ...}``. A query is PromQL when it sits in
 ``expr``, SQL in ``rawSql``/``rawQuery``, and otherwise whatever the datasource
 speaks (``query``, ``target``); every panel keeps the line it starts on.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -40,11 +41,17 @@ class Dashboard:
 
     def summary(self) -> dict[str, Any]:
         queries = [q for p in self.panels for q in p.queries]
-        return {"title": self.title, "schema_version": self.schema_version, "panels": len(self.panels),
-                "rows": self.rows,
-                "queries": len(queries), "promql": sum(lang == "promql" for lang, _ in queries),
-                "datasources": sorted({p.datasource for p in self.panels if p.datasource}),
-                "alerts": sum(p.has_alert for p in self.panels), "variables": self.variables}
+        return {
+            "title": self.title,
+            "schema_version": self.schema_version,
+            "panels": len(self.panels),
+            "rows": self.rows,
+            "queries": len(queries),
+            "promql": sum(lang == "promql" for lang, _ in queries),
+            "datasources": sorted({p.datasource for p in self.panels if p.datasource}),
+            "alerts": sum(p.has_alert for p in self.panels),
+            "variables": self.variables,
+        }
 
 
 def looks_like_dashboard(text: str) -> bool:
@@ -69,8 +76,13 @@ def parse_dashboard(text: str) -> Dashboard:
     listed = templating.get("list") if isinstance(templating.get("list"), list) else []
     variables = [str(v.get("name")) for v in listed if isinstance(v, dict) and v.get("name")]
     version = data.get("schemaVersion")
-    return Dashboard(title=str(data.get("title") or ""), schema_version=version if isinstance(version, int) else None,
-                     panels=panels, variables=variables, rows=rows[0])
+    return Dashboard(
+        title=str(data.get("title") or ""),
+        schema_version=version if isinstance(version, int) else None,
+        panels=panels,
+        variables=variables,
+        rows=rows[0],
+    )
 
 
 def _datasource(value: Any) -> str | None:
@@ -90,9 +102,14 @@ def _panels(items: Any, out: list[Panel], depth: int, rows: list[int]) -> None:
             if item.get("type") == "row":
                 rows[0] += 1
                 continue
-        panel = Panel(title=str(item.get("title") or ""), type=str(item.get("type") or ""), line=line_of(item),
-                      description=str(item.get("description") or ""), has_alert=isinstance(item.get("alert"), dict),
-                      datasource=_datasource(item.get("datasource")))
+        panel = Panel(
+            title=str(item.get("title") or ""),
+            type=str(item.get("type") or ""),
+            line=line_of(item),
+            description=str(item.get("description") or ""),
+            has_alert=isinstance(item.get("alert"), dict),
+            datasource=_datasource(item.get("datasource")),
+        )
         targets = item.get("targets")
         for target in targets if isinstance(targets, list) else []:
             if not isinstance(target, dict) or target.get("hide") is True:

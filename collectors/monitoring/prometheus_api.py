@@ -5,13 +5,14 @@ rule's health; ``GET /api/v1/alerts`` lists the alerts now pending or firing.
 ``GET /api/v2/status`` of Alertmanager holds its configuration as YAML text.
 Every call goes through ``ApiClient`` (bounded timeouts, same-host only).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from mldebt.collectors.monitoring.alertmanager import AlertmanagerConfig, parse_alertmanager
 from mldebt.collectors.http import ApiClient, ApiError
+from mldebt.collectors.monitoring.alertmanager import AlertmanagerConfig, parse_alertmanager
 from mldebt.collectors.monitoring.prometheus_rules import Rule, group_rules
 
 
@@ -37,8 +38,13 @@ def read_prometheus(client: ApiClient) -> LiveState:
             state.rules += group_rules(group, lambda item: None)
     for alert in _data(client.get_json("api/v1/alerts"), "/api/v1/alerts").get("alerts") or []:
         if isinstance(alert, dict) and isinstance(alert.get("labels"), dict):
-            state.alerts.append({"name": str(alert["labels"].get("alertname", "")), "state": alert.get("state"),
-                                 "active_at": alert.get("activeAt")})
+            state.alerts.append(
+                {
+                    "name": str(alert["labels"].get("alertname", "")),
+                    "state": alert.get("state"),
+                    "active_at": alert.get("activeAt"),
+                }
+            )
     return state
 
 

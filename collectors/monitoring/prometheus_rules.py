@@ -7,6 +7,7 @@ Helm and Go templates (``{{ .Namespace }}``) are not YAML; such a file is
 reported as not loadable, and its rules are still read from a copy with the
 template actions quoted or commented out, line for line, marked ``templated``.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,8 +35,13 @@ class Rule:
 
     def text(self) -> tuple[str, ...]:
         """The words that say what the rule watches (descriptions are advice, not subject)."""
-        return (self.name, self.expr, self.annotations.get("summary", ""), self.annotations.get("SUMMARY", ""),
-                self.annotations.get("message", "") if "summary" not in self.annotations else "")
+        return (
+            self.name,
+            self.expr,
+            self.annotations.get("summary", ""),
+            self.annotations.get("SUMMARY", ""),
+            self.annotations.get("message", "") if "summary" not in self.annotations else "",
+        )
 
 
 @dataclass
@@ -118,9 +124,18 @@ def group_rules(group: dict, where: Any) -> list[Rule]:
         else:
             continue
         duration = scalar(item.get("for", item.get("duration")))
-        found.append(Rule(kind=kind, name=scalar(name) or "", expr=scalar(item.get("expr", item.get("query"))) or "",
-                          group=scalar(group.get("name")) or "", line=where(item),
-                          duration=duration if duration not in (None, "0") else None,
-                          labels=scalars(item.get("labels")), annotations=scalars(item.get("annotations")),
-                          health=scalar(item.get("health")), state=scalar(item.get("state"))))
+        found.append(
+            Rule(
+                kind=kind,
+                name=scalar(name) or "",
+                expr=scalar(item.get("expr", item.get("query"))) or "",
+                group=scalar(group.get("name")) or "",
+                line=where(item),
+                duration=duration if duration not in (None, "0") else None,
+                labels=scalars(item.get("labels")),
+                annotations=scalars(item.get("annotations")),
+                health=scalar(item.get("health")),
+                state=scalar(item.get("state")),
+            )
+        )
     return found

@@ -8,22 +8,23 @@ the same commands, dependencies and outputs, as ``dvc.yaml``, or the recorded
 run is not the declared pipeline. Files are only parsed (YAML safe loader,
 configparser), never run.
 """
+
 from __future__ import annotations
 
 import configparser
 import os
 import posixpath
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
+from mldebt.collectors.interface import Collector, Fact, Snapshot
 from mldebt.errors import InputError
 from mldebt.yamlfile import Document, parse
-
-from mldebt.collectors.interface import Collector, Fact, Snapshot
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_FILES = 50_000
@@ -156,7 +157,7 @@ def load_yaml(full: Path, rel: str) -> Document:
 
 
 def _failure(key: str, exc: InputError, rel: str) -> Fact:
-    found = re.match(r"(\d+):\d+: ", str(exc)[len(rel) + 1:]) if str(exc).startswith(rel + ":") else None
+    found = re.match(r"(\d+):\d+: ", str(exc)[len(rel) + 1 :]) if str(exc).startswith(rel + ":") else None
     return Fact.failure(key, str(exc), path=rel, line=int(found.group(1)) if found else None)
 
 
@@ -186,8 +187,12 @@ def read_pipeline(full: Path, rel: str, stages: list[Stage]) -> Iterator[Fact]:
         return
     declared = data.get("stages", {})
     if not isinstance(declared, dict):
-        yield Fact.failure("dvc.pipelines", f"{rel}: 'stages' must be a mapping of stage names",
-                           path=rel, line=doc.where(("stages",))[0])
+        yield Fact.failure(
+            "dvc.pipelines",
+            f"{rel}: 'stages' must be a mapping of stage names",
+            path=rel,
+            line=doc.where(("stages",))[0],
+        )
         return
     folder = posixpath.dirname(rel)
     for name, body in declared.items():
@@ -200,9 +205,18 @@ def read_pipeline(full: Path, rel: str, stages: list[Stage]) -> Iterator[Fact]:
             continue
         wdir = body.get("wdir") if isinstance(body.get("wdir"), str) else "."
         outs = _entries(body.get("outs")) + _entries(body.get("metrics")) + _entries(body.get("plots"))
-        stages.append(Stage(name=f"{folder}:{name}" if folder else str(name), path=rel, line=line,
-                            cmd=body.get("cmd"), deps=_entries(body.get("deps")), outs=outs,
-                            base=posixpath.normpath(posixpath.join(folder, wdir)), templated=templated))
+        stages.append(
+            Stage(
+                name=f"{folder}:{name}" if folder else str(name),
+                path=rel,
+                line=line,
+                cmd=body.get("cmd"),
+                deps=_entries(body.get("deps")),
+                outs=outs,
+                base=posixpath.normpath(posixpath.join(folder, wdir)),
+                templated=templated,
+            )
+        )
 
 
 def read_dvc_file(full: Path, rel: str, tracked: list[str], imports: dict[str, str]) -> Iterator[Fact]:
@@ -240,8 +254,9 @@ def read_config(full: Path, rel: str) -> Iterator[Fact]:
         return
     except configparser.Error as exc:
         line = getattr(exc, "lineno", None) or (exc.errors[0][0] if getattr(exc, "errors", None) else None)
-        yield Fact.failure("dvc.remotes", f"{rel}: not a valid config file: {exc.message.splitlines()[0]}",
-                           path=rel, line=line)
+        yield Fact.failure(
+            "dvc.remotes", f"{rel}: not a valid config file: {exc.message.splitlines()[0]}", path=rel, line=line
+        )
         return
     remotes = {}
     for section in parser.sections():
@@ -260,8 +275,9 @@ def _producers(stages: list[Stage]) -> dict[str, Stage]:
 
 def _upstream_stages(path: str, producers: dict[str, Stage]) -> list[Stage]:
     """Stages producing ``path``, a folder holding it, or something inside it."""
-    return [s for out, s in producers.items()
-            if out == path or path.startswith(out + "/") or out.startswith(path + "/")]
+    return [
+        s for out, s in producers.items() if out == path or path.startswith(out + "/") or out.startswith(path + "/")
+    ]
 
 
 def closure(stage: Stage, producers: dict[str, Stage]) -> set[str]:
@@ -287,8 +303,12 @@ def depth(stages: list[Stage], producers: dict[str, Stage]) -> int:
     def longest(stage: Stage, path: frozenset[int]) -> int:
         if id(stage) in memo:
             return memo[id(stage)]
-        ups = {id(u): u for dep in stage.paths(stage.deps) for u in _upstream_stages(dep, producers)
-               if id(u) not in path and u is not stage}
+        ups = {
+            id(u): u
+            for dep in stage.paths(stage.deps)
+            for u in _upstream_stages(dep, producers)
+            if id(u) not in path and u is not stage
+        }
         memo[id(stage)] = 1 + max((longest(u, path | {id(stage)}) for u in ups.values()), default=0)
         return memo[id(stage)]
 
@@ -305,10 +325,15 @@ def _lineage(stages: list[Stage], tracked: list[str], root: Path) -> Iterator[Fa
     inputs = sorted({d for s in stages for d in s.paths(s.deps) if not _upstream_stages(d, producers)})
     yield Fact("dvc.inputs", inputs)
     versioned = set(tracked)
-    yield Fact("dvc.unversioned_inputs", [
-        d for d in inputs
-        if not any(d == t or d.startswith(t + "/") or t.startswith(d + "/") for t in versioned)
-        and not _in_tree(root, d)])
+    yield Fact(
+        "dvc.unversioned_inputs",
+        [
+            d
+            for d in inputs
+            if not any(d == t or d.startswith(t + "/") or t.startswith(d + "/") for t in versioned)
+            and not _in_tree(root, d)
+        ],
+    )
 
 
 def _in_tree(root: Path, rel: str) -> bool:
@@ -376,9 +401,14 @@ def _compare_stage(stage: Stage, locked: Any, lock_rel: str) -> list[str]:
         have = {posixpath.normpath(str(e["path"])) for e in listed if isinstance(e, dict) and "path" in e}
         want = {posixpath.normpath(p) for p in declared}
         if have != want:
-            detail = "; ".join(part for part in (
-                f"not locked: {', '.join(sorted(want - have))}" if want - have else "",
-                f"not declared: {', '.join(sorted(have - want))}" if have - want else "") if part)
+            detail = "; ".join(
+                part
+                for part in (
+                    f"not locked: {', '.join(sorted(want - have))}" if want - have else "",
+                    f"not declared: {', '.join(sorted(have - want))}" if have - want else "",
+                )
+                if part
+            )
             out.append(f"{lock_rel}: stage {name!r} {what} differ ({detail})")
     return out
 

@@ -8,22 +8,23 @@ rest of the project's code (training and serving): a reference is a string
 Declared features nobody references are the underutilized data dependencies
 Sculley et al. warn about.
 """
+
 from __future__ import annotations
 
 import ast
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
+from mldebt.collectors.interface import Collector, Fact, Snapshot
 from mldebt.errors import InputError
 from mldebt.nested import json_loads
 from mldebt.yamlfile import parse
-
-from mldebt.collectors.interface import Collector, Fact, Snapshot
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_FILES = 50_000
@@ -67,13 +68,20 @@ class FeastCollector(Collector):
             yield from read_config(full, rel, repos)
         named = (snapshot.sources.get("registries") or {}).get("feature_store")
         if named and f"{named.strip('/')}/feature_store.yaml" not in {rel for rel, _ in configs}:
-            yield Fact.failure("feast.repos", f"{named}: the portfolio names this feature repository, "
-                               "but it holds no feature_store.yaml", path=named)
+            yield Fact.failure(
+                "feast.repos",
+                f"{named}: the portfolio names this feature repository, but it holds no feature_store.yaml",
+                path=named,
+            )
         yield Fact("feast.repos", sorted(repos))
         if repos:
-            for key, part in (("feast.projects", "project"), ("feast.providers", "provider"),
-                              ("feast.online_stores", "online_store"), ("feast.offline_stores", "offline_store"),
-                              ("feast.placeholders", "placeholders")):
+            for key, part in (
+                ("feast.projects", "project"),
+                ("feast.providers", "provider"),
+                ("feast.online_stores", "online_store"),
+                ("feast.offline_stores", "offline_store"),
+                ("feast.placeholders", "placeholders"),
+            ):
                 yield Fact(key, {rel: settings[part] for rel, settings in sorted(repos.items())})
         folders = [rel.rpartition("/")[0] for rel, _ in configs]
         sources = [(rel, full) for rel, full in files if full.suffix == ".py"]
@@ -82,8 +90,9 @@ class FeastCollector(Collector):
             if any(rel.startswith(f + "/") or not f for f in folders):
                 yield from read_definitions(full, rel, declared)
         if declared.views:
-            users = [(rel, full) for rel, full in files
-                     if full.suffix in (".py", ".ipynb") and rel not in declared.files]
+            users = [
+                (rel, full) for rel, full in files if full.suffix in (".py", ".ipynb") and rel not in declared.files
+            ]
             yield from _usage(declared, users)
 
 
@@ -112,7 +121,7 @@ def _text(full: Path, rel: str) -> str:
 
 
 def _line(message: str, rel: str) -> int | None:
-    found = re.match(r"(\d+):\d+: ", message[len(rel) + 1:]) if message.startswith(rel + ":") else None
+    found = re.match(r"(\d+):\d+: ", message[len(rel) + 1 :]) if message.startswith(rel + ":") else None
     return int(found.group(1)) if found else None
 
 
@@ -140,7 +149,8 @@ def read_config(full: Path, rel: str, repos: dict[str, dict[str, Any]]) -> Itera
         yield Fact.failure("feast.repos", f"{rel}: 'project' and 'provider' must be names", path=rel, line=1)
         return
     repos[rel] = {
-        "project": data.get("project"), "provider": data.get("provider", "local"),
+        "project": data.get("project"),
+        "provider": data.get("provider", "local"),
         "online_store": _store_type(data.get("online_store"), default="sqlite"),
         "offline_store": _store_type(data.get("offline_store"), default="file"),
         "placeholders": sorted(_placeholders(data)),
@@ -200,8 +210,12 @@ def read_definitions(full: Path, rel: str, declared: Declared) -> Iterator[Fact]
         yield Fact.failure("feast.feature_views", str(exc), path=rel)
         return
     except (SyntaxError, ValueError) as exc:
-        yield Fact.failure("feast.feature_views", f"{rel}: Python syntax error: {getattr(exc, 'msg', exc)}",
-                           path=rel, line=getattr(exc, "lineno", None))
+        yield Fact.failure(
+            "feast.feature_views",
+            f"{rel}: Python syntax error: {getattr(exc, 'msg', exc)}",
+            path=rel,
+            line=getattr(exc, "lineno", None),
+        )
         return
     variables: dict[str, str] = {}  # python variable -> view name
     services: list[tuple[str, ast.AST | None]] = []
@@ -251,8 +265,11 @@ def _strings(full: Path, rel: str) -> set[str]:
     if full.suffix == ".ipynb":
         try:
             cells = json_loads(text).get("cells", [])
-            text = "\n".join("".join(c.get("source", "")) if isinstance(c.get("source"), list)
-                             else str(c.get("source", "")) for c in cells if isinstance(c, dict))
+            text = "\n".join(
+                "".join(c.get("source", "")) if isinstance(c.get("source"), list) else str(c.get("source", ""))
+                for c in cells
+                if isinstance(c, dict)
+            )
         except (ValueError, AttributeError):
             pass
     try:

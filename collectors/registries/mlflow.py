@@ -11,22 +11,23 @@ runs started after ``snapshot.as_of`` are left out, and ages count from it.
 The version serving production is the one an alias such as ``champion`` or
 ``production`` points at, or else the newest in the ``Production`` stage.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
+from mldebt.collectors.http import ApiClient, ApiError
+from mldebt.collectors.interface import Collector, Fact, Snapshot
 from mldebt.errors import InputError
 from mldebt.redact import without_credentials
 from mldebt.yamlfile import UNBUILDABLE, parse, safe_load
-
-from mldebt.collectors.http import ApiClient, ApiError
-from mldebt.collectors.interface import Collector, Fact, Snapshot
 
 TOKEN_ENV = "MLFLOW_TRACKING_TOKEN"
 PRODUCTION_ALIASES = ("production", "prod", "champion", "live")
@@ -69,7 +70,7 @@ class Registry:
 
 def when(milliseconds: Any) -> datetime | None:
     try:
-        return datetime.fromtimestamp(int(milliseconds) / 1000, tz=timezone.utc)
+        return datetime.fromtimestamp(int(milliseconds) / 1000, tz=UTC)
     except (TypeError, ValueError, OverflowError, OSError):
         return None
 
@@ -82,8 +83,7 @@ def read_mlmodel(text: str) -> tuple[bool, bool]:
         return False, False
     data = data if isinstance(data, dict) else {}
     signature = data.get("signature")
-    return (isinstance(signature, dict) and bool(signature.get("inputs")),
-            bool(data.get("saved_input_example_info")))
+    return (isinstance(signature, dict) and bool(signature.get("inputs")), bool(data.get("saved_input_example_info")))
 
 
 class MlflowCollector(Collector):
@@ -100,7 +100,7 @@ class MlflowCollector(Collector):
         "registry.mlflow.production.versions": "the version serving production, per model",
         "registry.mlflow.production.rollback_available": "every production model has an earlier version to go back to",
         "registry.mlflow.production.quality_compared": "each production version's run and its predecessor's "
-                                                       "log a common metric, so quality was comparable at promotion",
+        "log a common metric, so quality was comparable at promotion",
         "registry.mlflow.production.quality_delta": "production minus previous version, per shared metric",
         "registry.mlflow.model_age_days": "days since the oldest production version was registered",
         "registry.mlflow.runs.count": "tracked runs started by the scan's moment (newest 1000)",
@@ -114,24 +114,31 @@ class MlflowCollector(Collector):
     def collect(self, snapshot: Snapshot) -> Iterator[Fact]:
         settings = snapshot.sources.get("registries") or {}
         url, wanted = settings.get("mlflow_url"), list(settings.get("models") or [])
-        on = snapshot.as_of or datetime.now(timezone.utc)
-        on = on if on.tzinfo else on.replace(tzinfo=timezone.utc)
+        on = snapshot.as_of or datetime.now(UTC)
+        on = on if on.tzinfo else on.replace(tzinfo=UTC)
         store = snapshot.root / "mlruns"
         if url:
             try:
                 client = ApiClient(url, token_env=TOKEN_ENV)
             except ApiError as exc:
-                yield Fact.failure("registry.mlflow.models", without_credentials(f"MLflow server: {exc}"), url=without_credentials(url))
+                yield Fact.failure(
+                    "registry.mlflow.models", without_credentials(f"MLflow server: {exc}"), url=without_credentials(url)
+                )
                 return
             yield Fact("registry.mlflow.source", "server", url=without_credentials(client.base_url))
             try:
                 registry = read_server(client, wanted, on)
             except ApiError as exc:
-                yield Fact.failure("registry.mlflow.models", without_credentials(f"MLflow server: {exc}"),
-                                   url=without_credentials(client.base_url))
+                yield Fact.failure(
+                    "registry.mlflow.models",
+                    without_credentials(f"MLflow server: {exc}"),
+                    url=without_credentials(client.base_url),
+                )
                 return
-            registry.problems = [replace(f, url=without_credentials(f.url or ""), error=without_credentials(f.error or ""))
-                                 for f in registry.problems]
+            registry.problems = [
+                replace(f, url=without_credentials(f.url or ""), error=without_credentials(f.error or ""))
+                for f in registry.problems
+            ]
         elif store.is_dir() and not store.is_symlink():
             yield Fact("registry.mlflow.source", "file", path="mlruns")
             registry = read_file_store(store, wanted, on)
@@ -166,41 +173,63 @@ def read_server(client: ApiClient, wanted: list[str], on: datetime) -> Registry:
         if wanted and name not in wanted:
             continue
         registry.models.append(name)
-        registry.aliases[name] = {str(a.get("alias")): int(a["version"]) for a in _dicts(model.get("aliases"))
-                                  if str(a.get("version", "")).isdigit()}
+        registry.aliases[name] = {
+            str(a.get("alias")): int(a["version"])
+            for a in _dicts(model.get("aliases"))
+            if str(a.get("version", "")).isdigit()
+        }
         quoted = name.replace("'", "\\'")
-        found = [_version(name, v) for v in _paged(client, "api/2.0/mlflow/model-versions/search", "model_versions",
-                                                    {"filter": f"name='{quoted}'", "max_results": 200})]
+        found = [
+            _version(name, v)
+            for v in _paged(
+                client,
+                "api/2.0/mlflow/model-versions/search",
+                "model_versions",
+                {"filter": f"name='{quoted}'", "max_results": 200},
+            )
+        ]
         found = sorted((v for v in found if v and v.created <= on), key=lambda v: -v.number)
         for version in found[:MAX_VERSIONS]:
             try:
-                text = client.get("model-versions/get-artifact", {"path": "MLmodel", "name": name,
-                                                                   "version": version.number}).text
+                text = client.get(
+                    "model-versions/get-artifact", {"path": "MLmodel", "name": name, "version": version.number}
+                ).text
                 version.signature, version.input_example = read_mlmodel(text[:MAX_BYTES])
             except ApiError as exc:
                 if exc.status != 404:  # no MLmodel: a version registered without a logged model
-                    registry.problems.append(Fact.failure("registry.mlflow.versions.with_signature",
-                                                          f"{name} v{version.number}: {exc}", url=client.base_url))
+                    registry.problems.append(
+                        Fact.failure(
+                            "registry.mlflow.versions.with_signature",
+                            f"{name} v{version.number}: {exc}",
+                            url=client.base_url,
+                        )
+                    )
         registry.versions += found
     for name in sorted(set(wanted) - set(registry.models)):
-        registry.problems.append(Fact.failure("registry.mlflow.models", f"registered model {name!r} not found",
-                                              url=client.base_url))
+        registry.problems.append(
+            Fact.failure("registry.mlflow.models", f"registered model {name!r} not found", url=client.base_url)
+        )
     try:
         _server_runs(client, registry, on)
     except ApiError as exc:
-        registry.problems.append(Fact.failure("registry.mlflow.runs.count", f"MLflow server: {exc}",
-                                              url=client.base_url))
+        registry.problems.append(
+            Fact.failure("registry.mlflow.runs.count", f"MLflow server: {exc}", url=client.base_url)
+        )
     return registry
 
 
 def _server_runs(client: ApiClient, registry: Registry, on: datetime) -> None:
     """The newest runs of every experiment, and the runs behind the registered versions."""
-    experiments = [str(e["experiment_id"]) for e in _paged(client, "api/2.0/mlflow/experiments/search",
-                                                            "experiments", {"max_results": 1000})
-                   if e.get("experiment_id") is not None]
+    experiments = [
+        str(e["experiment_id"])
+        for e in _paged(client, "api/2.0/mlflow/experiments/search", "experiments", {"max_results": 1000})
+        if e.get("experiment_id") is not None
+    ]
     if experiments:
-        reply = client.post_json("api/2.0/mlflow/runs/search", {
-            "experiment_ids": experiments[:100], "max_results": MAX_RUNS, "order_by": ["attributes.start_time DESC"]})
+        reply = client.post_json(
+            "api/2.0/mlflow/runs/search",
+            {"experiment_ids": experiments[:100], "max_results": MAX_RUNS, "order_by": ["attributes.start_time DESC"]},
+        )
         for item in _dicts(reply.get("runs") if isinstance(reply, dict) else None):
             run = _run(item)
             if run and (run.started is None or run.started <= on):
@@ -220,9 +249,14 @@ def _version(model: str, item: dict) -> Version | None:
     created = when(item.get("creation_timestamp"))
     if not str(item.get("version", "")).isdigit() or created is None:
         return None
-    return Version(model=model, number=int(item["version"]), created=created,
-                   stage=str(item.get("current_stage") or "None"), status=str(item.get("status") or "READY"),
-                   run_id=item["run_id"] if isinstance(item.get("run_id"), str) and item["run_id"] else None)
+    return Version(
+        model=model,
+        number=int(item["version"]),
+        created=created,
+        stage=str(item.get("current_stage") or "None"),
+        status=str(item.get("status") or "READY"),
+        run_id=item["run_id"] if isinstance(item.get("run_id"), str) and item["run_id"] else None,
+    )
 
 
 def _pairs(items: Any) -> dict[str, Any]:
@@ -235,8 +269,13 @@ def _run(item: dict) -> Run | None:
     run_id = info.get("run_id") or info.get("run_uuid")
     if not run_id or not isinstance(run_id, str):
         return None
-    return Run(run_id=str(run_id), started=when(info.get("start_time")), params=_pairs(data.get("params")),
-               metrics=_pairs(data.get("metrics")), tags=_pairs(data.get("tags")))
+    return Run(
+        run_id=str(run_id),
+        started=when(info.get("start_time")),
+        params=_pairs(data.get("params")),
+        metrics=_pairs(data.get("metrics")),
+        tags=_pairs(data.get("tags")),
+    )
 
 
 def production(registry: Registry) -> dict[str, Version]:
@@ -255,9 +294,12 @@ def production(registry: Registry) -> dict[str, Version]:
 
 def _reproducible(run: Run) -> dict[str, bool]:
     keys = list(run.params) + list(run.tags)
-    return {"with_params": bool(run.params), "with_metrics": bool(run.metrics),
-            "with_code_version": any(k in CODE_VERSION and (run.params.get(k) or run.tags.get(k)) for k in keys),
-            "with_seed": any(SEED.search(k) for k in keys)}
+    return {
+        "with_params": bool(run.params),
+        "with_metrics": bool(run.metrics),
+        "with_code_version": any(k in CODE_VERSION and (run.params.get(k) or run.tags.get(k)) for k in keys),
+        "with_seed": any(SEED.search(k) for k in keys),
+    }
 
 
 def _compare(registry: Registry, current: Version) -> dict[str, float] | None:
@@ -277,21 +319,31 @@ def _compare(registry: Registry, current: Version) -> dict[str, float] | None:
 def facts(registry: Registry, on: datetime) -> Iterator[Fact]:
     yield Fact("registry.mlflow.models", sorted(registry.models))
     yield Fact("registry.mlflow.aliases", {m: a for m, a in sorted(registry.aliases.items()) if a})
-    yield Fact("registry.mlflow.stages", {
-        m: {str(v.number): v.stage for v in registry.versions if v.model == m and v.stage.lower() != "none"}
-        for m in sorted(registry.models)
-        if any(v.model == m and v.stage.lower() != "none" for v in registry.versions)})
+    yield Fact(
+        "registry.mlflow.stages",
+        {
+            m: {str(v.number): v.stage for v in registry.versions if v.model == m and v.stage.lower() != "none"}
+            for m in sorted(registry.models)
+            if any(v.model == m and v.stage.lower() != "none" for v in registry.versions)
+        },
+    )
     yield Fact("registry.mlflow.versions.count", len(registry.versions))
-    yield Fact("registry.mlflow.versions.per_model",
-               {m: sum(v.model == m for v in registry.versions) for m in sorted(registry.models)})
+    yield Fact(
+        "registry.mlflow.versions.per_model",
+        {m: sum(v.model == m for v in registry.versions) for m in sorted(registry.models)},
+    )
     yield Fact("registry.mlflow.versions.with_signature", sum(v.signature for v in registry.versions))
     yield Fact("registry.mlflow.versions.with_input_example", sum(v.input_example for v in registry.versions))
     serving = production(registry)
     yield Fact("registry.mlflow.production.versions", {m: v.number for m, v in sorted(serving.items())})
     if serving:
-        yield Fact("registry.mlflow.production.rollback_available", all(
-            any(o.model == m and o.number < v.number and o.status == "READY" for o in registry.versions)
-            for m, v in serving.items()))
+        yield Fact(
+            "registry.mlflow.production.rollback_available",
+            all(
+                any(o.model == m and o.number < v.number and o.status == "READY" for o in registry.versions)
+                for m, v in serving.items()
+            ),
+        )
         deltas = {m: _compare(registry, v) for m, v in sorted(serving.items())}
         yield Fact("registry.mlflow.production.quality_compared", all(bool(d) for d in deltas.values()))
         yield Fact("registry.mlflow.production.quality_delta", {m: d for m, d in deltas.items() if d})
@@ -304,6 +356,7 @@ def facts(registry: Registry, on: datetime) -> Iterator[Fact]:
 
 
 # --- the file store: mlruns/<experiment>/<run>/{meta.yaml,params,metrics,tags}, mlruns/models/<model>/... ---
+
 
 def _read(path: Path, store: Path) -> str | None:
     """A file of the store, if it is a regular file inside it and not too large."""
@@ -325,20 +378,25 @@ def _meta(path: Path, store: Path, registry: Registry) -> dict[str, Any]:
     try:
         data = parse(text, rel).data
     except InputError as exc:
-        found = re.match(r"(\d+):\d+: ", str(exc)[len(rel) + 1:])
-        registry.problems.append(Fact.failure("registry.mlflow.models", str(exc), path=rel,
-                                              line=int(found.group(1)) if found else None))
+        found = re.match(r"(\d+):\d+: ", str(exc)[len(rel) + 1 :])
+        registry.problems.append(
+            Fact.failure("registry.mlflow.models", str(exc), path=rel, line=int(found.group(1)) if found else None)
+        )
         return {}
     except ValueError as exc:
         registry.problems.append(Fact.failure("registry.mlflow.models", f"{rel}: bad value: {exc}", path=rel))
         return {}
     except yaml.YAMLError as exc:  # e.g. control characters, refused before parsing starts
-        registry.problems.append(Fact.failure("registry.mlflow.models", f"{rel}: not YAML: "
-                                              f"{str(exc).splitlines()[0]}", path=rel))
+        registry.problems.append(
+            Fact.failure("registry.mlflow.models", f"{rel}: not YAML: {str(exc).splitlines()[0]}", path=rel)
+        )
         return {}
     except RecursionError:
-        registry.problems.append(Fact.failure("registry.mlflow.models", f"{rel}: nested too deeply, or an alias "
-                                              "that contains itself", path=rel))
+        registry.problems.append(
+            Fact.failure(
+                "registry.mlflow.models", f"{rel}: nested too deeply, or an alias that contains itself", path=rel
+            )
+        )
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -370,8 +428,10 @@ def read_file_store(store: Path, wanted: list[str], on: datetime) -> Registry:
     """The registry and runs of an ``mlruns`` folder, as MLflow's file store lays them out."""
     registry = Registry()
     for experiment in _dirs(store):
-        if experiment.name in ("models", ".trash") or \
-                _meta(experiment / "meta.yaml", store, registry).get("lifecycle_stage") == "deleted":
+        if (
+            experiment.name in ("models", ".trash")
+            or _meta(experiment / "meta.yaml", store, registry).get("lifecycle_stage") == "deleted"
+        ):
             continue
         for folder in _dirs(experiment):
             meta = _meta(folder / "meta.yaml", store, registry) if folder.name != "models" else {}
@@ -379,10 +439,13 @@ def read_file_store(store: Path, wanted: list[str], on: datetime) -> Registry:
             if not run_id or meta.get("lifecycle_stage") == "deleted" or len(registry.runs) >= MAX_RUNS:
                 continue
             metrics = {k: _last_value(v) for k, v in _values(folder / "metrics", store).items()}
-            run = Run(run_id=str(run_id), started=when(meta.get("start_time")),
-                      params={k: v.strip() for k, v in _values(folder / "params", store).items()},
-                      metrics={k: v for k, v in metrics.items() if v is not None},
-                      tags={k: v.strip() for k, v in _values(folder / "tags", store).items()})
+            run = Run(
+                run_id=str(run_id),
+                started=when(meta.get("start_time")),
+                params={k: v.strip() for k, v in _values(folder / "params", store).items()},
+                metrics={k: v for k, v in metrics.items() if v is not None},
+                tags={k: v.strip() for k, v in _values(folder / "tags", store).items()},
+            )
             if run.started is None or run.started <= on:
                 registry.runs[run.run_id] = run
     for folder in _dirs(store / "models"):
@@ -394,8 +457,11 @@ def read_file_store(store: Path, wanted: list[str], on: datetime) -> Registry:
         aliases = dict(meta.get("aliases") or {}) if isinstance(meta.get("aliases"), dict) else {}
         aliases.update({k: v.strip() for k, v in _values(folder / "aliases", store).items()})
         registry.aliases[name] = {str(a): int(v) for a, v in aliases.items() if str(v).isdigit()}
-        found = [_version(name, _meta(v / "meta.yaml", store, registry)) for v in _dirs(folder)
-                 if v.name.startswith("version-")]
+        found = [
+            _version(name, _meta(v / "meta.yaml", store, registry))
+            for v in _dirs(folder)
+            if v.name.startswith("version-")
+        ]
         for version in sorted((v for v in found if v and v.created <= on), key=lambda v: -v.number):
             meta = _meta(folder / f"version-{version.number}" / "meta.yaml", store, registry)
             text = next((t for t in (_read(p, store) for p in _mlmodel_candidates(store, meta)) if t), None)
@@ -403,15 +469,16 @@ def read_file_store(store: Path, wanted: list[str], on: datetime) -> Registry:
                 version.signature, version.input_example = read_mlmodel(text)
             registry.versions.append(version)
     for name in sorted(set(wanted) - set(registry.models)):
-        registry.problems.append(Fact.failure("registry.mlflow.models", f"registered model {name!r} not found",
-                                              path="mlruns/models"))
+        registry.problems.append(
+            Fact.failure("registry.mlflow.models", f"registered model {name!r} not found", path="mlruns/models")
+        )
     return registry
 
 
 def _mlmodel_candidates(store: Path, meta: dict[str, Any]) -> Iterator[Path]:
     """Where a version's MLmodel can be in the store: by logged-model id, by run and path, by location."""
     source = str(meta.get("source") or "")
-    model_id = meta.get("model_id") or (source[len("models:/"):] if source.startswith("models:/m-") else None)
+    model_id = meta.get("model_id") or (source[len("models:/") :] if source.startswith("models:/m-") else None)
     if model_id and re.fullmatch(r"[\w-]+", str(model_id)):
         yield from store.glob(f"*/models/{model_id}/artifacts/MLmodel")
     found = re.fullmatch(r"runs:/(\w+)/(.+)", source)

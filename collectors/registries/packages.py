@@ -9,6 +9,7 @@ fills it when the network allows (``python -m mldebt.collectors.registries.packa
 refresh PATH``). Everything is judged at the scan's moment: a release
 uploaded, or an advisory published, after ``snapshot.as_of`` does not count.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,16 +17,16 @@ import json
 import os
 import re
 import sys
-from datetime import datetime, timezone
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from mldebt.nested import json_loads
-
 from mldebt.collectors.http import DEFAULT_TIMEOUT, ApiClient, ApiError
 from mldebt.collectors.interface import Collector, Fact, Snapshot
+from mldebt.nested import json_loads
 
 INDEX_URL = "https://pypi.org"
 OSV_URL = "https://api.osv.dev"
@@ -68,7 +69,8 @@ def cache_dir() -> Path:
     if os.environ.get("MLDEBT_INDEX_CACHE"):
         return Path(os.environ["MLDEBT_INDEX_CACHE"])
     base = os.environ.get("MLDEBT_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "mldebt")
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "mldebt"
+    )
     return Path(base) / "index"
 
 
@@ -89,7 +91,7 @@ def _moment(text: Any) -> datetime | None:
         moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _releases(document: dict[str, Any], on: datetime) -> dict[Version, tuple[datetime, bool, str | None]]:
@@ -122,8 +124,14 @@ def staleness(document: dict[str, Any], pinned: str, on: datetime) -> dict[str, 
     latest = max(usable, default=mine)
     newer = [v for v in usable if v > mine]
     days = (releases[latest][0] - releases[mine][0]).days if latest > mine else 0
-    return {"pinned": pinned, "latest": str(max(latest, mine)), "releases_behind": len(newer),
-            "days_behind": max(days, 0), "yanked": releases[mine][1], "yanked_reason": releases[mine][2]}
+    return {
+        "pinned": pinned,
+        "latest": str(max(latest, mine)),
+        "releases_behind": len(newer),
+        "days_behind": max(days, 0),
+        "yanked": releases[mine][1],
+        "yanked_reason": releases[mine][2],
+    }
 
 
 def _affected_by(affected: dict[str, Any], version: Version) -> bool:
@@ -135,7 +143,7 @@ def _affected_by(affected: dict[str, Any], version: Version) -> bool:
             continue
         events = []
         for event in span.get("events") or []:
-            for kind, text in (event.items() if isinstance(event, dict) else []):
+            for kind, text in event.items() if isinstance(event, dict) else []:
                 try:
                     events.append((Version("0") if text == "0" else Version(str(text)), kind))
                 except InvalidVersion:
@@ -144,9 +152,7 @@ def _affected_by(affected: dict[str, Any], version: Version) -> bool:
         for at, kind in sorted(events, key=lambda e: (e[0], e[1] != "introduced")):
             if kind == "introduced" and version >= at:
                 state = True
-            elif kind == "fixed" and version >= at:
-                state = False
-            elif kind == "last_affected" and version > at:
+            elif (kind == "fixed" and version >= at) or (kind == "last_affected" and version > at):
                 state = False
         if state:
             return True
@@ -167,8 +173,11 @@ def vulnerabilities(document: dict[str, Any], name: str, pinned: str, on: dateti
             continue
         for affected in vuln.get("affected") or []:
             package = affected.get("package") or {}
-            if package.get("ecosystem") == "PyPI" and normalize(str(package.get("name", ""))) == name \
-                    and _affected_by(affected, version):
+            if (
+                package.get("ecosystem") == "PyPI"
+                and normalize(str(package.get("name", ""))) == name
+                and _affected_by(affected, version)
+            ):
                 found.append(str(vuln.get("id")))
                 break
     return sorted(set(found))
@@ -194,8 +203,8 @@ class PackagesCollector(Collector):
         self.cache = cache
 
     def collect(self, snapshot: Snapshot) -> Iterator[Fact]:
-        on = snapshot.as_of or datetime.now(timezone.utc)
-        on = on if on.tzinfo else on.replace(tzinfo=timezone.utc)
+        on = snapshot.as_of or datetime.now(UTC)
+        on = on if on.tzinfo else on.replace(tzinfo=UTC)
         pins: dict[tuple[str, str], tuple[str, int]] = {}
         for rel, text in _requirement_files(snapshot.root):
             for name, version, line in pinned_requirements(text):
@@ -211,8 +220,9 @@ class PackagesCollector(Collector):
             try:
                 document, advisories = _cached(cache, "pypi", name), _cached(cache, "osv", name)
             except (OSError, ValueError) as exc:
-                yield Fact.failure("packages.checked", f"index cache entry for {name} is unreadable: {exc}",
-                                   path=rel, line=line)
+                yield Fact.failure(
+                    "packages.checked", f"index cache entry for {name} is unreadable: {exc}", path=rel, line=line
+                )
                 continue
             if not isinstance(document, dict):
                 uncached.append(name)
@@ -258,8 +268,14 @@ def _requirement_files(root: Path) -> Iterator[tuple[str, str]]:
                     yield full.relative_to(root).as_posix(), raw.decode("utf-8", errors="replace")
 
 
-def refresh_cache(names: Iterable[str], cache: Path | None = None, *, index_url: str = INDEX_URL,
-                  osv_url: str = OSV_URL, timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> list[str]:
+def refresh_cache(
+    names: Iterable[str],
+    cache: Path | None = None,
+    *,
+    index_url: str = INDEX_URL,
+    osv_url: str = OSV_URL,
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+) -> list[str]:
     """Fetch each package's index document and advisories into the cache; return one line per failure.
 
     What could not be fetched keeps its previous cache entry.
@@ -272,8 +288,10 @@ def refresh_cache(names: Iterable[str], cache: Path | None = None, *, index_url:
             problems.append(f"{name}: not a valid package name")
             continue
         query = {"package": {"name": name, "ecosystem": "PyPI"}}
-        for kind, fetch in (("pypi", lambda: index.get_json(f"pypi/{name}/json")),
-                            ("osv", lambda: osv.post_json("v1/query", query))):
+        for kind, fetch in (
+            ("pypi", lambda: index.get_json(f"pypi/{name}/json")),
+            ("osv", lambda: osv.post_json("v1/query", query)),
+        ):
             try:
                 _store(cache / kind / f"{name}.json", fetch())
             except ApiError as exc:
@@ -290,15 +308,18 @@ def _store(path: Path, document: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m mldebt.collectors.registries.packages refresh PATH...``: refresh the cache for the pins under PATHs."""
-    parser = argparse.ArgumentParser(prog="python -m mldebt.collectors.registries.packages",
-                                     description="Refresh the package index cache that scans read.")
+    parser = argparse.ArgumentParser(
+        prog="python -m mldebt.collectors.registries.packages",
+        description="Refresh the package index cache that scans read.",
+    )
     parser.add_argument("command", choices=["refresh"])
     parser.add_argument("paths", nargs="+", type=Path, help="project folders whose requirements*.txt pins to refresh")
     parser.add_argument("--index-url", default=INDEX_URL, help=f"PyPI JSON API (default {INDEX_URL})")
     parser.add_argument("--osv-url", default=OSV_URL, help=f"OSV API (default {OSV_URL})")
     args = parser.parse_args(argv)
-    names = {name for path in args.paths for _, text in _requirement_files(path)
-             for name, _, _ in pinned_requirements(text)}
+    names = {
+        name for path in args.paths for _, text in _requirement_files(path) for name, _, _ in pinned_requirements(text)
+    }
     problems = refresh_cache(names, index_url=args.index_url, osv_url=args.osv_url)
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)

@@ -6,6 +6,7 @@ version of that code. Values are JSON (never pickle), compressed, in one SQLite
 file in the mldebt cache folder. The cache is only a speed-up: when it cannot be
 opened or written, lookups miss and scans go on.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -13,8 +14,9 @@ import json
 import sqlite3
 import time
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from mldebt.sources.gitsource import cache_dir
 
@@ -54,7 +56,7 @@ class Cache:
             return found
         try:
             for start in range(0, len(keys), 500):
-                chunk = keys[start:start + 500]
+                chunk = keys[start : start + 500]
                 marks = ",".join("?" * len(chunk))
                 for key, value in self._db.execute(f"select key, value from entries where key in ({marks})", chunk):
                     found[key] = json.loads(zlib.decompress(value))
@@ -86,10 +88,12 @@ class Cache:
     def _touch(self, keys: list[str]) -> None:
         day = int(time.time()) - 86400  # refresh at most daily, so reads stay reads
         for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
+            chunk = keys[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            self._db.execute(f"update entries set used = ? where used < ? and key in ({marks})",  # type: ignore[union-attr]
-                             [int(time.time()), day, *chunk])
+            self._db.execute(
+                f"update entries set used = ? where used < ? and key in ({marks})",  # type: ignore[union-attr]
+                [int(time.time()), day, *chunk],
+            )
 
     def close(self) -> None:
         if self._db is not None:

@@ -9,25 +9,27 @@ The work is cached twice: each source file's summary by its blob id (a new
 commit re-reads only what changed), and the whole result by the git id of the
 project's tree (an unchanged commit is not read at all).
 """
+
 from __future__ import annotations
 
 import io
 import tokenize
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict
-from typing import Any, Iterator
+from typing import Any
 
 from mldebt.collectors.code import facts as code_facts
 from mldebt.collectors.code import libraries as code_libraries
-from mldebt.collectors.repo import deps
+from mldebt.collectors.code.batch import Job, summarise_all
+from mldebt.collectors.code.patterns import DEBT_MARKER
+from mldebt.collectors.code.scan import notebook_code
+from mldebt.collectors.interface import Collector, Fact, Snapshot
 from mldebt.collectors.repo import data as repo_data
+from mldebt.collectors.repo import deps
 from mldebt.collectors.repo import hygiene as repo_hygiene
 from mldebt.collectors.repo import notebooks as repo_notebooks
 from mldebt.collectors.repo import testfiles as repo_tests
-from mldebt.collectors.code.batch import Job, summarise_all
-from mldebt.collectors.code.scan import notebook_code
-from mldebt.collectors.code.patterns import DEBT_MARKER
-from mldebt.collectors.interface import Collector, Fact, Snapshot
 from mldebt.collectors.repo.cache import Cache, code_version
 from mldebt.collectors.repo.files import MAX_READ_BYTES, Entry, blob_id, count_lines, decode, read, walk
 from mldebt.collectors.repo.tree import tree_id
@@ -54,7 +56,13 @@ class RepoCollector(Collector):
         "repo.files.skipped": "(error facts) files not read, with the reason",
         "repo.files.undecodable": "(error facts) files that are not UTF-8, read with replacement characters",
         "repo.python.unparsed": "(error facts) Python files (not tests) that do not parse",
-        **repo_notebooks.KEYS, **repo_tests.KEYS, **deps.SUMMARY_KEYS, **repo_hygiene.KEYS, **repo_data.KEYS, **code_facts.KEYS, **code_libraries.KEYS,
+        **repo_notebooks.KEYS,
+        **repo_tests.KEYS,
+        **deps.SUMMARY_KEYS,
+        **repo_hygiene.KEYS,
+        **repo_data.KEYS,
+        **code_facts.KEYS,
+        **code_libraries.KEYS,
     }
 
     def collect(self, snapshot: Snapshot) -> Iterator[Fact]:

@@ -7,14 +7,16 @@ that also remember the line they started on (``line_of``), so a fact can point
 at the job, rule or panel it describes. A file that cannot be read or parsed
 raises ``ConfigError`` with a message and, when known, a line.
 """
+
 from __future__ import annotations
 
 import json
 import json.scanner
 import os
 from bisect import bisect_left
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
@@ -189,6 +191,7 @@ def load_yaml(text: str) -> Any:
 
 
 # --- JSON -----------------------------------------------------------------
+
 
 class JsonWithLines:
     """Decode JSON into YDict/YList whose ``line`` is where each object or array opens."""

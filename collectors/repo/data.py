@@ -4,19 +4,20 @@
 Only presence and counts live here; the DVC stage graph is the DVC registry
 collector's business.
 """
+
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import yaml
 
 from mldebt import yamlfile
-from mldebt.yamlfile import UNBUILDABLE
-
 from mldebt.collectors.interface import Fact
+from mldebt.yamlfile import UNBUILDABLE
 
 KEYS = {
     "repo.data.dvc_files": ".dvc files (data tracked by DVC)",
@@ -30,9 +31,23 @@ KEYS = {
 MAX_CONFIG_FILES = 400  # YAML files opened to look for Hydra defaults
 CONFIG_WORDS = {"config", "configs", "conf", "params", "parameters", "settings", "hparams", "hyperparameters"}
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".ini", ".cfg")
-NOT_CONFIG = {"setup.cfg", "tox.ini", "mypy.ini", "pytest.ini", ".pre-commit-config.yaml", "dvc.yaml",
-              "environment.yml", "environment.yaml", "mkdocs.yml", "codecov.yml", "docker-compose.yml",
-              "pyproject.toml", "package.json", "tsconfig.json", "MLproject"}
+NOT_CONFIG = {
+    "setup.cfg",
+    "tox.ini",
+    "mypy.ini",
+    "pytest.ini",
+    ".pre-commit-config.yaml",
+    "dvc.yaml",
+    "environment.yml",
+    "environment.yaml",
+    "mkdocs.yml",
+    "codecov.yml",
+    "docker-compose.yml",
+    "pyproject.toml",
+    "package.json",
+    "tsconfig.json",
+    "MLproject",
+}
 _WORD = re.compile(r"[^a-z0-9]+")
 
 
@@ -58,7 +73,9 @@ def facts(paths: list[str], text: Callable[[str], str | None]) -> Iterator[Fact]
     yield Fact("repo.data.dvc_files", len(dvc_files))
     yield Fact("repo.data.dvc_stages", stages)
     yield Fact("repo.data.dvc_lock", any(p.rsplit("/", 1)[-1] == "dvc.lock" for p in paths))
-    yield Fact("repo.data.lfs_patterns", lfs_patterns(text(".gitattributes") or "") if ".gitattributes" in paths else [])
+    yield Fact(
+        "repo.data.lfs_patterns", lfs_patterns(text(".gitattributes") or "") if ".gitattributes" in paths else []
+    )
     yield from config_facts(paths, text)
 
 
@@ -85,7 +102,7 @@ def config_facts(paths: list[str], text: Callable[[str], str | None]) -> Iterato
     yield Fact("code.config.files", configs[:200])
     trees = []
     for folder, files in hydra_trees(configs[:MAX_CONFIG_FILES], text).items():
-        groups = {f[len(folder):].lstrip("/").split("/")[0] for f in files if "/" in f[len(folder):].lstrip("/")}
+        groups = {f[len(folder) :].lstrip("/").split("/")[0] for f in files if "/" in f[len(folder) :].lstrip("/")}
         trees.append({"path": folder or ".", "groups": len(groups), "files": len(files)})
     yield Fact("code.config.hydra", trees)
     projects = []
@@ -93,8 +110,9 @@ def config_facts(paths: list[str], text: Callable[[str], str | None]) -> Iterato
         try:
             projects.append({"path": path, **mlproject(text(path) or "")})
         except (yaml.YAMLError, ValueError) as exc:
-            yield Fact.failure("code.config.mlproject", f"not a valid MLproject: {_problem(exc)}", path=path,
-                               line=_line(exc))
+            yield Fact.failure(
+                "code.config.mlproject", f"not a valid MLproject: {_problem(exc)}", path=path, line=_line(exc)
+            )
     yield Fact("code.config.mlproject", projects)
 
 

@@ -5,30 +5,45 @@
 reports as it always has; their meaning is unchanged: the pinned share is
 over ``requirements*.txt`` lines.
 """
+
 from __future__ import annotations
 
 import posixpath
 import re
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from mldebt.collectors.repo import files as repo_files
 from mldebt.collectors.interface import Collector, Fact, Snapshot
+from mldebt.collectors.repo import files as repo_files
 from mldebt.collectors.repo.manifests import LOCK_NAMES, Manifest, kind_of, locked_versions, parse
 
 LEGACY_REQUIREMENTS = re.compile(r"^requirements.*\.txt$")
-UPDATE_BOTS = {".github/dependabot.yml", ".github/dependabot.yaml", "renovate.json", "renovate.json5",
-               ".renovaterc", ".renovaterc.json", ".github/renovate.json", ".github/renovate.json5"}
+UPDATE_BOTS = {
+    ".github/dependabot.yml",
+    ".github/dependabot.yaml",
+    "renovate.json",
+    "renovate.json5",
+    ".renovaterc",
+    ".renovaterc.json",
+    ".github/renovate.json",
+    ".github/renovate.json5",
+}
 SUMMARY_KEYS = {  # produced by the repo collector, which has always reported them
     "repo.deps.manifests": "dependency manifests (requirements*.txt, pyproject.toml, setup.cfg, setup.py, Pipfile, environment.yml)",
     "repo.deps.pinned_ratio": "share of requirements*.txt requirements pinned to one version",
     "repo.deps.lockfiles": "lock files (poetry.lock, uv.lock, pip-compile output, ...)",
     "repo.deps.update_bot": "Dependabot or Renovate is configured",
 }
-LOCK_PARTNERS = {"poetry": ("pyproject.toml",), "pdm": ("pyproject.toml",), "uv": ("pyproject.toml",),
-                 "pipenv": ("Pipfile",), "conda-lock": ("environment.yml", "environment.yaml")}
+LOCK_PARTNERS = {
+    "poetry": ("pyproject.toml",),
+    "pdm": ("pyproject.toml",),
+    "uv": ("pyproject.toml",),
+    "pipenv": ("Pipfile",),
+    "conda-lock": ("environment.yml", "environment.yaml"),
+}
 
 
 class DepsCollector(Collector):
@@ -74,17 +89,29 @@ class DepsCollector(Collector):
             for source, target, line, how, resolved in _includes(rel, manifests):
                 if resolved is None:
                     if source == rel:  # an included file reports its own includes
-                        yield Fact.failure("deps.includes.unresolved",
-                                           f"included file not found in the project: {target}", path=rel, line=line)
+                        yield Fact.failure(
+                            "deps.includes.unresolved",
+                            f"included file not found in the project: {target}",
+                            path=rel,
+                            line=line,
+                        )
                 elif resolved not in includes:
                     includes.append(resolved)
                     if how == "requirement":
                         requirements += manifests[resolved].requirements
             pinned = sum(r.pinned for r in requirements)
-            rows.append({"path": rel, "kind": manifest.kind, "flavour": manifest.flavour,
-                         "requirements": len(requirements), "pinned": pinned,
-                         "pinned_ratio": round(pinned / len(requirements), 2) if requirements else None,
-                         "includes": includes, "generated": manifest.generated})
+            rows.append(
+                {
+                    "path": rel,
+                    "kind": manifest.kind,
+                    "flavour": manifest.flavour,
+                    "requirements": len(requirements),
+                    "pinned": pinned,
+                    "pinned_ratio": round(pinned / len(requirements), 2) if requirements else None,
+                    "includes": includes,
+                    "generated": manifest.generated,
+                }
+            )
         yield Fact("deps.manifests", rows)
         declared = [r for m in manifests.values() if not m.generated for r in m.requirements]
         if declared:
@@ -103,16 +130,24 @@ class DepsCollector(Collector):
             kind = LOCK_NAMES.get(name)
             partner = None
             if kind:
-                partner = next((posixpath.join(folder, p) for p in LOCK_PARTNERS[kind]
-                                if posixpath.join(folder, p) in manifests), None)
+                partner = next(
+                    (posixpath.join(folder, p) for p in LOCK_PARTNERS[kind] if posixpath.join(folder, p) in manifests),
+                    None,
+                )
             elif rel in manifests and manifests[rel].generated:
                 kind = "requirements"
                 source = rel[:-4] + ".in" if rel.endswith(".txt") else None
                 partner = source if source in manifests else None
             else:
                 continue
-            row: dict[str, Any] = {"path": rel, "kind": kind, "manifest": partner, "in_step": None,
-                                   "missing": [], "mismatched": []}
+            row: dict[str, Any] = {
+                "path": rel,
+                "kind": kind,
+                "manifest": partner,
+                "in_step": None,
+                "missing": [],
+                "mismatched": [],
+            }
             try:
                 locked = locked_versions(kind, text(rel) or "")
             except ValueError as exc:
@@ -134,15 +169,19 @@ class DepsCollector(Collector):
 def summary_facts(paths: list[str], text: Callable[[str], str | None]) -> Iterator[Fact]:
     """The ``repo.deps.*`` summary: manifests, pinned share of requirements*.txt, lock files, update bot."""
     names = {rel: rel.rsplit("/", 1)[-1] for rel in paths}
-    legacy = [rel for rel, name in names.items()
-              if LEGACY_REQUIREMENTS.match(name) or kind_of(name) not in (None, "requirements")]
-    manifests = {rel: parse(kind_of(names[rel]) or "", content) for rel in legacy
-                 if (content := text(rel)) is not None}
+    legacy = [
+        rel
+        for rel, name in names.items()
+        if LEGACY_REQUIREMENTS.match(name) or kind_of(name) not in (None, "requirements")
+    ]
+    manifests = {rel: parse(kind_of(names[rel]) or "", content) for rel in legacy if (content := text(rel)) is not None}
     yield Fact("repo.deps.manifests", sorted(legacy))
     lines = [r for rel, m in manifests.items() if LEGACY_REQUIREMENTS.match(names[rel]) for r in m.requirements]
     if lines:
         yield Fact("repo.deps.pinned_ratio", round(sum(r.pinned for r in lines) / len(lines), 2))
-    lockfiles = [rel for rel, name in names.items() if name in LOCK_NAMES or (name.endswith(".lock") and name != "dvc.lock")]
+    lockfiles = [
+        rel for rel, name in names.items() if name in LOCK_NAMES or (name.endswith(".lock") and name != "dvc.lock")
+    ]
     lockfiles += [rel for rel, m in manifests.items() if m.generated]
     yield Fact("repo.deps.lockfiles", sorted(set(lockfiles)))
     yield Fact("repo.deps.update_bot", any(rel in UPDATE_BOTS for rel in paths))

@@ -5,14 +5,15 @@ limit and turns every unreadable entry into an error fact instead of raising.
 Reads are capped in size, binary content is refused, and text that is not
 UTF-8 is decoded with replacement characters and reported.
 """
+
 from __future__ import annotations
 
 import hashlib
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from mldebt.collectors.interface import Fact
 
@@ -21,12 +22,34 @@ MAX_DEPTH = 48  # folders nested deeper are not entered
 SKIPPED = "repo.files.skipped"
 
 LANGUAGES = {
-    ".py": "Python", ".ipynb": "Jupyter Notebook", ".r": "R", ".scala": "Scala",
-    ".java": "Java", ".kt": "Kotlin", ".sql": "SQL", ".sh": "Shell", ".bash": "Shell",
-    ".js": "JavaScript", ".ts": "TypeScript", ".go": "Go", ".rs": "Rust",
-    ".c": "C/C++", ".cc": "C/C++", ".cpp": "C/C++", ".h": "C/C++", ".hpp": "C/C++",
-    ".jl": "Julia", ".cu": "CUDA", ".m": "MATLAB", ".rb": "Ruby", ".php": "PHP", ".swift": "Swift",
-    ".cs": "C#", ".pyx": "Cython", ".lua": "Lua", ".pl": "Perl",
+    ".py": "Python",
+    ".ipynb": "Jupyter Notebook",
+    ".r": "R",
+    ".scala": "Scala",
+    ".java": "Java",
+    ".kt": "Kotlin",
+    ".sql": "SQL",
+    ".sh": "Shell",
+    ".bash": "Shell",
+    ".js": "JavaScript",
+    ".ts": "TypeScript",
+    ".go": "Go",
+    ".rs": "Rust",
+    ".c": "C/C++",
+    ".cc": "C/C++",
+    ".cpp": "C/C++",
+    ".h": "C/C++",
+    ".hpp": "C/C++",
+    ".jl": "Julia",
+    ".cu": "CUDA",
+    ".m": "MATLAB",
+    ".rb": "Ruby",
+    ".php": "PHP",
+    ".swift": "Swift",
+    ".cs": "C#",
+    ".pyx": "Cython",
+    ".lua": "Lua",
+    ".pl": "Perl",
 }
 
 
@@ -115,8 +138,12 @@ def decode(data: bytes, rel: str) -> tuple[str, Fact | None]:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        note = Fact.failure("repo.files.undecodable", f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start});"
-                            " read with replacement characters", path=rel, line=line)
+        note = Fact.failure(
+            "repo.files.undecodable",
+            f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); read with replacement characters",
+            path=rel,
+            line=line,
+        )
         return data.decode("utf-8", errors="replace"), note
 
 

@@ -7,24 +7,26 @@ times cyclomatic complexity, measured by radon), and the age of the last change
 to training and model code. One ``git log`` over at most HISTORY_DAYS and
 MAX_COMMITS is read, and cached by commit, sub-path and window.
 """
+
 from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from radon.visitors import ComplexityVisitor
 
-from mldebt.errors import MldebtError
-from mldebt.sources.gitrun import run as run_git
-from mldebt.collectors.repo import files as repo_files
 from mldebt.collectors.code.batch import spread, worth_a_pool
 from mldebt.collectors.code.patterns import tokens
 from mldebt.collectors.interface import Collector, Fact, Snapshot
+from mldebt.collectors.repo import files as repo_files
 from mldebt.collectors.repo.cache import Cache, code_version
 from mldebt.collectors.repo.tree import tree_id
+from mldebt.errors import MldebtError
+from mldebt.sources.gitrun import run as run_git
 
 HISTORY_DAYS = 730  # authorship is read over two years; churn and counts over one
 MAX_COMMITS = 20_000
@@ -55,7 +57,7 @@ class HistoryCollector(Collector):
         if snapshot.git_dir is None or snapshot.commit is None:
             yield Fact.failure("git.error", "not a git repository: no history to read")
             return
-        as_of = (snapshot.as_of or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        as_of = (snapshot.as_of or datetime.now(UTC)).astimezone(UTC)
         since = (as_of - timedelta(days=HISTORY_DAYS)).replace(hour=0, minute=0, second=0, microsecond=0)
         cache = Cache()
         try:
@@ -83,11 +85,22 @@ def _git(snapshot: Snapshot, *args: str) -> bytes:
 
 def _log(snapshot: Snapshot, since: datetime) -> list[list[Any]]:
     """[[sha, unix time, author, [[path, lines changed], ...]], ...], newest first."""
-    args = ["log", "-z", "--no-merges", "--no-show-signature", "--no-ext-diff", "--no-textconv", "--no-renames",
-            "--numstat", f"--max-count={MAX_COMMITS}", f"--since={since.isoformat()}", "--format=@@%H%x09%at%x09%aE"]
+    args = [
+        "log",
+        "-z",
+        "--no-merges",
+        "--no-show-signature",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--no-renames",
+        "--numstat",
+        f"--max-count={MAX_COMMITS}",
+        f"--since={since.isoformat()}",
+        "--format=@@%H%x09%at%x09%aE",
+    ]
     if snapshot.subpath:
         args.append(f"--relative={snapshot.subpath}")
-    out = _git(snapshot, *args, snapshot.commit or "HEAD", "--", *( [snapshot.subpath] if snapshot.subpath else []))
+    out = _git(snapshot, *args, snapshot.commit or "HEAD", "--", *([snapshot.subpath] if snapshot.subpath else []))
     commits: list[list[Any]] = []
     for token in out.split(b"\0"):
         token = token.lstrip(b"\n")
@@ -109,8 +122,9 @@ def _files(snapshot: Snapshot) -> Iterator[str]:
                 yield repo_files.display(os.fsdecode(raw))
 
 
-def _facts(snapshot: Snapshot, commits: list[list[Any]], present: set[str], as_of: datetime,
-           since: datetime, cache: Cache) -> Iterator[Fact]:
+def _facts(
+    snapshot: Snapshot, commits: list[list[Any]], present: set[str], as_of: datetime, since: datetime, cache: Cache
+) -> Iterator[Fact]:
     now = as_of.timestamp()
     for days in (90, 365):
         recent = [c for c in commits if now - c[1] <= days * 86400]
@@ -131,20 +145,35 @@ def _facts(snapshot: Snapshot, commits: list[list[Any]], present: set[str], as_o
     yield Fact("git.files.single_author_share", round(len(single) / len(authors), 2) if authors else None)
     top = sorted(churn, key=lambda p: (-churn[p], p))
     yield Fact("git.churn.top", [{"path": p, "churn": churn[p], "commits": touches[p]} for p in top[:20]])
-    hotspots = _hotspots(snapshot, [p for p in top if p.endswith(".py")][:HOTSPOTS * 2], churn, cache)
+    hotspots = _hotspots(snapshot, [p for p in top if p.endswith(".py")][: HOTSPOTS * 2], churn, cache)
     yield Fact("git.hotspots", hotspots)
     for spot in hotspots:
         yield Fact("git.hotspots.at", f"churn {spot['churn']} x complexity {spot['complexity']}", path=spot["path"])
     training = sorted(p for p in present if p.endswith((".py", ".ipynb")) and TRAINING_WORDS & set(tokens(p)))
     last = next((c[1] for c in commits if any(path in training for path, _ in c[3])), None)
     if last is None and training:
-        out = _git(snapshot, "log", "-1", "--no-show-signature", "--format=%at", snapshot.commit or "HEAD", "--",
-                   *(f"{snapshot.subpath}/{p}" if snapshot.subpath else p for p in training[:200])).strip()
+        out = _git(
+            snapshot,
+            "log",
+            "-1",
+            "--no-show-signature",
+            "--format=%at",
+            snapshot.commit or "HEAD",
+            "--",
+            *(f"{snapshot.subpath}/{p}" if snapshot.subpath else p for p in training[:200]),
+        ).strip()
         last = int(out) if out else None
     if last is not None:
         yield Fact("git.training_code.last_change_days", max(0, int((now - last) // 86400)))
-    yield Fact("git.history.window", {"since": since.date().isoformat(), "until": as_of.isoformat(),
-                                      "commits": len(commits), "truncated": len(commits) >= MAX_COMMITS})
+    yield Fact(
+        "git.history.window",
+        {
+            "since": since.date().isoformat(),
+            "until": as_of.isoformat(),
+            "commits": len(commits),
+            "truncated": len(commits) >= MAX_COMMITS,
+        },
+    )
 
 
 def _hotspots(snapshot: Snapshot, candidates: list[str], churn: dict[str, int], cache: Cache) -> list[dict[str, Any]]:
@@ -165,7 +194,9 @@ def _hotspots(snapshot: Snapshot, candidates: list[str], churn: dict[str, int], 
     for path, (key, _) in texts.items():
         complexity = known[key] if key in known else measured.get(path)
         if complexity is not None:
-            spots.append({"path": path, "churn": churn[path], "complexity": complexity, "score": churn[path] * complexity})
+            spots.append(
+                {"path": path, "churn": churn[path], "complexity": complexity, "score": churn[path] * complexity}
+            )
     return sorted(spots, key=lambda s: (-int(s["score"]), s["path"]))[:HOTSPOTS]
 
 

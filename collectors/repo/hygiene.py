@@ -1,18 +1,19 @@
 """Engineering hygiene: CI, Docker, pre-commit, linters, formatters, type checkers,
 README steps, CODEOWNERS and license, read from file names and small config files."""
+
 from __future__ import annotations
 
 import re
 import tomllib
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import yaml
 
 from mldebt import yamlfile
+from mldebt.collectors.interface import Fact
 from mldebt.nested import toml_loads
 from mldebt.yamlfile import UNBUILDABLE
-
-from mldebt.collectors.interface import Fact
 
 KEYS = {
     "repo.ci.configs": "CI configuration files",
@@ -31,35 +32,70 @@ CI_FILES = {".gitlab-ci.yml", ".circleci/config.yml", "azure-pipelines.yml", "Je
 README = re.compile(r"^readme(\.(md|rst|txt|markdown))?$", re.I)
 CODEOWNERS = {"CODEOWNERS", ".github/CODEOWNERS", ".gitlab/CODEOWNERS", "docs/CODEOWNERS"}
 LICENSE = re.compile(r"^(licen[cs]e|copying)(\.(md|txt|rst))?$", re.I)
-INSTALL = re.compile(r"^#+\s*(install|installation|setup|set-up|getting started|requirements)\b|"
-                     r"\b(pip3? install|uv (pip install|sync)|poetry install|conda env create|mamba env create|"
-                     r"pipenv install|pdm install|make (install|setup|env)|docker (build|compose))", re.I | re.M)
-RUN = re.compile(r"^#+\s*(usage|run|running|quick ?start|how to run|training|reproduc\w*)\b|"
-                 r"\b(python3? (-m (?!pip\b)[\w.]+|[\w./-]+\.py)|make (train|run|predict|serve|all)|dvc repro|"
-                 r"docker run|mlflow run|streamlit run|uvicorn |jupyter (notebook|lab|nbconvert))", re.I | re.M)
-TOOL_FILES = {".flake8": ("linters", "flake8"), ".pylintrc": ("linters", "pylint"), "pylintrc": ("linters", "pylint"),
-              "ruff.toml": ("linters", "ruff"), ".ruff.toml": ("linters", "ruff"), "mypy.ini": ("type_checkers", "mypy"),
-              ".mypy.ini": ("type_checkers", "mypy"), "pyrightconfig.json": ("type_checkers", "pyright"),
-              ".isort.cfg": ("formatters", "isort"), ".style.yapf": ("formatters", "yapf")}
-TOOL_TABLES = {"ruff": ("linters", "ruff"), "flake8": ("linters", "flake8"), "pylint": ("linters", "pylint"),
-               "black": ("formatters", "black"), "isort": ("formatters", "isort"), "yapf": ("formatters", "yapf"),
-               "autopep8": ("formatters", "autopep8"), "mypy": ("type_checkers", "mypy"),
-               "pyright": ("type_checkers", "pyright"), "pytype": ("type_checkers", "pytype")}
-HOOKS = {**{name: tool for name, tool in TOOL_TABLES.items()}, "ruff-format": ("formatters", "ruff"),
-         "ruff-check": ("linters", "ruff"), "mirrors-mypy": ("type_checkers", "mypy")}
-LICENSE_KINDS = [("Apache License", "Apache-2.0"), ("MIT License", "MIT"),
-                 ("Permission is hereby granted, free of charge", "MIT"),
-                 ("GNU AFFERO GENERAL PUBLIC LICENSE", "AGPL-3.0"), ("GNU LESSER GENERAL PUBLIC LICENSE", "LGPL"),
-                 ("GNU GENERAL PUBLIC LICENSE", "GPL"), ("Mozilla Public License", "MPL-2.0"),
-                 ("Neither the name", "BSD-3-Clause"), ("Redistribution and use", "BSD"),
-                 ("This is free and unencumbered software", "Unlicense")]
+INSTALL = re.compile(
+    r"^#+\s*(install|installation|setup|set-up|getting started|requirements)\b|"
+    r"\b(pip3? install|uv (pip install|sync)|poetry install|conda env create|mamba env create|"
+    r"pipenv install|pdm install|make (install|setup|env)|docker (build|compose))",
+    re.I | re.M,
+)
+RUN = re.compile(
+    r"^#+\s*(usage|run|running|quick ?start|how to run|training|reproduc\w*)\b|"
+    r"\b(python3? (-m (?!pip\b)[\w.]+|[\w./-]+\.py)|make (train|run|predict|serve|all)|dvc repro|"
+    r"docker run|mlflow run|streamlit run|uvicorn |jupyter (notebook|lab|nbconvert))",
+    re.I | re.M,
+)
+TOOL_FILES = {
+    ".flake8": ("linters", "flake8"),
+    ".pylintrc": ("linters", "pylint"),
+    "pylintrc": ("linters", "pylint"),
+    "ruff.toml": ("linters", "ruff"),
+    ".ruff.toml": ("linters", "ruff"),
+    "mypy.ini": ("type_checkers", "mypy"),
+    ".mypy.ini": ("type_checkers", "mypy"),
+    "pyrightconfig.json": ("type_checkers", "pyright"),
+    ".isort.cfg": ("formatters", "isort"),
+    ".style.yapf": ("formatters", "yapf"),
+}
+TOOL_TABLES = {
+    "ruff": ("linters", "ruff"),
+    "flake8": ("linters", "flake8"),
+    "pylint": ("linters", "pylint"),
+    "black": ("formatters", "black"),
+    "isort": ("formatters", "isort"),
+    "yapf": ("formatters", "yapf"),
+    "autopep8": ("formatters", "autopep8"),
+    "mypy": ("type_checkers", "mypy"),
+    "pyright": ("type_checkers", "pyright"),
+    "pytype": ("type_checkers", "pytype"),
+}
+HOOKS = {
+    **{name: tool for name, tool in TOOL_TABLES.items()},
+    "ruff-format": ("formatters", "ruff"),
+    "ruff-check": ("linters", "ruff"),
+    "mirrors-mypy": ("type_checkers", "mypy"),
+}
+LICENSE_KINDS = [
+    ("Apache License", "Apache-2.0"),
+    ("MIT License", "MIT"),
+    ("Permission is hereby granted, free of charge", "MIT"),
+    ("GNU AFFERO GENERAL PUBLIC LICENSE", "AGPL-3.0"),
+    ("GNU LESSER GENERAL PUBLIC LICENSE", "LGPL"),
+    ("GNU GENERAL PUBLIC LICENSE", "GPL"),
+    ("Mozilla Public License", "MPL-2.0"),
+    ("Neither the name", "BSD-3-Clause"),
+    ("Redistribution and use", "BSD"),
+    ("This is free and unencumbered software", "Unlicense"),
+]
 
 
 def facts(paths: list[str], text: Callable[[str], str | None]) -> Iterator[Fact]:
     """Hygiene facts from the project's file paths; ``text(path)`` reads a small file (None if unreadable)."""
     tools: dict[str, set[str]] = {"linters": set(), "formatters": set(), "type_checkers": set()}
-    ci = [p for p in paths if p in CI_FILES or (p.startswith(".github/workflows/") and p.count("/") == 2
-                                                 and p.endswith((".yml", ".yaml")))]
+    ci = [
+        p
+        for p in paths
+        if p in CI_FILES or (p.startswith(".github/workflows/") and p.count("/") == 2 and p.endswith((".yml", ".yaml")))
+    ]
     readme = next((p for p in paths if "/" not in p and README.match(p)), None)
     license_path = next((p for p in paths if "/" not in p and LICENSE.match(p)), None)
     precommit = ".pre-commit-config.yaml" in paths or ".pre-commit-config.yml" in paths

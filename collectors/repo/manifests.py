@@ -4,6 +4,7 @@ Requirement strings go through ``packaging`` (PEP 508); TOML through
 ``tomllib``; YAML through the safe loader; ``setup.py`` through ``ast``
 (never run: only literal lists, or names bound to literal lists, are read).
 """
+
 from __future__ import annotations
 
 import ast
@@ -11,8 +12,9 @@ import configparser
 import json
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 from packaging.requirements import InvalidRequirement, Requirement
@@ -23,10 +25,22 @@ from mldebt.nested import json_loads, toml_loads
 from mldebt.yamlfile import UNBUILDABLE
 
 REQUIREMENTS = re.compile(r"^requirements.*\.(txt|in)$|.*requirements\.(txt|in)$")
-MANIFEST_NAMES = {"pyproject.toml": "pyproject", "setup.cfg": "setup.cfg", "setup.py": "setup.py",
-                  "Pipfile": "pipfile", "environment.yml": "conda", "environment.yaml": "conda"}
-LOCK_NAMES = {"poetry.lock": "poetry", "Pipfile.lock": "pipenv", "pdm.lock": "pdm", "uv.lock": "uv",
-              "conda-lock.yml": "conda-lock", "conda-lock.yaml": "conda-lock"}
+MANIFEST_NAMES = {
+    "pyproject.toml": "pyproject",
+    "setup.cfg": "setup.cfg",
+    "setup.py": "setup.py",
+    "Pipfile": "pipfile",
+    "environment.yml": "conda",
+    "environment.yaml": "conda",
+}
+LOCK_NAMES = {
+    "poetry.lock": "poetry",
+    "Pipfile.lock": "pipenv",
+    "pdm.lock": "pdm",
+    "uv.lock": "uv",
+    "conda-lock.yml": "conda-lock",
+    "conda-lock.yaml": "conda-lock",
+}
 _COMMENT = re.compile(r"(^|\s)#.*$")
 _COMMIT = re.compile(r"@[0-9a-f]{40}\b")
 _CONDA = re.compile(r"^(?:[\w.-]+::)?([A-Za-z0-9_.\-]+)\s*(.*)$")
@@ -57,8 +71,14 @@ def kind_of(name: str) -> str | None:
 
 
 def parse(kind: str, text: str) -> Manifest:
-    reader = {"requirements": requirements_txt, "pyproject": pyproject, "setup.cfg": setup_cfg,
-              "setup.py": setup_py, "pipfile": pipfile, "conda": conda_env}[kind]
+    reader = {
+        "requirements": requirements_txt,
+        "pyproject": pyproject,
+        "setup.cfg": setup_cfg,
+        "setup.py": setup_py,
+        "pipfile": pipfile,
+        "conda": conda_env,
+    }[kind]
     return reader(text)
 
 
@@ -86,8 +106,9 @@ def requirements_txt(text: str) -> Manifest:
             continue
         option = re.match(r"^(-r|--requirement|-c|--constraint)\s*=?\s*(\S+)", line)
         if option:
-            found.includes.append((option.group(2), number, "constraint" if option.group(1) in ("-c", "--constraint")
-                                   else "requirement"))
+            found.includes.append(
+                (option.group(2), number, "constraint" if option.group(1) in ("-c", "--constraint") else "requirement")
+            )
             continue
         if line.startswith("-"):
             continue  # -e, --index-url and other options
@@ -172,8 +193,14 @@ def _flavour(tool: dict, backend: str, pep621: bool) -> str:
     """Which tool manages the project: poetry's own table, then the build backend, then tool tables."""
     if "poetry" in tool:
         return "poetry"
-    for marker, flavour in (("hatchling", "hatch"), ("pdm", "pdm"), ("flit", "flit"), ("poetry", "poetry"),
-                            ("setuptools", "setuptools"), ("maturin", "maturin")):
+    for marker, flavour in (
+        ("hatchling", "hatch"),
+        ("pdm", "pdm"),
+        ("flit", "flit"),
+        ("poetry", "poetry"),
+        ("setuptools", "setuptools"),
+        ("maturin", "maturin"),
+    ):
         if marker in backend:
             return flavour
     for name in ("pdm", "hatch", "setuptools"):
@@ -195,7 +222,9 @@ def _poetry(found: Manifest, text: str, table: Any, group: str) -> None:
             else:
                 version = str(one)
                 exact = _poetry_exact(version)
-            found.requirements.append(Declared(canonicalize_name(name), version, exact, _line_of(text, f"{name} ="), group))
+            found.requirements.append(
+                Declared(canonicalize_name(name), version, exact, _line_of(text, f"{name} ="), group)
+            )
 
 
 def _poetry_exact(version: str) -> bool:
@@ -212,8 +241,10 @@ def setup_cfg(text: str) -> Manifest:
         found.problems.append((f"not a valid setup.cfg: {str(exc).splitlines()[0]}", getattr(exc, "lineno", None)))
         return found
     groups = [("options", "install_requires", "main"), ("options", "setup_requires", "setup")]
-    groups += [("options.extras_require", key, f"extra:{key}") for key in
-               (parser["options.extras_require"] if parser.has_section("options.extras_require") else {})]
+    groups += [
+        ("options.extras_require", key, f"extra:{key}")
+        for key in (parser["options.extras_require"] if parser.has_section("options.extras_require") else {})
+    ]
     for section, key, group in groups:
         value = parser.get(section, key, fallback="")
         for item in value.splitlines():
@@ -230,8 +261,13 @@ def setup_py(text: str) -> Manifest:
     except (SyntaxError, ValueError, RecursionError) as exc:
         found.problems.append((f"Python syntax error: {getattr(exc, 'msg', exc)}", getattr(exc, "lineno", None)))
         return found
-    names = {t.id: node.value for node in tree.body if isinstance(node, ast.Assign)
-             for t in node.targets if isinstance(t, ast.Name)}
+    names = {
+        t.id: node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    }
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "setup"):
             continue
@@ -243,8 +279,12 @@ def setup_py(text: str) -> Manifest:
                 if isinstance(value, ast.Dict):
                     for key, items in zip(value.keys, value.values):
                         extra = key.value if isinstance(key, ast.Constant) else "?"
-                        _literal_list(found, names.get(items.id, items) if isinstance(items, ast.Name) else items,
-                                      f"extra:{extra}", "extras_require")
+                        _literal_list(
+                            found,
+                            names.get(items.id, items) if isinstance(items, ast.Name) else items,
+                            f"extra:{extra}",
+                            "extras_require",
+                        )
                 else:
                     found.problems.append(("extras_require is computed when setup.py runs; not read", kw.value.lineno))
     return found
@@ -272,7 +312,9 @@ def pipfile(text: str) -> Manifest:
     for section, group in (("packages", "main"), ("dev-packages", "group:dev")):
         for name, spec in (doc.get(section) or {}).items():
             version = str(spec.get("version", spec.get("ref", "*")) if isinstance(spec, dict) else spec)
-            exact = version.startswith("==") and "*" not in version or (isinstance(spec, dict) and bool(spec.get("ref")))
+            exact = (
+                (version.startswith("==") and "*" not in version) or (isinstance(spec, dict) and bool(spec.get("ref")))
+            )
             found.requirements.append(Declared(canonicalize_name(name), version, exact, _line_of(text, name), group))
     return found
 
@@ -307,11 +349,17 @@ def locked_versions(kind: str, text: str) -> dict[str, str]:
     """Package name -> locked version, for each lock-file kind; raises ValueError when unreadable."""
     try:
         if kind in ("poetry", "pdm", "uv"):
-            return {canonicalize_name(p["name"]): str(p.get("version", "")) for p in toml_loads(text).get("package", [])}
+            return {
+                canonicalize_name(p["name"]): str(p.get("version", "")) for p in toml_loads(text).get("package", [])
+            }
         if kind == "pipenv":
             doc = json_loads(text)
-            return {canonicalize_name(n): str(v.get("version", "")).lstrip("=") for section in ("default", "develop")
-                    for n, v in (doc.get(section) or {}).items() if isinstance(v, dict)}
+            return {
+                canonicalize_name(n): str(v.get("version", "")).lstrip("=")
+                for section in ("default", "develop")
+                for n, v in (doc.get(section) or {}).items()
+                if isinstance(v, dict)
+            }
         if kind == "conda-lock":
             doc = yamlfile.safe_load(text)
             return {canonicalize_name(p["name"]): str(p.get("version", "")) for p in doc.get("package", [])}

@@ -4,12 +4,14 @@ Also finds notebooks that production code runs or imports: papermill,
 nbconvert or nbclient calls naming an ``.ipynb`` (from the code summaries and
 from shell scripts and Makefiles), and imports through notebook importers.
 """
+
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from mldebt.collectors.code import patterns as P
 from mldebt.collectors.interface import Fact
@@ -39,10 +41,15 @@ def read(rel: str, text: str, size: int) -> Notebook | Fact:
     cells = [c for c in raw_cells if isinstance(c, dict)] if isinstance(raw_cells, list) else []
     sources = [_source(c) for c in cells]
     code = [s for c, s in zip(cells, sources) if c.get("cell_type") == "code"]
-    return Notebook(rel=rel, size=size, cells=len(cells),
-                    has_outputs=any(c.get("cell_type") == "code" and c.get("outputs") for c in cells),
-                    markers=dict(Counter(m for s in sources for m in P.DEBT_MARKER.findall(s))),
-                    lines=sum(s.count("\n") + 1 for s in sources if s), code=code)
+    return Notebook(
+        rel=rel,
+        size=size,
+        cells=len(cells),
+        has_outputs=any(c.get("cell_type") == "code" and c.get("outputs") for c in cells),
+        markers=dict(Counter(m for s in sources for m in P.DEBT_MARKER.findall(s))),
+        lines=sum(s.count("\n") + 1 for s in sources if s),
+        code=code,
+    )
 
 
 def _source(cell: dict[str, Any]) -> str:
@@ -50,8 +57,9 @@ def _source(cell: dict[str, Any]) -> str:
     return "".join(str(part) for part in source) if isinstance(source, list) else str(source)
 
 
-def used_by_code(notebooks: set[str], summaries: dict[str, dict], tests: set[str],
-                 scripts: dict[str, str]) -> list[tuple[str, int | None, str]]:
+def used_by_code(
+    notebooks: set[str], summaries: dict[str, dict], tests: set[str], scripts: dict[str, str]
+) -> list[tuple[str, int | None, str]]:
     """(path, line, what) for each place where non-test code runs or imports a notebook."""
     stems = {nb.rsplit("/", 1)[-1][:-6]: nb for nb in notebooks}
     found = []

@@ -6,11 +6,13 @@ to something from a project module that imports one (``validate_raw`` from
 exercises a model when it trains, evaluates or predicts, or says it checks
 overfitting, sanity or a baseline.
 """
+
 from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from mldebt.collectors.code import patterns as P
 from mldebt.collectors.interface import Fact
@@ -27,10 +29,11 @@ KEYS = {
     "repo.tests.model_kinds": "model tests by kind: training, evaluation, prediction, overfit, sanity, baseline",
     "repo.tests.unparsed": "(error facts) test files that do not parse",
 }
-_KIND_WORDS = {"overfit": {"overfit", "overfitting", "memorize", "memorise"},
-               "sanity": {"sanity", "smoke", "invariance", "directional", "reproducible", "reproducibility",
-                          "deterministic"},
-               "baseline": {"baseline", "dummy", "chance"}}
+_KIND_WORDS = {
+    "overfit": {"overfit", "overfitting", "memorize", "memorise"},
+    "sanity": {"sanity", "smoke", "invariance", "directional", "reproducible", "reproducibility", "deterministic"},
+    "baseline": {"baseline", "dummy", "chance"},
+}
 
 
 def is_test_file(name: str) -> bool:
@@ -82,7 +85,8 @@ def _model_kinds(func: dict[str, Any]) -> set[str]:
     touches_model = bool(kinds) or "model" in words
     for kind, hints in _KIND_WORDS.items():
         if (words & hints or (kind == "baseline" and any(c.startswith("dummy") for c in calls))) and (
-                touches_model or kind != "sanity"):
+            touches_model or kind != "sanity"
+        ):
             kinds.add(kind)
     return kinds
 

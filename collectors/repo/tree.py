@@ -11,15 +11,16 @@ The ids describe the commit, so they describe ``Snapshot.root`` only when the
 root holds that commit's tree, as ``gitsource.checkout`` lays it out; a
 snapshot without a git directory or commit has no listing.
 """
+
 from __future__ import annotations
 
 import os
 from collections import OrderedDict
 
+from mldebt.collectors.interface import Snapshot
 from mldebt.errors import MldebtError
 from mldebt.sources.gitrun import run
 from mldebt.sources.gitsource import tree_of
-from mldebt.collectors.interface import Snapshot
 
 KEPT = 4  # listings kept in memory (one scan needs one)
 _TREES: dict[tuple[str, str], str | None] = {}  # keyed by ids alone: the git directory is a per-scan stand-in

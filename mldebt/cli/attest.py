@@ -7,6 +7,7 @@ them, when, a link to the evidence and an expiry. The answer is recorded by
 project is re-scored at once and the store ends up the same whichever way the
 answer came.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
@@ -48,10 +49,26 @@ def in_option_words(options: Mapping[str, str]) -> Iterator[None]:
 @click.option("--expires", metavar="DATE", help="Last day the answer counts (default: the question's validity).")
 @click.option("--date", "given_on", metavar="DATE", help="The day the answer was given (default: today, UTC).")
 @click.option("--list", "listing", is_flag=True, help="List the answers recorded for PROJECT instead.")
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), envvar="MLDEBT_DB",
-              default="mldebt.db", show_default=True, help="The SQLite store (or set MLDEBT_DB).")
-def attest(project: str, question: str | None, answer: str | None, by: str | None, link: str | None,
-           expires: str | None, given_on: str | None, listing: bool, db_path: Path) -> None:
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="MLDEBT_DB",
+    default="mldebt.db",
+    show_default=True,
+    help="The SQLite store (or set MLDEBT_DB).",
+)
+def attest(
+    project: str,
+    question: str | None,
+    answer: str | None,
+    by: str | None,
+    link: str | None,
+    expires: str | None,
+    given_on: str | None,
+    listing: bool,
+    db_path: Path,
+) -> None:
     """Record an answer to a question only the team can answer, or list a project's answers.
 
     QUESTION is an id from the question catalogue (feedback loops, undeclared
@@ -75,14 +92,14 @@ def attest(project: str, question: str | None, answer: str | None, by: str | Non
             _print_answers(db, project, datetime.now(UTC).date())
             return
         if question is None:
-            raise InputError(f"name a QUESTION to answer (known: {', '.join(sorted(load_questions()))}), "
-                             "or use --list")
-        fields = {"question": question, "answer": answer, "by": by, "link": link, "date": given_on,
-                  "expires": expires}
+            raise InputError(f"name a QUESTION to answer (known: {', '.join(sorted(load_questions()))}), or use --list")
+        fields = {"question": question, "answer": answer, "by": by, "link": link, "date": given_on, "expires": expires}
         with in_option_words(OPTIONS):
             record = record_attestation(db, project, fields, source="cli")
-    click.echo(f"recorded answer #{record['id']} for {project}: {question} by {record['attested_by']} "
-               f"on {record['attested_on']}, counts until {record['expires_on']}")
+    click.echo(
+        f"recorded answer #{record['id']} for {project}: {question} by {record['attested_by']} "
+        f"on {record['attested_on']}, counts until {record['expires_on']}"
+    )
 
 
 def _print_answers(db: sqlite_utils.Database, project: str, today: date) -> None:

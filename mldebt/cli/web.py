@@ -1,25 +1,33 @@
 """`mldebt serve`, `mldebt token ...` and `mldebt user ...`: the web scorecard and who may write through it."""
+
 from __future__ import annotations
 
 import ipaddress
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import click
 
 from mldebt.access import SCOPES, add_user, create_token, list_tokens, list_users, remove_user, revoke_token
 from mldebt.errors import InputError
-from mldebt.sources.portfolio import load_portfolio
 from mldebt.scanning.scans import save_portfolio
+from mldebt.sources.portfolio import load_portfolio
 from mldebt.store.db import open_db
 
 READ_ACCESS = ("open", "signed-in")
 
 
 def db_option(func: Callable) -> Callable:
-    return click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), envvar="MLDEBT_DB",
-                        default="mldebt.db", show_default=True, help="The SQLite store (or set MLDEBT_DB).")(func)
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="MLDEBT_DB",
+        default="mldebt.db",
+        show_default=True,
+        help="The SQLite store (or set MLDEBT_DB).",
+    )(func)
 
 
 def _existing(db_path: Path):
@@ -40,9 +48,12 @@ def is_loopback(host: str) -> bool:
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
-@click.option("--read-access", type=click.Choice(READ_ACCESS),
-              help="Who may read pages: anyone ('open', the default on a loopback address) or only signed-in "
-                   "users and read tokens ('signed-in', the default on any other address).")
+@click.option(
+    "--read-access",
+    type=click.Choice(READ_ACCESS),
+    help="Who may read pages: anyone ('open', the default on a loopback address) or only signed-in "
+    "users and read tokens ('signed-in', the default on any other address).",
+)
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
 @db_option
 def serve(host: str, port: int, read_access: str | None, threads: int, db_path: Path) -> None:
@@ -64,14 +75,23 @@ def serve(host: str, port: int, read_access: str | None, threads: int, db_path: 
     access = read_access or ("open" if is_loopback(host) else "signed-in")
     app = create_app({"DATABASE": str(db_path), "READ_REQUIRES_LOGIN": access == "signed-in"})
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"serving the mldebt scorecard of {db_path} on http://{shown}:{port}/ "
-               f"(reading: {'open to anyone' if access == 'open' else 'signed-in users and read tokens'}); "
-               "Ctrl-C stops it", err=True)
+    click.echo(
+        f"serving the mldebt scorecard of {db_path} on http://{shown}:{port}/ "
+        f"(reading: {'open to anyone' if access == 'open' else 'signed-in users and read tokens'}); "
+        "Ctrl-C stops it",
+        err=True,
+    )
     try:
         # With MLDEBT_PROXY_HOPS the app itself believes that many proxies' X-Forwarded-* headers;
         # waitress would otherwise strip them first (it trusts no proxy of its own).
-        waitress_serve(app, host=host, port=port, threads=threads, ident="mldebt",
-                       clear_untrusted_proxy_headers=not app.config["PROXY_HOPS"])
+        waitress_serve(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="mldebt",
+            clear_untrusted_proxy_headers=not app.config["PROXY_HOPS"],
+        )
     except OSError as exc:  # the address is taken or not ours
         raise InputError(f"cannot listen on {shown}:{port}: {exc.strerror or exc}") from None
 
@@ -90,19 +110,42 @@ def token() -> None:
 
 @token.command("create")
 @click.argument("name")
-@click.option("--scope", "scopes", multiple=True, type=click.Choice(sorted(SCOPES)), required=True,
-              help="What the token may do (repeat for several): " + "; ".join(f"{k}: {v}" for k, v in SCOPES.items()) + ".")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice(sorted(SCOPES)),
+    required=True,
+    help="What the token may do (repeat for several): " + "; ".join(f"{k}: {v}" for k, v in SCOPES.items()) + ".",
+)
 @click.option("--expires", metavar="DATE", help="Last day the token works (YYYY-MM-DD; default: until revoked).")
-@click.option("--project", metavar="NAME", help="Bind a push token to this project of the store: it pushes scans "
-                                                "of this project only.")
-@click.option("--team", metavar="ID", help="Bind a push token to this team of the store: it pushes scans of the "
-                                           "team's projects only.")
-@click.option("--portfolio", "portfolio_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="First record this portfolio file's teams and projects in the store (the server's portfolio, "
-                   "as `mldebt collect` records it), creating the store if need be.")
+@click.option(
+    "--project",
+    metavar="NAME",
+    help="Bind a push token to this project of the store: it pushes scans of this project only.",
+)
+@click.option(
+    "--team",
+    metavar="ID",
+    help="Bind a push token to this team of the store: it pushes scans of the team's projects only.",
+)
+@click.option(
+    "--portfolio",
+    "portfolio_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="First record this portfolio file's teams and projects in the store (the server's portfolio, "
+    "as `mldebt collect` records it), creating the store if need be.",
+)
 @db_option
-def token_create(name: str, scopes: tuple[str, ...], expires: str | None, project: str | None, team: str | None,
-                 portfolio_path: Path | None, db_path: Path) -> None:
+def token_create(
+    name: str,
+    scopes: tuple[str, ...],
+    expires: str | None,
+    project: str | None,
+    team: str | None,
+    portfolio_path: Path | None,
+    db_path: Path,
+) -> None:
     """Make a token and print it once; only its hash is stored.
 
     A push token must be bound to one project (--project) or one team
@@ -123,9 +166,13 @@ def token_create(name: str, scopes: tuple[str, ...], expires: str | None, projec
             save_portfolio(db, portfolio)
         secret, row = create_token(db, name, scopes, expires, project=project, team=team)
     click.echo(secret)
-    click.echo(f"token {row['name']} (#{row['id']}) with scopes {', '.join(sorted(set(scopes)))}"
-               + (f", bound to {binding_text(row)}" if "push" in scopes else "")
-               + (f", until {expires}" if expires else "") + ": store it now, it is not shown again", err=True)
+    click.echo(
+        f"token {row['name']} (#{row['id']}) with scopes {', '.join(sorted(set(scopes)))}"
+        + (f", bound to {binding_text(row)}" if "push" in scopes else "")
+        + (f", until {expires}" if expires else "")
+        + ": store it now, it is not shown again",
+        err=True,
+    )
 
 
 def binding_text(row: dict) -> str:
@@ -151,11 +198,16 @@ def token_list(db_path: Path) -> None:
     if not found:
         click.echo("no tokens yet (make one with `mldebt token create NAME --scope ...`)")
     for t in found:
-        state = f"revoked {t['revoked_at'][:10]}" if t["revoked_at"] else (
-            f"live until {t['expires_on']}" if t["expires_on"] else "live")
+        state = (
+            f"revoked {t['revoked_at'][:10]}"
+            if t["revoked_at"]
+            else (f"live until {t['expires_on']}" if t["expires_on"] else "live")
+        )
         bound = f"{binding_text(t)}  " if "push" in t["scopes"] else ""
-        click.echo(f"#{t['id']}  {t['name']}  {t['prefix']}…  {','.join(t['scopes'])}  {bound}{state}  "
-                   f"last used {(t['last_used_at'] or 'never')[:10]}")
+        click.echo(
+            f"#{t['id']}  {t['name']}  {t['prefix']}…  {','.join(t['scopes'])}  {bound}{state}  "
+            f"last used {(t['last_used_at'] or 'never')[:10]}"
+        )
 
 
 @token.command("revoke")

@@ -6,17 +6,18 @@ tool updates the tickets it made before instead of adding duplicates. An
 export holds nothing that changes from one run to the next by itself (no
 export time), so two exports differ exactly where the items differ.
 """
+
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
+from mldebt.errors import InputError
 from mldebt.exports import csvfile as export_csv
 from mldebt.exports import github as export_github
 from mldebt.exports import jira as export_jira
 from mldebt.exports import jsonfile as export_json
 from mldebt.exports import markdown as export_markdown
 from mldebt.readmodel.backlog import BacklogItem
-from mldebt.errors import InputError
 
 Exporter = Callable[[Sequence[BacklogItem]], str]
 

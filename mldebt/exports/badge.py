@@ -3,6 +3,7 @@
 Text widths are estimated from per-character advances of Verdana 11px (the
 font such badges use), which is close enough for a label to fit its box.
 """
+
 from __future__ import annotations
 
 from markupsafe import escape

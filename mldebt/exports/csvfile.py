@@ -4,15 +4,35 @@ The one backlog CSV: ``mldebt export backlog --format csv`` and the web
 scorecard's ``/backlog.csv`` both write it, from the same rows
 (``backlog.BacklogItem``) through the same writer (``csvsafe.render``).
 """
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
-from mldebt.readmodel.backlog import BacklogItem
 from mldebt.exports.csvsafe import render as render_csv
+from mldebt.readmodel.backlog import BacklogItem
 
-COLUMNS = ("id", "project", "team", "team_name", "owner", "check_id", "title", "status", "priority", "effort_hours",
-           "gap", "weight", "scans_unmet", "opened_at", "section", "ml_test", "category", "fix", "link")
+COLUMNS = (
+    "id",
+    "project",
+    "team",
+    "team_name",
+    "owner",
+    "check_id",
+    "title",
+    "status",
+    "priority",
+    "effort_hours",
+    "gap",
+    "weight",
+    "scans_unmet",
+    "opened_at",
+    "section",
+    "ml_test",
+    "category",
+    "fix",
+    "link",
+)
 
 
 def render(items: Iterable[BacklogItem]) -> str:

@@ -14,11 +14,12 @@ carriage return inside a cell went out unquoted, and every spreadsheet (and
 the csv module itself) read it as the end of the row: the text after it
 started a cell of its own, unescaped.
 """
+
 from __future__ import annotations
 
 import csv
 import io
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 LINE_END = "\r\n"

@@ -8,13 +8,14 @@ and update it with ``PATCH`` instead of opening a duplicate. Names from the
 portfolio in the body are inert Markdown (``markdown_inline``): they can
 mention nobody and inject no link, image or HTML.
 """
+
 from __future__ import annotations
 
 import json
-from typing import Sequence
+from collections.abc import Sequence
 
-from mldebt.readmodel.backlog import BacklogItem
 from mldebt.exports.ticket import description, markdown_inline, summary_line
+from mldebt.readmodel.backlog import BacklogItem
 
 
 def issue(item: BacklogItem) -> dict[str, object]:

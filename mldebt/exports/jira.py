@@ -7,17 +7,29 @@ columns of the same name), Original Estimate (in seconds), and the stable
 item id under "External ID", to map to a text custom field so a later
 import can find and update the issue it made before.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
-from mldebt.readmodel.backlog import BacklogItem
 from mldebt.exports.csvsafe import render as render_csv
 from mldebt.exports.ticket import description, summary_line
+from mldebt.readmodel.backlog import BacklogItem
 
-HEADER = ("Summary", "Issue Type", "Priority", "Description", "Assignee", "External ID", "Original Estimate",
-          "Labels", "Labels", "Labels", "Labels")
+HEADER = (
+    "Summary",
+    "Issue Type",
+    "Priority",
+    "Description",
+    "Assignee",
+    "External ID",
+    "Original Estimate",
+    "Labels",
+    "Labels",
+    "Labels",
+    "Labels",
+)
 PRIORITIES = ((2.0, "Highest"), (1.0, "High"), (0.4, "Medium"), (0.1, "Low"), (0.0, "Lowest"))
 
 
@@ -35,6 +47,16 @@ def render(items: Sequence[BacklogItem]) -> str:
     rows = []
     for item in items:
         labels = ["mldebt", label(f"team-{item.team}"), label(f"project-{item.project}"), label(item.check_id)]
-        rows.append([summary_line(item), "Task", jira_priority(item.priority), description(item), item.owner, item.id,
-                     str(int(round(item.effort_hours * 3600))), *labels])
+        rows.append(
+            [
+                summary_line(item),
+                "Task",
+                jira_priority(item.priority),
+                description(item),
+                item.owner,
+                item.id,
+                str(int(round(item.effort_hours * 3600))),
+                *labels,
+            ]
+        )
     return render_csv(HEADER, rows)

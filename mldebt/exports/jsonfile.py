@@ -1,8 +1,9 @@
 """JSON: every field of every item, for scripts and warehouses."""
+
 from __future__ import annotations
 
 import json
-from typing import Sequence
+from collections.abc import Sequence
 
 from mldebt.readmodel.backlog import BacklogItem
 

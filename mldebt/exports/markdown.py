@@ -4,28 +4,37 @@ Every text in it goes through ``markdown_inline``: a team or owner named
 ``@org/everyone`` mentions nobody, and a name with ``](javascript:...)`` or
 ``<img>`` stays text.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import groupby
-from typing import Sequence
 
-from mldebt.readmodel.backlog import BacklogItem
 from mldebt.exports.ticket import markdown_inline as _escape
+from mldebt.readmodel.backlog import BacklogItem
 
 
 def render(items: Sequence[BacklogItem]) -> str:
     total = sum(i.effort_hours for i in items)
-    lines = ["# Paydown backlog", "",
-             f"{len(items)} item{'s' if len(items) != 1 else ''}, {total:g} h of estimated effort, "
-             "highest priority first within each team.", ""]
-    for team, group in groupby(sorted(items, key=lambda i: (i.team_name, -i.priority, i.id)), key=lambda i: i.team_name):
+    lines = [
+        "# Paydown backlog",
+        "",
+        f"{len(items)} item{'s' if len(items) != 1 else ''}, {total:g} h of estimated effort, "
+        "highest priority first within each team.",
+        "",
+    ]
+    for team, group in groupby(
+        sorted(items, key=lambda i: (i.team_name, -i.priority, i.id)), key=lambda i: i.team_name
+    ):
         chosen = list(group)
         lines += [f"## {_escape(team or 'No team')} ({sum(i.effort_hours for i in chosen):g} h)", ""]
         for item in chosen:
             manual = " (manual only: automate it)" if item.gap < 1 else ""
-            lines.append(f"- [ ] **{item.id}** {_escape(item.project)}: {_escape(item.title)}{manual} — "
-                         f"{item.effort_hours:g} h, priority {item.priority:g}, owner {_escape(item.owner or '-')}, "
-                         f"[evidence]({item.link})")
+            lines.append(
+                f"- [ ] **{item.id}** {_escape(item.project)}: {_escape(item.title)}{manual} — "
+                f"{item.effort_hours:g} h, priority {item.priority:g}, owner {_escape(item.owner or '-')}, "
+                f"[evidence]({item.link})"
+            )
             lines.append(f"  - Fix: {_escape(item.fix)}")
         lines.append("")
     if not items:

@@ -11,6 +11,7 @@ them, and percent-encoded as the URI references SARIF 2.1.0 requires
 (RFC 3986: a space, ``#``, ``%`` or a non-ASCII letter in a file name would
 otherwise make the URI mean another file, or none). A waived check's findings are reported as suppressed, with the reason.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,9 +22,9 @@ from urllib.parse import quote
 import sqlite_utils
 
 from mldebt import __version__
-from mldebt.readmodel.backlog import check_link
 from mldebt.collectors.interface import Fact
 from mldebt.gate.check import GateResult
+from mldebt.readmodel.backlog import check_link
 from mldebt.rubric.paydown import item_id
 from mldebt.scanning.scans import facts_of
 from mldebt.store.db import from_json
@@ -51,20 +52,31 @@ def behind(keys: list[str], fact: Fact) -> bool:
 def rules(result: GateResult, base: str) -> list[dict[str, Any]]:
     found = []
     for check in result.rubric.checks:
-        tags = [t for t in (check.section and f"section:{check.section}", check.category and f"debt:{check.category}",
-                            check.ml_test) if t]
-        found.append({
-            "id": check.id,
-            "name": "".join(part.capitalize() for part in check.id.split("-")),
-            "shortDescription": {"text": check.title},
-            "fullDescription": {"text": " ".join(check.why.split())},
-            "help": {"text": " ".join(check.fix.split()),
-                     "markdown": f"**How to fix it:** {' '.join(check.fix.split())}\n\n"
-                                 f"**Why it matters:** {' '.join(check.why.split())}"},
-            "helpUri": check_link(base, result.name, check.id),
-            "defaultConfiguration": {"level": "warning"},
-            "properties": {"tags": tags, "weight": check.weight, "effortHours": check.effort_hours},
-        })
+        tags = [
+            t
+            for t in (
+                check.section and f"section:{check.section}",
+                check.category and f"debt:{check.category}",
+                check.ml_test,
+            )
+            if t
+        ]
+        found.append(
+            {
+                "id": check.id,
+                "name": "".join(part.capitalize() for part in check.id.split("-")),
+                "shortDescription": {"text": check.title},
+                "fullDescription": {"text": " ".join(check.why.split())},
+                "help": {
+                    "text": " ".join(check.fix.split()),
+                    "markdown": f"**How to fix it:** {' '.join(check.fix.split())}\n\n"
+                    f"**Why it matters:** {' '.join(check.why.split())}",
+                },
+                "helpUri": check_link(base, result.name, check.id),
+                "defaultConfiguration": {"level": "warning"},
+                "properties": {"tags": tags, "weight": check.weight, "effortHours": check.effort_hours},
+            }
+        )
     return found
 
 
@@ -85,18 +97,26 @@ def findings(db: sqlite_utils.Database, result: GateResult) -> list[dict[str, An
             uri = artifact_uri(path)
             what = f"could not be read: {fact.error}" if fact.is_error else f"= {_short(fact.value)}"
             entry: dict[str, Any] = {
-                "ruleId": row["check_id"], "ruleIndex": index[row["check_id"]], "level": LEVELS[row["status"]],
-                "message": {"text": f"{check.title if check else row['check_id']} ({row['status']}): "
-                                    f"{fact.key} {what}"},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
-                    "region": {"startLine": int(fact.line)}}}],
-                "partialFingerprints": {
-                    "mldebtItem/v1": f"{item_id(result.name, row['check_id'])}:{path}:{fact.key}"},
+                "ruleId": row["check_id"],
+                "ruleIndex": index[row["check_id"]],
+                "level": LEVELS[row["status"]],
+                "message": {
+                    "text": f"{check.title if check else row['check_id']} ({row['status']}): {fact.key} {what}"
+                },
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
+                            "region": {"startLine": int(fact.line)},
+                        }
+                    }
+                ],
+                "partialFingerprints": {"mldebtItem/v1": f"{item_id(result.name, row['check_id'])}:{path}:{fact.key}"},
             }
             if row["status"] == "waived":
-                entry["suppressions"] = [{"kind": "external", "status": "accepted",
-                                          "justification": row["detail"] or "waived"}]
+                entry["suppressions"] = [
+                    {"kind": "external", "status": "accepted", "justification": row["detail"] or "waived"}
+                ]
             found.append(entry)
     return found
 
@@ -111,13 +131,24 @@ def artifact_uri(path: str) -> str:
 def sarif(db: sqlite_utils.Database, result: GateResult, base: str) -> dict[str, Any]:
     scan = result.scan
     run: dict[str, Any] = {
-        "tool": {"driver": {"name": "mldebt", "version": __version__, "semanticVersion": __version__,
-                            "informationUri": base + "/", "rules": rules(result, base)}},
+        "tool": {
+            "driver": {
+                "name": "mldebt",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": base + "/",
+                "rules": rules(result, base),
+            }
+        },
         "automationDetails": {"id": f"mldebt/{result.name}/{scan['as_of'][:10]}"},
         "results": findings(db, result),
-        "properties": {"project": result.name, "mlTestScore": scan["ml_test_score"], "grade": scan["grade"],
-                       "rubric": f"{result.rubric.name} {result.rubric.version} ({result.rubric.hash})",
-                       "gatePassed": result.passed},
+        "properties": {
+            "project": result.name,
+            "mlTestScore": scan["ml_test_score"],
+            "grade": scan["grade"],
+            "rubric": f"{result.rubric.name} {result.rubric.version} ({result.rubric.hash})",
+            "gatePassed": result.passed,
+        },
     }
     repository = _repository_uri(result.project)
     if scan["commit_sha"] and repository:
@@ -137,4 +168,4 @@ def render(db: sqlite_utils.Database, result: GateResult, base: str) -> str:
 
 def _short(value: Any, limit: int = 120) -> str:
     text = json.dumps(value, sort_keys=True, ensure_ascii=False)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -5,10 +5,11 @@ not control. Where the text is read as Markdown (GitHub issues, the Markdown
 export), ``markdown_inline`` makes each name plain text: no link, image, HTML,
 emphasis or table cell can start inside it, and ``@name`` mentions nobody.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from mldebt.readmodel.backlog import BacklogItem
 
@@ -44,21 +45,26 @@ def description(item: BacklogItem, name: Callable[[str], str] = str) -> str:
     ``name`` is applied to every text from the portfolio (project, team, owner):
     ``markdown_inline`` where the body is read as Markdown.
     """
-    where = ", ".join(x for x in (item.ml_test and f"ML Test Score {item.ml_test}",
-                                  item.category and f"debt family: {item.category}") if x)
+    where = ", ".join(
+        x
+        for x in (item.ml_test and f"ML Test Score {item.ml_test}", item.category and f"debt family: {item.category}")
+        if x
+    )
     state = "only manual credit so far: automate it" if item.gap < 1 else "not met"
-    return "\n".join([
-        f"Check {item.check_id} in project {name(item.project)} is {state}" + (f" ({where})." if where else "."),
-        "",
-        f"Why it matters: {item.why}",
-        "",
-        f"How to fix it: {item.fix}",
-        "",
-        f"Evidence on the scorecard: {item.link}",
-        "",
-        f"Team: {name(item.team_name or '-')} · owner: {name(item.owner or '-')} · "
-        f"estimated effort: {item.effort_hours:g} h · "
-        f"priority {item.priority:g} · open since {item.opened_at[:10]} · unmet for {item.scans_unmet} scan(s)",
-        "",
-        f"mldebt item {item.id} (stable: a re-export updates this ticket rather than adding another).",
-    ])
+    return "\n".join(
+        [
+            f"Check {item.check_id} in project {name(item.project)} is {state}" + (f" ({where})." if where else "."),
+            "",
+            f"Why it matters: {item.why}",
+            "",
+            f"How to fix it: {item.fix}",
+            "",
+            f"Evidence on the scorecard: {item.link}",
+            "",
+            f"Team: {name(item.team_name or '-')} · owner: {name(item.owner or '-')} · "
+            f"estimated effort: {item.effort_hours:g} h · "
+            f"priority {item.priority:g} · open since {item.opened_at[:10]} · unmet for {item.scans_unmet} scan(s)",
+            "",
+            f"mldebt item {item.id} (stable: a re-export updates this ticket rather than adding another).",
+        ]
+    )

@@ -7,6 +7,7 @@ a check whose evidence went missing (unknown) is reported but does not fail
 the gate. A baseline scored with another rubric is not compared, and the
 gate says so.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -73,17 +74,27 @@ def parse_score(text: str) -> float:
     return value
 
 
-def evaluate(db: sqlite_utils.Database, project: str, *, fail_under_grade: str | None = None,
-             fail_under_score: float | None = None, baseline: str = "previous") -> GateResult:
+def evaluate(
+    db: sqlite_utils.Database,
+    project: str,
+    *,
+    fail_under_grade: str | None = None,
+    fail_under_score: float | None = None,
+    baseline: str = "previous",
+) -> GateResult:
     """Judge the project's latest scan against the thresholds and the baseline scan."""
     row = project_row(db, project)
     history = scan_history(db, project)
     if not history:
         raise NotFound(f"project {project!r} has no scans yet: run `mldebt collect` first")
     latest = history[-1]
-    result = GateResult(project=row, scan=latest, baseline=_baseline(history, baseline, project),
-                        rubric=parsed_rubric(db, latest["rubric_hash"]),
-                        results=list(results_for(db, [latest["id"]])[latest["id"]].values()))
+    result = GateResult(
+        project=row,
+        scan=latest,
+        baseline=_baseline(history, baseline, project),
+        rubric=parsed_rubric(db, latest["rubric_hash"]),
+        results=list(results_for(db, [latest["id"]])[latest["id"]].values()),
+    )
     if fail_under_grade is not None:
         grade = latest["grade"]
         if grade not in LETTERS:
@@ -108,8 +119,9 @@ def _baseline(history: list[Headline], wanted: str, project: str) -> Headline | 
     if len(found) != 1:
         known = ", ".join(f"{s['id'][:12]} ({s['as_of'][:10]})" for s in reversed(history[-5:]))
         problem = "no scan" if not found else f"{len(found)} scans"
-        raise BadValue("baseline", wanted, f"{problem} of project {project!r} with an id starting so "
-                                           f"(latest scans: {known})")
+        raise BadValue(
+            "baseline", wanted, f"{problem} of project {project!r} with an id starting so (latest scans: {known})"
+        )
     return found[0]
 
 
@@ -119,8 +131,9 @@ def _compare(db: sqlite_utils.Database, result: GateResult) -> None:
         result.notes.append("no baseline scan: nothing to compare")
         return
     if base["rubric_hash"] != result.scan["rubric_hash"]:
-        result.notes.append(f"baseline scan {base['id'][:12]} was scored with another rubric "
-                            f"({base['rubric_hash']}): not compared")
+        result.notes.append(
+            f"baseline scan {base['id'][:12]} was scored with another rubric ({base['rubric_hash']}): not compared"
+        )
         return
     before = results_for(db, [base["id"]])[base["id"]]
     for now in sorted(result.results, key=lambda r: r["check_id"]):
@@ -138,5 +151,7 @@ def _compare(db: sqlite_utils.Database, result: GateResult) -> None:
         elif now["points"] > old["points"]:
             result.improvements.append(change)
     if result.regressions:
-        result.failures.append(f"{len(result.regressions)} check(s) regressed since scan {base['id'][:12]} "
-                               f"({base['as_of'][:10]}): {', '.join(c.check_id for c in result.regressions)}")
+        result.failures.append(
+            f"{len(result.regressions)} check(s) regressed since scan {base['id'][:12]} "
+            f"({base['as_of'][:10]}): {', '.join(c.check_id for c in result.regressions)}"
+        )

@@ -12,31 +12,32 @@ UTC offset inside ``DATE_WINDOW`` (the moment of a scan from 2000 on, a commit
 from 1970 on, and nothing more than a day after the server's clock), and is
 kept in UTC, so that every page can order, bucket and chart the scans.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Annotated, Any, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, JsonValue, ValidationError
 
 from mldebt.collectors.interface import Fact
 from mldebt.errors import InputError
-from mldebt.sources.portfolio import NAME, Project
 from mldebt.redact import without_credentials
-from mldebt.validation import Strict
+from mldebt.sources.portfolio import NAME, Project
+from mldebt.validation import Strict, _type_name
 from mldebt.validation import _describe as describe
-from mldebt.validation import _type_name
 from mldebt.yamlfile import dotted
 
 FORMAT = "mldebt-bundle/1"
 SCAN_ID = r"^[0-9a-f]{32}$"
 GRACE = timedelta(days=1)  # the latest date accepted is the server's clock plus this, for a client running ahead
-EARLIEST_SCAN = datetime(2000, 1, 1, tzinfo=timezone.utc)
-EARLIEST_COMMIT = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EARLIEST_SCAN = datetime(2000, 1, 1, tzinfo=UTC)
+EARLIEST_COMMIT = datetime(1970, 1, 1, tzinfo=UTC)
 DATE_WINDOW = {"as_of": EARLIEST_SCAN, "collected_at": EARLIEST_SCAN, "commit_date": EARLIEST_COMMIT}
 
 
@@ -61,10 +62,18 @@ class Bundle:
         return sum(f.is_error for f in self.facts)
 
     def to_json(self) -> dict[str, Any]:
-        return {"format": FORMAT, "scan_id": self.scan_id, "project": self.project, "commit": self.commit,
-                "commit_date": self.commit_date, "as_of": self.as_of, "collected_at": self.collected_at,
-                "tool_version": self.tool_version, "duration_s": self.duration_s,
-                "facts": [_fact_json(f) for f in self.facts]}
+        return {
+            "format": FORMAT,
+            "scan_id": self.scan_id,
+            "project": self.project,
+            "commit": self.commit,
+            "commit_date": self.commit_date,
+            "as_of": self.as_of,
+            "collected_at": self.collected_at,
+            "tool_version": self.tool_version,
+            "duration_s": self.duration_s,
+            "facts": [_fact_json(f) for f in self.facts],
+        }
 
     def digest(self) -> str:
         """A hash of the content: the same bundle sent twice has the same digest, whatever its JSON layout."""
@@ -74,14 +83,29 @@ class Bundle:
 
 def project_info(project: Project, team_owner: str | None = None) -> dict[str, Any]:
     """What a bundle says about its project (never its sources' settings, and no credentials of a URL)."""
-    return {"name": project.name, "team_id": project.team_id, "team_name": project.team_name,
-            "team_owner": team_owner, "repo": without_credentials(project.repo), "subpath": project.subpath,
-            "owner": project.owner, "description": project.description, "tags": list(project.tags)}
+    return {
+        "name": project.name,
+        "team_id": project.team_id,
+        "team_name": project.team_name,
+        "team_owner": team_owner,
+        "repo": without_credentials(project.repo),
+        "subpath": project.subpath,
+        "owner": project.owner,
+        "description": project.description,
+        "tags": list(project.tags),
+    }
 
 
 def _fact_json(fact: Fact) -> dict[str, Any]:
-    return {"key": fact.key, "value": fact.value, "collector": fact.collector, "path": fact.path,
-            "line": fact.line, "url": fact.url, "error": fact.error}
+    return {
+        "key": fact.key,
+        "value": fact.value,
+        "collector": fact.collector,
+        "path": fact.path,
+        "line": fact.line,
+        "url": fact.url,
+        "error": fact.error,
+    }
 
 
 class FactSpec(Strict):
@@ -114,9 +138,10 @@ def _date_text(value: Any) -> Any:
 
 def _within(earliest: datetime) -> Callable[[datetime], datetime]:
     def check(value: datetime) -> datetime:
-        if value < earliest or value > datetime.now(timezone.utc) + GRACE:
+        if value < earliest or value > datetime.now(UTC) + GRACE:
             raise ValueError(f"{value.isoformat()} is out of range")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
+
     return check
 
 
@@ -127,8 +152,10 @@ CommitMoment = Annotated[AwareDatetime, BeforeValidator(_date_text), AfterValida
 
 def window_text(field: str) -> str:
     """What a date field accepts, as said at the end of each of its problems."""
-    return (f"accepted: an ISO 8601 date-time with its UTC offset, from {DATE_WINDOW[field]:%Y-%m-%dT%H:%M:%SZ} "
-            "to one day after the server's clock")
+    return (
+        f"accepted: an ISO 8601 date-time with its UTC offset, from {DATE_WINDOW[field]:%Y-%m-%dT%H:%M:%SZ} "
+        "to one day after the server's clock"
+    )
 
 
 class BundleSpec(Strict):
@@ -160,9 +187,13 @@ def parse_bundle(data: Any) -> Bundle:
         raise BundleError(f"the evidence bundle does not match the schema: {problems[0]}", problems) from None
     # What a client sends is redacted again here: no URL credentials reach the server's store, whatever the client.
     return Bundle(
-        scan_id=spec.scan_id, project=without_credentials(spec.project.model_dump()), commit=spec.commit,
+        scan_id=spec.scan_id,
+        project=without_credentials(spec.project.model_dump()),
+        commit=spec.commit,
         commit_date=spec.commit_date.isoformat() if spec.commit_date else None,
-        as_of=spec.as_of.isoformat(), collected_at=spec.collected_at.isoformat(),
-        tool_version=spec.tool_version, duration_s=spec.duration_s,
+        as_of=spec.as_of.isoformat(),
+        collected_at=spec.collected_at.isoformat(),
+        tool_version=spec.tool_version,
+        duration_s=spec.duration_s,
         facts=tuple(Fact(**without_credentials(f.model_dump())) for f in spec.facts),
     )

@@ -8,6 +8,7 @@ is safe because the server is idempotent by scan id (a retried push that had
 in fact arrived is answered 200 with the same scan). Any other refusal (a bad
 token, a body too large, a schema error) is final and reported in one line.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from mldebt import __version__
-from mldebt.push.bundle import Bundle
 from mldebt.errors import InputError, MldebtError
+from mldebt.push.bundle import Bundle
 from mldebt.redact import without_credentials
 
 TOKEN_ENV = "MLDEBT_PUSH_TOKEN"
@@ -71,18 +72,28 @@ class Pusher:
         self.shown = without_credentials(self.url)
         token = token if token is not None else os.environ.get(TOKEN_ENV, "").strip()
         if not token:
-            raise InputError(f"--push needs an API token with the push scope in {TOKEN_ENV} "
-                             "(made with `mldebt token create NAME --scope push --project PROJECT` on the server)")
+            raise InputError(
+                f"--push needs an API token with the push scope in {TOKEN_ENV} "
+                "(made with `mldebt token create NAME --scope push --project PROJECT` on the server)"
+            )
         self.retries = int(_number("MLDEBT_PUSH_RETRIES", RETRIES))
         noisy = type("PushRetry", (_SayingRetry,), {"where": self.shown})
-        retry = noisy(total=self.retries, connect=self.retries, read=self.retries, status=self.retries, other=0,
-                      backoff_factor=_number("MLDEBT_PUSH_BACKOFF", BACKOFF_S), status_forcelist=(500, 502, 503, 504),
-                      allowed_methods=None, raise_on_status=False, respect_retry_after_header=True)
+        retry = noisy(
+            total=self.retries,
+            connect=self.retries,
+            read=self.retries,
+            status=self.retries,
+            other=0,
+            backoff_factor=_number("MLDEBT_PUSH_BACKOFF", BACKOFF_S),
+            status_forcelist=(500, 502, 503, 504),
+            allowed_methods=None,
+            raise_on_status=False,
+            respect_retry_after_header=True,
+        )
         self.session = requests.Session()
         self.session.mount("http://", HTTPAdapter(max_retries=retry))
         self.session.mount("https://", HTTPAdapter(max_retries=retry))
-        self.session.headers.update({"Authorization": f"Bearer {token}",
-                                     "User-Agent": f"mldebt/{__version__}"})
+        self.session.headers.update({"Authorization": f"Bearer {token}", "User-Agent": f"mldebt/{__version__}"})
 
     def push(self, bundle: Bundle) -> Pushed:
         """Send one bundle; the server scores and stores it (or already had it)."""
@@ -91,8 +102,9 @@ class Pusher:
         try:
             answer = self.session.post(self.url, json=bundle.to_json(), timeout=TIMEOUT_S)
         except requests.RequestException as exc:
-            raise PushError(f"cannot push {name} to {self.shown}: {_reason(exc)} "
-                            f"(gave up after {attempts} attempts)") from None
+            raise PushError(
+                f"cannot push {name} to {self.shown}: {_reason(exc)} (gave up after {attempts} attempts)"
+            ) from None
         body = _json(answer)
         if answer.status_code in (200, 201) and isinstance(body.get("scan_id"), str):
             return Pushed(body["scan_id"], answer.status_code == 201, body)
@@ -118,20 +130,31 @@ class _SayingRetry(Retry):
 
     def sleep(self, response: Any = None) -> None:
         last = self.history[-1] if self.history else None
-        why = f"answered {last.status}" if last is not None and last.status else (
-            _reason(last.error) if last is not None and last.error is not None else "failed")
-        print(f"mldebt: push to {self.where}: {why}; retrying in {self.get_backoff_time():.1f} s "
-              f"(attempt {len(self.history) + 1} of {len(self.history) + 1 + (self.total or 0)})", file=sys.stderr, flush=True)
+        why = (
+            f"answered {last.status}"
+            if last is not None and last.status
+            else (_reason(last.error) if last is not None and last.error is not None else "failed")
+        )
+        print(
+            f"mldebt: push to {self.where}: {why}; retrying in {self.get_backoff_time():.1f} s "
+            f"(attempt {len(self.history) + 1} of {len(self.history) + 1 + (self.total or 0)})",
+            file=sys.stderr,
+            flush=True,
+        )
         super().sleep(response)
 
 
 def _reason(exc: BaseException) -> str:
     """A short cause for a failed request: the innermost reason urllib3 gives, without the URL."""
     text = str(exc)
-    for marker, short in (("Connection refused", "connection refused"), ("Name or service not known", "unknown host"),
-                          ("timed out", "timed out"), ("Connection reset", "connection reset"),
-                          ("RemoteDisconnected", "the server closed the connection"),
-                          ("CERTIFICATE_VERIFY_FAILED", "the server's TLS certificate is not trusted")):
+    for marker, short in (
+        ("Connection refused", "connection refused"),
+        ("Name or service not known", "unknown host"),
+        ("timed out", "timed out"),
+        ("Connection reset", "connection reset"),
+        ("RemoteDisconnected", "the server closed the connection"),
+        ("CERTIFICATE_VERIFY_FAILED", "the server's TLS certificate is not trusted"),
+    ):
         if marker in text:
             return short
     return type(exc).__name__

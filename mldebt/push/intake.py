@@ -15,16 +15,18 @@ so a push can neither move a project to another team nor rename a team nor
 add a project. Each pushed scan keeps the name and id of the token that
 pushed it.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any, Iterable
+from typing import Any
 
 import sqlite_utils
 
 from mldebt.access import Identity, token_binding
-from mldebt.push.bundle import Bundle
 from mldebt.errors import MldebtError
+from mldebt.push.bundle import Bundle
 from mldebt.rubric.schema import Rubric
 from mldebt.scanning.scans import now, store_bundle
 from mldebt.store.db import from_json, rows
@@ -48,12 +50,20 @@ def receive(db: sqlite_utils.Database, bundle: Bundle, rubric: Rubric, pusher: I
             known = {"digest": None}  # a scan collected on the server itself
         if known is not None:
             if known["digest"] != digest:
-                raise Conflict(f"scan {bundle.scan_id} is already stored with other content; "
-                               "a new collection needs a new scan id")
+                raise Conflict(
+                    f"scan {bundle.scan_id} is already stored with other content; a new collection needs a new scan id"
+                )
             return scan_answer(db, bundle.scan_id), False
         store_bundle(db, replace(bundle, project=project), rubric)
-        db["pushed_scans"].insert({"scan_id": bundle.scan_id, "digest": digest, "token": pusher.name,
-                                   "token_id": pusher.token_id, "received_at": now().isoformat()})
+        db["pushed_scans"].insert(
+            {
+                "scan_id": bundle.scan_id,
+                "digest": digest,
+                "token": pusher.name,
+                "token_id": pusher.token_id,
+                "received_at": now().isoformat(),
+            }
+        )
     return scan_answer(db, bundle.scan_id), True
 
 
@@ -62,24 +72,45 @@ def allowed_project(db: sqlite_utils.Database, pusher: Identity, name: str) -> d
     binding = token_binding(db, pusher.token_id) if pusher.token_id is not None else {}
     bound_project, bound_team = binding.get("project_id"), binding.get("team_id")
     if bound_project is None and bound_team is None:
-        raise Forbidden(f"token {pusher.name} is not bound to a project or team, so it cannot push: make a bound one "
-                        "on the server with `mldebt token create NAME --scope push --project PROJECT` (or --team TEAM) "
-                        "and revoke this one")
+        raise Forbidden(
+            f"token {pusher.name} is not bound to a project or team, so it cannot push: make a bound one "
+            "on the server with `mldebt token create NAME --scope push --project PROJECT` (or --team TEAM) "
+            "and revoke this one"
+        )
     if bound_project is not None and bound_project != name:
         raise Forbidden(f"token {pusher.name} may push scans of project {bound_project} only, not {name}")
-    found = next(rows(db, """
+    found = next(
+        rows(
+            db,
+            """
         select p.id, p.team_id, t.name as team_name, t.owner as team_owner, p.repo, p.subpath, p.owner,
                p.description, p.tags
-        from projects p left join teams t on t.id = p.team_id where p.id = ?""", [name]), None)
+        from projects p left join teams t on t.id = p.team_id where p.id = ?""",
+            [name],
+        ),
+        None,
+    )
     if found is None:
-        raise Forbidden(f"project {name} is not in this server's portfolio: a push cannot add projects; record it on "
-                        "the server (`mldebt token create ... --portfolio FILE`, or `mldebt collect PORTFOLIO`)")
+        raise Forbidden(
+            f"project {name} is not in this server's portfolio: a push cannot add projects; record it on "
+            "the server (`mldebt token create ... --portfolio FILE`, or `mldebt collect PORTFOLIO`)"
+        )
     if bound_team is not None and found["team_id"] != bound_team:
-        raise Forbidden(f"token {pusher.name} may push scans of team {bound_team}'s projects only; "
-                        f"{name} is in team {found['team_id']}")
-    return {"name": found["id"], "team_id": found["team_id"], "team_name": found["team_name"] or found["team_id"],
-            "team_owner": found["team_owner"], "repo": found["repo"], "subpath": found["subpath"],
-            "owner": found["owner"], "description": found["description"], "tags": from_json(found["tags"]) or []}
+        raise Forbidden(
+            f"token {pusher.name} may push scans of team {bound_team}'s projects only; "
+            f"{name} is in team {found['team_id']}"
+        )
+    return {
+        "name": found["id"],
+        "team_id": found["team_id"],
+        "team_name": found["team_name"] or found["team_id"],
+        "team_owner": found["team_owner"],
+        "repo": found["repo"],
+        "subpath": found["subpath"],
+        "owner": found["owner"],
+        "description": found["description"],
+        "tags": from_json(found["tags"]) or [],
+    }
 
 
 def pushed_by(db: sqlite_utils.Database, scan_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -87,24 +118,42 @@ def pushed_by(db: sqlite_utils.Database, scan_ids: Iterable[str]) -> dict[str, d
     ids = list(dict.fromkeys(scan_ids))
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        for r in rows(db, f"select scan_id, token, token_id from pushed_scans where scan_id in "
-                          f"({', '.join('?' for _ in chunk)})", chunk):
+        chunk = ids[start : start + 500]
+        for r in rows(
+            db,
+            f"select scan_id, token, token_id from pushed_scans where scan_id in ({', '.join('?' for _ in chunk)})",
+            chunk,
+        ):
             found[r["scan_id"]] = {"token": r["token"], "token_id": r["token_id"]}
     return found
 
 
 def scan_answer(db: sqlite_utils.Database, scan_id: str) -> dict[str, Any]:
     """The stored scan's headline: the same answer for its first push and for every retry of it."""
-    scan = next(rows(db, """
+    scan = next(
+        rows(
+            db,
+            """
         select s.id, s.project_id, s.commit_sha, s.as_of, s.rubric_hash, s.fact_count, s.error_count,
                f.value as ml_test_score, f.label as band, g.value as overall, g.label as grade
         from scans s
         left join scores f on f.scan_id = s.id and f.scope = 'mltest' and f.name = 'final'
         left join scores g on g.scan_id = s.id and g.scope = 'overall' and g.name = 'grade'
-        where s.id = ?""", [scan_id]))
-    return {"scan_id": scan["id"], "project": scan["project_id"], "commit": scan["commit_sha"],
-            "as_of": scan["as_of"], "rubric_hash": scan["rubric_hash"], "facts": scan["fact_count"],
-            "errors": scan["error_count"], "ml_test_score": scan["ml_test_score"], "band": scan["band"],
-            "overall": scan["overall"], "grade": scan["grade"],
-            "pushed_by": pushed_by(db, [scan_id]).get(scan_id)}
+        where s.id = ?""",
+            [scan_id],
+        )
+    )
+    return {
+        "scan_id": scan["id"],
+        "project": scan["project_id"],
+        "commit": scan["commit_sha"],
+        "as_of": scan["as_of"],
+        "rubric_hash": scan["rubric_hash"],
+        "facts": scan["fact_count"],
+        "errors": scan["error_count"],
+        "ml_test_score": scan["ml_test_score"],
+        "band": scan["band"],
+        "overall": scan["overall"],
+        "grade": scan["grade"],
+        "pushed_by": pushed_by(db, [scan_id]).get(scan_id),
+    }

@@ -8,13 +8,15 @@ team pages, the report, the campaigns and every export format. For a past
 moment (the report of an earlier quarter) the items are derived again with
 the paydown rule (``rubric.paydown``) from the stored results up to then.
 """
+
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 from urllib.parse import quote
 
 import sqlite_utils
@@ -67,8 +69,12 @@ def check_link(base: str, project: str, check: str) -> str:
     return f"{base}/projects/{quote(project, safe='')}/checks/{quote(check, safe='')}"
 
 
-def enrich(items: Iterable[Item | Mapping[str, Any]], projects: Mapping[str, Mapping[str, Any]],
-           rubric_of: Mapping[str, Rubric], base: str) -> list[BacklogItem]:
+def enrich(
+    items: Iterable[Item | Mapping[str, Any]],
+    projects: Mapping[str, Mapping[str, Any]],
+    rubric_of: Mapping[str, Rubric],
+    base: str,
+) -> list[BacklogItem]:
     """Backlog items from paydown items, with owner, team, guidance and link; highest priority first."""
     about: dict[str, tuple[dict[str, str], str]] = {}  # what every item of a project says alike, its link
     checks: dict[tuple[int, str], tuple[dict[str, str], str]] = {}  # and every item of a check in one rubric
@@ -82,62 +88,109 @@ def enrich(items: Iterable[Item | Mapping[str, Any]], projects: Mapping[str, Map
         if (id(rubric), check_id) not in checks:
             checks[id(rubric), check_id] = _check_fields(rubric, check_id), quote(check_id, safe="")
         (project, page), (check, anchor) = about[name], checks[id(rubric), check_id]
-        found.append(BacklogItem(
-            id=item["id"], status=item["status"], priority=float(item["priority"] or 0.0),
-            effort_hours=float(item["effort_hours"] or 0.0), gap=float(item["gap"] or 0.0),
-            weight=float(item["weight"] or 0.0), scans_unmet=int(item["interest"] or 0),
-            opened_at=item["opened_at"] or "", check_id=check_id, link=page + anchor, **project, **check))
+        found.append(
+            BacklogItem(
+                id=item["id"],
+                status=item["status"],
+                priority=float(item["priority"] or 0.0),
+                effort_hours=float(item["effort_hours"] or 0.0),
+                gap=float(item["gap"] or 0.0),
+                weight=float(item["weight"] or 0.0),
+                scans_unmet=int(item["interest"] or 0),
+                opened_at=item["opened_at"] or "",
+                check_id=check_id,
+                link=page + anchor,
+                **project,
+                **check,
+            )
+        )
     return sorted(found, key=lambda i: (-i.priority, i.id))
 
 
 def _project_fields(project: Mapping[str, Any], name: str) -> dict[str, str]:
-    return {"project": name, "team": project.get("team_id") or "",
-            "team_name": project.get("team_name") or project.get("team_id") or "",
-            "owner": project.get("owner") or project.get("team_owner") or ""}
+    return {
+        "project": name,
+        "team": project.get("team_id") or "",
+        "team_name": project.get("team_name") or project.get("team_id") or "",
+        "owner": project.get("owner") or project.get("team_owner") or "",
+    }
 
 
 def _check_fields(rubric: Rubric | None, check_id: str) -> dict[str, str]:
     check = rubric.check(check_id) if rubric else None
     if rubric is None or check is None:
         return dict(title=check_id, section="", ml_test="", category="", category_id="", why="", fix="")
-    return {"title": check.title, "section": check.section or "", "ml_test": check.ml_test or "",
-            "category": rubric.category_title(check.category) if check.category else "",
-            "category_id": check.category or "", "why": " ".join(check.why.split()),
-            "fix": " ".join(check.fix.split())}
+    return {
+        "title": check.title,
+        "section": check.section or "",
+        "ml_test": check.ml_test or "",
+        "category": rubric.category_title(check.category) if check.category else "",
+        "category_id": check.category or "",
+        "why": " ".join(check.why.split()),
+        "fix": " ".join(check.fix.split()),
+    }
 
 
-def open_backlog(db: sqlite_utils.Database, *, team: str | None = None, project: str | None = None,
-                 since: datetime | None = None, only: set[tuple[str, str]] | None = None,
-                 base: str | None = None) -> list[BacklogItem]:
+def open_backlog(
+    db: sqlite_utils.Database,
+    *,
+    team: str | None = None,
+    project: str | None = None,
+    since: datetime | None = None,
+    only: set[tuple[str, str]] | None = None,
+    base: str | None = None,
+) -> list[BacklogItem]:
     """Open items now, highest priority first, filtered by team or project, by opening moment and by
     (project, check) pairs."""
     projects = {p["id"]: p for p in project_rows(db, team) if project is None or p["id"] == project}
-    rubric_of = {name: parsed_rubric(db, scan["rubric_hash"]) for name, scan in latest_scans(db).items()
-                 if name in projects}
-    query, params = ("select id, project_id, check_id, status, priority, effort_hours, gap, weight, interest, "
-                     "opened_at from paydown_items where status = 'open'"), []
+    rubric_of = {
+        name: parsed_rubric(db, scan["rubric_hash"]) for name, scan in latest_scans(db).items() if name in projects
+    }
+    query, params = (
+        (
+            "select id, project_id, check_id, status, priority, effort_hours, gap, weight, interest, "
+            "opened_at from paydown_items where status = 'open'"
+        ),
+        [],
+    )
     if project is not None:
         query, params = query + " and project_id = ?", [project]
     elif team is not None:
         query, params = query + " and project_id in (select id from projects where team_id = ?)", [team]
-    items = [r for r in rows(db, query, params)
-             if r["project_id"] in projects
-             and (since is None or moment_of(r["opened_at"]) >= since)
-             and (only is None or (r["project_id"], r["check_id"]) in only)]
+    items = [
+        r
+        for r in rows(db, query, params)
+        if r["project_id"] in projects
+        and (since is None or moment_of(r["opened_at"]) >= since)
+        and (only is None or (r["project_id"], r["check_id"]) in only)
+    ]
     return enrich(items, projects, rubric_of, base_url(base))
 
 
-def select(items: Sequence[BacklogItem], category: str | None = None, min_priority: float | None = None,
-           max_effort: float | None = None, sort: str = "priority", descending: bool = True) -> list[BacklogItem]:
+def select(
+    items: Sequence[BacklogItem],
+    category: str | None = None,
+    min_priority: float | None = None,
+    max_effort: float | None = None,
+    sort: str = "priority",
+    descending: bool = True,
+) -> list[BacklogItem]:
     """The items that pass the filters (``category`` is a category id), in the chosen order (ties by id)."""
-    chosen = [i for i in items
-              if (not category or i.category_id == category)
-              and (min_priority is None or i.priority >= min_priority)
-              and (max_effort is None or i.effort_hours <= max_effort)]
+    chosen = [
+        i
+        for i in items
+        if (not category or i.category_id == category)
+        and (min_priority is None or i.priority >= min_priority)
+        and (max_effort is None or i.effort_hours <= max_effort)
+    ]
     keys: dict[str, Any] = {
-        "priority": lambda i: i.priority, "effort": lambda i: i.effort_hours,
-        "team": lambda i: i.team_name or i.team, "category": lambda i: i.category_id,
-        "project": lambda i: i.project, "opened": lambda i: i.opened_at}
+        "priority": lambda i: i.priority,
+        "effort": lambda i: i.effort_hours,
+        "team": lambda i: i.team_name or i.team,
+        "category": lambda i: i.category_id,
+        "project": lambda i: i.project,
+        "opened": lambda i: i.opened_at,
+    }
     chosen.sort(key=lambda i: i.id)  # a stable sort keeps ties in id order whichever the direction
     chosen.sort(key=keys[sort], reverse=descending)
     return chosen
@@ -157,15 +210,19 @@ def _stored(db: sqlite_utils.Database, scans: Iterable[Headline]) -> dict[str, l
     """The stored items of each of ``scans`` that is its project's latest (the scan they were derived at)."""
     wanted = {s["id"]: s["project_id"] for s in scans}
     found: dict[str, list[dict[str, Any]]] = {}
-    for row in rows(db, "select * from paydown_items where project_id in (select value from json_each(?))",
-                    [_json(set(wanted.values()))]):
+    for row in rows(
+        db,
+        "select * from paydown_items where project_id in (select value from json_each(?))",
+        [_json(set(wanted.values()))],
+    ):
         if row["last_scan_id"] in wanted:
             found.setdefault(row["last_scan_id"], []).append(row)
     return found
 
 
-def items_in_force(db: sqlite_utils.Database, scans: Iterable[Headline], base: str | None = None
-                   ) -> dict[str, list[BacklogItem]]:
+def items_in_force(
+    db: sqlite_utils.Database, scans: Iterable[Headline], base: str | None = None
+) -> dict[str, list[BacklogItem]]:
     """The open items at each of ``scans``, by scan id: stored at a latest scan, else derived from the history."""
     chosen = list({s["id"]: s for s in scans}.values())
     projects = {p["id"]: p for p in project_rows(db)}
@@ -178,8 +235,11 @@ def items_in_force(db: sqlite_utils.Database, scans: Iterable[Headline], base: s
         if scan["id"] not in stored:
             history = _history_upto(db, scan)
             statuses = statuses_for(db, [s["id"] for s in history])
-            items = paydown(scan["project_id"], [ScanResults(s["id"], s["as_of"], statuses[s["id"]]) for s in history],
-                            efforts(db, scan["rubric_hash"]))
+            items = paydown(
+                scan["project_id"],
+                [ScanResults(s["id"], s["as_of"], statuses[s["id"]]) for s in history],
+                efforts(db, scan["rubric_hash"]),
+            )
             raw = [i for i in items if i.status == "open"]
         found[scan["id"]] = enrich(raw, projects, rubric, link)
     return found
@@ -187,9 +247,10 @@ def items_in_force(db: sqlite_utils.Database, scans: Iterable[Headline], base: s
 
 def _history_upto(db: sqlite_utils.Database, scan: Headline) -> list[dict[str, Any]]:
     """The project's scans up to and including ``scan``, in the order its stored items are derived in."""
-    found = list(rows(db, "select id, as_of from scans where project_id = ? order by as_of, collected_at",
-                      [scan["project_id"]]))
-    return found[:[s["id"] for s in found].index(scan["id"]) + 1]
+    found = list(
+        rows(db, "select id, as_of from scans where project_id = ? order by as_of, collected_at", [scan["project_id"]])
+    )
+    return found[: [s["id"] for s in found].index(scan["id"]) + 1]
 
 
 def _json(values: Iterable[str]) -> str:

@@ -7,12 +7,14 @@ its projects was taken, each pair in scope is *done* when the project's
 scan then in force earns the check's automated point, *waived* when it is
 waived, and *open* otherwise.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Iterable
+from typing import Any
 
 import sqlite_utils
 
@@ -86,8 +88,16 @@ class Burnup:
         return "on track" if done >= self.expected_percent(last.day) else "behind"
 
 
-def create_campaign(db: sqlite_utils.Database, name: str, owner: str, checks: Iterable[str],
-                    projects: Iterable[str], start_on: date, target_on: date, items: Iterable[str] = ()) -> Campaign:
+def create_campaign(
+    db: sqlite_utils.Database,
+    name: str,
+    owner: str,
+    checks: Iterable[str],
+    projects: Iterable[str],
+    start_on: date,
+    target_on: date,
+    items: Iterable[str] = (),
+) -> Campaign:
     """Validate and store a new campaign; a bad value raises BadValue naming the value (``what``: owner, target,
     projects, checks, items), any other problem InputError."""
     name = name.strip()
@@ -102,12 +112,19 @@ def create_campaign(db: sqlite_utils.Database, name: str, owner: str, checks: It
     check_ids, project_ids, item_ids = _unique(checks), _unique(projects), _unique(items)
     if not check_ids and not item_ids:
         raise InputError("a campaign needs checks or paydown items to fix")
-    known = [r["id"] for r in rows(db, "select id from projects p where exists "
-                                       "(select 1 from scans s where s.project_id = p.id) order by id")]
+    known = [
+        r["id"]
+        for r in rows(
+            db, "select id from projects p where exists (select 1 from scans s where s.project_id = p.id) order by id"
+        )
+    ]
     unknown = [p for p in project_ids if p not in known]
     if unknown:
-        raise BadValue("projects", ",".join(unknown), f"no scanned project of that name "
-                                                      f"(projects: {', '.join(known) or 'none yet'})")
+        raise BadValue(
+            "projects",
+            ",".join(unknown),
+            f"no scanned project of that name (projects: {', '.join(known) or 'none yet'})",
+        )
     project_ids = project_ids or ([] if item_ids and not check_ids else known)
     if check_ids:
         _check_checks(db, check_ids, project_ids or known)
@@ -117,9 +134,16 @@ def create_campaign(db: sqlite_utils.Database, name: str, owner: str, checks: It
         if found is None:
             raise BadValue("items", item_id, "no paydown item of that id (see `mldebt export backlog`)")
         pairs.append((found["project_id"], found["check_id"]))
-    record = {"name": name, "owner": owner.strip(), "checks": to_json(check_ids), "projects": to_json(project_ids),
-              "items": to_json([list(p) for p in pairs]), "start_on": start_on.isoformat(),
-              "target_on": target_on.isoformat(), "created_at": now().isoformat()}
+    record = {
+        "name": name,
+        "owner": owner.strip(),
+        "checks": to_json(check_ids),
+        "projects": to_json(project_ids),
+        "items": to_json([list(p) for p in pairs]),
+        "start_on": start_on.isoformat(),
+        "target_on": target_on.isoformat(),
+        "created_at": now().isoformat(),
+    }
     db["campaigns"].insert(record)
     return _campaign(record)
 
@@ -147,10 +171,13 @@ def _check_checks(db: sqlite_utils.Database, check_ids: list[str], project_ids: 
 
 def _campaign(row: dict[str, Any]) -> Campaign:
     return Campaign(
-        name=row["name"], owner=row["owner"], checks=tuple(from_json(row["checks"]) or ()),
+        name=row["name"],
+        owner=row["owner"],
+        checks=tuple(from_json(row["checks"]) or ()),
         projects=tuple(from_json(row["projects"]) or ()),
         items=tuple(tuple(p) for p in from_json(row["items"]) or ()),  # type: ignore[misc]
-        start_on=date.fromisoformat(row["start_on"]), target_on=date.fromisoformat(row["target_on"]),
+        start_on=date.fromisoformat(row["start_on"]),
+        target_on=date.fromisoformat(row["target_on"]),
         created_at=row["created_at"],
     )
 
@@ -173,8 +200,14 @@ def burnup(db: sqlite_utils.Database, campaign: Campaign, until: datetime | None
     lines = {p: timelines(db, project=p).get(p, Timeline([])) for p in campaign.all_projects}
     limit = until or moment_of("9999-12-31")
     start = end_of_day(campaign.start_on)
-    days = sorted({moment_of(s["as_of"]).date() for t in lines.values() for s in t.scans
-                   if start < moment_of(s["as_of"]) <= limit})
+    days = sorted(
+        {
+            moment_of(s["as_of"]).date()
+            for t in lines.values()
+            for s in t.scans
+            if start < moment_of(s["as_of"]) <= limit
+        }
+    )
     wanted = {s["id"] for t in lines.values() for s in t.upto(limit)}
     results = statuses_for(db, wanted)
     result = Burnup(campaign)

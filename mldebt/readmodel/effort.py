@@ -8,11 +8,12 @@ after being unmet or waived. That needs the scan's own results and, for its
 unknown checks only, their last decided result before it, so a past quarter
 of a large portfolio costs one read of its scans' results.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
 
 import sqlite_utils
 
@@ -40,8 +41,10 @@ def effort_in_force(db: sqlite_utils.Database, scans: Iterable[Headline]) -> dic
     hours = {h: efforts(db, h) for h in {s["rubric_hash"] for s in earlier}}
     for scan in earlier:
         prior, effort = decided[scan["id"]], hours[scan["rubric_hash"]]
-        found[scan["id"]] = _effort((_item_state(status, prior.get(check)), effort.get(check, 0.0))
-                                    for check, (status, _, _) in statuses[scan["id"]].items())
+        found[scan["id"]] = _effort(
+            (_item_state(status, prior.get(check)), effort.get(check, 0.0))
+            for check, (status, _, _) in statuses[scan["id"]].items()
+        )
     return found
 
 
@@ -61,15 +64,21 @@ def _stored_effort(db: sqlite_utils.Database, scans: Sequence[Headline]) -> dict
     wanted = {s["id"] for s in scans}
     totals: dict[str, list[tuple[str, float, int]]] = {}
     for scan_id, status, hours, count in db.execute(
-            "select last_scan_id, status, sum(effort_hours), count(*) from paydown_items "
-            "where project_id in (select value from json_each(?)) and status in ('open', 'waived') "
-            "group by last_scan_id, status", [_json({s["project_id"] for s in scans})]):
+        "select last_scan_id, status, sum(effort_hours), count(*) from paydown_items "
+        "where project_id in (select value from json_each(?)) and status in ('open', 'waived') "
+        "group by last_scan_id, status",
+        [_json({s["project_id"] for s in scans})],
+    ):
         if scan_id in wanted:
             totals.setdefault(scan_id, []).append((status, hours or 0.0, count))
-    return {scan_id: Effort(round(sum(h for s, h, _ in found if s == "open"), 1),
-                            sum(n for s, _, n in found if s == "open"),
-                            round(sum(h for s, h, _ in found if s == "waived"), 1))
-            for scan_id, found in totals.items()}
+    return {
+        scan_id: Effort(
+            round(sum(h for s, h, _ in found if s == "open"), 1),
+            sum(n for s, _, n in found if s == "open"),
+            round(sum(h for s, h, _ in found if s == "waived"), 1),
+        )
+        for scan_id, found in totals.items()
+    }
 
 
 def _effort(items: Iterable[tuple[str, float | None]]) -> Effort:
@@ -83,8 +92,9 @@ def _effort(items: Iterable[tuple[str, float | None]]) -> Effort:
     return Effort(round(float(sum(opened)), 1), len(opened), round(float(sum(waived)), 1))
 
 
-def _last_decided(db: sqlite_utils.Database, scans: Sequence[Headline],
-                  statuses: Mapping[str, Mapping[str, Outcome]]) -> dict[str, dict[str, Outcome]]:
+def _last_decided(
+    db: sqlite_utils.Database, scans: Sequence[Headline], statuses: Mapping[str, Mapping[str, Outcome]]
+) -> dict[str, dict[str, Outcome]]:
     """For each scan, the last result before it of each check it reads as unknown and was decided then.
 
     An item stays open while its check is unknown, until a later scan decides it:
@@ -96,13 +106,17 @@ def _last_decided(db: sqlite_utils.Database, scans: Sequence[Headline],
     if not wanted:
         return found
     earlier: dict[str, list[tuple[tuple[str, str], str, Outcome]]] = {}
-    for row in rows(db, "select s.project_id, s.as_of, s.collected_at, r.check_id, r.status, r.points, r.weight "
-                        "from results r join scans s on s.id = r.scan_id where r.status != 'unknown' "
-                        "and s.project_id in (select value from json_each(?)) "
-                        "and r.check_id in (select value from json_each(?))",
-                    [_json({s["project_id"] for s in wanted}), _json(set().union(*unknown.values()))]):
+    for row in rows(
+        db,
+        "select s.project_id, s.as_of, s.collected_at, r.check_id, r.status, r.points, r.weight "
+        "from results r join scans s on s.id = r.scan_id where r.status != 'unknown' "
+        "and s.project_id in (select value from json_each(?)) "
+        "and r.check_id in (select value from json_each(?))",
+        [_json({s["project_id"] for s in wanted}), _json(set().union(*unknown.values()))],
+    ):
         earlier.setdefault(row["project_id"], []).append(
-            ((row["as_of"], row["collected_at"] or ""), row["check_id"], (row["status"], row["points"], row["weight"])))
+            ((row["as_of"], row["collected_at"] or ""), row["check_id"], (row["status"], row["points"], row["weight"]))
+        )
     for found_earlier in earlier.values():
         found_earlier.sort(key=lambda e: e[0])
     for scan in wanted:

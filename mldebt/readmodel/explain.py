@@ -1,4 +1,5 @@
 """`mldebt explain`: one check's result in a project's latest scan and every fact behind it."""
+
 from __future__ import annotations
 
 import json
@@ -26,32 +27,64 @@ def explanation(db: sqlite_utils.Database, project: str, check_id: str) -> dict[
     if check is None:
         reason = rubric.disabled.get(check_id)
         known = ", ".join(sorted(c.id for c in rubric.checks))
-        raise NotFound(f"check {check_id!r} is disabled in rubric {rubric.name}: {reason}" if reason
-                       else f"no check {check_id!r} in rubric {rubric.name} (checks: {known})")
+        raise NotFound(
+            f"check {check_id!r} is disabled in rubric {rubric.name}: {reason}"
+            if reason
+            else f"no check {check_id!r} in rubric {rubric.name} (checks: {known})"
+        )
     result = results_for(db, [latest["id"]])[latest["id"]].get(check_id)
     statuses = statuses_for(db, [s["id"] for s in history])
-    used = from_json(result["evidence_keys"]) if result else sorted(
-        conditions.keys(check.automated or "True") | conditions.keys(check.manual or "True"))
+    used = (
+        from_json(result["evidence_keys"])
+        if result
+        else sorted(conditions.keys(check.automated or "True") | conditions.keys(check.manual or "True"))
+    )
     facts = _facts_for(db, latest["id"], used)
     names = conditions.namespace({f["key"]: from_json(f["value"]) for f in facts if f["error"] is None})
-    tests = [{"credit": name, "condition": getattr(check, name),
-              "outcome": {True: "holds", False: "does not hold", None: "unknown (evidence missing)"}[
-                  conditions.evaluate(getattr(check, name), names)]}
-             for name in ("automated", "manual") if getattr(check, name)]
+    tests = [
+        {
+            "credit": name,
+            "condition": getattr(check, name),
+            "outcome": {True: "holds", False: "does not hold", None: "unknown (evidence missing)"}[
+                conditions.evaluate(getattr(check, name), names)
+            ],
+        }
+        for name in ("automated", "manual")
+        if getattr(check, name)
+    ]
     item = next(iter(paydown_rows(db, project, check_id)), None)
-    waiver = next(rows(db, "select * from waivers where project_id = ? and check_id = ? order by created_at desc",
-                       [project, check_id]), None)
+    waiver = next(
+        rows(
+            db,
+            "select * from waivers where project_id = ? and check_id = ? order by created_at desc",
+            [project, check_id],
+        ),
+        None,
+    )
     return {
-        "project": project, "check": check.model_dump(exclude_none=True),
+        "project": project,
+        "check": check.model_dump(exclude_none=True),
         "category_title": rubric.category_title(check.category) if check.category else None,
         "scan": {"id": latest["id"], "as_of": latest["as_of"], "commit": latest["commit_sha"]},
         "result": None if result is None else {k: result[k] for k in ("status", "points", "weight", "detail")},
         "conditions": tests,
-        "evidence": [{"key": f["key"], "value": from_json(f["value"]), "collector": f["collector"],
-                      "path": f["path"], "line": f["line"], "url": f["url"], "error": f["error"]} for f in facts],
-        "paydown": item, "waiver": waiver,
-        "history": [{"as_of": s["as_of"], "status": statuses[s["id"]].get(check_id, ("not scored",))[0]}
-                    for s in history],
+        "evidence": [
+            {
+                "key": f["key"],
+                "value": from_json(f["value"]),
+                "collector": f["collector"],
+                "path": f["path"],
+                "line": f["line"],
+                "url": f["url"],
+                "error": f["error"],
+            }
+            for f in facts
+        ],
+        "paydown": item,
+        "waiver": waiver,
+        "history": [
+            {"as_of": s["as_of"], "status": statuses[s["id"]].get(check_id, ("not scored",))[0]} for s in history
+        ],
     }
 
 
@@ -63,22 +96,36 @@ def _facts_for(db: sqlite_utils.Database, scan_id: str, keys: list[str]) -> list
     found = []
     for fact in evidence_rows(db, scan_id):
         key = fact["key"]
-        if key in wanted or key in prefixes or any(key.startswith(w + ".") for w in wanted) \
-                or (fact["error"] and key in {f"{c}.error" for c in collectors}):
+        if (
+            key in wanted
+            or key in prefixes
+            or any(key.startswith(w + ".") for w in wanted)
+            or (fact["error"] and key in {f"{c}.error" for c in collectors})
+        ):
             found.append(fact)
     return found
 
 
 def render(data: dict[str, Any]) -> str:
     check, result = data["check"], data["result"]
-    where = " · ".join(x for x in (
-        f"section {check['section']}" if check.get("section") else "",
-        f"ML Test Score {check['ml_test']}" if check.get("ml_test") else "",
-        f"category {data['category_title']}" if data["category_title"] else "",
-        f"weight {check['weight']:g}", f"effort {check['effort_hours']:g} h") if x)
-    lines = [click.style(f"{check['id']}: {check['title']}", bold=True), where,
-             f"project {data['project']}, scan {data['scan']['as_of'][:10]} at commit "
-             f"{(data['scan']['commit'] or 'working tree')[:12]}", ""]
+    where = " · ".join(
+        x
+        for x in (
+            f"section {check['section']}" if check.get("section") else "",
+            f"ML Test Score {check['ml_test']}" if check.get("ml_test") else "",
+            f"category {data['category_title']}" if data["category_title"] else "",
+            f"weight {check['weight']:g}",
+            f"effort {check['effort_hours']:g} h",
+        )
+        if x
+    )
+    lines = [
+        click.style(f"{check['id']}: {check['title']}", bold=True),
+        where,
+        f"project {data['project']}, scan {data['scan']['as_of'][:10]} at commit "
+        f"{(data['scan']['commit'] or 'working tree')[:12]}",
+        "",
+    ]
     if result:
         points = "unscored" if result["points"] is None else f"{result['points']:g} point(s)"
         lines.append(click.style(f"Result: {result['status']} ({points})", bold=True) + f"  {result['detail']}")
@@ -100,11 +147,19 @@ def render(data: dict[str, Any]) -> str:
         lines += ["", f"Waiver: {w['reason']} (owner {w['owner']}, until {w['until']})"]
     if data["paydown"]:
         p = data["paydown"]
-        lines += ["", f"Paydown item {p['id']}: {p['status']}, opened {p['opened_at'][:10]}"
-                  + (f", closed {p['closed_at'][:10]}" if p["closed_at"] else "")
-                  + f", unmet for {p['interest']:g} consecutive scan(s), priority {p['priority']:g}"]
-    lines += ["", "History: " + "  ".join(f"{h['as_of'][:10]} {h['status']}" for h in data["history"]),
-              "", "Why it matters: " + check["why"], "How to fix it: " + check["fix"]]
+        lines += [
+            "",
+            f"Paydown item {p['id']}: {p['status']}, opened {p['opened_at'][:10]}"
+            + (f", closed {p['closed_at'][:10]}" if p["closed_at"] else "")
+            + f", unmet for {p['interest']:g} consecutive scan(s), priority {p['priority']:g}",
+        ]
+    lines += [
+        "",
+        "History: " + "  ".join(f"{h['as_of'][:10]} {h['status']}" for h in data["history"]),
+        "",
+        "Why it matters: " + check["why"],
+        "How to fix it: " + check["fix"],
+    ]
     if check.get("references"):
         lines.append("References: " + "; ".join(check["references"]))
     return "\n".join(lines)

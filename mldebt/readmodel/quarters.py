@@ -11,15 +11,17 @@ A value that cannot be read raises ``BadValue``, which names what was read
 (``quarter '2026Q5': ...``) and never a command-line option: the CLI and the
 web put their own name for the value in front (``BadValue.named``).
 """
+
 from __future__ import annotations
 
 import calendar
 import re
 from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import MAXYEAR, MINYEAR, date, datetime, time, timezone
+from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, time
 from functools import cached_property
-from typing import Any, Generic, Iterable, Mapping, Sequence, TypeVar
+from typing import Any, Generic, TypeVar
 
 from mldebt.errors import InputError
 
@@ -107,12 +109,12 @@ def moment_of(value: datetime | date | str) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if not isinstance(value, datetime):
-        return datetime.combine(value, time(0, 0), tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return datetime.combine(value, time(0, 0), tzinfo=UTC)
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def end_of_day(day: date) -> datetime:
-    return datetime.combine(day, time(23, 59, 59, 999999), tzinfo=timezone.utc)
+    return datetime.combine(day, time(23, 59, 59, 999999), tzinfo=UTC)
 
 
 def parse_day(text: str, what: str = "date") -> date:
@@ -130,8 +132,9 @@ def parse_since(text: str) -> datetime:
     try:
         return moment_of(date.fromisoformat(text.strip()))
     except ValueError:
-        raise BadValue("date or quarter", text,
-                       f"expected a date such as 2026-07-01 or a quarter such as {QUARTER_EXAMPLE}") from None
+        raise BadValue(
+            "date or quarter", text, f"expected a date such as 2026-07-01 or a quarter such as {QUARTER_EXAMPLE}"
+        ) from None
 
 
 class Timeline(Generic[Scan]):
@@ -142,8 +145,9 @@ class Timeline(Generic[Scan]):
     """
 
     def __init__(self, scans: Iterable[Scan]) -> None:
-        timed = sorted(((moment_of(s["as_of"]), s["collected_at"] or "", n, s) for n, s in enumerate(scans)),
-                       key=lambda t: t[:3])
+        timed = sorted(
+            ((moment_of(s["as_of"]), s["collected_at"] or "", n, s) for n, s in enumerate(scans)), key=lambda t: t[:3]
+        )
         self.scans: list[Scan] = [t[3] for t in timed]
         self._moments = [t[0] for t in timed]
 
@@ -153,7 +157,7 @@ class Timeline(Generic[Scan]):
         return self.scans[index - 1] if index else None
 
     def upto(self, moment: datetime) -> Sequence[Scan]:
-        return self.scans[:bisect_right(self._moments, moment)]
+        return self.scans[: bisect_right(self._moments, moment)]
 
     def quarters(self) -> set[Quarter]:
         """The quarters its scans were made in."""

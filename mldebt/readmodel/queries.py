@@ -12,12 +12,14 @@ stands for a project at a moment). Here:
   its content hash (which never changes);
 - projects, teams, scores and results, many scans at a time.
 """
+
 from __future__ import annotations
 
 import json
 import threading
 from collections import OrderedDict
-from typing import Any, Iterable, TypedDict
+from collections.abc import Iterable
+from typing import Any, TypedDict
 
 import sqlite_utils
 
@@ -83,8 +85,9 @@ def scan_history(db: sqlite_utils.Database, project: str) -> list[Headline]:
     return Timeline(headlines(db, "where s.project_id = ?", [project])).scans
 
 
-def timelines(db: sqlite_utils.Database, *, team: str | None = None, project: str | None = None,
-              quarterly: bool = False) -> dict[str, Timeline[Headline]]:
+def timelines(
+    db: sqlite_utils.Database, *, team: str | None = None, project: str | None = None, quarterly: bool = False
+) -> dict[str, Timeline[Headline]]:
     """Each project's scans (one project's, or one team's, when named) as a timeline.
 
     ``quarterly`` keeps only each project's last scan of every quarter: enough for
@@ -105,9 +108,15 @@ def timelines(db: sqlite_utils.Database, *, team: str | None = None, project: st
 
 def latest_scans(db: sqlite_utils.Database) -> dict[str, Headline]:
     """Each scanned project's latest scan (the one its stored paydown items were derived at)."""
-    return {s["project_id"]: s for s in headlines(db, """
+    return {
+        s["project_id"]: s
+        for s in headlines(
+            db,
+            """
         where s.id in (select (select s2.id from scans s2 where s2.project_id = p.id
-                               order by s2.as_of desc, s2.collected_at desc limit 1) from projects p)""")}
+                               order by s2.as_of desc, s2.collected_at desc limit 1) from projects p)""",
+        )
+    }
 
 
 _RUBRICS: OrderedDict[tuple[str, str], Any] = OrderedDict()
@@ -131,9 +140,11 @@ def _cached(kind: str, rubric_hash: str, load: Any) -> Any:
 
 def rubric_data(db: sqlite_utils.Database, rubric_hash: str) -> dict[str, Any]:
     """The resolved rubric as stored JSON (what the pages show and the API returns); ``{}`` when absent."""
+
     def load() -> dict[str, Any]:
         found = next(rows(db, "select content from rubrics where hash = ?", [rubric_hash]), None)
         return json.loads(found["content"]) if found else {}
+
     data: dict[str, Any] = _cached("data", rubric_hash, load)
     return data
 
@@ -186,8 +197,14 @@ def check_groups(rubric: dict[str, Any]) -> list[dict[str, Any]]:
 def project_rows(db: sqlite_utils.Database, team: str | None = None) -> list[dict[str, Any]]:
     """Projects (of ``team``, if named) with their team's name and owner, by team then id."""
     where, params = ("where p.team_id = ?", [team]) if team else ("", [])
-    return list(rows(db, "select p.*, t.name as team_name, t.owner as team_owner from projects p "
-                         f"left join teams t on t.id = p.team_id {where} order by p.team_id, p.id", params))
+    return list(
+        rows(
+            db,
+            "select p.*, t.name as team_name, t.owner as team_owner from projects p "
+            f"left join teams t on t.id = p.team_id {where} order by p.team_id, p.id",
+            params,
+        )
+    )
 
 
 def team_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
@@ -217,8 +234,11 @@ def scores_by_scope(db: sqlite_utils.Database, scan_ids: Iterable[str], scope: s
     """``{scan id: {name: value}}`` for one scope of scores over many scans."""
     ids = list(dict.fromkeys(scan_ids))
     found: dict[str, dict[str, Any]] = {s: {} for s in ids}
-    for row in rows(db, "select scan_id, name, value from scores where scope = ? and scan_id in "
-                        "(select value from json_each(?))", [scope, json.dumps(ids)]):
+    for row in rows(
+        db,
+        "select scan_id, name, value from scores where scope = ? and scan_id in (select value from json_each(?))",
+        [scope, json.dumps(ids)],
+    ):
         found[row["scan_id"]][row["name"]] = row["value"]
     return found
 
@@ -235,14 +255,19 @@ def results_for(db: sqlite_utils.Database, scan_ids: Iterable[str]) -> dict[str,
     """``{scan id: {check id: result row}}`` for many scans in one query (``evidence_keys`` left as JSON)."""
     ids = list(dict.fromkeys(scan_ids))
     found: dict[str, dict[str, dict[str, Any]]] = {s: {} for s in ids}
-    for row in rows(db, "select scan_id, check_id, status, points, weight, detail, evidence_keys from results "
-                        "where scan_id in (select value from json_each(?))", [json.dumps(ids)]):
+    for row in rows(
+        db,
+        "select scan_id, check_id, status, points, weight, detail, evidence_keys from results "
+        "where scan_id in (select value from json_each(?))",
+        [json.dumps(ids)],
+    ):
         found[row["scan_id"]][row["check_id"]] = row
     return found
 
 
-def statuses_for(db: sqlite_utils.Database, scan_ids: Iterable[str], *,
-                 unmet: bool = False) -> dict[str, dict[str, Outcome]]:
+def statuses_for(
+    db: sqlite_utils.Database, scan_ids: Iterable[str], *, unmet: bool = False
+) -> dict[str, dict[str, Outcome]]:
     """Each scan's check results as the paydown rule reads them: check -> (status, points, weight).
 
     ``unmet`` leaves out the checks that earned their automated point (they owe nothing).
@@ -250,9 +275,10 @@ def statuses_for(db: sqlite_utils.Database, scan_ids: Iterable[str], *,
     ids = list(dict.fromkeys(scan_ids))
     found: dict[str, dict[str, Outcome]] = {i: {} for i in ids}
     for scan_id, check_id, status, points, weight in db.execute(
-            "select scan_id, check_id, status, points, weight from results "
-            "where scan_id in (select value from json_each(?))" + (" and status != 'automated'" if unmet else ""),
-            [json.dumps(ids)]):
+        "select scan_id, check_id, status, points, weight from results "
+        "where scan_id in (select value from json_each(?))" + (" and status != 'automated'" if unmet else ""),
+        [json.dumps(ids)],
+    ):
         found[scan_id][check_id] = (status, points, weight)
     return found
 
@@ -260,16 +286,22 @@ def statuses_for(db: sqlite_utils.Database, scan_ids: Iterable[str], *,
 def paydown_rows(db: sqlite_utils.Database, project: str, check_id: str | None = None) -> list[dict[str, Any]]:
     """A project's stored paydown items (of one check), whatever their state: open, waived, then the rest."""
     where, params = ("and check_id = ?", [project, check_id]) if check_id else ("", [project])
-    return list(rows(db, f"select * from paydown_items where project_id = ? {where} order by "
-                         "case status when 'open' then 0 when 'waived' then 1 else 2 end, priority desc, check_id",
-                     params))
+    return list(
+        rows(
+            db,
+            f"select * from paydown_items where project_id = ? {where} order by "
+            "case status when 'open' then 0 when 'waived' then 1 else 2 end, priority desc, check_id",
+            params,
+        )
+    )
 
 
 def attestation_rows(db: sqlite_utils.Database, project: str, question: str | None = None) -> list[dict[str, Any]]:
     """The answers recorded with `mldebt attest` or the web form for a project (to one question), newest first."""
     where, params = ("and question = ?", [project, question]) if question else ("", [project])
-    return list(rows(db, f"select * from attestations where project_id = ? {where} order by attested_on desc, id desc",
-                     params))
+    return list(
+        rows(db, f"select * from attestations where project_id = ? {where} order by attested_on desc, id desc", params)
+    )
 
 
 def evidence_rows(db: sqlite_utils.Database, scan_id: str) -> list[dict[str, Any]]:

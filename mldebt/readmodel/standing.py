@@ -6,16 +6,17 @@ is given only when both states were scored with the same rubric: history
 under another rubric is marked, never silently compared. Open effort is the
 open paydown items' (``effort.effort_in_force``), as on every other surface.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from statistics import fmean, median
-from typing import Iterable, Sequence
 
 import sqlite_utils
 
-from mldebt.readmodel.effort import Effort, effort_in_force
 from mldebt.errors import NotFound
+from mldebt.readmodel.effort import Effort, effort_in_force
 from mldebt.readmodel.quarters import Quarter, Timeline, moment_of, quarters_between
 from mldebt.readmodel.queries import Headline, project_rows, scores_by_scope, team_row, team_rows, timelines
 from mldebt.rubric.engine import grade
@@ -58,13 +59,19 @@ class ProjectState:
 
     @property
     def delta_ml(self) -> float | None:
-        return _delta(self.scan["ml_test_score"], self.previous["ml_test_score"]) \
-            if self.comparable and self.previous else None
+        return (
+            _delta(self.scan["ml_test_score"], self.previous["ml_test_score"])
+            if self.comparable and self.previous
+            else None
+        )
 
     @property
     def delta_effort(self) -> float | None:
-        return _delta(self.effort.open_hours, self.previous_effort.open_hours) \
-            if self.comparable and self.previous_effort else None
+        return (
+            _delta(self.effort.open_hours, self.previous_effort.open_hours)
+            if self.comparable and self.previous_effort
+            else None
+        )
 
 
 @dataclass
@@ -192,16 +199,31 @@ def standing(db: sqlite_utils.Database, quarter: Quarter | None = None, team: st
             projects.append((row, scan, previous, history))
     efforts = effort_in_force(db, [s for _, scan, previous, _ in projects for s in (scan, previous) if s])
     categories = scores_by_scope(db, [scan["id"] for _, scan, _, _ in projects], "category")
-    states = [ProjectState(
-        id=row["id"], team=row["team_id"], team_name=row["team_name"], owner=row["owner"], team_owner=row["team_owner"],
-        scan=scan, previous=previous, effort=efforts[scan["id"]],
-        previous_effort=efforts[previous["id"]] if previous else None,
-        categories=categories[scan["id"]], history=history) for row, scan, previous, history in projects]
+    states = [
+        ProjectState(
+            id=row["id"],
+            team=row["team_id"],
+            team_name=row["team_name"],
+            owner=row["owner"],
+            team_owner=row["team_owner"],
+            scan=scan,
+            previous=previous,
+            effort=efforts[scan["id"]],
+            previous_effort=efforts[previous["id"]] if previous else None,
+            categories=categories[scan["id"]],
+            history=history,
+        )
+        for row, scan, previous, history in projects
+    ]
     teams = [team_row(db, team)] if team is not None else team_rows(db)
     return PortfolioState(
-        quarter=chosen, quarters=quarters, team=team,
+        quarter=chosen,
+        quarters=quarters,
+        team=team,
         teams=[TeamState(t["id"], t["name"], t["owner"], [p for p in states if p.team == t["id"]]) for t in teams],
-        projects=states, rubric_hashes=list(dict.fromkeys(p.scan["rubric_hash"] for p in reversed(states))))
+        projects=states,
+        rubric_hashes=list(dict.fromkeys(p.scan["rubric_hash"] for p in reversed(states))),
+    )
 
 
 def scanned_quarters(lines: Iterable[Timeline[Headline]]) -> list[Quarter]:

@@ -6,6 +6,7 @@ measured: answers in a project's ``.mldebt/attestations.yaml`` (stored as
 A check credited through an attestation says so in its stored result.
 Waivers in force are listed too: accepted debt is shown, never hidden.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -43,21 +44,33 @@ def rubric_summaries(data: Report) -> list[dict[str, Any]]:
     found = []
     for rubric_hash in data.rubric_hashes:
         rubric = data.rubric_of[rubric_hash]
-        checks = sorted(rubric.checks, key=lambda c: (SECTION_IDS.index(c.section) if c.section else 9,
-                                                      c.ml_test or "", c.id))
-        found.append({
-            "name": rubric.name, "version": rubric.version, "hash": rubric.hash, "source": rubric.source,
-            "checks": checks,
-            "ml_tests": sum(1 for c in rubric.checks if c.ml_test),
-            "sections": [{"id": s.id, "title": s.title, "tests": sum(1 for c in rubric.checks
-                                                                     if c.section == s.id and c.ml_test)}
-                         for s in rubric.sections],
-            "categories": [{"id": c.id, "title": c.title,
-                            "checks": sum(1 for k in rubric.checks if k.category == c.id)}
-                           for c in rubric.categories],
-            "projects": sorted(p.id for p in data.projects if p.scan["rubric_hash"] == rubric_hash),
-            "disabled": rubric.disabled,
-        })
+        checks = sorted(
+            rubric.checks, key=lambda c: (SECTION_IDS.index(c.section) if c.section else 9, c.ml_test or "", c.id)
+        )
+        found.append(
+            {
+                "name": rubric.name,
+                "version": rubric.version,
+                "hash": rubric.hash,
+                "source": rubric.source,
+                "checks": checks,
+                "ml_tests": sum(1 for c in rubric.checks if c.ml_test),
+                "sections": [
+                    {
+                        "id": s.id,
+                        "title": s.title,
+                        "tests": sum(1 for c in rubric.checks if c.section == s.id and c.ml_test),
+                    }
+                    for s in rubric.sections
+                ],
+                "categories": [
+                    {"id": c.id, "title": c.title, "checks": sum(1 for k in rubric.checks if k.category == c.id)}
+                    for c in rubric.categories
+                ],
+                "projects": sorted(p.id for p in data.projects if p.scan["rubric_hash"] == rubric_hash),
+                "disabled": rubric.disabled,
+            }
+        )
     return found
 
 
@@ -83,10 +96,13 @@ def attested(db: sqlite_utils.Database, data: Report) -> list[Attested]:
     facts: dict[str, dict[str, dict]] = {p: {} for p in scan_of}
     ids = [p.scan["id"] for p in data.projects]
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        for r in rows(db, "select s.project_id, e.key, e.value from evidence e join scans s on s.id = e.scan_id "
-                          f"where e.key like 'attest.%' and e.error is null and e.scan_id in ({','.join('?' * len(chunk))})",
-                      chunk):
+        chunk = ids[start : start + 500]
+        for r in rows(
+            db,
+            "select s.project_id, e.key, e.value from evidence e join scans s on s.id = e.scan_id "
+            f"where e.key like 'attest.%' and e.error is null and e.scan_id in ({','.join('?' * len(chunk))})",
+            chunk,
+        ):
             value = from_json(r["value"])
             if isinstance(value, dict) and "answer" in value:
                 facts[r["project_id"]][r["key"]] = value
@@ -100,17 +116,24 @@ def attested(db: sqlite_utils.Database, data: Report) -> list[Attested]:
         for check_id, (status, _, _) in view.results.items():
             detail = (details[view.scan["id"]].get(check_id, {}).get("detail") or "") if status == "manual" else ""
             if detail.startswith(ATTESTED_DETAIL):
-                question = detail[detail.find("(") + 1:detail.rfind(")")]
+                question = detail[detail.find("(") + 1 : detail.rfind(")")]
                 credited.setdefault(question, []).append(check_id)
         for key, value in sorted(answers.items()):
             question = key.removeprefix("attest.")
-            found.append(Attested(
-                project=project, question=question, title=titles.get(question, question),
-                answer=" ".join(str(value.get("answer", "")).split()), by=str(value.get("by") or ""),
-                on=str(value.get("date") or ""), expires=str(value.get("expires") or ""),
-                expired=bool(value.get("expired")), source=str(value.get("source") or "attestation file"),
-                credits=tuple(sorted(credited.get(question, []))),
-            ))
+            found.append(
+                Attested(
+                    project=project,
+                    question=question,
+                    title=titles.get(question, question),
+                    answer=" ".join(str(value.get("answer", "")).split()),
+                    by=str(value.get("by") or ""),
+                    on=str(value.get("date") or ""),
+                    expires=str(value.get("expires") or ""),
+                    expired=bool(value.get("expired")),
+                    source=str(value.get("source") or "attestation file"),
+                    credits=tuple(sorted(credited.get(question, []))),
+                )
+            )
     return found
 
 
@@ -118,6 +141,13 @@ def waivers(db: sqlite_utils.Database, data: Report) -> list[dict[str, Any]]:
     """Waivers in force on the quarter's last day for the projects in the report."""
     day = data.quarter.last_day.isoformat()
     names = {p.id for p in data.projects}
-    return [w for w in rows(db, "select * from waivers where coalesce(starts_on, substr(created_at, 1, 10)) <= ? "
-                                "and until >= ? order by project_id, check_id", [day, day])
-            if w["project_id"] in names]
+    return [
+        w
+        for w in rows(
+            db,
+            "select * from waivers where coalesce(starts_on, substr(created_at, 1, 10)) <= ? "
+            "and until >= ? order by project_id, check_id",
+            [day, day],
+        )
+        if w["project_id"] in names
+    ]

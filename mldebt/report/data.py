@@ -6,21 +6,23 @@ checks that improved or regressed since the previous quarter, the open items
 at the quarter's end (``backlog.items_in_force``), and for the portfolio its
 worst risks and top items. Nothing here collects or scores.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, Sequence
+from typing import Any
 
 import sqlite_utils
 
-from mldebt.readmodel.backlog import BacklogItem, items_in_force
 from mldebt.errors import InputError
+from mldebt.readmodel.backlog import BacklogItem, items_in_force
 from mldebt.readmodel.quarters import Quarter
 from mldebt.readmodel.queries import Outcome, parsed_rubric, scores_by_scope, statuses_for
+from mldebt.readmodel.standing import PortfolioState, ProjectState, TeamState, mean_of, standing
 from mldebt.rubric.engine import BANDS, GRADES
 from mldebt.rubric.schema import Rubric
-from mldebt.readmodel.standing import PortfolioState, ProjectState, TeamState, mean_of, standing
 
 TOP_ITEMS = 10
 TEAM_ITEMS = 5
@@ -91,10 +93,16 @@ class Report(PortfolioState):
         return [(label, sum(v is not None and low < v <= high for v in values)) for label, low, high in band_ranges()]
 
     def grades(self, previous: bool = False) -> list[tuple[str, int]]:
-        values = [p.previous["grade"] for p in self.projects if p.previous] if previous \
+        values = (
+            [p.previous["grade"] for p in self.projects if p.previous]
+            if previous
             else [p.scan["grade"] for p in self.projects]
-        return [(letter, values.count(letter)) for letter in [g for _, g in GRADES] + ["?"]
-                if letter != "?" or "?" in values]
+        )
+        return [
+            (letter, values.count(letter))
+            for letter in [g for _, g in GRADES] + ["?"]
+            if letter != "?" or "?" in values
+        ]
 
 
 def band_ranges() -> list[tuple[str, float, float]]:
@@ -112,14 +120,17 @@ def band_ranges() -> list[tuple[str, float, float]]:
     return ranges
 
 
-def report_data(db: sqlite_utils.Database, quarter: Quarter | None = None, team: str | None = None,
-                base: str | None = None) -> Report:
+def report_data(
+    db: sqlite_utils.Database, quarter: Quarter | None = None, team: str | None = None, base: str | None = None
+) -> Report:
     """The report's data for ``quarter`` (default: the latest with a scan), all teams or one (its id)."""
     state = standing(db, quarter, team)
     if state.quarter is None:
         raise InputError("no scans yet" + (f" for team {team}" if team else "") + ": run `mldebt collect` first")
-    views = [ProjectView(**{f.name: getattr(p, f.name) for f in fields(ProjectState)})
-             for p in sorted(state.projects, key=lambda p: p.id)]
+    views = [
+        ProjectView(**{f.name: getattr(p, f.name) for f in fields(ProjectState)})
+        for p in sorted(state.projects, key=lambda p: p.id)
+    ]
     statuses = statuses_for(db, [s["id"] for v in views for s in (v.scan, v.previous) if s])
     sections = scores_by_scope(db, [v.scan["id"] for v in views], "section")
     items = items_in_force(db, [v.scan for v in views], base)
@@ -133,16 +144,30 @@ def report_data(db: sqlite_utils.Database, quarter: Quarter | None = None, team:
     for team_state in state.teams:
         mine = [v for v in views if v.team == team_state.id]
         if mine:
-            teams.append(TeamView(
-                id=team_state.id, name=team_state.name or team_state.id, owner=team_state.owner or "",
-                projects=mine, trend=_trend(mine, state.shown_quarters),
-                items=sorted((i for v in mine for i in v.items), key=lambda i: (-i.priority, i.id))[:TEAM_ITEMS]))
+            teams.append(
+                TeamView(
+                    id=team_state.id,
+                    name=team_state.name or team_state.id,
+                    owner=team_state.owner or "",
+                    projects=mine,
+                    trend=_trend(mine, state.shown_quarters),
+                    items=sorted((i for v in mine for i in v.items), key=lambda i: (-i.priority, i.id))[:TEAM_ITEMS],
+                )
+            )
     everything = sorted((i for v in views for i in v.items), key=lambda i: (-i.priority, i.id))
     hashes = sorted({v.scan["rubric_hash"] for v in views})
     rubric_of = {h: parsed_rubric(db, h) for h in hashes}
-    return Report(quarter=state.quarter, quarters=state.quarters, team=state.team, teams=teams, projects=views,
-                  rubric_hashes=hashes, top_items=everything[:TOP_ITEMS], risks=risks(views, rubric_of),
-                  rubric_of=rubric_of)
+    return Report(
+        quarter=state.quarter,
+        quarters=state.quarters,
+        team=state.team,
+        teams=teams,
+        projects=views,
+        rubric_hashes=hashes,
+        top_items=everything[:TOP_ITEMS],
+        risks=risks(views, rubric_of),
+        rubric_of=rubric_of,
+    )
 
 
 def _changes(view: ProjectView, before: dict[str, Outcome], rubric: Rubric) -> None:
@@ -166,9 +191,14 @@ def _trend(views: Sequence[ProjectView], quarters: list[Quarter]) -> list[TrendP
     trend = []
     for quarter in quarters:
         states = [v.history[quarter] for v in views if quarter in v.history]
-        trend.append(TrendPoint(quarter, mean_of(s["overall"] for s in states),
-                                mean_of(s["ml_test_score"] for s in states) if states else None,
-                                all(s["rubric_hash"] in current for s in states)))
+        trend.append(
+            TrendPoint(
+                quarter,
+                mean_of(s["overall"] for s in states),
+                mean_of(s["ml_test_score"] for s in states) if states else None,
+                all(s["rubric_hash"] in current for s in states),
+            )
+        )
     return trend
 
 
@@ -206,4 +236,4 @@ def risks(views: list[ProjectView], rubric_of: dict[str, Rubric]) -> list[str]:
 def _first_sentence(text: str) -> str:
     text = " ".join(text.split())
     end = text.find(". ")
-    return text if end < 0 else text[:end + 1]
+    return text if end < 0 else text[: end + 1]

@@ -4,6 +4,7 @@ The page furniture (page numbers, running headers, rows kept whole) is print
 CSS in ``templates/report/report.css``; the charts are the web scorecard's
 own SVG charts (``mldebt.charts``), so both show the same pictures.
 """
+
 from __future__ import annotations
 
 import base64
@@ -17,11 +18,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 
 from mldebt import __version__, charts
-from mldebt.report import charts as report_charts
 from mldebt.atomicfile import replacing
-from mldebt.readmodel.campaigns import Burnup, burnup, list_campaigns
 from mldebt.errors import InputError
+from mldebt.readmodel.campaigns import Burnup, burnup, list_campaigns
 from mldebt.readmodel.quarters import Quarter
+from mldebt.report import charts as report_charts
 from mldebt.report.appendix import attested, method, rubric_summaries, waivers
 from mldebt.report.data import ProjectView, Report, TeamView, band_ranges, report_data
 from mldebt.rubric.schema import SECTION_IDS
@@ -39,8 +40,13 @@ class Rendered:
 
 
 def environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(charts.TEMPLATES)), autoescape=select_autoescape(["html"]),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(str(charts.TEMPLATES)),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters.update(num=_num, delta=_delta, hours=_hours, day=lambda s: (s or "")[:10], image=image)
     return env
 
@@ -77,11 +83,14 @@ def team_trend(team: TeamView) -> charts.Chart:
     else:
         per_quarter = [[_overall_at(v, p.quarter) for v in team.projects] for p in team.trend]
         known = [[x for x in values if x is not None] for values in per_quarter]
-        series = [charts.Series("team mean", [p.overall for p in team.trend]),
-                  charts.Series("lowest project", [min(k) if k else None for k in known]),
-                  charts.Series("highest project", [max(k) if k else None for k in known])]
-    return charts.lines(f"Grade score (0-100) of team {team.name} by quarter", labels, series, 100.0,
-                        marks=marks, width=640, height=220)
+        series = [
+            charts.Series("team mean", [p.overall for p in team.trend]),
+            charts.Series("lowest project", [min(k) if k else None for k in known]),
+            charts.Series("highest project", [max(k) if k else None for k in known]),
+        ]
+    return charts.lines(
+        f"Grade score (0-100) of team {team.name} by quarter", labels, series, 100.0, marks=marks, width=640, height=220
+    )
 
 
 def _overall_at(view: ProjectView, quarter: Quarter) -> float | None:
@@ -100,10 +109,18 @@ def summary_charts(data: Report) -> dict[str, charts.Chart]:
     current = charts.Series(str(data.quarter), [n for _, n in data.distribution()])
     grades_now, grades_before = data.grades(), dict(data.grades(previous=True))
     return {
-        "distribution": report_charts.columns("Projects by ML Test Score band", labels, [previous, current], height=120),
-        "grades": report_charts.columns("Projects by grade", [g for g, _ in grades_now],
-                                 [charts.Series(str(data.previous), [grades_before.get(g, 0) for g, _ in grades_now]),
-                                  charts.Series(str(data.quarter), [n for _, n in grades_now])], height=120),
+        "distribution": report_charts.columns(
+            "Projects by ML Test Score band", labels, [previous, current], height=120
+        ),
+        "grades": report_charts.columns(
+            "Projects by grade",
+            [g for g, _ in grades_now],
+            [
+                charts.Series(str(data.previous), [grades_before.get(g, 0) for g, _ in grades_now]),
+                charts.Series(str(data.quarter), [n for _, n in grades_now]),
+            ],
+            height=120,
+        ),
     }
 
 
@@ -115,32 +132,57 @@ def campaign_progress(db: sqlite_utils.Database, data: Report) -> list[dict[str,
         if campaign.start_on > data.quarter.last_day or not set(campaign.all_projects) & names:
             continue
         progress: Burnup = burnup(db, campaign, until=data.quarter.end)
-        chart = report_charts.burnup(f"Burn-up of campaign {campaign.name}", campaign.start_on, campaign.target_on,
-                              [(p.day, p.scope, p.done) for p in progress.points], width=600, height=200)
+        chart = report_charts.burnup(
+            f"Burn-up of campaign {campaign.name}",
+            campaign.start_on,
+            campaign.target_on,
+            [(p.day, p.scope, p.done) for p in progress.points],
+            width=600,
+            height=200,
+        )
         found.append({"campaign": campaign, "burnup": progress, "chart": chart})
     return found
 
 
-def render_html(db: sqlite_utils.Database, quarter: Quarter | None = None, team: str | None = None,
-                title: str = "ML technical debt", base: str | None = None) -> tuple[str, Report]:
+def render_html(
+    db: sqlite_utils.Database,
+    quarter: Quarter | None = None,
+    team: str | None = None,
+    title: str = "ML technical debt",
+    base: str | None = None,
+) -> tuple[str, Report]:
     data = report_data(db, quarter, team, base)
     shown = data.shown_quarters
     labels = [str(q) for q in shown]
     context = {
-        "title": title, "data": data, "version": __version__, "today": date.today().isoformat(),
-        "sections": SECTION_IDS, "charts": summary_charts(data),
+        "title": title,
+        "data": data,
+        "version": __version__,
+        "today": date.today().isoformat(),
+        "sections": SECTION_IDS,
+        "charts": summary_charts(data),
         "trends": {t.id: team_trend(t) for t in data.teams},
-        "sparklines": {v.id: charts.sparkline(f"ML Test Score of {v.id}", labels,
-                                              [_ml_at(v, q) for q in shown], 7.0)
-                       for v in data.projects},
-        "campaigns": campaign_progress(db, data), "rubrics": rubric_summaries(data), "method": method(),
-        "attested": attested(db, data), "waivers": waivers(db, data),
+        "sparklines": {
+            v.id: charts.sparkline(f"ML Test Score of {v.id}", labels, [_ml_at(v, q) for q in shown], 7.0)
+            for v in data.projects
+        },
+        "campaigns": campaign_progress(db, data),
+        "rubrics": rubric_summaries(data),
+        "method": method(),
+        "attested": attested(db, data),
+        "waivers": waivers(db, data),
     }
     return environment().get_template("report/report.html").render(**context), data
 
 
-def write_report(db: sqlite_utils.Database, output: Path, quarter: Quarter | None = None, team: str | None = None,
-                 title: str = "ML technical debt", base: str | None = None) -> Rendered:
+def write_report(
+    db: sqlite_utils.Database,
+    output: Path,
+    quarter: Quarter | None = None,
+    team: str | None = None,
+    title: str = "ML technical debt",
+    base: str | None = None,
+) -> Rendered:
     """Render the report to ``output`` (a PDF file) and say how many pages it took.
 
     The PDF is written whole or not at all (``atomicfile``): a disk that fills

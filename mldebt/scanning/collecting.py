@@ -6,35 +6,48 @@ transaction, so a run killed at any moment resumes without redoing a stored
 project nor losing one. One line per project, as it finishes; a progress bar
 on the terminal when there is more than one.
 """
+
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
 
 import click
 import sqlite_utils
 
-from mldebt.scanning.parallel import Outcome, collect_all
-from mldebt.sources.portfolio import Portfolio, Project
 from mldebt.push.client import Pusher
 from mldebt.rubric.schema import Rubric
+from mldebt.scanning.parallel import Outcome, collect_all
 from mldebt.scanning.runs import Run, finish_run, mark_done, start_run
 from mldebt.scanning.scans import save_portfolio, store_bundle
+from mldebt.sources.portfolio import Portfolio, Project
 
 
-def collect_to_store(db: sqlite_utils.Database, target: Path, portfolio: Portfolio, chosen: Sequence[Project],
-                     rubric: Rubric, moment: datetime | None, as_of: str | None, project: str | None,
-                     jobs: int, restart: bool) -> int:
+def collect_to_store(
+    db: sqlite_utils.Database,
+    target: Path,
+    portfolio: Portfolio,
+    chosen: Sequence[Project],
+    rubric: Rubric,
+    moment: datetime | None,
+    as_of: str | None,
+    project: str | None,
+    jobs: int,
+    restart: bool,
+) -> int:
     """Collect, score and store ``chosen``, skipping what an interrupted identical run finished; the exit code."""
     save_portfolio(db, portfolio)
     run = start_run(db, target, project, as_of, rubric.hash, len(chosen), restart)
     todo = [p for p in chosen if p.name not in run.done]
     if run.done:
-        _say(len(todo), f"resuming an interrupted run: skipped {len(run.done)} of {len(chosen)} projects "
-                        "already done (--restart redoes them)")
+        _say(
+            len(todo),
+            f"resuming an interrupted run: skipped {len(run.done)} of {len(chosen)} projects "
+            "already done (--restart redoes them)",
+        )
     failed = internal = 0
     with _progress(collect_all(todo, moment, jobs, _owners(portfolio)), len(todo)) as outcomes:
         for outcome in outcomes:
@@ -57,13 +70,17 @@ def _store(db: sqlite_utils.Database, run: Run, rubric: Rubric, outcome: Outcome
             summary = store_bundle(db, outcome.bundle, rubric)
             mark_done(db, run, name, summary.scan_id, "scored")
         card = summary.scorecard
-        _say(count, f"scored {name} at {(summary.commit or 'working tree')[:12]} ({summary.as_of[:10]}): "
-                    f"ML Test Score {card.ml_test_score:.1f}, grade {card.grade}"
-             + (f", {summary.errors} unreadable inputs" if summary.errors else ""))
+        _say(
+            count,
+            f"scored {name} at {(summary.commit or 'working tree')[:12]} ({summary.as_of[:10]}): "
+            f"ML Test Score {card.ml_test_score:.1f}, grade {card.grade}"
+            + (f", {summary.errors} unreadable inputs" if summary.errors else ""),
+        )
 
 
-def collect_and_push(portfolio: Portfolio, chosen: Sequence[Project], moment: datetime | None, jobs: int,
-                     pusher: Pusher) -> int:
+def collect_and_push(
+    portfolio: Portfolio, chosen: Sequence[Project], moment: datetime | None, jobs: int, pusher: Pusher
+) -> int:
     """Collect ``chosen`` and push each bundle to the server as it is ready; the exit code.
 
     A push the server refuses, or cannot be reached for after the retries,
@@ -88,10 +105,13 @@ def _push(pusher: Pusher, outcome: Outcome, count: int) -> None:
         pushed = pusher.push(outcome.bundle)
         answer = pushed.answer
         score = answer.get("ml_test_score")
-        _say(count, f"pushed {name} at {(outcome.bundle.commit or 'working tree')[:12]} "
-                    f"({outcome.bundle.as_of[:10]}) to {pusher.shown}: scan {pushed.scan_id}"
-             + (f", ML Test Score {score:.1f}, grade {answer.get('grade')}" if isinstance(score, (int, float)) else "")
-             + ("" if pushed.created else " (the server already had it)"))
+        _say(
+            count,
+            f"pushed {name} at {(outcome.bundle.commit or 'working tree')[:12]} "
+            f"({outcome.bundle.as_of[:10]}) to {pusher.shown}: scan {pushed.scan_id}"
+            + (f", ML Test Score {score:.1f}, grade {answer.get('grade')}" if isinstance(score, (int, float)) else "")
+            + ("" if pushed.created else " (the server already had it)"),
+        )
 
 
 def _owners(portfolio: Portfolio) -> dict[str, str | None]:
@@ -105,9 +125,17 @@ def _progress(outcomes: Iterator[Outcome], count: int) -> Iterator[Iterable[Outc
     Leaving the block early (an error, Ctrl-C) closes the stream, which stops the workers at once.
     """
     with closing(outcomes) as stream:
-        bar = (click.progressbar(stream, length=count, label="collecting", file=sys.stderr,
-                                 item_show_func=lambda o: o.project.name if o else "")
-               if count > 1 else nullcontext(stream))
+        bar = (
+            click.progressbar(
+                stream,
+                length=count,
+                label="collecting",
+                file=sys.stderr,
+                item_show_func=lambda o: o.project.name if o else "",
+            )
+            if count > 1
+            else nullcontext(stream)
+        )
         with bar as items:
             yield items
 

@@ -14,6 +14,7 @@ threads. Two rules keep the pool well behaved:
   within a second instead of finishing a run nobody will store; and Ctrl-C is
   the parent's to handle, not a traceback from every worker.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -21,17 +22,17 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterator, Sequence
 
-from mldebt.push.bundle import Bundle
 from mldebt.errors import MldebtError
+from mldebt.push.bundle import Bundle
+from mldebt.scanning.scans import collect_evidence
 from mldebt.sources.gitsource import NoCommitYet
 from mldebt.sources.portfolio import Project
-from mldebt.scanning.scans import collect_evidence
 
 FILE_WORKERS_ENV = "MLDEBT_FILE_WORKERS"
 PARENT_POLL_S = 0.5
@@ -64,14 +65,15 @@ def collect_one(project: Project, as_of: datetime | None, team_owner: str | None
         return Outcome(project, skipped=str(exc))
     except MldebtError as exc:
         return Outcome(project, error=str(exc))
-    except Exception as exc:  # noqa: BLE001 - one project's bug must not end the whole run
+    except Exception as exc:
         if os.environ.get("MLDEBT_DEBUG"):
             raise
         return Outcome(project, error=f"internal error: {type(exc).__name__}: {exc}", internal=True)
 
 
-def collect_all(projects: Sequence[Project], as_of: datetime | None, jobs: int,
-                team_owners: dict[str, str | None] | None = None) -> Iterator[Outcome]:
+def collect_all(
+    projects: Sequence[Project], as_of: datetime | None, jobs: int, team_owners: dict[str, str | None] | None = None
+) -> Iterator[Outcome]:
     """Outcomes of ``projects`` as they finish: in this process for one job, else over ``jobs`` workers."""
     owners = team_owners or {}
     jobs = min(jobs, len(projects))
@@ -81,10 +83,12 @@ def collect_all(projects: Sequence[Project], as_of: datetime | None, jobs: int,
         return
     # Forked workers start at once and need no re-import; forking is only safe with no other thread alive.
     context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
-                             initargs=(os.getpid(),)) as pool:
-        pending: dict[Future, Project] = {pool.submit(collect_one, p, as_of, owners.get(p.team_id)): p
-                                          for p in projects}
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(os.getpid(),)
+    ) as pool:
+        pending: dict[Future, Project] = {
+            pool.submit(collect_one, p, as_of, owners.get(p.team_id)): p for p in projects
+        }
         try:
             while pending:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -93,8 +97,12 @@ def collect_all(projects: Sequence[Project], as_of: datetime | None, jobs: int,
                     try:
                         yield future.result()
                     except BrokenProcessPool:
-                        yield Outcome(project, error="the worker collecting it died (out of memory?); "
-                                                     "run the same command again to retry it", internal=True)
+                        yield Outcome(
+                            project,
+                            error="the worker collecting it died (out of memory?); "
+                            "run the same command again to retry it",
+                            internal=True,
+                        )
         except BaseException:  # the caller stopped early (an error, Ctrl-C): stop the workers now
             _terminate(pool)
             raise

@@ -8,6 +8,7 @@ The next invocation with the same key picks up the unfinished run and skips
 what it finished; once every project is done the run is closed, and the next
 invocation starts afresh. ``--restart`` abandons an unfinished run.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -45,30 +46,64 @@ def run_key(target: Path, project: str | None, as_of: str | None, rubric_hash: s
     return key, hashed
 
 
-def start_run(db: sqlite_utils.Database, target: Path, project: str | None, as_of: str | None,
-              rubric_hash: str, projects: int, restart: bool = False) -> Run:
+def start_run(
+    db: sqlite_utils.Database,
+    target: Path,
+    project: str | None,
+    as_of: str | None,
+    rubric_hash: str,
+    projects: int,
+    restart: bool = False,
+) -> Run:
     """The unfinished run of this invocation (resumed), or a new one."""
     key, hashed = run_key(target, project, as_of, rubric_hash)
     with db.atomic():
-        open_run = next(rows(db, "select id, projects from collect_runs where key = ? and status = 'running' "
-                                 "order by id desc limit 1", [key]), None)
+        open_run = next(
+            rows(
+                db,
+                "select id, projects from collect_runs where key = ? and status = 'running' order by id desc limit 1",
+                [key],
+            ),
+            None,
+        )
         if open_run is not None and not restart:
-            done = {r["project_id"] for r in rows(db, "select project_id from collect_run_projects where run_id = ?",
-                                                  [open_run["id"]])}
+            done = {
+                r["project_id"]
+                for r in rows(db, "select project_id from collect_run_projects where run_id = ?", [open_run["id"]])
+            }
             return Run(open_run["id"], projects, done, resumed=True)
         if open_run is not None:
-            db.execute("update collect_runs set status = 'abandoned', finished_at = ? where key = ? "
-                       "and status = 'running'", [now().isoformat(), key])
+            db.execute(
+                "update collect_runs set status = 'abandoned', finished_at = ? where key = ? and status = 'running'",
+                [now().isoformat(), key],
+            )
         table = db["collect_runs"]
-        table.insert({"key": key, "target_hash": hashed, "as_of": as_of, "rubric_hash": rubric_hash,
-                      "projects": projects, "started_at": now().isoformat(), "status": "running"})
+        table.insert(
+            {
+                "key": key,
+                "target_hash": hashed,
+                "as_of": as_of,
+                "rubric_hash": rubric_hash,
+                "projects": projects,
+                "started_at": now().isoformat(),
+                "status": "running",
+            }
+        )
         return Run(int(table.last_pk), projects)
 
 
 def mark_done(db: sqlite_utils.Database, run: Run, project: str, scan_id: str | None, outcome: str) -> None:
     """Record that ``run`` finished ``project`` (call it inside the transaction that stores the scan)."""
-    db["collect_run_projects"].insert({"run_id": run.id, "project_id": project, "scan_id": scan_id,
-                                       "outcome": outcome, "finished_at": now().isoformat()}, replace=True)
+    db["collect_run_projects"].insert(
+        {
+            "run_id": run.id,
+            "project_id": project,
+            "scan_id": scan_id,
+            "outcome": outcome,
+            "finished_at": now().isoformat(),
+        },
+        replace=True,
+    )
 
 
 def finish_run(db: sqlite_utils.Database, run: Run) -> bool:

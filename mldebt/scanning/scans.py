@@ -8,27 +8,29 @@ scan or none of it. ``collect_project`` is the two in a row. ``rescore``
 (`mldebt score`, a new rubric over every scan) and ``rescore_project`` (after
 an attestation or a waiver: ``writes``) score stored scans again.
 """
+
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 import sqlite_utils
 
 from mldebt import __version__
-from mldebt.push.bundle import Bundle, project_info
 from mldebt.collectors import registry
 from mldebt.collectors.interface import Fact, Snapshot
 from mldebt.errors import NotFound
-from mldebt.sources.gitsource import checkout
-from mldebt.sources.portfolio import Portfolio, Project
+from mldebt.push.bundle import Bundle, project_info
 from mldebt.redact import without_credentials
 from mldebt.rubric.engine import Context, Scorecard, Waiver, score
 from mldebt.rubric.paydown import Item, ScanResults, paydown
 from mldebt.rubric.schema import Rubric, from_content
+from mldebt.sources.gitsource import checkout
+from mldebt.sources.portfolio import Portfolio, Project
 from mldebt.store.db import from_json, rows, to_json
 
 
@@ -43,7 +45,7 @@ class ScanSummary:
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def save_portfolio(db: sqlite_utils.Database, portfolio: Portfolio) -> None:
@@ -52,11 +54,20 @@ def save_portfolio(db: sqlite_utils.Database, portfolio: Portfolio) -> None:
         for team_id, team in portfolio.teams.items():
             db["teams"].upsert({"id": team_id, **team}, pk="id")
         for p in portfolio.projects:
-            db["projects"].upsert({
-                "id": p.name, "team_id": p.team_id, "name": p.name, "repo": without_credentials(p.repo),
-                "subpath": p.subpath, "owner": p.owner, "description": p.description,
-                "tags": to_json(list(p.tags)), "sources": to_json(without_credentials(p.sources)),
-            }, pk="id")
+            db["projects"].upsert(
+                {
+                    "id": p.name,
+                    "team_id": p.team_id,
+                    "name": p.name,
+                    "repo": without_credentials(p.repo),
+                    "subpath": p.subpath,
+                    "owner": p.owner,
+                    "description": p.description,
+                    "tags": to_json(list(p.tags)),
+                    "sources": to_json(without_credentials(p.sources)),
+                },
+                pk="id",
+            )
 
 
 def readable(facts: Iterable[Fact]) -> dict[str, Any]:
@@ -70,14 +81,29 @@ def collect_evidence(project: Project, as_of: datetime | None = None, team_owner
     collected_at = now()
     moment = as_of or collected_at
     with checkout(project, as_of) as tree:
-        snapshot = Snapshot(project=project.name, root=tree.root, commit=tree.commit,
-                            sources=project.sources, skipped=tuple(tree.skipped), git_dir=tree.git_dir,
-                            subpath=project.subpath, as_of=moment)
+        snapshot = Snapshot(
+            project=project.name,
+            root=tree.root,
+            commit=tree.commit,
+            sources=project.sources,
+            skipped=tuple(tree.skipped),
+            git_dir=tree.git_dir,
+            subpath=project.subpath,
+            as_of=moment,
+        )
         facts = registry.collect(snapshot)
         commit, commit_date = tree.commit, tree.commit_date
-    return Bundle(scan_id=uuid.uuid4().hex, project=project_info(project, team_owner), commit=commit,
-                  commit_date=commit_date, as_of=moment.isoformat(), collected_at=collected_at.isoformat(),
-                  tool_version=__version__, duration_s=round(time.monotonic() - started, 3), facts=tuple(facts))
+    return Bundle(
+        scan_id=uuid.uuid4().hex,
+        project=project_info(project, team_owner),
+        commit=commit,
+        commit_date=commit_date,
+        as_of=moment.isoformat(),
+        collected_at=collected_at.isoformat(),
+        tool_version=__version__,
+        duration_s=round(time.monotonic() - started, 3),
+        facts=tuple(facts),
+    )
 
 
 def store_bundle(db: sqlite_utils.Database, bundle: Bundle, rubric: Rubric) -> ScanSummary:
@@ -86,11 +112,17 @@ def store_bundle(db: sqlite_utils.Database, bundle: Bundle, rubric: Rubric) -> S
     facts = list(bundle.facts)
     info = bundle.project
     scan = {
-        "id": bundle.scan_id, "project_id": info["name"],
-        "as_of": bundle.as_of, "collected_at": bundle.collected_at,
-        "commit_sha": bundle.commit, "commit_date": bundle.commit_date, "tool_version": bundle.tool_version,
-        "rubric_hash": rubric.hash, "duration_s": 0.0,
-        "fact_count": len(facts), "error_count": bundle.errors,
+        "id": bundle.scan_id,
+        "project_id": info["name"],
+        "as_of": bundle.as_of,
+        "collected_at": bundle.collected_at,
+        "commit_sha": bundle.commit,
+        "commit_date": bundle.commit_date,
+        "tool_version": bundle.tool_version,
+        "rubric_hash": rubric.hash,
+        "duration_s": 0.0,
+        "fact_count": len(facts),
+        "error_count": bundle.errors,
     }
     with db.atomic():  # the store's atomic() takes the write lock first (BEGIN IMMEDIATE)
         _save_project(db, info)
@@ -99,9 +131,17 @@ def store_bundle(db: sqlite_utils.Database, bundle: Bundle, rubric: Rubric) -> S
         _save_rubric(db, rubric)
         db["scans"].insert(scan)
         db["evidence"].insert_all(
-            {"scan_id": scan["id"], "key": f.key, "value": to_json(f.value),
-             "type": type(f.value).__name__ if f.value is not None else "null",
-             "collector": f.collector, "path": f.path, "line": f.line, "url": f.url, "error": f.error}
+            {
+                "scan_id": scan["id"],
+                "key": f.key,
+                "value": to_json(f.value),
+                "type": type(f.value).__name__ if f.value is not None else "null",
+                "collector": f.collector,
+                "path": f.path,
+                "line": f.line,
+                "url": f.url,
+                "error": f.error,
+            }
             for f in facts
         )
         _save_scorecard(db, scan["id"], card)
@@ -109,8 +149,9 @@ def store_bundle(db: sqlite_utils.Database, bundle: Bundle, rubric: Rubric) -> S
     return ScanSummary(scan["id"], info["name"], bundle.commit, scan["as_of"], card, scan["error_count"])
 
 
-def collect_project(db: sqlite_utils.Database, project: Project, rubric: Rubric,
-                    as_of: datetime | None = None) -> ScanSummary:
+def collect_project(
+    db: sqlite_utils.Database, project: Project, rubric: Rubric, as_of: datetime | None = None
+) -> ScanSummary:
     """Collect, score and store one scan of ``project``; all of it or nothing."""
     return store_bundle(db, collect_evidence(project, as_of), rubric)
 
@@ -121,11 +162,19 @@ def _save_project(db: sqlite_utils.Database, info: dict[str, Any]) -> None:
     if info.get("team_owner") is not None or not db["teams"].count_where("id = ?", [info["team_id"]]):
         team["owner"] = info.get("team_owner")
     db["teams"].upsert(team, pk="id")
-    db["projects"].upsert({
-        "id": info["name"], "team_id": info["team_id"], "name": info["name"], "repo": info.get("repo"),
-        "subpath": info.get("subpath"), "owner": info.get("owner"), "description": info.get("description"),
-        "tags": to_json(list(info.get("tags") or [])),
-    }, pk="id")
+    db["projects"].upsert(
+        {
+            "id": info["name"],
+            "team_id": info["team_id"],
+            "name": info["name"],
+            "repo": info.get("repo"),
+            "subpath": info.get("subpath"),
+            "owner": info.get("owner"),
+            "description": info.get("description"),
+            "tags": to_json(list(info.get("tags") or [])),
+        },
+        pk="id",
+    )
 
 
 def rescore(db: sqlite_utils.Database, rubric: Rubric) -> int:
@@ -175,11 +224,15 @@ def _score_scan(db: sqlite_utils.Database, rubric: Rubric, scan: dict[str, Any],
     return _score_readable(db, rubric, scan, readable(facts))
 
 
-def _score_readable(db: sqlite_utils.Database, rubric: Rubric, scan: dict[str, Any],
-                    usable: dict[str, Any]) -> Scorecard:
+def _score_readable(
+    db: sqlite_utils.Database, rubric: Rubric, scan: dict[str, Any], usable: dict[str, Any]
+) -> Scorecard:
     project = next(rows(db, "select team_id, tags from projects where id = ?", [scan["project_id"]]), None)
-    context = Context(project=scan["project_id"], team=(project or {}).get("team_id") or "",
-                      tags=tuple(from_json((project or {}).get("tags")) or ()))
+    context = Context(
+        project=scan["project_id"],
+        team=(project or {}).get("team_id") or "",
+        tags=tuple(from_json((project or {}).get("tags")) or ()),
+    )
     for key, value in recorded_attestations(db, scan["project_id"], scan["as_of"]).items():
         if key not in usable or str(value.get("date", "")) > str(usable[key].get("date", "")):
             usable[key] = value
@@ -189,21 +242,33 @@ def _score_readable(db: sqlite_utils.Database, rubric: Rubric, scan: dict[str, A
 def active_waivers(db: sqlite_utils.Database, project: str, as_of: str) -> dict[str, Waiver]:
     """Waivers of ``project`` in force at ``as_of``: started by then and not yet ended."""
     day = as_of[:10]
-    return {r["check_id"]: Waiver(r["check_id"], r["owner"], r["reason"], r["until"])
-            for r in rows(db, "select * from waivers where project_id = ? and coalesce(starts_on, "
-                              "substr(created_at, 1, 10)) <= ? and until >= ? order by created_at",
-                          [project, day, day])}
+    return {
+        r["check_id"]: Waiver(r["check_id"], r["owner"], r["reason"], r["until"])
+        for r in rows(
+            db,
+            "select * from waivers where project_id = ? and coalesce(starts_on, "
+            "substr(created_at, 1, 10)) <= ? and until >= ? order by created_at",
+            [project, day, day],
+        )
+    }
 
 
 def recorded_attestations(db: sqlite_utils.Database, project: str, as_of: str) -> dict[str, dict[str, Any]]:
     """Attestations recorded with `mldebt attest`, as the facts an attestation file would give."""
     day = as_of[:10]
     found: dict[str, dict[str, Any]] = {}
-    for r in rows(db, "select * from attestations where project_id = ? and attested_on <= ? "
-                      "order by attested_on, id", [project, day]):
+    for r in rows(
+        db,
+        "select * from attestations where project_id = ? and attested_on <= ? order by attested_on, id",
+        [project, day],
+    ):
         found[f"attest.{r['question']}"] = {
-            "answer": r["answer"], "by": r["attested_by"], "date": r["attested_on"], "link": r["link"],
-            "expires": r["expires_on"], "expired": bool(r["expires_on"] and r["expires_on"] < day),
+            "answer": r["answer"],
+            "by": r["attested_by"],
+            "date": r["attested_on"],
+            "link": r["link"],
+            "expires": r["expires_on"],
+            "expired": bool(r["expires_on"] and r["expires_on"] < day),
             "source": r["source"] or "mldebt attest",
         }
     return found
@@ -212,9 +277,13 @@ def recorded_attestations(db: sqlite_utils.Database, project: str, as_of: str) -
 def update_paydown(db: sqlite_utils.Database, project: str, rubric: Rubric) -> list[Item]:
     """Recompute the project's paydown items from its whole history of results."""
     scans: dict[str, tuple[str, dict]] = {}
-    for r in rows(db, "select s.id, s.as_of, r.check_id, r.status, r.points, r.weight from scans s "
-                      "left join results r on r.scan_id = s.id where s.project_id = ? "
-                      "order by s.as_of, s.collected_at", [project]):
+    for r in rows(
+        db,
+        "select s.id, s.as_of, r.check_id, r.status, r.points, r.weight from scans s "
+        "left join results r on r.scan_id = s.id where s.project_id = ? "
+        "order by s.as_of, s.collected_at",
+        [project],
+    ):
         _, statuses = scans.setdefault(r["id"], (r["as_of"], {}))
         if r["check_id"] is not None:
             statuses[r["check_id"]] = (r["status"], r["points"], r["weight"])
@@ -227,10 +296,18 @@ def update_paydown(db: sqlite_utils.Database, project: str, rubric: Rubric) -> l
 
 
 def _save_rubric(db: sqlite_utils.Database, rubric: Rubric) -> None:
-    db["rubrics"].insert({
-        "hash": rubric.hash, "name": rubric.name, "version": rubric.version,
-        "source": rubric.source, "content": rubric.content, "loaded_at": now().isoformat(),
-    }, pk="hash", ignore=True)
+    db["rubrics"].insert(
+        {
+            "hash": rubric.hash,
+            "name": rubric.name,
+            "version": rubric.version,
+            "source": rubric.source,
+            "content": rubric.content,
+            "loaded_at": now().isoformat(),
+        },
+        pk="hash",
+        ignore=True,
+    )
 
 
 def _save_scorecard(db: sqlite_utils.Database, scan_id: str, card: Scorecard) -> None:
@@ -239,39 +316,72 @@ def _save_scorecard(db: sqlite_utils.Database, scan_id: str, card: Scorecard) ->
     db.conn.executemany(
         "insert into results (scan_id, check_id, status, points, weight, detail, evidence_keys)"
         " values (?, ?, ?, ?, ?, ?, ?)",
-        [(scan_id, r.check_id, r.status, r.points, r.weight, r.detail, to_json(list(r.evidence_keys)))
-         for r in card.results])
-    scores = [{"scope": "mltest", "name": "final", "value": card.ml_test_score, "max": 7.0, "label": card.band},
-              {"scope": "overall", "name": "grade", "value": card.overall, "max": 100.0, "label": card.grade},
-              {"scope": "effort", "name": "hours", "value": card.effort_hours, "max": None, "label": None},
-              {"scope": "effort", "name": "waived_hours", "value": card.waived_effort_hours, "max": None, "label": None},
-              {"scope": "level", "name": "held", "value": None, "max": None, "label": card.level}]
+        [
+            (scan_id, r.check_id, r.status, r.points, r.weight, r.detail, to_json(list(r.evidence_keys)))
+            for r in card.results
+        ],
+    )
+    scores = [
+        {"scope": "mltest", "name": "final", "value": card.ml_test_score, "max": 7.0, "label": card.band},
+        {"scope": "overall", "name": "grade", "value": card.overall, "max": 100.0, "label": card.grade},
+        {"scope": "effort", "name": "hours", "value": card.effort_hours, "max": None, "label": None},
+        {"scope": "effort", "name": "waived_hours", "value": card.waived_effort_hours, "max": None, "label": None},
+        {"scope": "level", "name": "held", "value": None, "max": None, "label": card.level},
+    ]
     scores += [{"scope": "section", "name": k, "value": v, "max": 7.0, "label": None} for k, v in card.sections.items()]
-    scores += [{"scope": "category", "name": k, "value": v, "max": 100.0, "label": None} for k, v in card.categories.items()]
+    scores += [
+        {"scope": "category", "name": k, "value": v, "max": 100.0, "label": None} for k, v in card.categories.items()
+    ]
     scores += [{"scope": "total", "name": k, "value": v, "max": 100.0, "label": None} for k, v in card.totals.items()]
-    scores += [{"scope": "question", "name": k, "value": q["score"], "max": 100.0,
-                "label": "attested" if q["attested"] else None} for k, q in card.questions.items()]
-    db.conn.executemany("insert into scores (scan_id, scope, name, value, max, label) values (?, ?, ?, ?, ?, ?)",
-                        [(scan_id, s["scope"], s["name"], s["value"], s["max"], s["label"]) for s in scores])
+    scores += [
+        {
+            "scope": "question",
+            "name": k,
+            "value": q["score"],
+            "max": 100.0,
+            "label": "attested" if q["attested"] else None,
+        }
+        for k, q in card.questions.items()
+    ]
+    db.conn.executemany(
+        "insert into scores (scan_id, scope, name, value, max, label) values (?, ?, ?, ?, ?, ?)",
+        [(scan_id, s["scope"], s["name"], s["value"], s["max"], s["label"]) for s in scores],
+    )
 
 
 def readable_of(db: sqlite_utils.Database, scan_id: str) -> dict[str, Any]:
     """``readable(facts_of(...))`` straight from the store: every non-error fact by key."""
-    return {key: from_json(value) for key, value in db.execute(
-        "select key, value from evidence where scan_id = ? and error is null order by id", [scan_id])}
+    return {
+        key: from_json(value)
+        for key, value in db.execute(
+            "select key, value from evidence where scan_id = ? and error is null order by id", [scan_id]
+        )
+    }
 
 
 def facts_of(db: sqlite_utils.Database, scan_id: str) -> list[Fact]:
     return [
-        Fact(key=r["key"], value=from_json(r["value"]), collector=r["collector"], path=r["path"],
-             line=r["line"], url=r["url"], error=r["error"])
+        Fact(
+            key=r["key"],
+            value=from_json(r["value"]),
+            collector=r["collector"],
+            path=r["path"],
+            line=r["line"],
+            url=r["url"],
+            error=r["error"],
+        )
         for r in rows(db, "select * from evidence where scan_id = ? order by id", [scan_id])
     ]
 
 
 def project_row(db: sqlite_utils.Database, name: str) -> dict[str, Any]:
-    found = list(rows(db, "select p.*, t.name as team_name from projects p "
-                          "left join teams t on t.id = p.team_id where p.id = ?", [name]))
+    found = list(
+        rows(
+            db,
+            "select p.*, t.name as team_name from projects p left join teams t on t.id = p.team_id where p.id = ?",
+            [name],
+        )
+    )
     if not found:
         known = ", ".join(r["id"] for r in rows(db, "select id from projects order by id")) or "none yet"
         raise NotFound(f"no project named {name!r} in the database (projects: {known})")
@@ -280,18 +390,30 @@ def project_row(db: sqlite_utils.Database, name: str) -> dict[str, Any]:
 
 def scanned_projects(db: sqlite_utils.Database) -> list[str]:
     """Names of the projects with at least one scan, by team then name."""
-    return [r["id"] for r in rows(db, "select p.id from projects p where exists "
-                                      "(select 1 from scans s where s.project_id = p.id) order by p.team_id, p.id")]
+    return [
+        r["id"]
+        for r in rows(
+            db,
+            "select p.id from projects p where exists "
+            "(select 1 from scans s where s.project_id = p.id) order by p.team_id, p.id",
+        )
+    ]
 
 
 def scans_of(db: sqlite_utils.Database, project: str) -> list[dict[str, Any]]:
     """The project's scans, oldest first, each with its headline scores."""
-    return list(rows(db, """
+    return list(
+        rows(
+            db,
+            """
         select s.*, f.value as ml_test_score, f.label as band, g.value as overall, g.label as grade
         from scans s
         left join scores f on f.scan_id = s.id and f.scope = 'mltest' and f.name = 'final'
         left join scores g on g.scan_id = s.id and g.scope = 'overall' and g.name = 'grade'
-        where s.project_id = ? order by s.as_of, s.collected_at""", [project]))
+        where s.project_id = ? order by s.as_of, s.collected_at""",
+            [project],
+        )
+    )
 
 
 def scores_of(db: sqlite_utils.Database, scan_id: str) -> list[dict[str, Any]]:

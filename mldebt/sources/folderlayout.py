@@ -8,6 +8,7 @@ data copied; copied when a link cannot be made, up to ``MAX_COPY_BYTES``),
 each folder made anew, and everything else left out and listed as skipped,
 as a git layout lists links and submodules. The copy is removed after the scan.
 """
+
 from __future__ import annotations
 
 import os

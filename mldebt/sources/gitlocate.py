@@ -14,6 +14,7 @@ our own ``config`` and ``HEAD``, and links to the repository's ``objects``,
 directory (its config and includes, hooks, ``info/attributes``, grafts) is
 there for git to read.
 """
+
 from __future__ import annotations
 
 import os
@@ -81,7 +82,7 @@ def locate(folder: Path) -> Located:
         text = (read_small(dot_git) or b"").decode(errors="replace").strip()
         if not text.startswith("gitdir:"):
             raise InputError(f"{folder}: {dot_git} is a file but not a gitdir link")
-        target = (folder / text[len("gitdir:"):].strip()).resolve()
+        target = (folder / text[len("gitdir:") :].strip()).resolve()
         kind = "a gitdir link (a git worktree or submodule)"
     elif stat.S_ISLNK(mode):
         target, kind = dot_git.resolve(), "a symbolic link"

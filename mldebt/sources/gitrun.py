@@ -29,6 +29,7 @@ repository:
   ``credentials`` strips them from the URL and hands them to git through
   environment variables, read by a credential helper bound to that URL's host.
 """
+
 from __future__ import annotations
 
 import os
@@ -43,16 +44,36 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from mldebt.errors import InputError
 
 ALLOWED_PROTOCOLS = "https:http:ssh:git:file"
-SAFE_CONFIG = ["-c", "core.fsmonitor=false", "-c", "protocol.ext.allow=never", "-c", "core.hooksPath=/dev/null",
-               "-c", "log.showSignature=false", "-c", "core.pager=cat", "-c", "gc.auto=0",
-               "-c", "maintenance.auto=false"]
+SAFE_CONFIG = [
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "protocol.ext.allow=never",
+    "-c",
+    "core.hooksPath=/dev/null",
+    "-c",
+    "log.showSignature=false",
+    "-c",
+    "core.pager=cat",
+    "-c",
+    "gc.auto=0",
+    "-c",
+    "maintenance.auto=false",
+]
 TIMEOUT_ENV = "MLDEBT_GIT_TIMEOUT"
 DEFAULT_TIMEOUT_S = 600.0
-NETWORK_ENV = ("GIT_SSH", "GIT_SSH_COMMAND", "GIT_SSH_VARIANT", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM",
-               "GIT_CONFIG_NOSYSTEM")  # the user's own settings, kept for clone and fetch
+NETWORK_ENV = (
+    "GIT_SSH",
+    "GIT_SSH_COMMAND",
+    "GIT_SSH_VARIANT",
+    "GIT_CONFIG_GLOBAL",
+    "GIT_CONFIG_SYSTEM",
+    "GIT_CONFIG_NOSYSTEM",
+)  # the user's own settings, kept for clone and fetch
 USER_VAR, PASSWORD_VAR = "MLDEBT_GIT_USERNAME", "MLDEBT_GIT_PASSWORD"
-HELPER = (f'!f() {{ if [ "$1" = get ]; then printf "username=%s\\npassword=%s\\n" "${USER_VAR}" "${PASSWORD_VAR}"; '
-          "fi; }; f")
+HELPER = (
+    f'!f() {{ if [ "$1" = get ]; then printf "username=%s\\npassword=%s\\n" "${USER_VAR}" "${PASSWORD_VAR}"; fi; }}; f'
+)
 
 
 class GitError(InputError):
@@ -77,8 +98,16 @@ def environment(network: bool = False, extra: dict[str, str] | None = None) -> d
     """The environment of a git command: ours, never the caller's GIT_* settings."""
     keep = NETWORK_ENV if network else ()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k in keep}
-    env.update(GIT_ALLOW_PROTOCOL=ALLOWED_PROTOCOLS, GIT_TERMINAL_PROMPT="0", GIT_NO_REPLACE_OBJECTS="1",
-               GIT_ATTR_NOSYSTEM="1", GIT_OPTIONAL_LOCKS="0", GIT_PAGER="cat", PAGER="cat", LC_ALL="C")
+    env.update(
+        GIT_ALLOW_PROTOCOL=ALLOWED_PROTOCOLS,
+        GIT_TERMINAL_PROMPT="0",
+        GIT_NO_REPLACE_OBJECTS="1",
+        GIT_ATTR_NOSYSTEM="1",
+        GIT_OPTIONAL_LOCKS="0",
+        GIT_PAGER="cat",
+        PAGER="cat",
+        LC_ALL="C",
+    )
     if not network:
         env.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull)
     env.update(extra or {})
@@ -90,14 +119,28 @@ def _command(args: Sequence[str], git_dir: Path | None) -> list[str]:
     return ["git", "--no-pager", *SAFE_CONFIG, *where, *args]
 
 
-def _start(args: Sequence[str], git_dir: Path | None, cwd: Path | None, network: bool,
-           extra_env: dict[str, str] | None, stdin: int | None, stderr: int = subprocess.PIPE) -> subprocess.Popen:
+def _start(
+    args: Sequence[str],
+    git_dir: Path | None,
+    cwd: Path | None,
+    network: bool,
+    extra_env: dict[str, str] | None,
+    stdin: int | None,
+    stderr: int = subprocess.PIPE,
+) -> subprocess.Popen:
     place = Path(cwd or git_dir or Path.cwd())
     env = environment(network, extra_env)
     if git_dir is None:  # no repository discovery beyond the folder we run in
         env["GIT_CEILING_DIRECTORIES"] = str(place.resolve().parent)
-    return subprocess.Popen(_command(args, git_dir), cwd=place, env=env, stdin=stdin, stdout=subprocess.PIPE,
-                            stderr=stderr, start_new_session=True)
+    return subprocess.Popen(
+        _command(args, git_dir),
+        cwd=place,
+        env=env,
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        start_new_session=True,
+    )
 
 
 def _kill(proc: subprocess.Popen) -> None:
@@ -105,8 +148,14 @@ def _kill(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def run(args: Sequence[str], git_dir: Path | None = None, cwd: Path | None = None, network: bool = False,
-        extra_env: dict[str, str] | None = None, input: bytes | None = None) -> subprocess.CompletedProcess:
+def run(
+    args: Sequence[str],
+    git_dir: Path | None = None,
+    cwd: Path | None = None,
+    network: bool = False,
+    extra_env: dict[str, str] | None = None,
+    input: bytes | None = None,
+) -> subprocess.CompletedProcess:
     """Run git with ``args`` on ``git_dir`` (a git directory of ours); bytes out, never raises for an exit status.
 
     Raises GitError when the command runs past its deadline (the whole process
@@ -176,8 +225,9 @@ def credentials(url: str) -> tuple[str, dict[str, str]]:
     user, has_password, password = userinfo.partition(":")
     if parts.scheme not in ("http", "https"):
         if has_password:
-            raise InputError(f"{urlunsplit(parts._replace(netloc=hostport))}: a password in a git URL is only "
-                             "taken for http(s)")
+            raise InputError(
+                f"{urlunsplit(parts._replace(netloc=hostport))}: a password in a git URL is only taken for http(s)"
+            )
         return url, {}
     clean = urlunsplit(parts._replace(netloc=hostport))
     scope = f"{parts.scheme}://{hostport}/"

@@ -18,6 +18,7 @@ and a folder inside another repository, are refused rather than followed. A
 folder without git is laid out too (``folderlayout``), its FIFOs, devices and
 sockets left out.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -36,14 +37,24 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from mldebt.errors import InputError, MldebtError
+from mldebt.redact import without_credentials
 from mldebt.sources.folderlayout import laid_out
 from mldebt.sources.gitlocate import Located, locate, shadow
 from mldebt.sources.gitrun import ALLOWED_PROTOCOLS, SAFE_CONFIG, GitError, batch, credentials, last_line, output, run
 from mldebt.sources.portfolio import Project, check_git_url
-from mldebt.redact import without_credentials
 
-__all__ = ["ALLOWED_PROTOCOLS", "SAFE_CONFIG", "Checkout", "NoCommitYet", "cache_dir", "checkout", "clone",
-           "lay_out", "resolve_commit", "tree_of"]
+__all__ = [
+    "ALLOWED_PROTOCOLS",
+    "SAFE_CONFIG",
+    "Checkout",
+    "NoCommitYet",
+    "cache_dir",
+    "checkout",
+    "clone",
+    "lay_out",
+    "resolve_commit",
+    "tree_of",
+]
 MAX_BLOB_BYTES = 8 * 1024 * 1024  # larger blobs are listed as skipped and never written
 MAX_CACHED_TREES = 12  # laid-out trees kept in the cache, least recently used dropped first
 TREE_LAYOUT_VERSION = "1"
@@ -65,7 +76,8 @@ class Checkout:
 
 def cache_dir() -> Path:
     base = os.environ.get("MLDEBT_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "mldebt")
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "mldebt"
+    )
     return Path(base)
 
 
@@ -95,9 +107,21 @@ def clone(url: str) -> Path:
         _forget_legacy(repos / _key(url), dest, clean)
         with _source(clean) as source:
             if (dest / "HEAD").exists():
-                proc = run(["fetch", "--quiet", "--prune", "--no-write-fetch-head", "--", source,
-                            "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
-                           git_dir=dest, network=True, extra_env=lent)
+                proc = run(
+                    [
+                        "fetch",
+                        "--quiet",
+                        "--prune",
+                        "--no-write-fetch-head",
+                        "--",
+                        source,
+                        "+refs/heads/*:refs/heads/*",
+                        "+refs/tags/*:refs/tags/*",
+                    ],
+                    git_dir=dest,
+                    network=True,
+                    extra_env=lent,
+                )
             else:
                 proc = _clone_into(source, clean, dest, lent)
     if proc.returncode != 0:
@@ -146,8 +170,10 @@ def _source(url: str) -> Iterator[str]:
 def _repository(folder: Path, name: str) -> Located:
     where = locate(folder)
     if where.top is not None:
-        raise InputError(f"{name} is a folder inside the git repository {where.top}, not its top: "
-                         f"set repo: {where.top} and subpath: {where.subpath} in the portfolio")
+        raise InputError(
+            f"{name} is a folder inside the git repository {where.top}, not its top: "
+            f"set repo: {where.top} and subpath: {where.subpath} in the portfolio"
+        )
     return where
 
 
@@ -197,13 +223,14 @@ def checkout(project: Project, as_of: datetime | None = None) -> Iterator[Checko
         commit_date = output(["log", "-1", "--no-show-signature", "--format=%cI", sha], git_dir, name)
         tree = tree_of(git_dir, sha, project.subpath)
         if tree is None:
-            raise InputError(f"{project.name}: sub-path {project.subpath!r} does not exist at commit {sha[:12]} "
-                             f"of {name} (not committed there?)")
+            raise InputError(
+                f"{project.name}: sub-path {project.subpath!r} does not exist at commit {sha[:12]} "
+                f"of {name} (not committed there?)"
+            )
         root, skipped = lay_out(git_dir, tree)
         with open(root.parent / "meta.json", "rb") as in_use:
             fcntl.flock(in_use, fcntl.LOCK_SH)  # while held, no other scan evicts this layout (see _evict)
-            yield Checkout(root=root, commit=sha, commit_date=commit_date, skipped=skipped, git_dir=git_dir,
-                           tree=tree)
+            yield Checkout(root=root, commit=sha, commit_date=commit_date, skipped=skipped, git_dir=git_dir, tree=tree)
 
 
 def lay_out(repo: Path, tree: str) -> tuple[Path, list[tuple[str, str]]]:
@@ -318,7 +345,7 @@ def _evict(base: Path, keep: Path) -> None:
                 done.append(((child / "meta.json").stat().st_mtime_ns, child))
         except OSError:
             continue
-    for _, child in sorted(done, reverse=True)[MAX_CACHED_TREES - 1:]:
+    for _, child in sorted(done, reverse=True)[MAX_CACHED_TREES - 1 :]:
         try:
             with open(child / "meta.json", "rb") as held:
                 fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while a scan reads the layout

@@ -14,6 +14,7 @@ teams:
         registries: {mlflow_url: http://127.0.0.1:5000}
 ```
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -49,15 +50,17 @@ def token_env_problem(name: str) -> str | None:
         return f"{name!r} is one of mldebt's own settings and is never sent to a CI API"
     if name in CI_TOKEN_VARIABLES or OWN_TOKEN.match(name):
         return None
-    return (f"{name!r} may not be sent as an API token: name {', '.join(CI_TOKEN_VARIABLES)}, "
-            "or a variable of your own named MLDEBT_..._TOKEN")
+    return (
+        f"{name!r} may not be sent as an API token: name {', '.join(CI_TOKEN_VARIABLES)}, "
+        "or a variable of your own named MLDEBT_..._TOKEN"
+    )
 
 
 def api_url_problem(url: str) -> str | None:
     """Why a token may not be sent to the API at ``url``, or None: https, or plain http to this machine only."""
     parts = urlsplit(url)
     host = parts.hostname or ""
-    if parts.scheme == "https" and host or parts.scheme == "http" and _loopback(host):
+    if (parts.scheme == "https" and host) or (parts.scheme == "http" and _loopback(host)):
         return None
     return "must be an https:// URL; plain http is allowed only to this machine (localhost, 127.0.0.0/8, ::1)"
 
@@ -235,14 +238,26 @@ def _resolve(spec: PortfolioSpec, doc: Document) -> Portfolio:
                 if not local.is_dir():
                     problems.append(doc.message(loc + ("repo",), f"no such directory: {local}"))
                 elif proj.subpath and not (local / proj.subpath).is_dir():
-                    problems.append(doc.message(loc + ("subpath",), f"no such directory in the repository: {proj.subpath}"))
+                    problems.append(
+                        doc.message(loc + ("subpath",), f"no such directory in the repository: {proj.subpath}")
+                    )
                 repo = str(local)
             sources = {k: v for k, v in proj.model_dump(include={"ci", "monitoring", "registries"}).items() if v}
-            projects.append(Project(
-                name=proj.name, team_id=team_id, team_name=team.name, repo=repo, is_url=is_url,
-                subpath=proj.subpath, ref=proj.ref, owner=proj.owner or team.owner,
-                description=proj.description, tags=tuple(proj.tags), sources=sources,
-            ))
+            projects.append(
+                Project(
+                    name=proj.name,
+                    team_id=team_id,
+                    team_name=team.name,
+                    repo=repo,
+                    is_url=is_url,
+                    subpath=proj.subpath,
+                    ref=proj.ref,
+                    owner=proj.owner or team.owner,
+                    description=proj.description,
+                    tags=tuple(proj.tags),
+                    sources=sources,
+                )
+            )
     if problems:
         raise InputError.of_file(doc.path, "the portfolio", problems)
     return Portfolio(name=spec.portfolio, path=doc.path, teams=teams, projects=tuple(projects))
@@ -262,11 +277,25 @@ def single_repository(path: Path | str, name: str | None = None) -> Portfolio:
     repo, subpath = str(local), None
     if where.top is not None:
         repo, subpath = str(where.top), where.subpath
-        click.echo(f"mldebt: note: {local} is inside the git repository {where.top}: scanning its sub-path "
-                   f"{subpath} as committed at HEAD", err=True)
+        click.echo(
+            f"mldebt: note: {local} is inside the git repository {where.top}: scanning its sub-path "
+            f"{subpath} as committed at HEAD",
+            err=True,
+        )
     project_name = name or slug(local.name)
-    project = Project(name=project_name, team_id="local", team_name="Local", repo=repo,
-                      is_url=False, subpath=subpath, ref=None, owner=None, description=None,
-                      tags=(), sources={})
-    return Portfolio(name=project_name, path=None, teams={"local": {"name": "Local", "owner": None}},
-                     projects=(project,))
+    project = Project(
+        name=project_name,
+        team_id="local",
+        team_name="Local",
+        repo=repo,
+        is_url=False,
+        subpath=subpath,
+        ref=None,
+        owner=None,
+        description=None,
+        tags=(),
+        sources={},
+    )
+    return Portfolio(
+        name=project_name, path=None, teams={"local": {"name": "Local", "owner": None}}, projects=(project,)
+    )

@@ -15,6 +15,7 @@ transaction takes the write lock when it begins (BEGIN IMMEDIATE), so a
 writer that read first waits for the busy timeout instead of failing with
 "database is locked" when it comes to write.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -22,14 +23,15 @@ import json
 import os
 import sqlite3
 import threading
+from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Generator, Iterable, Iterator
+from typing import Any
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from mldebt.store import health as store_health
 from mldebt.errors import StoreError
+from mldebt.store import health as store_health
 
 BUSY_TIMEOUT_S = 30.0
 
@@ -44,7 +46,7 @@ class Database(sqlite_utils.Database):
     """sqlite-utils' Database whose outermost ``atomic()`` is BEGIN IMMEDIATE."""
 
     @contextlib.contextmanager
-    def atomic(self) -> Generator["Database", None, None]:
+    def atomic(self) -> Generator[Database, None, None]:
         if self.conn.in_transaction:
             with super().atomic():
                 yield self
@@ -66,59 +68,121 @@ class Database(sqlite_utils.Database):
 def _core(db: sqlite_utils.Database) -> None:
     db["teams"].create({"id": str, "name": str, "owner": str}, pk="id")
     db["projects"].create(
-        {"id": str, "team_id": str, "name": str, "repo": str, "subpath": str,
-         "owner": str, "description": str, "tags": str, "sources": str},
-        pk="id", foreign_keys=[("team_id", "teams", "id")],
+        {
+            "id": str,
+            "team_id": str,
+            "name": str,
+            "repo": str,
+            "subpath": str,
+            "owner": str,
+            "description": str,
+            "tags": str,
+            "sources": str,
+        },
+        pk="id",
+        foreign_keys=[("team_id", "teams", "id")],
     )
     db["scans"].create(
-        {"id": str, "project_id": str, "as_of": str, "collected_at": str,
-         "commit_sha": str, "commit_date": str, "tool_version": str,
-         "rubric_hash": str, "duration_s": float, "fact_count": int, "error_count": int},
-        pk="id", foreign_keys=[("project_id", "projects", "id")],
+        {
+            "id": str,
+            "project_id": str,
+            "as_of": str,
+            "collected_at": str,
+            "commit_sha": str,
+            "commit_date": str,
+            "tool_version": str,
+            "rubric_hash": str,
+            "duration_s": float,
+            "fact_count": int,
+            "error_count": int,
+        },
+        pk="id",
+        foreign_keys=[("project_id", "projects", "id")],
     )
     db["scans"].create_index(["project_id", "as_of"])
     db["evidence"].create(
-        {"id": int, "scan_id": str, "key": str, "value": str, "type": str,
-         "collector": str, "path": str, "line": int, "url": str, "error": str},
-        pk="id", foreign_keys=[("scan_id", "scans", "id")],
+        {
+            "id": int,
+            "scan_id": str,
+            "key": str,
+            "value": str,
+            "type": str,
+            "collector": str,
+            "path": str,
+            "line": int,
+            "url": str,
+            "error": str,
+        },
+        pk="id",
+        foreign_keys=[("scan_id", "scans", "id")],
     )
     db["evidence"].create_index(["scan_id", "key"])
     db["results"].create(
-        {"scan_id": str, "check_id": str, "status": str, "points": float,
-         "weight": float, "detail": str, "evidence_keys": str},
-        pk=("scan_id", "check_id"), foreign_keys=[("scan_id", "scans", "id")],
+        {
+            "scan_id": str,
+            "check_id": str,
+            "status": str,
+            "points": float,
+            "weight": float,
+            "detail": str,
+            "evidence_keys": str,
+        },
+        pk=("scan_id", "check_id"),
+        foreign_keys=[("scan_id", "scans", "id")],
     )
 
 
 @migrations(name="0002_scoring")
 def _scoring(db: sqlite_utils.Database) -> None:
     db["rubrics"].create(
-        {"hash": str, "name": str, "version": str, "source": str, "content": str,
-         "loaded_at": str},
+        {"hash": str, "name": str, "version": str, "source": str, "content": str, "loaded_at": str},
         pk="hash",
     )
     db["scores"].create(
-        {"scan_id": str, "scope": str, "name": str, "value": float, "max": float,
-         "label": str},
-        pk=("scan_id", "scope", "name"), foreign_keys=[("scan_id", "scans", "id")],
+        {"scan_id": str, "scope": str, "name": str, "value": float, "max": float, "label": str},
+        pk=("scan_id", "scope", "name"),
+        foreign_keys=[("scan_id", "scans", "id")],
     )
     db["paydown_items"].create(
-        {"id": str, "project_id": str, "check_id": str, "status": str,
-         "opened_scan_id": str, "opened_at": str, "closed_scan_id": str,
-         "closed_at": str, "last_scan_id": str, "gap": float, "weight": float,
-         "effort_hours": float, "interest": float, "priority": float},
-        pk="id", foreign_keys=[("project_id", "projects", "id")],
+        {
+            "id": str,
+            "project_id": str,
+            "check_id": str,
+            "status": str,
+            "opened_scan_id": str,
+            "opened_at": str,
+            "closed_scan_id": str,
+            "closed_at": str,
+            "last_scan_id": str,
+            "gap": float,
+            "weight": float,
+            "effort_hours": float,
+            "interest": float,
+            "priority": float,
+        },
+        pk="id",
+        foreign_keys=[("project_id", "projects", "id")],
     )
     db["attestations"].create(
-        {"id": int, "project_id": str, "question": str, "answer": str, "link": str,
-         "attested_by": str, "attested_on": str, "expires_on": str, "source": str,
-         "recorded_at": str},
-        pk="id", foreign_keys=[("project_id", "projects", "id")],
+        {
+            "id": int,
+            "project_id": str,
+            "question": str,
+            "answer": str,
+            "link": str,
+            "attested_by": str,
+            "attested_on": str,
+            "expires_on": str,
+            "source": str,
+            "recorded_at": str,
+        },
+        pk="id",
+        foreign_keys=[("project_id", "projects", "id")],
     )
     db["waivers"].create(
-        {"id": int, "project_id": str, "check_id": str, "reason": str, "owner": str,
-         "until": str, "created_at": str},
-        pk="id", foreign_keys=[("project_id", "projects", "id")],
+        {"id": int, "project_id": str, "check_id": str, "reason": str, "owner": str, "until": str, "created_at": str},
+        pk="id",
+        foreign_keys=[("project_id", "projects", "id")],
     )
 
 
@@ -160,8 +224,10 @@ def open_db(path: Path | str, *, migrate: bool = True) -> sqlite_utils.Database:
     except sqlite3.DatabaseError as exc:
         conn.close()
         if "readonly" in str(exc):
-            raise StoreError(f"{path}: is read-only here ({exc}); mldebt writes the store and its -wal and -shm "
-                             "files beside it, so it needs write permission on both the file and its folder") from None
+            raise StoreError(
+                f"{path}: is read-only here ({exc}); mldebt writes the store and its -wal and -shm "
+                "files beside it, so it needs write permission on both the file and its folder"
+            ) from None
         raise StoreError(f"{path}: database is damaged or unreadable: {exc}") from None
     except StoreError:
         conn.close()
@@ -202,11 +268,15 @@ def _check_writable(path: Path) -> None:
     """
     folder = path.parent
     if path.exists() and not os.access(path, os.W_OK):
-        raise StoreError(f"{path}: is read-only (no write permission on the file, or a read-only file system); "
-                         "mldebt needs to write the store: copy it somewhere writable or fix its permissions")
+        raise StoreError(
+            f"{path}: is read-only (no write permission on the file, or a read-only file system); "
+            "mldebt needs to write the store: copy it somewhere writable or fix its permissions"
+        )
     if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
-        raise StoreError(f"{path}: its folder {folder} is read-only; mldebt needs to create the -wal and -shm "
-                         "files beside the store: move it somewhere writable or fix the folder's permissions")
+        raise StoreError(
+            f"{path}: its folder {folder} is read-only; mldebt needs to create the -wal and -shm "
+            "files beside the store: move it somewhere writable or fix the folder's permissions"
+        )
 
 
 def _remember(path: Path) -> None:
@@ -222,16 +292,16 @@ def _remember(path: Path) -> None:
 def _check_contents(db: sqlite_utils.Database, path: Path, *, made: bool = False) -> None:
     tables = set(db.table_names())
     if made and not tables:  # the file was emptied or replaced after this process made it
-        raise StoreError(f"{path}: database is damaged or unreadable: it holds no mldebt tables any more "
-                         "(the file was left untouched)")
+        raise StoreError(
+            f"{path}: database is damaged or unreadable: it holds no mldebt tables any more "
+            "(the file was left untouched)"
+        )
     if tables and Migrations.migrations_table not in tables:
         raise StoreError(f"{path}: an SQLite database that mldebt did not make (refusing to touch it)")
     known = {m.name for m in migrations._migrations}
     unknown = [m.name for m in migrations.applied(db) if m.name not in known]
     if unknown:
-        raise StoreError(
-            f"{path}: made by a newer mldebt (schema {unknown[-1]}); upgrade mldebt to use it"
-        )
+        raise StoreError(f"{path}: made by a newer mldebt (schema {unknown[-1]}); upgrade mldebt to use it")
 
 
 def schema_version(db: sqlite_utils.Database) -> str:
@@ -259,8 +329,17 @@ def _web_access(db: sqlite_utils.Database) -> None:
     """Who may write through the web scorecard: users and API tokens, kept only as hashes."""
     db["users"].create({"name": str, "password_hash": str, "created_at": str}, pk="name")
     db["api_tokens"].create(
-        {"id": int, "name": str, "token_hash": str, "prefix": str, "scopes": str, "created_at": str,
-         "expires_on": str, "revoked_at": str, "last_used_at": str},
+        {
+            "id": int,
+            "name": str,
+            "token_hash": str,
+            "prefix": str,
+            "scopes": str,
+            "created_at": str,
+            "expires_on": str,
+            "revoked_at": str,
+            "last_used_at": str,
+        },
         pk="id",
     )
     db["api_tokens"].create_index(["token_hash"], unique=True)
@@ -271,8 +350,16 @@ def _web_access(db: sqlite_utils.Database) -> None:
 def _campaigns(db: sqlite_utils.Database) -> None:
     """Cleanup sprints: a set of checks (or paydown items) across chosen projects, with dates."""
     db["campaigns"].create(
-        {"name": str, "owner": str, "checks": str, "projects": str, "items": str,
-         "start_on": str, "target_on": str, "created_at": str},
+        {
+            "name": str,
+            "owner": str,
+            "checks": str,
+            "projects": str,
+            "items": str,
+            "start_on": str,
+            "target_on": str,
+            "created_at": str,
+        },
         pk="name",
     )
 
@@ -281,18 +368,29 @@ def _campaigns(db: sqlite_utils.Database) -> None:
 def _collect_runs(db: sqlite_utils.Database) -> None:
     """Portfolio runs and the projects each has finished (so a killed run resumes), and pushed scans (idempotency)."""
     db["collect_runs"].create(
-        {"id": int, "key": str, "target_hash": str, "as_of": str, "rubric_hash": str, "projects": int,
-         "started_at": str, "finished_at": str, "status": str},
+        {
+            "id": int,
+            "key": str,
+            "target_hash": str,
+            "as_of": str,
+            "rubric_hash": str,
+            "projects": int,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,
+        },
         pk="id",
     )
     db["collect_runs"].create_index(["key", "status"])
     db["collect_run_projects"].create(
         {"run_id": int, "project_id": str, "scan_id": str, "outcome": str, "finished_at": str},
-        pk=("run_id", "project_id"), foreign_keys=[("run_id", "collect_runs", "id")],
+        pk=("run_id", "project_id"),
+        foreign_keys=[("run_id", "collect_runs", "id")],
     )
     db["pushed_scans"].create(
         {"scan_id": str, "digest": str, "token": str, "received_at": str},
-        pk="scan_id", foreign_keys=[("scan_id", "scans", "id")],
+        pk="scan_id",
+        foreign_keys=[("scan_id", "scans", "id")],
     )
 
 

@@ -13,6 +13,7 @@ that it can still be restored or repaired. Three looks, cheapest first:
 Damage inside a stored value (a flipped byte in a text) is invisible to all
 three; SQLite keeps no checksums.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -35,8 +36,9 @@ def check_header(path: Path) -> None:
     with path.open("rb") as fh:
         head = fh.read(HEADER_SIZE)
     if not head:
-        raise StoreError(f"{path}: is empty (0 bytes), not a database; move it away to start a new one "
-                         "(refusing to touch it)")
+        raise StoreError(
+            f"{path}: is empty (0 bytes), not a database; move it away to start a new one (refusing to touch it)"
+        )
     if head[:16] != SQLITE_HEADER and not (len(head) < 16 and SQLITE_HEADER.startswith(head)):
         raise StoreError(f"{path}: not an SQLite database (refusing to touch it)")
     if len(head) < HEADER_SIZE:
@@ -45,8 +47,13 @@ def check_header(path: Path) -> None:
     page_size = 65536 if page_size == 1 else page_size
     if page_size < 512 or page_size & (page_size - 1):
         raise damaged(path, f"invalid page size {page_size} in the header")
-    if head[18] not in (1, 2) or head[19] not in (1, 2) or head[21:24] != b"\x40\x20\x20" \
-            or int.from_bytes(head[56:60], "big") > 3 or any(head[72:92]):  # encoding 0: not yet checkpointed
+    if (
+        head[18] not in (1, 2)
+        or head[19] not in (1, 2)
+        or head[21:24] != b"\x40\x20\x20"
+        or int.from_bytes(head[56:60], "big") > 3
+        or any(head[72:92])
+    ):  # encoding 0: not yet checkpointed
         raise damaged(path, "the header holds values the SQLite format does not allow")
     if _has_wal(path):  # the newest pages may be in the write-ahead log, not yet in the file
         return
@@ -69,8 +76,9 @@ def check_pages(path: Path, timeout: float) -> None:
     finally:
         conn.close()
     if found != ["ok"]:
-        raise damaged(path, "; ".join(line.strip() for item in found for line in item.splitlines()
-                                      if not line.startswith("***")))
+        raise damaged(
+            path, "; ".join(line.strip() for item in found for line in item.splitlines() if not line.startswith("***"))
+        )
 
 
 def _has_wal(path: Path) -> bool:
