@@ -71,8 +71,18 @@ def ruff_format(root: Path = ROOT) -> tuple[int, str]:
 def mypy(root: Path = ROOT) -> tuple[int, str]:
     with tempfile.TemporaryDirectory(prefix="mldebt-mypy-") as scratch:
         tree = link_tree(Path(scratch) / "tree", root)
-        code, out = _run([str(BIN / "mypy"), "--config-file", str(root / "pyproject.toml"),
-                          "--cache-dir", str(Path(scratch) / "cache"), "-p", "mldebt"], tree)
+        code, out = _run(
+            [
+                str(BIN / "mypy"),
+                "--config-file",
+                str(root / "pyproject.toml"),
+                "--cache-dir",
+                str(Path(scratch) / "cache"),
+                "-p",
+                "mldebt",
+            ],
+            tree,
+        )
         return code, _unlinked(out, tree, root)
 
 
@@ -80,13 +90,15 @@ def layers(root: Path = ROOT) -> tuple[int, str]:
     with tempfile.TemporaryDirectory(prefix="mldebt-layers-") as scratch:
         tree = link_tree(Path(scratch) / "tree", root)
         env = dict(os.environ, PYTHONPATH=str(tree))
-        code, out = _run([str(BIN / "lint-imports"), "--config", str(root / "pyproject.toml"), "--no-cache"],
-                         tree, env)
+        code, out = _run([str(BIN / "lint-imports"), "--config", str(root / "pyproject.toml"), "--no-cache"], tree, env)
         return code, _unlinked(out, tree, root)
 
 
 GATES: dict[str, Callable[[Path], tuple[int, str]]] = {
-    "ruff": ruff, "format": ruff_format, "mypy": mypy, "layers": layers,
+    "ruff": ruff,
+    "format": ruff_format,
+    "mypy": mypy,
+    "layers": layers,
 }
 
 

@@ -317,9 +317,7 @@ def run_collector(name: str, files: dict[str, bytes], sources: dict[str, Any] | 
             path = root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-        snapshot = Snapshot(
-            project="fuzz", root=root, sources=sources or {}, as_of=datetime(2026, 6, 30, tzinfo=UTC)
-        )
+        snapshot = Snapshot(project="fuzz", root=root, sources=sources or {}, as_of=datetime(2026, 6, 30, tzinfo=UTC))
         facts = list(COLLECTORS[name]().collect(snapshot))
     for fact in facts:
         assert isinstance(fact, Fact) and isinstance(fact.key, str), fact

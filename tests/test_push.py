@@ -16,8 +16,8 @@ import requests
 import sqlite_utils
 
 from mldebt.access import create_token
-from mldebt.push.bundle import parse_bundle
 from mldebt.rubric.schema import load_rubric
+from mldebt.scanning.bundle import parse_bundle
 from mldebt.scanning.scans import collect_evidence
 from mldebt.sources.portfolio import load_portfolio
 from mldebt.store.db import open_db

@@ -23,10 +23,10 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from mldebt import __version__
 from mldebt.collectors.registry import declared_keys
 from mldebt.errors import InputError, MldebtError
-from mldebt.push.bundle import BundleError, parse_bundle
 from mldebt.push.intake import Conflict, Forbidden, receive
 from mldebt.questions import question_choices
 from mldebt.rubric.schema import Rubric, load_rubric
+from mldebt.scanning.bundle import BundleError, parse_bundle
 from mldebt.store.db import schema_version
 from mldebt.webapp import params
 from mldebt.webapp.auth import identity, requires

@@ -312,8 +312,8 @@ def pipfile(text: str) -> Manifest:
     for section, group in (("packages", "main"), ("dev-packages", "group:dev")):
         for name, spec in (doc.get(section) or {}).items():
             version = str(spec.get("version", spec.get("ref", "*")) if isinstance(spec, dict) else spec)
-            exact = (
-                (version.startswith("==") and "*" not in version) or (isinstance(spec, dict) and bool(spec.get("ref")))
+            exact = (version.startswith("==") and "*" not in version) or (
+                isinstance(spec, dict) and bool(spec.get("ref"))
             )
             found.requirements.append(Declared(canonicalize_name(name), version, exact, _line_of(text, name), group))
     return found

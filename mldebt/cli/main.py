@@ -20,11 +20,12 @@ from mldebt.cli.attest import in_option_words
 from mldebt.collectors.registry import declared_keys
 from mldebt.errors import InputError, MldebtError
 from mldebt.push.client import Pusher
+from mldebt.push.collect import collect_and_push
 from mldebt.readmodel.explain import explanation
 from mldebt.readmodel.explain import render as render_explanation
 from mldebt.readmodel.scorecard import render_json, render_text, scorecard
 from mldebt.rubric.schema import load_rubric
-from mldebt.scanning.collecting import collect_and_push, collect_to_store
+from mldebt.scanning.collecting import collect_to_store
 from mldebt.scanning.parallel import default_jobs
 from mldebt.scanning.scans import rescore, scanned_projects
 from mldebt.sources.portfolio import Portfolio, load_portfolio, single_repository

@@ -22,8 +22,8 @@ from urllib3.util.retry import Retry
 
 from mldebt import __version__
 from mldebt.errors import InputError, MldebtError
-from mldebt.push.bundle import Bundle
 from mldebt.redact import without_credentials
+from mldebt.scanning.bundle import Bundle
 
 TOKEN_ENV = "MLDEBT_PUSH_TOKEN"
 ENDPOINT = "/api/v1/scans"

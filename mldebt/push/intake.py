@@ -26,8 +26,8 @@ import sqlite_utils
 
 from mldebt.access import Identity, token_binding
 from mldebt.errors import MldebtError
-from mldebt.push.bundle import Bundle
 from mldebt.rubric.schema import Rubric
+from mldebt.scanning.bundle import Bundle
 from mldebt.scanning.scans import now, store_bundle
 from mldebt.store.db import from_json, rows
 

@@ -1,4 +1,4 @@
-"""`mldebt collect` over many projects: into the local store (resumable), or pushed to a server.
+"""`mldebt collect` over many projects into the local store (resumable); mldebt.push.collect pushes instead.
 
 Workers collect (``parallel.collect_all``); this process is the single writer:
 it stores each bundle, and records the project as done in the same
@@ -18,7 +18,6 @@ from pathlib import Path
 import click
 import sqlite_utils
 
-from mldebt.push.client import Pusher
 from mldebt.rubric.schema import Rubric
 from mldebt.scanning.parallel import Outcome, collect_all
 from mldebt.scanning.runs import Run, finish_run, mark_done, start_run
@@ -43,13 +42,13 @@ def collect_to_store(
     run = start_run(db, target, project, as_of, rubric.hash, len(chosen), restart)
     todo = [p for p in chosen if p.name not in run.done]
     if run.done:
-        _say(
+        say(
             len(todo),
             f"resuming an interrupted run: skipped {len(run.done)} of {len(chosen)} projects "
             "already done (--restart redoes them)",
         )
     failed = internal = 0
-    with _progress(collect_all(todo, moment, jobs, _owners(portfolio)), len(todo)) as outcomes:
+    with progress(collect_all(todo, moment, jobs, team_owners(portfolio)), len(todo)) as outcomes:
         for outcome in outcomes:
             _store(db, run, rubric, outcome, len(todo))
             failed, internal = failed + (outcome.error is not None), internal + outcome.internal
@@ -62,15 +61,15 @@ def _store(db: sqlite_utils.Database, run: Run, rubric: Rubric, outcome: Outcome
     if outcome.skipped is not None:
         with db.atomic():
             mark_done(db, run, name, None, "skipped")
-        _say(count, f"skipped {name}: {outcome.skipped}")
+        say(count, f"skipped {name}: {outcome.skipped}")
     elif outcome.bundle is None:
-        _say(count, f"mldebt: error: {name}: {outcome.error}", err=True)
+        say(count, f"mldebt: error: {name}: {outcome.error}", err=True)
     else:
         with db.atomic():
             summary = store_bundle(db, outcome.bundle, rubric)
             mark_done(db, run, name, summary.scan_id, "scored")
         card = summary.scorecard
-        _say(
+        say(
             count,
             f"scored {name} at {(summary.commit or 'working tree')[:12]} ({summary.as_of[:10]}): "
             f"ML Test Score {card.ml_test_score:.1f}, grade {card.grade}"
@@ -78,48 +77,12 @@ def _store(db: sqlite_utils.Database, run: Run, rubric: Rubric, outcome: Outcome
         )
 
 
-def collect_and_push(
-    portfolio: Portfolio, chosen: Sequence[Project], moment: datetime | None, jobs: int, pusher: Pusher
-) -> int:
-    """Collect ``chosen`` and push each bundle to the server as it is ready; the exit code.
-
-    A push the server refuses, or cannot be reached for after the retries,
-    raises PushError: the run stops there (every scan pushed so far is stored
-    whole on the server; none is half-written).
-    """
-    failed = internal = 0
-    with _progress(collect_all(chosen, moment, jobs, _owners(portfolio)), len(chosen)) as outcomes:
-        for outcome in outcomes:
-            _push(pusher, outcome, len(chosen))
-            failed, internal = failed + (outcome.error is not None), internal + outcome.internal
-    return 3 if internal else 2 if failed else 0
-
-
-def _push(pusher: Pusher, outcome: Outcome, count: int) -> None:
-    name = outcome.project.name
-    if outcome.skipped is not None:
-        _say(count, f"skipped {name}: {outcome.skipped}")
-    elif outcome.bundle is None:
-        _say(count, f"mldebt: error: {name}: {outcome.error}", err=True)
-    else:
-        pushed = pusher.push(outcome.bundle)
-        answer = pushed.answer
-        score = answer.get("ml_test_score")
-        _say(
-            count,
-            f"pushed {name} at {(outcome.bundle.commit or 'working tree')[:12]} "
-            f"({outcome.bundle.as_of[:10]}) to {pusher.shown}: scan {pushed.scan_id}"
-            + (f", ML Test Score {score:.1f}, grade {answer.get('grade')}" if isinstance(score, (int, float)) else "")
-            + ("" if pushed.created else " (the server already had it)"),
-        )
-
-
-def _owners(portfolio: Portfolio) -> dict[str, str | None]:
+def team_owners(portfolio: Portfolio) -> dict[str, str | None]:
     return {team_id: team.get("owner") for team_id, team in portfolio.teams.items()}
 
 
 @contextmanager
-def _progress(outcomes: Iterator[Outcome], count: int) -> Iterator[Iterable[Outcome]]:
+def progress(outcomes: Iterator[Outcome], count: int) -> Iterator[Iterable[Outcome]]:
     """The outcomes, behind a progress bar on stderr when there is more than one project.
 
     Leaving the block early (an error, Ctrl-C) closes the stream, which stops the workers at once.
@@ -140,6 +103,6 @@ def _progress(outcomes: Iterator[Outcome], count: int) -> Iterator[Iterable[Outc
             yield items
 
 
-def _say(count: int, message: str, err: bool = False) -> None:
+def say(count: int, message: str, err: bool = False) -> None:
     prefix = "\n" if count > 1 and sys.stderr.isatty() else ""
     click.echo(prefix + message, err=err)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mldebt.errors import MldebtError
-from mldebt.push.bundle import Bundle
+from mldebt.scanning.bundle import Bundle
 from mldebt.scanning.scans import collect_evidence
 from mldebt.sources.gitsource import NoCommitYet
 from mldebt.sources.portfolio import Project

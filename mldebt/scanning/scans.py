@@ -24,11 +24,11 @@ from mldebt import __version__
 from mldebt.collectors import registry
 from mldebt.collectors.interface import Fact, Snapshot
 from mldebt.errors import NotFound
-from mldebt.push.bundle import Bundle, project_info
 from mldebt.redact import without_credentials
 from mldebt.rubric.engine import Context, Scorecard, Waiver, score
 from mldebt.rubric.paydown import Item, ScanResults, paydown
 from mldebt.rubric.schema import Rubric, from_content
+from mldebt.scanning.bundle import Bundle, project_info
 from mldebt.sources.gitsource import checkout
 from mldebt.sources.portfolio import Portfolio, Project
 from mldebt.store.db import from_json, rows, to_json
