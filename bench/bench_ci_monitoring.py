@@ -14,6 +14,7 @@ Run: ``python bench/bench_ci_monitoring.py`` (figures go to bench/NOTES.md by ha
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import statistics
@@ -39,14 +40,12 @@ PROVIDERS = {
 
 def machine() -> str:
     cpu = "unknown CPU"
-    try:
+    with contextlib.suppress(OSError, StopIteration):
         cpu = next(
             line.split(":", 1)[1].strip()
             for line in Path("/proc/cpuinfo").read_text().splitlines()
             if line.startswith("model name")
         )
-    except (OSError, StopIteration):
-        pass
     return (
         f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
     )
@@ -103,7 +102,7 @@ def main() -> None:
     for _ in range(REPEATS):
         run: dict[str, float] = {}
         for folder, path, parser in jobs:
-            run[folder] = run.get(folder, 0.0) + timed(lambda: parser(path))
+            run[folder] = run.get(folder, 0.0) + timed(lambda parser=parser, path=path: parser(path))
         for folder, seconds in run.items():
             per_folder.setdefault(folder, []).append(seconds)
         totals.append(sum(run.values()))
@@ -124,7 +123,7 @@ def main() -> None:
             for repo in repos:
                 snapshot = Snapshot(project=repo.name, root=repo)
                 per_project.setdefault(repo.name, []).append(
-                    timed(lambda: [list(c.collect(snapshot)) for c in collectors])
+                    timed(lambda snapshot=snapshot: [list(c.collect(snapshot)) for c in collectors])
                 )
     total = sum(statistics.median(t) for t in per_project.values())
     print(

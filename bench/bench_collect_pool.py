@@ -106,7 +106,7 @@ def one_run(portfolio: Path, work: Path, jobs: int | None) -> tuple[float, float
         cmd += ["--jobs", str(jobs)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
@@ -126,7 +126,8 @@ def machine() -> str:
         "unknown CPU",
     )
     cores = len(os.sched_getaffinity(0))
-    return f"{cores} cores ({os.cpu_count()} online), {model}, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return f"{cores} cores ({os.cpu_count()} online), {model}, load average {load}"
 
 
 def main() -> None:

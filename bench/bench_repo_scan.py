@@ -175,12 +175,10 @@ def parse_floor(repo: Path) -> dict:
 
 
 def machine() -> str:
-    model = next(
-        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?"
-    )
-    memory = next(
-        (int(line.split()[1]) // 1024 // 1024 for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0
-    )
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "?")
+    memory = next((int(line.split()[1]) // 1024 // 1024 for line in meminfo if line.startswith("MemTotal")), 0)
     return f"nproc {os.cpu_count()}, {model}, {memory} GB RAM, Python {sys.version.split()[0]}"
 
 
@@ -247,8 +245,8 @@ def main() -> None:
         f" {full_s / parse_s:.1f}x the parse floor  ({full[0]['facts']} facts, {full[0]['errors']} error facts)"
     )
     print(
-        f"  CPU time:                       {med(full, 'cpu_s'):.2f} s = {med(full, 'cpu_s') / med(parses, 'cpu_s'):.1f}x"
-        " the parse floor's"
+        f"  CPU time:                       {med(full, 'cpu_s'):.2f} s = "
+        f"{med(full, 'cpu_s') / med(parses, 'cpu_s'):.1f}x the parse floor's"
     )
     print(
         f"  CPU time / wall time:           {statistics.median(r['cpu_s'] / r['scan_s'] for r in full):.2f}"

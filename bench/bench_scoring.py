@@ -102,7 +102,8 @@ def main() -> None:
 
     engine, store = statistics.median(engine_times), statistics.median(store_times)
     print(
-        f"rubric {rubric.name} {rubric.version}: {len(rubric.checks)} checks, {len(declared_keys())} declared evidence keys"
+        f"rubric {rubric.name} {rubric.version}: {len(rubric.checks)} checks, "
+        f"{len(declared_keys())} declared evidence keys"
     )
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
     print(

@@ -117,7 +117,7 @@ def build(db_path: Path, seed: int = 7) -> None:
         )
         for p in range(PROJECTS):
             level = {c.id: rng.choice([0, 0, 0, 1, 1, 2]) for c in rubric.checks}
-            for q, as_of in enumerate(ends):
+            for _q, as_of in enumerate(ends):
                 for c in rubric.checks:  # debt is paid down more often than it is added
                     if rng.random() < 0.12:
                         level[c.id] = min(2, level[c.id] + 1)
@@ -191,7 +191,7 @@ def start(server: str, db_path: Path, cache: bool) -> tuple[subprocess.Popen, st
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError(f"{server} did not start: see {db_path.parent / (server + '.log')}")
+                raise RuntimeError(f"{server} did not start: see {db_path.parent / (server + '.log')}") from None
             time.sleep(0.2)
 
 

@@ -15,6 +15,7 @@ writes it to ``crash-<sha1>`` in the current folder: add it as a regression test
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import tempfile
 from collections.abc import Callable
@@ -86,10 +87,8 @@ def one_input(target: str) -> Callable[[bytes], None]:
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / name
                 path.write_bytes(data)
-                try:
+                with contextlib.suppress(InputError):
                     load(path)
-                except InputError:
-                    pass
 
         return run
     collector, rel, sources, _ = COLLECTED[target]

@@ -155,7 +155,7 @@ def _free_port() -> int:
 def start_server(setup: Setup, kind: str = "serve") -> tuple[subprocess.Popen, str]:
     """`mldebt serve` (one process, threads) or gunicorn (two worker processes over the same store)."""
     port = _free_port()
-    log = open(setup.root / f"server-{kind}-{port}.log", "w")
+    log = open(setup.root / f"server-{kind}-{port}.log", "w")  # noqa: SIM115 - the server's stdout while it runs
     if kind == "serve":
         command = [str(BIN / "mldebt"), "serve", "--port", str(port), "--threads", "8", "--db", str(setup.db_path)]
     else:

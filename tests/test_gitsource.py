@@ -46,9 +46,8 @@ def test_as_of_picks_the_last_commit_before_the_date(make_repo):
     with checkout(project) as tree:
         assert tree.commit == shas[2]
         assert files(tree.root) == {"a.py", "README.md", "b.py"}
-    with pytest.raises(NoCommitYet, match="no commit before 2025-10-01"):
-        with checkout(project, at("2025-10-01T00:00:00")):
-            pass
+    with pytest.raises(NoCommitYet, match="no commit before 2025-10-01"), checkout(project, at("2025-10-01T00:00:00")):
+        pass
 
 
 def test_the_working_tree_is_never_read_or_touched(make_repo):
@@ -73,9 +72,11 @@ def test_subpath_scans_one_project_of_a_monorepo(make_repo):
     )
     with checkout(project_of(repo, subpath="svc/a")) as tree:
         assert files(tree.root) == {"train.py"}
-    with pytest.raises(InputError, match="sub-path 'svc/zzz' does not exist at commit"):
-        with checkout(project_of(repo, subpath="svc/zzz")):
-            pass
+    with (
+        pytest.raises(InputError, match="sub-path 'svc/zzz' does not exist at commit"),
+        checkout(project_of(repo, subpath="svc/zzz")),
+    ):
+        pass
 
 
 def test_symlinks_in_a_commit_are_not_followed(make_repo, tmp_path):
@@ -118,9 +119,11 @@ def test_a_plain_folder_is_read_in_place(tmp_path):
     (tmp_path / "p" / "x.py").write_text("x = 1\n")
     with checkout(project_of(tmp_path / "p")) as tree:
         assert tree.commit is None and files(tree.root) == {"x.py"}
-    with pytest.raises(InputError, match="not a git repository, so --as-of has no history"):
-        with checkout(project_of(tmp_path / "p"), at("2026-01-01T00:00:00")):
-            pass
+    with (
+        pytest.raises(InputError, match="not a git repository, so --as-of has no history"),
+        checkout(project_of(tmp_path / "p"), at("2026-01-01T00:00:00")),
+    ):
+        pass
 
 
 def test_a_tree_is_laid_out_once_and_reused_by_later_scans(make_repo, monkeypatch):

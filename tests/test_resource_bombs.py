@@ -152,7 +152,7 @@ DEEP = {
 
 @pytest.mark.parametrize("rel", sorted(DEEP))
 def test_a_deeply_nested_file_costs_only_its_own_facts(rel, sample, baseline, db, tmp_path):
-    facts, scan_id, took = scan(db, variant(sample, tmp_path / "deep", {rel: DEEP[rel]}))
+    facts, _scan_id, took = scan(db, variant(sample, tmp_path / "deep", {rel: DEEP[rel]}))
     assert took < 10, f"the scan took {took:.1f} s"
     assert not crashed(facts), [(f.key, f.error) for f in crashed(facts)]
     refused = {(f.key, f.error) for f in facts if f.is_error and f.path == rel}

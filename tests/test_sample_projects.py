@@ -3,6 +3,7 @@ and the demo's quarterly history shows debt both paid down and added."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 
 import pytest
@@ -103,6 +104,6 @@ def test_history_has_a_scan_per_quarter_and_moves_both_ways(scanned):
         assert len(history) == len(QUARTER_ENDS) + 1
         assert len({h["commit_sha"] for h in history}) >= 4, f"{name}: too few distinct commits"
         values = [h["overall"] for h in history]
-        moves |= {"up" for a, b in zip(values, values[1:]) if b > a}
-        moves |= {"down" for a, b in zip(values, values[1:]) if b < a}
+        moves |= {"up" for a, b in itertools.pairwise(values) if b > a}
+        moves |= {"down" for a, b in itertools.pairwise(values) if b < a}
     assert moves == {"up", "down"}, "the sample history should pay debt down and add some"

@@ -222,7 +222,7 @@ AUTHOR = "author: {name: A, email: a@example.com}\n"
 )
 def test_invalid_history_is_rejected_with_file_and_reason(tmp_path, history, problem):
     project = _project(tmp_path, history)
-    with pytest.raises(InputError, match="history.yaml") as info:
+    with pytest.raises(InputError, match=r"history\.yaml") as info:
         build_repo(project, tmp_path / "out")
     assert problem in "\n".join(info.value.problems)
 
@@ -231,5 +231,5 @@ def test_removing_a_missing_path_is_an_error(tmp_path):
     project = _project(
         tmp_path, AUTHOR + "commits:\n  - {date: '2026-01-01T00:00:00+00:00', message: m, layer: one, remove: [b.py]}\n"
     )
-    with pytest.raises(InputError, match="cannot remove 'b.py'"):
+    with pytest.raises(InputError, match=r"cannot remove 'b\.py'"):
         build_repo(project, tmp_path / "out")

@@ -210,7 +210,7 @@ def mldebt(*args: str) -> list[str]:
 
 def test_no_planted_secret_appears_in_any_output(tmp_path):
     s = planted()
-    repo = repository(tmp_path, s)
+    repository(tmp_path, s)
     out = tmp_path / "out"
     out.mkdir()
     db = tmp_path / "leaks.db"

@@ -73,7 +73,7 @@ def test_the_document_is_valid_openapi_and_served_as_yaml(client, document):
     assert document["openapi"].startswith("3.1")
     assert document["info"]["version"] == "0.1.0"
     assert yaml.safe_load(client.get("/api/v1/openapi.yaml").get_data(as_text=True)) == document
-    for name, schema in document["components"]["schemas"].items():
+    for _name, schema in document["components"]["schemas"].items():
         Draft202012Validator.check_schema(schema)
 
 

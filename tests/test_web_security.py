@@ -171,7 +171,7 @@ def test_path_traversal_in_any_route_is_refused(app, client, store_path):
     leaks = ("root:", "[build-system]", "import sqlite", "SQLite format")
     for rule in routes_with_variables(app):
         for payload in TRAVERSALS:
-            url = re.sub(r"<(?:[a-z]+:)?[a-z_]+>", lambda _: payload, rule)
+            url = re.sub(r"<(?:[a-z]+:)?[a-z_]+>", lambda _, payload=payload: payload, rule)
             response = client.get(url)
             body = response.get_data(as_text=True)
             assert response.status_code in (400, 404), f"{url}: {response.status_code}"
