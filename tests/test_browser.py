@@ -16,6 +16,8 @@ import pytest
 
 from .browser import artifacts_dir, chromium, served
 
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.server]
+
 PAGES = [
     ("portfolio", "/", "Portfolio at the end of 2026Q4"),
     ("portfolio-sorted", "/?sort=overall&order=asc&team=", "Portfolio at the end of 2026Q4"),

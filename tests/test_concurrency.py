@@ -12,6 +12,7 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
 import sqlite_utils
 
 from mldebt.rubric.schema import load_rubric
@@ -19,6 +20,8 @@ from mldebt.rubric.schema import load_rubric
 from .builders import REPORT_RUBRIC as RUBRIC
 from .builders import assert_consistent, small_portfolio
 from .servers import free_port, get, wait_until_serving
+
+pytestmark = [pytest.mark.slow, pytest.mark.server]
 
 COLLECTORS = 8
 PROJECTS_EACH = 2

@@ -10,12 +10,15 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import sqlite_utils
 
 from mldebt.rubric.schema import load_rubric
 
 from .builders import assert_consistent
 from .conftest import git, write_files
+
+pytestmark = [pytest.mark.slow]
 
 KILLS = 12
 

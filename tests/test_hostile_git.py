@@ -28,6 +28,8 @@ from mldebt.collectors.http import ApiClient, ApiError
 
 from .conftest import git
 
+pytestmark = [pytest.mark.slow]
+
 LIMIT_S = 120  # no collect below may take longer
 COMMIT_DATES = ("2026-01-05T10:00:00+00:00", "2026-01-06T10:00:00+00:00")
 

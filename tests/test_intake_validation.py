@@ -17,6 +17,8 @@ import requests
 
 from .servers import Site, check_answer, start_site
 
+pytestmark = [pytest.mark.server]
+
 PAGES = ("/", "/compare", "/api/v1/portfolio", "/projects/p0", "/api/v1/projects/p0")
 DATES = ("as_of", "collected_at", "commit_date")
 

@@ -24,6 +24,8 @@ from mldebt.collectors.registries.mlflow import MlflowCollector
 from . import mlflow_server
 from .conftest import write_files
 
+pytestmark = [pytest.mark.server]
+
 TOKEN = "tok-3f9a1c77e2b54d"
 DAY_MS = 24 * 3600 * 1000
 

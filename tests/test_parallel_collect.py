@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import sqlite_utils
 
 from mldebt.collectors.code import batch as code_batch
@@ -19,6 +20,8 @@ from mldebt.sources.portfolio import single_repository
 
 from .builders import SCALE_RUBRIC, build_portfolio, evidence, scan_counts
 from .conftest import git, write_files
+
+pytestmark = [pytest.mark.slow]
 
 MLDEBT = str(Path(sys.executable).with_name("mldebt"))
 

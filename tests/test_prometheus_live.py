@@ -13,6 +13,8 @@ from mldebt.collectors.monitoring.collector import MonitoringCollector
 from .prometheus_server import alertmanager, free_port, prometheus, wait_for
 from .replay_server import silent_server
 
+pytestmark = [pytest.mark.server]
+
 RULES = """groups:
   - name: model-serving
     rules:

@@ -25,6 +25,8 @@ from mldebt.store.db import open_db
 from .builders import SCALE_RUBRIC, build_portfolio, evidence, scan_counts
 from .servers import Server, check_answer, seed_portfolio, start_server
 
+pytestmark = [pytest.mark.server]
+
 MLDEBT = str(Path(sys.executable).with_name("mldebt"))
 FAST_RETRIES = {"MLDEBT_PUSH_RETRIES": "2", "MLDEBT_PUSH_BACKOFF": "0.05"}
 

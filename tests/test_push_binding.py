@@ -23,6 +23,8 @@ from .builders import SCALE_RUBRIC
 from .conftest import GIT_ENV
 from .servers import PORTFOLIO, Site, check_answer, invoke, make_repos, start_site
 
+pytestmark = [pytest.mark.server]
+
 MLDEBT = str(Path(sys.executable).with_name("mldebt"))
 
 

@@ -35,6 +35,8 @@ from scripts.samples import build_repo
 from .conftest import GIT_ENV, ROOT, git
 from .servers import start_server
 
+pytestmark = [pytest.mark.slow]
+
 MLDEBT = str(Path(sys.executable).with_name("mldebt"))
 EXPERIMENT = "mlruns/371928465012837461"
 

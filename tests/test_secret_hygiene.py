@@ -20,6 +20,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from mldebt.cli.main import cli
@@ -29,6 +30,8 @@ from .ci_replays import github_routes, gitlab_routes
 from .conftest import git, write_files
 from .replay_server import replay
 from .servers import free_port, wait_until_serving
+
+pytestmark = [pytest.mark.slow]
 
 PLACES = [
     "dotenv_key",

@@ -28,6 +28,8 @@ from mldebt.webapp import create_app
 
 from .browser import csrf_of, served
 
+pytestmark = [pytest.mark.slow, pytest.mark.server]
+
 MLDEBT = str(Path(sys.executable).with_name("mldebt"))
 PASSWORD = "correct horse battery"
 PROJECT = "reco-service"

@@ -12,9 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from mldebt.store.db import open_db
 
 from .soak import prepare, soak
+
+pytestmark = [pytest.mark.slow, pytest.mark.server]
 
 SOAK_SECONDS = 60
 
