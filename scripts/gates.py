@@ -90,7 +90,7 @@ def layers(root: Path = ROOT) -> tuple[int, str]:
     with tempfile.TemporaryDirectory(prefix="mldebt-layers-") as scratch:
         tree = link_tree(Path(scratch) / "tree", root)
         env = dict(os.environ, PYTHONPATH=str(tree))
-        code, out = _run([str(BIN / "lint-imports"), "--config", str(root / "pyproject.toml"), "--no-cache"], tree, env)
+        code, out = _run([str(BIN / "lint-imports"), str(root / "pyproject.toml"), "--no-cache"], tree, env)
         return code, _unlinked(out, tree, root)
 
 
