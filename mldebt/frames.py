@@ -24,22 +24,21 @@ from pathlib import Path
 import pandas as pd
 import sqlite_utils
 
+from mldebt.readmodel.queries import HEADLINE_SQL
 from mldebt.store.db import open_db
 
 Store = str | Path | sqlite_utils.Database
 
-_SCANS = """
-    select s.id as scan_id, s.project_id as project, p.team_id as team, s.as_of, s.collected_at,
-           s.commit_sha as "commit", s.rubric_hash, s.fact_count as facts, s.error_count as errors,
-           g.value as overall, g.label as grade, f.value as ml_test_score, f.label as band,
-           e.value as effort_hours, l.label as level
-    from scans s
-    join projects p on p.id = s.project_id
-    left join scores g on g.scan_id = s.id and g.scope = 'overall' and g.name = 'grade'
-    left join scores f on f.scan_id = s.id and f.scope = 'mltest' and f.name = 'final'
-    left join scores e on e.scan_id = s.id and e.scope = 'effort' and e.name = 'hours'
-    left join scores l on l.scan_id = s.id and l.scope = 'level' and l.name = 'held'
-    order by s.project_id, s.as_of"""
+# The read model's headline query, with each scan's team, effort and level beside it.
+_SCANS = f"""
+    select h.id as scan_id, h.project_id as project, p.team_id as team, h.as_of, h.collected_at,
+           h.commit_sha as "commit", h.rubric_hash, h.fact_count as facts, h.error_count as errors,
+           h.overall, h.grade, h.ml_test_score, h.band, e.value as effort_hours, l.label as level
+    from ({HEADLINE_SQL}) h
+    join projects p on p.id = h.project_id
+    left join scores e on e.scan_id = h.id and e.scope = 'effort' and e.name = 'hours'
+    left join scores l on l.scan_id = h.id and l.scope = 'level' and l.name = 'held'
+    order by h.project_id, h.as_of"""
 
 _RESULTS = """
     select r.scan_id, s.project_id as project, s.as_of, r.check_id, r.status, r.points, r.weight

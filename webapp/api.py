@@ -17,19 +17,21 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import sqlite_utils
 import yaml
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from mldebt import __version__
 from mldebt.collectors.registry import declared_keys
 from mldebt.errors import InputError, MldebtError
-from mldebt.push.intake import Conflict, Forbidden, receive
+from mldebt.push.intake import Conflict, Forbidden, pushed_by, receive
 from mldebt.questions import question_choices
+from mldebt.readmodel.queries import headlines
 from mldebt.rubric.schema import Rubric, load_rubric
 from mldebt.scanning.bundle import BundleError, parse_bundle
 from mldebt.store.db import schema_version
 from mldebt.webapp import params
-from mldebt.webapp.auth import identity, requires
+from mldebt.webapp.auth import acting_identity, requires
 from mldebt.webapp.backlog import FILTERS, backlog_json, backlog_query
 from mldebt.webapp.cache import cached
 from mldebt.webapp.checks import check_view, checks_view
@@ -48,7 +50,7 @@ PUSH_MAX_BYTES = 16 * 1024 * 1024
 
 @lru_cache(maxsize=1)
 def openapi_document() -> dict[str, Any]:
-    document = yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
+    document: dict[str, Any] = yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
     document["info"]["version"] = __version__
     return document
 
@@ -247,14 +249,33 @@ def api_push() -> Any:
     except MldebtError as exc:
         return respond(503, f"the server's rubric cannot be loaded: {exc}")
     try:
-        answer, created = receive(get_db(), bundle, rubric, identity())
+        created = receive(get_db(), bundle, rubric, acting_identity())
     except Forbidden as exc:
         return respond(403, str(exc))
     except Conflict as exc:
         return respond(409, str(exc))
-    response = jsonify(answer)
+    response = jsonify(pushed_scan(get_db(), bundle.scan_id))
     response.status_code = 201 if created else 200
     return response
+
+
+def pushed_scan(db: sqlite_utils.Database, scan_id: str) -> dict[str, Any]:
+    """A stored scan's headline: the same answer for its first push and for every retry of it."""
+    scan = headlines(db, "where s.id = ?", [scan_id])[0]
+    return {
+        "scan_id": scan["id"],
+        "project": scan["project_id"],
+        "commit": scan["commit_sha"],
+        "as_of": scan["as_of"],
+        "rubric_hash": scan["rubric_hash"],
+        "facts": scan["fact_count"],
+        "errors": scan["error_count"],
+        "ml_test_score": scan["ml_test_score"],
+        "band": scan["band"],
+        "overall": scan["overall"],
+        "grade": scan["grade"],
+        "pushed_by": pushed_by(db, [scan_id]).get(scan_id),
+    }
 
 
 def _server_rubric() -> Rubric:

@@ -18,7 +18,7 @@ import secrets
 import unicodedata
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, ParamSpec
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
@@ -28,6 +28,7 @@ from mldebt.signin import Throttled, end_session, session_identity, sign_in, sta
 from mldebt.webapp.db import get_db
 
 bp = Blueprint("auth", __name__)
+P = ParamSpec("P")
 OPEN_ENDPOINTS = {"auth.login", "static", "api.health"}
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -44,7 +45,8 @@ def csrf_token() -> str:
     """The session's CSRF token, made on first use (which starts a session)."""
     if "csrf" not in session:
         session["csrf"] = secrets.token_urlsafe(32)
-    return session["csrf"]
+    token: str = session["csrf"]
+    return token
 
 
 def _load_identity() -> None:
@@ -96,15 +98,28 @@ def _check_csrf() -> None:
 
 
 def identity() -> Identity | None:
-    return g.get("identity")
+    """Who the request acts as: a signed-in user, an API token, or None (anonymous)."""
+    who: Identity | None = g.get("identity")
+    return who
 
 
-def requires(scope: str) -> Callable:
+def acting_identity() -> Identity:
+    """Who a view guarded by ``requires`` acts as; such a view is never reached anonymously.
+
+    A view without the guard gets the 401 that ``requires`` would have given.
+    """
+    who = identity()
+    if who is None:
+        raise Refused(401, "sign in or send an API token to do this")
+    return who
+
+
+def requires(scope: str) -> Callable[[Callable[P, Any]], Callable[P, Any]]:
     """Refuse the view to anyone without ``scope``: 401 when nobody is signed in, 403 without the scope."""
 
-    def decorate(view: Callable) -> Callable:
+    def decorate(view: Callable[P, Any]) -> Callable[P, Any]:
         @wraps(view)
-        def guarded(*args: Any, **kwargs: Any) -> Any:
+        def guarded(*args: P.args, **kwargs: P.kwargs) -> Any:
             who = identity()
             if who is None:
                 if request.method == "GET" and not request.path.startswith("/api/"):
@@ -112,12 +127,13 @@ def requires(scope: str) -> Callable:
                 raise Refused(401, f"sign in or send an API token with the {scope} scope to do this")
             if not who.may(scope):
                 raise Refused(403, f"{who.label} lacks the {scope} scope")
-            beyond = outside_binding(get_db(), who, kwargs["project"]) if "project" in kwargs else None
+            project = kwargs.get("project")  # the project a write names in its path
+            beyond = outside_binding(get_db(), who, project) if isinstance(project, str) else None
             if beyond:  # a token bound to a project or team writes for it alone, on forms and the API alike
                 raise Refused(403, beyond)
             return view(*args, **kwargs)
 
-        guarded.required_scope = scope  # type: ignore[attr-defined]
+        guarded.required_scope = scope  # type: ignore[attr-defined]  # the mark _guarded_write looks for
         return guarded
 
     return decorate

@@ -16,7 +16,7 @@ from mldebt.questions import question_choices
 from mldebt.readmodel.queries import rubric_data, scan_history
 from mldebt.scanning.scans import project_row
 from mldebt.webapp import params
-from mldebt.webapp.auth import identity, requires
+from mldebt.webapp.auth import acting_identity, identity, requires
 from mldebt.webapp.db import get_db
 from mldebt.writes import record_attestation, record_waiver
 
@@ -49,7 +49,11 @@ def attest(project: str) -> Any:
             ), 400
         return redirect(url_for("projects.project", project=project, _anchor="attestations"), code=303)
     params.only("question")
-    values = {"question": params.choice("question", [q["id"] for q in questions]), "by": identity().name, "date": today}  # type: ignore[union-attr]
+    values = {
+        "question": params.choice("question", [q["id"] for q in questions]),
+        "by": acting_identity().name,
+        "date": today,
+    }
     return render_template("attest.html", project=project, questions=questions, values=values, error=None, today=today)
 
 
@@ -76,5 +80,5 @@ def waive(project: str) -> Any:
             ), 400
         return redirect(url_for("projects.project", project=project, _anchor="waivers"), code=303)
     params.only("check")
-    values = {"check": params.choice("check", [c["id"] for c in checks]), "owner": identity().name}  # type: ignore[union-attr]
+    values = {"check": params.choice("check", [c["id"] for c in checks]), "owner": acting_identity().name}
     return render_template("waive.html", project=project, checks=checks, values=values, error=None)

@@ -3,8 +3,9 @@
 A push is idempotent by scan id: the first arrival is scored with the
 server's rubric and stored by ``scans.store_bundle`` (the very function a
 local collect uses), and its digest is kept beside it; the same bundle again
-(a client retrying after a lost answer) is answered with the stored scan and
-stores nothing; another bundle under a known scan id is a conflict.
+(a client retrying after a lost answer) stores nothing, and the API answers it
+with the stored scan as it answered the first; another bundle under a known
+scan id is a conflict.
 
 A push never changes the portfolio. The token that pushes is bound to one
 project or one team (``access.create_token``); the bundle's project must be
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypedDict
 
 import sqlite_utils
 
@@ -32,6 +33,13 @@ from mldebt.scanning.scans import now, store_bundle
 from mldebt.store.db import from_json, rows
 
 
+class PushedBy(TypedDict):
+    """The token that pushed a scan: its name, and its id (None for scans pushed before schema 0007 kept it)."""
+
+    token: str
+    token_id: int | None
+
+
 class Conflict(MldebtError):
     """A bundle under a scan id that the store already holds with other content."""
 
@@ -40,8 +48,8 @@ class Forbidden(MldebtError):
     """A push that its token may not make: another project or team, or a token bound to none (403)."""
 
 
-def receive(db: sqlite_utils.Database, bundle: Bundle, rubric: Rubric, pusher: Identity) -> tuple[dict[str, Any], bool]:
-    """Store ``bundle`` unless it already was; (the scan's answer, whether it was stored now)."""
+def receive(db: sqlite_utils.Database, bundle: Bundle, rubric: Rubric, pusher: Identity) -> bool:
+    """Store ``bundle`` unless it already was; whether it was stored now (False: a retry of a stored push)."""
     digest = bundle.digest()
     with db.atomic():  # the write lock is taken first, so two arrivals of one scan id cannot both store it
         project = allowed_project(db, pusher, bundle.project["name"])
@@ -53,9 +61,9 @@ def receive(db: sqlite_utils.Database, bundle: Bundle, rubric: Rubric, pusher: I
                 raise Conflict(
                     f"scan {bundle.scan_id} is already stored with other content; a new collection needs a new scan id"
                 )
-            return scan_answer(db, bundle.scan_id), False
+            return False
         store_bundle(db, replace(bundle, project=project), rubric)
-        db["pushed_scans"].insert(
+        db.table("pushed_scans").insert(
             {
                 "scan_id": bundle.scan_id,
                 "digest": digest,
@@ -64,7 +72,7 @@ def receive(db: sqlite_utils.Database, bundle: Bundle, rubric: Rubric, pusher: I
                 "received_at": now().isoformat(),
             }
         )
-    return scan_answer(db, bundle.scan_id), True
+    return True
 
 
 def allowed_project(db: sqlite_utils.Database, pusher: Identity, name: str) -> dict[str, Any]:
@@ -113,10 +121,10 @@ def allowed_project(db: sqlite_utils.Database, pusher: Identity, name: str) -> d
     }
 
 
-def pushed_by(db: sqlite_utils.Database, scan_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+def pushed_by(db: sqlite_utils.Database, scan_ids: Iterable[str]) -> dict[str, PushedBy]:
     """The token that pushed each of ``scan_ids`` (scans collected on the server are absent)."""
     ids = list(dict.fromkeys(scan_ids))
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, PushedBy] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         for r in rows(
@@ -126,34 +134,3 @@ def pushed_by(db: sqlite_utils.Database, scan_ids: Iterable[str]) -> dict[str, d
         ):
             found[r["scan_id"]] = {"token": r["token"], "token_id": r["token_id"]}
     return found
-
-
-def scan_answer(db: sqlite_utils.Database, scan_id: str) -> dict[str, Any]:
-    """The stored scan's headline: the same answer for its first push and for every retry of it."""
-    scan = next(
-        rows(
-            db,
-            """
-        select s.id, s.project_id, s.commit_sha, s.as_of, s.rubric_hash, s.fact_count, s.error_count,
-               f.value as ml_test_score, f.label as band, g.value as overall, g.label as grade
-        from scans s
-        left join scores f on f.scan_id = s.id and f.scope = 'mltest' and f.name = 'final'
-        left join scores g on g.scan_id = s.id and g.scope = 'overall' and g.name = 'grade'
-        where s.id = ?""",
-            [scan_id],
-        )
-    )
-    return {
-        "scan_id": scan["id"],
-        "project": scan["project_id"],
-        "commit": scan["commit_sha"],
-        "as_of": scan["as_of"],
-        "rubric_hash": scan["rubric_hash"],
-        "facts": scan["fact_count"],
-        "errors": scan["error_count"],
-        "ml_test_score": scan["ml_test_score"],
-        "band": scan["band"],
-        "overall": scan["overall"],
-        "grade": scan["grade"],
-        "pushed_by": pushed_by(db, [scan_id]).get(scan_id),
-    }

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 import sqlite_utils
 
@@ -32,6 +32,16 @@ from mldebt.scanning.bundle import Bundle, project_info
 from mldebt.sources.gitsource import checkout
 from mldebt.sources.portfolio import Portfolio, Project
 from mldebt.store.db import from_json, rows, to_json
+
+
+class ScoreRow(TypedDict):
+    """One row of the ``scores`` table, less its scan id."""
+
+    scope: str
+    name: str
+    value: float | None
+    max: float | None
+    label: str | None
 
 
 @dataclass(frozen=True)
@@ -52,9 +62,9 @@ def save_portfolio(db: sqlite_utils.Database, portfolio: Portfolio) -> None:
     """Record the portfolio's teams and projects (existing rows are updated)."""
     with db.atomic():
         for team_id, team in portfolio.teams.items():
-            db["teams"].upsert({"id": team_id, **team}, pk="id")
+            db.table("teams").upsert({"id": team_id, **team}, pk="id")
         for p in portfolio.projects:
-            db["projects"].upsert(
+            db.table("projects").upsert(
                 {
                     "id": p.name,
                     "team_id": p.team_id,
@@ -129,8 +139,8 @@ def store_bundle(db: sqlite_utils.Database, bundle: Bundle, rubric: Rubric) -> S
         card = _score_scan(db, rubric, scan, facts)
         scan["duration_s"] = round(bundle.duration_s + time.monotonic() - started, 3)
         _save_rubric(db, rubric)
-        db["scans"].insert(scan)
-        db["evidence"].insert_all(
+        db.table("scans").insert(scan)
+        db.table("evidence").insert_all(
             {
                 "scan_id": scan["id"],
                 "key": f.key,
@@ -161,8 +171,8 @@ def _save_project(db: sqlite_utils.Database, info: dict[str, Any]) -> None:
     team = {"id": info["team_id"], "name": info["team_name"]}
     if info.get("team_owner") is not None or not db["teams"].count_where("id = ?", [info["team_id"]]):
         team["owner"] = info.get("team_owner")
-    db["teams"].upsert(team, pk="id")
-    db["projects"].upsert(
+    db.table("teams").upsert(team, pk="id")
+    db.table("projects").upsert(
         {
             "id": info["name"],
             "team_id": info["team_id"],
@@ -276,7 +286,7 @@ def recorded_attestations(db: sqlite_utils.Database, project: str, as_of: str) -
 
 def update_paydown(db: sqlite_utils.Database, project: str, rubric: Rubric) -> list[Item]:
     """Recompute the project's paydown items from its whole history of results."""
-    scans: dict[str, tuple[str, dict]] = {}
+    scans: dict[str, tuple[str, dict[str, tuple[str, float | None, float]]]] = {}
     for r in rows(
         db,
         "select s.id, s.as_of, r.check_id, r.status, r.points, r.weight from scans s "
@@ -291,12 +301,12 @@ def update_paydown(db: sqlite_utils.Database, project: str, rubric: Rubric) -> l
     effort = {c.id: c.effort_hours for c in rubric.checks}
     items = paydown(project, history, effort)
     db.execute("delete from paydown_items where project_id = ?", [project])
-    db["paydown_items"].insert_all(asdict(item) for item in items)
+    db.table("paydown_items").insert_all(asdict(item) for item in items)
     return items
 
 
 def _save_rubric(db: sqlite_utils.Database, rubric: Rubric) -> None:
-    db["rubrics"].insert(
+    db.table("rubrics").insert(
         {
             "hash": rubric.hash,
             "name": rubric.name,
@@ -321,7 +331,7 @@ def _save_scorecard(db: sqlite_utils.Database, scan_id: str, card: Scorecard) ->
             for r in card.results
         ],
     )
-    scores = [
+    scores: list[ScoreRow] = [
         {"scope": "mltest", "name": "final", "value": card.ml_test_score, "max": 7.0, "label": card.band},
         {"scope": "overall", "name": "grade", "value": card.overall, "max": 100.0, "label": card.grade},
         {"scope": "effort", "name": "hours", "value": card.effort_hours, "max": None, "label": None},
@@ -398,27 +408,3 @@ def scanned_projects(db: sqlite_utils.Database) -> list[str]:
             "(select 1 from scans s where s.project_id = p.id) order by p.team_id, p.id",
         )
     ]
-
-
-def scans_of(db: sqlite_utils.Database, project: str) -> list[dict[str, Any]]:
-    """The project's scans, oldest first, each with its headline scores."""
-    return list(
-        rows(
-            db,
-            """
-        select s.*, f.value as ml_test_score, f.label as band, g.value as overall, g.label as grade
-        from scans s
-        left join scores f on f.scan_id = s.id and f.scope = 'mltest' and f.name = 'final'
-        left join scores g on g.scan_id = s.id and g.scope = 'overall' and g.name = 'grade'
-        where s.project_id = ? order by s.as_of, s.collected_at""",
-            [project],
-        )
-    )
-
-
-def scores_of(db: sqlite_utils.Database, scan_id: str) -> list[dict[str, Any]]:
-    return list(rows(db, "select * from scores where scan_id = ?", [scan_id]))
-
-
-def results_of(db: sqlite_utils.Database, scan_id: str) -> list[dict[str, Any]]:
-    return list(rows(db, "select * from results where scan_id = ?", [scan_id]))
