@@ -70,7 +70,7 @@ def add_user(db: sqlite_utils.Database, name: str, password: str) -> None:
         raise InputError(f"the password must have at least {MIN_PASSWORD} characters")
     if db["users"].count_where("name = ?", [name]):
         raise InputError(f"user {name!r} already exists")
-    db["users"].insert({"name": name, "password_hash": generate_password_hash(password), "created_at": _now()})
+    db.table("users").insert({"name": name, "password_hash": generate_password_hash(password), "created_at": _now()})
 
 
 def remove_user(db: sqlite_utils.Database, name: str) -> None:
@@ -78,7 +78,7 @@ def remove_user(db: sqlite_utils.Database, name: str) -> None:
     if not db["users"].count_where("name = ?", [name]):
         raise NotFound(f"no user {name!r}")
     with db.atomic():
-        db["users"].delete(name)
+        db.table("users").delete(name)
         db.execute("update web_sessions set revoked_at = ? where user = ? and revoked_at is null", [_now(), name])
 
 
@@ -151,7 +151,7 @@ def create_token(
         "expires_on": expires_on,
         **binding,
     }
-    table = db["api_tokens"]
+    table = db.table("api_tokens")
     table.insert(row)
     return token, {**row, "id": table.last_pk}
 
@@ -237,7 +237,7 @@ def revoke_token(db: sqlite_utils.Database, ident: str) -> dict[str, Any]:
     )
     if found is None:
         raise NotFound(f"no live token named {ident!r} (see `mldebt token list`)")
-    db["api_tokens"].update(found["id"], {"revoked_at": _now()})
+    db.table("api_tokens").update(found["id"], {"revoked_at": _now()})
     return found
 
 
@@ -252,7 +252,7 @@ def token_identity(db: sqlite_utils.Database, presented: str) -> Identity | None
     if found["expires_on"] and found["expires_on"] < today:
         return None
     if (found["last_used_at"] or "")[:10] != today:
-        db["api_tokens"].update(found["id"], {"last_used_at": _now()})
+        db.table("api_tokens").update(found["id"], {"last_used_at": _now()})
     return Identity(found["name"], "token", frozenset(from_json(found["scopes"])), token_id=found["id"])
 
 
@@ -260,6 +260,6 @@ def session_secret(db: sqlite_utils.Database) -> str:
     """The key that signs sign-in cookies: made once per database, so every worker process shares it."""
     found = next(rows(db, "select value from web_settings where key = 'secret_key'"), None)
     if found:
-        return found["value"]
-    db["web_settings"].insert({"key": "secret_key", "value": secrets.token_hex(32)}, pk="key", ignore=True)
-    return next(rows(db, "select value from web_settings where key = 'secret_key'"))["value"]
+        return str(found["value"])
+    db.table("web_settings").insert({"key": "secret_key", "value": secrets.token_hex(32)}, pk="key", ignore=True)
+    return str(next(rows(db, "select value from web_settings where key = 'secret_key'"))["value"])

@@ -82,9 +82,9 @@ def _marker(shape: str, x: float, y: float) -> Markup:
     return Markup(f'<circle cx="{x}" cy="{y}" r="4"/>')
 
 
-def _segments(points: list[dict | None]) -> list[list[dict]]:
+def _segments(points: list[dict[str, float] | None]) -> list[list[dict[str, float]]]:
     """Runs of consecutive known points: a missing value breaks the line instead of inventing one."""
-    out: list[list[dict]] = [[]]
+    out: list[list[dict[str, float]]] = [[]]
     for p in points:
         if p is None:
             if out[-1]:

@@ -19,8 +19,8 @@ An expired answer is reported, never counted as current.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -89,18 +89,18 @@ class Answer:
     question: str
     answer: str
     by: str
-    date: date
-    expires: date
+    date: dt.date
+    expires: dt.date
     link: str | None = None
     source: str = "file"  # "file": the project's attestations file; "db": recorded in the store
     path: str | None = None
     line: int | None = None
 
-    def expired(self, on: date) -> bool:
+    def expired(self, on: dt.date) -> bool:
         """An answer counts through its expiry day, and not after."""
         return on > self.expires
 
-    def value(self, on: date) -> dict[str, Any]:
+    def value(self, on: dt.date) -> dict[str, Any]:
         return {
             "answer": self.answer,
             "by": self.by,
@@ -112,12 +112,12 @@ class Answer:
         }
 
 
-def default_expiry(question: Question, given_on: date) -> date:
-    return given_on + timedelta(days=question.valid_days)
+def default_expiry(question: Question, given_on: dt.date) -> dt.date:
+    return given_on + dt.timedelta(days=question.valid_days)
 
 
 def summarize(
-    answers: list[Answer], on: date, questions: dict[str, Question] | None = None
+    answers: list[Answer], on: dt.date, questions: dict[str, Question] | None = None
 ) -> list[tuple[str, Any, Answer | None]]:
     """Evidence ``(key, value, answer behind it)`` for ``answers`` as of the day ``on``.
 
@@ -160,8 +160,8 @@ def stored_answers(db: sqlite_utils.Database, project: str) -> list[Answer]:
                 question=row["question"],
                 answer=row["answer"],
                 by=row["attested_by"],
-                date=date.fromisoformat(row["attested_on"]),
-                expires=date.fromisoformat(row["expires_on"]),
+                date=dt.date.fromisoformat(row["attested_on"]),
+                expires=dt.date.fromisoformat(row["expires_on"]),
                 link=row["link"],
                 source="db",
             )
@@ -196,8 +196,8 @@ def answers_from_facts(facts: dict[str, Any]) -> list[Answer]:
                     question=key[len("attest.") :],
                     answer=value["answer"],
                     by=value["by"],
-                    date=date.fromisoformat(value["date"]),
-                    expires=date.fromisoformat(value["expires"]),
+                    date=dt.date.fromisoformat(value["date"]),
+                    expires=dt.date.fromisoformat(value["expires"]),
                     link=value.get("link"),
                     source=value.get("source", "file"),
                 )
@@ -207,7 +207,7 @@ def answers_from_facts(facts: dict[str, Any]) -> list[Answer]:
     return found
 
 
-def merge_stored(facts: dict[str, Any], stored: list[Answer], on: date) -> dict[str, Any]:
+def merge_stored(facts: dict[str, Any], stored: list[Answer], on: dt.date) -> dict[str, Any]:
     """``facts`` with the ``attest.*`` evidence recomputed over the file's and the stored answers."""
     merged = {k: v for k, v in facts.items() if not k.startswith("attest.") or k == "attest.file"}
     for key, value, _ in summarize(answers_from_facts(facts) + stored, on):

@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 import sqlite_utils
 
 from mldebt.access import Identity, authenticate, user_identity
+from mldebt.store.db import inserted_id
 
 LOG = logging.getLogger("mldebt.auth")
 ACCOUNT_LIMIT = 5
@@ -97,7 +98,7 @@ def begin_attempt(db: sqlite_utils.Database, name: str, address: str, now: datet
         cursor = db.execute(
             "insert into signin_attempts (name, address, at, ok) values (?, ?, ?, 0)", [name, address, _stamp(now)]
         )
-        return int(cursor.lastrowid)
+        return inserted_id(cursor.lastrowid)
 
 
 def sign_in(db: sqlite_utils.Database, name: str, password: str, address: str) -> Identity | None:
@@ -123,7 +124,9 @@ def start_session(db: sqlite_utils.Database, user: str) -> str:
     session_id = secrets.token_urlsafe(32)
     now = _stamp(datetime.now(UTC))
     with db.atomic():
-        db["web_sessions"].insert({"id": _digest(session_id), "user": user, "created_at": now, "last_seen_at": now})
+        db.table("web_sessions").insert(
+            {"id": _digest(session_id), "user": user, "created_at": now, "last_seen_at": now}
+        )
     return session_id
 
 

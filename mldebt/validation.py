@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_core import ErrorDetails
 
 from mldebt.errors import InputError
 from mldebt.yamlfile import Document
@@ -39,7 +40,7 @@ _PHRASES = {
 }
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: ErrorDetails) -> str:
     kind = error["type"]
     if kind in _PHRASES:
         text = _PHRASES[kind]

@@ -19,11 +19,14 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from mldebt.errors import InputError
+
+if TYPE_CHECKING:
+    from yaml._yaml import Mark as CMark  # libyaml's, present only where PyYAML was built with it
 
 Path_ = tuple[str | int, ...]
 MAX_BYTES = 5 * 1024 * 1024
@@ -64,7 +67,8 @@ class _Budget:
         elif isinstance(event, yaml.AliasEvent):
             if any(frame[0] == event.anchor for frame in self.stack):
                 self._refuse(f"the alias *{event.anchor} is inside the value it names", event)
-            values, height = self.anchors.get(event.anchor, (1, 0))  # an undefined one: the composer says so
+            # an undefined anchor costs one value: the composer reports it
+            values, height = self.anchors.get(event.anchor, (1, 0)) if event.anchor is not None else (1, 0)
             self.expanded += values
             if self.expanded > MAX_ALIAS_VALUES:
                 self._refuse(f"its aliases stand for more than {MAX_ALIAS_VALUES:,} values (an alias bomb?)", event)
@@ -82,18 +86,25 @@ class _Budget:
 
     @staticmethod
     def _refuse(problem: str, event: yaml.Event) -> None:
-        raise LimitError(problem=problem, problem_mark=event.start_mark)
+        raise LimitError(problem=problem, problem_mark=_pure_mark(event.start_mark))
+
+
+def _pure_mark(mark: yaml.error.Mark | CMark | None) -> yaml.error.Mark | None:
+    """A libyaml event's mark as PyYAML's own: the same name, line and column, and the same text."""
+    if mark is None or isinstance(mark, yaml.error.Mark):
+        return mark
+    return yaml.error.Mark(mark.name, mark.index, mark.line, mark.column, mark.buffer, mark.pointer)
 
 
 class _Bounded:
     """Mixin for a pure-Python PyYAML loader: every event the composer takes is counted."""
 
     def __init__(self, stream: Any) -> None:
-        super().__init__(stream)  # type: ignore[call-arg]
+        super().__init__(stream)  # type: ignore[call-arg]  # the loader class it is mixed into takes the stream
         self._budget = _Budget()
 
     def get_event(self) -> yaml.Event:
-        event = super().get_event()  # type: ignore[misc]
+        event: yaml.Event = super().get_event()  # type: ignore[misc]  # a method of the loader it is mixed into
         self._budget.see(event)
         return event
 
@@ -229,7 +240,8 @@ def parse(text: str, path: Path | str = "<string>") -> Document:
         data = loader.construct_document(node) if node is not None else None
     except LimitError as exc:
         mark = exc.problem_mark
-        raise InputError(f"{path}:{mark.line + 1}:{mark.column + 1}: YAML refused: {exc.problem}") from None
+        where = f"{mark.line + 1}:{mark.column + 1}" if mark else "1:1"
+        raise InputError(f"{path}:{where}: YAML refused: {exc.problem}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{mark.line + 1}:{mark.column + 1}" if mark else "1:1"
@@ -238,8 +250,8 @@ def parse(text: str, path: Path | str = "<string>") -> Document:
     except yaml.YAMLError as exc:  # e.g. a reader error on control characters
         raise InputError(f"{path}: YAML error: {exc}") from None
     except UNBUILDABLE as exc:  # a scalar PyYAML cannot build, e.g. the date 2026-13-01
-        where = _bad_scalar(node) if node is not None else None
-        at = f"{where[0]}:{where[1]}:" if where else ""
+        scalar = _bad_scalar(node) if node is not None else None
+        at = f"{scalar[0]}:{scalar[1]}:" if scalar else ""
         raise InputError(f"{path}:{at} YAML value error: {exc}") from None
     except RecursionError:
         raise InputError(f"{path}: YAML nests too deeply (a self-referencing alias?)") from None

@@ -66,7 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         store.close()
     if app.config["PROXY_HOPS"]:
         hops = int(app.config["PROXY_HOPS"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]  # how Flask adds WSGI middleware
     app.extensions["mldebt_cache"] = PageCache(app.config["DATABASE"], app.config["PAGE_CACHE"])
     app.json.sort_keys = False  # keep the rubric's order of sections, categories and checks
     register_filters(app)

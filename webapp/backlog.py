@@ -78,7 +78,7 @@ def index() -> Any:
     pages = max(1, -(-len(items) // PAGE_SIZE))
     page = int(params.number("page", 1, pages) or 1)
     teams = team_rows(db)
-    query = {k: v for k, v in request.args.items() if k != "page"}
+    query: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}  # url_for's **values
     return render_template(
         "backlog.html",
         filters=chosen,

@@ -39,10 +39,11 @@ class PageCache:
         return stripes[hash(key) % len(stripes)]
 
     def version(self) -> int | None:
-        if not self.size:
+        if self._watch is None:  # no cache (size 0)
             return None
         with self._lock:
-            return self._watch.execute("PRAGMA data_version").fetchone()[0]  # type: ignore[union-attr]
+            found: int = self._watch.execute("PRAGMA data_version").fetchone()[0]
+        return found
 
     def lookup(self, key: Hashable) -> tuple[Any | None, Any | None, int | None]:
         """``(current value, older value, store version)``; a value is None when there is none."""
@@ -91,7 +92,7 @@ class PageCache:
             self._entries.clear()
 
 
-def cached(view: Callable) -> Callable:
+def cached(view: Callable[..., Any]) -> Callable[..., Any]:
     """Serve the view's response from the cache while the store is unchanged.
 
     The key is the full path with its query, the identity and the session's
@@ -125,7 +126,14 @@ def cached(view: Callable) -> Callable:
     return wrapper
 
 
-def _render(cache: PageCache, key: Hashable, version: int | None, view: Callable, args: tuple, kwargs: dict) -> Any:
+def _render(
+    cache: PageCache,
+    key: Hashable,
+    version: int | None,
+    view: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Any:
     response = make_response(view(*args, **kwargs))
     if response.status_code == 200 and not response.direct_passthrough:
         cache.put(key, (response.get_data(), 200, list(response.headers.items())), version)

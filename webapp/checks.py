@@ -9,7 +9,15 @@ import sqlite_utils
 from flask import Blueprint, render_template
 
 from mldebt.errors import NotFound
-from mldebt.readmodel.queries import check_groups, latest_scans, ordered_union, project_rows, results_for, rubric_data
+from mldebt.readmodel.queries import (
+    Headline,
+    check_groups,
+    latest_scans,
+    ordered_union,
+    project_rows,
+    results_for,
+    rubric_data,
+)
 from mldebt.webapp import params
 from mldebt.webapp.cache import cached
 from mldebt.webapp.db import get_db
@@ -18,7 +26,7 @@ bp = Blueprint("checks", __name__)
 STATUSES = ("automated", "manual", "fail", "unknown", "waived")
 
 
-def _current(db: sqlite_utils.Database) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+def _current(db: sqlite_utils.Database) -> tuple[dict[str, Headline], list[dict[str, Any]]]:
     """Each project's latest scan, and the rubrics they were scored with (newest scan's first)."""
     latest = latest_scans(db)
     newest_first = sorted(latest.values(), key=lambda s: s["as_of"], reverse=True)
@@ -30,7 +38,7 @@ def checks_view(db: sqlite_utils.Database) -> dict[str, Any]:
     """Every check in the rubrics of the projects' latest scans, with how many projects stand where."""
     latest, rubrics = _current(db)
     results = results_for(db, [s["id"] for s in latest.values()])
-    counts: dict[str, Counter] = {}
+    counts: dict[str, Counter[str]] = {}
     for by_check in results.values():
         for check_id, result in by_check.items():
             counts.setdefault(check_id, Counter())[result["status"]] += 1

@@ -64,9 +64,9 @@ def _check_changes(
     b: Headline,
     before: dict[str, dict[str, Any]],
     after: dict[str, dict[str, Any]],
-) -> dict[str, list]:
+) -> dict[str, list[dict[str, Any]]]:
     titles = {**check_index(db, a["rubric_hash"]), **check_index(db, b["rubric_hash"])}
-    lists: dict[str, list] = {k: [] for k in KINDS}
+    lists: dict[str, list[dict[str, Any]]] = {k: [] for k in KINDS}
     for check_id in sorted(set(before) | set(after)):
         was, now = (before.get(check_id) or {}).get("status"), (after.get(check_id) or {}).get("status")
         kind = classify(was, now)
@@ -102,7 +102,7 @@ def compare_scans(db: sqlite_utils.Database, project: str, a: str | None, b: str
     if len(scans) < 2 and not (a and b):
         raise NotFound(f"project {project!r} has {len(scans)} scan(s): nothing to compare yet")
     by_id = {s["id"]: s for s in scans}
-    for name, value in (("a", a), ("b", b)):
+    for value in (a, b):
         if value is not None and value not in by_id:
             raise NotFound(f"no scan {value!r} of project {project!r}")
     after = by_id[b] if b else scans[-1]
@@ -189,7 +189,7 @@ def compare_quarters(db: sqlite_utils.Database, first: Quarter | None, second: Q
             }
         )
     results = results_for(db, [s["id"] for _, a, b in pairs for s in (a, b)])
-    changes: dict[str, list] = {k: [] for k in KINDS}
+    changes: dict[str, list[dict[str, Any]]] = {k: [] for k in KINDS}
     for project, a, b in pairs:
         for kind, items in _check_changes(db, a, b, results[a["id"]], results[b["id"]]).items():
             changes[kind] += [{"project": project, **item} for item in items]

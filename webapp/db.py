@@ -17,7 +17,8 @@ def get_db() -> sqlite_utils.Database:
         # A new connection starts with an empty page cache; reading through a memory map
         # lets it use the operating system's cache of the file without a system call per page.
         g.db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
-    return g.db
+    db: sqlite_utils.Database = g.db
+    return db
 
 
 def begin_read() -> None:

@@ -44,9 +44,8 @@ def respond(status: int, message: str) -> Any:
     if wants_json():
         response = jsonify({"error": {"status": status, "message": message}})
         response.status_code = status
-    else:
-        response = render_template("error.html", status=status, message=message), status
-    return response
+        return response
+    return render_template("error.html", status=status, message=message), status
 
 
 def _refused(exc: Refused) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -64,7 +65,7 @@ def status_words(status: str | None) -> str:
     return STATUS.get(status, (None, str(status)))[1]
 
 
-FILTERS = {
+FILTERS: dict[str, Callable[..., str | None]] = {
     "number": number,
     "signed": signed,
     "link_url": link_url,
@@ -95,11 +96,10 @@ def link(endpoint: str, **values: Any) -> str:
     """
     keys = tuple(sorted(values))
     cache = current_app.extensions.setdefault("mldebt_links", {})
-    template = cache.get((endpoint, keys))
+    template: str | None = cache.get((endpoint, keys))
     if template is None:
-        template = cache[(endpoint, keys)] = url_for(endpoint, **{k: f"\x00{k}\x00" for k in keys}).replace(
-            "%00", "\x00"
-        )
+        holes: dict[str, Any] = {k: f"\x00{k}\x00" for k in keys}  # url_for's **values
+        template = cache[(endpoint, keys)] = url_for(endpoint, **holes).replace("%00", "\x00")
     for key in keys:
         template = template.replace(f"\x00{key}\x00", quote(str(values[key]), safe="!$&'()*+,/:;=@"))
     return template

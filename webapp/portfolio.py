@@ -244,8 +244,8 @@ def team_charts(data: dict[str, Any]) -> list[charts.Chart]:
         return [by_quarter[i].get(q, {}).get(key) for q in quarters]
 
     marks = []
-    for i, p in enumerate(projects):
-        hashes = [by_quarter[i].get(q, {}).get("rubric_hash") for q in quarters]
+    for trend in by_quarter:
+        hashes = [trend.get(q, {}).get("rubric_hash") for q in quarters]
         marks += [
             (n, "rubric changed")
             for n in range(1, len(hashes))

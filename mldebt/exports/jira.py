@@ -55,7 +55,7 @@ def render(items: Sequence[BacklogItem]) -> str:
                 description(item),
                 item.owner,
                 item.id,
-                str(int(round(item.effort_hours * 3600))),
+                str(round(item.effort_hours * 3600)),
                 *labels,
             ]
         )

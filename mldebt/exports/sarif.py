@@ -9,7 +9,8 @@ markers; a test file that does not parse, for a check that counts tests). Paths 
 made relative to the repository root, so code-scanning tools can place
 them, and percent-encoded as the URI references SARIF 2.1.0 requires
 (RFC 3986: a space, ``#``, ``%`` or a non-ASCII letter in a file name would
-otherwise make the URI mean another file, or none). A waived check's findings are reported as suppressed, with the reason.
+otherwise make the URI mean another file, or none). A waived check's
+findings are reported as suppressed, with the reason.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def rules(result: GateResult, base: str) -> list[dict[str, Any]]:
 
 
 def findings(db: sqlite_utils.Database, result: GateResult) -> list[dict[str, Any]]:
-    facts = [f for f in facts_of(db, result.scan["id"]) if f.path and f.line]
+    located = [(f, f.path, f.line) for f in facts_of(db, result.scan["id"]) if f.path and f.line]
     index = {c.id: i for i, c in enumerate(result.rubric.checks)}
     subpath = (result.project.get("subpath") or "").strip("/")
     found = []
@@ -90,10 +91,10 @@ def findings(db: sqlite_utils.Database, result: GateResult) -> list[dict[str, An
             continue
         check = result.rubric.check(row["check_id"])
         keys = from_json(row["evidence_keys"]) or []
-        for fact in facts:
+        for fact, fact_path, line in located:
             if not behind(keys, fact):
                 continue
-            path = normpath(join(subpath, fact.path)) if subpath else fact.path
+            path = normpath(join(subpath, fact_path)) if subpath else fact_path
             uri = artifact_uri(path)
             what = f"could not be read: {fact.error}" if fact.is_error else f"= {_short(fact.value)}"
             entry: dict[str, Any] = {
@@ -107,7 +108,7 @@ def findings(db: sqlite_utils.Database, result: GateResult) -> list[dict[str, An
                     {
                         "physicalLocation": {
                             "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
-                            "region": {"startLine": int(fact.line)},
+                            "region": {"startLine": line},
                         }
                     }
                 ],

@@ -52,7 +52,7 @@ class GateResult:
 
     @property
     def name(self) -> str:
-        return self.project["id"]
+        return str(self.project["id"])
 
 
 def parse_grade(text: str) -> str:

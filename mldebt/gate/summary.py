@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from mldebt.gate.check import GateResult
 from mldebt.readmodel.backlog import check_link
 from mldebt.readmodel.queries import Headline
@@ -69,12 +71,12 @@ def markdown(result: GateResult, base: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _base(baseline: Headline | None, key: str) -> str:
+def _base(baseline: Headline | None, key: Literal["ml_test_score", "grade", "as_of"]) -> str:
     if baseline is None:
         return "-"
-    value = baseline[key]  # type: ignore[literal-required]  # one of the few keys the table shows
     if key == "as_of":
-        return f"{value[:10]} at {(baseline['commit_sha'] or 'working tree')[:12]}"
+        return f"{baseline['as_of'][:10]} at {(baseline['commit_sha'] or 'working tree')[:12]}"
+    value = baseline[key]
     return "n/a" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
 
 

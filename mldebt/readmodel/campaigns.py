@@ -144,7 +144,7 @@ def create_campaign(
         "target_on": target_on.isoformat(),
         "created_at": now().isoformat(),
     }
-    db["campaigns"].insert(record)
+    db.table("campaigns").insert(record)
     return _campaign(record)
 
 
@@ -175,7 +175,7 @@ def _campaign(row: dict[str, Any]) -> Campaign:
         owner=row["owner"],
         checks=tuple(from_json(row["checks"]) or ()),
         projects=tuple(from_json(row["projects"]) or ()),
-        items=tuple(tuple(p) for p in from_json(row["items"]) or ()),  # type: ignore[misc]
+        items=tuple(tuple(p) for p in from_json(row["items"]) or ()),
         start_on=date.fromisoformat(row["start_on"]),
         target_on=date.fromisoformat(row["target_on"]),
         created_at=row["created_at"],

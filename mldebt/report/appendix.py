@@ -93,7 +93,7 @@ def attested(db: sqlite_utils.Database, data: Report) -> list[Attested]:
     titles = {q.id: q.title for q in load_questions().values()}
     found = []
     scan_of = {p.id: p for p in data.projects}
-    facts: dict[str, dict[str, dict]] = {p: {} for p in scan_of}
+    facts: dict[str, dict[str, dict[str, Any]]] = {p: {} for p in scan_of}
     ids = [p.scan["id"] for p in data.projects]
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]

@@ -144,17 +144,21 @@ def burnup(
             f'<line x1="{x_at(start)}" y1="{y_at(points[0][2])}" x2="{tx}" y2="{y_at(points[-1][1])}" '
             f'stroke="#555555" stroke-width="1" stroke-dasharray="1 3"/>'
         )
-    for n, (name, index, shape) in enumerate((("scope", 1, "square"), ("done", 2, "circle"))):
+    lines = (
+        ("scope", "square", [(day, scope) for day, scope, _ in points]),
+        ("done", "circle", [(day, done) for day, _, done in points]),
+    )
+    for n, (name, shape, counts) in enumerate(lines):
         colour, dash = PALETTE[n + 1 if n else 0], DASHES[1 if n == 0 else 0]
         steps = []
-        for i, p in enumerate(points):
+        for i, (day, count) in enumerate(counts):
             if i:
-                steps.append(f"{x_at(p[0])},{y_at(points[i - 1][index])}")
-            steps.append(f"{x_at(p[0])},{y_at(p[index])}")
+                steps.append(f"{x_at(day)},{y_at(counts[i - 1][1])}")
+            steps.append(f"{x_at(day)},{y_at(count)}")
         parts.append(
             f'<g stroke="{colour}" fill="{colour}"><polyline points="{" ".join(steps)}" fill="none" '
             f'stroke-width="2" stroke-dasharray="{dash}"/>'
-            + "".join(_marker(shape, x_at(p[0]), y_at(p[index])) for p in points)
+            + "".join(_marker(shape, x_at(day), y_at(count)) for day, count in counts)
             + "</g>"
         )
         lx = left + n * 110

@@ -10,7 +10,7 @@ on the terminal when there is more than one.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
@@ -82,7 +82,7 @@ def team_owners(portfolio: Portfolio) -> dict[str, str | None]:
 
 
 @contextmanager
-def progress(outcomes: Iterator[Outcome], count: int) -> Iterator[Iterable[Outcome]]:
+def progress(outcomes: Generator[Outcome, None, None], count: int) -> Iterator[Iterable[Outcome]]:
     """The outcomes, behind a progress bar on stderr when there is more than one project.
 
     Leaving the block early (an error, Ctrl-C) closes the stream, which stops the workers at once.

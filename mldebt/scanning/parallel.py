@@ -22,7 +22,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -73,7 +73,7 @@ def collect_one(project: Project, as_of: datetime | None, team_owner: str | None
 
 def collect_all(
     projects: Sequence[Project], as_of: datetime | None, jobs: int, team_owners: dict[str, str | None] | None = None
-) -> Iterator[Outcome]:
+) -> Generator[Outcome, None, None]:
     """Outcomes of ``projects`` as they finish: in this process for one job, else over ``jobs`` workers."""
     owners = team_owners or {}
     jobs = min(jobs, len(projects))
@@ -86,7 +86,7 @@ def collect_all(
     with ProcessPoolExecutor(
         max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(os.getpid(),)
     ) as pool:
-        pending: dict[Future, Project] = {
+        pending: dict[Future[Outcome], Project] = {
             pool.submit(collect_one, p, as_of, owners.get(p.team_id)): p for p in projects
         }
         try:

@@ -18,7 +18,7 @@ from pathlib import Path
 import sqlite_utils
 
 from mldebt.scanning.scans import now
-from mldebt.store.db import rows
+from mldebt.store.db import inserted_id, rows
 
 
 @dataclass
@@ -77,7 +77,7 @@ def start_run(
                 "update collect_runs set status = 'abandoned', finished_at = ? where key = ? and status = 'running'",
                 [now().isoformat(), key],
             )
-        table = db["collect_runs"]
+        table = db.table("collect_runs")
         table.insert(
             {
                 "key": key,
@@ -89,12 +89,12 @@ def start_run(
                 "status": "running",
             }
         )
-        return Run(int(table.last_pk), projects)
+        return Run(inserted_id(table.last_pk), projects)
 
 
 def mark_done(db: sqlite_utils.Database, run: Run, project: str, scan_id: str | None, outcome: str) -> None:
     """Record that ``run`` finished ``project`` (call it inside the transaction that stores the scan)."""
-    db["collect_run_projects"].insert(
+    db.table("collect_run_projects").insert(
         {
             "run_id": run.id,
             "project_id": project,
@@ -112,5 +112,5 @@ def finish_run(db: sqlite_utils.Database, run: Run) -> bool:
         done = db["collect_run_projects"].count_where("run_id = ?", [run.id])
         if done < run.projects:
             return False
-        db["collect_runs"].update(run.id, {"status": "finished", "finished_at": now().isoformat()})
+        db.table("collect_runs").update(run.id, {"status": "finished", "finished_at": now().isoformat()})
     return True

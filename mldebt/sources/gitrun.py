@@ -127,7 +127,7 @@ def _start(
     extra_env: dict[str, str] | None,
     stdin: int | None,
     stderr: int = subprocess.PIPE,
-) -> subprocess.Popen:
+) -> subprocess.Popen[bytes]:
     place = Path(cwd or git_dir or Path.cwd())
     env = environment(network, extra_env)
     if git_dir is None:  # no repository discovery beyond the folder we run in
@@ -143,7 +143,7 @@ def _start(
     )
 
 
-def _kill(proc: subprocess.Popen) -> None:
+def _kill(proc: subprocess.Popen[bytes]) -> None:
     with suppress(ProcessLookupError, PermissionError):  # already gone
         os.killpg(proc.pid, signal.SIGKILL)
 
@@ -155,7 +155,7 @@ def run(
     network: bool = False,
     extra_env: dict[str, str] | None = None,
     input: bytes | None = None,
-) -> subprocess.CompletedProcess:
+) -> subprocess.CompletedProcess[bytes]:
     """Run git with ``args`` on ``git_dir`` (a git directory of ours); bytes out, never raises for an exit status.
 
     Raises GitError when the command runs past its deadline (the whole process
@@ -190,7 +190,7 @@ def last_line(stderr: bytes, status: int) -> str:
 
 
 @contextmanager
-def batch(args: Sequence[str], git_dir: Path) -> Iterator[subprocess.Popen]:
+def batch(args: Sequence[str], git_dir: Path) -> Iterator[subprocess.Popen[bytes]]:
     """A git command fed on stdin (``cat-file --batch``), killed with its group at the deadline."""
     limit = timeout_s()
     proc = _start(args, git_dir, None, False, None, subprocess.PIPE, subprocess.DEVNULL)

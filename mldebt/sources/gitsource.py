@@ -129,7 +129,7 @@ def clone(url: str) -> Path:
     return dest
 
 
-def _clone_into(source: str, clean: str, dest: Path, lent: dict[str, str]) -> subprocess.CompletedProcess:
+def _clone_into(source: str, clean: str, dest: Path, lent: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
     """Clone into a private folder renamed into place once whole, remembering only the clean URL."""
     work = Path(tempfile.mkdtemp(prefix=".cloning-", dir=dest.parent))
     try:

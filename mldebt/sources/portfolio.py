@@ -216,7 +216,7 @@ def _resolve(spec: PortfolioSpec, doc: Document) -> Portfolio:
     problems: list[str] = []
     teams: dict[str, dict[str, str | None]] = {}
     projects: list[Project] = []
-    seen: dict[str, tuple] = {}
+    seen: dict[str, tuple[str | int, ...]] = {}
     for t, team in enumerate(spec.teams):
         team_id = team.id or slug(team.name)
         if team_id in teams:

@@ -6,6 +6,9 @@ Tables are plain on purpose, so that Datasette or pandas can read them:
 overall figures per scan), ``rubrics``, ``paydown_items``, ``attestations``
 and ``waivers``. Values that are not scalars are stored as JSON text.
 
+Writes go through ``db.table(name)``, which is always a table (``db[name]``
+may be a view, which has no insert or update).
+
 The schema evolves through forward migrations (sqlite-utils' Migrations);
 a database made by an older mldebt upgrades when opened. A scan and
 everything derived from it are written in one transaction.
@@ -66,8 +69,8 @@ class Database(sqlite_utils.Database):
 
 @migrations(name="0001_core")
 def _core(db: sqlite_utils.Database) -> None:
-    db["teams"].create({"id": str, "name": str, "owner": str}, pk="id")
-    db["projects"].create(
+    db.table("teams").create({"id": str, "name": str, "owner": str}, pk="id")
+    db.table("projects").create(
         {
             "id": str,
             "team_id": str,
@@ -82,7 +85,7 @@ def _core(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("team_id", "teams", "id")],
     )
-    db["scans"].create(
+    db.table("scans").create(
         {
             "id": str,
             "project_id": str,
@@ -99,8 +102,8 @@ def _core(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("project_id", "projects", "id")],
     )
-    db["scans"].create_index(["project_id", "as_of"])
-    db["evidence"].create(
+    db.table("scans").create_index(["project_id", "as_of"])
+    db.table("evidence").create(
         {
             "id": int,
             "scan_id": str,
@@ -116,8 +119,8 @@ def _core(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("scan_id", "scans", "id")],
     )
-    db["evidence"].create_index(["scan_id", "key"])
-    db["results"].create(
+    db.table("evidence").create_index(["scan_id", "key"])
+    db.table("results").create(
         {
             "scan_id": str,
             "check_id": str,
@@ -134,16 +137,16 @@ def _core(db: sqlite_utils.Database) -> None:
 
 @migrations(name="0002_scoring")
 def _scoring(db: sqlite_utils.Database) -> None:
-    db["rubrics"].create(
+    db.table("rubrics").create(
         {"hash": str, "name": str, "version": str, "source": str, "content": str, "loaded_at": str},
         pk="hash",
     )
-    db["scores"].create(
+    db.table("scores").create(
         {"scan_id": str, "scope": str, "name": str, "value": float, "max": float, "label": str},
         pk=("scan_id", "scope", "name"),
         foreign_keys=[("scan_id", "scans", "id")],
     )
-    db["paydown_items"].create(
+    db.table("paydown_items").create(
         {
             "id": str,
             "project_id": str,
@@ -163,7 +166,7 @@ def _scoring(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("project_id", "projects", "id")],
     )
-    db["attestations"].create(
+    db.table("attestations").create(
         {
             "id": int,
             "project_id": str,
@@ -179,7 +182,7 @@ def _scoring(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("project_id", "projects", "id")],
     )
-    db["waivers"].create(
+    db.table("waivers").create(
         {"id": int, "project_id": str, "check_id": str, "reason": str, "owner": str, "until": str, "created_at": str},
         pk="id",
         foreign_keys=[("project_id", "projects", "id")],
@@ -188,11 +191,11 @@ def _scoring(db: sqlite_utils.Database) -> None:
 
 @migrations(name="0003_paydown_churn")
 def _paydown_churn(db: sqlite_utils.Database) -> None:
-    db["paydown_items"].add_column("churn", float)
-    db["waivers"].add_column("starts_on", str)
-    db["paydown_items"].create_index(["project_id", "status"])
-    db["waivers"].create_index(["project_id", "check_id"])
-    db["attestations"].create_index(["project_id", "question"])
+    db.table("paydown_items").add_column("churn", float)
+    db.table("waivers").add_column("starts_on", str)
+    db.table("paydown_items").create_index(["project_id", "status"])
+    db.table("waivers").create_index(["project_id", "check_id"])
+    db.table("attestations").create_index(["project_id", "question"])
 
 
 def open_db(path: Path | str, *, migrate: bool = True) -> sqlite_utils.Database:
@@ -317,7 +320,14 @@ def from_json(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
-def rows(db: sqlite_utils.Database, sql: str, params: Iterable[Any] = ()) -> Iterator[dict]:
+def inserted_id(key: int | None) -> int:
+    """The integer key of the row an insert just made (a table's ``last_pk``, a cursor's ``lastrowid``)."""
+    if key is None:  # only a statement that inserted nothing leaves it unset
+        raise StoreError("the insert made no row")
+    return int(key)
+
+
+def rows(db: sqlite_utils.Database, sql: str, params: Iterable[Any] = ()) -> Iterator[dict[str, Any]]:
     cursor = db.execute(sql, list(params))
     names = [d[0] for d in cursor.description]
     for row in cursor:
@@ -327,8 +337,8 @@ def rows(db: sqlite_utils.Database, sql: str, params: Iterable[Any] = ()) -> Ite
 @migrations(name="0004_web_access")
 def _web_access(db: sqlite_utils.Database) -> None:
     """Who may write through the web scorecard: users and API tokens, kept only as hashes."""
-    db["users"].create({"name": str, "password_hash": str, "created_at": str}, pk="name")
-    db["api_tokens"].create(
+    db.table("users").create({"name": str, "password_hash": str, "created_at": str}, pk="name")
+    db.table("api_tokens").create(
         {
             "id": int,
             "name": str,
@@ -342,14 +352,14 @@ def _web_access(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["api_tokens"].create_index(["token_hash"], unique=True)
-    db["web_settings"].create({"key": str, "value": str}, pk="key")
+    db.table("api_tokens").create_index(["token_hash"], unique=True)
+    db.table("web_settings").create({"key": str, "value": str}, pk="key")
 
 
 @migrations(name="0005_campaigns")
 def _campaigns(db: sqlite_utils.Database) -> None:
     """Cleanup sprints: a set of checks (or paydown items) across chosen projects, with dates."""
-    db["campaigns"].create(
+    db.table("campaigns").create(
         {
             "name": str,
             "owner": str,
@@ -367,7 +377,7 @@ def _campaigns(db: sqlite_utils.Database) -> None:
 @migrations(name="0006_collect_runs")
 def _collect_runs(db: sqlite_utils.Database) -> None:
     """Portfolio runs and the projects each has finished (so a killed run resumes), and pushed scans (idempotency)."""
-    db["collect_runs"].create(
+    db.table("collect_runs").create(
         {
             "id": int,
             "key": str,
@@ -381,13 +391,13 @@ def _collect_runs(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["collect_runs"].create_index(["key", "status"])
-    db["collect_run_projects"].create(
+    db.table("collect_runs").create_index(["key", "status"])
+    db.table("collect_run_projects").create(
         {"run_id": int, "project_id": str, "scan_id": str, "outcome": str, "finished_at": str},
         pk=("run_id", "project_id"),
         foreign_keys=[("run_id", "collect_runs", "id")],
     )
-    db["pushed_scans"].create(
+    db.table("pushed_scans").create(
         {"scan_id": str, "digest": str, "token": str, "received_at": str},
         pk="scan_id",
         foreign_keys=[("scan_id", "scans", "id")],
@@ -397,14 +407,14 @@ def _collect_runs(db: sqlite_utils.Database) -> None:
 @migrations(name="0007_security")
 def _security(db: sqlite_utils.Database) -> None:
     """Push tokens bound to one project or team; server-side sign-in sessions; sign-in attempts."""
-    db["api_tokens"].add_column("project_id", str)
-    db["api_tokens"].add_column("team_id", str)
-    db["pushed_scans"].add_column("token_id", int)
-    db["web_sessions"].create(
+    db.table("api_tokens").add_column("project_id", str)
+    db.table("api_tokens").add_column("team_id", str)
+    db.table("pushed_scans").add_column("token_id", int)
+    db.table("web_sessions").create(
         {"id": str, "user": str, "created_at": str, "last_seen_at": str, "revoked_at": str},
         pk="id",
     )
-    db["web_sessions"].create_index(["user"])
-    db["signin_attempts"].create({"id": int, "name": str, "address": str, "at": str, "ok": int}, pk="id")
-    db["signin_attempts"].create_index(["name", "at"])
-    db["signin_attempts"].create_index(["address", "at"])
+    db.table("web_sessions").create_index(["user"])
+    db.table("signin_attempts").create({"id": int, "name": str, "address": str, "at": str, "ok": int}, pk="id")
+    db.table("signin_attempts").create_index(["name", "at"])
+    db.table("signin_attempts").create_index(["address", "at"])
