@@ -16,7 +16,7 @@ import os
 import secrets
 import stat
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO
 
@@ -24,7 +24,19 @@ from mldebt.errors import MldebtError
 
 
 class OutputError(MldebtError):
-    """An output file could not be written; nothing was written and any earlier file is unchanged."""
+    """An output file could not be written; nothing was written and any earlier file is unchanged.
+
+    The message names the file (``out/r.pdf: folder out does not exist``); the
+    command line puts the option that chose it in front (``named``).
+    """
+
+    def __init__(self, path: Path | str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path, self.problem = path, problem
+
+    def named(self, option: str) -> str:
+        """The message with the option that chose the file in front: ``-o out/r.pdf: ...``."""
+        return f"{option} {self.path}: {self.problem}"
 
 
 def _describe(exc: OSError) -> str:
@@ -32,10 +44,8 @@ def _describe(exc: OSError) -> str:
 
 
 def _remove(path: str) -> None:
-    try:
+    with suppress(OSError):
         os.unlink(path)
-    except OSError:
-        pass
 
 
 def _sync_folder(folder: Path) -> None:
@@ -52,26 +62,34 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def writable_target(path: Path | str) -> Path:
+    """The file ``path`` names (through a symbolic link), once it is clear it can be replaced.
+
+    Raises OutputError if its folder is missing or it is a folder; a caller
+    with a long job before the write (the report's render) checks first.
+    """
+    target = Path(os.path.realpath(path))
+    if not target.parent.is_dir():
+        raise OutputError(path, f"folder {Path(path).parent} does not exist")
+    if target.is_dir():
+        raise OutputError(path, "is a folder, not a file")
+    return target
+
+
 @contextmanager
-def replacing(path: Path | str, option: str = "") -> Iterator[BinaryIO]:
+def replacing(path: Path | str) -> Iterator[BinaryIO]:
     """A binary file to write; on leaving the block it replaces ``path`` as a whole.
 
-    ``option`` names the command-line option that chose the path (``-o``,
-    ``--sarif``), for the message. Raises OutputError if the folder is missing
-    or anything fails while writing, syncing or renaming.
+    Raises OutputError if the folder is missing or anything fails while
+    writing, syncing or renaming.
     """
-    where = f"{option} {path}" if option else str(path)
-    target = Path(os.path.realpath(path))  # through a symbolic link, to the file it names
+    target = writable_target(path)
     folder = target.parent
-    if not folder.is_dir():
-        raise OutputError(f"{where}: folder {Path(path).parent} does not exist")
-    if target.is_dir():
-        raise OutputError(f"{where}: is a folder, not a file")
     temporary = str(folder / f".{target.name}.{secrets.token_hex(6)}.tmp")
     try:
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as for open()
     except OSError as exc:
-        raise OutputError(f"{where}: cannot write in {folder} ({_describe(exc)}); nothing was written") from None
+        raise OutputError(path, f"cannot write in {folder} ({_describe(exc)}); nothing was written") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle
@@ -83,19 +101,19 @@ def replacing(path: Path | str, option: str = "") -> Iterator[BinaryIO]:
     except OSError as exc:
         _remove(temporary)
         kept = " and the file already there is unchanged" if target.exists() else ""
-        raise OutputError(f"{where}: writing failed ({_describe(exc)}); nothing was written{kept}") from None
+        raise OutputError(path, f"writing failed ({_describe(exc)}); nothing was written{kept}") from None
     except BaseException:
         _remove(temporary)
         raise
     _sync_folder(folder)
 
 
-def write_bytes(path: Path | str, data: bytes, option: str = "") -> None:
+def write_bytes(path: Path | str, data: bytes) -> None:
     """Replace ``path`` with ``data`` as a whole, or raise OutputError leaving it unchanged."""
-    with replacing(path, option) as handle:
+    with replacing(path) as handle:
         handle.write(data)
 
 
-def write_text(path: Path | str, text: str, option: str = "") -> None:
+def write_text(path: Path | str, text: str) -> None:
     """Replace ``path`` with ``text`` (UTF-8) as a whole, or raise OutputError leaving it unchanged."""
-    write_bytes(path, text.encode("utf-8"), option)
+    write_bytes(path, text.encode("utf-8"))

@@ -154,7 +154,7 @@ def test_commands_need_an_existing_database(tmp_path):
     ],
 )
 def test_reading_is_open_by_default_only_on_loopback(host, loopback):
-    from mldebt.cli.web import is_loopback
+    from mldebt.cli.serve import is_loopback
 
     assert is_loopback(host) is loopback
 

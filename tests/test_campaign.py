@@ -162,7 +162,7 @@ def test_a_campaign_of_named_items(sample_db):
 def test_bad_input_is_one_line_and_exit_2(sample_db, args, message):
     name, *rest = args
     defaults = {"--start": "2026-10-01", "--target": "2026-12-31"}
-    for option, value in zip(rest[::2], rest[1::2]):
+    for option, _value in zip(rest[::2], rest[1::2]):
         defaults.pop(option, None)
     rest += [x for pair in defaults.items() for x in pair]
     result = mldebt(sample_db, "campaign", "create", name, "--owner", "o", *rest)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,13 @@ from pathlib import Path
 import click
 import pytest
 
+from mldebt.atomicfile import OutputError
 from mldebt.cli.main import cli
+from mldebt.cli.options import OUTPUT, existing_store, in_option_words
+from mldebt.errors import InputError, MldebtError
+from mldebt.readmodel.quarters import BadValue
+from mldebt.store.db import open_db
+from mldebt.writes import FieldError
 
 from .builders import SMALL_PROJECT
 from .conftest import ROOT
@@ -135,3 +142,61 @@ def test_the_store_reads_plainly_with_pandas(run, make_repo, db_path):
     assert list(frame["project_id"]) == ["small", "small"]
     assert frame["as_of"].iloc[0] == "2026-02-01T23:59:59+00:00"
     assert list(evidence["value"]) == ["2", "2"]
+
+
+# The glue every command shares, written once (issue 16) -------------------------------------------------------------
+
+
+def test_every_command_takes_the_one_db_option():
+    found = {name: [p for p in command.params if p.name == "db_path"] for name, command in all_commands()}
+    without = {name for name, params in found.items() if not params}
+    assert without == {"campaign", "export", "rubric", "rubric validate", "token", "user"}
+    options = [params[0] for params in found.values() if params]
+    assert {(tuple(o.opts), o.envvar, o.default, o.help) for o in options} == {
+        (("--db",), "MLDEBT_DB", "mldebt.db", "The SQLite store (or set MLDEBT_DB).")
+    }
+
+
+def test_the_glue_lives_in_options_only():
+    sources = {path.name: path.read_text() for path in sorted((ROOT / "mldebt" / "cli").glob("*.py"))}
+    for text in ('"--db"', "no database yet", "fromisoformat", "Quarter.parse", "except FieldError", "except BadValue"):
+        assert [name for name, source in sources.items() if text in source] == ["options.py"], text
+
+
+def test_the_store_is_refused_when_missing_and_closed_even_after_an_error(tmp_path):
+    missing = tmp_path / "none.db"
+    with (
+        pytest.raises(InputError, match=r"none\.db: no database yet: run `mldebt collect` first$"),
+        existing_store(missing),
+    ):
+        pass
+    assert not missing.exists()
+    path = tmp_path / "s.db"
+    open_db(path).close()
+    with pytest.raises(RuntimeError), existing_store(path) as db:
+        raise RuntimeError("the command failed")
+    with pytest.raises(sqlite3.ProgrammingError):
+        db.execute("select 1")
+
+
+def test_library_errors_name_values_and_the_cli_names_options(tmp_path):
+    target = tmp_path / "r.pdf"
+    cases = [
+        (FieldError("expires", "2026-01-01 is before the day of the answer"), {"expires": "--expires"}),
+        (FieldError("check", "no check 'x' in rubric r"), {"reason": "--reason"}),
+        (BadValue("target", "2026-09-30", "must be after the start, 2026-10-01"), {"target": "--target"}),
+        (BadValue("quarter", "2026Q5", "expected a quarter such as 2026Q3"), {"target": "--target"}),
+        (OutputError(target, "is a folder, not a file"), {OUTPUT: "-o"}),
+    ]
+    said = []
+    for error, options in cases:
+        with pytest.raises(MldebtError) as raised, in_option_words(options):
+            raise error
+        said.append(str(raised.value))
+    assert said == [
+        "--expires: 2026-01-01 is before the day of the answer",
+        "no check 'x' in rubric r",  # an argument, not an option: the problem alone
+        "--target '2026-09-30': must be after the start, 2026-10-01",
+        "quarter '2026Q5': expected a quarter such as 2026Q3",  # no option gave it: its own name
+        f"-o {target}: is a folder, not a file",
+    ]

@@ -1,43 +1,30 @@
-"""`mldebt attest`: record a team's answer to a question no collector can see.
+"""`mldebt attest` and `mldebt waive`: a team's answers and accepted debt, written as the web form writes them.
 
 For projects that keep no ``.mldebt/attestations.yaml`` in their repository,
 answers are stored in the database's ``attestations`` table, with who gave
-them, when, a link to the evidence and an expiry. The answer is recorded by
-``writes.record_attestation``, as the web form's and the API's are, so the
-project is re-scored at once and the store ends up the same whichever way the
-answer came.
+them, when, a link to the evidence and an expiry. A waiver accepts a check's
+debt until a day. Both are recorded by ``mldebt.writes`` (as the web form's
+and the API's are), so the project is re-scored at once and the store ends
+up the same whichever way the answer or the waiver came.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import closing, contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
 import sqlite_utils
 
+from mldebt.cli.options import db_option, existing_store, in_option_words
 from mldebt.errors import InputError
 from mldebt.questions import load_questions, stored_answers
 from mldebt.scanning.scans import project_row
-from mldebt.store.db import open_db
-from mldebt.writes import FieldError, record_attestation
+from mldebt.waivers import list_waivers
+from mldebt.writes import record_attestation, record_waiver
 
-OPTIONS = {"answer": "--answer", "by": "--by", "link": "--link", "date": "--date", "expires": "--expires"}
-
-
-@contextmanager
-def in_option_words(options: Mapping[str, str]) -> Iterator[None]:
-    """Reword a write's FieldError for the command line: ``expires: ...`` becomes ``--expires: ...``.
-
-    A field that is an argument (not in ``options``) is reported by its problem alone.
-    """
-    try:
-        yield
-    except FieldError as exc:
-        option = options.get(exc.field)
-        raise InputError(f"{option}: {exc.problem}" if option else exc.problem) from None
+ATTEST_OPTIONS = {"answer": "--answer", "by": "--by", "link": "--link", "date": "--date", "expires": "--expires"}
+WAIVE_OPTIONS = {"reason": "--reason", "owner": "--owner", "until": "--until"}
 
 
 @click.command()
@@ -49,15 +36,7 @@ def in_option_words(options: Mapping[str, str]) -> Iterator[None]:
 @click.option("--expires", metavar="DATE", help="Last day the answer counts (default: the question's validity).")
 @click.option("--date", "given_on", metavar="DATE", help="The day the answer was given (default: today, UTC).")
 @click.option("--list", "listing", is_flag=True, help="List the answers recorded for PROJECT instead.")
-@click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="MLDEBT_DB",
-    default="mldebt.db",
-    show_default=True,
-    help="The SQLite store (or set MLDEBT_DB).",
-)
+@db_option
 def attest(
     project: str,
     question: str | None,
@@ -84,9 +63,7 @@ def attest(
             --link https://wiki.example.com/credit/feedback --expires 2027-05-01
         mldebt attest --list credit-risk-prod
     """
-    if not db_path.exists():
-        raise InputError(f"{db_path}: no database yet: run `mldebt collect` first")
-    with closing(open_db(db_path)) as db:
+    with existing_store(db_path) as db:
         project_row(db, project)  # raises NotFound, naming the known projects
         if listing:
             _print_answers(db, project, datetime.now(UTC).date())
@@ -94,7 +71,7 @@ def attest(
         if question is None:
             raise InputError(f"name a QUESTION to answer (known: {', '.join(sorted(load_questions()))}), or use --list")
         fields = {"question": question, "answer": answer, "by": by, "link": link, "date": given_on, "expires": expires}
-        with in_option_words(OPTIONS):
+        with in_option_words(ATTEST_OPTIONS):
             record = record_attestation(db, project, fields, source="cli")
     click.echo(
         f"recorded answer #{record['id']} for {project}: {question} by {record['attested_by']} "
@@ -112,3 +89,49 @@ def _print_answers(db: sqlite_utils.Database, project: str, today: date) -> None
         state = f"EXPIRED on {a.expires}" if a.expired(today) else f"current until {a.expires}"
         click.echo(f"{a.date}  {a.question}  {state}  by {a.by}" + (f"  {a.link}" if a.link else ""))
         click.echo(f"    {a.answer}")
+
+
+@click.command()
+@click.argument("project", required=False)
+@click.argument("check", required=False)
+@click.option("--reason", help="Why the debt is accepted for now.")
+@click.option("--owner", help="Who answers for it.")
+@click.option("--until", "until", metavar="DATE", help="The last day the waiver holds (YYYY-MM-DD).")
+@click.option("--list", "list_only", is_flag=True, help="List waivers (of PROJECT, or all) instead of adding one.")
+@db_option
+def waive(
+    project: str | None,
+    check: str | None,
+    reason: str | None,
+    owner: str | None,
+    until: str | None,
+    list_only: bool,
+    db_path: Path,
+) -> None:
+    """Accept a check's debt for a while: the check shows as waived, its effort is totalled apart.
+
+    The waiver holds from the project's latest scan until the end date; the
+    project's scores are recomputed at once.
+
+    \b
+    Example:
+        mldebt waive reco-service monitor-1-dependency-updates \\
+            --reason "bot blocked by proxy until Q1" --owner jonas@example.com --until 2027-03-31
+        mldebt waive --list
+    """
+    with existing_store(db_path) as db:
+        if list_only:
+            for w in list_waivers(db, project):
+                click.echo(f"{w['project_id']}  {w['check_id']}  until {w['until']}  owner {w['owner']}  {w['reason']}")
+            return
+        given = {"PROJECT": project, "CHECK": check, "--reason": reason, "--owner": owner, "--until": until}
+        missing = [name for name, value in given.items() if not value]
+        if missing or project is None:
+            raise InputError(f"waive needs {', '.join(missing)} (see `mldebt waive --help`)")
+        fields = {"check": check, "reason": reason, "owner": owner, "until": until}
+        with in_option_words(WAIVE_OPTIONS):
+            record = record_waiver(db, project, fields)
+    click.echo(
+        f"waived {record['check_id']} for {record['project_id']} from {record['starts_on']} "
+        f"until {record['until']} (owner {record['owner']})"
+    )

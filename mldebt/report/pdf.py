@@ -18,8 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 
 from mldebt import __version__, charts
-from mldebt.atomicfile import replacing
-from mldebt.errors import InputError
+from mldebt.atomicfile import replacing, writable_target
 from mldebt.readmodel.campaigns import Burnup, burnup, list_campaigns
 from mldebt.readmodel.quarters import Quarter
 from mldebt.report import charts as report_charts
@@ -186,14 +185,14 @@ def write_report(
     """Render the report to ``output`` (a PDF file) and say how many pages it took.
 
     The PDF is written whole or not at all (``atomicfile``): a disk that fills
-    up half way leaves the report that was there before.
+    up half way leaves the report that was there before. An ``output`` that
+    cannot be written (a missing folder) raises OutputError before the render.
     """
     from weasyprint import HTML  # imported here: loading Pango costs a second the other commands need not pay
 
-    if not output.parent.is_dir():
-        raise InputError(f"-o {output}: folder {output.parent} does not exist")
+    writable_target(output)  # before the render, which takes seconds
     html, data = render_html(db, quarter, team, title, base)
     document = HTML(string=html, base_url=str(charts.TEMPLATES / "report")).render()
-    with replacing(output, "-o") as handle:
+    with replacing(output) as handle:
         document.write_pdf(handle)
     return Rendered(output, len(document.pages), data.quarter, len(data.teams), len(data.projects))

@@ -1,99 +1,22 @@
-"""`mldebt serve`, `mldebt token ...` and `mldebt user ...`: the web scorecard and who may write through it."""
+"""`mldebt token ...` and `mldebt user ...`: who may write to the web scorecard (and read it, when private).
+
+Only a token's or a password's hash is stored; a token is printed once, when
+it is made. The rules (scopes, a push token's binding, expiry) live in
+``mldebt.access``; these commands give them a terminal.
+"""
 
 from __future__ import annotations
 
-import ipaddress
 import sys
-from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
 from mldebt.access import SCOPES, add_user, create_token, list_tokens, list_users, remove_user, revoke_token
-from mldebt.errors import InputError
+from mldebt.cli.options import db_option, existing_store, store
 from mldebt.scanning.scans import save_portfolio
 from mldebt.sources.portfolio import load_portfolio
-from mldebt.store.db import open_db
-
-READ_ACCESS = ("open", "signed-in")
-
-
-def db_option(func: Callable) -> Callable:
-    return click.option(
-        "--db",
-        "db_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        envvar="MLDEBT_DB",
-        default="mldebt.db",
-        show_default=True,
-        help="The SQLite store (or set MLDEBT_DB).",
-    )(func)
-
-
-def _existing(db_path: Path):
-    if not db_path.exists():
-        raise InputError(f"{db_path}: no database yet: run `mldebt collect` first")
-    return open_db(db_path)
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-@click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
-@click.option(
-    "--read-access",
-    type=click.Choice(READ_ACCESS),
-    help="Who may read pages: anyone ('open', the default on a loopback address) or only signed-in "
-    "users and read tokens ('signed-in', the default on any other address).",
-)
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
-@db_option
-def serve(host: str, port: int, read_access: str | None, threads: int, db_path: Path) -> None:
-    """Serve the web scorecard (portfolio, teams, projects, checks, backlog, API) with waitress.
-
-    Pages only read the store. Recording attestations and waivers needs a
-    user (`mldebt user add`) or an API token (`mldebt token create`).
-
-    \b
-    Example:
-        mldebt serve --port 8000
-        mldebt serve --host 0.0.0.0 --read-access signed-in --db /srv/mldebt/mldebt.db
-    """
-    from waitress import serve as waitress_serve
-
-    from mldebt.webapp import create_app
-
-    _existing(db_path).close()
-    access = read_access or ("open" if is_loopback(host) else "signed-in")
-    app = create_app({"DATABASE": str(db_path), "READ_REQUIRES_LOGIN": access == "signed-in"})
-    shown = f"[{host}]" if ":" in host else host
-    click.echo(
-        f"serving the mldebt scorecard of {db_path} on http://{shown}:{port}/ "
-        f"(reading: {'open to anyone' if access == 'open' else 'signed-in users and read tokens'}); "
-        "Ctrl-C stops it",
-        err=True,
-    )
-    try:
-        # With MLDEBT_PROXY_HOPS the app itself believes that many proxies' X-Forwarded-* headers;
-        # waitress would otherwise strip them first (it trusts no proxy of its own).
-        waitress_serve(
-            app,
-            host=host,
-            port=port,
-            threads=threads,
-            ident="mldebt",
-            clear_untrusted_proxy_headers=not app.config["PROXY_HOPS"],
-        )
-    except OSError as exc:  # the address is taken or not ours
-        raise InputError(f"cannot listen on {shown}:{port}: {exc.strerror or exc}") from None
 
 
 @click.group()
@@ -160,8 +83,8 @@ def token_create(
         curl -H "Authorization: Bearer $TOKEN" ...
     """
     portfolio = load_portfolio(portfolio_path) if portfolio_path is not None else None
-    db = open_db(db_path) if portfolio is not None else _existing(db_path)
-    with db.atomic():  # the portfolio is recorded only with the token
+    opened = store(db_path) if portfolio is not None else existing_store(db_path)
+    with opened as db, db.atomic():  # the portfolio is recorded only with the token
         if portfolio is not None:
             save_portfolio(db, portfolio)
         secret, row = create_token(db, name, scopes, expires, project=project, team=team)
@@ -175,7 +98,7 @@ def token_create(
     )
 
 
-def binding_text(row: dict) -> str:
+def binding_text(row: dict[str, Any]) -> str:
     """What a push token may push for, as `token list` and `token create` say it."""
     if row.get("project_id"):
         return f"project {row['project_id']}"
@@ -193,8 +116,8 @@ def token_list(db_path: Path) -> None:
     Example:
         mldebt token list
     """
-    db = _existing(db_path)
-    found = list_tokens(db)
+    with existing_store(db_path) as db:
+        found = list_tokens(db)
     if not found:
         click.echo("no tokens yet (make one with `mldebt token create NAME --scope ...`)")
     for t in found:
@@ -220,7 +143,8 @@ def token_revoke(name_or_id: str, db_path: Path) -> None:
     Example:
         mldebt token revoke ci-reco
     """
-    row = revoke_token(_existing(db_path), name_or_id)
+    with existing_store(db_path) as db:
+        row = revoke_token(db, name_or_id)
     click.echo(f"revoked token {row['name']} (#{row['id']})")
 
 
@@ -247,12 +171,12 @@ def user_add(name: str, password_stdin: bool, db_path: Path) -> None:
         mldebt user add elena
         printf '%s\\n' "$PASSWORD" | mldebt user add ci-bot --password-stdin
     """
-    db = _existing(db_path)
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    add_user(db, name, password)
+    with existing_store(db_path) as db:
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        add_user(db, name, password)
     click.echo(f"added user {name}")
 
 
@@ -265,7 +189,8 @@ def user_list(db_path: Path) -> None:
     Example:
         mldebt user list
     """
-    found = list_users(_existing(db_path))
+    with existing_store(db_path) as db:
+        found = list_users(db)
     if not found:
         click.echo("no users yet (add one with `mldebt user add NAME`)")
     for u in found:
@@ -282,5 +207,6 @@ def user_remove(name: str, db_path: Path) -> None:
     Example:
         mldebt user remove elena
     """
-    remove_user(_existing(db_path), name)
+    with existing_store(db_path) as db:
+        remove_user(db, name)
     click.echo(f"removed user {name}")

@@ -1,0 +1,95 @@
+"""`mldebt export backlog`: open paydown items for issue trackers, spreadsheets and scripts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from mldebt.cli.options import (
+    base_url_option,
+    db_option,
+    existing_store,
+    parsed,
+    since_moment,
+    team_id,
+    write_output,
+)
+from mldebt.errors import InputError
+from mldebt.exports.backlog import FORMATS, render
+from mldebt.readmodel.backlog import open_backlog, within_budget
+from mldebt.readmodel.campaigns import get_campaign
+from mldebt.readmodel.quarters import BadValue
+
+
+@click.group()
+def export() -> None:
+    """Export data for other tools.
+
+    \b
+    Example:
+        mldebt export backlog --format jira -o backlog.csv
+    """
+
+
+@export.command("backlog")
+@click.option("--format", "fmt", required=True, metavar="|".join(FORMATS), help="The output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file, not stdout.")
+@click.option("--team", metavar="TEAM", help="Only this team's items (its id or name).")
+@click.option(
+    "--since", metavar="DATE|QUARTER", help="Only items opened on or after a date (2026-07-01) or quarter (2026Q3)."
+)
+@click.option(
+    "--limit", metavar="HOURS", help="A sprint's worth: the highest-priority items that fit this effort budget."
+)
+@click.option("--campaign", metavar="NAME", help="Only the items of this campaign.")
+@base_url_option
+@db_option
+def export_backlog(
+    fmt: str,
+    output: Path | None,
+    team: str | None,
+    since: str | None,
+    limit: str | None,
+    campaign: str | None,
+    base_url: str | None,
+    db_path: Path,
+) -> None:
+    """Export open paydown items, highest priority first, with stable ids, owner, effort and fix guidance.
+
+    Formats: csv, jira (CSV for Jira's importer), github (issue bodies for the
+    REST API or gh), markdown and json. Ids are stable per project and check,
+    so importing a later export updates tickets instead of duplicating them.
+
+    \b
+    Example:
+        mldebt export backlog --format jira --team search -o backlog.csv
+        mldebt export backlog --format markdown --limit 40 --since 2026Q3
+        mldebt export backlog --format github --campaign pin-deps | jq -c '.[]'
+    """
+    if fmt not in FORMATS:
+        raise InputError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    hours = parsed("--limit", effort_budget, limit)
+    moment = since_moment(since)
+    with existing_store(db_path) as db:
+        pairs = get_campaign(db, campaign).pairs() if campaign else None
+        items = open_backlog(db, team=team_id(db, team), since=moment, only=pairs, base=base_url)
+    if hours is not None:
+        items = within_budget(items, hours)
+    text = render(items, fmt)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    write_output(output, text, "-o")
+    click.echo(f"wrote {len(items)} item(s), {sum(i.effort_hours for i in items):g} h of effort, to {output}")
+
+
+def effort_budget(text: str) -> float:
+    """A positive number of hours."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise BadValue("effort budget", text, "expected an effort budget in hours, such as 40")
+    return value
