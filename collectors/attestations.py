@@ -118,8 +118,8 @@ class AttestationCollector(Collector):
                     path=answer.path,
                     line=answer.line,
                 )
-        for key, value, answer in summarize(answers, on):
-            yield Fact(key, value, path=answer.path if answer else None, line=answer.line if answer else None)
+        for key, value, latest in summarize(answers, on):
+            yield Fact(key, value, path=latest.path if latest else None, line=latest.line if latest else None)
 
 
 def read_answers(full: Path, rel: str, out: list[Answer]) -> Iterator[Fact]:

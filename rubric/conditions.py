@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import types
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -40,7 +40,7 @@ def _present(value: Any) -> bool:
     return value is not None and value != [] and value != {} and value != ""
 
 
-FUNCTIONS = {
+FUNCTIONS: dict[str, Callable[..., Any]] = {
     "count": _count,
     "len": _count,
     "min": min,
@@ -103,7 +103,7 @@ def keys(expression: str) -> frozenset[str]:
     return frozenset(k for k in found if not any(other.startswith(k + ".") for other in found))
 
 
-class _List(list):
+class _List(list[Any]):
     """A list-valued fact that also has deeper facts as attributes."""
 
 
@@ -138,7 +138,7 @@ def namespace(facts: Mapping[str, Any]) -> dict[str, Any]:
         for part in key.split("."):
             node = node.setdefault(part, {})
         node[_VALUE] = value
-    return _build(tree)
+    return {part: _build(child) for part, child in tree.items()}  # the top holds no value of its own
 
 
 def _build(node: dict[Any, Any]) -> Any:
@@ -164,7 +164,7 @@ def _compiled(expression: str) -> ast.AST:
     return ast.parse(expression.strip()).body[0]
 
 
-class _FactEval(EvalWithCompoundTypes):
+class _FactEval(EvalWithCompoundTypes):  # type: ignore[misc]  # simpleeval ships no type information
     """simpleeval over evidence: the names hold only facts' data (JSON-like values).
 
     simpleeval re-checks every intermediate value for modules and forbidden

@@ -220,10 +220,11 @@ def _levels(rubric: Rubric, checks: list[Check], by_id: Mapping[str, Result]) ->
 
 
 def _weighted(weights: Mapping[str, float], categories: Mapping[str, float | None]) -> float | None:
-    known = {k: w for k, w in weights.items() if categories.get(k) is not None}
-    if not known or not sum(known.values()):
+    known = {k: (score, w) for k, w in weights.items() if (score := categories.get(k)) is not None}
+    total_weight = sum(w for _, w in known.values())
+    if not known or not total_weight:
         return None
-    return round(sum(categories[k] * w for k, w in known.items()) / sum(known.values()), 1)  # type: ignore[operator]
+    return round(sum(score * w for score, w in known.values()) / total_weight, 1)
 
 
 def _question(question: Any, by_id: Mapping[str, Result], facts: Mapping[str, Any]) -> dict[str, Any]:

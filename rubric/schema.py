@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
 from pydantic import Field
 
@@ -28,6 +28,14 @@ ID = r"^[a-z0-9][a-z0-9-]{0,79}$"
 DEFAULT_RUBRIC = Path(__file__).with_name("default.yaml")
 SECTION_IDS = ("data", "model", "infra", "monitor")
 SectionId = Literal["data", "model", "infra", "monitor"]
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+_Item = TypeVar("_Item", bound=_Identified)  # a category, question, level or total: merged by id
 
 
 class Section(Strict):
@@ -144,7 +152,8 @@ class Rubric:
         return next((c.title for c in self.categories if c.id == category_id), category_id)
 
     def as_data(self) -> dict[str, Any]:
-        return json.loads(self.content)
+        data: dict[str, Any] = json.loads(self.content)
+        return data
 
 
 def load_rubric(path: Path | str | None = None, known_keys: Iterable[str] | None = None) -> Rubric:
@@ -191,7 +200,7 @@ def _resolve(spec: RubricSpec, base: Rubric | None, doc: Document) -> Rubric:
     if problems:
         raise InputError.of_file(doc.path, "the rubric", problems)
 
-    def merged(mine: list, inherited: tuple) -> tuple:
+    def merged(mine: list[_Item], inherited: tuple[_Item, ...]) -> tuple[_Item, ...]:
         ids = {item.id for item in mine}
         return tuple(item for item in inherited if item.id not in ids) + tuple(mine)
 
@@ -310,7 +319,7 @@ def _cross_check(
 
 def _check_fields(
     check: Check | CheckOverride,
-    loc: tuple,
+    loc: tuple[str | int, ...],
     doc: Document,
     categories: set[str],
     levels: set[str],

@@ -13,7 +13,7 @@ from typing import Any
 
 from mldebt.collectors.ci.actions import kinds_of_action, publishes_results
 from mldebt.collectors.ci.model import Job, Pipeline, PipelineError, Step, is_true, text_of
-from mldebt.collectors.repo.configfiles import line_of, load_yaml, scalar
+from mldebt.collectors.repo.configfiles import line_of, load_yaml, mapping, scalar
 
 SCRIPT_KEYS = ("script", "bash", "pwsh", "powershell")
 TASK_SCRIPT_INPUTS = ("script", "inlineScript", "arguments")
@@ -113,16 +113,17 @@ def _steps(steps: Any, job: Job, pipeline: Pipeline) -> None:
             job.publishes_results = job.publishes_results or publishes_results(step["task"])
 
 
-def _task(step: dict, name: str | None, ignored: str | None) -> Step:
+def _task(step: dict[str, Any], name: str | None, ignored: str | None) -> Step:
     task = step["task"]
-    inputs = step.get("inputs") if isinstance(step.get("inputs"), dict) else {}
+    inputs = mapping(step.get("inputs"))
     script = "\n".join(
         text_of(inputs.get(k)) for k in TASK_SCRIPT_INPUTS if isinstance(inputs.get(k), str) and k != "arguments"
     )
     for key in TASK_FILE_INPUTS:
         if isinstance(inputs.get(key), str):
             runner = "python" if task.lower().startswith("pythonscript") else "bash"
-            script += f"\n{runner} {inputs[key]} {inputs.get('arguments') if isinstance(inputs.get('arguments'), str) else ''}"
+            arguments = inputs.get("arguments") if isinstance(inputs.get("arguments"), str) else ""
+            script += f"\n{runner} {inputs[key]} {arguments}"
     kinds = set(kinds_of_action(task))
     base = task.split("@")[0].lower()
     if base == "docker" and (scalar(inputs.get("command")) or "buildAndPush").lower() in DOCKER_BUILDS:

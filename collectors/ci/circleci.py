@@ -12,7 +12,7 @@ from typing import Any
 
 from mldebt.collectors.ci.actions import kinds_of_action
 from mldebt.collectors.ci.model import Job, Pipeline, PipelineError, Step, text_of
-from mldebt.collectors.repo.configfiles import line_of, load_yaml, scalar
+from mldebt.collectors.repo.configfiles import line_of, load_yaml, mapping, scalar
 
 MAX_DEPTH = 6
 
@@ -22,9 +22,9 @@ def parse(text: str, path: str) -> Pipeline:
     if not isinstance(data, dict) or not isinstance(data.get("jobs"), dict):
         raise PipelineError("not a CircleCI config: no 'jobs' mapping", line_of(data, default=1))
     pipeline = Pipeline("circleci", path, triggers={"push": None})
-    commands = data.get("commands") if isinstance(data.get("commands"), dict) else {}
+    commands = mapping(data.get("commands"))
     scheduled: set[str] = set()
-    workflows = data.get("workflows") if isinstance(data.get("workflows"), dict) else {}
+    workflows = mapping(data.get("workflows"))
     for name, workflow in workflows.items():
         if not isinstance(workflow, dict):
             continue
@@ -48,8 +48,8 @@ def parse(text: str, path: str) -> Pipeline:
     return pipeline
 
 
-def _workflow_jobs(workflow: dict) -> list[str]:
-    names = []
+def _workflow_jobs(workflow: dict[Any, Any]) -> list[str]:
+    names: list[str] = []
     for entry in workflow.get("jobs") or []:
         if isinstance(entry, str):
             names.append(entry)
@@ -58,7 +58,7 @@ def _workflow_jobs(workflow: dict) -> list[str]:
     return names
 
 
-def _steps(steps: Any, commands: dict, job: Job, depth: int) -> None:
+def _steps(steps: Any, commands: dict[Any, Any], job: Job, depth: int) -> None:
     if not isinstance(steps, list) or depth > MAX_DEPTH:
         return
     for step in steps:

@@ -389,9 +389,8 @@ def kinds_of_command(command: str) -> set[str]:
                 found.add(sub)
         elif rule is None and "." in head and not head.endswith((".yml", ".yaml", ".json", ".txt")):
             found |= kinds_of_name(head.rsplit(".", 1)[-1])  # python -m package.module
-    if head in ("black", "isort", "prettier"):
-        if any(w in ("--check", "--check-only", "-c", "--diff") for w in words):
-            found.add("lint")
+    if head in ("black", "isort", "prettier") and any(w in ("--check", "--check-only", "-c", "--diff") for w in words):
+        found.add("lint")
     if head == "ruff" and args[:1] == ["format"] and "--check" not in words:
         found.discard("lint")
     if head in ("pre-commit", "prek") and (not args or args[0] == "run"):

@@ -11,7 +11,7 @@ from typing import Any
 
 from mldebt.collectors.ci.actions import kinds_of_action, publishes_results
 from mldebt.collectors.ci.model import Job, Pipeline, PipelineError, Step, is_true, text_of
-from mldebt.collectors.repo.configfiles import YDict, line_of, load_yaml, scalar
+from mldebt.collectors.repo.configfiles import line_of, load_yaml, scalar
 
 EVENTS = {
     "push": "push",
@@ -59,7 +59,7 @@ def _triggers(pipeline: Pipeline, on: Any, line: int | None) -> None:
             pipeline.triggers.setdefault("tag", line_of(on[event], "tags"))
 
 
-def _job(name: str, job: YDict, line: int | None) -> Job:
+def _job(name: str, job: dict[Any, Any], line: int | None) -> Job:
     needs = job.get("needs")
     result = Job(
         name=scalar(job.get("name")) or name,

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from mldebt.collectors.ci.model import Job, Pipeline, PipelineError, Step, is_true, text_of
-from mldebt.collectors.repo.configfiles import YDict, line_of, load_yaml, scalar
+from mldebt.collectors.repo.configfiles import line_of, load_yaml, mapping, scalar
 
 RESERVED = {
     "image",
@@ -64,7 +64,7 @@ def parse(text: str, path: str) -> Pipeline:
     if isinstance(workflow, dict) and isinstance(workflow.get("rules"), list):
         for trigger, line in _rule_triggers(workflow["rules"]):
             pipeline.triggers.setdefault(trigger, line)
-    default = data.get("default") if isinstance(data.get("default"), dict) else {}
+    default = mapping(data.get("default"))
     shared = {key: default.get(key, data.get(key)) for key in ("before_script", "after_script")}
     for name, job in data.items():
         if not isinstance(name, str) or name in RESERVED or name.startswith(".") or not isinstance(job, dict):
@@ -77,11 +77,11 @@ def parse(text: str, path: str) -> Pipeline:
     return pipeline
 
 
-def _extend(data: dict, job: dict, depth: int) -> dict:
+def _extend(data: dict[Any, Any], job: dict[Any, Any], depth: int) -> dict[Any, Any]:
     """``job`` with the keys of the templates it extends (the job's own keys win)."""
     parents = job.get("extends")
     parents = [parents] if isinstance(parents, str) else parents if isinstance(parents, list) else []
-    merged: dict = {}
+    merged: dict[Any, Any] = {}
     for parent in parents:
         template = data.get(parent) if isinstance(parent, str) else None
         if isinstance(template, dict) and depth < 10:
@@ -90,7 +90,7 @@ def _extend(data: dict, job: dict, depth: int) -> dict:
     return merged
 
 
-def _job(name: str, own: YDict, job: dict, shared: dict, line: int | None) -> Job:
+def _job(name: str, own: dict[Any, Any], job: dict[Any, Any], shared: dict[str, Any], line: int | None) -> Job:
     result = Job(
         name=name,
         line=line,

@@ -69,9 +69,9 @@ def _seconds(start: Any, end: Any) -> float | None:
     return round((b - a).total_seconds(), 1) if a and b and b >= a else None
 
 
-def _pages(client: ApiClient, path: str, params: dict[str, Any], key: str | None) -> Iterator[list[dict]]:
+def _pages(client: ApiClient, path: str, params: dict[str, Any], key: str | None) -> Iterator[list[dict[str, Any]]]:
     """Each page of a listing, following Link rel="next" or GitLab's x-next-page."""
-    url: str | None = path
+    url = path
     for _ in range(MAX_PAGES):
         response = client.get(url, params)
         data = response.json()
@@ -86,6 +86,11 @@ def _pages(client: ApiClient, path: str, params: dict[str, Any], key: str | None
             url, params = response.links["next"]["url"], {}
         else:
             return
+
+
+def _outcome(outcomes: dict[str, str], status: Any) -> str | None:
+    """What a provider's status word (JSON as the API sent it) says of a run: success, failure or None."""
+    return outcomes.get(status)
 
 
 def github_history(
@@ -104,7 +109,7 @@ def github_history(
                     id=str(item.get("id")),
                     workflow=str(item.get("name") or item.get("workflow_id")),
                     sha=str(item.get("head_sha")),
-                    outcome=GITHUB_OUTCOMES.get(item.get("conclusion")),
+                    outcome=_outcome(GITHUB_OUTCOMES, item.get("conclusion")),
                     created=created,
                     attempts=int(item.get("run_attempt") or 1),
                     duration_s=_seconds(item.get("run_started_at") or item.get("created_at"), item.get("updated_at")),
@@ -121,7 +126,7 @@ def github_history(
                 JobResult(
                     f"{run.workflow} / {j.get('name')}",
                     str(j.get("head_sha") or run.sha),
-                    GITHUB_OUTCOMES.get(j.get("conclusion")),
+                    _outcome(GITHUB_OUTCOMES, j.get("conclusion")),
                 )
                 for j in page
             ]
@@ -150,7 +155,7 @@ def gitlab_history(
                     id=str(item.get("id")),
                     workflow=str(item.get("ref") or "pipeline"),
                     sha=str(item.get("sha")),
-                    outcome=GITLAB_OUTCOMES.get(item.get("status")),
+                    outcome=_outcome(GITLAB_OUTCOMES, item.get("status")),
                     created=created,
                 )
             )
@@ -160,7 +165,7 @@ def gitlab_history(
         starts, ends = [], []
         for page in _pages(client, f"{base}/{run.id}/jobs", {"per_page": 100, "include_retried": "true"}, None):
             for j in page:
-                jobs.append(JobResult(str(j.get("name")), run.sha, GITLAB_OUTCOMES.get(j.get("status"))))
+                jobs.append(JobResult(str(j.get("name")), run.sha, _outcome(GITLAB_OUTCOMES, j.get("status"))))
                 starts += [t for t in [_time(j.get("started_at"))] if t]
                 ends += [t for t in [_time(j.get("finished_at"))] if t]
         if starts and ends and max(ends) >= min(starts):
@@ -175,9 +180,9 @@ def _mixed(groups: set[tuple[str, str]], runs: list[Run]) -> set[tuple[str, str]
     return {g for g, seen in outcomes.items() if {"success", "failure"} <= seen}
 
 
-def _rate(runs: list[Run]) -> float | None:
-    decided = [r for r in runs if r.outcome]
-    return round(sum(r.outcome == "success" for r in decided) / len(decided), 4) if decided else None
+def _rate(decided: list[Run]) -> float:
+    """The share of ``decided`` runs (each passed or failed, at least one) that passed."""
+    return round(sum(r.outcome == "success" for r in decided) / len(decided), 4)
 
 
 def history_facts(

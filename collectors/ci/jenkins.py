@@ -59,7 +59,7 @@ def parse(text: str, path: str) -> Pipeline:
         if not any(name == "stage" for name, _, _ in jenkins.walk_calls(root)):
             raise PipelineError("not a Jenkins pipeline: no 'pipeline { }' block and no stages", 1)
         block = root  # a scripted pipeline: read its stages all the same
-    for name, node, body in jenkins.calls(block):
+    for name, _, body in jenkins.calls(block):
         if name == "triggers" and body is not None:
             for trigger, tnode, _ in jenkins.calls(body):
                 line = tnode.start_point[0] + 1

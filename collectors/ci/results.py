@@ -71,10 +71,23 @@ def parse_report(raw: bytes, name: str = "") -> Report | None:
     return None
 
 
-def _number(value: str | None, kind: type = int) -> Any:
+def _int(value: str | None) -> int | None:
+    """An attribute's whole number ("12" or "12.0"); None when it is absent or not a number."""
+    if value is None:
+        return None
     try:
-        return kind(float(value)) if kind is int else kind(value)
-    except (TypeError, ValueError):
+        return int(float(value))
+    except ValueError:
+        return None
+
+
+def _float(value: str | None) -> float | None:
+    """An attribute's number; None when it is absent or not a number."""
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
         return None
 
 
@@ -93,10 +106,10 @@ def _junit(root: Element) -> Report:
                     failing.append(f"{case.get('classname', '')}::{case.get('name', '')}".strip(":"))
                 break
     top = [root] if root.get("tests") is not None else [s for s in suites if s.get("tests") is not None]
-    declared = {key: sum(_number(s.get(key)) or 0 for s in top) for key in counts if any(s.get(key) for s in top)}
+    declared = {key: sum(_int(s.get(key)) or 0 for s in top) for key in counts if any(s.get(key) for s in top)}
     if not cases:
         counts.update(declared)
-    times = [_number(s.get("time"), float) for s in ([root] if root.get("time") else suites)]
+    times = [_float(s.get("time")) for s in ([root] if root.get("time") else suites)]
     numbers: dict[str, Any] = {**counts, "time_s": round(sum(t for t in times if t), 3)}
     numbers["failing"] = failing[:MAX_NAMES]
     differs = {k: v for k, v in declared.items() if cases and v != counts[k]}
@@ -107,11 +120,11 @@ def _junit(root: Element) -> Report:
 
 def _cobertura(root: Element) -> Report:
     numbers = {
-        "line_rate": _number(root.get("line-rate"), float),
-        "branch_rate": _number(root.get("branch-rate"), float),
-        "lines_valid": _number(root.get("lines-valid")),
-        "lines_covered": _number(root.get("lines-covered")),
-        "branches_valid": _number(root.get("branches-valid")),
+        "line_rate": _float(root.get("line-rate")),
+        "branch_rate": _float(root.get("branch-rate")),
+        "lines_valid": _int(root.get("lines-valid")),
+        "lines_covered": _int(root.get("lines-covered")),
+        "branches_valid": _int(root.get("branches-valid")),
         "classes": sum(1 for e in root.iter() if e.tag == "class"),
     }
     return Report("cobertura", numbers)

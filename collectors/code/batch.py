@@ -22,6 +22,7 @@ from typing import Any
 from mldebt.collectors.code.scan import ANALYSER_VERSION, summarise
 from mldebt.collectors.repo.cache import Cache
 
+_Args = tuple[str, str, bool, bool]  # what a worker needs of a job: rel, text, is_test, notebook
 POOL_MIN_BYTES = 400_000  # below this much uncached source, one process is faster
 CHUNK_BYTES = 300_000
 
@@ -98,8 +99,8 @@ def spread(work: Callable[[list[Any]], list[Any]], chunks: list[list[Any]]) -> I
             yield from results
 
 
-def _chunks(jobs: list[Job], limit: int) -> Iterator[list[tuple]]:
-    chunk: list[tuple] = []
+def _chunks(jobs: list[Job], limit: int) -> Iterator[list[_Args]]:
+    chunk: list[_Args] = []
     size = 0
     for job in sorted(jobs, key=lambda j: -len(j.text)):  # big files first, so no worker ends long after the other
         chunk.append(_args(job))
@@ -111,12 +112,12 @@ def _chunks(jobs: list[Job], limit: int) -> Iterator[list[tuple]]:
         yield chunk
 
 
-def _args(job: Job) -> tuple:
+def _args(job: Job) -> _Args:
     return job.rel, job.text, job.is_test, job.notebook
 
 
-def _work(chunk: list[tuple]) -> list[tuple[str, dict[str, Any]]]:
-    results = []
+def _work(chunk: list[_Args]) -> list[tuple[str, dict[str, Any]]]:
+    results: list[tuple[str, dict[str, Any]]] = []
     for rel, text, is_test, notebook in chunk:
         try:
             results.append((rel, summarise(rel, text, is_test=is_test, notebook=notebook)))

@@ -8,7 +8,7 @@ are left out of the smells (a literal in a test is a fixture, not a decision).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from mldebt.collectors.code import patterns as P
@@ -40,7 +40,8 @@ KEYS = {
     "code.smells.dead_code": "unused functions, classes, methods, imports and unreachable code (vulture)",
     "code.smells.dead_code_by_type": "dead code by vulture's type",
     "code.smells.train_serve_duplicates": "feature code duplicated between training and serving files",
-    "code.pipeline.entry_scripts": "entry scripts (a __main__ guard, a command-line parser, or work done at module level)",
+    "code.pipeline.entry_scripts": "entry scripts (a __main__ guard, a command-line parser, "
+    "or work done at module level)",
     "code.pipeline.raw_data_entry_scripts": "entry scripts that read raw data themselves",
     "code.pipeline.repeated_preprocessing": "feature statements repeated in several files",
     "code.plain_old_data": "record types defined vs dict-typed parameters and string-key lookups",
@@ -80,9 +81,12 @@ def facts(summaries: dict[str, dict[str, Any]], tests: set[str], notebooks: set[
     code = {
         rel: s for rel, s in summaries.items() if rel not in tests and not is_test_support(rel) and "error" not in s
     }
-    line = lambda rel, n: None if rel in notebooks else n
 
-    def rows(kind: str) -> Iterator[tuple[str, list]]:
+    def line(rel: str, n: int | None) -> int | None:
+        """A notebook's lines are those of its joined code cells: no place to point at."""
+        return None if rel in notebooks else n
+
+    def rows(kind: str) -> Iterator[tuple[str, list[Any]]]:
         for rel, summary in code.items():
             for row in summary.get("found", {}).get(kind, ()):
                 yield rel, row
@@ -167,7 +171,7 @@ def facts(summaries: dict[str, dict[str, Any]], tests: set[str], notebooks: set[
     )
 
 
-def _dead_code(summaries: dict[str, dict], tests: set[str], notebooks: set[str]) -> Iterator[Fact]:
+def _dead_code(summaries: dict[str, dict[str, Any]], tests: set[str], notebooks: set[str]) -> Iterator[Fact]:
     states = [(rel, s["dead"]) for rel, s in sorted(summaries.items()) if "dead" in s]
     found = unused(states)
     yield Fact("code.smells.dead_code", len(found))
@@ -175,7 +179,7 @@ def _dead_code(summaries: dict[str, dict], tests: set[str], notebooks: set[str])
     yield from located("code.smells.dead_code", ((f["path"], f["line"], f["message"]) for f in found))
 
 
-def _duplication(code: dict[str, dict], line) -> Iterator[Fact]:
+def _duplication(code: dict[str, dict[str, Any]], line: Callable[[str, int | None], int | None]) -> Iterator[Fact]:
     """Feature code found in both a training and a serving file, and statements repeated across files."""
     by_print: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
     for rel, s in code.items():
@@ -185,7 +189,8 @@ def _duplication(code: dict[str, dict], line) -> Iterator[Fact]:
                 by_print[f"f:{print_}"].append((rel, at, f"function {name}"))
         for at, print_ in found.get("feature_statements", ()):
             by_print[f"s:{print_}"].append((rel, at, "feature statement"))
-    duplicates, repeated = [], []
+    duplicates: list[tuple[str, int, str]] = []
+    repeated: list[tuple[str, int, str]] = []
     for print_, places in by_print.items():
         files = {rel for rel, _, _ in places}
         roles = {P.path_role(rel) for rel in files}

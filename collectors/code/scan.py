@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any
+from typing import Any, TypedDict
 
 from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code.deadcode import file_state, used_names
@@ -23,6 +23,16 @@ from mldebt.collectors.repo.cache import code_version
 ANALYSER_VERSION = code_version("code/*.py")
 MAX_LOCATIONS = 40  # per file and kind; counts stay exact
 _CELL_MAGIC = re.compile(r"^\s*[%!]")
+
+
+class FoundTest(TypedDict):
+    """A test function of a test file's summary (``summary["tests"]``)."""
+
+    name: str  # "test_x", or "TestCase.test_x" for a method
+    line: int
+    refs: list[str]  # the imported names it reads, as dotted origins
+    calls: list[str]  # the last part of each name it calls
+    words: list[str]  # the words of its names and of its class's name
 
 
 def summarise(rel: str, text: str, *, is_test: bool = False, notebook: bool = False) -> dict[str, Any]:
@@ -57,7 +67,7 @@ def summarise(rel: str, text: str, *, is_test: bool = False, notebook: bool = Fa
 
 def notebook_code(cells: list[str]) -> str:
     """A notebook's code cells as one module; IPython magics and shell lines become comments."""
-    out = []
+    out: list[str] = []
     for source in cells:
         out.extend(("# " + line) if _CELL_MAGIC.match(line) else line for line in source.splitlines())
         out.append("")
@@ -71,7 +81,7 @@ def _markers(text: str) -> dict[str, Any]:
     if not found:
         return {"count": 0, "kinds": {}, "at": []}
     kinds: dict[str, int] = {}
-    at = []
+    at: list[list[int | str]] = []  # [line, the marker's text]
     for match in found:
         kinds[match.group(1)] = kinds.get(match.group(1), 0) + 1
         if len(at) < MAX_LOCATIONS:
@@ -81,9 +91,9 @@ def _markers(text: str) -> dict[str, Any]:
     return {"count": len(found), "kinds": kinds, "at": at}
 
 
-def _test_functions(visit: Visit) -> list[dict[str, Any]]:
+def _test_functions(visit: Visit) -> list[FoundTest]:
     """Test functions (module level ``test*``, ``test*`` methods of ``Test*`` or TestCase classes)."""
-    found = []
+    found: list[FoundTest] = []
     funcs = (ast.FunctionDef, ast.AsyncFunctionDef)
     tree = visit.tree
     assert tree is not None
@@ -92,11 +102,10 @@ def _test_functions(visit: Visit) -> list[dict[str, Any]]:
         if isinstance(node, funcs) and node.name.startswith("test"):
             found.append(_test_function(i, visit))
         elif isinstance(node, ast.ClassDef) and (node.name.startswith("Test") or _is_testcase(node, visit)):
-            found.extend(
-                _test_function(j, visit, node.name)
-                for j in tree.children(i)
-                if isinstance(tree.nodes[j], funcs) and tree.nodes[j].name.startswith("test")
-            )  # type: ignore[attr-defined]
+            for j in tree.children(i):
+                method = tree.nodes[j]
+                if isinstance(method, funcs) and method.name.startswith("test"):
+                    found.append(_test_function(j, visit, node.name))
     return found
 
 
@@ -104,7 +113,7 @@ def _is_testcase(node: ast.ClassDef, visit: Visit) -> bool:
     return any(visit.dotted(base).endswith("TestCase") for base in node.bases)
 
 
-def _test_function(at: int, visit: Visit, owner: str = "") -> dict[str, Any]:
+def _test_function(at: int, visit: Visit, owner: str = "") -> FoundTest:
     tree = visit.tree
     assert tree is not None
     node = tree.nodes[at]

@@ -24,7 +24,7 @@ _SCALARS = {"identifier", "string", "constant", "int"}
 _LEAVES = {"expr_context", "boolop", "operator", "unaryop", "cmpop"}
 _LEAF_TYPES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 _SIGNATURE = re.compile(r"^\w+\((.*)\)$")
-_FIELDS: dict[type, tuple[tuple[str, bool], ...] | None] = {}
+_FIELDS: dict[type[ast.AST], tuple[tuple[str, bool], ...] | None] = {}
 
 
 @dataclass(frozen=True)
@@ -37,11 +37,11 @@ class Indexed:
         return range(self.starts[i], self.starts[i + 1])
 
 
-def _fields(kind: type) -> tuple[tuple[str, bool], ...] | None:
+def _fields(kind: type[ast.AST]) -> tuple[tuple[str, bool], ...] | None:
     """(field, holds a list) for each field of ``kind`` that can hold nodes, in field order; None if unknown."""
     match = _SIGNATURE.match((kind.__doc__ or "").strip())
     if not match:
-        return () if not kind._fields else None  # type: ignore[attr-defined]
+        return () if not kind._fields else None
     found = []
     for part in match.group(1).split(", "):
         pieces = part.split(" ")
@@ -50,7 +50,7 @@ def _fields(kind: type) -> tuple[tuple[str, bool], ...] | None:
         typ, name = pieces
         if typ.rstrip("*?") not in _SCALARS | _LEAVES:
             found.append((name, typ.endswith("*")))
-    if [name for name, _ in found if name not in kind._fields]:  # type: ignore[attr-defined]
+    if [name for name, _ in found if name not in kind._fields]:
         return None
     return tuple(found)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import hashlib
+from collections.abc import Callable, Sequence
+from itertools import pairwise
 from typing import Any
 
 from mldebt.collectors.code import patterns as P
@@ -39,7 +41,7 @@ class Visit:
         self.aliases: dict[str, str] = {}
         self.imported_roots: set[str] = set()
         self.imports: set[str] = set()
-        self.found: dict[str, list] = {}
+        self.found: dict[str, list[list[Any]]] = {}
         self.seeds: dict[str, int] = {}
         self.random_use: set[str] = set()
         self.counts = {"record_types": 0, "dict_annotations": 0, "string_keys": 0}
@@ -82,10 +84,9 @@ class Visit:
         nodes = self.nodes = self.tree.nodes
         docstrings: set[int] = set()
         for node in nodes:
-            kind = type(node)
-            if kind is ast.Import or kind is ast.ImportFrom:
+            if type(node) is ast.Import or type(node) is ast.ImportFrom:
                 self._import(node)
-            elif kind in (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef) and node.body:
+            elif isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body:
                 first = node.body[0]
                 if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
                     docstrings.add(id(first.value))
@@ -95,7 +96,8 @@ class Visit:
         }
         if self.is_test:
             return
-        handlers = {
+        # each handler takes the node type it is filed under
+        handlers: dict[type[ast.AST], Callable[[Any], None]] = {
             ast.Call: self._call,
             ast.Compare: self._compare,
             ast.If: self._if,
@@ -126,16 +128,16 @@ class Visit:
                 for target in node.targets:
                     if isinstance(target, ast.Name) and isinstance(node.value.value, float):
                         self._float_consts[target.id] = node.value.value
-        strings = []
+        strings: list[tuple[int, str, int]] = []  # (node id, text, line)
         for node in nodes:
             handler = handlers.get(type(node))
             if handler is not None:
                 handler(node)
             elif type(node) is ast.Constant and isinstance(node.value, str) and id(node) not in docstrings:
-                strings.append(node)
-        for node in strings:
-            if id(node) not in self._quiet:
-                self._string(node.value, node.lineno)
+                strings.append((id(node), node.value, node.lineno))
+        for node_id, text, line in strings:
+            if node_id not in self._quiet:
+                self._string(text, line)
 
     def _import(self, node: ast.Import | ast.ImportFrom) -> None:
         if isinstance(node, ast.Import):
@@ -190,8 +192,8 @@ class Visit:
                 self.add("cli_defaults", line, _first_str(node) or "?")
         if name in _CLI or last == "ArgumentParser":
             self.cli = True
-        if name in _ENV_GET and node.args and _str(node.args[0]) and P.FLAG_NAME.search(_str(node.args[0])):
-            self.add("flags", line, _str(node.args[0]), "environment")
+        if name in _ENV_GET and node.args and (variable := _str(node.args[0])) and P.FLAG_NAME.search(variable):
+            self.add("flags", line, variable, "environment")
         if last in P.RAW_READERS or name == "numpy.load" or (name == "open" and _data_file(_first_str(node))):
             self.add("raw_reads", line, name)
         notebook = next(
@@ -210,7 +212,7 @@ class Visit:
 
     def _compare(self, node: ast.Compare) -> None:
         operands = [node.left, *node.comparators]
-        for a, b in zip(operands, operands[1:]):
+        for a, b in pairwise(operands):
             for value_node, other in ((a, b), (b, a)):
                 value = _number(value_node)
                 if value is None and isinstance(value_node, ast.Name):
@@ -250,9 +252,13 @@ class Visit:
 
     def _assign(self, node: ast.Assign) -> None:
         target = node.targets[0]
-        if isinstance(target, ast.Name) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, bool):
-            if P.FLAG_NAME.search(target.id):
-                self.add("flags", node.lineno, target.id, "constant")
+        if (
+            isinstance(target, ast.Name)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, bool)
+            and P.FLAG_NAME.search(target.id)
+        ):
+            self.add("flags", node.lineno, target.id, "constant")
         if (
             isinstance(target, ast.Subscript)
             and _str(target.slice)
@@ -282,13 +288,15 @@ class Visit:
         self._hush([node.exc] if node.exc else [])
 
     def _joined(self, node: ast.JoinedStr) -> None:
-        text = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+        text = "".join(
+            v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "{}" for v in node.values
+        )
         quiet = id(node) in self._quiet  # parents are walked first: a print() or raise around it hushed it already
         self._hush([node])
         if not quiet:
             self._string(text, node.lineno)
 
-    def _hush(self, nodes: list[ast.AST]) -> None:
+    def _hush(self, nodes: Sequence[ast.AST]) -> None:
         for root in nodes:
             for sub in walk(root):
                 self._quiet.add(id(sub))
@@ -332,7 +340,7 @@ def _first_str(node: ast.Call) -> str | None:
 
 
 def _data_file(text: str | None) -> bool:
-    return bool(text) and text.lower().endswith(P.DATA_EXTENSIONS)  # type: ignore[union-attr]
+    return bool(text and text.lower().endswith(P.DATA_EXTENSIONS))
 
 
 def _tracking(name: str) -> str | None:

@@ -36,7 +36,7 @@ class Receiver:
 
 @dataclass
 class AlertmanagerConfig:
-    route: dict
+    route: dict[Any, Any]  # the YAML's top route, as written
     receivers: dict[str, Receiver]
     inhibit_rules: int
 
@@ -92,7 +92,7 @@ def parse_alertmanager(text: str) -> AlertmanagerConfig:
     )
 
 
-def matchers_of(route: dict) -> list[tuple[str, str, str]]:
+def matchers_of(route: dict[Any, Any]) -> list[tuple[str, str, str]]:
     """A route's matchers as (label, operator, value), from every syntax Alertmanager accepts."""
     found: list[tuple[str, str, str]] = []
     found += [(key, "=", value) for key, value in scalars(route.get("match")).items()]
@@ -108,7 +108,7 @@ def matchers_of(route: dict) -> list[tuple[str, str, str]]:
     return found
 
 
-def _matches(route: dict, labels: dict[str, str]) -> bool:
+def _matches(route: dict[Any, Any], labels: dict[str, str]) -> bool:
     for label, op, value in matchers_of(route):
         actual = labels.get(label, "")
         try:
@@ -120,7 +120,7 @@ def _matches(route: dict, labels: dict[str, str]) -> bool:
     return True
 
 
-def _route(route: dict, labels: dict[str, str], receiver: str, found: list[str], depth: int) -> bool:
+def _route(route: dict[Any, Any], labels: dict[str, str], receiver: str, found: list[str], depth: int) -> bool:
     receiver = scalar(route.get("receiver")) or receiver
     matched_child = False
     for child in route.get("routes") or [] if depth < MAX_DEPTH else []:
@@ -145,6 +145,6 @@ def describe(config: AlertmanagerConfig) -> dict[str, Any]:
     }
 
 
-def _count(route: dict, depth: int) -> int:
+def _count(route: dict[Any, Any], depth: int) -> int:
     children = [c for c in route.get("routes") or [] if isinstance(c, dict)] if depth < MAX_DEPTH else []
     return 1 + sum(_count(c, depth + 1) for c in children)

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mldebt.collectors.http import DEFAULT_TIMEOUT, ApiClient, ApiError
 from mldebt.collectors.interface import Collector, Fact, Snapshot
@@ -243,7 +244,7 @@ class MonitoringCollector(Collector):
                 )
             )
 
-    def _live(self, source: dict, items: list[Item], managers: list[AlertmanagerConfig]) -> Iterator[Fact]:
+    def _live(self, source: dict[str, Any], items: list[Item], managers: list[AlertmanagerConfig]) -> Iterator[Fact]:
         for key, reader in (("prometheus_url", read_prometheus), ("alertmanager_url", read_alertmanager)):
             url = source.get(key)
             if not url:

@@ -18,8 +18,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TypedDict
 
-CONCERNS: dict[str, dict[str, object]] = {
+
+class Concern(TypedDict):
+    title: str
+    patterns: list[str]  # regular expressions over the normalised words
+
+
+CONCERNS: dict[str, Concern] = {
     "dependency_changes": {
         "title": "Dependency changes result in notification (Monitor 1)",
         "patterns": [
@@ -183,7 +190,7 @@ ML_CONTEXT = re.compile(
     r"decisions?|recommend\w*|ranking|ranker)\b"
 )
 
-_COMPILED = {name: [re.compile(p) for p in spec["patterns"]] for name, spec in CONCERNS.items()}  # type: ignore[union-attr]
+_COMPILED = {name: [re.compile(p) for p in spec["patterns"]] for name, spec in CONCERNS.items()}
 
 
 def normalise(*parts: object) -> str:
@@ -207,4 +214,4 @@ def is_ml(*parts: object) -> bool:
 
 
 def titles(names: Iterable[str]) -> dict[str, str]:
-    return {name: str(CONCERNS[name]["title"]) for name in names}
+    return {name: CONCERNS[name]["title"] for name in names}

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from mldebt.collectors.repo.configfiles import ConfigError, line_of, load_json, load_yaml, scalar
+from mldebt.collectors.repo.configfiles import ConfigError, line_of, load_json, load_yaml, mapping, scalar, sequence
 
 # Evidently monitor / preset names -> concern
 EVIDENTLY = {
@@ -79,7 +79,7 @@ def parse_config(rel: str, text: str) -> MonitorConfig | None:
     if isinstance(data.get("expectations"), list):
         return _suite(data, name, text)
     if data.get("class_name") == "Checkpoint" or ("validations" in data and "action_list" in data):
-        validations = data.get("validations") if isinstance(data.get("validations"), list) else []
+        validations = sequence(data.get("validations"))
         return MonitorConfig(
             "great_expectations",
             "checkpoint",
@@ -88,10 +88,12 @@ def parse_config(rel: str, text: str) -> MonitorConfig | None:
             ["data_invariants"],
             {"validations": len(validations), "actions": _count(data.get("action_list"))},
         )
-    service = data.get("service") if isinstance(data.get("service"), dict) else data
+    service = data.get("service")
+    if not isinstance(service, dict):
+        service = data
     if isinstance(service.get("monitors"), list) and "column_mapping" in data:
         monitors = [m for m in service["monitors"] if isinstance(m, str)]
-        mapping = data["column_mapping"] if isinstance(data["column_mapping"], dict) else {}
+        columns = mapping(data["column_mapping"])
         concerns = sorted({EVIDENTLY[m.lower()] for m in monitors if m.lower() in EVIDENTLY})
         return MonitorConfig(
             "evidently",
@@ -104,9 +106,9 @@ def parse_config(rel: str, text: str) -> MonitorConfig | None:
                 "window_size": service.get("window_size")
                 if isinstance(service.get("window_size"), (int, float))
                 else None,
-                "features": _count(mapping.get("numerical_features")) + _count(mapping.get("categorical_features")),
-                "target": scalar(mapping.get("target")),
-                "prediction": scalar(mapping.get("prediction")),
+                "features": _count(columns.get("numerical_features")) + _count(columns.get("categorical_features")),
+                "target": scalar(columns.get("target")),
+                "prediction": scalar(columns.get("prediction")),
             },
         )
     lowered = name.lower()
@@ -135,7 +137,7 @@ def _count(value: object) -> int:
     return len(value) if isinstance(value, list) else 0
 
 
-def _suite(data: dict, name: str, text: str) -> MonitorConfig | None:
+def _suite(data: dict[Any, Any], name: str, text: str) -> MonitorConfig | None:
     expectations = [e for e in data["expectations"] if isinstance(e, dict)]
     types = Counter(scalar(e.get("expectation_type") or e.get("type")) or "?" for e in expectations)
     if expectations and not any(e.get("expectation_type") or e.get("type") for e in expectations):

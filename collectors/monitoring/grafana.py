@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mldebt.collectors.repo.configfiles import ConfigError, line_of, load_json
+from mldebt.collectors.repo.configfiles import ConfigError, line_of, load_json, mapping, sequence
 
 QUERY_FIELDS = (("expr", "promql"), ("rawSql", "sql"), ("rawQuery", "sql"), ("query", "other"), ("target", "other"))
 
@@ -67,13 +67,12 @@ def parse_dashboard(text: str) -> Dashboard:
         raise ConfigError("not a Grafana dashboard: no 'panels' or 'rows' list", line_of(data, default=1))
     panels: list[Panel] = []
     rows = [0]
-    for row in data.get("rows") if isinstance(data.get("rows"), list) else []:
+    for row in sequence(data.get("rows")):
         if isinstance(row, dict):
             rows[0] += 1
             _panels(row.get("panels"), panels, 0, rows)
     _panels(data.get("panels"), panels, 0, rows)
-    templating = data.get("templating") if isinstance(data.get("templating"), dict) else {}
-    listed = templating.get("list") if isinstance(templating.get("list"), list) else []
+    listed = sequence(mapping(data.get("templating")).get("list"))
     variables = [str(v.get("name")) for v in listed if isinstance(v, dict) and v.get("name")]
     version = data.get("schemaVersion")
     return Dashboard(

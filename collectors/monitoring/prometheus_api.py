@@ -23,10 +23,11 @@ class LiveState:
     alerts: list[dict[str, Any]] = field(default_factory=list)  # {"name", "state", "active_at"}
 
 
-def _data(reply: Any, what: str) -> dict:
-    if not isinstance(reply, dict) or reply.get("status") != "success" or not isinstance(reply.get("data"), dict):
+def _data(reply: Any, what: str) -> dict[str, Any]:
+    data = reply.get("data") if isinstance(reply, dict) else None
+    if not isinstance(reply, dict) or reply.get("status") != "success" or not isinstance(data, dict):
         raise ApiError(f"unexpected reply to {what}: status {reply.get('status') if isinstance(reply, dict) else '?'}")
-    return reply["data"]
+    return data
 
 
 def read_prometheus(client: ApiClient) -> LiveState:

@@ -11,6 +11,7 @@ template actions quoted or commented out, line for line, marked ``templated``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,8 +111,8 @@ def _rules(docs: list[Any]) -> list[Rule]:
     return rules
 
 
-def group_rules(group: dict, where: Any) -> list[Rule]:
-    """The rules of one group (a file's or a live server's), with their lines when known."""
+def group_rules(group: dict[Any, Any], where: Callable[[Any], int | None]) -> list[Rule]:
+    """The rules of one group (a file's or a live server's), with their lines when ``where`` knows them."""
     found: list[Rule] = []
     items = group.get("rules")
     for item in items if isinstance(items, list) else []:

@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from mldebt.collectors.interface import Collector, Fact, Snapshot
+from mldebt.collectors.repo.configfiles import sequence
 from mldebt.errors import InputError
 from mldebt.yamlfile import Document, parse
 
@@ -203,7 +204,9 @@ def read_pipeline(full: Path, rel: str, stages: list[Stage]) -> Iterator[Fact]:
         if not isinstance(body, dict):
             yield Fact.failure("dvc.pipelines", f"{rel}: stage {name!r} must be a mapping", path=rel, line=line)
             continue
-        wdir = body.get("wdir") if isinstance(body.get("wdir"), str) else "."
+        wdir = body.get("wdir")
+        if not isinstance(wdir, str):
+            wdir = "."
         outs = _entries(body.get("outs")) + _entries(body.get("metrics")) + _entries(body.get("plots"))
         stages.append(
             Stage(
@@ -227,14 +230,13 @@ def read_dvc_file(full: Path, rel: str, tracked: list[str], imports: dict[str, s
         yield _failure("dvc.files", exc, rel)
         return
     data = doc.data if isinstance(doc.data, dict) else {}
-    listed = data.get("outs") if isinstance(data.get("outs"), list) else []
-    outs = [o["path"] for o in listed if isinstance(o, dict) and isinstance(o.get("path"), str)]
+    outs = [o["path"] for o in sequence(data.get("outs")) if isinstance(o, dict) and isinstance(o.get("path"), str)]
     if not outs:
         yield Fact.failure("dvc.files", f"{rel}: no outs with a path", path=rel, line=1)
         return
     folder = posixpath.dirname(rel)
     tracked.extend(posixpath.normpath(posixpath.join(folder, o)) for o in outs)
-    for dep in data.get("deps") if isinstance(data.get("deps"), list) else []:
+    for dep in sequence(data.get("deps")):
         repo = dep.get("repo") if isinstance(dep, dict) else None
         if isinstance(repo, dict) and isinstance(repo.get("url"), str):
             imports[rel] = _without_credentials(repo["url"])
@@ -253,7 +255,8 @@ def read_config(full: Path, rel: str) -> Iterator[Fact]:
         yield _failure("dvc.remotes", exc, rel)
         return
     except configparser.Error as exc:
-        line = getattr(exc, "lineno", None) or (exc.errors[0][0] if getattr(exc, "errors", None) else None)
+        errors = getattr(exc, "errors", None)  # a ParsingError's (line, text) pairs
+        line = getattr(exc, "lineno", None) or (errors[0][0] if errors else None)
         yield Fact.failure(
             "dvc.remotes", f"{rel}: not a valid config file: {exc.message.splitlines()[0]}", path=rel, line=line
         )
@@ -397,8 +400,11 @@ def _compare_stage(stage: Stage, locked: Any, lock_rel: str) -> list[str]:
     if _cmds(locked.get("cmd")) != _cmds(stage.cmd):
         out.append(f"{lock_rel}: stage {name!r} ran another command than dvc.yaml declares")
     for what, declared in (("deps", stage.deps), ("outs", stage.outs)):
-        listed = locked.get(what) if isinstance(locked.get(what), list) else []
-        have = {posixpath.normpath(str(e["path"])) for e in listed if isinstance(e, dict) and "path" in e}
+        have = {
+            posixpath.normpath(str(e["path"]))
+            for e in sequence(locked.get(what))
+            if isinstance(e, dict) and "path" in e
+        }
         want = {posixpath.normpath(p) for p in declared}
         if have != want:
             detail = "; ".join(

@@ -223,9 +223,9 @@ def read_definitions(full: Path, rel: str, declared: Declared) -> Iterator[Fact]
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for deco in node.decorator_list:
                 if isinstance(deco, ast.Call) and _call_name(deco) in VIEW_DECORATORS:
-                    name = _string(_keyword(deco, "name")) or node.name
-                    declared.views[name] = _fields(_keyword(deco, "schema"))
-                    variables[node.name] = name
+                    view = _string(_keyword(deco, "name")) or node.name
+                    declared.views[view] = _fields(_keyword(deco, "schema"))
+                    variables[node.name] = view
                     declared.files.add(rel)
         if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Call):
             continue

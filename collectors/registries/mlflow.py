@@ -89,7 +89,8 @@ def read_mlmodel(text: str) -> tuple[bool, bool]:
 class MlflowCollector(Collector):
     name = "mlflow"
     keys = {
-        "registry.mlflow.source": "where the registry was read: 'server' (with its URL), 'file' (mlruns/), or null when there is neither",
+        "registry.mlflow.source": "where the registry was read: 'server' (with its URL), 'file' (mlruns/), "
+        "or null when there is neither",
         "registry.mlflow.models": "registered models followed",
         "registry.mlflow.aliases": "each model's aliases and the version they point at",
         "registry.mlflow.stages": "versions in a stage other than None (Staging, Production, Archived)",
@@ -150,11 +151,11 @@ class MlflowCollector(Collector):
         yield from facts(registry, on)
 
 
-def _dicts(value: Any) -> list[dict]:
+def _dicts(value: Any) -> list[dict[str, Any]]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
-def _paged(client: ApiClient, path: str, key: str, params: dict[str, Any], pages: int = 20) -> Iterator[dict]:
+def _paged(client: ApiClient, path: str, key: str, params: dict[str, Any], pages: int = 20) -> Iterator[dict[str, Any]]:
     token = None
     for _ in range(pages):
         reply = client.get_json(path, {**params, **({"page_token": token} if token else {})})
@@ -179,7 +180,7 @@ def read_server(client: ApiClient, wanted: list[str], on: datetime) -> Registry:
             if str(a.get("version", "")).isdigit()
         }
         quoted = name.replace("'", "\\'")
-        found = [
+        listed = [
             _version(name, v)
             for v in _paged(
                 client,
@@ -188,7 +189,7 @@ def read_server(client: ApiClient, wanted: list[str], on: datetime) -> Registry:
                 {"filter": f"name='{quoted}'", "max_results": 200},
             )
         ]
-        found = sorted((v for v in found if v and v.created <= on), key=lambda v: -v.number)
+        found = sorted((v for v in listed if v and v.created <= on), key=lambda v: -v.number)
         for version in found[:MAX_VERSIONS]:
             try:
                 text = client.get(
@@ -240,12 +241,13 @@ def _server_runs(client: ApiClient, registry: Registry, on: datetime) -> None:
                 reply = client.get_json("api/2.0/mlflow/runs/get", {"run_id": version.run_id})
             except ApiError:
                 continue
-            run = _run(reply.get("run") if isinstance(reply, dict) and isinstance(reply.get("run"), dict) else {})
+            body = reply.get("run") if isinstance(reply, dict) else None
+            run = _run(body if isinstance(body, dict) else {})
             if run:
                 registry.runs[run.run_id] = run
 
 
-def _version(model: str, item: dict) -> Version | None:
+def _version(model: str, item: dict[str, Any]) -> Version | None:
     created = when(item.get("creation_timestamp"))
     if not str(item.get("version", "")).isdigit() or created is None:
         return None
@@ -263,7 +265,7 @@ def _pairs(items: Any) -> dict[str, Any]:
     return {str(i.get("key")): i.get("value") for i in _dicts(items)}
 
 
-def _run(item: dict) -> Run | None:
+def _run(item: dict[str, Any]) -> Run | None:
     info, data = item.get("info"), item.get("data")
     info, data = info if isinstance(info, dict) else {}, data if isinstance(data, dict) else {}
     run_id = info.get("run_id") or info.get("run_uuid")
@@ -306,12 +308,14 @@ def _compare(registry: Registry, current: Version) -> dict[str, float] | None:
     """Shared metrics of the production version's run and the previous version's, as differences."""
     earlier = [v for v in registry.versions if v.model == current.model and v.number < current.number and v.run_id]
     previous = max(earlier, key=lambda v: v.number, default=None)
-    runs = [registry.runs.get(v.run_id or "") for v in (current, previous) if v]
-    if previous is None or len(runs) < 2 or None in runs:
+    if previous is None:
         return None
-    shared = sorted(set(runs[0].metrics) & set(runs[1].metrics))
+    now, before = registry.runs.get(current.run_id or ""), registry.runs.get(previous.run_id or "")
+    if now is None or before is None:
+        return None
+    shared = sorted(set(now.metrics) & set(before.metrics))
     try:
-        return {m: round(float(runs[0].metrics[m]) - float(runs[1].metrics[m]), 6) for m in shared}
+        return {m: round(float(now.metrics[m]) - float(before.metrics[m]), 6) for m in shared}
     except (TypeError, ValueError):
         return None
 

@@ -19,6 +19,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +98,9 @@ def _moment(text: Any) -> datetime | None:
 def _releases(document: dict[str, Any], on: datetime) -> dict[Version, tuple[datetime, bool, str | None]]:
     """Each release uploaded by ``on``: (first upload, yanked, yanked reason)."""
     out = {}
-    releases = document.get("releases") if isinstance(document.get("releases"), dict) else {}
+    releases = document.get("releases")
+    if not isinstance(releases, dict):
+        releases = {}
     for text, files in releases.items():
         files = [f for f in files or [] if isinstance(f, dict)]
         times = [t for t in (_moment(f.get("upload_time_iso_8601") or f.get("upload_time")) for f in files) if t]
@@ -289,8 +292,8 @@ def refresh_cache(
             continue
         query = {"package": {"name": name, "ecosystem": "PyPI"}}
         for kind, fetch in (
-            ("pypi", lambda: index.get_json(f"pypi/{name}/json")),
-            ("osv", lambda: osv.post_json("v1/query", query)),
+            ("pypi", partial(index.get_json, f"pypi/{name}/json")),
+            ("osv", partial(osv.post_json, "v1/query", query)),
         ):
             try:
                 _store(cache / kind / f"{name}.json", fetch())
@@ -307,7 +310,10 @@ def _store(path: Path, document: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m mldebt.collectors.registries.packages refresh PATH...``: refresh the cache for the pins under PATHs."""
+    """``python -m mldebt.collectors.registries.packages refresh PATH...``.
+
+    Refreshes the cache for the pins under the PATHs.
+    """
     parser = argparse.ArgumentParser(
         prog="python -m mldebt.collectors.registries.packages",
         description="Refresh the package index cache that scans read.",

@@ -9,6 +9,7 @@ opened or written, lookups miss and scans go on.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -80,18 +81,18 @@ class Cache:
             self._db.execute("delete from entries where used < ?", [now - KEEP_DAYS * 86400])
             self._db.execute("commit")
         except sqlite3.Error:
-            try:
+            with contextlib.suppress(sqlite3.Error):
                 self._db.execute("rollback")
-            except sqlite3.Error:
-                pass
 
     def _touch(self, keys: list[str]) -> None:
+        if self._db is None:
+            return
         day = int(time.time()) - 86400  # refresh at most daily, so reads stay reads
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             marks = ",".join("?" * len(chunk))
             self._db.execute(
-                f"update entries set used = ? where used < ? and key in ({marks})",  # type: ignore[union-attr]
+                f"update entries set used = ? where used < ? and key in ({marks})",
                 [int(time.time()), day, *chunk],
             )
 

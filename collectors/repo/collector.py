@@ -99,10 +99,11 @@ def _collect(snapshot: Snapshot, cache: Cache) -> Iterator[Fact]:
         else:
             entries.append(item)
     by_rel = {e.rel: e for e in entries}
-    languages: Counter = Counter()
-    lines: Counter = Counter()
+    languages: Counter[str] = Counter()
+    lines: Counter[str] = Counter()
     markers: list[tuple[str, int, str]] = []
-    marker_count, marker_kinds = 0, Counter()
+    marker_count = 0
+    marker_kinds: Counter[str] = Counter()
     jobs, notebooks, tests, scripts = [], [], set(), {}
     python_lines = 0
     for entry in entries:
@@ -130,7 +131,8 @@ def _collect(snapshot: Snapshot, cache: Cache) -> Iterator[Fact]:
                 yield notebook
                 continue
             notebooks.append(notebook)
-            lines[language] += notebook.lines
+            if language:  # always: .ipynb is a known language
+                lines[language] += notebook.lines
             marker_count += sum(notebook.markers.values())
             marker_kinds.update(notebook.markers)
             jobs.append(Job(entry.rel, blob_id(data), notebook_code(notebook.code), notebook=True))

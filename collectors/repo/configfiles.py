@@ -14,7 +14,7 @@ import json
 import json.scanner
 import os
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,17 +35,18 @@ class ConfigError(Exception):
         self.line = line
 
 
-class YDict(dict):
+class YDict(dict[Any, Any]):
     """A mapping that remembers its own line and the line of each key."""
 
     line: int = 0
     key_lines: dict[Any, int]
 
     def line_of(self, key: Any) -> int:
-        return getattr(self, "key_lines", {}).get(key, self.line)
+        lines: dict[Any, int] = getattr(self, "key_lines", {})  # only YAML mappings know their keys' lines
+        return lines.get(key, self.line)
 
 
-class YList(list):
+class YList(list[Any]):
     """A sequence that remembers its own line."""
 
     line: int = 0
@@ -56,6 +57,16 @@ def scalar(value: Any) -> str | None:
     if isinstance(value, bool):
         return str(value).lower()
     return str(value) if isinstance(value, (str, int, float)) else None
+
+
+def mapping(value: Any) -> dict[Any, Any]:
+    """``value`` itself when it is a mapping, else an empty one (a file may hold anything anywhere)."""
+    return value if isinstance(value, dict) else {}
+
+
+def sequence(value: Any) -> list[Any]:
+    """``value`` itself when it is a list, else an empty one."""
+    return value if isinstance(value, list) else []
 
 
 def scalars(mapping: Any) -> dict[str, str]:
@@ -140,7 +151,7 @@ def decode(raw: bytes) -> str:
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_Base):  # type: ignore[misc, valid-type]
+class _Loader(_Base):  # type: ignore[misc, valid-type]  # the base is picked at import: libyaml's when PyYAML has it
     """Safe loading; mappings and sequences keep their lines; timestamps stay text."""
 
 
@@ -175,7 +186,8 @@ def load_yaml_all(text: str) -> list[Any]:
     try:
         return yamlfile.load_all(text, _Loader)  # within mldebt's limits on aliases and nesting
     except yamlfile.LimitError as exc:
-        raise ConfigError(f"YAML refused: {exc.problem}", exc.problem_mark.line + 1) from None
+        refused_at = exc.problem_mark
+        raise ConfigError(f"YAML refused: {exc.problem}", refused_at.line + 1 if refused_at else None) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(str(p) for p in (exc.context, exc.problem) if p)
@@ -200,23 +212,25 @@ class JsonWithLines:
         self.text = text
         self.newlines = [i for i, ch in enumerate(text) if ch == "\n"]
         decoder = json.JSONDecoder()
-        plain_object, plain_array = decoder.parse_object, decoder.parse_array
+        # parse_object, parse_array and scan_once are hooks of CPython's pure-Python decoder, which
+        # typeshed leaves out (they are undocumented); the C scanner would not call them.
+        plain_object, plain_array = decoder.parse_object, decoder.parse_array  # type: ignore[attr-defined]  # hooks typeshed omits
 
-        def parse_object(s_and_end, *args):  # type: ignore[no-untyped-def]
+        def parse_object(s_and_end: tuple[str, int], *args: Any) -> tuple[YDict, int]:
             value, end = plain_object(s_and_end, *args)
             out = YDict(value)
             out.line = self._line(s_and_end[1] - 1)
             return out, end
 
-        def parse_array(s_and_end, scan_once):  # type: ignore[no-untyped-def]
+        def parse_array(s_and_end: tuple[str, int], scan_once: Callable[[str, int], Any]) -> tuple[YList, int]:
             value, end = plain_array(s_and_end, scan_once)
             out = YList(value)
             out.line = self._line(s_and_end[1] - 1)
             return out, end
 
-        decoder.parse_object = parse_object  # type: ignore[method-assign]
-        decoder.parse_array = parse_array  # type: ignore[method-assign]
-        decoder.scan_once = json.scanner.py_make_scanner(decoder)
+        decoder.parse_object = parse_object  # type: ignore[attr-defined]  # a hook typeshed omits
+        decoder.parse_array = parse_array  # type: ignore[attr-defined]  # a hook typeshed omits
+        decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]  # a hook typeshed omits
         self.decoder = decoder
 
     def _line(self, offset: int) -> int:

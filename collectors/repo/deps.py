@@ -32,7 +32,8 @@ UPDATE_BOTS = {
     ".github/renovate.json5",
 }
 SUMMARY_KEYS = {  # produced by the repo collector, which has always reported them
-    "repo.deps.manifests": "dependency manifests (requirements*.txt, pyproject.toml, setup.cfg, setup.py, Pipfile, environment.yml)",
+    "repo.deps.manifests": "dependency manifests (requirements*.txt, pyproject.toml, setup.cfg, setup.py, Pipfile, "
+    "environment.yml)",
     "repo.deps.pinned_ratio": "share of requirements*.txt requirements pinned to one version",
     "repo.deps.lockfiles": "lock files (poetry.lock, uv.lock, pip-compile output, ...)",
     "repo.deps.update_bot": "Dependabot or Renovate is configured",
@@ -124,7 +125,9 @@ class DepsCollector(Collector):
         paired = [lock["in_step"] for lock in locks if lock["in_step"] is not None]
         yield Fact("deps.lockfiles.in_step", all(paired) if paired else None)
 
-    def _locks(self, paths: dict[str, Any], manifests: dict[str, Manifest], text) -> Iterator[dict[str, Any]]:
+    def _locks(
+        self, paths: dict[str, Any], manifests: dict[str, Manifest], text: Callable[[str], str | None]
+    ) -> Iterator[dict[str, Any]]:
         for rel in sorted(paths):
             folder, name = posixpath.split(rel)
             kind = LOCK_NAMES.get(name)
@@ -224,8 +227,8 @@ def _pep440(spec: str) -> str:
             upper = f"{major + 1}" if major else f"0.{minor + 1}"
             out += [f">={part[1:]}", f"<{upper}"]
         elif tilde:
-            major, minor = int(tilde.group(1)), tilde.group(2)
-            out += [f">={part[1:]}", f"<{major}.{int(minor) + 1}" if minor else f"<{major + 1}"]
+            major, tilde_minor = int(tilde.group(1)), tilde.group(2)
+            out += [f">={part[1:]}", f"<{major}.{int(tilde_minor) + 1}" if tilde_minor else f"<{major + 1}"]
         elif re.fullmatch(r"\d[\w.+!-]*", part):
             out.append(f"=={part}")
         elif re.fullmatch(r"=\d[\w.*+!-]*", part):

@@ -189,7 +189,7 @@ def pyproject(text: str) -> Manifest:
     return found
 
 
-def _flavour(tool: dict, backend: str, pep621: bool) -> str:
+def _flavour(tool: dict[str, Any], backend: str, pep621: bool) -> str:
     """Which tool manages the project: poetry's own table, then the build backend, then tool tables."""
     if "poetry" in tool:
         return "poetry"
@@ -278,7 +278,7 @@ def setup_py(text: str) -> Manifest:
             elif kw.arg == "extras_require":
                 if isinstance(value, ast.Dict):
                     for key, items in zip(value.keys, value.values):
-                        extra = key.value if isinstance(key, ast.Constant) else "?"
+                        extra = str(key.value) if isinstance(key, ast.Constant) else "?"
                         _literal_list(
                             found,
                             names.get(items.id, items) if isinstance(items, ast.Name) else items,

@@ -58,7 +58,7 @@ def _source(cell: dict[str, Any]) -> str:
 
 
 def used_by_code(
-    notebooks: set[str], summaries: dict[str, dict], tests: set[str], scripts: dict[str, str]
+    notebooks: set[str], summaries: dict[str, dict[str, Any]], tests: set[str], scripts: dict[str, str]
 ) -> list[tuple[str, int | None, str]]:
     """(path, line, what) for each place where non-test code runs or imports a notebook."""
     stems = {nb.rsplit("/", 1)[-1][:-6]: nb for nb in notebooks}

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from mldebt.collectors.code import patterns as P
+from mldebt.collectors.code.scan import FoundTest
 from mldebt.collectors.interface import Fact
 
 TEST_FILE = re.compile(r"^(test_.*|.*_test)\.py$")
@@ -41,7 +42,7 @@ def is_test_file(name: str) -> bool:
 
 
 def facts(summaries: dict[str, dict[str, Any]], tests: set[str]) -> Iterator[Fact]:
-    functions = []
+    functions: list[tuple[str, FoundTest]] = []
     frameworks: set[str] = set()
     for rel in sorted(tests):
         summary = summaries.get(rel, {})
@@ -52,9 +53,10 @@ def facts(summaries: dict[str, dict[str, Any]], tests: set[str]) -> Iterator[Fac
         frameworks |= {P.TEST_FRAMEWORKS[r] for r in summary.get("roots", ()) if r in P.TEST_FRAMEWORKS}
         functions.extend((rel, f) for f in summary.get("tests", ()))
     reach = _validation_reach(summaries)
-    data_tests, libs, kinds = 0, set(), Counter()
-    model_tests = 0
-    for rel, func in functions:
+    data_tests, model_tests = 0, 0
+    libs: set[str] = set()
+    kinds: Counter[str] = Counter()
+    for _, func in functions:
         hit = {lib for ref in func["refs"] for lib in reach(ref)}
         if hit or {"schema", "validation", "validate", "expectation", "expectations"} & set(func["words"]):
             data_tests += 1
@@ -72,7 +74,7 @@ def facts(summaries: dict[str, dict[str, Any]], tests: set[str]) -> Iterator[Fac
     yield Fact("repo.tests.model_kinds", dict(sorted(kinds.items())))
 
 
-def _model_kinds(func: dict[str, Any]) -> set[str]:
+def _model_kinds(func: FoundTest) -> set[str]:
     calls = {c.lower() for c in func["calls"]} - {"train_test_split"}
     words = set(func["words"])
     kinds = set()
@@ -91,7 +93,7 @@ def _model_kinds(func: dict[str, Any]) -> set[str]:
     return kinds
 
 
-def _validation_reach(summaries: dict[str, dict[str, Any]]):
+def _validation_reach(summaries: dict[str, dict[str, Any]]) -> Callable[[str], set[str]]:
     """A function: imported dotted name -> validation libraries it leads to."""
     modules: dict[str, str] = {}
     for rel in summaries:
