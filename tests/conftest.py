@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 from collections.abc import Callable
@@ -85,6 +86,31 @@ def write_files(root: Path, files: dict[str, str | bytes | None]) -> None:
             path.write_text(content)
 
 
+def backup(source: Path, copy: Path) -> Path:
+    """``copy``, a copy of the store ``source`` made by SQLite's backup (never a raw file copy)."""
+    origin, target = sqlite3.connect(source), sqlite3.connect(copy)
+    try:
+        origin.backup(target)
+    finally:
+        target.close()
+        origin.close()
+    return copy
+
+
+def copy_checkout(dest: Path, skip: tuple[str, ...] = ()) -> Path:
+    """The files git knows of this checkout (tracked, or new and not ignored), copied into ``dest``."""
+    listed = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        check=True,
+        capture_output=True,
+    ).stdout.decode()
+    for rel in filter(None, listed.split("\0")):
+        if (ROOT / rel).is_file() and not rel.startswith(skip):
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / rel, dest / rel)
+    return dest
+
+
 @pytest.fixture
 def make_repo(tmp_path: Path) -> Callable[..., Path]:
     """Create a git repository from a list of (date, {path: content}) commits."""
@@ -137,15 +163,7 @@ def samples_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def sample_db(samples_db: Path, tmp_path: Path) -> Path:
     """A private copy of the sample store for one test (made by SQLite's backup, never a raw file copy)."""
-    copy = tmp_path / "samples.db"
-    source = sqlite3.connect(samples_db)
-    target = sqlite3.connect(copy)
-    try:
-        source.backup(target)
-    finally:
-        target.close()
-        source.close()
-    return copy
+    return backup(samples_db, tmp_path / "samples.db")
 
 
 @pytest.fixture(scope="session")
@@ -159,14 +177,7 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def store_path(sample_store: Path, tmp_path: Path) -> Path:
     """A fresh copy of the web sample store for one test."""
-    copy = tmp_path / "web.db"
-    source, target = sqlite3.connect(sample_store), sqlite3.connect(copy)
-    try:
-        source.backup(target)
-    finally:
-        target.close()
-        source.close()
-    return copy
+    return backup(sample_store, tmp_path / "web.db")
 
 
 @pytest.fixture

@@ -7,15 +7,13 @@ in a copy of the checkout, never in the checkout itself.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from scripts import gates
 
-from .conftest import ROOT
+from .conftest import ROOT, copy_checkout
 
 
 @pytest.mark.parametrize("gate", sorted(gates.GATES))
@@ -27,21 +25,7 @@ def test_the_checkout_passes_every_gate(gate):
 @pytest.fixture(scope="module")
 def copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The files git knows, copied, so a violation can be planted without touching the checkout."""
-    dest = tmp_path_factory.mktemp("gates") / "checkout"
-    listed = (
-        subprocess.run(
-            ["git", "-C", str(ROOT), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            check=True,
-            capture_output=True,
-        )
-        .stdout.decode()
-        .split("\0")
-    )
-    for rel in filter(None, listed):
-        if (ROOT / rel).is_file() and not rel.startswith(("sample_projects/", "tests/data/")):
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / rel, dest / rel)
-    return dest
+    return copy_checkout(tmp_path_factory.mktemp("gates") / "checkout", skip=("sample_projects/", "tests/data/"))
 
 
 VIOLATIONS = {

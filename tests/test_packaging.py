@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 import tomllib
 import zipfile
 from pathlib import Path
 
-from .conftest import ROOT
+from .conftest import ROOT, copy_checkout
 
 
 def test_no_generic_top_level_names_are_importable(tmp_path):
@@ -28,20 +27,7 @@ def test_no_generic_top_level_names_are_importable(tmp_path):
 
 def test_the_wheel_holds_only_the_mldebt_package(tmp_path):
     # built from a copy of the files git knows, so a stale build/ folder of the checkout cannot add modules
-    source = tmp_path / "source"
-    listed = (
-        subprocess.run(
-            ["git", "-C", str(ROOT), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            check=True,
-            capture_output=True,
-        )
-        .stdout.decode()
-        .split("\0")
-    )
-    for rel in filter(None, listed):
-        if (ROOT / rel).is_file():
-            (source / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / rel, source / rel)
+    source = copy_checkout(tmp_path / "source")
     subprocess.run(
         [
             sys.executable,
