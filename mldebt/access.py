@@ -20,7 +20,7 @@ from typing import Any
 import sqlite_utils
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from mldebt.errors import InputError, NotFound
+from mldebt.errors import FieldError, InputError, NotFound
 from mldebt.store.db import from_json, rows, to_json
 
 SCOPES = {
@@ -123,11 +123,14 @@ def create_token(
     _check_name(name, "token name")
     wanted = sorted(set(scopes))
     unknown = [s for s in wanted if s not in SCOPES]
-    if not wanted or unknown:
-        raise InputError(
-            f"unknown scope {unknown[0]!r} (scopes: {', '.join(SCOPES)})"
-            if unknown
-            else f"a token needs at least one --scope ({', '.join(SCOPES)})"
+    listed = ", ".join(SCOPES)
+    if unknown:
+        raise InputError(f"unknown scope {unknown[0]!r} (scopes: {listed})")
+    if not wanted:
+        raise FieldError(
+            "scope",
+            f"at least one is needed ({listed})",
+            sentence=lambda n: f"a token needs at least one {n('scope')} ({listed})",
         )
     binding = _binding(db, name, wanted, project, team)
     if expires_on is not None:
@@ -136,9 +139,17 @@ def create_token(
                 raise ValueError(expires_on)
             last_day = date.fromisoformat(expires_on)
         except ValueError:
-            raise InputError(f"--expires {expires_on!r}: expected a date such as 2027-03-31") from None
+            raise FieldError(
+                "expires",
+                "expected a date such as 2027-03-31",
+                sentence=lambda n: f"{n('expires')} {expires_on!r}: expected a date such as 2027-03-31",
+            ) from None
         if last_day < datetime.now(UTC).date():
-            raise InputError(f"--expires {expires_on}: the date has passed")
+            raise FieldError(
+                "expires",
+                f"{expires_on} has passed",
+                sentence=lambda n: f"{n('expires')} {expires_on}: the date has passed",
+            )
     if db["api_tokens"].count_where("name = ? and revoked_at is null", [name]):
         raise InputError(f"a token named {name!r} already exists (revoke it first)")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -156,11 +167,6 @@ def create_token(
     return token, {**row, "id": table.last_pk}
 
 
-_RECORD_PORTFOLIO = (
-    "record the server's portfolio first (`--portfolio FILE`, or `mldebt collect PORTFOLIO` on the server)"
-)
-
-
 def _binding(
     db: sqlite_utils.Database, name: str, scopes: list[str], project: str | None, team: str | None
 ) -> dict[str, str | None]:
@@ -169,19 +175,43 @@ def _binding(
         if project is None and team is None:
             return {"project_id": None, "team_id": None}  # attest, waive and read tokens may be left unbound
         if not {"attest", "waive"} & set(scopes):
-            raise InputError(
-                f"--project and --team limit what a token writes; token {name} has no write scope "
-                "(push, attest or waive)"
+            raise FieldError(
+                "project" if project is not None else "team",
+                f"only a token with a write scope is bound; token {name} has none (push, attest or waive)",
+                sentence=lambda n: (
+                    f"{n('project')} and {n('team')} limit what a token writes; "
+                    f"token {name} has no write scope (push, attest or waive)"
+                ),
             )
     if project is None and team is None:
-        raise InputError("a push token must be bound to one project or one team: add --project NAME or --team NAME")
+        raise FieldError(
+            "project",
+            "a push token must be bound to one project or one team",
+            sentence=lambda n: (
+                f"a push token must be bound to one project or one team: add {n('project')} NAME or {n('team')} NAME"
+            ),
+        )
     if project is not None and team is not None:
-        raise InputError("a push token is bound to one project or one team, not both: give --project or --team")
-    table, value, flag = ("projects", project, "--project") if project is not None else ("teams", team, "--team")
+        raise FieldError(
+            "team",
+            "a push token is bound to one project or one team, not both",
+            sentence=lambda n: (
+                f"a push token is bound to one project or one team, not both: give {n('project')} or {n('team')}"
+            ),
+        )
+    field, value = ("project", project) if project is not None else ("team", team)
+    table = field + "s"
     if not db[table].count_where("id = ?", [value]):
         known = [r["id"] for r in rows(db, f"select id from {table} order by id limit 21")]
         listed = (", ".join(known[:20]) + (", ..." if len(known) > 20 else "")) or "none yet"
-        raise InputError(f"{flag} {value}: no such {table[:-1]} in the store ({table}: {listed}); {_RECORD_PORTFOLIO}")
+        raise FieldError(
+            field,
+            f"no such {field} in the store",
+            sentence=lambda n: (
+                f"{n(field)} {value}: no such {field} in the store ({table}: {listed}); record the server's "
+                f"portfolio first (`{n('portfolio')} FILE`, or `mldebt collect PORTFOLIO` on the server)"
+            ),
+        )
     return {"project_id": project, "team_id": team}
 
 

@@ -6,6 +6,8 @@ messages; everything else raises and lets them travel.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 class MldebtError(Exception):
     """Base of every error mldebt reports to a user instead of a traceback."""
@@ -28,6 +30,29 @@ class InputError(MldebtError):
         """One error carrying every problem found in one file."""
         head = problems[0] if len(problems) == 1 else f"{path}: {len(problems)} problems in {what}"
         return cls(head, problems)
+
+
+Namer = Callable[[str], str]
+"""Gives the name to show for a field: the field's own name in the library, its option in the CLI."""
+
+
+class FieldError(InputError):
+    """A bad value in one field; ``field`` is its name in the form, the API body or the function's arguments.
+
+    The message is ``field: problem``, or, when a sentence says it better
+    (it shows the value, or names other fields), ``sentence(name)``, where
+    ``name`` gives the word for each field it mentions. The library's own
+    message uses the fields' names; ``worded`` lets a caller use its own
+    (the CLI's options), so no message here names a command-line option.
+    """
+
+    def __init__(self, field: str, problem: str, *, sentence: Callable[[Namer], str] | None = None) -> None:
+        self.field, self.problem, self.sentence = field, problem, sentence
+        super().__init__(self.worded(lambda name: name))
+
+    def worded(self, name: Namer) -> str:
+        """The message with each field called ``name(field)``."""
+        return self.sentence(name) if self.sentence is not None else f"{name(self.field)}: {self.problem}"
 
 
 class StoreError(MldebtError):

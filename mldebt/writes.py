@@ -28,22 +28,13 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from mldebt.errors import InputError
+from mldebt.errors import FieldError, InputError
 from mldebt.questions import default_expiry, load_questions, unknown_question
 from mldebt.scanning.scans import now, project_row, rescore_project, stored_rubric
 from mldebt.store.db import rows
 
 MAX_ANSWER = 4000
 MAX_FIELD = 300
-
-
-class FieldError(InputError):
-    """A bad value in one field of a write; ``field`` is its name in the form and the API body."""
-
-    def __init__(self, field: str, problem: str) -> None:
-        super().__init__(f"{field}: {problem}")
-        self.field = field
-        self.problem = problem
 
 
 def record_attestation(

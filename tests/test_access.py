@@ -85,10 +85,10 @@ def test_an_expired_token_stops_working(db):
 @pytest.mark.parametrize(
     "scopes,expires,message",
     [
-        ([], None, "a token needs at least one --scope (read, attest, waive, push)"),
+        ([], None, "a token needs at least one scope (read, attest, waive, push)"),
         (["admin"], None, "unknown scope 'admin' (scopes: read, attest, waive, push)"),
-        (["read"], "2020-01-01", "--expires 2020-01-01: the date has passed"),
-        (["read"], "soon", "--expires 'soon': expected a date such as 2027-03-31"),
+        (["read"], "2020-01-01", "expires 2020-01-01: the date has passed"),
+        (["read"], "soon", "expires 'soon': expected a date such as 2027-03-31"),
     ],
 )
 def test_bad_tokens_are_refused(db, scopes, expires, message):

@@ -14,9 +14,17 @@ from typing import Any
 import click
 
 from mldebt.access import SCOPES, add_user, create_token, list_tokens, list_users, remove_user, revoke_token
-from mldebt.cli.options import db_option, existing_store, store
+from mldebt.cli.options import db_option, existing_store, in_option_words, store
 from mldebt.scanning.scans import save_portfolio
 from mldebt.sources.portfolio import load_portfolio
+
+TOKEN_OPTIONS = {
+    "scope": "--scope",
+    "expires": "--expires",
+    "project": "--project",
+    "team": "--team",
+    "portfolio": "--portfolio",
+}
 
 
 @click.group()
@@ -87,7 +95,8 @@ def token_create(
     with opened as db, db.atomic():  # the portfolio is recorded only with the token
         if portfolio is not None:
             save_portfolio(db, portfolio)
-        secret, row = create_token(db, name, scopes, expires, project=project, team=team)
+        with in_option_words(TOKEN_OPTIONS):
+            secret, row = create_token(db, name, scopes, expires, project=project, team=team)
     click.echo(secret)
     click.echo(
         f"token {row['name']} (#{row['id']}) with scopes {', '.join(sorted(set(scopes)))}"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from mldebt.cli.options import as_of_moment, db_option, store
+from mldebt.cli.options import as_of_moment, db_option, in_option_words, store
 from mldebt.collectors.registry import declared_keys
 from mldebt.errors import InputError
 from mldebt.push.client import Pusher
@@ -17,6 +17,8 @@ from mldebt.scanning.collecting import collect_to_store
 from mldebt.scanning.parallel import default_jobs
 from mldebt.scanning.scans import rescore
 from mldebt.sources.portfolio import Portfolio, load_portfolio, single_repository
+
+MAKE_TOKEN = "(made with `mldebt token create NAME --scope push --project PROJECT` on the server)"
 
 rubric_option = click.option(
     "--rubric", "rubric_path", type=click.Path(path_type=Path), help="Rubric file (default: the built-in rubric)."
@@ -81,7 +83,9 @@ def collect(
                 f"--push does not take {'--rubric' if rubric_path else '--restart'}: "
                 "the server scores with its own rubric and keeps no local run"
             )
-        sys.exit(collect_and_push(portfolio, chosen, moment, workers, Pusher(push_url)))
+        with in_option_words({"push": "--push"}, hints={"token": MAKE_TOKEN}):
+            pusher = Pusher(push_url)
+        sys.exit(collect_and_push(portfolio, chosen, moment, workers, pusher))
     rubric = load_rubric(rubric_path, declared_keys())
     with store(db_path) as db:
         status = collect_to_store(db, target, portfolio, chosen, rubric, moment, as_of, selected, workers, restart)

@@ -10,13 +10,13 @@ from mldebt.cli.options import (
     base_url_option,
     db_option,
     existing_store,
+    in_option_words,
     parsed,
     since_moment,
     team_id,
     write_output,
 )
-from mldebt.errors import InputError
-from mldebt.exports.backlog import FORMATS, render
+from mldebt.exports.backlog import FORMATS, exporter
 from mldebt.readmodel.backlog import open_backlog, within_budget
 from mldebt.readmodel.campaigns import get_campaign
 from mldebt.readmodel.quarters import BadValue
@@ -67,8 +67,8 @@ def export_backlog(
         mldebt export backlog --format markdown --limit 40 --since 2026Q3
         mldebt export backlog --format github --campaign pin-deps | jq -c '.[]'
     """
-    if fmt not in FORMATS:
-        raise InputError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    with in_option_words({"format": "--format"}):
+        to_text = exporter(fmt)
     hours = parsed("--limit", effort_budget, limit)
     moment = since_moment(since)
     with existing_store(db_path) as db:
@@ -76,7 +76,7 @@ def export_backlog(
         items = open_backlog(db, team=team_id(db, team), since=moment, only=pairs, base=base_url)
     if hours is not None:
         items = within_budget(items, hours)
-    text = render(items, fmt)
+    text = to_text(items)
     if output is None:
         click.echo(text, nl=False)
         return

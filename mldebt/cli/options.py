@@ -18,11 +18,10 @@ import click
 import sqlite_utils
 
 from mldebt.atomicfile import OutputError, write_text
-from mldebt.errors import InputError
+from mldebt.errors import FieldError, InputError
 from mldebt.readmodel.quarters import BadValue, Quarter, parse_day, parse_since
 from mldebt.readmodel.queries import find_team
 from mldebt.store.db import open_db
-from mldebt.writes import FieldError
 
 T = TypeVar("T")
 
@@ -67,21 +66,30 @@ def existing_store(db_path: Path) -> Iterator[sqlite_utils.Database]:
 
 
 @contextmanager
-def in_option_words(options: Mapping[str, str]) -> Iterator[None]:
+def in_option_words(options: Mapping[str, str], hints: Mapping[str, str] | None = None) -> Iterator[None]:
     """Reword the library's errors inside the block with the options that gave the values.
 
     ``options`` maps a field or kind of value to its option: ``{"expires":
-    "--expires"}`` turns ``expires: ...`` into ``--expires: ...``, ``{"target":
+    "--expires"}`` turns ``expires: ...`` into ``--expires: ...`` (and a
+    sentence naming fields, ``a token needs at least one scope``, into one
+    naming options: ``... one --scope``), ``{"target":
     "--target"}`` turns ``target '2026-09-30': ...`` into ``--target
     '2026-09-30': ...``, ``{OUTPUT: "-o"}`` puts ``-o`` before a file that
     could not be written. A field that is not an option (an argument) is
     reported by its problem alone; any other value keeps its own name.
+    ``hints`` adds a sentence only the command line can say (the command to
+    run) to the error of a field.
     """
     try:
         yield
     except FieldError as exc:
-        option = options.get(exc.field)
-        raise InputError(f"{option}: {exc.problem}" if option else exc.problem) from None
+        said = (
+            exc.problem
+            if exc.sentence is None and exc.field not in options
+            else exc.worded(lambda field: options.get(field, field))
+        )
+        hint = (hints or {}).get(exc.field)
+        raise InputError(f"{said} {hint}" if hint else said) from None
     except BadValue as exc:
         if exc.what not in options:
             raise

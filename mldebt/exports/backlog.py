@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from mldebt.errors import InputError
+from mldebt.errors import FieldError
 from mldebt.exports import csvfile as export_csv
 from mldebt.exports import github as export_github
 from mldebt.exports import jira as export_jira
@@ -30,8 +30,11 @@ FORMATS: dict[str, Exporter] = {
 }
 
 
-def render(items: Sequence[BacklogItem], fmt: str) -> str:
-    """The items in format ``fmt``, as text ready to write to a file."""
+def exporter(fmt: str) -> Exporter:
+    """The exporter of format ``fmt``; FieldError ``format`` for a format there is none of."""
     if fmt not in FORMATS:
-        raise InputError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
-    return FORMATS[fmt](items)
+        known = ", ".join(FORMATS)
+        raise FieldError(
+            "format", f"expected one of {known}", sentence=lambda n: f"{n('format')} {fmt!r}: expected one of {known}"
+        )
+    return FORMATS[fmt]

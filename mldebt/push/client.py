@@ -21,7 +21,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from mldebt import __version__
-from mldebt.errors import InputError, MldebtError
+from mldebt.errors import FieldError, InputError, MldebtError
 from mldebt.redact import without_credentials
 from mldebt.scanning.bundle import Bundle
 
@@ -44,9 +44,14 @@ class Pushed:
 
 
 def endpoint(url: str) -> str:
-    """The scans endpoint of the server at ``url`` (a base URL, or the endpoint itself)."""
+    """The scans endpoint of the server at ``url`` (a base URL, or the endpoint itself); else FieldError ``push``."""
     if not url.startswith(("http://", "https://")):
-        raise InputError(f"--push {without_credentials(url)!r}: expected the server's http:// or https:// URL")
+        shown = without_credentials(url)
+        raise FieldError(
+            "push",
+            "expected the server's http:// or https:// URL",
+            sentence=lambda n: f"{n('push')} {shown!r}: expected the server's http:// or https:// URL",
+        )
     base = url.rstrip("/")
     return base if base.endswith(ENDPOINT) else base + ENDPOINT
 
@@ -65,16 +70,20 @@ def _number(name: str, default: float) -> float:
 
 
 class Pusher:
-    """One session to the server; ``MLDEBT_PUSH_RETRIES`` and ``MLDEBT_PUSH_BACKOFF`` tune the retries."""
+    """One session to the server; ``MLDEBT_PUSH_RETRIES`` and ``MLDEBT_PUSH_BACKOFF`` tune the retries.
+
+    The token is ``token`` or else ``MLDEBT_PUSH_TOKEN``; FieldError ``token`` when there is none.
+    """
 
     def __init__(self, url: str, token: str | None = None) -> None:
         self.url = endpoint(url)
         self.shown = without_credentials(self.url)
         token = token if token is not None else os.environ.get(TOKEN_ENV, "").strip()
         if not token:
-            raise InputError(
-                f"--push needs an API token with the push scope in {TOKEN_ENV} "
-                "(made with `mldebt token create NAME --scope push --project PROJECT` on the server)"
+            raise FieldError(
+                "token",
+                f"an API token with the push scope is needed in {TOKEN_ENV}",
+                sentence=lambda n: f"{n('push')} needs an API token with the push scope in {TOKEN_ENV}",
             )
         self.retries = int(_number("MLDEBT_PUSH_RETRIES", RETRIES))
         noisy = type("PushRetry", (_SayingRetry,), {"where": self.shown})
