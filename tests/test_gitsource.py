@@ -120,7 +120,7 @@ def test_a_plain_folder_is_read_in_place(tmp_path):
     with checkout(project_of(tmp_path / "p")) as tree:
         assert tree.commit is None and files(tree.root) == {"x.py"}
     with (
-        pytest.raises(InputError, match="not a git repository, so --as-of has no history"),
+        pytest.raises(InputError, match="not a git repository, so it has no history to read at an earlier moment"),
         checkout(project_of(tmp_path / "p"), at("2026-01-01T00:00:00")),
     ):
         pass

@@ -213,7 +213,7 @@ def checkout(project: Project, as_of: datetime | None = None) -> Iterator[Checko
         where, name = _repository(Path(project.repo), project.repo), project.repo
     if where.git_dir is None:
         if as_of is not None:
-            raise InputError(f"{name}: not a git repository, so --as-of has no history to read")
+            raise InputError(f"{name}: not a git repository, so it has no history to read at an earlier moment")
         folder = where.folder / project.subpath if project.subpath else where.folder
         with laid_out(folder, cache_dir() / "folders") as (root, skipped):
             yield Checkout(root=root, commit=None, commit_date=None, skipped=skipped)
