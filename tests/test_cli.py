@@ -15,10 +15,9 @@ import pytest
 from mldebt.atomicfile import OutputError
 from mldebt.cli.main import cli
 from mldebt.cli.options import OUTPUT, existing_store, in_option_words
-from mldebt.errors import InputError, MldebtError
+from mldebt.errors import FieldError, InputError, MldebtError
 from mldebt.readmodel.quarters import BadValue
 from mldebt.store.db import open_db
-from mldebt.writes import FieldError
 
 from .builders import SMALL_PROJECT
 from .conftest import ROOT

@@ -12,8 +12,9 @@ from click.testing import CliRunner
 
 from mldebt.access import create_token
 from mldebt.cli.main import cli
+from mldebt.errors import FieldError
 from mldebt.store.db import open_db
-from mldebt.writes import FieldError, record_attestation, record_waiver
+from mldebt.writes import record_attestation, record_waiver
 
 from .browser import sign_in
 
