@@ -200,3 +200,13 @@ def test_path_traversal_against_the_real_server(store_path):
         conn.request("GET", "/static/mldebt.css")
         assert conn.getresponse().status == 200
         conn.close()
+
+
+@pytest.mark.parametrize("name", ["MLDEBT_PROXY_HOPS", "MLDEBT_PAGE_CACHE"])
+def test_a_count_setting_that_is_not_a_number_is_one_clear_error(store_path, monkeypatch, name):
+    from mldebt.errors import InputError
+    from mldebt.webapp import create_app
+
+    monkeypatch.setenv(name, "two")
+    with pytest.raises(InputError, match=rf"^{name}='two': expected a whole number of 0 or more$"):
+        create_app({"DATABASE": str(store_path), "TESTING": True})

@@ -29,6 +29,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mldebt.access import session_secret
 from mldebt.charts import TEMPLATES
+from mldebt.errors import InputError
 from mldebt.store.db import open_db
 from mldebt.webapp import api, auth, backlog, campaigns, checks, compare, db, errors, forms, portfolio, projects
 from mldebt.webapp.cache import PageCache
@@ -37,6 +38,16 @@ from mldebt.webapp.filters import register_filters
 
 def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _count(name: str, default: int) -> int:
+    """A whole number of 0 or more from the environment; anything else is one clear error."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise InputError(f"{name}={text!r}: expected a whole number of 0 or more")
+    return int(text)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -49,9 +60,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="mldebt_session",
-        PAGE_CACHE=int(os.environ.get("MLDEBT_PAGE_CACHE", "256")),
+        PAGE_CACHE=_count("MLDEBT_PAGE_CACHE", 256),
         MAX_CONTENT_LENGTH=1024 * 1024,  # larger bodies get a 413; the push endpoint sets its own limit
-        PROXY_HOPS=int(os.environ.get("MLDEBT_PROXY_HOPS", "0") or 0),
+        PROXY_HOPS=_count("MLDEBT_PROXY_HOPS", 0),
     )
     if config:
         app.config.update(config)
