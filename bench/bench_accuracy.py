@@ -189,10 +189,7 @@ def linters(f: Facts) -> tuple[Any, str]:
 
 def multiple_languages(f: Facts) -> tuple[Any, str]:
     program = f.get("repo.languages.program")
-    if program is None:
-        count = f.get("repo.languages.count") or 0
-    else:
-        count = len(program)
+    count = (f.get("repo.languages.count") or 0) if program is None else len(program)
     return yes(count > 1), f.cite("repo.languages.program", "repo.languages")
 
 
@@ -290,7 +287,8 @@ def main(argv: list[str] | None = None) -> int:
                 ours, cite = reader(facts)
                 ok = agrees(label["value"], ours)
                 per_label.setdefault(name, []).append(ok)
-                records.append({"repo": repo["id"], "label": name, "expected": label["value"], "ours": ours, "agree": ok})
+                record = {"repo": repo["id"], "label": name, "expected": label["value"], "ours": ours, "agree": ok}
+                records.append(record)
                 if not ok:
                     misses.append((repo["id"], name, label["value"], ours, cite, label))
 
