@@ -6,6 +6,13 @@ the minimum over the four sections. Debt categories score 0-100 from the
 weighted points of their decided checks. A check whose evidence is missing is
 *unknown* and counts in neither numerator nor denominator; a waived check is
 shown as waived, earns nothing, and its effort is totalled apart.
+
+A check whose ``applies_when`` condition is false does not apply (*n/a*): it
+is shown with the reason, and counts in no section, category, total or level
+and carries no effort. In the ML Test Score an n/a test is left out of its
+section: it earns nothing and is not expected, so the section's maximum drops
+by one (``Scorecard.section_max``); the final score is still the lowest
+section, leaving out a section only when none of its tests applies.
 """
 
 from __future__ import annotations
@@ -14,10 +21,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mldebt.rubric import conditions
+from mldebt.rubric import conditions, reasons
 from mldebt.rubric.schema import SECTION_IDS, Check, Rubric
 
 POINTS = {"automated": 1.0, "manual": 0.5, "fail": 0.0}
+NOT_APPLICABLE = "n/a"
 BANDS = [  # (upper bound inclusive, label): the 2017 paper's interpretation
     (0.0, "more of a research project than a productionized system"),
     (1.0, "not totally untested, but serious holes in reliability are possible"),
@@ -49,11 +57,12 @@ class Waiver:
 @dataclass(frozen=True)
 class Result:
     check_id: str
-    status: str  # automated | manual | fail | unknown | waived
+    status: str  # automated | manual | fail | unknown | waived | n/a
     points: float | None
     weight: float
-    detail: str
+    detail: str  # the condition that decided, for the check's own page
     evidence_keys: tuple[str, ...]
+    reason: str = ""  # one plain sentence made from the evidence, for every surface
 
 
 @dataclass
@@ -68,6 +77,8 @@ class Scorecard:
     effort_hours: float
     waived_effort_hours: float = 0.0
     unknown: int = 0
+    not_applicable: int = 0
+    section_max: dict[str, float] = field(default_factory=dict)
     levels: dict[str, bool] = field(default_factory=dict)
     level: str | None = None
     totals: dict[str, float | None] = field(default_factory=dict)
@@ -106,9 +117,24 @@ def attested(question: str | None, facts: Mapping[str, Any]) -> bool:
 
 
 def judge(check: Check, evaluate: conditions.Evaluator, facts: Mapping[str, Any]) -> Result:
-    """One check's result: the best credit whose condition holds."""
+    """One check's result: n/a when it does not apply, else the best credit whose condition holds."""
     used: set[str] = set()
     undecided = []
+    if check.applies_when is not None:
+        used |= conditions.keys(check.applies_when)
+        applies_now = evaluate(check.applies_when)
+        if applies_now is False:
+            return Result(
+                check.id,
+                NOT_APPLICABLE,
+                None,
+                check.weight,
+                f"does not apply: {check.applies_when}",
+                tuple(sorted(used)),
+                reasons.render(check.not_applicable or "", facts),
+            )
+        if applies_now is None:
+            undecided.append(check.applies_when)
     for status in ("automated", "manual"):
         expression = getattr(check, status)
         if expression is None:
@@ -150,7 +176,7 @@ def score(
     for check in checks:
         result = judge(check, evaluate, facts)
         waiver = waivers.get(check.id)
-        if waiver and result.status != "automated":
+        if waiver and result.status not in ("automated", NOT_APPLICABLE):
             result = Result(
                 check.id,
                 "waived",
@@ -168,10 +194,18 @@ def aggregate(rubric: Rubric, checks: list[Check], results: list[Result], facts:
     by_id = {r.check_id: r for r in results}
 
     sections = {s: 0.0 for s in SECTION_IDS}
+    section_max = {s: 0.0 for s in SECTION_IDS}
+    left_out = set()  # sections whose every test is n/a: nothing there is expected
     for check in checks:
-        if check.ml_test and check.section:
-            sections[check.section] += by_id[check.id].points or 0.0
-    final = min(sections.values())
+        if not (check.ml_test and check.section):
+            continue
+        if by_id[check.id].status == NOT_APPLICABLE:
+            left_out.add(check.section)
+            continue
+        sections[check.section] += by_id[check.id].points or 0.0
+        section_max[check.section] += 1.0
+    left_out = {s for s in left_out if not section_max[s]}
+    final = min((v for s, v in sections.items() if s not in left_out), default=0.0)
 
     def decided(ids: list[str]) -> list[Result]:
         return [by_id[i] for i in ids if by_id[i].points is not None and by_id[i].status != "waived"]
@@ -179,7 +213,9 @@ def aggregate(rubric: Rubric, checks: list[Check], results: list[Result], facts:
     categories = {cat.id: percent(decided([c.id for c in checks if c.category == cat.id])) for cat in rubric.categories}
     overall = percent(decided([c.id for c in checks]))
     open_effort = sum(
-        c.effort_hours * (1 - (by_id[c.id].points or 0.0)) for c in checks if by_id[c.id].status != "waived"
+        c.effort_hours * (1 - (by_id[c.id].points or 0.0))
+        for c in checks
+        if by_id[c.id].status not in ("waived", NOT_APPLICABLE)
     )
     waived_effort = sum(c.effort_hours for c in checks if by_id[c.id].status == "waived")
     held = _levels(rubric, checks, by_id)
@@ -194,6 +230,8 @@ def aggregate(rubric: Rubric, checks: list[Check], results: list[Result], facts:
         effort_hours=round(open_effort, 1),
         waived_effort_hours=round(waived_effort, 1),
         unknown=sum(r.status == "unknown" for r in results),
+        not_applicable=sum(r.status == NOT_APPLICABLE for r in results),
+        section_max=section_max,
         levels=held,
         level=next((lv.id for lv in reversed(rubric.levels) if held.get(lv.id)), None),
         totals={t.id: _weighted(t.categories, categories) for t in rubric.totals},
@@ -214,7 +252,8 @@ def _levels(rubric: Rubric, checks: list[Check], by_id: Mapping[str, Result]) ->
     below = True
     for level in rubric.levels:
         mine = [by_id[c.id] for c in checks if c.level == level.id]
-        below = below and bool(mine) and all((r.points or 0.0) > 0 for r in mine)
+        expected = [r for r in mine if r.status != NOT_APPLICABLE]
+        below = below and bool(mine) and all((r.points or 0.0) > 0 for r in expected)
         held[level.id] = below
     return held
 

@@ -88,8 +88,8 @@ def paydown(project: str, history: Iterable[ScanResults], effort: Mapping[str, f
         if not ever_unmet or opened is None:
             continue
         current = latest.statuses.get(check)
-        if current is None:
-            state = "dropped"
+        if current is None or current[0] == "n/a":
+            state = "dropped"  # out of the rubric, or no longer applies
         elif current[0] == "waived":
             state = "waived"
         elif closed is not None:

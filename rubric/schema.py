@@ -20,7 +20,7 @@ from typing import Any, Literal, Protocol, TypeVar
 from pydantic import Field
 
 from mldebt.errors import InputError
-from mldebt.rubric import conditions
+from mldebt.rubric import conditions, reasons
 from mldebt.validation import Strict, validate
 from mldebt.yamlfile import Document, load
 
@@ -91,6 +91,10 @@ class Check(Strict):
     manual: str | None = None
     attestation: str | None = None  # a current attestation of this question earns manual credit
     applies_to: Scope | None = None
+    # a condition over evidence: when it is false the check does not apply (n/a) and counts nowhere
+    applies_when: str | None = None
+    # the sentence shown when the check does not apply; may name facts as {key}
+    not_applicable: str | None = None
     why: str = Field(min_length=1)
     fix: str = Field(min_length=1)
     references: list[str] = []
@@ -106,6 +110,8 @@ class CheckOverride(Strict):
     manual: str | None = None
     attestation: str | None = None
     applies_to: Scope | None = None
+    applies_when: str | None = None
+    not_applicable: str | None = None
     why: str | None = None
     fix: str | None = None
 
@@ -332,7 +338,16 @@ def _check_fields(
         problems.append(doc.message(loc + ("level",), f"unknown level {check.level!r}"))
     if check.attestation and known is not None and f"attest.{check.attestation}" not in known:
         problems.append(doc.message(loc + ("attestation",), f"unknown attestation question {check.attestation!r}"))
-    for name in ("automated", "manual"):
+    if check.applies_when is not None and not check.not_applicable:
+        sentence = "a check with 'applies_when' needs a 'not_applicable' sentence"
+        problems.append(doc.message(loc + ("applies_when",), sentence))
+    if check.not_applicable:
+        problems += [
+            doc.message(loc + ("not_applicable",), f"no collector produces {key}")
+            for key in reasons.placeholders(check.not_applicable)
+            if known is not None and not key_is_known(key, known)
+        ]
+    for name in ("automated", "manual", "applies_when"):
         expression = getattr(check, name)
         if expression is None:
             continue

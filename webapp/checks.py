@@ -23,7 +23,7 @@ from mldebt.webapp.cache import cached
 from mldebt.webapp.db import get_db
 
 bp = Blueprint("checks", __name__)
-STATUSES = ("automated", "manual", "fail", "unknown", "waived")
+STATUSES = ("automated", "manual", "fail", "unknown", "waived", "n/a")
 
 
 def _current(db: sqlite_utils.Database) -> tuple[dict[str, Headline], list[dict[str, Any]]]:

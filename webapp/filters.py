@@ -19,6 +19,7 @@ STATUS = {  # symbol and words, so that status never depends on colour alone
     "fail": ("✘", "failing"),
     "unknown": ("?", "unknown"),
     "waived": ("~", "waived"),
+    "n/a": ("–", "does not apply"),
     None: ("·", "not scored"),
 }
 

@@ -22,8 +22,9 @@ SYMBOLS = {
     "fail": ("✘", "red"),
     "unknown": ("?", "blue"),
     "waived": ("~", "magenta"),
+    "n/a": ("–", "white"),
 }
-STATUS_ORDER = {"fail": 0, "unknown": 1, "manual": 2, "waived": 3, "automated": 4}
+STATUS_ORDER = {"fail": 0, "unknown": 1, "manual": 2, "waived": 3, "automated": 4, "n/a": 5}
 
 
 def scorecard(db: sqlite_utils.Database, project: str) -> dict[str, Any]:

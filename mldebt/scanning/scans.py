@@ -324,10 +324,10 @@ def _save_scorecard(db: sqlite_utils.Database, scan_id: str, card: Scorecard) ->
     # plain executemany: re-scoring writes ~100 rows per scan, and sqlite-utils' per-row
     # type inference was a third of `mldebt score`'s time
     db.conn.executemany(
-        "insert into results (scan_id, check_id, status, points, weight, detail, evidence_keys)"
-        " values (?, ?, ?, ?, ?, ?, ?)",
+        "insert into results (scan_id, check_id, status, points, weight, detail, evidence_keys, reason)"
+        " values (?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            (scan_id, r.check_id, r.status, r.points, r.weight, r.detail, to_json(list(r.evidence_keys)))
+            (scan_id, r.check_id, r.status, r.points, r.weight, r.detail, to_json(list(r.evidence_keys)), r.reason)
             for r in card.results
         ],
     )
@@ -338,7 +338,10 @@ def _save_scorecard(db: sqlite_utils.Database, scan_id: str, card: Scorecard) ->
         {"scope": "effort", "name": "waived_hours", "value": card.waived_effort_hours, "max": None, "label": None},
         {"scope": "level", "name": "held", "value": None, "max": None, "label": card.level},
     ]
-    scores += [{"scope": "section", "name": k, "value": v, "max": 7.0, "label": None} for k, v in card.sections.items()]
+    scores += [
+        {"scope": "section", "name": k, "value": v, "max": card.section_max.get(k, 7.0), "label": None}
+        for k, v in card.sections.items()
+    ]
     scores += [
         {"scope": "category", "name": k, "value": v, "max": 100.0, "label": None} for k, v in card.categories.items()
     ]

@@ -418,3 +418,9 @@ def _security(db: sqlite_utils.Database) -> None:
     db.table("signin_attempts").create({"id": int, "name": str, "address": str, "at": str, "ok": int}, pk="id")
     db.table("signin_attempts").create_index(["name", "at"])
     db.table("signin_attempts").create_index(["address", "at"])
+
+
+@migrations(name="0008_reasons")
+def _reasons(db: sqlite_utils.Database) -> None:
+    """Each result's plain reason, a sentence made from its evidence (the condition stays in detail)."""
+    db.table("results").add_column("reason", str)
