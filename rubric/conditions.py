@@ -53,8 +53,10 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     # turn missing evidence into a decision where a rubric wants one.
     "present": _present,
     "absent": lambda value: not _present(value),
+    # holds(key): the fact is true (a missing fact is not); for applicability, which must decide
+    "holds": lambda value: value is True,
 }
-PRESENCE = {"present", "absent"}
+PRESENCE = {"present", "absent", "holds"}
 
 
 def parse(expression: str) -> ast.AST:

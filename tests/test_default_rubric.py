@@ -152,9 +152,27 @@ checks:
     assert len(rubric.checks) == len(RUBRIC.checks) - 1 + 1
     assert rubric.check("deps-pinned").weight == 5 and rubric.check("few-languages") is None
     assert rubric.hash != RUBRIC.hash
-    facts = {"repo.readme.present": True, "repo.python.files": 3, "ci.canary": False}
+    facts = {
+        "repo.readme.present": True,
+        "repo.python.files": 3,
+        "ci.canary": False,
+        "code.libraries.serving": ["fastapi"],
+    }
     batch = score(rubric, facts, Context(tags=("batch",)))
     service = score(rubric, facts, Context(tags=("service",)))
     assert "infra-6-canary" not in {r.check_id for r in batch.results}
     assert {r.check_id: r.status for r in service.results}["infra-6-canary"] == "fail"
     assert "release-readiness" in batch.totals
+
+
+def test_serving_and_training_checks_are_na_where_nothing_is_served_or_trained():
+    nothing = {"code.libraries.serving": [], "code.libraries.ml": [], "ci.deploys": False, "repo.ci.configs": []}
+    card = score(RUBRIC, nothing)
+    status = {r.check_id: r for r in card.results}
+    for check_id in ("infra-6-canary", "monitor-7-prediction-quality", "model-6-data-slices", "seeds-set", "ci-healthy"):
+        assert status[check_id].status == "n/a", check_id
+        assert status[check_id].reason and "(" not in status[check_id].reason.split(":")[0]
+    served = score(RUBRIC, {**nothing, "code.libraries.serving": ["fastapi"]})
+    assert {r.check_id: r.status for r in served.results}["infra-6-canary"] != "n/a"
+    # no evidence about the code at all: whether a check applies is unknown, not n/a
+    assert {r.check_id: r.status for r in score(RUBRIC, {}).results}["infra-6-canary"] == "unknown"
