@@ -1,12 +1,15 @@
-"""DVC collector: pipelines, their data lineage, the lock file, tracked data and remotes.
+"""DVC collector: pipelines, their data lineage, the lock file, tracked data, remotes, and what DVC tracks.
 
 Sculley et al. ask for the transitive closure of a model's data dependencies;
 a DVC pipeline declares it stage by stage. For every output of every stage we
 follow its dependencies back through the stages that produce them, and report
 the raw inputs nobody versions. ``dvc.lock`` must list the same stages, with
 the same commands, dependencies and outputs, as ``dvc.yaml``, or the recorded
-run is not the declared pipeline. Files are only parsed (YAML safe loader,
-configparser), never run.
+run is not the declared pipeline. Metrics and plots files the pipelines
+declare, and ``dvc exp`` commands in the project's scripts and documents, are
+DVC's experiment tracking; artifacts declared in ``dvc.yaml`` or GTO's
+``artifacts.yaml``, versioned and staged by git tags, are its model registry
+(``gto``). Files are only parsed (YAML safe loader, configparser), never run.
 """
 
 from __future__ import annotations
@@ -17,19 +20,26 @@ import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from mldebt.collectors.interface import Collector, Fact, Snapshot
+from mldebt.collectors.registries import gto
 from mldebt.collectors.repo.configfiles import sequence
-from mldebt.errors import InputError
+from mldebt.errors import InputError, MldebtError
 from mldebt.yamlfile import Document, parse
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_FILES = 50_000
 REMOTE = re.compile(r"""^'?remote\s+"([^"]+)"'?$""")
+EXPERIMENT = re.compile(r"\bdvc\s+(?:exp|experiments)\s+(?:run|show|diff|apply|push|pull|save|branch|remove)\b")
+SCRIPT_SUFFIXES = (".sh", ".bash", ".md", ".rst", ".txt", ".py", ".ipynb", ".yml", ".yaml", ".toml", ".cfg", ".mk")
+SCRIPT_NAMES = ("Makefile", "makefile", "GNUmakefile", "Justfile", "justfile", "Taskfile", "Dockerfile")
+MAX_SCRIPT_BYTES = 512 * 1024
+MAX_PLACES = 20
 
 
 @dataclass
@@ -54,6 +64,31 @@ class _Found:
     dvc_files: dict[str, Path] = field(default_factory=dict)
     params: dict[str, Path] = field(default_factory=dict)
     config: tuple[str, Path] | None = None
+    gto_index: tuple[str, Path] | None = None  # artifacts.yaml at the project root
+    scripts: dict[str, Path] = field(default_factory=dict)  # where `dvc exp` may be written
+
+
+@dataclass(frozen=True)
+class Declared:
+    """A metrics or plots file a pipeline declares (in a stage, or at dvc.yaml's top level)."""
+
+    kind: str  # "metrics" or "plots"
+    path: str  # relative to the project root
+    stage: str | None
+    file: str  # the dvc.yaml
+    line: int
+
+    def fact(self) -> Fact:
+        value = {"path": self.path, "kind": self.kind, "stage": self.stage}
+        return Fact("dvc.metrics", value, path=self.file, line=self.line)
+
+
+@dataclass
+class Declarations:
+    """What dvc.yaml files declare besides stages: tracked metrics and plots, registry artifacts."""
+
+    tracked: list[Declared] = field(default_factory=list)
+    artifacts: list[gto.Artifact] = field(default_factory=list)
 
 
 class DvcCollector(Collector):
@@ -77,13 +112,24 @@ class DvcCollector(Collector):
         "dvc.params.files": "params.yaml files",
         "dvc.params.count": "parameters (leaf values) in those files",
         "dvc.params.seeded": "a parameter names a seed or random state",
+        "dvc.metrics": "one per metrics or plots file a pipeline declares (DVC's experiment tracking), "
+        "at its dvc.yaml line: path, kind (metrics or plots), stage",
+        "dvc.metrics.count": "metrics and plots files the pipelines declare",
+        "dvc.experiments": "one per place a `dvc exp` command (run, show, diff, ...) is written in the project's "
+        "scripts, Makefiles, CI files, notebooks or documents (at most 20): the command's line",
+        "dvc.experiments.count": "places a `dvc exp` command is written (DVC experiments in use)",
+        "registry.gto.artifacts": "one per artifact of the git-tag model registry (GTO, DVC's model registry): "
+        "declared in artifacts.yaml or under dvc.yaml artifacts:, or named only by tags; its type and path, "
+        "versions registered by tags (name@v1.2.0), current stage assignments (name#prod#3) and deprecation",
+        "registry.gto.tags.count": "git tags in GTO's format made by the scan's moment",
     }
 
     def collect(self, snapshot: Snapshot) -> Iterator[Fact]:
         found = _find(snapshot.root)
         stages: list[Stage] = []
+        extra = Declarations()
         for rel, full in found.pipelines.items():
-            yield from read_pipeline(full, rel, stages)
+            yield from read_pipeline(full, rel, stages, extra)
         tracked: list[str] = []
         imports: dict[str, str] = {}
         for rel, full in found.dvc_files.items():
@@ -100,6 +146,11 @@ class DvcCollector(Collector):
             yield from read_config(found.config[1], found.config[0])
         if found.params:
             yield from _params(found.params)
+        if found.pipelines:
+            yield from (d.fact() for d in extra.tracked)
+            yield Fact("dvc.metrics.count", len(extra.tracked))
+            yield from _experiments(found.scripts)
+        yield from _registry(snapshot, found, extra.artifacts)
 
 
 def _find(root: Path) -> _Found:
@@ -126,6 +177,10 @@ def _find(root: Path) -> _Found:
                 found.params[rel] = full
             elif rel == ".dvc/config":
                 found.config = (rel, full)
+            elif rel == "artifacts.yaml":
+                found.gto_index = (rel, full)
+            if filename.endswith(SCRIPT_SUFFIXES) or filename in SCRIPT_NAMES:
+                found.scripts[rel] = full
     return found
 
 
@@ -175,8 +230,11 @@ def _entries(value: Any) -> list[str]:
     return out
 
 
-def read_pipeline(full: Path, rel: str, stages: list[Stage]) -> Iterator[Fact]:
-    """Append the stages of the dvc.yaml at ``full`` to ``stages``; yield error facts for what is unreadable."""
+def read_pipeline(full: Path, rel: str, stages: list[Stage], extra: Declarations | None = None) -> Iterator[Fact]:
+    """Append the stages of the dvc.yaml at ``full`` to ``stages``; yield error facts for what is unreadable.
+
+    ``extra`` receives the metrics and plots files and the registry artifacts the file declares.
+    """
     try:
         doc = load_yaml(full, rel)
     except InputError as exc:
@@ -186,6 +244,11 @@ def read_pipeline(full: Path, rel: str, stages: list[Stage]) -> Iterator[Fact]:
     if not isinstance(data, dict):
         yield Fact.failure("dvc.pipelines", f"{rel}: expected a mapping at the top level", path=rel, line=1)
         return
+    folder = posixpath.dirname(rel)
+    if extra is not None:
+        extra.artifacts += gto.declared(doc, rel, data.get("artifacts"))
+        for kind in ("metrics", "plots"):
+            extra.tracked += _tracked(doc, rel, kind, (kind,), data.get(kind), folder, None)
     declared = data.get("stages", {})
     if not isinstance(declared, dict):
         yield Fact.failure(
@@ -195,7 +258,6 @@ def read_pipeline(full: Path, rel: str, stages: list[Stage]) -> Iterator[Fact]:
             line=doc.where(("stages",))[0],
         )
         return
-    folder = posixpath.dirname(rel)
     for name, body in declared.items():
         line = doc.where(("stages", name), key=True)[0]
         templated = isinstance(body, dict) and ("foreach" in body or "matrix" in body)
@@ -208,6 +270,15 @@ def read_pipeline(full: Path, rel: str, stages: list[Stage]) -> Iterator[Fact]:
         if not isinstance(wdir, str):
             wdir = "."
         outs = _entries(body.get("outs")) + _entries(body.get("metrics")) + _entries(body.get("plots"))
+        if extra is not None:
+            base = posixpath.normpath(posixpath.join(folder, wdir))
+            for kind in ("metrics", "plots"):
+                where = (
+                    ("stages", name, "do", kind)
+                    if templated and "foreach" in declared[name]
+                    else ("stages", name, kind)
+                )
+                extra.tracked += _tracked(doc, rel, kind, where, body.get(kind), base, str(name))
         stages.append(
             Stage(
                 name=f"{folder}:{name}" if folder else str(name),
@@ -220,6 +291,77 @@ def read_pipeline(full: Path, rel: str, stages: list[Stage]) -> Iterator[Fact]:
                 templated=templated,
             )
         )
+
+
+def _tracked(
+    doc: Document, rel: str, kind: str, where: tuple[str, ...], value: Any, base: str, stage: str | None
+) -> list[Declared]:
+    """The files a ``metrics:`` or ``plots:`` list (or a top-level plots mapping) declares, each at its line."""
+    if isinstance(value, dict):  # top-level plots may be a mapping {path or id: options}
+        value = [{k: v} for k, v in value.items()]
+    out = []
+    for index, entry in enumerate(value if isinstance(value, list) else [value] if isinstance(value, str) else []):
+        for path in _entries([entry]):
+            out.append(
+                Declared(
+                    kind=kind,
+                    path=posixpath.normpath(posixpath.join(base, path)) if "${" not in path else path,
+                    stage=stage,
+                    file=rel,
+                    line=doc.where((*where, index))[0],
+                )
+            )
+    return out
+
+
+def _experiments(scripts: dict[str, Path]) -> Iterator[Fact]:
+    """Where the project writes a ``dvc exp`` command: scripts, Makefiles, CI files, notebooks, documents."""
+    places = 0
+    for rel, full in sorted(scripts.items()):
+        try:
+            if full.stat().st_size > MAX_SCRIPT_BYTES:
+                continue
+            raw = full.read_bytes()
+        except OSError:
+            continue
+        if b"dvc" not in raw:
+            continue
+        for number, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), 1):
+            found = EXPERIMENT.search(line)
+            if found:
+                places += 1
+                if places <= MAX_PLACES:
+                    yield Fact("dvc.experiments", line.strip().strip('",')[:200], path=rel, line=number)
+    yield Fact("dvc.experiments.count", places)
+
+
+def _registry(snapshot: Snapshot, found: _Found, artifacts: list[gto.Artifact]) -> Iterator[Fact]:
+    """GTO's registry: artifacts declared in artifacts.yaml and dvc.yaml, with the versions and stages of the tags."""
+    if found.gto_index is not None:
+        rel, full = found.gto_index
+        try:
+            doc = load_yaml(full, rel)
+        except InputError as exc:
+            yield _failure("registry.gto.artifacts", exc, rel)
+        else:
+            artifacts = gto.declared(doc, rel, doc.data) + artifacts
+    tags: list[gto.Tag] = []
+    if snapshot.git_dir is not None:
+        try:
+            as_of = snapshot.as_of
+            tags = gto.read_tags(
+                snapshot.git_dir, as_of if as_of is None or as_of.tzinfo else as_of.replace(tzinfo=UTC)
+            )
+        except (MldebtError, OSError) as exc:
+            yield Fact.failure("registry.gto.tags.count", f"cannot list git tags: {exc}")
+        else:
+            yield Fact("registry.gto.tags.count", len(tags))
+    elif artifacts:
+        yield Fact.failure(
+            "registry.gto.tags.count", "not a git repository: the versions and stages GTO keeps in git tags are unknown"
+        )
+    for artifact in gto.registry(artifacts, tags):
+        yield artifact.fact()
 
 
 def read_dvc_file(full: Path, rel: str, tracked: list[str], imports: dict[str, str]) -> Iterator[Fact]:

@@ -1,10 +1,11 @@
 """MLflow collector: the model registry and the tracked runs behind it.
 
-Two sources, one set of facts: a tracking server read through its REST API
+Three sources, one set of facts: a tracking server read through its REST API
 (``registries.mlflow_url`` in the portfolio, its token from the environment
 variable ``MLFLOW_TRACKING_TOKEN``, sent only to that host), or, without a
-server, a file store (``mlruns/``) committed in the project, read as the
-YAML and plain files MLflow writes there. Nothing of MLflow is imported.
+server, the stores committed in the project: ``mlruns/`` file stores and
+MLflow's SQLite databases (``mlflow.db``), read by ``mlflow_local`` without
+MLflow. Nothing of MLflow is imported or run.
 
 The registry is judged as it stood at the scan's moment: versions created and
 runs started after ``snapshot.as_of`` are left out, and ages count from it.
@@ -16,81 +17,39 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from mldebt.collectors.http import ApiClient, ApiError
 from mldebt.collectors.interface import Collector, Fact, Snapshot
-from mldebt.errors import InputError
+from mldebt.collectors.registries.mlflow_local import Store, find_stores, read_store
+from mldebt.collectors.registries.mlflow_records import (
+    MAX_BYTES,
+    MAX_RUNS,
+    MAX_VERSIONS,
+    Registry,
+    Run,
+    Version,
+    read_mlmodel,
+    version_of,
+    when,
+)
 from mldebt.redact import without_credentials
-from mldebt.yamlfile import UNBUILDABLE, parse, safe_load
 
 TOKEN_ENV = "MLFLOW_TRACKING_TOKEN"
 PRODUCTION_ALIASES = ("production", "prod", "champion", "live")
 SEED = re.compile(r"(^|[._-])(seed|random_state|random_seed)($|[._-])", re.I)
 CODE_VERSION = ("mlflow.source.git.commit", "git_commit", "git_sha", "code_version")
-MAX_VERSIONS = 50  # per model, newest first, whose MLmodel is read
-MAX_RUNS = 1000
-MAX_BYTES = 1024 * 1024
-
-
-@dataclass
-class Version:
-    model: str
-    number: int
-    created: datetime
-    stage: str = "None"
-    status: str = "READY"
-    run_id: str | None = None
-    signature: bool = False
-    input_example: bool = False
-
-
-@dataclass
-class Run:
-    run_id: str
-    started: datetime | None
-    params: dict[str, str] = field(default_factory=dict)
-    metrics: dict[str, float] = field(default_factory=dict)
-    tags: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Registry:
-    models: list[str] = field(default_factory=list)
-    versions: list[Version] = field(default_factory=list)
-    aliases: dict[str, dict[str, int]] = field(default_factory=dict)
-    runs: dict[str, Run] = field(default_factory=dict)
-    problems: list[Fact] = field(default_factory=list)
-
-
-def when(milliseconds: Any) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(int(milliseconds) / 1000, tz=UTC)
-    except (TypeError, ValueError, OverflowError, OSError):
-        return None
-
-
-def read_mlmodel(text: str) -> tuple[bool, bool]:
-    """(has a signature, has an input example) from an MLmodel file."""
-    try:
-        data = safe_load(text)
-    except (yaml.YAMLError, *UNBUILDABLE):  # also a value it cannot build: !!int x
-        return False, False
-    data = data if isinstance(data, dict) else {}
-    signature = data.get("signature")
-    return (isinstance(signature, dict) and bool(signature.get("inputs")), bool(data.get("saved_input_example_info")))
 
 
 class MlflowCollector(Collector):
     name = "mlflow"
     keys = {
-        "registry.mlflow.source": "where the registry was read: 'server' (with its URL), 'file' (mlruns/), "
-        "or null when there is neither",
+        "registry.mlflow.source": "where the registry was read: 'server' (with its URL), 'sqlite' (a committed "
+        "MLflow database such as mlflow.db, at its path), 'file' (a committed mlruns/ store, at its path), "
+        "or null when there is none",
+        "registry.mlflow.stores": "every committed MLflow store read: kind (sqlite or file) and path",
         "registry.mlflow.models": "registered models followed",
         "registry.mlflow.aliases": "each model's aliases and the version they point at",
         "registry.mlflow.stages": "versions in a stage other than None (Staging, Production, Archived)",
@@ -117,7 +76,6 @@ class MlflowCollector(Collector):
         url, wanted = settings.get("mlflow_url"), list(settings.get("models") or [])
         on = snapshot.as_of or datetime.now(UTC)
         on = on if on.tzinfo else on.replace(tzinfo=UTC)
-        store = snapshot.root / "mlruns"
         if url:
             try:
                 client = ApiClient(url, token_env=TOKEN_ENV)
@@ -140,13 +98,28 @@ class MlflowCollector(Collector):
                 replace(f, url=without_credentials(f.url or ""), error=without_credentials(f.error or ""))
                 for f in registry.problems
             ]
-        elif store.is_dir() and not store.is_symlink():
-            yield Fact("registry.mlflow.source", "file", path="mlruns")
-            registry = read_file_store(store, wanted, on)
         else:
-            # Looked and found none: a fact, so registry checks fail rather than stay unknown.
-            yield Fact("registry.mlflow.source", None)
-            return
+            stores, unread = find_stores(snapshot.root, snapshot.skipped)
+            if not stores and not unread:
+                # Looked and found none: a fact, so registry checks fail rather than stay unknown.
+                yield Fact("registry.mlflow.source", None)
+                return
+            found = stores + [Store("sqlite", rel, snapshot.root / rel) for rel, _ in unread]
+            first = min(found, key=lambda s: (s.kind != "sqlite", s.rel.count("/"), s.rel))
+            yield Fact("registry.mlflow.source", first.kind, path=first.rel)
+            yield Fact("registry.mlflow.stores", [{"kind": s.kind, "path": s.rel} for s in found])
+            for rel, why in unread:
+                yield Fact.failure("registry.mlflow.models", f"{rel}: an MLflow database not read: {why}", path=rel)
+            if not stores:  # there is a registry, and what it holds is unknown
+                return
+            registry = Registry()
+            for store in stores:
+                registry.merge(read_store(store, wanted, on))
+            registry.models.sort()
+            for name in sorted(set(wanted) - set(registry.models)):
+                registry.problems.append(
+                    Fact.failure("registry.mlflow.models", f"registered model {name!r} not found", path=first.rel)
+                )
         yield from registry.problems
         yield from facts(registry, on)
 
@@ -181,7 +154,7 @@ def read_server(client: ApiClient, wanted: list[str], on: datetime) -> Registry:
         }
         quoted = name.replace("'", "\\'")
         listed = [
-            _version(name, v)
+            version_of(name, v)
             for v in _paged(
                 client,
                 "api/2.0/mlflow/model-versions/search",
@@ -245,20 +218,6 @@ def _server_runs(client: ApiClient, registry: Registry, on: datetime) -> None:
             run = _run(body if isinstance(body, dict) else {})
             if run:
                 registry.runs[run.run_id] = run
-
-
-def _version(model: str, item: dict[str, Any]) -> Version | None:
-    created = when(item.get("creation_timestamp"))
-    if not str(item.get("version", "")).isdigit() or created is None:
-        return None
-    return Version(
-        model=model,
-        number=int(item["version"]),
-        created=created,
-        stage=str(item.get("current_stage") or "None"),
-        status=str(item.get("status") or "READY"),
-        run_id=item["run_id"] if isinstance(item.get("run_id"), str) and item["run_id"] else None,
-    )
 
 
 def _pairs(items: Any) -> dict[str, Any]:
@@ -357,137 +316,3 @@ def facts(registry: Registry, on: datetime) -> Iterator[Fact]:
     for part in ("with_params", "with_metrics", "with_code_version", "with_seed"):
         yield Fact(f"registry.mlflow.runs.{part}", sum(r[part] for r in runs))
     yield Fact("registry.mlflow.runs.reproducible", sum(all(r.values()) for r in runs))
-
-
-# --- the file store: mlruns/<experiment>/<run>/{meta.yaml,params,metrics,tags}, mlruns/models/<model>/... ---
-
-
-def _read(path: Path, store: Path) -> str | None:
-    """A file of the store, if it is a regular file inside it and not too large."""
-    try:
-        if path.is_symlink() or not path.is_file() or not path.resolve().is_relative_to(store.resolve()):
-            return None
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_BYTES + 1)
-    except OSError:
-        return None
-    return raw.decode("utf-8", errors="replace") if len(raw) <= MAX_BYTES else None
-
-
-def _meta(path: Path, store: Path, registry: Registry) -> dict[str, Any]:
-    text = _read(path, store)
-    if text is None:
-        return {}
-    rel = f"mlruns/{path.relative_to(store).as_posix()}"
-    try:
-        data = parse(text, rel).data
-    except InputError as exc:
-        found = re.match(r"(\d+):\d+: ", str(exc)[len(rel) + 1 :])
-        registry.problems.append(
-            Fact.failure("registry.mlflow.models", str(exc), path=rel, line=int(found.group(1)) if found else None)
-        )
-        return {}
-    except ValueError as exc:
-        registry.problems.append(Fact.failure("registry.mlflow.models", f"{rel}: bad value: {exc}", path=rel))
-        return {}
-    except yaml.YAMLError as exc:  # e.g. control characters, refused before parsing starts
-        registry.problems.append(
-            Fact.failure("registry.mlflow.models", f"{rel}: not YAML: {str(exc).splitlines()[0]}", path=rel)
-        )
-        return {}
-    except RecursionError:
-        registry.problems.append(
-            Fact.failure(
-                "registry.mlflow.models", f"{rel}: nested too deeply, or an alias that contains itself", path=rel
-            )
-        )
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _values(folder: Path, store: Path) -> dict[str, str]:
-    """params/, tags/ or metrics/ of a run: one file per key (nested keys are sub-folders)."""
-    out = {}
-    if folder.is_dir() and not folder.is_symlink():
-        for path in sorted(folder.rglob("*"))[:10_000]:
-            text = _read(path, store)
-            if text is not None:
-                out[path.relative_to(folder).as_posix()] = text
-    return out
-
-
-def _last_value(text: str) -> float | None:
-    lines = text.strip().splitlines()
-    try:
-        return float(lines[-1].split()[1]) if lines else None
-    except (IndexError, ValueError):
-        return None
-
-
-def _dirs(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()) if folder.is_dir() else []
-
-
-def read_file_store(store: Path, wanted: list[str], on: datetime) -> Registry:
-    """The registry and runs of an ``mlruns`` folder, as MLflow's file store lays them out."""
-    registry = Registry()
-    for experiment in _dirs(store):
-        if (
-            experiment.name in ("models", ".trash")
-            or _meta(experiment / "meta.yaml", store, registry).get("lifecycle_stage") == "deleted"
-        ):
-            continue
-        for folder in _dirs(experiment):
-            meta = _meta(folder / "meta.yaml", store, registry) if folder.name != "models" else {}
-            run_id = meta.get("run_id") or meta.get("run_uuid")
-            if not run_id or meta.get("lifecycle_stage") == "deleted" or len(registry.runs) >= MAX_RUNS:
-                continue
-            metrics = {k: _last_value(v) for k, v in _values(folder / "metrics", store).items()}
-            run = Run(
-                run_id=str(run_id),
-                started=when(meta.get("start_time")),
-                params={k: v.strip() for k, v in _values(folder / "params", store).items()},
-                metrics={k: v for k, v in metrics.items() if v is not None},
-                tags={k: v.strip() for k, v in _values(folder / "tags", store).items()},
-            )
-            if run.started is None or run.started <= on:
-                registry.runs[run.run_id] = run
-    for folder in _dirs(store / "models"):
-        meta = _meta(folder / "meta.yaml", store, registry)
-        name = str(meta.get("name") or folder.name)
-        if wanted and name not in wanted:
-            continue
-        registry.models.append(name)
-        aliases = dict(meta.get("aliases") or {}) if isinstance(meta.get("aliases"), dict) else {}
-        aliases.update({k: v.strip() for k, v in _values(folder / "aliases", store).items()})
-        registry.aliases[name] = {str(a): int(v) for a, v in aliases.items() if str(v).isdigit()}
-        found = [
-            _version(name, _meta(v / "meta.yaml", store, registry))
-            for v in _dirs(folder)
-            if v.name.startswith("version-")
-        ]
-        for version in sorted((v for v in found if v and v.created <= on), key=lambda v: -v.number):
-            meta = _meta(folder / f"version-{version.number}" / "meta.yaml", store, registry)
-            text = next((t for t in (_read(p, store) for p in _mlmodel_candidates(store, meta)) if t), None)
-            if text is not None:
-                version.signature, version.input_example = read_mlmodel(text)
-            registry.versions.append(version)
-    for name in sorted(set(wanted) - set(registry.models)):
-        registry.problems.append(
-            Fact.failure("registry.mlflow.models", f"registered model {name!r} not found", path="mlruns/models")
-        )
-    return registry
-
-
-def _mlmodel_candidates(store: Path, meta: dict[str, Any]) -> Iterator[Path]:
-    """Where a version's MLmodel can be in the store: by logged-model id, by run and path, by location."""
-    source = str(meta.get("source") or "")
-    model_id = meta.get("model_id") or (source[len("models:/") :] if source.startswith("models:/m-") else None)
-    if model_id and re.fullmatch(r"[\w-]+", str(model_id)):
-        yield from store.glob(f"*/models/{model_id}/artifacts/MLmodel")
-    found = re.fullmatch(r"runs:/(\w+)/(.+)", source)
-    if found:
-        yield from store.glob(f"*/{found.group(1)}/artifacts/{found.group(2).strip('/')}/MLmodel")
-    for uri in (meta.get("storage_location"), source):
-        if isinstance(uri, str) and "/mlruns/" in uri:
-            yield store / uri.split("/mlruns/", 1)[1].strip("/") / "MLmodel"
