@@ -3,6 +3,20 @@
 
 Only presence and counts live here; the DVC stage graph is the DVC registry
 collector's business.
+
+What counts as configuration (``code.config.files``): files whose name says so
+(``config.json``, ``params.yaml``, ``settings.ini``, ``hparams.yaml``,
+``hyp.scratch.yaml``), files with a settings suffix (.yaml, .yml, .json, .toml,
+.ini, .cfg) in a settings folder (``config/``, ``configs/``, ``conf/``,
+``cfg/``, ``hyps/``, ``params/``, ``settings/``), YAML under ``data/`` (data
+set definitions, as YOLO-style ``data/coco.yaml``), any ``*.cfg`` file (model
+definitions in the Darknet style), and every YAML file of a Hydra tree (a
+folder whose YAML holds a ``defaults`` list) wherever it lives. Tool settings
+are not ML configuration even there: pre-commit, CI, Docker Compose, MkDocs,
+Read the Docs, Codecov, Dependabot and Renovate files, package manifests and
+environments, DVC's own files. Hidden folders and folders that are not the
+project's own (run outputs such as ``outputs/.hydra`` or ``wandb/``, vendored
+copies, environments: see ``foreign``) are left out.
 """
 
 from __future__ import annotations
@@ -17,6 +31,7 @@ import yaml
 
 from mldebt import yamlfile
 from mldebt.collectors.interface import Fact
+from mldebt.collectors.repo.foreign import Foreign
 from mldebt.yamlfile import UNBUILDABLE
 
 KEYS = {
@@ -24,30 +39,71 @@ KEYS = {
     "repo.data.dvc_stages": "stages declared in dvc.yaml files",
     "repo.data.dvc_lock": "a dvc.lock records the pipeline's data versions",
     "repo.data.lfs_patterns": "patterns stored with git-lfs (.gitattributes filter=lfs)",
-    "code.config.files": "configuration files (config/params/settings files and config folders)",
+    "code.config.files": "configuration files: named so (config.json, params.yaml), in settings folders (configs/, "
+    "conf/, cfg/, hyps/), YAML under data/, *.cfg, and Hydra trees; not tool settings (CI, pre-commit, compose)",
     "code.config.hydra": "Hydra config trees: folder, config groups, files",
     "code.config.mlproject": "MLproject files: entry points, parameters, environment",
 }
 MAX_CONFIG_FILES = 400  # YAML files opened to look for Hydra defaults
-CONFIG_WORDS = {"config", "configs", "conf", "params", "parameters", "settings", "hparams", "hyperparameters"}
+CONFIG_WORDS = {
+    "config",
+    "configs",
+    "conf",
+    "cfg",
+    "cfgs",
+    "configuration",
+    "configurations",
+    "params",
+    "parameters",
+    "settings",
+    "hparams",
+    "hyperparameters",
+    "hyp",
+    "hyps",
+    "sweep",
+}
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".ini", ".cfg")
+YAML_FOLDERS = {"data"}  # YAML there defines data sets and their settings
 NOT_CONFIG = {
     "setup.cfg",
     "tox.ini",
     "mypy.ini",
     "pytest.ini",
-    ".pre-commit-config.yaml",
+    "pip.cfg",
+    "buildout.cfg",
     "dvc.yaml",
+    "dvc.lock",
     "environment.yml",
     "environment.yaml",
+    "conda.yaml",
+    "conda.yml",
+    "meta.yaml",
     "mkdocs.yml",
+    "mkdocs.yaml",
+    "readthedocs.yml",
+    "readthedocs.yaml",
     "codecov.yml",
-    "docker-compose.yml",
+    "codecov.yaml",
+    "dependabot.yml",
+    "renovate.json",
+    "azure-pipelines.yml",
+    "bitbucket-pipelines.yml",
+    "cloudbuild.yaml",
+    "cloudbuild.yml",
+    "appveyor.yml",
+    "compose.yml",
+    "compose.yaml",
     "pyproject.toml",
     "package.json",
+    "package-lock.json",
     "tsconfig.json",
+    "pyrightconfig.json",
+    "artifacts.yaml",
     "MLproject",
+    "_config.yml",  # Jekyll and Jupyter Book sites
+    "_config.yaml",
 }
+_TOOL_NAME = re.compile(r"^(docker-compose|compose)[\w.-]*\.ya?ml$|^\.")
 _WORD = re.compile(r"[^a-z0-9]+")
 
 
@@ -88,22 +144,47 @@ def lfs_patterns(content: str) -> list[str]:
     return found
 
 
-def is_config_file(path: str) -> bool:
+def is_config_file(path: str, foreign: Foreign | None = None) -> bool:
+    """A configuration file by its name and folder (see the module's docstring); tool settings are not."""
     parts = PurePosixPath(path).parts
     name = parts[-1]
-    if name in NOT_CONFIG or not name.lower().endswith(CONFIG_SUFFIXES) or any(p.startswith(".") for p in parts):
+    lower = name.lower()
+    if not _settings_file(path) or not lower.endswith(CONFIG_SUFFIXES):
         return False
-    words = set(_WORD.split(name.lower().rsplit(".", 1)[0]))
-    return bool(words & CONFIG_WORDS) or any(p.lower() in CONFIG_WORDS for p in parts[:-1])
+    if foreign is not None and foreign.why(path):
+        return False
+    words = set(_WORD.split(lower.rsplit(".", 1)[0]))
+    folders = {p.lower() for p in parts[:-1]}
+    return (
+        bool(words & CONFIG_WORDS)
+        or bool(folders & CONFIG_WORDS)
+        or lower.endswith(".cfg")
+        or (lower.endswith((".yaml", ".yml")) and bool(folders & YAML_FOLDERS))
+    )
+
+
+def _settings_file(path: str) -> bool:
+    """Not a tool's own settings, not in a hidden folder."""
+    parts = PurePosixPath(path).parts
+    return parts[-1] not in NOT_CONFIG and not _TOOL_NAME.match(parts[-1]) and not any(p.startswith(".") for p in parts)
 
 
 def config_facts(paths: list[str], text: Callable[[str], str | None]) -> Iterator[Fact]:
-    configs = [p for p in paths if is_config_file(p)]
-    yield Fact("code.config.files", configs[:200])
+    foreign = Foreign(paths)
+    configs = [p for p in paths if is_config_file(p, foreign)]
+    named = set(configs)
+    others = [
+        p
+        for p in paths
+        if p.endswith((".yaml", ".yml")) and p not in named and _settings_file(p) and foreign.why(p) is None
+    ]
+    candidates = (configs + others)[:MAX_CONFIG_FILES]
     trees = []
-    for folder, files in hydra_trees(configs[:MAX_CONFIG_FILES], text).items():
+    for folder, files in hydra_trees(candidates, text).items():
         groups = {f[len(folder) :].lstrip("/").split("/")[0] for f in files if "/" in f[len(folder) :].lstrip("/")}
         trees.append({"path": folder or ".", "groups": len(groups), "files": len(files)})
+        named.update(f for f in files if folder or "/" not in f)  # a tree at the top claims its own folder only
+    yield Fact("code.config.files", sorted(named)[:200])
     yield Fact("code.config.hydra", trees)
     projects = []
     for path in (p for p in paths if p.rsplit("/", 1)[-1] == "MLproject"):

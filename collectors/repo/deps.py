@@ -1,9 +1,23 @@
 """Dependency collector: every manifest, how much of it is pinned, and whether its lock is in step.
 
-``summary_facts`` gives the original ``repo.deps.*`` facts (the rubric's
-``deps-pinned`` and update-bot checks read them), which the repo collector
-reports as it always has; their meaning is unchanged: the pinned share is
-over ``requirements*.txt`` lines.
+One definition of the pinned share, for both keys that carry it
+(``repo.deps.pinned_ratio``, the repo collector's summary the rubric reads,
+and ``deps.pinned_ratio``, this collector's): the share of the active
+requirement lines of the project's declared dependency files that are pinned
+to one version. Declared dependency files are requirements files
+(``requirements*.txt``, ``*requirements.in`` and any file a ``-r``/``-c`` line
+names), ``pyproject.toml`` (PEP 621, Poetry, PDM, Hatch tables; dynamic
+dependencies read from the files setuptools names), ``setup.py``,
+``setup.cfg``, ``Pipfile`` and conda environment files (``environment*.yml``,
+``conda.yaml``); each line counts once, comments and options do not, nor does
+the Python interpreter itself. Lock files are counted apart (``repo.deps.lockfiles``):
+``poetry.lock``, ``uv.lock``, ``Pipfile.lock``, ``pdm.lock``, ``pylock.toml``,
+rye's ``requirements*.lock``, conda-lock files, and requirements files written
+by pip-compile or uv (their header or ``--hash`` options); only when a project
+has no hand-written dependency file are its generated ones measured instead.
+``environment.yml`` is a specification and ``dvc.lock`` a data lock: neither is
+a lock file. Files under output, tool, environment, vendored and build folders
+(see ``foreign``) are not the project's declarations and are left out.
 """
 
 from __future__ import annotations
@@ -11,6 +25,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -18,9 +33,9 @@ from packaging.version import InvalidVersion, Version
 
 from mldebt.collectors.interface import Collector, Fact, Snapshot
 from mldebt.collectors.repo import files as repo_files
-from mldebt.collectors.repo.manifests import LOCK_NAMES, Manifest, kind_of, locked_versions, parse
+from mldebt.collectors.repo.foreign import Foreign
+from mldebt.collectors.repo.manifests import LOOKED_FOR, Manifest, kind_of, lock_kind, locked_versions, parse
 
-LEGACY_REQUIREMENTS = re.compile(r"^requirements.*\.txt$")
 UPDATE_BOTS = {
     ".github/dependabot.yml",
     ".github/dependabot.yaml",
@@ -32,26 +47,99 @@ UPDATE_BOTS = {
     ".github/renovate.json5",
 }
 SUMMARY_KEYS = {  # produced by the repo collector, which has always reported them
-    "repo.deps.manifests": "dependency manifests (requirements*.txt, pyproject.toml, setup.cfg, setup.py, Pipfile, "
-    "environment.yml)",
-    "repo.deps.pinned_ratio": "share of requirements*.txt requirements pinned to one version",
-    "repo.deps.lockfiles": "lock files (poetry.lock, uv.lock, pip-compile output, ...)",
+    "repo.deps.manifests": "the project's declared dependency files (requirements*.txt, pyproject.toml, setup.py, "
+    "setup.cfg, Pipfile, environment.yml, conda.yaml; not under output, tool, environment or vendored folders)",
+    "repo.deps.requirements": "active requirement lines in the declared dependency files (0: none declared; "
+    "absent when the files exist but none could be read)",
+    "repo.deps.requirements.reason": "one sentence: how many requirements in which files, or what was looked for",
+    "repo.deps.pinned_ratio": "share of the declared requirement lines pinned to one version (== or a commit); "
+    "lock files apart; absent when no requirement is declared",
+    "repo.deps.lockfiles": "lock files (poetry.lock, uv.lock, Pipfile.lock, pdm.lock, conda-lock, pip-compile output)",
     "repo.deps.update_bot": "Dependabot or Renovate is configured",
 }
 LOCK_PARTNERS = {
     "poetry": ("pyproject.toml",),
     "pdm": ("pyproject.toml",),
     "uv": ("pyproject.toml",),
+    "rye": ("pyproject.toml",),
+    "pylock": ("pyproject.toml",),
     "pipenv": ("Pipfile",),
     "conda-lock": ("environment.yml", "environment.yaml"),
 }
+
+
+@dataclass
+class Declarations:
+    """The project's dependency files: declared manifests, lock files, and what was left out and why."""
+
+    manifests: dict[str, Manifest] = field(default_factory=dict)
+    locks: dict[str, str] = field(default_factory=dict)  # path -> lock kind
+    ignored: dict[str, str] = field(default_factory=dict)  # path -> why it is not the project's own
+
+    def pinning(self) -> tuple[int | None, int, str]:
+        """(requirement lines, or None when files exist but none could be read; how many pinned; one sentence)."""
+        written = {p: m for p, m in self.manifests.items() if not m.generated and m.requirements}
+        measured = written or {p: m for p, m in self.manifests.items() if m.generated and m.requirements}
+        total = sum(len(m.requirements) for m in measured.values())
+        pinned = sum(r.pinned for m in measured.values() for r in m.requirements)
+        if measured:
+            lead = "generated lock files" if not written else "declared dependency files"
+            files = _listed(sorted(measured))
+            return total, pinned, f"{pinned} of {total} requirements pinned to one version, in {lead}: {files}"
+        problems = [(p, m.problems[0][0]) for p, m in sorted(self.manifests.items()) if m.problems]
+        if problems:
+            path, problem = problems[0]
+            return None, 0, f"no requirement could be read from {_listed(sorted(self.manifests))} ({path}: {problem})"
+        left_out = ""
+        if self.ignored:
+            path, why = sorted(self.ignored.items())[0]
+            left_out = f"; {len(self.ignored)} left out as not the project's own, such as {path} ({why})"
+        if self.manifests:
+            files = _listed(sorted(self.manifests))
+            return 0, 0, f"no requirement declared in {files} (looked for {LOOKED_FOR}){left_out}"
+        return 0, 0, f"no dependency file (looked for {LOOKED_FOR}){left_out}"
+
+
+def declarations(paths: list[str], text: Callable[[str], str | None]) -> Declarations:
+    """Read the project's dependency files among ``paths``; ``text(path)`` gives a file's text or None."""
+    found = Declarations()
+    foreign = Foreign(paths)
+    for rel in paths:
+        name = rel.rsplit("/", 1)[-1]
+        kind, locked = kind_of(name), lock_kind(name)
+        if not kind and not locked:
+            continue
+        why = foreign.why(rel)
+        if why:
+            found.ignored[rel] = why
+        elif locked:
+            found.locks[rel] = locked
+        elif kind and (content := text(rel)) is not None:
+            found.manifests[rel] = parse(kind, content)
+    pending = list(found.manifests)
+    known = set(paths)
+    while pending:  # files named by -r/-c are requirements files, whatever their names
+        current = pending.pop()
+        for target, _, _ in found.manifests[current].includes:
+            joined = posixpath.normpath(posixpath.join(posixpath.dirname(current), target))
+            if joined in known and joined not in found.manifests and (content := text(joined)) is not None:
+                found.manifests[joined] = parse("requirements", content)
+                pending.append(joined)
+    for rel, manifest in found.manifests.items():
+        if manifest.generated:
+            found.locks[rel] = "requirements"
+    return found
 
 
 class DepsCollector(Collector):
     name = "deps"
     keys = {
         "deps.manifests": "each manifest: kind, flavour, requirements, pinned, pinned share, includes",
-        "deps.pinned_ratio": "share of all declared requirements (every manifest but generated locks) pinned",
+        "deps.requirements": "active requirement lines in the declared dependency files (as repo.deps.requirements)",
+        "deps.pinned_ratio": "share of the declared requirement lines pinned to one version (as "
+        "repo.deps.pinned_ratio: one definition, see the module's docstring)",
+        "deps.ignored": "dependency files left out as not the project's own: each path and why (an output, tool, "
+        "environment, vendored or build folder)",
         "deps.lockfiles": "each lock file: its manifest and whether it is in step with it",
         "deps.lockfiles.in_step": "every lock file that has a manifest agrees with it (null: no such pair)",
         "deps.includes.unresolved": "(error facts) -r/-c includes that name no file inside the project",
@@ -68,22 +156,11 @@ class DepsCollector(Collector):
                 texts[rel] = repo_files.decode(data, rel)[0] if isinstance(data, bytes) else None
             return texts[rel]
 
-        manifests: dict[str, Manifest] = {}
-        for rel in sorted(paths):
-            kind = kind_of(rel.rsplit("/", 1)[-1])
-            content = text(rel) if kind else None
-            if kind and content is not None:
-                manifests[rel] = parse(kind, content)
-                for message, line in manifests[rel].problems:
-                    yield Fact.failure("deps.manifests", message, path=rel, line=line)
-        pending = list(manifests)
-        while pending:  # files named by -r/-c are requirements files, whatever their names
-            current = pending.pop()
-            for target, _, _ in manifests[current].includes:
-                joined = posixpath.normpath(posixpath.join(posixpath.dirname(current), target))
-                if joined in paths and joined not in manifests and (content := text(joined)) is not None:
-                    manifests[joined] = parse("requirements", content)
-                    pending.append(joined)
+        found = declarations(sorted(paths), text)
+        manifests = found.manifests
+        for rel, manifest in sorted(manifests.items()):
+            for message, line in manifest.problems:
+                yield Fact.failure("deps.manifests", message, path=rel, line=line)
         rows = []
         for rel, manifest in sorted(manifests.items()):
             requirements, includes = list(manifest.requirements), []
@@ -114,10 +191,9 @@ class DepsCollector(Collector):
                 }
             )
         yield Fact("deps.manifests", rows)
-        declared = [r for m in manifests.values() if not m.generated for r in m.requirements]
-        if declared:
-            yield Fact("deps.pinned_ratio", round(sum(r.pinned for r in declared) / len(declared), 2))
-        locks = list(self._locks(paths, manifests, text))
+        yield Fact("deps.ignored", [{"path": p, "reason": why} for p, why in sorted(found.ignored.items())])
+        yield from _pinning_facts("deps", found)
+        locks = list(self._locks(found, text))
         for lock in locks:
             if lock.get("error"):
                 yield Fact.failure("deps.lockfiles", lock.pop("error"), path=lock["path"])
@@ -125,24 +201,22 @@ class DepsCollector(Collector):
         paired = [lock["in_step"] for lock in locks if lock["in_step"] is not None]
         yield Fact("deps.lockfiles.in_step", all(paired) if paired else None)
 
-    def _locks(
-        self, paths: dict[str, Any], manifests: dict[str, Manifest], text: Callable[[str], str | None]
-    ) -> Iterator[dict[str, Any]]:
-        for rel in sorted(paths):
-            folder, name = posixpath.split(rel)
-            kind = LOCK_NAMES.get(name)
-            partner = None
-            if kind:
-                partner = next(
-                    (posixpath.join(folder, p) for p in LOCK_PARTNERS[kind] if posixpath.join(folder, p) in manifests),
-                    None,
-                )
-            elif rel in manifests and manifests[rel].generated:
-                kind = "requirements"
+    def _locks(self, found: Declarations, text: Callable[[str], str | None]) -> Iterator[dict[str, Any]]:
+        manifests = found.manifests
+        for rel, kind in sorted(found.locks.items()):
+            folder = posixpath.dirname(rel)
+            if kind == "requirements":
                 source = rel[:-4] + ".in" if rel.endswith(".txt") else None
                 partner = source if source in manifests else None
             else:
-                continue
+                partner = next(
+                    (
+                        posixpath.join(folder, p)
+                        for p in LOCK_PARTNERS.get(kind, ())
+                        if posixpath.join(folder, p) in manifests
+                    ),
+                    None,
+                )
             row: dict[str, Any] = {
                 "path": rel,
                 "kind": kind,
@@ -170,24 +244,27 @@ class DepsCollector(Collector):
 
 
 def summary_facts(paths: list[str], text: Callable[[str], str | None]) -> Iterator[Fact]:
-    """The ``repo.deps.*`` summary: manifests, pinned share of requirements*.txt, lock files, update bot."""
-    names = {rel: rel.rsplit("/", 1)[-1] for rel in paths}
-    legacy = [
-        rel
-        for rel, name in names.items()
-        if LEGACY_REQUIREMENTS.match(name) or kind_of(name) not in (None, "requirements")
-    ]
-    manifests = {rel: parse(kind_of(names[rel]) or "", content) for rel in legacy if (content := text(rel)) is not None}
-    yield Fact("repo.deps.manifests", sorted(legacy))
-    lines = [r for rel, m in manifests.items() if LEGACY_REQUIREMENTS.match(names[rel]) for r in m.requirements]
-    if lines:
-        yield Fact("repo.deps.pinned_ratio", round(sum(r.pinned for r in lines) / len(lines), 2))
-    lockfiles = [
-        rel for rel, name in names.items() if name in LOCK_NAMES or (name.endswith(".lock") and name != "dvc.lock")
-    ]
-    lockfiles += [rel for rel, m in manifests.items() if m.generated]
-    yield Fact("repo.deps.lockfiles", sorted(set(lockfiles)))
+    """The ``repo.deps.*`` summary: declared files, requirements and their pinned share, lock files, update bot."""
+    found = declarations(paths, text)
+    yield Fact("repo.deps.manifests", sorted(found.manifests))
+    yield from _pinning_facts("repo.deps", found)
+    yield Fact("repo.deps.lockfiles", sorted(found.locks))
     yield Fact("repo.deps.update_bot", any(rel in UPDATE_BOTS for rel in paths))
+
+
+def _pinning_facts(prefix: str, found: Declarations) -> Iterator[Fact]:
+    total, pinned, reason = found.pinning()
+    if total is not None:
+        yield Fact(f"{prefix}.requirements", total)
+    if prefix == "repo.deps":
+        yield Fact(f"{prefix}.requirements.reason", reason)
+    if total:
+        yield Fact(f"{prefix}.pinned_ratio", round(pinned / total, 2))
+
+
+def _listed(paths: list[str], most: int = 4) -> str:
+    shown = ", ".join(paths[:most])
+    return shown + (f" and {len(paths) - most} more" if len(paths) > most else "")
 
 
 def _includes(rel: str, manifests: dict[str, Manifest]) -> Iterator[tuple[str, str, int, str, str | None]]:

@@ -1,30 +1,38 @@
 """Engineering hygiene: CI, Docker, pre-commit, linters, formatters, type checkers,
-README steps, CODEOWNERS and license, read from file names and small config files."""
+README steps, CODEOWNERS and license, read from file names and small config files.
+
+Tool settings are read wherever the project keeps them: a sub-package's own
+``pyproject.toml``, ``setup.cfg``, ``tox.ini`` or ``.flake8`` configures its
+linters as the top-level ones do (a monorepo), but copies under output, tool,
+environment and vendored folders (``foreign``) are not the project's.
+"""
 
 from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 import yaml
 
 from mldebt import yamlfile
 from mldebt.collectors.interface import Fact
+from mldebt.collectors.repo import readme as repo_readme
+from mldebt.collectors.repo.foreign import Foreign
 from mldebt.nested import toml_loads
 from mldebt.yamlfile import UNBUILDABLE
 
 KEYS = {
     "repo.ci.configs": "CI configuration files",
     "repo.readme.present": "a top-level README",
-    "repo.readme.install_steps": "the README says how to install",
-    "repo.readme.run_steps": "the README says how to run (train, serve, reproduce)",
-    "repo.hygiene.dockerfiles": "Dockerfiles",
+    **repo_readme.KEYS,
+    "repo.hygiene.dockerfiles": "Dockerfiles and Containerfiles, variants included (Dockerfile.gpu, Dockerfile-cpu, "
+    "app.Dockerfile, docker/**/Dockerfile); a symbolic link named so counts by its name, never followed",
     "repo.hygiene.precommit": "a pre-commit configuration",
-    "repo.hygiene.linters": "linters configured (ruff, flake8, pylint, ...)",
-    "repo.hygiene.formatters": "formatters configured (black, ruff format, isort, ...)",
-    "repo.hygiene.type_checkers": "type checkers configured (mypy, pyright, pytype)",
+    "repo.hygiene.linters": "linters configured (ruff, flake8, pylint, ...), in any folder of the project",
+    "repo.hygiene.formatters": "formatters configured (black, ruff format, isort, ...), in any folder of the project",
+    "repo.hygiene.type_checkers": "type checkers configured (mypy, pyright, pytype), in any folder of the project",
     "repo.hygiene.codeowners": "a CODEOWNERS file",
     "repo.hygiene.license": "the license file's kind (Apache-2.0, MIT, ...), or null",
 }
@@ -32,18 +40,6 @@ CI_FILES = {".gitlab-ci.yml", ".circleci/config.yml", "azure-pipelines.yml", "Je
 README = re.compile(r"^readme(\.(md|rst|txt|markdown))?$", re.I)
 CODEOWNERS = {"CODEOWNERS", ".github/CODEOWNERS", ".gitlab/CODEOWNERS", "docs/CODEOWNERS"}
 LICENSE = re.compile(r"^(licen[cs]e|copying)(\.(md|txt|rst))?$", re.I)
-INSTALL = re.compile(
-    r"^#+\s*(install|installation|setup|set-up|getting started|requirements)\b|"
-    r"\b(pip3? install|uv (pip install|sync)|poetry install|conda env create|mamba env create|"
-    r"pipenv install|pdm install|make (install|setup|env)|docker (build|compose))",
-    re.I | re.M,
-)
-RUN = re.compile(
-    r"^#+\s*(usage|run|running|quick ?start|how to run|training|reproduc\w*)\b|"
-    r"\b(python3? (-m (?!pip\b)[\w.]+|[\w./-]+\.py)|make (train|run|predict|serve|all)|dvc repro|"
-    r"docker run|mlflow run|streamlit run|uvicorn |jupyter (notebook|lab|nbconvert))",
-    re.I | re.M,
-)
 TOOL_FILES = {
     ".flake8": ("linters", "flake8"),
     ".pylintrc": ("linters", "pylint"),
@@ -64,10 +60,14 @@ TOOL_TABLES = {
     "isort": ("formatters", "isort"),
     "yapf": ("formatters", "yapf"),
     "autopep8": ("formatters", "autopep8"),
+    "pycodestyle": ("linters", "pycodestyle"),
+    "pydocstyle": ("linters", "pydocstyle"),
     "mypy": ("type_checkers", "mypy"),
     "pyright": ("type_checkers", "pyright"),
+    "basedpyright": ("type_checkers", "pyright"),
     "pytype": ("type_checkers", "pytype"),
 }
+SETTINGS_FILES = {"pyproject.toml", "setup.cfg", "tox.ini"}
 HOOKS = {
     **{name: tool for name, tool in TOOL_TABLES.items()},
     "ruff-format": ("formatters", "ruff"),
@@ -88,32 +88,32 @@ LICENSE_KINDS = [
 ]
 
 
-def facts(paths: list[str], text: Callable[[str], str | None]) -> Iterator[Fact]:
-    """Hygiene facts from the project's file paths; ``text(path)`` reads a small file (None if unreadable)."""
+def facts(paths: list[str], text: Callable[[str], str | None], links: Collection[str] = ()) -> Iterator[Fact]:
+    """Hygiene facts from the project's file paths; ``text(path)`` reads a small file (None if unreadable).
+
+    ``links`` are the paths of symbolic links in the tree (left out of ``paths``, never read or followed):
+    a link named ``Dockerfile`` still says the project has one.
+    """
     tools: dict[str, set[str]] = {"linters": set(), "formatters": set(), "type_checkers": set()}
-    ci = [
-        p
-        for p in paths
-        if p in CI_FILES or (p.startswith(".github/workflows/") and p.count("/") == 2 and p.endswith((".yml", ".yaml")))
-    ]
+    foreign = Foreign(paths)
+    own = foreign.own(paths)
     readme = next((p for p in paths if "/" not in p and README.match(p)), None)
     license_path = next((p for p in paths if "/" not in p and LICENSE.match(p)), None)
     precommit = ".pre-commit-config.yaml" in paths or ".pre-commit-config.yml" in paths
-    for path in paths:
+    for path in own:
         name = path.rsplit("/", 1)[-1]
-        if "/" not in path and name in TOOL_FILES:
+        if name in TOOL_FILES:
             group, tool = TOOL_FILES[name]
             tools[group].add(tool)
-        elif path in {"pyproject.toml", "setup.cfg", "tox.ini"}:
-            _tool_sections(path, text(path) or "", tools)
+        elif name in SETTINGS_FILES:
+            _tool_sections(name, text(path) or "", tools)
         elif path in {".pre-commit-config.yaml", ".pre-commit-config.yml"}:
             _hooks(text(path) or "", tools)
-    readme_text = text(readme) if readme else None
-    yield Fact("repo.ci.configs", sorted(ci))
+    yield Fact("repo.ci.configs", ci_configs(paths))
     yield Fact("repo.readme.present", readme is not None)
-    yield Fact("repo.readme.install_steps", bool(readme_text and INSTALL.search(readme_text)), path=readme)
-    yield Fact("repo.readme.run_steps", bool(readme_text and RUN.search(readme_text)), path=readme)
-    yield Fact("repo.hygiene.dockerfiles", sorted(p for p in paths if _is_dockerfile(p.rsplit("/", 1)[-1])))
+    yield from repo_readme.facts(readme, text(readme) if readme else None, paths)
+    dockerfiles = [p for p in [*own, *foreign.own(links)] if _is_dockerfile(p.rsplit("/", 1)[-1])]
+    yield Fact("repo.hygiene.dockerfiles", sorted(set(dockerfiles)))
     yield Fact("repo.hygiene.precommit", precommit)
     for group, found in tools.items():
         yield Fact(f"repo.hygiene.{group}", sorted(found))
@@ -122,13 +122,32 @@ def facts(paths: list[str], text: Callable[[str], str | None]) -> Iterator[Fact]
     yield Fact("repo.hygiene.license", kind, path=license_path)
 
 
+def ci_configs(paths: list[str]) -> list[str]:
+    """CI configuration files among ``paths``, sorted.
+
+    Wiring point: the CI collector (collectors/ci) is the home of what a CI
+    file is (it also reads Google Cloud Build, Bitbucket Pipelines and
+    Buildkite); when it exposes its list of config paths, return that here so
+    ``repo.ci.configs`` and ``ci.providers`` agree. Until then, the file names below.
+    """
+    return sorted(
+        p
+        for p in paths
+        if p in CI_FILES or (p.startswith(".github/workflows/") and p.count("/") == 2 and p.endswith((".yml", ".yaml")))
+    )
+
+
 def _is_dockerfile(name: str) -> bool:
+    """Dockerfile, Containerfile and their variants: Dockerfile.gpu, Dockerfile-cpu, Dockerfile_app, app.Dockerfile."""
     lower = name.lower()
-    return lower in {"dockerfile", "containerfile"} or lower.startswith("dockerfile.") or lower.endswith(".dockerfile")
+    for base in ("dockerfile", "containerfile"):
+        if lower == base or lower.startswith((f"{base}.", f"{base}-", f"{base}_")) or lower.endswith(f".{base}"):
+            return not lower.endswith((".md", ".txt", ".rst", ".dockerignore", ".orig", ".bak"))
+    return False
 
 
-def _tool_sections(path: str, content: str, tools: dict[str, set[str]]) -> None:
-    if path == "pyproject.toml":
+def _tool_sections(name: str, content: str, tools: dict[str, set[str]]) -> None:
+    if name == "pyproject.toml":
         try:
             table: Any = toml_loads(content).get("tool", {})
         except tomllib.TOMLDecodeError:

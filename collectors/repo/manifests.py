@@ -21,6 +21,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from mldebt import yamlfile
+from mldebt.collectors.repo.configfiles import mapping
 from mldebt.nested import json_loads, toml_loads
 from mldebt.yamlfile import UNBUILDABLE
 
@@ -32,15 +33,28 @@ MANIFEST_NAMES = {
     "Pipfile": "pipfile",
     "environment.yml": "conda",
     "environment.yaml": "conda",
+    "conda.yml": "conda",  # MLflow projects' conda_env
+    "conda.yaml": "conda",
 }
+CONDA_ENV = re.compile(r"^(environment|conda)[-_.][\w.-]*\.ya?ml$")  # environment-dev.yml, conda_gpu.yaml
 LOCK_NAMES = {
     "poetry.lock": "poetry",
     "Pipfile.lock": "pipenv",
     "pdm.lock": "pdm",
     "uv.lock": "uv",
+    "pylock.toml": "pylock",
     "conda-lock.yml": "conda-lock",
     "conda-lock.yaml": "conda-lock",
 }
+_LOCK_PATTERNS = [
+    (re.compile(r"^requirements[\w.-]*\.lock$"), "rye"),  # requirements.lock, requirements-dev.lock
+    (re.compile(r"^pylock\.[\w.-]+\.toml$"), "pylock"),  # PEP 751
+    (re.compile(r"^[\w.-]+\.conda-lock\.ya?ml$"), "conda-lock"),
+    (re.compile(r"^conda-[\w-]+\.lock$"), "conda-explicit"),  # conda-lock --kind explicit: conda-linux-64.lock
+]
+LOOKED_FOR = (
+    "requirements*.txt, *requirements.in, pyproject.toml, setup.py, setup.cfg, Pipfile, environment.yml, conda.yaml"
+)
 _COMMENT = re.compile(r"(^|\s)#.*$")
 _COMMIT = re.compile(r"@[0-9a-f]{40}\b")
 _CONDA = re.compile(r"^(?:[\w.-]+::)?([A-Za-z0-9_.\-]+)\s*(.*)$")
@@ -67,7 +81,18 @@ class Manifest:
 
 def kind_of(name: str) -> str | None:
     """The manifest kind a file name stands for, or None."""
-    return "requirements" if REQUIREMENTS.match(name) else MANIFEST_NAMES.get(name)
+    if REQUIREMENTS.match(name):
+        return "requirements"
+    return MANIFEST_NAMES.get(name) or ("conda" if CONDA_ENV.match(name) and "lock" not in name else None)
+
+
+def lock_kind(name: str) -> str | None:
+    """The lock-file kind a file name stands for (poetry, uv, pipenv, pdm, pylock, rye, conda-lock ...), or None.
+
+    Only locks of Python environments: ``dvc.lock`` pins data, and other
+    ecosystems' locks (yarn.lock, Cargo.lock) lock no Python requirement.
+    """
+    return LOCK_NAMES.get(name) or next((kind for pattern, kind in _LOCK_PATTERNS if pattern.match(name)), None)
 
 
 def parse(kind: str, text: str) -> Manifest:
@@ -172,6 +197,8 @@ def pyproject(text: str) -> Manifest:
     found.flavour = _flavour(tool, backend, "project" in doc)
     project = doc.get("project", {}) if isinstance(doc.get("project"), dict) else {}
     _strings(found, text, project.get("dependencies"), "main")
+    if "dependencies" in (project.get("dynamic") or []):
+        _dynamic(found, text, tool)
     for extra, items in (project.get("optional-dependencies") or {}).items():
         _strings(found, text, items, f"extra:{extra}")
     for group, items in (doc.get("dependency-groups") or {}).items():
@@ -187,6 +214,17 @@ def pyproject(text: str) -> Manifest:
         if isinstance(table, dict):
             _strings(found, text, [*table.get("dependencies", []), *table.get("extra-dependencies", [])], f"env:{env}")
     return found
+
+
+def _dynamic(found: Manifest, text: str, tool: dict[str, Any]) -> None:
+    """``dynamic = ["dependencies"]``: setuptools reads them from files, which count as included requirements."""
+    files = mapping(mapping(mapping(tool.get("setuptools")).get("dynamic")).get("dependencies")).get("file")
+    names = [files] if isinstance(files, str) else [f for f in files or [] if isinstance(f, str)]
+    for name in names:
+        found.includes.append((name, _line_of(text, name) or 1, "requirement"))
+    if not names:
+        line = _line_of(text, "dynamic")
+        found.problems.append(("dependencies are dynamic (computed when the package builds); not read", line))
 
 
 def _flavour(tool: dict[str, Any], backend: str, pep621: bool) -> str:
@@ -338,7 +376,7 @@ def conda_env(text: str) -> Manifest:
             _strings(found, text, item.get("pip"), "pip")
         elif isinstance(item, str):
             match = _CONDA.match(item.strip())
-            if match:
+            if match and match.group(1).lower() != "python":  # the interpreter, as poetry's python key
                 name, spec = match.group(1), match.group(2).replace(" ", "")
                 exact = bool(re.fullmatch(r"==?([^=<>!~,|*\s]+)(=\S*)?", spec))  # name=1.2[=build]; 2.* is a range
                 found.requirements.append(Declared(canonicalize_name(name), spec, exact, _line_of(text, item), "conda"))
@@ -363,8 +401,21 @@ def locked_versions(kind: str, text: str) -> dict[str, str]:
         if kind == "conda-lock":
             doc = yamlfile.safe_load(text)
             return {canonicalize_name(p["name"]): str(p.get("version", "")) for p in doc.get("package", [])}
-        if kind == "requirements":
+        if kind in ("requirements", "rye"):
             return {r.name: r.spec.lstrip("=") for r in requirements_txt(text).requirements if r.pinned}
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError, yaml.YAMLError, *UNBUILDABLE) as exc:
+        if kind == "pylock":
+            packages = toml_loads(text).get("packages", [])
+            return {canonicalize_name(p["name"]): str(p.get("version", "")) for p in packages if isinstance(p, dict)}
+        if kind == "conda-explicit":
+            return {}  # package URLs only; no manifest to compare with
+    except (
+        tomllib.TOMLDecodeError,
+        json.JSONDecodeError,
+        yaml.YAMLError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        *UNBUILDABLE,
+    ) as exc:
         raise ValueError(f"cannot read the {kind} lock file: {type(exc).__name__}") from None
     raise ValueError(f"unknown lock kind {kind}")
