@@ -313,3 +313,209 @@ def test_a_project_without_registry_or_tracking(tmp_path):
     assert located(facts, "dvc.metrics.count") == [(0, None, None)]
     assert located(facts, "dvc.experiments.count") == [(0, None, None)]
     assert not any(f.key.startswith("registry.gto") for f in facts)
+
+
+# --- monitoring: where a library runs, scrape configs, exported metrics, managed jobs -----------------
+
+
+def monitoring_facts(root: Path) -> list[Fact]:
+    from mldebt.collectors.monitoring.collector import MonitoringCollector
+
+    return list(MonitoringCollector(timeout=(0.5, 1.0)).collect(Snapshot(project="p", root=root)))
+
+
+def one(facts: list[Fact], key: str) -> Any:
+    [value] = [f.value for f in facts if f.key == key and not f.is_error]
+    return value
+
+
+def test_a_validation_library_counts_where_the_pipeline_or_service_runs_it(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "src/pipeline/validate.py": "import great_expectations as gx\n\n\ndef run(df):\n"
+            "    return gx.from_pandas(df).expect_column_values_to_not_be_null('id')\n",
+            "src/serve.py": "import pandera as pa\nfrom pandera.typing import DataFrame\n\nfrom .schemas import Request\n\n\n"
+            "@pa.check_types\ndef score(df: DataFrame[Request]) -> DataFrame[Request]:\n    return df\n",
+            # only annotations: pandera checks nothing unless something runs the check
+            "src/features.py": "from pandera.typing import DataFrame, Series\n\nfrom .schemas import Raw\n\n\n"
+            "def clean(df: DataFrame[Raw]) -> DataFrame[Raw]:\n    total: Series[float] = df.amount\n"
+            "    return df.assign(total=total)\n",
+            "src/typed.py": "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    import evidently\n\n\n"
+            "def report(r: 'evidently.Report') -> None:\n    print(r)\n",
+            # tests, fixtures, conftest: the library is in the tests, not in the pipeline
+            "tests/conftest.py": "import great_expectations as gx\nimport pytest\n\n\n@pytest.fixture\n"
+            "def context():\n    return gx.get_context()\n",
+            "src/pipeline/test_validate.py": "import pandera as pa\n\n\ndef test_schema():\n"
+            "    pa.DataFrameSchema({})\n",
+            "src/support.py": "import pytest\nimport whylogs\n\n\n@pytest.fixture\ndef profile(df):\n"
+            "    return whylogs.log(df)\n",
+        },
+    )
+    facts = monitoring_facts(tmp_path)
+    assert [f for f in facts if f.is_error] == []
+    assert one(facts, "monitoring.libraries") == {
+        "great_expectations": ["src/pipeline/validate.py"],
+        "pandera": ["src/serve.py"],
+    }
+    assert one(facts, "monitoring.libraries.set_aside") == {
+        "evidently": {"src/typed.py": "type hints"},
+        "great_expectations": {"tests/conftest.py": "tests"},
+        "pandera": {"src/features.py": "type hints", "src/pipeline/test_validate.py": "tests"},
+        "whylogs": {"src/support.py": "fixtures"},
+    }
+    watched = {(f.value["concern"], f.value["name"]) for f in facts if f.key == "monitoring.coverage"}
+    assert watched == {("data_invariants", "great_expectations"), ("data_invariants", "pandera")}
+
+
+PROMETHEUS = """\
+global:
+  scrape_interval: 15s
+scrape_configs:
+  - job_name: scoring-api
+    basic_auth: {username: prom, password: example}
+    static_configs:
+      - targets: ['api:8000', 'api-canary:8000']
+  - job_name: node
+    static_configs:
+      - targets: ['node-exporter:9100']
+"""
+CONFIG_MAP = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: prometheus-server}
+data:
+  prometheus.yml: |
+    scrape_configs:
+      - job_name: model
+        static_configs: [{targets: ['model:8080']}]
+---
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata: {name: scoring-api}
+spec:
+  endpoints: [{port: http, path: /metrics}]
+"""
+METRICS = """\
+import prometheus_client as prom
+from fastapi import FastAPI
+from prometheus_client import Counter, Histogram
+
+app = FastAPI()
+LATENCY = Histogram("scoring_latency_seconds", "time to score")
+DRIFT = prom.Gauge(name="feature_drift_psi", documentation="PSI of each feature", labelnames=["feature"])
+PREDICTIONS = Counter("predictions_total", "predictions by class", ["label"])
+app.mount("/metrics", prom.make_asgi_app())
+"""
+
+
+def test_a_scrape_config_and_the_metrics_the_service_exports(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "monitoring/prometheus.yml": PROMETHEUS,
+            "deploy/prometheus.yaml": CONFIG_MAP,
+            "chart/templates/prometheus.yaml": "scrape_configs:\n{{- range .Values.jobs }}\n  - job_name: {{ . }}\n"
+            "{{- end }}\n",  # a Helm template: not loadable YAML, not an error of the project
+            "api/metrics.py": METRICS,
+            "api/test_metrics.py": "from prometheus_client import Summary\n\nS = Summary('s', 'in a test')\n",
+        },
+    )
+    facts = monitoring_facts(tmp_path)
+    assert [f for f in facts if f.is_error] == []
+    configs = [(f.value, f.path, f.line) for f in facts if f.key == "monitoring.configs"]
+    assert configs == [
+        (
+            {
+                "tool": "prometheus",
+                "kind": "scrape config",
+                "name": "prometheus.yaml",
+                "concerns": [],
+                "jobs": ["model"],
+                "static_targets": 1,
+                "rule_files": 0,
+                "alertmanagers": False,
+            },
+            "deploy/prometheus.yaml",
+            5,
+        ),
+        (
+            {"tool": "prometheus-operator", "kind": "ServiceMonitor", "name": "scoring-api", "concerns": []}
+            | {"endpoints": 1},
+            "deploy/prometheus.yaml",
+            11,
+        ),
+        (
+            {
+                "tool": "prometheus",
+                "kind": "scrape config",
+                "name": "prometheus.yml",
+                "concerns": [],
+                "jobs": ["scoring-api", "node"],
+                "static_targets": 3,
+                "rule_files": 0,
+                "alertmanagers": False,
+            },
+            "monitoring/prometheus.yml",
+            3,
+        ),
+    ]
+    metrics = [(f.value, f.path, f.line) for f in facts if f.key == "monitoring.exported_metrics"]
+    assert metrics == [
+        (
+            {"exporter": "prometheus_client", "kind": "Histogram", "name": "scoring_latency_seconds"},
+            "api/metrics.py",
+            6,
+        ),
+        ({"exporter": "prometheus_client", "kind": "Gauge", "name": "feature_drift_psi"}, "api/metrics.py", 7),
+        ({"exporter": "prometheus_client", "kind": "Counter", "name": "predictions_total"}, "api/metrics.py", 8),
+    ]
+    assert one(facts, "monitoring.exported_metrics.count") == 3
+    exposed = next(f for f in facts if f.key == "monitoring.exported_metrics.exposed")
+    assert (exposed.value, exposed.path, exposed.line) == (True, "api/metrics.py", 9)
+    assert one(facts, "monitoring.alerts.count") == 0  # a scrape config is no alert
+
+
+def notebook(*cells: str) -> str:
+    import json
+
+    return json.dumps(
+        {
+            "cells": [{"cell_type": "code", "source": c, "metadata": {}, "outputs": []} for c in cells],
+            "metadata": {},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )
+
+
+def test_managed_monitoring_jobs_in_pipeline_code_and_in_a_notebook(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "08-model-monitoring.ipynb": notebook(
+                "from google.cloud import aiplatform_v1beta1 as vertex_ai_beta",
+                "project = !gcloud config list --format 'value(core.project)'",
+                "job = vertex_ai_beta.ModelDeploymentMonitoringJob(\n    display_name='monitor-endpoint',\n)",
+            ),
+            "pipeline/monitor.py": "from sagemaker.model_monitor import DefaultModelMonitor\n\n"
+            "monitor = DefaultModelMonitor(role='r')\n"
+            "monitor.create_monitoring_schedule(monitor_schedule_name='nightly')\n",
+            "explore.ipynb": notebook("import evidently\nfrom prometheus_client import Counter\nCounter('c', 'd')"),
+        },
+    )
+    facts = monitoring_facts(tmp_path)
+    assert [f for f in facts if f.is_error] == []
+    assert [
+        (f.value["tool"], f.value["set_up_in"], f.path, f.line) for f in facts if f.key == "monitoring.configs"
+    ] == [
+        ("vertex-ai", "notebook", "08-model-monitoring.ipynb", None),
+        ("sagemaker", "code", "pipeline/monitor.py", 4),
+    ]
+    coverage = [(f.value["name"], f.path) for f in facts if f.key == "monitoring.coverage"]
+    assert ("sagemaker create_monitoring_schedule", "pipeline/monitor.py") in coverage
+    assert not any(path.endswith(".ipynb") for _, path in coverage)  # set up by hand: shown, not counted
+    # a notebook's imports and metrics are exploration, not the pipeline or serving code
+    assert one(facts, "monitoring.libraries") == {}
+    assert one(facts, "monitoring.libraries.set_aside") == {"evidently": {"explore.ipynb": "notebook"}}
+    assert one(facts, "monitoring.exported_metrics.count") == 0

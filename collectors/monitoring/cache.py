@@ -3,9 +3,10 @@
 Most files of a project are neither rules, dashboards, Alertmanager nor
 monitoring configs, and most Python files import no monitoring library; a
 scan of a later commit need not read them again to learn that. Each file's
-outcome (the libraries a Python file imports; "nothing here" for a YAML or
-JSON file) is cached under its blob id, its lower-cased name (some configs are
-known by name) and the version of the monitoring code. Files that hold
+outcome (what a Python file or a notebook does for monitoring, as ``pycode``
+reads it; "nothing here" for a YAML or JSON file) is cached under its blob
+id, its lower-cased name (some configs are known by name) and the version of
+the monitoring code. Files that hold
 monitoring evidence are read and parsed on every scan: they are few, and their
 parsed form is richer than a cache entry. Without git (a plain folder) there
 are no blob ids and every file is read.
@@ -20,7 +21,7 @@ from mldebt.collectors.interface import Snapshot
 from mldebt.collectors.repo.cache import Cache, code_version
 from mldebt.collectors.repo.tree import blob_ids
 
-VERSION = code_version("monitoring/*.py", "repo/configfiles.py")
+VERSION = code_version("monitoring/*.py", "repo/configfiles.py", "repo/notebooks.py")
 NOTHING = "-"  # a YAML or JSON file that holds no monitoring evidence
 
 

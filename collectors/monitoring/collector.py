@@ -1,9 +1,12 @@
 """Monitoring collector: alert and recording rules, dashboards, alert routing, data and model monitors.
 
 Reads, from the project tree: Prometheus rule files (plain or PrometheusRule
-resources), Grafana dashboards, Alertmanager configurations and data/model
-monitoring configs (Great Expectations, Evidently, whylogs, NannyML) plus the
-monitoring libraries Python files import; and, when the portfolio names them,
+resources), Grafana dashboards, Alertmanager configurations, data/model
+monitoring configs (Great Expectations, Evidently, whylogs, NannyML),
+Prometheus scrape configs, and from the Python code (``pycode``) the
+monitoring libraries that run in the pipeline or serving code (not in tests,
+fixtures or type hints only), the Prometheus metrics it exports, and the
+managed monitoring jobs it, or a notebook, creates; and, when the portfolio names them,
 a live Prometheus (``monitoring.prometheus_url``) and Alertmanager
 (``monitoring.alertmanager_url``). Each item about a model is mapped to the ML
 Test Score's monitoring concerns (``monitoring_concerns``); one
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mldebt.collectors.code.scan import notebook_code
 from mldebt.collectors.http import DEFAULT_TIMEOUT, ApiClient, ApiError
 from mldebt.collectors.interface import Collector, Fact, Snapshot
 from mldebt.collectors.monitoring.alertmanager import (
@@ -29,14 +33,21 @@ from mldebt.collectors.monitoring.alertmanager import (
 )
 from mldebt.collectors.monitoring.cache import NOTHING, FileMemo
 from mldebt.collectors.monitoring.concerns import CONCERNS, concerns_of, is_ml
-from mldebt.collectors.monitoring.configs import LIBRARIES, library_imports, looks_like_config, read_config
+from mldebt.collectors.monitoring.configs import LIBRARIES, MonitorConfig, looks_like_config, read_config
 from mldebt.collectors.monitoring.grafana import looks_like_dashboard, parse_dashboard
 from mldebt.collectors.monitoring.prometheus_api import read_alertmanager, read_prometheus
 from mldebt.collectors.monitoring.prometheus_rules import Rule, looks_like_rules, parse_rule_file
+from mldebt.collectors.monitoring.pycode import MANAGED, RUNTIME, might_monitor, read_python
+from mldebt.collectors.monitoring.scrape import looks_like_scrape_config, read_scrape_configs
+from mldebt.collectors.repo import notebooks
 from mldebt.collectors.repo.configfiles import ConfigError, read_text, walk
 
 YAML_SUFFIXES = (".yml", ".yaml", ".yml.example", ".yaml.example", ".rules", ".yml.tmpl", ".yaml.tmpl")
 ALERT_KINDS = {"alert", "live alert"}
+TEST_NAME = re.compile(r"^(test_.*|.*_tests?|conftest|fixtures?|.*_fixtures?)\.py$")
+TEST_FOLDERS = {"tests", "test", "testing", "fixtures", "__tests__"}
+MAX_METRIC_FACTS = 50
+MAX_NOTEBOOK_BYTES = 8 * 1024 * 1024
 
 
 @dataclass
@@ -65,8 +76,18 @@ def _keys() -> dict[str, str]:
         "monitoring.alertmanager": "one per Alertmanager configuration: receivers, routes, inhibit rules",
         "monitoring.alertmanager.ml_alerts": "one per alert about a model: the receivers it is routed to",
         "monitoring.alerts_reach_receiver": "every alert about a model is routed to a receiver that reaches someone",
-        "monitoring.configs": "one per data or model monitoring config (GE suite or checkpoint, Evidently, ...)",
-        "monitoring.libraries": "monitoring and validation libraries imported by the project's Python, with files",
+        "monitoring.configs": "one per monitoring config: data or model monitors (GE suite or checkpoint, Evidently, "
+        "...), Prometheus scrape configs (prometheus.yml scrape_configs, ServiceMonitor, PodMonitor), and managed "
+        "model-monitoring jobs created in code or a notebook (Vertex AI, SageMaker, Azure ML; set_up_in says which)",
+        "monitoring.libraries": "monitoring and validation libraries that run in the project's pipeline or serving "
+        "code, with the files: not those imported only by tests, fixtures or conftest, or used only in type hints",
+        "monitoring.libraries.set_aside": "monitoring and validation libraries imported where they do not count, "
+        "per file with why: tests, fixtures, type hints, notebook",
+        "monitoring.exported_metrics": f"one per Prometheus metric the project's non-test code creates (at most "
+        f"{MAX_METRIC_FACTS}): exporter, kind (Counter, Gauge, Histogram, ...), name when written literally",
+        "monitoring.exported_metrics.count": "Prometheus metrics the project's non-test code creates",
+        "monitoring.exported_metrics.exposed": "non-test code exposes its metrics (generate_latest, make_asgi_app, "
+        "start_http_server, a push gateway, an instrumentator's expose), at the first place it does",
         "monitoring.live.rules": "the live Prometheus: rule groups, alerting and recording rules, rules that fail",
         "monitoring.live.alerts": "alerts pending or firing on the live Prometheus",
         "monitoring.coverage": "one per item and concern: which alert, rule, panel or config covers which concern",
@@ -96,13 +117,16 @@ class MonitoringCollector(Collector):
         rules: list[tuple[str, Rule]] = []
         managers: list[AlertmanagerConfig] = []
         libraries: dict[str, list[str]] = {}
+        self.set_aside: dict[str, dict[str, str]] = {}
+        self.metrics: list[tuple[str, list[Any]]] = []
+        self.exposed: tuple[str, int] | None = None
         self.dashboards = self.panels = 0
         self.failed = 0
         listed_files = listed_rules | listed_dashboards
         candidates = [
             rel
             for rel, _ in walk(snapshot.root)
-            if rel in listed_files or rel.lower().endswith(YAML_SUFFIXES + (".json", ".py"))
+            if rel in listed_files or rel.lower().endswith(YAML_SUFFIXES + (".json", ".py", ".ipynb"))
         ]
         memo = FileMemo(snapshot, (rel for rel in candidates if rel not in listed_files))
         try:
@@ -122,6 +146,11 @@ class MonitoringCollector(Collector):
         yield Fact("monitoring.dashboards.count", self.dashboards)
         yield Fact("monitoring.dashboards.panels", self.panels)
         yield Fact("monitoring.libraries", {name: sorted(files) for name, files in sorted(libraries.items())})
+        yield Fact(
+            "monitoring.libraries.set_aside",
+            {name: dict(sorted(f.items())) for name, f in sorted(self.set_aside.items())},
+        )
+        yield from self._exported()
         yield from _routing(items, managers)
         yield from _coverage(items, complete=self.failed == 0)
 
@@ -144,23 +173,21 @@ class MonitoringCollector(Collector):
             known = None if listed else memo.known(rel)
             if known == NOTHING:
                 continue
-            if known is not None and lowered.endswith(".py"):
-                for library in known:
-                    libraries.setdefault(LIBRARIES[library][0], []).append(rel)
+            if known is not None and lowered.endswith((".py", ".ipynb")):
+                yield from self._python(rel, known, libraries, items)
                 continue
             try:
-                text = read_text(root, rel)
+                text = read_text(root, rel, MAX_NOTEBOOK_BYTES) if lowered.endswith(".ipynb") else read_text(root, rel)
             except ConfigError as exc:
                 if listed:
                     yield self._failure(f"{exc}", rel, exc.line)
                 else:
                     memo.learn(rel, NOTHING)
                 continue
-            if lowered.endswith(".py"):
-                found = library_imports(text)
-                memo.learn(rel, sorted(found))
-                for library in sorted(found):
-                    libraries.setdefault(LIBRARIES[library][0], []).append(rel)
+            if lowered.endswith((".py", ".ipynb")):
+                outcome = _read_code(rel, text)
+                memo.learn(rel, outcome)
+                yield from self._python(rel, outcome, libraries, items)
                 continue
             if not listed and not _may_hold_evidence(rel, lowered, text):
                 memo.learn(rel, NOTHING)
@@ -189,6 +216,9 @@ class MonitoringCollector(Collector):
                     manager = parse_alertmanager(text)
                     managers.append(manager)
                     yield Fact("monitoring.alertmanager", describe(manager), path=rel)
+                if lowered.endswith(YAML_SUFFIXES) and looks_like_scrape_config(text):
+                    for scrape in read_scrape_configs(rel, text):
+                        yield Fact("monitoring.configs", scrape.fact(), path=rel, line=scrape.line)
                 if looks_like_config(rel, text):
                     config = read_config(rel, text)
                     if config is not None:
@@ -205,6 +235,48 @@ class MonitoringCollector(Collector):
                         )
             except ConfigError as exc:
                 yield self._failure(str(exc), rel, exc.line)
+
+    def _python(
+        self, rel: str, outcome: dict[str, Any], libraries: dict[str, list[str]], items: list[Item]
+    ) -> Iterator[Fact]:
+        """Fold what one code file does into the project's libraries, metrics and jobs (tests set aside)."""
+        notebook = rel.lower().endswith(".ipynb")
+        test = is_test_support(rel)
+        for library, use in (outcome.get("uses") or {}).items():
+            if library not in LIBRARIES:
+                continue
+            if use == RUNTIME and not test and not notebook:
+                libraries.setdefault(LIBRARIES[library][0], []).append(rel)
+            else:
+                why = "tests" if test else "notebook" if notebook else use
+                self.set_aside.setdefault(LIBRARIES[library][0], {})[rel] = why
+        if test:
+            return
+        self.metrics += [(rel, m) for m in outcome.get("metrics") or []]
+        if outcome.get("exposed") and self.exposed is None:
+            self.exposed = (rel, int(outcome["exposed"]))
+        for tool, call, line in outcome.get("jobs") or []:
+            concerns = MANAGED[call][1] if call in MANAGED else []
+            job = MonitorConfig(
+                tool,
+                "model monitoring job",
+                call,
+                None if notebook else line,
+                concerns,
+                {"set_up_in": "notebook" if notebook else "code"},
+            )
+            yield Fact("monitoring.configs", job.fact(), path=rel, line=job.line)
+            if not notebook:  # a job made by hand from a notebook is shown, not counted as watching
+                items.append(Item("config", f"{tool} {call}", concerns, True, rel, line))
+
+    def _exported(self) -> Iterator[Fact]:
+        for rel, (exporter, kind, name, line) in self.metrics[:MAX_METRIC_FACTS]:
+            yield Fact(
+                "monitoring.exported_metrics", {"exporter": exporter, "kind": kind, "name": name}, path=rel, line=line
+            )
+        yield Fact("monitoring.exported_metrics.count", len(self.metrics))
+        path, line = self.exposed or (None, None)
+        yield Fact("monitoring.exported_metrics.exposed", self.exposed is not None, path=path, line=line)
 
     def _failure(self, message: str, path: str, line: int | None = None) -> Fact:
         self.failed += 1
@@ -294,6 +366,31 @@ class MonitoringCollector(Collector):
             ]
 
 
+def is_test_support(rel: str) -> bool:
+    """Test code, whatever it holds: test modules, conftest.py, fixtures, anything in a tests folder."""
+    parts = rel.split("/")
+    return bool(TEST_NAME.match(parts[-1])) or any(p in TEST_FOLDERS for p in parts[:-1])
+
+
+def _read_code(rel: str, text: str) -> dict[str, Any]:
+    """What a Python file, or a notebook's code cells, does for monitoring (``pycode``)."""
+    if not rel.lower().endswith(".ipynb"):
+        return read_python(text)
+    if not might_monitor(text):
+        return read_python("")
+    notebook = notebooks.read(rel, text, len(text))
+    if isinstance(notebook, Fact):  # not a notebook we can read: the repository collector says so
+        return read_python("")
+    uses: dict[str, str] = {}
+    jobs = []  # cell by cell: one cell IPython alone can read (x = !cmd) does not hide the others
+    for cell in notebook.code:
+        if might_monitor(cell):
+            outcome = read_python(notebook_code([cell]))
+            uses.update({library: use for library, use in outcome["uses"].items() if uses.get(library) != RUNTIME})
+            jobs += outcome["jobs"]
+    return {**read_python(""), "uses": uses, "jobs": jobs}  # metrics made in a notebook are no service's
+
+
 def _may_hold_evidence(rel: str, lowered: str, text: str) -> bool:
     """Whether any reader below would look at this YAML or JSON file (the same cheap tests, in one place)."""
     yaml_file = lowered.endswith(YAML_SUFFIXES)
@@ -301,6 +398,7 @@ def _may_hold_evidence(rel: str, lowered: str, text: str) -> bool:
         (yaml_file and (looks_like_rules(text) or looks_like_alertmanager(text)))
         or (lowered.endswith(".json") and looks_like_dashboard(text))
         or looks_like_config(rel, text)
+        or (yaml_file and looks_like_scrape_config(text))
     )
 
 

@@ -2,15 +2,13 @@
 
 Recognised files: Great Expectations expectation suites (JSON) and checkpoints
 (YAML), the legacy Evidently monitoring-service config (``monitors`` with a
-``column_mapping``), whylogs and NannyML configs. Python files are read with
-``ast`` (never imported) for imports of monitoring and validation libraries.
+``column_mapping``), whylogs and NannyML configs. Which monitoring and
+validation libraries Python code uses, and how, is ``pycode``'s to read.
 Each finding says which monitoring concerns it speaks to; the mapping is data.
 """
 
 from __future__ import annotations
 
-import ast
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,7 +41,6 @@ LIBRARIES: dict[str, tuple[str, list[str]]] = {
     "frouros": ("frouros", ["training_serving_skew"]),
     "soda": ("soda", ["data_invariants"]),
 }
-IMPORT_HINT = re.compile(r"\b(" + "|".join(LIBRARIES) + r")\b")
 
 
 @dataclass
@@ -159,27 +156,6 @@ def _suite(data: dict[Any, Any], name: str, text: str) -> MonitorConfig | None:
             "parameterized": parameterized,
         },
     )
-
-
-def library_imports(text: str) -> set[str]:
-    """Monitoring and validation libraries a Python file imports (parsed with ast, never run)."""
-    if not any(name in text for name in LIBRARIES) or not IMPORT_HINT.search(text):  # substring tests first: fast
-        return set()
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError):
-        return set()
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        names = (
-            [a.name for a in node.names]
-            if isinstance(node, ast.Import)
-            else [node.module]
-            if isinstance(node, ast.ImportFrom) and node.module and not node.level
-            else []
-        )
-        found |= {n.split(".")[0] for n in names if n and n.split(".")[0] in LIBRARIES}
-    return found
 
 
 def read_config(rel: str, text: str) -> MonitorConfig | None:
