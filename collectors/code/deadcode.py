@@ -5,22 +5,34 @@ per-file half runs where the file was parsed (a worker process, or not at all
 when the file's summary is cached) and yields plain JSON; the whole-program
 half feeds every file's definitions and uses back into one ``Vulture`` and
 asks it for the unused code. The scanned code is parsed, never imported.
+
+Code a framework reaches without naming it in Python is not dead: members of
+classes whose bases are framework classes (``callbacks``), functions under a
+framework's decorator, hooks found by their name (``pytest_*``, Sphinx's
+``setup``), dunder and _sunder_ methods, names a package ``__init__`` imports
+(its public names), and names spelled in strings: ``__all__``, entry points,
+``getattr``/registry look-ups, and the configuration files that name code
+(``named_in_files``: pyproject entry points, Hydra ``_target_``, a config's
+``type``).
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from vulture import lines as vulture_lines
 from vulture import noqa
 from vulture.core import IGNORED_VARIABLE_NAMES, Item, Vulture
 
+from mldebt.collectors.code.callbacks import UNRESOLVED, Classes, is_hook
 from mldebt.collectors.code.tree import Indexed, postorder
 
 MIN_CONFIDENCE = 60  # vulture's own default
-# Functions a framework calls through a decorator (web routes, CLI commands, fixtures, hooks) are not dead.
+# Functions a framework calls through a decorator (web routes, CLI commands, fixtures, hooks, registries) are not dead.
 FRAMEWORK_DECORATORS = [
     "@*.route",
     "@*.get",
@@ -37,7 +49,12 @@ FRAMEWORK_DECORATORS = [
     "@fixture",
     "@*.main",
     "@*.hookimpl",
-    "@*.register",
+    "@hookimpl",
+    "@*.hookspec",
+    "@hookspec",
+    "@*.hook_impl",
+    "@hook_impl",
+    "@*register*",
     "@*.validator",
     "@field_validator",
     "@model_validator",
@@ -45,7 +62,20 @@ FRAMEWORK_DECORATORS = [
     "@*.on_event",
     "@*.middleware",
     "@*.errorhandler",
+    "@*.exception_handler",
     "@*.before_request",
+    "@*.before_first_request",
+    "@*.after_request",
+    "@*.teardown_request",
+    "@*.teardown_appcontext",
+    "@*.context_processor",
+    "@*.template_filter",
+    "@*.template_global",
+    "@*.listens_for",
+    "@listens_for",
+    "@receiver",
+    "@*.on",
+    "@*.event",
     "@*.api",
     "@*.endpoint",
     "@*.step",
@@ -53,7 +83,41 @@ FRAMEWORK_DECORATORS = [
     "@*.asset",
     "@*.job",
     "@*.flow",
+    "@task",
+    "@shared_task",
+    "@flow",
+    "@op",
+    "@asset",
+    "@job",
+    "@sensor",
+    "@schedule",
+    "@*.tool",
+    "@tool",
 ]
+# Functions a framework finds by their name: pytest hooks, TFX module-file functions, Kedro's pipeline factories.
+FRAMEWORK_NAMES = [
+    "pytest_*",
+    "run_fn",
+    "trainer_fn",
+    "tuner_fn",
+    "preprocessing_fn",
+    "stats_options_updater_fn",
+    "create_pipeline",
+    "register_pipelines",
+]
+SPHINX_CONF_HOOKS = {"setup", "linkcode_resolve"}  # functions of a Sphinx conf.py that Sphinx calls
+_CALLABLES = {"function", "method", "property", "class"}
+# A string that spells code: a name, a dotted path, or an entry point ("pkg.mod:func").
+_CODE_STRING = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?::[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)?")
+# Calls that turn a class's public methods into commands (``fire.Fire(Trainer)``), by the called name.
+_COMMAND_BUILDERS = {
+    "Fire": {"fire.Fire", "fire.core.Fire"},
+    "CLI": {"jsonargparse.CLI"},
+    "auto_cli": {"jsonargparse.auto_cli"},
+}
+_PATH_SEPARATOR = re.compile(r"[.:]")
+_ENTRY_SPEC = re.compile(r"(?:^|[\s=\"'])[A-Za-z_][\w.]*:([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?=$|[\s\"'\[,])", re.M)
+_ENTRY_OPTION = re.compile(r"--(?:entry-point|target)[= ]+[\"']?([A-Za-z_]\w*)")
 FAST_DEPTH = 200  # vulture recurses twice per level: 400 frames stay well inside Python's limit of 1000
 # Node types vulture's Reachability.visit acts on (its isinstance tests; parsed trees hold no subclasses).
 _REACHABILITY = {
@@ -88,15 +152,115 @@ _TYPES = {
 }
 
 
+class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
+    """Vulture, plus what the whole-program half needs to see frameworks: classes and their bases, names in strings."""
+
+    def __init__(self, rel: str) -> None:
+        super().__init__(ignore_names=FRAMEWORK_NAMES, ignore_decorators=FRAMEWORK_DECORATORS)
+        parts = rel.split("/")
+        stem = parts[-1].rsplit(".", 1)[0]
+        self.package = parts[:-1]  # the dotted package of the file's relative imports
+        self.is_init = stem == "__init__"
+        self.is_conf = stem == "conf"
+        self.is_hubconf = stem == "hubconf"  # torch.hub loads its public functions by name
+        self.imports: dict[str, str] = {}  # local name -> dotted origin
+        self.class_nodes: list[ast.ClassDef] = []
+        self.exposed: set[str] = set()  # classes whose public methods a command-line builder (fire) makes commands
+        self.exposes_module = False  # fire.Fire(): every public function of the module is a command
+
+    def _define(self, collection: Any, name: str, first_node: ast.AST, *args: Any, **kwargs: Any) -> None:
+        if collection.typ in _CALLABLES and len(name) > 2 and name[0] == name[-1] == "_":
+            return  # __dunder__ and _sunder_ members: the language, enum or IPython calls them
+        if collection.typ == "function" and (
+            (self.is_conf and name in SPHINX_CONF_HOOKS) or (self.is_hubconf and not name.startswith("_"))
+        ):
+            return
+        super()._define(collection, name, first_node, *args, **kwargs)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        super().visit_Import(node)
+        for alias in node.names:
+            if alias.asname:
+                self.imports[alias.asname] = alias.name
+            else:
+                root = alias.name.split(".", 1)[0]
+                self.imports[root] = root
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        super().visit_ImportFrom(node)
+        module = node.module or ""
+        if node.level:
+            base = self.package[: len(self.package) - node.level + 1] if node.level > 1 else self.package
+            module = ".".join([*base, module] if module else base)
+        for alias in node.names:
+            local = alias.asname or alias.name
+            self.imports[local] = f"{module}.{alias.name}" if module else alias.name
+            if self.is_init and alias.name != "*":
+                self.used_names.add(local)  # a package's __init__ imports its public names
+
+    def visit_Call(self, node: ast.Call) -> None:
+        super().visit_Call(node)
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        if name in _COMMAND_BUILDERS and self._origin(func).lstrip(UNRESOLVED) in _COMMAND_BUILDERS[name]:
+            self.exposed.update(arg.id for arg in node.args if isinstance(arg, ast.Name))
+            self.exposes_module = self.exposes_module or not node.args
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        super().visit_ClassDef(node)
+        self.class_nodes.append(node)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        value = node.value
+        if type(value) is str and len(value) < 300:
+            if _CODE_STRING.fullmatch(value):  # a name, or a dotted path whose every part is used (type hints)
+                self.used_names.update(_PATH_SEPARATOR.split(value))
+            elif ":" in value or "--" in value:
+                self.used_names.update(_entry_names(value))
+
+    def classes(self) -> list[list[Any]]:
+        """[name, first line, [dotted origin of each base], [[member, first line], ...]] for each class."""
+        out = []
+        for node in self.class_nodes:
+            members = [
+                [child.name, vulture_lines.get_first_line_number(child)]
+                for child in node.body
+                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            ]
+            bases = [self._origin(base) for base in node.bases]
+            out.append([node.name, vulture_lines.get_first_line_number(node), bases, members])
+        return out
+
+    def _origin(self, node: ast.expr) -> str:
+        """A base class as the dotted name it comes from (``nn.Module`` -> ``torch.nn.Module``)."""
+        if isinstance(node, ast.Subscript):  # Generic[T], Dataset[int]
+            node = node.value
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return UNRESOLVED + "<expression>"  # a call or another expression: a base made at run time
+        parts.append(self.imports.get(node.id, UNRESOLVED + node.id))
+        return ".".join(reversed(parts))
+
+
+def _entry_names(text: str) -> set[str]:
+    """The objects entry points and launch options name in a text: ``pkg.mod:func`` -> func, ``--target=f`` -> f."""
+    found = {m.group(1).rsplit(".", 1)[-1] for m in _ENTRY_SPEC.finditer(text)}
+    found.update(m.group(1) for m in _ENTRY_OPTION.finditer(text))
+    return found
+
+
 def file_state(tree: ast.Module, rel: str, lines: list[str], indexed: Indexed | None = None) -> dict[str, Any]:
-    """What one parsed file defines and uses, as vulture sees it.
+    """What one parsed file defines and uses, as vulture sees it, and its classes with their bases.
 
     With the file's ``indexed`` nodes, vulture's own handlers are called in
     the order its recursive visit would call them (children first), without
     the recursion; a tree deeper than FAST_DEPTH levels gets vulture's own
     visit, so that a file too deep for it fails the same way as before.
     """
-    finder = Vulture(ignore_decorators=FRAMEWORK_DECORATORS)
+    finder = _Finder(rel)
     finder.filename = Path(rel)
     finder.code = lines
     finder.noqa_lines = noqa.parse_noqa(lines)
@@ -110,7 +274,18 @@ def file_state(tree: ast.Module, rel: str, lines: list[str], indexed: Indexed | 
             defined.append([item.typ, item.name, item.first_lineno, item.last_lineno, item.confidence, item.message])
     for item in finder.unreachable_code:
         defined.append([item.typ, item.name, item.first_lineno, item.last_lineno, item.confidence, item.message])
-    return {"defined": defined, "used": sorted(finder.used_names)}
+    if finder.exposes_module:
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name[0] != "_":
+                finder.used_names.add(node.name)
+                if isinstance(node, ast.ClassDef):
+                    finder.exposed.add(node.name)
+    state: dict[str, Any] = {"defined": defined, "used": sorted(finder.used_names)}
+    if finder.class_nodes:
+        state["classes"] = finder.classes()
+    if finder.exposed:
+        state["exposed"] = sorted(finder.exposed)
+    return state
 
 
 def _visit(finder: Vulture, indexed: Indexed) -> None:
@@ -161,23 +336,99 @@ def used_names(nodes: list[ast.AST]) -> list[str]:
     return sorted(names)
 
 
-def unused(states: Iterable[tuple[str, dict[str, Any]]], min_confidence: int = MIN_CONFIDENCE) -> list[dict[str, Any]]:
-    """Unused code over every file: [{path, line, type, name, confidence, message}], sorted by place."""
+def named_in_files(paths: Iterable[str], text: Callable[[str], str | None]) -> list[str]:
+    """Names of code that configuration and launch files spell: such code is reached without a Python name.
+
+    pyproject.toml and setup.cfg entry points (``tool = "pkg.cli:main"``),
+    values of YAML, TOML, INI and configuration JSON files that name code
+    (Hydra's ``_target_: pkg.models.Net``, ``"type": "MnistModel"``, a list of
+    metric functions), and ``module:object`` or ``--target=f`` in Dockerfiles,
+    Procfiles, Makefiles and shell scripts (``uvicorn app.main:app``).
+    """
+    names: set[str] = set()
+    for rel in paths:
+        kind = _config_kind(rel)
+        if kind is None:
+            continue
+        content = text(rel)
+        if not content:
+            continue
+        names.update(_entry_names(content))
+        if kind != "launch":
+            pattern = _CONFIG_VALUES[kind]
+            names.update(_PATH_SEPARATOR.split(m.group(1))[-1] for m in pattern.finditer(content))
+    return sorted(names)
+
+
+_NAME = r"[A-Za-z_][\w.]*(?::[A-Za-z_][\w.]*)?"  # a name, a dotted path or module:object
+_CONFIG_VALUES = {  # a value that is a name alone: `key: value`, `- value`, `"value",`, `key = value`
+    "yaml": re.compile(
+        r"^[ \t]*(?:-[ \t]+)?(?:[\w.\-\"']+[ \t]*:[ \t]+)?[\"']?(" + _NAME + r")[\"']?[ \t]*(?:#.*)?$", re.M
+    ),
+    "json": re.compile(r"\"(" + _NAME + r")\"[ \t]*(?=[,\]\}\r\n])"),
+    "ini": re.compile(r"^[^=#;\n]*=[ \t]*[\"']?(" + _NAME + r")[\"']?[ \t]*$", re.M),
+}
+_CONFIG_WORDS = ("config", "conf", "cfg", "setting", "param", "hparam", "hyper", "experiment")
+
+
+def _config_kind(rel: str) -> str | None:
+    """How a file names code: "yaml", "json", "ini" (also TOML) or "launch"; None when it does not."""
+    name = rel.rsplit("/", 1)[-1].lower()
+    suffix = name.rsplit(".", 1)[-1] if "." in name else ""
+    if suffix in ("yaml", "yml"):
+        return "yaml"
+    if suffix in ("toml", "cfg", "ini"):
+        return "ini"
+    if suffix == "json":
+        return "json" if any(word in rel.lower() for word in _CONFIG_WORDS) else None
+    if name.startswith(("dockerfile", "procfile", "makefile")) or suffix in ("sh", "dockerfile", "mk"):
+        return "launch"
+    return None
+
+
+def unused(
+    states: Iterable[tuple[str, dict[str, Any]]], min_confidence: int = MIN_CONFIDENCE, named: Iterable[str] = ()
+) -> list[dict[str, Any]]:
+    """Unused code over every file: [{path, line, type, name, confidence, message}], sorted by place.
+
+    ``named``: names that files other than Python name (``named_in_files``).
+    Members of classes that a framework calls (``callbacks``) are not unused.
+    """
     finder = Vulture()
+    finder.used_names.update(named)
+    classes = Classes()
+    exposed: set[str] = set()
     for rel, state in states:
+        exposed.update(state.get("exposed", ()))
         finder.used_names.update(state.get("used", ()))
+        parts = rel.split("/")
+        classes.roots.update(parts[:-1])
+        classes.roots.add(parts[-1].rsplit(".", 1)[0])
+        for row in state.get("classes", ()):
+            classes.add(rel, row)
         path = Path(rel)  # one per file: building a Path costs more than the Item
         for typ, name, first, last, confidence, message in state.get("defined", ()):
             bucket = "unreachable_code" if typ == "unreachable_code" else f"defined_{_TYPES[typ]}"
             getattr(finder, bucket).append(Item(name, typ, path, first, last, message, confidence))
-    return [
-        {
-            "path": item.filename.as_posix(),
-            "line": item.first_lineno,
-            "type": item.typ,
-            "name": item.name,
-            "confidence": item.confidence,
-            "message": item.message,
-        }
-        for item in finder.get_unused_code(min_confidence=min_confidence)
-    ]
+    hooks, discovered = classes.hooks() if classes.bases else ({}, set())
+    commands = {key for name in exposed for key in classes.by_name.get(name, ())}
+    found = []
+    for item in finder.get_unused_code(min_confidence=min_confidence):
+        rel = item.filename.as_posix()
+        if item.typ in _CALLABLES:
+            owner = classes.owner.get((rel, item.first_lineno))
+            if owner is not None and (is_hook(item.name, hooks[owner]) or (owner in commands and item.name[0] != "_")):
+                continue
+            if item.typ == "class" and (rel, item.first_lineno) in discovered:
+                continue
+        found.append(
+            {
+                "path": rel,
+                "line": item.first_lineno,
+                "type": item.typ,
+                "name": item.name,
+                "confidence": item.confidence,
+                "message": item.message,
+            }
+        )
+    return found

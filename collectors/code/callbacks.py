@@ -1,0 +1,303 @@
+"""Methods a framework calls: which members of a class are not dead although no file names them.
+
+A class's bases are resolved through its file's imports (``nn.Module`` with
+``from torch import nn`` is ``torch.nn.Module``) and through the project's own
+classes, so that a LightningModule reached through a project base class is
+still a LightningModule. Each framework base lends its hooks (the methods the
+framework calls by name) to the classes that derive from it, and to the
+project classes mixed into them. A base from outside the project that is not
+in the table (``logging.Handler``, ``gym.Env``, a Box2D listener) may call any
+of its subclass's methods, so none of them is reported; some frameworks find
+the class itself by subclassing (a locust ``HttpUser``, a Django model), so
+neither is the class; a class with plain
+bases only (``object``, builtins, typing, abc, enum) keeps vulture's judgement:
+a plain class's unused ``forward`` is dead.
+"""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+
+ANY = "*"  # a base outside the project and the table: any member may be a hook
+FOUND = "<found>"  # the framework finds the class itself by subclassing: it is not dead when no file names it
+UNRESOLVED = "?"  # marks a base whose first name the file does not import: a variable, a star import, a builtin
+_TORCH_MODULE = (
+    "forward",
+    "extra_repr",
+    "reset_parameters",
+    "state_dict",
+    "load_state_dict",
+    "_load_from_state_dict",
+    "_save_to_state_dict",
+    "get_extra_state",
+    "set_extra_state",
+    "train",
+    "eval",
+    "_apply",
+    "to",
+    "cuda",
+    "cpu",
+    "half",
+    "float",
+    "double",
+    "bfloat16",
+    "apply",
+    "zero_grad",
+    "parameters",
+    "named_parameters",
+    "buffers",
+    "named_buffers",
+    "children",
+    "named_children",
+    "modules",
+    "named_modules",
+    "requires_grad_",
+    "register_*",
+    "_conv_forward",
+    "_check_input_dim",
+    "_get_name",
+)
+_LIGHTNING = (
+    *_TORCH_MODULE,
+    "*_step",
+    "*_step_end",
+    "*_epoch_end",
+    "*_epoch_start",
+    "*_dataloader",
+    "configure_*",
+    "on_*",
+    "before_*",
+    "after_*",
+    "setup",
+    "teardown",
+    "prepare_data",
+    "transfer_batch_to_device",
+    "optimizer_step",
+    "optimizer_zero_grad",
+    "lr_scheduler_step",
+    "backward",
+    "state_key",
+    "freeze",
+    "unfreeze",
+    "tbptt_split_batch",
+    "example_input_array",
+    "automatic_optimization",
+    "add_arguments_to_parser",
+    "instantiate_classes",
+    "log_metrics",
+    "log_hyperparams",
+    "log_graph",
+    "experiment",
+    "name",
+    "version",
+    "root_dir",
+    "log_dir",
+    "save_dir",
+    "save",
+    "finalize",
+)
+_KERAS = (
+    "call",
+    "build",
+    "get_config",
+    "from_config",
+    "compute_output_shape",
+    "compute_output_signature",
+    "compute_output_spec",
+    "compute_mask",
+    "train_step",
+    "test_step",
+    "predict_step",
+    "compute_loss",
+    "compute_metrics",
+    "get_metrics_result",
+    "metrics",
+    "reset_metrics",
+    "update_state",
+    "result",
+    "reset_state",
+    "reset_states",
+    "get_build_config",
+    "build_from_config",
+    "get_compile_config",
+    "compile_from_config",
+    "get_weights",
+    "set_weights",
+    "on_*",
+    "set_model",
+    "set_params",
+    "update_step",
+    "_resource_apply_dense",
+    "_resource_apply_sparse",
+    "_create_slots",
+)
+_SKLEARN = (
+    "fit",
+    "transform",
+    "fit_transform",
+    "predict",
+    "predict_proba",
+    "predict_log_proba",
+    "decision_function",
+    "score",
+    "score_samples",
+    "inverse_transform",
+    "partial_fit",
+    "fit_predict",
+    "fit_resample",
+    "get_params",
+    "set_params",
+    "get_feature_names_out",
+    "set_output",
+    "get_metadata_routing",
+    "set_*_request",
+    "_more_tags",
+    "_get_tags",
+    "_sklearn_*",
+    "*[!_]_",  # fitted attributes as properties: classes_, feature_importances_
+)
+# (pattern over a base's dotted origin, the member names its framework calls); the first match wins.
+FRAMEWORKS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("lightning.*", _LIGHTNING),
+    ("pytorch_lightning.*", _LIGHTNING),
+    ("lightning_fabric.*", _LIGHTNING),
+    ("pl.*", _LIGHTNING),  # unresolved but conventional aliases
+    ("L.*", _LIGHTNING),
+    ("torchmetrics.*", (*_TORCH_MODULE, "update", "compute", "reset", "plot")),
+    ("torch.autograd.*", ("forward", "backward", "setup_context", "jvp", "vjp", "vmap", "symbolic")),
+    (
+        "torch.optim.*",
+        (
+            "step",
+            "zero_grad",
+            "state_dict",
+            "load_state_dict",
+            "add_param_group",
+            "_init_group",
+            "get_lr",
+            "_get_closed_form_lr",
+            "get_last_lr",
+            "print_lr",
+        ),
+    ),
+    ("torch.utils.data.*", ()),  # Dataset, Sampler: the hooks are dunder methods
+    ("torch.nn.*", _TORCH_MODULE),
+    ("torch.jit.ScriptModule", _TORCH_MODULE),
+    ("nn.*", _TORCH_MODULE),
+    ("keras.*", _KERAS),
+    ("tf_keras.*", _KERAS),
+    ("tensorflow.keras.*", _KERAS),
+    ("tensorflow.Module", _KERAS),
+    ("tf.keras.*", _KERAS),
+    ("tf.Module", _KERAS),
+    ("sklearn.*", _SKLEARN),
+    ("pydantic.*", ("model_*", "Config")),
+)
+# Frameworks that find their subclasses themselves (load-test users, models, tasks, spiders, test cases).
+FINDERS = (
+    "locust.*",
+    "django.*",
+    "luigi.*",
+    "scrapy.*",
+    "airflow.*",
+    "sqlalchemy.*",
+    "flask_sqlalchemy.*",
+    "peewee.*",
+    "mongoengine.*",
+    "unittest.*",
+)
+# Bases that call no member by name (their hooks, if any, are dunder or _sunder_ names).
+PLAIN = ("typing.*", "typing_extensions.*", "abc.*", "enum.*", "object")
+_BUILTIN_CLASSES = {name for name, value in vars(builtins).items() if isinstance(value, type)}
+
+
+def hooks_of(origin: str) -> tuple[str, ...] | None:
+    """The member patterns the framework of a base from outside the project calls; None for a plain base.
+
+    A base the file neither imports nor defines (a ``Base = declarative_base()``,
+    a star import, a call) cannot be known: any member may be a hook and the
+    class may be found by subclassing.
+    """
+    unresolved = origin.startswith(UNRESOLVED)
+    origin = origin.lstrip(UNRESOLVED)
+    if origin in _BUILTIN_CLASSES or any(fnmatchcase(origin, p) for p in PLAIN):
+        return None
+    for pattern, hooks in FRAMEWORKS:
+        if fnmatchcase(origin, pattern):
+            return hooks
+    if unresolved or any(fnmatchcase(origin, p) for p in FINDERS):
+        return (ANY, FOUND)
+    return (ANY,)
+
+
+@dataclass
+class Classes:
+    """Every class of the project: its bases (dotted origins) and members (name, first line)."""
+
+    by_name: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    bases: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+    owner: dict[tuple[str, int], tuple[str, int]] = field(default_factory=dict)  # (path, member line) -> class
+    roots: set[str] = field(default_factory=set)  # every folder and module name: where a project import starts
+
+    def add(self, path: str, row: list[object]) -> None:
+        name, line, bases, members = row
+        assert isinstance(name, str) and isinstance(line, int) and isinstance(bases, list)
+        assert isinstance(members, list)
+        key = (path, line)
+        self.by_name.setdefault(name, []).append(key)
+        self.bases[key] = bases
+        for _, member_line in members:
+            self.owner[(path, member_line)] = key
+
+    def hooks(self) -> tuple[dict[tuple[str, int], set[str]], set[tuple[str, int]]]:
+        """For each class, the member patterns some framework calls on it (ANY: every member); the classes found."""
+        own: dict[tuple[str, int], set[str]] = {}
+        parents: dict[tuple[str, int], list[tuple[str, int]]] = {}
+        for key, bases in self.bases.items():
+            own[key], parents[key] = set(), []
+            for origin in bases:
+                project = self._project(key[0], origin)
+                if project:
+                    parents[key].extend(k for k in project if k != key)
+                else:
+                    own[key].update(hooks_of(origin) or ())
+        ancestors: dict[tuple[str, int], set[tuple[str, int]]] = {}
+
+        def lineage(key: tuple[str, int]) -> set[tuple[str, int]]:
+            """The class and its project ancestors, breadth first without recursion (inheritance may loop)."""
+            if key not in ancestors:
+                seen, todo = {key}, [key]
+                while todo:
+                    for parent in parents.get(todo.pop(), ()):
+                        if parent not in seen:
+                            seen.add(parent)
+                            todo.append(parent)
+                ancestors[key] = seen
+            return ancestors[key]
+
+        inherited = {key: set().union(*(own[a] for a in lineage(key))) for key in self.bases}
+        effective: dict[tuple[str, int], set[str]] = {key: set() for key in self.bases}
+        for key, found in inherited.items():
+            if found:  # a framework calls these on the class, its project bases and mixins
+                for ancestor in lineage(key):
+                    effective[ancestor] |= found
+        return effective, {key for key, found in inherited.items() if FOUND in found}
+
+    def _project(self, path: str, origin: str) -> list[tuple[str, int]]:
+        """The project classes a base names: a class of the same file, or one reached through a project import."""
+        unresolved = origin.startswith(UNRESOLVED)
+        origin = origin.lstrip(UNRESOLVED)
+        name = origin.rsplit(".", 1)[-1]
+        candidates = self.by_name.get(name, [])
+        if not candidates:
+            return []
+        if unresolved and "." not in origin:  # a class of this file, or one a star import brings
+            local = [k for k in candidates if k[0] == path]
+            return local or candidates
+        return candidates if origin.split(".", 1)[0] in self.roots else []
+
+
+def is_hook(name: str, patterns: set[str]) -> bool:
+    return ANY in patterns or any(fnmatchcase(name, p) for p in patterns)
