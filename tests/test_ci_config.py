@@ -30,7 +30,7 @@ def corpus_summary(corpus: Path, name: str) -> dict:
     facts = list(summarize([pipeline]))
     found: dict = {"pipeline": pipeline}
     for fact in facts:
-        if fact.key in ("ci.jobs", "ci.ignored_failures"):
+        if fact.key in ("ci.jobs", "ci.ignored_failures", "ci.tests.via", "ci.tests_cannot_fail"):
             found.setdefault(fact.key, []).append(fact.value)
         else:
             found[fact.key] = fact.value
@@ -49,6 +49,8 @@ def values(facts: list[Fact]) -> dict:
                 "ci.jobs",
                 "ci.ignored_failures",
                 "ci.pipelines",
+                "ci.tests.via",
+                "ci.tests_cannot_fail",
             ) else out.__setitem__(f.key, f.value)
     return out
 
@@ -66,8 +68,13 @@ def test_every_corpus_pipeline_parses(corpus, folder):
 
 def test_pytest_with_continue_on_error_and_lint_or_true_can_never_fail(corpus):
     s = corpus_summary(corpus, "Kaustbh__Mlops-ZoomCamp-Project1__.github__workflows__ci.yaml")
-    assert s["ci.runs_tests"] and s["ci.runs_lint"]
-    assert s["ci.tests_gate_build"] is False
+    # the tests and the linter run, but neither can fail the build: no credit for either (issue 21 class a)
+    assert s["ci.runs_tests"] is False and s["ci.runs_lint"] is False
+    assert s["ci.tests_gate_build"] is False and s["ci.tests_cannot_fail.count"] == 1
+    assert [f["sentence"] for f in s["ci.tests_cannot_fail"]] == [
+        "tests run but cannot fail the build: Kaustbh__Mlops-ZoomCamp-Project1__.github__workflows__ci.yaml:39 "
+        "`pipenv run pytest test/` (continue-on-error: true)"
+    ]
     assert s["ci.ignored_failures"] == [
         {"job": "test", "kind": "tests", "step": "pipenv run pytest test/", "reason": "continue-on-error: true"},
         {"job": "test", "kind": "lint", "step": "pipenv run pylint --recursive=y .", "reason": "'|| true'"},

@@ -4,7 +4,8 @@ Without a ``trigger`` key Azure builds every push, and without ``pr`` every
 pull request, so both are implicit unless set to ``none``. A pipeline is
 ``stages`` of ``jobs`` of ``steps``, or just ``jobs``, or just ``steps``;
 deployment jobs keep their steps under a strategy (``runOnce``, ``rolling``,
-``canary``), whose ``on: failure`` hook is where rollbacks live.
+``canary``), whose ``on: failure`` hook is where rollbacks live. Script steps
+run bash without ``set -e``: only the last command's status fails the step.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from mldebt.collectors.ci.actions import kinds_of_action, publishes_results
-from mldebt.collectors.ci.model import Job, Pipeline, PipelineError, Step, is_true, text_of
+from mldebt.collectors.ci.model import Job, Pipeline, PipelineError, Step, folder_of, is_true, script_line, text_of
+from mldebt.collectors.ci.shell import Shell
 from mldebt.collectors.repo.configfiles import line_of, load_yaml, mapping, scalar
 
 SCRIPT_KEYS = ("script", "bash", "pwsh", "powershell")
@@ -20,6 +22,7 @@ TASK_SCRIPT_INPUTS = ("script", "inlineScript", "arguments")
 TASK_FILE_INPUTS = ("scriptPath", "filePath")
 DOCKER_BUILDS = {"build", "buildandpush", "push"}
 HOOKS = ("preDeploy", "deploy", "routeTraffic", "postRouteTraffic")
+AZURE_SHELL = Shell(False, False, "Azure Pipelines' bash (no 'set -e')")
 
 
 def parse(text: str, path: str) -> Pipeline:
@@ -107,7 +110,17 @@ def _steps(steps: Any, job: Job, pipeline: Pipeline) -> None:
             pipeline.notes.append((f"step template not followed: {scalar(step['template'])}", line_of(step)))
         for key in SCRIPT_KEYS:
             if isinstance(step.get(key), str):
-                job.steps.append(Step(line=line_of(step), script=step[key], name=name, ignores_failure=ignored))
+                job.steps.append(
+                    Step(
+                        line=line_of(step),
+                        script=step[key],
+                        name=name,
+                        ignores_failure=ignored,
+                        shell=AZURE_SHELL,
+                        script_line=script_line(step, key, step[key]),
+                        cwd=folder_of(scalar(step.get("workingDirectory"))),
+                    )
+                )
         if isinstance(step.get("task"), str):
             job.steps.append(_task(step, name, ignored))
             job.publishes_results = job.publishes_results or publishes_results(step["task"])
@@ -140,4 +153,6 @@ def _task(step: dict[str, Any], name: str | None, ignored: str | None) -> Step:
         action_kinds=frozenset(kinds),
         name=name,
         ignores_failure=ignored,
+        shell=AZURE_SHELL,
+        cwd=folder_of(scalar(inputs.get("workingDirectory"))),
     )

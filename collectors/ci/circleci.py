@@ -4,6 +4,7 @@ Jobs hold steps: ``run`` commands, built-ins (``checkout``,
 ``store_test_results``), commands declared under ``commands:`` (expanded
 here) and orb commands (``docker/build``), read as actions. A workflow's
 ``triggers: - schedule`` makes its jobs scheduled; everything else runs on push.
+``run`` steps use ``/bin/bash -eo pipefail`` unless a ``shell`` says otherwise.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from mldebt.collectors.ci.actions import kinds_of_action
-from mldebt.collectors.ci.model import Job, Pipeline, PipelineError, Step, text_of
+from mldebt.collectors.ci.model import Job, Pipeline, PipelineError, Step, folder_of, script_line, text_of
+from mldebt.collectors.ci.shell import STRICT, Shell, shell_of
 from mldebt.collectors.repo.configfiles import line_of, load_yaml, mapping, scalar
 
 MAX_DEPTH = 6
@@ -41,7 +43,8 @@ def parse(text: str, path: str) -> Pipeline:
         if not isinstance(job, dict):
             continue
         result = Job(name=str(name), line=line_of(data["jobs"], name))
-        _steps(job.get("steps"), commands, result, 0)
+        shell = shell_of(scalar(job.get("shell")), STRICT)
+        _steps(job.get("steps"), commands, result, 0, shell, folder_of(scalar(job.get("working_directory"))))
         if name in scheduled:
             result.triggers = {"schedule"}
         pipeline.jobs.append(result)
@@ -58,7 +61,7 @@ def _workflow_jobs(workflow: dict[Any, Any]) -> list[str]:
     return names
 
 
-def _steps(steps: Any, commands: dict[Any, Any], job: Job, depth: int) -> None:
+def _steps(steps: Any, commands: dict[Any, Any], job: Job, depth: int, shell: Shell, cwd: str) -> None:
     if not isinstance(steps, list) or depth > MAX_DEPTH:
         return
     for step in steps:
@@ -76,13 +79,22 @@ def _steps(steps: Any, commands: dict[Any, Any], job: Job, depth: int) -> None:
             script = (
                 value if isinstance(value, str) else text_of(value.get("command")) if isinstance(value, dict) else ""
             )
-            name = scalar(value.get("name")) if isinstance(value, dict) else None
-            job.steps.append(Step(line=line, script=script, name=name))
+            options = value if isinstance(value, dict) else {}
+            job.steps.append(
+                Step(
+                    line=line,
+                    script=script,
+                    name=scalar(options.get("name")),
+                    shell=shell_of(scalar(options.get("shell")), shell),
+                    script_line=script_line(options, "command", script) if options else line,
+                    cwd=folder_of(scalar(options.get("working_directory"))) or cwd,
+                )
+            )
         elif key == "store_test_results":
             job.publishes_results = True
         elif key in ("when", "unless") and isinstance(value, dict):
-            _steps(value.get("steps"), commands, job, depth + 1)
+            _steps(value.get("steps"), commands, job, depth + 1, shell, cwd)
         elif key in commands and isinstance(commands[key], dict):
-            _steps(commands[key].get("steps"), commands, job, depth + 1)
+            _steps(commands[key].get("steps"), commands, job, depth + 1, shell, cwd)
         elif "/" in key:
             job.steps.append(Step(line=line, action=key, action_kinds=frozenset(kinds_of_action(key))))

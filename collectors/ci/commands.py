@@ -2,18 +2,23 @@
 
 Recognition is data: the tables below map programs, sub-commands, target names
 (``make lint``, ``npm run test``, ``tox -e type``), actions and task names to
-the kinds of work the ML Test Score cares about. Commands are split on shell
-operators (outside quotes) and stripped of wrappers (``poetry run``, ``python
--m``, ``sudo``, env assignments) before the program is looked up. A command
-followed by ``|| true`` (or similar) can never fail the build; that is
-recorded beside the kind it matched.
+the kinds of work the ML Test Score cares about. Scripts are split into
+simple commands by ``ci_shell`` (which also says whose failure the shell
+loses: ``|| true``, a pipe without pipefail, ``set +e`` ...), and each command
+is stripped of wrappers (``poetry run``, ``python -m``, ``coverage run``,
+``sudo``, env assignments, ``$(PYTHON)``) before the program is looked up. A
+runner (make, tox, nox, npm, a repository script) is followed into the file
+that defines its target when a ``Follow`` is given (``ci_hops``); what it
+reaches is kept as the match's chain of hops.
 """
 
 from __future__ import annotations
 
 import re
-import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from mldebt.collectors.ci.shell import BASH_E, Shell, commands, words_of
 
 KINDS = (
     "tests",
@@ -33,6 +38,9 @@ NAME_KINDS = {"data_validation", "training", "evaluation", "canary", "rollback"}
 # program -> kind, or {sub-command: kind} (the first word after the program that is not an option)
 PROGRAMS: dict[str, str | dict[str, str]] = {
     **dict.fromkeys(["pytest", "py.test", "nosetests", "nose2", "unittest", "ward", "behave"], "tests"),
+    **dict.fromkeys(["jest", "mocha", "vitest", "ava", "karma", "jasmine", "testthat"], "tests"),
+    **{name: {"test": "tests"} for name in ("go", "cargo", "dotnet", "playwright", "deno")},
+    "cypress": {"run": "tests"},
     **dict.fromkeys(
         [
             "flake8",
@@ -251,10 +259,41 @@ CANARY_TEXT = re.compile(
 )
 ROLLBACK_TEXT = re.compile(r"rollback|rollout undo|roll back", re.I)
 TRAINING_ARGS = re.compile(r"^\+*trainer\.\w+=|^--(max[_-])?epochs\b|^--num[_-]epochs\b")
-IGNORED_AFTER = re.compile(r"^(true|:|exit 0|echo\b.*)$")
-EXIT_ZERO = {"--exit-zero", "--exit_zero"}
+EXIT_ZERO = {"--exit-zero", "--exit_zero", "--suppress-tests-failed-exit-code"}  # options that make failures pass
+# options with which a program runs nothing (lists, dry runs, collection only)
+NO_RUN: dict[str, frozenset[str]] = {
+    **dict.fromkeys(["pytest", "py.test"], frozenset({"--collect-only", "--co", "--fixtures", "--markers", "-h"})),
+    "tox": frozenset({"-l", "--listenvs", "-a", "--listenvs-all", "--notest", "--showconfig", "list", "l", "config"}),
+    "nox": frozenset({"-l", "--list", "--list-sessions"}),
+    **dict.fromkeys(
+        ["make", "gmake"], frozenset({"-n", "--dry-run", "--just-print", "--recon", "-q", "--question", "-p"})
+    ),
+}
+# programs of set-up and housekeeping: a target that runs only these does no kind of work
+ROUTINE = {
+    *("echo", "printf", "true", ":", "rm", "mkdir", "cp", "mv", "cd", "find", "touch", "cat", "ls", "ln", "chmod"),
+    *("pip", "pip3", "pipx", "conda", "mamba", "micromamba", "apt-get", "apt", "brew", "yum", "dnf", "apk"),
+    *("git", "export", "set", "source", ".", "sleep", "wget", "curl", "tar", "unzip", "which", "test", "["),
+    *("exit", "xargs", "grep", "sed", "awk", "tee", "head", "tail", "sort", "wc", "date", "env", "cut", "unset"),
+    *("npm", "pnpm", "yarn", "install", "virtualenv", "activate", "deactivate", "docker-compose"),
+}
+VARIABLE = re.compile(r"^\$[{(]?([A-Za-z_][A-Za-z0-9_]*)[})]?$")
+# $(PYTHON), ${PYTEST} ...: a variable that holds a program is read as that program
+PROGRAM_VARIABLES = {
+    **dict.fromkeys(["python", "python3", "py", "python_bin", "pybin", "python_exe", "venv_python"], "python"),
+    **{name: name for name in ("pytest", "poetry", "pipenv", "uv", "tox", "nox", "coverage", "mypy", "flake8")},
+    **{name: name for name in ("ruff", "pylint", "black", "isort", "npm", "yarn", "pnpm", "docker", "pdm")},
+    "make": "make",
+}
+RUN_OPTIONS_WITH_VALUE = {"-n", "--name", "-p", "--prefix", "-e", "--env", "--with", "--python", "--group"}
+COVERAGE_OPTIONS_WITH_VALUE = {
+    *("--source", "--rcfile", "--include", "--omit", "--data-file", "--context", "--concurrency"),
+}
 COVERAGE_GATE = re.compile(r"(?:--cov-fail-under|--fail-under)[= ](\d+(?:\.\d+)?)")
 JUNIT_WRITE = re.compile(r"--junit-?xml\b")
+
+
+Hop = tuple[str, str, int | None]  # (what was reached: a target, env, script or command; file; line)
 
 
 @dataclass(frozen=True)
@@ -263,58 +302,31 @@ class Match:
     via: str  # "command", "action" or "name"
     text: str  # the command, action or name that matched
     ignored: str | None = None  # why a failure here cannot fail the build
+    line: int | None = None  # 0-based line in the step's script, then (in Step.matches) the file's line
+    chain: tuple[Hop, ...] = ()  # Makefile targets, tox envs, scripts ... between the CI command and the work
+    exit_code: int = 1  # the status the CI command exits with when this work fails (make: 2)
 
 
-def split_commands(script: str) -> list[tuple[str, str | None]]:
-    """Simple commands of a shell script, each with the reason its failure is ignored (or None)."""
-    text = re.sub(r"\\\r?\n", " ", script)
-    pieces: list[tuple[str, str]] = []  # (command, operator that follows it)
-    current, quote, i = [], "", 0
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            quote = "" if ch == quote else quote
-            current.append(ch)
-        elif ch in "'\"`":
-            quote = ch
-            current.append(ch)
-        elif ch == "#" and (not current or current[-1] in " \t\n"):
-            while i < len(text) and text[i] != "\n":
-                i += 1
-            continue
-        elif text.startswith(("&&", "||"), i) or ch in ";\n|&":
-            op = text[i : i + 2] if text.startswith(("&&", "||"), i) else ch
-            pieces.append(("".join(current).strip(), op))
-            current = []
-            i += len(op)
-            continue
-        else:
-            current.append(ch)
-        i += 1
-    pieces.append(("".join(current).strip(), ""))
-    out: list[tuple[str, str | None]] = []
-    for index, (command, op) in enumerate(pieces):
-        if not command:
-            continue
-        following = pieces[index + 1][0] if index + 1 < len(pieces) else ""
-        ignored = f"'|| {following}'" if op == "||" and IGNORED_AFTER.match(following) else None
-        out.append((command, ignored))
-    return out
+@dataclass(frozen=True)
+class Followed:
+    """What a runner's target (make target, tox env, script ...) was read to do."""
+
+    matches: list[Match]  # text: the command reached; chain: the hops from the runner to it
+    opaque: bool = False  # some command there was neither recognised nor routine (kinds by name still count)
 
 
-def _words(command: str) -> list[str]:
-    try:
-        return shlex.split(command, posix=True)
-    except ValueError:
-        return command.split()
+Follow = Callable[[list[str], str, int], "Followed | None"]  # (the command's words, cwd, depth)
 
 
-def _strip_wrappers(words: list[str]) -> list[str]:
+def strip_wrappers(words: list[str]) -> list[str]:
     for _ in range(8):
         while words and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0]):
             words = words[1:]
         if not words:
             return words
+        variable = VARIABLE.match(words[0])
+        if variable and variable.group(1).lower() in PROGRAM_VARIABLES:
+            words = [PROGRAM_VARIABLES[variable.group(1).lower()], *words[1:]]
         head = words[0].rsplit("/", 1)[-1]
         if head in WRAPPERS:
             words = [w for w in words[1:]]
@@ -323,11 +335,19 @@ def _strip_wrappers(words: list[str]) -> list[str]:
         elif head in RUN_WRAPPERS and len(words) > 1 and words[1] == "run":
             words = words[2:]
             while words and words[0].startswith("-"):
-                words = words[2:] if words[0] in ("-n", "--name", "-p", "--prefix", "-e", "--env") else words[1:]
+                words = words[2:] if words[0] in RUN_OPTIONS_WITH_VALUE else words[1:]
         elif PYTHONS.match(head) and len(words) > 1:
             rest = words[1:]
-            if head == "coverage" and rest and rest[0] == "run":
+            if head == "coverage":
+                if rest[:1] != ["run"]:
+                    return words
                 rest = rest[1:]
+                if "-m" in rest:
+                    rest = rest[rest.index("-m") :]
+                else:
+                    while rest and rest[0].startswith("-"):
+                        takes = rest[0] in COVERAGE_OPTIONS_WITH_VALUE and "=" not in rest[0]
+                        rest = rest[2:] if takes else rest[1:]
             while rest and rest[0].startswith("-") and rest[0] != "-m":
                 rest = rest[2:] if rest[0] in ("-W", "-X") else rest[1:]
             if rest[:1] == ["-m"] and len(rest) > 1:
@@ -339,6 +359,11 @@ def _strip_wrappers(words: list[str]) -> list[str]:
         else:
             return words
     return words
+
+
+def program_words(command: str) -> list[str]:
+    """The words of ``command`` from the program it runs on (env assignments and wrappers taken off)."""
+    return strip_wrappers(words_of(command))
 
 
 def _name_words(name: str) -> set[str]:
@@ -355,9 +380,9 @@ def kinds_of_name(name: str) -> set[str]:
 
 
 def kinds_of_command(command: str) -> set[str]:
-    """Kinds of work one simple command does."""
-    words = _strip_wrappers(_words(command))
-    if not words:
+    """Kinds of work one simple command does, by the program, its sub-command or a target's name."""
+    words = program_words(command)
+    if not words or not runs_anything(words):
         return set()
     head = words[0].rsplit("/", 1)[-1]
     args = [w for w in words[1:] if not w.startswith("-")]
@@ -375,7 +400,7 @@ def kinds_of_command(command: str) -> set[str]:
         else:
             targets = [a for a in args if a not in ("run", "run-script", "exec") and "=" not in a]
             found |= set().union(set(), *(kinds_of_name(t) for t in targets[:3]))
-            if head in ("npm", "pnpm", "yarn") and args[:1] == ["test"]:
+            if head in ("npm", "pnpm", "yarn") and args[:1] in (["test"], ["t"]):
                 found.add("tests")
     elif head == "executor" and any(w.startswith("--dockerfile") or w.startswith("--context") for w in words):
         found.add("container_build")
@@ -406,20 +431,66 @@ def kinds_of_command(command: str) -> set[str]:
     return found
 
 
-def classify_script(script: str, via: str = "command") -> list[Match]:
-    """Every kind matched in a shell script, one Match per matching command."""
+def runs_anything(words: list[str]) -> bool:
+    """False for ``--help``, ``--version``, ``pytest --collect-only``, ``make -n``, ``tox -l`` and the like."""
+    head = words[0].rsplit("/", 1)[-1]
+    options = set(words[1:])
+    return not (options & NO_RUN.get(head, frozenset()) or options & {"--help", "--version"})
+
+
+def is_routine(command: str) -> bool:
+    """Set-up and housekeeping (echo, rm, pip install, poetry install ...): no kind of work, nothing missed."""
+    words = program_words(command)
+    if not words:
+        return True
+    head = words[0].rsplit("/", 1)[-1]
+    return head in ROUTINE or (head in RUN_WRAPPERS and words[1:2] != ["run"])
+
+
+def classify_script(
+    script: str,
+    shell: Shell = BASH_E,
+    via: str = "command",
+    follow: Follow | None = None,
+    cwd: str = "",
+    depth: int = 0,
+) -> list[Match]:
+    """Every kind matched in a shell script, one Match per matching command (and per work reached through it)."""
     matches: list[Match] = []
-    for command, ignored in split_commands(script):
-        words = set(_words(command))
-        for kind in sorted(kinds_of_command(command)):
-            why = ignored or (f"'{sorted(words & EXIT_ZERO)[0]}'" if kind == "lint" and words & EXIT_ZERO else None)
-            matches.append(Match(kind, via, command[:300], why))
+    for command in commands(script, shell, cwd):
+        matches += classify_command(command.text, command.ignored, command.line, command.cwd, via, follow, depth)
     return matches
 
 
-def coverage_gate(script: str) -> float | None:
-    """The minimum coverage a command enforces (``--cov-fail-under=80``), if any."""
-    found = [float(m) for m in COVERAGE_GATE.findall(script)]
+def classify_command(
+    text: str,
+    ignored: str | None = None,
+    line: int | None = None,
+    cwd: str = "",
+    via: str = "command",
+    follow: Follow | None = None,
+    depth: int = 0,
+) -> list[Match]:
+    """The kinds one simple command does; a runner (make, tox, a script ...) is followed when ``follow`` can."""
+    words = program_words(text)
+    if not words or not runs_anything(words):
+        return []
+    zero = sorted(set(words_of(text)) & EXIT_ZERO)
+    why = ignored or (f"'{zero[0]}'" if zero else None)
+    exit_code = 2 if words[0].rsplit("/", 1)[-1] in ("make", "gmake") else 1
+    kinds = kinds_of_command(text)
+    found: list[Match] = []
+    followed = follow(words_of(text), cwd, depth) if follow is not None else None
+    if followed is not None:
+        found = [Match(m.kind, via, text[:300], why or m.ignored, line, m.chain, exit_code) for m in followed.matches]
+        if found or not followed.opaque:
+            kinds = set()  # the target was read: what it runs counts, not what it is called
+    return found + [Match(kind, via, text[:300], why, line, (), exit_code) for kind in sorted(kinds)]
+
+
+def coverage_gate(commands_run: list[str]) -> float | None:
+    """The lowest minimum coverage the commands enforce (``--cov-fail-under=80``), if any."""
+    found = [float(m) for text in commands_run for m in COVERAGE_GATE.findall(text)]
     return min(found) if found else None
 
 

@@ -1,27 +1,35 @@
 """CI configuration collector: what the project's pipelines run, and when.
 
 Finds the pipeline files of GitHub Actions, GitLab CI, CircleCI, Azure
-Pipelines and Jenkins, parses each with its provider module into one shape
-(``ci_model.Pipeline``) and reports triggers, the kinds of work jobs do (tests,
-lint, type checks, data validation, training, evaluation, container builds,
-deployment, canary, rollback) and steps whose failure can never fail the
-build. A yes/no summary is only answered "no" when every pipeline file was
-read: one unreadable file makes a "no" unknown rather than false.
+Pipelines, Jenkins, Bitbucket Pipelines, Buildkite and Google Cloud Build (by
+name, and for Cloud Build and Buildkite also by content: ``sniff``), parses
+each with its provider module into one shape (``ci_model.Pipeline``) and
+hands them to ``ci_summary``, which follows commands into Makefiles, tox, nox,
+package.json and scripts (``ci_hops``) and reports triggers, the kinds of work
+jobs do and the steps whose failure can never fail the build. A yes/no summary
+is only answered "no" when every pipeline file was read: one unreadable file
+makes a "no" unknown rather than false. ``ci_config_paths`` lists a tree's
+pipeline files for other collectors.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from mldebt.collectors.ci import azure as ci_azure
+from mldebt.collectors.ci import bitbucket as ci_bitbucket
+from mldebt.collectors.ci import buildkite as ci_buildkite
 from mldebt.collectors.ci import circleci as ci_circleci
+from mldebt.collectors.ci import cloudbuild as ci_cloudbuild
 from mldebt.collectors.ci import github as ci_github
 from mldebt.collectors.ci import gitlab as ci_gitlab
 from mldebt.collectors.ci import jenkins as ci_jenkins
+from mldebt.collectors.ci.hops import Hops
 from mldebt.collectors.ci.model import Parser, Pipeline, PipelineError
+from mldebt.collectors.ci.summary import KEYS, summarize
 from mldebt.collectors.interface import Collector, Fact, Snapshot
-from mldebt.collectors.repo.configfiles import ConfigError, read_text, walk
+from mldebt.collectors.repo.configfiles import SKIP_DIRS, ConfigError, load_yaml, read_text, walk
 
 PARSERS: dict[str, Parser] = {
     "github": ci_github.parse,
@@ -29,20 +37,14 @@ PARSERS: dict[str, Parser] = {
     "circleci": ci_circleci.parse,
     "azure": ci_azure.parse,
     "jenkins": ci_jenkins.parse,
+    "bitbucket": ci_bitbucket.parse,
+    "buildkite": ci_buildkite.parse,
+    "cloudbuild": ci_cloudbuild.parse,
 }
-KIND_KEYS = {
-    "tests": "ci.runs_tests",
-    "lint": "ci.runs_lint",
-    "type_checks": "ci.runs_type_checks",
-    "data_validation": "ci.validates_data",
-    "training": "ci.trains_model",
-    "evaluation": "ci.evaluates_model",
-    "container_build": "ci.builds_container",
-    "deployment": "ci.deploys",
-    "canary": "ci.canary",
-    "rollback": "ci.rollback",
-}
-TRIGGER_KEYS = {"push": "ci.on_push", "pull_request": "ci.on_pull_request", "schedule": "ci.on_schedule"}
+CLOUDBUILD_NAME = re.compile(r"(^|/)[^/]*cloudbuild[^/]*\.(ya?ml|json)$", re.I)
+BUILDKITE_NAME = re.compile(r"^(\.buildkite/pipeline(\.[^/]+)?\.(ya?ml|json)|\.?buildkite\.(ya?ml|json))$")
+TOP_STEPS = re.compile(r"^steps\s*:", re.M)
+SNIFF_BYTES = 512 * 1024  # YAML files larger than this are not opened to see whether they are pipelines
 
 
 def provider_of(rel: str) -> str | None:
@@ -58,7 +60,56 @@ def provider_of(rel: str) -> str | None:
         return "azure"
     if name == "Jenkinsfile" or name.startswith("Jenkinsfile.") or name.endswith((".jenkinsfile", ".Jenkinsfile")):
         return "jenkins"
+    if rel in ("bitbucket-pipelines.yml", "bitbucket-pipelines.yaml"):
+        return "bitbucket"
+    if BUILDKITE_NAME.match(rel):
+        return "buildkite"
+    if CLOUDBUILD_NAME.search(rel) and "/node_modules/" not in f"/{rel}":
+        return "cloudbuild"
     return None
+
+
+def sniff(rel: str, text: str) -> str | None:
+    """The provider of a YAML file with no pipeline name whose content has a pipeline's shape (else None).
+
+    Only files with a top-level ``steps:`` key are parsed: a Cloud Build config
+    anywhere (``build/pipeline-deployment.yaml``), a Buildkite pipeline under
+    ``.buildkite/``. Anything else (Kubernetes manifests, Compose files, Hydra
+    configs, other pipelines' templates) is left alone.
+    """
+    if not rel.endswith((".yml", ".yaml")) or not TOP_STEPS.search(text):
+        return None
+    try:
+        data = load_yaml(text)
+    except ConfigError:
+        return None
+    if rel.startswith(".buildkite/") and ci_buildkite.steps_of(data) is not None:
+        return "buildkite"
+    return "cloudbuild" if ci_cloudbuild.looks_like(data) else None
+
+
+def ci_config_paths(paths: Iterable[str], text: Callable[[str], str | None]) -> list[str]:
+    """The CI configuration files among ``paths`` (repository-relative), sorted.
+
+    By name for every provider, and by content for YAML files shaped like a
+    Cloud Build config or (under ``.buildkite/``) a Buildkite pipeline;
+    ``text(path)`` reads a file (None when it cannot be read) and is only asked
+    for YAML files that are not named as pipelines.
+    """
+    found: list[str] = []
+    for rel in paths:
+        if provider_of(rel) is not None:
+            found.append(rel)
+        elif rel.endswith((".yml", ".yaml")) and not _skipped(rel):
+            content = text(rel)
+            if content is not None and sniff(rel, content) is not None:
+                found.append(rel)
+    return sorted(found)
+
+
+def _skipped(rel: str) -> bool:
+    parts = rel.split("/")
+    return any(part in SKIP_DIRS for part in parts[:-1])
 
 
 def read_pipeline(text: str, rel: str, provider: str) -> Pipeline:
@@ -68,143 +119,33 @@ def read_pipeline(text: str, rel: str, provider: str) -> Pipeline:
 
 class CIConfigCollector(Collector):
     name = "ci_config"
-    keys = {
-        "ci.pipelines": "one per pipeline file: provider, triggers, schedules and number of jobs",
-        "ci.providers": "CI providers with a pipeline file in the project",
-        "ci.triggers": "every trigger of any pipeline (push, pull_request, schedule, manual, tag, ...)",
-        "ci.on_push": "some pipeline runs on push",
-        "ci.on_pull_request": "some pipeline runs on pull or merge requests",
-        "ci.on_schedule": "some pipeline runs on a schedule",
-        "ci.schedules": "cron expressions of scheduled pipelines",
-        "ci.runs_tests": "some job runs tests (pytest, tox, make test, ...)",
-        "ci.runs_lint": "some job runs a linter or formatter check",
-        "ci.runs_type_checks": "some job runs a type checker (mypy, pyright, ...)",
-        "ci.validates_data": "some job validates data (Great Expectations, a schema check, dbt test, ...)",
-        "ci.trains_model": "some job trains a model (dvc repro, mlflow run, a train script, ...)",
-        "ci.evaluates_model": "some job evaluates a model or reports its metrics",
-        "ci.retrains_on_schedule": "a scheduled job trains a model",
-        "ci.builds_container": "some job builds or pushes a container image",
-        "ci.deploys": "some job deploys (kubectl, helm, cloud deploy commands or actions)",
-        "ci.canary": "some job does a canary release or shifts traffic gradually",
-        "ci.rollback": "some job rolls a deployment back",
-        "ci.deploys_without_tests": "pipeline files that deploy with no test or evaluation job in them",
-        "ci.tests_gate_build": "some test step can fail the build (its failure is not ignored)",
-        "ci.ignored_failures": "one per step whose failure cannot fail the build (continue-on-error, || true, ...)",
-        "ci.ignored_failures.count": "steps whose failure cannot fail the build",
-        "ci.publishes_test_results": "some job writes or publishes JUnit test results",
-        "ci.coverage_gate": "the lowest minimum coverage a job enforces (--cov-fail-under), in percent",
-        "ci.jobs": "one per job doing recognised work: its kinds, triggers and how each was recognised",
-        "ci.config.unparsed": "(error facts) pipeline files that could not be read",
-        "ci.config.unfollowed": "(error facts) includes, templates or syntax the parser could not follow",
-    }
+    keys = KEYS
 
     def collect(self, snapshot: Snapshot) -> Iterator[Fact]:
         pipelines: list[Pipeline] = []
         failed = 0
-        for rel, _ in walk(snapshot.root):
+        for rel, path in walk(snapshot.root):
             provider = provider_of(rel)
-            if provider is None:
-                continue
             try:
-                pipeline = read_pipeline(read_text(snapshot.root, rel), rel, provider)
-            except (ConfigError, PipelineError) as exc:
+                if provider is None:
+                    if not rel.endswith((".yml", ".yaml")) or path.stat().st_size > SNIFF_BYTES:
+                        continue
+                    text = read_text(snapshot.root, rel)
+                    provider = sniff(rel, text)
+                    if provider is None:
+                        continue
+                else:
+                    text = read_text(snapshot.root, rel)
+                pipeline = read_pipeline(text, rel, provider)
+            except (ConfigError, PipelineError, OSError) as exc:
+                if provider is None:
+                    continue  # an unreadable YAML file that is not named as a pipeline: not ours to report
                 failed += 1
-                yield Fact.failure("ci.config.unparsed", f"{provider}: {exc}", path=rel, line=exc.line)
+                yield Fact.failure(
+                    "ci.config.unparsed", f"{provider}: {exc}", path=rel, line=getattr(exc, "line", None)
+                )
                 continue
             pipelines.append(pipeline)
             for message, line in pipeline.notes:
                 yield Fact.failure("ci.config.unfollowed", message, path=rel, line=line)
-        yield from summarize(pipelines, complete=failed == 0)
-
-
-def summarize(pipelines: list[Pipeline], complete: bool = True) -> Iterator[Fact]:
-    """Facts for parsed pipelines; a "no" answer is given only when ``complete``."""
-    kinds_found: set[str] = set()
-    triggers: set[str] = set()
-    schedules: list[str] = []
-    ignored: list[Fact] = []
-    gate, publishes, retrains, gated_tests = None, False, False, False
-    ungated: list[str] = []
-    for p in pipelines:
-        triggers |= set(p.triggers)
-        schedules += p.schedules
-        yield Fact(
-            "ci.pipelines",
-            {"provider": p.provider, "triggers": sorted(p.triggers), "schedules": p.schedules, "jobs": len(p.jobs)},
-            path=p.path,
-            line=1,
-        )
-        pipeline_kinds: set[str] = set()
-        for job in p.jobs:
-            matches = job.matches()
-            job_triggers = p.job_triggers(job)
-            kinds = sorted({m.kind for m in matches})
-            pipeline_kinds |= set(kinds)
-            publishes = publishes or job.writes_junit()
-            threshold = job.coverage_gate()
-            gate = threshold if gate is None or (threshold is not None and threshold < gate) else gate
-            if "training" in kinds and "schedule" in job_triggers:
-                retrains = True
-            if any(m.kind == "tests" and not m.ignored for m in matches) and not job.manual:
-                gated_tests = True
-            if kinds:
-                yield Fact(
-                    "ci.jobs",
-                    {
-                        "job": job.name,
-                        "kinds": kinds,
-                        "triggers": sorted(job_triggers),
-                        "manual": job.manual,
-                        "via": {k: sorted({m.via for m in matches if m.kind == k}) for k in kinds},
-                    },
-                    path=p.path,
-                    line=job.line,
-                )
-            seen: set[tuple[str, str]] = set()
-            for m in matches:
-                if m.ignored and (m.kind, m.text) not in seen:
-                    seen.add((m.kind, m.text))
-                    ignored.append(
-                        Fact(
-                            "ci.ignored_failures",
-                            {"job": job.name, "kind": m.kind, "step": m.text, "reason": m.ignored},
-                            path=p.path,
-                            line=job.line,
-                        )
-                    )
-            for step in job.silent_steps():
-                what = step.name or step.action or step.script.strip()[:300]
-                ignored.append(
-                    Fact(
-                        "ci.ignored_failures",
-                        {
-                            "job": job.name,
-                            "kind": None,
-                            "step": what,
-                            "reason": step.ignores_failure or job.ignores_failure,
-                        },
-                        path=p.path,
-                        line=step.line,
-                    )
-                )
-        kinds_found |= pipeline_kinds
-        if "deployment" in pipeline_kinds and not pipeline_kinds & {"tests", "evaluation"}:
-            ungated.append(p.path)
-    yield from ignored
-    yield Fact("ci.ignored_failures.count", len(ignored))
-    yield Fact("ci.providers", sorted({p.provider for p in pipelines}))
-    yield Fact("ci.triggers", sorted(triggers))
-    yield Fact("ci.schedules", sorted(set(schedules)))
-    answers = {
-        **{key: kind in kinds_found for kind, key in KIND_KEYS.items()},
-        **{key: trigger in triggers for trigger, key in TRIGGER_KEYS.items()},
-        "ci.retrains_on_schedule": retrains,
-        "ci.tests_gate_build": gated_tests,
-        "ci.publishes_test_results": publishes,
-    }
-    for key, value in answers.items():
-        if value or complete:
-            yield Fact(key, value)
-    yield Fact("ci.deploys_without_tests", sorted(ungated))
-    if gate is not None:
-        yield Fact("ci.coverage_gate", gate)
+        yield from summarize(pipelines, complete=failed == 0, follow=Hops(snapshot.root))

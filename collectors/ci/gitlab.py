@@ -5,6 +5,13 @@ implicit trigger. Merge-request and schedule pipelines show up in ``rules:
 if:`` conditions on ``$CI_PIPELINE_SOURCE`` and in ``only:`` lists. Hidden
 jobs (``.name``) are templates; ``extends`` is followed inside the file,
 ``include`` is not (it is recorded as a note).
+
+Scripts run with ``set -eo pipefail``. A job cannot fail the pipeline with
+``allow_failure: true``, or with ``when: manual`` and no ``allow_failure`` (its
+default there is true); ``after_script`` failures never fail the job.
+``allow_failure: {exit_codes: [...]}`` is partial: the job still fails on other
+statuses, so a test step counts as unable to fail only when the status its
+failure returns (1 for pytest, tox, nox, npm; 2 for make) is in the list.
 """
 
 from __future__ import annotations
@@ -12,7 +19,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mldebt.collectors.ci.model import Job, Pipeline, PipelineError, Step, is_true, text_of
+from mldebt.collectors.ci.model import (
+    AFTER_SCRIPT,
+    MANUAL_DEFAULT,
+    Job,
+    Pipeline,
+    PipelineError,
+    Step,
+    is_true,
+    script_line,
+    text_of,
+)
+from mldebt.collectors.ci.shell import STRICT
 from mldebt.collectors.repo.configfiles import line_of, load_yaml, mapping, scalar
 
 RESERVED = {
@@ -107,12 +125,25 @@ def _job(name: str, own: dict[Any, Any], job: dict[Any, Any], shared: dict[str, 
     if is_true(allow):
         result.ignores_failure = "allow_failure: true"
     elif isinstance(allow, dict):
-        result.ignores_failure = "allow_failure: exit_codes"
+        codes = allow.get("exit_codes")
+        codes = [codes] if isinstance(codes, int) else codes if isinstance(codes, list) else []
+        result.allowed_exit_codes = frozenset(c for c in codes if isinstance(c, int) and not isinstance(c, bool))
+        result.allowed_by = "allow_failure: exit_codes"
+    elif allow is None and result.manual:
+        result.ignores_failure = MANUAL_DEFAULT
     for key in ("before_script", "script", "after_script"):
-        script = text_of(job.get(key, shared.get(key)))
+        value = job.get(key, shared.get(key))
+        script = text_of(value)
         if script:
             result.steps.append(
-                Step(line=line_of(own, key, line), script=script, name=f"{name} {key}" if key != "script" else None)
+                Step(
+                    line=line_of(own, key, line),
+                    script=script,
+                    name=f"{name} {key}" if key != "script" else None,
+                    shell=STRICT,
+                    script_line=script_line(job if key in job else shared, key, script),
+                    ignores_failure=AFTER_SCRIPT if key == "after_script" else None,
+                )
             )
     reports = (job.get("artifacts") or {}).get("reports") if isinstance(job.get("artifacts"), dict) else None
     result.publishes_results = isinstance(reports, dict) and "junit" in reports

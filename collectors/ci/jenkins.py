@@ -6,7 +6,8 @@ Each ``stage('name') { steps { ... } }`` with steps becomes a job; nested
 ``script:`` argument; ``returnStatus: true`` and an enclosing ``catchError`` or
 ``warnError`` mean the step cannot fail the build. ``triggers { cron(...) }``
 schedules the pipeline; ``when { changeRequest() }`` runs a stage on pull
-requests. Jenkins builds on push (SCM webhooks) by default.
+requests. Jenkins builds on push (SCM webhooks) by default. ``sh`` runs
+``sh -xe``; ``bat`` and ``powershell`` stop at no failing command.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from mldebt.collectors.ci.model import Job, Pipeline, PipelineError, Step
+from mldebt.collectors.ci.shell import Shell
 
 if TYPE_CHECKING:
     import tree_sitter
@@ -25,6 +27,7 @@ SHELL_STEPS = {"sh", "bat", "powershell", "pwsh"}
 SWALLOW = {"catchError", "warnError"}
 STRINGS = ("string_literal", "character_literal")
 MAX_DEPTH = 200
+SH = Shell(True, False, "Jenkins' sh -xe")
 
 
 @lru_cache(maxsize=1)
@@ -204,6 +207,7 @@ class _Reader:
                             script=script,
                             ignores_failure=ignored,
                             name=label[0] if label else None,
+                            shell=SH if name == "sh" else Shell(False, False, name),
                         )
                     )
                     continue
