@@ -241,7 +241,7 @@ class MonitoringCollector(Collector):
     ) -> Iterator[Fact]:
         """Fold what one code file does into the project's libraries, metrics and jobs (tests set aside)."""
         notebook = rel.lower().endswith(".ipynb")
-        test = is_test_support(rel)
+        test = in_tests(rel)
         for library, use in (outcome.get("uses") or {}).items():
             if library not in LIBRARIES:
                 continue
@@ -366,7 +366,7 @@ class MonitoringCollector(Collector):
             ]
 
 
-def is_test_support(rel: str) -> bool:
+def in_tests(rel: str) -> bool:
     """Test code, whatever it holds: test modules, conftest.py, fixtures, anything in a tests folder."""
     parts = rel.split("/")
     return bool(TEST_NAME.match(parts[-1])) or any(p in TEST_FOLDERS for p in parts[:-1])

@@ -39,7 +39,6 @@ class Artifact:
     name: str  # "churn", or "models:churn" for one declared in models/dvc.yaml
     kind: str | None = None  # GTO's "type": model, dataset, ...
     path: str | None = None
-    description: str | None = None
     declared_in: str | None = None  # artifacts.yaml or a dvc.yaml; None when only tags name it
     line: int | None = None
     versions: list[str] = field(default_factory=list)
@@ -76,14 +75,12 @@ def declared(doc: Document, rel: str, mapping: Any) -> list[Artifact]:
     found = []
     for name, body in mapping.items():
         body = body if isinstance(body, dict) else {}
-        text = {k: body.get(k) if isinstance(body.get(k), str) else None for k in ("type", "path", "desc")}
+        text = {k: body.get(k) if isinstance(body.get(k), str) else None for k in ("type", "path")}
         found.append(
             Artifact(
                 name=f"{folder}:{name}" if folder and under else str(name),
                 kind=text["type"],
                 path=text["path"],
-                description=text["desc"]
-                or (body.get("description") if isinstance(body.get("description"), str) else None),
                 declared_in=rel,
                 line=doc.where((*under, name), key=True)[0],
             )

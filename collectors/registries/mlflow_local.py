@@ -45,6 +45,7 @@ DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 MAX_DB_BYTES = 512 * 1024 * 1024
 QUERY_SECONDS = 20.0  # for all the queries on one database
 MAX_VALUE_BYTES = 1024 * 1024  # a longer text or blob in a row fails the query
+MAX_ROWS = 200_000  # per query: models, versions, aliases, and params, tags or metrics of 500 runs
 ARTIFACT_FOLDERS = ("mlruns", "mlartifacts")
 DELETED_STAGE = "deleted_internal"
 NOT_MLFLOW = "not an MLflow database"  # how MLflow's SQL store marks a deleted version
@@ -336,15 +337,18 @@ def _database_runs(conn: sqlite3.Connection, tables: set[str], registry: Registr
         for table, attribute in (("params", "params"), ("tags", "tags")):
             if table in tables:
                 for run_id, key, value in conn.execute(
-                    f"SELECT run_uuid, key, value FROM {table} WHERE run_uuid IN ({marks})", chunk
+                    f"SELECT run_uuid, key, value FROM {table} WHERE run_uuid IN ({marks}) LIMIT ?",
+                    [*chunk, MAX_ROWS],
                 ):
-                    getattr(runs[str(run_id)], attribute)[str(key)] = str(value)
+                    if str(run_id) in runs:
+                        getattr(runs[str(run_id)], attribute)[str(key)] = str(value)
         if metrics:
             order = " ORDER BY timestamp, step" if metrics == "metrics" else ""
             for run_id, key, value in conn.execute(
-                f"SELECT run_uuid, key, value FROM {metrics} WHERE run_uuid IN ({marks}){order}", chunk
+                f"SELECT run_uuid, key, value FROM {metrics} WHERE run_uuid IN ({marks}){order} LIMIT ?",
+                [*chunk, MAX_ROWS],
             ):
-                if isinstance(value, (int, float)):
+                if isinstance(value, (int, float)) and str(run_id) in runs:
                     runs[str(run_id)].metrics[str(key)] = float(value)
     registry.runs.update(runs)
 
@@ -357,10 +361,12 @@ def _database_models(
     on: datetime,
     artifacts: list[Path],
 ) -> None:
-    names = sorted({str(r[0]) for r in conn.execute("SELECT name FROM registered_models") if r[0] is not None})
+    rows = conn.execute("SELECT name FROM registered_models LIMIT ?", (MAX_ROWS,))
+    names = sorted({str(r[0]) for r in rows if r[0] is not None})
     registry.models = [n for n in names if not wanted or n in wanted]
     if "registered_model_aliases" in tables:
-        for alias, version, model in conn.execute("SELECT alias, version, name FROM registered_model_aliases"):
+        query = "SELECT alias, version, name FROM registered_model_aliases LIMIT ?"
+        for alias, version, model in conn.execute(query, (MAX_ROWS,)):
             if model in registry.models and str(version).isdigit():
                 registry.aliases.setdefault(str(model), {})[str(alias)] = int(version)
     if "model_versions" not in tables:
@@ -370,11 +376,10 @@ def _database_models(
         "model_versions",
         ("name", "version", "creation_time", "current_stage", "status", "run_id", "source", "storage_location"),
     )
-    rows = [
-        dict(zip(columns, r, strict=True)) for r in conn.execute(f"SELECT {', '.join(columns)} FROM model_versions")
-    ]
+    query = f"SELECT {', '.join(columns)} FROM model_versions LIMIT ?"
+    versions = [dict(zip(columns, r, strict=True)) for r in conn.execute(query, (MAX_ROWS,))]
     per_model: dict[str, list[tuple[Version, dict[str, Any]]]] = {}
-    for row in rows:
+    for row in versions:
         created = when(row.get("creation_time"))
         if row.get("name") not in registry.models or not str(row.get("version", "")).isdigit() or created is None:
             continue
