@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mldebt.collectors.code.deadcode import file_state, named_in_files, unused
+from mldebt.collectors.code.deadcode import file_state, named_in_files, unparsed_state, unused
 from mldebt.collectors.interface import Snapshot
 from mldebt.collectors.repo.collector import RepoCollector
 
@@ -281,3 +281,45 @@ def test_configuration_and_entry_points_name_code():
     found = {(f["path"], f["name"]) for f in unused(states(code), named=named)}
     assert found == {("pkg/cli.py", "unused"), ("pkg/models.py", "NotConfig")}
     assert {(f["path"], f["name"]) for f in unused(states(code))} >= {("pkg/cli.py", "main"), ("pkg/models.py", "Net")}
+
+
+def test_a_file_python_cannot_parse_still_uses_names():
+    """A notebook with IPython syntax (``x = !cmd``) cannot be parsed; the names it calls are still used."""
+    code = states({"pkg/runner.py": "def compile_pipeline():\n    pass\n\n\ndef submit():\n    pass\n"})
+    notebook = "out = !gcloud functions deploy --entry-point=submit\nrunner.compile_pipeline()\n"
+    with pytest.raises(SyntaxError):
+        ast.parse(notebook)
+    assert [f["name"] for f in unused(code)] == ["compile_pipeline", "submit"]
+    assert unused([*code, ("run.ipynb", unparsed_state(notebook))]) == []
+
+
+def test_names_built_then_looked_up_and_hints_in_quotes():
+    code = states(
+        {
+            "cli.py": "from __future__ import annotations\n\nfrom wandb.sdk.wandb_run import Run\n\n\n"
+            "class Cli:\n    def run(self, sub):\n        getattr(self, f'add_{sub}_arguments')()\n\n"
+            "    def add_train_arguments(self):\n        pass\n\n    def add_export_arguments(self):\n        pass\n\n"
+            "    def remove_arguments(self):\n        pass\n\n\n"
+            "def de_resnet18():\n    pass\n\n\ndef decoder(name):\n    return globals()['de_' + name]()\n\n\n"
+            "def logger(run: 'Run | None' = None):\n    return run\n\n\nprint(Cli, decoder, logger)\n",
+        }
+    )
+    assert [f["name"] for f in unused(code)] == ["remove_arguments"]
+
+
+def test_a_subclass_of_a_concrete_framework_class_may_override_anything():
+    """LightningModule's hooks are known; ModelCheckpoint's or nn.Conv2d's overridable internals are not."""
+    code = states(
+        {
+            "cb.py": "from lightning.pytorch.callbacks import ModelCheckpoint\nfrom torch import nn\n\n\n"
+            "class Keep(ModelCheckpoint):\n    def _should_skip_saving_checkpoint(self, trainer):\n        return False\n\n\n"
+            "class Conv(nn.Conv2d):\n    def _conv_forward(self, x, w, b):\n        return x\n\n    def fold(self):\n"
+            "        pass\n\n\nclass Net(nn.Module):\n    def fold(self):\n        pass\n\n\nprint(Keep, Conv, Net)\n",
+        }
+    )
+    assert [(f["name"], f["line"]) for f in unused(code)] == [("fold", 19)]
+
+
+def test_yaml_flow_lists_name_modules():
+    files = {"models/yolo.yaml": "backbone:\n  - [-1, 1, Conv, [64, 3, 2]]\n  - [-1, 3, C2f, [128, True]]\n"}
+    assert {"Conv", "C2f"} <= set(named_in_files(list(files), files.get))

@@ -158,42 +158,29 @@ _SKLEARN = (
     "_sklearn_*",
     "*[!_]_",  # fitted attributes as properties: classes_, feature_importances_
 )
-# (pattern over a base's dotted origin, the member names its framework calls); the first match wins.
-FRAMEWORKS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("lightning.*", _LIGHTNING),
-    ("pytorch_lightning.*", _LIGHTNING),
-    ("lightning_fabric.*", _LIGHTNING),
-    ("pl.*", _LIGHTNING),  # unresolved but conventional aliases
-    ("L.*", _LIGHTNING),
-    ("torchmetrics.*", (*_TORCH_MODULE, "update", "compute", "reset", "plot")),
-    ("torch.autograd.*", ("forward", "backward", "setup_context", "jvp", "vjp", "vmap", "symbolic")),
+_LIGHTNING_PACKAGES = ("lightning.*", "pytorch_lightning.*", "lightning_fabric.*", "pl.*", "L.*")
+_KERAS_PACKAGES = ("keras.*", "tf_keras.*", "tensorflow.keras.*", "tf.keras.*", "tensorflow.*", "tf.*")
+_OPTIMIZER = ("step", "zero_grad", "state_dict", "load_state_dict", "add_param_group", "_init_group")
+_SCHEDULER = ("step", "get_lr", "_get_closed_form_lr", "get_last_lr", "print_lr", "state_dict", "load_state_dict")
+# (the packages a base comes from, its name, the member names the framework calls). These are the classes
+# meant to be subclassed; a subclass of another class of these packages (nn.Conv2d, ModelCheckpoint,
+# keras.layers.Dense, LogisticRegression) overrides whatever it likes, as of an unknown base.
+FRAMEWORKS: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
+    (_LIGHTNING_PACKAGES, ("LightningModule", "LightningDataModule", "Callback", "Logger"), _LIGHTNING),
+    (("torchmetrics.*",), ("Metric",), (*_TORCH_MODULE, "update", "compute", "reset", "plot")),
+    (("torch.autograd.*",), ("Function",), ("forward", "backward", "setup_context", "jvp", "vjp", "vmap", "symbolic")),
+    (("torch.optim.*",), ("Optimizer",), _OPTIMIZER),
+    (("torch.optim.*",), ("LRScheduler", "_LRScheduler"), _SCHEDULER),
+    (("torch.utils.data.*",), ("Dataset", "IterableDataset", "Sampler"), ()),  # their hooks are dunder methods
+    (("torch.*", "nn.*"), ("Module", "Sequential", "ModuleList", "ModuleDict"), _TORCH_MODULE),
     (
-        "torch.optim.*",
-        (
-            "step",
-            "zero_grad",
-            "state_dict",
-            "load_state_dict",
-            "add_param_group",
-            "_init_group",
-            "get_lr",
-            "_get_closed_form_lr",
-            "get_last_lr",
-            "print_lr",
-        ),
+        _KERAS_PACKAGES,
+        ("Layer", "Model", "Module", "Callback", "Sequence", "PyDataset", "Metric", "Loss", "Optimizer"),
+        _KERAS,
     ),
-    ("torch.utils.data.*", ()),  # Dataset, Sampler: the hooks are dunder methods
-    ("torch.nn.*", _TORCH_MODULE),
-    ("torch.jit.ScriptModule", _TORCH_MODULE),
-    ("nn.*", _TORCH_MODULE),
-    ("keras.*", _KERAS),
-    ("tf_keras.*", _KERAS),
-    ("tensorflow.keras.*", _KERAS),
-    ("tensorflow.Module", _KERAS),
-    ("tf.keras.*", _KERAS),
-    ("tf.Module", _KERAS),
-    ("sklearn.*", _SKLEARN),
-    ("pydantic.*", ("model_*", "Config")),
+    (_KERAS_PACKAGES, ("LearningRateSchedule", "Constraint", "Regularizer", "Initializer"), _KERAS),
+    (("sklearn.*",), ("BaseEstimator", "*Mixin"), _SKLEARN),
+    (("pydantic.*", "pydantic_settings.*"), ("BaseModel", "BaseSettings"), ("model_*", "Config")),
 )
 # Frameworks that find their subclasses themselves (load-test users, models, tasks, spiders, test cases).
 FINDERS = (
@@ -224,8 +211,9 @@ def hooks_of(origin: str) -> tuple[str, ...] | None:
     origin = origin.lstrip(UNRESOLVED)
     if origin in _BUILTIN_CLASSES or any(fnmatchcase(origin, p) for p in PLAIN):
         return None
-    for pattern, hooks in FRAMEWORKS:
-        if fnmatchcase(origin, pattern):
+    name = origin.rsplit(".", 1)[-1]
+    for packages, names, hooks in FRAMEWORKS:
+        if any(fnmatchcase(name, n) for n in names) and any(fnmatchcase(origin, p) for p in packages):
             return hooks
     if unresolved or any(fnmatchcase(origin, p) for p in FINDERS):
         return (ANY, FOUND)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Iterable
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,9 @@ _COMMAND_BUILDERS = {
     "CLI": {"jsonargparse.CLI"},
     "auto_cli": {"jsonargparse.auto_cli"},
 }
+_NAME_PATTERN = re.compile(r"[\w*]+")
+_TYPE_STRING = re.compile(r"[\w.\[\], |]+")  # a type hint in quotes
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 _PATH_SEPARATOR = re.compile(r"[.:]")
 _ENTRY_SPEC = re.compile(r"(?:^|[\s=\"'])[A-Za-z_][\w.]*:([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?=$|[\s\"'\[,])", re.M)
 _ENTRY_OPTION = re.compile(r"--(?:entry-point|target)[= ]+[\"']?([A-Za-z_]\w*)")
@@ -167,6 +171,7 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
         self.class_nodes: list[ast.ClassDef] = []
         self.exposed: set[str] = set()  # classes whose public methods a command-line builder (fire) makes commands
         self.exposes_module = False  # fire.Fire(): every public function of the module is a command
+        self.patterns: set[str] = set()  # names built at run time and looked up: "add_*_arguments"
 
     def _define(self, collection: Any, name: str, first_node: ast.AST, *args: Any, **kwargs: Any) -> None:
         if collection.typ in _CALLABLES and len(name) > 2 and name[0] == name[-1] == "_":
@@ -201,10 +206,36 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
     def visit_Call(self, node: ast.Call) -> None:
         super().visit_Call(node)
         func = node.func
+        if isinstance(func, ast.Name) and func.id in ("getattr", "hasattr") and len(node.args) >= 2:
+            self._name_pattern(node.args[1])
         name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
         if name in _COMMAND_BUILDERS and self._origin(func).lstrip(UNRESOLVED) in _COMMAND_BUILDERS[name]:
             self.exposed.update(arg.id for arg in node.args if isinstance(arg, ast.Name))
             self.exposes_module = self.exposes_module or not node.args
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        value = node.value
+        if (
+            isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in ("globals", "vars")
+        ) or (isinstance(value, ast.Attribute) and value.attr == "__dict__"):
+            self._name_pattern(node.slice)
+
+    def _name_pattern(self, node: ast.expr) -> None:
+        """A name built, then looked up (``getattr(self, f"add_{x}_arguments")``): every name it spells is used."""
+        parts: list[ast.expr] = []
+        if isinstance(node, ast.JoinedStr):
+            parts = node.values
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            todo: list[ast.expr] = [node]
+            while todo:
+                part = todo.pop()
+                if isinstance(part, ast.BinOp) and isinstance(part.op, ast.Add):
+                    todo += [part.right, part.left]
+                else:
+                    parts.append(part)
+        pattern = "".join(p.value if isinstance(p, ast.Constant) and type(p.value) is str else "*" for p in parts)
+        if _NAME_PATTERN.fullmatch(pattern) and len(pattern.replace("*", "")) >= 2:
+            self.patterns.add(pattern)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         super().visit_ClassDef(node)
@@ -215,6 +246,8 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
         if type(value) is str and len(value) < 300:
             if _CODE_STRING.fullmatch(value):  # a name, or a dotted path whose every part is used (type hints)
                 self.used_names.update(_PATH_SEPARATOR.split(value))
+            elif ("|" in value or "[" in value) and _TYPE_STRING.fullmatch(value):  # "Run | None", "list[Row]"
+                self.used_names.update(_IDENTIFIER.findall(value))
             elif ":" in value or "--" in value:
                 self.used_names.update(_entry_names(value))
 
@@ -285,6 +318,8 @@ def file_state(tree: ast.Module, rel: str, lines: list[str], indexed: Indexed | 
         state["classes"] = finder.classes()
     if finder.exposed:
         state["exposed"] = sorted(finder.exposed)
+    if finder.patterns:
+        state["patterns"] = sorted(finder.patterns)
     return state
 
 
@@ -336,6 +371,15 @@ def used_names(nodes: list[ast.AST]) -> list[str]:
     return sorted(names)
 
 
+def unparsed_state(text: str) -> dict[str, Any]:
+    """The state of a file Python cannot parse (a notebook cell with ``x = !gcloud ...``).
+
+    It defines nothing, and every word in it counts as used: a definition
+    called only there is not reported dead.
+    """
+    return {"defined": [], "used": sorted(set(_IDENTIFIER.findall(text)))}
+
+
 def named_in_files(paths: Iterable[str], text: Callable[[str], str | None]) -> list[str]:
     """Names of code that configuration and launch files spell: such code is reached without a Python name.
 
@@ -355,18 +399,21 @@ def named_in_files(paths: Iterable[str], text: Callable[[str], str | None]) -> l
             continue
         names.update(_entry_names(content))
         if kind != "launch":
-            pattern = _CONFIG_VALUES[kind]
-            names.update(_PATH_SEPARATOR.split(m.group(1))[-1] for m in pattern.finditer(content))
+            for pattern in _CONFIG_VALUES[kind]:
+                names.update(_PATH_SEPARATOR.split(m.group(1))[-1] for m in pattern.finditer(content))
     return sorted(names)
 
 
 _NAME = r"[A-Za-z_][\w.]*(?::[A-Za-z_][\w.]*)?"  # a name, a dotted path or module:object
-_CONFIG_VALUES = {  # a value that is a name alone: `key: value`, `- value`, `"value",`, `key = value`
-    "yaml": re.compile(
-        r"^[ \t]*(?:-[ \t]+)?(?:[\w.\-\"']+[ \t]*:[ \t]+)?[\"']?(" + _NAME + r")[\"']?[ \t]*(?:#.*)?$", re.M
+_CONFIG_VALUES = {  # a value that is a name alone: `key: value`, `- value`, `[-1, 1, Conv, [64]]`, `"value",`, `k = v`
+    "yaml": (
+        re.compile(
+            r"^[ \t]*(?:-[ \t]+)?(?:[\w.\-\"']+[ \t]*:[ \t]+)?[\"']?(" + _NAME + r")[\"']?[ \t]*(?:#.*)?$", re.M
+        ),
+        re.compile(r"[\[,][ \t]*[\"']?(" + _NAME + r")[\"']?[ \t]*(?=[,\]])"),
     ),
-    "json": re.compile(r"\"(" + _NAME + r")\"[ \t]*(?=[,\]\}\r\n])"),
-    "ini": re.compile(r"^[^=#;\n]*=[ \t]*[\"']?(" + _NAME + r")[\"']?[ \t]*$", re.M),
+    "json": (re.compile(r"\"(" + _NAME + r")\"[ \t]*(?=[,\]\}\r\n])"),),
+    "ini": (re.compile(r"^[^=#;\n]*=[ \t]*[\"']?(" + _NAME + r")[\"']?[ \t]*$", re.M),),
 }
 _CONFIG_WORDS = ("config", "conf", "cfg", "setting", "param", "hparam", "hyper", "experiment")
 
@@ -398,8 +445,10 @@ def unused(
     finder.used_names.update(named)
     classes = Classes()
     exposed: set[str] = set()
+    patterns: set[str] = set()
     for rel, state in states:
         exposed.update(state.get("exposed", ()))
+        patterns.update(state.get("patterns", ()))
         finder.used_names.update(state.get("used", ()))
         parts = rel.split("/")
         classes.roots.update(parts[:-1])
@@ -414,6 +463,8 @@ def unused(
     commands = {key for name in exposed for key in classes.by_name.get(name, ())}
     found = []
     for item in finder.get_unused_code(min_confidence=min_confidence):
+        if patterns and any(fnmatchcase(item.name, p) for p in patterns):
+            continue
         rel = item.filename.as_posix()
         if item.typ in _CALLABLES:
             owner = classes.owner.get((rel, item.first_lineno))
