@@ -129,8 +129,14 @@ def data_versioning(f: Facts) -> tuple[Any, str]:
 
 
 def experiment_tracking(f: Facts) -> tuple[Any, str]:
-    found = bool(f.get("code.tracking.libraries")) or bool(f.get("code.tracking.configured"))
-    return yes(found), f.cite("code.tracking.libraries", "code.tracking.configured", "code.tracking.calls.at")
+    found = (
+        bool(f.get("code.tracking.libraries"))
+        or bool(f.get("code.tracking.configured"))
+        or bool(f.get("dvc.metrics"))
+        or bool(f.get("dvc.experiments"))
+    )
+    keys = ("code.tracking.libraries", "code.tracking.configured", "code.tracking.calls.at", "dvc.metrics")
+    return yes(found), f.cite(*keys)
 
 
 def model_registry_usage(f: Facts) -> tuple[Any, str]:
@@ -171,7 +177,8 @@ def monitoring_config(f: Facts) -> tuple[Any, str]:
         or bool(f.get("monitoring.libraries"))
         or bool(f.get("monitoring.configs"))
     )
-    return yes(found), f.cite("monitoring.alerts.count", "monitoring.libraries", "monitoring.configs")
+    keys = ("monitoring.alerts.count", "monitoring.libraries", "monitoring.configs", "monitoring.exported_metrics")
+    return yes(found), f.cite(*keys)
 
 
 def dockerfile(f: Facts) -> tuple[Any, str]:
