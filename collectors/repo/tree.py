@@ -9,7 +9,10 @@ an immutable listing, so the collectors of one scan share it.
 
 The ids describe the commit, so they describe ``Snapshot.root`` only when the
 root holds that commit's tree, as ``gitsource.checkout`` lays it out; a
-snapshot without a git directory or commit has no listing.
+snapshot without a git directory or commit has no listing. A snapshot of a
+partial or damaged copy lacks the files whose objects are gone
+(``unreadable``): their ids are listed, but nothing read from its root stands
+for the whole tree.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from collections import OrderedDict
 
 from mldebt.collectors.interface import Snapshot
 from mldebt.errors import MldebtError
-from mldebt.sources.gitrun import run
+from mldebt.sources import gitobjects
 from mldebt.sources.gitsource import tree_of
 
 KEPT = 4  # listings kept in memory (one scan needs one)
@@ -54,9 +57,11 @@ def blob_ids(snapshot: Snapshot) -> dict[str, str] | None:
     key = tree
     listing = _LISTINGS.get(key)
     if listing is None:
-        listing = _list(snapshot, tree)
+        listing, whole = _list(snapshot, tree)
         if listing is None:
             return None
+        if not whole:  # a listing that lacks an unreadable folder is not kept for the tree
+            return listing
         _LISTINGS[key] = listing
         while len(_LISTINGS) > KEPT:
             _LISTINGS.popitem(last=False)
@@ -64,18 +69,21 @@ def blob_ids(snapshot: Snapshot) -> dict[str, str] | None:
     return listing
 
 
-def _list(snapshot: Snapshot, tree: str) -> dict[str, str] | None:
+def unreadable(snapshot: Snapshot) -> list[str]:
+    """Paths of the snapshot whose git object could not be read (a partial or damaged copy), so are not in its root.
+
+    A snapshot with any does not hold its commit's tree: what is learnt from
+    its files must not be kept under the tree's id.
+    """
+    return [path for path, why in snapshot.skipped if gitobjects.is_unreadable(why)]
+
+
+def _list(snapshot: Snapshot, tree: str) -> tuple[dict[str, str] | None, bool]:
+    """The listing, and whether it is whole: a folder whose tree cannot be read is left out (``gitobjects.listing``)."""
     assert snapshot.git_dir is not None
     try:
-        proc = run(["ls-tree", "-r", "-z", "--full-tree", tree], snapshot.git_dir)
+        found = gitobjects.listing(snapshot.git_dir, tree)
     except (OSError, MldebtError):
-        return None
-    if proc.returncode != 0:
-        return None
-    listing = {}
-    for record in proc.stdout.split(b"\0"):
-        head, _, path = record.partition(b"\t")
-        fields = head.split()
-        if len(fields) == 3 and fields[1] == b"blob" and fields[0] != b"120000":
-            listing[os.fsdecode(path)] = fields[2].decode()
-    return listing
+        return None, False
+    files = {os.fsdecode(e.path): e.oid for e in found.entries if e.kind == "blob" and e.mode != "120000"}
+    return files, not found.unreadable

@@ -19,6 +19,7 @@ import click
 import sqlite_utils
 
 from mldebt.rubric.schema import Rubric
+from mldebt.scanning.completeness import note
 from mldebt.scanning.parallel import Outcome, collect_all
 from mldebt.scanning.runs import Run, finish_run, mark_done, start_run
 from mldebt.scanning.scans import save_portfolio, store_bundle
@@ -73,7 +74,8 @@ def _store(db: sqlite_utils.Database, run: Run, rubric: Rubric, outcome: Outcome
             count,
             f"scored {name} at {(summary.commit or 'working tree')[:12]} ({summary.as_of[:10]}): "
             f"ML Test Score {card.ml_test_score:.1f}, grade {card.grade}"
-            + (f", {summary.errors} unreadable inputs" if summary.errors else ""),
+            + (f", {summary.errors} unreadable inputs" if summary.errors else "")
+            + note(outcome.bundle.facts),
         )
 
 

@@ -29,6 +29,7 @@ from mldebt.rubric.engine import Context, Scorecard, Waiver, score
 from mldebt.rubric.paydown import Item, ScanResults, paydown
 from mldebt.rubric.schema import Rubric, from_content
 from mldebt.scanning.bundle import Bundle, project_info
+from mldebt.scanning.completeness import incomplete
 from mldebt.sources.gitsource import checkout
 from mldebt.sources.portfolio import Portfolio, Project
 from mldebt.store.db import from_json, rows, to_json
@@ -101,7 +102,7 @@ def collect_evidence(project: Project, as_of: datetime | None = None, team_owner
             subpath=project.subpath,
             as_of=moment,
         )
-        facts = registry.collect(snapshot)
+        facts = registry.collect(snapshot) + incomplete(tree.skipped)
         commit, commit_date = tree.commit, tree.commit_date
     return Bundle(
         scan_id=uuid.uuid4().hex,

@@ -18,9 +18,12 @@ repository:
 - Git reads no system or global configuration for local reads
   (``GIT_CONFIG_NOSYSTEM``, ``GIT_CONFIG_GLOBAL=/dev/null``); inherited
   ``GIT_*`` variables are dropped; replace refs are ignored; no pager, no
-  prompt. Clone and fetch (``network=True``) keep the user's own system and
-  global configuration (credential helpers, proxies, ``insteadOf``), which is
-  the user's, never the scanned repository's.
+  prompt. Git never fetches a missing object from a promisor remote (a
+  partial clone): the stand-in's configuration names none, and
+  ``GIT_NO_LAZY_FETCH`` forbids it to git 2.44 and later. Clone and fetch
+  (``network=True``) keep the user's own system and global configuration
+  (credential helpers, proxies, ``insteadOf``), which is the user's, never
+  the scanned repository's.
 - Each command runs in its own process group under a deadline
   (``MLDEBT_GIT_TIMEOUT`` seconds, 600 by default); past it the whole group
   (git and its helpers, such as ``git-remote-https``) is killed and the command
@@ -104,6 +107,7 @@ def environment(network: bool = False, extra: dict[str, str] | None = None) -> d
         GIT_NO_REPLACE_OBJECTS="1",
         GIT_ATTR_NOSYSTEM="1",
         GIT_OPTIONAL_LOCKS="0",
+        GIT_NO_LAZY_FETCH="1",
         GIT_PAGER="cat",
         PAGER="cat",
         LC_ALL="C",

@@ -6,7 +6,10 @@ commit before that moment. Its files are written from git's object database
 scanned repository ever runs) into the mldebt cache, under the id of the
 project's tree: the same tree is laid out once and shared by every later scan
 of it. Links and submodules are not recreated, oversized blobs are not written,
-and paths that would leave the folder are refused. Git URLs are cloned (bare,
+and paths that would leave the folder are refused. A file or folder whose git
+object is missing or damaged (a partial clone, a damaged copy) is left out and
+said to be unreadable, the rest is laid out, and such a layout is not kept
+(``gitobjects``); git never fetches a missing object during a scan. Git URLs are cloned (bare,
 with full history, which the history facts need) into the cache and fetched
 again on later scans.
 
@@ -30,7 +33,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -40,7 +43,8 @@ from mldebt.errors import InputError, MldebtError
 from mldebt.redact import without_credentials
 from mldebt.sources.folderlayout import laid_out
 from mldebt.sources.gitlocate import Located, locate, shadow
-from mldebt.sources.gitrun import ALLOWED_PROTOCOLS, SAFE_CONFIG, GitError, batch, credentials, last_line, output, run
+from mldebt.sources.gitobjects import WHY, is_unreadable, listing, read_objects, unreadable_file, unreadable_folder
+from mldebt.sources.gitrun import ALLOWED_PROTOCOLS, SAFE_CONFIG, GitError, credentials, last_line, output, run
 from mldebt.sources.portfolio import Project, check_git_url
 
 __all__ = [
@@ -186,6 +190,9 @@ def resolve_commit(git_dir: Path, ref: str | None, as_of: datetime | None, name:
     if as_of is None:
         proc = run(["rev-parse", "--verify", "--quiet", f"{target}^{{commit}}"], git_dir)
         if proc.returncode != 0:
+            named = run(["rev-parse", "--verify", "--quiet", target], git_dir).stdout.decode().strip()
+            if named and run(["cat-file", "-e", named], git_dir).returncode != 0:
+                raise GitError(f"{name}: cannot read {target}: git object {named[:12]} is {WHY}")
             raise InputError(f"{name}: {target} does not name a commit (a repository with no commits yet?)")
         return proc.stdout.decode().strip()
     sha = output(["rev-list", "-1", f"--before={as_of.isoformat()}", target, "--"], git_dir, name)
@@ -195,13 +202,36 @@ def resolve_commit(git_dir: Path, ref: str | None, as_of: datetime | None, name:
 
 
 def tree_of(git_dir: Path, commit: str, subpath: str | None = None) -> str | None:
-    """The id of the commit's tree, or of its sub-path's tree; None when the sub-path is not a folder."""
+    """The id of the commit's tree, or of its sub-path's tree; None when the sub-path is not a folder.
+
+    GitError when the tree, or a folder on the way to the sub-path, is in the
+    commit but its git object cannot be read (a partial or damaged copy).
+    """
     spec = f"{commit}:{subpath}" if subpath else f"{commit}^{{tree}}"
     proc = run(["rev-parse", "--verify", "--quiet", spec], git_dir)
     oid = proc.stdout.decode().strip()
-    if proc.returncode != 0 or run(["cat-file", "-t", oid], git_dir).stdout.decode().strip() != "tree":
-        return None
-    return oid
+    if proc.returncode != 0:
+        if subpath:
+            _check_folders_on_the_way(git_dir, commit, subpath)
+            return None
+        oid = run(["log", "-1", "--no-show-signature", "--format=%T", commit, "--"], git_dir).stdout.decode().strip()
+        if not oid:
+            return None
+    kind = run(["cat-file", "-t", oid], git_dir)
+    if kind.returncode != 0:
+        what = f"folder {subpath!r}" if subpath else "files"
+        raise GitError(f"cannot read the {what} of commit {commit[:12]}: git tree {oid[:12]} is {WHY}")
+    return oid if kind.stdout.decode().strip() == "tree" else None
+
+
+def _check_folders_on_the_way(git_dir: Path, commit: str, subpath: str) -> None:
+    """GitError naming the first folder above ``subpath`` that the commit has but git cannot read."""
+    tree_of(git_dir, commit)
+    parts = subpath.strip("/").split("/")
+    for depth in range(1, len(parts)):
+        folder = "/".join(parts[:depth])
+        if tree_of(git_dir, commit, folder) is None:  # raises when it is there but unreadable
+            return
 
 
 @contextmanager
@@ -227,52 +257,42 @@ def checkout(project: Project, as_of: datetime | None = None) -> Iterator[Checko
                 f"{project.name}: sub-path {project.subpath!r} does not exist at commit {sha[:12]} "
                 f"of {name} (not committed there?)"
             )
-        root, skipped = lay_out(git_dir, tree)
-        with open(root.parent / "meta.json", "rb") as in_use:
-            fcntl.flock(in_use, fcntl.LOCK_SH)  # while held, no other scan evicts this layout (see _evict)
+        with lay_out(git_dir, tree) as (root, skipped):
             yield Checkout(root=root, commit=sha, commit_date=commit_date, skipped=skipped, git_dir=git_dir, tree=tree)
 
 
-def lay_out(repo: Path, tree: str) -> tuple[Path, list[tuple[str, str]]]:
-    """The folder holding ``tree``'s files, written once per tree id; and what was left out.
+@contextmanager
+def lay_out(repo: Path, tree: str) -> Iterator[tuple[Path, list[tuple[str, str]]]]:
+    """The folder holding ``tree``'s files (written once per tree id) and what was left out, while the block runs.
 
     A finished layout is ``trees/<id>/files`` beside its ``meta.json``; it is
     built in a private temporary folder and renamed into place, so a scan never
-    sees half a tree and two scans of one tree do not collide.
+    sees half a tree and two scans of one tree do not collide. While the block
+    runs, no other scan evicts it. A tree some of whose git objects cannot be
+    read is laid out for this scan alone and removed after it: kept under the
+    tree's id, it would stand for that tree once the objects are back.
     """
     base = cache_dir() / "trees"
     home = base / f"{tree}-{TREE_LAYOUT_VERSION}"
     meta = home / "meta.json"
-    if meta.is_file():
-        os.utime(meta)  # most recently used: evicted last
-        return home / "files", [(path, why) for path, why in json.loads(meta.read_text())["skipped"]]
-    base.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".building-", dir=base))
-    try:
-        skipped, size = _write_tree(repo, tree, work / "files")
-        (work / "meta.json").write_text(json.dumps({"tree": tree, "bytes": size, "skipped": skipped}))
+    if not meta.is_file():
+        base.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=".building-", dir=base))
         try:
-            work.rename(home)
-        except OSError:  # another scan laid out the same tree first
+            skipped, size = _write_tree(repo, tree, work / "files")
+            if any(is_unreadable(why) for _, why in skipped):
+                yield work / "files", [(path, why) for path, why in skipped]
+                return
+            (work / "meta.json").write_text(json.dumps({"tree": tree, "bytes": size, "skipped": skipped}))
+            with suppress(OSError):  # another scan laid out the same tree first
+                work.rename(home)
+        finally:
             shutil.rmtree(work, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    _evict(base, keep=home)
-    return home / "files", [(path, why) for path, why in skipped]
-
-
-def _entries(repo: Path, tree: str) -> Iterator[tuple[str, str, str, int | None, bytes]]:
-    """(mode, type, object id, size, raw path) of every entry below ``tree``."""
-    proc = run(["ls-tree", "-r", "-z", "-l", "--full-tree", tree], repo)
-    if proc.returncode != 0:
-        raise GitError(f"cannot list tree {tree[:12]}: {last_line(proc.stderr, proc.returncode)}")
-    for record in proc.stdout.split(b"\0"):
-        if not record:
-            continue
-        head, _, raw_path = record.partition(b"\t")
-        mode, kind, oid, size = head.decode().split()
-        yield mode, kind, oid, (int(size) if size.isdigit() else None), raw_path
+        _evict(base, keep=home)
+    with open(meta, "rb") as in_use:
+        fcntl.flock(in_use, fcntl.LOCK_SH)  # while held, no other scan evicts this layout (see _evict)
+        os.utime(meta)  # most recently used: evicted last
+        yield home / "files", [(path, why) for path, why in json.loads(meta.read_text())["skipped"]]
 
 
 def display_path(raw: bytes) -> str:
@@ -288,38 +308,42 @@ def _safe_parts(raw: bytes) -> list[str] | None:
 
 
 def _write_tree(repo: Path, tree: str, dest: Path) -> tuple[list[list[str]], int]:
+    """Write ``tree``'s files into ``dest``; what was left out, and the bytes written.
+
+    A file or folder whose git object is missing or damaged is left out with
+    a reason saying so (``gitobjects.is_unreadable``), and the rest is written.
+    """
     dest.mkdir(parents=True)
     skipped: list[list[str]] = []
-    wanted: list[tuple[str, Path]] = []
-    for mode, kind, oid, size, raw in _entries(repo, tree):
-        name = display_path(raw)
-        parts = _safe_parts(raw)
-        if mode == "120000":
+    wanted: dict[str, list[tuple[str, Path]]] = {}  # blob id -> (shown path, target); one blob may be many files
+    found = listing(repo, tree, sizes=True)
+    for raw, oid in found.unreadable:
+        skipped.append([display_path(raw), unreadable_folder(oid)])
+    for entry in found.entries:
+        name = display_path(entry.path)
+        parts = _safe_parts(entry.path)
+        if entry.mode == "120000":
             skipped.append([name, "symbolic link not followed"])
-        elif kind == "commit":
+        elif entry.kind == "commit":
             skipped.append([name, "submodule not followed"])
-        elif kind != "blob":
+        elif entry.kind != "blob":
             continue
         elif parts is None:
             skipped.append([name, "path leaves the project folder"])
-        elif size is not None and size > MAX_BLOB_BYTES:
-            skipped.append([name, f"larger than {MAX_BLOB_BYTES} bytes ({size})"])
+        elif entry.size is not None and entry.size > MAX_BLOB_BYTES:
+            skipped.append([name, f"larger than {MAX_BLOB_BYTES} bytes ({entry.size})"])
         else:
-            wanted.append((oid, dest.joinpath(*parts)))
+            wanted.setdefault(entry.oid, []).append((name, dest.joinpath(*parts)))
     total = 0
-    with batch(["cat-file", "--batch"], repo) as proc:
-        assert proc.stdin is not None and proc.stdout is not None
-        for oid, target in wanted:
-            proc.stdin.write(f"{oid}\n".encode())
-            proc.stdin.flush()
-            header = proc.stdout.readline().split()
-            if len(header) != 3:
-                raise GitError(f"cannot read object {oid[:12]}")
-            data = proc.stdout.read(int(header[2]))
-            proc.stdout.read(1)  # the newline after each object
-            total += len(data)
-            _write_file(target, data, dest, skipped)
-        proc.stdin.close()
+    for oid, kind, size, data in read_objects(repo, list(wanted), MAX_BLOB_BYTES):
+        for name, target in wanted[oid]:
+            if kind is None:
+                skipped.append([name, unreadable_file(oid)])
+            elif data is None:
+                skipped.append([name, f"larger than {MAX_BLOB_BYTES} bytes ({size})"])
+            else:
+                total += len(data)
+                _write_file(target, data, dest, skipped)
     return skipped, total
 
 
