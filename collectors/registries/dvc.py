@@ -116,7 +116,7 @@ class DvcCollector(Collector):
         "at its dvc.yaml line: path, kind (metrics or plots), stage",
         "dvc.metrics.count": "metrics and plots files the pipelines declare",
         "dvc.experiments": "one per place a `dvc exp` command (run, show, diff, ...) is written in the project's "
-        "scripts, Makefiles, CI files, notebooks or documents (at most 20): the command's line",
+        "scripts, Makefiles, CI files, notebooks or documents (at most 20): the command, from `dvc exp` on",
         "dvc.experiments.count": "places a `dvc exp` command is written (DVC experiments in use)",
         "registry.gto.artifacts": "one per artifact of the git-tag model registry (GTO, DVC's model registry): "
         "declared in artifacts.yaml or under dvc.yaml artifacts:, or named only by tags; its type and path, "
@@ -331,7 +331,8 @@ def _experiments(scripts: dict[str, Path]) -> Iterator[Fact]:
             if found:
                 places += 1
                 if places <= MAX_PLACES:
-                    yield Fact("dvc.experiments", line.strip().strip('",')[:200], path=rel, line=number)
+                    command = line[found.start() :].strip().rstrip('",`\\').strip()  # from `dvc exp` on, nothing before
+                    yield Fact("dvc.experiments", command[:120], path=rel, line=number)
     yield Fact("dvc.experiments.count", places)
 
 
