@@ -5,8 +5,8 @@ monitoring configs, and most Python files import no monitoring library; a
 scan of a later commit need not read them again to learn that. Each file's
 outcome (what a Python file or a notebook does for monitoring, as ``pycode``
 reads it; "nothing here" for a YAML or JSON file) is cached under its blob
-id, its lower-cased name (some configs are known by name) and the version of
-the monitoring code. Files that hold
+id, its lower-cased name (some configs are known by name), whether it is test
+code (only looked over, not parsed) and the version of the monitoring code. Files that hold
 monitoring evidence are read and parsed on every scan: they are few, and their
 parsed form is richer than a cache entry. Without git (a plain folder) there
 are no blob ids and every file is read.
@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from mldebt.collectors.interface import Snapshot
+from mldebt.collectors.monitoring.pycode import in_tests
 from mldebt.collectors.repo.cache import Cache, code_version
 from mldebt.collectors.repo.tree import blob_ids
 
@@ -36,7 +37,8 @@ class FileMemo:
         self._new: dict[str, Any] = {}
 
     def _key(self, rel: str) -> str:
-        return f"mon:{VERSION}:{self._blobs[rel]}:{rel.rsplit('/', 1)[-1].lower()}"
+        tests = ":tests" if in_tests(rel) else ""  # test code is only looked over, not parsed
+        return f"mon:{VERSION}:{self._blobs[rel]}:{rel.rsplit('/', 1)[-1].lower()}{tests}"
 
     def known(self, rel: str) -> Any | None:
         """The cached outcome for ``rel``, or None when the file must be read."""

@@ -37,15 +37,13 @@ from mldebt.collectors.monitoring.configs import LIBRARIES, MonitorConfig, looks
 from mldebt.collectors.monitoring.grafana import looks_like_dashboard, parse_dashboard
 from mldebt.collectors.monitoring.prometheus_api import read_alertmanager, read_prometheus
 from mldebt.collectors.monitoring.prometheus_rules import Rule, looks_like_rules, parse_rule_file
-from mldebt.collectors.monitoring.pycode import MANAGED, RUNTIME, might_monitor, read_python
+from mldebt.collectors.monitoring.pycode import MANAGED, RUNTIME, in_tests, mentioned, might_monitor, read_python
 from mldebt.collectors.monitoring.scrape import looks_like_scrape_config, read_scrape_configs
 from mldebt.collectors.repo import notebooks
 from mldebt.collectors.repo.configfiles import ConfigError, read_text, walk
 
 YAML_SUFFIXES = (".yml", ".yaml", ".yml.example", ".yaml.example", ".rules", ".yml.tmpl", ".yaml.tmpl")
 ALERT_KINDS = {"alert", "live alert"}
-TEST_NAME = re.compile(r"^(test_.*|.*_tests?|conftest|fixtures?|.*_fixtures?)\.py$")
-TEST_FOLDERS = {"tests", "test", "testing", "fixtures", "__tests__"}
 MAX_METRIC_FACTS = 50
 MAX_NOTEBOOK_BYTES = 8 * 1024 * 1024
 
@@ -366,14 +364,10 @@ class MonitoringCollector(Collector):
             ]
 
 
-def in_tests(rel: str) -> bool:
-    """Test code, whatever it holds: test modules, conftest.py, fixtures, anything in a tests folder."""
-    parts = rel.split("/")
-    return bool(TEST_NAME.match(parts[-1])) or any(p in TEST_FOLDERS for p in parts[:-1])
-
-
 def _read_code(rel: str, text: str) -> dict[str, Any]:
     """What a Python file, or a notebook's code cells, does for monitoring (``pycode``)."""
+    if in_tests(rel):  # only which libraries it names matters: set aside, whatever it does with them
+        return {**read_python(""), "uses": {library: "tests" for library in mentioned(text)}}
     if not rel.lower().endswith(".ipynb"):
         return read_python(text)
     if not might_monitor(text):

@@ -52,16 +52,45 @@ MANAGED: dict[str, tuple[str, list[str]]] = {
     "create_monitoring_schedule": ("sagemaker", ["training_serving_skew", "data_invariants"]),
     "MonitorSchedule": ("azure-ml", ["training_serving_skew"]),
 }
-# substring tests (fast) before the word-bounded search (slow): "prometheus" stands for three exporters,
-# "Monitor" for two jobs
-SUBSTRINGS = (*LIBRARIES, "prometheus", "starlette_exporter", "Monitor", "monitoring_schedule")
-HINT = re.compile(r"\b(" + "|".join([*LIBRARIES, *EXPORTERS, *MANAGED]) + r")\b")
+NAMES = (*LIBRARIES, *EXPORTERS, *MANAGED)
 RUNTIME, HINTS, FIXTURES = "runtime", "type hints", "fixtures"
+TEST_NAME = re.compile(r"^(test_.*|.*_tests?|conftest|fixtures?|.*_fixtures?)\.(py|ipynb)$")
+TEST_FOLDERS = {"tests", "test", "testing", "fixtures", "__tests__"}
+
+
+def in_tests(rel: str) -> bool:
+    """Test code, whatever it holds: test modules, conftest.py, fixtures, anything in a tests folder."""
+    parts = rel.split("/")
+    return bool(TEST_NAME.match(parts[-1])) or any(p in TEST_FOLDERS for p in parts[:-1])
 
 
 def might_monitor(text: str) -> bool:
-    """A cheap test before parsing: the text names a library, an exporter or a managed job."""
-    return any(part in text for part in SUBSTRINGS) and HINT.search(text) is not None
+    """A cheap test before parsing: the text names a library, an exporter or a managed job, as a whole word."""
+    return any(_as_word(text, name) for name in NAMES)
+
+
+def mentioned(text: str) -> list[str]:
+    """The monitoring libraries ``text`` names as whole words (test code is not parsed, only looked over)."""
+    return [name for name in LIBRARIES if _as_word(text, name)]
+
+
+def _as_word(text: str, name: str) -> bool:
+    """``name`` occurs in ``text`` between non-word characters.
+
+    Substring searches with a look at each hit's neighbours: much faster than
+    one regular expression of alternatives over a large file.
+    """
+    at = text.find(name)
+    while at != -1:
+        end = at + len(name)
+        if (at == 0 or not _word(text[at - 1])) and (end == len(text) or not _word(text[end])):
+            return True
+        at = text.find(name, end)
+    return False
+
+
+def _word(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def read_python(text: str) -> dict[str, Any]:
