@@ -3,6 +3,7 @@ files and Dockerfile variants (class h), and the README's set-up quality."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -453,3 +454,19 @@ def test_readme_facts_carry_their_lines(tmp_path):
     assert found["repo.readme.setup_quality.signals"].value["steps"] == 1
     none = {f.key: f.value for f in hygiene.facts(*tree(tmp_path / "empty", {"a.py": ""}))}
     assert (none["repo.readme.present"], none["repo.readme.setup_quality"]) == (False, 1)
+
+
+def test_hostile_readmes_are_read_in_linear_time():
+    """Shapes that make backtracking patterns quadratic or worse; a README is at most 256 KB."""
+    hostile = [
+        "<!--" * 60000,
+        "`" + "python " * 35000 + "`",
+        "pip install " + "-a " * 60000,
+        "docker compose " + "a " * 80000,
+        "#" + " \u2728" * 80000,
+        "x" * 250000,
+    ]
+    started = time.perf_counter()
+    for text in hostile:
+        readme.read(text, ())
+    assert time.perf_counter() - started < 10

@@ -49,25 +49,24 @@ KEYS = {
 }
 STEPS_FOR_COMPLETE = 3
 
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
-_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s)\]>\"'`]+", re.I)
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]{0,15}://[^\s)\]>\"'`]+", re.I)  # bounded: linear on any text
 _PKG = r"[A-Za-z0-9][\w.\[\],-]*(?:[<>=!~]=?[\w.*,<>=!~-]+)?"
 INSTALL = re.compile(
-    r"\b(?:pip3?|python3?\s+-m\s+pip|uv\s+pip)\s+install\s+(?:--?[\w-]+(?:[= ]\S+)?\s+)*?"
+    r"\b(?:pip3?|python3?\s+-m\s+pip|uv\s+pip)\s+install\s+(?:--?[\w-]+(?:=\S+)?\s+){0,8}?"
     r"(?:-r\s*\S+|--requirement\S*|-e\s+\S+|--editable\S*|\.(?:\[[\w,-]+\])?(?=\s|$|`)|"
     rf"{_PKG}\s+{_PKG})|"
     r"\b(?:poetry|pdm|pipenv|pixi|hatch\s+env)\s+(?:install|sync|create)\b|\buv\s+sync\b|"
     r"\b(?:conda|mamba|micromamba)\s+env\s+(?:create|update)\b|\b(?:conda|mamba)\s+(?:create|install)\b[^\n`]*--file\b|"
     r"\bpython3?\s+setup\.py\s+(?:install|develop)\b|"
     r"\bmake\s+(?:install|setup|env|environment|venv|deps|dependencies|requirements|init|build)\b|"
-    r"\bdocker\s+build\b|\bdocker(?:-|\s+)compose\s+(?:[\w.-]+\s+)*?(?:build|up)\b",
+    r"\bdocker\s+build\b|\bdocker(?:-|\s+)compose\s+(?:[\w.-]+\s+){0,4}?(?:build|up)\b",
     re.M,
 )
 RUN = re.compile(
     r"\bpython[\d.]*\s+(?:-[uOBW]\s+)*(?:-m\s+(?!pip\b|venv\b|virtualenv\b|pytest\b|unittest\b)[\w.]+|[\w./-]+\.py)\b|"
     r"\b(?:make|just)\s+(?:train|run|predict|serve|all|pipeline|evaluate|eval|data|features|inference|infer|deploy|"
     r"start|demo|reproduce)\b|"
-    r"\bdvc\s+(?:repro|exp\s+run)\b|\bdocker\s+run\b|\bdocker(?:-|\s+)compose\s+(?:[\w.-]+\s+)*?up\b|"
+    r"\bdvc\s+(?:repro|exp\s+run)\b|\bdocker\s+run\b|\bdocker(?:-|\s+)compose\s+(?:[\w.-]+\s+){0,4}?up\b|"
     r"\b(?:mlflow|kedro|nextflow)\s+run\b|\bstreamlit\s+run\b|\b(?:uvicorn|gunicorn|torchrun|snakemake|papermill)\s+\S|"
     r"\bflask\s+run\b|\baccelerate\s+launch\b|\bjupyter\s+(?:notebook|lab|nbconvert|execute)\b|"
     r"\b(?:poetry|uv|pdm|hatch)\s+run\s+(?!pytest\b|py\.test\b)[\w.-]+|(?<![^\s`$])(?:bash|sh|\.)\s+[\w./-]+\.sh\b|"
@@ -82,7 +81,7 @@ TESTS = re.compile(
 PREREQUISITES = re.compile(
     r"\bpython[\s_-]*(?:version\s*)?(?:[><=~^!]=?\s*|:\s*)?v?3\.\d+|"
     r"\b(?:conda|mamba|micromamba)\s+create\b|\bvirtualenv\b|\bpython[\d.]*\s+-m\s+venv\b|\buv\s+venv\b|\bpyenv\b|"
-    r"^(?:#+|\*\*)\s*(?:\W\s*)*(?:pre-?(?:re)?quisites?|requirements|dependencies|system requirements|"
+    r"^(?:#+|\*\*)[^\w\n]*(?:pre-?(?:re)?quisites?|requirements|dependencies|system requirements|"
     r"before you (?:begin|start)|what you need)\b",
     re.I | re.M,
 )
@@ -93,15 +92,13 @@ ENVIRONMENT = re.compile(
 )
 _NOTEBOOK_LINK = re.compile(r"\]\(\s*(?:\./)?([^)\s:]+\.ipynb)\s*\)")
 _FENCE = re.compile(r"^\s*(```|~~~)")
-_SCRIPT = r"([\w][\w./-]*\.(?:py|sh|ipynb|R))\b"
-_RUNS_SCRIPT = re.compile(
-    r"(?:^|[\s;&|(])(?:python[\d.]*|py|ipython|bash|sh|zsh|source|jupyter(?:\s+\w+)?|papermill|Rscript|locust|"
-    r"streamlit\s+run|torchrun|accelerate\s+launch|deepspeed|nohup|mpirun)\b[^|;&#\n]*?(?<![\w./-])"
-    + _SCRIPT
-    + r"|(?:^|\s)\./"
-    + _SCRIPT
+_SCRIPT = re.compile(r"[\w][\w./-]*\.(?:py|sh|ipynb|R)")
+_RUNNERS = re.compile(
+    r"python[\d.]*|py|ipython|bash|sh|zsh|source|jupyter|papermill|Rscript|locust|streamlit|torchrun|accelerate|"
+    r"deepspeed|nohup|mpirun"
 )
-_RUN_IN_PROSE = re.compile(r"\brun\s+`" + _SCRIPT + "`", re.I)
+_RUN_IN_PROSE = re.compile(r"\brun\s+`([\w][\w./-]*\.(?:py|sh|ipynb|R))`", re.I)
+MAX_COMMANDS = 1000  # run commands looked at for the step count (a README is at most SMALL_FILE bytes)
 
 
 @dataclass
@@ -143,7 +140,7 @@ class Setup:
 
 def read(text: str, paths: Collection[str]) -> Setup:
     """The set-up signals of a README's ``text``; ``paths`` are the project's files (to tell a missing script)."""
-    text = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)  # keep line numbers
+    text = _without_comments(text)
     urls = " ".join(_URL.findall(text))
     plain = _URL.sub(" ", text)
     names = {p.rsplit("/", 1)[-1] for p in paths}
@@ -162,7 +159,7 @@ def read(text: str, paths: Collection[str]) -> Setup:
         found.run = _line(plain, test.start())
     found.prerequisites = PREREQUISITES.search(plain) is not None
     found.environment = ENVIRONMENT.search(plain) is not None
-    commands = {" ".join(_command(plain, m.start()).split()) for m in runs}
+    commands = {" ".join(_command(plain, m.start()).split()) for m in runs[:MAX_COMMANDS]}
     found.steps = len(commands) + len(notebooks)
     missing = {
         script
@@ -182,19 +179,30 @@ def facts(readme: str | None, text: str | None, paths: Collection[str]) -> Itera
     yield Fact("repo.readme.setup_quality.signals", setup.signals(), path=readme)
 
 
+def _without_comments(text: str) -> str:
+    """``text`` with its HTML comments blanked, their line breaks kept (an unclosed one runs to the end)."""
+    parts, at = [], 0
+    while (start := text.find("<!--", at)) != -1:
+        end = text.find("-->", start + 4)
+        end = len(text) if end == -1 else end + 3
+        parts += [text[at:start], "\n" * text.count("\n", start, end)]
+        at = end
+    return "".join([*parts, text[at:]])
+
+
 def _line(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def _command(text: str, start: int) -> str:
-    """The command around ``start``: from its code span or line (environment settings included) to the end."""
-    start = max(text.rfind("\n", 0, start), text.rfind("`", 0, start)) + 1
-    end = len(text)
+def _command(text: str, start: int, reach: int = 400) -> str:
+    """The command around ``start``: from its code span or line (environment settings included) to its end."""
+    begin = max(text.rfind("\n", max(0, start - reach), start), text.rfind("`", max(0, start - reach), start)) + 1
+    end = min(start + reach, len(text))
     for stop in ("\n", "`", " #"):
-        at = text.find(stop, start)
+        at = text.find(stop, start, end)
         if at != -1:
-            end = min(end, at)
-    return text[start:end]
+            end = at
+    return text[max(begin, start - reach) : end]
 
 
 def _scripts(text: str) -> set[str]:
@@ -211,6 +219,20 @@ def _scripts(text: str) -> set[str]:
             pieces = re.findall(r"`([^`]+)`", line) + re.findall(r"'([^']*\b(?:python|bash|sh)\b[^']*)'", line)
             found.update(m.group(1) for m in _RUN_IN_PROSE.finditer(line))
         for piece in pieces:
-            piece = _URL.sub(" ", piece)
-            found.update(m.group(1) or m.group(2) for m in _RUNS_SCRIPT.finditer(piece))
+            found.update(_run_by(_URL.sub(" ", piece)))
     return found
+
+
+def _run_by(command: str) -> Iterator[str]:
+    """The script each runner in ``command`` runs: the first script-like word after it (``./x.sh`` runs itself)."""
+    for segment in re.split(r"[|;&#]", command):
+        runner = False
+        for word in segment.split():
+            word = word.strip("'\",:()[]").rstrip(".")
+            if word.startswith("./") and _SCRIPT.fullmatch(word[2:]):
+                yield word[2:]
+            elif runner and _SCRIPT.fullmatch(word):
+                yield word
+                runner = False
+            elif _RUNNERS.fullmatch(word):
+                runner = True
