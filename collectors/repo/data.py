@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from pathlib import PurePosixPath
 from typing import Any
 
 import yaml
@@ -146,10 +145,9 @@ def lfs_patterns(content: str) -> list[str]:
 
 def is_config_file(path: str, foreign: Foreign | None = None) -> bool:
     """A configuration file by its name and folder (see the module's docstring); tool settings are not."""
-    parts = PurePosixPath(path).parts
-    name = parts[-1]
-    lower = name.lower()
-    if not _settings_file(path) or not lower.endswith(CONFIG_SUFFIXES):
+    parts = path.split("/")
+    lower = parts[-1].lower()
+    if not lower.endswith(CONFIG_SUFFIXES) or not _settings_file(parts):
         return False
     if foreign is not None and foreign.why(path):
         return False
@@ -163,9 +161,8 @@ def is_config_file(path: str, foreign: Foreign | None = None) -> bool:
     )
 
 
-def _settings_file(path: str) -> bool:
+def _settings_file(parts: list[str]) -> bool:
     """Not a tool's own settings, not in a hidden folder."""
-    parts = PurePosixPath(path).parts
     return parts[-1] not in NOT_CONFIG and not _TOOL_NAME.match(parts[-1]) and not any(p.startswith(".") for p in parts)
 
 
@@ -176,7 +173,7 @@ def config_facts(paths: list[str], text: Callable[[str], str | None]) -> Iterato
     others = [
         p
         for p in paths
-        if p.endswith((".yaml", ".yml")) and p not in named and _settings_file(p) and foreign.why(p) is None
+        if p.endswith((".yaml", ".yml")) and p not in named and _settings_file(p.split("/")) and foreign.why(p) is None
     ]
     candidates = (configs + others)[:MAX_CONFIG_FILES]
     trees = []

@@ -43,7 +43,8 @@ class Foreign:
     """``why(rel)``: the reason a path is not the project's own file, or None when it is."""
 
     def __init__(self, paths: Iterable[str]) -> None:
-        self.environments = set()
+        self.environments: set[str] = set()
+        self._folders: dict[str, str | None] = {}  # a folder's answer holds for every file in it
         for rel in paths:
             folder, _, name = rel.rpartition("/")
             if name == "pyvenv.cfg":
@@ -52,7 +53,12 @@ class Foreign:
                 self.environments.add(f"/{rel}".split("/conda-meta/")[0].lstrip("/"))
 
     def why(self, rel: str) -> str | None:
-        parts = rel.split("/")[:-1]
+        folder = rel.rpartition("/")[0]
+        if folder not in self._folders:
+            self._folders[folder] = self._why(folder.split("/") if folder else [])
+        return self._folders[folder]
+
+    def _why(self, parts: list[str]) -> str | None:
         folder = ""
         for depth, part in enumerate(parts):
             folder = f"{folder}/{part}" if folder else part
