@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 import subprocess
 import zlib
 from pathlib import Path
@@ -20,7 +21,7 @@ import sqlite_utils
 
 from mldebt.collectors.interface import Snapshot
 from mldebt.collectors.repo import tree as repo_tree
-from mldebt.sources import gitrun, gitsource
+from mldebt.sources import gitobjects, gitrun, gitsource
 from mldebt.sources.gitlocate import locate, shadow
 from mldebt.sources.portfolio import single_repository
 
@@ -305,3 +306,67 @@ def test_a_head_whose_commit_object_is_missing_says_so(make_repo, run):
 
     assert result.exit_code == 2
     assert f"cannot read HEAD: git object {oid[:12]} is missing or damaged" in result.output
+
+
+def test_the_folder_by_folder_walk_lists_what_ls_tree_lists(make_repo, tmp_path):
+    repo = make_repo("r", [(DATE, {**FILES, "bin/run.sh": "#!/bin/sh\n", "empty.txt": ""})])
+    (repo / "bin" / "run.sh").chmod(0o755)
+    (repo / "link").symlink_to("train.py")
+    git(repo, "add", "-A")
+    git(repo, "update-index", "--add", "--cacheinfo", f"160000,{git(repo, 'rev-parse', 'HEAD')},vendor/lib")
+    git(repo, "commit", "-q", "-m", "more", date=DATE)
+    with shadow(locate(repo)) as git_dir:
+        tree = git(repo, "rev-parse", "HEAD^{tree}")
+        whole = gitobjects.listing(git_dir, tree)
+        walked = gitobjects._walk(git_dir, tree)
+    assert not whole.unreadable and not walked.unreadable
+    assert {(e.mode, e.kind, e.oid, e.path) for e in walked.entries} == {
+        (e.mode, e.kind, e.oid, e.path) for e in whole.entries
+    }
+    assert {e.mode for e in walked.entries} == {"100644", "100755", "120000", "160000"}
+
+
+def test_a_sha256_repository_missing_a_folder_is_walked(tmp_path, run, db_path):
+    repo = tmp_path / "r256"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main", "--object-format=sha256")
+    for rel, text in FILES.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "c", date=DATE)
+    oid = remove_object(repo, "HEAD:pkg/sub")
+    assert len(oid) == 64
+
+    result = run("collect", str(repo))
+
+    assert result.exit_code == 0, result.output
+    found = facts(db_path, "r256")
+    assert list(unreadable(found)) == ["pkg/sub"]
+    assert value(found, "repo.files.total") == 4
+
+
+def test_reading_objects_can_stop_early_and_leaves_no_git_behind(make_repo):
+    repo = make_repo("r", [(DATE, {f"f{i}.txt": f"{i}\n" * 2000 for i in range(300)})])
+    oids = git(repo, "ls-tree", "-r", "--format=%(objectname)", "HEAD").splitlines()
+    with shadow(locate(repo)) as git_dir:
+        reader = gitobjects.read_objects(git_dir, oids * 20, 1 << 20)  # more than a pipe holds, either way
+        first = [next(reader) for _ in range(3)]
+        reader.close()
+        everything = list(gitobjects.read_objects(git_dir, oids, 1 << 20))
+    assert [kind for _, kind, _, _ in first] == ["blob"] * 3
+    assert [oid for oid, _, _, _ in everything] == oids and all(data for _, _, _, data in everything)
+    left = subprocess.run(["pgrep", "-f", f"cat-file --batch.*{git_dir}"], capture_output=True, text=True)
+    assert not left.stdout.strip()
+
+
+def test_reading_objects_past_the_deadline_is_a_timeout_not_an_unreadable_object(make_repo, monkeypatch):
+    repo = make_repo("r", [(DATE, {f"f{i}.txt": f"{i}\n" * 5000 for i in range(50)})])  # a few fill git's pipe
+    oids = git(repo, "ls-tree", "-r", "--format=%(objectname)", "HEAD").splitlines()
+    monkeypatch.setenv("MLDEBT_GIT_TIMEOUT", "0.5")
+    read = []
+    with shadow(locate(repo)) as git_dir, pytest.raises(gitrun.GitError, match=r"git cat-file timed out after 0.5 s"):
+        for _, kind, _, _ in gitobjects.read_objects(git_dir, oids * 20, 1 << 20):
+            read.append(kind)
+            time.sleep(0.005)  # a slow reader: git is stopped at the deadline while it still has objects to give
+    assert None not in read  # nothing was said to be unreadable on the way

@@ -32,6 +32,7 @@ UNREADABLE = "unreadable"  # every reason given for a missing or damaged object 
 UNREADABLE_FOLDER = f"{UNREADABLE} folder"
 WHY = "missing or damaged (a partial or damaged copy of the repository)"
 MAX_TREE_BYTES = 64 * 1024 * 1024  # a tree object larger than this is treated as unreadable
+MAX_ENTRIES = 5_000_000  # a walk that finds more stops (a tree repeating one folder under many names)
 DRAIN_CHUNK = 1024 * 1024
 
 
@@ -92,9 +93,8 @@ def _walk(repo: Path, tree: str) -> Listing:
     found = Listing()
     level = [(b"", tree)]
     while level:
-        objects = {
-            oid: (kind, data) for oid, kind, _, data in read_objects(repo, [o for _, o in level], MAX_TREE_BYTES)
-        }
+        wanted = list(dict.fromkeys(oid for _, oid in level))  # a folder repeated under many names is read once
+        objects = {oid: (kind, data) for oid, kind, _, data in read_objects(repo, wanted, MAX_TREE_BYTES)}
         below: list[tuple[bytes, str]] = []
         for prefix, oid in level:
             kind, data = objects[oid]
@@ -108,6 +108,8 @@ def _walk(repo: Path, tree: str) -> Listing:
                     below.append((path, child))
                 else:
                     found.entries.append(Entry(mode, "commit" if mode == "160000" else "blob", child, None, path))
+            if len(found.entries) + len(below) > MAX_ENTRIES:
+                raise GitError(f"cannot list tree {tree[:12]}: more than {MAX_ENTRIES} entries")
         level = below
     found.entries.sort(key=lambda e: e.path)
     return found
