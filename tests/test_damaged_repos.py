@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 import subprocess
+import time
 import zlib
 from pathlib import Path
 
