@@ -209,7 +209,8 @@ def build(work: Path, package: str) -> Path:
 
 def reported(repo: Path) -> list[str]:
     """Every dead-code item, as "path:line message", computed as the repository collector computes it."""
-    from mldebt.collectors.code.deadcode import named_in_files, unused
+    from mldebt.collectors.code.deadcode import unused
+    from mldebt.collectors.code.references import named_in_files
     from mldebt.collectors.code.scan import summarise
     from mldebt.collectors.repo.testfiles import is_candidate
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mldebt.collectors.code.deadcode import file_state, named_in_files, unparsed_state, unused
+from mldebt.collectors.code.deadcode import file_state, unparsed_state, unused
+from mldebt.collectors.code.references import named_in_files
 from mldebt.collectors.interface import Snapshot
 from mldebt.collectors.repo.collector import RepoCollector
 
@@ -323,3 +324,22 @@ def test_a_subclass_of_a_concrete_framework_class_may_override_anything():
 def test_yaml_flow_lists_name_modules():
     files = {"models/yolo.yaml": "backbone:\n  - [-1, 1, Conv, [64, 3, 2]]\n  - [-1, 3, C2f, [128, True]]\n"}
     assert {"Conv", "C2f"} <= set(named_in_files(list(files), files.get))
+
+
+@pytest.mark.xfail(
+    strict=True, reason="the collector does not yet pass named_in_files to the check (issue 21 e report)"
+)
+def test_a_scan_reads_entry_points_and_configuration(dead):
+    found = dead(
+        {
+            "pyproject.toml": '[project]\nname = "p"\n\n[project.scripts]\np = "pkg.cli:main"\n',
+            "configs/model.yaml": "_target_: pkg.models.Net\n",
+            "pkg/cli.py": "def main():\n    pass\n",
+            "pkg/models.py": "class Net:\n    pass\n\n\nclass Old:\n    pass\n",
+            "broken.ipynb": '{"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "source": '
+            '["out = !ls\\n", "from pkg.helpers import Helper\\n"]}], "metadata": {}, "nbformat": 4, '
+            '"nbformat_minor": 5}',
+            "pkg/helpers.py": "class Helper:\n    pass\n",
+        }
+    )
+    assert {(path, name) for path, _, name in found} == {("pkg/models.py", "Old")}

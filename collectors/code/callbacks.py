@@ -1,17 +1,20 @@
-"""Methods a framework calls: which members of a class are not dead although no file names them.
+"""What a framework calls without the project naming it: decorated functions, hook names, class members.
 
-A class's bases are resolved through its file's imports (``nn.Module`` with
-``from torch import nn`` is ``torch.nn.Module``) and through the project's own
-classes, so that a LightningModule reached through a project base class is
-still a LightningModule. Each framework base lends its hooks (the methods the
-framework calls by name) to the classes that derive from it, and to the
-project classes mixed into them. A base from outside the project that is not
-in the table (``logging.Handler``, ``gym.Env``, a Box2D listener) may call any
-of its subclass's methods, so none of them is reported; some frameworks find
-the class itself by subclassing (a locust ``HttpUser``, a Django model), so
-neither is the class; a class with plain
-bases only (``object``, builtins, typing, abc, enum) keeps vulture's judgement:
-a plain class's unused ``forward`` is dead.
+Functions under a framework's decorator (routes, commands, fixtures,
+registries) and functions a framework finds by their name (``pytest_*``) are
+not dead. For classes, a class's bases are resolved through its file's
+imports (``nn.Module`` with ``from torch import nn`` is ``torch.nn.Module``)
+and through the project's own classes, so that a LightningModule reached
+through a project base class is still a LightningModule. Each framework base
+lends its hooks (the methods the framework calls by name) to the classes that
+derive from it, and to the project classes mixed into them. A base from
+outside the project that is not in the table (``logging.Handler``,
+``gym.Env``, a Box2D listener, ``ModelCheckpoint``) may call any of its
+subclass's methods, so none of them is reported; some frameworks find the
+class itself by subclassing (a locust ``HttpUser``, a Django model), so
+neither is the class. A class with plain bases only (``object``, builtins,
+typing, abc, enum) keeps vulture's judgement: a plain class's unused
+``forward`` is dead.
 """
 
 from __future__ import annotations
@@ -20,6 +23,86 @@ import builtins
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
+# Functions a framework calls through a decorator (web routes, CLI commands, fixtures, hooks, registries) are not dead.
+FRAMEWORK_DECORATORS = [
+    "@*.route",
+    "@*.get",
+    "@*.post",
+    "@*.put",
+    "@*.patch",
+    "@*.delete",
+    "@*.websocket",
+    "@*.command",
+    "@*.group",
+    "@*.callback",
+    "@*.task",
+    "@*.fixture",
+    "@fixture",
+    "@*.main",
+    "@*.hookimpl",
+    "@hookimpl",
+    "@*.hookspec",
+    "@hookspec",
+    "@*.hook_impl",
+    "@hook_impl",
+    "@*register*",
+    "@*.validator",
+    "@field_validator",
+    "@model_validator",
+    "@validator",
+    "@*.on_event",
+    "@*.middleware",
+    "@*.errorhandler",
+    "@*.exception_handler",
+    "@*.before_request",
+    "@*.before_first_request",
+    "@*.after_request",
+    "@*.teardown_request",
+    "@*.teardown_appcontext",
+    "@*.context_processor",
+    "@*.template_filter",
+    "@*.template_global",
+    "@*.listens_for",
+    "@listens_for",
+    "@receiver",
+    "@*.on",
+    "@*.event",
+    "@*.api",
+    "@*.endpoint",
+    "@*.step",
+    "@*.op",
+    "@*.asset",
+    "@*.job",
+    "@*.flow",
+    "@task",
+    "@shared_task",
+    "@flow",
+    "@op",
+    "@asset",
+    "@job",
+    "@sensor",
+    "@schedule",
+    "@*.tool",
+    "@tool",
+]
+# Functions a framework finds by their name: pytest hooks, TFX module-file functions, Kedro's pipeline factories.
+FRAMEWORK_NAMES = [
+    "pytest_*",
+    "run_fn",
+    "trainer_fn",
+    "tuner_fn",
+    "preprocessing_fn",
+    "stats_options_updater_fn",
+    "create_pipeline",
+    "register_pipelines",
+]
+SPHINX_CONF_HOOKS = {"setup", "linkcode_resolve"}  # functions of a Sphinx conf.py that Sphinx calls
+# Calls that turn a class's public methods into commands (``fire.Fire(Trainer)``), by the called name.
+COMMAND_BUILDERS = {
+    "Fire": {"fire.Fire", "fire.core.Fire"},
+    "CLI": {"jsonargparse.CLI"},
+    "auto_cli": {"jsonargparse.auto_cli"},
+}
 ANY = "*"  # a base outside the project and the table: any member may be a hook
 FOUND = "<found>"  # the framework finds the class itself by subclassing: it is not dead when no file names it
 UNRESOLVED = "?"  # marks a base whose first name the file does not import: a variable, a star import, a builtin

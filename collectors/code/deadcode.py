@@ -6,21 +6,21 @@ when the file's summary is cached) and yields plain JSON; the whole-program
 half feeds every file's definitions and uses back into one ``Vulture`` and
 asks it for the unused code. The scanned code is parsed, never imported.
 
-Code a framework reaches without naming it in Python is not dead: members of
-classes whose bases are framework classes (``callbacks``), functions under a
-framework's decorator, hooks found by their name (``pytest_*``, Sphinx's
-``setup``), dunder and _sunder_ methods, names a package ``__init__`` imports
-(its public names), and names spelled in strings: ``__all__``, entry points,
-``getattr``/registry look-ups, and the configuration files that name code
-(``named_in_files``: pyproject entry points, Hydra ``_target_``, a config's
-``type``).
+Code a framework reaches without naming it in Python is not dead
+(``callbacks``): members of classes whose bases are framework classes,
+functions under a framework's decorator, hooks found by their name
+(``pytest_*``, Sphinx's ``setup``). Nor are dunder and _sunder_ methods,
+names a package ``__init__`` imports (its public names), names spelled in
+strings (``__all__``, ``getattr``, registry keys, entry points, type hints in
+quotes) or built then looked up (``getattr(self, f"add_{x}_arguments")``),
+and names configuration files spell (``references``).
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
@@ -29,99 +29,26 @@ from vulture import lines as vulture_lines
 from vulture import noqa
 from vulture.core import IGNORED_VARIABLE_NAMES, Item, Vulture
 
-from mldebt.collectors.code.callbacks import UNRESOLVED, Classes, is_hook
+from mldebt.collectors.code.callbacks import (
+    COMMAND_BUILDERS,
+    FRAMEWORK_DECORATORS,
+    FRAMEWORK_NAMES,
+    SPHINX_CONF_HOOKS,
+    UNRESOLVED,
+    Classes,
+    is_hook,
+)
+from mldebt.collectors.code.references import entry_names
 from mldebt.collectors.code.tree import Indexed, postorder
 
 MIN_CONFIDENCE = 60  # vulture's own default
-# Functions a framework calls through a decorator (web routes, CLI commands, fixtures, hooks, registries) are not dead.
-FRAMEWORK_DECORATORS = [
-    "@*.route",
-    "@*.get",
-    "@*.post",
-    "@*.put",
-    "@*.patch",
-    "@*.delete",
-    "@*.websocket",
-    "@*.command",
-    "@*.group",
-    "@*.callback",
-    "@*.task",
-    "@*.fixture",
-    "@fixture",
-    "@*.main",
-    "@*.hookimpl",
-    "@hookimpl",
-    "@*.hookspec",
-    "@hookspec",
-    "@*.hook_impl",
-    "@hook_impl",
-    "@*register*",
-    "@*.validator",
-    "@field_validator",
-    "@model_validator",
-    "@validator",
-    "@*.on_event",
-    "@*.middleware",
-    "@*.errorhandler",
-    "@*.exception_handler",
-    "@*.before_request",
-    "@*.before_first_request",
-    "@*.after_request",
-    "@*.teardown_request",
-    "@*.teardown_appcontext",
-    "@*.context_processor",
-    "@*.template_filter",
-    "@*.template_global",
-    "@*.listens_for",
-    "@listens_for",
-    "@receiver",
-    "@*.on",
-    "@*.event",
-    "@*.api",
-    "@*.endpoint",
-    "@*.step",
-    "@*.op",
-    "@*.asset",
-    "@*.job",
-    "@*.flow",
-    "@task",
-    "@shared_task",
-    "@flow",
-    "@op",
-    "@asset",
-    "@job",
-    "@sensor",
-    "@schedule",
-    "@*.tool",
-    "@tool",
-]
-# Functions a framework finds by their name: pytest hooks, TFX module-file functions, Kedro's pipeline factories.
-FRAMEWORK_NAMES = [
-    "pytest_*",
-    "run_fn",
-    "trainer_fn",
-    "tuner_fn",
-    "preprocessing_fn",
-    "stats_options_updater_fn",
-    "create_pipeline",
-    "register_pipelines",
-]
-SPHINX_CONF_HOOKS = {"setup", "linkcode_resolve"}  # functions of a Sphinx conf.py that Sphinx calls
 _CALLABLES = {"function", "method", "property", "class"}
 # A string that spells code: a name, a dotted path, or an entry point ("pkg.mod:func").
 _CODE_STRING = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?::[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)?")
-# Calls that turn a class's public methods into commands (``fire.Fire(Trainer)``), by the called name.
-_COMMAND_BUILDERS = {
-    "Fire": {"fire.Fire", "fire.core.Fire"},
-    "CLI": {"jsonargparse.CLI"},
-    "auto_cli": {"jsonargparse.auto_cli"},
-}
 _NAME_PATTERN = re.compile(r"[\w*]+")
 _TYPE_STRING = re.compile(r"[\w.\[\], |]+")  # a type hint in quotes
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 _PATH_SEPARATOR = re.compile(r"[.:]")
-_ENTRY_SPEC = re.compile(r"(?:^|[\s=\"'])[A-Za-z_][\w.]*:([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?=$|[\s\"'\[,])", re.M)
-_ENTRY_OPTION = re.compile(r"--(?:entry-point|target)[= ]+[\"']?([A-Za-z_]\w*)")
 FAST_DEPTH = 200  # vulture recurses twice per level: 400 frames stay well inside Python's limit of 1000
 # Node types vulture's Reachability.visit acts on (its isinstance tests; parsed trees hold no subclasses).
 _REACHABILITY = {
@@ -209,7 +136,7 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
         if isinstance(func, ast.Name) and func.id in ("getattr", "hasattr") and len(node.args) >= 2:
             self._name_pattern(node.args[1])
         name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-        if name in _COMMAND_BUILDERS and self._origin(func).lstrip(UNRESOLVED) in _COMMAND_BUILDERS[name]:
+        if name in COMMAND_BUILDERS and self._origin(func).lstrip(UNRESOLVED) in COMMAND_BUILDERS[name]:
             self.exposed.update(arg.id for arg in node.args if isinstance(arg, ast.Name))
             self.exposes_module = self.exposes_module or not node.args
 
@@ -249,7 +176,7 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
             elif ("|" in value or "[" in value) and _TYPE_STRING.fullmatch(value):  # "Run | None", "list[Row]"
                 self.used_names.update(_IDENTIFIER.findall(value))
             elif ":" in value or "--" in value:
-                self.used_names.update(_entry_names(value))
+                self.used_names.update(entry_names(value))
 
     def classes(self) -> list[list[Any]]:
         """[name, first line, [dotted origin of each base], [[member, first line], ...]] for each class."""
@@ -276,13 +203,6 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
             return UNRESOLVED + "<expression>"  # a call or another expression: a base made at run time
         parts.append(self.imports.get(node.id, UNRESOLVED + node.id))
         return ".".join(reversed(parts))
-
-
-def _entry_names(text: str) -> set[str]:
-    """The objects entry points and launch options name in a text: ``pkg.mod:func`` -> func, ``--target=f`` -> f."""
-    found = {m.group(1).rsplit(".", 1)[-1] for m in _ENTRY_SPEC.finditer(text)}
-    found.update(m.group(1) for m in _ENTRY_OPTION.finditer(text))
-    return found
 
 
 def file_state(tree: ast.Module, rel: str, lines: list[str], indexed: Indexed | None = None) -> dict[str, Any]:
@@ -378,59 +298,6 @@ def unparsed_state(text: str) -> dict[str, Any]:
     called only there is not reported dead.
     """
     return {"defined": [], "used": sorted(set(_IDENTIFIER.findall(text)))}
-
-
-def named_in_files(paths: Iterable[str], text: Callable[[str], str | None]) -> list[str]:
-    """Names of code that configuration and launch files spell: such code is reached without a Python name.
-
-    pyproject.toml and setup.cfg entry points (``tool = "pkg.cli:main"``),
-    values of YAML, TOML, INI and configuration JSON files that name code
-    (Hydra's ``_target_: pkg.models.Net``, ``"type": "MnistModel"``, a list of
-    metric functions), and ``module:object`` or ``--target=f`` in Dockerfiles,
-    Procfiles, Makefiles and shell scripts (``uvicorn app.main:app``).
-    """
-    names: set[str] = set()
-    for rel in paths:
-        kind = _config_kind(rel)
-        if kind is None:
-            continue
-        content = text(rel)
-        if not content:
-            continue
-        names.update(_entry_names(content))
-        if kind != "launch":
-            for pattern in _CONFIG_VALUES[kind]:
-                names.update(_PATH_SEPARATOR.split(m.group(1))[-1] for m in pattern.finditer(content))
-    return sorted(names)
-
-
-_NAME = r"[A-Za-z_][\w.]*(?::[A-Za-z_][\w.]*)?"  # a name, a dotted path or module:object
-_CONFIG_VALUES = {  # a value that is a name alone: `key: value`, `- value`, `[-1, 1, Conv, [64]]`, `"value",`, `k = v`
-    "yaml": (
-        re.compile(
-            r"^[ \t]*(?:-[ \t]+)?(?:[\w.\-\"']+[ \t]*:[ \t]+)?[\"']?(" + _NAME + r")[\"']?[ \t]*(?:#.*)?$", re.M
-        ),
-        re.compile(r"[\[,][ \t]*[\"']?(" + _NAME + r")[\"']?[ \t]*(?=[,\]])"),
-    ),
-    "json": (re.compile(r"\"(" + _NAME + r")\"[ \t]*(?=[,\]\}\r\n])"),),
-    "ini": (re.compile(r"^[^=#;\n]*=[ \t]*[\"']?(" + _NAME + r")[\"']?[ \t]*$", re.M),),
-}
-_CONFIG_WORDS = ("config", "conf", "cfg", "setting", "param", "hparam", "hyper", "experiment")
-
-
-def _config_kind(rel: str) -> str | None:
-    """How a file names code: "yaml", "json", "ini" (also TOML) or "launch"; None when it does not."""
-    name = rel.rsplit("/", 1)[-1].lower()
-    suffix = name.rsplit(".", 1)[-1] if "." in name else ""
-    if suffix in ("yaml", "yml"):
-        return "yaml"
-    if suffix in ("toml", "cfg", "ini"):
-        return "ini"
-    if suffix == "json":
-        return "json" if any(word in rel.lower() for word in _CONFIG_WORDS) else None
-    if name.startswith(("dockerfile", "procfile", "makefile")) or suffix in ("sh", "dockerfile", "mk"):
-        return "launch"
-    return None
 
 
 def unused(
