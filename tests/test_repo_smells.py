@@ -94,19 +94,50 @@ def test_hard_coded_data_paths_and_urls(scan):
     assert (found["code.smells.data_paths"], found["code.smells.data_urls"]) == (0, 0)
 
 
+TRAIN = (
+    "import pandas as pd\n\n"
+    "def fit(path):\n"
+    "    df = pd.read_csv(path)\n"
+    "    df = df.dropna()\n"
+    "    model = Model(depth=3)\n"
+    "    model.fit(df[FEATURES], df['y'])\n"
+    "    score = model.score(df[FEATURES], df['y'])\n"
+    "    return model, score\n\n"
+    "def report(model, path):\n"
+    "    df = pd.read_csv(path)\n"
+    "    predictions = model.predict(df[FEATURES])\n"
+    "    errors = (predictions != df['y']).sum()\n"
+    "    summary = {'errors': int(errors), 'rows': len(df)}\n"
+    "    pd.DataFrame([summary]).to_csv('report.csv')\n"
+    "    return summary\n"
+)
+
+
 def test_experimental_copies_and_flag_branches(scan):
+    variant = TRAIN.replace("def fit(", "def fit_v2(").replace("    df = df.dropna()\n", "    df = df.fillna(0)\n")
     found, places = scan(
         {
-            "train.py": "def fit_v2(x):\n    return x\n\ndef fit(x):\n    if USE_NEW_LOSS:\n        return fit_v2(x)\n"
-            "    if config.legacy_mode:\n        return x\n    return x\n",
-            "train_old.py": "x = 1\n",
+            "train.py": TRAIN + "\nUSE_NEW_LOSS = False\n\ndef run(x):\n    if USE_NEW_LOSS:\n        return x\n"
+            "    if os.getenv('LEGACY_MODE') == '1':\n        return x\n    return x\n",
+            "trial.py": variant,
             "notebooks/model_experimental.ipynb": '{"cells": []}',
         }
     )
-    assert found["code.smells.experimental_files"] == ["notebooks/model_experimental.ipynb", "train_old.py"]
-    assert at(places, "code.smells.experimental_functions") == [("train.py", 1, "fit_v2")]
-    assert at(places, "code.smells.flag_branches") == [("train.py", 5, "USE_NEW_LOSS"), ("train.py", 7, "legacy_mode")]
-    found, _ = scan({"train.py": "def fit(x):\n    if x.ready:\n        return x\n", "old_times.py": "y = 2\n"})
+    assert found["code.smells.experimental_files"] == ["trial.py"]  # mostly train.py's code
+    assert at(places, "code.smells.experimental_functions") == [
+        ("trial.py", 3, "fit_v2: one statement away from fit (train.py:3)")
+    ]
+    assert at(places, "code.smells.flag_branches") == [
+        ("train.py", 22, "USE_NEW_LOSS"),
+        ("train.py", 24, "environment LEGACY_MODE"),
+    ]
+    found, _ = scan(
+        {
+            "train.py": "def fit(x):\n    if x.ready:\n        return x\n",
+            "train_old.py": "y = 2\n",
+            "fit_v2.py": "def fit_v2(new_shape, df_new):\n    if new_shape:\n        return df_new\n",
+        }
+    )
     assert (
         found["code.smells.experimental_files"],
         found["code.smells.experimental_functions"],

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from mldebt.collectors.code import patterns as P
+from mldebt.collectors.code import shapes
 from mldebt.collectors.code.deadcode import unused
 from mldebt.collectors.interface import Fact
 
@@ -34,9 +35,13 @@ KEYS = {
     "code.smells.data_paths": "hard-coded machine or bucket data paths (absolute paths, s3://, gs:// and the like)",
     "code.smells.relative_data_paths": "data files named by a literal relative path in code",
     "code.smells.data_urls": "hard-coded http(s) URLs",
-    "code.smells.experimental_files": "files named as copies or variants (_old, _v2, experimental, ...)",
-    "code.smells.experimental_functions": "functions named as copies or variants",
-    "code.smells.flag_branches": "branches on experimental/legacy/use_* flags",
+    "code.smells.experimental_files": "files that are edited copies of another file: most of their code (by size, "
+    "literal values aside) is also in that one other module or notebook; of the two, the one whose path sorts later",
+    "code.smells.experimental_functions": "functions that are variants of another function: their bodies differ "
+    "in exactly one statement (changed, added or removed), literal values aside",
+    "code.smells.duplicate_functions": "copy-paste: functions whose body is another function's, literal values aside",
+    "code.smells.flag_branches": "branches that code fixes one way: on a literal (if False:), a module-level "
+    "True/False constant, or an environment variable",
     "code.smells.dead_code": "unused functions, classes, methods, imports and unreachable code (vulture)",
     "code.smells.dead_code_by_type": "dead code by vulture's type",
     "code.smells.train_serve_duplicates": "feature code duplicated between training and serving files",
@@ -56,7 +61,9 @@ LOCATED = [
     "code.smells.data_paths",
     "code.smells.data_urls",
     "code.smells.relative_data_paths",
+    "code.smells.experimental_files",
     "code.smells.experimental_functions",
+    "code.smells.duplicate_functions",
     "code.smells.flag_branches",
     "code.smells.dead_code",
     "code.smells.train_serve_duplicates",
@@ -118,7 +125,6 @@ def facts(summaries: dict[str, dict[str, Any]], tests: set[str], notebooks: set[
         ("code.config.cli_defaults", "cli_defaults", lambda r: r[1]),
         ("code.config.hyperparameter_literals", "hyperparameters", lambda r: f"{r[1]}={r[2]}"),
         ("code.smells.thresholds", "thresholds", lambda r: f"{r[2]} vs {r[1]}"),
-        ("code.smells.experimental_functions", "copy_functions", lambda r: r[1]),
         ("code.smells.flag_branches", "flag_branches", lambda r: r[1]),
     ):
         yield Fact(key, count(kind))
@@ -140,16 +146,7 @@ def facts(summaries: dict[str, dict[str, Any]], tests: set[str], notebooks: set[
         yield Fact(key, len(found))
         yield from located(key, ((rel, line(rel, r[0]), r[2]) for rel, r in found))
 
-    yield Fact(
-        "code.smells.experimental_files",
-        sorted(
-            rel
-            for rel in summaries
-            if rel not in tests
-            and not is_test_support(rel)
-            and P.is_copy_name(rel.rsplit("/", 1)[-1].rsplit(".", 1)[0])
-        ),
-    )
+    yield from _copies(code, line)
     yield from _dead_code(summaries, tests, notebooks)
     yield from _duplication(code, line)
     entry = sorted(
@@ -169,6 +166,23 @@ def facts(summaries: dict[str, dict[str, Any]], tests: set[str], notebooks: set[
             "string_key_lookups": count("string_keys"),
         },
     )
+
+
+def _copies(code: dict[str, dict[str, Any]], line: Callable[[str, int | None], int | None]) -> Iterator[Fact]:
+    """Copied and edited code, by structure (shapes.py): files, variant functions, duplicate functions."""
+    files = shapes.variant_files(code)
+    yield Fact("code.smells.experimental_files", [copy for copy, _, _ in files])
+    yield from located(
+        "code.smells.experimental_files",
+        ((copy, None, f"{round(100 * share)}% of its code is also in {original}") for copy, original, share in files),
+    )
+    duplicates, variants = shapes.functions(code)
+    for key, pairs, how in (
+        ("code.smells.experimental_functions", variants, "one statement away from"),
+        ("code.smells.duplicate_functions", duplicates, "same body as"),
+    ):
+        yield Fact(key, len(pairs))
+        yield from located(key, ((rel, line(rel, at), text) for rel, at, text in shapes.describe(pairs, how)))
 
 
 def _dead_code(summaries: dict[str, dict[str, Any]], tests: set[str], notebooks: set[str]) -> Iterator[Fact]:

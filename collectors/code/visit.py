@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import ast
 import hashlib
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from itertools import pairwise
 from typing import Any
 
 from mldebt.collectors.code import patterns as P
+from mldebt.collectors.code import shapes
 from mldebt.collectors.code.tree import Indexed, index, walk
 
 MAX_LOCATIONS = 40  # kept per file and kind (counts stay exact) ...
@@ -24,6 +26,8 @@ _CLI = {"argparse.ArgumentParser", "click.command", "click.group", "typer.Typer"
 _RECORD_BASES = {"NamedTuple", "TypedDict", "BaseModel", "Struct"}
 _RECORD_DECORATORS = {"dataclass", "dataclasses.dataclass", "attr.s", "attrs.define", "attr.define", "attrs.frozen"}
 _ENV_GET = {"os.getenv", "os.environ.get"}
+_FIXTURES = {"pytest.fixture", "pytest.fixture()"}
+_DYNAMIC_IMPORT = "importlib.import_module"
 
 
 def fingerprint(node: ast.AST | list[ast.stmt]) -> str:
@@ -48,8 +52,19 @@ class Visit:
         self.main_guard = False
         self.cli = False
         self.top_level_work = False
-        self._quiet: set[int] = set()
+        self._quiet: list[tuple[tuple[int, int], tuple[int, int]]] = []  # spans of messages (print, raise, ...)
+        self._strings: list[tuple[tuple[int, int], str, int]] = []  # (where, text, line) of string literals
+        self._parts: set[int] = set()  # the literal parts of f-strings
         self._float_consts: dict[str, float] = {}
+        self._bool_consts: set[str] = set()
+        self._loop_strings: dict[str, list[str]] = {}  # for m in ["a", "b"]: the names a loop variable takes
+        self._bound: dict[str, str] = {}  # run = wandb.init(): variables holding a tracker's or registry's object
+        self._libraries: set[tuple[str, str]] = set()  # (family, library) already recorded in this file
+        self._fixtures: list[tuple[int, int]] = []  # line spans of pytest fixtures: test support, not use
+        self._schemas: dict[str, tuple[str, str, int]] = {}  # classes built on a library's class
+        self._local_uses: dict[str, int] = {}  # capitalised local names called or annotating a route
+        self._imported_uses: set[str] = set()  # capitalised imported names called or annotating a route
+        self.shapes: dict[str, Any] = {}
 
     # -- names -------------------------------------------------------------
     def dotted(self, node: ast.AST) -> str:
@@ -60,12 +75,16 @@ class Visit:
                 parts.append(node.attr)
                 node = node.value
             elif isinstance(node, ast.Call):
+                module = self._dynamic_import(node)
+                if module:
+                    parts.append(module)
+                    break
                 parts.append("()")
                 node = node.func
             elif isinstance(node, ast.Subscript):
                 node = node.value
             elif isinstance(node, ast.Name):
-                parts.append(self.aliases.get(node.id, node.id))
+                parts.append(self.aliases.get(node.id) or self._bound.get(node.id, node.id))
                 break
             else:
                 parts.append("?")
@@ -86,6 +105,8 @@ class Visit:
         for node in nodes:
             if type(node) is ast.Import or type(node) is ast.ImportFrom:
                 self._import(node)
+            elif type(node) is ast.For:
+                self._loop(node)
             elif isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body:
                 first = node.body[0]
                 if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
@@ -105,11 +126,40 @@ class Visit:
             ast.AsyncFunctionDef: self._function,
             ast.ClassDef: self._class,
             ast.Assign: self._assign,
+            ast.With: self._with,
             ast.Subscript: self._subscript,
             ast.Dict: self._dict,
             ast.Raise: self._raise,
             ast.JoinedStr: self._joined,
         }
+        self._module_level(tree)
+        strings = self._strings
+        for node in nodes:
+            handler = handlers.get(type(node))
+            if handler is not None:
+                handler(node)
+            elif (
+                type(node) is ast.Constant
+                and isinstance(node.value, str)
+                and id(node) not in docstrings
+                and id(node) not in self._parts
+            ):
+                strings.append(((node.lineno, node.col_offset), node.value, node.lineno))
+        quiet = _merged(self._quiet)
+        starts = [start for start, _ in quiet]
+        for at, text, line in strings:
+            k = bisect_right(starts, at) - 1
+            if k < 0 or at > quiet[k][1]:  # not inside a print(), a log call, a raise or an f-string
+                self._string(text, line)
+        for name, (family, lib, line) in self._schemas.items():
+            if name in self._local_uses:
+                self._library(self._local_uses[name], (family, lib), f"{name} ({lib} class, line {line})")
+            else:
+                self.add("library_classes", line, family, lib, name)
+        self.shapes = shapes.rows(self.tree)
+
+    def _module_level(self, tree: ast.Module) -> None:
+        """Whether the module works when run (a script), and its constants (thresholds, flags, settings)."""
         for node in tree.body:
             if isinstance(node, (ast.Expr, ast.For, ast.While, ast.With)) and not (
                 isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
@@ -124,20 +174,57 @@ class Visit:
                 )
             ):
                 self.top_level_work = True  # reads data at import time
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
-                for target in node.targets:
-                    if isinstance(target, ast.Name) and isinstance(node.value.value, float):
-                        self._float_consts[target.id] = node.value.value
-        strings: list[tuple[int, str, int]] = []  # (node id, text, line)
-        for node in nodes:
-            handler = handlers.get(type(node))
-            if handler is not None:
-                handler(node)
-            elif type(node) is ast.Constant and isinstance(node.value, str) and id(node) not in docstrings:
-                strings.append((id(node), node.value, node.lineno))
-        for node_id, text, line in strings:
-            if node_id not in self._quiet:
-                self._string(text, line)
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names = [t.id for t in targets if isinstance(t, ast.Name)]
+                value = node.value.value if isinstance(node.value, ast.Constant) else None
+                for name in names:
+                    if isinstance(value, float):
+                        self._float_consts[name] = value
+                    elif isinstance(value, bool) and not self.notebook:  # a notebook's are parameters
+                        self._bool_consts.add(name)
+                    if P.SETTING_NAME.match(name):
+                        self.counts["settings"] = self.counts.get("settings", 0) + 1
+        if self._bool_consts:  # a switch only an edit of the code turns: bound here and nowhere else
+            bound: dict[str, int] = {}
+            for sub in self.nodes:  # a parameter or a global statement counts twice: it is bound elsewhere too
+                if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+                    names = [sub.id]
+                elif isinstance(sub, ast.arg):
+                    names = [sub.arg, sub.arg]
+                elif isinstance(sub, ast.Global):
+                    names = [*sub.names, *sub.names]
+                else:
+                    continue
+                for name in names:
+                    bound[name] = bound.get(name, 0) + 1
+            self._bool_consts = {name for name in self._bool_consts if bound.get(name) == 1}
+
+    def _loop(self, node: ast.For) -> None:
+        """``for module in ["torch.utils.tensorboard", "tensorboardX"]``: the names the loop variable takes."""
+        if isinstance(node.target, ast.Name) and isinstance(node.iter, (ast.List, ast.Tuple)):
+            texts = [_str(item) for item in node.iter.elts]
+            if texts and all(texts):
+                self._loop_strings[node.target.id] = [t for t in texts if t]
+
+    def _dynamic_import(self, node: ast.Call) -> str | None:
+        """The module ``importlib.import_module("x")`` (or of a loop over literal names) imports, if known."""
+        func = node.func
+        if not node.args or not (
+            (isinstance(func, ast.Attribute) and func.attr == "import_module")
+            or (isinstance(func, ast.Name) and func.id == "import_module")
+        ):
+            return None
+        if self.dotted(func) != _DYNAMIC_IMPORT:
+            return None
+        modules = self._strings_of(node.args[0])
+        return modules[0] if modules else None
+
+    def _strings_of(self, node: ast.AST) -> list[str]:
+        text = _str(node)
+        if text:
+            return [text]
+        return self._loop_strings.get(node.id, []) if isinstance(node, ast.Name) else []
 
     def _import(self, node: ast.Import | ast.ImportFrom) -> None:
         if isinstance(node, ast.Import):
@@ -178,11 +265,28 @@ class Visit:
                 self.add("registry", line, f"{name}({kw.arg}=...)")
             elif kw.arg in P.HYPERPARAMETERS and _number(kw.value) is not None and last != "add_argument":
                 self.add("hyperparameters", line, kw.arg, _number(kw.value))
-        tracking = _tracking(name) if last.startswith(P.TRACKING_VERBS) or last in P.LOGGER_CLASSES else None
+            elif kw.arg == "report_to":  # Hugging Face TrainingArguments
+                for item in kw.value.elts if isinstance(kw.value, (ast.List, ast.Tuple)) else [kw.value]:
+                    tracker = P.REPORT_TO.get(_str(item) or "")
+                    if tracker:
+                        self.add("tracking", line, tracker, f"{name}(report_to={_str(item)!r})")
+            elif kw.arg == "type" and root == "wandb" and _str(kw.value) == "model":
+                self.add("registry", line, f"{name}(type='model')")  # a W&B model artifact
+        tracking = self._tracking(node, name, last, root)
         if tracking:
             self.add("tracking", line, tracking, name)
-        if last in P.REGISTRY_METHODS:
+        if last in P.REGISTRY_METHODS or P.REGISTRY_CALLS.match(name):
             self.add("registry", line, name)
+        if name == _DYNAMIC_IMPORT and node.args:
+            self.imports.update(self._strings_of(node.args[0]))
+        family = P.library_of(name)
+        if family and self._imported(node.func):
+            self._library(line, family, name)
+        else:
+            self._use(node.func, line)
+        parser = P.FORMAT_PARSERS.get(name)
+        if parser:
+            self.add("parsers", line, parser)
         mechanism = P.CONFIG_CALLS.get(name)
         if mechanism:
             self.add("config", line, mechanism)
@@ -210,6 +314,66 @@ class Visit:
         if last in P.QUIET_CALLS:
             self._hush(node.args)
 
+    def _tracking(self, node: ast.Call, name: str, last: str, root: str) -> str | None:
+        """The tracker a call records a run with, if it does."""
+        if last in P.LOGGER_CLASSES:
+            return P.LOGGER_CLASSES[last]
+        if root not in P.TRACKING_ROOTS:
+            return None
+        for prefix, tracker in P.TRACKING_LIBRARIES.items():
+            if name == prefix or name.startswith((prefix + ".", prefix + "(")):
+                if prefix in P.ANY_CALL_TRACKERS:
+                    return tracker
+                if not last.startswith(P.TRACKING_ONLY.get(prefix, P.TRACKING_VERBS)):
+                    return None
+                needs = P.TRACKING_NEEDS_KEYWORD.get(name)
+                if needs and not any(kw.arg in needs for kw in node.keywords):
+                    return None
+                return tracker
+        return None
+
+    def _library(self, line: int, family: tuple[str, str], how: str) -> None:
+        """A supporting library used here (once per file), unless in a pytest fixture."""
+        if family in self._libraries or any(start <= line <= end for start, end in self._fixtures):
+            return
+        self._libraries.add(family)
+        self.add("library_uses", line, family[0], family[1], how)
+
+    def _imported(self, node: ast.AST) -> bool:
+        """Whether an expression starts from an imported name (``pa.X``, not a variable ``ax`` or ``lime``)."""
+        while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+            node = node.func if isinstance(node, ast.Call) else node.value
+        return isinstance(node, ast.Name) and node.id in self.aliases
+
+    def _use(self, node: ast.AST, line: int) -> None:
+        """A capitalised name called (``Schema.validate(df)``) or annotating a route's parameter."""
+        while isinstance(node, (ast.Attribute, ast.Subscript)):
+            node = node.value
+        if not isinstance(node, ast.Name) or not node.id[:1].isupper():
+            return
+        origin = self.aliases.get(node.id)
+        if origin is None:
+            self._local_uses.setdefault(node.id, line)
+        elif "." in origin:
+            self._imported_uses.add(origin)
+
+    def _bind(self, target: ast.AST, value: ast.AST | None) -> None:
+        """``run = wandb.init()``: ``run.log(...)`` reads as ``wandb.init().log``."""
+        if isinstance(target, ast.Name) and isinstance(value, ast.Call):
+            head = value.func
+            while isinstance(head, (ast.Attribute, ast.Call, ast.Subscript)):
+                head = head.func if isinstance(head, ast.Call) else head.value
+            if not isinstance(head, ast.Name) or (head.id not in self.aliases and head.id not in self._bound):
+                return
+            name = self.dotted(value.func)
+            if name.split(".", 1)[0] in P.BOUND_ROOTS:
+                self._bound[target.id] = name + "()"
+
+    def _with(self, node: ast.With) -> None:
+        for item in node.items:
+            if item.optional_vars is not None:
+                self._bind(item.optional_vars, item.context_expr)
+
     def _compare(self, node: ast.Compare) -> None:
         operands = [node.left, *node.comparators]
         for a, b in pairwise(operands):
@@ -226,29 +390,72 @@ class Visit:
         if isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__":
             self.main_guard = True
             return
-        for sub in walk(test):
-            name = sub.id if isinstance(sub, ast.Name) else sub.attr if isinstance(sub, ast.Attribute) else _str(sub)
-            if name and P.is_flag_name(name):
-                self.add("flag_branches", node.lineno, name)
-                return
+        switch = self._switch(test)
+        if switch:
+            self.add("flag_branches", node.lineno, switch)
+
+    def _switch(self, test: ast.AST) -> str | None:
+        """What fixes which way a branch goes, when code does: a literal (``if False:``), a module-level
+        True/False constant (``USE_NEW_LOSS = True``), or an environment variable. Names alone say nothing."""
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            test = test.operand
+        if isinstance(test, ast.BoolOp):
+            return next((found for value in test.values if (found := self._switch(value))), None)
+        if isinstance(test, ast.Compare) and len(test.comparators) == 1 and _str(test.comparators[0]) is not None:
+            test = test.left  # os.getenv("X") == "1"
+        if isinstance(test, ast.Constant) and isinstance(test.value, (bool, int)):
+            return f"constant {test.value!r}"
+        if isinstance(test, ast.Name) and test.id in self._bool_consts:
+            return test.id
+        if isinstance(test, ast.Call) and test.args and self.dotted(test.func) in _ENV_GET:
+            return f"environment {_str(test.args[0]) or '?'}"
+        if isinstance(test, ast.Subscript) and self.dotted(test.value) == "os.environ":
+            return f"environment {_str(test.slice) or '?'}"
+        return None
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        body = node.body[1:] if ast.get_docstring(node, clean=False) is not None else node.body
         if self.role is not None:  # fingerprints serve the training/serving comparison only
+            body = node.body[1:] if ast.get_docstring(node, clean=False) is not None else node.body
             self.add("functions", node.lineno, node.name, fingerprint(body) if len(body) >= 2 else None)
-        if P.is_copy_name(node.name):
-            self.add("copy_functions", node.lineno, node.name)
+        routed = False
+        for decorator in node.decorator_list:
+            if isinstance(decorator, ast.Call):
+                routed = True  # @app.post("/predict"): frameworks validate what the parameters' types say
+                if self.dotted(decorator.func) in _FIXTURES:
+                    self._fixtures.append((node.lineno, node.end_lineno or node.lineno))
+            else:
+                name = self.dotted(decorator)
+                if name in _FIXTURES:
+                    self._fixtures.append((node.lineno, node.end_lineno or node.lineno))
+                elif self._imported(decorator) and (family := P.library_of(name)):
+                    self._library(node.lineno, family, f"@{name}")
         for arg in [*node.args.args, *node.args.kwonlyargs]:
-            if arg.annotation is not None and self.dotted(arg.annotation).split(".")[-1] in {"dict", "Dict", "Mapping"}:
+            if arg.annotation is None:
+                continue
+            if self.dotted(arg.annotation).split(".")[-1] in {"dict", "Dict", "Mapping"}:
                 self.counts["dict_annotations"] += 1
+            if routed:
+                for sub in walk(arg.annotation):
+                    self._use(sub, node.lineno)
 
     def _class(self, node: ast.ClassDef) -> None:
-        bases = {self.dotted(b).rsplit(".", 1)[-1] for b in node.bases}
+        resolved = [self.dotted(b) for b in node.bases]
+        bases = {name.rsplit(".", 1)[-1] for name in resolved}
         decorators = {self.dotted(d.func if isinstance(d, ast.Call) else d) for d in node.decorator_list}
         if bases & _RECORD_BASES or decorators & _RECORD_DECORATORS:
             self.counts["record_types"] += 1
         if bases & P.SETTINGS_BASES:
             self.add("config", node.lineno, "pydantic-settings")
+        family = next(
+            (
+                found
+                for base, name in zip(node.bases, resolved)
+                if self._imported(base) and (found := P.library_of(name))
+            ),
+            None,
+        )
+        if family:  # a schema (pandera.DataFrameModel, pydantic.BaseModel): used where the code uses the class
+            self._schemas[node.name] = (*family, node.lineno)
 
     def _assign(self, node: ast.Assign) -> None:
         target = node.targets[0]
@@ -259,6 +466,7 @@ class Visit:
             and P.FLAG_NAME.search(target.id)
         ):
             self.add("flags", node.lineno, target.id, "constant")
+        self._bind(target, node.value)
         if (
             isinstance(target, ast.Subscript)
             and _str(target.slice)
@@ -291,19 +499,26 @@ class Visit:
         text = "".join(
             v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "{}" for v in node.values
         )
-        quiet = id(node) in self._quiet  # parents are walked first: a print() or raise around it hushed it already
-        self._hush([node])
-        if not quiet:
-            self._string(text, node.lineno)
+        self._strings.append(((node.lineno, node.col_offset), text, node.lineno))
+        for value in node.values:  # its parts are not strings of their own
+            if isinstance(value, ast.FormattedValue):
+                self._hush([value.value])
+            else:
+                self._parts.add(id(value))
 
     def _hush(self, nodes: Sequence[ast.AST]) -> None:
-        for root in nodes:
-            for sub in walk(root):
-                self._quiet.add(id(sub))
+        """Strings inside these nodes are messages, not paths."""
+        for node in nodes:
+            start = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+            self._quiet.append(
+                (start, (getattr(node, "end_lineno", None) or start[0], getattr(node, "end_col_offset", None) or 0))
+            )
 
     def _string(self, text: str, line: int) -> None:
         if P.REGISTRY_URI.match(text):
             self.add("registry", line, text[:80])
+        if text.lower().endswith(P.CONFIG_SUFFIXES) and len(text) < 200 and " " not in text:
+            self.add("config_refs", line, text)
         kind = _path_kind(text)
         if kind:
             self.add("paths", line, kind, text[:120])
@@ -319,7 +534,21 @@ class Visit:
             "main_guard": self.main_guard,
             "cli": self.cli,
             "script": self.top_level_work,
+            "shapes": self.shapes,
+            "imported_uses": sorted(self._imported_uses),
         }
+
+
+def _merged(spans: list[tuple[tuple[int, int], tuple[int, int]]]) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Spans of source (start, end) joined where they overlap, in order."""
+    out: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            if end > out[-1][1]:
+                out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
 
 
 def _number(node: ast.AST) -> float | int | None:
@@ -341,13 +570,6 @@ def _first_str(node: ast.Call) -> str | None:
 
 def _data_file(text: str | None) -> bool:
     return bool(text and text.lower().endswith(P.DATA_EXTENSIONS))
-
-
-def _tracking(name: str) -> str | None:
-    for prefix, lib in P.TRACKING_LIBRARIES.items():
-        if name == prefix or name.startswith(prefix + ".") or name.startswith(prefix + "()"):
-            return lib
-    return P.LOGGER_CLASSES.get(name.rsplit(".", 1)[-1])
 
 
 def _looks_like_output(node: ast.AST) -> bool:
