@@ -4,6 +4,7 @@ ordinary YAML for one. Every repository here is a minimal tree written by the te
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -318,10 +319,14 @@ def test_a_target_that_runs_no_tests_is_not_tests_whatever_its_name(tmp_path):
     assert found(tmp_path / "b", files)["ci.runs_tests"] is True
 
 
-def test_make_cycles_and_self_calls_end(tmp_path):
-    makefile = "a: b\n\t$(MAKE) a\nb: a\n\tpytest\n"
+def test_make_cycles_self_calls_and_growing_variables_end(tmp_path):
+    makefile = (
+        "include Makefile\n" * 50 + "B = $(B)$(B)$(B)\nC := x\n" + "C := $(C)$(C)\n" * 40 + "a: b\n\t$(MAKE) a\n"
+        "b: a\n\t$(B) $(C)\n\tpytest\n"
+    )
+    started = time.monotonic()
     facts = found(tmp_path, {**workflow("make a"), "Makefile": makefile})
-    assert facts["ci.runs_tests"] is True
+    assert facts["ci.runs_tests"] is True and time.monotonic() - started < 5
 
 
 @pytest.mark.parametrize(
@@ -440,6 +445,12 @@ def test_wrappers_around_the_test_runner(tmp_path, run):
     assert can_fail(tmp_path, workflow(run))
 
 
+def test_a_python_script_keeps_what_its_name_says(tmp_path):
+    files = {**workflow("python train.py --config c.yaml"), "train.py": "import torch\n\ndef main():\n    pass\n"}
+    facts = found(tmp_path, files)
+    assert facts["ci.trains_model"] is True and facts["ci.runs_tests"] is False
+
+
 def test_hops_read_files_and_never_run_them(tmp_path):
     sentinel = tmp_path / "ran"
     files = {
@@ -523,6 +534,7 @@ HYDRA = (
     "  - name: train\n    args: [--epochs, '10']\n"
 )
 PIPELINE_STEPS = "steps:\n  - name: preprocess\n    args: [--size, '224']\n  - name: train\n    args: [--epochs, '3']\n"
+FOLDER_STEPS = "steps:\n  - name: data/raw\n    args: [--clean]\n  - name: hashicorp/terraform\n    args: [plan]\n"
 SKLEARN = "steps:\n  - name: scaler\n    args: {with_mean: true}\n  - name: svc\n    args: {C: 1.0}\n"
 ARGO = (
     "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec:\n  templates:\n    - name: main\n"
@@ -535,7 +547,8 @@ TEKTON = (
 
 
 @pytest.mark.parametrize(
-    "text", [K8S, COMPOSE, HYDRA, PIPELINE_STEPS, SKLEARN, ARGO, TEKTON, "steps: 3\n", "steps: []\n", "- a\n- b\n"]
+    "text",
+    [K8S, COMPOSE, HYDRA, PIPELINE_STEPS, FOLDER_STEPS, SKLEARN, ARGO, TEKTON, "steps: 3\n", "steps: []\n", "- a\n"],
 )
 def test_ordinary_yaml_is_not_a_pipeline(tmp_path, text):
     files = {"deploy/k8s.yaml": text, "conf/experiment.yaml": text, "docker-compose.yml": text, "x/y.yml": text}
@@ -551,7 +564,8 @@ def test_ci_config_paths_for_other_collectors(tmp_path):
         "bitbucket-pipelines.yml": "pipelines: {}\n",
         ".buildkite/pipeline.yml": "steps: [{command: pytest}]\n",
         ".buildkite/release.yml": "steps:\n  - command: make release\n",
-        "ops/cloudbuild-release.yaml": "steps: []\n",
+        "ops/cloudbuild-release.yaml": VERTEX_STEPS,
+        "ops/cloudbuild-trigger.yaml": "name: release\ngithub: {owner: x, name: y}\nfilename: ops/cloudbuild.yaml\n",
         "Jenkinsfile": "pipeline {}\n",
         "k8s/deploy.yaml": K8S,
         "conf/train.yaml": HYDRA,

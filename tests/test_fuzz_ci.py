@@ -82,6 +82,27 @@ CI_KEYS = [
     "timeout-minutes",
     "<<",
     "&a",
+    "pipelines",
+    "step",
+    "after-script",
+    "pull-requests",
+    "branches",
+    "custom",
+    "command",
+    "commands",
+    "label",
+    "soft_fail",
+    "exit_status",
+    "group",
+    "depends_on",
+    "entrypoint",
+    "args",
+    "dir",
+    "id",
+    "waitFor",
+    "allowFailure",
+    "allowExitCodes",
+    "exit_codes",
 ]
 CI_WORDS = [
     "pytest",
@@ -125,6 +146,17 @@ CI_WORDS = [
     "pytest tests/ -n auto --maxfail=1",
     "sh 'pytest'",
     "!reference [.x, script]",
+    "gcr.io/cloud-builders/docker",
+    "$_IMAGE",
+    "python:3.11",
+    "set +e",
+    "pytest | tee log",
+    "bash -c 'pytest || true'",
+    "make check",
+    "bash scripts/test.sh",
+    "python run_tests.py",
+    "npm test",
+    "-c",
 ]
 JENKINS = [
     "pipeline {",
@@ -168,7 +200,52 @@ CI_FILES = {
     ".gitlab-ci.yml": seeds("corpus:ci/gitlab/*"),
     ".circleci/config.yml": seeds("corpus:ci/circleci/*"),
     "azure-pipelines.yml": seeds("corpus:ci/azure/*"),
+    "bitbucket-pipelines.yml": seeds("corpus:ci/bitbucket/*"),
+    ".buildkite/pipeline.yml": seeds("corpus:ci/buildkite/*"),
+    "cloudbuild.yaml": seeds("corpus:ci/cloudbuild/*"),
+    "build/deploy.yaml": seeds("corpus:ci/cloudbuild/*"),
 }
+# what CI commands lead to: Makefiles, tox, package.json and scripts (read, never run)
+HOP_LINES = [
+    "test:",
+    "check: test lint",
+    "lint:",
+    "\tpytest -q",
+    "\t-pytest",
+    "\t@$(PYTHON) -m pytest $(ARGS)",
+    "\t$(MAKE) test",
+    "\t$(MAKE) check",
+    "\tcd sub && $(MAKE) -C .. test",
+    "PYTHON ?= python3",
+    "ARGS := $(shell echo x) $(ARGS)",
+    "include other.mk",
+    "ifeq ($(X),1)",
+    "else",
+    "endif",
+    "define F",
+    "endef",
+    ".ONESHELL:",
+    ".IGNORE:",
+    ".SHELLFLAGS = -ec",
+    "%.o: %.c",
+    "[tox]",
+    "envlist = py{38,39}-lint, py",
+    "[testenv]",
+    "[testenv:lint]",
+    "commands =",
+    "    - pytest {posargs:tests}",
+    "    {[testenv]commands}",
+    "ignore_outcome = true",
+    "set +e",
+    "pytest || true",
+    "bash scripts/test.sh",
+    "npm test",
+    "tox -e lint",
+    "$(",
+    "\\",
+    '"',
+    "'",
+]
 REPORT_TAGS = [
     "testsuites",
     "testsuite",
@@ -255,6 +332,20 @@ def test_ci_configs_give_facts_or_error_facts(rel):
         assert any(f.key.startswith("ci.") for f in facts)
 
     check()
+
+
+@FUZZ
+@given(lines(HOP_LINES))
+def test_files_ci_commands_lead_to_give_facts(data):
+    run = "make\nmake check\nmake -C sub test\ntox\ntox -e lint\nnpm test\nbash scripts/test.sh\npython run.py"
+    workflow = "on: push\njobs:\n  t:\n    steps:\n      - run: |\n" + "".join(
+        f"          {c}\n" for c in run.split("\n")
+    )
+    files = {".github/workflows/ci.yml": workflow.encode()}
+    files |= dict.fromkeys(["Makefile", "other.mk", "sub/Makefile", "tox.ini", "scripts/test.sh", "run.py"], data)
+    files["package.json"] = b'{"scripts": {"test": "make check"}}'
+    facts = run_collector("ci_config", files)
+    assert any(f.key == "ci.runs_tests" for f in facts)
 
 
 @FUZZ

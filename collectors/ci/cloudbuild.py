@@ -40,8 +40,9 @@ STEP_KEYS = {
     *("allowFailure", "allowExitCodes", "automapSubstitutions"),
 }
 BUILDERS = re.compile(r"^(?:[\w.-]+/)?gcr\.io/cloud-builders/([\w-]+)")
-IMAGE = re.compile(r"^(\$\{?_|[\w.-]+\.(?:io|dev|com)/|[\w.-]+/[\w.-]+|[\w.-]+:[\w.$-]+$)")
-KNOWN_IMAGES = {"python", "ubuntu", "debian", "alpine", "busybox", "bash", "node", "golang", "gcr.io", "docker"}
+# an image name beyond doubt: a substitution ($_IMAGE), a registry host (gcr.io/..., *.pkg.dev/...), or a tag
+IMAGE = re.compile(r"^(\$\{?_|[\w-]+(\.[\w-]+)+(:\d+)?/[\w./-]+|[\w.-]+(/[\w.-]+)*:[\w.${}-]+$)")
+KNOWN_IMAGES = {"python", "ubuntu", "debian", "alpine", "busybox", "bash", "node", "golang", "docker", "maven"}
 SCRIPT_SHELL = Shell(False, False, "Cloud Build's script (no 'set -e')")
 
 

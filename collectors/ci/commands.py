@@ -313,6 +313,7 @@ class Followed:
 
     matches: list[Match]  # text: the command reached; chain: the hops from the runner to it
     opaque: bool = False  # some command there was neither recognised nor routine (kinds by name still count)
+    by_name_too: bool = False  # what the target's name says counts beside what was read (a Python script)
 
 
 Follow = Callable[[list[str], str, int], "Followed | None"]  # (the command's words, cwd, depth)
@@ -483,8 +484,9 @@ def classify_command(
     followed = follow(words_of(text), cwd, depth) if follow is not None else None
     if followed is not None:
         found = [Match(m.kind, via, text[:300], why or m.ignored, line, m.chain, exit_code) for m in followed.matches]
-        if found or not followed.opaque:
+        if not followed.by_name_too and (found or not followed.opaque):
             kinds = set()  # the target was read: what it runs counts, not what it is called
+        kinds -= {m.kind for m in found}  # a kind the file was read for is decided by what it does
     return found + [Match(kind, via, text[:300], why, line, (), exit_code) for kind in sorted(kinds)]
 
 

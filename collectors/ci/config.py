@@ -41,7 +41,7 @@ PARSERS: dict[str, Parser] = {
     "buildkite": ci_buildkite.parse,
     "cloudbuild": ci_cloudbuild.parse,
 }
-CLOUDBUILD_NAME = re.compile(r"(^|/)[^/]*cloudbuild[^/]*\.(ya?ml|json)$", re.I)
+CLOUDBUILD_NAME = re.compile(r"(^|/)cloudbuild\.(ya?ml|json)$")  # other names are read by their shape (sniff)
 BUILDKITE_NAME = re.compile(r"^(\.buildkite/pipeline(\.[^/]+)?\.(ya?ml|json)|\.?buildkite\.(ya?ml|json))$")
 TOP_STEPS = re.compile(r"^steps\s*:", re.M)
 SNIFF_BYTES = 512 * 1024  # YAML files larger than this are not opened to see whether they are pipelines

@@ -363,7 +363,9 @@ class Hops:
             table = _get(tools, "poe", "tasks")
         if not isinstance(table, dict) or script not in table:
             return None
-        bodies = _script_bodies(table, script, 0)
+        bodies = [
+            re.sub(r"\{args(?::([^}]*))?\}", lambda m: m.group(1) or "", b) for b in _script_bodies(table, script, 0)
+        ]
         line = next(
             (n for n, t in enumerate(text.split("\n"), 1) if re.match(rf"^\s*['\"]?{re.escape(script)}['\"]?\s*=", t)),
             None,
@@ -441,7 +443,7 @@ class Hops:
                 why = None if checked or wired else f"{rel}:{line}: {name}'s status is not checked"
                 for found in classify_command(command, why, None, posixpath.dirname(rel), follow=self, depth=depth + 1):
                     matches.append(replace(found, chain=((command[:200], rel, line), *found.chain)))
-        return Followed(matches, False)
+        return Followed(matches, True, by_name_too=True)  # python train.py still trains, whatever it calls
 
 
 def _get(table: Any, *keys: str) -> Any:

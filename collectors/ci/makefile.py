@@ -28,8 +28,11 @@ FUNCTIONS = {
     *("abspath", "findstring", "file", "let", "guile", "intcmp"),
 }
 PASS_THROUGH = {"strip", "firstword"}
-MAX_EXPANSION = 20
-MAX_INCLUDES = 5
+MAX_EXPANSION = 20  # nesting of variable references
+MAX_REFERENCES = 2000  # references expanded for one text: $(A) = $(A)$(A) cannot grow without end
+MAX_TEXT = 16 * 1024  # characters of an expanded text or a variable's value
+MAX_INCLUDES = 5  # nesting of includes
+MAX_FILES = 20  # makefiles read for one
 
 
 @dataclass
@@ -61,20 +64,22 @@ class Makefile:
             "*": "",
             "?": "",
         }
-        return _expand(text, variables, automatic, 0)
+        return _expand(text, variables, automatic, 0, [MAX_REFERENCES])
 
     def goal(self) -> str | None:
         return self.variables.get(".DEFAULT_GOAL") or self.default_goal
 
 
-def parse(text: str, path: str, read: Callable[[str], str | None] | None = None, depth: int = 0) -> Makefile:
-    """The rules and variables of one makefile; ``read(name)`` gives an included makefile's text."""
+def parse(text: str, path: str, read: Callable[[str], str | None] | None = None) -> Makefile:
+    """The rules and variables of one makefile; ``read(name)`` gives an included makefile's text (each read once)."""
     found = Makefile(path)
-    _parse_into(found, text, path, read, depth)
+    _parse_into(found, text, path, read, 0, {path})
     return found
 
 
-def _parse_into(mk: Makefile, text: str, path: str, read: Callable[[str], str | None] | None, depth: int) -> None:
+def _parse_into(
+    mk: Makefile, text: str, path: str, read: Callable[[str], str | None] | None, depth: int, included: set[str]
+) -> None:
     lines = text.split("\n")
     current: list[Rule] = []
     in_define = False
@@ -106,16 +111,18 @@ def _parse_into(mk: Makefile, text: str, path: str, read: Callable[[str], str | 
             current = []
             if read is not None and depth < MAX_INCLUDES:
                 for name in mk.expand(include.group(1)).split():
-                    other = read(name)
+                    other = read(name) if name not in included and len(included) < MAX_FILES else None
+                    included.add(name)
                     if other is not None:
-                        _parse_into(mk, other, name, read, depth + 1)
+                        _parse_into(mk, other, name, read, depth + 1, included)
             continue
         assignment = ASSIGNMENT.match(stripped)
         if assignment:
             current = []
             name, op, value = assignment.groups()
+            value = value[:MAX_TEXT]
             if op == "+=":
-                mk.variables[name] = f"{mk.variables.get(name, '')} {value}".strip()
+                mk.variables[name] = f"{mk.variables.get(name, '')} {value}".strip()[:MAX_TEXT]
             elif op == "?=":
                 mk.variables.setdefault(name, value)
             elif op == "!=":
@@ -158,46 +165,45 @@ def _uncomment(line: str) -> str:
     return out
 
 
-def _expand(text: str, variables: dict[str, str], automatic: dict[str, str], depth: int) -> str:
-    if depth > MAX_EXPANSION or "$" not in text:
-        return text
+def _expand(text: str, variables: dict[str, str], automatic: dict[str, str], depth: int, budget: list[int]) -> str:
+    if depth > MAX_EXPANSION or "$" not in text or budget[0] <= 0:
+        return text if "$" not in text else ""
     out: list[str] = []
+    size = 0
     i = 0
-    while i < len(text):
+    while i < len(text) and size < MAX_TEXT:
         ch = text[i]
         if ch != "$" or i + 1 >= len(text):
-            out.append(ch)
-            i += 1
-            continue
-        nxt = text[i + 1]
-        if nxt == "$":
-            out.append("$")
-            i += 2
-        elif nxt in "({":
-            close = ")" if nxt == "(" else "}"
+            piece, i = ch, i + 1
+        elif text[i + 1] == "$":
+            piece, i = "$", i + 2
+        elif text[i + 1] in "({":
+            opening = text[i + 1]
+            close = ")" if opening == "(" else "}"
             level, j = 1, i + 2
             while j < len(text) and level:
-                level += {nxt: 1, close: -1}.get(text[j], 0)
+                level += {opening: 1, close: -1}.get(text[j], 0)
                 j += 1
             inner = text[i + 2 : j - 1] if level == 0 else text[i + 2 :]
-            out.append(_reference(inner, variables, automatic, depth))
-            i = j
+            budget[0] -= 1
+            piece, i = _reference(inner, variables, automatic, depth, budget), j
         else:
-            out.append(automatic.get(nxt, variables.get(nxt, "")))
-            i += 2
-    return "".join(out)
+            piece, i = automatic.get(text[i + 1], variables.get(text[i + 1], "")), i + 2
+        out.append(piece)
+        size += len(piece)
+    return "".join(out)[:MAX_TEXT]
 
 
-def _reference(inner: str, variables: dict[str, str], automatic: dict[str, str], depth: int) -> str:
+def _reference(inner: str, variables: dict[str, str], automatic: dict[str, str], depth: int, budget: list[int]) -> str:
     head, _, argument = inner.partition(" ")
     if argument and head in PASS_THROUGH:
-        expanded = _expand(argument, variables, automatic, depth + 1).split()
+        expanded = _expand(argument, variables, automatic, depth + 1, budget).split()
         if head == "firstword":
             return expanded[0] if expanded else ""
         return " ".join(expanded)
     if argument and head in FUNCTIONS:
         return ""
-    name = _expand(inner.split(":", 1)[0], variables, automatic, depth + 1).strip()  # $(VAR:.c=.o) reads VAR
+    name = _expand(inner.split(":", 1)[0], variables, automatic, depth + 1, budget).strip()  # $(VAR:.c=.o) reads VAR
     if name in automatic:
         return automatic[name]
     if name in ("MAKE", "MAKE_COMMAND"):
@@ -205,5 +211,5 @@ def _reference(inner: str, variables: dict[str, str], automatic: dict[str, str],
     if name == "CURDIR":
         return "."
     if name in variables:
-        return _expand(variables[name], variables, automatic, depth + 1)
+        return _expand(variables[name], variables, automatic, depth + 1, budget)
     return f"$({name})"  # unset here (perhaps set in the CI's environment): kept, so $(PYTHON) still reads as python

@@ -209,12 +209,12 @@ def _group(text: str) -> str | None:
     return None
 
 
-def _outcome(text: str) -> str:
+def _outcome(text: str, depth: int = 0) -> str:
     """What a ``||``/``&&`` branch leaves: ok, fail, exit_ok (script ends well) or exit_fail."""
     inner = _group(text)
     if inner is not None:
         parts = [p for p in pieces(inner) if p.text]
-        return _outcome(parts[-1].text) if parts else "ok"
+        return _outcome(parts[-1].text, depth + 1) if parts and depth < MAX_GROUPS else "fail"
     words = words_of(_strip_keywords(text)[0])
     if not words:
         return "fail"

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 BRACES = re.compile(r"\{([^{}]*)\}")
+MAX_NAMES = 200  # env names from one generative name or env list
+MAX_COMMANDS = 500  # commands of one env, references included
 FACTOR_LINE = re.compile(r"^\s*(!?[\w.]+(?:[-,]\s*!?[\w.]+)*)\s*:\s+(.*)$")
 SUBSTITUTION = re.compile(r"\{([^{}]*)\}")
 
@@ -78,12 +80,18 @@ def read_ini(text: str, first_line: int = 1) -> tuple[Ini, dict[str, int]]:
 
 
 def expand_braces(name: str) -> list[str]:
-    """``py{39,310}-lint`` -> ``py39-lint``, ``py310-lint``."""
-    found = BRACES.search(name)
-    if not found:
-        return [name]
-    head, tail = name[: found.start()], name[found.end() :]
-    return [x for option in found.group(1).split(",") for x in expand_braces(head + option.strip() + tail)]
+    """``py{39,310}-lint`` -> ``py39-lint``, ``py310-lint`` (at most ``MAX_NAMES`` of them)."""
+    names: list[str] = [name]
+    done: list[str] = []
+    while names and len(done) < MAX_NAMES:
+        current = names.pop(0)
+        found = BRACES.search(current)
+        if not found:
+            done.append(current)
+            continue
+        head, tail = current[: found.start()], current[found.end() :]
+        names += [head + option.strip() + tail for option in found.group(1).split(",")][: MAX_NAMES - len(names)]
+    return done
 
 
 def env_names(value: str) -> list[str]:
@@ -92,7 +100,9 @@ def env_names(value: str) -> list[str]:
         part = part.replace("\x00", ",").strip()
         if part and not part.startswith("#"):
             names += expand_braces(part)
-    return names
+        if len(names) >= MAX_NAMES:
+            break
+    return names[:MAX_NAMES]
 
 
 class ToxConfig:
@@ -134,7 +144,7 @@ class ToxConfig:
     def _commands(self, entry: tuple[str, int], factors: set[str], depth: int = 0) -> list[Command]:
         value, line = entry
         out: list[Command] = []
-        for offset, text in enumerate(value.split("\n")):
+        for offset, text in enumerate(value.split("\n")[:MAX_COMMANDS]):
             text = text.strip()
             conditional = FACTOR_LINE.match(text)
             if conditional and not text.startswith(("-", "{")):
@@ -144,7 +154,7 @@ class ToxConfig:
             reference = re.fullmatch(r"\{\[([^\]]+)\]([\w-]+)\}", text)
             if reference and depth < 5:
                 other = self.sections.get(reference.group(1), {}).get(reference.group(2))
-                out += self._commands(other, factors, depth + 1) if other else []
+                out += self._commands(other, factors, depth + 1)[: MAX_COMMANDS - len(out)] if other else []
                 continue
             ignored = None
             if text.startswith("-"):
