@@ -18,7 +18,7 @@ section, leaving out a section only when none of its tests applies.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mldebt.rubric import conditions, reasons
@@ -116,8 +116,55 @@ def attested(question: str | None, facts: Mapping[str, Any]) -> bool:
     return isinstance(answer, dict) and not answer.get("expired", False)
 
 
-def judge(check: Check, evaluate: conditions.Evaluator, facts: Mapping[str, Any]) -> Result:
-    """One check's result: n/a when it does not apply, else the best credit whose condition holds."""
+def ordered_keys(*expressions: str | None) -> list[str]:
+    """The keys the expressions read, in the order they are written."""
+    found: dict[str, int] = {}
+    for expression in expressions:
+        if expression:
+            for key in conditions.keys(expression):
+                found.setdefault(key, len(found) * 10_000 + max(expression.find(key), 0))
+    return sorted(found, key=found.__getitem__)
+
+
+def reason(check: Check, status: str, evidence: reasons.Evidence, attestation: bool = False) -> str:
+    """One plain sentence for a check's result, made from the evidence its conditions read."""
+    if status == NOT_APPLICABLE:
+        return reasons.render(check.not_applicable or "", evidence.facts)
+    if status == "automated":
+        return reasons.sentence("Met:", evidence, ordered_keys(check.automated))
+    if status == "manual" and attestation:
+        answer = evidence.facts.get(f"attest.{check.attestation}") or {}
+        who = f" by {answer['by']}" if answer.get("by") else ""
+        when = f" on {answer['date']}" if answer.get("date") else ""
+        return f"Half met by the team's attestation of {check.attestation!r}{who}{when}."
+    if status == "manual":
+        first = reasons.sentence("Half met:", evidence, ordered_keys(check.manual))
+        rest = [k for k in ordered_keys(check.automated) if k not in ordered_keys(check.manual)]
+        return first + (" " + reasons.sentence("The full point also needs", evidence, rest) if rest else "")
+    keys = ordered_keys(check.applies_when, check.automated, check.manual)
+    if status == "unknown":
+        missing = [evidence.meaning(k) for k in evidence.missing(keys)]
+        return f"Unknown: no evidence was recorded for {reasons.listing(missing) or 'what this check reads'}."
+    unattested = f"the team has not attested {check.attestation!r}" if check.attestation else ""
+    if not keys:
+        return f"Not met: {unattested or 'nothing met its conditions'}."
+    looked = reasons.sentence("Not met:", evidence, keys)
+    return f"{looked} Nor has the team attested {check.attestation!r}." if unattested else looked
+
+
+def judge(
+    check: Check,
+    evaluate: conditions.Evaluator,
+    facts: Mapping[str, Any],
+    evidence: reasons.Evidence | None = None,
+) -> Result:
+    """One check's result, with its reason: n/a when it does not apply, else the best credit whose condition holds."""
+    result = _judge(check, evaluate, facts)
+    said = reason(check, result.status, evidence or reasons.Evidence(facts), "attested" in result.detail)
+    return replace(result, reason=said)
+
+
+def _judge(check: Check, evaluate: conditions.Evaluator, facts: Mapping[str, Any]) -> Result:
     used: set[str] = set()
     undecided = []
     if check.applies_when is not None:
@@ -166,17 +213,26 @@ def judge(check: Check, evaluate: conditions.Evaluator, facts: Mapping[str, Any]
 
 
 def score(
-    rubric: Rubric, facts: Mapping[str, Any], context: Context = Context(), waivers: Mapping[str, Waiver] | None = None
+    rubric: Rubric,
+    facts: Mapping[str, Any],
+    context: Context = Context(),
+    waivers: Mapping[str, Waiver] | None = None,
+    evidence: reasons.Evidence | None = None,
 ) -> Scorecard:
-    """Score one scan whose readable facts are ``facts`` (dotted key -> value)."""
+    """Score one scan whose readable facts are ``facts`` (dotted key -> value).
+
+    ``evidence`` adds what reasons say about those facts: each key's meaning and where it was seen.
+    """
     evaluate = conditions.Evaluator(conditions.namespace(facts))
     waivers = waivers or {}
+    evidence = evidence or reasons.Evidence(facts)
     checks = [c for c in rubric.checks if applies(c, context, facts)]
     results = []
     for check in checks:
-        result = judge(check, evaluate, facts)
+        result = judge(check, evaluate, facts, evidence)
         waiver = waivers.get(check.id)
         if waiver and result.status not in ("automated", NOT_APPLICABLE):
+            was = result.reason.rstrip(".")
             result = Result(
                 check.id,
                 "waived",
@@ -184,6 +240,8 @@ def score(
                 check.weight,
                 f"waived until {waiver.until} by {waiver.owner}: {waiver.reason} (was {result.status})",
                 result.evidence_keys,
+                f"Waived until {waiver.until} by {waiver.owner}: {waiver.reason.rstrip('.')}. "
+                f"Without the waiver: {was}.",
             )
         results.append(result)
     return aggregate(rubric, checks, results, facts)

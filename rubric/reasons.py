@@ -10,7 +10,7 @@ sentence can never run anything.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)\}")
@@ -49,3 +49,49 @@ def listing(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+class Evidence:
+    """What a reason may say about the facts of one scan: values, their meaning and where each was seen.
+
+    ``describe`` gives each key's meaning in words (the collectors' declared keys);
+    ``where`` the places (``path:line``) each key's evidence points at.
+    """
+
+    def __init__(
+        self,
+        facts: Mapping[str, Any],
+        describe: Mapping[str, str] | None = None,
+        where: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        self.facts = facts
+        self.describe = describe or {}
+        self.where = where or {}
+
+    def meaning(self, key: str) -> str:
+        text = self.describe.get(key) or key.rsplit(".", 1)[-1]
+        text = re.sub(r"\s*\((?:error facts?|where)[^)]*\)\s*", " ", text).strip()
+        return text.replace("_", " ")
+
+    def value(self, key: str) -> Any:
+        """A fact, or a field inside a fact (``code.plain_old_data.record_types``)."""
+        if key in self.facts:
+            return self.facts[key]
+        head, _, field = key.rpartition(".")
+        parent = self.facts.get(head) if head else None
+        return parent.get(field) if isinstance(parent, Mapping) else None
+
+    def phrase(self, key: str) -> str:
+        """``meaning: value (at a.py:3, b.py:9)``; a missing fact reads "nothing recorded"."""
+        places = list(dict.fromkeys(self.where.get(key, ())))
+        at = f" (at {listing(places)})" if places else ""
+        return f"{self.meaning(key)}: {words(self.value(key))}{at}"
+
+    def missing(self, keys: Iterable[str]) -> list[str]:
+        return [k for k in keys if self.value(k) is None]
+
+
+def sentence(opening: str, evidence: Evidence, keys: Iterable[str]) -> str:
+    """``opening`` followed by every key in words, one clause each."""
+    clauses = [evidence.phrase(k) for k in dict.fromkeys(keys)]
+    return f"{opening} {'; '.join(clauses)}." if clauses else f"{opening}."

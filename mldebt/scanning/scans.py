@@ -27,6 +27,7 @@ from mldebt.errors import NotFound
 from mldebt.redact import without_credentials
 from mldebt.rubric.engine import Context, Scorecard, Waiver, score
 from mldebt.rubric.paydown import Item, ScanResults, paydown
+from mldebt.rubric.reasons import Evidence
 from mldebt.rubric.schema import Rubric, from_content
 from mldebt.scanning.bundle import Bundle, project_info
 from mldebt.scanning.completeness import incomplete
@@ -224,7 +225,7 @@ def rescore_project(db: sqlite_utils.Database, project: str) -> None:
 
 def _replace_scorecard(db: sqlite_utils.Database, rubric: Rubric, scan: dict[str, Any]) -> None:
     """Score a stored scan with ``rubric`` and put its results and scores in place of the old ones."""
-    card = _score_readable(db, rubric, scan, readable_of(db, scan["id"]))
+    card = _score_readable(db, rubric, scan, readable_of(db, scan["id"]), located_of(db, scan["id"]))
     db.execute("delete from results where scan_id = ?", [scan["id"]])
     db.execute("delete from scores where scan_id = ?", [scan["id"]])
     _save_scorecard(db, scan["id"], card)
@@ -232,11 +233,15 @@ def _replace_scorecard(db: sqlite_utils.Database, rubric: Rubric, scan: dict[str
 
 def _score_scan(db: sqlite_utils.Database, rubric: Rubric, scan: dict[str, Any], facts: list[Fact]) -> Scorecard:
     """Score one scan with its project's scope, the waivers and recorded attestations then in force."""
-    return _score_readable(db, rubric, scan, readable(facts))
+    return _score_readable(db, rubric, scan, readable(facts), located((f.key, f.path, f.line) for f in facts))
 
 
 def _score_readable(
-    db: sqlite_utils.Database, rubric: Rubric, scan: dict[str, Any], usable: dict[str, Any]
+    db: sqlite_utils.Database,
+    rubric: Rubric,
+    scan: dict[str, Any],
+    usable: dict[str, Any],
+    where: dict[str, list[str]] | None = None,
 ) -> Scorecard:
     project = next(rows(db, "select team_id, tags from projects where id = ?", [scan["project_id"]]), None)
     context = Context(
@@ -247,7 +252,8 @@ def _score_readable(
     for key, value in recorded_attestations(db, scan["project_id"], scan["as_of"]).items():
         if key not in usable or str(value.get("date", "")) > str(usable[key].get("date", "")):
             usable[key] = value
-    return score(rubric, usable, context, active_waivers(db, scan["project_id"], scan["as_of"]))
+    evidence = Evidence(usable, registry.declared_keys(), where)
+    return score(rubric, usable, context, active_waivers(db, scan["project_id"], scan["as_of"]), evidence)
 
 
 def active_waivers(db: sqlite_utils.Database, project: str, as_of: str) -> dict[str, Waiver]:
@@ -360,6 +366,23 @@ def _save_scorecard(db: sqlite_utils.Database, scan_id: str, card: Scorecard) ->
     db.conn.executemany(
         "insert into scores (scan_id, scope, name, value, max, label) values (?, ?, ?, ?, ?, ?)",
         [(scan_id, s["scope"], s["name"], s["value"], s["max"], s["label"]) for s in scores],
+    )
+
+
+def located(facts: Iterable[tuple[str, str | None, int | None]]) -> dict[str, list[str]]:
+    """Where each key's evidence points (``path:line``); a ``key.at`` fact locates ``key``."""
+    where: dict[str, list[str]] = {}
+    for key, path, line in facts:
+        if path:
+            owner = key[: -len(".at")] if key.endswith(".at") else key
+            where.setdefault(owner, []).append(f"{path}:{line}" if line else path)
+    return where
+
+
+def located_of(db: sqlite_utils.Database, scan_id: str) -> dict[str, list[str]]:
+    """``located(...)`` straight from the store."""
+    return located(
+        db.execute("select key, path, line from evidence where scan_id = ? and path is not null order by id", [scan_id])
     )
 
 
