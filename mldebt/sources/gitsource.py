@@ -9,9 +9,9 @@ of it. Links and submodules are not recreated, oversized blobs are not written,
 and paths that would leave the folder are refused. A file or folder whose git
 object is missing or damaged (a partial clone, a damaged copy) is left out and
 said to be unreadable, the rest is laid out, and such a layout is not kept
-(``gitobjects``); git never fetches a missing object during a scan. Git URLs are cloned (bare,
-with full history, which the history facts need) into the cache and fetched
-again on later scans.
+(``gitobjects``); git never fetches a missing object during a scan. Git URLs
+are cloned (bare, with full history, which the history facts need) into the
+cache and fetched again on later scans.
 
 Every git command goes through ``gitrun`` against a stand-in git directory
 (``gitlocate.shadow``), so nothing of the scanned repository's configuration
