@@ -85,7 +85,9 @@ class Evidence:
         """``meaning: value (at a.py:3, b.py:9)``; a missing fact reads "nothing recorded"."""
         places = list(dict.fromkeys(self.where.get(key, ())))
         at = f" (at {listing(places)})" if places else ""
-        return f"{self.meaning(key)}: {words(self.value(key))}{at}"
+        said = self.facts.get(f"{key}.reason")  # a collector's own sentence about this fact
+        why = f", {said.rstrip('.')}" if isinstance(said, str) and said else ""
+        return f"{self.meaning(key)}: {words(self.value(key))}{why}{at}"
 
     def missing(self, keys: Iterable[str]) -> list[str]:
         return [k for k in keys if self.value(k) is None]
