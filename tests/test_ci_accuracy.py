@@ -248,6 +248,21 @@ def test_other_providers_ways_of_not_failing(tmp_path):
         )
         is False
     )  # Azure runs bash without -e: the echo's status is the step's
+    assert (
+        can_fail(tmp_path / "az2", {"azure-pipelines.yml": "steps:\n  - script: pytest\n    enabled: false\n"}) is False
+    )
+    jenkins = (
+        "pipeline {\n  agent any\n  stages {\n    stage('a') { steps { catchError { sh 'pytest a' } } }\n"
+        "    stage('b') { steps { warnError('flaky') { sh 'pytest b' } } }\n"
+        "    stage('c') { steps { catchError(buildResult: 'UNSTABLE', stageResult: 'FAILURE') { sh 'pytest c' } } }\n"
+        "  }\n}\n"
+    )
+    facts = found(tmp_path / "jk", {"Jenkinsfile": jenkins})
+    assert facts["ci.runs_tests"] is True  # catchError's default build result is FAILURE: stage a still fails it
+    assert sorted(f["reason"] for f in facts["ci.tests_cannot_fail"]) == [
+        "catchError(buildResult: 'UNSTABLE') { }",
+        "warnError { }",
+    ]
 
 
 def test_no_check_earns_automated_credit_from_a_test_step_that_cannot_fail(tmp_path):

@@ -13,7 +13,17 @@ from __future__ import annotations
 from typing import Any
 
 from mldebt.collectors.ci.actions import kinds_of_action, publishes_results
-from mldebt.collectors.ci.model import Job, Pipeline, PipelineError, Step, folder_of, is_true, script_line, text_of
+from mldebt.collectors.ci.model import (
+    Job,
+    Pipeline,
+    PipelineError,
+    Step,
+    folder_of,
+    is_false,
+    is_true,
+    script_line,
+    text_of,
+)
 from mldebt.collectors.ci.shell import Shell
 from mldebt.collectors.repo.configfiles import line_of, load_yaml, mapping, scalar
 
@@ -104,7 +114,13 @@ def _steps(steps: Any, job: Job, pipeline: Pipeline) -> None:
     for step in steps if isinstance(steps, list) else []:
         if not isinstance(step, dict):
             continue
-        ignored = "continueOnError: true" if is_true(step.get("continueOnError")) else None
+        ignored = (
+            "continueOnError: true"
+            if is_true(step.get("continueOnError"))
+            else "enabled: false (it never runs)"
+            if is_false(step.get("enabled"))
+            else None
+        )
         name = step["displayName"] if isinstance(step.get("displayName"), str) else None
         if "template" in step:
             pipeline.notes.append((f"step template not followed: {scalar(step['template'])}", line_of(step)))

@@ -23,7 +23,6 @@ name then decides, as before), or what the target runs.
 from __future__ import annotations
 
 import ast
-import json
 import posixpath
 import re
 import tomllib
@@ -35,6 +34,7 @@ from mldebt.collectors.ci import makefile, toxnox
 from mldebt.collectors.ci.commands import Followed, Hop, Match, classify_command, is_routine, strip_wrappers
 from mldebt.collectors.ci.shell import NO_ERREXIT, Shell, commands, shell_of
 from mldebt.collectors.repo.configfiles import ConfigError, read_text
+from mldebt.nested import json_loads, toml_loads
 
 MAX_DEPTH = 6
 MAX_CALLS = 3000  # follow calls per scan: a budget, whatever the files hold
@@ -321,8 +321,8 @@ class Hops:
         if rel is None or text is None:
             return None
         try:
-            data = json.loads(text)
-        except (ValueError, RecursionError):
+            data = json_loads(text)
+        except ValueError:
             return None
         scripts = data.get("scripts") if isinstance(data, dict) else None
         if not isinstance(scripts, dict):
@@ -349,8 +349,8 @@ class Hops:
         if rel is None or text is None:
             return None
         try:
-            data = tomllib.loads(text)
-        except (tomllib.TOMLDecodeError, RecursionError):
+            data = toml_loads(text)
+        except tomllib.TOMLDecodeError:
             return None
         tools = data.get("tool") if isinstance(data.get("tool"), dict) else {}
         env, _, script = name.rpartition(":")

@@ -3,8 +3,9 @@
 Each ``stage('name') { steps { ... } }`` with steps becomes a job; nested
 ``parallel``, ``stages`` and ``matrix`` blocks are followed. Shell steps are
 ``sh``, ``bat``, ``powershell`` and ``pwsh`` calls with a string argument or a
-``script:`` argument; ``returnStatus: true`` and an enclosing ``catchError`` or
-``warnError`` mean the step cannot fail the build. ``triggers { cron(...) }``
+``script:`` argument; ``returnStatus: true``, an enclosing ``warnError`` and a
+``catchError`` whose ``buildResult`` is SUCCESS, UNSTABLE or null mean the step
+cannot fail the build (``catchError``'s default result is FAILURE). ``triggers { cron(...) }``
 schedules the pipeline; ``when { changeRequest() }`` runs a stage on pull
 requests. Jenkins builds on push (SCM webhooks) by default. ``sh`` runs
 ``sh -xe``; ``bat`` and ``powershell`` stop at no failing command.
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 
 CALLS = ("method_invocation", "juxt_function_call")
 SHELL_STEPS = {"sh", "bat", "powershell", "pwsh"}
-SWALLOW = {"catchError", "warnError"}
 STRINGS = ("string_literal", "character_literal")
 MAX_DEPTH = 200
 SH = Shell(True, False, "Jenkins' sh -xe")
@@ -161,10 +161,10 @@ class _Reader:
                 found.append(self._unquote(child))
         return found
 
-    def flag(self, node: tree_sitter.Node, key: str) -> bool:
+    def flag(self, node: tree_sitter.Node, key: str, value: str = "true") -> bool:
         args = next((c for c in node.children if c.type == "argument_list"), None)
         for child in args.children if args is not None else []:
-            if child.type == "map_item" and self.text(child).replace(" ", "").startswith(f"{key}:true"):
+            if child.type == "map_item" and self.text(child).replace(" ", "").startswith(f"{key}:{value}"):
                 return True
         return False
 
@@ -188,6 +188,20 @@ class _Reader:
                 yield from self.stages(body, depth + 1)
             elif name in ("stages", "parallel", "matrix", "script", "node", "timeout", "withEnv", "dir"):
                 yield from self.stages(body, depth + 1)
+
+    def _swallows(self, name: str, call: tree_sitter.Node) -> str | None:
+        """Why a block's failures cannot fail the build: ``warnError`` (unstable), or a ``catchError``
+        whose ``buildResult`` is SUCCESS, UNSTABLE or null (its default, FAILURE, still fails the build)."""
+        if name == "warnError":
+            return "warnError { }"
+        if name != "catchError":
+            return None
+        result = self.strings(call, "buildResult")
+        if result and result[0].upper() in ("SUCCESS", "UNSTABLE"):
+            return f"catchError(buildResult: '{result[0]}') {{ }}"
+        if self.flag(call, "buildResult", "null"):
+            return "catchError(buildResult: null) { }"
+        return None
 
     def shell_steps(self, node: tree_sitter.Node, job: Job, swallowed: str | None, depth: int) -> None:
         if depth > MAX_DEPTH:
@@ -216,6 +230,6 @@ class _Reader:
                 if name == "stage":
                     continue
                 if body is not None:
-                    self.shell_steps(body, job, swallowed or (f"{name} {{ }}" if name in SWALLOW else None), depth + 1)
+                    self.shell_steps(body, job, swallowed or self._swallows(name, child), depth + 1)
                     continue
             self.shell_steps(child, job, swallowed, depth + 1)

@@ -23,6 +23,8 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
+from mldebt.nested import toml_loads
+
 BRACES = re.compile(r"\{([^{}]*)\}")
 MAX_NAMES = 200  # env names from one generative name or env list
 MAX_COMMANDS = 500  # commands of one env, references included
@@ -197,8 +199,8 @@ def tox_from_ini(path: str, text: str, first_line: int = 1) -> ToxConfig | None:
 def tox_from_toml(path: str, text: str) -> ToxConfig | None:
     """``tox.toml`` or ``pyproject.toml``'s ``[tool.tox]`` (its legacy INI string, or native tables)."""
     try:
-        data = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, RecursionError):
+        data = toml_loads(text)
+    except tomllib.TOMLDecodeError:
         return None
     table: Any = data
     if path.endswith("pyproject.toml"):
