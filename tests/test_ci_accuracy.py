@@ -322,6 +322,14 @@ def test_make_variables_recursion_folders_and_default_goal(tmp_path):
     for run in ("make", "make ci", "make check", "make -C ml test-all", "cd ml && make test-all"):
         files = {**workflow(run), "Makefile": makefile, "ml/Makefile": "test-all:\n\tpython -m pytest\n"}
         assert can_fail(tmp_path / run.replace(" ", "_"), files), run
+    files = {
+        **workflow("make test-all", step="        working-directory: ./ml\n"),
+        "ml/Makefile": "test-all:\n\tpytest\n",
+    }
+    assert found(tmp_path / "wd", files)["ci.tests.via"][0]["hops"] == [
+        "ml/Makefile:1 test-all",
+        "ml/Makefile:2 pytest",
+    ]
     facts = found(tmp_path / "make_ci", {})
     assert facts["ci.tests.via"][0]["chain"] == "make ci -> make unit -> python3 -m pytest -q"
 
