@@ -35,9 +35,16 @@ COLLECTORS: dict[str, type[Collector]] = {
 }
 
 
+# Facts the scan itself adds about what it could read (mldebt.scanning.completeness).
+SCAN_KEYS = {
+    "scan.incomplete": "the scan could not read part of the project, whose git objects are missing or damaged "
+    "(a partial or damaged copy): how many files and folders, and the first of their paths",
+}
+
+
 def declared_keys() -> dict[str, str]:
-    """Every evidence key some collector can produce, with its meaning."""
-    return {key: text for cls in COLLECTORS.values() for key, text in cls.keys.items()}
+    """Every evidence key some collector (or the scan itself) can produce, with its meaning."""
+    return {**{key: text for cls in COLLECTORS.values() for key, text in cls.keys.items()}, **SCAN_KEYS}
 
 
 def collect(snapshot: Snapshot, names: list[str] | None = None) -> list[Fact]:

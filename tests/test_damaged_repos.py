@@ -370,3 +370,19 @@ def test_reading_objects_past_the_deadline_is_a_timeout_not_an_unreadable_object
             read.append(kind)
             time.sleep(0.005)  # a slow reader: git is stopped at the deadline while it still has objects to give
     assert None not in read  # nothing was said to be unreadable on the way
+
+
+def test_history_survives_a_missing_blob_with_changed_files_only(make_repo, run, db_path):
+    recent = "2026-11-20T10:00:00+00:00"
+    repo = make_repo("h", [(recent, FILES), (recent, {**FILES, "pkg/model.py": "def predict(x):\n    return 2 * x\n"})])
+    remove_object(repo, "HEAD~1:pkg/model.py")  # the old version the line counts of the second commit need
+
+    result = run("collect", str(repo), "--as-of", "2026-12-01")
+
+    assert result.exit_code == 0, result.output
+    found = facts(db_path, "h")
+    errors = {f["key"]: f["error"] for f in found if f["error"]}
+    assert "git.error" not in errors, errors
+    assert errors["git.churn.unread"].startswith("changed lines not counted, changed files only")
+    assert value(found, "git.commits.365d") == 2
+    assert value(found, "git.authors.365d") == 1

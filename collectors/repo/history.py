@@ -24,7 +24,7 @@ from mldebt.collectors.code.patterns import tokens
 from mldebt.collectors.interface import Collector, Fact, Snapshot
 from mldebt.collectors.repo import files as repo_files
 from mldebt.collectors.repo.cache import Cache, code_version
-from mldebt.collectors.repo.tree import tree_id
+from mldebt.collectors.repo.tree import blob_ids, tree_id
 from mldebt.errors import MldebtError
 from mldebt.sources.gitrun import run as run_git
 
@@ -51,6 +51,7 @@ class HistoryCollector(Collector):
         "git.training_code.last_change_days": "days since the last change to training or model code",
         "git.history.window": "what was read: since, until, commits, whether the commit limit cut it",
         "git.error": "(error facts) history that could not be read",
+        "git.churn.unread": "(error facts) changed lines not counted: blobs the counts need are missing",
     }
 
     def collect(self, snapshot: Snapshot) -> Iterator[Fact]:
@@ -64,8 +65,12 @@ class HistoryCollector(Collector):
             key = f"history:{VERSION}:{snapshot.commit}:{snapshot.subpath or ''}:{since.date()}"
             commits = cache.get(key)
             if commits is None:
-                commits = _log(snapshot, since)
-                cache.put(key, commits)
+                try:
+                    commits = _log(snapshot, since)
+                    cache.put(key, commits)
+                except ValueError as exc:  # a blob the line counts need is missing: a partial or damaged copy
+                    commits = _log(snapshot, since, line_counts=False)
+                    yield Fact.failure("git.churn.unread", f"changed lines not counted, changed files only: {exc}")
             present = set(_files(snapshot))
             yield from _facts(snapshot, commits, present, as_of, since, cache)
         except (OSError, ValueError, MldebtError) as exc:
@@ -83,8 +88,12 @@ def _git(snapshot: Snapshot, *args: str) -> bytes:
     return proc.stdout
 
 
-def _log(snapshot: Snapshot, since: datetime) -> list[list[Any]]:
-    """[[sha, unix time, author, [[path, lines changed], ...]], ...], newest first."""
+def _log(snapshot: Snapshot, since: datetime, line_counts: bool = True) -> list[list[Any]]:
+    """[[sha, unix time, author, [[path, lines changed], ...]], ...], newest first.
+
+    Without ``line_counts`` only the trees are compared (no blob is read, so a
+    copy that lacks some still gives its history) and every change counts 0 lines.
+    """
     args = [
         "log",
         "-z",
@@ -93,7 +102,7 @@ def _log(snapshot: Snapshot, since: datetime) -> list[list[Any]]:
         "--no-ext-diff",
         "--no-textconv",
         "--no-renames",
-        "--numstat",
+        "--numstat" if line_counts else "--name-only",
         f"--max-count={MAX_COMMITS}",
         f"--since={since.isoformat()}",
         "--format=@@%H%x09%at%x09%aE",
@@ -107,6 +116,8 @@ def _log(snapshot: Snapshot, since: datetime) -> list[list[Any]]:
         if token.startswith(b"@@"):
             sha, when, author = token[2:].decode(errors="replace").split("\t", 2)
             commits.append([sha, int(when), author.lower(), []])
+        elif token and commits and not line_counts:
+            commits[-1][3].append([repo_files.display(os.fsdecode(token)), 0])
         elif token and commits:
             added, deleted, path = token.split(b"\t", 2)
             churn = (int(added) if added.isdigit() else 0) + (int(deleted) if deleted.isdigit() else 0)
@@ -115,6 +126,10 @@ def _log(snapshot: Snapshot, since: datetime) -> list[list[Any]]:
 
 
 def _files(snapshot: Snapshot) -> Iterator[str]:
+    listed = blob_ids(snapshot)  # survives a folder whose tree object is missing
+    if listed is not None:
+        yield from listed
+        return
     tree = tree_id(snapshot)
     if tree:
         for raw in _git(snapshot, "ls-tree", "-r", "-z", "--name-only", tree).split(b"\0"):

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from mldebt.push.client import Pusher
 from mldebt.scanning.collecting import progress, say, team_owners
+from mldebt.scanning.completeness import note
 from mldebt.scanning.parallel import Outcome, collect_all
 from mldebt.sources.portfolio import Portfolio, Project
 
@@ -43,5 +44,6 @@ def _push(pusher: Pusher, outcome: Outcome, count: int) -> None:
             f"pushed {name} at {(outcome.bundle.commit or 'working tree')[:12]} "
             f"({outcome.bundle.as_of[:10]}) to {pusher.shown}: scan {pushed.scan_id}"
             + (f", ML Test Score {score:.1f}, grade {answer.get('grade')}" if isinstance(score, (int, float)) else "")
-            + ("" if pushed.created else " (the server already had it)"),
+            + ("" if pushed.created else " (the server already had it)")
+            + note(outcome.bundle.facts),
         )

@@ -16,14 +16,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from mldebt.collectors.interface import Fact
+from mldebt.collectors.registry import SCAN_KEYS
 from mldebt.redact import without_credentials
 from mldebt.sources.gitobjects import UNREADABLE_FOLDER, WHY, is_unreadable
 
 KEY = "scan.incomplete"
-KEYS = {
-    KEY: "the scan could not read part of the project, whose git objects are missing or damaged "
-    "(a partial or damaged copy): how many files and folders, and the first of their paths",
-}
+KEYS = SCAN_KEYS
 COLLECTOR = "scan"
 MAX_PATHS = 100  # each unreadable path is also its own error fact
 
