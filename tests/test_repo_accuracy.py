@@ -327,11 +327,12 @@ def test_a_dockerfile_that_is_a_link_counts_by_its_name_and_is_never_read(tmp_pa
     assert "Dockerfile" not in read
 
 
-def test_the_ci_configs_have_one_home_to_wire():
-    assert hygiene.ci_configs([".github/workflows/t.yml", ".github/workflows/sub/x.yml", "Jenkinsfile", "a.yml"]) == [
-        ".github/workflows/t.yml",
-        "Jenkinsfile",
-    ]
+def test_repo_ci_configs_and_the_ci_collector_agree_on_what_a_pipeline_file_is():
+    cloudbuild = "steps:\n- name: gcr.io/cloud-builders/docker\n  args: [build, .]\n"
+    texts = {"build/deploy.yaml": cloudbuild, "configs/train.yaml": "lr: 0.1\n"}
+    paths = [".github/workflows/t.yml", ".github/workflows/sub/x.yml", "Jenkinsfile", "a.yml", *texts]
+    found = {f.key: f.value for f in hygiene.facts(paths, texts.get)}
+    assert found["repo.ci.configs"] == [".github/workflows/t.yml", "Jenkinsfile", "build/deploy.yaml"]
 
 
 # --- README set-up quality ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from mldebt import yamlfile
+from mldebt.collectors.ci.config import ci_config_paths
 from mldebt.collectors.interface import Fact
 from mldebt.collectors.repo import readme as repo_readme
 from mldebt.collectors.repo.foreign import Foreign
@@ -36,7 +37,6 @@ KEYS = {
     "repo.hygiene.codeowners": "a CODEOWNERS file",
     "repo.hygiene.license": "the license file's kind (Apache-2.0, MIT, ...), or null",
 }
-CI_FILES = {".gitlab-ci.yml", ".circleci/config.yml", "azure-pipelines.yml", "Jenkinsfile"}
 README = re.compile(r"^readme(\.(md|rst|txt|markdown))?$", re.I)
 CODEOWNERS = {"CODEOWNERS", ".github/CODEOWNERS", ".gitlab/CODEOWNERS", "docs/CODEOWNERS"}
 LICENSE = re.compile(r"^(licen[cs]e|copying)(\.(md|txt|rst))?$", re.I)
@@ -109,7 +109,7 @@ def facts(paths: list[str], text: Callable[[str], str | None], links: Collection
             _tool_sections(name, text(path) or "", tools)
         elif path in {".pre-commit-config.yaml", ".pre-commit-config.yml"}:
             _hooks(text(path) or "", tools)
-    yield Fact("repo.ci.configs", ci_configs(paths))
+    yield Fact("repo.ci.configs", ci_config_paths(paths, text))
     yield Fact("repo.readme.present", readme is not None)
     yield from repo_readme.facts(readme, text(readme) if readme else None, paths)
     dockerfiles = [p for p in [*own, *foreign.own(links)] if _is_dockerfile(p.rsplit("/", 1)[-1])]
@@ -120,21 +120,6 @@ def facts(paths: list[str], text: Callable[[str], str | None], links: Collection
     yield Fact("repo.hygiene.codeowners", any(p in CODEOWNERS for p in paths))
     kind = _license_kind(text(license_path) or "") if license_path else None
     yield Fact("repo.hygiene.license", kind, path=license_path)
-
-
-def ci_configs(paths: list[str]) -> list[str]:
-    """CI configuration files among ``paths``, sorted.
-
-    Wiring point: the CI collector (collectors/ci) is the home of what a CI
-    file is (it also reads Google Cloud Build, Bitbucket Pipelines and
-    Buildkite); when it exposes its list of config paths, return that here so
-    ``repo.ci.configs`` and ``ci.providers`` agree. Until then, the file names below.
-    """
-    return sorted(
-        p
-        for p in paths
-        if p in CI_FILES or (p.startswith(".github/workflows/") and p.count("/") == 2 and p.endswith((".yml", ".yaml")))
-    )
 
 
 def _is_dockerfile(name: str) -> bool:

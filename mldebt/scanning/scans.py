@@ -375,7 +375,9 @@ def located(facts: Iterable[tuple[str, str | None, int | None]]) -> dict[str, li
     for key, path, line in facts:
         if path:
             owner = key[: -len(".at")] if key.endswith(".at") else key
-            where.setdefault(owner, []).append(f"{path}:{line}" if line else path)
+            place = f"{path}:{line}" if line else path
+            where.setdefault(owner, []).append(place)
+            where.setdefault(f"{owner}.count", []).append(place)  # a count is seen where its items are
     return where
 
 
