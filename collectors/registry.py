@@ -39,6 +39,7 @@ COLLECTORS: dict[str, type[Collector]] = {
 SCAN_KEYS = {
     "scan.incomplete": "the scan could not read part of the project, whose git objects are missing or damaged "
     "(a partial or damaged copy): how many files and folders, and the first of their paths",
+    "project.tier": "the project's tier in the portfolio (research, prototype or production)",
 }
 
 

@@ -44,6 +44,37 @@ class Context:
     project: str = ""
     team: str = ""
     tags: tuple[str, ...] = ()
+    tier: str = ""  # research | prototype | production; the rubric's default tier when empty
+
+
+def gap(rubric: Rubric, tier_id: str, level: str | None, ml_test_score: float) -> dict[str, Any]:
+    """How far a project is from its tier's target: levels short, ML Test Score points short, and in words.
+
+    ``levels`` counts the rungs of the ladder between the level held and the
+    target level; ``ml_test_score`` the points below the target score (both 0 on
+    target). ``size`` orders projects by how far they have to go: a level
+    weighs as one point of ML Test Score.
+    """
+    tier = rubric.tier(tier_id)
+    ladder = [lv.id for lv in rubric.levels]
+    want = tier.target.level
+    held_rank = ladder.index(level) + 1 if level in ladder else 0
+    want_rank = ladder.index(want) + 1 if want in ladder else 0
+    levels_short = max(want_rank - held_rank, 0)
+    points_short = round(max(tier.target.ml_test_score - ml_test_score, 0.0), 2)
+    titles = {lv.id: lv.title for lv in rubric.levels}
+    parts = []
+    if levels_short:
+        parts.append(f"{levels_short} level{'s' if levels_short > 1 else ''} short of {titles.get(want or '', want)}")
+    if points_short:
+        parts.append(f"{points_short:g} ML Test Score point{'s' if points_short != 1 else ''} short")
+    return {
+        "levels": levels_short,
+        "ml_test_score": points_short,
+        "size": levels_short + points_short,
+        "on_target": not parts,
+        "text": "on target" if not parts else " and ".join(parts),
+    }
 
 
 @dataclass(frozen=True)
@@ -81,6 +112,9 @@ class Scorecard:
     section_max: dict[str, float] = field(default_factory=dict)
     levels: dict[str, bool] = field(default_factory=dict)
     level: str | None = None
+    tier: str = ""
+    target: dict[str, Any] = field(default_factory=dict)  # {"level": str | None, "ml_test_score": float}
+    gap: dict[str, Any] = field(default_factory=dict)  # see ``gap``
     totals: dict[str, float | None] = field(default_factory=dict)
     questions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -223,6 +257,8 @@ def score(
 
     ``evidence`` adds what reasons say about those facts: each key's meaning and where it was seen.
     """
+    tier = rubric.tier(context.tier).id
+    facts = {**facts, "project.tier": tier}
     evaluate = conditions.Evaluator(conditions.namespace(facts))
     waivers = waivers or {}
     evidence = evidence or reasons.Evidence(facts)
@@ -244,7 +280,12 @@ def score(
                 f"Without the waiver: {was}.",
             )
         results.append(result)
-    return aggregate(rubric, checks, results, facts)
+    card = aggregate(rubric, checks, results, facts)
+    target = rubric.tier(tier).target
+    card.tier = tier
+    card.target = {"level": target.level, "ml_test_score": target.ml_test_score}
+    card.gap = gap(rubric, tier, card.level, card.ml_test_score)
+    return card
 
 
 def aggregate(rubric: Rubric, checks: list[Check], results: list[Result], facts: Mapping[str, Any]) -> Scorecard:

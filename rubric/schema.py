@@ -64,6 +64,26 @@ class Level(Strict):
     description: str = ""
 
 
+class Target(Strict):
+    """What a tier expects: a maturity level held and an ML Test Score reached."""
+
+    level: str | None = None  # None: no level expected
+    ml_test_score: float = Field(default=0.0, ge=0, le=7)
+
+
+class Tier(Strict):
+    """How much a project is expected to hold, by what it is for (research, prototype, production)."""
+
+    id: str = Field(pattern=ID)
+    title: str
+    description: str = ""
+    target: Target = Target()
+
+
+TIER_IDS = ("research", "prototype", "production")
+DEFAULT_TIER = "prototype"
+
+
 class Total(Strict):
     """A team's own headline figure: a weighted mean of category scores."""
 
@@ -95,6 +115,8 @@ class Check(Strict):
     applies_when: str | None = None
     # the sentence shown when the check does not apply; may name facts as {key}
     not_applicable: str | None = None
+    # another check whose fix clears this one too: their paydown is one item, with that check's effort
+    fixed_with: str | None = None
     why: str = Field(min_length=1)
     fix: str = Field(min_length=1)
     references: list[str] = []
@@ -112,6 +134,7 @@ class CheckOverride(Strict):
     applies_to: Scope | None = None
     applies_when: str | None = None
     not_applicable: str | None = None
+    fixed_with: str | None = None
     why: str | None = None
     fix: str | None = None
 
@@ -125,6 +148,7 @@ class RubricSpec(Strict):
     categories: list[Category] = []
     questions: list[Question] = []
     levels: list[Level] = []
+    tiers: list[Tier] = []
     totals: list[Total] = []
     checks: list[Check] = []
     overrides: dict[str, CheckOverride] = {}
@@ -147,12 +171,18 @@ class Rubric:
     hash: str
     source: str
     content: str
+    tiers: tuple[Tier, ...] = ()
     _by_id: dict[str, Check] = field(default_factory=dict, repr=False, compare=False)
 
     def check(self, check_id: str) -> Check | None:
         if not self._by_id:
             self._by_id.update((c.id, c) for c in self.checks)
         return self._by_id.get(check_id)
+
+    def tier(self, tier_id: str | None) -> Tier:
+        """The tier of that id, else the default tier (prototype), else an empty target."""
+        by_id = {t.id: t for t in self.tiers}
+        return by_id.get(tier_id or DEFAULT_TIER) or by_id.get(DEFAULT_TIER) or Tier(id=DEFAULT_TIER, title="Prototype")
 
     def category_title(self, category_id: str) -> str:
         return next((c.title for c in self.categories if c.id == category_id), category_id)
@@ -226,6 +256,7 @@ def _resolve(spec: RubricSpec, base: Rubric | None, doc: Document) -> Rubric:
         "categories": [c.model_dump() for c in merged(spec.categories, base.categories if base else ())],
         "questions": [q.model_dump() for q in merged(spec.questions, base.questions if base else ())],
         "levels": [lv.model_dump() for lv in merged(spec.levels, base.levels if base else ())],
+        "tiers": [t.model_dump() for t in merged(spec.tiers, base.tiers if base else ())],
         "totals": [t.model_dump() for t in merged(spec.totals, base.totals if base else ())],
         "checks": [c.model_dump(exclude_none=True) for c in checks],
         "disabled": disabled,
@@ -247,6 +278,7 @@ def from_content(content: str, source: str = "(stored)") -> Rubric:
         totals=tuple(Total(**t) for t in data.get("totals", [])),
         checks=tuple(Check(**c) for c in data["checks"]),
         disabled=data.get("disabled", {}),
+        tiers=tuple(Tier(**t) for t in data.get("tiers", [])),
         hash=hashlib.sha256(content.encode()).hexdigest()[:16],
         source=source,
         content=content,
@@ -306,6 +338,20 @@ def _cross_check(
         elif check.ml_test:
             ml_tests[check.ml_test] = check.id
     check_ids = {c.id for c in rubric.checks}
+    for i, tier in enumerate(spec.tiers):
+        if tier.id not in TIER_IDS:
+            problems.append(doc.message(("tiers", i, "id"), f"a tier is one of {', '.join(TIER_IDS)}"))
+        if tier.target.level is not None and tier.target.level not in levels:
+            problems.append(doc.message(("tiers", i, "target", "level"), f"unknown level {tier.target.level!r}"))
+    for i, check in enumerate(spec.checks):
+        if check.fixed_with is not None:
+            target = rubric.check(check.fixed_with)
+            if target is None:
+                problems.append(doc.message(("checks", i, "fixed_with"), f"unknown check {check.fixed_with!r}"))
+            elif target.fixed_with is not None or check.fixed_with == check.id:
+                problems.append(
+                    doc.message(("checks", i, "fixed_with"), "name the check whose fix clears both, not a chain")
+                )
     for i, question in enumerate(spec.questions):
         for j, proxy in enumerate(question.proxies):
             if proxy not in check_ids:

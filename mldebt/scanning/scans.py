@@ -76,6 +76,7 @@ def save_portfolio(db: sqlite_utils.Database, portfolio: Portfolio) -> None:
                     "owner": p.owner,
                     "description": p.description,
                     "tags": to_json(list(p.tags)),
+                    "tier": p.tier,
                     "sources": to_json(without_credentials(p.sources)),
                 },
                 pk="id",
@@ -243,11 +244,12 @@ def _score_readable(
     usable: dict[str, Any],
     where: dict[str, list[str]] | None = None,
 ) -> Scorecard:
-    project = next(rows(db, "select team_id, tags from projects where id = ?", [scan["project_id"]]), None)
+    project = next(rows(db, "select team_id, tags, tier from projects where id = ?", [scan["project_id"]]), None)
     context = Context(
         project=scan["project_id"],
         team=(project or {}).get("team_id") or "",
         tags=tuple(from_json((project or {}).get("tags")) or ()),
+        tier=(project or {}).get("tier") or "",
     )
     for key, value in recorded_attestations(db, scan["project_id"], scan["as_of"]).items():
         if key not in usable or str(value.get("date", "")) > str(usable[key].get("date", "")):
@@ -344,6 +346,18 @@ def _save_scorecard(db: sqlite_utils.Database, scan_id: str, card: Scorecard) ->
         {"scope": "effort", "name": "hours", "value": card.effort_hours, "max": None, "label": None},
         {"scope": "effort", "name": "waived_hours", "value": card.waived_effort_hours, "max": None, "label": None},
         {"scope": "level", "name": "held", "value": None, "max": None, "label": card.level},
+        # the project's tier, its target and the gap to it (scored with the tier the project had then)
+        {"scope": "tier", "name": card.tier, "value": card.gap.get("size"), "max": None, "label": card.gap.get("text")},
+        {"scope": "target", "name": "level", "value": None, "max": None, "label": card.target.get("level")},
+        {
+            "scope": "target",
+            "name": "ml_test_score",
+            "value": card.target.get("ml_test_score"),
+            "max": 7.0,
+            "label": None,
+        },
+        {"scope": "gap", "name": "levels", "value": card.gap.get("levels"), "max": None, "label": None},
+        {"scope": "gap", "name": "ml_test_score", "value": card.gap.get("ml_test_score"), "max": None, "label": None},
     ]
     scores += [
         {"scope": "section", "name": k, "value": v, "max": card.section_max.get(k, 7.0), "label": None}

@@ -121,6 +121,7 @@ class ProjectSpec(Strict):
     owner: str | None = None
     description: str | None = None
     tags: list[str] = []
+    tier: Literal["research", "prototype", "production"] = "prototype"  # what the project is expected to hold
     ci: CISource | None = None
     monitoring: MonitoringSource | None = None
     registries: RegistrySource | None = None
@@ -163,6 +164,7 @@ class Project:
     description: str | None
     tags: tuple[str, ...]
     sources: dict[str, Any]
+    tier: str = "prototype"
 
 
 @dataclass(frozen=True)
@@ -256,6 +258,7 @@ def _resolve(spec: PortfolioSpec, doc: Document) -> Portfolio:
                     description=proj.description,
                     tags=tuple(proj.tags),
                     sources=sources,
+                    tier=proj.tier,
                 )
             )
     if problems:

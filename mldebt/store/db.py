@@ -424,3 +424,9 @@ def _security(db: sqlite_utils.Database) -> None:
 def _reasons(db: sqlite_utils.Database) -> None:
     """Each result's plain reason, a sentence made from its evidence (the condition stays in detail)."""
     db.table("results").add_column("reason", str)
+
+
+@migrations(name="0009_tiers")
+def _tiers(db: sqlite_utils.Database) -> None:
+    """Each project's tier (research, prototype, production): what it is expected to hold."""
+    db.table("projects").add_column("tier", str)
