@@ -50,15 +50,27 @@ class Headline(TypedDict):
     band: str | None
     overall: float | None
     grade: str | None
+    level: str | None  # the maturity level held (None: none)
+    tier: str | None  # the tier the scan was scored for (None: scored before tiers existed)
+    gap: str | None  # the gap to the tier's target in words ("on target", "1 level short of Bronze")
+    gap_size: float | None  # levels short + ML Test Score points short: what the portfolio sorts by
+    target_level: str | None
+    target_ml_test_score: float | None
 
 
 HEADLINE_SQL = """
     select s.id, s.project_id, s.as_of, s.collected_at, s.commit_sha, s.commit_date, s.rubric_hash,
            s.tool_version, s.fact_count, s.error_count,
-           f.value as ml_test_score, f.label as band, g.value as overall, g.label as grade
+           f.value as ml_test_score, f.label as band, g.value as overall, g.label as grade,
+           lv.label as level, t.name as tier, t.label as gap, t.value as gap_size,
+           tl.label as target_level, tm.value as target_ml_test_score
     from scans s
     left join scores f on f.scan_id = s.id and f.scope = 'mltest' and f.name = 'final'
     left join scores g on g.scan_id = s.id and g.scope = 'overall' and g.name = 'grade'
+    left join scores lv on lv.scan_id = s.id and lv.scope = 'level' and lv.name = 'held'
+    left join scores t on t.scan_id = s.id and t.scope = 'tier'
+    left join scores tl on tl.scan_id = s.id and tl.scope = 'target' and tl.name = 'level'
+    left join scores tm on tm.scan_id = s.id and tm.scope = 'target' and tm.name = 'ml_test_score'
 """
 
 # The last scan of each project in each calendar quarter (UTC: SQLite's date functions read the offset),
