@@ -3,9 +3,16 @@
 ``summarise`` never imports or runs the file: it parses it with ``ast`` and
 walks the tree once, recording what the debt facts need (imports, seeds,
 tracking and registry calls, configuration reads, thresholds, hard-coded
-paths, test functions, fingerprints of feature code, vulture's definitions
-and uses). The summary depends only on the file's bytes, its path and the
-analysing code (ANALYSER_VERSION hashes it), so it is cached by blob id.
+paths, test functions and what their assertions read, fingerprints of
+feature code, vulture's definitions and uses). The summary depends only on the
+file's bytes, its path, whether it is named as a test and the analysing code
+(ANALYSER_VERSION hashes it), so it is cached by blob id.
+
+A file named as a test is a test file only when it holds tests that pytest or
+unittest would collect; one that holds none (a Locust load script, an
+evaluation script called ``test.py``) is summarised as the code it is. The
+decision is made here, on the one parse, and the summary says it: a test
+file's summary lists its tests, a candidate without tests has ``"tests": []``.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import re
 from typing import Any, TypedDict
 
 from mldebt.collectors.code import patterns as P
+from mldebt.collectors.code import testflow
 from mldebt.collectors.code.deadcode import file_state, used_names
 from mldebt.collectors.code.tree import subtree
 from mldebt.collectors.code.visit import Visit
@@ -33,10 +41,14 @@ class FoundTest(TypedDict):
     refs: list[str]  # the imported names it reads, as dotted origins
     calls: list[str]  # the last part of each name it calls
     words: list[str]  # the words of its names and of its class's name
+    checks: list[list[Any]]  # [line, [origins, ...]]: each assertion, and what each value it compares was made from
 
 
 def summarise(rel: str, text: str, *, is_test: bool = False, notebook: bool = False) -> dict[str, Any]:
-    """The summary of one Python source (or a notebook's code cells joined)."""
+    """The summary of one Python source (or a notebook's code cells joined).
+
+    ``is_test``: the file is named as a test; it is read as one only if it holds tests.
+    """
     lines = text.splitlines()
     summary: dict[str, Any] = {"lines": len(lines), "markers": _markers(text)}
     try:
@@ -50,9 +62,13 @@ def summarise(rel: str, text: str, *, is_test: bool = False, notebook: bool = Fa
     try:
         visit = Visit(rel, is_test=is_test, notebook=notebook)
         visit.run(tree)
+        tests = _test_functions(visit) if is_test else []
+        if is_test and not tests:  # named as a test, holds none: read it as the code it is
+            visit = Visit(rel, notebook=notebook)
+            visit.run(tree)
         summary.update(visit.summary())
-        if is_test:
-            summary["tests"] = _test_functions(visit)
+        if tests:
+            summary["tests"] = tests
             summary["dead"] = {"defined": [], "used": used_names(visit.nodes)}
         else:
             summary["dead"] = (
@@ -60,6 +76,12 @@ def summarise(rel: str, text: str, *, is_test: bool = False, notebook: bool = Fa
                 if not notebook
                 else {"defined": [], "used": used_names(visit.nodes)}
             )
+            if is_test:
+                summary["tests"] = []
+        if tests or rel.rsplit("/", 1)[-1] == "conftest.py" or "pytest" in visit.aliases.values():
+            fixtures = dict(testflow.fixtures(visit.aliases, tree.body, visit.dotted))
+            if fixtures:
+                summary["fixtures"] = fixtures
     except (RecursionError, MemoryError) as exc:
         summary["error"] = {"message": f"cannot analyse: {type(exc).__name__} (nested too deeply)", "line": None}
     return summary
@@ -92,7 +114,8 @@ def _markers(text: str) -> dict[str, Any]:
 
 
 def _test_functions(visit: Visit) -> list[FoundTest]:
-    """Test functions (module level ``test*``, ``test*`` methods of ``Test*`` or TestCase classes)."""
+    """The tests pytest or unittest would collect: module-level ``test*`` functions, ``test*`` methods
+    of unittest TestCase subclasses and of ``Test*`` classes without an ``__init__``."""
     found: list[FoundTest] = []
     funcs = (ast.FunctionDef, ast.AsyncFunctionDef)
     tree = visit.tree
@@ -101,43 +124,61 @@ def _test_functions(visit: Visit) -> list[FoundTest]:
         node = tree.nodes[i]
         if isinstance(node, funcs) and node.name.startswith("test"):
             found.append(_test_function(i, visit))
-        elif isinstance(node, ast.ClassDef) and (node.name.startswith("Test") or _is_testcase(node, visit)):
+        elif isinstance(node, ast.ClassDef) and _is_test_class(node, visit):
+            state: dict[str, frozenset[str]] | None = None
             for j in tree.children(i):
                 method = tree.nodes[j]
                 if isinstance(method, funcs) and method.name.startswith("test"):
-                    found.append(_test_function(j, visit, node.name))
+                    state = testflow.class_state(visit.aliases, node) if state is None else state
+                    found.append(_test_function(j, visit, node.name, state))
     return found
 
 
-def _is_testcase(node: ast.ClassDef, visit: Visit) -> bool:
-    return any(visit.dotted(base).endswith("TestCase") for base in node.bases)
+def _is_test_class(node: ast.ClassDef, visit: Visit) -> bool:
+    if any(visit.dotted(base).endswith("TestCase") for base in node.bases):
+        return True
+    methods = {item.name for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    return node.name.startswith("Test") and "__init__" not in methods
 
 
-def _test_function(at: int, visit: Visit, owner: str = "") -> FoundTest:
+def _takes_fixtures(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    args = node.args
+    return any(a.arg not in ("self", "cls") for a in (*args.posonlyargs, *args.args, *args.kwonlyargs))
+
+
+def _test_function(at: int, visit: Visit, owner: str = "", state: dict[str, frozenset[str]] | None = None) -> FoundTest:
     tree = visit.tree
     assert tree is not None
     node = tree.nodes[at]
     assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
     refs, calls, words = set(), set(), set(P.tokens(node.name)) | set(P.tokens(owner))
+    nodes, aliases, roots, token_tuple = tree.nodes, visit.aliases, visit.imported_roots, P.token_tuple
     for k in subtree(tree, at):
-        sub = tree.nodes[k]
-        if isinstance(sub, ast.Name):
-            origin = visit.aliases.get(sub.id)
+        sub = nodes[k]
+        kind = type(sub)
+        if kind is ast.Name:
+            origin = aliases.get(sub.id)  # type: ignore[attr-defined]
             if origin:
                 refs.add(origin)
-            words.update(P.token_tuple(sub.id))
-        elif isinstance(sub, ast.Attribute):
-            words.update(P.token_tuple(sub.attr))
+            words.update(token_tuple(sub.id))  # type: ignore[attr-defined]
+        elif kind is ast.Attribute:
+            words.update(token_tuple(sub.attr))  # type: ignore[attr-defined]
             origin = visit.dotted(sub)
-            if origin.split(".", 1)[0] in visit.imported_roots:
+            if origin.split(".", 1)[0] in roots:
                 refs.add(origin)
-        elif isinstance(sub, ast.Call):
-            name = visit.dotted(sub.func).rsplit(".", 1)[-1]
-            calls.add(name)
+        elif kind is ast.Call:
+            func = sub.func  # type: ignore[attr-defined]
+            if type(func) is ast.Attribute:
+                calls.add(func.attr)
+            elif type(func) is ast.Name:
+                calls.add(aliases.get(func.id, func.id).rsplit(".", 1)[-1])
+            else:
+                calls.add(visit.dotted(func).rsplit(".", 1)[-1])
     return {
         "name": f"{owner}.{node.name}" if owner else node.name,
         "line": node.lineno,
         "refs": sorted(refs),
         "calls": sorted(calls),
         "words": sorted(words),
+        "checks": testflow.checks(visit.aliases, node, state or {}) if refs or state or _takes_fixtures(node) else [],
     }

@@ -13,6 +13,7 @@ project's tree (an unchanged commit is not read at all).
 from __future__ import annotations
 
 import io
+import re
 import tokenize
 from collections import Counter
 from collections.abc import Iterator
@@ -37,6 +38,13 @@ from mldebt.collectors.repo.tree import tree_id
 VERSION = code_version("repo/*.py", "code/*.py")  # the facts of a tree change only with this code
 SMALL_FILE = 256 * 1024  # config files and READMEs read for hygiene facts
 SCRIPT_NAMES = {"Makefile", "makefile", "Justfile", "Dockerfile"}
+GLUE_LANGUAGES = {"Shell"}  # scripts that start the program, not the program (Makefiles, Dockerfiles have no language)
+PYTHON_MARKERS = {"TODO", "FIXME", "HACK", "XXX"}
+NOT_PROGRAM_FOLDERS = {"docs", "doc", "site", "website", ".github"}  # a docs site's scripts, CI helpers
+_KERNEL_LANGUAGE = re.compile(
+    r'"(?:kernelspec"\s*:\s*\{[^{}]*?"language|language_info"\s*:\s*\{[^{}]*?"name)"\s*:\s*"([^"]{1,40})"'
+)
+_KERNELS = {"python": "Python", "python3": "Python", "r": "R", "scala": "Scala", "julia": "Julia", "sql": "SQL"}
 
 
 class RepoCollector(Collector):
@@ -46,12 +54,15 @@ class RepoCollector(Collector):
         "repo.languages": "code files per language (the multiple-language smell)",
         "repo.languages.lines": "lines of code per language",
         "repo.languages.count": "number of programming languages with code in the project",
+        "repo.languages.program": "languages of the project's own program code, glue left out (shell scripts, "
+        "Makefiles, Dockerfiles); a notebook counts as its kernel's language (the multiple-language smell)",
         "repo.python.files": "Python source files",
         "repo.python.lines": "lines of Python source",
         "repo.python.modules": "Python source files that are not tests",
         "repo.debt_markers.count": "TODO, FIXME, HACK, XXX and KLUDGE markers in code and notebooks",
         "repo.debt_markers.density": "debt markers per thousand lines of code",
         "repo.debt_markers.kinds": "debt markers by kind",
+        "repo.debt_markers.python": "TODO, FIXME, HACK and XXX markers in Python source files (.py) only",
         "repo.debt_markers.at": "where: one fact per marker (at most 20)",
         "repo.files.skipped": "(error facts) files not read, with the reason",
         "repo.files.undecodable": "(error facts) files that are not UTF-8, read with replacement characters",
@@ -99,17 +110,23 @@ def _collect(snapshot: Snapshot, cache: Cache) -> Iterator[Fact]:
         else:
             entries.append(item)
     by_rel = {e.rel: e for e in entries}
+    small = _SmallFiles(by_rel)
+    paths = sorted(by_rel)
+    test_patterns = repo_tests.python_files(paths, small.text)
     languages: Counter[str] = Counter()
+    program: set[str] = set()  # languages of the program code (glue left out)
     lines: Counter[str] = Counter()
     markers: list[tuple[str, int, str]] = []
     marker_count = 0
     marker_kinds: Counter[str] = Counter()
-    jobs, notebooks, tests, scripts = [], [], set(), {}
+    jobs, notebooks, candidates, scripts = [], [], set(), {}
     python_lines = 0
     for entry in entries:
         language = entry.language
         if language:
             languages[language] += 1
+            if language not in GLUE_LANGUAGES and entry.suffix != ".ipynb" and not _outside_program(entry.rel):
+                program.add(language)
         if entry.suffix not in (".py", ".ipynb") and not language and entry.name not in SCRIPT_NAMES:
             continue
         data = read(entry, repo_notebooks.MAX_NOTEBOOK_BYTES if entry.suffix == ".ipynb" else MAX_READ_BYTES)
@@ -121,16 +138,17 @@ def _collect(snapshot: Snapshot, cache: Cache) -> Iterator[Fact]:
             yield note
         if entry.suffix == ".py":
             python_lines += count_lines(data)
-            is_test = repo_tests.is_test_file(entry.name)
-            if is_test:
-                tests.add(entry.rel)
-            jobs.append(Job(entry.rel, blob_id(data), text, is_test=is_test))
+            candidate = repo_tests.is_candidate(entry.rel, test_patterns)  # a test file if it holds tests
+            if candidate:
+                candidates.add(entry.rel)
+            jobs.append(Job(entry.rel, blob_id(data), text, is_test=candidate))
         elif entry.suffix == ".ipynb":
             notebook = repo_notebooks.read(entry.rel, text, entry.size)
             if isinstance(notebook, Fact):
                 yield notebook
                 continue
             notebooks.append(notebook)
+            program.add(_notebook_language(text))
             if language:  # always: .ipynb is a known language
                 lines[language] += notebook.lines
             marker_count += sum(notebook.markers.values())
@@ -146,12 +164,15 @@ def _collect(snapshot: Snapshot, cache: Cache) -> Iterator[Fact]:
             if language == "Shell" or entry.name in SCRIPT_NAMES:
                 scripts[entry.rel] = text
     summaries = summarise_all(jobs, cache)
+    tests = {rel for rel in candidates if repo_tests.holds_tests(summaries.get(rel, {}))}
     notebook_paths = {nb.rel for nb in notebooks}
+    python_markers = 0
     for rel, summary in sorted(summaries.items()):
         if rel in notebook_paths:
             continue
         marker_count += summary["markers"]["count"]
         marker_kinds.update(summary["markers"]["kinds"])
+        python_markers += sum(n for kind, n in summary["markers"]["kinds"].items() if kind in PYTHON_MARKERS)
         markers.extend((rel, line, text) for line, text in summary["markers"]["at"])
         if "error" in summary and rel not in tests:
             error = summary["error"]
@@ -161,25 +182,37 @@ def _collect(snapshot: Snapshot, cache: Cache) -> Iterator[Fact]:
     yield Fact("repo.languages", dict(sorted(languages.items())))
     yield Fact("repo.languages.lines", {k: v for k, v in sorted(lines.items()) if k in languages})
     yield Fact("repo.languages.count", len([k for k in languages if k != "Jupyter Notebook"]))
+    yield Fact("repo.languages.program", sorted(program))
     yield Fact("repo.python.files", languages.get("Python", 0))
     yield Fact("repo.python.lines", python_lines)
     yield Fact("repo.python.modules", sum(1 for e in entries if e.suffix == ".py" and e.rel not in tests))
     yield from repo_notebooks.facts(notebooks, repo_notebooks.used_by_code(notebook_paths, summaries, tests, scripts))
-    yield from repo_tests.facts(summaries, tests)
+    yield from repo_tests.facts(summaries, candidates, tests)
     code_lines = sum(lines.values())
     yield Fact("repo.debt_markers.count", marker_count)
     yield Fact("repo.debt_markers.density", round(1000 * marker_count / code_lines, 2) if code_lines else 0.0)
     yield Fact("repo.debt_markers.kinds", dict(sorted(marker_kinds.items())))
+    yield Fact("repo.debt_markers.python", python_markers)
     for rel, line, text in sorted(markers)[:20]:
         yield Fact("repo.debt_markers.at", text, path=rel, line=line)
-    small = _SmallFiles(by_rel)
-    paths = sorted(by_rel)
     yield from deps.summary_facts(paths, small.text)
     yield from repo_hygiene.facts(paths, small.text)
     yield from repo_data.facts(paths, small.text)
     yield from code_facts.facts(summaries, tests, notebook_paths)
     yield from code_libraries.facts(summaries, tests)
     yield from small.errors
+
+
+def _outside_program(rel: str) -> bool:
+    return "/" in rel and rel.split("/", 1)[0] in NOT_PROGRAM_FOLDERS
+
+
+def _notebook_language(text: str) -> str:
+    """A notebook's kernel language, from its metadata (at the end of the file, or at the start as Colab writes
+    it); Python when it does not say."""
+    found = _KERNEL_LANGUAGE.findall(text[-4000:]) or _KERNEL_LANGUAGE.findall(text[:4000])
+    name = found[0].strip().lower() if found else "python"
+    return _KERNELS.get(name, name.capitalize() or "Python")
 
 
 def _text(entry: Entry, data: bytes) -> tuple[str, Fact | None]:

@@ -50,6 +50,8 @@ LANGUAGES = {
     ".pyx": "Cython",
     ".lua": "Lua",
     ".pl": "Perl",
+    ".tf": "HCL",  # Terraform
+    ".hcl": "HCL",
 }
 
 
