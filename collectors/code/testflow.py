@@ -35,7 +35,7 @@ _SETUP = {"setUp", "setUpClass", "setup_method", "setup_class", "setup", "asyncS
 
 
 _EMPTY: frozenset[str] = frozenset()
-_INNER: dict[type[ast.AST], tuple[str, ...]] = {  # where a value's origins are, by node type
+_INNER: dict[type, tuple[str, ...]] = {  # where a value's origins are, by node type
     ast.Subscript: ("value",),
     ast.Starred: ("value",),
     ast.Await: ("value",),
