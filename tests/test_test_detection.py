@@ -242,11 +242,13 @@ def test_tests_of_their_own_fixture_of_urls_or_of_models_are_not_data_tests(proj
             "src/data/load.py": "import pandas as pd\n\n\ndef load_features():\n    return pd.read_csv('x.csv')\n",
             "src/model.py": "class Model:\n    def fit(self, X):\n        pass\n\n    def predict(self, X):\n        return X\n",
             "tests/test_model.py": MODEL_TEST,
+            "tests/helpers/frames.py": "import pandas as pd\n\n\ndef make_df():\n    return pd.DataFrame({'a': [1]})\n",
+            "tests/test_helper.py": "from tests.helpers.frames import make_df\n\n\ndef test_h():\n    assert len(make_df()) == 1\n",
         },
     )
     facts = facts_of(project)
     found = values(facts)
-    assert found["repo.tests.functions"] == 5
+    assert found["repo.tests.functions"] == 6
     assert found["repo.tests.data"] == 0
     assert found["repo.tests.data_libraries"] == []
     assert located(facts, "repo.tests.model.at") == [

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from mldebt.collectors.code import patterns as P
+from mldebt.collectors.code.facts import is_test_support
 from mldebt.collectors.code.scan import FoundTest
 from mldebt.collectors.interface import Fact
 
@@ -295,6 +296,8 @@ class _Project:
     def _is_data(self, origin: str, target: tuple[str, str] | None) -> str | None:
         if target is not None:
             path, rest = target
+            if is_test_support(path):  # a test helper's made-up data is not the project's data
+                return None
             words = set(P.tokens("/".join(path[:-3].split("/")[-2:]))) | set(P.tokens(rest))
             data = bool(words & DATA_WORDS) or any(w.endswith(_DATA_SUFFIXES) and w != "metadata" for w in words)
             return "data" if data else "other"
