@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mldebt.rubric import conditions, reasons
-from mldebt.rubric.schema import SECTION_IDS, Check, Rubric
+from mldebt.rubric.schema import DEFAULT_TIER, SECTION_IDS, TIER_IDS, Check, Rubric
 
 POINTS = {"automated": 1.0, "manual": 0.5, "fail": 0.0}
 NOT_APPLICABLE = "n/a"
@@ -193,6 +193,17 @@ def judge(
     evidence: reasons.Evidence | None = None,
 ) -> Result:
     """One check's result, with its reason: n/a when it does not apply, else the best credit whose condition holds."""
+    tier = str(facts.get("project.tier") or DEFAULT_TIER)
+    if check.expected_from and TIER_IDS.index(tier) < TIER_IDS.index(check.expected_from):
+        return Result(
+            check.id,
+            NOT_APPLICABLE,
+            None,
+            check.weight,
+            f"expected from {check.expected_from} projects",
+            ("project.tier",),
+            f"Expected of {check.expected_from} projects and above; this project's tier is {tier}.",
+        )
     result = _judge(check, evaluate, facts)
     said = reason(check, result.status, evidence or reasons.Evidence(facts), "attested" in result.detail)
     return replace(result, reason=said)

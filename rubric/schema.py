@@ -117,6 +117,8 @@ class Check(Strict):
     not_applicable: str | None = None
     # another check whose fix clears this one too: their paydown is one item, with that check's effort
     fixed_with: str | None = None
+    # the lowest tier expected to meet this check; below it the check is n/a (research code is not held to production)
+    expected_from: Literal["research", "prototype", "production"] | None = None
     why: str = Field(min_length=1)
     fix: str = Field(min_length=1)
     references: list[str] = []
@@ -135,6 +137,7 @@ class CheckOverride(Strict):
     applies_when: str | None = None
     not_applicable: str | None = None
     fixed_with: str | None = None
+    expected_from: Literal["research", "prototype", "production"] | None = None
     why: str | None = None
     fix: str | None = None
 

@@ -116,7 +116,7 @@ def test_levels_form_a_ladder():
 
 
 def test_a_check_over_evidence_nobody_collected_is_unknown_not_failed():
-    card = score(RUBRIC, {"repo.tests.functions": 4, "ci.runs_tests": True})
+    card = score(RUBRIC, {"repo.tests.functions": 4, "ci.runs_tests": True}, Context(tier="production"))
     status = {r.check_id: r.status for r in card.results}
     assert status["infra-2-unit-tests"] == "automated"
     assert status["packages-current"] == "unknown"
@@ -158,8 +158,8 @@ checks:
         "ci.canary": False,
         "code.libraries.serving": ["fastapi"],
     }
-    batch = score(rubric, facts, Context(tags=("batch",)))
-    service = score(rubric, facts, Context(tags=("service",)))
+    batch = score(rubric, facts, Context(tags=("batch",), tier="production"))
+    service = score(rubric, facts, Context(tags=("service",), tier="production"))
     assert "infra-6-canary" not in {r.check_id for r in batch.results}
     assert {r.check_id: r.status for r in service.results}["infra-6-canary"] == "fail"
     assert "release-readiness" in batch.totals
@@ -169,10 +169,33 @@ def test_serving_and_training_checks_are_na_where_nothing_is_served_or_trained()
     nothing = {"code.libraries.serving": [], "code.libraries.ml": [], "ci.deploys": False, "repo.ci.configs": []}
     card = score(RUBRIC, nothing)
     status = {r.check_id: r for r in card.results}
-    for check_id in ("infra-6-canary", "monitor-7-prediction-quality", "model-6-data-slices", "seeds-set", "ci-healthy"):
+    for check_id in (
+        "infra-6-canary",
+        "monitor-7-prediction-quality",
+        "model-6-data-slices",
+        "seeds-set",
+        "ci-healthy",
+    ):
         assert status[check_id].status == "n/a", check_id
         assert status[check_id].reason and "(" not in status[check_id].reason.split(":")[0]
-    served = score(RUBRIC, {**nothing, "code.libraries.serving": ["fastapi"]})
+    production = Context(tier="production")
+    served = score(RUBRIC, {**nothing, "code.libraries.serving": ["fastapi"]}, production)
     assert {r.check_id: r.status for r in served.results}["infra-6-canary"] != "n/a"
     # no evidence about the code at all: whether a check applies is unknown, not n/a
-    assert {r.check_id: r.status for r in score(RUBRIC, {}).results}["infra-6-canary"] == "unknown"
+    assert {r.check_id: r.status for r in score(RUBRIC, {}, production).results}["infra-6-canary"] == "unknown"
+
+
+def test_gold_checks_are_expected_of_production_and_silver_ones_of_prototypes():
+    facts = {"code.libraries.serving": ["fastapi"], "code.libraries.ml": ["sklearn"], "ci.deploys": True}
+    by_tier = {
+        tier: {r.check_id: r for r in score(RUBRIC, facts, Context(tier=tier)).results}
+        for tier in ("research", "prototype", "production")
+    }
+    canary = [by_tier[t]["infra-6-canary"].status for t in ("research", "prototype", "production")]
+    assert canary[:2] == ["n/a", "n/a"] and canary[2] != "n/a"
+    assert by_tier["prototype"]["infra-6-canary"].reason == (
+        "Expected of production projects and above; this project's tier is prototype."
+    )
+    assert by_tier["research"]["ci-healthy"].status == "n/a" and by_tier["prototype"]["ci-healthy"].status != "n/a"
+    # reproducing a result is expected of research code too
+    assert by_tier["research"]["data-versioned"].status != "n/a"
