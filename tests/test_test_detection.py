@@ -360,3 +360,17 @@ def test_python_debt_markers_count_only_python_files(project):
     found = values(facts_of(project))
     assert found["repo.debt_markers.python"] == 4
     assert found["repo.debt_markers.count"] == 7  # also the notebook's, the shell script's and KLUDGE
+
+
+def test_an_expression_too_deep_to_follow_leaves_the_test_counted(project):
+    deep = "+".join(["df"] * 1500)
+    write_files(
+        project,
+        {
+            "tests/conftest.py": f"import pytest\n\n\n@pytest.fixture\ndef df():\n    return {deep}\n",
+            "tests/test_deep.py": f"def test_deep(df):\n    y = {deep}\n    assert y == 1\n",
+        },
+    )
+    facts = facts_of(project)
+    assert not [f for f in facts if f.is_error]
+    assert values(facts)["repo.tests.functions"] == 1

@@ -19,7 +19,7 @@ the project's own modules are known (``repo/testfiles.py``).
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 MAX_CHECKS = 20  # per test
@@ -127,7 +127,7 @@ class Flow:
     def _local(self, name: str) -> bool:
         return name in self.sources or name in self.seed
 
-    def _union(self, nodes: list[Any]) -> frozenset[str]:
+    def _union(self, nodes: Sequence[Any]) -> frozenset[str]:
         out: set[str] = set()
         for item in nodes:
             if type(item) is not ast.Constant:
@@ -225,6 +225,16 @@ class Flow:
         ):
             self.sources.setdefault(f"self.{target.attr}", []).append(value)
 
+    def settled(self, names: Sequence[str] = (), values: Sequence[ast.expr] = ()) -> frozenset[str]:
+        """The origins of some names and values, or none when they nest too deeply to follow."""
+        try:
+            out = self._union(values)
+            for name in names:
+                out |= self.name(name)
+            return out
+        except RecursionError:
+            return _EMPTY
+
     def checks(self) -> list[list[Any]]:
         """[line, [origins of each value compared]] of each assertion that reads something imported or a fixture.
 
@@ -232,7 +242,10 @@ class Flow:
         """
         out: list[list[Any]] = []
         for line, values in self.asserts[: 2 * MAX_CHECKS]:
-            operands = [sorted(self.origins(value))[:MAX_ORIGINS] for value in values[:4]]
+            try:
+                operands = [sorted(self.origins(value))[:MAX_ORIGINS] for value in values[:4]]
+            except RecursionError:  # an expression nested too deeply to follow: nothing said about it
+                continue
             if any(operands):
                 out.append([line, operands])
                 if len(out) >= MAX_CHECKS:
@@ -247,7 +260,8 @@ def class_state(aliases: dict[str, str], node: ast.ClassDef) -> dict[str, frozen
         if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name in _SETUP:
             flow = Flow(aliases, [], state)
             flow.read(item.body)
-            state.update({k: flow.name(k) for k in flow.sources if k.startswith("self.")})
+            for key in [k for k in flow.sources if k.startswith("self.")]:
+                state[key] = flow.settled(names=[key])
     return state
 
 
@@ -269,7 +283,7 @@ def fixtures(aliases: dict[str, str], body: list[ast.stmt], dotted: Any) -> Iter
         ):
             flow = Flow(aliases, _params(node))
             flow.read(node.body)
-            yield node.name, sorted(flow._union(flow.returned))[:MAX_ORIGINS]
+            yield node.name, sorted(flow.settled(values=flow.returned))[:MAX_ORIGINS]
 
 
 def _params(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:

@@ -30,6 +30,7 @@ from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code.facts import is_test_support
 from mldebt.collectors.code.scan import FoundTest
 from mldebt.collectors.interface import Fact
+from mldebt.nested import toml_loads
 
 DEFAULT_PATTERNS = ("test_*.py", "*_test.py", "*_tests.py", "test*.py")
 PYTEST_CONFIGS = ("pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml")
@@ -123,8 +124,8 @@ def _configured(name: str, content: str) -> list[str]:
     value: Any = None
     if name == "pyproject.toml":
         try:
-            value = tomllib.loads(content).get("tool", {}).get("pytest", {}).get("ini_options", {}).get("python_files")
-        except (tomllib.TOMLDecodeError, AttributeError, RecursionError):
+            value = toml_loads(content).get("tool", {}).get("pytest", {}).get("ini_options", {}).get("python_files")
+        except (tomllib.TOMLDecodeError, AttributeError):
             return []
     else:
         parser = configparser.ConfigParser(interpolation=None, strict=False)
