@@ -367,8 +367,10 @@ def test_an_expression_too_deep_to_follow_leaves_the_test_counted(project):
     write_files(
         project,
         {
-            "tests/conftest.py": f"import pytest\n\n\n@pytest.fixture\ndef df():\n    return {deep}\n",
-            "tests/test_deep.py": f"def test_deep(df):\n    y = {deep}\n    assert y == 1\n",
+            "tests/test_deep.py": (
+                f"import pytest\n\n\n@pytest.fixture\ndef df():\n    return {deep}\n\n\n"
+                f"def test_deep(df):\n    y = {deep}\n    assert y == 1\n"
+            ),
         },
     )
     facts = facts_of(project)
