@@ -44,7 +44,8 @@ KEYS = {
     "True/False constant, or an environment variable",
     "code.smells.dead_code": "unused functions, classes, methods, imports and unreachable code (vulture)",
     "code.smells.dead_code_by_type": "dead code by vulture's type",
-    "code.smells.train_serve_duplicates": "feature code duplicated between training and serving files",
+    "code.smells.train_serve_duplicates": "feature code duplicated between training and serving files: function "
+    "bodies (literal values aside) and feature statements",
     "code.pipeline.entry_scripts": "entry scripts (a __main__ guard, a command-line parser, "
     "or work done at module level)",
     "code.pipeline.raw_data_entry_scripts": "entry scripts that read raw data themselves",
@@ -198,9 +199,9 @@ def _duplication(code: dict[str, dict[str, Any]], line: Callable[[str, int | Non
     by_print: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
     for rel, s in code.items():
         found = s.get("found", {})
-        for at, name, print_ in found.get("functions", ()):
-            if print_:
-                by_print[f"f:{print_}"].append((rel, at, f"function {name}"))
+        if P.path_role(rel) is not None:  # a training or serving file: its functions' shapes (shapes.py)
+            for at, name, body in s.get("shapes", {}).get("functions", ()):
+                by_print[f"f:{hash(tuple(shape for shape, _ in body))}"].append((rel, at, f"function {name}"))
         for at, print_ in found.get("feature_statements", ()):
             by_print[f"s:{print_}"].append((rel, at, "feature statement"))
     duplicates: list[tuple[str, int, str]] = []

@@ -20,7 +20,8 @@ The hashes are computed bottom-up over the file's node index (its breadth
 first order, read backwards, visits every node after its children), so no
 second walk of the tree is needed. Small functions and statements are left
 out: two three-line helpers that look alike are not a finding. Code is
-measured in lines.
+measured in lines; imports and literals written down (``__all__ = [...]``)
+are not code that can be copied.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ MIN_FUNCTION_LINES = 6  # a function body shorter than this is never compared
 MIN_VARIANT_STATEMENTS = 3  # a variant keeps at least two statements of its original
 MAX_VARIANT_STATEMENTS = 40  # longer bodies are compared whole only
 FILE_SHARE = 0.6  # a variant file has at least this part of its code (in lines) in the other ...
-MIN_FILE_SHARED = 10  # ... and at least this many lines of it
+MIN_FILE_SHARED = 8  # ... and at least this many lines of it (a statement repeated in a file counts once)
 COMMON_STATEMENT = 8  # a statement shape found in more files than this is boilerplate, not a copy
 _MASK = (1 << 48) - 1
 _TOKENS: dict[object, int] = {}  # a node type or a name -> a number that stays the same in every process
@@ -74,13 +75,14 @@ def node_shapes(tree: Indexed) -> list[int]:
     return shape
 
 
-def rows(tree: Indexed) -> dict[str, Any]:
+def rows(tree: Indexed, every_function: bool = False) -> dict[str, Any]:
     """What a file's summary keeps of its shapes, each statement as [shape, lines it spans].
 
     ``functions``: [line, name, [[shape, lines], ...]] for each function whose body (docstring left
-    out) spans at least MIN_FUNCTION_LINES lines; ``statements``: the other statements that are the
-    module's own (the body of a ``__main__`` guard too), a class's or a smaller function's, imports and
-    docstrings left out.
+    out) spans at least MIN_FUNCTION_LINES lines, or has two statements when ``every_function`` (a
+    training or serving file, whose feature code is compared however short); ``statements``: the
+    other statements that are the module's own (the body of a ``__main__`` guard too), a class's or
+    a smaller function's. Imports, docstrings and literals written down are left out.
     """
     shape = node_shapes(tree)
     nodes, starts = tree.nodes, tree.starts
@@ -106,10 +108,10 @@ def rows(tree: Indexed) -> dict[str, Any]:
             if owner == 0 and isinstance(stmt, ast.If) and _main_guard(stmt):
                 owners.append((i, prefix))
                 continue
-            if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            if not (type(stmt) in _MAYBE_DATA and _data(stmt)):
                 body_rows.append([shape[i] & _MASK, (stmt.end_lineno or stmt.lineno) - stmt.lineno + 1])
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
-            sum(r[1] for r in body_rows) >= MIN_FUNCTION_LINES
+            sum(r[1] for r in body_rows) >= MIN_FUNCTION_LINES or (every_function and len(body_rows) >= 2)
         ):
             functions.append([node.lineno, prefix.rstrip("."), body_rows])
         else:
@@ -127,6 +129,45 @@ def _before_body(node: ast.AST) -> int:
     return 0
 
 
+_MAYBE_DATA = {
+    ast.Import,
+    ast.ImportFrom,
+    ast.Pass,
+    ast.Expr,
+    ast.If,
+    ast.Try,
+    ast.Assign,
+    ast.AnnAssign,
+    ast.AugAssign,
+}
+_LITERALS = {ast.Constant, ast.List, ast.Tuple, ast.Set, ast.Dict}
+
+
+def _data(stmt: ast.stmt) -> bool:
+    """Literals written down (``__all__ = [...]``, ``"text"``) and imports, also under an ``if`` or ``try``:
+    not code that can be copied."""
+    if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.Pass)):
+        return True
+    if isinstance(stmt, ast.Expr):
+        return isinstance(stmt.value, ast.Constant)
+    if isinstance(stmt, (ast.If, ast.Try)):
+        handlers = [s for h in stmt.handlers for s in h.body] if isinstance(stmt, ast.Try) else []
+        finals = stmt.finalbody if isinstance(stmt, ast.Try) else []
+        return all(_data(s) for s in [*stmt.body, *stmt.orelse, *handlers, *finals])
+    value = stmt.value if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) else None
+    return type(value) in _LITERALS and _literal(value)  # type: ignore[arg-type]  # not None there
+
+
+def _literal(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return all(_literal(item) for item in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(k is not None and _literal(k) for k in node.keys) and all(_literal(v) for v in node.values)
+    return False
+
+
 def _main_guard(node: ast.If) -> bool:
     test = node.test
     return isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__"
@@ -140,7 +181,8 @@ def functions(summaries: dict[str, dict[str, Any]]) -> tuple[list[tuple[Place, P
     bodies: list[tuple[Place, tuple[int, ...]]] = []
     for rel, summary in sorted(summaries.items()):
         for line, name, body in summary.get("shapes", {}).get("functions", ()):
-            bodies.append(((rel, line, name), tuple(shape for shape, _ in body)))
+            if sum(lines for _, lines in body) >= MIN_FUNCTION_LINES:
+                bodies.append(((rel, line, name), tuple(shape for shape, _ in body)))
     first_of: dict[tuple[int, ...], Place] = {}
     duplicates: list[tuple[Place, Place]] = []
     for place, body in bodies:
@@ -183,7 +225,7 @@ def variant_files(summaries: dict[str, dict[str, Any]]) -> list[tuple[str, str, 
         ]
         mass[rel] = sum(size for _, size in statements)
         for shape, size in statements:
-            holders[shape][rel] = holders[shape].get(rel, 0) + size
+            holders[shape].setdefault(rel, size)  # repeated boilerplate (add_argument lines) counts once
     shared: dict[tuple[str, str], int] = defaultdict(int)
     for files in holders.values():
         if 2 <= len(files) <= COMMON_STATEMENT:

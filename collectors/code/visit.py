@@ -20,7 +20,7 @@ from mldebt.collectors.code import shapes
 from mldebt.collectors.code.tree import Indexed, index, walk
 
 MAX_LOCATIONS = 40  # kept per file and kind (counts stay exact) ...
-_UNCAPPED = {"functions", "feature_statements"}  # ... except fingerprints, which are compared across files
+_UNCAPPED = {"feature_statements"}  # ... except fingerprints, which are compared across files
 _SEED_NEEDS_ARG = {"numpy.random.default_rng", "numpy.random.RandomState", "jax.random.PRNGKey", "jax.random.key"}
 _CLI = {"argparse.ArgumentParser", "click.command", "click.group", "typer.Typer", "fire.Fire"}
 _RECORD_BASES = {"NamedTuple", "TypedDict", "BaseModel", "Struct"}
@@ -156,7 +156,7 @@ class Visit:
                 self._library(self._local_uses[name], (family, lib), f"{name} ({lib} class, line {line})")
             else:
                 self.add("library_classes", line, family, lib, name)
-        self.shapes = shapes.rows(self.tree)
+        self.shapes = shapes.rows(self.tree, every_function=self.role is not None)
 
     def _module_level(self, tree: ast.Module) -> None:
         """Whether the module works when run (a script), and its constants (thresholds, flags, settings)."""
@@ -257,12 +257,14 @@ class Visit:
             self.seeds.setdefault(lib, line)
         if name.startswith("numpy.random."):
             self.random_use.add("numpy")
+        registry = False
         for kw in node.keywords:
             if kw.arg in P.SEED_KEYWORDS and not (isinstance(kw.value, ast.Constant) and kw.value.value is None):
                 if root in P.RANDOM_LIBRARIES:
                     self.seeds.setdefault(P.RANDOM_LIBRARIES[root], line)
             elif kw.arg in P.REGISTRY_KEYWORDS:
                 self.add("registry", line, f"{name}({kw.arg}=...)")
+                registry = True
             elif kw.arg in P.HYPERPARAMETERS and _number(kw.value) is not None and last != "add_argument":
                 self.add("hyperparameters", line, kw.arg, _number(kw.value))
             elif kw.arg == "report_to":  # Hugging Face TrainingArguments
@@ -272,14 +274,15 @@ class Visit:
                         self.add("tracking", line, tracker, f"{name}(report_to={_str(item)!r})")
             elif kw.arg == "type" and root == "wandb" and _str(kw.value) == "model":
                 self.add("registry", line, f"{name}(type='model')")  # a W&B model artifact
+                registry = True
         tracking = self._tracking(node, name, last, root)
         if tracking:
             self.add("tracking", line, tracking, name)
-        if last in P.REGISTRY_METHODS or P.REGISTRY_CALLS.match(name):
+        if not registry and (last in P.REGISTRY_METHODS or P.REGISTRY_CALLS.match(name)):
             self.add("registry", line, name)
         if name == _DYNAMIC_IMPORT and node.args:
             self.imports.update(self._strings_of(node.args[0]))
-        family = P.library_of(name)
+        family = P.library_of(name) if root in P.LIBRARY_ROOTS else None
         if family and self._imported(node.func):
             self._library(line, family, name)
         else:
@@ -318,7 +321,7 @@ class Visit:
         """The tracker a call records a run with, if it does."""
         if last in P.LOGGER_CLASSES:
             return P.LOGGER_CLASSES[last]
-        if root not in P.TRACKING_ROOTS:
+        if root not in P.TRACKING_ROOTS or last in P.REGISTRY_METHODS:  # registry calls are not runs
             return None
         for prefix, tracker in P.TRACKING_LIBRARIES.items():
             if name == prefix or name.startswith((prefix + ".", prefix + "(")):
@@ -414,9 +417,6 @@ class Visit:
         return None
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        if self.role is not None:  # fingerprints serve the training/serving comparison only
-            body = node.body[1:] if ast.get_docstring(node, clean=False) is not None else node.body
-            self.add("functions", node.lineno, node.name, fingerprint(body) if len(body) >= 2 else None)
         routed = False
         for decorator in node.decorator_list:
             if isinstance(decorator, ast.Call):
