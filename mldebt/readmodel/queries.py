@@ -264,12 +264,15 @@ def scores_of(db: sqlite_utils.Database, scan_id: str) -> dict[str, dict[str, di
 
 
 def results_for(db: sqlite_utils.Database, scan_ids: Iterable[str]) -> dict[str, dict[str, dict[str, Any]]]:
-    """``{scan id: {check id: result row}}`` for many scans in one query (``evidence_keys`` left as JSON)."""
+    """``{scan id: {check id: result row}}`` for many scans in one query (``evidence_keys`` left as JSON).
+
+    A row's ``reason`` is the plain sentence every surface shows; ``detail`` (the condition) is for the check's page.
+    """
     ids = list(dict.fromkeys(scan_ids))
     found: dict[str, dict[str, dict[str, Any]]] = {s: {} for s in ids}
     for row in rows(
         db,
-        "select scan_id, check_id, status, points, weight, detail, evidence_keys from results "
+        "select scan_id, check_id, status, points, weight, detail, reason, evidence_keys from results "
         "where scan_id in (select value from json_each(?))",
         [json.dumps(ids)],
     ):
