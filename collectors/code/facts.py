@@ -23,9 +23,11 @@ KEYS = {
     "code.seeds.in_use": "libraries with random state that the code uses",
     "code.seeds.set": "libraries whose seed the code sets",
     "code.seeds.missing": "libraries in use whose seed is never set",
-    "code.tracking.calls": "experiment-tracking calls (MLflow, W&B, Neptune, Comet, ...)",
-    "code.tracking.libraries": "experiment-tracking libraries called",
-    "code.registry.calls": "model-registry calls or models:/ URIs",
+    "code.tracking.calls": "experiment-tracking calls (MLflow, W&B, TensorBoard, Neptune, Comet, ClearML, Aim, "
+    "DVCLive, Vertex AI Experiments; framework loggers and callbacks that write to them)",
+    "code.tracking.libraries": "experiment trackers the code calls",
+    "code.registry.calls": "model-registry calls or models:/ URIs (MLflow, Vertex AI Model.upload, SageMaker model "
+    "packages, W&B model artifacts and links, ClearML models, Hugging Face push_to_hub)",
     "code.config.readers": "ways the code reads central configuration (hydra, omegaconf, yaml, ...)",
     "code.config.cli_defaults": "argparse/click options with literal defaults",
     "code.config.hyperparameter_literals": "hyperparameters written as literals in code",

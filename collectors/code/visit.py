@@ -3,7 +3,11 @@
 Each node type of interest has one handler; everything is recorded as plain
 lists (line first) so the summary is JSON and cacheable. Test files get only
 the parts that describe tests (imports and aliases); smells are looked for in
-the rest of the code, where they ship.
+the rest of the code, where they ship. Names are resolved through the file's
+imports, through ``importlib.import_module`` of literal names, and through
+variables that hold a tracker's or registry's object (``run = wandb.init()``).
+The shapes of the file's statements (shapes.py) are taken from the same node
+index, bottom-up, for the comparison of copies across files.
 """
 
 from __future__ import annotations
