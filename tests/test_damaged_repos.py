@@ -234,10 +234,6 @@ def test_a_layout_with_unreadable_files_is_not_kept_for_the_tree(make_repo, tmp_
         assert (repaired.root / "pkg" / "model.py").read_text() == FILES["pkg/model.py"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs collectors/repo/collector.py to skip its whole-result cache when tree.unreadable(snapshot)",
-)
 def test_a_repaired_repository_scans_whole_again(make_repo, run, db_path):
     repo = make_repo("r", [(DATE, FILES)])
     oid = git(repo, "rev-parse", "HEAD:pkg/model.py")

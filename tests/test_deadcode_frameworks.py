@@ -326,9 +326,6 @@ def test_yaml_flow_lists_name_modules():
     assert {"Conv", "C2f"} <= set(named_in_files(list(files), files.get))
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the collector does not yet pass named_in_files to the check (issue 21 e report)"
-)
 def test_a_scan_reads_entry_points_and_configuration(dead):
     found = dead(
         {

@@ -87,7 +87,10 @@ def is_test_support(rel: str) -> bool:
     return parts[-1] == "conftest.py" or any(p in ("tests", "test", "testing") for p in parts[:-1])
 
 
-def facts(summaries: dict[str, dict[str, Any]], tests: set[str], notebooks: set[str]) -> Iterator[Fact]:
+def facts(
+    summaries: dict[str, dict[str, Any]], tests: set[str], notebooks: set[str], named: Iterable[str] = ()
+) -> Iterator[Fact]:
+    """``named``: names of code that configuration and launch files spell (``deadcode.named_in_files``)."""
     code = {
         rel: s for rel, s in summaries.items() if rel not in tests and not is_test_support(rel) and "error" not in s
     }
@@ -150,7 +153,7 @@ def facts(summaries: dict[str, dict[str, Any]], tests: set[str], notebooks: set[
         yield from located(key, ((rel, line(rel, r[0]), r[2]) for rel, r in found))
 
     yield from _copies(code, line)
-    yield from _dead_code(summaries, tests, notebooks)
+    yield from _dead_code(summaries, tests, notebooks, named)
     yield from _duplication(code, line)
     entry = sorted(
         rel
@@ -188,9 +191,11 @@ def _copies(code: dict[str, dict[str, Any]], line: Callable[[str, int | None], i
         yield from located(key, ((rel, line(rel, at), text) for rel, at, text in shapes.describe(pairs, how)))
 
 
-def _dead_code(summaries: dict[str, dict[str, Any]], tests: set[str], notebooks: set[str]) -> Iterator[Fact]:
+def _dead_code(
+    summaries: dict[str, dict[str, Any]], tests: set[str], notebooks: set[str], named: Iterable[str] = ()
+) -> Iterator[Fact]:
     states = [(rel, s["dead"]) for rel, s in sorted(summaries.items()) if "dead" in s]
-    found = unused(states)
+    found = unused(states, named=named)
     yield Fact("code.smells.dead_code", len(found))
     yield Fact("code.smells.dead_code_by_type", dict(sorted(Counter(f["type"] for f in found).items())))
     yield from located("code.smells.dead_code", ((f["path"], f["line"], f["message"]) for f in found))

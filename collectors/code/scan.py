@@ -23,7 +23,7 @@ from typing import Any, TypedDict
 
 from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code import testflow
-from mldebt.collectors.code.deadcode import file_state, used_names
+from mldebt.collectors.code.deadcode import file_state, unparsed_state, used_names
 from mldebt.collectors.code.tree import subtree
 from mldebt.collectors.code.visit import Visit
 from mldebt.collectors.repo.cache import code_version
@@ -55,6 +55,7 @@ def summarise(rel: str, text: str, *, is_test: bool = False, notebook: bool = Fa
         tree = ast.parse(text, filename=rel)
     except SyntaxError as exc:
         summary["error"] = {"message": f"Python syntax error: {exc.msg}", "line": exc.lineno}
+        summary["dead"] = unparsed_state(text)  # what it calls is still used
         return summary
     except (ValueError, RecursionError, MemoryError) as exc:
         summary["error"] = {"message": f"cannot parse: {type(exc).__name__}", "line": None}

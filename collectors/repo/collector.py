@@ -20,10 +20,12 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
 
+from mldebt.collectors.code import configuration as code_configuration
 from mldebt.collectors.code import facts as code_facts
 from mldebt.collectors.code import libraries as code_libraries
 from mldebt.collectors.code.batch import Job, summarise_all
 from mldebt.collectors.code.patterns import DEBT_MARKER
+from mldebt.collectors.code.references import named_in_files
 from mldebt.collectors.code.scan import notebook_code
 from mldebt.collectors.interface import Collector, Fact, Snapshot
 from mldebt.collectors.repo import data as repo_data
@@ -33,10 +35,11 @@ from mldebt.collectors.repo import notebooks as repo_notebooks
 from mldebt.collectors.repo import testfiles as repo_tests
 from mldebt.collectors.repo.cache import Cache, code_version
 from mldebt.collectors.repo.files import MAX_READ_BYTES, Entry, blob_id, count_lines, decode, read, walk
-from mldebt.collectors.repo.tree import tree_id
+from mldebt.collectors.repo.tree import tree_id, unreadable
 
 VERSION = code_version("repo/*.py", "code/*.py")  # the facts of a tree change only with this code
 SMALL_FILE = 256 * 1024  # config files and READMEs read for hygiene facts
+LINK = "symbolic link not followed"
 SCRIPT_NAMES = {"Makefile", "makefile", "Justfile", "Dockerfile"}
 GLUE_LANGUAGES = {"Shell"}  # scripts that start the program, not the program (Makefiles, Dockerfiles have no language)
 PYTHON_MARKERS = {"TODO", "FIXME", "HACK", "XXX"}
@@ -74,6 +77,7 @@ class RepoCollector(Collector):
         **repo_data.KEYS,
         **code_facts.KEYS,
         **code_libraries.KEYS,
+        **code_configuration.KEYS,
     }
 
     def collect(self, snapshot: Snapshot) -> Iterator[Fact]:
@@ -94,18 +98,23 @@ class RepoCollector(Collector):
             cache.close()
 
     def _cache_key(self, snapshot: Snapshot) -> str | None:
-        if snapshot.git_dir is None or snapshot.commit is None:
-            return None
+        if snapshot.git_dir is None or snapshot.commit is None or unreadable(snapshot):
+            return None  # a layout missing unreadable files is not the tree's: never kept under its id
         tree = tree_id(snapshot)
         return f"repo:{VERSION}:{tree}" if tree else None
 
 
 def _collect(snapshot: Snapshot, cache: Cache) -> Iterator[Fact]:
+    links = []  # symbolic links: never read or followed, but a link named Dockerfile still says there is one
     for path, reason in snapshot.skipped:
         yield Fact.failure("repo.files.skipped", reason, path=path)
+        if reason == LINK:
+            links.append(path)
     entries: list[Entry] = []
     for item in walk(snapshot.root):
         if isinstance(item, Fact):
+            if item.error == LINK and item.path:
+                links.append(item.path)
             yield item
         else:
             entries.append(item)
@@ -196,10 +205,11 @@ def _collect(snapshot: Snapshot, cache: Cache) -> Iterator[Fact]:
     for rel, line, text in sorted(markers)[:20]:
         yield Fact("repo.debt_markers.at", text, path=rel, line=line)
     yield from deps.summary_facts(paths, small.text)
-    yield from repo_hygiene.facts(paths, small.text)
+    yield from repo_hygiene.facts(paths, small.text, links)
     yield from repo_data.facts(paths, small.text)
-    yield from code_facts.facts(summaries, tests, notebook_paths)
+    yield from code_facts.facts(summaries, tests, notebook_paths, named_in_files(paths, small.text))
     yield from code_libraries.facts(summaries, tests)
+    yield from code_configuration.facts(summaries, tests, paths, small.text)
     yield from small.errors
 
 
