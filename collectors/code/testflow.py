@@ -3,8 +3,9 @@
 A test asserts on data when the value it checks comes from data: a project
 data module, a data loader, a reader (``len(dm.data_train)`` after
 ``dm = MNISTDataModule()``; ``df.shape`` after ``df = client.query(q).to_dataframe()``).
-This module follows values through one function's assignments, in source
-order, and gives each assertion the *origins* of the values it compares:
+This module follows values through one function's assignments (all of a
+name's assignments together, not in order) and gives each assertion the
+*origins* of the values it compares:
 the import-resolved names of the calls and references the value was built
 from (``src.data.mnist_datamodule.MNISTDataModule``), and ``fixture:NAME`` for a
 parameter (a pytest fixture, resolved later against the project's fixtures).
@@ -32,8 +33,6 @@ PASS_THROUGH = {
 }  # fmt: skip
 ARRAY_ROOTS = {"numpy", "pandas", "math", "statistics", "torch", "tensorflow", "jax", "scipy", "polars"}
 _SETUP = {"setUp", "setUpClass", "setup_method", "setup_class", "setup", "asyncSetUp"}
-
-
 _EMPTY: frozenset[str] = frozenset()
 _INNER: dict[type, tuple[str, ...]] = {  # where a value's origins are, by node type
     ast.Subscript: ("value",),

@@ -61,43 +61,14 @@ _KIND_WORDS = {
 _NOT_TRAINING = {"data", "dataset", "dataloader", "loader", "split", "df", "set", "sets", "path", "dir", "file"}
 # validators of any input (requests, configuration): reaching one does not make a test a data test
 GENERAL_VALIDATORS = {"pydantic", "jsonschema", "cerberus"}
-# words of a project module or name that is about data
+# words of a project module or name that is about data (not "schema": FastAPI's request models live in
+# schemas.py; a data schema is found by the validation library its module imports)
 DATA_WORDS = {
-    "data",
-    "dataset",
-    "datasets",
-    "datamodule",
-    "datamodules",
-    "dataloader",
-    "dataloaders",
-    "loader",
-    "loaders",
-    "datasource",
-    "datasources",
-    "etl",
-    "ingest",
-    "ingestion",
-    "preprocess",
-    "preprocessing",
-    "preprocessor",
-    "prep",
-    "prepare",
-    "preparation",
-    "feature",
-    "features",
-    "featurize",
-    "featurizer",
-    "transform",
-    "transforms",
-    "transformation",
-    "transformations",
-    "clean",
-    "cleaning",
-    "split",
-    "df",
-    "dataframe",
-    "sql",
-}  # fmt: skip (not "schema": FastAPI's request models live in schemas.py; a data schema is found by its library)
+    "data", "dataset", "datasets", "datamodule", "datamodules", "dataloader", "dataloaders", "loader", "loaders",
+    "datasource", "datasources", "etl", "ingest", "ingestion", "preprocess", "preprocessing", "preprocessor", "prep",
+    "prepare", "preparation", "feature", "features", "featurize", "featurizer", "transform", "transforms",
+    "transformation", "transformations", "clean", "cleaning", "split", "df", "dataframe", "sql",
+}  # fmt: skip
 _DATA_SUFFIXES = ("data", "dataset", "datasets", "datamodule", "dataloader", "loader")
 # libraries that read or hold data sets (what their objects give is data)
 DATA_LIBRARIES = (
