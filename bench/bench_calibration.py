@@ -89,7 +89,15 @@ def measure(realrepos: Path) -> list[dict[str, Any]]:
         )
         if run.returncode != 0:
             raise SystemExit(f"collect failed:\n{run.stdout}\n{run.stderr}")
-        return [dict(row, labels=_labels(repo)) for repo, row in zip(repos, _rows(db, repos), strict=True)]
+        rows = [dict(row, labels=_labels(repo)) for repo, row in zip(repos, _rows(db, repos), strict=True)]
+        # the same evidence held to one standard: every repository scored as production
+        with sqlite3.connect(db) as conn:
+            conn.execute("update projects set tier = 'production'")
+        score = [sys.executable, "-m", "mldebt", "score", "--db", str(db)]
+        subprocess.run(score, env=env, capture_output=True, text=True, check=True)
+        for row, production in zip(rows, _rows(db, repos), strict=True):
+            row["as_production"] = {k: production[k] for k in ("grade", "overall", "level", "ml_test_score")}
+        return rows
 
 
 def _labels(repo: dict[str, Any]) -> dict[str, Any]:
@@ -135,25 +143,26 @@ def _rows(db_path: Path, repos: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return found
 
 
-def well_equipped(labels: dict[str, Any]) -> bool | None:
-    """True: tests in CI, versioned data and a registry; False: none of the three; None: some."""
-    have = [
-        labels["ci_runs_tests"] == "yes",
-        labels["data_versioning"] == "yes",
-        labels["model_registry_usage"] == "yes",
-    ]
-    return True if all(have) else False if not any(have) else None
+def equipment(labels: dict[str, Any]) -> int:
+    """How many of the three a reviewer found: tests that gate CI, versioned data, a model registry."""
+    return sum(labels[k] == "yes" for k in ("ci_runs_tests", "data_versioning", "model_registry_usage"))
 
 
 def separation(rows: list[dict[str, Any]]) -> tuple[bool, str]:
-    good = [r for r in rows if well_equipped(r["labels"]) is True]
-    bare = [r for r in rows if well_equipped(r["labels"]) is False]
-    if not good or not bare:
+    """Scored to one standard (production), do repositories with more of the three grade above those with none?"""
+    most = max(equipment(r["labels"]) for r in rows)
+    good = [r for r in rows if equipment(r["labels"]) == most]
+    bare = [r for r in rows if equipment(r["labels"]) == 0]
+    if not most or not bare:
         return True, "nothing to compare"
-    worst_good = min(r["overall"] for r in good)
-    best_bare = max(r["overall"] for r in bare)
-    names = lambda rs: ", ".join(f"{r['id']} {r['grade']} ({r['overall']:.0f})" for r in rs)  # noqa: E731
-    text = f"with all three: {names(good)}; with none: {names(bare)}"
+
+    def names(group: list[dict[str, Any]]) -> str:
+        shown = [(r["id"], r["as_production"]) for r in group]
+        return ", ".join(f"{name} {p['grade']} ({p['overall']:.0f})" for name, p in shown)
+
+    worst_good = min(r["as_production"]["overall"] for r in good)
+    best_bare = max(r["as_production"]["overall"] for r in bare)
+    text = f"with {most} of the three: {names(good)}; with none: {names(bare)}"
     return worst_good > best_bare, text
 
 
@@ -185,11 +194,20 @@ def document(rows: list[dict[str, Any]]) -> str:
         )
     lines += [
         "",
-        f"Grades separate the well-equipped from the bare ({WELL_EQUIPPED}): {'yes' if ok else 'NO'}; {text}.",
+        f"Do grades separate the well-equipped from the bare? Of three things ({WELL_EQUIPPED}), no repository",
+        "here has all three; held to one standard (every repository scored as production), those with the most",
+        f"must grade above those with none: {'yes' if ok else 'NO'}; {text}.",
         "",
-        "## The three unmet results that weigh most, per repository",
-        "",
+        "| repository | of the three | grade as production | level | ML Test Score |",
+        "| --- | --- | --- | --- | --- |",
     ]
+    for r in sorted(rows, key=lambda r: (-equipment(r["labels"]), -r["as_production"]["overall"])):
+        p = r["as_production"]
+        lines.append(
+            f"| {r['id']} | {equipment(r['labels'])} | {p['grade']} ({p['overall']:.0f}) | {p['level'] or '-'} | "
+            f"{p['ml_test_score']:g} |"
+        )
+    lines += ["", "## The three unmet results that weigh most, per repository", ""]
     for r in rows:
         reason_tier = TIERS.get(r["id"], ("", ""))[1]
         lines += [f"### {r['id']} ({r['tier']}: {reason_tier})", ""]
