@@ -15,6 +15,8 @@ from typing import Any
 
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)\}")
 SHOWN = 4  # items of a list named before "and N more"
+# parentheses in a key's description that speak of storage, not of the project
+NOTES = re.compile(r"\s*\((?:error facts?|where|null|absent|0:|none:|None:)[^)]*\)")
 
 
 def placeholders(template: str) -> list[str]:
@@ -69,9 +71,14 @@ class Evidence:
         self.where = where or {}
 
     def meaning(self, key: str) -> str:
-        text = self.describe.get(key) or key.rsplit(".", 1)[-1]
-        text = re.sub(r"\s*\((?:error facts?|where)[^)]*\)\s*", " ", text).strip()
-        return text.replace("_", " ")
+        """A key's meaning as a reader needs it: the collector's description without its notes for developers."""
+        text = self.describe.get(key) or key.rsplit(".", 1)[-1].replace("_", " ")
+        text = NOTES.sub(" ", text)
+        text = text.split("; ", 1)[0]  # what follows a semicolon qualifies the value, for developers
+        head, colon, rest = text.partition(": ")
+        if colon and rest.count(",") >= 2:  # "model tests by kind: training, evaluation, ...": the values it takes
+            text = head
+        return re.sub(r"\s+", " ", text).strip().rstrip(",:")
 
     def value(self, key: str) -> Any:
         """A fact, or a field inside a fact (``code.plain_old_data.record_types``)."""
