@@ -42,7 +42,7 @@ def test_collect_a_repository_then_show_it(run, make_repo, db_path):
     shown = run("show", "small")
     assert shown.exit_code == 0
     assert "✔ automated infra-2-unit-tests" in shown.output
-    assert "ML Test Score 0.0 / 7" in shown.output
+    assert "ML Test Score 0 of 7" in shown.output
 
     card = json.loads(run("show", "small", "--json").output)
     assert card["project"] == "small"

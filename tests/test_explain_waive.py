@@ -30,14 +30,20 @@ def test_explain_shows_result_conditions_evidence_and_history(run, scanned):
     assert result.exit_code == 0, result.output
     out = result.output
     assert "deps-pinned: Dependencies are pinned and locked" in out
-    assert "Result: automated (1 point(s))" in out
-    assert "  manual    repo.deps.pinned_ratio >= 0.8  -> holds" in out
+    assert "Result: automated (1 point(s))\nReason: Met: " in out  # the plain reason, then the condition apart
+    assert "\nDecided by: automated: repo.deps.requirements > 0 and " in out
+    conditions = out.split("\nConditions:\n")[1].split("\n\n")[0].splitlines()
+    assert [line.split()[0] for line in conditions] == ["automated", "manual"]
+    assert all(line.endswith("-> holds") for line in conditions)
     assert "  repo.deps.pinned_ratio = 1.0  (repo)" in out
     assert '  repo.deps.lockfiles = ["poetry.lock"]  (repo)' in out
     assert "History: 2026-03-31 fail  " in out and out.count(" automated") >= 1
     assert "Paydown item MLD-" in out and ": closed, opened 2026-03-31, closed " in out
     data = json.loads(run("explain", "small", "deps-pinned", "--json").output)
     assert data["result"]["status"] == "automated"
+    assert data["result"]["reason"].startswith("Met: ") and "requirements.txt" in data["result"]["reason"]
+    assert data["result"]["condition"] == data["result"]["detail"]
+    assert data["result"]["condition"].startswith("automated: ")
     assert [h["status"] for h in data["history"]] == ["fail", "automated"]
 
 

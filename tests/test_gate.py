@@ -12,6 +12,9 @@ from click.testing import CliRunner
 from mldebt.cli.main import cli
 from mldebt.store.db import open_db
 
+# The report-tests rubric has no tiers: every project is a prototype with nothing required.
+NO_TARGET = "  tier Prototype · level none · target no level or ML Test Score required · on target\n"
+
 
 def check(db: Path, *args: str):
     return CliRunner().invoke(cli, ["check", *args, "--db", str(db)], catch_exceptions=False)
@@ -26,7 +29,7 @@ def scan_id(db: Path, project: str, day: str) -> str:
 def test_a_project_that_improved_passes(sample_db):
     result = check(sample_db, "reco-service", "--fail-under-grade", "C", "--fail-under-score", "0")
     assert result.exit_code == 0
-    assert result.output == "reco-service: grade C (71.4), ML Test Score 0/7 at 2026-11-15: passed\n"
+    assert result.output == (f"reco-service: grade C (71.4), ML Test Score 0/7 at 2026-11-15: passed\n{NO_TARGET}")
 
 
 def test_thresholds_fail_the_gate_with_exit_1(sample_db):
@@ -34,6 +37,7 @@ def test_thresholds_fail_the_gate_with_exit_1(sample_db):
     assert result.exit_code == 1
     assert result.output == (
         "reco-service: grade C (71.4), ML Test Score 0/7 at 2026-11-15: FAILED\n"
+        f"{NO_TARGET}"
         "  fail: grade C is below B\n"
         "  fail: ML Test Score 0 is below 0.5\n"
     )
@@ -45,6 +49,7 @@ def test_a_check_that_regressed_against_a_baseline_fails(sample_db):
     assert result.exit_code == 1
     assert result.output == (
         "fraud-kaggle: grade F (11.1), ML Test Score 0/7 at 2026-11-15: FAILED\n"
+        f"{NO_TARGET}"
         f"  fail: 1 check(s) regressed since scan {baseline[:12]} (2026-06-30): infra-2-unit-tests\n"
     )
     assert check(sample_db, "fraud-kaggle").exit_code == 0  # against the previous scan nothing moved
@@ -73,14 +78,21 @@ def test_outputs_are_written_whether_the_gate_passes_or_not(sample_db, tmp_path)
         "## mldebt check: fraud-kaggle failed\n\n- grade F is below D\n"
         f"- 1 check(s) regressed since scan {baseline[:12]} (2026-06-30): infra-2-unit-tests\n"
     )
+    nothing = "Prototype, target no level or ML Test Score required"
+    assert f"| Tier | {nothing} | {nothing} |" in text
+    assert "| Gap to the target | on target | on target |" in text
     assert "| ML Test Score (0-7) | 0 | 0 |" in text
     assert "| Grade | F (11.1) | F |" in text
     assert (
         "| regressed | [Model specification code is unit tested](https://debt.example.com/projects/fraud-kaggle/"
-        "checks/infra-2-unit-tests) | manual | fail |"
+        "checks/infra-2-unit-tests) | manual | fail | Not met: "
     ) in text
     assert "<details><summary>4 check(s) not fully met</summary>" in text
-    assert re.search(r"Rubric report-tests 1 \([0-9a-f]{16}\); sections: data 0, model 0, infra 0, monitor 0\.", text)
+    assert re.search(
+        r"Rubric report-tests 1 \([0-9a-f]{16}\); sections \(the ML Test Score is the lowest; tests that do not apply "
+        r"left out\): data – \(no test applies\), model – \(no test applies\), infra 0 of 1, monitor 0 of 1\.",
+        text,
+    )
     svg = ET.fromstring(badge.read_text())
     assert svg.tag == "{http://www.w3.org/2000/svg}svg"
     texts = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
@@ -95,15 +107,17 @@ def test_a_waived_check_is_accepted_debt_not_a_regression(sample_db, tmp_path):
     text = summary.read_text()
     assert (
         "| improved | [Dependencies are pinned and locked](http://127.0.0.1:5000/projects/reco-service/checks/"
-        "deps-pinned) | fail | manual |"
+        "deps-pinned) | fail | manual | Half met"
     ) in text
-    assert "| waived | 2 h |" in text
+    assert (
+        "| waived | Waived until 2099-12-31 by jonas.weber@example.com: the proxy blocks update bots until Q1." in text
+    )
 
 
 def test_without_a_baseline_the_gate_says_so(sample_db):
     first = scan_id(sample_db, "churn-notebooks", "2025-12-31")
     result = check(sample_db, "churn-notebooks", "--baseline", "none")
-    assert result.output.endswith("passed\n  note: no baseline scan: nothing to compare\n")
+    assert result.output.endswith(f"passed\n{NO_TARGET}  note: no baseline scan: nothing to compare\n")
     same = check(sample_db, "churn-notebooks", "--baseline", first)
     assert same.exit_code == 0
 

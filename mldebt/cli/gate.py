@@ -13,12 +13,18 @@ from mldebt.exports.sarif import render as render_sarif
 from mldebt.gate.check import evaluate, parse_grade, parse_score
 from mldebt.gate.summary import markdown
 from mldebt.readmodel.backlog import base_url as resolve_base_url
+from mldebt.readmodel.scorecard import standing_text
 
 
 @click.command("check")
 @click.argument("project")
 @click.option("--fail-under-grade", metavar="X", help="Fail when the grade is below X (A-F).")
 @click.option("--fail-under-score", metavar="N", help="Fail when the ML Test Score is below N (0-7).")
+@click.option(
+    "--fail-below-target",
+    is_flag=True,
+    help="Fail when the project is short of its tier's target (level and ML Test Score).",
+)
 @click.option(
     "--baseline",
     default="previous",
@@ -50,6 +56,7 @@ def check(
     project: str,
     fail_under_grade: str | None,
     fail_under_score: str | None,
+    fail_below_target: bool,
     baseline: str,
     sarif_path: Path | None,
     markdown_path: Path | None,
@@ -57,15 +64,17 @@ def check(
     base_url: str | None,
     db_path: Path,
 ) -> None:
-    """Gate a pipeline on a project's latest scan: exit 1 when it falls below a bar or a check regresses.
+    """Gate a pipeline on a project's latest scan: exit 1 when it falls below a bar, is short of its tier's
+    target (with --fail-below-target) or a check regresses.
 
     Exit status 0 when the gate passes, 1 when it fails, 2 on bad input. The
-    outputs are written either way.
+    outputs are written either way. The summary always gives the project's
+    tier, the level it holds, its target and the gap to it.
 
     \b
     Example:
         mldebt collect . --project ranker
-        mldebt check ranker --fail-under-grade C --sarif mldebt.exports.sarif \\
+        mldebt check ranker --fail-below-target --sarif mldebt.sarif \\
             --markdown mldebt.md --badge mldebt.svg; status=$?
         cat mldebt.md >> "$GITHUB_STEP_SUMMARY"; exit $status
     """
@@ -74,7 +83,14 @@ def check(
     link = resolve_base_url(base_url)
     with existing_store(db_path) as db:
         with in_option_words({"baseline": "--baseline"}):
-            result = evaluate(db, project, fail_under_grade=grade, fail_under_score=score, baseline=baseline)
+            result = evaluate(
+                db,
+                project,
+                fail_under_grade=grade,
+                fail_under_score=score,
+                fail_below_target=fail_below_target,
+                baseline=baseline,
+            )
         if sarif_path:
             write_output(sarif_path, render_sarif(db, result, link), "--sarif")
     if markdown_path:
@@ -87,6 +103,7 @@ def check(
         f"{project}: grade {scan['grade']} ({overall}), ML Test Score {scan['ml_test_score']:g}/7 "
         f"at {scan['as_of'][:10]}: {'passed' if result.passed else 'FAILED'}"
     )
+    click.echo(f"  {standing_text(result.standing)}")
     for reason in result.failures:
         click.echo(f"  fail: {reason}")
     for note in result.notes:

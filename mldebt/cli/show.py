@@ -1,7 +1,9 @@
-"""`mldebt show` and `mldebt explain`: a project's scorecard, and the facts behind one of its checks."""
+"""`mldebt show` and `mldebt explain`: a project's scorecard (or where every project stands), and the facts behind
+one of its checks."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import click
@@ -10,33 +12,45 @@ from mldebt.cli.options import db_option, existing_store
 from mldebt.errors import InputError
 from mldebt.readmodel.explain import explanation
 from mldebt.readmodel.explain import render as render_explanation
-from mldebt.readmodel.scorecard import render_json, render_text, scorecard
+from mldebt.readmodel.scorecard import portfolio, render_json, render_portfolio, render_text, scorecard
 from mldebt.scanning.scans import scanned_projects
+
+
+def _width() -> int:
+    """The terminal's width (COLUMNS when set), 100 when there is no terminal."""
+    return shutil.get_terminal_size((100, 24)).columns
 
 
 @click.command()
 @click.argument("project", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print the scorecard as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scorecard as JSON (every project's without PROJECT).")
 @db_option
 def show(project: str | None, as_json: bool, db_path: Path) -> None:
-    """Print a project's scorecard: ML Test Score, grade, categories, checks and history.
+    """Print a project's scorecard: tier, level, target and gap, ML Test Score, grade, category health, each
+    check's result with its reason, and history.
 
-    Without PROJECT, print the scorecard of every scanned project.
+    Without PROJECT, print where every scanned project stands: its tier, level,
+    target and gap, largest gap first (with --json, every project's scorecard in
+    that order).
 
     \b
     Example:
         mldebt show reco-service
         mldebt show reco-service --json | jq .checks
+        mldebt show
     """
     with existing_store(db_path) as db:
-        names = [project] if project else scanned_projects(db)
-        if not names:
+        if project:
+            card = scorecard(db, project)
+            click.echo(render_json(card) if as_json else render_text(card, _width()))
+            return
+        if not scanned_projects(db):
             raise InputError(f"{db_path}: no scans yet: run `mldebt collect` first")
-        cards = [scorecard(db, name) for name in names]
-    if as_json:
-        click.echo(render_json(cards[0] if project else cards))
-    else:
-        click.echo("\n\n".join(render_text(card) for card in cards))
+        projects = portfolio(db)
+        if as_json:
+            click.echo(render_json([scorecard(db, p["project"]) for p in projects]))
+        else:
+            click.echo(render_portfolio(projects, _width()))
 
 
 @click.command()
@@ -45,7 +59,8 @@ def show(project: str | None, as_json: bool, db_path: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
 @db_option
 def explain(project: str, check: str, as_json: bool, db_path: Path) -> None:
-    """Show one check's result for a project and every fact behind it, with file, line or URL.
+    """Show one check's result for a project, its reason and the condition that decided it, and every fact behind
+    it, with file, line or URL.
 
     \b
     Example:
@@ -53,4 +68,4 @@ def explain(project: str, check: str, as_json: bool, db_path: Path) -> None:
     """
     with existing_store(db_path) as db:
         data = explanation(db, project, check)
-    click.echo(render_json(data) if as_json else render_explanation(data))
+    click.echo(render_json(data) if as_json else render_explanation(data, _width()))

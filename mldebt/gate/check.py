@@ -1,7 +1,8 @@
 """`mldebt check`: a CI gate over a project's latest stored scan.
 
 The gate fails when the grade or the ML Test Score falls below a threshold,
-or when any check earns fewer points than in a baseline scan (by default the
+when the project is short of its tier's target (``fail_below_target``), or
+when any check earns fewer points than in a baseline scan (by default the
 scan before the latest). A waived check is accepted debt, not a regression;
 a check whose evidence went missing (unknown) is reported but does not fail
 the gate. A baseline scored with another rubric is not compared, and the
@@ -18,6 +19,7 @@ import sqlite_utils
 from mldebt.errors import NotFound
 from mldebt.readmodel.quarters import BadValue
 from mldebt.readmodel.queries import Headline, parsed_rubric, results_for, scan_history
+from mldebt.readmodel.scorecard import gap_text, headline_standing, reasons_of, section_scores, target_text
 from mldebt.rubric.engine import GRADES
 from mldebt.rubric.schema import Rubric
 from mldebt.scanning.scans import project_row
@@ -39,7 +41,10 @@ class GateResult:
     scan: Headline
     baseline: Headline | None
     rubric: Rubric
-    results: list[dict[str, Any]]
+    results: list[dict[str, Any]]  # result rows, each with its plain ``reason``
+    standing: dict[str, Any]  # tier, level, target and gap (``scorecard.standing``)
+    baseline_standing: dict[str, Any] | None = None
+    sections: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)  # (points, most) each
     failures: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     regressions: list[Change] = field(default_factory=list)
@@ -80,20 +85,29 @@ def evaluate(
     *,
     fail_under_grade: str | None = None,
     fail_under_score: float | None = None,
+    fail_below_target: bool = False,
     baseline: str = "previous",
 ) -> GateResult:
-    """Judge the project's latest scan against the thresholds and the baseline scan."""
+    """Judge the project's latest scan against the thresholds, its tier's target and the baseline scan."""
     row = project_row(db, project)
     history = scan_history(db, project)
     if not history:
         raise NotFound(f"project {project!r} has no scans yet: run `mldebt collect` first")
     latest = history[-1]
+    base = _baseline(history, baseline, project)
+    reasons = reasons_of(db, latest["id"])
     result = GateResult(
         project=row,
         scan=latest,
-        baseline=_baseline(history, baseline, project),
+        baseline=base,
         rubric=parsed_rubric(db, latest["rubric_hash"]),
-        results=list(results_for(db, [latest["id"]])[latest["id"]].values()),
+        results=[
+            {**r, "reason": reasons.get(r["check_id"], "")}
+            for r in results_for(db, [latest["id"]])[latest["id"]].values()
+        ],
+        standing=headline_standing(db, latest),
+        baseline_standing=None if base is None else headline_standing(db, base),
+        sections=section_scores(db, latest["id"]),
     )
     if fail_under_grade is not None:
         grade = latest["grade"]
@@ -104,8 +118,21 @@ def evaluate(
     score = latest["ml_test_score"] or 0.0
     if fail_under_score is not None and score < fail_under_score:
         result.failures.append(f"ML Test Score {score:g} is below {fail_under_score:g}")
+    if fail_below_target:
+        _judge_target(result)
     _compare(db, result)
     return result
+
+
+def _judge_target(result: GateResult) -> None:
+    """A failure when the scan is short of its tier's target, or has no target to be judged by."""
+    place = result.standing
+    if place["gap"]["on_target"] is None:
+        result.failures.append(f"cannot tell whether the project meets its tier's target: {gap_text(place)}")
+    elif not place["gap"]["on_target"]:
+        result.failures.append(
+            f"short of the {place['tier_title']} tier's target ({target_text(place)}): {gap_text(place)}"
+        )
 
 
 def _baseline(history: list[Headline], wanted: str, project: str) -> Headline | None:

@@ -1,12 +1,18 @@
-"""The gate's verdict as Markdown, for a CI step summary or a pull-request comment."""
+"""The gate's verdict as Markdown, for a CI step summary or a pull-request comment.
+
+It says where the project stands (tier, level, target and gap) beside the
+grade and the ML Test Score, and gives each unmet check's plain reason; the
+condition that decided a result stays on the check's own page, one link away.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from mldebt.gate.check import GateResult
 from mldebt.readmodel.backlog import check_link
 from mldebt.readmodel.queries import Headline
+from mldebt.readmodel.scorecard import gap_text, section_text, target_text
 from mldebt.rubric.schema import SECTION_IDS
 
 UNMET = ("fail", "manual", "waived", "unknown")
@@ -23,25 +29,31 @@ def markdown(result: GateResult, base: str) -> str:
     lines += [f"- {_cell(reason)}" for reason in result.failures] or ["- every threshold met, no check regressed"]
     lines += [f"- note: {_cell(note)}" for note in result.notes]
     overall = "n/a" if scan["overall"] is None else f"{scan['overall']:g}"
+    now, then = result.standing, result.baseline_standing
     lines += [
         "",
         "| | this scan | baseline |",
         "| --- | --- | --- |",
-        f"| ML Test Score (0-7) | {scan['ml_test_score']:g} | {_base(baseline, 'ml_test_score')} |",
+        f"| Tier | {_cell(_tier(now))} | {_cell(_tier(then))} |",
+        f"| Level held | {_cell(_level(now))} | {_cell(_level(then))} |",
+        f"| Gap to the target | {_cell(gap_text(now))} | {_cell(gap_text(then) if then else '-')} |",
+        f"| ML Test Score (0-7) | {_score(scan['ml_test_score'])} | {_base(baseline, 'ml_test_score')} |",
         f"| Grade | {scan['grade']} ({overall}) | {_base(baseline, 'grade')} |",
         f"| Scan | {scan['as_of'][:10]} at {(scan['commit_sha'] or 'working tree')[:12]} | "
         f"{_base(baseline, 'as_of')} |",
         "",
     ]
+    reasons = {r["check_id"]: r.get("reason") or "" for r in result.results}
     if result.regressions or result.improvements or result.went_unknown:
-        lines += ["| change | check | before | now |", "| --- | --- | --- | --- |"]
+        lines += ["| change | check | before | now | why now |", "| --- | --- | --- | --- | --- |"]
         for kind, changes in (
             ("regressed", result.regressions),
             ("improved", result.improvements),
             ("evidence missing", result.went_unknown),
         ):
             lines += [
-                f"| {kind} | [{_cell(c.title)}]({check_link(base, result.name, c.check_id)}) | {c.before} | {c.after} |"
+                f"| {kind} | [{_cell(c.title)}]({check_link(base, result.name, c.check_id)}) | {c.before} | "
+                f"{c.after} | {_cell(reasons.get(c.check_id, ''))} |"
                 for c in changes
             ]
         lines.append("")
@@ -53,8 +65,8 @@ def markdown(result: GateResult, base: str) -> str:
         lines += [
             f"<details><summary>{len(unmet)} check(s) not fully met</summary>",
             "",
-            "| check | status | effort | how to fix |",
-            "| --- | --- | --- | --- |",
+            "| check | status | why | effort | how to fix |",
+            "| --- | --- | --- | --- | --- |",
         ]
         for r in unmet:
             check = result.rubric.check(r["check_id"])
@@ -63,12 +75,31 @@ def markdown(result: GateResult, base: str) -> str:
             fix = check.fix if check else ""
             lines.append(
                 f"| [{_cell(title)}]({check_link(base, result.name, r['check_id'])}) | {r['status']} | "
-                f"{effort} | {_cell(fix)} |"
+                f"{_cell(r.get('reason') or '')} | {effort} | {_cell(fix)} |"
             )
         lines += ["", "</details>", ""]
-    sections = ", ".join(f"{s} {_section(result, s)}" for s in SECTION_IDS)
-    lines.append(f"Rubric {result.rubric.name} {result.rubric.version} ({result.rubric.hash}); sections: {sections}.")
+    shown = ", ".join(f"{s} {section_text(*result.sections.get(s, (None, None)))}" for s in SECTION_IDS)
+    lines.append(
+        f"Rubric {result.rubric.name} {result.rubric.version} ({result.rubric.hash}); "
+        f"sections (the ML Test Score is the lowest; tests that do not apply left out): {shown}."
+    )
     return "\n".join(lines) + "\n"
+
+
+def _tier(place: dict[str, Any] | None) -> str:
+    if place is None:
+        return "-"
+    if place["tier"] is None:
+        return "none (scored before tiers)"
+    return f"{place['tier_title']}, target {target_text(place)}"
+
+
+def _level(place: dict[str, Any] | None) -> str:
+    return "-" if place is None else str(place["level_title"] or "none")
+
+
+def _score(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:g}"
 
 
 def _base(baseline: Headline | None, key: Literal["ml_test_score", "grade", "as_of"]) -> str:
@@ -78,12 +109,3 @@ def _base(baseline: Headline | None, key: Literal["ml_test_score", "grade", "as_
         return f"{baseline['as_of'][:10]} at {(baseline['commit_sha'] or 'working tree')[:12]}"
     value = baseline[key]
     return "n/a" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
-
-
-def _section(result: GateResult, section: str) -> str:
-    total = sum(
-        r["points"] or 0.0
-        for r in result.results
-        if (c := result.rubric.check(r["check_id"])) and c.section == section and c.ml_test
-    )
-    return f"{total:g}"

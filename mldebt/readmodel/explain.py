@@ -1,8 +1,14 @@
-"""`mldebt explain`: one check's result in a project's latest scan and every fact behind it."""
+"""`mldebt explain`: one check's result in a project's latest scan and every fact behind it.
+
+This is the check's own page in a terminal: beside the result's plain reason
+(what every other surface shows) it gives, apart, the condition that decided
+it and whether each of the check's conditions holds.
+"""
 
 from __future__ import annotations
 
 import json
+import textwrap
 from typing import Any
 
 import click
@@ -10,9 +16,12 @@ import sqlite_utils
 
 from mldebt.errors import NotFound
 from mldebt.readmodel.queries import evidence_rows, parsed_rubric, paydown_rows, results_for, scan_history, statuses_for
+from mldebt.readmodel.scorecard import reasons_of
 from mldebt.rubric import conditions
 from mldebt.scanning.scans import project_row
 from mldebt.store.db import from_json, rows
+
+OUTCOMES = {True: "holds", False: "does not hold", None: "unknown (evidence missing)"}
 
 
 def explanation(db: sqlite_utils.Database, project: str, check_id: str) -> dict[str, Any]:
@@ -37,7 +46,11 @@ def explanation(db: sqlite_utils.Database, project: str, check_id: str) -> dict[
     used = (
         from_json(result["evidence_keys"])
         if result
-        else sorted(conditions.keys(check.automated or "True") | conditions.keys(check.manual or "True"))
+        else sorted(
+            conditions.keys(check.applies_when or "True")
+            | conditions.keys(check.automated or "True")
+            | conditions.keys(check.manual or "True")
+        )
     )
     facts = _facts_for(db, latest["id"], used)
     names = conditions.namespace({f["key"]: from_json(f["value"]) for f in facts if f["error"] is None})
@@ -45,11 +58,9 @@ def explanation(db: sqlite_utils.Database, project: str, check_id: str) -> dict[
         {
             "credit": name,
             "condition": getattr(check, name),
-            "outcome": {True: "holds", False: "does not hold", None: "unknown (evidence missing)"}[
-                conditions.evaluate(getattr(check, name), names)
-            ],
+            "outcome": OUTCOMES[conditions.evaluate(getattr(check, name), names)],
         }
-        for name in ("automated", "manual")
+        for name in ("applies_when", "automated", "manual")
         if getattr(check, name)
     ]
     item = next(iter(paydown_rows(db, project, check_id)), None)
@@ -65,8 +76,15 @@ def explanation(db: sqlite_utils.Database, project: str, check_id: str) -> dict[
         "project": project,
         "check": check.model_dump(exclude_none=True),
         "category_title": rubric.category_title(check.category) if check.category else None,
+        "level_title": next((lv.title for lv in rubric.levels if lv.id == check.level), check.level),
         "scan": {"id": latest["id"], "as_of": latest["as_of"], "commit": latest["commit_sha"]},
-        "result": None if result is None else {k: result[k] for k in ("status", "points", "weight", "detail")},
+        "result": None
+        if result is None
+        else {
+            **{k: result[k] for k in ("status", "points", "weight", "detail")},
+            "reason": reasons_of(db, latest["id"]).get(check_id, ""),
+            "condition": result["detail"],
+        },
         "conditions": tests,
         "evidence": [
             {
@@ -106,7 +124,7 @@ def _facts_for(db: sqlite_utils.Database, scan_id: str, keys: list[str]) -> list
     return found
 
 
-def render(data: dict[str, Any]) -> str:
+def render(data: dict[str, Any], width: int = 100) -> str:
     check, result = data["check"], data["result"]
     where = " · ".join(
         x
@@ -114,6 +132,8 @@ def render(data: dict[str, Any]) -> str:
             f"section {check['section']}" if check.get("section") else "",
             f"ML Test Score {check['ml_test']}" if check.get("ml_test") else "",
             f"category {data['category_title']}" if data["category_title"] else "",
+            f"level {data['level_title']}" if data.get("level_title") else "",
+            f"expected from the {check['expected_from']} tier" if check.get("expected_from") else "",
             f"weight {check['weight']:g}",
             f"effort {check['effort_hours']:g} h",
         )
@@ -128,11 +148,21 @@ def render(data: dict[str, Any]) -> str:
     ]
     if result:
         points = "unscored" if result["points"] is None else f"{result['points']:g} point(s)"
-        lines.append(click.style(f"Result: {result['status']} ({points})", bold=True) + f"  {result['detail']}")
+        if result["status"] == "n/a":
+            points = "does not apply: counts in no score"
+        lines.append(click.style(f"Result: {result['status']} ({points})", bold=True))
+        lines += textwrap.wrap(
+            "Reason: " + (result["reason"] or "(no reason recorded: run `mldebt score`)"),
+            width=max(width, 40),
+            subsequent_indent="        ",
+            break_on_hyphens=False,
+        )
+        lines += ["", f"Decided by: {result['condition']}"]
     else:
-        lines.append("Result: not scored in this scan (out of this project's scope)")
+        lines += ["Result: not scored in this scan (out of this project's scope)", ""]
+    lines.append("Conditions:")
     for test in data["conditions"]:
-        lines.append(f"  {test['credit']:<9} {test['condition']}  -> {test['outcome']}")
+        lines.append(f"  {test['credit']:<12} {test['condition']}  -> {test['outcome']}")
     if check.get("attestation"):
         lines.append(f"  attested  question {check['attestation']} (a current attestation earns the manual half point)")
     lines += ["", "Evidence:"]
