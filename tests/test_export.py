@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from mldebt.cli.main import cli
 from mldebt.exports.csvfile import COLUMNS
+from mldebt.rubric.paydown import PRIORITY_HELP
 from mldebt.store.db import open_db
 
 from .sample_store import rescan
@@ -72,6 +73,9 @@ def test_json_holds_every_open_item_with_guidance_and_link(sample_db):
             "Enable Dependabot or Renovate for the project's manifests, and route its pull requests to the owning team."
         ),
         "link": "http://127.0.0.1:5000/projects/fraud-kaggle/checks/monitor-1-dependency-updates",
+        "clears": ["monitor-1-dependency-updates"],
+        "effort_basis": "2 h: rubric estimate for monitor-1-dependency-updates",
+        "priority_basis": "2 × 1 × (1 + 0.25 × 5) ÷ 2 h = 2.25 points per hour",
     }
     assert first["why"].startswith("Libraries and upstream inputs change under a running model.")
 
@@ -155,16 +159,18 @@ def test_github_issues_are_rest_api_bodies(sample_db):
 def test_markdown_is_a_checklist_by_team(sample_db):
     result = export(sample_db, "--format", "markdown", "--team", "Research")
     lines = result.output.splitlines()
-    assert lines[:5] == [
+    assert lines[:7] == [
         "# Paydown backlog",
         "",
         "5 items, 34 h of estimated effort, highest priority first within each team.",
+        "",
+        PRIORITY_HELP,
         "",
         "## Research (34 h)",
     ]
     assert (
         "- [ ] **MLD-a30bb88c0b** churn-notebooks: Dependency changes result in notification — 2 h, "
-        "priority 2.25, owner priya.raman@example.com, "
+        "priority 2.25 points per hour, owner priya.raman@example.com, "
         "[evidence](http://127.0.0.1:5000/projects/churn-notebooks/checks/monitor-1-dependency-updates)"
     ) in lines
 
@@ -226,7 +232,7 @@ def test_a_reexport_after_a_new_scan_changes_only_what_changed(sample_db, tmp_pa
         was, now = old[item_id], after[item_id]
         if was["project"] in ("churn-notebooks", "reco-service"):  # scanned once more, still unmet
             assert now["scans_unmet"] == was["scans_unmet"] + 1
-            assert {k for k in was if was[k] != now[k]} == {"scans_unmet", "priority"}
+            assert {k for k in was if was[k] != now[k]} == {"scans_unmet", "priority", "priority_basis"}
         else:
             assert now == was
     # the other formats change exactly in those items' rows

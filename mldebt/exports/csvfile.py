@@ -3,6 +3,9 @@
 The one backlog CSV: ``mldebt export backlog --format csv`` and the web
 scorecard's ``/backlog.csv`` both write it, from the same rows
 (``backlog.BacklogItem``) through the same writer (``csvsafe.render``).
+``DOCS`` says what each column holds, in the words a help page or a
+spreadsheet's notes can show; every row carries its own effort basis and
+its priority worked out, with the unit.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from collections.abc import Iterable
 
 from mldebt.exports.csvsafe import render as render_csv
 from mldebt.readmodel.backlog import BacklogItem
+from mldebt.rubric.paydown import PRIORITY_HELP
 
 COLUMNS = (
     "id",
@@ -32,7 +36,34 @@ COLUMNS = (
     "category",
     "fix",
     "link",
+    "clears",
+    "effort_basis",
+    "priority_basis",
 )
+DOCS = {
+    "id": "the item's stable id (MLD-...): a later export of the same item has the same id",
+    "project": "the project the item belongs to",
+    "team": "the team's id in the portfolio",
+    "team_name": "the team's name",
+    "owner": "who answers for the project",
+    "check_id": "the check the item's fix is named for",
+    "title": "that check's title",
+    "status": "open (only open items are exported)",
+    "priority": PRIORITY_HELP,
+    "effort_hours": "hours of work to clear the item, counted once even when the fix clears several checks",
+    "gap": "the share of the check's point still missing: 1 when not met, 0.5 when only manual credit",
+    "weight": "the check's weight in the rubric",
+    "scans_unmet": "scans in a row the check has stayed unmet, up to the latest",
+    "opened_at": "the moment of the scan where the item opened",
+    "section": "the ML Test Score section of the check, if any",
+    "ml_test": "the ML Test Score test the check scores, if any",
+    "category": "the debt category of the check",
+    "fix": "how to fix it",
+    "link": "the check's result and evidence on the web scorecard",
+    "clears": "every check the fix clears, the item's own first, separated by spaces",
+    "effort_basis": "where the effort figure comes from",
+    "priority_basis": "the priority worked out from the formula, in points per hour",
+}
 
 
 def render(items: Iterable[BacklogItem]) -> str:
@@ -41,4 +72,6 @@ def render(items: Iterable[BacklogItem]) -> str:
 
 
 def _value(value: object) -> object:
+    if isinstance(value, tuple):
+        return " ".join(str(v) for v in value)
     return f"{value:g}" if isinstance(value, float) else value

@@ -34,7 +34,8 @@ PRIORITIES = ((2.0, "Highest"), (1.0, "High"), (0.4, "Medium"), (0.1, "Low"), (0
 
 
 def jira_priority(priority: float) -> str:
-    """Jira's default priority names, from the paydown priority (weighted shortest job first)."""
+    """Jira's default priority names, from the paydown priority (weighted shortest job first, in
+    ``rubric.paydown.PRIORITY_UNIT``); the Description says how that priority was worked out."""
     return next(name for bound, name in PRIORITIES if priority >= bound)
 
 

@@ -1,5 +1,9 @@
 """Markdown: a checklist by team, for a sprint planning page, a wiki or a pull request.
 
+It opens with what priority means (``rubric.paydown.PRIORITY_HELP``); each item
+gives its priority with the unit, and under it the basis of its effort (one
+effort for a fix that clears several checks) and its priority worked out.
+
 Every text in it goes through ``markdown_inline``: a team or owner named
 ``@org/everyone`` mentions nobody, and a name with ``](javascript:...)`` or
 ``<img>`` stays text.
@@ -12,6 +16,7 @@ from itertools import groupby
 
 from mldebt.exports.ticket import markdown_inline as _escape
 from mldebt.readmodel.backlog import BacklogItem
+from mldebt.rubric.paydown import PRIORITY_HELP, PRIORITY_UNIT
 
 
 def render(items: Sequence[BacklogItem]) -> str:
@@ -21,6 +26,8 @@ def render(items: Sequence[BacklogItem]) -> str:
         "",
         f"{len(items)} item{'s' if len(items) != 1 else ''}, {total:g} h of estimated effort, "
         "highest priority first within each team.",
+        "",
+        _escape(PRIORITY_HELP),
         "",
     ]
     for team, group in groupby(
@@ -32,10 +39,11 @@ def render(items: Sequence[BacklogItem]) -> str:
             manual = " (manual only: automate it)" if item.gap < 1 else ""
             lines.append(
                 f"- [ ] **{item.id}** {_escape(item.project)}: {_escape(item.title)}{manual} — "
-                f"{item.effort_hours:g} h, priority {item.priority:g}, owner {_escape(item.owner or '-')}, "
-                f"[evidence]({item.link})"
+                f"{item.effort_hours:g} h, priority {item.priority:g} {PRIORITY_UNIT}, "
+                f"owner {_escape(item.owner or '-')}, [evidence]({item.link})"
             )
             lines.append(f"  - Fix: {_escape(item.fix)}")
+            lines.append(f"  - Effort: {_escape(item.effort_basis)}. Priority: {_escape(item.priority_basis)}.")
         lines.append("")
     if not items:
         lines.append("Nothing to pay down.")

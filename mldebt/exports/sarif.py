@@ -75,7 +75,13 @@ def rules(result: GateResult, base: str) -> list[dict[str, Any]]:
                 },
                 "helpUri": check_link(base, result.name, check.id),
                 "defaultConfiguration": {"level": "warning"},
-                "properties": {"tags": tags, "weight": check.weight, "effortHours": check.effort_hours},
+                "properties": {
+                    "tags": tags,
+                    "weight": check.weight,
+                    "effortHours": check.effort_hours,
+                    # cleared by that check's fix: while both are unmet they are one paydown item, with its effort
+                    **({"fixedWith": check.fixed_with} if check.fixed_with else {}),
+                },
             }
         )
     return found

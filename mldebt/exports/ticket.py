@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 
 from mldebt.readmodel.backlog import BacklogItem
+from mldebt.rubric.paydown import PRIORITY_FORMULA
 
 ZERO_WIDTH_JOINER = "\u200d"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}|~])")
@@ -51,9 +52,13 @@ def description(item: BacklogItem, name: Callable[[str], str] = str) -> str:
         if x
     )
     state = "only manual credit so far: automate it" if item.gap < 1 else "not met"
+    also = [c for c in item.clears if c != item.check_id]
+    which = "which is" if len(also) == 1 else "which are"
+    together = [f"The same fix clears {', '.join(also)}, {which} not met either: one item, one effort."]
     return "\n".join(
         [
             f"Check {item.check_id} in project {name(item.project)} is {state}" + (f" ({where})." if where else "."),
+            *(together if also else []),
             "",
             f"Why it matters: {item.why}",
             "",
@@ -62,8 +67,10 @@ def description(item: BacklogItem, name: Callable[[str], str] = str) -> str:
             f"Evidence on the scorecard: {item.link}",
             "",
             f"Team: {name(item.team_name or '-')} · owner: {name(item.owner or '-')} · "
-            f"estimated effort: {item.effort_hours:g} h · "
-            f"priority {item.priority:g} · open since {item.opened_at[:10]} · unmet for {item.scans_unmet} scan(s)",
+            f"open since {item.opened_at[:10]} · unmet for {item.scans_unmet} scan(s)",
+            "",
+            f"Estimated effort: {item.effort_basis or f'{item.effort_hours:g} h'}.",
+            f"Priority: {item.priority_basis or f'{item.priority:g}'}, from {PRIORITY_FORMULA}.",
             "",
             f"mldebt item {item.id} (stable: a re-export updates this ticket rather than adding another).",
         ]

@@ -7,6 +7,13 @@ the one row every surface shows: the web backlog and its CSV and JSON, the
 team pages, the report, the campaigns and every export format. For a past
 moment (the report of an earlier quarter) the items are derived again with
 the paydown rule (``rubric.paydown``) from the stored results up to then.
+
+One fix, one item: the item of a check whose fix is another open item's
+(``fixed_with`` in the rubric, state ``merged``) is folded into that item,
+which lists every check it clears (``clears``) and carries one effort, the
+estimate of the check the fix is named for. Every item says where its effort
+comes from (``effort_basis``) and how its priority is worked out
+(``priority_basis``, in ``rubric.paydown.PRIORITY_UNIT``).
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ import sqlite_utils
 
 from mldebt.readmodel.quarters import moment_of
 from mldebt.readmodel.queries import Headline, efforts, latest_scans, parsed_rubric, project_rows, statuses_for
-from mldebt.rubric.paydown import Item, ScanResults, paydown
+from mldebt.rubric.paydown import MERGED, Item, ScanResults, effort_basis, item_id, paydown, priority_basis
 from mldebt.rubric.schema import Rubric
 from mldebt.store.db import rows
 
@@ -54,6 +61,9 @@ class BacklogItem:
     why: str
     fix: str
     link: str
+    clears: tuple[str, ...] = ()  # every check the item's fix clears, its own first
+    effort_basis: str = ""  # "8 h: rubric estimate for A, also clears B"
+    priority_basis: str = ""  # the priority worked out, with its unit
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -75,12 +85,18 @@ def enrich(
     rubric_of: Mapping[str, Rubric],
     base: str,
 ) -> list[BacklogItem]:
-    """Backlog items from paydown items, with owner, team, guidance and link; highest priority first."""
+    """Backlog items from paydown items, with owner, team, guidance and link; highest priority first.
+
+    A ``merged`` item among ``items`` is folded into the item whose fix clears it (and left out when that
+    item is not among them)."""
     about: dict[str, tuple[dict[str, str], str]] = {}  # what every item of a project says alike, its link
     checks: dict[tuple[int, str], tuple[dict[str, str], str]] = {}  # and every item of a check in one rubric
+    given = [asdict(raw) if isinstance(raw, Item) else raw for raw in items]
+    folded = _folded(given, rubric_of)
     found = []
-    for raw in items:
-        item = asdict(raw) if isinstance(raw, Item) else raw
+    for item in given:
+        if item["status"] == MERGED:
+            continue
         name, check_id = item["project_id"], item["check_id"]
         if name not in about:
             about[name] = _project_fields(projects.get(name, {}), name), check_link(base, name, "")
@@ -88,6 +104,9 @@ def enrich(
         if (id(rubric), check_id) not in checks:
             checks[id(rubric), check_id] = _check_fields(rubric, check_id), quote(check_id, safe="")
         (project, page), (check, anchor) = about[name], checks[id(rubric), check_id]
+        cleared = [item, *folded.get(item["id"], [])]
+        hours, result = float(item["effort_hours"] or 0.0), float(item["priority"] or 0.0)
+        clears = tuple(c["check_id"] for c in cleared)
         found.append(
             BacklogItem(
                 id=item["id"],
@@ -100,11 +119,37 @@ def enrich(
                 opened_at=item["opened_at"] or "",
                 check_id=check_id,
                 link=page + anchor,
+                clears=clears,
+                effort_basis=effort_basis(check_id, hours, clears),
+                priority_basis=priority_basis([_terms(c) for c in cleared], hours, result),
                 **project,
                 **check,
             )
         )
     return sorted(found, key=lambda i: (-i.priority, i.id))
+
+
+def _folded(items: Sequence[Mapping[str, Any]], rubric_of: Mapping[str, Rubric]) -> dict[str, list[Mapping[str, Any]]]:
+    """The merged items by the id of the item whose fix clears them (the rubric's ``fixed_with``)."""
+    found: dict[str, list[Mapping[str, Any]]] = {}
+    for item in items:
+        rubric = rubric_of.get(item["project_id"])
+        check = rubric.check(item["check_id"]) if rubric and item["status"] == MERGED else None
+        if check is not None and check.fixed_with:
+            found.setdefault(item_id(item["project_id"], check.fixed_with), []).append(item)
+    for merged_items in found.values():
+        merged_items.sort(key=lambda i: i["check_id"])
+    return found
+
+
+def _terms(item: Mapping[str, Any]) -> tuple[float, float, float, float]:
+    """What a check adds to its item's priority: weight, gap, scans unmet in a row, churn."""
+    return (
+        float(item.get("weight") or 0.0),
+        float(item.get("gap") or 0.0),
+        float(item.get("interest") or 0.0),
+        float(item.get("churn") or 0.0),
+    )
 
 
 def _project_fields(project: Mapping[str, Any], name: str) -> dict[str, str]:
@@ -148,8 +193,8 @@ def open_backlog(
     }
     query, params = (
         (
-            "select id, project_id, check_id, status, priority, effort_hours, gap, weight, interest, "
-            "opened_at from paydown_items where status = 'open'"
+            "select id, project_id, check_id, status, priority, effort_hours, gap, weight, interest, churn, "
+            f"opened_at from paydown_items where status in ('open', '{MERGED}')"
         ),
         [],
     )
@@ -157,14 +202,19 @@ def open_backlog(
         query, params = query + " and project_id = ?", [project]
     elif team is not None:
         query, params = query + " and project_id in (select id from projects where team_id = ?)", [team]
-    items = [
-        r
-        for r in rows(db, query, params)
-        if r["project_id"] in projects
-        and (since is None or moment_of(r["opened_at"]) >= since)
-        and (only is None or (r["project_id"], r["check_id"]) in only)
+    items = [r for r in rows(db, query, params) if r["project_id"] in projects]
+    return [
+        i
+        for i in enrich(items, projects, rubric_of, base_url(base))
+        if (since is None or moment_of(i.opened_at) >= since)
+        and (only is None or any((i.project, c) in only for c in i.clears))
     ]
-    return enrich(items, projects, rubric_of, base_url(base))
+
+
+def clearing(db: sqlite_utils.Database, project: str, check: str) -> BacklogItem | None:
+    """The open item whose fix clears ``check`` in ``project``: its own, or the one its item is merged into
+    (what a check's page shows beside a merged item); None when the check owes nothing open."""
+    return next((i for i in open_backlog(db, project=project) if check in i.clears), None)
 
 
 def select(
@@ -231,7 +281,7 @@ def items_in_force(
     found = {}
     for scan in chosen:
         rubric = {scan["project_id"]: parsed_rubric(db, scan["rubric_hash"])}
-        raw: list[Any] = [i for i in stored.get(scan["id"], []) if i["status"] == "open"]
+        raw: list[Any] = [i for i in stored.get(scan["id"], []) if i["status"] in ("open", MERGED)]
         if scan["id"] not in stored:
             history = _history_upto(db, scan)
             statuses = statuses_for(db, [s["id"] for s in history])
@@ -239,8 +289,9 @@ def items_in_force(
                 scan["project_id"],
                 [ScanResults(s["id"], s["as_of"], statuses[s["id"]]) for s in history],
                 efforts(db, scan["rubric_hash"]),
+                {c.id: c.fixed_with for c in rubric[scan["project_id"]].checks if c.fixed_with},
             )
-            raw = [i for i in items if i.status == "open"]
+            raw = [i for i in items if i.status in ("open", MERGED)]
         found[scan["id"]] = enrich(raw, projects, rubric, link)
     return found
 

@@ -7,6 +7,10 @@ item is open while the check is unmet, and stays open while it is unknown
 after being unmet or waived. That needs the scan's own results and, for its
 unknown checks only, their last decided result before it, so a past quarter
 of a large portfolio costs one read of its scans' results.
+
+Checks one fix clears (the rubric's ``fixed_with``) are one item while both
+are open, with the effort of the check the fix is named for: counted once,
+here as in the stored items (``rubric.paydown.merged``).
 """
 
 from __future__ import annotations
@@ -17,8 +21,8 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from mldebt.readmodel.queries import Headline, Outcome, efforts, statuses_for
-from mldebt.rubric.paydown import UNMET
+from mldebt.readmodel.queries import Headline, Outcome, check_index, efforts, statuses_for
+from mldebt.rubric.paydown import MERGED, UNMET, merged
 from mldebt.store.db import rows
 
 
@@ -38,14 +42,23 @@ def effort_in_force(db: sqlite_utils.Database, scans: Iterable[Headline]) -> dic
     earlier = [s for s in chosen if s["id"] not in found]
     statuses = statuses_for(db, [s["id"] for s in earlier], unmet=True)  # a met check is no open or waived item
     decided = _last_decided(db, earlier, statuses)
-    hours = {h: efforts(db, h) for h in {s["rubric_hash"] for s in earlier}}
+    hashes = {s["rubric_hash"] for s in earlier}
+    hours, fixed = {h: efforts(db, h) for h in hashes}, {h: fixed_with(db, h) for h in hashes}
     for scan in earlier:
         prior, effort = decided[scan["id"]], hours[scan["rubric_hash"]]
+        states = {
+            check: _item_state(status, prior.get(check)) for check, (status, _, _) in statuses[scan["id"]].items()
+        }
+        carried = merged(states, fixed[scan["rubric_hash"]])  # one fix, one item: counted once, on the lead
         found[scan["id"]] = _effort(
-            (_item_state(status, prior.get(check)), effort.get(check, 0.0))
-            for check, (status, _, _) in statuses[scan["id"]].items()
+            (MERGED if check in carried else state, effort.get(check, 0.0)) for check, state in states.items()
         )
     return found
+
+
+def fixed_with(db: sqlite_utils.Database, rubric_hash: str) -> dict[str, str]:
+    """The rubric's ``fixed_with``: each check another check's fix clears, and that check."""
+    return {c["id"]: c["fixed_with"] for c in check_index(db, rubric_hash).values() if c.get("fixed_with")}
 
 
 def _item_state(status: str, decided: Outcome | None) -> str:

@@ -294,7 +294,8 @@ def recorded_attestations(db: sqlite_utils.Database, project: str, as_of: str) -
 
 
 def update_paydown(db: sqlite_utils.Database, project: str, rubric: Rubric) -> list[Item]:
-    """Recompute the project's paydown items from its whole history of results."""
+    """Recompute the project's paydown items from its whole history of results (checks one fix clears, the
+    rubric's ``fixed_with``, make one item)."""
     scans: dict[str, tuple[str, dict[str, tuple[str, float | None, float]]]] = {}
     for r in rows(
         db,
@@ -308,7 +309,7 @@ def update_paydown(db: sqlite_utils.Database, project: str, rubric: Rubric) -> l
             statuses[r["check_id"]] = (r["status"], r["points"], r["weight"])
     history = [ScanResults(scan_id=i, as_of=as_of, statuses=st) for i, (as_of, st) in scans.items()]
     effort = {c.id: c.effort_hours for c in rubric.checks}
-    items = paydown(project, history, effort)
+    items = paydown(project, history, effort, {c.id: c.fixed_with for c in rubric.checks if c.fixed_with})
     db.execute("delete from paydown_items where project_id = ?", [project])
     db.table("paydown_items").insert_all(asdict(item) for item in items)
     return items
