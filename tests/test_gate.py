@@ -13,7 +13,7 @@ from mldebt.cli.main import cli
 from mldebt.store.db import open_db
 
 # The report-tests rubric has no tiers: every project is a prototype with nothing required.
-NO_TARGET = "  tier Prototype · level none · target no level or ML Test Score required · on target\n"
+NO_TARGET = "  tier Prototype (target: no level or ML Test Score required), level none held\n  gap: on target\n"
 
 
 def check(db: Path, *args: str):

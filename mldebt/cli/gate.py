@@ -13,7 +13,7 @@ from mldebt.exports.sarif import render as render_sarif
 from mldebt.gate.check import evaluate, parse_grade, parse_score
 from mldebt.gate.summary import markdown
 from mldebt.readmodel.backlog import base_url as resolve_base_url
-from mldebt.readmodel.scorecard import standing_text
+from mldebt.readmodel.scorecard import standing_lines
 
 
 @click.command("check")
@@ -103,7 +103,8 @@ def check(
         f"{project}: grade {scan['grade']} ({overall}), ML Test Score {scan['ml_test_score']:g}/7 "
         f"at {scan['as_of'][:10]}: {'passed' if result.passed else 'FAILED'}"
     )
-    click.echo(f"  {standing_text(result.standing)}")
+    for line in standing_lines(result.standing):
+        click.echo(f"  {line}")
     for reason in result.failures:
         click.echo(f"  fail: {reason}")
     for note in result.notes:

@@ -3,6 +3,7 @@ one of its checks."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -19,6 +20,11 @@ from mldebt.scanning.scans import scanned_projects
 def _width() -> int:
     """The terminal's width (COLUMNS when set), 100 when there is no terminal."""
     return shutil.get_terminal_size((100, 24)).columns
+
+
+def _echo(text: str) -> None:
+    """Print, in colour on a terminal unless NO_COLOR is set (https://no-color.org)."""
+    click.echo(text, color=False if os.environ.get("NO_COLOR") else None)
 
 
 @click.command()
@@ -42,15 +48,15 @@ def show(project: str | None, as_json: bool, db_path: Path) -> None:
     with existing_store(db_path) as db:
         if project:
             card = scorecard(db, project)
-            click.echo(render_json(card) if as_json else render_text(card, _width()))
+            _echo(render_json(card) if as_json else render_text(card, _width()))
             return
         if not scanned_projects(db):
             raise InputError(f"{db_path}: no scans yet: run `mldebt collect` first")
         projects = portfolio(db)
         if as_json:
-            click.echo(render_json([scorecard(db, p["project"]) for p in projects]))
+            _echo(render_json([scorecard(db, p["project"]) for p in projects]))
         else:
-            click.echo(render_portfolio(projects, _width()))
+            _echo(render_portfolio(projects, _width()))
 
 
 @click.command()
@@ -68,4 +74,4 @@ def explain(project: str, check: str, as_json: bool, db_path: Path) -> None:
     """
     with existing_store(db_path) as db:
         data = explanation(db, project, check)
-    click.echo(render_json(data) if as_json else render_explanation(data, _width()))
+    _echo(render_json(data) if as_json else render_explanation(data, _width()))

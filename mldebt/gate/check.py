@@ -19,7 +19,7 @@ import sqlite_utils
 from mldebt.errors import NotFound
 from mldebt.readmodel.quarters import BadValue
 from mldebt.readmodel.queries import Headline, parsed_rubric, results_for, scan_history
-from mldebt.readmodel.scorecard import gap_text, headline_standing, reasons_of, section_scores, target_text
+from mldebt.readmodel.scorecard import gap_text, headline_standing, reasons_of, section_scores
 from mldebt.rubric.engine import GRADES
 from mldebt.rubric.schema import Rubric
 from mldebt.scanning.scans import project_row
@@ -130,9 +130,7 @@ def _judge_target(result: GateResult) -> None:
     if place["gap"]["on_target"] is None:
         result.failures.append(f"cannot tell whether the project meets its tier's target: {gap_text(place)}")
     elif not place["gap"]["on_target"]:
-        result.failures.append(
-            f"short of the {place['tier_title']} tier's target ({target_text(place)}): {gap_text(place)}"
-        )
+        result.failures.append(f"short of the {place['tier_title']} tier's target: {gap_text(place)}")
 
 
 def _baseline(history: list[Headline], wanted: str, project: str) -> Headline | None:

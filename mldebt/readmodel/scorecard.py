@@ -99,15 +99,11 @@ def gap_text(place: Mapping[str, Any]) -> str:
     return str(place["gap"]["text"])
 
 
-def standing_text(place: Mapping[str, Any]) -> str:
-    """One line: ``tier Production · level Bronze · target level Silver and ML Test Score 2 · 1 level short of
-    Silver``."""
-    if place["tier"] is None:
-        return f"level {place['level_title'] or 'none'} · {gap_text(place)}"
-    return (
-        f"tier {place['tier_title']} · level {place['level_title'] or 'none'} · target {target_text(place)}"
-        f" · {gap_text(place)}"
-    )
+def standing_lines(place: Mapping[str, Any]) -> list[str]:
+    """Where a project stands in two short lines: ``tier Production (target: level Silver and ML Test Score 2),
+    level Bronze held`` and ``gap: 1 level short of Silver``."""
+    tier = "no tier" if place["tier"] is None else f"tier {place['tier_title']} (target: {target_text(place)})"
+    return [f"{tier}, level {place['level_title'] or 'none'} held", f"gap: {gap_text(place)}"]
 
 
 def band_range(score: float) -> str:
