@@ -24,20 +24,19 @@ from pathlib import Path
 import pandas as pd
 import sqlite_utils
 
-from mldebt.readmodel.queries import HEADLINE_SQL
+from mldebt.readmodel.effort import effort_in_force
+from mldebt.readmodel.queries import HEADLINE_SQL, headlines
 from mldebt.store.db import open_db
 
 Store = str | Path | sqlite_utils.Database
 
-# The read model's headline query, with each scan's team, effort and level beside it.
+# The read model's headline query, with each scan's team beside it (effort is added from the paydown items).
 _SCANS = f"""
     select h.id as scan_id, h.project_id as project, p.team_id as team, h.as_of, h.collected_at,
            h.commit_sha as "commit", h.rubric_hash, h.fact_count as facts, h.error_count as errors,
-           h.overall, h.grade, h.ml_test_score, h.band, e.value as effort_hours, l.label as level
+           h.overall, h.grade, h.ml_test_score, h.band, h.level, h.tier, h.gap
     from ({HEADLINE_SQL}) h
     join projects p on p.id = h.project_id
-    left join scores e on e.scan_id = h.id and e.scope = 'effort' and e.name = 'hours'
-    left join scores l on l.scan_id = h.id and l.scope = 'level' and l.name = 'held'
     order by h.project_id, h.as_of"""
 
 _RESULTS = """
@@ -86,8 +85,13 @@ def _with_quarter(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def scans(store: Store) -> pd.DataFrame:
-    """One row per scan: project, team, when, commit, and its headline figures."""
-    return _with_quarter(_frame(store, _SCANS, ("as_of", "collected_at")))
+    """One row per scan: project, team, when, commit, its headline figures, tier and gap, and the open effort
+    of its paydown items then (the same figure as every other surface)."""
+    with _opened(store) as db:
+        frame = _frame(db, _SCANS, ("as_of", "collected_at"))
+        owed = effort_in_force(db, headlines(db))
+    frame["effort_hours"] = [owed[i].open_hours if i in owed else 0.0 for i in frame["scan_id"]]
+    return _with_quarter(frame)
 
 
 def results(store: Store) -> pd.DataFrame:

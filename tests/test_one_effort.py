@@ -448,11 +448,6 @@ def test_every_surface_gives_the_same_effort_per_project_team_and_portfolio(stor
     assert round(sum(e.open_hours for e in stored.values()), 1) == surfaces["export json"]["portfolio"]["all"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="frames.scans reads the engine's stored score (scope 'effort', name 'hours': each unmet check's "
-    "effort times its missing share, every check counted), not the open items' effort; see the issue 17 report",
-)
 def test_the_frames_scan_table_gives_the_open_items_effort(store_path):
     db = open_db(store_path)
     latest = latest_scans(db)
