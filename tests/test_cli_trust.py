@@ -380,3 +380,15 @@ def test_no_color_turns_the_styles_off(store_path):
     assert "\x1b[1m" in coloured.output
     assert "\x1b[" not in plain.output
     assert click.unstyle(coloured.output) == plain.output
+
+
+def test_priority_says_its_unit_and_formula(store_path):
+    from mldebt.rubric.paydown import PRIORITY_FORMULA, PRIORITY_UNIT
+
+    project = "reco-service"
+    shown = mldebt(store_path, "show", project).output
+    assert f"Top paydown items (priority in {PRIORITY_UNIT}, effort, scans unmet)" in shown
+    assert flat(PRIORITY_FORMULA) in flat(shown)
+    item = query(store_path, "select check_id from paydown_items where project_id = ? and status = 'open'", (project,))
+    explained = mldebt(store_path, "explain", project, item[0]["check_id"]).output
+    assert re.search(rf", priority [\d.]+ {PRIORITY_UNIT}\n  \({re.escape(PRIORITY_FORMULA)}\)\n", explained)

@@ -18,6 +18,7 @@ from mldebt.errors import NotFound
 from mldebt.readmodel.queries import evidence_rows, parsed_rubric, paydown_rows, results_for, scan_history, statuses_for
 from mldebt.readmodel.scorecard import reasons_of
 from mldebt.rubric import conditions
+from mldebt.rubric.paydown import PRIORITY_FORMULA, PRIORITY_UNIT
 from mldebt.scanning.scans import project_row
 from mldebt.store.db import from_json, rows
 
@@ -181,7 +182,8 @@ def render(data: dict[str, Any], width: int = 100) -> str:
             "",
             f"Paydown item {p['id']}: {p['status']}, opened {p['opened_at'][:10]}"
             + (f", closed {p['closed_at'][:10]}" if p["closed_at"] else "")
-            + f", unmet for {p['interest']:g} consecutive scan(s), priority {p['priority']:g}",
+            + f", unmet for {p['interest']:g} consecutive scan(s), priority {p['priority']:g} {PRIORITY_UNIT}",
+            f"  ({PRIORITY_FORMULA})",
         ]
     lines += [
         "",

@@ -31,6 +31,7 @@ from mldebt.readmodel.queries import (
     scores_of,
 )
 from mldebt.rubric.engine import BANDS
+from mldebt.rubric.paydown import PRIORITY_FORMULA, PRIORITY_UNIT
 from mldebt.rubric.schema import SECTION_IDS
 from mldebt.scanning.scans import project_row
 from mldebt.store.db import from_json, rows
@@ -331,7 +332,8 @@ def render_text(card: dict[str, Any], width: int = WIDTH) -> str:
             text = textwrap.wrap(q["title"], width=max(width - len(first), 30), break_on_hyphens=False) or [""]
             lines += [first + text[0], *(" " * len(first) + more for more in text[1:])]
     if card["paydown"]:
-        lines += ["", "Top paydown items (priority, effort, scans unmet)"]
+        lines += ["", f"Top paydown items (priority in {PRIORITY_UNIT}, effort, scans unmet)"]
+        lines += _wrapped(PRIORITY_FORMULA, 2, width)
         for item in card["paydown"][:5]:
             first = (
                 f"  {item['id']}  {item['priority']:6.3f}  {item['effort_hours']:4.0f} h  {item['scans_unmet']:2.0f}  "
