@@ -90,8 +90,9 @@ def test_sarif_validates_and_points_at_files_and_lines(scanned, tmp_path):
         assert result["ruleIndex"] == list(rules).index(result["ruleId"])
         assert result["partialFingerprints"]["mldebtItem/v1"].startswith(item_id("ranker", result["ruleId"]) + ":svc/")
     unit = next(r for r in run["results"] if r["ruleId"] == "infra-2-unit-tests")
-    assert unit["message"]["text"].startswith(
-        "Model specification code is unit tested (fail): repo.tests.unparsed could not be read: "
+    assert unit["message"]["text"].startswith("Model specification code is unit tested (fail): Not met: ")
+    assert unit["message"]["text"].endswith(
+        "Here: repo.tests.unparsed could not be read: Python syntax error: invalid syntax"
     )
 
 

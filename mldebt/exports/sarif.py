@@ -103,12 +103,14 @@ def findings(db: sqlite_utils.Database, result: GateResult) -> list[dict[str, An
             path = normpath(join(subpath, fact_path)) if subpath else fact_path
             uri = artifact_uri(path)
             what = f"could not be read: {fact.error}" if fact.is_error else f"= {_short(fact.value)}"
+            reason = row.get("reason") or ""  # the result's plain reason (gate.check puts it on every row)
             entry: dict[str, Any] = {
                 "ruleId": row["check_id"],
                 "ruleIndex": index[row["check_id"]],
                 "level": LEVELS[row["status"]],
                 "message": {
-                    "text": f"{check.title if check else row['check_id']} ({row['status']}): {fact.key} {what}"
+                    "text": f"{check.title if check else row['check_id']} ({row['status']}): "
+                    + (f"{reason} Here: {fact.key} {what}" if reason else f"{fact.key} {what}")
                 },
                 "locations": [
                     {
@@ -122,7 +124,7 @@ def findings(db: sqlite_utils.Database, result: GateResult) -> list[dict[str, An
             }
             if row["status"] == "waived":
                 entry["suppressions"] = [
-                    {"kind": "external", "status": "accepted", "justification": row["detail"] or "waived"}
+                    {"kind": "external", "status": "accepted", "justification": row.get("reason") or "waived"}
                 ]
             found.append(entry)
     return found
