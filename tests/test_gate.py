@@ -96,8 +96,19 @@ def test_outputs_are_written_whether_the_gate_passes_or_not(sample_db, tmp_path)
     svg = ET.fromstring(badge.read_text())
     assert svg.tag == "{http://www.w3.org/2000/svg}svg"
     texts = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
-    assert texts == ["mldebt", "grade F · ML Test 0/7"]
-    assert svg.get("aria-label") == "mldebt: grade F · ML Test 0/7"
+    assert texts[0] == "mldebt"
+    assert re.fullmatch(r"grade F · ML Test 0/7 · (research|prototype|production): .+", texts[1]), texts
+    assert svg.get("aria-label") == f"mldebt: {texts[1]}"
+
+
+def test_a_badge_short_of_its_target_never_wears_a_good_grades_colour():
+    from mldebt.exports.badge import COLOURS, SHORT, grade_badge
+
+    short = grade_badge("A", 3.0, "production", "1 level short of Silver")
+    on = grade_badge("A", 3.0, "production", "on target")
+    assert "grade A · ML Test 3/7 · production: 1 level short of Silver" in short
+    assert f'fill="{SHORT}"' in short and f'fill="{COLOURS["A"]}"' not in short
+    assert f'fill="{COLOURS["A"]}"' in on
 
 
 def test_a_waived_check_is_accepted_debt_not_a_regression(sample_db, tmp_path):

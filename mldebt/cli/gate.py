@@ -48,7 +48,7 @@ from mldebt.readmodel.scorecard import standing_lines
     "--badge",
     "badge_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write an SVG badge with the grade and ML Test Score.",
+    help="Write an SVG badge with the grade, ML Test Score, tier and gap to its target.",
 )
 @base_url_option
 @db_option
@@ -96,7 +96,9 @@ def check(
     if markdown_path:
         write_output(markdown_path, markdown(result, link), "--markdown")
     if badge_path:
-        write_output(badge_path, grade_badge(result.scan["grade"], result.scan["ml_test_score"]), "--badge")
+        scan = result.scan
+        badge_svg = grade_badge(scan["grade"], scan["ml_test_score"], scan.get("tier"), scan.get("gap"))
+        write_output(badge_path, badge_svg, "--badge")
     scan = result.scan
     overall = "n/a" if scan["overall"] is None else f"{scan['overall']:g}"
     click.echo(

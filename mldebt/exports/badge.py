@@ -11,6 +11,7 @@ from markupsafe import escape
 # Okabe-Ito colours with white text of enough contrast; the grade is in the text, never in colour alone.
 COLOURS = {"A": "#0072B2", "B": "#0072B2", "C": "#6A5D00", "D": "#B34700", "F": "#B34700"}
 UNKNOWN = "#595959"
+SHORT = "#6A5D00"  # short of the tier's target, whatever the grade
 NARROW, WIDE = set("fijlrt.:,;!|' ()"), set("mwMW@%")
 
 
@@ -38,8 +39,18 @@ def badge(label: str, message: str, colour: str) -> str:
     )
 
 
-def grade_badge(grade: str | None, ml_test_score: float | None) -> str:
-    """``mldebt | grade B · ML Test 2.5/7``, coloured by grade."""
+def grade_badge(grade: str | None, ml_test_score: float | None, tier: str | None = None, gap: str | None = None) -> str:
+    """``mldebt | grade B · ML Test 2.5/7 · prototype: on target``.
+
+    With a tier, the badge says the gap to the tier's target; a project short
+    of its target never wears the colour of a good grade.
+    """
     score = "n/a" if ml_test_score is None else f"{ml_test_score:g}/7"
     letter = grade or "?"
-    return badge("mldebt", f"grade {letter} · ML Test {score}", COLOURS.get(letter, UNKNOWN))
+    message = f"grade {letter} · ML Test {score}"
+    colour = COLOURS.get(letter, UNKNOWN)
+    if tier:
+        message += f" · {tier}: {gap or 'target unknown'}"
+        if gap != "on target" and colour == COLOURS["A"]:
+            colour = SHORT
+    return badge("mldebt", message, colour)
