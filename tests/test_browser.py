@@ -30,6 +30,8 @@ PAGES = [
     ("compare-scans", "/projects/reco-service/compare", "reco-service: 2026-09-30 against 2026-11-20"),
     ("compare-quarters", "/compare", "Portfolio: 2026Q3 against 2026Q4"),
     ("backlog", "/backlog", "Paydown backlog"),
+    ("help", "/help", "How scores are made"),
+    ("project-not-applicable", "/projects/churn-notebooks?result=n/a", "churn-notebooks"),
     ("login", "/login", "Sign in"),
     ("not-found", "/projects/nope", "Not found"),
 ]

@@ -150,7 +150,7 @@ def test_reads_match_the_document(client, document, url, path):
             "/api/v1/portfolio?sort=x",
             "/api/v1/portfolio",
             400,
-            "parameter sort='x': expected one of project, team, overall, ml_test_score, effort_hours, change, "
+            "parameter sort='x': expected one of gap, project, team, tier, overall, ml_test_score, effort_hours, change, "
             "category:entanglement, category:data-dependencies, category:feedback-loops, category:anti-patterns, "
             "category:configuration, category:external-world, category:data-testing, category:reproducibility, "
             "category:process, category:culture",

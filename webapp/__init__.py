@@ -31,7 +31,7 @@ from mldebt.access import session_secret
 from mldebt.charts import TEMPLATES
 from mldebt.errors import InputError
 from mldebt.store.db import open_db
-from mldebt.webapp import api, auth, backlog, campaigns, checks, compare, db, errors, forms, portfolio, projects
+from mldebt.webapp import api, auth, backlog, campaigns, checks, compare, db, errors, forms, help, portfolio, projects
 from mldebt.webapp.cache import PageCache
 from mldebt.webapp.filters import register_filters
 
@@ -85,6 +85,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     app.before_request(db.begin_read)  # after sign-in: its token check may write
     errors.init_app(app)
-    for module in (auth, portfolio, projects, checks, compare, backlog, forms, api, campaigns):
+    for module in (auth, portfolio, projects, checks, compare, backlog, forms, api, campaigns, help):
         app.register_blueprint(module.bp)
     return app

@@ -26,7 +26,7 @@ from mldebt.collectors.registry import declared_keys
 from mldebt.errors import InputError, MldebtError
 from mldebt.push.intake import Conflict, Forbidden, pushed_by, receive
 from mldebt.questions import question_choices
-from mldebt.readmodel.queries import headlines
+from mldebt.readmodel.queries import headlines, rubric_data, scores_by_scope
 from mldebt.rubric.schema import Rubric, load_rubric
 from mldebt.scanning.bundle import BundleError, parse_bundle
 from mldebt.store.db import schema_version
@@ -39,7 +39,7 @@ from mldebt.webapp.compare import compare_quarters, compare_scans
 from mldebt.webapp.db import get_db
 from mldebt.webapp.errors import respond
 from mldebt.webapp.forms import source_of_write
-from mldebt.webapp.portfolio import portfolio_data, portfolio_view, team_view
+from mldebt.webapp.portfolio import portfolio_data, portfolio_view, target_data, team_view
 from mldebt.webapp.projects import evidence_view, project_view
 from mldebt.writes import record_attestation, record_waiver
 
@@ -123,6 +123,10 @@ def api_projects() -> Any:
                         "overall",
                         "grade",
                         "effort_hours",
+                        "tier",
+                        "level",
+                        "target",
+                        "gap",
                     )
                 }
                 | {"scan_id": r["scan"]["id"]}
@@ -262,6 +266,7 @@ def api_push() -> Any:
 def pushed_scan(db: sqlite_utils.Database, scan_id: str) -> dict[str, Any]:
     """A stored scan's headline: the same answer for its first push and for every retry of it."""
     scan = headlines(db, "where s.id = ?", [scan_id])[0]
+    place = target_data(scan, rubric_data(db, scan["rubric_hash"]), scores_by_scope(db, [scan_id], "gap")[scan_id])
     return {
         "scan_id": scan["id"],
         "project": scan["project_id"],
@@ -274,6 +279,7 @@ def pushed_scan(db: sqlite_utils.Database, scan_id: str) -> dict[str, Any]:
         "band": scan["band"],
         "overall": scan["overall"],
         "grade": scan["grade"],
+        **{k: place[k] for k in ("tier", "level", "target", "gap")},
         "pushed_by": pushed_by(db, [scan_id]).get(scan_id),
     }
 

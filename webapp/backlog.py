@@ -6,6 +6,7 @@ is written by the same function as ``--format csv`` (``export_csv.render``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlite_utils
@@ -14,7 +15,7 @@ from flask import Blueprint, Response, jsonify, render_template, request, url_fo
 from mldebt.errors import InputError, NotFound
 from mldebt.exports.csvfile import render as render_csv
 from mldebt.readmodel.backlog import SORTS, BacklogItem, open_backlog, select
-from mldebt.readmodel.queries import latest_scans, ordered_union, rubric_data, team_row, team_rows
+from mldebt.readmodel.queries import latest_scans, ordered_union, results_for, rubric_data, team_row, team_rows
 from mldebt.webapp import params
 from mldebt.webapp.cache import cached, remember
 from mldebt.webapp.db import get_db
@@ -60,6 +61,19 @@ def backlog_query(db: sqlite_utils.Database) -> tuple[dict[str, Any], list[Backl
     return chosen, items
 
 
+def reasons_for(db: sqlite_utils.Database, items: Sequence[BacklogItem]) -> dict[str, str]:
+    """Each item's reason, by item id: the plain sentence of its check's result in the project's latest scan
+    (the scan its open items were derived at)."""
+    latest = latest_scans(db)
+    scans = {i.project: latest[i.project]["id"] for i in items if i.project in latest}
+    results = results_for(db, scans.values())
+    return {
+        i.id: str(results[scans[i.project]].get(i.check_id, {}).get("reason") or "")
+        for i in items
+        if i.project in scans
+    }
+
+
 def backlog_json(chosen: dict[str, Any], items: list[BacklogItem]) -> dict[str, Any]:
     """The backlog as the JSON export and the API return it: the filters, the count and every item."""
     return {
@@ -79,10 +93,12 @@ def index() -> Any:
     page = int(params.number("page", 1, pages) or 1)
     teams = team_rows(db)
     query: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}  # url_for's **values
+    shown = items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     return render_template(
         "backlog.html",
         filters=chosen,
-        items=items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        items=shown,
+        reasons=reasons_for(db, shown),
         total=len(items),
         hours=round(sum(i.effort_hours for i in items), 1),
         page=page,

@@ -92,9 +92,10 @@ def check_view(db: sqlite_utils.Database, check_id: str) -> dict[str, Any]:
                 "as_of": scan["as_of"],
                 "status": result["status"] if result else None,
                 "points": result["points"] if result else None,
-                "detail": result["detail"]
+                "reason": result["reason"]
                 if result
-                else ("out of this project's scope" if in_rubric else "not in this project's rubric"),
+                else ("Not scored: out of this project's scope." if in_rubric else "Not in this project's rubric."),
+                "detail": result["detail"] if result else None,  # the condition that decided
             }
         )
     return {
@@ -122,5 +123,8 @@ def index() -> Any:
 @bp.route("/checks/<check_id>")
 @cached
 def check(check_id: str) -> Any:
-    params.only()
-    return render_template("check.html", data=check_view(get_db(), check_id))
+    params.only("result")
+    result = params.choice("result", STATUSES)
+    data = check_view(get_db(), check_id)
+    shown = [p for p in data["projects"] if result is None or p["status"] == result]
+    return render_template("check.html", data=data, shown=shown, result=result)

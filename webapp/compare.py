@@ -33,6 +33,7 @@ from mldebt.scanning.scans import project_row
 from mldebt.webapp import params
 from mldebt.webapp.cache import cached
 from mldebt.webapp.db import get_db
+from mldebt.webapp.filters import health
 
 bp = Blueprint("compare", __name__)
 RANK = {"fail": 0, "manual": 1, "automated": 2}
@@ -77,6 +78,8 @@ def _check_changes(
                     "title": titles.get(check_id, {}).get("title", check_id),
                     "before": was,
                     "after": now,
+                    "reason": (after.get(check_id) or {}).get("reason")  # why it stands where it stands now
+                    or "Not scored in the later scan.",
                 }
             )
     return lists
@@ -120,12 +123,33 @@ def compare_scans(db: sqlite_utils.Database, project: str, a: str | None, b: str
         "b": _scan_summary(after, effort[after["id"]]),
         "same_rubric": before["rubric_hash"] == after["rubric_hash"],
         "scores": [
-            {"name": "ML Test Score", "before": before["ml_test_score"], "after": after["ml_test_score"]},
-            {"name": "Overall (0-100)", "before": before["overall"], "after": after["overall"]},
+            {
+                "name": "Gap to target",
+                "before": before["gap_size"],
+                "after": after["gap_size"],
+                "better": "lower",
+                "help": "gap",
+            },
+            {
+                "name": "ML Test Score",
+                "before": before["ml_test_score"],
+                "after": after["ml_test_score"],
+                "better": "higher",
+                "help": "ml-test-score",
+            },
+            {
+                "name": "Overall (0-100)",
+                "before": before["overall"],
+                "after": after["overall"],
+                "better": "higher",
+                "help": "grade",
+            },
             {
                 "name": "Open effort (hours)",
                 "before": effort[before["id"]].open_hours,
                 "after": effort[after["id"]].open_hours,
+                "better": "lower",
+                "help": "effort",
             },
         ]
         + [
@@ -133,14 +157,18 @@ def compare_scans(db: sqlite_utils.Database, project: str, a: str | None, b: str
                 "name": f"Section: {s['title']}",
                 "before": sections[before["id"]].get(s["id"]),
                 "after": sections[after["id"]].get(s["id"]),
+                "better": "higher",
+                "help": "ml-test-score",
             }
             for s in rubric.get("sections", [])
         ]
         + [
             {
-                "name": f"Category: {c['title']}",
+                "name": health(c["title"]),
                 "before": categories[before["id"]].get(c["id"]),
                 "after": categories[after["id"]].get(c["id"]),
+                "better": "higher",
+                "help": "categories",
             }
             for c in rubric.get("categories", [])
         ],

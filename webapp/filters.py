@@ -12,6 +12,7 @@ from jinja2 import Environment
 
 from mldebt import __version__
 from mldebt.charts import number
+from mldebt.rubric.paydown import PRIORITY_FORMULA, PRIORITY_HELP, PRIORITY_UNIT
 
 STATUS = {  # symbol and words, so that status never depends on colour alone
     "automated": ("✔", "automated"),
@@ -66,6 +67,23 @@ def status_words(status: str | None) -> str:
     return STATUS.get(status, (None, str(status)))[1]
 
 
+def status_class(status: str | None) -> str:
+    """A status as a CSS class name: ``n/a`` is ``na``; no status is ``none``."""
+    return (status or "none").replace("/", "")
+
+
+def family(title: str | None) -> str:
+    """A debt category's family without the word debt: ``Configuration debt`` is ``Configuration``."""
+    text = str(title or "").strip()
+    return text[:-5].rstrip() if text.lower().endswith(" debt") else text
+
+
+def health(title: str | None) -> str:
+    """A debt category's title as the name of its score, where higher is better: ``Configuration debt`` is
+    ``Configuration health`` (100 = no debt found); a title without "debt" gains "health" all the same."""
+    return f"{family(title)} health"
+
+
 FILTERS: dict[str, Callable[..., str | None]] = {
     "number": number,
     "signed": signed,
@@ -75,6 +93,9 @@ FILTERS: dict[str, Callable[..., str | None]] = {
     "pretty": pretty,
     "status_symbol": status_symbol,
     "status_words": status_words,
+    "status_class": status_class,
+    "health": health,
+    "family": family,
 }
 
 
@@ -86,6 +107,9 @@ def register_filters(app: Any) -> None:
     register(app.jinja_env)
     app.jinja_env.globals["mldebt_version"] = __version__
     app.jinja_env.globals["link"] = link
+    app.jinja_env.globals["priority_unit"] = PRIORITY_UNIT  # wherever a priority is shown, its unit
+    app.jinja_env.globals["priority_help"] = PRIORITY_HELP  # and its formula, in the paydown rule's words
+    app.jinja_env.globals["priority_formula"] = PRIORITY_FORMULA
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -12,6 +12,7 @@ from mldebt.errors import InputError, NotFound
 from mldebt.readmodel.backlog import open_backlog
 from mldebt.readmodel.quarters import Quarter
 from mldebt.readmodel.queries import (
+    Headline,
     check_groups,
     ordered_union,
     results_for,
@@ -20,13 +21,19 @@ from mldebt.readmodel.queries import (
     team_row,
     team_rows,
 )
+from mldebt.readmodel.scorecard import band_range, band_text, target_text
+from mldebt.readmodel.scorecard import standing as place_of
 from mldebt.readmodel.standing import ProjectState, TeamState, mean_of, standing
+from mldebt.rubric.schema import TIER_IDS
 from mldebt.webapp import params
 from mldebt.webapp.cache import cached, remember
 from mldebt.webapp.db import get_db
+from mldebt.webapp.filters import family
 
 bp = Blueprint("portfolio", __name__)
-SORTS = ("project", "team", "overall", "ml_test_score", "effort_hours", "change")
+SORTS = ("gap", "project", "team", "tier", "overall", "ml_test_score", "effort_hours", "change")
+TIER_ORDER = {tier: n for n, tier in enumerate(TIER_IDS)}  # research, prototype, production
+DEFAULT_SORT = "gap"  # the first question: how far from our target; the largest gap first
 TREND_QUARTERS = 8
 MAX_SERIES = len(charts.SHAPES)  # beyond this, series would differ by colour alone
 PAGE_SIZE = 100
@@ -37,8 +44,10 @@ def portfolio_data(
 ) -> dict[str, Any]:
     """Every project (of ``team``) at the end of ``quarter``, as the page shows it and the API returns it."""
     state = standing(db, quarter, team)
-    rubrics = [rubric_data(db, h) for h in state.rubric_hashes]
+    by_hash = {h: rubric_data(db, h) for h in state.rubric_hashes}
+    rubrics = list(by_hash.values())
     shown = state.shown_quarters
+    gaps = scores_by_scope(db, [p.scan["id"] for p in state.projects], "gap")
     return {
         "quarter": _text(state.quarter),
         "previous_quarter": _text(state.previous),
@@ -49,17 +58,37 @@ def portfolio_data(
         ],
         "rubrics": [{"name": r.get("rubric"), "version": r.get("version")} for r in rubrics],
         "teams": [team_data(t) for t in state.teams],
-        "projects": [project_data(p, shown) for p in state.projects],
+        "projects": [
+            project_data(p, shown, by_hash.get(p.scan["rubric_hash"], {}), gaps[p.scan["id"]]) for p in state.projects
+        ],
     }
 
 
-def project_data(p: ProjectState, quarters: list[Quarter]) -> dict[str, Any]:
-    """One row of the portfolio: the project's scan at the quarter's end, its change and its trend."""
+def target_data(scan: Headline, rubric: dict[str, Any], gap: dict[str, Any]) -> dict[str, Any]:
+    """Where a scan stands: tier, level held, the tier's target and the gap (levels and points short, in words),
+    and the words to show beside its ML Test Score (the band's sentence only when the target is met)."""
+    place = place_of(scan, rubric)
+    place["gap"]["levels"] = gap.get("levels")
+    place["gap"]["ml_test_score"] = gap.get("ml_test_score")
+    return {
+        **place,
+        "target_text": target_text(place) if place["tier"] is not None else None,
+        "band_range": None if scan["ml_test_score"] is None else band_range(scan["ml_test_score"]),
+        "band_text": band_text(scan["ml_test_score"], scan["band"], place),
+    }
+
+
+def project_data(
+    p: ProjectState, quarters: list[Quarter], rubric: dict[str, Any] | None = None, gap: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """One row of the portfolio: the project's scan at the quarter's end, where it stands against its tier's
+    target, its change and its trend."""
     return {
         "project": p.id,
         "team": p.team,
         "team_name": p.team_name,
         "owner": p.owner,
+        **target_data(p.scan, rubric or {}, gap or {}),
         "scan": {
             "id": p.scan["id"],
             "as_of": p.scan["as_of"],
@@ -96,6 +125,7 @@ def team_data(t: TeamState) -> dict[str, Any]:
         "name": t.name,
         "owner": t.owner,
         "projects": len(t.projects),
+        "short_of_target": sum(1 for p in t.projects if (p.scan["gap_size"] or 0) > 0),
         "mean_overall": t.overall,
         "lowest_ml_test_score": t.lowest_ml_test_score,
         "effort_hours": t.effort_hours,
@@ -120,7 +150,8 @@ def portfolio_view(
     allowed = list(SORTS) + [f"category:{c['id']}" for c in data["categories"]]
     if sort is not None and sort not in allowed:
         raise InputError(f"parameter sort={sort!r}: expected one of {', '.join(allowed)}")
-    projects = sorted(data["projects"], key=_sort_key(sort), reverse=descending) if sort else data["projects"]
+    sort = sort or DEFAULT_SORT
+    projects = sorted(data["projects"], key=_sort_key(sort), reverse=descending)
     return {**data, "projects": projects, "sort": sort, "descending": descending}
 
 
@@ -132,6 +163,10 @@ def _sort_key(sort: str) -> Any:
             return row["categories"].get(sort.split(":", 1)[1])
         if sort == "change":
             return (row["change"] or {}).get("overall")
+        if sort == "gap":
+            return row["gap"]["size"]
+        if sort == "tier":
+            return TIER_ORDER.get(row["tier"] or "", len(TIER_ORDER))
         if sort in ("project", "team"):
             return row["team_name" if sort == "team" else "project"] or ""
         return row[sort]
@@ -204,7 +239,7 @@ def team_view(db: sqlite_utils.Database, team: str) -> dict[str, Any]:
     """A team's projects now, their checks side by side, their history and their open paydown items."""
     row = team_row(db, team)
     data = portfolio_data(db, None, team)
-    projects = data["projects"]
+    projects = sorted(data["projects"], key=_sort_key(DEFAULT_SORT), reverse=True)  # the largest gap first
     ids = [p["scan"]["id"] for p in projects]
     sections = scores_by_scope(db, ids, "section")
     results = results_for(db, ids)
@@ -217,7 +252,8 @@ def team_view(db: sqlite_utils.Database, team: str) -> dict[str, Any]:
     for p in projects:
         p["sections"] = sections[p["scan"]["id"]]
         p["results"] = {
-            cid: {"status": r["status"], "points": r["points"]} for cid, r in results[p["scan"]["id"]].items()
+            cid: {"status": r["status"], "points": r["points"], "reason": r["reason"]}
+            for cid, r in results[p["scan"]["id"]].items()
         }
     return {
         "team": row,
@@ -276,11 +312,18 @@ def team(team: str) -> Any:
     params.only()
     data = team_view(get_db(), team)
     categories = [
-        (c["title"], mean_of([p["categories"].get(c["id"]) for p in data["projects"]])) for c in data["categories"]
+        (family(c["title"]), mean_of([p["categories"].get(c["id"]) for p in data["projects"]]))
+        for c in data["categories"]
     ]
+    by_project = {p["project"]: p["results"] for p in data["projects"]}
+    reasons = {
+        item["id"]: by_project.get(item["project"], {}).get(item["check_id"], {}).get("reason") or ""
+        for item in data["paydown"]
+    }
     return render_template(
         "team.html",
         data=data,
+        reasons=reasons,
         history=team_charts(data),
-        categories=charts.bars("Mean category score over the team's projects", categories, 100),
+        categories=charts.bars("Mean category health over the team's projects, higher is better", categories, 100),
     )

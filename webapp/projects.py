@@ -16,6 +16,7 @@ from mldebt.readmodel.queries import (
     attestation_rows,
     check_groups,
     paydown_rows,
+    results_for,
     rubric_data,
     scan_history,
     scores_by_scope,
@@ -27,6 +28,8 @@ from mldebt.waivers import list_waivers
 from mldebt.webapp import params
 from mldebt.webapp.cache import cached
 from mldebt.webapp.db import get_db
+from mldebt.webapp.filters import family
+from mldebt.webapp.portfolio import target_data
 
 bp = Blueprint("projects", __name__)
 
@@ -61,6 +64,7 @@ def project_view(db: sqlite_utils.Database, project: str) -> dict[str, Any]:
                     "effort_hours": c.get("effort_hours"),
                     "status": by_id.get(c["id"], {}).get("status"),
                     "points": by_id.get(c["id"], {}).get("points"),
+                    "reason": by_id.get(c["id"], {}).get("reason"),
                     "detail": by_id.get(c["id"], {}).get("detail"),
                 }
                 for c in g["checks"]
@@ -68,8 +72,10 @@ def project_view(db: sqlite_utils.Database, project: str) -> dict[str, Any]:
         }
         for g in check_groups(rubric)
     ]
+    gaps = scores_by_scope(db, [s["id"] for s in scans], "gap")
     return {
         **card,
+        **target_data(scans[-1], rubric, gaps[scans[-1]["id"]]),
         "scan": {**card["scan"], "pushed_by": pushers.get(latest_id)},
         "repo": proj["repo"],
         "subpath": proj["subpath"],
@@ -77,9 +83,15 @@ def project_view(db: sqlite_utils.Database, project: str) -> dict[str, Any]:
         "tags": from_json(proj["tags"]) or [],
         "team_id": proj["team_id"],
         "section_list": [
-            {"id": s["id"], "title": s["title"], "score": card["sections"].get(s["id"])}
+            {
+                "id": s["id"],
+                "title": s["title"],
+                "score": card["sections"].get(s["id"]),
+                "max": card.get("section_max", {}).get(s["id"]),
+            }
             for s in rubric.get("sections", [])
         ],
+        "ml_test_max": min((m for m in card.get("section_max", {}).values() if m), default=None),
         "totals": [
             {"id": t["id"], "title": t["title"], "score": totals.get(t["id"])} for t in rubric.get("totals", [])
         ],
@@ -108,6 +120,11 @@ def project_view(db: sqlite_utils.Database, project: str) -> dict[str, Any]:
                 "grade": s["grade"],
                 "rubric_hash": s["rubric_hash"],
                 "pushed_by": pushers.get(s["id"]),
+                **{
+                    k: v
+                    for k, v in target_data(s, rubric_data(db, s["rubric_hash"]), gaps[s["id"]]).items()
+                    if k in ("tier", "level", "level_title", "target", "gap")
+                },
             }
             for s in reversed(scans)
         ],
@@ -136,21 +153,67 @@ def history_charts(data: dict[str, Any]) -> list[charts.Chart]:
     return [overall, charts.lines("ML Test Score and its sections by quarter", labels, series, 7, marks)]
 
 
+RESULT_FILTERS = {  # the project page's ?result=: which results its checks table lists
+    "automated": ("automated",),
+    "manual": ("manual",),
+    "fail": ("fail",),
+    "unknown": ("unknown",),
+    "waived": ("waived",),
+    "n/a": ("n/a",),
+    "applies": ("automated", "manual", "fail", "unknown", "waived"),
+    "unmet": ("fail", "manual"),
+}
+
+
+def filter_groups(groups: list[dict[str, Any]], result: str | None) -> list[dict[str, Any]]:
+    """The groups with only the checks ``result`` (a key of RESULT_FILTERS) selects; empty groups left out."""
+    if result is None:
+        return groups
+    wanted = RESULT_FILTERS[result]
+    chosen = [{**g, "checks": [c for c in g["checks"] if c["status"] in wanted]} for g in groups]
+    return [g for g in chosen if g["checks"]]
+
+
+def result_counts(groups: list[dict[str, Any]]) -> dict[str, int]:
+    """How many checks each result filter would list (the filter links' counts)."""
+    statuses = [c["status"] for g in groups for c in g["checks"]]
+    return {key: sum(1 for s in statuses if s in wanted) for key, wanted in RESULT_FILTERS.items()}
+
+
 @bp.route("/projects/<project>")
 @cached
 def project(project: str) -> Any:
-    params.only()
+    params.only("result")
+    result = params.choice("result", RESULT_FILTERS)
     data = project_view(get_db(), project)
-    section_bars = charts.bars("ML Test Score by section", [(s["title"], s["score"]) for s in data["section_list"]], 7)
-    category_bars = charts.bars("Debt category scores", [(c["title"], c["score"]) for c in data["categories"]], 100)
+    most = max((s["max"] for s in data["section_list"] if s["max"]), default=7.0)  # n/a tests lower a section's most
+    section_bars = charts.bars(
+        "ML Test Score by section, points of its applicable tests",
+        [(f"{s['title']} (of {s['max'] if s['max'] is not None else 7:g})", s["score"]) for s in data["section_list"]],
+        most,
+    )
+    decided = [(family(c["title"]), c["score"]) for c in data["categories"] if c["score"] is not None]
+    category_bars = charts.bars("Category health, higher is better", decided, 100)
     return render_template(
-        "project.html", data=data, history=history_charts(data), section_bars=section_bars, category_bars=category_bars
+        "project.html",
+        data=data,
+        shown_groups=filter_groups(data["groups"], result),
+        result=result,
+        counts=result_counts(data["groups"]),
+        every=sum(len(g["checks"]) for g in data["groups"]),
+        history=history_charts(data),
+        section_bars=section_bars,
+        category_bars=category_bars,
+        undecided=[c["title"] for c in data["categories"] if c["score"] is None],
     )
 
 
 def evidence_view(db: sqlite_utils.Database, project: str, check_id: str) -> dict[str, Any]:
     """`mldebt explain`'s data plus the recorded answers and waivers that bear on the check."""
     data = explanation(db, project, check_id)
+    if data["result"] is not None:
+        row = results_for(db, [data["scan"]["id"]])[data["scan"]["id"]].get(check_id) or {}
+        data["result"]["reason"] = row.get("reason")
     question = data["check"].get("attestation")
     data["attestations"] = attestation_rows(db, project, question) if question else []
     data["waivers"] = [w for w in list_waivers(db, project) if w["check_id"] == check_id]
