@@ -37,6 +37,7 @@ class Attested:
     expired: bool
     source: str
     credits: tuple[str, ...]  # checks whose credit rests on this answer
+    reasons: tuple[str, ...] = ()  # each credited result's plain reason, in the order of ``credits``
 
 
 def rubric_summaries(data: Report) -> list[dict[str, Any]]:
@@ -72,6 +73,22 @@ def rubric_summaries(data: Report) -> list[dict[str, Any]]:
             }
         )
     return found
+
+
+def guide(data: Report) -> dict[str, Any]:
+    """What "How to read this report" states from the rubrics in use: each tier's target, and the levels."""
+    tiers: dict[tuple[str, str, float], dict[str, Any]] = {}
+    levels: dict[str, str] = {}
+    for rubric_hash in data.rubric_hashes:
+        rubric = data.rubric_of[rubric_hash]
+        titles = {lv.id: lv.title for lv in rubric.levels}
+        for tier in rubric.tiers or (rubric.tier(None),):
+            level = titles.get(tier.target.level or "", tier.target.level or "")
+            key = (tier.title, level, tier.target.ml_test_score)
+            tiers.setdefault(key, {"title": tier.title, "level": level, "ml_test_score": tier.target.ml_test_score})
+        for lv in rubric.levels:
+            levels.setdefault(lv.title, " ".join(lv.description.split()))
+    return {"tiers": list(tiers.values()), "levels": list(levels.items()), **method()}
 
 
 def method() -> dict[str, Any]:
@@ -132,6 +149,7 @@ def attested(db: sqlite_utils.Database, data: Report) -> list[Attested]:
                     expired=bool(value.get("expired")),
                     source=str(value.get("source") or "attestation file"),
                     credits=tuple(sorted(credited.get(question, []))),
+                    reasons=tuple(view.reasons.get(c, "") for c in sorted(credited.get(question, []))),
                 )
             )
     return found

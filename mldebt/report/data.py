@@ -1,14 +1,18 @@
 """What the leadership report adds to the portfolio at the end of a quarter (``standing``).
 
-The report shows the same projects, scores and open effort as the web
-scorecard for the same quarter, and adds per project its section scores, the
-checks that improved or regressed since the previous quarter, the open items
-at the quarter's end (``backlog.items_in_force``), and for the portfolio its
-worst risks and top items. Nothing here collects or scores.
+The report shows the same projects, scores, tiers, targets and open effort as
+the web scorecard for the same quarter, and adds per project its section
+scores (with the tests that apply), its category health, the results that keep
+it below its target level, the checks that improved or regressed since the
+previous quarter (each result with its plain reason), the open items at the
+quarter's end (``backlog.items_in_force``), and for the portfolio its risks as
+themes across projects (``themes``) and the checks to start with. Nothing here
+collects or scores.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
@@ -19,14 +23,26 @@ import sqlite_utils
 from mldebt.errors import InputError
 from mldebt.readmodel.backlog import BacklogItem, items_in_force
 from mldebt.readmodel.quarters import Quarter
-from mldebt.readmodel.queries import Outcome, parsed_rubric, scores_by_scope, statuses_for
+from mldebt.readmodel.queries import Outcome, parsed_rubric, statuses_for
 from mldebt.readmodel.standing import PortfolioState, ProjectState, TeamState, mean_of, standing
-from mldebt.rubric.engine import BANDS, GRADES
+from mldebt.report.themes import Theme, themes
+from mldebt.rubric.engine import BANDS, GRADES, NOT_APPLICABLE
 from mldebt.rubric.schema import Rubric
+from mldebt.store.db import rows
 
 TOP_ITEMS = 10
 TEAM_ITEMS = 5
-RISKS = 5
+FIRST_FIXES = 6  # checks on the summary's "where to start" list
+BLOCKERS = 6  # results listed per project as keeping it below its target level
+BLOCKER_ORDER = {"fail": 0, "waived": 1, "unknown": 2}  # what keeps a project short: failures before unknowns
+STATUS_WORDS = {
+    "automated": "met",
+    "manual": "half met",
+    "fail": "not met",
+    "unknown": "unknown",
+    "waived": "waived",
+    NOT_APPLICABLE: "does not apply",
+}
 
 
 @dataclass(frozen=True)
@@ -36,15 +52,83 @@ class Change:
     title: str
     before: str
     after: str
+    reason: str = ""  # the result's plain reason now
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """A result that keeps a project below its target level: a check of that level or one below without credit."""
+
+    check_id: str
+    title: str
+    level: str  # the level's title
+    status: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class FirstFix:
+    """One check's open items across projects, for the summary's list of where to start."""
+
+    check_id: str
+    title: str
+    projects: tuple[str, ...]
+    hours: float
+    priority: float  # the highest of its items'
+
+
+def status_words(status: str | None) -> str:
+    return STATUS_WORDS.get(status or "", status or "not scored")
+
+
+def health_name(title: str) -> str:
+    """A category's title as the name of its health score: "Data testing debt" reads "Data testing"."""
+    return title[: -len(" debt")] if title.lower().endswith(" debt") else title
 
 
 @dataclass
 class ProjectView(ProjectState):
-    sections: dict[str, float] = field(default_factory=dict)
+    sections: dict[str, float | None] = field(default_factory=dict)  # None: no test of the section applies
+    section_max: dict[str, float | None] = field(default_factory=dict)  # the section's applicable tests
     results: dict[str, Outcome] = field(default_factory=dict)  # check -> (status, points, weight)
+    reasons: dict[str, str] = field(default_factory=dict)  # check -> its result's plain reason
     improved: list[Change] = field(default_factory=list)
     regressed: list[Change] = field(default_factory=list)
     items: list[BacklogItem] = field(default_factory=list)  # open at the quarter's end
+    tier_title: str = ""
+    level_title: str = ""  # the level held, "" for none
+    target_title: str = ""  # the target level, "" for none
+    health: list[tuple[str, float | None]] = field(default_factory=list)  # (category, health 0-100), weakest first
+    blockers: list[Blocker] = field(default_factory=list)
+
+    @property
+    def on_target(self) -> bool | None:
+        """Whether the project meets its tier's target; None when its scan was scored without tiers."""
+        size = self.scan["gap_size"]
+        return None if size is None else size <= 0
+
+    @property
+    def gap_text(self) -> str:
+        return self.scan["gap"] or "no target recorded"
+
+    @property
+    def gap_change(self) -> float | None:
+        """How much closer (negative) or further (positive) from the target than a quarter ago."""
+        if not self.comparable or self.previous is None:
+            return None
+        now, before = self.scan["gap_size"], self.previous["gap_size"]
+        return None if now is None or before is None else round(now - before, 2)
+
+    @property
+    def band_shown(self) -> str | None:
+        """The ML Test Score band's words, only beside a project that meets its target: a band that praises
+        ("fit for mission-critical systems") is never printed next to a project its target calls short."""
+        return self.scan["band"] if self.on_target else None
+
+    @property
+    def lowest_section(self) -> tuple[str, float] | None:
+        known = [(name, value) for name, value in self.sections.items() if value is not None]
+        return min(known, key=lambda s: s[1]) if known else None
 
 
 @dataclass
@@ -69,6 +153,15 @@ class TeamView(TeamState):
     def regressed(self) -> list[Change]:
         return [c for p in self.projects for c in p.regressed]
 
+    @property
+    def on_target(self) -> int:
+        return sum(bool(p.on_target) for p in self.projects)
+
+    @property
+    def furthest(self) -> ProjectView:
+        """Its project furthest from its target."""
+        return max(self.projects, key=lambda p: (p.scan["gap_size"] or 0.0, p.effort_hours))
+
 
 @dataclass
 class Report(PortfolioState):
@@ -76,8 +169,56 @@ class Report(PortfolioState):
     teams: Sequence[TeamView]  # the teams with a project in the report
     projects: Sequence[ProjectView]  # by id
     top_items: list[BacklogItem] = field(default_factory=list)
-    risks: list[str] = field(default_factory=list)
+    first_fixes: list[FirstFix] = field(default_factory=list)
+    themes: list[Theme] = field(default_factory=list)  # every theme, the worst first
     rubric_of: dict[str, Rubric] = field(default_factory=dict)
+
+    @property
+    def by_gap(self) -> list[ProjectView]:
+        """The projects furthest from their target first (then by open effort)."""
+        return sorted(self.projects, key=lambda p: (-(p.scan["gap_size"] or 0.0), -p.effort_hours, p.id))
+
+    @property
+    def teams_by_gap(self) -> list[TeamView]:
+        return sorted(
+            self.teams,
+            key=lambda t: (-(t.furthest.scan["gap_size"] or 0.0), -t.effort_hours, t.name or t.id),
+        )
+
+    @property
+    def on_target(self) -> int:
+        return sum(bool(p.on_target) for p in self.projects)
+
+    @property
+    def previous_on_target(self) -> int | None:
+        """Projects on target a quarter ago, among those scanned then with tiers; None when none was."""
+        known = [p.previous["gap_size"] for p in self.projects if p.previous and p.previous["gap_size"] is not None]
+        return sum(size <= 0 for size in known) if known else None
+
+    @property
+    def items_hours(self) -> float:
+        """The open items' effort: the same total as ``effort_hours``, added up from the items themselves."""
+        return round(sum(i.effort_hours for p in self.projects for i in p.items), 1)
+
+    @property
+    def previous_effort_hours(self) -> float | None:
+        """Open effort a quarter ago, of the projects compared with then (same rubric)."""
+        known = [p.previous_effort.open_hours for p in self.projects if p.comparable and p.previous_effort]
+        return round(sum(known), 1) if known else None
+
+    def themes_after(self, shown: int) -> tuple[int, float, float]:
+        """The themes past the first ``shown``: how many, their hours, and their share of open effort (percent)."""
+        rest = self.themes[shown:]
+        hours = sum(t.hours for t in rest)
+        total = sum(t.hours for t in self.themes)
+        return len(rest), round(hours, 1), round(100.0 * hours / total, 1) if total else 0.0
+
+    @property
+    def effort_change(self) -> float | None:
+        """The change in open effort since last quarter, over the projects compared with then."""
+        now = [p.effort_hours for p in self.projects if p.comparable and p.previous_effort]
+        before = self.previous_effort_hours
+        return None if before is None else round(sum(now) - before, 1)
 
     @property
     def improved(self) -> list[ProjectView]:
@@ -132,14 +273,19 @@ def report_data(
         for p in sorted(state.projects, key=lambda p: p.id)
     ]
     statuses = statuses_for(db, [s["id"] for v in views for s in (v.scan, v.previous) if s])
-    sections = scores_by_scope(db, [v.scan["id"] for v in views], "section")
+    sections = _sections(db, [v.scan["id"] for v in views])
+    reasons = reasons_for(db, [v.scan["id"] for v in views])
     items = items_in_force(db, [v.scan for v in views], base)
     for view in views:
-        view.sections = {name: value or 0.0 for name, value in sections[view.scan["id"]].items()}
+        rubric = parsed_rubric(db, view.scan["rubric_hash"])
+        view.sections = {name: value for name, (value, _) in sections[view.scan["id"]].items()}
+        view.section_max = {name: most for name, (_, most) in sections[view.scan["id"]].items()}
         view.results = statuses[view.scan["id"]]
+        view.reasons = reasons[view.scan["id"]]
         view.items = items[view.scan["id"]]
+        _targets(view, rubric)
         if view.comparable and view.previous:
-            _changes(view, statuses[view.previous["id"]], parsed_rubric(db, view.scan["rubric_hash"]))
+            _changes(view, statuses[view.previous["id"]], rubric)
     teams = []
     for team_state in state.teams:
         mine = [v for v in views if v.team == team_state.id]
@@ -165,9 +311,84 @@ def report_data(
         projects=views,
         rubric_hashes=hashes,
         top_items=everything[:TOP_ITEMS],
-        risks=risks(views, rubric_of),
+        first_fixes=first_fixes(everything),
+        themes=themes(views),
         rubric_of=rubric_of,
     )
+
+
+def reasons_for(db: sqlite_utils.Database, scan_ids: Sequence[str]) -> dict[str, dict[str, str]]:
+    """``{scan id: {check id: reason}}``: each result's plain sentence (the condition stays on the check's page)."""
+    found: dict[str, dict[str, str]] = {s: {} for s in scan_ids}
+    for row in rows(
+        db,
+        "select scan_id, check_id, reason from results where scan_id in (select value from json_each(?))",
+        [json.dumps(list(scan_ids))],
+    ):
+        found[row["scan_id"]][row["check_id"]] = " ".join((row["reason"] or "").split())
+    return found
+
+
+def _sections(db: sqlite_utils.Database, scan_ids: Sequence[str]) -> dict[str, dict[str, tuple[Any, Any]]]:
+    """Each scan's ML Test Score sections as (score, applicable tests); a score is None when no test applies."""
+    found: dict[str, dict[str, tuple[Any, Any]]] = {s: {} for s in scan_ids}
+    for row in rows(
+        db,
+        "select scan_id, name, value, max from scores where scope = 'section' "
+        "and scan_id in (select value from json_each(?))",
+        [json.dumps(list(scan_ids))],
+    ):
+        found[row["scan_id"]][row["name"]] = (None if row["max"] == 0 else row["value"], row["max"])
+    return found
+
+
+def _targets(view: ProjectView, rubric: Rubric) -> None:
+    """The words for the project's tier, level held and target, its category health, and what keeps it short."""
+    levels = {lv.id: lv.title for lv in rubric.levels}
+    scan = view.scan
+    view.tier_title = rubric.tier(scan["tier"]).title if scan["tier"] else ""
+    view.level_title = levels.get(scan["level"] or "", scan["level"] or "")
+    view.target_title = levels.get(scan["target_level"] or "", scan["target_level"] or "")
+    view.health = sorted(
+        ((health_name(rubric.category_title(c)), v) for c, v in view.categories.items()),
+        key=lambda h: (h[1] is None, h[1] if h[1] is not None else 0.0, h[0]),
+    )
+    ladder = [lv.id for lv in rubric.levels]
+    if scan["target_level"] not in ladder:
+        return
+    wanted = ladder[: ladder.index(scan["target_level"]) + 1]
+    blocking = []
+    for check in rubric.checks:
+        outcome = view.results.get(check.id)
+        if check.level not in wanted or outcome is None:
+            continue
+        status, points, weight = outcome
+        if status == NOT_APPLICABLE or (points or 0.0) > 0:
+            continue
+        order = (wanted.index(check.level or ""), BLOCKER_ORDER.get(status, 9), -(weight or 0.0), check.id)
+        blocking.append((order, check, status))
+    view.blockers = [
+        Blocker(check.id, check.title, levels[check.level or ""], status, view.reasons.get(check.id, ""))
+        for _, check, status in sorted(blocking, key=lambda b: b[0])
+    ]
+
+
+def first_fixes(items: Sequence[BacklogItem], limit: int = FIRST_FIXES) -> list[FirstFix]:
+    """The checks whose open items rank highest, one line each however many projects share it."""
+    grouped: dict[str, list[BacklogItem]] = defaultdict(list)
+    for item in items:
+        grouped[item.check_id].append(item)
+    fixes = [
+        FirstFix(
+            check_id,
+            mine[0].title,
+            tuple(sorted({i.project for i in mine})),
+            round(sum(i.effort_hours for i in mine), 1),
+            max(i.priority for i in mine),
+        )
+        for check_id, mine in grouped.items()
+    ]
+    return sorted(fixes, key=lambda f: (-f.priority, -len(f.projects), f.check_id))[:limit]
 
 
 def _changes(view: ProjectView, before: dict[str, Outcome], rubric: Rubric) -> None:
@@ -178,7 +399,9 @@ def _changes(view: ProjectView, before: dict[str, Outcome], rubric: Rubric) -> N
         if old_status == status or points is None or old_points is None:
             continue
         check = rubric.check(check_id)
-        change = Change(view.id, check_id, check.title if check else check_id, old_status, status)
+        change = Change(
+            view.id, check_id, check.title if check else check_id, old_status, status, view.reasons.get(check_id, "")
+        )
         if status != "waived" and points > old_points:
             view.improved.append(change)
         elif status != "waived" and points < old_points:
@@ -200,40 +423,3 @@ def _trend(views: Sequence[ProjectView], quarters: list[Quarter]) -> list[TrendP
             )
         )
     return trend
-
-
-def risks(views: list[ProjectView], rubric_of: dict[str, Rubric]) -> list[str]:
-    """The worst risks, a sentence each: the weightiest checks failing across most projects."""
-    failing: dict[str, list[str]] = defaultdict(list)
-    scoped: dict[str, int] = defaultdict(int)
-    weight: dict[str, float] = {}
-    check_of: dict[str, Any] = {}
-    new: dict[str, int] = defaultdict(int)
-    for view in views:
-        rubric = rubric_of[view.scan["rubric_hash"]]
-        for check_id, (status, points, w) in view.results.items():
-            if points is None and status != "waived":
-                continue
-            scoped[check_id] += 1
-            weight[check_id] = w
-            check_of.setdefault(check_id, rubric.check(check_id))
-            if status == "fail":
-                failing[check_id].append(view.id)
-        new.update({c.check_id: new[c.check_id] + 1 for c in view.regressed if c.after == "fail"})
-    ranked = sorted(failing, key=lambda c: (-weight[c] * len(failing[c]) / scoped[c], c))[:RISKS]
-    sentences = []
-    for check_id in ranked:
-        check, names = check_of[check_id], failing[check_id]
-        title = check.title if check else check_id
-        label = f" ({check.ml_test})" if check and check.ml_test else ""
-        shown = f" ({', '.join(names)})" if len(names) <= 3 else ""
-        why = _first_sentence(check.why) if check else ""
-        fresh = f", newly in {new[check_id]}" if new.get(check_id) else ""
-        sentences.append(f"{title}{label} fails in {len(names)} of {scoped[check_id]} projects{shown}{fresh}: {why}")
-    return sentences
-
-
-def _first_sentence(text: str) -> str:
-    text = " ".join(text.split())
-    end = text.find(". ")
-    return text if end < 0 else text[: end + 1]

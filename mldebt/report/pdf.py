@@ -22,11 +22,14 @@ from mldebt.atomicfile import replacing, writable_target
 from mldebt.readmodel.campaigns import Burnup, burnup, list_campaigns
 from mldebt.readmodel.quarters import Quarter
 from mldebt.report import charts as report_charts
-from mldebt.report.appendix import attested, method, rubric_summaries, waivers
-from mldebt.report.data import ProjectView, Report, TeamView, band_ranges, report_data
+from mldebt.report.appendix import attested, guide, method, rubric_summaries, waivers
+from mldebt.report.data import BLOCKERS, ProjectView, Report, TeamView, band_ranges, report_data, status_words
 from mldebt.rubric.schema import SECTION_IDS
 
 SERIES_LIMIT = 6  # more projects than this in a team: its trend shows the mean, lowest and highest
+PROJECT_ROWS = 8  # more projects than this: the summary's target table has a row per team, the worst gaps first
+TEAM_ROWS = 6
+THEMES = 5  # themes on the summary; the rest are added up in one line
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,16 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(num=_num, delta=_delta, hours=_hours, day=lambda s: (s or "")[:10], image=image)
+    env.filters.update(
+        num=_num,
+        delta=_delta,
+        hours=_hours,
+        day=lambda s: (s or "")[:10],
+        image=image,
+        status=status_words,
+        closer=_closer,
+        percent=_percent,
+    )
     return env
 
 
@@ -58,7 +70,8 @@ def image(chart: charts.Chart) -> Markup:
 
 
 def _num(value: float | None, digits: int = 1) -> str:
-    return charts.number(value, digits)
+    """A number; a dash when there is none (n/a is a result's status, never a missing number)."""
+    return "—" if value is None else charts.number(value, digits)
 
 
 def _delta(value: float | None, digits: int = 1) -> str:
@@ -70,7 +83,22 @@ def _delta(value: float | None, digits: int = 1) -> str:
 
 
 def _hours(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:,.0f} h"
+    return "—" if value is None else f"{value:,.0f}\u00a0h"  # a figure and its unit stay on one line
+
+
+def _percent(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return "under 1%" if 0 < value < 0.5 else f"{value:.0f}%"
+
+
+def _closer(change: float | None) -> str:
+    """A change of the gap to the target in words: "closer by 1", "further by 0.5", "unchanged"."""
+    if change is None:
+        return "—"
+    if round(change, 2) == 0:
+        return "unchanged"
+    return ("closer by " if change < 0 else "further by ") + charts.number(abs(change), 2)
 
 
 def team_trend(team: TeamView) -> charts.Chart:
@@ -88,7 +116,7 @@ def team_trend(team: TeamView) -> charts.Chart:
             charts.Series("highest project", [max(k) if k else None for k in known]),
         ]
     return charts.lines(
-        f"Grade score (0-100) of team {team.name} by quarter", labels, series, 100.0, marks=marks, width=640, height=220
+        f"Grade score (0-100) of team {team.name} by quarter", labels, series, 100.0, marks=marks, width=640, height=170
     )
 
 
@@ -168,6 +196,11 @@ def render_html(
         "campaigns": campaign_progress(db, data),
         "rubrics": rubric_summaries(data),
         "method": method(),
+        "guide": guide(data),
+        "project_rows": PROJECT_ROWS,
+        "team_rows": TEAM_ROWS,
+        "theme_count": THEMES,
+        "blockers_shown": BLOCKERS,
         "attested": attested(db, data),
         "waivers": waivers(db, data),
     }
