@@ -183,9 +183,13 @@ class Rubric:
         return self._by_id.get(check_id)
 
     def tier(self, tier_id: str | None) -> Tier:
-        """The tier of that id, else the default tier (prototype), else an empty target."""
+        """The tier of that id (the default tier, prototype, when none is given or it is unknown).
+
+        A rubric without tiers keeps the project's tier and sets no target.
+        """
+        wanted = tier_id if tier_id in TIER_IDS else DEFAULT_TIER
         by_id = {t.id: t for t in self.tiers}
-        return by_id.get(tier_id or DEFAULT_TIER) or by_id.get(DEFAULT_TIER) or Tier(id=DEFAULT_TIER, title="Prototype")
+        return by_id.get(wanted) or Tier(id=wanted, title=wanted.title())
 
     def category_title(self, category_id: str) -> str:
         return next((c.title for c in self.categories if c.id == category_id), category_id)

@@ -28,7 +28,7 @@ def test_every_result_of_every_sample_scan_has_a_plain_reason(samples_db, sample
     rows = results(samples_db, sample_store)
     assert len(rows) > 500
     bad = []
-    for scan_id, check_id, status, reason, detail in rows:
+    for _scan, check_id, status, reason, _detail in rows:
         text = (reason or "").strip()
         if text.lower() in GENERIC or len(text) < 20:
             bad.append((check_id, status, "generic", text))
