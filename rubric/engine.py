@@ -322,10 +322,11 @@ def aggregate(rubric: Rubric, checks: list[Check], results: list[Result], facts:
 
     categories = {cat.id: percent(decided([c.id for c in checks if c.category == cat.id])) for cat in rubric.categories}
     overall = percent(decided([c.id for c in checks]))
+    # the effort of the paydown items this scan opens: each unmet check's estimate, a fix that clears
+    # two checks counted once (fixed_with), as every surface totals the open items
+    unmet = {c.id for c in checks if by_id[c.id].status in ("fail", "manual")}
     open_effort = sum(
-        c.effort_hours * (1 - (by_id[c.id].points or 0.0))
-        for c in checks
-        if by_id[c.id].status not in ("waived", NOT_APPLICABLE)
+        c.effort_hours for c in checks if c.id in unmet and not (c.fixed_with and c.fixed_with in unmet)
     )
     waived_effort = sum(c.effort_hours for c in checks if by_id[c.id].status == "waived")
     held = _levels(rubric, checks, by_id)

@@ -359,6 +359,14 @@ def _cross_check(
                 problems.append(
                     doc.message(("checks", i, "fixed_with"), "name the check whose fix clears both, not a chain")
                 )
+            elif target.effort_hours < check.effort_hours:
+                problems.append(
+                    doc.message(
+                        ("checks", i, "fixed_with"),
+                        f"the fix of {target.id!r} clears this check too, so its effort "
+                        f"({target.effort_hours:g} h) cannot be less than this check's ({check.effort_hours:g} h)",
+                    )
+                )
     for i, question in enumerate(spec.questions):
         for j, proxy in enumerate(question.proxies):
             if proxy not in check_ids:

@@ -103,7 +103,8 @@ def test_a_check_turning_to_a_pass_never_lowers_a_score(statuses, index, data):
     before, after = aggregate(RUBRIC, checks, results, {}), aggregate(RUBRIC, checks, improved, {})
     assert after.ml_test_score >= before.ml_test_score
     assert all(after.sections[s] >= before.sections[s] for s in before.sections)
-    assert after.effort_hours <= before.effort_hours
+    if statuses[index] != "unknown":  # an unknown check owes no item until it is decided
+        assert after.effort_hours <= before.effort_hours
     if statuses[index] != "unknown" or improved_status == "automated":
         # a check leaving *unknown* for a half point joins the mean below its top; anything else never lowers it
         assert (after.overall or 0) >= (before.overall or 0)
