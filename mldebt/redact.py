@@ -15,12 +15,28 @@ import re
 from typing import Any
 
 CREDENTIALS = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/@\s'\"<>]*@", re.IGNORECASE)
+# A command line's secret: the value of an option or assignment named as one (--token X, --api-key=X,
+# PASSWORD=X), as a CI step or a pipeline stage may write it. The name stays, the value goes.
+_SECRET_NAME = r"[\w-]*(?:token|passw(?:or)?d|secret|api[-_]?key|access[-_]?key|credentials?)[\w-]*"
+SECRET_OPTION = re.compile(rf"(?i)(--?{_SECRET_NAME})(=|\s+)(['\"]?)(?!<redacted>)[^\s'\"]+\3")
+SECRET_ASSIGNMENT = re.compile(rf"(?i)(?<![\w-])({_SECRET_NAME})=(['\"]?)(?!<redacted>)[^\s'\"]+\2")
+REDACTED = "<redacted>"
+
+
+def without_secrets(text: str) -> str:
+    """``text`` with the values of secret-named options and assignments replaced by ``<redacted>``."""
+    if "=" not in text and "-" not in text:
+        return text
+    text = SECRET_OPTION.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    return SECRET_ASSIGNMENT.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
 
 
 def without_credentials(value: Any) -> Any:
-    """``value`` (text, or JSON-like data of any depth) with the user and password of every URL taken out."""
+    """``value`` (text, or JSON-like data of any depth) with the user and password of every URL taken out,
+    and the values of secret-named command-line options (``without_secrets``)."""
     if isinstance(value, str):
-        return CREDENTIALS.sub(r"\1", value) if "://" in value else value
+        value = CREDENTIALS.sub(r"\1", value) if "://" in value else value
+        return without_secrets(value)
     if isinstance(value, list):
         return [without_credentials(item) for item in value]
     if isinstance(value, tuple):

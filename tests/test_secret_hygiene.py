@@ -362,3 +362,23 @@ def test_the_redaction_helper_takes_out_every_url_credential_and_nothing_else():
         without_credentials("mailto:ml@example.com https://host/path@v2 'https://x:y@h'")
         == "mailto:ml@example.com https://host/path@v2 'https://h'"
     )
+
+
+@pytest.mark.parametrize(
+    "text,shown",
+    [
+        ("pytest --token=abc123", "pytest --token=<redacted>"),
+        ("./deploy --token abc", "./deploy --token <redacted>"),
+        ('python train.py --api-key "k3y"', "python train.py --api-key <redacted>"),
+        ("TOKEN=xyz pytest", "TOKEN=<redacted> pytest"),
+        ("aws --secret-access-key=AKIA1 s3 ls", "aws --secret-access-key=<redacted> s3 ls"),
+        ("GITHUB_TOKEN", "GITHUB_TOKEN"),
+        ("pytest -k test_token", "pytest -k test_token"),
+        ("tokens: 5", "tokens: 5"),
+    ],
+)
+def test_a_command_lines_secret_values_never_leave_a_fact(text, shown):
+    from mldebt.redact import without_credentials
+
+    assert without_credentials(text) == shown
+    assert without_credentials({"step": text, "hops": [text]}) == {"step": shown, "hops": [shown]}
