@@ -128,7 +128,7 @@ def _log(snapshot: Snapshot, since: datetime, line_counts: bool = True) -> list[
 def _files(snapshot: Snapshot) -> Iterator[str]:
     listed = blob_ids(snapshot)  # survives a folder whose tree object is missing
     if listed is not None:
-        yield from listed
+        yield from (repo_files.display(path) for path in listed)
         return
     tree = tree_id(snapshot)
     if tree:
