@@ -23,6 +23,7 @@ OPEN = [
     "MLD-252003eb8e",
     "MLD-a30bb88c0b",
     "MLD-6d089d0eed",
+    "MLD-83f3a8fdac",  # credit-risk-prod's pins: its declared requirements.in holds ranges (requirements.txt locks them)
     "MLD-c8b92f257f",
     "MLD-0cdc536330",
     "MLD-620e3ff95c",

@@ -97,10 +97,16 @@ def test_a_hostile_folder_read_in_place(tmp_path):
 def test_non_utf8_names_are_shown_escaped(tmp_path):
     root = tmp_path / "folder"
     root.mkdir()
-    with open(os.path.join(os.fsencode(root), b"caf\xe9_old.py"), "wb") as out:
-        out.write("x = 'd\xe9j\xe0'\n".encode("latin-1"))
+    steps = ["dropna()", "fillna(0)", "drop_duplicates()", "reset_index()", "sort_index()", "abs()", "cumsum()"]
+    body = "x = 'd\xe9j\xe0'\n" + "".join(
+        f"def step_{i}(frame):\n    out = frame.{call}\n    return out.head({i})\n" for i, call in enumerate(steps)
+    )
+    for name in (b"caf\xe9.py", b"caf\xe9_old.py"):  # an edited copy: the later path is the experimental one
+        with open(os.path.join(os.fsencode(root), name), "wb") as out:
+            out.write(body.encode("latin-1"))
     facts = collect(Snapshot(project="p", root=root), ["repo"])
-    assert {(f.key, f.path) for f in facts if f.is_error} == {("repo.files.undecodable", "caf\\xe9_old.py")}
+    undecodable = {("repo.files.undecodable", "caf\\xe9.py"), ("repo.files.undecodable", "caf\\xe9_old.py")}
+    assert {(f.key, f.path) for f in facts if f.is_error} == undecodable
     assert {f.key: f.value for f in facts}["code.smells.experimental_files"] == ["caf\\xe9_old.py"]
     json.dumps([f.path for f in facts])  # every path is plain text for the store
 
