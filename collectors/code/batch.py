@@ -19,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-from mldebt.collectors.code.scan import ANALYSER_VERSION, summarise
+from mldebt.collectors.code.scan import ANALYSER_VERSION, collector_paused, summarise
 from mldebt.collectors.repo.cache import Cache
 
 _Args = tuple[str, str, bool, bool]  # what a worker needs of a job: rel, text, is_test, notebook
@@ -52,7 +52,16 @@ def workers() -> int:
 
 
 def summarise_all(jobs: list[Job], cache: Cache) -> dict[str, dict[str, Any]]:
-    """Summary of every job, by relative path."""
+    """Summary of every job, by relative path.
+
+    The garbage collector is paused throughout (``collector_paused``): results read
+    back from the cache and from workers are many small objects without cycles.
+    """
+    with collector_paused():
+        return _summarise_all(jobs, cache)
+
+
+def _summarise_all(jobs: list[Job], cache: Cache) -> dict[str, dict[str, Any]]:
     cached = cache.get_many(job.key for job in jobs)
     out = {job.rel: cached[job.key] for job in jobs if job.key in cached}
     missing = [job for job in jobs if job.key not in cached]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterable
-from fnmatch import fnmatchcase
+from fnmatch import fnmatchcase, translate
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +69,7 @@ _REACHABILITY = {
     ast.Try,
 }
 _UNKNOWN = object()
+_FRAMEWORK_NAME = re.compile("|".join(translate(pattern) for pattern in FRAMEWORK_NAMES) or "(?!)")
 # Unused variables and attributes are left out: vulture is least sure of them and they are many.
 REPORTED = ("classes", "funcs", "imports", "methods", "props")
 _TYPES = {
@@ -87,7 +88,7 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
     """Vulture, plus what the whole-program half needs to see frameworks: classes and their bases, names in strings."""
 
     def __init__(self, rel: str) -> None:
-        super().__init__(ignore_names=FRAMEWORK_NAMES, ignore_decorators=FRAMEWORK_DECORATORS)
+        super().__init__(ignore_decorators=FRAMEWORK_DECORATORS)  # FRAMEWORK_NAMES: in _define, as one pattern
         parts = rel.split("/")
         stem = parts[-1].rsplit(".", 1)[0]
         self.package = parts[:-1]  # the dotted package of the file's relative imports
@@ -106,6 +107,8 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
         if collection.typ == "function" and (
             (self.is_conf and name in SPHINX_CONF_HOOKS) or (self.is_hubconf and not name.startswith("_"))
         ):
+            return
+        if _FRAMEWORK_NAME.match(name):  # vulture's ignore_names, its patterns tried one by one, at once
             return
         super()._define(collection, name, first_node, *args, **kwargs)
 
@@ -253,7 +256,7 @@ def _visit(finder: Vulture, indexed: Indexed) -> None:
     reach = finder.reachability.visit
     nodes = indexed.nodes
     handlers: dict[type, Any] = {ast.arg: None}  # arguments only define variables, which are not reported
-    used = finder.used_names
+    used: set[str] = set()  # finder.used_names's add() is vulture's, in Python: added to it once, at the end
     name_, attribute = ast.Name, ast.Attribute
     load, delete = ast.Load, ast.Del
     for i in postorder(indexed):
@@ -276,18 +279,21 @@ def _visit(finder: Vulture, indexed: Indexed) -> None:
             handler = handlers[kind] = getattr(finder, f"visit_{kind.__name__}", None)
         if handler is not None:
             handler(node)
+    finder.used_names.update(used)
 
 
 def used_names(nodes: list[ast.AST]) -> list[str]:
     """Names a file uses, without vulture's full pass: enough for files whose definitions do not matter (tests)."""
     names = set()
+    name_, attribute, alias = ast.Name, ast.Attribute, ast.alias
     for node in nodes:
-        if isinstance(node, ast.Name):
-            names.add(node.id)
-        elif isinstance(node, ast.Attribute):
-            names.add(node.attr)
-        elif isinstance(node, ast.alias):
-            names.add((node.asname or node.name).split(".")[0])
+        kind = type(node)  # parsed trees hold no subclasses: identity tests are isinstance's answer, sooner
+        if kind is name_:
+            names.add(node.id)  # type: ignore[attr-defined]  # a Name
+        elif kind is attribute:
+            names.add(node.attr)  # type: ignore[attr-defined]  # an Attribute
+        elif kind is alias:
+            names.add((node.asname or node.name).split(".")[0])  # type: ignore[attr-defined]  # an alias
     return sorted(names)
 
 

@@ -18,13 +18,16 @@ file's summary lists its tests, a candidate without tests has ``"tests": []``.
 from __future__ import annotations
 
 import ast
+import gc
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, TypedDict
 
 from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code import testflow
 from mldebt.collectors.code.deadcode import file_state, unparsed_state, used_names
-from mldebt.collectors.code.tree import subtree
+from mldebt.collectors.code.tree import levels
 from mldebt.collectors.code.visit import Visit
 from mldebt.collectors.repo.cache import code_version
 
@@ -49,6 +52,31 @@ def summarise(rel: str, text: str, *, is_test: bool = False, notebook: bool = Fa
 
     ``is_test``: the file is named as a test; it is read as one only if it holds tests.
     """
+    with collector_paused():
+        summary = _summarise(rel, text, is_test, notebook)
+        gc.collect(0)  # the young objects only: frees vulture's cycles, never walks the older heap
+    return summary
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused, then as it was.
+
+    Parsing and summarising a file allocates tens of thousands of objects that
+    reference counting frees; each collection their allocation triggers walks
+    every object alive (in a worker forked from a loaded process, far more than
+    the file's tree) to find next to nothing. Summaries hold no cycles.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _summarise(rel: str, text: str, is_test: bool, notebook: bool) -> dict[str, Any]:
     lines = text.splitlines()
     summary: dict[str, Any] = {"lines": len(lines), "markers": _markers(text)}
     try:
@@ -65,8 +93,9 @@ def summarise(rel: str, text: str, *, is_test: bool = False, notebook: bool = Fa
         visit.run(tree)
         tests = _test_functions(visit) if is_test else []
         if is_test and not tests:  # named as a test, holds none: read it as the code it is
+            indexed = visit.tree
             visit = Visit(rel, notebook=notebook)
-            visit.run(tree)
+            visit.run(tree, indexed)
         summary.update(visit.summary())
         if tests:
             summary["tests"] = tests
@@ -152,34 +181,50 @@ def _test_function(at: int, visit: Visit, owner: str = "", state: dict[str, froz
     assert tree is not None
     node = tree.nodes[at]
     assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-    refs, calls, words = set(), set(), set(P.tokens(node.name)) | set(P.tokens(owner))
-    nodes, aliases, roots, token_tuple = tree.nodes, visit.aliases, visit.imported_roots, P.token_tuple
-    for k in subtree(tree, at):
-        sub = nodes[k]
-        kind = type(sub)
-        if kind is ast.Name:
-            origin = aliases.get(sub.id)  # type: ignore[attr-defined]
-            if origin:
-                refs.add(origin)
-            words.update(token_tuple(sub.id))  # type: ignore[attr-defined]
-        elif kind is ast.Attribute:
-            words.update(token_tuple(sub.attr))  # type: ignore[attr-defined]
-            origin = visit.dotted(sub)
-            if origin.split(".", 1)[0] in roots:
-                refs.add(origin)
-        elif kind is ast.Call:
-            func = sub.func  # type: ignore[attr-defined]
-            if type(func) is ast.Attribute:
-                calls.add(func.attr)
-            elif type(func) is ast.Name:
-                calls.add(aliases.get(func.id, func.id).rsplit(".", 1)[-1])
-            else:
-                calls.add(visit.dotted(func).rsplit(".", 1)[-1])
+    refs, calls = set(), set()
+    ids: set[str] = set()  # the names it reads or writes: their words, and the imports they are
+    attrs: set[str] = set()  # the attributes it names: their words
+    asserts = False  # an assert statement or an assert*() call: without one, there is nothing to check
+    nodes, aliases, roots, dotted = tree.nodes, visit.aliases, visit.imported_roots, visit.dotted
+    name_, attribute, call, assert_ = ast.Name, ast.Attribute, ast.Call, ast.Assert
+    for start, end in levels(tree, at):
+        for sub in nodes[start:end]:
+            kind = type(sub)
+            if kind is name_:
+                ids.add(sub.id)  # type: ignore[attr-defined]  # kind says it is a Name
+            elif kind is attribute:
+                attrs.add(sub.attr)  # type: ignore[attr-defined]  # an Attribute
+                origin = dotted(sub)
+                if origin.split(".", 1)[0] in roots:
+                    refs.add(origin)
+            elif kind is call:
+                func = sub.func  # type: ignore[attr-defined]  # a Call
+                if type(func) is attribute:
+                    called = func.attr
+                    calls.add(called)
+                elif type(func) is name_:
+                    called = func.id
+                    calls.add(aliases.get(called, called).rsplit(".", 1)[-1])
+                else:
+                    called = ""
+                    calls.add(dotted(func).rsplit(".", 1)[-1])
+                asserts = asserts or called.startswith("assert")
+            elif kind is assert_:
+                asserts = True
+    words = set(P.tokens(node.name)) | set(P.tokens(owner))
+    for name in ids:
+        words.update(P.token_tuple(name))
+        imported = aliases.get(name)
+        if imported:
+            refs.add(imported)
+    for name in attrs - ids:
+        words.update(P.token_tuple(name))
+    checked = asserts and (refs or state or _takes_fixtures(node))
     return {
         "name": f"{owner}.{node.name}" if owner else node.name,
         "line": node.lineno,
         "refs": sorted(refs),
         "calls": sorted(calls),
         "words": sorted(words),
-        "checks": testflow.checks(visit.aliases, node, state or {}) if refs or state or _takes_fixtures(node) else [],
+        "checks": testflow.checks(visit.aliases, node, state or {}) if checked else [],
     }

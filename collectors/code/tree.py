@@ -117,11 +117,23 @@ def postorder(tree: Indexed) -> list[int]:
 
 def subtree(tree: Indexed, i: int) -> list[int]:
     """Indexes of node ``i`` and everything below it, breadth first (``walk(tree.nodes[i])``'s order)."""
+    out: list[int] = []
+    for start, end in levels(tree, i):
+        out.extend(range(start, end))
+    return out
+
+
+def levels(tree: Indexed, i: int) -> list[tuple[int, int]]:
+    """Node ``i``'s sub-tree as one (start, end) range of indexes per level, the node's own level first.
+
+    In breadth-first order the children of consecutive nodes are consecutive,
+    so each level of a sub-tree is one range: ``nodes[start:end]`` for each, in
+    turn, is ``subtree``'s order.
+    """
     starts = tree.starts
-    out = [i]
-    position = 0
-    while position < len(out):
-        j = out[position]
-        position += 1
-        out.extend(range(starts[j], starts[j + 1]))
+    out = []
+    start, end = i, i + 1
+    while start != end:
+        out.append((start, end))
+        start, end = starts[start], starts[end]
     return out

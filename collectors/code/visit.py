@@ -32,6 +32,8 @@ _RECORD_DECORATORS = {"dataclass", "dataclasses.dataclass", "attr.s", "attrs.def
 _ENV_GET = {"os.getenv", "os.environ.get"}
 _FIXTURES = {"pytest.fixture", "pytest.fixture()"}
 _DYNAMIC_IMPORT = "importlib.import_module"
+_BODIES = {ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef}  # a docstring opens their body
+_NAMING = {ast.Import, ast.ImportFrom, ast.For, *_BODIES}  # what the names of a file are read from
 
 
 def fingerprint(node: ast.AST | list[ast.stmt]) -> str:
@@ -102,25 +104,10 @@ class Visit:
         self.counts[kind] = self.counts.get(kind, 0) + 1
 
     # -- the walk ----------------------------------------------------------
-    def run(self, tree: ast.Module) -> None:
-        self.tree = index(tree)
+    def run(self, tree: ast.Module, indexed: Indexed | None = None) -> None:
+        """Record the file's signals; ``indexed``: ``index(tree)`` when the caller has it already."""
+        self.tree = indexed if indexed is not None else index(tree)
         nodes = self.nodes = self.tree.nodes
-        docstrings: set[int] = set()
-        for node in nodes:
-            if type(node) is ast.Import or type(node) is ast.ImportFrom:
-                self._import(node)
-            elif type(node) is ast.For:
-                self._loop(node)
-            elif isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body:
-                first = node.body[0]
-                if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
-                    docstrings.add(id(first.value))
-        modules = {origin.split(".", 1)[0] for origin in self.aliases.values()}
-        self.random_use = {
-            P.RANDOM_LIBRARIES[m] for m in modules if m in P.RANDOM_LIBRARIES and m not in P.NEEDS_RANDOM_CALL
-        }
-        if self.is_test:
-            return
         # each handler takes the node type it is filed under
         handlers: dict[type[ast.AST], Callable[[Any], None]] = {
             ast.Call: self._call,
@@ -136,17 +123,38 @@ class Visit:
             ast.Raise: self._raise,
             ast.JoinedStr: self._joined,
         }
+        # the nodes either pass below looks at, in the index's order (names and most expressions are neither's)
+        wanted = _NAMING if self.is_test else _NAMING | handlers.keys() | {ast.Constant}
+        picked = [node for node in nodes if type(node) in wanted]
+        docstrings: set[int] = set()
+        import_, import_from, for_, expr, constant = ast.Import, ast.ImportFrom, ast.For, ast.Expr, ast.Constant
+        for node in picked:  # parsed trees hold no subclasses: type identity is isinstance's answer
+            kind = type(node)
+            if kind is import_ or kind is import_from:
+                self._import(node)  # type: ignore[arg-type]  # kind says which
+            elif kind is for_:
+                self._loop(node)  # type: ignore[arg-type]  # a For
+            elif kind in _BODIES and node.body:  # type: ignore[attr-defined]  # a module, function or class
+                first = node.body[0]  # type: ignore[attr-defined]
+                if type(first) is expr and type(first.value) is constant:
+                    docstrings.add(id(first.value))
+        modules = {origin.split(".", 1)[0] for origin in self.aliases.values()}
+        self.random_use = {
+            P.RANDOM_LIBRARIES[m] for m in modules if m in P.RANDOM_LIBRARIES and m not in P.NEEDS_RANDOM_CALL
+        }
+        if self.is_test:
+            return
         self._module_level(tree)
-        strings = self._strings
-        for node in nodes:
+        strings, parts = self._strings, self._parts
+        for node in picked:
             handler = handlers.get(type(node))
             if handler is not None:
                 handler(node)
             elif (
-                type(node) is ast.Constant
+                type(node) is constant
                 and isinstance(node.value, str)
                 and id(node) not in docstrings
-                and id(node) not in self._parts
+                and id(node) not in parts
             ):
                 strings.append(((node.lineno, node.col_offset), node.value, node.lineno))
         quiet = _merged(self._quiet)
