@@ -97,9 +97,10 @@ def test_a_hostile_folder_read_in_place(tmp_path):
 def test_non_utf8_names_are_shown_escaped(tmp_path):
     root = tmp_path / "folder"
     root.mkdir()
-    steps = ["dropna()", "fillna(0)", "drop_duplicates()", "reset_index()", "sort_index()", "abs()", "cumsum()"]
+    calls = ["dropna", "fillna", "drop_duplicates", "reset_index", "sort_index", "abs", "cumsum", "cummax"]
     body = "x = 'd\xe9j\xe0'\n" + "".join(
-        f"def step_{i}(frame):\n    out = frame.{call}\n    return out.head({i})\n" for i, call in enumerate(steps)
+        f"def step_{i}(frame):\n    out = frame.{call}()\n    return out.{calls[i - 1]}()\n"
+        for i, call in enumerate(calls)
     )
     for name in (b"caf\xe9.py", b"caf\xe9_old.py"):  # an edited copy: the later path is the experimental one
         with open(os.path.join(os.fsencode(root), name), "wb") as out:
