@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -194,19 +195,23 @@ def config_facts(paths: list[str], text: Callable[[str], str | None]) -> Iterato
     yield Fact("code.config.mlproject", projects)
 
 
+@lru_cache(maxsize=512)
+def _has_defaults_list(content: str) -> bool:
+    """A Hydra primary config: a YAML mapping with a ``defaults`` list (parsed once per content in a process)."""
+    try:
+        doc = load_yaml(content)
+    except yaml.YAMLError:
+        return False
+    return isinstance(doc, dict) and isinstance(doc.get("defaults"), list)
+
+
 def hydra_trees(configs: list[str], text: Callable[[str], str | None]) -> dict[str, list[str]]:
     """Hydra roots (folders of a YAML with a ``defaults`` list) and the YAML files below each."""
     roots = set()
     yaml_files = [p for p in configs if p.endswith((".yaml", ".yml"))]
     for path in yaml_files:
         content = text(path) or ""
-        if "defaults" not in content:
-            continue
-        try:
-            doc = load_yaml(content)
-        except yaml.YAMLError:
-            continue
-        if isinstance(doc, dict) and isinstance(doc.get("defaults"), list):
+        if "defaults" in content and _has_defaults_list(content):
             roots.add(path.rsplit("/", 1)[0] if "/" in path else "")
     top = sorted(r for r in roots if not any(r != o and r.startswith(o + "/") for o in roots if o))
     if "" in roots:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -72,6 +73,8 @@ def collect(
         mldebt collect .
         MLDEBT_PUSH_TOKEN=... mldebt collect . --project reco-service --push https://mldebt.example.com
     """
+    # what start-up imported lives as long as the process: the cyclic collector need not walk it again
+    gc.freeze()
     moment = as_of_moment(as_of)
     portfolio: Portfolio = single_repository(target, project) if target.is_dir() else load_portfolio(target)
     selected = project if not target.is_dir() else None
