@@ -273,7 +273,19 @@ def document(rows: list[dict[str, Any]]) -> str:
             f"| {r['id']} | {equipment(r['labels'])} | {p['grade']} ({p['overall']:.0f}) | {p['level'] or '-'} | "
             f"{p['ml_test_score']:g} |"
         )
-    lines += ["", "## The three unmet results that weigh most, per repository", ""]
+    lines += [
+        "",
+        "What this says. The grades order the repositories as a reviewer would, but the margins between the",
+        "well-equipped and the bare are narrow (a few points of 100), and nothing here holds Bronze: each misses",
+        "at least one basic (a lock file, a test of the data, owners). The ML Test Score is 0 for ten of eleven",
+        "because it is the lowest section, and none of these repositories tests its features and data in a way",
+        "the data section credits; by the 2017 paper's bands that is the honest reading of research and template",
+        "code. Research repositories are on target by construction (their tier expects no level): their grade is",
+        "what tells them apart.",
+        "",
+        "## The three unmet results that weigh most, per repository",
+        "",
+    ]
     for r in rows:
         reason_tier = TIERS.get(r["id"], ("", ""))[1]
         lines += [f"### {r['id']} ({r['tier']}: {reason_tier})", ""]
