@@ -325,9 +325,7 @@ def aggregate(rubric: Rubric, checks: list[Check], results: list[Result], facts:
     # the effort of the paydown items this scan opens: each unmet check's estimate, a fix that clears
     # two checks counted once (fixed_with), as every surface totals the open items
     unmet = {c.id for c in checks if by_id[c.id].status in ("fail", "manual")}
-    open_effort = sum(
-        c.effort_hours for c in checks if c.id in unmet and not (c.fixed_with and c.fixed_with in unmet)
-    )
+    open_effort = sum(c.effort_hours for c in checks if c.id in unmet and not (c.fixed_with and c.fixed_with in unmet))
     waived_effort = sum(c.effort_hours for c in checks if by_id[c.id].status == "waived")
     held = _levels(rubric, checks, by_id)
     return Scorecard(
