@@ -45,7 +45,7 @@ def flow(value: Any) -> str:
 
 
 def scan_all(dest: Path) -> Any:
-    os.environ["MLDEBT_CACHE"] = str(dest / "cache")
+    """Every sample built in ``dest``, collected at each quarter end and at HEAD, into one database there."""
     portfolio = load_portfolio(build_samples(SAMPLES, dest))
     db = open_db(dest / "mldebt.db")
     rubric = load_rubric()
@@ -96,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     changed = 0
     with tempfile.TemporaryDirectory(prefix="mldebt-expected-") as tmp:
+        os.environ["MLDEBT_CACHE"] = str(Path(tmp) / "cache")
         db = scan_all(Path(tmp))
         for path in sorted(SAMPLES.glob("*/expected.yaml")):
             name = path.parent.name
