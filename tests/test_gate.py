@@ -12,8 +12,14 @@ from click.testing import CliRunner
 from mldebt.cli.main import cli
 from mldebt.store.db import open_db
 
+
 # The report-tests rubric has no tiers: every project is a prototype with nothing required.
-NO_TARGET = "  tier Prototype (target: no level or ML Test Score required), level none held\n  gap: on target\n"
+# the frozen test rubric has no tiers: each project keeps its portfolio tier, with no target to fall short of
+def no_target(tier: str) -> str:
+    return f"  tier {tier} (target: no level or ML Test Score required), level none held\n  gap: on target\n"
+
+
+NO_TARGET = no_target("Prototype")
 
 
 def check(db: Path, *args: str):
@@ -29,7 +35,9 @@ def scan_id(db: Path, project: str, day: str) -> str:
 def test_a_project_that_improved_passes(sample_db):
     result = check(sample_db, "reco-service", "--fail-under-grade", "C", "--fail-under-score", "0")
     assert result.exit_code == 0
-    assert result.output == (f"reco-service: grade C (71.4), ML Test Score 0/7 at 2026-11-15: passed\n{NO_TARGET}")
+    assert result.output == (
+        f"reco-service: grade C (71.4), ML Test Score 0/7 at 2026-11-15: passed\n{no_target('Production')}"
+    )
 
 
 def test_thresholds_fail_the_gate_with_exit_1(sample_db):
@@ -37,7 +45,7 @@ def test_thresholds_fail_the_gate_with_exit_1(sample_db):
     assert result.exit_code == 1
     assert result.output == (
         "reco-service: grade C (71.4), ML Test Score 0/7 at 2026-11-15: FAILED\n"
-        f"{NO_TARGET}"
+        f"{no_target('Production')}"
         "  fail: grade C is below B\n"
         "  fail: ML Test Score 0 is below 0.5\n"
     )
@@ -128,7 +136,7 @@ def test_a_waived_check_is_accepted_debt_not_a_regression(sample_db, tmp_path):
 def test_without_a_baseline_the_gate_says_so(sample_db):
     first = scan_id(sample_db, "churn-notebooks", "2025-12-31")
     result = check(sample_db, "churn-notebooks", "--baseline", "none")
-    assert result.output.endswith(f"passed\n{NO_TARGET}  note: no baseline scan: nothing to compare\n")
+    assert result.output.endswith(f"passed\n{no_target('Research')}  note: no baseline scan: nothing to compare\n")
     same = check(sample_db, "churn-notebooks", "--baseline", first)
     assert same.exit_code == 0
 
