@@ -263,6 +263,28 @@ def scores_of(db: sqlite_utils.Database, scan_id: str) -> dict[str, dict[str, di
     return found
 
 
+def reasons_for(db: sqlite_utils.Database, scan_ids: Iterable[str]) -> dict[str, dict[str, str]]:
+    """``{scan id: {check id: reason}}``: each result's plain sentence, for many scans in one query."""
+    return {
+        scan: {check: str(row["reason"] or "") for check, row in results.items()}
+        for scan, results in results_for(db, scan_ids).items()
+    }
+
+
+def sections_for(db: sqlite_utils.Database, scan_ids: Iterable[str]) -> dict[str, dict[str, tuple[Any, Any]]]:
+    """``{scan id: {section: (points, most points)}}``; most points counts the section's applicable tests."""
+    ids = list(dict.fromkeys(scan_ids))
+    found: dict[str, dict[str, tuple[Any, Any]]] = {s: {} for s in ids}
+    for row in rows(
+        db,
+        "select scan_id, name, value, max from scores where scope = 'section' "
+        "and scan_id in (select value from json_each(?))",
+        [json.dumps(ids)],
+    ):
+        found[row["scan_id"]][row["name"]] = (row["value"], row["max"])
+    return found
+
+
 def results_for(db: sqlite_utils.Database, scan_ids: Iterable[str]) -> dict[str, dict[str, dict[str, Any]]]:
     """``{scan id: {check id: result row}}`` for many scans in one query (``evidence_keys`` left as JSON).
 

@@ -25,16 +25,18 @@ from mldebt.readmodel.queries import (
     Headline,
     latest_scans,
     project_rows,
+    reasons_for,
     results_for,
     rubric_data,
     scan_history,
     scores_of,
+    sections_for,
 )
 from mldebt.rubric.engine import BANDS
 from mldebt.rubric.paydown import PRIORITY_FORMULA, PRIORITY_UNIT
 from mldebt.rubric.schema import SECTION_IDS
 from mldebt.scanning.scans import project_row
-from mldebt.store.db import from_json, rows
+from mldebt.store.db import from_json
 
 SYMBOLS = {
     "automated": ("✔", "green"),
@@ -138,18 +140,12 @@ def band_text(score: float | None, band: str | None, place: Mapping[str, Any]) -
 
 def reasons_of(db: sqlite_utils.Database, scan_id: str) -> dict[str, str]:
     """Each result's plain reason in one scan, by check id."""
-    return {
-        r["check_id"]: r["reason"] or ""
-        for r in rows(db, "select check_id, reason from results where scan_id = ?", [scan_id])
-    }
+    return reasons_for(db, [scan_id])[scan_id]
 
 
 def section_scores(db: sqlite_utils.Database, scan_id: str) -> dict[str, tuple[float | None, float | None]]:
     """Each ML Test Score section's (points, most points) in one scan; most points counts its applicable tests."""
-    found: dict[str, tuple[float | None, float | None]] = {name: (None, None) for name in SECTION_IDS}
-    for r in rows(db, "select name, value, max from scores where scan_id = ? and scope = 'section'", [scan_id]):
-        found[r["name"]] = (r["value"], r["max"])
-    return found
+    return {name: (None, None) for name in SECTION_IDS} | sections_for(db, [scan_id])[scan_id]
 
 
 def section_text(points: float | None, most: float | None) -> str:

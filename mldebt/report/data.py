@@ -12,7 +12,6 @@ collects or scores.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
@@ -23,12 +22,12 @@ import sqlite_utils
 from mldebt.errors import InputError
 from mldebt.readmodel.backlog import BacklogItem, items_in_force
 from mldebt.readmodel.quarters import Quarter
-from mldebt.readmodel.queries import Outcome, parsed_rubric, statuses_for
+from mldebt.readmodel.queries import Outcome, parsed_rubric, sections_for, statuses_for
+from mldebt.readmodel.queries import reasons_for as queries_reasons_for
 from mldebt.readmodel.standing import PortfolioState, ProjectState, TeamState, mean_of, standing
 from mldebt.report.themes import Theme, themes
 from mldebt.rubric.engine import BANDS, GRADES, NOT_APPLICABLE
 from mldebt.rubric.schema import Rubric
-from mldebt.store.db import rows
 
 TOP_ITEMS = 10
 TEAM_ITEMS = 5
@@ -319,27 +318,18 @@ def report_data(
 
 def reasons_for(db: sqlite_utils.Database, scan_ids: Sequence[str]) -> dict[str, dict[str, str]]:
     """``{scan id: {check id: reason}}``: each result's plain sentence (the condition stays on the check's page)."""
-    found: dict[str, dict[str, str]] = {s: {} for s in scan_ids}
-    for row in rows(
-        db,
-        "select scan_id, check_id, reason from results where scan_id in (select value from json_each(?))",
-        [json.dumps(list(scan_ids))],
-    ):
-        found[row["scan_id"]][row["check_id"]] = " ".join((row["reason"] or "").split())
-    return found
+    return {
+        scan: {check: " ".join(reason.split()) for check, reason in reasons.items()}
+        for scan, reasons in queries_reasons_for(db, scan_ids).items()
+    }
 
 
 def _sections(db: sqlite_utils.Database, scan_ids: Sequence[str]) -> dict[str, dict[str, tuple[Any, Any]]]:
     """Each scan's ML Test Score sections as (score, applicable tests); a score is None when no test applies."""
-    found: dict[str, dict[str, tuple[Any, Any]]] = {s: {} for s in scan_ids}
-    for row in rows(
-        db,
-        "select scan_id, name, value, max from scores where scope = 'section' "
-        "and scan_id in (select value from json_each(?))",
-        [json.dumps(list(scan_ids))],
-    ):
-        found[row["scan_id"]][row["name"]] = (None if row["max"] == 0 else row["value"], row["max"])
-    return found
+    return {
+        scan: {name: (None if most == 0 else value, most) for name, (value, most) in sections.items()}
+        for scan, sections in sections_for(db, scan_ids).items()
+    }
 
 
 def _targets(view: ProjectView, rubric: Rubric) -> None:
