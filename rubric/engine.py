@@ -172,8 +172,9 @@ def reason(check: Check, status: str, evidence: reasons.Evidence, attestation: b
         when = f" on {answer['date']}" if answer.get("date") else ""
         return f"Half met by the team's attestation of {check.attestation!r}{who}{when}."
     if status == "manual":
-        first = reasons.sentence("Half met:", evidence, ordered_keys(check.manual))
-        rest = [k for k in ordered_keys(check.automated) if k not in ordered_keys(check.manual)]
+        manual = ordered_keys(check.manual)
+        first = reasons.sentence("Half met:", evidence, manual)
+        rest = [k for k in ordered_keys(check.automated) if k not in manual]
         return first + (" " + reasons.sentence("The full point also needs", evidence, rest) if rest else "")
     keys = ordered_keys(check.applies_when, check.automated, check.manual)
     if status == "unknown":
