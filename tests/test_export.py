@@ -73,7 +73,7 @@ def test_json_holds_every_open_item_with_guidance_and_link(sample_db):
         "fix": (
             "Enable Dependabot or Renovate for the project's manifests, and route its pull requests to the owning team."
         ),
-        "link": "http://127.0.0.1:5000/projects/fraud-kaggle/checks/monitor-1-dependency-updates",
+        "link": "http://127.0.0.1:8000/projects/fraud-kaggle/checks/monitor-1-dependency-updates",
         "clears": ["monitor-1-dependency-updates"],
         "effort_basis": "2 h: rubric estimate for monitor-1-dependency-updates",
         "priority_basis": "2 × 1 × (1 + 0.25 × 5) ÷ 2 h = 2.25 points per hour",
@@ -126,7 +126,7 @@ def test_jira_csv_uses_the_importers_column_names(sample_db):
     assert first[1:3] == ["Task", "Highest"]
     assert "How to fix it: Enable Dependabot or Renovate" in first[3]
     assert (
-        "Evidence on the scorecard: http://127.0.0.1:5000/projects/fraud-kaggle/checks/"
+        "Evidence on the scorecard: http://127.0.0.1:8000/projects/fraud-kaggle/checks/"
         "monitor-1-dependency-updates" in first[3]
     )
     assert first[4:] == [
@@ -172,7 +172,7 @@ def test_markdown_is_a_checklist_by_team(sample_db):
     assert (
         "- [ ] **MLD-a30bb88c0b** churn-notebooks: Dependency changes result in notification — 2 h, "
         "priority 2.25 points per hour, owner priya.raman@example.com, "
-        "[evidence](http://127.0.0.1:5000/projects/churn-notebooks/checks/monitor-1-dependency-updates)"
+        "[evidence](http://127.0.0.1:8000/projects/churn-notebooks/checks/monitor-1-dependency-updates)"
     ) in lines
 
 

@@ -125,7 +125,7 @@ def test_a_waived_check_is_accepted_debt_not_a_regression(sample_db, tmp_path):
     assert result.exit_code == 0
     text = summary.read_text()
     assert (
-        "| improved | [Dependencies are pinned and locked](http://127.0.0.1:5000/projects/reco-service/checks/"
+        "| improved | [Dependencies are pinned and locked](http://127.0.0.1:8000/projects/reco-service/checks/"
         "deps-pinned) | fail | manual | Half met"
     ) in text
     assert (

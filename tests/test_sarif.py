@@ -72,7 +72,7 @@ def test_sarif_validates_and_points_at_files_and_lines(scanned, tmp_path):
         "debt-markers",
     }
     assert rules["debt-markers"]["help"]["text"] == "Turn each marker into a tracked item or resolve it."
-    assert rules["debt-markers"]["helpUri"] == "http://127.0.0.1:5000/projects/ranker/checks/debt-markers"
+    assert rules["debt-markers"]["helpUri"] == "http://127.0.0.1:8000/projects/ranker/checks/debt-markers"
     found = {
         (
             r["ruleId"],

@@ -12,8 +12,8 @@ from mldebt.exports.badge import grade_badge
 from mldebt.exports.sarif import render as render_sarif
 from mldebt.gate.check import evaluate, parse_grade, parse_score
 from mldebt.gate.summary import markdown
-from mldebt.readmodel.backlog import base_url as resolve_base_url
 from mldebt.readmodel.scorecard import standing_lines
+from mldebt.settings import base_url as resolve_base_url
 
 
 @click.command("check")

@@ -21,6 +21,7 @@ from mldebt.atomicfile import OutputError, write_text
 from mldebt.errors import FieldError, InputError
 from mldebt.readmodel.quarters import BadValue, Quarter, parse_day, parse_since
 from mldebt.readmodel.queries import find_team
+from mldebt.settings import BASE_URL_ENV, DEFAULT_BASE_URL
 from mldebt.store.db import open_db
 
 T = TypeVar("T")
@@ -42,7 +43,8 @@ db_option = click.option(
 base_url_option = click.option(
     "--base-url",
     metavar="URL",
-    help="Where the web scorecard is served, for links (or set MLDEBT_BASE_URL; default http://127.0.0.1:5000).",
+    help=f"Where the web scorecard is served, for links (or set {BASE_URL_ENV}; default {DEFAULT_BASE_URL}, "
+    "where `mldebt serve` listens).",
 )
 
 

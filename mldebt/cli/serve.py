@@ -13,6 +13,7 @@ import click
 
 from mldebt.cli.options import db_option, existing_store
 from mldebt.errors import InputError
+from mldebt.settings import DEFAULT_HOST, DEFAULT_PORT, base_url, served_url
 
 READ_ACCESS = ("open", "signed-in")
 
@@ -28,8 +29,8 @@ def is_loopback(host: str) -> bool:
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option(
     "--read-access",
     type=click.Choice(READ_ACCESS),
@@ -57,13 +58,7 @@ def serve(host: str, port: int, read_access: str | None, threads: int, db_path: 
         pass  # the store is there and up to date before the first request
     access = read_access or ("open" if is_loopback(host) else "signed-in")
     app = create_app({"DATABASE": str(db_path), "READ_REQUIRES_LOGIN": access == "signed-in"})
-    shown = f"[{host}]" if ":" in host else host
-    click.echo(
-        f"serving the mldebt scorecard of {db_path} on http://{shown}:{port}/ "
-        f"(reading: {'open to anyone' if access == 'open' else 'signed-in users and read tokens'}); "
-        "Ctrl-C stops it",
-        err=True,
-    )
+    click.echo(serving_line(db_path, host, port, access), err=True)
     try:
         # With MLDEBT_PROXY_HOPS the app itself believes that many proxies' X-Forwarded-* headers;
         # waitress would otherwise strip them first (it trusts no proxy of its own).
@@ -76,4 +71,18 @@ def serve(host: str, port: int, read_access: str | None, threads: int, db_path: 
             clear_untrusted_proxy_headers=not app.config["PROXY_HOPS"],
         )
     except OSError as exc:  # the address is taken or not ours
-        raise InputError(f"cannot listen on {shown}:{port}: {exc.strerror or exc}") from None
+        where = served_url(host, port).removeprefix("http://")
+        raise InputError(f"cannot listen on {where}: {exc.strerror or exc}") from None
+
+
+def serving_line(db_path: Path, host: str, port: int, access: str) -> str:
+    """What `serve` prints on start: where it answers, who may read, how to stop it, and where links point
+    when MLDEBT_BASE_URL names another address (a proxy in front of it)."""
+    here = served_url(host, port)
+    links = base_url()
+    elsewhere = f"; links in exports, reports and the gate point at {links}/" if links != here else ""
+    return (
+        f"serving the mldebt scorecard of {db_path} on {here}/ "
+        f"(reading: {'open to anyone' if access == 'open' else 'signed-in users and read tokens'}){elsewhere}; "
+        "Ctrl-C stops it"
+    )

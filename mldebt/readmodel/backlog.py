@@ -19,7 +19,6 @@ comes from (``effort_basis``) and how its priority is worked out
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -32,9 +31,9 @@ from mldebt.readmodel.quarters import moment_of
 from mldebt.readmodel.queries import Headline, efforts, latest_scans, parsed_rubric, project_rows, statuses_for
 from mldebt.rubric.paydown import MERGED, Item, ScanResults, effort_basis, item_id, paydown, priority_basis
 from mldebt.rubric.schema import Rubric
+from mldebt.settings import base_url
 from mldebt.store.db import rows
 
-DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 SORTS = ("priority", "effort", "team", "category", "project", "opened")
 
 
@@ -67,11 +66,6 @@ class BacklogItem:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def base_url(given: str | None = None) -> str:
-    """Where the web scorecard lives: the option, else MLDEBT_BASE_URL, else the local default."""
-    return (given or os.environ.get("MLDEBT_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
 
 
 def check_link(base: str, project: str, check: str) -> str:
