@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from mldebt.cli.export_parquet import export_parquet
 from mldebt.cli.options import (
     base_url_option,
     db_option,
@@ -30,6 +31,9 @@ def export() -> None:
     Example:
         mldebt export backlog --format jira -o backlog.csv
     """
+
+
+export.add_command(export_parquet)
 
 
 @export.command("backlog")
