@@ -24,8 +24,11 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from mldebt import __version__
 from mldebt.collectors.registry import declared_keys
 from mldebt.errors import InputError, MldebtError
+from mldebt.exports.verdict import verdict
+from mldebt.gate.check import evaluate, parse_grade, parse_score
 from mldebt.push.intake import Conflict, Forbidden, pushed_by, receive
 from mldebt.questions import question_choices
+from mldebt.readmodel.quarters import BadValue
 from mldebt.readmodel.queries import headlines, rubric_data, scores_by_scope
 from mldebt.rubric.schema import Rubric, load_rubric
 from mldebt.scanning.bundle import BundleError, parse_bundle
@@ -163,6 +166,30 @@ def api_evidence(project: str, check_id: str) -> Any:
 def api_compare_scans(project: str) -> Any:
     params.only("a", "b")
     return jsonify(compare_scans(get_db(), project, params.text("a"), params.text("b")))
+
+
+@bp.route("/api/v1/projects/<project>/gate")
+def api_gate(project: str) -> Any:
+    """The CI gate's verdict on a stored scan (`mldebt check --server`): thresholds as query parameters."""
+    names = ("scan", "baseline", "fail_under_grade", "fail_under_score", "fail_under_level")
+    flags = ("fail_below_target", "fail_on_new_failures")
+    params.only(*names, *flags)
+    given = {name: params.text(name) for name in names}
+    try:
+        result = evaluate(
+            get_db(),
+            project,
+            scan=given["scan"],
+            baseline=given["baseline"] or "previous",
+            fail_under_grade=None if given["fail_under_grade"] is None else parse_grade(given["fail_under_grade"]),
+            fail_under_score=None if given["fail_under_score"] is None else parse_score(given["fail_under_score"]),
+            fail_under_level=given["fail_under_level"],
+            **{flag: params.choice(flag, ("true", "false"), "false") == "true" for flag in flags},
+        )
+    except BadValue as exc:
+        raise InputError(exc.named(f"parameter {exc.what}")) from None
+    base = (os.environ.get("MLDEBT_BASE_URL") or request.url_root).rstrip("/")
+    return jsonify(verdict(get_db(), result, base))
 
 
 @bp.route("/api/v1/checks")

@@ -44,10 +44,13 @@ def markdown(result: GateResult, base: str) -> str:
         "",
     ]
     reasons = {r["check_id"]: r.get("reason") or "" for r in result.results}
-    if result.regressions or result.improvements or result.went_unknown:
+    regressed = {c.check_id for c in result.regressions}
+    newly = [c for c in result.new_failures if c.check_id not in regressed]  # was unknown or n/a: not a regression
+    if result.regressions or newly or result.improvements or result.went_unknown:
         lines += ["| change | check | before | now | why now |", "| --- | --- | --- | --- | --- |"]
         for kind, changes in (
             ("regressed", result.regressions),
+            ("newly failing", newly),
             ("improved", result.improvements),
             ("evidence missing", result.went_unknown),
         ):
