@@ -61,3 +61,18 @@ class StoreError(MldebtError):
 
 class NotFound(MldebtError):
     """A project, scan or check the user named does not exist."""
+
+
+class NoScans(NotFound):
+    """A quarter that holds nothing to show: no scan in force by its end, or none in or after it.
+
+    Its own exit status (1, as a failed gate) tells a script that the store is
+    fine and the input well formed, but the quarter asked for has no data;
+    ``quarters`` are the quarters that do have scans, for the message and the API.
+    """
+
+    exit_code = 1
+
+    def __init__(self, message: str, quarters: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.quarters = quarters or []

@@ -218,7 +218,6 @@ def test_campaigns_appear_with_their_progress(sample_db, tmp_path):
     "args,message",
     [
         (["--quarter", "2026-3"], "--quarter '2026-3': expected a quarter such as 2026Q3"),
-        (["--quarter", "2024Q4"], "quarter 2024Q4: no scans by its end (the first scan is in 2025Q4)"),
         (["--team", "nope"], "--team 'nope': no such team (teams: growth, platform, research, risk)"),
     ],
 )
@@ -226,6 +225,20 @@ def test_bad_input_is_one_line_and_exit_2(sample_db, tmp_path, args, message):
     result = mldebt(sample_db, "report", *args, "-o", str(tmp_path / "r.pdf"))
     assert result.exit_code == 2
     assert result.output == f"mldebt: error: {message}\n"
+    assert not (tmp_path / "r.pdf").exists()
+
+
+@pytest.mark.parametrize(
+    "quarter,message",
+    [
+        ("2024Q4", "quarter 2024Q4: no scans in or before it"),
+        ("2027-q1", "quarter 2027Q1: no scans in or after it"),
+    ],
+)
+def test_a_quarter_without_scans_exits_1_naming_the_quarters_with_scans(sample_db, tmp_path, quarter, message):
+    result = mldebt(sample_db, "report", "--quarter", quarter, "-o", str(tmp_path / "r.pdf"))
+    assert result.exit_code == 1
+    assert result.output == f"mldebt: error: {message} (quarters with scans: 2025Q4, 2026Q1, 2026Q2, 2026Q3, 2026Q4)\n"
     assert not (tmp_path / "r.pdf").exists()
 
 

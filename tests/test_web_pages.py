@@ -198,8 +198,8 @@ def test_backlog_filters_sorts_and_exports(client):
         ("/projects/reco-service/checks/nope", "no check &#39;nope&#39; in rubric mldebt-default"),
         ("/projects/nope/checks/deps-pinned", "no project named &#39;nope&#39;"),
         ("/projects/reco-service/compare?a=nope", "no scan &#39;nope&#39; of project &#39;reco-service&#39;"),
-        ("/?quarter=2019Q1", "quarter 2019Q1: no scans by its end (the first scan is in 2025Q4)"),
-        ("/compare?from=2019Q1&to=2026Q4", "quarter 2019Q1: no scans by its end (the first scan is in 2025Q4)"),
+        ("/?quarter=2019Q1", "quarter 2019Q1: no scans in or before it (quarters with scans: 2025Q4, 2026Q1, 2026Q2,"),
+        ("/compare?from=2019Q1&to=2026Q4", "quarter 2019Q1: no scans in or before it (quarters with scans: 2025Q4,"),
         (
             "/?quarter=2027-Q1",
             "quarter 2027Q1: no scans in or after it (quarters with scans: 2025Q4, 2026Q1, 2026Q2, 2026Q3, 2026Q4)",

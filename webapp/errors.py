@@ -1,7 +1,9 @@
 """The one place where errors become responses: a page for a browser, JSON for the API.
 
 mldebt's own errors travel up from where they are found: NotFound is a 404,
-InputError (a bad parameter or form value) a 400, StoreError a 503. A request
+InputError (a bad parameter or form value) a 400, StoreError a 503. A
+quarter with no scans (NoScans) is a 404 that lists the quarters with scans:
+as links to the portfolio in each on the page, as ``quarters`` in the JSON. A request
 body nested too deeply for Python's JSON decoder (``[`` repeated a few thousand
 times) is a 400, whichever route decodes it; a body over the size limit a 413.
 """
@@ -16,7 +18,7 @@ from flask import Flask, jsonify, redirect, render_template, request, url_for
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
-from mldebt.errors import InputError, NotFound, StoreError
+from mldebt.errors import InputError, NoScans, NotFound, StoreError
 from mldebt.nested import TOO_DEEP
 from mldebt.webapp.auth import Refused
 
@@ -40,12 +42,16 @@ def wants_json() -> bool:
     return path.startswith("/api/") or path.endswith((".json", ".csv", ".yaml")) or path == "/healthz"
 
 
-def respond(status: int, message: str) -> Any:
+def respond(status: int, message: str, quarters: list[str] | None = None) -> Any:
+    """The error as JSON for the API (``{"error": {...}}``), else as a page; ``quarters``: those with scans."""
     if wants_json():
-        response = jsonify({"error": {"status": status, "message": message}})
+        error: dict[str, Any] = {"status": status, "message": message}
+        if quarters is not None:
+            error["quarters"] = quarters
+        response = jsonify({"error": error})
         response.status_code = status
         return response
-    return render_template("error.html", status=status, message=message), status
+    return render_template("error.html", status=status, message=message, quarters=quarters or []), status
 
 
 def _refused(exc: Refused) -> Any:
@@ -81,6 +87,7 @@ def _too_deep(exc: RecursionError) -> Any:
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(RecursionError, _too_deep)
+    app.register_error_handler(NoScans, lambda exc: respond(404, str(exc), exc.quarters))
     app.register_error_handler(NotFound, lambda exc: respond(404, str(exc)))
     app.register_error_handler(InputError, lambda exc: respond(400, "; ".join(exc.problems)))
     app.register_error_handler(StoreError, lambda exc: respond(503, str(exc)))

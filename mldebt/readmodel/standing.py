@@ -15,7 +15,7 @@ from statistics import fmean, median
 
 import sqlite_utils
 
-from mldebt.errors import NotFound
+from mldebt.errors import NoScans
 from mldebt.readmodel.effort import Effort, effort_in_force
 from mldebt.readmodel.quarters import Quarter, Timeline, moment_of, quarters_between
 from mldebt.readmodel.queries import Headline, project_rows, scores_by_scope, team_row, team_rows, timelines
@@ -175,8 +175,8 @@ def _delta(now: float | None, before: float | None) -> float | None:
 def standing(db: sqlite_utils.Database, quarter: Quarter | None = None, team: str | None = None) -> PortfolioState:
     """Every project (of team ``team``, an id) as it stood at the end of ``quarter`` (default: the latest scanned).
 
-    NotFound when the team does not exist, or when no scan was made by the
-    quarter's end or in or after it.
+    NotFound when the team does not exist; NoScans when the quarter has no
+    scans of the projects (``check_quarter`` says which quarters count).
     """
     if team is not None:
         team_row(db, team)
@@ -232,11 +232,24 @@ def scanned_quarters(lines: Iterable[Timeline[Headline]]) -> list[Quarter]:
 
 
 def check_quarter(quarter: Quarter, scanned: list[Quarter]) -> None:
-    """Refuse a quarter nothing is known of: before the first scan, or after the last (9999Q4 has no next)."""
+    """Refuse a quarter with no scans, naming the quarters that have some: raises ``NoScans`` (exit status 1).
+
+    The rule, the same for the report, the portfolio and team pages, the API
+    and both compares (web and `mldebt compare`): a quarter has something to
+    show when it lies between the first and the last quarter in which any of
+    the projects looked at (``scanned``, from ``scanned_quarters``) was
+    scanned, both included. A quarter before the first has nothing in force by
+    its end; one after the last (a future quarter, or the current one before
+    its first scan) has nothing of its own and nothing is known of it yet. A
+    quarter in a gap between two scanned quarters is accepted: it shows the
+    state in force at its end (each project's latest scan by then), as a
+    quarter with scans of only some projects does.
+    """
+    listed = [str(q) for q in scanned]
     if not scanned:
-        raise NotFound(f"quarter {quarter}: no scans yet: run `mldebt collect` first")
+        raise NoScans(f"quarter {quarter}: no scans yet: run `mldebt collect` first")
+    named = ", ".join(listed) if len(listed) <= LISTED_QUARTERS else f"{listed[0]} to {listed[-1]}"
     if quarter < scanned[0]:
-        raise NotFound(f"quarter {quarter}: no scans by its end (the first scan is in {scanned[0]})")
+        raise NoScans(f"quarter {quarter}: no scans in or before it (quarters with scans: {named})", listed)
     if quarter > scanned[-1]:
-        listed = ", ".join(map(str, scanned)) if len(scanned) <= LISTED_QUARTERS else f"{scanned[0]} to {scanned[-1]}"
-        raise NotFound(f"quarter {quarter}: no scans in or after it (quarters with scans: {listed})")
+        raise NoScans(f"quarter {quarter}: no scans in or after it (quarters with scans: {named})", listed)
