@@ -19,6 +19,7 @@ from mldebt.cli.campaign import campaign
 from mldebt.cli.collect import collect, score
 from mldebt.cli.export import export
 from mldebt.cli.gate import check
+from mldebt.cli.portfolio import portfolio
 from mldebt.cli.report import report
 from mldebt.cli.rubric import rubric
 from mldebt.cli.serve import serve
@@ -79,3 +80,4 @@ cli.add_command(check)
 cli.add_command(serve)
 cli.add_command(token)
 cli.add_command(user)
+cli.add_command(portfolio)
