@@ -16,6 +16,18 @@ APT_PACKAGES=(git libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dej
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
+# Each step prints one line; a command's own output goes to a log file, shown
+# whole only when the command fails.
+SETUP_LOG="${MLDEBT_SETUP_LOG:-${TMPDIR:-/tmp}/mldebt-setup.$(id -u).log}"
+logged() {
+    if ! "$@" >>"$SETUP_LOG" 2>&1; then
+        log "failed: $*"
+        log "the full log ($SETUP_LOG) follows:"
+        cat "$SETUP_LOG" >&2
+        return 1
+    fi
+}
+
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"
     elif command -v sudo >/dev/null 2>&1; then sudo "$@"
@@ -37,10 +49,13 @@ ensure_apt() {
     command -v dpkg-query >/dev/null 2>&1 || { log "not a Debian/Ubuntu system: install $* yourself"; return 0; }
     local missing
     mapfile -t missing < <(apt_missing "$@" | sed '/^$/d')
-    [ "${#missing[@]}" -eq 0 ] && return 0
-    log "installing system packages: ${missing[*]}"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    if [ "${#missing[@]}" -eq 0 ]; then
+        log "system packages: all present"
+        return 0
+    fi
+    log "system packages: installing ${missing[*]}"
+    logged as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    logged as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
 find_python() {
@@ -56,15 +71,18 @@ find_python() {
 }
 
 ensure_venv() {
-    [ -x "$VENV/bin/python" ] && return 0
+    if [ -x "$VENV/bin/python" ]; then
+        log "virtual environment: $VENV (present)"
+        return 0
+    fi
     local py; py="$(find_python)"
-    log "creating virtual environment $VENV"
-    if ! "$py" -m venv "$VENV" 2>/dev/null; then
+    log "virtual environment: creating $VENV"
+    if ! "$py" -m venv "$VENV" >>"$SETUP_LOG" 2>&1; then
         # Debian splits venv/ensurepip into its own package.
         rm -rf "$VENV"
         local ver; ver="$("$py" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
         ensure_apt "python${ver}-venv"
-        "$py" -m venv "$VENV"
+        logged "$py" -m venv "$VENV"
     fi
 }
 
@@ -72,16 +90,18 @@ ensure_python_deps() {
     local stamp="$VENV/.mldebt-lock.sha256" want
     want="$(cat "$MLDEBT_ROOT/requirements.lock" "$MLDEBT_ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && "$VENV/bin/python" -c 'import mldebt' 2>/dev/null; then
+        log "Python dependencies: up to date with requirements.lock"
         return 0
     fi
-    log "installing locked Python dependencies into $VENV"
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --require-hashes --no-deps \
+    log "Python dependencies: installing requirements.lock and mldebt (a few minutes the first time)"
+    logged "$VENV/bin/python" -m pip install --disable-pip-version-check --require-hashes --no-deps \
         -r "$MLDEBT_ROOT/requirements.lock"
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation \
+    logged "$VENV/bin/python" -m pip install --disable-pip-version-check --no-deps --no-build-isolation \
         -e "$MLDEBT_ROOT"
     echo "$want" >"$stamp"
 }
 
+: >"$SETUP_LOG"
 ensure_apt "${APT_PACKAGES[@]}"
 ensure_venv
 ensure_python_deps
