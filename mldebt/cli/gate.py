@@ -15,7 +15,7 @@ from mldebt.exports.badge import grade_badge
 from mldebt.exports.verdict import outputs, verdict
 from mldebt.gate.check import evaluate, parse_grade, parse_score
 from mldebt.gate.remote import remote_verdict
-from mldebt.readmodel.backlog import base_url as resolve_base_url
+from mldebt.settings import base_url as resolve_base_url
 
 
 @click.command("check")
