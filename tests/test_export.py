@@ -77,7 +77,12 @@ def test_json_holds_every_open_item_with_guidance_and_link(sample_db):
         "clears": ["monitor-1-dependency-updates"],
         "effort_basis": "2 h: rubric estimate for monitor-1-dependency-updates",
         "priority_basis": "2 × 1 × (1 + 0.25 × 5) ÷ 2 h = 2.25 points per hour",
+        "commit": first["commit"],
+        "location": "",
+        "code_link": "",
+        "location_note": "no file evidence: the finding (repo.deps.update_bot) is about the whole project, not a file",
     }
+    assert len(first["commit"]) == 40
     assert first["why"].startswith("Libraries and upstream inputs change under a running model.")
 
 
@@ -233,7 +238,8 @@ def test_a_reexport_after_a_new_scan_changes_only_what_changed(sample_db, tmp_pa
         was, now = old[item_id], after[item_id]
         if was["project"] in ("churn-notebooks", "reco-service"):  # scanned once more, still unmet
             assert now["scans_unmet"] == was["scans_unmet"] + 1
-            assert {k for k in was if was[k] != now[k]} == {"scans_unmet", "priority", "priority_basis"}
+            # and the item now stands at the new scan's commit
+            assert {k for k in was if was[k] != now[k]} == {"scans_unmet", "priority", "priority_basis", "commit"}
         else:
             assert now == was
     # the other formats change exactly in those items' rows

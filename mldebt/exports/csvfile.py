@@ -5,7 +5,8 @@ scorecard's ``/backlog.csv`` both write it, from the same rows
 (``backlog.BacklogItem``) through the same writer (``csvsafe.render``).
 ``DOCS`` says what each column holds, in the words a help page or a
 spreadsheet's notes can show; every row carries its own effort basis and
-its priority worked out, with the unit.
+its priority worked out, with the unit, and where its evidence is in the
+code: ``location`` and ``code_link``, or in ``location_note`` why not.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ COLUMNS = (
     "clears",
     "effort_basis",
     "priority_basis",
+    "commit",
+    "location",
+    "code_link",
+    "location_note",
 )
 DOCS = {
     "id": "the item's stable id (MLD-...): a later export of the same item has the same id",
@@ -63,6 +68,12 @@ DOCS = {
     "clears": "every check the fix clears, the item's own first, separated by spaces",
     "effort_basis": "where the effort figure comes from",
     "priority_basis": "the priority worked out from the formula, in points per hour",
+    "commit": "the scanned commit the item stands at (empty for a folder without git)",
+    "location": "the file and line of the evidence behind the item (path:line from the top of the repository), "
+    "empty when it has no file",
+    "code_link": "that file at the scanned commit on its forge (GitHub, GitLab, Bitbucket or the portfolio's "
+    "code_url), empty when there is none",
+    "location_note": "why location or code_link is empty (no file evidence, no known forge), else empty",
 }
 
 

@@ -43,8 +43,18 @@ def render(items: Sequence[BacklogItem]) -> str:
                 f"owner {_escape(item.owner or '-')}, [evidence]({item.link})"
             )
             lines.append(f"  - Fix: {_escape(item.fix)}")
+            lines.append(f"  - Code: {_code(item)}")
             lines.append(f"  - Effort: {_escape(item.effort_basis)}. Priority: {_escape(item.priority_basis)}.")
         lines.append("")
     if not items:
         lines.append("Nothing to pay down.")
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _code(item: BacklogItem) -> str:
+    """The evidence's place as a link to the file at the scanned commit, or why there is none."""
+    if not item.location:
+        return _escape(item.location_note or "no file evidence")
+    if item.code_link:
+        return f"[{_escape(item.location)}](<{item.code_link}>) at {item.commit[:12]}"
+    return f"{_escape(item.location)} ({_escape(item.location_note)})"

@@ -40,6 +40,16 @@ def summary_line(item: BacklogItem) -> str:
     return f"[{item.id}] {item.project}: {item.title}"
 
 
+def code_place(item: BacklogItem, name: Callable[[str], str] = str) -> str:
+    """Where the item's evidence is in the code, at which commit, and its link; or why it is not known.
+
+    The file's path comes from the scanned repository: ``name`` makes it inert where the text is Markdown."""
+    if not item.location:
+        return item.location_note or "no file evidence"
+    at = f" at commit {item.commit[:12]}" if item.commit else ""
+    return f"{name(item.location)}{at}" + (f": {item.code_link}" if item.code_link else f" ({item.location_note})")
+
+
 def description(item: BacklogItem, name: Callable[[str], str] = str) -> str:
     """The ticket body shared by the Jira and GitHub formats, in plain Markdown-friendly text.
 
@@ -65,6 +75,7 @@ def description(item: BacklogItem, name: Callable[[str], str] = str) -> str:
             f"How to fix it: {item.fix}",
             "",
             f"Evidence on the scorecard: {item.link}",
+            f"In the code: {code_place(item, name)}",
             "",
             f"Team: {name(item.team_name or '-')} · owner: {name(item.owner or '-')} · "
             f"open since {item.opened_at[:10]} · unmet for {item.scans_unmet} scan(s)",

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 import sqlite_utils
 
+from mldebt.readmodel.codelinks import first_place, places
 from mldebt.readmodel.quarters import moment_of
 from mldebt.readmodel.queries import Headline, efforts, latest_scans, parsed_rubric, project_rows, statuses_for
 from mldebt.rubric.paydown import MERGED, Item, ScanResults, effort_basis, item_id, paydown, priority_basis
@@ -63,6 +64,10 @@ class BacklogItem:
     clears: tuple[str, ...] = ()  # every check the item's fix clears, its own first
     effort_basis: str = ""  # "8 h: rubric estimate for A, also clears B"
     priority_basis: str = ""  # the priority worked out, with its unit
+    commit: str = ""  # the scanned commit the item stands at ("" for a folder without git)
+    location: str = ""  # its evidence's file and line ("src/train.py:42"), from the top of the repository
+    code_link: str = ""  # that file at the scanned commit on its forge
+    location_note: str = ""  # why there is no location or no link ("" when there are both)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -197,12 +202,44 @@ def open_backlog(
     elif team is not None:
         query, params = query + " and project_id in (select id from projects where team_id = ?)", [team]
     items = [r for r in rows(db, query, params) if r["project_id"] in projects]
-    return [
+    chosen = [
         i
         for i in enrich(items, projects, rubric_of, base_url(base))
         if (since is None or moment_of(i.opened_at) >= since)
         and (only is None or any((i.project, c) in only for c in i.clears))
     ]
+    return located(db, chosen, latest_scans(db), projects)
+
+
+def located(
+    db: sqlite_utils.Database,
+    items: Sequence[BacklogItem],
+    scans: Mapping[str, Mapping[str, Any]],
+    projects: Mapping[str, Mapping[str, Any]],
+) -> list[BacklogItem]:
+    """``items`` with the commit, evidence location and code link of their project's scan in ``scans``."""
+    checks: dict[str, set[str]] = {}
+    for item in items:
+        checks.setdefault(item.project, set()).update(item.clears)
+    found = {
+        name: places(db, scans[name], projects[name], wanted)
+        for name, wanted in checks.items()
+        if name in scans and name in projects
+    }
+    done = []
+    for item in items:
+        scan = scans.get(item.project)
+        place = first_place(found.get(item.project, {}), item.clears)
+        done.append(
+            replace(
+                item,
+                commit=(scan or {}).get("commit_sha") or "",
+                location=place.location,
+                code_link=place.code_link,
+                location_note=place.note if scan else "no file evidence: the project has no scan",
+            )
+        )
+    return done
 
 
 def clearing(db: sqlite_utils.Database, project: str, check: str) -> BacklogItem | None:
@@ -286,7 +323,7 @@ def items_in_force(
                 {c.id: c.fixed_with for c in rubric[scan["project_id"]].checks if c.fixed_with},
             )
             raw = [i for i in items if i.status in ("open", MERGED)]
-        found[scan["id"]] = enrich(raw, projects, rubric, link)
+        found[scan["id"]] = located(db, enrich(raw, projects, rubric, link), {scan["project_id"]: scan}, projects)
     return found
 
 

@@ -12,7 +12,15 @@ teams:
         ci: {provider: github, repository: acme/ranker}
         monitoring: {rules: [monitoring/alerts.yml]}
         registries: {mlflow_url: http://127.0.0.1:5000}
+        # optional: where exports link a file at the scanned commit, when the remote is not on GitHub,
+        # GitLab or Bitbucket (placeholders: sources.forge.PLACEHOLDERS); also allowed once at the top
+        code_url: "https://git.example.com/{repo}/blob/{commit}/{path}#L{line}"
 ```
+
+A local repository's ``origin`` remote is read when the portfolio is loaded
+(``forge.origin_url``, without credentials) and kept with the project's
+sources under ``code``, with its ``code_url``: exports link the evidence
+behind an item to the file on its forge at the scanned commit.
 """
 
 from __future__ import annotations
@@ -28,6 +36,8 @@ import click
 from pydantic import Field, field_validator
 
 from mldebt.errors import InputError
+from mldebt.redact import without_credentials
+from mldebt.sources.forge import code_url_problem, origin_url
 from mldebt.sources.gitlocate import locate
 from mldebt.validation import Strict, validate
 from mldebt.yamlfile import Document, load
@@ -125,6 +135,12 @@ class ProjectSpec(Strict):
     ci: CISource | None = None
     monitoring: MonitoringSource | None = None
     registries: RegistrySource | None = None
+    code_url: str | None = None  # a link to a file at a commit, for a forge mldebt does not know (forge.fill)
+
+    @field_validator("code_url")
+    @classmethod
+    def _fillable(cls, value: str | None) -> str | None:
+        return _code_url(value)
 
     @field_validator("subpath")
     @classmethod
@@ -147,6 +163,19 @@ class TeamSpec(Strict):
 class PortfolioSpec(Strict):
     portfolio: str = Field(min_length=1)
     teams: list[TeamSpec] = Field(min_length=1)
+    code_url: str | None = None  # every project's, unless a project sets its own
+
+    @field_validator("code_url")
+    @classmethod
+    def _fillable(cls, value: str | None) -> str | None:
+        return _code_url(value)
+
+
+def _code_url(value: str | None) -> str | None:
+    problem = code_url_problem(value) if value is not None else None
+    if problem:
+        raise ValueError(problem)
+    return value
 
 
 @dataclass(frozen=True)
@@ -245,6 +274,10 @@ def _resolve(spec: PortfolioSpec, doc: Document) -> Portfolio:
                     )
                 repo = str(local)
             sources = {k: v for k, v in proj.model_dump(include={"ci", "monitoring", "registries"}).items() if v}
+            code = _code_source(repo if is_url else (origin_url(Path(repo)) if Path(repo).is_dir() else None))
+            template = proj.code_url or spec.code_url
+            code.update({"url": template} if template else {})
+            sources.update({"code": code} if code else {})
             projects.append(
                 Project(
                     name=proj.name,
@@ -264,6 +297,11 @@ def _resolve(spec: PortfolioSpec, doc: Document) -> Portfolio:
     if problems:
         raise InputError.of_file(doc.path, "the portfolio", problems)
     return Portfolio(name=spec.portfolio, path=doc.path, teams=teams, projects=tuple(projects))
+
+
+def _code_source(remote: str | None) -> dict[str, str]:
+    """The ``code`` source of a project: its remote, without credentials, when it has one."""
+    return {"remote": without_credentials(remote)} if remote else {}
 
 
 def single_repository(path: Path | str, name: str | None = None) -> Portfolio:
@@ -286,6 +324,7 @@ def single_repository(path: Path | str, name: str | None = None) -> Portfolio:
             err=True,
         )
     project_name = name or slug(local.name)
+    code = _code_source(origin_url(Path(repo)))
     project = Project(
         name=project_name,
         team_id="local",
@@ -297,7 +336,7 @@ def single_repository(path: Path | str, name: str | None = None) -> Portfolio:
         owner=None,
         description=None,
         tags=(),
-        sources={},
+        sources={"code": code} if code else {},
     )
     return Portfolio(
         name=project_name, path=None, teams={"local": {"name": "Local", "owner": None}}, projects=(project,)
