@@ -253,7 +253,7 @@ def github_job(repo: Path, work: Path, **inputs: str) -> Job:
     return Job({**defaults, "install": "false", **inputs}, github, {"temp": str(temp)}, env)
 
 
-def test_the_actions_steps_push_the_scan_write_the_summary_sarif_and_outputs_and_gate(site: Site, tmp_path):
+def test_the_actions_steps_push_the_scan_write_the_summary_sarif_and_outputs_and_gate(site: Site, tmp_path):  # noqa: F811 (the fixture)
     repo = ml_repo(tmp_path)
     first = github_job(repo, tmp_path / "run1", server=site.url, token=site.token, sarif="mldebt.sarif")
     assert run_action(first, tmp_path / "run1") == 0, first.log
@@ -319,7 +319,7 @@ def test_the_actions_steps_push_the_scan_write_the_summary_sarif_and_outputs_and
             assert site.token not in json.dumps(step)
 
 
-def test_a_server_that_cannot_be_reached_fails_the_job_with_a_clear_message(site: Site, tmp_path):
+def test_a_server_that_cannot_be_reached_fails_the_job_with_a_clear_message(site: Site, tmp_path):  # noqa: F811 (the fixture)
     repo = ml_repo(tmp_path)
     site.process.terminate()
     site.process.wait(timeout=30)

@@ -93,7 +93,7 @@ def test_the_code_quality_schema_check_can_fail():
 VARIABLE = re.compile(r"\$(\w+)|\$\{(\w+)\}")
 
 
-def gitlab_env(repo: Path, site: Site, **variables: str) -> dict[str, str]:
+def gitlab_env(repo: Path, server: Site, **variables: str) -> dict[str, str]:
     """GitLab's predefined variables for a pipeline of acme/ranker, the project's CI/CD variables, and the job's
     variables expanded against them (as GitLab does), ``variables`` overriding the template's."""
     sha = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
@@ -109,8 +109,8 @@ def gitlab_env(repo: Path, site: Site, **variables: str) -> dict[str, str]:
         "CI_COMMIT_SHA": sha,
         "CI_COMMIT_REF_NAME": "main",
         "CI_PIPELINE_URL": "https://gitlab.example.com/acme/ranker/-/pipelines/77",
-        "MLDEBT_SERVER": site.url,  # CI/CD variables of the project
-        "MLDEBT_TOKEN": site.token,
+        "MLDEBT_SERVER": server.url,  # CI/CD variables of the project
+        "MLDEBT_TOKEN": server.token,
     }
     for name, value in {**TEMPLATE[".mldebt"]["variables"], "MLDEBT_INSTALL": "false", **variables}.items():
         env[name] = VARIABLE.sub(lambda m: env.get(m.group(1) or m.group(2), ""), str(value))
@@ -132,7 +132,7 @@ def run_job(env: dict[str, str], work: Path) -> subprocess.CompletedProcess:
     )
 
 
-def test_the_templates_script_pushes_the_scan_and_writes_code_quality_sarif_and_summary(site: Site, tmp_path):
+def test_the_templates_script_pushes_the_scan_and_writes_code_quality_sarif_and_summary(site: Site, tmp_path):  # noqa: F811 (the fixture)
     repo = ml_repo(tmp_path)
     first = run_job(gitlab_env(repo, site), tmp_path / "job1")
     assert first.returncode == 0, first.stdout + first.stderr
@@ -173,7 +173,7 @@ def test_the_templates_script_pushes_the_scan_and_writes_code_quality_sarif_and_
         assert site.token not in job.stdout + job.stderr
 
 
-def test_without_a_server_the_job_fails_saying_so(site: Site, tmp_path):
+def test_without_a_server_the_job_fails_saying_so(site: Site, tmp_path):  # noqa: F811 (the fixture)
     repo = ml_repo(tmp_path)
     site.process.terminate()
     site.process.wait(timeout=30)
