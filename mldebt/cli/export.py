@@ -18,6 +18,7 @@ from mldebt.cli.options import (
     write_output,
 )
 from mldebt.exports.backlog import FORMATS, exporter
+from mldebt.exports.github_sync import API_URL, GitHub, describe, plan
 from mldebt.readmodel.backlog import open_backlog, within_budget
 from mldebt.readmodel.campaigns import get_campaign
 from mldebt.readmodel.quarters import BadValue
@@ -86,6 +87,44 @@ def export_backlog(
         return
     write_output(output, text, "-o")
     click.echo(f"wrote {len(items)} item(s), {sum(i.effort_hours for i in items):g} h of effort, to {output}")
+
+
+@export.command("github")
+@click.option("--repo", "repository", required=True, metavar="OWNER/NAME", help="The GitHub repository to sync.")
+@click.option("--team", metavar="TEAM", help="Only this team's items (its id or name); only its issues are closed.")
+@click.option("--dry-run", is_flag=True, help="List what would be created, updated and closed; send nothing.")
+@click.option(
+    "--api-url",
+    default=API_URL,
+    show_default=True,
+    metavar="URL",
+    help="The GitHub REST API (GitHub Enterprise: https://HOST/api/v3).",
+)
+@base_url_option
+@db_option
+def export_github(
+    repository: str, team: str | None, dry_run: bool, api_url: str, base_url: str | None, db_path: Path
+) -> None:
+    """Sync open paydown items to a repository's GitHub issues: create, update, and close paid-down ones.
+
+    Issues are found by the item id hidden in their body and the label
+    mldebt, so a later sync updates them instead of opening duplicates. The
+    token comes from GITHUB_TOKEN or GH_TOKEN. --dry-run only reads the
+    issues and lists what it would create, update and close.
+
+    \b
+    Example:
+        mldebt export github --repo acme/ranker --team search --dry-run
+        GITHUB_TOKEN=... mldebt export github --repo acme/ranker --team search
+    """
+    with existing_store(db_path) as db:
+        chosen = team_id(db, team)
+        items = open_backlog(db, team=chosen, base=base_url)
+    github = GitHub(repository, api_url)
+    changes = plan(github.issues(), items, chosen)
+    if not dry_run:
+        github.apply(changes)
+    click.echo(describe(changes, repository, dry_run), nl=False)
 
 
 def effort_budget(text: str) -> float:
