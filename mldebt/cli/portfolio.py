@@ -18,7 +18,7 @@ from mldebt.onboarding.csvlist import TIERS, read_csv
 from mldebt.onboarding.entries import SKIP_REASONS, Listing
 from mldebt.onboarding.forges import Filters, RateLimited, list_github, list_gitlab
 from mldebt.onboarding.portfolio_file import merge, write
-from mldebt.onboarding.tokens import issue_push_tokens
+from mldebt.onboarding.tokens import issue_push_tokens, token_name
 from mldebt.sources.portfolio import load_portfolio
 
 
@@ -38,35 +38,83 @@ def _note(text: str) -> None:
 
 @portfolio.command("import")
 @click.argument("portfolio_path", metavar="PORTFOLIO", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="A CSV file with a header line: repo (a git URL, or a folder relative to the CSV file), and "
-              "name, team, tier, owner, description, tags, subpath, ref.")
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="A CSV file with a header line: repo (a git URL, or a folder relative to the CSV file), and "
+    "name, team, tier, owner, description, tags, subpath, ref.",
+)
 @click.option("--github", "github_org", metavar="ORG", help="Every repository of this GitHub organisation.")
-@click.option("--gitlab", "gitlab_group", metavar="GROUP",
-              help="Every project of this GitLab group (its id or full path) and its subgroups.")
-@click.option("--api-url", metavar="URL", help="The forge's API (default https://api.github.com or "
-              "https://gitlab.com/api/v4; a GitHub Enterprise or self-hosted GitLab's own, e.g. "
-              "https://gitlab.example.com/api/v4).")
-@click.option("--token-env", metavar="VAR", help="The environment variable holding the forge's API token "
-              "(default GITHUB_TOKEN or GITLAB_TOKEN); the token is sent to the API only, never written or shown.")
-@click.option("--team", metavar="NAME", help="The team the projects join (default: the organisation or group; "
-              "for a CSV file, rows whose team column is empty).")
+@click.option(
+    "--gitlab",
+    "gitlab_group",
+    metavar="GROUP",
+    help="Every project of this GitLab group (its id or full path) and its subgroups.",
+)
+@click.option(
+    "--api-url",
+    metavar="URL",
+    help="The forge's API (default https://api.github.com or "
+    "https://gitlab.com/api/v4; a GitHub Enterprise or self-hosted GitLab's own, e.g. "
+    "https://gitlab.example.com/api/v4).",
+)
+@click.option(
+    "--token-env",
+    metavar="VAR",
+    help="The environment variable holding the forge's API token "
+    "(default GITHUB_TOKEN or GITLAB_TOKEN); the token is sent to the API only, never written or shown.",
+)
+@click.option(
+    "--team",
+    metavar="NAME",
+    help="The team the projects join (default: the organisation or group; "
+    "for a CSV file, rows whose team column is empty).",
+)
 @click.option("--tier", type=click.Choice(TIERS), help="The tier of every imported project (a CSV row's own wins).")
-@click.option("--topic", "topics", multiple=True, metavar="TOPIC",
-              help="Only repositories with this topic (repeat: with every one given).")
-@click.option("--match", "patterns", multiple=True, metavar="GLOB",
-              help="Only repositories whose name matches this pattern, e.g. 'ml-*' (repeat: any of them).")
+@click.option(
+    "--topic",
+    "topics",
+    multiple=True,
+    metavar="TOPIC",
+    help="Only repositories with this topic (repeat: with every one given).",
+)
+@click.option(
+    "--match",
+    "patterns",
+    multiple=True,
+    metavar="GLOB",
+    help="Only repositories whose name matches this pattern, e.g. 'ml-*' (repeat: any of them).",
+)
 @click.option("--include-archived", is_flag=True, help="Import archived repositories too.")
 @click.option("--include-forks", is_flag=True, help="Import forks too.")
-@click.option("--max-wait", type=click.FloatRange(min=0), default=60, show_default=True, metavar="SECONDS",
-              help="When the forge's rate limit is used up, wait for it to reset if that takes at most this long.")
-@click.option("--title", metavar="NAME", help="The portfolio's name, when the file is new (default: the "
-              "organisation, group or CSV file's name).")
+@click.option(
+    "--max-wait",
+    type=click.FloatRange(min=0),
+    default=60,
+    show_default=True,
+    metavar="SECONDS",
+    help="When the forge's rate limit is used up, wait for it to reset if that takes at most this long.",
+)
+@click.option(
+    "--title",
+    metavar="NAME",
+    help="The portfolio's name, when the file is new (default: the organisation, group or CSV file's name).",
+)
 @click.option("--dry-run", is_flag=True, help="Say what would be added; write nothing and make no token.")
-@click.option("--tokens", is_flag=True, help="Also make a push token bound to each imported project (named "
-              "ci-PROJECT), recording the portfolio in the store first; each is printed once.")
-@click.option("--rotate-tokens", is_flag=True, help="With --tokens: revoke a project's live ci-PROJECT token and "
-              "make a new one (by default a project that has one keeps it and gets none).")
+@click.option(
+    "--tokens",
+    is_flag=True,
+    help="Also make a push token bound to each imported project (named "
+    "ci-PROJECT), recording the portfolio in the store first; each is printed once.",
+)
+@click.option(
+    "--rotate-tokens",
+    is_flag=True,
+    help="With --tokens: revoke a project's live ci-PROJECT token and "
+    "make a new one (by default a project that has one keeps it and gets none).",
+)
 @db_option
 def portfolio_import(
     portfolio_path: Path,
@@ -106,15 +154,26 @@ def portfolio_import(
     """
     chosen = [o for o, v in (("--csv", csv_path), ("--github", github_org), ("--gitlab", gitlab_group)) if v]
     if len(chosen) != 1:
-        raise InputError("give one source: --csv FILE, --github ORG or --gitlab GROUP" + (
-            f" (not {' and '.join(chosen)})" if chosen else ""))
+        raise InputError(
+            "give one source: --csv FILE, --github ORG or --gitlab GROUP"
+            + (f" (not {' and '.join(chosen)})" if chosen else "")
+        )
     if csv_path is not None and (api_url or token_env or topics or patterns or include_archived or include_forks):
-        raise InputError("--api-url, --token-env, --topic, --match, --include-archived and --include-forks "
-                         "are for --github and --gitlab, not --csv")
+        raise InputError(
+            "--api-url, --token-env, --topic, --match, --include-archived and --include-forks "
+            "are for --github and --gitlab, not --csv"
+        )
     if rotate_tokens and not tokens:
         raise InputError("--rotate-tokens goes with --tokens")
-    listing = _listing(portfolio_path, csv_path, github_org, gitlab_group, api_url, token_env,
-                       Filters(include_archived, include_forks, topics, patterns, tier, team, max_wait))
+    listing = _listing(
+        portfolio_path,
+        csv_path,
+        github_org,
+        gitlab_group,
+        api_url,
+        token_env,
+        Filters(include_archived, include_forks, topics, patterns, tier, team, max_wait),
+    )
     merged = merge(portfolio_path, listing.entries, title or listing.title)
     for line in merged.taken:
         _note(line)
@@ -122,8 +181,10 @@ def portfolio_import(
     skipped["exists"] += len(merged.present)
     skipped["name taken"] += len(merged.taken)
     if not merged.comments_kept:
-        _note(f"{portfolio_path}'s layout (a list written as [...]) could not take the new entries in place: "
-              "the file is written anew, and its comments are not kept")
+        _note(
+            f"{portfolio_path}'s layout (a list written as [...]) could not take the new entries in place: "
+            "the file is written anew, and its comments are not kept"
+        )
     if dry_run:
         for name in merged.added:
             _note(f"would add {name}")
@@ -134,20 +195,30 @@ def portfolio_import(
     for name in merged.added:
         _note(f"added {name}")
     made = None
-    if tokens:
-        imported = merged.added + merged.present
+    imported = merged.added + merged.present
+    if tokens and not imported:
+        made = 0
+    elif tokens:
         with store(db_path) as db:
             issued = issue_push_tokens(db, load_portfolio(portfolio_path), imported, rotate=rotate_tokens)
         for project, secret in issued.created:
             click.echo(f"{project}\t{secret}")
         for project in issued.kept:
-            _note(f"{project} has a live token ci-{project} already: none made (--rotate-tokens replaces it)")
+            kept = token_name("ci-", project)
+            _note(f"{project} has a live token {kept} already: none made (--rotate-tokens replaces it)")
         made = len(issued.created)
     _note(_summary(f"imported {_projects(len(merged.added))} into {portfolio_path}", skipped, made))
 
 
-def _listing(portfolio_path: Path, csv_path: Path | None, github_org: str | None, gitlab_group: str | None,
-             api_url: str | None, token_env: str | None, filters: Filters) -> Listing:
+def _listing(
+    portfolio_path: Path,
+    csv_path: Path | None,
+    github_org: str | None,
+    gitlab_group: str | None,
+    api_url: str | None,
+    token_env: str | None,
+    filters: Filters,
+) -> Listing:
     try:
         if csv_path is not None:
             return read_csv(csv_path, portfolio_path.resolve().parent, filters.team, filters.tier)

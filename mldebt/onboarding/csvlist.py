@@ -83,8 +83,10 @@ def read_csv(path: Path, portfolio_dir: Path, team: str | None = None, tier: str
             ("name:" + entry.name, f"name {entry.name!r}"),
         ):
             if key in seen:
-                problems.append(f"{where}, column {'repo' if what == 'repository' else 'name'}: the {what} is "
-                                f"already listed at line {seen[key]}")
+                problems.append(
+                    f"{where}, column {'repo' if what == 'repository' else 'name'}: the {what} is "
+                    f"already listed at line {seen[key]}"
+                )
             seen.setdefault(key, str(start))
         listing.entries.append(entry)
     if problems:
@@ -129,7 +131,9 @@ def _entry(
         repo = os.path.relpath(local, portfolio_dir.resolve())
     name = values.get("name") or project_name(Path(values["repo"].rstrip("/")).name.removesuffix(".git") or "x")
     if not re.match(NAME, name):
-        bad("name", f"{name!r} is not a project name (1-100 letters, digits and . _ -, starting with a letter or digit)")
+        bad(
+            "name", f"{name!r} is not a project name (1-100 letters, digits and . _ -, starting with a letter or digit)"
+        )
     chosen_team = values.get("team") or team
     if not chosen_team:
         bad("team", "empty; name the project's team (or give the import a default team)")

@@ -59,8 +59,9 @@ class Filters:
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
 
 
-def list_github(org: str, filters: Filters, api_url: str | None = None, token_env: str = "GITHUB_TOKEN",
-                note: Note = lambda _: None) -> Listing:
+def list_github(
+    org: str, filters: Filters, api_url: str | None = None, token_env: str = "GITHUB_TOKEN", note: Note = lambda _: None
+) -> Listing:
     """Entries for the repositories of the GitHub organisation ``org`` (``GET /orgs/{org}/repos``)."""
     api = _api("github", api_url, token_env)
     listing = Listing(title=org)
@@ -84,8 +85,13 @@ def list_github(org: str, filters: Filters, api_url: str | None = None, token_en
     return listing
 
 
-def list_gitlab(group: str, filters: Filters, api_url: str | None = None, token_env: str = "GITLAB_TOKEN",
-                note: Note = lambda _: None) -> Listing:
+def list_gitlab(
+    group: str,
+    filters: Filters,
+    api_url: str | None = None,
+    token_env: str = "GITLAB_TOKEN",
+    note: Note = lambda _: None,
+) -> Listing:
     """Entries for the projects of the GitLab group ``group`` and its subgroups (``GET /groups/:id/projects``)."""
     api = _api("gitlab", api_url, token_env)
     listing = Listing(title=group)
@@ -111,7 +117,9 @@ def list_gitlab(group: str, filters: Filters, api_url: str | None = None, token_
         }
         inside = full.removeprefix(group.strip("/") + "/") if not group.isdigit() else full
         listing.entries.append(
-            Entry(team=filters.team or group, fields=ordered(fields), alternative=project_name(inside.replace("/", "-")))
+            Entry(
+                team=filters.team or group, fields=ordered(fields), alternative=project_name(inside.replace("/", "-"))
+            )
         )
     return listing
 
@@ -207,8 +215,10 @@ def _wait(exc: ApiError) -> tuple[float | None, datetime | None]:
 
 def _exhausted(forge: str, wait: float | None, resets_at: datetime | None, max_wait: float) -> RateLimited:
     if resets_at is None:
-        return RateLimited(f"{FORGE[forge]}'s API rate limit is used up and it did not say when it resets; "
-                           "run the import again later", None)
+        return RateLimited(
+            f"{FORGE[forge]}'s API rate limit is used up and it did not say when it resets; run the import again later",
+            None,
+        )
     minutes = max(round((wait or 0) / 60), 1)
     return RateLimited(
         f"{FORGE[forge]}'s API rate limit is used up until {resets_at:%Y-%m-%d %H:%M:%S} UTC "

@@ -131,6 +131,8 @@ def merge(path: Path, entries: list[Entry], title: str) -> Merged:
         result.added.append(name)
     if problems:
         raise InputError.of_file(path, "the import", problems)
+    if text is None and not result.added:
+        return result  # no file is better than a portfolio without a project
     if text is None:
         result.text = HEADER + dump(expected)
     else:
@@ -156,7 +158,9 @@ def _team_index(teams: list[dict[str, Any]], team: str) -> int | None:
     return None
 
 
-def _inserted(text: str, additions: dict[int, list[dict[str, Any]]], teams: list[dict[str, Any]], old: int) -> str | None:
+def _inserted(
+    text: str, additions: dict[int, list[dict[str, Any]]], teams: list[dict[str, Any]], old: int
+) -> str | None:
     """``text`` with the additions written in after the last item of each list, or None where that cannot be done."""
     loader = SafeLoader(text)
     try:
