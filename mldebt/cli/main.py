@@ -17,6 +17,7 @@ from mldebt.cli.access import token, user
 from mldebt.cli.attest import attest, waive
 from mldebt.cli.campaign import campaign
 from mldebt.cli.collect import collect, score
+from mldebt.cli.compare import compare
 from mldebt.cli.export import export
 from mldebt.cli.gate import check
 from mldebt.cli.portfolio import portfolio
@@ -70,6 +71,7 @@ cli.add_command(collect)
 cli.add_command(score)
 cli.add_command(show)
 cli.add_command(explain)
+cli.add_command(compare)
 cli.add_command(attest)
 cli.add_command(waive)
 cli.add_command(rubric)

@@ -11,11 +11,9 @@ that decided it belongs to the check's own page (`mldebt explain`).
 from __future__ import annotations
 
 import json
-import textwrap
 from collections.abc import Mapping
 from typing import Any
 
-import click
 import sqlite_utils
 
 from mldebt.errors import NotFound
@@ -23,17 +21,18 @@ from mldebt.readmodel.backlog import open_backlog
 from mldebt.readmodel.effort import effort_in_force
 from mldebt.readmodel.queries import (
     Headline,
-    latest_scans,
     project_rows,
     reasons_for,
     results_for,
     rubric_data,
     scan_history,
+    scores_by_scope,
     scores_of,
     sections_for,
 )
+from mldebt.readmodel.standing import PortfolioState, ProjectState
+from mldebt.readmodel.standing import standing as state_at
 from mldebt.rubric.engine import BANDS
-from mldebt.rubric.paydown import PRIORITY_FORMULA, PRIORITY_UNIT
 from mldebt.rubric.schema import SECTION_IDS
 from mldebt.scanning.scans import project_row
 from mldebt.store.db import from_json
@@ -203,6 +202,7 @@ def scorecard(db: sqlite_utils.Database, project: str) -> dict[str, Any]:
         "overall": latest["overall"],
         "sections": {name: value for name, (value, _) in sections.items()},
         "section_max": {name: most for name, (_, most) in sections.items()},
+        "section_titles": {sec["id"]: sec["title"] for sec in rubric.get("sections", [])},
         "categories": [
             {"id": cid, "title": title, "score": by_scope.get("category", {}).get(cid)}
             for cid, title in categories.items()
@@ -227,6 +227,9 @@ def scorecard(db: sqlite_utils.Database, project: str) -> dict[str, Any]:
                 "points": r["points"],
                 "weight": r["weight"],
                 "reason": reasons.get(r["check_id"], ""),
+                "section": titles.get(r["check_id"], {}).get("section"),
+                "category": titles.get(r["check_id"], {}).get("category"),
+                "fix": " ".join(str(titles.get(r["check_id"], {}).get("fix") or "").split()),
                 "detail": r["detail"],  # the condition that decided: for the check's own page only
                 "evidence_keys": from_json(r["evidence_keys"]),
             }
@@ -262,199 +265,93 @@ def health_title(title: str | None) -> str:
     return f"{text} health"
 
 
-def _wrapped(text: str, indent: int, width: int) -> list[str]:
-    pad = " " * indent
-    return textwrap.wrap(
-        text, width=max(width, indent + 30), initial_indent=pad, subsequent_indent=pad, break_on_hyphens=False
-    ) or [pad]
-
-
-def render_text(card: dict[str, Any], width: int = WIDTH) -> str:
-    s = card["scan"]
-    score = card["ml_test_score"]
-    lines = [
-        click.style(card["project"], bold=True)
-        + f"  (team {card['team']}"
-        + (f", owner {card['owner']})" if card["owner"] else ")"),
-        f"scan {s['as_of'][:10]} at commit {(s['commit_sha'] or 'working tree')[:12]}"
-        f" · rubric {card['rubric']['name']} {card['rubric']['version']} ({card['rubric']['hash']})"
-        + (f" · {s['error_count']} unreadable inputs" if s["error_count"] else ""),
-        "",
-        *_standing_block(card, width),
-        click.style("ML Test Score " + ("n/a" if score is None else f"{score:g} of 7"), bold=True)
-        + f"  {card['band_text']}",
-        *textwrap.wrap(
-            "sections (the score is the lowest): "
-            + ",  ".join(
-                f"{name} {section_text(value, card['section_max'].get(name))}"
-                for name, value in card["sections"].items()
-            ),
-            width=width,
-            initial_indent="  ",
-            subsequent_indent="    ",
-            break_on_hyphens=False,
-        ),
-        click.style(f"Grade {card['grade']}", bold=True)
-        + (f" ({card['overall']:.0f} / 100)" if card["overall"] is not None else " (no decided checks)")
-        + f"   remaining effort {card['effort_hours']:.0f} h"
-        + (f" (+{card['waived_effort_hours']:.0f} h waived)" if card["waived_effort_hours"] else ""),
-        "",
-        HEALTH,
-    ]
-    width_title = max((len(health_title(c["title"])) for c in card["categories"]), default=10)
-    for cat in card["categories"]:
-        value = "    –  no decided check" if cat["score"] is None else f"{cat['score']:5.0f}"
-        lines.append(f"  {health_title(cat['title']):<{width_title}}  {value}")
-    applies = [c for c in card["checks"] if c["status"] != NOT_APPLICABLE]
-    left_out = [c for c in card["checks"] if c["status"] == NOT_APPLICABLE]
-    id_width = max((len(c["id"]) for c in card["checks"]), default=10)
-    counts = ", ".join(
-        f"{sum(c['status'] == status for c in applies)} {word}"
-        for status, word in STATUS_WORDS.items()
-        if any(c["status"] == status for c in applies)
-    )
-    lines += ["", f"Checks ({counts})" if counts else "Checks"]
-    for check in applies:
-        lines += _check_lines(check, id_width, width)
-    if left_out:
-        lines += ["", f"Does not apply ({len(left_out)}: left out of every score, category, level and effort)"]
-        for check in left_out:
-            lines += _check_lines(check, id_width, width)
-    if card["questions"]:
-        lines += ["", "Litmus questions (proxy checks' score; attested?)"]
-        for q in card["questions"]:
-            value = "    –" if q["score"] is None else f"{q['score']:5.0f}"
-            first = f"  {value}  {'attested' if q['attested'] else 'not attested':<12}  "
-            text = textwrap.wrap(q["title"], width=max(width - len(first), 30), break_on_hyphens=False) or [""]
-            lines += [first + text[0], *(" " * len(first) + more for more in text[1:])]
-    if card["paydown"]:
-        lines += ["", f"Top paydown items (priority in {PRIORITY_UNIT}, effort, scans unmet)"]
-        lines += _wrapped(PRIORITY_FORMULA, 2, width)
-        for item in card["paydown"][:5]:
-            first = (
-                f"  {item['id']}  {item['priority']:6.3f}  {item['effort_hours']:4.0f} h  {item['scans_unmet']:2.0f}  "
-            )
-            text = textwrap.wrap(
-                f"{item['check_id']}: {item['title']}", width=max(width - len(first), 30), break_on_hyphens=False
-            ) or [""]
-            lines += [first + text[0], *(" " * len(first) + more for more in text[1:])]
-    if len(card["history"]) > 1:
-        lines += ["", "History (scan, commit, ML Test Score, grade, gap to the target)"]
-        for h in card["history"]:
-            overall = "(-)" if h["overall"] is None else f"({h['overall']:.0f})"
-            note = "" if h["same_rubric"] else " (other rubric: not comparable)"
-            ml = "n/a" if h["ml_test_score"] is None else f"{h['ml_test_score']:.1f}"
-            commit = (h["commit"] or "-")[:8]
-            first = f"  {h['as_of'][:10]}  {commit}  ML Test {ml:>3}  grade {h['grade']} {overall:>5}  "
-            text = textwrap.wrap(
-                (h["gap"] or "") + note, width=max(width - len(first), 30), break_on_hyphens=False
-            ) or [""]
-            lines += [first + text[0], *(" " * len(first) + more for more in text[1:])]
-    return "\n".join(lines)
-
-
-def _standing_block(place: Mapping[str, Any], width: int) -> list[str]:
-    """Tier and target, level held, and gap, one labelled line each."""
-    if place["tier"] is None:
-        rows_ = [("Tier", "none"), ("Level", f"{place['level_title'] or 'none'} held"), ("Gap", gap_text(place))]
-    else:
-        rows_ = [
-            ("Tier", f"{place['tier_title']} (target: {target_text(place)})"),
-            ("Level", f"{place['level_title'] or 'none'} held"),
-            ("Gap", gap_text(place)),
-        ]
-    lines = []
-    for label, text in rows_:
-        wrapped = textwrap.wrap(text, width=max(width - 8, 30), break_on_hyphens=False) or [""]
-        lines += [click.style(f"{label:<8}", bold=True) + wrapped[0], *("        " + more for more in wrapped[1:])]
-    return lines
-
-
-def _check_lines(check: dict[str, Any], id_width: int, width: int) -> list[str]:
-    """A result's line (symbol, status, check, title) and its reason beneath, wrapped to the width."""
-    symbol, colour = SYMBOLS.get(check["status"], ("·", None))
-    status = click.style(f"{symbol} {check['status']:<9}", fg=colour)
-    indent = 16 + id_width
-    title = textwrap.wrap(check["title"], width=max(width - indent, 30), break_on_hyphens=False) or [""]
-    return [
-        f"  {status} {check['id']:<{id_width}}  {title[0]}",
-        *(" " * indent + more for more in title[1:]),
-        *_wrapped(check["reason"] or "(no reason recorded: run `mldebt score`)", 6, width),
-    ]
-
-
 # Every project: where each stands against its target --------------------------------------------------------------
 
 
-def portfolio(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """Each scanned project's latest standing (tier, level, target, gap) and headline scores, largest gap first.
+ORDER = (
+    "teams by their largest gap to target (largest first), then projects by gap within each team (largest first); "
+    "a project scored before tiers existed (no gap) comes last"
+)
 
-    A project scored before tiers existed (no gap) comes last.
+
+def portfolio(db: sqlite_utils.Database) -> dict[str, Any]:
+    """Where every scanned project stands, one row each, and each team's totals: what `mldebt show` prints.
+
+    Built on ``standing.standing`` (the portfolio page's read model) at the
+    latest quarter with scans: a project's row is its latest scan, and its
+    trend compares it with the scan in force at the end of the previous
+    quarter (no change is given across rubrics, or for a project new this
+    quarter). Rows come in ``ORDER``: the largest gap first, within teams.
     """
-    scans = latest_scans(db)
-    teams = {p["id"]: p["team_name"] for p in project_rows(db)}
-    effort = effort_in_force(db, scans.values())
-    found = []
-    for name, scan in scans.items():
-        place = standing(scan, rubric_data(db, scan["rubric_hash"]))
-        found.append(
+    state = state_at(db)
+    gaps = scores_by_scope(db, [p.scan["id"] for p in state.projects], "gap")
+    rows = [_row(db, state, p, gaps[p.scan["id"]]) for p in state.projects]
+    teams: dict[str, list[dict[str, Any]]] = {}
+    for row in sorted(rows, key=_by_gap):
+        teams.setdefault(row["team"], []).append(row)
+    ordered = sorted(teams.values(), key=lambda found: (_by_gap(found[0])[:2], found[0]["team_name"] or ""))
+    scanned = {p.id for p in state.projects}
+    return {
+        "quarter": str(state.quarter) if state.quarter else None,
+        "previous_quarter": str(state.previous) if state.previous else None,
+        "as_of": state.as_of,
+        "order": ORDER,
+        "project_count": len(rows),
+        "overall": state.overall,
+        "grade": state.grade if rows else None,
+        "effort_hours": state.effort_hours,
+        "open_items": state.open_items,
+        "teams": [
             {
-                "project": name,
-                "team": teams.get(name),
-                **place,
-                "ml_test_score": scan["ml_test_score"],
-                "grade": scan["grade"],
-                "overall": scan["overall"],
-                "effort_hours": effort[scan["id"]].open_hours,
-                "as_of": scan["as_of"],
+                "team": found[0]["team"],
+                "team_name": found[0]["team_name"],
+                "project_count": len(found),
+                "effort_hours": round(sum(r["effort_hours"] for r in found), 1),
+                "open_items": sum(r["open_items"] for r in found),
+                "largest_gap": found[0]["gap"]["size"],
             }
-        )
-    return sorted(found, key=_by_gap)
+            for found in ordered
+        ],
+        "projects": [row for found in ordered for row in found],
+        "not_scanned": [p["id"] for p in project_rows(db) if p["id"] not in scanned],
+    }
+
+
+def _row(db: sqlite_utils.Database, state: PortfolioState, p: ProjectState, gap: Mapping[str, Any]) -> dict[str, Any]:
+    place = headline_standing(db, p.scan)
+    place["gap"]["levels"], place["gap"]["ml_test_score"] = gap.get("levels"), gap.get("ml_test_score")
+    before = p.previous if p.comparable else None
+    return {
+        "project": p.id,
+        "team": p.team,
+        "team_name": p.team_name or p.team,
+        **place,
+        "grade": p.scan["grade"],
+        "overall": p.scan["overall"],
+        "ml_test_score": p.scan["ml_test_score"],
+        "effort_hours": p.effort_hours,
+        "open_items": p.effort.open_items,
+        "as_of": p.scan["as_of"],
+        "trend": {
+            "since": str(state.previous) if state.previous else None,
+            "note": p.change_note,
+            "grade": before["grade"] if before else None,
+            "level": before["level"] if before else None,
+            "overall": p.delta_overall,
+            "ml_test_score": p.delta_ml,
+            "effort_hours": p.delta_effort,
+            "gap_size": _minus(p.scan["gap_size"], before["gap_size"]) if before else None,
+        },
+    }
+
+
+def _minus(now: float | None, before: float | None) -> float | None:
+    return None if now is None or before is None else round(now - before, 2)
 
 
 def _by_gap(row: Mapping[str, Any]) -> tuple[int, float, str]:
     size = row["gap"]["size"]
     return (1, 0.0, row["project"]) if size is None else (0, -float(size), row["project"])
-
-
-def render_portfolio(projects: list[dict[str, Any]], width: int = WIDTH) -> str:
-    """A table of every project: tier, level, ML Test Score, target and gap, largest gap first."""
-    head = ("project", "tier", "level", "ML Test", "target", "gap")
-    table = [
-        (
-            p["project"],
-            p["tier_title"] or "-",
-            p["level_title"] or "none",
-            "n/a" if p["ml_test_score"] is None else f"{p['ml_test_score']:g}",
-            _short_target(p),
-            gap_text(p),
-        )
-        for p in projects
-    ]
-    widths = [max(len(row[i]) for row in [head, *table]) for i in range(5)]
-    indent = 2 + sum(w + 2 for w in widths)
-    lines = [
-        click.style(f"Portfolio: {len(projects)} project(s) by gap to their tier's target (largest first)", bold=True),
-        "",
-        "  " + "".join(f"{h:<{w}}  " for h, w in zip(head, widths, strict=False)) + head[5],
-    ]
-    for row in table:
-        first = "  " + "".join(f"{cell:<{w}}  " for cell, w in zip(row, widths, strict=False))
-        gap = textwrap.wrap(row[5], width=max(width - indent, 24), break_on_hyphens=False) or [""]
-        lines.append(first + gap[0])
-        lines += [" " * indent + more for more in gap[1:]]
-    lines += ["", "`mldebt show PROJECT` prints a project's scorecard; `--json` every project's."]
-    return "\n".join(lines)
-
-
-def _short_target(place: Mapping[str, Any]) -> str:
-    target = place["target"]
-    if place["tier"] is None:
-        return "-"
-    parts = [str(target["level_title"])] if target["level"] else []
-    if target["ml_test_score"]:
-        parts.append(f"ML Test {target['ml_test_score']:g}")
-    return ", ".join(parts) or "none"
 
 
 def headline_standing(db: sqlite_utils.Database, scan: Headline) -> dict[str, Any]:
