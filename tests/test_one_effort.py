@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -416,6 +417,18 @@ def every_surface(db_path: Path) -> dict[str, Totals]:
     items = frames.paydown(db_path)
     found["frames paydown"] = totals(
         (str(i.project), str(i.team), float(i.effort_hours)) for i in items[items.status == "open"].itertuples()
+    )
+
+    # the warehouse export (Parquet), read back as a data team reads it: today's items and each scan's effort
+    cli(db_path, "export", "parquet", str(db_path.parent / "warehouse"))
+    parquet = pd.read_parquet(db_path.parent / "warehouse" / "paydown_items")
+    found["export parquet"] = totals(
+        (str(i.project), str(i.team), float(i.effort_hours)) for i in parquet[parquet.current].itertuples()
+    )
+    scanned = pd.read_parquet(db_path.parent / "warehouse" / "scans")
+    found["export parquet scans"] = totals(
+        (p, team_of[p], float(scanned[scanned.scan_id == s["id"]].effort_hours.iloc[0]))
+        for p, s in latest_scans(db).items()
     )
     return found
 

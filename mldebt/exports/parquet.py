@@ -126,6 +126,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("scans_unmet", pa.int64()),
             ("opened_at", STAMP),
             ("clears", pa.list_(pa.string())),
+            ("location", pa.string()),
         ]
     ),
 }
@@ -196,22 +197,24 @@ def _target(folder: Path | str) -> Path:
 
 
 def _write_quarter(root: Path, quarter: str, batches: Iterator[Batch], done: Exported) -> None:
-    """One file per dataset for the quarter, a row group per batch of scans."""
-    writers = {}
-    for name, schema in SCHEMAS.items():
+    """One file per dataset for the quarter, a row group per batch of scans.
+
+    Each file is built in memory and written with Python's own file I/O, so a write the disk refuses raises
+    a plain OSError (and a half-built writer owns no file to close)."""
+    sinks = {name: pa.BufferOutputStream() for name in SCHEMAS}
+    writers = {name: pq.ParquetWriter(sinks[name], schema, compression="snappy") for name, schema in SCHEMAS.items()}
+    for batch in batches:
+        for name, columns in batch.items():
+            if columns:  # a batch without rows of a dataset adds nothing; the file keeps its schema
+                table = pa.Table.from_pydict(columns, schema=SCHEMAS[name])
+                writers[name].write_table(table)
+                done.rows[name] += table.num_rows
+    for name, writer in writers.items():
+        writer.close()
         folder = root / name / f"quarter={quarter}"
         folder.mkdir(parents=True)
-        writers[name] = pq.ParquetWriter(folder / "part-0.parquet", schema, compression="snappy")
-    try:
-        for batch in batches:
-            for name, columns in batch.items():
-                if columns:  # a batch without rows of a dataset adds nothing; the file keeps its schema
-                    table = pa.Table.from_pydict(columns, schema=SCHEMAS[name])
-                    writers[name].write_table(table)
-                    done.rows[name] += table.num_rows
-    finally:
-        for writer in writers.values():
-            writer.close()
+        (folder / "part-0.parquet").write_bytes(sinks[name].getvalue().to_pybytes())
+        del sinks[name]
 
 
 def _write_manifest(root: Path, done: Exported, since: Quarter | None, project: str | None) -> None:

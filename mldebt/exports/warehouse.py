@@ -189,6 +189,7 @@ def _item_columns(
                 scans_unmet=item.scans_unmet,
                 opened_at=_moment(item.opened_at),
                 clears=list(item.clears),
+                location=item.location,
             )
     return table
 
