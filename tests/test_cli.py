@@ -149,7 +149,7 @@ def test_the_store_reads_plainly_with_pandas(run, make_repo, db_path):
 def test_every_command_takes_the_one_db_option():
     found = {name: [p for p in command.params if p.name == "db_path"] for name, command in all_commands()}
     without = {name for name, params in found.items() if not params}
-    assert without == {"campaign", "export", "rubric", "rubric validate", "token", "user"}
+    assert without == {"campaign", "export", "portfolio", "rubric", "rubric validate", "token", "user"}
     options = [params[0] for params in found.values() if params]
     assert {(tuple(o.opts), o.envvar, o.default, o.help) for o in options} == {
         (("--db",), "MLDEBT_DB", "mldebt.db", "The SQLite store (or set MLDEBT_DB).")
