@@ -15,6 +15,7 @@ from flask import Blueprint, Response, jsonify, render_template, request, url_fo
 from mldebt.errors import InputError, NotFound
 from mldebt.exports.csvfile import render as render_csv
 from mldebt.readmodel.backlog import SORTS, BacklogItem, open_backlog, select
+from mldebt.readmodel.campaigns import campaigns_of_items
 from mldebt.readmodel.queries import latest_scans, ordered_union, results_for, rubric_data, team_row, team_rows
 from mldebt.webapp import params
 from mldebt.webapp.cache import cached, remember
@@ -99,6 +100,7 @@ def index() -> Any:
         filters=chosen,
         items=shown,
         reasons=reasons_for(db, shown),
+        campaigns=campaigns_of_items(db, shown),
         total=len(items),
         hours=round(sum(i.effort_hours for i in items), 1),
         page=page,

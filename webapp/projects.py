@@ -9,6 +9,7 @@ from flask import Blueprint, render_template
 
 from mldebt import charts
 from mldebt.push.intake import pushed_by
+from mldebt.readmodel.campaigns import campaigns_of_items, covering
 from mldebt.readmodel.explain import explanation
 from mldebt.readmodel.quarters import Quarter, Timeline, quarters_between
 from mldebt.readmodel.queries import (
@@ -185,7 +186,8 @@ def result_counts(groups: list[dict[str, Any]]) -> dict[str, int]:
 def project(project: str) -> Any:
     params.only("result")
     result = params.choice("result", RESULT_FILTERS)
-    data = project_view(get_db(), project)
+    db = get_db()
+    data = project_view(db, project)
     most = max((s["max"] for s in data["section_list"] if s["max"]), default=7.0)  # n/a tests lower a section's most
     section_bars = charts.bars(
         "ML Test Score by section, points of its applicable tests",
@@ -205,6 +207,8 @@ def project(project: str) -> Any:
         section_bars=section_bars,
         category_bars=category_bars,
         undecided=[c["title"] for c in data["categories"] if c["score"] is None],
+        campaigns=covering(db, project),
+        item_campaigns=campaigns_of_items(db, data["paydown_all"]),
     )
 
 

@@ -8,10 +8,20 @@ from pathlib import Path
 import click
 
 from mldebt.cli.options import day_option, db_option, existing_store, in_option_words
-from mldebt.readmodel.campaigns import Burnup, burnup, create_campaign, get_campaign, list_campaigns
+from mldebt.errors import InputError
+from mldebt.readmodel.campaigns import (
+    Burnup,
+    Campaign,
+    burnup,
+    create_campaign,
+    get_campaign,
+    list_campaigns,
+    update_campaign,
+)
 
 CREATE_OPTIONS = {
     "owner": "--owner",
+    "start": "--start",
     "target": "--target",
     "projects": "--projects",
     "checks": "--checks",
@@ -27,6 +37,7 @@ def campaign() -> None:
     Example:
         mldebt campaign create pin-deps --owner ana@example.com --checks deps-pinned \\
             --start 2026-10-01 --target 2026-12-31
+        mldebt campaign edit pin-deps --target 2027-01-31
         mldebt campaign show pin-deps
     """
 
@@ -68,11 +79,63 @@ def campaign_create(
             made = create_campaign(
                 db, name, owner, _split(checks), _split(projects), start_on, target_on, _split(items)
             )
-        last = burnup(db, made).last
-    click.echo(
-        f"created campaign {made.name}: {len(made.pairs())} project-check pair(s), "
+        click.echo(_summary("created", made, burnup(db, made)))
+
+
+def _summary(done: str, made: Campaign, progress: Burnup) -> str:
+    last = progress.last
+    return (
+        f"{done} campaign {made.name}: {len(made.pairs())} project-check pair(s), "
         f"{last.scope if last else 0} item(s) in scope, {made.start_on} to {made.target_on}"
     )
+
+
+@campaign.command("edit")
+@click.argument("name")
+@click.option("--owner", help="Who runs the campaign now.")
+@click.option("--checks", metavar="A,B", help="The checks to fix, replacing the campaign's list.")
+@click.option("--projects", metavar="X,Y", help="The projects it covers, replacing the campaign's list.")
+@click.option("--items", metavar="MLD-..,MLD-..", help="The paydown items it names, replacing its list ('' for none).")
+@click.option("--start", metavar="DATE", help="A new first day (YYYY-MM-DD).")
+@click.option("--target", metavar="DATE", help="A new target day (YYYY-MM-DD).")
+@db_option
+def campaign_edit(
+    name: str,
+    owner: str | None,
+    checks: str | None,
+    projects: str | None,
+    items: str | None,
+    start: str | None,
+    target: str | None,
+    db_path: Path,
+) -> None:
+    """Change a campaign: only the options given change; lists given replace the campaign's lists.
+
+    The same change as the campaign's edit form on the web scorecard.
+
+    \b
+    Example:
+        mldebt campaign edit "Q4 monitoring" --target 2027-01-31 --projects reco-service,fraud-kaggle
+    """
+    if all(v is None for v in (owner, checks, projects, items, start, target)):
+        raise InputError(
+            "nothing to change: give at least one of --owner, --checks, --projects, --items, --start, --target"
+        )
+    start_on = day_option("--start", start) if start is not None else None
+    target_on = day_option("--target", target) if target is not None else None
+    with existing_store(db_path) as db:
+        with in_option_words(CREATE_OPTIONS):
+            changed = update_campaign(
+                db,
+                name,
+                owner=owner,
+                checks=None if checks is None else _split(checks),
+                projects=None if projects is None else _split(projects),
+                items=None if items is None else _split(items),
+                start_on=start_on,
+                target_on=target_on,
+            )
+        click.echo(_summary("updated", changed, burnup(db, changed)))
 
 
 @campaign.command("list")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlite_utils
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -25,6 +26,7 @@ from mldebt.report import charts as report_charts
 from mldebt.report.appendix import attested, guide, method, rubric_summaries, waivers
 from mldebt.report.data import BLOCKERS, ProjectView, Report, TeamView, band_ranges, report_data, status_words
 from mldebt.rubric.schema import SECTION_IDS
+from mldebt.settings import base_url
 
 SERIES_LIMIT = 6  # more projects than this in a team: its trend shows the mean, lowest and highest
 PROJECT_ROWS = 8  # more projects than this: the summary's target table has a row per team, the worst gaps first
@@ -151,8 +153,9 @@ def summary_charts(data: Report) -> dict[str, charts.Chart]:
     }
 
 
-def campaign_progress(db: sqlite_utils.Database, data: Report) -> list[dict[str, Any]]:
-    """Campaigns touching the report's projects, with their burn-up up to the quarter's end."""
+def campaign_progress(db: sqlite_utils.Database, data: Report, base: str | None = None) -> list[dict[str, Any]]:
+    """Campaigns touching the report's projects, with their burn-up up to the quarter's end (drawn by the chart
+    the campaign's web page draws) and the address of that page."""
     names = {p.id for p in data.projects}
     found = []
     for campaign in list_campaigns(db):
@@ -167,7 +170,8 @@ def campaign_progress(db: sqlite_utils.Database, data: Report) -> list[dict[str,
             width=600,
             height=200,
         )
-        found.append({"campaign": campaign, "burnup": progress, "chart": chart})
+        link = f"{base_url(base)}/campaigns/{quote(campaign.name, safe='')}"
+        found.append({"campaign": campaign, "burnup": progress, "chart": chart, "link": link})
     return found
 
 
@@ -193,7 +197,7 @@ def render_html(
             v.id: charts.sparkline(f"ML Test Score of {v.id}", labels, [_ml_at(v, q) for q in shown], 7.0)
             for v in data.projects
         },
-        "campaigns": campaign_progress(db, data),
+        "campaigns": campaign_progress(db, data, base),
         "rubrics": rubric_summaries(data),
         "method": method(),
         "guide": guide(data),
