@@ -251,6 +251,19 @@ def test_github_refusals_are_one_line_errors_without_the_token(tmp_path):
     )
 
 
+def test_a_listed_clone_url_git_must_not_run_is_refused(tmp_path):
+    hostile = page("github-orgs-acme-ml-repos-page3.json")
+    hostile[1]["clone_url"] = "ext::sh -c touch% /tmp/pwned"
+    with replay({"/orgs/acme-ml/repos": lambda r: (200, {}, hostile)}) as server:
+        result = run("portfolio", "import", str(tmp_path / "p.yaml"), "--github", "acme-ml", "--api-url", server.url)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "mldebt: error: GitHub listed acme-ml/docs-site with a clone URL that cannot be used: it transport helpers "
+        "such as 'ext::' are not allowed"
+    )
+    assert not (tmp_path / "p.yaml").exists()
+
+
 # ---- GitLab -------------------------------------------------------------------------------------------------------
 
 

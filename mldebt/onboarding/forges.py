@@ -24,7 +24,7 @@ from mldebt.collectors.http import ApiClient, ApiError
 from mldebt.errors import InputError, MldebtError
 from mldebt.nested import json_loads
 from mldebt.onboarding.entries import Entry, Listing, ordered, project_name
-from mldebt.sources.portfolio import api_url_problem, token_env_problem
+from mldebt.sources.portfolio import api_url_problem, check_git_url, token_env_problem
 
 DEFAULT_API = {"github": "https://api.github.com", "gitlab": "https://gitlab.com/api/v4"}
 FORGE = {"github": "GitHub", "gitlab": "GitLab"}
@@ -75,7 +75,7 @@ def list_github(
             ci["api_url"] = api.base_url.rstrip("/")
         fields = {
             "name": project_name(str(repo["name"])),
-            "repo": repo.get("clone_url"),
+            "repo": _clone_url("github", repo.get("clone_url"), repo.get("full_name")),
             "tier": filters.tier,
             "tags": [str(t) for t in repo.get("topics") or []],
             "description": repo.get("description"),
@@ -109,7 +109,7 @@ def list_gitlab(
             ci["api_url"] = api.base_url.rstrip("/")
         fields = {
             "name": project_name(str(project["path"])),
-            "repo": project.get("http_url_to_repo"),
+            "repo": _clone_url("gitlab", project.get("http_url_to_repo"), full),
             "tier": filters.tier,
             "tags": [str(t) for t in topics or []],
             "description": project.get("description"),
@@ -134,6 +134,14 @@ def _api(forge: str, api_url: str | None, token_env: str) -> ApiClient:
         return ApiClient(url, token_env=token_env)
     except ApiError as exc:
         raise InputError(f"API URL {url}: {exc}") from None
+
+
+def _clone_url(forge: str, url: Any, name: Any) -> str:
+    """The listed clone URL, once it is one git may be given (no ``ext::`` helper, no option, no spaces)."""
+    problem = check_git_url(url) if isinstance(url, str) and url else "is missing"
+    if problem:
+        raise ForgeError(f"{FORGE[forge]} listed {name} with a clone URL that cannot be used: it {problem}")
+    return str(url)
 
 
 def _left_out(archived: Any, fork: Any, name: Any, topics: Any, filters: Filters) -> str | None:
