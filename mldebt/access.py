@@ -22,6 +22,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from mldebt.errors import FieldError, InputError, NotFound
 from mldebt.store.db import from_json, rows, to_json
+from mldebt.suggest import did_you_mean
 
 SCOPES = {
     "read": "read pages and the API when the server requires sign-in for reading",
@@ -76,7 +77,8 @@ def add_user(db: sqlite_utils.Database, name: str, password: str) -> None:
 def remove_user(db: sqlite_utils.Database, name: str) -> None:
     """Remove a user and revoke their sign-in sessions, so a user added later under the name gets none of them."""
     if not db["users"].count_where("name = ?", [name]):
-        raise NotFound(f"no user {name!r}")
+        close = did_you_mean(name, [r["name"] for r in rows(db, "select name from users")])
+        raise NotFound(f"no user {name!r}" + (f" ({close})" if close else ""))
     with db.atomic():
         db.table("users").delete(name)
         db.execute("update web_sessions set revoked_at = ? where user = ? and revoked_at is null", [_now(), name])
@@ -202,13 +204,14 @@ def _binding(
     field, value = ("project", project) if project is not None else ("team", team)
     table = field + "s"
     if not db[table].count_where("id = ?", [value]):
-        known = [r["id"] for r in rows(db, f"select id from {table} order by id limit 21")]
+        known = [r["id"] for r in rows(db, f"select id from {table} order by id")]
         listed = (", ".join(known[:20]) + (", ..." if len(known) > 20 else "")) or "none yet"
+        said = did_you_mean(value, known) or f"{table}: {listed}"
         raise FieldError(
             field,
             f"no such {field} in the store",
             sentence=lambda n: (
-                f"{n(field)} {value}: no such {field} in the store ({table}: {listed}); record the server's "
+                f"{n(field)} {value}: no such {field} in the store ({said}); record the server's "
                 f"portfolio first (`{n('portfolio')} FILE`, or `mldebt collect PORTFOLIO` on the server)"
             ),
         )
@@ -266,7 +269,9 @@ def revoke_token(db: sqlite_utils.Database, ident: str) -> dict[str, Any]:
         None,
     )
     if found is None:
-        raise NotFound(f"no live token named {ident!r} (see `mldebt token list`)")
+        live = [r["name"] for r in rows(db, "select name from api_tokens where revoked_at is null order by name")]
+        close = did_you_mean(ident, live)
+        raise NotFound(f"no live token named {ident!r} ({close or 'see `mldebt token list`'})")
     db.table("api_tokens").update(found["id"], {"revoked_at": _now()})
     return found
 

@@ -30,6 +30,7 @@ from pydantic import Field, field_validator
 
 from mldebt.errors import InputError
 from mldebt.store.db import rows
+from mldebt.suggest import hint
 from mldebt.validation import Strict, validate
 from mldebt.yamlfile import load
 
@@ -79,7 +80,7 @@ def _load(path: str) -> dict[str, Question]:
 
 
 def unknown_question(question_id: str, questions: dict[str, Question]) -> str:
-    return f"unknown question {question_id!r} (known: {', '.join(sorted(questions))})"
+    return f"unknown question {question_id!r}{hint(question_id, questions, 'known')}"
 
 
 @dataclass(frozen=True)

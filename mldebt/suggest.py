@@ -15,7 +15,6 @@ from collections.abc import Iterable
 
 CUTOFF = 0.6  # difflib's own default: close enough that a reader sees the likeness
 SUGGESTED = 3
-LISTED = 20  # known names listed when none is close; more are counted, not named
 
 
 def close_names(name: str, known: Iterable[str]) -> list[str]:
@@ -39,8 +38,8 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
 def hint(name: str, known: Iterable[str], kind: str) -> str:
     """What to add to the message about an unknown ``name``, blank first: the suggestion, or the ``kind`` known.
 
-    `` (did you mean 'x'?)`` when one is close, else `` (teams: a, b)`` (the
-    first twenty, sorted) or `` (teams: none yet)``.
+    `` (did you mean 'x'?)`` when one is close, else `` (teams: a, b)`` (every
+    known name, sorted) or `` (teams: none yet)``.
     """
     names = sorted(dict.fromkeys(k for k in known if k))
     suggestion = did_you_mean(name, names)
@@ -48,5 +47,4 @@ def hint(name: str, known: Iterable[str], kind: str) -> str:
         return f" ({suggestion})"
     if not names:
         return f" ({kind}: none yet)"
-    more = f" and {len(names) - LISTED} more" if len(names) > LISTED else ""
-    return f" ({kind}: {', '.join(names[:LISTED])}{more})"
+    return f" ({kind}: {', '.join(names)})"

@@ -32,6 +32,8 @@ from mldebt.errors import FieldError, InputError
 from mldebt.questions import default_expiry, load_questions, unknown_question
 from mldebt.scanning.scans import now, project_row, rescore_project, stored_rubric
 from mldebt.store.db import rows
+from mldebt.suggest import hint
+from mldebt.waivers import check_place, parse_location
 
 MAX_ANSWER = 4000
 MAX_FIELD = 300
@@ -86,10 +88,13 @@ def record_waiver(db: sqlite_utils.Database, project: str, fields: Mapping[str, 
 
     ``fields``: ``check`` (a check of the rubric the latest scan was scored
     with), ``reason``, ``owner`` and ``until`` (the last day it holds, not
-    already past).
+    already past), and optionally ``at``: one place of the check's evidence in
+    the latest scan (``path:line``), to waive only the finding there.
     """
     project_row(db, project)
     check = _text(fields, "check")
+    at = _optional_text(fields, "at")
+    location = parse_location(at) if at is not None else None
     reason = _text(fields, "reason", limit=MAX_ANSWER)
     owner = _text(fields, "owner")
     until = _day(fields, "until")
@@ -102,7 +107,7 @@ def record_waiver(db: sqlite_utils.Database, project: str, fields: Mapping[str, 
         latest = next(
             rows(
                 db,
-                "select as_of, rubric_hash from scans where project_id = ? "
+                "select id, as_of, rubric_hash from scans where project_id = ? "
                 "order by as_of desc, collected_at desc limit 1",
                 [project],
             ),
@@ -112,7 +117,10 @@ def record_waiver(db: sqlite_utils.Database, project: str, fields: Mapping[str, 
             raise InputError(f"project {project!r} has no scans yet: run `mldebt collect` first")
         rubric = stored_rubric(db, latest["rubric_hash"])
         if rubric.check(check) is None:
-            raise FieldError("check", f"no check {check!r} in rubric {rubric.name}")
+            known = [c.id for c in rubric.checks]
+            raise FieldError("check", f"no check {check!r} in rubric {rubric.name}{hint(check, known, 'checks')}")
+        if location is not None:
+            check_place(db, latest["id"], check, location)
         record = {
             "project_id": project,
             "check_id": check,
@@ -121,6 +129,7 @@ def record_waiver(db: sqlite_utils.Database, project: str, fields: Mapping[str, 
             "until": until.isoformat(),
             "created_at": now().isoformat(),
             "starts_on": min(today.isoformat(), latest["as_of"][:10]),
+            "location": location,
         }
         db.table("waivers").insert(record)
         rescore_project(db, project)

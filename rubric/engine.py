@@ -7,6 +7,11 @@ weighted points of their decided checks. A check whose evidence is missing is
 *unknown* and counts in neither numerator nor denominator; a waived check is
 shown as waived, earns nothing, and its effort is totalled apart.
 
+A waiver names a whole check, or one place (``path:line``) where its evidence
+was found (``locations``: the places the reason names). A check unmet only at
+waived places counts as waived; with other places left it keeps its result,
+and its reason says which places are waived and which are not.
+
 A check whose ``applies_when`` condition is false does not apply (*n/a*): it
 is shown with the reason, and counts in no section, category, total or level
 and carries no effort. In the ML Test Score an n/a test is left out of its
@@ -17,7 +22,7 @@ section, leaving out a section only when none of its tests applies.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -83,6 +88,11 @@ class Waiver:
     owner: str
     reason: str
     until: str
+    at: str | None = None  # one place of the check's evidence (``path:line``); None: the whole check
+
+    @property
+    def said(self) -> str:
+        return f"until {self.until} by {self.owner}: {self.reason.rstrip('.')}"
 
 
 @dataclass(frozen=True)
@@ -155,7 +165,7 @@ def ordered_keys(*expressions: str | None) -> list[str]:
     found: dict[str, int] = {}
     for expression in expressions:
         if expression:
-            for key in conditions.keys(expression):
+            for key in sorted(conditions.keys(expression), key=lambda k: (expression.find(k), k)):  # a set
                 found.setdefault(key, len(found) * 10_000 + max(expression.find(key), 0))
     return sorted(found, key=found.__getitem__)
 
@@ -258,40 +268,79 @@ def _judge(check: Check, evaluate: conditions.Evaluator, facts: Mapping[str, Any
     return Result(check.id, "fail", 0.0, check.weight, "no condition holds", tuple(sorted(used)))
 
 
+def locations(keys: Iterable[str], evidence: reasons.Evidence) -> list[str]:
+    """The places (``path:line``) of a result's evidence, in order: those of each key it read, and of the
+    key's family (``repo.debt_markers`` for ``repo.debt_markers.density``: one place per marker)."""
+    found: dict[str, None] = {}
+    for key in keys:
+        family = key.rsplit(".", 1)[0] if key.count(".") > 1 else key
+        for place in (*evidence.where.get(key, ()), *evidence.where.get(family, ())):
+            found.setdefault(place, None)
+    return list(found)
+
+
+def waive(result: Result, whole: Waiver | None, placed: Mapping[str, Waiver], evidence: reasons.Evidence) -> Result:
+    """``result`` under the waivers of its check: ``whole`` (the check), ``placed`` (by place waived).
+
+    A check that earns its full point, or does not apply, is left as it is.
+    """
+    if result.status in ("automated", NOT_APPLICABLE) or not (whole or placed):
+        return result
+    was = result.reason.rstrip(".")
+    if whole:
+        return replace(
+            result,
+            status="waived",
+            points=0.0,
+            detail=f"waived until {whole.until} by {whole.owner}: {whole.reason} (was {result.status})",
+            reason=f"Waived {whole.said}. Without the waiver: {was}.",
+        )
+    places = locations(result.evidence_keys, evidence)
+    waived = [p for p in places if p in placed]
+    if not waived:
+        return result  # the waived places hold none of its evidence now (the code moved, or was fixed)
+    left = [p for p in places if p not in placed]
+    terms = list(dict.fromkeys(placed[p].said for p in waived))  # one clause per owner, end and reason
+    said = "; ".join(f"at {reasons.listing([p for p in waived if placed[p].said == s])} {s}" for s in terms)
+    if left:
+        return replace(result, reason=f"{was}. Waived {said}; still unmet at {reasons.listing(left)}.")
+    return replace(
+        result,
+        status="waived",
+        points=0.0,
+        detail=f"waived at {', '.join(waived)} (was {result.status})",
+        reason=f"Waived {said}. Without the waiver{'s' if len(waived) > 1 else ''}: {was}.",
+    )
+
+
 def score(
     rubric: Rubric,
     facts: Mapping[str, Any],
     context: Context = Context(),
-    waivers: Mapping[str, Waiver] | None = None,
+    waivers: Mapping[str, Waiver] | Iterable[Waiver] | None = None,
     evidence: reasons.Evidence | None = None,
 ) -> Scorecard:
     """Score one scan whose readable facts are ``facts`` (dotted key -> value).
 
-    ``evidence`` adds what reasons say about those facts: each key's meaning and where it was seen.
+    ``waivers``: those in force, by check or as they come (a check's latest
+    whole waiver counts, and each place's latest). ``evidence`` adds what
+    reasons say about those facts: each key's meaning and where it was seen.
     """
     tier = rubric.tier(context.tier).id
     facts = {**facts, "project.tier": tier}
     evaluate = conditions.Evaluator(conditions.namespace(facts))
-    waivers = waivers or {}
+    given = list((waivers.values() if isinstance(waivers, Mapping) else waivers) or ())
+    whole = {w.check_id: w for w in given if w.at is None}
+    placed: dict[str, dict[str, Waiver]] = {}
+    for w in given:
+        if w.at is not None:
+            placed.setdefault(w.check_id, {})[w.at] = w
     evidence = evidence or reasons.Evidence(facts)
     checks = [c for c in rubric.checks if applies(c, context, facts)]
     results = []
     for check in checks:
         result = judge(check, evaluate, facts, evidence)
-        waiver = waivers.get(check.id)
-        if waiver and result.status not in ("automated", NOT_APPLICABLE):
-            was = result.reason.rstrip(".")
-            result = Result(
-                check.id,
-                "waived",
-                0.0,
-                check.weight,
-                f"waived until {waiver.until} by {waiver.owner}: {waiver.reason} (was {result.status})",
-                result.evidence_keys,
-                f"Waived until {waiver.until} by {waiver.owner}: {waiver.reason.rstrip('.')}. "
-                f"Without the waiver: {was}.",
-            )
-        results.append(result)
+        results.append(waive(result, whole.get(check.id), placed.get(check.id, {}), evidence))
     card = aggregate(rubric, checks, results, facts)
     target = rubric.tier(tier).target
     card.tier = tier

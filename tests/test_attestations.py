@@ -156,10 +156,7 @@ attestations:
     assert errors(facts) == [
         (
             "attest.file",
-            f"{rel}:2:15: attestations[0].question: unknown question 'feedback_loop' (known: "
-            "change_impact, data_dependency_closure, debt_paydown_culture, decision_thresholds, feature_pruning, "
-            "feedback_loops, full_scale_experiment, inclusion, model_interference, newcomer_ramp_up, slice_quality, "
-            "undeclared_consumers)",
+            f"{rel}:2:15: attestations[0].question: unknown question 'feedback_loop' (did you mean 'feedback_loops'?)",
             rel,
             2,
         ),
@@ -331,7 +328,11 @@ def test_attest_records_and_lists_answers(run, with_project):
     [
         (
             ["credit", "feedback_loop", "--answer", "x", "--by", "y"],
-            "unknown question 'feedback_loop' (known: change_impact, data_dependency_closure, debt_paydown_culture, "
+            "unknown question 'feedback_loop' (did you mean 'feedback_loops'?)",
+        ),
+        (
+            ["credit", "weather", "--answer", "x", "--by", "y"],
+            "unknown question 'weather' (known: change_impact, data_dependency_closure, debt_paydown_culture, "
             "decision_thresholds, feature_pruning, feedback_loops, full_scale_experiment, inclusion, model_interference, "
             "newcomer_ramp_up, slice_quality, undeclared_consumers)",
         ),

@@ -96,8 +96,8 @@ def test_waive_marks_the_check_waived_at_once_and_lists_it(run, scanned, db):
             "--until: 2001-01-01 has passed",
         ),
         (
-            ["small", "no-such-check", "--reason", "r", "--owner", "o", "--until", "2099-01-01"],
-            "no check 'no-such-check' in rubric mldebt-default",
+            ["small", "deps-pined", "--reason", "r", "--owner", "o", "--until", "2099-01-01"],
+            "no check 'deps-pined' in rubric mldebt-default (did you mean 'deps-pinned'?)",
         ),
         (["small", "deps-pinned", "--reason", " ", "--owner", "o", "--until", "2099-01-01"], "--reason: required"),
         (

@@ -28,7 +28,7 @@ def test_new_database_has_every_table_wal_and_a_busy_timeout(db):
     assert set(db.table_names()) >= TABLES
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA busy_timeout").fetchone()[0] == 30000
-    assert schema_version(db) == "0009_tiers"
+    assert schema_version(db) == "0010_waiver_locations"
 
 
 def test_opening_twice_applies_nothing_new(db_path):
@@ -44,6 +44,7 @@ def test_opening_twice_applies_nothing_new(db_path):
         "0007_security",
         "0008_reasons",
         "0009_tiers",
+        "0010_waiver_locations",
     ]
 
 
@@ -58,7 +59,7 @@ def test_an_older_database_upgrades_without_loss(db_path):
     old.close()
 
     db = open_db(db_path)
-    assert schema_version(db) == "0009_tiers"
+    assert schema_version(db) == "0010_waiver_locations"
     assert set(db.table_names()) >= TABLES
     assert [r["key"] for r in db["evidence"].rows] == ["repo.files.total"]
     assert db["scans"].get("s1")["as_of"] == "2026-01-01T00:00:00+00:00"

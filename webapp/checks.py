@@ -18,6 +18,7 @@ from mldebt.readmodel.queries import (
     results_for,
     rubric_data,
 )
+from mldebt.suggest import hint
 from mldebt.webapp import params
 from mldebt.webapp.cache import cached
 from mldebt.webapp.db import get_db
@@ -71,10 +72,8 @@ def check_view(db: sqlite_utils.Database, check_id: str) -> dict[str, Any]:
     latest, rubrics = _current(db)
     rubric = next((r for r in rubrics if any(c["id"] == check_id for c in r.get("checks", []))), None)
     if rubric is None:
-        known = sorted({c["id"] for r in rubrics for c in r.get("checks", [])})
-        raise NotFound(
-            f"no check {check_id!r} in the rubrics of the latest scans (checks: {', '.join(known) or 'none'})"
-        )
+        known = {c["id"] for r in rubrics for c in r.get("checks", [])}
+        raise NotFound(f"no check {check_id!r} in the rubrics of the latest scans{hint(check_id, known, 'checks')}")
     check = next(c for c in rubric["checks"] if c["id"] == check_id)
     results = results_for(db, [s["id"] for s in latest.values()])
     projects = []

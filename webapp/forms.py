@@ -79,6 +79,10 @@ def waive(project: str) -> Any:
                 "waive.html", project=project, checks=checks, values=request.form, error="; ".join(exc.problems)
             ), 400
         return redirect(url_for("projects.project", project=project, _anchor="waivers"), code=303)
-    params.only("check")
-    values = {"check": params.choice("check", [c["id"] for c in checks]), "owner": acting_identity().name}
+    params.only("check", "at")
+    values = {
+        "check": params.choice("check", [c["id"] for c in checks]),
+        "owner": acting_identity().name,
+        "at": params.text("at") or "",
+    }
     return render_template("waive.html", project=project, checks=checks, values=values, error=None)

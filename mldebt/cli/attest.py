@@ -3,7 +3,8 @@
 For projects that keep no ``.mldebt/attestations.yaml`` in their repository,
 answers are stored in the database's ``attestations`` table, with who gave
 them, when, a link to the evidence and an expiry. A waiver accepts a check's
-debt until a day. Both are recorded by ``mldebt.writes`` (as the web form's
+debt until a day: a whole check's, or only the finding at one place of its
+evidence (``--at path:line``). Both are recorded by ``mldebt.writes`` (as the web form's
 and the API's are), so the project is re-scored at once and the store ends
 up the same whichever way the answer or the waiver came.
 """
@@ -24,7 +25,7 @@ from mldebt.waivers import list_waivers
 from mldebt.writes import record_attestation, record_waiver
 
 ATTEST_OPTIONS = {"answer": "--answer", "by": "--by", "link": "--link", "date": "--date", "expires": "--expires"}
-WAIVE_OPTIONS = {"reason": "--reason", "owner": "--owner", "until": "--until"}
+WAIVE_OPTIONS = {"reason": "--reason", "owner": "--owner", "until": "--until", "at": "--at"}
 
 
 @click.command()
@@ -96,7 +97,10 @@ def _print_answers(db: sqlite_utils.Database, project: str, today: date) -> None
 @click.argument("check", required=False)
 @click.option("--reason", help="Why the debt is accepted for now.")
 @click.option("--owner", help="Who answers for it.")
-@click.option("--until", "until", metavar="DATE", help="The last day the waiver holds (YYYY-MM-DD).")
+@click.option(
+    "--until", "--expires", "until", metavar="DATE", help="The last day the waiver holds (YYYY-MM-DD; or --expires)."
+)
+@click.option("--at", "at", metavar="PATH:LINE", help="Waive only the finding at this place of the check's evidence.")
 @click.option("--list", "list_only", is_flag=True, help="List waivers (of PROJECT, or all) instead of adding one.")
 @db_option
 def waive(
@@ -105,33 +109,44 @@ def waive(
     reason: str | None,
     owner: str | None,
     until: str | None,
+    at: str | None,
     list_only: bool,
     db_path: Path,
 ) -> None:
     """Accept a check's debt for a while: the check shows as waived, its effort is totalled apart.
 
     The waiver holds from the project's latest scan until the end date; the
-    project's scores are recomputed at once.
+    project's scores are recomputed at once. With --at it covers one finding:
+    a place (file:line, as `mldebt explain` lists them, relative to the
+    project's folder) where the check's evidence was found. The check counts
+    as waived once every place it is unmet at is waived; until then it stays
+    unmet and its reason names the places still open.
 
     \b
     Example:
         mldebt waive reco-service monitor-1-dependency-updates \\
             --reason "bot blocked by proxy until Q1" --owner jonas@example.com --until 2027-03-31
+        mldebt waive fraud-kaggle no-hardcoded-data-paths --at notebooks/explore.py:12 \\
+            --reason "exploration only, never deployed" --owner ana@example.com --until 2027-03-31
         mldebt waive --list
     """
     with existing_store(db_path) as db:
         if list_only:
             for w in list_waivers(db, project):
-                click.echo(f"{w['project_id']}  {w['check_id']}  until {w['until']}  owner {w['owner']}  {w['reason']}")
+                where = f"  at {w['location']}" if w.get("location") else ""
+                click.echo(
+                    f"{w['project_id']}  {w['check_id']}{where}  until {w['until']}  owner {w['owner']}  {w['reason']}"
+                )
             return
         given = {"PROJECT": project, "CHECK": check, "--reason": reason, "--owner": owner, "--until": until}
         missing = [name for name, value in given.items() if not value]
         if missing or project is None:
             raise InputError(f"waive needs {', '.join(missing)} (see `mldebt waive --help`)")
-        fields = {"check": check, "reason": reason, "owner": owner, "until": until}
+        fields = {"check": check, "reason": reason, "owner": owner, "until": until, "at": at}
         with in_option_words(WAIVE_OPTIONS):
             record = record_waiver(db, project, fields)
+    where = f" at {record['location']}" if record["location"] else ""
     click.echo(
-        f"waived {record['check_id']} for {record['project_id']} from {record['starts_on']} "
+        f"waived {record['check_id']}{where} for {record['project_id']} from {record['starts_on']} "
         f"until {record['until']} (owner {record['owner']})"
     )

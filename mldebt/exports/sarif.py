@@ -10,7 +10,8 @@ made relative to the repository root, so code-scanning tools can place
 them, and percent-encoded as the URI references SARIF 2.1.0 requires
 (RFC 3986: a space, ``#``, ``%`` or a non-ASCII letter in a file name would
 otherwise make the URI mean another file, or none). A waived check's
-findings are reported as suppressed, with the reason.
+findings are reported as suppressed, with the reason, and so is a finding at
+a place waived on its own (`mldebt waive --at path:line`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from mldebt.collectors.interface import Fact
 from mldebt.gate.check import GateResult
 from mldebt.readmodel.backlog import check_link
 from mldebt.rubric.paydown import item_id
-from mldebt.scanning.scans import facts_of
+from mldebt.scanning.scans import active_waivers, facts_of
 from mldebt.store.db import from_json
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -91,6 +92,7 @@ def findings(db: sqlite_utils.Database, result: GateResult) -> list[dict[str, An
     located = [(f, f.path, f.line) for f in facts_of(db, result.scan["id"]) if f.path and f.line]
     index = {c.id: i for i, c in enumerate(result.rubric.checks)}
     subpath = (result.project.get("subpath") or "").strip("/")
+    placed = {(w.check_id, w.at): w for w in active_waivers(db, result.name, result.scan["as_of"]) if w.at}
     found = []
     for row in sorted(result.results, key=lambda r: r["check_id"]):
         if row["status"] not in LEVELS or row["check_id"] not in index:
@@ -122,10 +124,10 @@ def findings(db: sqlite_utils.Database, result: GateResult) -> list[dict[str, An
                 ],
                 "partialFingerprints": {"mldebtItem/v1": f"{item_id(result.name, row['check_id'])}:{path}:{fact.key}"},
             }
-            if row["status"] == "waived":
-                entry["suppressions"] = [
-                    {"kind": "external", "status": "accepted", "justification": row.get("reason") or "waived"}
-                ]
+            waiver = placed.get((row["check_id"], f"{fact_path}:{line}"))
+            if row["status"] == "waived" or waiver:
+                said = f"waived at {waiver.at} {waiver.said}" if waiver else row.get("reason") or "waived"
+                entry["suppressions"] = [{"kind": "external", "status": "accepted", "justification": said}]
             found.append(entry)
     return found
 

@@ -21,6 +21,7 @@ from mldebt.rubric import conditions
 from mldebt.rubric.paydown import PRIORITY_FORMULA, PRIORITY_UNIT
 from mldebt.scanning.scans import project_row
 from mldebt.store.db import from_json, rows
+from mldebt.suggest import hint
 
 OUTCOMES = {True: "holds", False: "does not hold", None: "unknown (evidence missing)"}
 
@@ -36,11 +37,11 @@ def explanation(db: sqlite_utils.Database, project: str, check_id: str) -> dict[
     check = rubric.check(check_id)
     if check is None:
         reason = rubric.disabled.get(check_id)
-        known = ", ".join(sorted(c.id for c in rubric.checks))
+        known = [c.id for c in rubric.checks]
         raise NotFound(
             f"check {check_id!r} is disabled in rubric {rubric.name}: {reason}"
             if reason
-            else f"no check {check_id!r} in rubric {rubric.name} (checks: {known})"
+            else f"no check {check_id!r} in rubric {rubric.name}{hint(check_id, known, 'checks')}"
         )
     result = results_for(db, [latest["id"]])[latest["id"]].get(check_id)
     statuses = statuses_for(db, [s["id"] for s in history])
@@ -175,7 +176,8 @@ def render(data: dict[str, Any], width: int = 100) -> str:
         lines.append("  (no fact for the keys this check reads: the result is unknown)")
     if data["waiver"]:
         w = data["waiver"]
-        lines += ["", f"Waiver: {w['reason']} (owner {w['owner']}, until {w['until']})"]
+        at = f" at {w['location']}" if w.get("location") else ""
+        lines += ["", f"Waiver{at}: {w['reason']} (owner {w['owner']}, until {w['until']})"]
     if data["paydown"]:
         p = data["paydown"]
         lines += [

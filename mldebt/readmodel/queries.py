@@ -28,6 +28,7 @@ from mldebt.readmodel.quarters import BadValue, Timeline
 from mldebt.rubric.schema import Rubric
 from mldebt.scanning.scans import stored_rubric
 from mldebt.store.db import rows
+from mldebt.suggest import did_you_mean, hint
 
 RUBRIC_CACHE = 32
 Outcome = tuple[str, Any, Any]  # a check's result as the paydown rule reads it: (status, points, weight)
@@ -228,18 +229,20 @@ def team_row(db: sqlite_utils.Database, team: str) -> dict[str, Any]:
     """The team with id ``team``; NotFound, naming the teams there are, otherwise."""
     found = next(rows(db, "select * from teams where id = ?", [team]), None)
     if found is None:
-        known = ", ".join(r["id"] for r in rows(db, "select id from teams order by id")) or "none yet"
-        raise NotFound(f"no team {team!r} in the database (teams: {known})")
+        known = [r["id"] for r in rows(db, "select id from teams order by id")]
+        raise NotFound(f"no team {team!r} in the database{hint(team, known, 'teams')}")
     return found
 
 
 def find_team(db: sqlite_utils.Database, team: str) -> str:
-    """A team named by its id or by its name, as its id; BadValue, naming the teams there are, otherwise."""
+    """A team named by its id or by its name, as its id; BadValue, with the closest or all teams, otherwise."""
     known = list(rows(db, "select id, name from teams order by id"))
     for row in known:
         if team in (row["id"], row["name"]):
             return str(row["id"])
-    raise BadValue("team", team, f"no such team (teams: {', '.join(r['id'] for r in known) or 'none yet'})")
+    close = did_you_mean(team, [n for r in known for n in (r["id"], r["name"])])
+    listed = ", ".join(r["id"] for r in known) or "none yet"
+    raise BadValue("team", team, f"no such team ({close or 'teams: ' + listed})")
 
 
 def scores_by_scope(db: sqlite_utils.Database, scan_ids: Iterable[str], scope: str) -> dict[str, dict[str, Any]]:

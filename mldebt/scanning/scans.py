@@ -34,6 +34,7 @@ from mldebt.scanning.completeness import incomplete
 from mldebt.sources.gitsource import checkout
 from mldebt.sources.portfolio import Portfolio, Project
 from mldebt.store.db import from_json, rows, to_json
+from mldebt.suggest import hint
 
 
 class ScoreRow(TypedDict):
@@ -258,18 +259,19 @@ def _score_readable(
     return score(rubric, usable, context, active_waivers(db, scan["project_id"], scan["as_of"]), evidence)
 
 
-def active_waivers(db: sqlite_utils.Database, project: str, as_of: str) -> dict[str, Waiver]:
-    """Waivers of ``project`` in force at ``as_of``: started by then and not yet ended."""
+def active_waivers(db: sqlite_utils.Database, project: str, as_of: str) -> list[Waiver]:
+    """Waivers of ``project`` in force at ``as_of``: started by then and not yet ended, oldest first (of a
+    check, or of one place of its evidence, the latest counts)."""
     day = as_of[:10]
-    return {
-        r["check_id"]: Waiver(r["check_id"], r["owner"], r["reason"], r["until"])
+    return [
+        Waiver(r["check_id"], r["owner"], r["reason"], r["until"], r["location"])
         for r in rows(
             db,
             "select * from waivers where project_id = ? and coalesce(starts_on, "
-            "substr(created_at, 1, 10)) <= ? and until >= ? order by created_at",
+            "substr(created_at, 1, 10)) <= ? and until >= ? order by created_at, id",
             [project, day, day],
         )
-    }
+    ]
 
 
 def recorded_attestations(db: sqlite_utils.Database, project: str, as_of: str) -> dict[str, dict[str, Any]]:
@@ -437,8 +439,8 @@ def project_row(db: sqlite_utils.Database, name: str) -> dict[str, Any]:
         )
     )
     if not found:
-        known = ", ".join(r["id"] for r in rows(db, "select id from projects order by id")) or "none yet"
-        raise NotFound(f"no project named {name!r} in the database (projects: {known})")
+        known = [r["id"] for r in rows(db, "select id from projects order by id")]
+        raise NotFound(f"no project named {name!r} in the database{hint(name, known, 'projects')}")
     return found[0]
 
 

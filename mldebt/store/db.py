@@ -430,3 +430,9 @@ def _reasons(db: sqlite_utils.Database) -> None:
 def _tiers(db: sqlite_utils.Database) -> None:
     """Each project's tier (research, prototype, production): what it is expected to hold."""
     db.table("projects").add_column("tier", str)
+
+
+@migrations(name="0010_waiver_locations")
+def _waiver_locations(db: sqlite_utils.Database) -> None:
+    """A waiver may name one place of a check's evidence (``path:line``) instead of the whole check."""
+    db.table("waivers").add_column("location", str)
