@@ -192,17 +192,19 @@ def test_a_short_github_rate_limit_is_waited_out_and_a_long_one_fails_with_the_r
     target = tmp_path / "portfolio.yaml"
     soon = {"x-ratelimit-limit": "5000", "x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(time.time()) + 1)}
     with replay({}) as server:
-        github_org(server, {2: [soon]})
+        secondary = {"retry-after": "1", "x-ratelimit-remaining": "4000"}  # GitHub's secondary rate limit
+        github_org(server, {2: [soon], 3: [secondary]})
         started = time.monotonic()
         result = run("portfolio", "import", str(target), "--github", "acme-ml", "--api-url", server.url)
         took = time.monotonic() - started
     assert result.exit_code == 0, result.output
-    assert [r.query.get("page") for r in server.requests] == [None, ["2"], ["2"], ["3"]]
+    assert [r.query.get("page") for r in server.requests] == [None, ["2"], ["2"], ["3"], ["3"]]
     waits = [line for line in notes(result) if "rate limit" in line]
-    assert len(waits) == 1 and re.fullmatch(
+    assert len(waits) == 2 and re.fullmatch(
         r"mldebt: GitHub's rate limit is reached; waiting [12] s for it to reset", waits[0]
     ), waits
-    assert 0.5 < took < 10
+    assert waits[1] == "mldebt: GitHub's rate limit is reached; waiting 1 s for it to reset"
+    assert 1.5 < took < 10
     assert len(yaml.safe_load(target.read_text())["teams"][0]["projects"]) == 6
 
     later = int(time.time()) + 3600

@@ -191,7 +191,8 @@ def _page(forge: str, api: ApiClient, url: str, query: dict[str, Any], filters: 
         try:
             return api.get(url, query)
         except ApiError as exc:
-            if not exc.rate_limited:
+            # GitHub's secondary limit is a 403 (or 429) with Retry-After and requests still left
+            if not (exc.rate_limited or (exc.status == 403 and exc.retry_after)):
                 raise ForgeError(_failure(forge, exc, api)) from None
             wait, resets_at = _wait(exc)
             if wait is not None and wait <= filters.max_wait and attempt < ATTEMPTS:

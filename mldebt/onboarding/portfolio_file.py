@@ -149,11 +149,10 @@ def write(path: Path, merged: Merged) -> None:
 
 
 def _team_index(teams: list[dict[str, Any]], team: str) -> int | None:
-    """The team named ``team`` by id or by name, as the portfolio resolves ids (``id`` or the name's slug)."""
+    """The team ``team`` names by its name or its id (``id``, or the name's slug, as the portfolio resolves it)."""
     for i, known in enumerate(teams):
-        if team in (known.get("id") or slug(str(known["name"])), known["name"]) or slug(team) == (
-            known.get("id") or slug(str(known["name"]))
-        ):
+        known_id = known.get("id") or slug(str(known["name"]))
+        if team == known["name"] or known_id in (team, slug(team)):
             return i
     return None
 
