@@ -169,10 +169,9 @@ def render_portfolio(data: Mapping[str, Any], page: Page) -> None:
     page.heading(f"What changed from {data['from']} to {data['to']}: {plural(len(rows), 'project')}")
     page.line(
         f"Checks: {count['paid_down'] + count['improved']} better, {count['regressed'] + count['new']} worse, "
-        f"{count['waived']} newly waived. Paydown items: {opened} opened, {closed} closed. Open effort: "
-        + change(before, after, "h", lower_is_better=True).plain
-        + "."
+        f"{count['waived']} newly waived. Paydown items: {opened} opened, {closed} closed."
     )
+    page.line(Text.assemble("Open effort: ", change(before, after, "h", lower_is_better=True), "."))
     page.line(f"Each project as its last scan by the end of {data['from']} and of {data['to']}.", style="dim")
     page.blank()
     by_team: dict[str, list[Mapping[str, Any]]] = {}

@@ -172,15 +172,16 @@ def _line(row: Mapping[str, Any]) -> list[Cell]:
 
 def footnotes(data: Mapping[str, Any]) -> list[str]:
     """What the columns mean, in short sentences under the table."""
-    targets: dict[str, set[str]] = {}
+    targets: dict[str, list[str]] = {}  # each target, and the tiers that have it
     for row in data["projects"]:
         if row["tier"] is not None:
-            targets.setdefault(row["tier_title"], set()).add(target_text(row))
+            tiers = targets.setdefault(target_text(row), [])
+            tiers += [] if row["tier_title"] in tiers else [row["tier_title"]]
     notes = []
     if targets:
         notes.append(
             "Gap to target: levels and ML Test Score points short of the tier's target ("
-            + "; ".join(f"{tier}: {' or '.join(sorted(t))}" for tier, t in targets.items())
+            + "; ".join(f"{', '.join(tiers)}: {target}" for target, tiers in targets.items())
             + ")."
         )
     if data["previous_quarter"]:

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import click
-from click import _compat
 from rich.cells import cell_len
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
@@ -29,6 +29,8 @@ from rich.text import Text
 WIDTH = 100
 """The width when stdout is not a terminal and COLUMNS is not set."""
 NARROWEST = 40
+TRAILING_BLANKS = re.compile(r"\s+((?:\x1b\[[0-9;]*m)*)$")
+"""Blanks at the end of a line, before the codes that end its styles: gone, with or without styles."""
 
 Cell = str | Text | tuple[str, str | None]
 """What a table cell holds: text, styled text, or text and the name of its style (``"red"``, ``"bold"``)."""
@@ -40,12 +42,9 @@ def width() -> int:
 
 
 def colour_wanted() -> bool:
-    """Styles only on a terminal (as click sees stdout: `CliRunner(color=True)` counts as one) and without
-    NO_COLOR."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    stdout = click.get_text_stream("stdout")
-    return not _compat.should_strip_ansi(stdout)  # type: ignore[operator]  # looked up per call: CliRunner swaps it
+    """Styles unless NO_COLOR is set. A page is styled whatever the stream: ``emit`` (click.echo) strips the
+    styles where stdout is not a terminal, so a pipe gets none (and `CliRunner(color=True)` counts as one)."""
+    return not os.environ.get("NO_COLOR")
 
 
 def emit(text: str) -> None:
@@ -134,7 +133,7 @@ class Page:
 
     def text(self) -> str:
         out = self._console.file.getvalue()  # type: ignore[attr-defined]  # the StringIO given above
-        return "\n".join(line.rstrip() for line in out.rstrip("\n").split("\n"))
+        return "\n".join(TRAILING_BLANKS.sub(r"\1", line) for line in out.rstrip("\n").split("\n"))
 
     def _print(self, renderable: RenderableType, indent: int) -> None:
         self._console.print(Padding(renderable, (0, 0, 0, indent)) if indent else renderable, crop=True)
