@@ -38,7 +38,8 @@ def test_the_cli_csv_and_the_web_csv_are_the_same_document(sample_db, tmp_path):
         header, *rows = from_cli.decode().split("\r\n")
         assert header == (
             "id,project,team,team_name,owner,check_id,title,status,priority,effort_hours,gap,weight,"
-            "scans_unmet,opened_at,section,ml_test,category,fix,link,clears,effort_basis,priority_basis"
+            "scans_unmet,opened_at,section,ml_test,category,fix,link,clears,effort_basis,priority_basis,"
+            "commit,location,code_link,location_note"
         )
         assert len(rows) > 1
 
