@@ -17,7 +17,7 @@ from typing import Any
 import click
 from rich.text import Text
 
-from mldebt.cli.options import db_option, existing_store, parsed
+from mldebt.cli.options import db_option, existing_store, quarter_option
 from mldebt.cli.portfolio_text import number, plural, signed
 from mldebt.cli.show import chosen_format, emit_csv, format_option, page
 from mldebt.cli.terminal import Column, Page, emit, labelled, stacked
@@ -100,7 +100,7 @@ def compare(project: str | None, first: str | None, second: str | None, fmt: str
         mldebt compare --format csv > changes.csv
     """
     fmt = chosen_format(fmt, as_json)
-    wanted = (parsed("--from", Quarter.parse, first), parsed("--to", Quarter.parse, second))
+    wanted = (quarter_option(first, "--from"), quarter_option(second, "--to"))
     with existing_store(db_path) as db:
         if project:
             project_row(db, project)  # an unknown project is named before any quarter is looked at

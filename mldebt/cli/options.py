@@ -138,9 +138,10 @@ def since_moment(text: str | None) -> datetime | None:
     return parsed("--since", parse_since, text)
 
 
-def quarter_option(text: str | None) -> Quarter | None:
-    """``--quarter``: ``2026Q3``, ``2026-Q3`` or ``2026-q3``."""
-    return parsed("--quarter", Quarter.parse, text)
+def quarter_option(text: str | None, option: str = "--quarter") -> Quarter | None:
+    """``--quarter`` (or another option that takes a quarter: ``--from``, ``--to``): ``2026Q3``, ``2026-Q3`` or
+    ``2026-q3``."""
+    return parsed(option, Quarter.parse, text)
 
 
 def day_option(option: str, text: str) -> date:
