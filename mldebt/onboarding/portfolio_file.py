@@ -24,7 +24,7 @@ from mldebt.errors import InputError
 from mldebt.onboarding.entries import Entry, repo_key
 from mldebt.sources.portfolio import PortfolioSpec, slug
 from mldebt.validation import validate
-from mldebt.yamlfile import SafeLoader, load, parse
+from mldebt.yamlfile import SafeLoader, load, parse, safe_load
 
 HEADER = "# The portfolio: teams, their projects and where each project's evidence lives (see `mldebt collect`).\n"
 
@@ -186,8 +186,8 @@ def _inserted(
         out += [text[last:offset], "\n" * needs_newline + piece]
         last = offset
     merged = "".join(out) + text[last:]
-    expected = {**yaml.safe_load(text), "teams": teams}
-    return merged if yaml.safe_load(merged) == expected else None
+    expected = {**safe_load(text), "teams": teams}
+    return merged if safe_load(merged) == expected else None
 
 
 def _value(node: yaml.Node | None, key: str) -> yaml.Node | None:
