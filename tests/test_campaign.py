@@ -210,3 +210,57 @@ def test_the_campaigns_page_lists_progress_and_draws_the_burnup(web, sample_db):
     assert missing.status_code == 404
     assert "no campaign named &#39;nope&#39; (campaigns: Q4 cleanup)" in missing.get_data(as_text=True)
     assert web.get("/campaigns?x=1").status_code == 400
+
+
+def test_edit_changes_only_what_it_is_given(sample_db):
+    create(sample_db, "cleanup", "--projects", "fraud-kaggle,reco-service", checks="deps-pinned")
+    edited = mldebt(sample_db, "campaign", "edit", "cleanup", "--target", "2027-03-31", "--owner", "ana@example.com")
+    assert edited.exit_code == 0, edited.output
+    assert edited.output == (
+        "updated campaign cleanup: 2 project-check pair(s), 2 item(s) in scope, 2025-12-31 to 2027-03-31\n"
+    )
+    changed = get_campaign(open_db(sample_db), "cleanup")
+    assert (changed.owner, changed.checks, changed.projects) == ("ana@example.com", ("deps-pinned",), EDIT_PROJECTS)
+    widened = mldebt(sample_db, "campaign", "edit", "cleanup", "--items", "MLD-c8b92f257f")
+    assert widened.output.startswith("updated campaign cleanup: 3 project-check pair(s), 3 item(s) in scope")
+    assert get_campaign(open_db(sample_db), "cleanup").all_projects == ["churn-notebooks", *EDIT_PROJECTS]
+    cleared = mldebt(sample_db, "campaign", "edit", "cleanup", "--items", "")
+    assert cleared.exit_code == 0 and get_campaign(open_db(sample_db), "cleanup").items == ()
+
+
+EDIT_PROJECTS = ("fraud-kaggle", "reco-service")
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        ([], "nothing to change: give at least one of --owner, --checks, --projects, --items, --start, --target"),
+        (["--target", "2025-12-01"], "--target '2025-12-01': must be after the start, 2025-12-31"),
+        (["--start", "someday"], "--start 'someday': expected a date such as 2026-03-31"),
+        (["--owner", " "], "--owner: a campaign needs an owner"),
+        (["--projects", ""], "--projects '': name the projects whose checks the campaign covers"),
+        (["--checks", "nope"], "--checks 'nope': not in the projects' rubric (checks: deps-pinned, "),
+        (["--checks", "", "--items", ""], "a campaign needs checks or paydown items to fix"),
+    ],
+)
+def test_a_refused_edit_is_one_line_and_changes_nothing(sample_db, args, message):
+    create(sample_db, "cleanup")
+    before = get_campaign(open_db(sample_db), "cleanup")
+    result = mldebt(sample_db, "campaign", "edit", "cleanup", *args)
+    assert result.exit_code == 2
+    assert result.output.startswith(f"mldebt: error: {message}") and result.output.count("\n") == 1, result.output
+    assert get_campaign(open_db(sample_db), "cleanup") == before
+
+
+def test_editing_an_unknown_campaign_names_those_there_are(sample_db):
+    create(sample_db, "cleanup")
+    missing = mldebt(sample_db, "campaign", "edit", "nope", "--target", "2027-01-01")
+    assert (missing.exit_code, missing.output) == (2, "mldebt: error: no campaign named 'nope' (campaigns: cleanup)\n")
+
+
+def test_new_is_kept_for_the_web_form(sample_db):
+    made = create(sample_db, "new")
+    assert made.exit_code == 2
+    assert made.output == (
+        "mldebt: error: campaign name 'new': 'new' is kept for the web page that creates campaigns; choose another\n"
+    )

@@ -9,6 +9,12 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
@@ -305,3 +311,112 @@ def test_the_campaign_pages_drawn_in_chromium(sample_db, tmp_path, tmp_path_fact
                 overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
                 assert overflow <= 0, (path, width, overflow)
                 page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+        page.goto(base + "/projects/fraud-kaggle")  # the link to the campaign, above the scores
+        assert page.locator('p.campaigns a[href="/campaigns/Q4%20pins"]').count() == 1
+        page.screenshot(path=str(shots / "campaign-project-1400.png"))
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # keep the 303, to see what the form answered
+        return None
+
+
+def _session(base: str, name: str) -> tuple[urllib.request.OpenerDirector, str]:
+    """A browser-like client of `mldebt serve` signed in as ``name``, and its CSRF token."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirect())
+    with opener.open(base + "/login") as page:
+        token = csrf_of(page.read().decode())
+    form = urllib.parse.urlencode({"name": name, "password": "correct horse battery", "csrf_token": token})
+    try:
+        opener.open(base + "/login", data=form.encode())
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 303, exc.read()[:300]
+    with opener.open(base + "/campaigns/new") as page:
+        return opener, csrf_of(page.read().decode())
+
+
+def _post(opener: urllib.request.OpenerDirector, url: str, fields: dict) -> tuple[int, str]:
+    try:
+        with opener.open(url, data=urllib.parse.urlencode(fields, doseq=True).encode(), timeout=60) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def test_forms_and_the_command_line_writing_at_once_lose_nothing_and_one_name_wins_once(sample_db, tmp_path):
+    """Four signed-in leads post the form to a real `mldebt serve` while `mldebt campaign` writes from other
+    processes: every campaign answered 303 (or exit 0) is stored, a name taken twice at once is taken once,
+    and nobody sees "database is locked" or a 500."""
+    from mldebt.access import add_user
+
+    db = open_db(sample_db)
+    for team in ("growth", "platform", "research", "risk"):
+        add_user(db, f"{team}-lead@example.com", "correct horse battery")
+    db.close()
+    answers: list[tuple[str, int, str]] = []
+    lock = threading.Lock()
+    with served(sample_db) as base:
+        sessions = [_session(base, f"{team}-lead@example.com") for team in ("growth", "platform", "research", "risk")]
+
+        def lead(index: int) -> None:
+            opener, token = sessions[index]
+            for n in [*range(6), "shared"]:
+                name = f"web-{index}-{n}" if n != "shared" else "shared"
+                status, body = _post(opener, base + "/campaigns/new", {**FORM, "name": name, "csrf_token": token})
+                if status == 303 and n != "shared":
+                    status, body = _post(
+                        opener,
+                        f"{base}/campaigns/{urllib.parse.quote(name)}/edit",
+                        {**FORM, "target": "2027-06-30", "csrf_token": token},
+                    )
+                with lock:
+                    answers.append((name, status, body))
+
+        def command_line(index: int) -> None:
+            for n in [*range(3), "shared"]:
+                name = f"cli-{index}-{n}" if n != "shared" else "shared"
+                done = subprocess.run(
+                    [
+                        str(Path(sys.executable).with_name("mldebt")),
+                        "campaign",
+                        "create",
+                        name,
+                        "--owner",
+                        LEAD,
+                        "--checks",
+                        "deps-pinned",
+                        "--start",
+                        "2026-10-01",
+                        "--target",
+                        "2026-12-31",
+                        "--db",
+                        str(sample_db),
+                    ],
+                    capture_output=True,
+                    text=True,
+                )
+                with lock:
+                    answers.append((name, 303 if done.returncode == 0 else done.returncode, done.stdout + done.stderr))
+
+        threads = [threading.Thread(target=lead, args=(i,)) for i in range(4)]
+        threads += [threading.Thread(target=command_line, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+        log = next(sample_db.parent.glob("serve-*.log")).read_text()
+
+    stored = open_db(sample_db)
+    names = {r[0]: r[1] for r in stored.execute("select name, target_on from campaigns")}
+    assert stored.execute("pragma integrity_check").fetchone()[0] == "ok"
+    stored.close()
+    ok = [name for name, status, _ in answers if status == 303]
+    refused = [(name, status, said) for name, status, said in answers if status != 303]
+    assert len(answers) == 4 * 7 + 2 * 4
+    assert ok.count("shared") == 1, answers
+    assert [name for name, _, _ in refused] == ["shared"] * 5, refused  # the four others that wanted the name
+    for _, status, said in refused:
+        assert status in (2, 400) and "already exists" in said, said[-2000:]
+    assert sorted(names) == sorted(ok)
+    assert all(names[f"web-{i}-{n}"] == "2027-06-30" for i in range(4) for n in range(6))  # every edit landed
+    assert not [w for w in ("locked", "Traceback", " 500 ") if w in log], log[-3000:]

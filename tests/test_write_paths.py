@@ -185,6 +185,9 @@ def test_the_command_line_writes_without_loading_the_web_app(twins):
     writes = [
         ["attest", "small", "feedback_loops", "--answer", "a", "--by", "b", "--db", store],
         ["waive", "small", "deps-pinned", "--reason", "r", "--owner", "o", "--until", "2099-12-31", "--db", store],
+        ["campaign", "create", "pins", "--owner", "o", "--checks", "deps-pinned", "--start", "2026-01-01"]
+        + ["--target", "2026-12-31", "--db", store],
+        ["campaign", "edit", "pins", "--target", "2027-03-31", "--db", store],
     ]
     code = (
         "import sys\nfrom click.testing import CliRunner\nfrom mldebt.cli.main import cli\n"
