@@ -340,16 +340,21 @@ def every_surface(db_path: Path) -> dict[str, Totals]:
         for r in csv.DictReader(io.StringIO(client.get("/backlog.csv").get_data(as_text=True)))
     )
 
-    # `mldebt show`: every project's scorecard as JSON, its total and its open items
-    cards = json.loads(cli(db_path, "show", "--json"))
-    found["show --json"] = totals((c["project"], team_of[c["project"]], c["effort_hours"]) for c in cards)
+    # `mldebt show`: the portfolio summary as JSON, and each project's scorecard, its total and its open items
+    summary = json.loads(cli(db_path, "show", "--json"))
+    found["show --json"] = totals((c["project"], team_of[c["project"]], c["effort_hours"]) for c in summary["projects"])
+    found["show --json"]["team"] = {t["team"]: t["effort_hours"] for t in summary["teams"]}
+    cards = [json.loads(cli(db_path, "show", p, "--json")) for p in projects]
+    found["show PROJECT --json"] = totals((c["project"], team_of[c["project"]], c["effort_hours"]) for c in cards)
     found["show --json items"] = totals(
         (c["project"], team_of[c["project"]], i["effort_hours"]) for c in cards for i in c["paydown"]
     )
     found["show data"] = totals((p, team_of[p], scorecard(db, p)["effort_hours"]) for p in projects)
     text = {p: cli(db_path, "show", p) for p in projects}
     found["show text"] = {
-        "project": {p: float(re.search(r"remaining effort (\d+) h", t).group(1)) for p, t in text.items()}  # type: ignore[union-attr]
+        "project": {
+            p: float(re.search(r"open effort ([\d,.]+) h", t).group(1).replace(",", "")) for p, t in text.items()
+        }  # type: ignore[union-attr]
     }
 
     # the JSON API

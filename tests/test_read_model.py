@@ -56,7 +56,8 @@ def test_every_surface_gives_the_same_open_effort(sample_db):
     by_project = {p: sum(i["effort_hours"] for i in items if i["project"] == p) for p in PROJECTS}
     assert sum(by_project.values()) == 76.0
 
-    shown = {card["project"]: card["effort_hours"] for card in json.loads(mldebt(sample_db, "show", "--json"))}
+    summary = json.loads(mldebt(sample_db, "show", "--json"))
+    shown = {row["project"]: row["effort_hours"] for row in summary["projects"]}
     assert shown == by_project
 
     client = web(sample_db)

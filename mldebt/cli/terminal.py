@@ -29,8 +29,9 @@ from rich.text import Text
 WIDTH = 100
 """The width when stdout is not a terminal and COLUMNS is not set."""
 NARROWEST = 40
-TRAILING_BLANKS = re.compile(r"\s+((?:\x1b\[[0-9;]*m)*)$")
-"""Blanks at the end of a line, before the codes that end its styles: gone, with or without styles."""
+STYLE_CODE = re.compile(r"\x1b\[[0-9;]*m")
+LINE_END = re.compile(r"(?:\s|\x1b\[[0-9;]*m)+$")
+"""The blanks at the end of a line, among the codes that end its styles."""
 
 Cell = str | Text | tuple[str, str | None]
 """What a table cell holds: text, styled text, or text and the name of its style (``"red"``, ``"bold"``)."""
@@ -133,10 +134,15 @@ class Page:
 
     def text(self) -> str:
         out = self._console.file.getvalue()  # type: ignore[attr-defined]  # the StringIO given above
-        return "\n".join(TRAILING_BLANKS.sub(r"\1", line) for line in out.rstrip("\n").split("\n"))
+        return "\n".join(unpadded(line) for line in out.rstrip("\n").split("\n"))
 
     def _print(self, renderable: RenderableType, indent: int) -> None:
         self._console.print(Padding(renderable, (0, 0, 0, indent)) if indent else renderable, crop=True)
+
+
+def unpadded(line: str) -> str:
+    """The line without blanks at its end, keeping the codes that close its styles."""
+    return LINE_END.sub(lambda end: "".join(STYLE_CODE.findall(end.group())), line)
 
 
 def plain(value: Cell) -> str:
