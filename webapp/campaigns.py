@@ -89,8 +89,9 @@ def lead_required(view: Callable[P, Any]) -> Callable[P, Any]:
             if request.method == "GET":
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
             raise Refused(401, "sign in as a team's lead to create or edit campaigns")
-        if isinstance(kwargs.get("name"), str):  # an unknown campaign is a 404 whoever asks: the list is public
-            get_campaign(get_db(), kwargs["name"])
+        name = kwargs.get("name")
+        if isinstance(name, str):  # an unknown campaign is a 404 whoever asks: the list is public
+            get_campaign(get_db(), name)
         if who.kind != "user":
             raise Refused(403, f"{who.label} may not create or edit campaigns: a signed-in team lead does that")
         if not teams_led_by(get_db(), who.name):
