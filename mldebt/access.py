@@ -206,7 +206,7 @@ def _binding(
     if not db[table].count_where("id = ?", [value]):
         known = [r["id"] for r in rows(db, f"select id from {table} order by id")]
         listed = (", ".join(known[:20]) + (", ..." if len(known) > 20 else "")) or "none yet"
-        said = did_you_mean(value, known) or f"{table}: {listed}"
+        said = did_you_mean(value or "", known) or f"{table}: {listed}"
         raise FieldError(
             field,
             f"no such {field} in the store",
