@@ -88,7 +88,8 @@ ensure_venv() {
 
 ensure_python_deps() {
     local stamp="$VENV/.mldebt-lock.sha256" want
-    want="$(cat "$MLDEBT_ROOT/requirements.lock" "$MLDEBT_ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
+    # the lock, the project's metadata and which checkout the editable install points at
+    want="$( (cat "$MLDEBT_ROOT/requirements.lock" "$MLDEBT_ROOT/pyproject.toml"; echo "$MLDEBT_ROOT") | sha256sum | cut -d' ' -f1)"
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && "$VENV/bin/python" -c 'import mldebt' 2>/dev/null; then
         log "Python dependencies: up to date with requirements.lock"
         return 0
