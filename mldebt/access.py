@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 import sqlite_utils
@@ -34,7 +35,16 @@ USER_SCOPES = frozenset({"read", "attest", "waive"})
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
 TOKEN_PREFIX = "mldebt_"
 MIN_PASSWORD = 10
-_DUMMY_HASH = generate_password_hash("not a password of anyone")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to check an unknown name's password against, so that costs what a known name's does.
+
+    Made on first use, not at import: scrypt takes a few hundred milliseconds,
+    which every command would otherwise pay at start-up.
+    """
+    return generate_password_hash("not a password of anyone")
 
 
 @dataclass(frozen=True)
@@ -91,7 +101,7 @@ def list_users(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 def authenticate(db: sqlite_utils.Database, name: str, password: str) -> Identity | None:
     """The user if ``password`` is theirs; the same work is done for an unknown name."""
     found = next(rows(db, "select name, password_hash from users where name = ?", [name]), None)
-    stored = found["password_hash"] if found else _DUMMY_HASH
+    stored = found["password_hash"] if found else _dummy_hash()
     if check_password_hash(stored, password) and found:
         return Identity(found["name"], "user", USER_SCOPES)
     return None

@@ -230,8 +230,36 @@ def load(path: Path | str, *, what: str = "YAML file") -> Document:
 UNBUILDABLE = (ValueError, TypeError, AttributeError, KeyError, IndexError)
 
 
+def _composed_by_libyaml(text: str) -> tuple[yaml.Node | None, Any] | None:
+    """The document's node tree and data composed by libyaml, or None when that did not work out.
+
+    libyaml composes a file about twenty times faster than PyYAML's own Python
+    code (the built-in rubric: 0.01 s against 0.2 s, on every command that
+    scores). Its nodes carry the same line and column marks. The stream is
+    checked within the limits first (``check``). Any problem, or no libyaml,
+    gives None: the caller then reads the text the pure-Python way, which
+    reports the error with its usual words and position.
+    """
+    loader_class = getattr(yaml, "CSafeLoader", None)
+    if loader_class is None:
+        return None
+    try:
+        check(text, loader_class)
+        loader = loader_class(text)
+        try:
+            node = loader.get_single_node()
+            return node, (loader.construct_document(node) if node is not None else None)
+        finally:
+            loader.dispose()
+    except (yaml.YAMLError, *UNBUILDABLE, RecursionError):
+        return None
+
+
 def parse(text: str, path: Path | str = "<string>") -> Document:
     path = Path(path)
+    fast = _composed_by_libyaml(text)
+    if fast is not None:
+        return _located(path, *fast)
     loader = None
     node = None
     try:
@@ -258,6 +286,11 @@ def parse(text: str, path: Path | str = "<string>") -> Document:
     finally:
         if loader is not None:
             loader.dispose()
+    return _located(path, node, data)
+
+
+def _located(path: Path, node: yaml.Node | None, data: Any) -> Document:
+    """The document with the position of every key and value; duplicate keys are its problems."""
     doc = Document(path=path, data=data)
     if node is not None:
         try:

@@ -105,6 +105,7 @@ COMMAND_BUILDERS = {
 }
 ANY = "*"  # a base outside the project and the table: any member may be a hook
 FOUND = "<found>"  # the framework finds the class itself by subclassing: it is not dead when no file names it
+Key = tuple[str, int]  # a class: its file and line
 UNRESOLVED = "?"  # marks a base whose first name the file does not import: a variable, a star import, a builtin
 _TORCH_MODULE = (
     "forward",
@@ -334,26 +335,13 @@ class Classes:
                     parents[key].extend(k for k in project if k != key)
                 else:
                     own[key].update(hooks_of(origin) or ())
-        ancestors: dict[tuple[str, int], set[tuple[str, int]]] = {}
-
-        def lineage(key: tuple[str, int]) -> set[tuple[str, int]]:
-            """The class and its project ancestors, breadth first without recursion (inheritance may loop)."""
-            if key not in ancestors:
-                seen, todo = {key}, [key]
-                while todo:
-                    for parent in parents.get(todo.pop(), ()):
-                        if parent not in seen:
-                            seen.add(parent)
-                            todo.append(parent)
-                ancestors[key] = seen
-            return ancestors[key]
-
-        inherited = {key: set().union(*(own[a] for a in lineage(key))) for key in self.bases}
-        effective: dict[tuple[str, int], set[str]] = {key: set() for key in self.bases}
-        for key, found in inherited.items():
-            if found:  # a framework calls these on the class, its project bases and mixins
-                for ancestor in lineage(key):
-                    effective[ancestor] |= found
+        children: dict[Key, list[Key]] = {}
+        for key, above in parents.items():
+            for parent in above:
+                children.setdefault(parent, []).append(key)
+        inherited = _spread(own, children)  # each class's own hooks and every project ancestor's
+        # a framework calls these on the class, its project bases and mixins: each ancestor gets its descendants'
+        effective = _spread(inherited, parents)
         return effective, {key for key, found in inherited.items() if FOUND in found}
 
     def _project(self, path: str, origin: str) -> list[tuple[str, int]]:
@@ -368,6 +356,28 @@ class Classes:
             local = [k for k in candidates if k[0] == path]
             return local or candidates
         return candidates if origin.split(".", 1)[0] in self.roots else []
+
+
+def _spread(start: dict[Key, set[str]], towards: dict[Key, list[Key]]) -> dict[Key, set[str]]:
+    """Each key's set of ``start`` with, added, the sets of every key that reaches it through ``towards``.
+
+    ``towards[key]`` are the keys that receive what ``key`` holds (a class's
+    hooks go to its subclasses; a subclass's hooks to its ancestors). A fixed
+    point from a work list: a key whose set grows passes it on again. Sets only
+    grow, so it ends, and loops (inheritance may loop) need no special case; the
+    cost is the edges times the few patterns, not the classes times their ancestors.
+    """
+    reached = {key: set(found) for key, found in start.items()}
+    todo = [key for key, found in reached.items() if found]
+    while todo:
+        key = todo.pop()
+        found = reached[key]
+        for target in towards.get(key, ()):
+            theirs = reached.setdefault(target, set())
+            if not found <= theirs:
+                theirs |= found
+                todo.append(target)
+    return reached
 
 
 def is_hook(name: str, patterns: set[str]) -> bool:
