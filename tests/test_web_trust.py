@@ -361,7 +361,7 @@ def test_every_score_links_to_its_part_of_the_help_page(client, url):
 
 
 def test_priority_shows_its_unit_and_formula_wherever_it_appears(client, store_path):
-    from mldebt.readmodel.campaigns import create_campaign
+    from mldebt.readmodel.campaign_writes import create_campaign
 
     db = open_db(store_path)
     create_campaign(db, "cleanup", "owner", ["deps-pinned"], [], date(2026, 10, 1), date(2026, 12, 31))

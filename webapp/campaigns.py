@@ -20,18 +20,8 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from mldebt.errors import FieldError, InputError
 from mldebt.readmodel.backlog import open_backlog
-from mldebt.readmodel.campaigns import (
-    FIELDS,
-    Campaign,
-    burnup,
-    create_campaign,
-    form_values,
-    get_campaign,
-    item_ids,
-    list_campaigns,
-    teams_led_by,
-    update_campaign,
-)
+from mldebt.readmodel.campaign_writes import FIELDS, create_campaign, form_values, update_campaign
+from mldebt.readmodel.campaigns import Campaign, burnup, get_campaign, item_ids, list_campaigns, teams_led_by
 from mldebt.readmodel.quarters import BadValue, Quarter
 from mldebt.readmodel.queries import latest_scans, ordered_union, project_rows, rubric_data
 from mldebt.report import charts as report_charts

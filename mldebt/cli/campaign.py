@@ -9,15 +9,8 @@ import click
 
 from mldebt.cli.options import day_option, db_option, existing_store, in_option_words
 from mldebt.errors import InputError
-from mldebt.readmodel.campaigns import (
-    Burnup,
-    Campaign,
-    burnup,
-    create_campaign,
-    get_campaign,
-    list_campaigns,
-    update_campaign,
-)
+from mldebt.readmodel.campaign_writes import create_campaign, update_campaign
+from mldebt.readmodel.campaigns import Burnup, Campaign, burnup, get_campaign, list_campaigns
 
 CREATE_OPTIONS = {
     "owner": "--owner",
