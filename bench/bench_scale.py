@@ -337,9 +337,8 @@ def main() -> int:
                 stores[scans] = bench_store(seed, root, scans, args.runs)
         if args.part in ("pushes", "all"):
             biggest = max(args.scans)
-            path = stores.get(biggest)
-            if path is None:
-                path = root / f"scale-{biggest}.db"
+            path = stores.get(biggest) or root / f"scale-{biggest}.db"
+            if not path.exists():  # (a store kept from an earlier run with --keep is used as it is)
                 build_store(seed, path, biggest)
                 timed([str(BIN / "mldebt"), "score", "--db", str(path)])
             servers = ["serve", "gunicorn"] if args.server == "both" else [args.server]

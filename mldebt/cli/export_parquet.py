@@ -10,8 +10,7 @@ from pathlib import Path
 
 import click
 
-from mldebt.cli.options import db_option, existing_store, parsed
-from mldebt.readmodel.quarters import Quarter
+from mldebt.cli.options import db_option, existing_store, quarter_option
 
 
 @click.command("parquet")
@@ -39,7 +38,7 @@ def export_parquet(folder: Path, since: str | None, project: str | None, db_path
     """
     from mldebt.exports.parquet import export_parquet as write_export
 
-    first = parsed("--since", Quarter.parse, since)
+    first = quarter_option(since, "--since")
     with existing_store(db_path) as db:
         done = write_export(db, folder, since=first, project=project)
     counts = ", ".join(f"{done.rows[name]:,} {name.replace('_', ' ')}" for name in done.rows)
