@@ -34,7 +34,7 @@ PAGES = [
     ("checks", "/checks"),
     ("check", "/checks/infra-2-unit-tests"),
     ("evidence", "/projects/fraud-kaggle/checks/deps-pinned"),
-    ("evidence-code", "/projects/reco-service/checks/infra-2-unit-tests"),
+    ("evidence-paths", "/projects/fraud-kaggle/checks/no-hardcoded-data-paths"),
     ("backlog", "/backlog"),
     ("campaigns", "/campaigns"),
     ("campaign", "/campaigns/cleanup"),
