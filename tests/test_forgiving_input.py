@@ -61,11 +61,19 @@ def cli_export_since(db: Path, tmp_path: Path, quarter: str) -> str:
     return result.output
 
 
+def cli_export_parquet(db: Path, tmp_path: Path, quarter: str) -> str:
+    folder = tmp_path / f"parquet-{quarter}"
+    result = mldebt(db, "export", "parquet", str(folder), "--since", quarter)
+    assert result.exit_code == 0, result.output
+    return result.output.replace(str(folder), "DIR")
+
+
 CLI = {
     "report --quarter": cli_report,
     "compare --from": cli_compare,
     "compare PROJECT --to": cli_compare_project,
     "export backlog --since": cli_export_since,
+    "export parquet --since": cli_export_parquet,
 }
 
 
