@@ -14,6 +14,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+# Facts the scan itself adds about what it could read (mldebt.scanning.completeness).
+SCAN_KEYS = {
+    "scan.incomplete": "the scan could not read part of the project, whose git objects are missing or damaged "
+    "(a partial or damaged copy): how many files and folders, and the first of their paths",
+    "project.tier": "the project's tier in the portfolio (research, prototype or production)",
+}
+
 
 @dataclass(frozen=True)
 class Fact:

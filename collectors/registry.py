@@ -8,7 +8,7 @@ from mldebt.collectors.attestations import AttestationCollector
 from mldebt.collectors.ci.config import CIConfigCollector
 from mldebt.collectors.ci.history import CIHistoryCollector
 from mldebt.collectors.ci.results import CIResultsCollector
-from mldebt.collectors.interface import Collector, Fact, Snapshot
+from mldebt.collectors.interface import SCAN_KEYS, Collector, Fact, Snapshot
 from mldebt.collectors.monitoring.collector import MonitoringCollector
 from mldebt.collectors.registries.dvc import DvcCollector
 from mldebt.collectors.registries.feast import FeastCollector
@@ -32,14 +32,6 @@ COLLECTORS: dict[str, type[Collector]] = {
     CIResultsCollector.name: CIResultsCollector,
     CIHistoryCollector.name: CIHistoryCollector,
     MonitoringCollector.name: MonitoringCollector,
-}
-
-
-# Facts the scan itself adds about what it could read (mldebt.scanning.completeness).
-SCAN_KEYS = {
-    "scan.incomplete": "the scan could not read part of the project, whose git objects are missing or damaged "
-    "(a partial or damaged copy): how many files and folders, and the first of their paths",
-    "project.tier": "the project's tier in the portfolio (research, prototype or production)",
 }
 
 

@@ -19,7 +19,6 @@ from functools import cache
 from typing import Any
 
 import sqlite_utils
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from mldebt.errors import FieldError, InputError, NotFound
 from mldebt.store.db import from_json, rows, to_json
@@ -44,6 +43,8 @@ def _dummy_hash() -> str:
     Made on first use, not at import: scrypt takes a few hundred milliseconds,
     which every command would otherwise pay at start-up.
     """
+    from werkzeug.security import generate_password_hash
+
     return generate_password_hash("not a password of anyone")
 
 
@@ -81,6 +82,8 @@ def add_user(db: sqlite_utils.Database, name: str, password: str) -> None:
         raise InputError(f"the password must have at least {MIN_PASSWORD} characters")
     if db["users"].count_where("name = ?", [name]):
         raise InputError(f"user {name!r} already exists")
+    from werkzeug.security import generate_password_hash  # on use: `mldebt --help` need not load werkzeug
+
     db.table("users").insert({"name": name, "password_hash": generate_password_hash(password), "created_at": _now()})
 
 
@@ -102,6 +105,8 @@ def authenticate(db: sqlite_utils.Database, name: str, password: str) -> Identit
     """The user if ``password`` is theirs; the same work is done for an unknown name."""
     found = next(rows(db, "select name, password_hash from users where name = ?", [name]), None)
     stored = found["password_hash"] if found else _dummy_hash()
+    from werkzeug.security import check_password_hash
+
     if check_password_hash(stored, password) and found:
         return Identity(found["name"], "user", USER_SCOPES)
     return None

@@ -61,7 +61,7 @@ class _Finder(importlib.abc.MetaPathFinder):
         spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
         if spec is None or spec.loader is None:
             return spec
-        spec.loader = _Hiding(spec.loader)  # type: ignore[arg-type]  # a loader that delegates to the real one
+        spec.loader = _Hiding(spec.loader)  # a loader that delegates to the real one
         return spec
 
 
@@ -70,4 +70,3 @@ def keep_dataframes_out_of_sqlite_utils() -> None:
     if MODULE in sys.modules or any(isinstance(finder, _Finder) for finder in sys.meta_path):
         return
     sys.meta_path.insert(0, _Finder())
-

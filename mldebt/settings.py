@@ -16,6 +16,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 DEFAULT_BASE_URL = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
 BASE_URL_ENV = "MLDEBT_BASE_URL"
+GITHUB_API_URL = "https://api.github.com"  # `mldebt export github` talks to it unless told another (GitHub Enterprise)
 
 
 def base_url(given: str | None = None) -> str:

@@ -13,10 +13,8 @@ from typing import Any
 
 import click
 
-from mldebt.access import SCOPES, add_user, create_token, list_tokens, list_users, remove_user, revoke_token
+from mldebt.access import SCOPES
 from mldebt.cli.options import db_option, existing_store, in_option_words, store
-from mldebt.scanning.scans import save_portfolio
-from mldebt.sources.portfolio import load_portfolio
 
 TOKEN_OPTIONS = {
     "scope": "--scope",
@@ -90,6 +88,10 @@ def token_create(
         mldebt token create ci-reco --scope attest --scope waive --expires 2027-06-30
         curl -H "Authorization: Bearer $TOKEN" ...
     """
+    from mldebt.access import create_token
+    from mldebt.scanning.scans import save_portfolio
+    from mldebt.sources.portfolio import load_portfolio
+
     portfolio = load_portfolio(portfolio_path) if portfolio_path is not None else None
     opened = store(db_path) if portfolio is not None else existing_store(db_path)
     with opened as db, db.atomic():  # the portfolio is recorded only with the token
@@ -125,6 +127,8 @@ def token_list(db_path: Path) -> None:
     Example:
         mldebt token list
     """
+    from mldebt.access import list_tokens
+
     with existing_store(db_path) as db:
         found = list_tokens(db)
     if not found:
@@ -152,6 +156,8 @@ def token_revoke(name_or_id: str, db_path: Path) -> None:
     Example:
         mldebt token revoke ci-reco
     """
+    from mldebt.access import revoke_token
+
     with existing_store(db_path) as db:
         row = revoke_token(db, name_or_id)
     click.echo(f"revoked token {row['name']} (#{row['id']})")
@@ -180,6 +186,8 @@ def user_add(name: str, password_stdin: bool, db_path: Path) -> None:
         mldebt user add elena
         printf '%s\\n' "$PASSWORD" | mldebt user add ci-bot --password-stdin
     """
+    from mldebt.access import add_user
+
     with existing_store(db_path) as db:
         if password_stdin:
             password = sys.stdin.readline().rstrip("\r\n")
@@ -198,6 +206,8 @@ def user_list(db_path: Path) -> None:
     Example:
         mldebt user list
     """
+    from mldebt.access import list_users
+
     with existing_store(db_path) as db:
         found = list_users(db)
     if not found:
@@ -216,6 +226,8 @@ def user_remove(name: str, db_path: Path) -> None:
     Example:
         mldebt user remove elena
     """
+    from mldebt.access import remove_user
+
     with existing_store(db_path) as db:
         remove_user(db, name)
     click.echo(f"removed user {name}")

@@ -13,16 +13,15 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import sqlite_utils
 
 from mldebt.cli.options import db_option, existing_store, in_option_words
 from mldebt.errors import InputError
-from mldebt.questions import load_questions, stored_answers
-from mldebt.scanning.scans import project_row
-from mldebt.waivers import list_waivers
-from mldebt.writes import record_attestation, record_waiver
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 ATTEST_OPTIONS = {"answer": "--answer", "by": "--by", "link": "--link", "date": "--date", "expires": "--expires"}
 WAIVE_OPTIONS = {"reason": "--reason", "owner": "--owner", "until": "--until", "at": "--at"}
@@ -64,6 +63,10 @@ def attest(
             --link https://wiki.example.com/credit/feedback --expires 2027-05-01
         mldebt attest --list credit-risk-prod
     """
+    from mldebt.questions import load_questions
+    from mldebt.scanning.scans import project_row
+    from mldebt.writes import record_attestation
+
     with existing_store(db_path) as db:
         project_row(db, project)  # raises NotFound, naming the known projects
         if listing:
@@ -81,6 +84,8 @@ def attest(
 
 
 def _print_answers(db: sqlite_utils.Database, project: str, today: date) -> None:
+    from mldebt.questions import stored_answers
+
     answers = stored_answers(db, project)
     if not answers:
         click.echo(f"{project}: no answers recorded with `mldebt attest`")
@@ -130,6 +135,9 @@ def waive(
             --reason "exploration only, never deployed" --owner ana@example.com --until 2027-03-31
         mldebt waive --list
     """
+    from mldebt.waivers import list_waivers
+    from mldebt.writes import record_waiver
+
     with existing_store(db_path) as db:
         if list_only:
             for w in list_waivers(db, project):

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from mldebt.cli.options import day_option, db_option, existing_store, in_option_words
 from mldebt.errors import InputError
-from mldebt.readmodel.campaign_writes import create_campaign, update_campaign
-from mldebt.readmodel.campaigns import Burnup, Campaign, burnup, get_campaign, list_campaigns
+
+if TYPE_CHECKING:
+    from mldebt.readmodel.campaigns import Burnup, Campaign
 
 CREATE_OPTIONS = {
     "owner": "--owner",
@@ -66,6 +68,9 @@ def campaign_create(
             --checks monitor-1-dependency-updates,deps-pinned --projects reco-service,fraud-kaggle \\
             --start 2026-10-01 --target 2026-12-31
     """
+    from mldebt.readmodel.campaign_writes import create_campaign
+    from mldebt.readmodel.campaigns import burnup
+
     start_on, target_on = day_option("--start", start), day_option("--target", target)
     with existing_store(db_path) as db:
         with in_option_words(CREATE_OPTIONS):
@@ -110,6 +115,9 @@ def campaign_edit(
     Example:
         mldebt campaign edit "Q4 monitoring" --target 2027-01-31 --projects reco-service,fraud-kaggle
     """
+    from mldebt.readmodel.campaign_writes import update_campaign
+    from mldebt.readmodel.campaigns import burnup
+
     if all(v is None for v in (owner, checks, projects, items, start, target)):
         raise InputError(
             "nothing to change: give at least one of --owner, --checks, --projects, --items, --start, --target"
@@ -140,6 +148,8 @@ def campaign_list(db_path: Path) -> None:
     Example:
         mldebt campaign list
     """
+    from mldebt.readmodel.campaigns import burnup, list_campaigns
+
     with existing_store(db_path) as db:
         found = list_campaigns(db)
         if not found:
@@ -170,6 +180,8 @@ def campaign_show(name: str, as_json: bool, db_path: Path) -> None:
     Example:
         mldebt campaign show pin-deps
     """
+    from mldebt.readmodel.campaigns import burnup, get_campaign
+
     with existing_store(db_path) as db:
         c = get_campaign(db, name)
         progress = burnup(db, c)

@@ -5,19 +5,15 @@ from __future__ import annotations
 import gc
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from mldebt.cli.options import as_of_moment, db_option, in_option_words, store
-from mldebt.collectors.registry import declared_keys
 from mldebt.errors import InputError
-from mldebt.push.client import Pusher
-from mldebt.push.collect import collect_and_push
-from mldebt.rubric.schema import load_rubric
-from mldebt.scanning.collecting import collect_to_store
-from mldebt.scanning.parallel import default_jobs
-from mldebt.scanning.scans import rescore
-from mldebt.sources.portfolio import Portfolio, load_portfolio, single_repository
+
+if TYPE_CHECKING:
+    from mldebt.sources.portfolio import Portfolio
 
 MAKE_TOKEN = "(made with `mldebt token create NAME --scope push --project PROJECT` on the server)"
 
@@ -74,6 +70,14 @@ def collect(
         MLDEBT_PUSH_TOKEN=... mldebt collect . --project reco-service --push https://mldebt.example.com
     """
     # what start-up imported lives as long as the process: the cyclic collector need not walk it again
+    from mldebt.collectors.registry import declared_keys
+    from mldebt.push.client import Pusher
+    from mldebt.push.collect import collect_and_push
+    from mldebt.rubric.schema import load_rubric
+    from mldebt.scanning.collecting import collect_to_store
+    from mldebt.scanning.parallel import default_jobs
+    from mldebt.sources.portfolio import load_portfolio, single_repository
+
     gc.freeze()
     moment = as_of_moment(as_of)
     portfolio: Portfolio = single_repository(target, project) if target.is_dir() else load_portfolio(target)
@@ -105,6 +109,10 @@ def score(rubric_path: Path | None, db_path: Path) -> None:
     Example:
         mldebt score --rubric team-rubric.yaml
     """
+    from mldebt.collectors.registry import declared_keys
+    from mldebt.rubric.schema import load_rubric
+    from mldebt.scanning.scans import rescore
+
     rubric = load_rubric(rubric_path, declared_keys())
     with store(db_path) as db:
         count = rescore(db, rubric)

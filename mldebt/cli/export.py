@@ -17,11 +17,9 @@ from mldebt.cli.options import (
     team_id,
     write_output,
 )
-from mldebt.exports.backlog import FORMATS, exporter
-from mldebt.exports.github_sync import API_URL, GitHub, describe, plan
-from mldebt.readmodel.backlog import open_backlog, within_budget
-from mldebt.readmodel.campaigns import get_campaign
+from mldebt.exports.backlog import FORMATS
 from mldebt.readmodel.quarters import BadValue
+from mldebt.settings import GITHUB_API_URL
 
 
 @click.group()
@@ -72,6 +70,10 @@ def export_backlog(
         mldebt export backlog --format markdown --limit 40 --since 2026Q3
         mldebt export backlog --format github --campaign pin-deps | jq -c '.[]'
     """
+    from mldebt.exports.backlog import exporter
+    from mldebt.readmodel.backlog import open_backlog, within_budget
+    from mldebt.readmodel.campaigns import get_campaign
+
     with in_option_words({"format": "--format"}):
         to_text = exporter(fmt)
     hours = parsed("--limit", effort_budget, limit)
@@ -95,7 +97,7 @@ def export_backlog(
 @click.option("--dry-run", is_flag=True, help="List what would be created, updated and closed; send nothing.")
 @click.option(
     "--api-url",
-    default=API_URL,
+    default=GITHUB_API_URL,
     show_default=True,
     metavar="URL",
     help="The GitHub REST API (GitHub Enterprise: https://HOST/api/v3).",
@@ -117,6 +119,9 @@ def export_github(
         mldebt export github --repo acme/ranker --team search --dry-run
         GITHUB_TOKEN=... mldebt export github --repo acme/ranker --team search
     """
+    from mldebt.exports.github_sync import GitHub, describe, plan
+    from mldebt.readmodel.backlog import open_backlog
+
     with existing_store(db_path) as db:
         chosen = team_id(db, team)
         items = open_backlog(db, team=chosen, base=base_url)

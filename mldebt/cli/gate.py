@@ -11,10 +11,6 @@ import click
 
 from mldebt.cli.options import base_url_option, db_option, existing_store, in_option_words, parsed, write_output
 from mldebt.errors import InputError
-from mldebt.exports.badge import grade_badge
-from mldebt.exports.verdict import outputs, verdict
-from mldebt.gate.check import evaluate, parse_grade, parse_score
-from mldebt.gate.remote import remote_verdict
 from mldebt.settings import base_url as resolve_base_url
 
 
@@ -122,6 +118,10 @@ def check(
         # in CI, after `mldebt collect . --push URL`: judged on the server
         mldebt check ranker --server URL --fail-under-level bronze --fail-on-new-failures
     """
+    from mldebt.exports.verdict import verdict
+    from mldebt.gate.check import evaluate, parse_grade, parse_score
+    from mldebt.gate.remote import remote_verdict
+
     grade = parsed("--fail-under-grade", parse_grade, fail_under_grade)
     score = parsed("--fail-under-score", parse_score, fail_under_score)
     words = {"baseline": "--baseline", "level": "--fail-under-level", "scan": "--scan", "server": "--server"}
@@ -166,6 +166,9 @@ def _write(
     badge_path: Path | None,
     outputs_path: Path | None,
 ) -> None:
+    from mldebt.exports.badge import grade_badge
+    from mldebt.exports.verdict import outputs
+
     if sarif_path:
         write_output(sarif_path, json.dumps(found["sarif"], indent=2, ensure_ascii=False) + "\n", "--sarif")
     if codequality_path:

@@ -12,17 +12,17 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import TypeVar, overload
+from typing import TYPE_CHECKING, TypeVar, overload
 
 import click
-import sqlite_utils
 
 from mldebt.atomicfile import OutputError, write_text
 from mldebt.errors import FieldError, InputError
 from mldebt.readmodel.quarters import BadValue, Quarter, parse_day, parse_since
-from mldebt.readmodel.queries import find_team
 from mldebt.settings import BASE_URL_ENV, DEFAULT_BASE_URL
-from mldebt.store.db import open_db
+
+if TYPE_CHECKING:  # the store's modules load on use: `mldebt --help` imports no more than it shows
+    import sqlite_utils
 
 T = TypeVar("T")
 
@@ -51,6 +51,8 @@ base_url_option = click.option(
 @contextmanager
 def store(db_path: Path) -> Iterator[sqlite_utils.Database]:
     """The store at ``db_path``, made if it is missing; closed on leaving the block, whatever happens."""
+    from mldebt.store.db import open_db
+
     db = open_db(db_path)
     try:
         yield db
@@ -151,6 +153,8 @@ def day_option(option: str, text: str) -> date:
 
 def team_id(db: sqlite_utils.Database, team: str | None) -> str | None:
     """``--team``: a team named by its id or its name, as its id."""
+    from mldebt.readmodel.queries import find_team
+
     return parsed("--team", lambda text: find_team(db, text), team)
 
 

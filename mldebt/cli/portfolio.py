@@ -9,17 +9,17 @@ script can hand them to CI secrets.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from mldebt.cli.options import db_option, store
 from mldebt.errors import InputError
-from mldebt.onboarding.csvlist import TIERS, read_csv
-from mldebt.onboarding.entries import SKIP_REASONS, Listing
-from mldebt.onboarding.forges import Filters, RateLimited, list_github, list_gitlab
-from mldebt.onboarding.portfolio_file import merge, write
-from mldebt.onboarding.tokens import issue_push_tokens, token_name
-from mldebt.sources.portfolio import load_portfolio
+from mldebt.tiers import TIERS
+
+if TYPE_CHECKING:
+    from mldebt.onboarding.entries import Listing
+    from mldebt.onboarding.forges import Filters
 
 
 @click.group()
@@ -152,6 +152,11 @@ def portfolio_import(
         GITLAB_TOKEN=... mldebt portfolio import portfolio.yaml --gitlab acme/ml \\
             --api-url https://gitlab.example.com/api/v4
     """
+    from mldebt.onboarding.forges import Filters
+    from mldebt.onboarding.portfolio_file import merge, write
+    from mldebt.onboarding.tokens import issue_push_tokens, token_name
+    from mldebt.sources.portfolio import load_portfolio
+
     chosen = [o for o, v in (("--csv", csv_path), ("--github", github_org), ("--gitlab", gitlab_group)) if v]
     if len(chosen) != 1:
         raise InputError(
@@ -219,6 +224,9 @@ def _listing(
     token_env: str | None,
     filters: Filters,
 ) -> Listing:
+    from mldebt.onboarding.csvlist import read_csv
+    from mldebt.onboarding.forges import RateLimited, list_github, list_gitlab
+
     try:
         if csv_path is not None:
             return read_csv(csv_path, portfolio_path.resolve().parent, filters.team, filters.tier)
@@ -235,6 +243,8 @@ def _projects(count: int) -> str:
 
 
 def _summary(head: str, skipped: dict[str, int], tokens: int | None) -> str:
+    from mldebt.onboarding.entries import SKIP_REASONS
+
     reasons = [f"{skipped[reason]} {said}" for reason, said in SKIP_REASONS.items() if skipped.get(reason)]
     total = sum(skipped.values())
     text = f"{head}, skipped {total}" + (f" ({', '.join(reasons)})" if reasons else "")

@@ -11,9 +11,6 @@ from pathlib import Path
 
 import click
 
-from mldebt.collectors.registry import declared_keys
-from mldebt.rubric.schema import load_rubric
-
 
 @click.group()
 def rubric() -> None:
@@ -34,5 +31,8 @@ def rubric_validate(file: Path) -> None:
     Example:
         mldebt rubric validate rubric/default.yaml
     """
+    from mldebt.collectors.registry import declared_keys
+    from mldebt.rubric.schema import load_rubric
+
     loaded = load_rubric(file, declared_keys())
     click.echo(f"{file}: valid rubric {loaded.name} {loaded.version}, {len(loaded.checks)} checks (hash {loaded.hash})")

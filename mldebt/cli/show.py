@@ -5,18 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from mldebt.cli import portfolio_text, scorecard_text
 from mldebt.cli.options import db_option, existing_store
-from mldebt.cli.terminal import Page, colour_wanted, emit, width
 from mldebt.errors import InputError
-from mldebt.readmodel.explain import explanation
-from mldebt.readmodel.explain import render as render_explanation
-from mldebt.readmodel.scorecard import portfolio, render_json, scorecard
-from mldebt.scanning.scans import scanned_projects
+
+if TYPE_CHECKING:
+    from mldebt.cli.terminal import Page
 
 FORMATS = ("text", "json", "csv")
 
@@ -45,6 +42,8 @@ def chosen_format(fmt: str, as_json: bool) -> str:
 
 def page() -> Page:
     """A page as wide as the terminal (100 columns in a pipe), styled only where styles show."""
+    from mldebt.cli.terminal import Page, colour_wanted, width
+
     return Page(width(), colour_wanted())
 
 
@@ -76,6 +75,11 @@ def show(project: str | None, fmt: str, as_json: bool, db_path: Path) -> None:
         mldebt show reco-service --format json | jq .checks
         mldebt show --format csv > portfolio.csv
     """
+    from mldebt.cli import portfolio_text, scorecard_text
+    from mldebt.cli.terminal import emit
+    from mldebt.readmodel.scorecard import portfolio, render_json, scorecard
+    from mldebt.scanning.scans import scanned_projects
+
     fmt = chosen_format(fmt, as_json)
     with existing_store(db_path) as db:
         if project:
@@ -115,6 +119,11 @@ def explain(project: str, check: str, as_json: bool, db_path: Path) -> None:
     Example:
         mldebt explain reco-service deps-pinned
     """
+    from mldebt.cli.terminal import emit, width
+    from mldebt.readmodel.explain import explanation
+    from mldebt.readmodel.explain import render as render_explanation
+    from mldebt.readmodel.scorecard import render_json
+
     with existing_store(db_path) as db:
         data = explanation(db, project, check)
     emit(render_json(data) if as_json else render_explanation(data, width()))

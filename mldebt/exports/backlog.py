@@ -10,6 +10,7 @@ export time), so two exports differ exactly where the items differ.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from mldebt.errors import FieldError
 from mldebt.exports import csvfile as export_csv
@@ -17,9 +18,11 @@ from mldebt.exports import github as export_github
 from mldebt.exports import jira as export_jira
 from mldebt.exports import jsonfile as export_json
 from mldebt.exports import markdown as export_markdown
-from mldebt.readmodel.backlog import BacklogItem
 
-Exporter = Callable[[Sequence[BacklogItem]], str]
+if TYPE_CHECKING:
+    from mldebt.readmodel.backlog import BacklogItem
+
+Exporter = Callable[[Sequence["BacklogItem"]], str]
 
 FORMATS: dict[str, Exporter] = {
     "csv": export_csv.render,

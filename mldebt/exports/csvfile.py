@@ -12,10 +12,13 @@ code: ``location`` and ``code_link``, or in ``location_note`` why not.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from mldebt.exports.csvsafe import render as render_csv
-from mldebt.readmodel.backlog import BacklogItem
 from mldebt.rubric.paydown import PRIORITY_HELP
+
+if TYPE_CHECKING:  # the read model loads only when items are made
+    from mldebt.readmodel.backlog import BacklogItem
 
 COLUMNS = (
     "id",

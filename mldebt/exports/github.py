@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from mldebt.exports.ticket import description, markdown_inline, summary_line
-from mldebt.readmodel.backlog import BacklogItem
+
+if TYPE_CHECKING:  # the read model loads only when items are made
+    from mldebt.readmodel.backlog import BacklogItem
 
 
 def issue(item: BacklogItem) -> dict[str, object]:

@@ -29,9 +29,10 @@ from mldebt.collectors.http import DEFAULT_TIMEOUT, ApiClient, ApiError
 from mldebt.errors import MldebtError
 from mldebt.exports.github import issue
 from mldebt.readmodel.backlog import BacklogItem
+from mldebt.settings import GITHUB_API_URL
 from mldebt.sources.portfolio import api_url_problem
 
-API_URL = "https://api.github.com"
+API_URL = GITHUB_API_URL
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
 MARKER = re.compile(r"<!-- mldebt-item: (MLD-[0-9a-f]+) -->")
 REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")

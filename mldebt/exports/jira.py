@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from mldebt.exports.csvsafe import render as render_csv
 from mldebt.exports.ticket import description, summary_line
-from mldebt.readmodel.backlog import BacklogItem
+
+if TYPE_CHECKING:  # the read model loads only when items are made
+    from mldebt.readmodel.backlog import BacklogItem
 
 HEADER = (
     "Summary",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from mldebt.readmodel.backlog import BacklogItem
+if TYPE_CHECKING:  # the read model loads only when items are made
+    from mldebt.readmodel.backlog import BacklogItem
 
 
 def render(items: Sequence[BacklogItem]) -> str:

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 from mldebt.exports.ticket import markdown_inline as _escape
-from mldebt.readmodel.backlog import BacklogItem
 from mldebt.rubric.paydown import PRIORITY_HELP, PRIORITY_UNIT
+
+if TYPE_CHECKING:  # the read model loads only when items are made
+    from mldebt.readmodel.backlog import BacklogItem
 
 
 def render(items: Sequence[BacklogItem]) -> str:

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from mldebt.readmodel.backlog import BacklogItem
 from mldebt.rubric.paydown import PRIORITY_FORMULA
+
+if TYPE_CHECKING:  # the read model loads only when items are made
+    from mldebt.readmodel.backlog import BacklogItem
 
 ZERO_WIDTH_JOINER = "\u200d"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}|~])")

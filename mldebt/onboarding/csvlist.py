@@ -18,14 +18,14 @@ import io
 import os
 import re
 from pathlib import Path, PurePosixPath
-from typing import Any, get_args
+from typing import Any
 
 from mldebt.errors import InputError
 from mldebt.onboarding.entries import Entry, Listing, ordered, project_name, repo_key
-from mldebt.sources.portfolio import NAME, ProjectSpec, check_git_url, is_git_url
+from mldebt.sources.portfolio import NAME, check_git_url, is_git_url
+from mldebt.tiers import TIERS
 
 COLUMNS = ("name", "repo", "team", "tier", "owner", "description", "tags", "subpath", "ref")
-TIERS: tuple[str, ...] = get_args(ProjectSpec.model_fields["tier"].annotation)
 MAX_BYTES = 5 * 1024 * 1024
 
 

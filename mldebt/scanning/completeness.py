@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from mldebt.collectors.interface import Fact
-from mldebt.collectors.registry import SCAN_KEYS
+from mldebt.collectors.interface import SCAN_KEYS, Fact
 from mldebt.redact import without_credentials
 from mldebt.sources.gitobjects import UNREADABLE_FOLDER, WHY, is_unreadable
 

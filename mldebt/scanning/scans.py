@@ -21,7 +21,6 @@ from typing import Any, TypedDict
 import sqlite_utils
 
 from mldebt import __version__
-from mldebt.collectors import registry
 from mldebt.collectors.interface import Fact, Snapshot
 from mldebt.errors import NotFound
 from mldebt.redact import without_credentials
@@ -105,6 +104,8 @@ def collect_evidence(project: Project, as_of: datetime | None = None, team_owner
             subpath=project.subpath,
             as_of=moment,
         )
+        from mldebt.collectors import registry  # every collector: loaded when a scan is collected
+
         facts = registry.collect(snapshot) + incomplete(tree.skipped)
         commit, commit_date = tree.commit, tree.commit_date
     return Bundle(
@@ -255,7 +256,9 @@ def _score_readable(
     for key, value in recorded_attestations(db, scan["project_id"], scan["as_of"]).items():
         if key not in usable or str(value.get("date", "")) > str(usable[key].get("date", "")):
             usable[key] = value
-    evidence = Evidence(usable, registry.declared_keys(), where)
+    from mldebt.collectors.registry import declared_keys
+
+    evidence = Evidence(usable, declared_keys(), where)
     return score(rubric, usable, context, active_waivers(db, scan["project_id"], scan["as_of"]), evidence)
 
 

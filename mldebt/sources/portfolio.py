@@ -39,6 +39,7 @@ from mldebt.errors import InputError
 from mldebt.redact import without_credentials
 from mldebt.sources.forge import code_url_problem, origin_url
 from mldebt.sources.gitlocate import locate
+from mldebt.tiers import DEFAULT_TIER, Tier
 from mldebt.validation import Strict, validate
 from mldebt.yamlfile import Document, load
 
@@ -131,7 +132,7 @@ class ProjectSpec(Strict):
     owner: str | None = None
     description: str | None = None
     tags: list[str] = []
-    tier: Literal["research", "prototype", "production"] = "prototype"  # what the project is expected to hold
+    tier: Tier = DEFAULT_TIER  # what the project is expected to hold
     ci: CISource | None = None
     monitoring: MonitoringSource | None = None
     registries: RegistrySource | None = None
