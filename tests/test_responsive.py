@@ -207,6 +207,13 @@ def test_the_measure_catches_a_wide_table_outside_its_box(site, tab):
     measured = overflow(tab)
     assert not fits(measured) and measured["document"] > 600
     assert any(s.startswith("table.data.health") for s in measured["sticking"])
+    # And the desktop's measure catches a table that needs its box's scroll bar.
+    tab.set_viewport_size({"width": 1400, "height": 900})
+    tab.goto(site + "/")
+    assert tab.evaluate(CUT_OFF) == []
+    tab.evaluate("() => { document.querySelector('table.projects').style.minWidth = '2000px'; }")
+    assert [cut.split(" ")[:2] for cut in tab.evaluate(CUT_OFF)] == [["data", "projects"]]
+    assert fits(overflow(tab))  # inside its box, the page itself still fits
 
 
 def test_the_nav_wraps_and_charts_scale_on_a_phone(site, tab):
@@ -215,7 +222,9 @@ def test_the_nav_wraps_and_charts_scale_on_a_phone(site, tab):
     links = tab.locator("header.top nav a").all()
     assert len({round(link.bounding_box()["y"]) for link in links}) > 1  # more than one row of links
     assert all(link.bounding_box()["x"] + link.bounding_box()["width"] <= 375 for link in links)
-    for chart in tab.locator("figure.chart svg").all():
+    charts = tab.locator("figure.chart svg").all()
+    assert len(charts) == 4
+    for chart in charts:
         assert chart.bounding_box()["width"] <= 375 - 2 * 12
     tab.goto(site + "/projects/reco-service/checks/infra-2-unit-tests")
     assert fits(overflow(tab))
