@@ -14,18 +14,24 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-import requests
-import urllib3
-
 from mldebt.nested import json_loads
+
+if TYPE_CHECKING:
+    import requests
 
 DEFAULT_TIMEOUT = (3.0, 10.0)  # connect, read (seconds)
 DEFAULT_TOTAL_TIMEOUT = 60.0  # seconds for a whole answer
 CHUNK = 64 * 1024
 MAX_BYTES = 20 * 1024 * 1024
+
+
+def _session() -> requests.Session:
+    import requests
+
+    return requests.Session()
 
 
 class ApiError(Exception):
@@ -59,7 +65,7 @@ class ApiClient:
     auth_scheme: str = "Bearer"
     timeout: tuple[float, float] = DEFAULT_TIMEOUT
     total_timeout: float = DEFAULT_TOTAL_TIMEOUT
-    session: requests.Session = field(default_factory=requests.Session, repr=False)
+    session: requests.Session = field(default_factory=_session, repr=False)
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
@@ -100,6 +106,9 @@ class ApiClient:
         token = self._token()
         if token:
             headers["Authorization"] = f"{self.auth_scheme} {token}"
+        import requests  # loaded with the first request: a scan with no API source never pays for it
+        import urllib3
+
         try:
             started = time.monotonic()
             response = self.session.get(
@@ -145,6 +154,9 @@ class ApiClient:
         token = self._token()
         if token:
             headers["Authorization"] = f"{self.auth_scheme} {token}"
+        import requests  # loaded with the first request: a scan with no API source never pays for it
+        import urllib3
+
         try:
             started = time.monotonic()
             response = self.session.post(

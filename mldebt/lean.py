@@ -18,20 +18,27 @@ moment sqlite-utils' module runs.
 
 from __future__ import annotations
 
-import importlib.abc
 import importlib.machinery
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from importlib.abc import Loader
 
 HIDDEN = ("pandas", "numpy")
 MODULE = "sqlite_utils.db"
 
 
-class _Hiding(importlib.abc.Loader):
-    """Runs the real loader with the modules in HIDDEN that are not imported yet marked missing."""
+class _Hiding:
+    """Runs the real loader with the modules in HIDDEN that are not imported yet marked missing.
 
-    def __init__(self, real: importlib.abc.Loader) -> None:
+    A loader by the import system's protocol (create_module, exec_module), not
+    a subclass of importlib.abc.Loader, whose module is one more start-up import.
+    """
+
+    def __init__(self, real: Loader) -> None:
         self.real = real
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
@@ -49,7 +56,7 @@ class _Hiding(importlib.abc.Loader):
                     del sys.modules[name]
 
 
-class _Finder(importlib.abc.MetaPathFinder):
+class _Finder:
     """Finds ``sqlite_utils.db`` as the path finder does, with its loader wrapped; steps aside after once."""
 
     def find_spec(
@@ -61,7 +68,7 @@ class _Finder(importlib.abc.MetaPathFinder):
         spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
         if spec is None or spec.loader is None:
             return spec
-        spec.loader = _Hiding(spec.loader)  # a loader that delegates to the real one
+        spec.loader = _Hiding(spec.loader)  # type: ignore[assignment]  # a loader by protocol, delegating to the real one
         return spec
 
 
