@@ -23,6 +23,7 @@ from urllib3.util.retry import Retry
 
 from mldebt import __version__
 from mldebt.errors import FieldError, MldebtError
+from mldebt.push.client import failure_reason
 from mldebt.redact import without_credentials
 
 TOKEN_ENVS = ("MLDEBT_PUSH_TOKEN", "MLDEBT_TOKEN")
@@ -62,7 +63,8 @@ def remote_verdict(url: str, project: str, query: dict[str, str]) -> dict[str, A
         answer = session.get(where, params=query, headers=headers, timeout=TIMEOUT_S)
     except requests.RequestException as exc:
         raise GateUnavailable(
-            f"cannot reach the mldebt server at {shown} to judge {project}: {_reason(exc)}; the gate did not pass"
+            f"cannot reach the mldebt server at {shown} to judge {project}: {failure_reason(exc)}; "
+            "the gate did not pass"
         ) from None
     try:
         body = answer.json()
@@ -77,16 +79,3 @@ def remote_verdict(url: str, project: str, query: dict[str, str]) -> dict[str, A
         f"the server at {shown} gave no verdict on {project}: "
         f"{answer.status_code} {message or answer.reason or 'unexpected answer'}"
     )
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc)
-    for marker, short in (
-        ("Connection refused", "connection refused"),
-        ("Name or service not known", "unknown host"),
-        ("timed out", "timed out"),
-        ("CERTIFICATE_VERIFY_FAILED", "the server's TLS certificate is not trusted"),
-    ):
-        if marker in text:
-            return short
-    return type(exc).__name__

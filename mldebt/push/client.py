@@ -112,7 +112,7 @@ class Pusher:
             answer = self.session.post(self.url, json=bundle.to_json(), timeout=TIMEOUT_S)
         except requests.RequestException as exc:
             raise PushError(
-                f"cannot push {name} to {self.shown}: {_reason(exc)} (gave up after {attempts} attempts)"
+                f"cannot push {name} to {self.shown}: {failure_reason(exc)} (gave up after {attempts} attempts)"
             ) from None
         body = _json(answer)
         if answer.status_code in (200, 201) and isinstance(body.get("scan_id"), str):
@@ -142,7 +142,7 @@ class _SayingRetry(Retry):
         why = (
             f"answered {last.status}"
             if last is not None and last.status
-            else (_reason(last.error) if last is not None and last.error is not None else "failed")
+            else (failure_reason(last.error) if last is not None and last.error is not None else "failed")
         )
         print(
             f"mldebt: push to {self.where}: {why}; retrying in {self.get_backoff_time():.1f} s "
@@ -153,7 +153,7 @@ class _SayingRetry(Retry):
         super().sleep(response)
 
 
-def _reason(exc: BaseException) -> str:
+def failure_reason(exc: BaseException) -> str:
     """A short cause for a failed request: the innermost reason urllib3 gives, without the URL."""
     text = str(exc)
     for marker, short in (
