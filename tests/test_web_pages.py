@@ -364,3 +364,22 @@ def test_a_get_request_reads_one_snapshot_while_a_collector_commits(app, store_p
     with app.test_request_context("/", method="GET"):
         app.preprocess_request()
         assert get_db().execute("select count(*) from scans").fetchone()[0] == before + 1
+
+
+def test_two_scans_of_the_same_moment_compare(run, make_repo, db_path):
+    """A commit scanned again at the same moment (a CI re-run) is compared with the scan before it, not refused."""
+    from mldebt.readmodel.compare import compare_scans
+    from mldebt.store.db import open_db
+
+    from .builders import SMALL_PROJECT
+
+    repo = make_repo("small", [("2026-01-10T10:00:00+00:00", SMALL_PROJECT)])
+    for _ in range(2):
+        assert run("collect", str(repo), "--as-of", "2026-02-01").exit_code == 0
+    db = open_db(db_path)
+    try:
+        first, second = (row["id"] for row in db.query("select id from scans order by collected_at, rowid"))
+        data = compare_scans(db, "small", None, None)
+    finally:
+        db.close()
+    assert (data["a"]["id"], data["b"]["id"]) == (first, second)

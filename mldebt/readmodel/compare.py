@@ -115,7 +115,10 @@ def compare_scans(db: sqlite_utils.Database, project: str, a: str | None, b: str
         if value is not None and value not in by_id:
             raise NotFound(f"no scan {value!r} of project {project!r}")
     after = by_id[b] if b else scans[-1]
-    before = by_id[a] if a else next((s for s in reversed(scans) if s["as_of"] < after["as_of"]), None)
+    # the scan just before it in the project's history (as_of, then collection time): two scans of the same
+    # moment, one collected again, compare too
+    place = next(i for i, s in enumerate(scans) if s["id"] == after["id"])
+    before = by_id[a] if a else (scans[place - 1] if place else None)
     if before is None:
         raise InputError(f"scan {after['id']} is the project's first: name the scan to compare it with (a=...)")
     results = results_for(db, [before["id"], after["id"]])
