@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 CUTOFF = 0.6  # difflib's own default: close enough that a reader sees the likeness
 SUGGESTED = 3
+LISTED = 10  # known names listed when none is close; a longer list (a rubric's 69 checks) says how many more
 
 
 def close_names(name: str, known: Iterable[str]) -> list[str]:
@@ -38,8 +39,9 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
 def hint(name: str, known: Iterable[str], kind: str) -> str:
     """What to add to the message about an unknown ``name``, blank first: the suggestion, or the ``kind`` known.
 
-    `` (did you mean 'x'?)`` when one is close, else `` (teams: a, b)`` (every
-    known name, sorted) or `` (teams: none yet)``.
+    `` (did you mean 'x'?)`` when one is close, else `` (teams: a, b)`` (the
+    known names, sorted; past LISTED, the first ones and how many more) or
+    `` (teams: none yet)``.
     """
     names = sorted(dict.fromkeys(k for k in known if k))
     suggestion = did_you_mean(name, names)
@@ -47,4 +49,6 @@ def hint(name: str, known: Iterable[str], kind: str) -> str:
         return f" ({suggestion})"
     if not names:
         return f" ({kind}: none yet)"
-    return f" ({kind}: {', '.join(names)})"
+    shown = ", ".join(names[:LISTED])
+    more = f" and {len(names) - LISTED} more" if len(names) > LISTED else ""
+    return f" ({kind}: {shown}{more})"

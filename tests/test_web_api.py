@@ -12,7 +12,8 @@ from referencing.jsonschema import DRAFT202012
 
 from mldebt.rubric.schema import load_rubric
 
-DEFAULT_CHECKS = ", ".join(sorted(c.id for c in load_rubric().checks))
+_IDS = sorted(c.id for c in load_rubric().checks)
+DEFAULT_CHECKS = ", ".join(_IDS[:10]) + f" and {len(_IDS) - 10} more"  # mldebt.suggest lists the first ten
 
 NOT_API = {"static", "auth.login", "auth.logout"}
 
