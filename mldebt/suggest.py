@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 CUTOFF = 0.6  # difflib's own default: close enough that a reader sees the likeness
 SUGGESTED = 3
-LISTED = 10  # known names listed when none is close; a longer list (a rubric's 69 checks) says how many more
+LISTED = 15  # known names listed when none is close (all twelve questions); a longer list says how many more
 
 
 def close_names(name: str, known: Iterable[str]) -> list[str]:

@@ -13,7 +13,7 @@ from referencing.jsonschema import DRAFT202012
 from mldebt.rubric.schema import load_rubric
 
 _IDS = sorted(c.id for c in load_rubric().checks)
-DEFAULT_CHECKS = ", ".join(_IDS[:10]) + f" and {len(_IDS) - 10} more"  # mldebt.suggest lists the first ten
+DEFAULT_CHECKS = ", ".join(_IDS[:15]) + f" and {len(_IDS) - 15} more"  # mldebt.suggest lists the first 15
 
 NOT_API = {"static", "auth.login", "auth.logout"}
 

@@ -172,7 +172,9 @@ def test_waive_on_the_command_line_and_through_the_api_store_the_same(twins):
             "check",
             "check: no check 'nope' in rubric mldebt-default (checks: action-limits, alerts-have-runbooks, "
             "ci-healthy, ci-on-every-change, config-centralized, consumers-declared, containerized, "
-            "data-1-feature-schema, data-2-beneficial-features, data-3-feature-cost and 59 more)",
+            "data-1-feature-schema, data-2-beneficial-features, data-3-feature-cost, data-4-meta-requirements, "
+            "data-5-privacy-controls, data-6-new-features-quickly, data-7-feature-code-tested, "
+            "data-dependencies-mapped and 54 more)",
         ),
     ],
 )
