@@ -17,7 +17,7 @@ import sqlite_utils
 
 from mldebt.access import create_token
 from mldebt.rubric.schema import load_rubric
-from mldebt.scanning.bundle import parse_bundle
+from mldebt.scanning.bundle_schema import parse_bundle
 from mldebt.scanning.scans import collect_evidence
 from mldebt.sources.portfolio import load_portfolio
 from mldebt.store.db import open_db

@@ -31,7 +31,7 @@ from mldebt.questions import question_choices
 from mldebt.readmodel.quarters import BadValue
 from mldebt.readmodel.queries import headlines, rubric_data, scores_by_scope
 from mldebt.rubric.schema import Rubric, load_rubric
-from mldebt.scanning.bundle import BundleError, parse_bundle
+from mldebt.scanning.bundle_schema import BundleError, parse_bundle
 from mldebt.store.db import schema_version
 from mldebt.webapp import params
 from mldebt.webapp.auth import acting_identity, requires
@@ -257,7 +257,7 @@ def api_push() -> Any:
     """Take in one evidence bundle: 201 stored, 200 already stored (a retry), 409 another bundle under its id.
 
     403 when the token may not push for the bundle's project (see ``intake``), 422 when the bundle is off
-    the schema, its dates included (``bundle.DATE_WINDOW``).
+    the schema, its dates included (``bundle_schema.DATE_WINDOW``).
     """
     limit = int(current_app.config.get("PUSH_MAX_BYTES") or os.environ.get("MLDEBT_PUSH_MAX_BYTES") or PUSH_MAX_BYTES)
     if request.content_length is not None and request.content_length > limit:

@@ -69,16 +69,13 @@ def collect(
         mldebt collect .
         MLDEBT_PUSH_TOKEN=... mldebt collect . --project reco-service --push https://mldebt.example.com
     """
-    # what start-up imported lives as long as the process: the cyclic collector need not walk it again
     from mldebt.collectors.registry import declared_keys
-    from mldebt.push.client import Pusher
-    from mldebt.push.collect import collect_and_push
     from mldebt.rubric.schema import load_rubric
     from mldebt.scanning.collecting import collect_to_store
     from mldebt.scanning.parallel import default_jobs
     from mldebt.sources.portfolio import load_portfolio, single_repository
 
-    gc.freeze()
+    gc.freeze()  # what is imported lives as long as the process: the cyclic collector need not walk it again
     moment = as_of_moment(as_of)
     portfolio: Portfolio = single_repository(target, project) if target.is_dir() else load_portfolio(target)
     selected = project if not target.is_dir() else None
@@ -90,6 +87,9 @@ def collect(
                 f"--push does not take {'--rubric' if rubric_path else '--restart'}: "
                 "the server scores with its own rubric and keeps no local run"
             )
+        from mldebt.push.client import Pusher
+        from mldebt.push.collect import collect_and_push
+
         with in_option_words({"push": "--push"}, hints={"token": MAKE_TOKEN}):
             pusher = Pusher(push_url)
         sys.exit(collect_and_push(portfolio, chosen, moment, workers, pusher))
