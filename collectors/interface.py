@@ -54,6 +54,8 @@ class Snapshot:
     ``git_dir`` is the repository (read-only: history commands only, never
     checkout) and ``subpath`` the project's folder inside it; ``as_of`` is the
     moment the scan stands for, so ages are measured from it, not from now.
+    ``tree`` is the git id of the project's tree when the checkout already
+    knows it (a collector need not ask git again).
     """
 
     project: str
@@ -64,6 +66,7 @@ class Snapshot:
     git_dir: Path | None = None
     subpath: str | None = None
     as_of: datetime | None = None
+    tree: str | None = None
 
 
 class CollectorError(Exception):

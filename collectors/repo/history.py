@@ -17,8 +17,6 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from radon.visitors import ComplexityVisitor
-
 from mldebt.collectors.code.batch import spread, worth_a_pool
 from mldebt.collectors.code.patterns import tokens
 from mldebt.collectors.interface import Collector, Fact, Snapshot
@@ -226,6 +224,8 @@ def _measure(files: list[tuple[str, str]]) -> list[tuple[str, int | None]]:
 
 
 def _complexities(files: list[tuple[str, str]]) -> list[tuple[str, int | None]]:
+    from radon.visitors import ComplexityVisitor  # loaded only when a hot file is measured (not on a cached scan)
+
     out: list[tuple[str, int | None]] = []
     for path, text in files:
         try:

@@ -35,6 +35,8 @@ def tree_id(snapshot: Snapshot) -> str | None:
     if snapshot.git_dir is None or snapshot.commit is None:
         return None
     key = (snapshot.commit, snapshot.subpath or "")
+    if snapshot.tree is not None:  # the checkout read it already
+        return snapshot.tree
     if key not in _TREES:  # a commit id names one tree forever
         if len(_TREES) > 64:
             _TREES.clear()

@@ -103,6 +103,7 @@ def collect_evidence(project: Project, as_of: datetime | None = None, team_owner
             git_dir=tree.git_dir,
             subpath=project.subpath,
             as_of=moment,
+            tree=tree.tree,
         )
         from mldebt.collectors import registry  # every collector: loaded when a scan is collected
 
