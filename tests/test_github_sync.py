@@ -5,10 +5,9 @@ as documented (list, create and update issues) served on loopback by a small sta
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -16,6 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 from click.testing import CliRunner
 
 from mldebt.cli.main import cli
+
+from .replay_server import Loopback
 
 REPO = "acme/ml"
 TOKEN = "ghp_test_token_never_printed"
@@ -68,15 +69,11 @@ class FakeGitHub:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
+        self.loopback = Loopback(Handler)
+        self.url = self.loopback.url
 
     def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
+        self.loopback.stop()
 
 
 def _labelled(issue: dict[str, Any], label: str) -> bool:
