@@ -22,7 +22,7 @@ from typing import Any
 from mldebt.collectors.code.scan import ANALYSER_VERSION, collector_paused, summarise
 from mldebt.collectors.repo.cache import Cache
 
-_Args = tuple[str, str, bool, bool]  # what a worker needs of a job: rel, text, is_test, notebook
+_Args = tuple[str, str, bool, bool, bool]  # what a worker needs of a job: rel, text, is_test, notebook, complexity
 POOL_MIN_BYTES = 400_000  # below this much uncached source, one process is faster
 CHUNK_BYTES = 300_000
 
@@ -34,6 +34,7 @@ class Job:
     text: str
     is_test: bool = False
     notebook: bool = False
+    complexity: bool = False  # also measure radon's complexity, on the same parse (a hotspot candidate)
 
     @property
     def key(self) -> str:
@@ -122,14 +123,14 @@ def _chunks(jobs: list[Job], limit: int) -> Iterator[list[_Args]]:
 
 
 def _args(job: Job) -> _Args:
-    return job.rel, job.text, job.is_test, job.notebook
+    return job.rel, job.text, job.is_test, job.notebook, job.complexity
 
 
 def _work(chunk: list[_Args]) -> list[tuple[str, dict[str, Any]]]:
     results: list[tuple[str, dict[str, Any]]] = []
-    for rel, text, is_test, notebook in chunk:
+    for rel, text, is_test, notebook, complexity in chunk:
         try:
-            results.append((rel, summarise(rel, text, is_test=is_test, notebook=notebook)))
+            results.append((rel, summarise(rel, text, is_test=is_test, notebook=notebook, complexity=complexity)))
         except Exception as exc:
             results.append(
                 (

@@ -47,13 +47,18 @@ class FoundTest(TypedDict):
     checks: list[list[Any]]  # [line, [origins, ...]]: each assertion, and what each value it compares was made from
 
 
-def summarise(rel: str, text: str, *, is_test: bool = False, notebook: bool = False) -> dict[str, Any]:
+def summarise(
+    rel: str, text: str, *, is_test: bool = False, notebook: bool = False, complexity: bool = False
+) -> dict[str, Any]:
     """The summary of one Python source (or a notebook's code cells joined).
 
     ``is_test``: the file is named as a test; it is read as one only if it holds tests.
+    ``complexity``: also radon's total cyclomatic complexity of the same parse
+    (``summary["complexity"]``, None when radon cannot measure it), for a
+    hotspot candidate, so the history's hotspots need not parse it again.
     """
     with collector_paused():
-        summary = _summarise(rel, text, is_test, notebook)
+        summary = _summarise(rel, text, is_test, notebook, complexity)
         gc.collect(0)  # the young objects only: frees vulture's cycles, never walks the older heap
     return summary
 
@@ -76,7 +81,7 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _summarise(rel: str, text: str, is_test: bool, notebook: bool) -> dict[str, Any]:
+def _summarise(rel: str, text: str, is_test: bool, notebook: bool, complexity: bool = False) -> dict[str, Any]:
     lines = text.splitlines()
     summary: dict[str, Any] = {"lines": len(lines), "markers": _markers(text)}
     try:
@@ -88,6 +93,8 @@ def _summarise(rel: str, text: str, is_test: bool, notebook: bool) -> dict[str, 
     except (ValueError, RecursionError, MemoryError) as exc:
         summary["error"] = {"message": f"cannot parse: {type(exc).__name__}", "line": None}
         return summary
+    if complexity:  # first, on the tree as parsed (nothing below changes it, but radon reads it whole)
+        summary["complexity"] = measured_complexity(tree)
     try:
         visit = Visit(rel, is_test=is_test, notebook=notebook)
         visit.run(tree)
@@ -115,6 +122,16 @@ def _summarise(rel: str, text: str, is_test: bool, notebook: bool) -> dict[str, 
     except (RecursionError, MemoryError) as exc:
         summary["error"] = {"message": f"cannot analyse: {type(exc).__name__} (nested too deeply)", "line": None}
     return summary
+
+
+def measured_complexity(tree: ast.Module) -> int | None:
+    """radon's total cyclomatic complexity of a parsed module; None when radon cannot measure it."""
+    from radon.visitors import ComplexityVisitor  # loaded only when a hotspot candidate is summarised
+
+    try:
+        return int(ComplexityVisitor.from_ast(tree).total_complexity)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 def notebook_code(cells: list[str]) -> str:

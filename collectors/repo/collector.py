@@ -29,7 +29,7 @@ from mldebt.collectors.code.references import named_in_files
 from mldebt.collectors.code.scan import notebook_code
 from mldebt.collectors.interface import Collector, Fact, Snapshot
 from mldebt.collectors.repo import data as repo_data
-from mldebt.collectors.repo import deps
+from mldebt.collectors.repo import deps, history
 from mldebt.collectors.repo import hygiene as repo_hygiene
 from mldebt.collectors.repo import notebooks as repo_notebooks
 from mldebt.collectors.repo import testfiles as repo_tests
@@ -129,6 +129,7 @@ def _collect(snapshot: Snapshot, cache: Cache) -> Iterator[Fact]:
     marker_count = 0
     marker_kinds: Counter[str] = Counter()
     jobs, notebooks, candidates, scripts = [], [], set(), {}
+    hot = history.hotspot_candidates(snapshot, cache)  # measured on this parse, so the history need not parse them
     python_lines = 0
     for entry in entries:
         language = entry.language
@@ -150,7 +151,8 @@ def _collect(snapshot: Snapshot, cache: Cache) -> Iterator[Fact]:
             candidate = repo_tests.is_candidate(entry.rel, test_patterns)  # a test file if it holds tests
             if candidate:
                 candidates.add(entry.rel)
-            jobs.append(Job(entry.rel, blob_id(data), text, is_test=candidate))
+            measure = entry.rel in hot and entry.size <= history.MAX_COMPLEXITY_BYTES
+            jobs.append(Job(entry.rel, blob_id(data), text, is_test=candidate, complexity=measure))
         elif entry.suffix == ".ipynb":
             notebook = repo_notebooks.read(entry.rel, text, entry.size)
             if isinstance(notebook, Fact):
@@ -173,6 +175,13 @@ def _collect(snapshot: Snapshot, cache: Cache) -> Iterator[Fact]:
             if language == "Shell" or entry.name in SCRIPT_NAMES:
                 scripts[entry.rel] = text
     summaries = summarise_all(jobs, cache)
+    cache.put_many(
+        {
+            history.complexity_key(job.blob): summaries[job.rel]["complexity"]
+            for job in jobs
+            if job.complexity and summaries.get(job.rel, {}).get("complexity") is not None
+        }
+    )
     tests = {rel for rel in candidates if repo_tests.holds_tests(summaries.get(rel, {}))}
     notebook_paths = {nb.rel for nb in notebooks}
     python_markers = 0

@@ -10,6 +10,7 @@ MAX_COMMITS is read, and cached by commit, sub-path and window.
 
 from __future__ import annotations
 
+import ast
 import os
 from collections import defaultdict
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from typing import Any
 
 from mldebt.collectors.code.batch import spread, worth_a_pool
 from mldebt.collectors.code.patterns import tokens
+from mldebt.collectors.code.scan import measured_complexity
 from mldebt.collectors.interface import Collector, Fact, Snapshot
 from mldebt.collectors.repo import files as repo_files
 from mldebt.collectors.repo.cache import Cache, code_version
@@ -56,11 +58,10 @@ class HistoryCollector(Collector):
         if snapshot.git_dir is None or snapshot.commit is None:
             yield Fact.failure("git.error", "not a git repository: no history to read")
             return
-        as_of = (snapshot.as_of or datetime.now(UTC)).astimezone(UTC)
-        since = (as_of - timedelta(days=HISTORY_DAYS)).replace(hour=0, minute=0, second=0, microsecond=0)
+        as_of, since = _window(snapshot)
         cache = Cache()
         try:
-            key = f"history:{VERSION}:{snapshot.commit}:{snapshot.subpath or ''}:{since.date()}"
+            key = _log_key(snapshot, since)
             commits = cache.get(key)
             if commits is None:
                 try:
@@ -75,6 +76,45 @@ class HistoryCollector(Collector):
             yield Fact.failure("git.error", f"cannot read history: {exc}")
         finally:
             cache.close()
+
+
+def _window(snapshot: Snapshot) -> tuple[datetime, datetime]:
+    """The scan's moment (UTC) and the first day of the history read before it."""
+    as_of = (snapshot.as_of or datetime.now(UTC)).astimezone(UTC)
+    return as_of, (as_of - timedelta(days=HISTORY_DAYS)).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _log_key(snapshot: Snapshot, since: datetime) -> str:
+    return f"history:{VERSION}:{snapshot.commit}:{snapshot.subpath or ''}:{since.date()}"
+
+
+def hotspot_candidates(snapshot: Snapshot, cache: Cache) -> set[str]:
+    """The Python files whose complexity the hotspots will need: the most churned in the year before the scan.
+
+    The repository collector asks first, so that it measures them on the parse
+    it makes anyway and keeps each under ``complexity_key``; this collector then
+    finds them measured. The log read here is kept, as ``collect`` keeps it; a
+    history that cannot be read gives none (``collect`` reports why).
+    """
+    if snapshot.git_dir is None or snapshot.commit is None:
+        return set()
+    as_of, since = _window(snapshot)
+    key = _log_key(snapshot, since)
+    try:
+        commits = cache.get(key)
+        if commits is None:
+            commits = _log(snapshot, since)
+            cache.put(key, commits)
+        present = set(_files(snapshot))
+    except (OSError, ValueError, MldebtError):
+        return set()
+    churn, _, _ = _churn(commits, present, as_of.timestamp())
+    return set(_candidates(churn))
+
+
+def complexity_key(blob: str) -> str:
+    """Where a file's measured complexity is kept in the cache, by its git blob id."""
+    return f"cc:{blob}"
 
 
 def _git(snapshot: Snapshot, *args: str) -> bytes:
@@ -143,22 +183,13 @@ def _facts(
         recent = [c for c in commits if now - c[1] <= days * 86400]
         yield Fact(f"git.commits.{days}d", len(recent))
         yield Fact(f"git.authors.{days}d", len({c[2] for c in recent}))
-    authors: dict[str, set[str]] = defaultdict(set)
-    churn: dict[str, int] = defaultdict(int)
-    touches: dict[str, int] = defaultdict(int)
-    for _, when, author, changes in commits:
-        for path, lines in changes:
-            if path in present:
-                authors[path].add(author)
-                if now - when <= 365 * 86400:
-                    churn[path] += lines
-                    touches[path] += 1
+    churn, touches, authors = _churn(commits, present, now)
     single = sorted(p for p, who in authors.items() if len(who) == 1)
     yield Fact("git.files.single_author", len(single))
     yield Fact("git.files.single_author_share", round(len(single) / len(authors), 2) if authors else None)
     top = sorted(churn, key=lambda p: (-churn[p], p))
     yield Fact("git.churn.top", [{"path": p, "churn": churn[p], "commits": touches[p]} for p in top[:20]])
-    hotspots = _hotspots(snapshot, [p for p in top if p.endswith(".py")][: HOTSPOTS * 2], churn, cache)
+    hotspots = _hotspots(snapshot, _candidates(churn), churn, cache)
     yield Fact("git.hotspots", hotspots)
     for spot in hotspots:
         yield Fact("git.hotspots.at", f"churn {spot['churn']} x complexity {spot['complexity']}", path=spot["path"])
@@ -189,6 +220,28 @@ def _facts(
     )
 
 
+def _churn(
+    commits: list[list[Any]], present: set[str], now: float
+) -> tuple[dict[str, int], dict[str, int], dict[str, set[str]]]:
+    """Per file still present: lines changed and commits in the last 365 days, and every author in the window."""
+    authors: dict[str, set[str]] = defaultdict(set)
+    churn: dict[str, int] = defaultdict(int)
+    touches: dict[str, int] = defaultdict(int)
+    for _, when, author, changes in commits:
+        for path, lines in changes:
+            if path in present:
+                authors[path].add(author)
+                if now - when <= 365 * 86400:
+                    churn[path] += lines
+                    touches[path] += 1
+    return churn, touches, authors
+
+
+def _candidates(churn: dict[str, int]) -> list[str]:
+    """The Python files measured for hotspots: the most churned, twice as many as are shown."""
+    return [p for p in sorted(churn, key=lambda p: (-churn[p], p)) if p.endswith(".py")][: HOTSPOTS * 2]
+
+
 def _hotspots(snapshot: Snapshot, candidates: list[str], churn: dict[str, int], cache: Cache) -> list[dict[str, Any]]:
     texts: dict[str, tuple[str, str]] = {}  # path -> (cache key, text)
     for path in candidates:
@@ -198,7 +251,7 @@ def _hotspots(snapshot: Snapshot, candidates: list[str], churn: dict[str, int], 
             continue
         data = repo_files.read(entry, MAX_COMPLEXITY_BYTES)  # larger files are generated more often than written
         if isinstance(data, bytes):
-            texts[path] = (f"cc:{repo_files.blob_id(data)}", repo_files.decode(data, path)[0])
+            texts[path] = (complexity_key(repo_files.blob_id(data)), repo_files.decode(data, path)[0])
     known = cache.get_many(key for key, _ in texts.values())
     missing = [(path, text) for path, (key, text) in texts.items() if key not in known]
     measured = dict(_measure(missing))
@@ -224,12 +277,12 @@ def _measure(files: list[tuple[str, str]]) -> list[tuple[str, int | None]]:
 
 
 def _complexities(files: list[tuple[str, str]]) -> list[tuple[str, int | None]]:
-    from radon.visitors import ComplexityVisitor  # loaded only when a hot file is measured (not on a cached scan)
-
     out: list[tuple[str, int | None]] = []
     for path, text in files:
         try:
-            out.append((path, ComplexityVisitor.from_code(text).total_complexity))
+            tree = ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             out.append((path, None))
+            continue
+        out.append((path, measured_complexity(tree)))
     return out
