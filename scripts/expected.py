@@ -28,13 +28,12 @@ sys.path.insert(0, str(ROOT))
 
 from mldebt.readmodel.queries import scan_history  # noqa: E402
 from mldebt.rubric.schema import load_rubric  # noqa: E402
-from mldebt.scanning.scans import collect_project, facts_of, readable, save_portfolio  # noqa: E402
+from mldebt.scanning.scans import facts_of, readable, save_portfolio  # noqa: E402
 from mldebt.sources.portfolio import load_portfolio  # noqa: E402
 from mldebt.store.db import open_db  # noqa: E402
-from scripts.samples import build_samples  # noqa: E402
+from scripts.samples import build_samples, collect_at, quarter_end_moments  # noqa: E402
 
 SAMPLES = ROOT / "sample_projects"
-QUARTER_ENDS = ["2025-12-31", "2026-03-31", "2026-06-30", "2026-09-30"]
 HEAD_AS_OF = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)  # as tests/test_sample_projects.py
 
 
@@ -50,12 +49,8 @@ def scan_all(dest: Path) -> Any:
     db = open_db(dest / "mldebt.db")
     rubric = load_rubric()
     save_portfolio(db, portfolio)
-    for quarter_end in QUARTER_ENDS:
-        moment = datetime.fromisoformat(quarter_end).replace(hour=23, minute=59, second=59, tzinfo=UTC)
-        for project in portfolio.projects:
-            collect_project(db, project, rubric, moment)
-    for project in portfolio.projects:
-        collect_project(db, project, rubric, HEAD_AS_OF)
+    for moment in [*quarter_end_moments(), HEAD_AS_OF]:
+        collect_at(db, portfolio, rubric, moment)
     return db
 
 

@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -167,6 +168,24 @@ def build_samples(source: Path, dest: Path) -> Path:
     for project_dir in projects:
         build_repo(project_dir, dest / "repos" / project_dir.name)
     return Path(shutil.copyfile(portfolio, dest / "portfolio.yaml"))
+
+
+# The ends of the quarters the sample histories cover: the demo, the golden expectations and the tests scan the
+# samples as they were at each (scripts/demo.sh writes the same days).
+QUARTER_ENDS = ("2025-12-31", "2026-03-31", "2026-06-30", "2026-09-30")
+
+
+def quarter_end_moments() -> list[datetime]:
+    """The last second of each of QUARTER_ENDS, in UTC."""
+    return [datetime.fromisoformat(day).replace(hour=23, minute=59, second=59, tzinfo=UTC) for day in QUARTER_ENDS]
+
+
+def collect_at(db: Any, portfolio: Any, rubric: Any, moment: datetime) -> None:
+    """Collect and score every project of ``portfolio`` into ``db`` as it was at ``moment``."""
+    from mldebt.scanning.scans import collect_project  # the scanner loads only when samples are scanned
+
+    for project in portfolio.projects:
+        collect_project(db, project, rubric, moment)
 
 
 def main(argv: list[str] | None = None) -> int:

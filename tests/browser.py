@@ -26,14 +26,13 @@ from typing import Any
 import pytest
 
 from mldebt.rubric.schema import load_rubric
-from mldebt.scanning.scans import collect_project, save_portfolio
+from mldebt.scanning.scans import save_portfolio
 from mldebt.sources.portfolio import load_portfolio
 from mldebt.store.db import open_db
-from scripts.samples import build_samples
+from scripts.samples import build_samples, collect_at, quarter_end_moments
 
 from .conftest import ROOT
 
-QUARTER_ENDS = ["2025-12-31", "2026-03-31", "2026-06-30", "2026-09-30"]
 LAST_SCAN = datetime(2026, 11, 20, 23, 59, 59, tzinfo=UTC)  # fixed, so that no figure depends on today
 CHROMIUM = Path(os.environ.get("MLDEBT_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_FLAGS = [
@@ -62,12 +61,8 @@ def build_sample_store(base: Path) -> Path:
         db = open_db(dest / "samples.db")
         rubric = load_rubric()
         save_portfolio(db, portfolio)
-        for quarter_end in QUARTER_ENDS:
-            moment = datetime.fromisoformat(quarter_end).replace(hour=23, minute=59, second=59, tzinfo=UTC)
-            for project in portfolio.projects:
-                collect_project(db, project, rubric, moment)
-        for project in portfolio.projects:
-            collect_project(db, project, rubric, LAST_SCAN)
+        for moment in [*quarter_end_moments(), LAST_SCAN]:
+            collect_at(db, portfolio, rubric, moment)
         db.close()
     finally:
         for key, value in keep.items():

@@ -23,18 +23,12 @@ from mldebt.scanning.scans import collect_project, save_portfolio
 from mldebt.sources.portfolio import load_portfolio
 from mldebt.store.db import open_db
 from mldebt.writes import record_waiver
-from scripts.samples import build_samples
+from scripts.samples import build_samples, collect_at, quarter_end_moments
 
 from .conftest import ROOT, git, write_files
 
 RUBRIC = ROOT / "tests" / "data" / "rubric-report.yaml"
-QUARTER_ENDS = ["2025-12-31", "2026-03-31", "2026-06-30", "2026-09-30"]
 HEAD_AS_OF = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)
-
-
-def collect_all(db, portfolio, rubric, moment: datetime) -> None:
-    for project in portfolio.projects:
-        collect_project(db, project, rubric, moment)
 
 
 def build_sample_store(dest: Path) -> Path:
@@ -44,8 +38,8 @@ def build_sample_store(dest: Path) -> Path:
     db = open_db(path)
     rubric = load_rubric(RUBRIC)
     save_portfolio(db, portfolio)
-    for quarter_end in QUARTER_ENDS:
-        collect_all(db, portfolio, rubric, datetime.fromisoformat(quarter_end + "T23:59:59+00:00"))
+    for moment in quarter_end_moments():
+        collect_at(db, portfolio, rubric, moment)
     answered = CliRunner().invoke(
         cli,
         [
@@ -65,7 +59,7 @@ def build_sample_store(dest: Path) -> Path:
         ],
     )
     assert answered.exit_code == 0, answered.output
-    collect_all(db, portfolio, rubric, HEAD_AS_OF)
+    collect_at(db, portfolio, rubric, HEAD_AS_OF)
     record_waiver(
         db,
         "reco-service",

@@ -10,7 +10,8 @@ import yaml
 
 from mldebt.readmodel.queries import scan_history
 from mldebt.scanning.scans import facts_of, readable
-from scripts.expected import QUARTER_ENDS, observed, scan_all
+from scripts.expected import observed, scan_all
+from scripts.samples import QUARTER_ENDS
 
 from .conftest import ROOT
 
