@@ -61,15 +61,11 @@ class HistoryCollector(Collector):
         as_of, since = _window(snapshot)
         cache = Cache()
         try:
-            key = _log_key(snapshot, since)
-            commits = cache.get(key)
-            if commits is None:
-                try:
-                    commits = _log(snapshot, since)
-                    cache.put(key, commits)
-                except ValueError as exc:  # a blob the line counts need is missing: a partial or damaged copy
-                    commits = _log(snapshot, since, line_counts=False)
-                    yield Fact.failure("git.churn.unread", f"changed lines not counted, changed files only: {exc}")
+            try:
+                commits = _kept_log(snapshot, since, cache)
+            except ValueError as exc:  # a blob the line counts need is missing: a partial or damaged copy
+                commits = _log(snapshot, since, line_counts=False)
+                yield Fact.failure("git.churn.unread", f"changed lines not counted, changed files only: {exc}")
             present = set(_files(snapshot))
             yield from _facts(snapshot, commits, present, as_of, since, cache)
         except (OSError, ValueError, MldebtError) as exc:
@@ -84,8 +80,17 @@ def _window(snapshot: Snapshot) -> tuple[datetime, datetime]:
     return as_of, (as_of - timedelta(days=HISTORY_DAYS)).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _log_key(snapshot: Snapshot, since: datetime) -> str:
-    return f"history:{VERSION}:{snapshot.commit}:{snapshot.subpath or ''}:{since.date()}"
+def _kept_log(snapshot: Snapshot, since: datetime, cache: Cache) -> list[list[Any]]:
+    """The log since ``since`` with line counts, read once per commit, sub-path and window and kept in the cache.
+
+    ValueError when a blob the line counts need is missing (nothing is kept then).
+    """
+    key = f"history:{VERSION}:{snapshot.commit}:{snapshot.subpath or ''}:{since.date()}"
+    commits = cache.get(key)
+    if commits is None:
+        commits = _log(snapshot, since)
+        cache.put(key, commits)
+    return list(commits)
 
 
 def hotspot_candidates(snapshot: Snapshot, cache: Cache) -> set[str]:
@@ -99,12 +104,8 @@ def hotspot_candidates(snapshot: Snapshot, cache: Cache) -> set[str]:
     if snapshot.git_dir is None or snapshot.commit is None:
         return set()
     as_of, since = _window(snapshot)
-    key = _log_key(snapshot, since)
     try:
-        commits = cache.get(key)
-        if commits is None:
-            commits = _log(snapshot, since)
-            cache.put(key, commits)
+        commits = _kept_log(snapshot, since, cache)
         present = set(_files(snapshot))
     except (OSError, ValueError, MldebtError):
         return set()

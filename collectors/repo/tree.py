@@ -34,9 +34,9 @@ def tree_id(snapshot: Snapshot) -> str | None:
     """The git id of the snapshot's tree (its sub-path's, in a monorepo), or None."""
     if snapshot.git_dir is None or snapshot.commit is None:
         return None
-    key = (snapshot.commit, snapshot.subpath or "")
     if snapshot.tree is not None:  # the checkout read it already
         return snapshot.tree
+    key = (snapshot.commit, snapshot.subpath or "")
     if key not in _TREES:  # a commit id names one tree forever
         if len(_TREES) > 64:
             _TREES.clear()
