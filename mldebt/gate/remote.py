@@ -22,8 +22,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from mldebt import __version__
-from mldebt.errors import FieldError, MldebtError
-from mldebt.push.client import failure_reason
+from mldebt.errors import MldebtError
+from mldebt.push.client import failure_reason, server_url
 from mldebt.redact import without_credentials
 
 TOKEN_ENVS = ("MLDEBT_PUSH_TOKEN", "MLDEBT_TOKEN")
@@ -36,14 +36,7 @@ class GateUnavailable(MldebtError):
 
 def server_base(url: str) -> str:
     """The server's base URL; FieldError ``server`` when it is not http(s)."""
-    if not url.startswith(("http://", "https://")):
-        shown = without_credentials(url)
-        raise FieldError(
-            "server",
-            "expected the server's http:// or https:// URL",
-            sentence=lambda n: f"{n('server')} {shown!r}: expected the server's http:// or https:// URL",
-        )
-    return url.rstrip("/")
+    return server_url(url, "server")
 
 
 def remote_verdict(url: str, project: str, query: dict[str, str]) -> dict[str, Any]:

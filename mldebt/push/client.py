@@ -43,16 +43,21 @@ class Pushed:
     answer: dict[str, Any]
 
 
-def endpoint(url: str) -> str:
-    """The scans endpoint of the server at ``url`` (a base URL, or the endpoint itself); else FieldError ``push``."""
+def server_url(url: str, field: str) -> str:
+    """``url`` without a trailing /, when it is the server's http(s) URL; else FieldError ``field``."""
     if not url.startswith(("http://", "https://")):
         shown = without_credentials(url)
         raise FieldError(
-            "push",
+            field,
             "expected the server's http:// or https:// URL",
-            sentence=lambda n: f"{n('push')} {shown!r}: expected the server's http:// or https:// URL",
+            sentence=lambda n: f"{n(field)} {shown!r}: expected the server's http:// or https:// URL",
         )
-    base = url.rstrip("/")
+    return url.rstrip("/")
+
+
+def endpoint(url: str) -> str:
+    """The scans endpoint of the server at ``url`` (a base URL, or the endpoint itself); else FieldError ``push``."""
+    base = server_url(url, "push")
     return base if base.endswith(ENDPOINT) else base + ENDPOINT
 
 
