@@ -67,6 +67,29 @@ def reached():
     y = 2
 @app.route("/")
 def view(): pass
+def branches(a, b):
+    if a.ready and not b():
+        return 1
+    elif b[0] > 2:
+        raise ValueError
+    else:
+        return 3
+    print("after an if every branch of which returns")
+    if a:
+        return 4
+    print("reached: the if has no else")
+    while a:
+        return 5
+    while not a or (b and 0):
+        break
+    if set():
+        pass
+    if not (a or b):
+        print("kept")
+    else:
+        return 6
+        print("never")
+    z = 1 if (yield) else 2
 """
 
 
@@ -74,6 +97,23 @@ def _sources() -> list[tuple[str, str]]:
     found = [(name, (STDLIB / name).read_text(encoding="utf-8")) for name in REAL if (STDLIB / name).is_file()]
     assert len(found) >= 5, "the standard library's sources are not where sysconfig says"
     return found + [("corners.py", CORNERS)]
+
+
+def _many() -> list[tuple[str, str]]:
+    """Every 15th module of the standard library (tests and site-packages left out): real code in bulk."""
+    skip = {"site-packages", "test", "tests", "idlelib", "lib2to3"}
+    paths = sorted(p for p in STDLIB.rglob("*.py") if not skip & set(p.relative_to(STDLIB).parts))
+    found = []
+    for path in paths[::15]:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            shallow = index(ast.parse(text)).depth <= code_deadcode.FAST_DEPTH  # deeper: vulture's own visit anyway
+        except SyntaxError:  # a grammar test module
+            continue
+        if shallow:
+            found.append((path.relative_to(STDLIB).as_posix(), text))
+    assert len(found) >= 30
+    return found
 
 
 @pytest.mark.parametrize("name,text", _sources(), ids=lambda v: v if v.endswith(".py") else "")
@@ -114,3 +154,10 @@ def test_a_tree_too_deep_for_the_fast_visit_gets_vulture_s_own():
 def test_a_file_too_deep_for_vulture_is_still_reported_as_too_deep():
     summary = summarise("deep.py", "x = " + "-" * 800 + "1\n")
     assert summary["error"] == {"message": "cannot analyse: RecursionError (nested too deeply)", "line": None}
+
+
+@pytest.mark.parametrize("name,text", _many(), ids=lambda v: v if v.endswith(".py") else "")
+def test_the_fast_reachability_reports_what_vulture_reports_on_the_standard_library(name, text):
+    tree = ast.parse(text)
+    lines = text.splitlines()
+    assert code_deadcode.file_state(tree, name, lines, index(tree)) == code_deadcode.file_state(tree, name, lines)

@@ -68,6 +68,10 @@ _REACHABILITY = {
     ast.IfExp,
     ast.Try,
 }
+_STOPS = {ast.Break, ast.Continue, ast.Return, ast.Raise}  # nothing after them runs
+_BODIES = {ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.With, ast.AsyncWith, ast.For, ast.AsyncFor}
+# Conditions ast.literal_eval always refuses: vulture's _safe_eval gives its default for them.
+_NEVER_LITERAL = {ast.Name, ast.Attribute, ast.Compare, ast.Subscript, ast.Starred, ast.NamedExpr, ast.Await}
 _UNKNOWN = object()
 _FRAMEWORK_NAME = re.compile("|".join(translate(pattern) for pattern in FRAMEWORK_NAMES) or "(?!)")
 # Unused variables and attributes are left out: vulture is least sure of them and they are many.
@@ -243,6 +247,7 @@ def file_state(tree: ast.Module, rel: str, lines: list[str], indexed: Indexed | 
         state["exposed"] = sorted(finder.exposed)
     if finder.patterns:
         state["patterns"] = sorted(finder.patterns)
+    del finder.reachability  # it holds the finder (its report callback): a cycle that would keep the tree's nodes
     return state
 
 
@@ -253,7 +258,7 @@ def _visit(finder: Vulture, indexed: Indexed) -> None:
     parsed without them. Contexts and operators, left out of ``indexed``,
     have no handler.
     """
-    reach = finder.reachability.visit
+    reach = _reach(finder.reachability)
     nodes = indexed.nodes
     handlers: dict[type, Any] = {ast.arg: None}  # arguments only define variables, which are not reported
     used: set[str] = set()  # finder.used_names's add() is vulture's, in Python: added to it once, at the end
@@ -280,6 +285,70 @@ def _visit(finder: Vulture, indexed: Indexed) -> None:
         if handler is not None:
             handler(node)
     finder.used_names.update(used)
+
+
+def _reach(reachability: Any) -> Any:
+    """Vulture's ``Reachability.visit``, less the work that cannot change anything.
+
+    Vulture decides whether a condition is constant with ``ast.literal_eval``,
+    which fails on a name, a call or a comparison, the usual condition, after
+    building four closures that only the cyclic collector frees; and it scans
+    every body for a statement after which nothing runs, of which most bodies
+    have none. Here a body without such a statement is not scanned, and an
+    ``if``, ``while`` or ternary whose condition cannot be constant gets what
+    vulture does with a condition it cannot evaluate, without evaluating it;
+    anything else gets vulture's own visit.
+    """
+    visit = reachability.visit
+    stops: set[ast.AST] = reachability._no_fall_through_nodes  # what vulture's _mark_as_no_fall_through fills
+    scan = reachability._can_fall_through_statements_analysis  # reports what follows a stop; False if one is met
+    marks, bodies = _STOPS, _BODIES
+    if_, while_, if_exp = ast.If, ast.While, ast.IfExp
+
+    def reach(node: Any) -> None:
+        kind = type(node)
+        if kind in marks:
+            stops.add(node)
+        elif kind in bodies:
+            if not stops.isdisjoint(node.body):
+                visit(node)
+        elif kind is if_:
+            body, orelse = node.body, node.orelse
+            if stops.isdisjoint(body) and stops.isdisjoint(orelse) and _undecidable(node.test):
+                return  # both branches fall through: nothing to report or mark
+            if not _undecidable(node.test):
+                visit(node)
+            else:  # vulture's if, for a condition it cannot evaluate: both branches scanned, always
+                body_falls = scan(body)
+                if not (scan(orelse) if orelse else True) and not body_falls:
+                    stops.add(node)
+        elif kind is while_:
+            if not _undecidable(node.test):
+                visit(node)
+            elif not stops.isdisjoint(node.body):
+                scan(node.body)  # vulture's while, for a condition it cannot evaluate
+        elif kind is if_exp:
+            if not _undecidable(node.test):
+                visit(node)
+        else:
+            visit(node)
+
+    return reach
+
+
+def _undecidable(test: ast.expr) -> bool:
+    """Whether vulture's ``_safe_eval`` can only give its default for ``test``: no constant in it decides it."""
+    kind = type(test)
+    if kind in _NEVER_LITERAL:
+        return True
+    if kind is ast.Call:  # literal_eval knows one call: set()
+        func = test.func  # type: ignore[attr-defined]  # a Call
+        return not (type(func) is ast.Name and func.id == "set")
+    if kind is ast.BoolOp:
+        return all(_undecidable(value) for value in test.values)  # type: ignore[attr-defined]  # a BoolOp
+    if kind is ast.UnaryOp and type(test.op) is ast.Not:  # type: ignore[attr-defined]  # a UnaryOp
+        return _undecidable(test.operand)  # type: ignore[attr-defined]
+    return False
 
 
 def used_names(nodes: list[ast.AST]) -> list[str]:

@@ -13,7 +13,6 @@ from typing import Any
 
 from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code import shapes
-from mldebt.collectors.code.deadcode import unused
 from mldebt.collectors.interface import Fact
 
 MAX_AT = 20
@@ -194,6 +193,8 @@ def _copies(code: dict[str, dict[str, Any]], line: Callable[[str, int | None], i
 def _dead_code(
     summaries: dict[str, dict[str, Any]], tests: set[str], notebooks: set[str], named: Iterable[str] = ()
 ) -> Iterator[Fact]:
+    from mldebt.collectors.code.deadcode import unused  # vulture: loaded when a scan summarises its files
+
     states = [(rel, s["dead"]) for rel, s in sorted(summaries.items()) if "dead" in s]
     found = unused(states, named=named)
     yield Fact("code.smells.dead_code", len(found))
