@@ -13,8 +13,11 @@ import gc
 from fnmatch import fnmatchcase
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mldebt.collectors.code import deadcode as code_deadcode
+from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code.batch import Job, summarise_all
 from mldebt.collectors.code.callbacks import FRAMEWORK_NAMES
 from mldebt.collectors.code.scan import summarise
@@ -191,3 +194,22 @@ def test_functions_a_framework_finds_by_name_are_not_defined_as_dead():
     assert "helper" in defined and "Model" in defined
     assert "pytest_configure" not in defined and "run_fn" not in defined
     assert state == code_deadcode.file_state(tree, "pkg/model.py", MODULE.splitlines())  # vulture's own visit
+
+
+_MARKER_TEXT = st.lists(
+    st.sampled_from(
+        ["TODO", "FIXME", "HACK", "XXX", "X", "KLUDGE", "_", "a", "1", " ", "\n", "#", ":", "é", "٣", "TOD"]
+    )
+).map("".join)
+
+
+@given(_MARKER_TEXT)
+def test_debt_markers_are_the_regex_s_matches(text):
+    assert P.debt_markers(text) == [(m.start(), m.group(1)) for m in P.DEBT_MARKER.finditer(text)]
+
+
+@pytest.mark.parametrize(
+    "text", ["XXXX", "TODO:", "_TODO", "TODOs", "# TODO(me) FIXME\nHACK", "éTODO", "TODO٣", "XXX XXX", "KLUDGE"]
+)
+def test_debt_markers_corners(text):
+    assert P.debt_markers(text) == [(m.start(), m.group(1)) for m in P.DEBT_MARKER.finditer(text)]

@@ -144,19 +144,17 @@ def notebook_code(cells: list[str]) -> str:
 
 
 def _markers(text: str) -> dict[str, Any]:
-    if not any(word in text for word in P.DEBT_WORDS):  # substring tests are much faster than the regex
-        return {"count": 0, "kinds": {}, "at": []}
-    found = list(P.DEBT_MARKER.finditer(text))
+    found = P.debt_markers(text)
     if not found:
         return {"count": 0, "kinds": {}, "at": []}
     kinds: dict[str, int] = {}
     at: list[list[int | str]] = []  # [line, the marker's text]
-    for match in found:
-        kinds[match.group(1)] = kinds.get(match.group(1), 0) + 1
+    for start, word in found:
+        kinds[word] = kinds.get(word, 0) + 1
         if len(at) < MAX_LOCATIONS:
-            line = text.count("\n", 0, match.start()) + 1
-            end = text.find("\n", match.start())
-            at.append([line, text[match.start() : end if end >= 0 else None].strip()[:120]])
+            line = text.count("\n", 0, start) + 1
+            end = text.find("\n", start)
+            at.append([line, text[start : end if end >= 0 else None].strip()[:120]])
     return {"count": len(found), "kinds": kinds, "at": at}
 
 
