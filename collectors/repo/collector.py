@@ -23,10 +23,8 @@ from typing import Any
 from mldebt.collectors.code import configuration as code_configuration
 from mldebt.collectors.code import facts as code_facts
 from mldebt.collectors.code import libraries as code_libraries
-from mldebt.collectors.code.batch import Job, summarise_all
 from mldebt.collectors.code.patterns import DEBT_MARKER
 from mldebt.collectors.code.references import named_in_files
-from mldebt.collectors.code.scan import notebook_code
 from mldebt.collectors.interface import Collector, Fact, Snapshot
 from mldebt.collectors.repo import data as repo_data
 from mldebt.collectors.repo import deps, history
@@ -105,6 +103,10 @@ class RepoCollector(Collector):
 
 
 def _collect(snapshot: Snapshot, cache: Cache) -> Iterator[Fact]:
+    # Only a tree not cached reads files: the analyser and its process pool load then, not at every start.
+    from mldebt.collectors.code.batch import Job, summarise_all
+    from mldebt.collectors.code.scan import notebook_code
+
     links = []  # symbolic links: never read or followed, but a link named Dockerfile still says there is one
     for path, reason in snapshot.skipped:
         yield Fact.failure("repo.files.skipped", reason, path=path)

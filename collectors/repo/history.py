@@ -14,13 +14,10 @@ import ast
 import os
 from collections import defaultdict
 from collections.abc import Iterator
-from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mldebt.collectors.code.batch import spread, worth_a_pool
 from mldebt.collectors.code.patterns import tokens
-from mldebt.collectors.code.scan import measured_complexity
 from mldebt.collectors.interface import Collector, Fact, Snapshot
 from mldebt.collectors.repo import files as repo_files
 from mldebt.collectors.repo.cache import Cache, code_version
@@ -269,6 +266,12 @@ def _hotspots(snapshot: Snapshot, candidates: list[str], churn: dict[str, int], 
 
 def _measure(files: list[tuple[str, str]]) -> list[tuple[str, int | None]]:
     """(path, radon's total cyclomatic complexity or None when it cannot be measured), over every core when worth it."""
+    if not files:  # every candidate measured before: the analyser need not load
+        return []
+    from concurrent.futures.process import BrokenProcessPool  # only a file not measured before needs the pool
+
+    from mldebt.collectors.code.batch import spread, worth_a_pool
+
     if not worth_a_pool(sum(len(text) for _, text in files)):
         return _complexities(files)
     try:
@@ -278,6 +281,8 @@ def _measure(files: list[tuple[str, str]]) -> list[tuple[str, int | None]]:
 
 
 def _complexities(files: list[tuple[str, str]]) -> list[tuple[str, int | None]]:
+    from mldebt.collectors.code.scan import measured_complexity
+
     out: list[tuple[str, int | None]] = []
     for path, text in files:
         try:

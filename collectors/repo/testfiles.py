@@ -24,13 +24,15 @@ import fnmatch
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code.facts import is_test_support
-from mldebt.collectors.code.scan import FoundTest
 from mldebt.collectors.interface import Fact
 from mldebt.nested import toml_loads
+
+if TYPE_CHECKING:
+    from mldebt.collectors.code.scan import FoundTest
 
 DEFAULT_PATTERNS = ("test_*.py", "*_test.py", "*_tests.py", "test*.py")
 PYTEST_CONFIGS = ("pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml")

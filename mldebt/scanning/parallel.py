@@ -17,22 +17,23 @@ threads. Two rules keep the pool well behaved:
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import threading
 import time
 from collections.abc import Generator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from mldebt.errors import MldebtError
 from mldebt.scanning.bundle import Bundle
 from mldebt.scanning.scans import collect_evidence
 from mldebt.sources.gitsource import NoCommitYet
 from mldebt.sources.portfolio import Project
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 FILE_WORKERS_ENV = "MLDEBT_FILE_WORKERS"
 PARENT_POLL_S = 0.5
@@ -81,6 +82,10 @@ def collect_all(
         for project in projects:
             yield collect_one(project, as_of, owners.get(project.team_id))
         return
+    import multiprocessing  # the pool's modules load only when there is a pool
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     # Forked workers start at once and need no re-import; forking is only safe with no other thread alive.
     context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
     with ProcessPoolExecutor(
