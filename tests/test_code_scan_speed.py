@@ -213,3 +213,39 @@ def test_debt_markers_are_the_regex_s_matches(text):
 )
 def test_debt_markers_corners(text):
     assert P.debt_markers(text) == [(m.start(), m.group(1)) for m in P.DEBT_MARKER.finditer(text)]
+
+
+TEST_LIKE = """
+class TestThing:
+    def test_method(self): pass
+    def helper(self): pass
+    def __(self): pass
+def test_function(): pass
+def setup_module(): pass
+def plain(): pass
+class Plain: pass
+"""
+
+
+@pytest.mark.parametrize("rel", ["tests/test_things.py", "pkg/things.py", "pkg/things_test.py", "test/x.py"])
+def test_test_file_rules_are_vulture_s_own(rel):
+    """What vulture leaves out of a test file (test classes, test functions, pytest hooks) and keeps elsewhere."""
+    from pathlib import Path
+
+    from vulture import noqa
+    from vulture.core import Vulture
+
+    tree = ast.parse(TEST_LIKE)
+    plain = Vulture()
+    plain.filename = Path(rel)
+    plain.code = TEST_LIKE.splitlines()
+    plain.noqa_lines = noqa.parse_noqa(plain.code)
+    plain.visit(tree)
+    expected = sorted(
+        (item.typ, item.name, item.first_lineno)
+        for kind in code_deadcode.REPORTED
+        for item in getattr(plain, f"defined_{kind}")
+    )
+    state = code_deadcode.file_state(tree, rel, TEST_LIKE.splitlines(), index(tree))
+    assert sorted((row[0], row[1], row[2]) for row in state["defined"]) == expected
+    assert (("class", "TestThing", 2) in expected) == (rel == "pkg/things.py")  # a test class only in test files

@@ -25,6 +25,7 @@ from fnmatch import fnmatchcase, translate
 from pathlib import Path
 from typing import Any
 
+from vulture import core as vulture_core
 from vulture import lines as vulture_lines
 from vulture import noqa
 from vulture.core import IGNORED_VARIABLE_NAMES, Item, Vulture
@@ -73,6 +74,12 @@ _BODIES = {ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.With, ast.Asyn
 # Conditions ast.literal_eval always refuses: vulture's _safe_eval gives its default for them.
 _NEVER_LITERAL = {ast.Name, ast.Attribute, ast.Compare, ast.Subscript, ast.Starred, ast.NamedExpr, ast.Await}
 _UNKNOWN = object()
+# Vulture's ignore rules that ask whether the file is a test file, and what each one is outside test files.
+_OUTSIDE_TESTS = {
+    vulture_core._ignore_class: None,
+    vulture_core._ignore_function: None,
+    vulture_core._ignore_method: lambda filename, name: vulture_core._is_special_name(name),
+}
 _FRAMEWORK_NAME = re.compile("|".join(translate(pattern) for pattern in FRAMEWORK_NAMES) or "(?!)")
 # Unused variables and attributes are left out: vulture is least sure of them and they are many.
 REPORTED = ("classes", "funcs", "imports", "methods", "props")
@@ -104,6 +111,7 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
         self.exposed: set[str] = set()  # classes whose public methods a command-line builder (fire) makes commands
         self.exposes_module = False  # fire.Fire(): every public function of the module is a command
         self.patterns: set[str] = set()  # names built at run time and looked up: "add_*_arguments"
+        self.test_file: bool | None = None  # vulture's _is_test_file of the file, asked once (see _define)
 
     def _define(self, collection: Any, name: str, first_node: ast.AST, *args: Any, **kwargs: Any) -> None:
         if collection.typ in _CALLABLES and len(name) > 2 and name[0] == name[-1] == "_":
@@ -114,6 +122,12 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
             return
         if _FRAMEWORK_NAME.match(name):  # vulture's ignore_names, its patterns tried one by one, at once
             return
+        ignore = kwargs.get("ignore")
+        if ignore in _OUTSIDE_TESTS:  # vulture would resolve the file's path again for every class and function
+            if self.test_file is None:
+                self.test_file = bool(vulture_core._is_test_file(self.filename))
+            if not self.test_file:
+                kwargs["ignore"] = _OUTSIDE_TESTS[ignore]
         super()._define(collection, name, first_node, *args, **kwargs)
 
     def visit_Import(self, node: ast.Import) -> None:
