@@ -35,6 +35,7 @@ repository:
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import subprocess
@@ -65,6 +66,7 @@ SAFE_CONFIG = [
 ]
 TIMEOUT_ENV = "MLDEBT_GIT_TIMEOUT"
 DEFAULT_TIMEOUT_S = 600.0
+BATCH_PIPE_BYTES = 1024 * 1024  # the kernel's default cap for an unprivileged process (fs.pipe-max-size)
 NETWORK_ENV = (
     "GIT_SSH",
     "GIT_SSH_COMMAND",
@@ -198,6 +200,7 @@ def batch(args: Sequence[str], git_dir: Path) -> Iterator[subprocess.Popen[bytes
     """A git command fed on stdin (``cat-file --batch``), killed with its group at the deadline."""
     limit = timeout_s()
     proc = _start(args, git_dir, None, False, None, subprocess.PIPE, subprocess.DEVNULL)
+    _widen(proc)
     timer = threading.Timer(limit, _kill, [proc])
     timer.daemon = True
     timer.start()
@@ -214,6 +217,18 @@ def batch(args: Sequence[str], git_dir: Path) -> Iterator[subprocess.Popen[bytes
             if stream is not None:
                 stream.close()
         proc.wait()
+
+
+def _widen(proc: subprocess.Popen[bytes]) -> None:
+    """A larger pipe for git's output, so git runs ahead while we write what it sent (fewer stalls on either side).
+
+    Only where the system allows it (Linux, within the user's pipe quota); the default pipe works as well, slower.
+    """
+    assert proc.stdout is not None
+    setting = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if setting is not None:
+        with suppress(OSError):
+            fcntl.fcntl(proc.stdout.fileno(), setting, BATCH_PIPE_BYTES)
 
 
 def credentials(url: str) -> tuple[str, dict[str, str]]:

@@ -335,6 +335,7 @@ def _write_tree(repo: Path, tree: str, dest: Path) -> tuple[list[list[str]], int
         else:
             wanted.setdefault(entry.oid, []).append((name, dest.joinpath(*parts)))
     total = 0
+    folders: set[Path] = set()  # made already: one mkdir per folder, not per file
     for oid, kind, size, data in read_objects(repo, list(wanted), MAX_BLOB_BYTES):
         for name, target in wanted[oid]:
             if kind is None:
@@ -343,13 +344,15 @@ def _write_tree(repo: Path, tree: str, dest: Path) -> tuple[list[list[str]], int
                 skipped.append([name, f"larger than {MAX_BLOB_BYTES} bytes ({size})"])
             else:
                 total += len(data)
-                _write_file(target, data, dest, skipped)
+                _write_file(target, data, dest, skipped, folders)
     return skipped, total
 
 
-def _write_file(target: Path, data: bytes, dest: Path, skipped: list[list[str]]) -> None:
+def _write_file(target: Path, data: bytes, dest: Path, skipped: list[list[str]], folders: set[Path]) -> None:
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(target.parent)
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o444)
         with os.fdopen(fd, "wb") as out:
             out.write(data)
