@@ -74,6 +74,8 @@ _BODIES = {ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.With, ast.Asyn
 # Conditions ast.literal_eval always refuses: vulture's _safe_eval gives its default for them.
 _NEVER_LITERAL = {ast.Name, ast.Attribute, ast.Compare, ast.Subscript, ast.Starred, ast.NamedExpr, ast.Await}
 _UNKNOWN = object()
+# The called names vulture's visit_Call (getattr, hasattr, "...".format) and _Finder's act on.
+_CALL_NAMES = {"getattr", "hasattr", "format", *COMMAND_BUILDERS}
 # Vulture's ignore rules that ask whether the file is a test file, and what each one is outside test files.
 _OUTSIDE_TESTS = {
     vulture_core._ignore_class: None,
@@ -276,13 +278,14 @@ def _visit(finder: Vulture, indexed: Indexed) -> None:
     nodes = indexed.nodes
     handlers: dict[type, Any] = {ast.arg: None}  # arguments only define variables, which are not reported
     used: set[str] = set()  # finder.used_names's add() is vulture's, in Python: added to it once, at the end
-    name_, attribute = ast.Name, ast.Attribute
+    name_, attribute, constant, call = ast.Name, ast.Attribute, ast.Constant, ast.Call
     load, delete = ast.Load, ast.Del
+    on_constant, on_call, call_names = finder.visit_Constant, finder.visit_Call, _CALL_NAMES
     for i in postorder(indexed):
         node = nodes[i]
         kind = type(node)
-        # node is a Name or an Attribute below: ``kind`` says so, which mypy cannot follow
-        # (narrowing with type(node) again would cost a call per node in this, the hottest loop)
+        # node is a Name, an Attribute, a Constant or a Call below: ``kind`` says so, which mypy cannot
+        # follow (narrowing with type(node) again would cost a call per node in this, the hottest loop)
         if kind is name_:  # vulture's visit_Name, less defining variables (not reported)
             if isinstance(node.ctx, (load, delete)) and node.id not in IGNORED_VARIABLE_NAMES:  # type: ignore[attr-defined]  # kind is ast.Name
                 used.add(node.id)  # type: ignore[attr-defined]  # kind is ast.Name
@@ -290,6 +293,16 @@ def _visit(finder: Vulture, indexed: Indexed) -> None:
         if kind is attribute:  # vulture's visit_Attribute, less defining attributes (not reported)
             if isinstance(node.ctx, load):  # type: ignore[attr-defined]  # kind is ast.Attribute
                 used.add(node.attr)  # type: ignore[attr-defined]  # kind is ast.Attribute
+            continue
+        if kind is constant:  # only a string can name code
+            if type(node.value) is str:  # type: ignore[attr-defined]  # kind is ast.Constant
+                on_constant(node)
+            continue
+        if kind is call:  # only calls of these names do anything in vulture's visit_Call or ours
+            func = node.func  # type: ignore[attr-defined]  # kind is ast.Call
+            called = type(func)
+            if (func.id if called is name_ else func.attr if called is attribute else None) in call_names:
+                on_call(node)
             continue
         if kind in _REACHABILITY:
             reach(node)
