@@ -22,62 +22,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
 
 import yaml
-from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 
 from mldebt.collectors.interface import Collector, Fact, Snapshot
 from mldebt.errors import InputError
-from mldebt.questions import Answer, default_expiry, load_questions, summarize, unknown_question
-from mldebt.validation import Strict, validate
+from mldebt.questions import Answer, default_expiry, load_questions, summarize
 from mldebt.yamlfile import Document, SafeLoader, parse
 
 FILES = (".mldebt/attestations.yaml", ".mldebt/attestations.yml")
 MAX_BYTES = 1024 * 1024
-
-
-def _iso_date(value: Any) -> date:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", value.strip()):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError as exc:
-            raise ValueError(f"{value!r} is not a valid date: {exc}") from None
-    raise ValueError(f"expected a date such as 2026-10-01, got {value!r}")
-
-
-Day = Annotated[date, BeforeValidator(_iso_date)]
-
-
-class AnswerSpec(Strict):
-    question: str
-    answer: str = Field(min_length=1)
-    by: str = Field(min_length=1)
-    date: Day
-    link: str | None = None
-    expires: Day | None = None
-
-    @field_validator("question")
-    @classmethod
-    def _known(cls, value: str) -> str:
-        questions = load_questions()
-        if value not in questions:
-            raise ValueError(unknown_question(value, questions))
-        return value
-
-    @model_validator(mode="after")
-    def _expires_after_date(self) -> AnswerSpec:
-        if self.expires is not None and self.expires < self.date:
-            raise ValueError(f"expires ({self.expires}) is before date ({self.date})")
-        return self
-
-
-class AttestationFile(Strict):
-    attestations: list[AnswerSpec]
 
 
 def _keys() -> dict[str, str]:
@@ -124,6 +80,11 @@ class AttestationCollector(Collector):
 
 def read_answers(full: Path, rel: str, out: list[Answer]) -> Iterator[Fact]:
     """Append the valid answers of the file at ``full`` to ``out``; yield an error fact per problem."""
+    from pydantic import ValidationError  # the file's schema loads only for a project that has the file
+
+    from mldebt.collectors.attestation_spec import AnswerSpec, AttestationFile
+    from mldebt.validation import validate
+
     try:
         raw = full.read_bytes()[: MAX_BYTES + 1]
         if len(raw) > MAX_BYTES:

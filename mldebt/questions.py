@@ -20,43 +20,39 @@ An expired answer is reported, never counted as current.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
-from pydantic import Field, field_validator
 
+from mldebt import validated
 from mldebt.errors import InputError
 from mldebt.store.db import rows
 from mldebt.suggest import hint
-from mldebt.validation import Strict, validate
-from mldebt.yamlfile import load
 
 CATALOGUE = Path(__file__).with_name("questions.yaml")
 QUESTION_ID = r"^[a-z][a-z0-9_]{1,59}$"
 RESERVED = {"answered", "current", "expired", "unanswered", "litmus", "file"}  # summary keys under attest.
 
 
-class Question(Strict):
-    id: str = Field(pattern=QUESTION_ID)
-    title: str = Field(min_length=1)
-    category: str = Field(min_length=1)
+# the code a kept catalogue depends on: a change to how it is checked checks it again
+_CODE = [Path(__file__), Path(__file__).with_name("questions_spec.py")] + [
+    Path(__file__).with_name(name) for name in ("validation.py", "yamlfile.py")
+]
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of the catalogue, as ``questions_spec.Question`` validated it."""
+
+    id: str
+    title: str
+    category: str
+    good_answer: str
     litmus: bool = False
-    good_answer: str = Field(min_length=1)
-    valid_days: int = Field(default=180, ge=1, le=3660)
-
-    @field_validator("id")
-    @classmethod
-    def _not_reserved(cls, value: str) -> str:
-        if value in RESERVED:
-            raise ValueError(f"{value!r} is reserved for a summary key (attest.{value})")
-        return value
-
-
-class Catalogue(Strict):
-    questions: list[Question] = Field(min_length=1)
+    valid_days: int = 180
 
 
 def load_questions(path: Path | str | None = None) -> dict[str, Question]:
@@ -66,6 +62,27 @@ def load_questions(path: Path | str | None = None) -> dict[str, Question]:
 
 @lru_cache(maxsize=8)
 def _load(path: str) -> dict[str, Question]:
+    try:
+        name: str | None = validated.key("questions", _CODE, path)
+    except OSError:
+        name = None
+    kept = validated.recall(name) if name else None
+    if isinstance(kept, list):
+        try:
+            return {q["id"]: Question(**q) for q in kept}
+        except (KeyError, TypeError):
+            pass  # not what this code keeps: read the file
+    found = _validated(path)
+    if name:
+        validated.keep(name, [asdict(q) for q in found.values()], [Path(path)])
+    return found
+
+
+def _validated(path: str) -> dict[str, Question]:
+    from mldebt.questions_spec import Catalogue  # pydantic loads only when a catalogue is validated
+    from mldebt.validation import validate
+    from mldebt.yamlfile import load
+
     doc = load(path, what="question catalogue")
     spec = validate(Catalogue, doc, what="the question catalogue")
     found: dict[str, Question] = {}
@@ -73,7 +90,7 @@ def _load(path: str) -> dict[str, Question]:
     for index, question in enumerate(spec.questions):
         if question.id in found:
             problems.append(doc.message(("questions", index, "id"), f"duplicate question id {question.id!r}"))
-        found[question.id] = question
+        found[question.id] = Question(**question.model_dump())
     if problems:
         raise InputError.of_file(doc.path, "the question catalogue", problems)
     return found

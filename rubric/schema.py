@@ -12,69 +12,95 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from pydantic import Field
-
+from mldebt import validated
 from mldebt.errors import InputError
 from mldebt.rubric import conditions, reasons
-from mldebt.validation import Strict, validate
 from mldebt.yamlfile import Document, load
+
+if TYPE_CHECKING:
+    from mldebt.rubric.spec import Check as CheckSpec
+    from mldebt.rubric.spec import CheckOverride, RubricSpec
 
 ID = r"^[a-z0-9][a-z0-9-]{0,79}$"
 DEFAULT_RUBRIC = Path(__file__).with_name("default.yaml")
 SECTION_IDS = ("data", "model", "infra", "monitor")
 SectionId = Literal["data", "model", "infra", "monitor"]
+# the code a kept rubric depends on: a change to how rubrics are checked or resolved checks them again
+_CODE = [Path(__file__).with_name(name) for name in ("schema.py", "spec.py", "conditions.py", "reasons.py")] + [
+    Path(validated.__file__).with_name(name) for name in ("validation.py", "yamlfile.py")
+]
 
 
 class _Identified(Protocol):
+    """A category, question, level, tier or total, as written (a ``spec`` model) or inherited: merged by id."""
+
     @property
     def id(self) -> str: ...
 
+    def model_dump(self) -> dict[str, Any]: ...
 
-_Item = TypeVar("_Item", bound=_Identified)  # a category, question, level or total: merged by id
+
+class _Part:
+    """A rubric's part as resolved: plain frozen values, built from the resolved JSON (``from_content``).
+
+    The file's schema, with its constraints and error messages, is ``spec``'s
+    pydantic models; these hold what passed it, so scoring needs no pydantic.
+    """
+
+    def model_dump(self, exclude_none: bool = False) -> dict[str, Any]:
+        """The fields as plain data, by the name the pydantic models of the rubric's parts gave it."""
+        data = asdict(self)  # type: ignore[call-overload]  # every subclass is a dataclass
+        return {k: v for k, v in data.items() if v is not None} if exclude_none else data
 
 
-class Section(Strict):
+@dataclass(frozen=True)
+class Section(_Part):
     id: SectionId
     title: str
 
 
-class Category(Strict):
-    id: str = Field(pattern=ID)
+@dataclass(frozen=True)
+class Category(_Part):
+    id: str
     title: str
     description: str = ""
 
 
-class Question(Strict):
+@dataclass(frozen=True)
+class Question(_Part):
     """One of the paper's litmus questions: measured by proxy checks plus an attestation."""
 
-    id: str = Field(pattern=ID)
+    id: str
     title: str
+    proxies: list[str]
     attestation: str | None = None  # question id in mldebt/questions.yaml
-    proxies: list[str] = Field(min_length=1)
 
 
-class Level(Strict):
-    id: str = Field(pattern=ID)
+@dataclass(frozen=True)
+class Level(_Part):
+    id: str
     title: str
     description: str = ""
 
 
-class Target(Strict):
+@dataclass(frozen=True)
+class Target(_Part):
     """What a tier expects: a maturity level held and an ML Test Score reached."""
 
     level: str | None = None  # None: no level expected
-    ml_test_score: float = Field(default=0.0, ge=0, le=7)
+    ml_test_score: float = 0.0
 
 
-class Tier(Strict):
+@dataclass(frozen=True)
+class Tier(_Part):
     """How much a project is expected to hold, by what it is for (research, prototype, production)."""
 
-    id: str = Field(pattern=ID)
+    id: str
     title: str
     description: str = ""
     target: Target = Target()
@@ -84,52 +110,36 @@ TIER_IDS = ("research", "prototype", "production")
 DEFAULT_TIER = "prototype"
 
 
-class Total(Strict):
+@dataclass(frozen=True)
+class Total(_Part):
     """A team's own headline figure: a weighted mean of category scores."""
 
-    id: str = Field(pattern=ID)
+    id: str
     title: str
-    categories: dict[str, float] = Field(min_length=1)
+    categories: dict[str, float]
 
 
-class Scope(Strict):
-    teams: list[str] = []
-    tags: list[str] = []
-    languages: list[str] = []
+@dataclass(frozen=True)
+class Scope(_Part):
+    teams: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
 
 
-class Check(Strict):
-    id: str = Field(pattern=ID)
+@dataclass(frozen=True)
+class Check(_Part):
+    """A check as resolved; ``spec.Check`` says what each field means and allows."""
+
+    id: str
     title: str
+    effort_hours: float
+    why: str
+    fix: str
     section: SectionId | None = None
-    ml_test: str | None = Field(default=None, pattern=r"^(Data|Model|Infra|Monitor) [1-7]$")
+    ml_test: str | None = None
     category: str | None = None
     level: str | None = None
-    weight: float = Field(default=1.0, gt=0, le=10)
-    effort_hours: float = Field(ge=0, le=1000)
-    automated: str | None = None
-    manual: str | None = None
-    attestation: str | None = None  # a current attestation of this question earns manual credit
-    applies_to: Scope | None = None
-    # a condition over evidence: when it is false the check does not apply (n/a) and counts nowhere
-    applies_when: str | None = None
-    # the sentence shown when the check does not apply; may name facts as {key}
-    not_applicable: str | None = None
-    # another check whose fix clears this one too: their paydown is one item, with that check's effort
-    fixed_with: str | None = None
-    # the lowest tier expected to meet this check; below it the check is n/a (research code is not held to production)
-    expected_from: Literal["research", "prototype", "production"] | None = None
-    why: str = Field(min_length=1)
-    fix: str = Field(min_length=1)
-    references: list[str] = []
-
-
-class CheckOverride(Strict):
-    title: str | None = None
-    category: str | None = None
-    level: str | None = None
-    weight: float | None = Field(default=None, gt=0, le=10)
-    effort_hours: float | None = Field(default=None, ge=0, le=1000)
+    weight: float = 1.0
     automated: str | None = None
     manual: str | None = None
     attestation: str | None = None
@@ -138,24 +148,7 @@ class CheckOverride(Strict):
     not_applicable: str | None = None
     fixed_with: str | None = None
     expected_from: Literal["research", "prototype", "production"] | None = None
-    why: str | None = None
-    fix: str | None = None
-
-
-class RubricSpec(Strict):
-    rubric: str = Field(min_length=1)
-    version: str = Field(min_length=1)
-    description: str = ""
-    extends: str | None = None
-    sections: list[Section] = []
-    categories: list[Category] = []
-    questions: list[Question] = []
-    levels: list[Level] = []
-    tiers: list[Tier] = []
-    totals: list[Total] = []
-    checks: list[Check] = []
-    overrides: dict[str, CheckOverride] = {}
-    disable: dict[str, str] = {}
+    references: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -203,28 +196,53 @@ def load_rubric(path: Path | str | None = None, known_keys: Iterable[str] | None
     """Load, validate and resolve a rubric (the default one when ``path`` is None).
 
     ``known_keys`` are the evidence keys the collectors declare; when given, a
-    condition that reads any other key is an error.
+    condition that reads any other key is an error. A rubric loaded before,
+    with the same files, keys and code, is taken from the cache (``mldebt.validated``).
     """
     source = Path(path) if path else DEFAULT_RUBRIC
+    known = set(known_keys) if known_keys is not None else None
+    try:
+        name = validated.key("rubric", _CODE, str(source), json.dumps(sorted(known) if known is not None else None))
+    except OSError:
+        name = None
+    kept = validated.recall(name) if name else None
+    if kept is not None:
+        try:
+            return from_content(kept["content"], source=kept["source"])
+        except (KeyError, TypeError, ValueError):
+            pass  # not what this code keeps: load the files
+    rubric, files = _load(source, known)
+    if name:
+        validated.keep(name, {"content": rubric.content, "source": rubric.source}, files)
+    return rubric
+
+
+def _load(source: Path, known: set[str] | None) -> tuple[Rubric, list[Path]]:
+    """The rubric at ``source`` validated and resolved, and the files it was read from (its ``extends`` chain)."""
     spec, doc = _read(source)
     base: Rubric | None = None
+    files = [source]
     if spec.extends:
         base_path = DEFAULT_RUBRIC if spec.extends == "default" else (source.resolve().parent / spec.extends)
         if base_path.resolve() == source.resolve():
             raise InputError(doc.message(("extends",), "a rubric cannot extend itself"))
         try:
-            base = load_rubric(base_path, known_keys)
+            base, inherited = _load(base_path, known)
         except InputError as exc:
             raise InputError(doc.message(("extends",), f"the base rubric is not valid: {exc}")) from None
+        files += inherited
     resolved = _resolve(spec, base, doc)
     base_ids = {c.id for c in base.checks} | set(base.disabled) if base else set()
-    problems = _cross_check(resolved, spec, doc, base_ids, set(known_keys) if known_keys is not None else None)
+    problems = _cross_check(resolved, spec, doc, base_ids, known)
     if problems:
         raise InputError.of_file(doc.path, "the rubric", problems)
-    return resolved
+    return resolved, files
 
 
 def _read(source: Path) -> tuple[RubricSpec, Document]:
+    from mldebt.rubric.spec import RubricSpec  # pydantic loads only when a rubric file is validated
+    from mldebt.validation import validate
+
     doc = load(source, what="rubric file")
     return validate(RubricSpec, doc, what="the rubric"), doc
 
@@ -243,16 +261,20 @@ def _resolve(spec: RubricSpec, base: Rubric | None, doc: Document) -> Rubric:
     if problems:
         raise InputError.of_file(doc.path, "the rubric", problems)
 
-    def merged(mine: list[_Item], inherited: tuple[_Item, ...]) -> tuple[_Item, ...]:
+    def merged(mine: Sequence[_Identified], inherited: Sequence[_Identified]) -> tuple[_Identified, ...]:
         ids = {item.id for item in mine}
         return tuple(item for item in inherited if item.id not in ids) + tuple(mine)
 
+    from mldebt.rubric.spec import Check as CheckSpec
+
     inherited_checks = list(base.checks) if base else []
-    overridden = []
+    overridden: list[Check | CheckSpec] = []
     for check in inherited_checks:
         change = spec.overrides.get(check.id)
         overridden.append(
-            Check.model_validate({**check.model_dump(), **change.model_dump(exclude_none=True)}) if change else check
+            CheckSpec.model_validate({**check.model_dump(), **change.model_dump(exclude_none=True)})
+            if change
+            else check
         )
     checks = tuple(c for c in overridden if c.id not in spec.disable) + tuple(spec.checks)
     disabled = {**(base.disabled if base else {}), **spec.disable}
@@ -283,13 +305,23 @@ def from_content(content: str, source: str = "(stored)") -> Rubric:
         questions=tuple(Question(**q) for q in data.get("questions", [])),
         levels=tuple(Level(**lv) for lv in data.get("levels", [])),
         totals=tuple(Total(**t) for t in data.get("totals", [])),
-        checks=tuple(Check(**c) for c in data["checks"]),
+        checks=tuple(_check(c) for c in data["checks"]),
         disabled=data.get("disabled", {}),
-        tiers=tuple(Tier(**t) for t in data.get("tiers", [])),
+        tiers=tuple(_tier(t) for t in data.get("tiers", [])),
         hash=hashlib.sha256(content.encode()).hexdigest()[:16],
         source=source,
         content=content,
     )
+
+
+def _check(data: dict[str, Any]) -> Check:
+    scope = data.get("applies_to")
+    return Check(**{**data, "applies_to": Scope(**scope)}) if scope is not None else Check(**data)
+
+
+def _tier(data: dict[str, Any]) -> Tier:
+    target = data.get("target")
+    return Tier(**{**data, "target": Target(**target)}) if target is not None else Tier(**data)
 
 
 def key_is_known(key: str, known: set[str]) -> bool:
@@ -385,7 +417,7 @@ def _cross_check(
 
 
 def _check_fields(
-    check: Check | CheckOverride,
+    check: CheckSpec | CheckOverride,
     loc: tuple[str | int, ...],
     doc: Document,
     categories: set[str],

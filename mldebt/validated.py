@@ -1,0 +1,63 @@
+"""What a file was found to mean, kept so the next process need not validate it again.
+
+The built-in rubric and question catalogue are validated by pydantic models
+at every collect, and importing pydantic and building the models costs more
+than the rest of an unchanged collect's set-up. Here the result of a
+successful load (plain JSON) is kept in the mldebt cache folder, under a key
+made of the loader's own inputs (the file's path, the known evidence keys)
+and the bytes of the code that validates; the entry also names every file the
+result was read from (a rubric's ``extends`` chain) with a hash of its bytes.
+An entry is used only when all of them still hash the same, so an edited file
+is validated again. The cache is only a speed-up: an entry that is missing,
+stale, unreadable or not JSON is a miss, and a failed write is ignored. Only
+successful loads are kept: a file with an error is read, and reported, anew.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from mldebt.atomicfile import OutputError, write_text
+from mldebt.sources.gitsource import cache_dir
+
+FOLDER = "validated"
+
+
+def key(kind: str, code: Iterable[Path], *inputs: str) -> str:
+    """The entry name for ``kind`` loaded from ``inputs`` by the modules ``code``."""
+    digest = hashlib.sha256(kind.encode())
+    for path in code:
+        digest.update(b"\0" + path.read_bytes())
+    for text in inputs:
+        digest.update(b"\0" + text.encode())
+    return f"{kind}-{digest.hexdigest()[:32]}"
+
+
+def recall(name: str) -> Any | None:
+    """The value kept under ``name`` when every file it was read from is unchanged, else None."""
+    try:
+        entry = json.loads((cache_dir() / FOLDER / f"{name}.json").read_text(encoding="utf-8"))
+        files = entry["files"]
+        if not isinstance(files, dict) or any(_hash(Path(path)) != digest for path, digest in files.items()):
+            return None
+        return entry["value"]
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def keep(name: str, value: Any, files: Iterable[Path]) -> None:
+    """Keep ``value`` under ``name``, valid while ``files`` keep their bytes."""
+    entry = {"files": {str(path): _hash(path) for path in files}, "value": value}
+    with contextlib.suppress(OSError, ValueError, OutputError):
+        folder = cache_dir() / FOLDER
+        folder.mkdir(parents=True, exist_ok=True)
+        write_text(folder / f"{name}.json", json.dumps(entry, separators=(",", ":"), ensure_ascii=False))
+
+
+def _hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
