@@ -18,11 +18,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
+import secrets
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from mldebt.atomicfile import OutputError, write_text
 from mldebt.sources.gitsource import cache_dir
 
 FOLDER = "validated"
@@ -53,10 +54,15 @@ def recall(name: str) -> Any | None:
 def keep(name: str, value: Any, files: Iterable[Path]) -> None:
     """Keep ``value`` under ``name``, valid while ``files`` keep their bytes."""
     entry = {"files": {str(path): _hash(path) for path in files}, "value": value}
-    with contextlib.suppress(OSError, ValueError, OutputError):
-        folder = cache_dir() / FOLDER
+    folder = cache_dir() / FOLDER
+    temporary = folder / f".{name}.{secrets.token_hex(6)}.tmp"
+    try:
         folder.mkdir(parents=True, exist_ok=True)
-        write_text(folder / f"{name}.json", json.dumps(entry, separators=(",", ":"), ensure_ascii=False))
+        temporary.write_text(json.dumps(entry, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
+        os.replace(temporary, folder / f"{name}.json")  # whole or not at all; not synced: a lost entry is a miss
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError):
+            temporary.unlink()
 
 
 def _hash(path: Path) -> str:
