@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from mldebt.collectors.code import deadcode as code_deadcode
 from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code.batch import Job, summarise_all
-from mldebt.collectors.code.callbacks import FRAMEWORK_NAMES
+from mldebt.collectors.code.callbacks import FRAMEWORK_DECORATORS, FRAMEWORK_NAMES
 from mldebt.collectors.code.scan import summarise
 from mldebt.collectors.code.tree import index, levels, subtree
 from mldebt.collectors.repo.cache import Cache
@@ -185,6 +185,65 @@ def test_a_test_named_file_without_tests_is_summarised_as_the_code_it_is():
 )
 def test_framework_names_match_as_one_pattern_as_they_did_one_by_one(name):
     assert bool(code_deadcode._FRAMEWORK_NAME.match(name)) == any(fnmatchcase(name, p) for p in FRAMEWORK_NAMES)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "@app.route",
+        "@router.get",
+        "@bp.websocket",
+        "@click.command",
+        "@cli.group",
+        "@app.callback",
+        "@route",
+        "@pytest.fixture",
+        "@staticmethod",
+        "@property",
+        "@x.y.route",
+        "@app.routes",
+        "@",
+    ],
+)
+def test_framework_decorators_match_as_one_pattern_as_vulture_s_list(name):
+    from vulture.core import _match
+
+    assert bool(code_deadcode._FRAMEWORK_DECORATOR.match(name)) == _match(name, FRAMEWORK_DECORATORS)
+
+
+DECORATED = """
+import click
+@click.command()
+def cli(): pass
+@app.route("/")
+async def view(): pass
+@functools.lru_cache
+def cached(): pass
+@app.get("/x")
+class Resource: pass
+@dataclass
+class Plain: pass
+"""
+
+
+def test_definitions_under_a_framework_decorator_are_left_out_as_vulture_leaves_them():
+    from pathlib import Path
+
+    from vulture import noqa
+    from vulture.core import Vulture
+
+    tree = ast.parse(DECORATED)
+    plain = Vulture(ignore_decorators=FRAMEWORK_DECORATORS)
+    plain.filename = Path("pkg/app.py")
+    plain.code = DECORATED.splitlines()
+    plain.noqa_lines = noqa.parse_noqa(plain.code)
+    plain.visit(tree)
+    expected = sorted(
+        (item.typ, item.name) for kind in code_deadcode.REPORTED for item in getattr(plain, f"defined_{kind}")
+    )
+    state = code_deadcode.file_state(tree, "pkg/app.py", DECORATED.splitlines(), index(tree))
+    assert sorted((row[0], row[1]) for row in state["defined"]) == expected
+    assert ("function", "cached") in expected and ("class", "Plain") in expected and len(expected) == 3
 
 
 def test_functions_a_framework_finds_by_name_are_not_defined_as_dead():

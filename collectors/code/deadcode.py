@@ -28,6 +28,7 @@ from typing import Any
 from vulture import core as vulture_core
 from vulture import lines as vulture_lines
 from vulture import noqa
+from vulture import utils as vulture_utils
 from vulture.core import IGNORED_VARIABLE_NAMES, Item, Vulture
 
 from mldebt.collectors.code.callbacks import (
@@ -83,6 +84,7 @@ _OUTSIDE_TESTS = {
     vulture_core._ignore_method: lambda filename, name: vulture_core._is_special_name(name),
 }
 _FRAMEWORK_NAME = re.compile("|".join(translate(pattern) for pattern in FRAMEWORK_NAMES) or "(?!)")
+_FRAMEWORK_DECORATOR = re.compile("|".join(translate(pattern) for pattern in FRAMEWORK_DECORATORS) or "(?!)")
 # Unused variables and attributes are left out: vulture is least sure of them and they are many.
 REPORTED = ("classes", "funcs", "imports", "methods", "props")
 _TYPES = {
@@ -101,7 +103,7 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
     """Vulture, plus what the whole-program half needs to see frameworks: classes and their bases, names in strings."""
 
     def __init__(self, rel: str) -> None:
-        super().__init__(ignore_decorators=FRAMEWORK_DECORATORS)  # FRAMEWORK_NAMES: in _define, as one pattern
+        super().__init__()  # FRAMEWORK_DECORATORS and FRAMEWORK_NAMES: here, each list as one pattern
         parts = rel.split("/")
         stem = parts[-1].rsplit(".", 1)[0]
         self.package = parts[:-1]  # the dotted package of the file's relative imports
@@ -187,8 +189,13 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
         if _NAME_PATTERN.fullmatch(pattern) and len(pattern.replace("*", "")) >= 2:
             self.patterns.add(pattern)
 
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        if not _framework_decorated(node):  # vulture's ignore_decorators, its patterns tried one by one, at once
+            super().visit_FunctionDef(node)
+
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        super().visit_ClassDef(node)
+        if not _framework_decorated(node):
+            super().visit_ClassDef(node)
         self.class_nodes.append(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
@@ -226,6 +233,11 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
             return UNRESOLVED + "<expression>"  # a call or another expression: a base made at run time
         parts.append(self.imports.get(node.id, UNRESOLVED + node.id))
         return ".".join(reversed(parts))
+
+
+def _framework_decorated(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
+    """Whether a decorator of ``node`` is a framework's (FRAMEWORK_DECORATORS), as vulture names decorators."""
+    return any(_FRAMEWORK_DECORATOR.match(vulture_utils.get_decorator_name(d)) for d in node.decorator_list)
 
 
 def file_state(tree: ast.Module, rel: str, lines: list[str], indexed: Indexed | None = None) -> dict[str, Any]:
