@@ -424,6 +424,7 @@ def unused(
     """
     finder = Vulture()
     finder.used_names.update(named)
+    buckets: dict[str, list[Item]] = {typ: [] for typ in _TYPES}  # vulture's lists, filled in one go below
     classes = Classes()
     exposed: set[str] = set()
     patterns: set[str] = set()
@@ -438,8 +439,10 @@ def unused(
             classes.add(rel, row)
         path = Path(rel)  # one per file: building a Path costs more than the Item
         for typ, name, first, last, confidence, message in state.get("defined", ()):
-            bucket = "unreachable_code" if typ == "unreachable_code" else f"defined_{_TYPES[typ]}"
-            getattr(finder, bucket).append(Item(name, typ, path, first, last, message, confidence))
+            buckets[typ].append(Item(name, typ, path, first, last, message, confidence))
+    for typ, items in buckets.items():  # list.extend: vulture's own append only adds a log line when verbose
+        bucket = "unreachable_code" if typ == "unreachable_code" else f"defined_{_TYPES[typ]}"
+        list.extend(getattr(finder, bucket), items)
     hooks, discovered = classes.hooks() if classes.bases else ({}, set())
     commands = {key for name in exposed for key in classes.by_name.get(name, ())}
     found = []
