@@ -107,3 +107,32 @@ def test_a_subpath_has_its_own_history(tmp_path):
 def test_a_plain_folder_has_no_history(tmp_path):
     facts = list(HistoryCollector().collect(Snapshot(project="p", root=tmp_path)))
     assert [(f.key, f.error) for f in facts] == [("git.error", "not a git repository: no history to read")]
+
+
+def test_hotspot_candidates_are_read_by_git_while_the_caller_works_and_joined_when_asked(tmp_path, monkeypatch):
+    import threading
+
+    from mldebt.collectors.repo import history
+    from mldebt.collectors.repo.cache import Cache
+
+    monkeypatch.setenv("MLDEBT_CACHE", str(tmp_path / "cache"))
+    repo = build(tmp_path / "repo")
+    project = single_repository(repo).projects[0]
+    with checkout(project, AS_OF) as tree:
+        snapshot = Snapshot(project="p", root=tree.root, commit=tree.commit, git_dir=tree.git_dir, as_of=AS_OF)
+        cache = Cache()
+        try:
+            asked = history.hotspot_candidates(snapshot, cache)
+            found = asked()
+            assert not [t for t in threading.enumerate() if t.name == "mldebt-git-log"]  # joined: a pool may fork
+            assert found == {"serve.py", "train.py", "util.py"}  # the Python files changed in the year before the scan
+            again = history.hotspot_candidates(snapshot, cache)  # the log is kept now: no git, no thread
+            assert threading.active_count() == 1 and again() == found
+        finally:
+            cache.close()
+        broken = Snapshot(project="p", root=tree.root, commit="0" * 40, git_dir=tree.git_dir, as_of=AS_OF)
+        cache = Cache()
+        try:
+            assert history.hotspot_candidates(broken, cache)() == set()  # a history git cannot read: none
+        finally:
+            cache.close()

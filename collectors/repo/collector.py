@@ -17,7 +17,7 @@ import re
 import tokenize
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from mldebt.collectors.code import configuration as code_configuration
@@ -131,7 +131,7 @@ def _collect(snapshot: Snapshot, cache: Cache) -> Iterator[Fact]:
     marker_count = 0
     marker_kinds: Counter[str] = Counter()
     jobs, notebooks, candidates, scripts = [], [], set(), {}
-    hot = history.hotspot_candidates(snapshot, cache)  # measured on this parse, so the history need not parse them
+    hot = history.hotspot_candidates(snapshot, cache)  # git reads the log while the files are read below
     python_lines = 0
     for entry in entries:
         language = entry.language
@@ -153,8 +153,7 @@ def _collect(snapshot: Snapshot, cache: Cache) -> Iterator[Fact]:
             candidate = repo_tests.is_candidate(entry.rel, test_patterns)  # a test file if it holds tests
             if candidate:
                 candidates.add(entry.rel)
-            measure = entry.rel in hot and entry.size <= history.MAX_COMPLEXITY_BYTES
-            jobs.append(Job(entry.rel, blob_id(data), text, is_test=candidate, complexity=measure))
+            jobs.append(Job(entry.rel, blob_id(data), text, is_test=candidate))
         elif entry.suffix == ".ipynb":
             notebook = repo_notebooks.read(entry.rel, text, entry.size)
             if isinstance(notebook, Fact):
@@ -176,6 +175,10 @@ def _collect(snapshot: Snapshot, cache: Cache) -> Iterator[Fact]:
                     markers.append((entry.rel, text.count("\n", 0, match.start()) + 1, match.group(0)))
             if language == "Shell" or entry.name in SCRIPT_NAMES:
                 scripts[entry.rel] = text
+    measured = hot()  # hotspot candidates: measured on this parse, so the history need not parse them
+    if measured:
+        small_enough = {e.rel for e in entries if e.rel in measured and e.size <= history.MAX_COMPLEXITY_BYTES}
+        jobs = [replace(job, complexity=True) if job.rel in small_enough and not job.notebook else job for job in jobs]
     summaries = summarise_all(jobs, cache)
     cache.put_many(
         {

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import ast
 import os
+import threading
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -77,12 +78,16 @@ def _window(snapshot: Snapshot) -> tuple[datetime, datetime]:
     return as_of, (as_of - timedelta(days=HISTORY_DAYS)).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def _log_key(snapshot: Snapshot, since: datetime) -> str:
+    return f"history:{VERSION}:{snapshot.commit}:{snapshot.subpath or ''}:{since.date()}"
+
+
 def _kept_log(snapshot: Snapshot, since: datetime, cache: Cache) -> list[list[Any]]:
     """The log since ``since`` with line counts, read once per commit, sub-path and window and kept in the cache.
 
     ValueError when a blob the line counts need is missing (nothing is kept then).
     """
-    key = f"history:{VERSION}:{snapshot.commit}:{snapshot.subpath or ''}:{since.date()}"
+    key = _log_key(snapshot, since)
     commits = cache.get(key)
     if commits is None:
         commits = _log(snapshot, since)
@@ -90,24 +95,51 @@ def _kept_log(snapshot: Snapshot, since: datetime, cache: Cache) -> list[list[An
     return list(commits)
 
 
-def hotspot_candidates(snapshot: Snapshot, cache: Cache) -> set[str]:
-    """The Python files whose complexity the hotspots will need: the most churned in the year before the scan.
+def hotspot_candidates(snapshot: Snapshot, cache: Cache) -> Callable[[], set[str]]:
+    """The Python files whose complexity the hotspots will need (the most churned in the year before the scan),
+    asked now and read when the returned function is called.
 
     The repository collector asks first, so that it measures them on the parse
     it makes anyway and keeps each under ``complexity_key``; this collector then
     finds them measured. The log read here is kept, as ``collect`` keeps it; a
-    history that cannot be read gives none (``collect`` reports why).
+    history that cannot be read gives none (``collect`` reports why). A log
+    not kept yet is read by git in a thread that only waits for git, while the
+    caller reads its files; the call joins it (before any process pool forks).
     """
     if snapshot.git_dir is None or snapshot.commit is None:
-        return set()
+        return set
     as_of, since = _window(snapshot)
-    try:
-        commits = _kept_log(snapshot, since, cache)
-        present = set(_files(snapshot))
-    except (OSError, ValueError, MldebtError):
-        return set()
-    churn, _, _ = _churn(commits, present, as_of.timestamp())
-    return set(_candidates(churn))
+    key = _log_key(snapshot, since)
+    read: dict[str, Any] = {}
+
+    def read_log() -> None:
+        try:
+            read["log"] = _log(snapshot, since)
+        except Exception as exc:  # raised again, or turned into no candidates, by the caller's thread
+            read["error"] = exc
+
+    reader = None
+    if cache.get(key) is None:
+        reader = threading.Thread(target=read_log, name="mldebt-git-log", daemon=True)
+        reader.start()
+
+    def candidates() -> set[str]:
+        if reader is not None:
+            reader.join()
+            if "error" in read:
+                if isinstance(read["error"], (OSError, ValueError, MldebtError)):  # as _kept_log's caller below
+                    return set()
+                raise read["error"]
+            cache.put(key, read["log"])
+        try:
+            commits = _kept_log(snapshot, since, cache)
+            present = set(_files(snapshot))
+        except (OSError, ValueError, MldebtError):
+            return set()
+        churn, _, _ = _churn(commits, present, as_of.timestamp())
+        return set(_candidates(churn))
+
+    return candidates
 
 
 def complexity_key(blob: str) -> str:
