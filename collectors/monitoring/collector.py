@@ -25,6 +25,7 @@ from typing import Any
 from mldebt.collectors.code.scan import notebook_code
 from mldebt.collectors.http import DEFAULT_TIMEOUT, ApiClient, ApiError
 from mldebt.collectors.interface import Collector, Fact, Snapshot
+from mldebt.collectors.monitoring import search
 from mldebt.collectors.monitoring.alertmanager import (
     AlertmanagerConfig,
     describe,
@@ -39,6 +40,7 @@ from mldebt.collectors.monitoring.prometheus_api import read_alertmanager, read_
 from mldebt.collectors.monitoring.prometheus_rules import Rule, looks_like_rules, parse_rule_file
 from mldebt.collectors.monitoring.pycode import MANAGED, RUNTIME, in_tests, mentioned, might_monitor, read_python
 from mldebt.collectors.monitoring.scrape import looks_like_scrape_config, read_scrape_configs
+from mldebt.collectors.monitoring.search import CODE_SUFFIXES
 from mldebt.collectors.repo import notebooks
 from mldebt.collectors.repo.configfiles import ConfigError, read_text, walk
 
@@ -124,12 +126,23 @@ class MonitoringCollector(Collector):
         candidates = [
             rel
             for rel, _ in walk(snapshot.root)
-            if rel in listed_files or rel.lower().endswith(YAML_SUFFIXES + (".json", ".py", ".ipynb"))
+            if rel in listed_files or rel.lower().endswith(YAML_SUFFIXES + (".json", *CODE_SUFFIXES))
         ]
         memo = FileMemo(snapshot, (rel for rel in candidates if rel not in listed_files))
         try:
+            unknown = [rel for rel in candidates if rel not in listed_files and memo.known(rel) is None]
+            silent = search.silent(snapshot, unknown)
             yield from self._files(
-                snapshot.root, candidates, memo, listed_rules, listed_dashboards, items, rules, managers, libraries
+                snapshot.root,
+                candidates,
+                memo,
+                silent,
+                listed_rules,
+                listed_dashboards,
+                items,
+                rules,
+                managers,
+                libraries,
             )
         finally:
             memo.close()
@@ -157,6 +170,7 @@ class MonitoringCollector(Collector):
         root: Path,
         candidates: list[str],
         memo: FileMemo,
+        silent: set[str],
         listed_rules: set[str],
         listed_dashboards: set[str],
         items: list[Item],
@@ -164,14 +178,20 @@ class MonitoringCollector(Collector):
         managers: list[AlertmanagerConfig],
         libraries: dict[str, list[str]],
     ) -> Iterator[Fact]:
-        """Each candidate file's facts; what a file held (or that it held nothing) is remembered in ``memo``."""
+        """Each candidate file's facts; what a file held (or that it held nothing) is remembered in ``memo``.
+
+        ``silent`` code files name no monitoring library, exporter or job (``search``): they hold nothing, unread.
+        """
         for rel in candidates:
             lowered = rel.lower()
             listed = rel in listed_rules or rel in listed_dashboards
             known = None if listed else memo.known(rel)
+            if known is None and rel in silent:
+                known = NOTHING
+                memo.learn(rel, NOTHING)
             if known == NOTHING:
                 continue
-            if known is not None and lowered.endswith((".py", ".ipynb")):
+            if known is not None and lowered.endswith(CODE_SUFFIXES):
                 yield from self._python(rel, known, libraries, items)
                 continue
             try:
@@ -182,7 +202,7 @@ class MonitoringCollector(Collector):
                 else:
                     memo.learn(rel, NOTHING)
                 continue
-            if lowered.endswith((".py", ".ipynb")):
+            if lowered.endswith(CODE_SUFFIXES):
                 outcome = _read_code(rel, text)
                 memo.learn(rel, outcome)
                 yield from self._python(rel, outcome, libraries, items)
