@@ -247,6 +247,7 @@ REGISTRY_CALLS = re.compile(
     r"|clearml\.(OutputModel|InputModel|Model)\b"
     r"|clearml\.Task\.\w+\(\)\.models\b)"
 )
+REGISTRY_CALL_ROOTS = {"google", "google_cloud_pipeline_components", "sagemaker", "clearml"}  # where those start
 
 # Centralised configuration: how code reads a config, by mechanism.
 CONFIG_CALLS = {

@@ -30,6 +30,8 @@ import ast
 import zlib
 from collections import defaultdict
 from collections.abc import Iterator
+from itertools import compress, islice
+from operator import ne
 from typing import Any
 
 from mldebt.collectors.code.tree import Indexed
@@ -52,27 +54,41 @@ def _token(key: object) -> int:
 
 def node_shapes(tree: Indexed) -> list[int]:
     """The shape of every node of ``tree``, by index: its type, the name it reads or writes, the attribute or
-    keyword it names, and its children's shapes (a literal is only its type)."""
+    keyword it names, and its children's shapes (a literal is only its type).
+
+    Every node's own token is looked up in one pass; then only the nodes with children (about half) are
+    hashed, children first: their positions, read backwards, put every node after its children.
+    """
     nodes, starts = tree.nodes, tree.starts
-    shape = [0] * len(nodes)
-    tokens, name_kind, attribute_kind, keyword_kind = _TOKENS, ast.Name, ast.Attribute, ast.keyword
-    for i in range(len(nodes) - 1, -1, -1):
-        node = nodes[i]
-        kind = type(node)
-        if kind is name_kind:  # identity tests, faster than isinstance, which is what mypy would read
-            key: object = node.id  # type: ignore[attr-defined]  # a Name
-        elif kind is attribute_kind:
-            key = node.attr  # type: ignore[attr-defined]  # an Attribute
-        elif kind is keyword_kind:
-            key = node.arg or "**"  # type: ignore[attr-defined]  # a keyword
-        else:
-            key = kind
-        token = tokens.get(key)
-        if token is None:
-            token = _token(key)
-        first, end = starts[i], starts[i + 1]
-        shape[i] = hash((token, *shape[first:end])) if first != end else token
-    return shape
+    get, name_kind, attribute_kind, keyword_kind = _TOKENS.get, ast.Name, ast.Attribute, ast.keyword
+    shape = [  # identity tests, faster than isinstance, which is what mypy would read
+        get(node.id)  # type: ignore[attr-defined]  # a Name
+        if kind is name_kind
+        else get(node.attr)  # type: ignore[attr-defined]  # an Attribute
+        if kind is attribute_kind
+        else get(node.arg or "**")  # type: ignore[attr-defined]  # a keyword
+        if kind is keyword_kind
+        else get(kind)
+        for node, kind in zip(nodes, map(type, nodes))
+    ]
+    if None in shape:  # a name or node type not seen before in this process
+        for i in [i for i, token in enumerate(shape) if token is None]:
+            shape[i] = _token(_key(nodes[i]))
+    inner = list(compress(range(len(nodes)), map(ne, starts, islice(starts, 1, None))))
+    for i in reversed(inner):
+        shape[i] = hash((shape[i], *shape[starts[i] : starts[i + 1]]))
+    return shape  # type: ignore[return-value]  # no None left
+
+
+def _key(node: ast.AST) -> object:
+    kind = type(node)
+    if kind is ast.Name:
+        return node.id  # type: ignore[attr-defined]  # a Name
+    if kind is ast.Attribute:
+        return node.attr  # type: ignore[attr-defined]  # an Attribute
+    if kind is ast.keyword:
+        return node.arg or "**"  # type: ignore[attr-defined]  # a keyword
+    return kind
 
 
 def rows(tree: Indexed, every_function: bool = False) -> dict[str, Any]:
@@ -88,6 +104,7 @@ def rows(tree: Indexed, every_function: bool = False) -> dict[str, Any]:
     nodes, starts = tree.nodes, tree.starts
     functions: list[list[Any]] = []
     statements: list[list[int]] = []
+    if_ = ast.If
     owners: list[tuple[int, str]] = [(0, "")]  # (index, qualified name prefix): the module, classes, functions
     while owners:
         owner, prefix = owners.pop()
@@ -95,25 +112,27 @@ def rows(tree: Indexed, every_function: bool = False) -> dict[str, Any]:
         body: list[ast.stmt] = getattr(node, "body", [])
         first = starts[owner] + _before_body(node)
         body_rows: list[list[int]] = []
-        for k, stmt in enumerate(body):
-            i = first + k
+        size = 0  # lines of the rows
+        for i, stmt in enumerate(body, first):
             if nodes[i] is not stmt:  # a field order this code does not know: leave the body out
-                body_rows = []
+                body_rows, size = [], 0
                 break
-            if k == 0 and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
-                continue  # a docstring
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                owners.append((i, f"{prefix}{stmt.name}."))
+            kind = type(stmt)  # parsed trees hold no subclasses: type identity is isinstance's answer
+            if kind in _OWNERS:
+                owners.append((i, f"{prefix}{stmt.name}."))  # type: ignore[attr-defined]  # a def or a class
                 continue
-            if owner == 0 and isinstance(stmt, ast.If) and _main_guard(stmt):
-                owners.append((i, prefix))
-                continue
-            if not (type(stmt) in _MAYBE_DATA and _data(stmt)):
-                body_rows.append([shape[i] & _MASK, (stmt.end_lineno or stmt.lineno) - stmt.lineno + 1])
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
-            sum(r[1] for r in body_rows) >= MIN_FUNCTION_LINES or (every_function and len(body_rows) >= 2)
-        ):
-            functions.append([node.lineno, prefix.rstrip("."), body_rows])
+            if kind in _MAYBE_DATA:
+                if owner == 0 and kind is if_ and _main_guard(stmt):  # type: ignore[arg-type]  # an If
+                    owners.append((i, prefix))
+                    continue
+                if _data(stmt):  # a docstring too
+                    continue
+            start = stmt.lineno
+            lines = (stmt.end_lineno or start) - start + 1
+            body_rows.append([shape[i] & _MASK, lines])
+            size += lines
+        if type(node) in _FUNCTIONS and (size >= MIN_FUNCTION_LINES or (every_function and len(body_rows) >= 2)):
+            functions.append([node.lineno, prefix.rstrip("."), body_rows])  # type: ignore[attr-defined]  # a def
         else:
             statements.extend(body_rows)
     functions.sort(key=lambda r: r[0])
@@ -141,21 +160,33 @@ _MAYBE_DATA = {
     ast.AugAssign,
 }
 _LITERALS = {ast.Constant, ast.List, ast.Tuple, ast.Set, ast.Dict}
+_ALWAYS_DATA = {ast.Import, ast.ImportFrom, ast.Pass}
+_ASSIGNS = {ast.Assign, ast.AnnAssign, ast.AugAssign}
+_FUNCTIONS = {ast.FunctionDef, ast.AsyncFunctionDef}
+_OWNERS = {*_FUNCTIONS, ast.ClassDef}
 
 
 def _data(stmt: ast.stmt) -> bool:
     """Literals written down (``__all__ = [...]``, ``"text"``) and imports, also under an ``if`` or ``try``:
     not code that can be copied."""
-    if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.Pass)):
+    kind = type(stmt)
+    if kind in _ALWAYS_DATA:
         return True
-    if isinstance(stmt, ast.Expr):
-        return isinstance(stmt.value, ast.Constant)
-    if isinstance(stmt, (ast.If, ast.Try)):
-        handlers = [s for h in stmt.handlers for s in h.body] if isinstance(stmt, ast.Try) else []
-        finals = stmt.finalbody if isinstance(stmt, ast.Try) else []
-        return all(_data(s) for s in [*stmt.body, *stmt.orelse, *handlers, *finals])
-    value = stmt.value if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) else None
-    return type(value) in _LITERALS and _literal(value)  # type: ignore[arg-type]  # not None there
+    if kind is ast.Expr:
+        return type(stmt.value) is ast.Constant  # type: ignore[attr-defined]  # an Expr
+    if kind is ast.If:
+        return all(map(_data, stmt.body)) and all(map(_data, stmt.orelse))  # type: ignore[attr-defined]
+    if kind is ast.Try:
+        return (
+            all(map(_data, stmt.body))  # type: ignore[attr-defined]  # a Try
+            and all(map(_data, stmt.orelse))  # type: ignore[attr-defined]
+            and all(_data(s) for h in stmt.handlers for s in h.body)  # type: ignore[attr-defined]
+            and all(map(_data, stmt.finalbody))  # type: ignore[attr-defined]
+        )
+    if kind in _ASSIGNS:
+        value = stmt.value  # type: ignore[attr-defined]  # an assignment
+        return type(value) in _LITERALS and _literal(value)
+    return False
 
 
 def _literal(node: ast.AST) -> bool:

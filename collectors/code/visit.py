@@ -16,12 +16,12 @@ import ast
 import hashlib
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
-from itertools import pairwise
+from itertools import compress, pairwise
 from typing import Any
 
 from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code import shapes
-from mldebt.collectors.code.tree import Indexed, index, walk
+from mldebt.collectors.code.tree import Indexed, index, levels, walk
 
 MAX_LOCATIONS = 40  # kept per file and kind (counts stay exact) ...
 _UNCAPPED = {"feature_statements"}  # ... except fingerprints, which are compared across files
@@ -34,6 +34,22 @@ _FIXTURES = {"pytest.fixture", "pytest.fixture()"}
 _DYNAMIC_IMPORT = "importlib.import_module"
 _BODIES = {ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef}  # a docstring opens their body
 _NAMING = {ast.Import, ast.ImportFrom, ast.For, *_BODIES}  # what the names of a file are read from
+# What a call's name must have for any check of ``_call`` on it to match: its whole name, its first name
+# or its last one. A call with none of them can only have keywords, a capitalised name or a notebook's path.
+_CALL_NAMES = {
+    *P.SEED_CALLS,
+    *P.FORMAT_PARSERS,
+    *P.CONFIG_CALLS,
+    *_CLI,
+    *_ENV_GET,
+    _DYNAMIC_IMPORT,
+    "numpy.load",
+    "open",
+}
+_CALL_ROOTS = {"numpy", "click", *P.TRACKING_ROOTS, *P.REGISTRY_CALL_ROOTS, *P.LIBRARY_ROOTS}
+_CALL_LASTS = {*P.LOGGER_CLASSES, *P.REGISTRY_METHODS, "add_argument", "ArgumentParser", *P.RAW_READERS, *P.QUIET_CALLS}
+_ENV_LASTS = {name.rsplit(".", 1)[-1] for name in _ENV_GET}
+_Name, _Attribute, _Call, _Subscript, _Constant = ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.Constant
 
 
 def fingerprint(node: ast.AST | list[ast.stmt]) -> str:
@@ -76,26 +92,35 @@ class Visit:
     def dotted(self, node: ast.AST) -> str:
         """``np.random.seed`` -> ``numpy.random.seed`` through the file's imports."""
         parts = []
-        while True:
-            if isinstance(node, ast.Attribute):
-                parts.append(node.attr)
-                node = node.value
-            elif isinstance(node, ast.Call):
-                module = self._dynamic_import(node)
+        while True:  # parsed trees hold no subclasses: type identity is isinstance's answer
+            kind = type(node)
+            if kind is _Attribute:
+                parts.append(node.attr)  # type: ignore[attr-defined]  # an Attribute
+                node = node.value  # type: ignore[attr-defined]
+            elif kind is _Name:
+                name = node.id  # type: ignore[attr-defined]  # a Name
+                parts.append(self.aliases.get(name) or self._bound.get(name, name))
+                break
+            elif kind is _Call:
+                module = self._dynamic_import(node)  # type: ignore[arg-type]  # a Call
                 if module:
                     parts.append(module)
                     break
                 parts.append("()")
-                node = node.func
-            elif isinstance(node, ast.Subscript):
-                node = node.value
-            elif isinstance(node, ast.Name):
-                parts.append(self.aliases.get(node.id) or self._bound.get(node.id, node.id))
-                break
+                node = node.func  # type: ignore[attr-defined]
+            elif kind is _Subscript:
+                node = node.value  # type: ignore[attr-defined]
             else:
                 parts.append("?")
                 break
-        return ".".join(reversed(parts)).replace(".()", "()")
+        parts.reverse()
+        return ".".join(parts).replace(".()", "()")
+
+    def _last(self, node: ast.AST) -> str:
+        """The last name of ``dotted(node)``, read off an attribute without resolving the rest."""
+        if type(node) is _Attribute:
+            return node.attr  # dotted(x.attr) always ends in ".attr"
+        return self.dotted(node).rsplit(".", 1)[-1]
 
     def add(self, kind: str, *row: Any) -> None:
         rows = self.found.setdefault(kind, [])
@@ -123,12 +148,12 @@ class Visit:
             ast.Raise: self._raise,
             ast.JoinedStr: self._joined,
         }
-        # the nodes either pass below looks at, in the index's order (names and most expressions are neither's)
-        wanted = _NAMING if self.is_test else _NAMING | handlers.keys() | {ast.Constant}
-        picked = [node for node in nodes if type(node) in wanted]
+        # the nodes each pass below looks at, in the index's order (names and most expressions are neither's)
+        kinds = list(map(type, nodes))
+        naming = compress(nodes, map(_NAMING.__contains__, kinds))
         docstrings: set[int] = set()
         import_, import_from, for_, expr, constant = ast.Import, ast.ImportFrom, ast.For, ast.Expr, ast.Constant
-        for node in picked:  # parsed trees hold no subclasses: type identity is isinstance's answer
+        for node in naming:  # parsed trees hold no subclasses: type identity is isinstance's answer
             kind = type(node)
             if kind is import_ or kind is import_from:
                 self._import(node)  # type: ignore[arg-type]  # kind says which
@@ -146,20 +171,20 @@ class Visit:
             return
         self._module_level(tree)
         strings, parts = self._strings, self._parts
-        for node in picked:
-            handler = handlers.get(type(node))
-            if handler is not None:
-                handler(node)
-            elif (
-                type(node) is constant
-                and isinstance(node.value, str)
-                and id(node) not in docstrings
-                and id(node) not in parts
-            ):
-                strings.append(((node.lineno, node.col_offset), node.value, node.lineno))
+        picked = handlers.keys() | {constant}
+        for node in compress(nodes, map(picked.__contains__, kinds)):
+            kind = type(node)
+            if kind is constant:
+                text = node.value  # type: ignore[attr-defined]  # a Constant
+                if type(text) is str and id(node) not in docstrings and id(node) not in parts:
+                    strings.append(((node.lineno, node.col_offset), text, node.lineno))  # type: ignore[attr-defined]
+            else:
+                handlers[kind](node)
         quiet = _merged(self._quiet)
         starts = [start for start, _ in quiet]
         for at, text, line in strings:
+            if "." not in text and "/" not in text and "\\" not in text:
+                continue  # no path, URI, file name or suffix: nothing ``_string`` looks for
             k = bisect_right(starts, at) - 1
             if k < 0 or at > quiet[k][1]:  # not inside a print(), a log call, a raise or an f-string
                 self._string(text, line)
@@ -172,7 +197,8 @@ class Visit:
 
     def _module_level(self, tree: ast.Module) -> None:
         """Whether the module works when run (a script), and its constants (thresholds, flags, settings)."""
-        for node in tree.body:
+        first = self.tree.starts[0] if self.tree is not None else 0  # where the module's statements are indexed
+        for k, node in enumerate(tree.body):
             if isinstance(node, (ast.Expr, ast.For, ast.While, ast.With)) and not (
                 isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
             ):
@@ -181,8 +207,8 @@ class Visit:
                 isinstance(node, (ast.Assign, ast.AnnAssign))
                 and node.value is not None
                 and any(
-                    isinstance(sub, ast.Call) and self.dotted(sub.func).rsplit(".", 1)[-1] in P.RAW_READERS
-                    for sub in walk(node.value)
+                    type(sub) is _Call and self._last(sub.func) in P.RAW_READERS
+                    for sub in self._below(node.value, first + k, len(node.targets) if type(node) is ast.Assign else 2)
                 )
             ):
                 self.top_level_work = True  # reads data at import time
@@ -211,6 +237,15 @@ class Visit:
                 for name in names:
                     bound[name] = bound.get(name, 0) + 1
             self._bool_consts = {name for name in self._bool_consts if bound.get(name) == 1}
+
+    def _below(self, node: ast.AST, parent: int, before: int) -> list[ast.AST]:
+        """``walk(node)`` (in another order), read from the index: ``node`` is the child of ``nodes[parent]``
+        with ``before`` children ahead of it. The tree is walked again if the index has it elsewhere."""
+        tree, nodes = self.tree, self.nodes
+        at = tree.starts[parent] + before if tree is not None and parent < len(nodes) else len(nodes)
+        if tree is None or at >= len(nodes) or nodes[at] is not node:
+            return walk(node)
+        return [sub for start, end in levels(tree, at) for sub in nodes[start:end]]
 
     def _loop(self, node: ast.For) -> None:
         """``for module in ["torch.utils.tensorboard", "tensorboardX"]``: the names the loop variable takes."""
@@ -260,15 +295,31 @@ class Visit:
                     self.imports.add(f"{module}.{alias.name}")
 
     def _call(self, node: ast.Call) -> None:
-        name = self.dotted(node.func)
+        func = node.func
+        name = self.dotted(func)
         last = name.rsplit(".", 1)[-1]
         root = name.split(".", 1)[0]
         line = node.lineno
-        lib = P.SEED_CALLS.get(name)
-        if lib and (node.args or node.keywords or name not in _SEED_NEEDS_ARG):
-            self.seeds.setdefault(lib, line)
-        if name.startswith("numpy.random."):
-            self.random_use.add("numpy")
+        named = name in _CALL_NAMES or root in _CALL_ROOTS or last in _CALL_LASTS  # else no check on names matches
+        if named:
+            lib = P.SEED_CALLS.get(name)
+            if lib and (node.args or node.keywords or name not in _SEED_NEEDS_ARG):
+                self.seeds.setdefault(lib, line)
+            if name.startswith("numpy.random."):
+                self.random_use.add("numpy")
+        registry = self._keywords(node, name, last, root, line) if node.keywords else False
+        if named:
+            self._named_call(node, name, last, root, line, registry)
+        else:
+            self._use(func, line)
+        notebook = _notebook(node.args) if node.args else None
+        if notebook:  # the first one: papermill's second is where it writes the executed copy
+            self.add("notebook_refs", line, notebook, "runs")
+        if named and last in P.QUIET_CALLS:
+            self._hush(node.args)
+
+    def _keywords(self, node: ast.Call, name: str, last: str, root: str, line: int) -> bool:
+        """Seeds, registrations, hyperparameters and trackers given as keywords; whether one registers a model."""
         registry = False
         for kw in node.keywords:
             if kw.arg in P.SEED_KEYWORDS and not (isinstance(kw.value, ast.Constant) and kw.value.value is None):
@@ -287,6 +338,10 @@ class Visit:
             elif kw.arg == "type" and root == "wandb" and _str(kw.value) == "model":
                 self.add("registry", line, f"{name}(type='model')")  # a W&B model artifact
                 registry = True
+        return registry
+
+    def _named_call(self, node: ast.Call, name: str, last: str, root: str, line: int, registry: bool) -> None:
+        """What a call's name says: tracking, registries, libraries, configuration, command lines, data reads."""
         tracking = self._tracking(node, name, last, root)
         if tracking:
             self.add("tracking", line, tracking, name)
@@ -315,19 +370,6 @@ class Visit:
             self.add("flags", line, variable, "environment")
         if last in P.RAW_READERS or name == "numpy.load" or (name == "open" and _data_file(_first_str(node))):
             self.add("raw_reads", line, name)
-        notebook = next(
-            (
-                text
-                for arg in node.args
-                for item in (arg.elts if isinstance(arg, (ast.List, ast.Tuple)) else [arg])
-                if (text := _str(item)) and text.endswith(".ipynb")
-            ),
-            None,
-        )
-        if notebook:  # the first one: papermill's second is where it writes the executed copy
-            self.add("notebook_refs", line, notebook, "runs")
-        if last in P.QUIET_CALLS:
-            self._hush(node.args)
 
     def _tracking(self, node: ast.Call, name: str, last: str, root: str) -> str | None:
         """The tracker a call records a run with, if it does."""
@@ -362,13 +404,16 @@ class Visit:
 
     def _use(self, node: ast.AST, line: int) -> None:
         """A capitalised name called (``Schema.validate(df)``) or annotating a route's parameter."""
-        while isinstance(node, (ast.Attribute, ast.Subscript)):
-            node = node.value
-        if not isinstance(node, ast.Name) or not node.id[:1].isupper():
+        kind = type(node)
+        while kind is _Attribute or kind is _Subscript:
+            node = node.value  # type: ignore[attr-defined]  # an Attribute or a Subscript
+            kind = type(node)
+        if kind is not _Name or not node.id[:1].isupper():  # type: ignore[attr-defined]  # a Name
             return
-        origin = self.aliases.get(node.id)
+        name: str = node.id  # type: ignore[attr-defined]
+        origin = self.aliases.get(name)
         if origin is None:
-            self._local_uses.setdefault(node.id, line)
+            self._local_uses.setdefault(name, line)
         elif "." in origin:
             self._imported_uses.add(origin)
 
@@ -422,9 +467,18 @@ class Visit:
             return f"constant {test.value!r}"
         if isinstance(test, ast.Name) and test.id in self._bool_consts:
             return test.id
-        if isinstance(test, ast.Call) and test.args and self.dotted(test.func) in _ENV_GET:
+        if (
+            isinstance(test, ast.Call)
+            and test.args
+            and (type(test.func) is not _Attribute or test.func.attr in _ENV_LASTS)  # dotted ends in its name
+            and self.dotted(test.func) in _ENV_GET
+        ):
             return f"environment {_str(test.args[0]) or '?'}"
-        if isinstance(test, ast.Subscript) and self.dotted(test.value) == "os.environ":
+        if (
+            isinstance(test, ast.Subscript)
+            and (type(test.value) is not _Attribute or test.value.attr == "environ")
+            and self.dotted(test.value) == "os.environ"
+        ):
             return f"environment {_str(test.slice) or '?'}"
         return None
 
@@ -470,19 +524,18 @@ class Visit:
             self._schemas[node.name] = (*family, node.lineno)
 
     def _assign(self, node: ast.Assign) -> None:
-        target = node.targets[0]
-        if (
-            isinstance(target, ast.Name)
-            and isinstance(node.value, ast.Constant)
-            and isinstance(node.value.value, bool)
-            and P.FLAG_NAME.search(target.id)
-        ):
-            self.add("flags", node.lineno, target.id, "constant")
-        self._bind(target, node.value)
-        if (
-            isinstance(target, ast.Subscript)
-            and _str(target.slice)
-            and any(isinstance(n, (ast.Call, ast.BinOp)) for n in walk(node.value))
+        target, value = node.targets[0], node.value
+        kind = type(target)
+        if kind is _Name:
+            if type(value) is _Constant:
+                if type(value.value) is bool and P.FLAG_NAME.search(target.id):  # type: ignore[attr-defined]
+                    self.add("flags", node.lineno, target.id, "constant")  # type: ignore[attr-defined]
+            elif type(value) is _Call:
+                self._bind(target, value)
+        elif (
+            kind is _Subscript
+            and _str(target.slice)  # type: ignore[attr-defined]  # a Subscript
+            and any(isinstance(n, (ast.Call, ast.BinOp)) for n in walk(value))
         ):
             self.add("feature_statements", node.lineno, fingerprint(node))
 
@@ -578,6 +631,18 @@ def _str(node: ast.AST | None) -> str | None:
 
 def _first_str(node: ast.Call) -> str | None:
     return _str(node.args[0]) if node.args else None
+
+
+def _notebook(args: list[ast.expr]) -> str | None:
+    """The first literal path of a notebook among a call's arguments (or in a list or tuple of them)."""
+    for arg in args:
+        kind = type(arg)
+        for item in arg.elts if kind is ast.List or kind is ast.Tuple else (arg,):  # type: ignore[attr-defined]  # a list
+            if type(item) is _Constant:
+                text = item.value
+                if type(text) is str and text.endswith(".ipynb"):
+                    return text
+    return None
 
 
 def _data_file(text: str | None) -> bool:
