@@ -38,6 +38,9 @@ NAMING: dict[str, str | bytes] = {
     "node_modules/pkg/vendored.py": "import frouros\n",
 }
 PLAIN = {f"pkg/module_{n:03}.py": f"def f{n}(x):\n    return x + {n}\n" for n in range(80)}
+# committed after the files they would hide from a search that honoured them
+HIDING = {".gitignore": "*.py\n*.ipynb\n", ".gitattributes": "*.py binary -text\n*.ipynb -diff\n"}
+LATER = "2026-01-02T10:00:00+00:00"
 
 
 def collect(repo: Path, searching: bool = True) -> tuple[list[tuple], list[str]]:
@@ -52,7 +55,7 @@ def collect(repo: Path, searching: bool = True) -> tuple[list[tuple], list[str]]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(monitoring, "read_text", reading)
         if not searching:
-            patch.setattr(search, "silent", lambda snapshot, unknown: set())
+            patch.setattr(search, "silent", lambda snapshot, code, unknown: set())
         with checkout(single_repository(repo).projects[0]) as tree:
             snapshot = Snapshot(project="p", root=tree.root, commit=tree.commit, git_dir=tree.git_dir, tree=tree.tree)
             facts = [(f.key, repr(f.value), f.path, f.line, f.error) for f in MonitoringCollector().collect(snapshot)]
@@ -72,7 +75,7 @@ def fresh_cache(tmp_path, monkeypatch):
 
 
 def test_the_facts_are_those_of_reading_every_file_and_only_files_naming_a_library_are_read(make_repo, fresh_cache):
-    repo = make_repo("r", [(DATE, {**PLAIN, **NAMING})])
+    repo = make_repo("r", [(DATE, {**PLAIN, **NAMING}), (LATER, HIDING)])
     fresh_cache()
     searched, read = collect(repo)
     fresh_cache()
@@ -106,7 +109,9 @@ def test_git_is_not_asked_about_a_few_files(make_repo, fresh_cache, monkeypatch)
     repo = make_repo("r", [(DATE, {**dict(list(PLAIN.items())[:10]), **NAMING})])
     asked: list[list[str]] = []
     real = search.run
-    monkeypatch.setattr(search, "run", lambda args, *rest: asked.append(list(args)) or real(args, *rest))
+    monkeypatch.setattr(
+        search, "run", lambda args, *rest, **named: asked.append(list(args)) or real(args, *rest, **named)
+    )
     fresh_cache()
     _, read = collect(repo)
     assert asked == []
@@ -118,7 +123,7 @@ def test_when_git_fails_every_file_is_read(make_repo, fresh_cache, monkeypatch):
     fresh_cache()
     every, _ = collect(repo, searching=False)
 
-    def failing(args, *rest):
+    def failing(args, *rest, **named):
         raise gitrun.GitError("git grep timed out")
 
     monkeypatch.setattr(search, "run", failing)

@@ -130,8 +130,8 @@ class MonitoringCollector(Collector):
         ]
         memo = FileMemo(snapshot, (rel for rel in candidates if rel not in listed_files))
         try:
-            unknown = [rel for rel in candidates if rel not in listed_files and memo.known(rel) is None]
-            silent = search.silent(snapshot, unknown)
+            code = [rel for rel in candidates if rel not in listed_files and rel.lower().endswith(CODE_SUFFIXES)]
+            silent = search.silent(snapshot, code, [rel for rel in code if memo.known(rel) is None])
             yield from self._files(
                 snapshot.root,
                 candidates,
