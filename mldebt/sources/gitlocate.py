@@ -147,7 +147,8 @@ def _config(common: Path, home: Path) -> str:
     settings = "[core]\n\trepositoryformatversion = {version}\n\tbare = true\n"
     data = read_small(common / "config", MAX_CONFIG_BYTES)
     fmt = "sha1"
-    if data:
+    # a key's name is spelt out in the file (in any case, never escaped): without it, git has nothing to find
+    if data and b"objectformat" in data.lower():
         copy = home / "scanned-config"
         copy.write_bytes(data)
         proc = run(["config", "--file", str(copy), "--no-includes", "--get", "extensions.objectformat"], cwd=home)

@@ -28,6 +28,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -62,6 +63,7 @@ __all__ = [
 MAX_BLOB_BYTES = 8 * 1024 * 1024  # larger blobs are listed as skipped and never written
 MAX_CACHED_TREES = 12  # laid-out trees kept in the cache, least recently used dropped first
 TREE_LAYOUT_VERSION = "1"
+_OBJECT_LINE = re.compile(rb"([0-9a-f]{40}|[0-9a-f]{64}) (blob|tree|commit|tag) [0-9]+\n")  # cat-file --batch-check
 
 
 class NoCommitYet(MldebtError):
@@ -208,6 +210,9 @@ def tree_of(git_dir: Path, commit: str, subpath: str | None = None) -> str | Non
     commit but its git object cannot be read (a partial or damaged copy).
     """
     spec = f"{commit}:{subpath}" if subpath else f"{commit}^{{tree}}"
+    named = _readable_object(git_dir, spec)
+    if named is not None:
+        return named[0] if named[1] == "tree" else None
     proc = run(["rev-parse", "--verify", "--quiet", spec], git_dir)
     oid = proc.stdout.decode().strip()
     if proc.returncode != 0:
@@ -222,6 +227,19 @@ def tree_of(git_dir: Path, commit: str, subpath: str | None = None) -> str | Non
         what = f"folder {subpath!r}" if subpath else "files"
         raise GitError(f"cannot read the {what} of commit {commit[:12]}: git tree {oid[:12]} is {WHY}")
     return oid if kind.stdout.decode().strip() == "tree" else None
+
+
+def _readable_object(git_dir: Path, spec: str) -> tuple[str, str] | None:
+    """The id and type of the object ``spec`` names, when git resolves it and can read it: one git process.
+
+    None in every other case (a missing or damaged object, a name that does
+    not resolve), for the caller's slower way, which says what is wrong.
+    """
+    if "\n" in spec:  # one name per line of git's input
+        return None
+    proc = run(["cat-file", "--batch-check"], git_dir, input=f"{spec}\n".encode())
+    found = _OBJECT_LINE.fullmatch(proc.stdout) if proc.returncode == 0 else None
+    return (found[1].decode(), found[2].decode()) if found else None
 
 
 def _check_folders_on_the_way(git_dir: Path, commit: str, subpath: str) -> None:
