@@ -52,9 +52,10 @@ def _token(key: object) -> int:
     return value
 
 
-def node_shapes(tree: Indexed) -> list[int]:
+def node_shapes(tree: Indexed, kinds: list[type[ast.AST]] | None = None) -> list[int]:
     """The shape of every node of ``tree``, by index: its type, the name it reads or writes, the attribute or
-    keyword it names, and its children's shapes (a literal is only its type).
+    keyword it names, and its children's shapes (a literal is only its type). ``kinds``: the nodes' types,
+    when the caller has them.
 
     Every node's own token is looked up in one pass; then only the nodes with children (about half) are
     hashed, children first: their positions, read backwards, put every node after its children.
@@ -69,7 +70,7 @@ def node_shapes(tree: Indexed) -> list[int]:
         else get(node.arg or "**")  # type: ignore[attr-defined]  # a keyword
         if kind is keyword_kind
         else get(kind)
-        for node, kind in zip(nodes, map(type, nodes))
+        for node, kind in zip(nodes, map(type, nodes) if kinds is None else kinds)
     ]
     if None in shape:  # a name or node type not seen before in this process
         for i in [i for i, token in enumerate(shape) if token is None]:
@@ -91,16 +92,17 @@ def _key(node: ast.AST) -> object:
     return kind
 
 
-def rows(tree: Indexed, every_function: bool = False) -> dict[str, Any]:
+def rows(tree: Indexed, every_function: bool = False, kinds: list[type[ast.AST]] | None = None) -> dict[str, Any]:
     """What a file's summary keeps of its shapes, each statement as [shape, lines it spans].
 
     ``functions``: [line, name, [[shape, lines], ...]] for each function whose body (docstring left
     out) spans at least MIN_FUNCTION_LINES lines, or has two statements when ``every_function`` (a
     training or serving file, whose feature code is compared however short); ``statements``: the
     other statements that are the module's own (the body of a ``__main__`` guard too), a class's or
-    a smaller function's. Imports, docstrings and literals written down are left out.
+    a smaller function's. Imports, docstrings and literals written down are left out. ``kinds``: the
+    nodes' types, when the caller has them.
     """
-    shape = node_shapes(tree)
+    shape = node_shapes(tree, kinds)
     nodes, starts = tree.nodes, tree.starts
     functions: list[list[Any]] = []
     statements: list[list[int]] = []

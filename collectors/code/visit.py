@@ -49,6 +49,8 @@ _CALL_NAMES = {
 _CALL_ROOTS = {"numpy", "click", *P.TRACKING_ROOTS, *P.REGISTRY_CALL_ROOTS, *P.LIBRARY_ROOTS}
 _CALL_LASTS = {*P.LOGGER_CLASSES, *P.REGISTRY_METHODS, "add_argument", "ArgumentParser", *P.RAW_READERS, *P.QUIET_CALLS}
 _ENV_LASTS = {name.rsplit(".", 1)[-1] for name in _ENV_GET}
+_NUMBERS = {ast.Constant, ast.UnaryOp}  # what a literal number is (``_number``)
+_BINDERS = {ast.Name, ast.arg, ast.Global}  # what binds a name where ``_module_level`` looks
 _Name, _Attribute, _Call, _Subscript, _Constant = ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.Constant
 
 
@@ -169,14 +171,19 @@ class Visit:
         }
         if self.is_test:
             return
-        self._module_level(tree)
+        self._module_level(tree, kinds)
         strings, parts = self._strings, self._parts
         picked = handlers.keys() | {constant}
         for node in compress(nodes, map(picked.__contains__, kinds)):
             kind = type(node)
             if kind is constant:
                 text = node.value  # type: ignore[attr-defined]  # a Constant
-                if type(text) is str and id(node) not in docstrings and id(node) not in parts:
+                if (
+                    type(text) is str
+                    and ("." in text or "/" in text or "\\" in text)  # else not a path: see below
+                    and id(node) not in docstrings
+                    and id(node) not in parts
+                ):
                     strings.append(((node.lineno, node.col_offset), text, node.lineno))  # type: ignore[attr-defined]
             else:
                 handlers[kind](node)
@@ -193,9 +200,9 @@ class Visit:
                 self._library(self._local_uses[name], (family, lib), f"{name} ({lib} class, line {line})")
             else:
                 self.add("library_classes", line, family, lib, name)
-        self.shapes = shapes.rows(self.tree, every_function=self.role is not None)
+        self.shapes = shapes.rows(self.tree, every_function=self.role is not None, kinds=kinds)
 
-    def _module_level(self, tree: ast.Module) -> None:
+    def _module_level(self, tree: ast.Module, kinds: list[type[ast.AST]]) -> None:
         """Whether the module works when run (a script), and its constants (thresholds, flags, settings)."""
         first = self.tree.starts[0] if self.tree is not None else 0  # where the module's statements are indexed
         for k, node in enumerate(tree.body):
@@ -224,19 +231,20 @@ class Visit:
                     if P.SETTING_NAME.match(name):
                         self.counts["settings"] = self.counts.get("settings", 0) + 1
         if self._bool_consts:  # a switch only an edit of the code turns: bound here and nowhere else
-            bound: dict[str, int] = {}
-            for sub in self.nodes:  # a parameter or a global statement counts twice: it is bound elsewhere too
-                if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
-                    names = [sub.id]
-                elif isinstance(sub, ast.arg):
-                    names = [sub.arg, sub.arg]
-                elif isinstance(sub, ast.Global):
-                    names = [*sub.names, *sub.names]
+            consts, bound = self._bool_consts, dict.fromkeys(self._bool_consts, 0)
+            binders = compress(self.nodes, map(_BINDERS.__contains__, kinds))
+            for sub in binders:  # a parameter or a global statement counts twice: it is bound elsewhere too
+                if type(sub) is _Name:
+                    if sub.id in consts and type(sub.ctx) is ast.Store:
+                        bound[sub.id] += 1
+                elif type(sub) is ast.arg:
+                    if sub.arg in consts:
+                        bound[sub.arg] += 2
                 else:
-                    continue
-                for name in names:
-                    bound[name] = bound.get(name, 0) + 1
-            self._bool_consts = {name for name in self._bool_consts if bound.get(name) == 1}
+                    for name in sub.names:  # type: ignore[attr-defined]  # a Global
+                        if name in consts:
+                            bound[name] += 2
+            self._bool_consts = {name for name in consts if bound[name] == 1}
 
     def _below(self, node: ast.AST, parent: int, before: int) -> list[ast.AST]:
         """``walk(node)`` (in another order), read from the index: ``node`` is the child of ``nodes[parent]``
@@ -296,52 +304,42 @@ class Visit:
 
     def _call(self, node: ast.Call) -> None:
         func = node.func
-        name = self.dotted(func)
-        last = name.rsplit(".", 1)[-1]
-        root = name.split(".", 1)[0]
-        line = node.lineno
-        named = name in _CALL_NAMES or root in _CALL_ROOTS or last in _CALL_LASTS  # else no check on names matches
-        if named:
-            lib = P.SEED_CALLS.get(name)
-            if lib and (node.args or node.keywords or name not in _SEED_NEEDS_ARG):
-                self.seeds.setdefault(lib, line)
-            if name.startswith("numpy.random."):
-                self.random_use.add("numpy")
-        registry = self._keywords(node, name, last, root, line) if node.keywords else False
-        if named:
-            self._named_call(node, name, last, root, line, registry)
+        base: ast.Name | None = None  # the name ``_use`` reaches from ``func``, when that is ``f`` or ``x.f``
+        if type(func) is _Name:  # ``dotted`` of the two commonest callees, written out
+            base = func
+            name = (self.aliases.get(func.id) or self._bound.get(func.id, func.id)).replace(".()", "()")
+            last = name.rpartition(".")[2]
+        elif type(func) is _Attribute and type(func.value) is _Name:
+            base, ident = func.value, func.value.id
+            name = f"{self.aliases.get(ident) or self._bound.get(ident, ident)}.{func.attr}".replace(".()", "()")
+            last = func.attr  # what ``name`` ends with, as it always does
         else:
-            self._use(func, line)
-        notebook = _notebook(node.args) if node.args else None
-        if notebook:  # the first one: papermill's second is where it writes the executed copy
-            self.add("notebook_refs", line, notebook, "runs")
-        if named and last in P.QUIET_CALLS:
-            self._hush(node.args)
+            name = self.dotted(func)
+            last = name.rpartition(".")[2]
+        root = name.partition(".")[0]
+        if name in _CALL_NAMES or root in _CALL_ROOTS or last in _CALL_LASTS:
+            self._named_call(node, name, last, root)
+            return
+        # no check on the call's name can match: what is left are its keywords, a capitalised name, a notebook
+        if node.keywords:
+            self._keywords(node, name, last, root, node.lineno)
+        if base is None:
+            self._use(func, node.lineno)
+        elif base.id[:1].isupper():
+            self._use(base, node.lineno)
+        if node.args:
+            notebook = _notebook(node.args)
+            if notebook:
+                self.add("notebook_refs", node.lineno, notebook, "runs")
 
-    def _keywords(self, node: ast.Call, name: str, last: str, root: str, line: int) -> bool:
-        """Seeds, registrations, hyperparameters and trackers given as keywords; whether one registers a model."""
-        registry = False
-        for kw in node.keywords:
-            if kw.arg in P.SEED_KEYWORDS and not (isinstance(kw.value, ast.Constant) and kw.value.value is None):
-                if root in P.RANDOM_LIBRARIES:
-                    self.seeds.setdefault(P.RANDOM_LIBRARIES[root], line)
-            elif kw.arg in P.REGISTRY_KEYWORDS:
-                self.add("registry", line, f"{name}({kw.arg}=...)")
-                registry = True
-            elif kw.arg in P.HYPERPARAMETERS and _number(kw.value) is not None and last != "add_argument":
-                self.add("hyperparameters", line, kw.arg, _number(kw.value))
-            elif kw.arg == "report_to":  # Hugging Face TrainingArguments
-                for item in kw.value.elts if isinstance(kw.value, (ast.List, ast.Tuple)) else [kw.value]:
-                    tracker = P.REPORT_TO.get(_str(item) or "")
-                    if tracker:
-                        self.add("tracking", line, tracker, f"{name}(report_to={_str(item)!r})")
-            elif kw.arg == "type" and root == "wandb" and _str(kw.value) == "model":
-                self.add("registry", line, f"{name}(type='model')")  # a W&B model artifact
-                registry = True
-        return registry
-
-    def _named_call(self, node: ast.Call, name: str, last: str, root: str, line: int, registry: bool) -> None:
-        """What a call's name says: tracking, registries, libraries, configuration, command lines, data reads."""
+    def _named_call(self, node: ast.Call, name: str, last: str, root: str) -> None:
+        line = node.lineno
+        lib = P.SEED_CALLS.get(name)
+        if lib and (node.args or node.keywords or name not in _SEED_NEEDS_ARG):
+            self.seeds.setdefault(lib, line)
+        if name.startswith("numpy.random."):
+            self.random_use.add("numpy")
+        registry = self._keywords(node, name, last, root, line) if node.keywords else False
         tracking = self._tracking(node, name, last, root)
         if tracking:
             self.add("tracking", line, tracking, name)
@@ -370,6 +368,33 @@ class Visit:
             self.add("flags", line, variable, "environment")
         if last in P.RAW_READERS or name == "numpy.load" or (name == "open" and _data_file(_first_str(node))):
             self.add("raw_reads", line, name)
+        notebook = _notebook(node.args)
+        if notebook:  # the first one: papermill's second is where it writes the executed copy
+            self.add("notebook_refs", line, notebook, "runs")
+        if last in P.QUIET_CALLS:
+            self._hush(node.args)
+
+    def _keywords(self, node: ast.Call, name: str, last: str, root: str, line: int) -> bool:
+        """Seeds, registrations, hyperparameters and trackers given as keywords; whether one registers a model."""
+        registry = False
+        for kw in node.keywords:
+            if kw.arg in P.SEED_KEYWORDS and not (isinstance(kw.value, ast.Constant) and kw.value.value is None):
+                if root in P.RANDOM_LIBRARIES:
+                    self.seeds.setdefault(P.RANDOM_LIBRARIES[root], line)
+            elif kw.arg in P.REGISTRY_KEYWORDS:
+                self.add("registry", line, f"{name}({kw.arg}=...)")
+                registry = True
+            elif kw.arg in P.HYPERPARAMETERS and _number(kw.value) is not None and last != "add_argument":
+                self.add("hyperparameters", line, kw.arg, _number(kw.value))
+            elif kw.arg == "report_to":  # Hugging Face TrainingArguments
+                for item in kw.value.elts if isinstance(kw.value, (ast.List, ast.Tuple)) else [kw.value]:
+                    tracker = P.REPORT_TO.get(_str(item) or "")
+                    if tracker:
+                        self.add("tracking", line, tracker, f"{name}(report_to={_str(item)!r})")
+            elif kw.arg == "type" and root == "wandb" and _str(kw.value) == "model":
+                self.add("registry", line, f"{name}(type='model')")  # a W&B model artifact
+                registry = True
+        return registry
 
     def _tracking(self, node: ast.Call, name: str, last: str, root: str) -> str | None:
         """The tracker a call records a run with, if it does."""
@@ -436,6 +461,9 @@ class Visit:
 
     def _compare(self, node: ast.Compare) -> None:
         operands = [node.left, *node.comparators]
+        kinds = set(map(type, operands))
+        if kinds.isdisjoint(_NUMBERS) and (_Name not in kinds or not self._float_consts):
+            return  # no number to compare with
         for a, b in pairwise(operands):
             for value_node, other in ((a, b), (b, a)):
                 value = _number(value_node)
@@ -447,7 +475,7 @@ class Visit:
 
     def _if(self, node: ast.If) -> None:
         test = node.test
-        if isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__":
+        if type(test) is ast.Compare and type(test.left) is _Name and test.left.id == "__name__":
             self.main_guard = True
             return
         switch = self._switch(test)
@@ -498,7 +526,7 @@ class Visit:
         for arg in [*node.args.args, *node.args.kwonlyargs]:
             if arg.annotation is None:
                 continue
-            if self.dotted(arg.annotation).split(".")[-1] in {"dict", "Dict", "Mapping"}:
+            if self._last(arg.annotation) in {"dict", "Dict", "Mapping"}:
                 self.counts["dict_annotations"] += 1
             if routed:
                 for sub in walk(arg.annotation):
