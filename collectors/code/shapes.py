@@ -77,7 +77,11 @@ def node_shapes(tree: Indexed, kinds: list[type[ast.AST]] | None = None) -> list
             shape[i] = _token(_key(nodes[i]))
     inner = list(compress(range(len(nodes)), map(ne, starts, islice(starts, 1, None))))
     for i in reversed(inner):
-        shape[i] = hash((shape[i], *shape[starts[i] : starts[i + 1]]))
+        first, end = starts[i], starts[i + 1]
+        if end - first == 1:  # one child (an attribute's value, a statement's expression): no slice to build
+            shape[i] = hash((shape[i], shape[first]))
+        else:
+            shape[i] = hash((shape[i], *shape[first:end]))
     return shape  # type: ignore[return-value]  # no None left
 
 
@@ -106,7 +110,7 @@ def rows(tree: Indexed, every_function: bool = False, kinds: list[type[ast.AST]]
     nodes, starts = tree.nodes, tree.starts
     functions: list[list[Any]] = []
     statements: list[list[int]] = []
-    if_ = ast.If
+    if_, expr, assign, constant = ast.If, ast.Expr, ast.Assign, ast.Constant
     owners: list[tuple[int, str]] = [(0, "")]  # (index, qualified name prefix): the module, classes, functions
     while owners:
         owner, prefix = owners.pop()
@@ -124,10 +128,17 @@ def rows(tree: Indexed, every_function: bool = False, kinds: list[type[ast.AST]]
                 owners.append((i, f"{prefix}{stmt.name}."))  # type: ignore[attr-defined]  # a def or a class
                 continue
             if kind in _MAYBE_DATA:
-                if owner == 0 and kind is if_ and _main_guard(stmt):  # type: ignore[arg-type]  # an If
+                if kind is expr:  # the commonest two of ``_data``, written out
+                    if type(stmt.value) is constant:  # type: ignore[attr-defined]  # a docstring or a string
+                        continue
+                elif kind is assign:
+                    value = stmt.value  # type: ignore[attr-defined]  # an Assign
+                    if type(value) in _LITERALS and _literal(value):
+                        continue
+                elif owner == 0 and kind is if_ and _main_guard(stmt):  # type: ignore[arg-type]  # an If
                     owners.append((i, prefix))
                     continue
-                if _data(stmt):  # a docstring too
+                elif _data(stmt):
                     continue
             start = stmt.lineno
             lines = (stmt.end_lineno or start) - start + 1

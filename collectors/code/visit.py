@@ -16,7 +16,8 @@ import ast
 import hashlib
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
-from itertools import compress, pairwise
+from itertools import compress, pairwise, repeat
+from operator import attrgetter, is_, methodcaller
 from typing import Any
 
 from mldebt.collectors.code import patterns as P
@@ -51,6 +52,8 @@ _CALL_LASTS = {*P.LOGGER_CLASSES, *P.REGISTRY_METHODS, "add_argument", "Argument
 _ENV_LASTS = {name.rsplit(".", 1)[-1] for name in _ENV_GET}
 _NUMBERS = {ast.Constant, ast.UnaryOp}  # what a literal number is (``_number``)
 _BINDERS = {ast.Name, ast.arg, ast.Global}  # what binds a name where ``_module_level`` looks
+_VALUE = attrgetter("value")
+_ENDS_IPYNB = methodcaller("endswith", ".ipynb")
 _Name, _Attribute, _Call, _Subscript, _Constant = ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.Constant
 
 
@@ -88,6 +91,7 @@ class Visit:
         self._schemas: dict[str, tuple[str, str, int]] = {}  # classes built on a library's class
         self._local_uses: dict[str, int] = {}  # capitalised local names called or annotating a route
         self._imported_uses: set[str] = set()  # capitalised imported names called or annotating a route
+        self._notebooks = True  # whether a string of the file names a notebook (what ``_notebook`` looks for)
         self.shapes: dict[str, Any] = {}
 
     # -- names -------------------------------------------------------------
@@ -173,6 +177,9 @@ class Visit:
             return
         self._module_level(tree, kinds)
         strings, parts = self._strings, self._parts
+        values = list(map(_VALUE, compress(nodes, map(is_, kinds, repeat(constant)))))
+        texts = compress(values, map(is_, map(type, values), repeat(str)))
+        self._notebooks = any(map(_ENDS_IPYNB, texts))  # else no call's arguments need looking at
         picked = handlers.keys() | {constant}
         for node in compress(nodes, map(picked.__contains__, kinds)):
             kind = type(node)
@@ -327,7 +334,7 @@ class Visit:
             self._use(func, node.lineno)
         elif base.id[:1].isupper():
             self._use(base, node.lineno)
-        if node.args:
+        if self._notebooks and node.args:
             notebook = _notebook(node.args)
             if notebook:
                 self.add("notebook_refs", node.lineno, notebook, "runs")
