@@ -37,6 +37,11 @@ def code_version(*patterns: str) -> str:
     return digest.hexdigest()[:12]
 
 
+def encode(value: Any) -> bytes:
+    """A value as the cache keeps it (compact JSON, compressed); any process may make it (``Cache.put_encoded``)."""
+    return zlib.compress(_ENCODER.encode(value).encode(), 1)
+
+
 class Cache:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or cache_dir() / "collect-cache.sqlite"
@@ -76,8 +81,14 @@ class Cache:
     def put_many(self, items: dict[str, Any]) -> None:
         if self._db is None or not items:
             return
+        self.put_encoded({key: encode(value) for key, value in items.items()})
+
+    def put_encoded(self, items: dict[str, bytes]) -> None:
+        """Keep values ``encode`` made already: where that work is spread, such as over a pool's workers."""
+        if self._db is None or not items:
+            return
         now = int(time.time())
-        rows = [(k, zlib.compress(_ENCODER.encode(v).encode(), 1), now) for k, v in items.items()]
+        rows = [(key, value, now) for key, value in items.items()]
         try:
             self._db.execute("begin")
             self._db.executemany("insert or replace into entries values (?, ?, ?)", rows)
