@@ -33,7 +33,8 @@ _RECORD_DECORATORS = {"dataclass", "dataclasses.dataclass", "attr.s", "attrs.def
 _ENV_GET = {"os.getenv", "os.environ.get"}
 _FIXTURES = {"pytest.fixture", "pytest.fixture()"}
 _DYNAMIC_IMPORT = "importlib.import_module"
-_BODIES = {ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef}  # a docstring opens their body
+_FUNCTIONS = {ast.FunctionDef, ast.AsyncFunctionDef}
+_BODIES = {ast.Module, *_FUNCTIONS, ast.ClassDef}  # a docstring opens their body
 _NAMING = {ast.Import, ast.ImportFrom, ast.For, *_BODIES}  # what the names of a file are read from
 # What a call's name must have for any check of ``_call`` on it to match: its whole name, its first name
 # or its last one. A call with none of them can only have keywords, a capitalised name or a notebook's path.
@@ -156,15 +157,19 @@ class Visit:
         }
         # the nodes each pass below looks at, in the index's order (names and most expressions are neither's)
         kinds = list(map(type, nodes))
-        naming = compress(nodes, map(_NAMING.__contains__, kinds))
+        below = self.tree.starts  # where each node's children are indexed
         docstrings: set[int] = set()
         import_, import_from, for_, expr, constant = ast.Import, ast.ImportFrom, ast.For, ast.Expr, ast.Constant
-        for node in naming:  # parsed trees hold no subclasses: type identity is isinstance's answer
-            kind = type(node)
+        for i in compress(range(len(nodes)), map(_NAMING.__contains__, kinds)):
+            node, kind = nodes[i], kinds[i]  # parsed trees hold no subclasses: type identity is isinstance's answer
             if kind is import_ or kind is import_from:
                 self._import(node)  # type: ignore[arg-type]  # kind says which
             elif kind is for_:
                 self._loop(node)  # type: ignore[arg-type]  # a For
+            elif kind in _FUNCTIONS and kinds[below[i]] is ast.arguments:  # indexed: its arguments, then its body
+                first = below[i] + 1  # read from the index: the function's own fields are not looked at
+                if kinds[first] is expr and kinds[below[first]] is constant:
+                    docstrings.add(id(nodes[below[first]]))
             elif kind in _BODIES and node.body:  # type: ignore[attr-defined]  # a module, function or class
                 first = node.body[0]  # type: ignore[attr-defined]
                 if type(first) is expr and type(first.value) is constant:
@@ -324,7 +329,8 @@ class Visit:
             name = self.dotted(func)
             last = name.rpartition(".")[2]
         root = name.partition(".")[0]
-        if name in _CALL_NAMES or root in _CALL_ROOTS or last in _CALL_LASTS:
+        named = name in _CALL_NAMES or root in _CALL_ROOTS or last in _CALL_LASTS
+        if named:
             self._named_call(node, name, last, root)
             return
         # no check on the call's name can match: what is left are its keywords, a capitalised name, a notebook
