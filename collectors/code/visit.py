@@ -498,6 +498,10 @@ class Visit:
     def _switch(self, test: ast.AST) -> str | None:
         """What fixes which way a branch goes, when code does: a literal (``if False:``), a module-level
         True/False constant (``USE_NEW_LOSS = True``), or an environment variable. Names alone say nothing."""
+        if type(test) is _Name:  # the commonest test, and what the checks below make of it
+            return test.id if test.id in self._bool_consts else None
+        if type(test) is _Attribute:
+            return None
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
             test = test.operand
         if isinstance(test, ast.BoolOp):
