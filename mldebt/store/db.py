@@ -214,7 +214,7 @@ def open_db(path: Path | str, *, migrate: bool = True) -> sqlite_utils.Database:
     except sqlite3.Error as exc:
         raise StoreError(f"{path}: cannot open database: {exc}") from None
     conn.isolation_level = "IMMEDIATE"  # statements outside atomic() too
-    db = Database(conn)
+    db = Database(conn, execute_plugins=False)  # the store needs no sqlite-utils plugin; finding them costs ~10 ms
     try:
         _check_contents(db, path, made=not migrate)
         with db.ensure_autocommit_on():
