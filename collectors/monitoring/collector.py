@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mldebt.collectors.code.scan import notebook_code
 from mldebt.collectors.http import DEFAULT_TIMEOUT, ApiClient, ApiError
 from mldebt.collectors.interface import Collector, Fact, Snapshot
 from mldebt.collectors.monitoring import search
@@ -395,6 +394,8 @@ def _read_code(rel: str, text: str) -> dict[str, Any]:
     notebook = notebooks.read(rel, text, len(text))
     if isinstance(notebook, Fact):  # not a notebook we can read: the repository collector says so
         return read_python("")
+    from mldebt.collectors.code.scan import notebook_code  # the code analyser: loaded when a notebook is read
+
     uses: dict[str, str] = {}
     jobs = []  # cell by cell: one cell IPython alone can read (x = !cmd) does not hide the others
     for cell in notebook.code:
