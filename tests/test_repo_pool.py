@@ -10,6 +10,7 @@ import pytest
 from mldebt.collectors.code import batch as code_batch
 from mldebt.collectors.code.batch import Job
 from mldebt.collectors.repo import history
+from mldebt.collectors.repo.cache import encode
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 NAMES = [
@@ -45,7 +46,9 @@ def test_the_pool_summarises_exactly_as_one_process_does(two_workers):
     pooled = list(code_batch._run(jobs))
     alone = code_batch._work([code_batch._args(job) for job in jobs])
     assert sorted(pooled, key=lambda item: item[0]) == sorted(alone, key=lambda item: item[0])
-    assert dict(pooled)["lib/broken.py"]["error"]["message"].startswith("Python syntax error")
+    summaries = {rel: summary for rel, summary, _ in pooled}
+    assert summaries["lib/broken.py"]["error"]["message"].startswith("Python syntax error")
+    assert all(kept == encode(summaries[rel]) for rel, _, kept in pooled)  # each as the cache keeps it
 
 
 def test_hotspot_complexity_is_measured_the_same_over_the_pool(two_workers):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mldebt.collectors.code.scan import ANALYSER_VERSION, collector_paused, summarise
-from mldebt.collectors.repo.cache import Cache
+from mldebt.collectors.repo.cache import Cache, encode
 
 _Args = tuple[str, str, bool, bool, bool]  # what a worker needs of a job: rel, text, is_test, notebook, complexity
 POOL_MIN_BYTES = 400_000  # below this much uncached source, one process is faster
@@ -66,13 +66,15 @@ def _summarise_all(jobs: list[Job], cache: Cache) -> dict[str, dict[str, Any]]:
     cached = cache.get_many(job.key for job in jobs)
     out = {job.rel: cached[job.key] for job in jobs if job.key in cached}
     missing = [job for job in jobs if job.key not in cached]
-    fresh = dict(_run(missing))
-    cache.put_many({job.key: fresh[job.rel] for job in missing if job.rel in fresh})
+    fresh, encoded = {}, {}
+    for rel, summary, kept in _run(missing):
+        fresh[rel], encoded[rel] = summary, kept
+    cache.put_encoded({job.key: encoded[job.rel] for job in missing if job.rel in encoded})
     out.update(fresh)
     return out
 
 
-def _run(jobs: list[Job]) -> Iterator[tuple[str, dict[str, Any]]]:
+def _run(jobs: list[Job]) -> Iterator[tuple[str, dict[str, Any], bytes]]:
     size = sum(len(job.text) for job in jobs)
     if not worth_a_pool(size):
         yield from _work([_args(job) for job in jobs])
@@ -80,9 +82,9 @@ def _run(jobs: list[Job]) -> Iterator[tuple[str, dict[str, Any]]]:
     chunks = list(_chunks(jobs, max(CHUNK_BYTES, size // (workers() * 16))))
     done: set[str] = set()
     try:
-        for rel, summary in spread(_work, chunks):
+        for rel, summary, kept in spread(_work, chunks):
             done.add(rel)
-            yield rel, summary
+            yield rel, summary, kept
     except (BrokenProcessPool, OSError):  # a worker died: finish here, file by file
         yield from _work([_args(job) for job in jobs if job.rel not in done])
 
@@ -126,20 +128,17 @@ def _args(job: Job) -> _Args:
     return job.rel, job.text, job.is_test, job.notebook, job.complexity
 
 
-def _work(chunk: list[_Args]) -> list[tuple[str, dict[str, Any]]]:
-    results: list[tuple[str, dict[str, Any]]] = []
+def _work(chunk: list[_Args]) -> list[tuple[str, dict[str, Any], bytes]]:
+    """Each file's summary, and the summary as the cache keeps it (encoded here, where the work is spread)."""
+    results: list[tuple[str, dict[str, Any], bytes]] = []
     for rel, text, is_test, notebook, complexity in chunk:
         try:
-            results.append((rel, summarise(rel, text, is_test=is_test, notebook=notebook, complexity=complexity)))
+            summary = summarise(rel, text, is_test=is_test, notebook=notebook, complexity=complexity)
         except Exception as exc:
-            results.append(
-                (
-                    rel,
-                    {
-                        "lines": text.count("\n"),
-                        "markers": {"count": 0, "kinds": {}, "at": []},
-                        "error": {"message": f"cannot analyse: {type(exc).__name__}: {exc}", "line": None},
-                    },
-                )
-            )
+            summary = {
+                "lines": text.count("\n"),
+                "markers": {"count": 0, "kinds": {}, "at": []},
+                "error": {"message": f"cannot analyse: {type(exc).__name__}: {exc}", "line": None},
+            }
+        results.append((rel, summary, encode(summary)))
     return results
