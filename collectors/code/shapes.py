@@ -78,8 +78,11 @@ def node_shapes(tree: Indexed, kinds: list[type[ast.AST]] | None = None) -> list
     inner = list(compress(range(len(nodes)), map(ne, starts, islice(starts, 1, None))))
     for i in reversed(inner):
         first, end = starts[i], starts[i + 1]
-        if end - first == 1:  # one child (an attribute's value, a statement's expression): no slice to build
+        count = end - first
+        if count == 1:  # one child (an attribute's value, a statement's expression) or two: no slice to build
             shape[i] = hash((shape[i], shape[first]))
+        elif count == 2:
+            shape[i] = hash((shape[i], shape[first], shape[first + 1]))
         else:
             shape[i] = hash((shape[i], *shape[first:end]))
     return shape  # type: ignore[return-value]  # no None left
