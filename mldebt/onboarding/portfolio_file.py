@@ -22,7 +22,8 @@ import yaml
 from mldebt.atomicfile import write_text
 from mldebt.errors import InputError
 from mldebt.onboarding.entries import Entry, repo_key
-from mldebt.sources.portfolio import PortfolioSpec, slug
+from mldebt.sources.portfolio import slug
+from mldebt.sources.portfolio_spec import PortfolioSpec
 from mldebt.validation import validate
 from mldebt.yamlfile import SafeLoader, load, parse, safe_load
 

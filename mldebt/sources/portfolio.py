@@ -41,7 +41,7 @@ from mldebt.sources.gitlocate import locate
 from mldebt.yamlfile import Document, load
 
 if TYPE_CHECKING:
-    from mldebt.sources.portfolio_spec import PortfolioSpec as PortfolioSpec  # re-exported: the onboarding writes one
+    from mldebt.sources.portfolio_spec import PortfolioSpec
 
 NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 URL_SCHEMES = ("https://", "http://", "ssh://", "git://", "file://")
@@ -251,12 +251,3 @@ def single_repository(path: Path | str, name: str | None = None) -> Portfolio:
     return Portfolio(
         name=project_name, path=None, teams={"local": {"name": "Local", "owner": None}}, projects=(project,)
     )
-
-
-def __getattr__(name: str) -> Any:
-    """``PortfolioSpec``, the file's schema, from ``portfolio_spec``: pydantic loads only when it is asked for."""
-    if name == "PortfolioSpec":
-        from mldebt.sources import portfolio_spec
-
-        return portfolio_spec.PortfolioSpec
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
