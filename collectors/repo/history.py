@@ -110,29 +110,30 @@ def hotspot_candidates(snapshot: Snapshot, cache: Cache) -> Callable[[], set[str
         return set
     as_of, since = _window(snapshot)
     key = _log_key(snapshot, since)
+    kept = cache.get(key)
     read: dict[str, Any] = {}
 
     def read_log() -> None:
         try:
             read["log"] = _log(snapshot, since)
-        except Exception as exc:  # raised again, or turned into no candidates, by the caller's thread
+        except Exception as exc:  # raised again in the caller's thread, below
             read["error"] = exc
 
     reader = None
-    if cache.get(key) is None:
+    if kept is None:
         reader = threading.Thread(target=read_log, name="mldebt-git-log", daemon=True)
         reader.start()
 
     def candidates() -> set[str]:
-        if reader is not None:
-            reader.join()
-            if "error" in read:
-                if isinstance(read["error"], (OSError, ValueError, MldebtError)):  # as _kept_log's caller below
-                    return set()
-                raise read["error"]
-            cache.put(key, read["log"])
         try:
-            commits = _kept_log(snapshot, since, cache)
+            if reader is None:
+                commits = list(kept)
+            else:
+                reader.join()
+                if "error" in read:
+                    raise read["error"]
+                commits = read["log"]
+                cache.put(key, commits)  # kept as _kept_log keeps it
             present = set(_files(snapshot))
         except (OSError, ValueError, MldebtError):
             return set()
