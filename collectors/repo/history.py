@@ -126,9 +126,10 @@ def hotspot_candidates(snapshot: Snapshot, cache: Cache) -> Callable[[], set[str
 
     def candidates() -> set[str]:
         try:
-            if reader is None:
+            if kept is not None:
                 commits = list(kept)
             else:
+                assert reader is not None  # started above when nothing was kept
                 reader.join()
                 if "error" in read:
                     raise read["error"]
