@@ -62,20 +62,14 @@ def load_questions(path: Path | str | None = None) -> dict[str, Question]:
 
 @lru_cache(maxsize=8)
 def _load(path: str) -> dict[str, Question]:
-    try:
-        name: str | None = validated.key("questions", _CODE, path)
-    except OSError:
-        name = None
-    kept = validated.recall(name) if name else None
-    if isinstance(kept, list):
-        try:
-            return {q["id"]: Question(**q) for q in kept}
-        except (KeyError, TypeError):
-            pass  # not what this code keeps: read the file
-    found = _validated(path)
-    if name:
-        validated.keep(name, [asdict(q) for q in found.values()], [Path(path)])
-    return found
+    return validated.remembered(
+        "questions",
+        _CODE,
+        [path],
+        lambda: (_validated(path), [Path(path)]),
+        lambda found: [asdict(q) for q in found.values()],
+        lambda kept: {q["id"]: Question(**q) for q in kept},
+    )
 
 
 def _validated(path: str) -> dict[str, Question]:

@@ -20,13 +20,44 @@ import hashlib
 import json
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from mldebt.sources.gitsource import cache_dir
 
 FOLDER = "validated"
+T = TypeVar("T")
+
+
+def remembered(
+    kind: str,
+    code: Iterable[Path],
+    inputs: Iterable[str],
+    load: Callable[[], tuple[T, Iterable[Path]]],
+    dump: Callable[[T], Any],
+    rebuild: Callable[[Any], T],
+) -> T:
+    """What ``load`` gives (a value and the files it was read from), or the same rebuilt from a kept entry.
+
+    ``dump`` makes the JSON kept, ``rebuild`` the value from it; an entry
+    ``rebuild`` cannot read (KeyError, TypeError, ValueError) is a miss. What
+    ``load`` raises (a file with an error) is raised, and nothing is kept.
+    """
+    try:
+        name: str | None = key(kind, code, *inputs)
+    except OSError:
+        name = None
+    kept = recall(name) if name else None
+    if kept is not None:
+        try:
+            return rebuild(kept)
+        except (KeyError, TypeError, ValueError):
+            pass  # not what this code keeps: load the files
+    value, files = load()
+    if name:
+        keep(name, dump(value), files)
+    return value
 
 
 def key(kind: str, code: Iterable[Path], *inputs: str) -> str:

@@ -201,20 +201,14 @@ def load_rubric(path: Path | str | None = None, known_keys: Iterable[str] | None
     """
     source = Path(path) if path else DEFAULT_RUBRIC
     known = set(known_keys) if known_keys is not None else None
-    try:
-        name = validated.key("rubric", _CODE, str(source), json.dumps(sorted(known) if known is not None else None))
-    except OSError:
-        name = None
-    kept = validated.recall(name) if name else None
-    if kept is not None:
-        try:
-            return from_content(kept["content"], source=kept["source"])
-        except (KeyError, TypeError, ValueError):
-            pass  # not what this code keeps: load the files
-    rubric, files = _load(source, known)
-    if name:
-        validated.keep(name, {"content": rubric.content, "source": rubric.source}, files)
-    return rubric
+    return validated.remembered(
+        "rubric",
+        _CODE,
+        [str(source), json.dumps(sorted(known) if known is not None else None)],
+        lambda: _load(source, known),
+        lambda rubric: {"content": rubric.content, "source": rubric.source},
+        lambda kept: from_content(kept["content"], source=kept["source"]),
+    )
 
 
 def _load(source: Path, known: set[str] | None) -> tuple[Rubric, list[Path]]:
