@@ -52,26 +52,10 @@ _TYPE_STRING = re.compile(r"[\w.\[\], |]+")  # a type hint in quotes
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 _PATH_SEPARATOR = re.compile(r"[.:]")
 FAST_DEPTH = 200  # vulture recurses twice per level: 400 frames stay well inside Python's limit of 1000
-# Node types vulture's Reachability.visit acts on (its isinstance tests; parsed trees hold no subclasses).
-_REACHABILITY = {
-    ast.Break,
-    ast.Continue,
-    ast.Return,
-    ast.Raise,
-    ast.Module,
-    ast.FunctionDef,
-    ast.AsyncFunctionDef,
-    ast.With,
-    ast.AsyncWith,
-    ast.While,
-    ast.For,
-    ast.AsyncFor,
-    ast.If,
-    ast.IfExp,
-    ast.Try,
-}
 _STOPS = {ast.Break, ast.Continue, ast.Return, ast.Raise}  # nothing after them runs
 _BODIES = {ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.With, ast.AsyncWith, ast.For, ast.AsyncFor}
+# Node types vulture's Reachability.visit acts on (its isinstance tests; parsed trees hold no subclasses).
+_REACHABILITY = {*_STOPS, *_BODIES, ast.While, ast.If, ast.IfExp, ast.Try}
 # Conditions ast.literal_eval always refuses: vulture's _safe_eval gives its default for them.
 _NEVER_LITERAL = {ast.Name, ast.Attribute, ast.Compare, ast.Subscript, ast.Starred, ast.NamedExpr, ast.Await}
 _UNKNOWN = object()
