@@ -69,6 +69,7 @@ def _load(path: str) -> dict[str, Question]:
         lambda: (_validated(path), [Path(path)]),
         lambda found: [asdict(q) for q in found.values()],
         lambda kept: {q["id"]: Question(**q) for q in kept},
+        shipped=CATALOGUE if Path(path) == CATALOGUE else None,
     )
 
 

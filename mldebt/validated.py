@@ -11,15 +11,24 @@ An entry is used only when all of them still hash the same, so an edited file
 is validated again. The cache is only a speed-up: an entry that is missing,
 stale, unreadable or not JSON is a miss, and a failed write is ignored. Only
 successful loads are kept: a file with an error is read, and reported, anew.
+
+What mldebt ships (the built-in rubric and catalogue) is kept the way Python
+keeps its bytecode: in the ``__pycache__`` folder beside the file (or under
+``PYTHONPYCACHEPREFIX``), written only when Python would write bytecode there.
+An installed copy then validates its own files once, not once per cache: a CI
+job that starts with an empty cache folder still loads no pydantic. Where
+that folder cannot be written, the entry goes to the cache folder instead.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import json
 import os
 import secrets
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,6 +36,7 @@ from typing import Any, TypeVar
 from mldebt.sources.gitsource import cache_dir
 
 FOLDER = "validated"
+_PREFIX = "mldebt-validated-"  # beside a shipped file, among Python's bytecode, the name says whose it is
 T = TypeVar("T")
 
 
@@ -37,27 +47,40 @@ def remembered(
     load: Callable[[], tuple[T, Iterable[Path]]],
     dump: Callable[[T], Any],
     rebuild: Callable[[Any], T],
+    *,
+    shipped: Path | None = None,
 ) -> T:
     """What ``load`` gives (a value and the files it was read from), or the same rebuilt from a kept entry.
 
     ``dump`` makes the JSON kept, ``rebuild`` the value from it; an entry
     ``rebuild`` cannot read (KeyError, TypeError, ValueError) is a miss. What
     ``load`` raises (a file with an error) is raised, and nothing is kept.
+    ``shipped``: the file is one mldebt ships, kept beside it (``beside``) first.
     """
     try:
         name: str | None = key(kind, code, *inputs)
     except OSError:
         name = None
-    kept = recall(name) if name else None
-    if kept is not None:
-        try:
-            return rebuild(kept)
-        except (KeyError, TypeError, ValueError):
-            pass  # not what this code keeps: load the files
+    folders = [cache_dir() / FOLDER] if shipped is None else [beside(shipped), cache_dir() / FOLDER]
+    for folder in folders if name else []:
+        kept = recall(name or "", folder)
+        if kept is not None:
+            try:
+                return rebuild(kept)
+            except (KeyError, TypeError, ValueError):
+                pass  # not what this code keeps: look further, or load the files
     value, files = load()
     if name:
-        keep(name, dump(value), files)
+        dumped = dump(value)
+        for folder in folders[1:] if shipped is not None and sys.dont_write_bytecode else folders:
+            if keep(name, dumped, files, folder):
+                break  # else the next folder: beside a shipped file may not be writable
     return value
+
+
+def beside(shipped: Path) -> Path:
+    """The folder Python keeps ``shipped``'s neighbours' bytecode in (``__pycache__``, or under PYTHONPYCACHEPREFIX)."""
+    return Path(importlib.util.cache_from_source(str(shipped))).parent
 
 
 def key(kind: str, code: Iterable[Path], *inputs: str) -> str:
@@ -70,10 +93,10 @@ def key(kind: str, code: Iterable[Path], *inputs: str) -> str:
     return f"{kind}-{digest.hexdigest()[:32]}"
 
 
-def recall(name: str) -> Any | None:
-    """The value kept under ``name`` when every file it was read from is unchanged, else None."""
+def recall(name: str, folder: Path) -> Any | None:
+    """The value kept under ``name`` in ``folder`` when every file it was read from is unchanged, else None."""
     try:
-        entry = json.loads((cache_dir() / FOLDER / f"{name}.json").read_text(encoding="utf-8"))
+        entry = json.loads((folder / f"{_PREFIX}{name}.json").read_text(encoding="utf-8"))
         files = entry["files"]
         if not isinstance(files, dict) or any(_hash(Path(path)) != digest for path, digest in files.items()):
             return None
@@ -82,18 +105,21 @@ def recall(name: str) -> Any | None:
         return None
 
 
-def keep(name: str, value: Any, files: Iterable[Path]) -> None:
-    """Keep ``value`` under ``name``, valid while ``files`` keep their bytes."""
+def keep(name: str, value: Any, files: Iterable[Path], folder: Path) -> bool:
+    """Keep ``value`` under ``name`` in ``folder``, valid while ``files`` keep their bytes; whether it was kept."""
     entry = {"files": {str(path): _hash(path) for path in files}, "value": value}
-    folder = cache_dir() / FOLDER
     temporary = folder / f".{name}.{secrets.token_hex(6)}.tmp"
     try:
         folder.mkdir(parents=True, exist_ok=True)
         temporary.write_text(json.dumps(entry, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
-        os.replace(temporary, folder / f"{name}.json")  # whole or not at all; not synced: a lost entry is a miss
+        os.replace(
+            temporary, folder / f"{_PREFIX}{name}.json"
+        )  # whole or not at all; not synced: a lost entry is a miss
     except (OSError, ValueError):
         with contextlib.suppress(OSError):
             temporary.unlink()
+        return False
+    return True
 
 
 def _hash(path: Path) -> str:

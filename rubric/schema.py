@@ -208,6 +208,7 @@ def load_rubric(path: Path | str | None = None, known_keys: Iterable[str] | None
         lambda: _load(source, known),
         lambda rubric: {"content": rubric.content, "source": rubric.source},
         lambda kept: from_content(kept["content"], source=kept["source"]),
+        shipped=source if source == DEFAULT_RUBRIC else None,
     )
 
 

@@ -1,10 +1,12 @@
 """A rubric or question catalogue validated once is taken from the cache (mldebt.validated) while its files are
 unchanged: the same rubric as a full load, an edited file validated again, a damaged entry a miss, and an
-unchanged collect that loads no pydantic at all."""
+unchanged collect that loads no pydantic at all. What mldebt ships is kept beside it, as Python keeps bytecode,
+so that a collect with an empty cache folder loads no pydantic either."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -34,14 +36,21 @@ checks:
 
 @pytest.fixture(autouse=True)
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Entries in a fresh cache folder; none beside the shipped files (those tests say so), and none of theirs read."""
     monkeypatch.setenv("MLDEBT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path / "pycache"))
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
     return tmp_path / "cache" / validated.FOLDER
+
+
+def entries(folder: Path, kind: str = "rubric") -> list[Path]:
+    return list(folder.glob(f"mldebt-validated-{kind}-*.json"))
 
 
 def test_the_kept_rubric_equals_a_full_load(cache: Path) -> None:
     keys = declared_keys()
     loaded = load_rubric(None, keys)
-    assert len(list(cache.glob("rubric-*.json"))) == 1
+    assert len(entries(cache)) == 1
     kept = load_rubric(None, keys)
     assert kept == loaded
     assert (kept.hash, kept.source, kept.content) == (loaded.hash, loaded.source, loaded.content)
@@ -75,7 +84,7 @@ def test_an_error_is_reported_every_time_never_kept(tmp_path: Path, cache: Path)
             load_rubric(path, declared_keys())
         messages.append(str(error.value))
     assert messages[0] == messages[1] and f"{path}:8:" in messages[0]
-    assert not list(cache.glob("rubric-*.json"))
+    assert not entries(cache)
 
 
 def test_other_known_keys_are_another_entry(tmp_path: Path) -> None:
@@ -89,7 +98,7 @@ def test_other_known_keys_are_another_entry(tmp_path: Path) -> None:
 def test_a_damaged_entry_is_a_miss(cache: Path) -> None:
     keys = declared_keys()
     loaded = load_rubric(None, keys)
-    (entry,) = cache.glob("rubric-*.json")
+    (entry,) = entries(cache)
     for damage in ("not json", json.dumps({"files": {}, "value": {"content": "{}", "source": "x"}})):
         entry.write_text(damage)
         assert load_rubric(None, keys) == loaded
@@ -110,7 +119,58 @@ def test_the_kept_catalogue_equals_a_full_load(tmp_path: Path) -> None:
     questions._load.cache_clear()
 
 
-def test_an_unchanged_collect_loads_no_pydantic(tmp_path: Path) -> None:
+def test_the_shipped_rubric_and_catalogue_are_kept_beside_them_as_bytecode_is(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    keys = declared_keys()
+    loaded = load_rubric(None, keys)
+    questions._load.cache_clear()
+    catalogue = questions.load_questions()
+    rubric_folder, catalogue_folder = validated.beside(schema.DEFAULT_RUBRIC), validated.beside(questions.CATALOGUE)
+    assert rubric_folder.is_relative_to(tmp_path / "pycache")  # PYTHONPYCACHEPREFIX's tree, as for bytecode
+    assert len(entries(rubric_folder)) == 1 and len(entries(catalogue_folder, "questions")) == 1
+    assert not entries(cache) and not entries(cache, "questions")
+    monkeypatch.setenv("MLDEBT_CACHE", str(tmp_path / "another-cache"))  # a CI job's empty cache
+    monkeypatch.setattr(schema, "_load", lambda *args: pytest.fail("validated again"))
+    monkeypatch.setattr(questions, "_validated", lambda *args: pytest.fail("validated again"))
+    questions._load.cache_clear()
+    assert load_rubric(None, keys) == loaded
+    assert questions.load_questions() == catalogue
+    questions._load.cache_clear()
+
+
+def test_nothing_is_kept_beside_when_python_keeps_no_bytecode(cache: Path) -> None:
+    load_rubric(None, declared_keys())  # the fixture: sys.dont_write_bytecode, as PYTHONDONTWRITEBYTECODE sets it
+    assert not entries(validated.beside(schema.DEFAULT_RUBRIC))
+    assert len(entries(cache)) == 1
+
+
+def test_a_folder_beside_that_cannot_be_written_leaves_the_entry_in_the_cache(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the folder would be")
+    monkeypatch.setattr(validated, "beside", lambda shipped: blocked / "__pycache__")
+    loaded = load_rubric(None, declared_keys())
+    assert len(entries(cache)) == 1
+    monkeypatch.setattr(schema, "_load", lambda *args: pytest.fail("validated again"))
+    assert load_rubric(None, declared_keys()) == loaded
+
+
+def test_a_teams_own_rubric_is_kept_in_the_cache_only(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    path = tmp_path / "team.yaml"
+    path.write_text(RUBRIC)
+    load_rubric(path, declared_keys())
+    assert len(entries(cache)) == 1
+    assert not list((tmp_path / "pycache").rglob("*.json"))
+
+
+def test_a_collect_loads_no_pydantic_once_validated_even_with_an_empty_cache(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
     (repo / "train.py").write_text("print(1)\n")
@@ -123,9 +183,17 @@ def test_an_unchanged_collect_loads_no_pydantic(tmp_path: Path) -> None:
         f"try:\n    cli(['collect', {str(repo)!r}, '--db', {str(tmp_path / 'x.db')!r}], prog_name='mldebt')\n"
         "except SystemExit:\n    pass\nprint('pydantic' in sys.modules)"
     )
-    runs = [
-        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
-        for _ in range(2)
-    ]
-    assert runs[0][-1] == "True"  # the first collect validates the rubric and the catalogue
-    assert runs[1][-1] == "False"
+
+    def loads_pydantic(cache: str, bytecode: bool = True) -> bool:
+        env = {**os.environ, "MLDEBT_CACHE": str(tmp_path / cache), "PYTHONPYCACHEPREFIX": str(tmp_path / "pycache")}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        if not bytecode:
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+        return {"True": True, "False": False}[out.stdout.splitlines()[-1]]
+
+    assert loads_pydantic("one", bytecode=False)  # the first collect validates the rubric and the catalogue
+    assert not loads_pydantic("one", bytecode=False)  # kept in the cache folder
+    assert loads_pydantic("two", bytecode=False)  # nothing was kept beside the shipped files
+    assert loads_pydantic("three")  # validated again, and kept beside them this time
+    assert not loads_pydantic("four")  # an empty cache folder: what a CI job starts with
