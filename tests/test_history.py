@@ -136,3 +136,78 @@ def test_hotspot_candidates_are_read_by_git_while_the_caller_works_and_joined_wh
             assert history.hotspot_candidates(broken, cache)() == set()  # a history git cannot read: none
         finally:
             cache.close()
+
+
+def test_the_log_is_read_while_the_files_are_laid_out_and_taken_not_read_again(tmp_path, monkeypatch):
+    import threading
+
+    from mldebt.collectors.repo import history
+    from mldebt.collectors.repo.cache import Cache
+
+    monkeypatch.setenv("MLDEBT_CACHE", str(tmp_path / "cache"))
+    repo = build(tmp_path / "repo")
+    expected = history_of(repo)  # read the usual way (and kept, in that cache)
+    monkeypatch.setenv("MLDEBT_CACHE", str(tmp_path / "another-cache"))
+    reads = []
+    real_log = history._log
+
+    def counted(snapshot, since, line_counts=True):
+        reads.append((threading.current_thread().name, line_counts))
+        return real_log(snapshot, since, line_counts)
+
+    monkeypatch.setattr(history, "_log", counted)
+    project = single_repository(repo).projects[0]
+    with history.read_early("p", None, AS_OF) as start, checkout(project, AS_OF, start) as tree:
+        assert len(history._EARLY.get() or {}) == 1  # started before the files were laid out, not taken yet
+        snapshot = Snapshot(project="p", root=tree.root, commit=tree.commit, git_dir=tree.git_dir, as_of=AS_OF)
+        cache = Cache()
+        try:
+            assert history.hotspot_candidates(snapshot, cache)() == {"serve.py", "train.py", "util.py"}
+        finally:
+            cache.close()
+        assert not [t for t in threading.enumerate() if t.name == "mldebt-git-log"]  # joined: a pool may fork
+        facts = list(history.HistoryCollector().collect(snapshot))
+    assert reads == [("mldebt-git-log", True)]  # once, early; the candidates and the collector took that read
+    assert {f.key: f.value for f in facts if not f.key.endswith(".at")} == expected
+
+
+def test_an_early_read_no_collector_takes_is_joined_and_a_kept_log_is_not_read(tmp_path, monkeypatch):
+    import threading
+
+    from mldebt.collectors.repo import history
+
+    monkeypatch.setenv("MLDEBT_CACHE", str(tmp_path / "cache"))
+    repo = build(tmp_path / "repo")
+    project = single_repository(repo).projects[0]
+    reads = []
+    real_log = history._log
+    monkeypatch.setattr(history, "_log", lambda *args, **kw: reads.append(1) or real_log(*args, **kw))
+    with history.read_early("p", None, AS_OF) as start, checkout(project, AS_OF, start):
+        pass  # no collector asked for the log
+    assert reads == [1] and not [t for t in threading.enumerate() if t.name == "mldebt-git-log"]
+    history_of(repo)  # reads the log itself (nothing was kept) and keeps it
+    reads.clear()
+    with history.read_early("p", None, AS_OF) as start, checkout(project, AS_OF, start):
+        assert threading.active_count() == 1  # kept: no thread, no git
+    assert reads == []
+
+
+def test_an_early_read_that_fails_is_reported_by_the_collector_that_takes_it(tmp_path, monkeypatch):
+    from mldebt.collectors.repo import history
+
+    monkeypatch.setenv("MLDEBT_CACHE", str(tmp_path / "cache"))
+    repo = build(tmp_path / "repo")
+    project = single_repository(repo).projects[0]
+
+    def failing(snapshot, since, line_counts=True):
+        if line_counts:
+            raise ValueError("missing blob 1234")
+        return []
+
+    monkeypatch.setattr(history, "_log", failing)
+    with history.read_early("p", None, AS_OF) as start, checkout(project, AS_OF, start) as tree:
+        snapshot = Snapshot(project="p", root=tree.root, commit=tree.commit, git_dir=tree.git_dir, as_of=AS_OF)
+        facts = list(history.HistoryCollector().collect(snapshot))
+    assert [(f.key, f.error) for f in facts if f.is_error] == [
+        ("git.churn.unread", "changed lines not counted, changed files only: missing blob 1234")
+    ]

@@ -15,7 +15,10 @@ import os
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from mldebt.collectors.code.patterns import tokens
@@ -32,6 +35,8 @@ HOTSPOTS = 10
 MAX_COMPLEXITY_BYTES = 256 * 1024
 VERSION = code_version("repo/history.py")
 TRAINING_WORDS = {"train", "training", "model", "models", "fit", "estimator", "network", "trainer"}
+_Log = list[list[Any]]
+_EARLY: ContextVar[dict[str, Callable[[], _Log]] | None] = ContextVar("mldebt_history_early", default=None)
 
 
 class HistoryCollector(Collector):
@@ -82,17 +87,82 @@ def _log_key(snapshot: Snapshot, since: datetime) -> str:
     return f"history:{VERSION}:{snapshot.commit}:{snapshot.subpath or ''}:{since.date()}"
 
 
-def _kept_log(snapshot: Snapshot, since: datetime, cache: Cache) -> list[list[Any]]:
+def _kept_log(snapshot: Snapshot, since: datetime, cache: Cache) -> _Log:
     """The log since ``since`` with line counts, read once per commit, sub-path and window and kept in the cache.
 
+    A read started early (``read_early``) is taken, not started again.
     ValueError when a blob the line counts need is missing (nothing is kept then).
     """
     key = _log_key(snapshot, since)
     commits = cache.get(key)
     if commits is None:
-        commits = _log(snapshot, since)
+        early = _take_early(key)
+        commits = early() if early else _log(snapshot, since)
         cache.put(key, commits)
     return list(commits)
+
+
+@contextmanager
+def read_early(project: str, subpath: str | None, as_of: datetime) -> Iterator[Callable[[Path, str], None]]:
+    """A ``start(git_dir, commit)`` to call as soon as a scan's commit is known, before its files are laid out.
+
+    From then on git reads the history's log (unless it is kept) in a thread
+    that only waits for git, and the collectors of this block take it
+    (``hotspot_candidates``, ``_kept_log``) instead of asking git again: the
+    log is read while the files are written and listed, not after. The first
+    taker joins the thread, before any process pool forks; one no collector
+    took is joined when the block ends, so no thread outlives the scan.
+    """
+    reads: dict[str, Callable[[], _Log]] = {}
+
+    def start(git_dir: Path, commit: str) -> None:
+        snapshot = Snapshot(project=project, root=git_dir, commit=commit, git_dir=git_dir, subpath=subpath, as_of=as_of)
+        _, since = _window(snapshot)
+        key = _log_key(snapshot, since)
+        cache = Cache()
+        try:
+            if cache.get(key) is None:
+                reads[key] = _in_thread(lambda: _log(snapshot, since))
+        finally:
+            cache.close()
+
+    token = _EARLY.set(reads)
+    try:
+        yield start
+    finally:
+        _EARLY.reset(token)
+        for join in reads.values():
+            with suppress(Exception):  # no collector wanted this log, so none reports its error
+                join()
+
+
+def _take_early(key: str) -> Callable[[], _Log] | None:
+    """The read ``read_early`` started for ``key`` (to join), taken from it; None when there is none."""
+    reads = _EARLY.get()
+    return reads.pop(key, None) if reads else None
+
+
+def _in_thread(read: Callable[[], _Log]) -> Callable[[], _Log]:
+    """``read()`` started now in a thread; the returned call joins it and gives its result, or raises its error."""
+    logs: list[_Log] = []
+    errors: list[Exception] = []
+
+    def run() -> None:
+        try:
+            logs.append(read())
+        except Exception as exc:  # raised again in the caller's thread, when it joins
+            errors.append(exc)
+
+    reader = threading.Thread(target=run, name="mldebt-git-log", daemon=True)
+    reader.start()
+
+    def join() -> _Log:
+        reader.join()
+        if errors:
+            raise errors[0]
+        return logs[0]
+
+    return join
 
 
 def hotspot_candidates(snapshot: Snapshot, cache: Cache) -> Callable[[], set[str]]:
@@ -103,37 +173,23 @@ def hotspot_candidates(snapshot: Snapshot, cache: Cache) -> Callable[[], set[str
     it makes anyway and keeps each under ``complexity_key``; this collector then
     finds them measured. The log read here is kept, as ``collect`` keeps it; a
     history that cannot be read gives none (``collect`` reports why). A log
-    not kept yet is read by git in a thread that only waits for git, while the
-    caller reads its files; the call joins it (before any process pool forks).
+    not kept yet is read by git in a thread that only waits for git (the one
+    ``read_early`` started, if any), while the caller reads its files; the call
+    joins it (before any process pool forks).
     """
     if snapshot.git_dir is None or snapshot.commit is None:
         return set
     as_of, since = _window(snapshot)
     key = _log_key(snapshot, since)
     kept = cache.get(key)
-    read: dict[str, Any] = {}
-
-    def read_log() -> None:
-        try:
-            read["log"] = _log(snapshot, since)
-        except Exception as exc:  # raised again in the caller's thread, below
-            read["error"] = exc
-
-    reader = None
-    if kept is None:
-        reader = threading.Thread(target=read_log, name="mldebt-git-log", daemon=True)
-        reader.start()
+    read: Callable[[], _Log] = (
+        (lambda: list(kept)) if kept is not None else _take_early(key) or _in_thread(lambda: _log(snapshot, since))
+    )
 
     def candidates() -> set[str]:
         try:
-            if kept is not None:
-                commits = list(kept)
-            else:
-                assert reader is not None  # started above when nothing was kept
-                reader.join()
-                if "error" in read:
-                    raise read["error"]
-                commits = read["log"]
+            commits = read()
+            if kept is None:
                 cache.put(key, commits)  # kept as _kept_log keeps it
             present = set(_files(snapshot))
         except (OSError, ValueError, MldebtError):

@@ -93,7 +93,9 @@ def collect_evidence(project: Project, as_of: datetime | None = None, team_owner
     started = time.monotonic()
     collected_at = now()
     moment = as_of or collected_at
-    with checkout(project, as_of) as tree:
+    from mldebt.collectors.repo.history import read_early  # the history's log: read while the files are laid out
+
+    with read_early(project.name, project.subpath, moment) as start, checkout(project, as_of, start) as tree:
         snapshot = Snapshot(
             project=project.name,
             root=tree.root,

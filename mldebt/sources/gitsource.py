@@ -33,7 +33,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -253,8 +253,14 @@ def _check_folders_on_the_way(git_dir: Path, commit: str, subpath: str) -> None:
 
 
 @contextmanager
-def checkout(project: Project, as_of: datetime | None = None) -> Iterator[Checkout]:
-    """Yield the project's files at the chosen commit, laid out in the cache."""
+def checkout(
+    project: Project, as_of: datetime | None = None, on_commit: Callable[[Path, str], None] | None = None
+) -> Iterator[Checkout]:
+    """Yield the project's files at the chosen commit, laid out in the cache.
+
+    ``on_commit(git_dir, commit)`` is called once the commit is known, before
+    its files are written: what only needs git can start meanwhile.
+    """
     if project.is_url:
         where, name = locate(clone(project.repo)), without_credentials(project.repo)
     else:
@@ -275,6 +281,8 @@ def checkout(project: Project, as_of: datetime | None = None) -> Iterator[Checko
                 f"{project.name}: sub-path {project.subpath!r} does not exist at commit {sha[:12]} "
                 f"of {name} (not committed there?)"
             )
+        if on_commit is not None:
+            on_commit(git_dir, sha)
         with lay_out(git_dir, tree) as (root, skipped):
             yield Checkout(root=root, commit=sha, commit_date=commit_date, skipped=skipped, git_dir=git_dir, tree=tree)
 
