@@ -9,6 +9,7 @@ from mldebt.collectors.ci.config import CIConfigCollector
 from mldebt.collectors.ci.history import CIHistoryCollector
 from mldebt.collectors.ci.results import CIResultsCollector
 from mldebt.collectors.interface import SCAN_KEYS, Collector, Fact, Snapshot
+from mldebt.collectors.meanwhile import while_waiting
 from mldebt.collectors.monitoring.collector import MonitoringCollector
 from mldebt.collectors.registries.dvc import DvcCollector
 from mldebt.collectors.registries.feast import FeastCollector
@@ -33,6 +34,7 @@ COLLECTORS: dict[str, type[Collector]] = {
     CIHistoryCollector.name: CIHistoryCollector,
     MonitoringCollector.name: MonitoringCollector,
 }
+NEEDS_REPO = (HistoryCollector.name,)  # reads the complexity the repository collector measured and kept
 
 
 def declared_keys() -> dict[str, str]:
@@ -41,20 +43,40 @@ def declared_keys() -> dict[str, str]:
 
 
 def collect(snapshot: Snapshot, names: list[str] | None = None) -> list[Fact]:
-    """Run the named collectors (all by default) over ``snapshot``.
+    """Run the named collectors (all by default) over ``snapshot``; their facts in the order of COLLECTORS.
 
     A collector that raises does not end the scan: what it yielded before the
     failure is kept and the failure becomes the error fact ``<name>.error``.
     No fact keeps the user and password of a URL (``mldebt.redact``).
+    While the repository collector waits on its file pool, the collectors that
+    do not need its results run (``collectors.meanwhile``); the history, which
+    reads the complexity it measured, runs after it.
     """
+    order = names or list(COLLECTORS)
+    found: dict[str, list[Fact]] = {}
+    if "repo" in order:
+        independent = [name for name in order if name not in ("repo", *NEEDS_REPO)]
+
+        def meanwhile() -> None:
+            for name in independent:
+                found[name] = _run(name, snapshot)
+
+        with while_waiting(meanwhile):
+            found["repo"] = _run("repo", snapshot)
+    for name in order:
+        if name not in found:
+            found[name] = _run(name, snapshot)
+    return [fact for name in order for fact in found[name]]
+
+
+def _run(name: str, snapshot: Snapshot) -> list[Fact]:
     facts: list[Fact] = []
-    for name in names or list(COLLECTORS):
-        collector = COLLECTORS[name]()
-        try:
-            for fact in collector.collect(snapshot):
-                facts.append(_public(fact if fact.collector else replace(fact, collector=name)))
-        except Exception as exc:
-            facts.append(_public(Fact.failure(f"{name}.error", f"{type(exc).__name__}: {exc}", collector=name)))
+    collector = COLLECTORS[name]()
+    try:
+        for fact in collector.collect(snapshot):
+            facts.append(_public(fact if fact.collector else replace(fact, collector=name)))
+    except Exception as exc:
+        facts.append(_public(Fact.failure(f"{name}.error", f"{type(exc).__name__}: {exc}", collector=name)))
     return facts
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mldebt.collectors.code.scan import ANALYSER_VERSION, collector_paused, summarise
+from mldebt.collectors.meanwhile import waiting
 from mldebt.collectors.repo.cache import Cache, encode
 
 _Args = tuple[str, str, bool, bool, bool]  # what a worker needs of a job: rel, text, is_test, notebook, complexity
@@ -102,12 +103,15 @@ def worth_a_pool(size: int) -> bool:
 def spread(work: Callable[[list[Any]], list[Any]], chunks: list[list[Any]]) -> Iterator[Any]:
     """``work(chunk)``'s results for every chunk, in order, from forked worker processes (see ``worth_a_pool``).
 
-    ``work`` must be a module-level function. A worker that dies raises
+    Once the workers have their chunks, what ``collectors.meanwhile.while_waiting``
+    gave runs here, before the results are read. ``work`` must be a module-level function. A worker that dies raises
     BrokenProcessPool (or OSError) here, after the results already yielded.
     """
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=max(1, min(workers(), len(chunks))), mp_context=context) as pool:
-        for results in pool.map(work, chunks):
+        running = pool.map(work, chunks)  # every chunk handed out, the workers forked
+        waiting()  # what the registry runs meanwhile (collectors.meanwhile): this process only waits from here
+        for results in running:
             yield from results
 
 
