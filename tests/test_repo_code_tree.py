@@ -161,3 +161,62 @@ def test_the_fast_reachability_reports_what_vulture_reports_on_the_standard_libr
     tree = ast.parse(text)
     lines = text.splitlines()
     assert code_deadcode.file_state(tree, name, lines, index(tree)) == code_deadcode.file_state(tree, name, lines)
+
+
+def test_the_statements_walk_is_the_post_order_among_statements():
+    for name, text in _sources():
+        indexed = index(ast.parse(text))
+        kinds = list(map(type, indexed.nodes))
+        expected = [i for i in postorder(indexed) if kinds[i] in code_deadcode._STATEMENTS]
+        assert code_deadcode.statement_postorder(indexed, kinds) == expected, name
+
+
+def test_what_holds_statements_is_what_ast_says_holds_them():
+    holders = {
+        kind
+        for kind in code_deadcode._STATEMENTS
+        if any(f"{held}* " in (kind.__doc__ or "") for held in ("stmt", "excepthandler", "match_case"))
+    }
+    assert holders == code_deadcode._HOLDERS
+    expressions = {kind for kind in vars(ast).values() if isinstance(kind, type) and issubclass(kind, ast.expr)}
+    assert not expressions & code_deadcode._STATEMENTS
+
+
+def test_every_handler_of_a_node_is_called_in_any_order_or_on_a_statement():
+    finder = code_deadcode._Finder("m.py")
+    kinds = {kind for kind in vars(ast).values() if isinstance(kind, type) and issubclass(kind, ast.AST)}
+    handled = {kind for kind in kinds if getattr(finder, f"visit_{kind.__name__}", None) is not None}
+    assert handled - code_deadcode._ANY_ORDER <= code_deadcode._STATEMENTS
+    assert ast.Name in handled and ast.FunctionDef in handled
+
+
+ORDERED = [
+    ("fire.py", "Fire(Tool)\nfrom fire import Fire\nclass Tool:\n    def run(self): pass\nFire(Other)\n"),
+    (
+        "cli.py",
+        "from jsonargparse import CLI as Fire\ndef main(): pass\nFire(main)\nimport fire as Fire\nFire.Fire()\n",
+    ),
+    ("ternary.py", "x = 1 if True else 2\ny = 3 if 0 else 4\nz = 5 if a else 6\ndef f(): pass\n"),
+    ("plain.py", "import os\nz = 5 if not (a or b) else 6\n__all__ = ['f']\ndef f(): return '%(x)s' % locals()\n"),
+]
+
+
+@pytest.mark.parametrize("name,text", ORDERED, ids=[name for name, _ in ORDERED])
+def test_expressions_whose_handling_depends_on_the_order_get_every_node_in_order(name, text, monkeypatch):
+    tree = ast.parse(text)
+    lines = text.splitlines()
+    in_order = []
+    monkeypatch.setattr(code_deadcode, "_visit_in_order", lambda *args: in_order.append(args))
+    code_deadcode.file_state(tree, name, lines, index(tree))
+    assert bool(in_order) == (name != "plain.py")
+    monkeypatch.undo()
+    assert code_deadcode.file_state(tree, name, lines, index(tree)) == code_deadcode.file_state(tree, name, lines)
+
+
+def test_nodes_made_by_hand_without_some_fields_are_indexed_as_ast_walk_gives_them():
+    call = ast.Call(func=ast.Name(id="f", ctx=ast.Load()), args=[ast.Constant(value=1)])  # no keywords field
+    spread = ast.Dict(keys=[None, ast.Constant(value="k")], values=[ast.Name(id="d"), ast.Constant(value=2)])
+    tree = ast.Module(body=[ast.Expr(value=call), ast.Expr(value=spread)], type_ignores=[])
+    indexed = index(tree)
+    assert [id(n) for n in indexed.nodes] == [id(n) for n in ast.walk(tree) if not isinstance(n, LEAVES)]
+    assert indexed.depth == 3 and len(indexed.starts) == len(indexed.nodes) + 1

@@ -10,21 +10,26 @@ the breadth-first order.
 
 Which fields of a node class hold nodes is read from the class's ASDL
 signature (``Name(identifier id, expr_context ctx)``), so no time is spent
-looking at names, strings and numbers; a class whose signature cannot be
-read is walked field by field.
+looking at names, strings and numbers; each class gets a function written for
+its fields, once, so that a node costs one call; a class whose signature
+cannot be read is walked field by field.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 _SCALARS = {"identifier", "string", "constant", "int"}
 _LEAVES = {"expr_context", "boolop", "operator", "unaryop", "cmpop"}
 _LEAF_TYPES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 _SIGNATURE = re.compile(r"^\w+\((.*)\)$")
-_FIELDS: dict[type[ast.AST], tuple[tuple[str, bool], ...] | None] = {}
+Children = Callable[[ast.AST, Callable[[ast.AST], None], Callable[[Iterable[ast.AST]], None]], None]
+_CHILDREN: dict[type[ast.AST], Children | None] = {}  # a node type -> what appends its nodes (None: it holds none)
 
 
 @dataclass(frozen=True)
@@ -37,8 +42,9 @@ class Indexed:
         return range(self.starts[i], self.starts[i + 1])
 
 
-def _fields(kind: type[ast.AST]) -> tuple[tuple[str, bool], ...] | None:
-    """(field, holds a list) for each field of ``kind`` that can hold nodes, in field order; None if unknown."""
+def _fields(kind: type[ast.AST]) -> tuple[tuple[str, str], ...] | None:
+    """(field, "*" for a list, "?" for a node or None, "" for a node) for each field of ``kind`` that can hold
+    nodes, in field order; None if unknown."""
     match = _SIGNATURE.match((kind.__doc__ or "").strip())
     if not match:
         return () if not kind._fields else None
@@ -49,51 +55,70 @@ def _fields(kind: type[ast.AST]) -> tuple[tuple[str, bool], ...] | None:
             return None
         typ, name = pieces
         if typ.rstrip("*?") not in _SCALARS | _LEAVES:
-            found.append((name, typ.endswith("*")))
+            found.append((name, typ[-1] if typ[-1] in "*?" else ""))
     if [name for name, _ in found if name not in kind._fields]:
         return None
     return tuple(found)
 
 
+def _children(kind: type[ast.AST]) -> Children | None:
+    """A function that appends the nodes a node of ``kind`` holds, field by field, written for its fields
+    (``append(node.value)``), as ``dataclasses`` writes a class's methods: one call per node instead of a loop
+    over its fields and a ``getattr`` for each. None for a type that holds no nodes (names, literals)."""
+    fields = _fields(kind)
+    if fields is None:
+        return _generic
+    if not fields:
+        return None
+    lines = ["def children(node, append, extend):"]
+    for name, how in fields:
+        if how == "*":  # only a dict's keys (``**spread``) and keyword-only defaults hold None
+            lines.append(f" v = node.{name}")
+            lines.append(" if v: extend(v) if None not in v else extend([n for n in v if n is not None])")
+        elif how == "?":
+            lines.append(f" v = node.{name}")
+            lines.append(" if v is not None: append(v)")
+        else:
+            lines.append(f" append(node.{name})")
+    namespace: dict[str, Any] = {}
+    exec("\n".join(lines), namespace)  # the text is made above from the names of the ASDL signature
+    return namespace["children"]  # type: ignore[no-any-return]
+
+
 def index(root: ast.AST) -> Indexed:
     """Every node below ``root`` (itself included) breadth first, with where each one's children are."""
+    try:
+        return _index(root, _CHILDREN)
+    except AttributeError:  # a node made by hand without some of its fields: read each one's fields as it has them
+        return _index(root, defaultdict(lambda: _generic))
+
+
+def _index(root: ast.AST, table: dict[type[ast.AST], Children | None]) -> Indexed:
     out = [root]
     starts: list[int] = []
-    level_end, depth = 1, 0
-    position = 0
-    while position < len(out):
-        if position == level_end:
-            depth += 1
-            level_end = len(out)
-        current = out[position]
-        position += 1
-        starts.append(len(out))
-        kind = type(current)
-        if kind in _FIELDS:
-            fields = _FIELDS[kind]
-        else:
-            fields = _FIELDS[kind] = _fields(kind)
-        if fields is None:
-            _generic(current, out)
-            continue
-        for name, many in fields:
-            value = getattr(current, name, None)
-            if many:
-                if value:
-                    out.extend(value) if None not in value else out.extend(v for v in value if v is not None)
-            elif value is not None:
-                out.append(value)
+    mark, append, extend = starts.append, out.append, out.extend
+    for current in out:  # the list grows as it is read: the children go after the level being read
+        mark(len(out))
+        try:
+            children = table[type(current)]
+        except KeyError:
+            children = table[type(current)] = _children(type(current))
+        if children is not None:
+            children(current, append, extend)
     starts.append(len(out))
+    start, end, depth = 0, 1, -1
+    while start != end:  # a level's children are the next level: one step per level
+        start, end, depth = starts[start], starts[end], depth + 1
     return Indexed(out, starts, depth)
 
 
-def _generic(node: ast.AST, out: list[ast.AST]) -> None:
+def _generic(node: ast.AST, append: Callable[[ast.AST], None], extend: Callable[[Iterable[ast.AST]], None]) -> None:
     for name in node._fields:
         value = getattr(node, name, None)
         if isinstance(value, list):
-            out.extend(v for v in value if isinstance(v, ast.AST) and not isinstance(v, _LEAF_TYPES))
+            extend(v for v in value if isinstance(v, ast.AST) and not isinstance(v, _LEAF_TYPES))
         elif isinstance(value, ast.AST) and not isinstance(value, _LEAF_TYPES):
-            out.append(value)
+            append(value)
 
 
 def walk(root: ast.AST) -> list[ast.AST]:
