@@ -129,13 +129,15 @@ def walk(root: ast.AST) -> list[ast.AST]:
 def postorder(tree: Indexed) -> list[int]:
     """Indexes of the nodes, each after all of its descendants, siblings in field order (a recursive visit's order)."""
     starts = tree.starts
+    ends = starts[1:]  # the children of i end at ends[i]
     order: list[int] = []
     stack = [0]
     pop, push, add = stack.pop, stack.extend, order.append
     while stack:  # children pushed left to right and popped right to left: reversed, that is post-order
         i = pop()
         add(i)
-        push(range(starts[i], starts[i + 1]))
+        if starts[i] != ends[i]:  # about half the nodes have no children: nothing to push
+            push(range(starts[i], ends[i]))
     order.reverse()
     return order
 
