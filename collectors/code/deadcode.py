@@ -59,6 +59,28 @@ _REACHABILITY = {*_STOPS, *_BODIES, ast.While, ast.If, ast.IfExp, ast.Try}
 # Conditions ast.literal_eval always refuses: vulture's _safe_eval gives its default for them.
 _NEVER_LITERAL = {ast.Name, ast.Attribute, ast.Compare, ast.Subscript, ast.Starred, ast.NamedExpr, ast.Await}
 _UNKNOWN = object()
+# Statements and what holds them (the module, except and case clauses): no expression holds one.
+_STATEMENTS = {*ast.stmt.__subclasses__(), ast.ExceptHandler, ast.match_case, ast.Module}
+_HOLDERS = {
+    ast.Module,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.If,
+    ast.With,
+    ast.AsyncWith,
+    ast.Try,
+    ast.TryStar,
+    ast.ExceptHandler,
+    ast.Match,
+    ast.match_case,
+}
+# Handled in any order, for they only add to sets (see _visit): the rest of visit_Call's are a command builder's.
+_LOOSE = {ast.Assign, ast.BinOp, ast.Subscript, ast.MatchClass}
+_ANY_ORDER = {ast.Name, ast.Attribute, ast.Constant, ast.Call, ast.arg, *_LOOSE}  # arg: defines a variable, unreported
 # The called names vulture's visit_Call (getattr, hasattr, "...".format) and _Finder's act on.
 _CALL_NAMES = {"getattr", "hasattr", "format", *COMMAND_BUILDERS}
 # Vulture's ignore rules that ask whether the file is a test file, and what each one is outside test files.
@@ -264,6 +286,94 @@ def file_state(tree: ast.Module, rel: str, lines: list[str], indexed: Indexed | 
 
 
 def _visit(finder: Vulture, indexed: Indexed) -> None:
+    """``finder.visit(root)`` without recursion, and without walking every node in vulture's order.
+
+    Most handlers only add to sets (the used names, the name patterns), which
+    comes to the same in any order: they are called in one pass over the
+    nodes as indexed. What the order decides (the lists of definitions, the
+    imports a command builder's call is resolved through, the reachability
+    of each body) comes from statements alone, which expressions never hold:
+    those are walked in vulture's order (children first) among themselves. A
+    file with an expression whose handling depends on the order (a command
+    builder's call, a ternary whose condition may be constant, a handler this
+    module does not know) gets every node in vulture's order instead.
+    """
+    nodes = indexed.nodes
+    kinds = list(map(type, nodes))
+    expressions = set(kinds).difference(_STATEMENTS, _ANY_ORDER)
+    if any(getattr(finder, f"visit_{kind.__name__}", None) for kind in expressions):
+        _visit_in_order(finder, indexed)  # a handler of an expression this module does not know
+        return
+    used: set[str] = set()  # finder.used_names's add() is vulture's, in Python: added to it once, at the end
+    name_, attribute, constant, call = ast.Name, ast.Attribute, ast.Constant, ast.Call
+    load, delete = ast.Load, ast.Del
+    on_constant, on_call, call_names, builders = finder.visit_Constant, finder.visit_Call, _CALL_NAMES, COMMAND_BUILDERS
+    loose = {kind: getattr(finder, f"visit_{kind.__name__}") for kind in _LOOSE}
+    if_exp = ast.IfExp
+    in_order = False  # a command builder's call (resolved through the imports made before it) or a ternary to reach
+    for node, kind in zip(nodes, kinds):
+        # node is a Name, an Attribute, a Constant or a Call below: ``kind`` says so, which mypy cannot
+        # follow (narrowing with type(node) again would cost a call per node in this, the hottest loop)
+        if kind is name_:  # vulture's visit_Name, less defining variables (not reported)
+            if isinstance(node.ctx, (load, delete)) and node.id not in IGNORED_VARIABLE_NAMES:  # type: ignore[attr-defined]  # kind is ast.Name
+                used.add(node.id)  # type: ignore[attr-defined]  # kind is ast.Name
+        elif kind is attribute:  # vulture's visit_Attribute, less defining attributes (not reported)
+            if isinstance(node.ctx, load):  # type: ignore[attr-defined]  # kind is ast.Attribute
+                used.add(node.attr)  # type: ignore[attr-defined]  # kind is ast.Attribute
+        elif kind is constant:  # only a string can name code
+            if type(node.value) is str:  # type: ignore[attr-defined]  # kind is ast.Constant
+                on_constant(node)
+        elif kind is call:  # only calls of these names do anything in vulture's visit_Call or ours
+            func = node.func  # type: ignore[attr-defined]  # kind is ast.Call
+            called = type(func)
+            name = func.id if called is name_ else func.attr if called is attribute else None
+            if name in call_names:
+                if name in builders:
+                    in_order = True
+                else:
+                    on_call(node)
+        elif kind in loose:
+            loose[kind](node)
+        elif kind is if_exp and not _undecidable(node.test):  # type: ignore[attr-defined]  # kind is ast.IfExp
+            in_order = True
+    finder.used_names.update(used)
+    if in_order:  # rare: every node in vulture's order (the sets are filled already, filling them again adds nothing)
+        _visit_in_order(finder, indexed)
+        return
+    reach = _reach(finder.reachability)
+    handlers: dict[type, Any] = {}
+    for i in statement_postorder(indexed, kinds):
+        node = nodes[i]
+        kind = kinds[i]
+        if kind in _REACHABILITY:
+            reach(node)
+        handler = handlers.get(kind, _UNKNOWN)
+        if handler is _UNKNOWN:
+            handler = handlers[kind] = None if kind in _ANY_ORDER else getattr(finder, f"visit_{kind.__name__}", None)
+        if handler is not None:
+            handler(node)
+
+
+def statement_postorder(indexed: Indexed, kinds: list[type]) -> list[int]:
+    """Indexes of the statements (and the module, except and case clauses), in ``postorder``'s order among them.
+
+    Only what holds statements is looked into: expressions never do.
+    """
+    starts = indexed.starts
+    statements, holders = _STATEMENTS, _HOLDERS
+    order: list[int] = []
+    stack = [0]
+    pop, add = stack.pop, order.append
+    while stack:  # as postorder: pushed left to right, popped right to left, reversed at the end
+        i = pop()
+        add(i)
+        if kinds[i] in holders:
+            stack += [j for j in range(starts[i], starts[i + 1]) if kinds[j] in statements]
+    order.reverse()
+    return order
+
+
+def _visit_in_order(finder: Vulture, indexed: Indexed) -> None:
     """``finder.visit(root)`` without recursion: each node's reachability, then its ``visit_<Type>`` handler.
 
     Vulture's visit also visits parsed type comments; the trees here are
