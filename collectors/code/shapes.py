@@ -30,7 +30,7 @@ import ast
 import zlib
 from collections import defaultdict
 from collections.abc import Iterator
-from itertools import compress, islice
+from itertools import compress, islice, repeat
 from operator import ne
 from typing import Any
 
@@ -236,23 +236,48 @@ def functions(summaries: dict[str, dict[str, Any]]) -> tuple[list[tuple[Place, P
         original = first_of.setdefault(body, place)
         if original is not place:
             duplicates.append((place, original))
-    # near copies: one statement changed (same length, one position differs) or one added or removed
-    changed: dict[tuple[Any, ...], list[int]] = defaultdict(list)
-    shorter: dict[tuple[int, ...], list[int]] = defaultdict(list)
+    # near copies: one statement changed (same length, one position differs) or one added or removed. Each
+    # distinct run of first statements of the bodies (a prefix) and of last statements (a suffix) gets a number,
+    # from the number of the run a statement shorter and the statement's shape, so "a body without its k-th
+    # statement" is one number (its prefix of k statements, its suffix after them) instead of a copy of the body
+    # for each of its statements; and the tables hold numbers only, which the cyclic collector does not walk
     distinct = [(place, body) for place, body in bodies if first_of[body] == place]
+    prefixes: dict[int, int] = {}  # (shape, number of the prefix before it) -> number of the prefix
+    suffixes: dict[int, int] = {}
+    changed: dict[int, int] = {}  # a body without one statement -> where it was first seen (owners)
+    owners: list[int] = []
+    # a body without one statement -> the first body it is that of (of three statements or more, the others are
+    # in that one's group of ``changed``, related to it already)
+    shorter: dict[int, int] = {}
+    cuts: list[list[int]] = []  # each body's (prefix of k statements, suffix after them), k = 0 .. its length
+    related: dict[int, int] = {}
     for n, (_, body) in enumerate(distinct):
+        before = [0]
+        for shape in body:  # (any int, a number below 2**32): one int that is told apart from every other pair
+            before.append(prefixes.setdefault(shape << 32 | before[-1], len(prefixes) + 1))
+        after = [0]
+        for shape in reversed(body):
+            after.append(suffixes.setdefault(shape << 32 | after[-1], len(suffixes) + 1))
+        after.reverse()
+        cuts.append([prefix << 32 | suffix for prefix, suffix in zip(before, after)])
         if not MIN_VARIANT_STATEMENTS - 1 <= len(body) <= MAX_VARIANT_STATEMENTS:
             continue
+        first = -1  # the earliest body without a statement that this one without one is too
         for k in range(len(body)):
+            without = before[k] << 32 | after[k + 1]
             if len(body) >= MIN_VARIANT_STATEMENTS:
-                changed[(k, *body[:k], *body[k + 1 :])].append(n)
-            shorter[body[:k] + body[k + 1 :]].append(n)
-    related: dict[int, int] = {}
-    for group in changed.values():
-        for n in group[1:]:
-            related.setdefault(n, group[0])
-    for n, (_, body) in enumerate(distinct):
-        for m in shorter.get(body, ()):  # body is ``m``'s body with one statement removed
+                seen = changed.setdefault(without, len(owners))
+                if seen == len(owners):
+                    owners.append(n)
+                elif first < 0 or seen < first:
+                    first = seen
+            shorter.setdefault(without, n)
+        if first >= 0:
+            related[n] = owners[first]
+    for n in range(len(distinct)):
+        longer = set(map(shorter.get, cuts[n], repeat(-1)))  # the bodies that are this one with one statement more
+        longer.discard(-1)
+        for m in sorted(longer):
             if m != n and len(distinct[m][1]) >= MIN_VARIANT_STATEMENTS:
                 later, earlier = max(m, n), min(m, n)
                 related.setdefault(later, earlier)
