@@ -124,8 +124,8 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
         self.test_file: bool | None = None  # vulture's _is_test_file of the file, asked once (see _define)
 
     def _define(self, collection: Any, name: str, first_node: ast.AST, *args: Any, **kwargs: Any) -> None:
-        if collection.typ in _CALLABLES and len(name) > 2 and name[0] == name[-1] == "_":
-            return  # __dunder__ and _sunder_ members: the language, enum or IPython calls them
+        if collection.typ in _CALLABLES and _called_anyway(name):
+            return
         if collection.typ == "function" and (
             (self.is_conf and name in SPHINX_CONF_HOOKS) or (self.is_hubconf and not name.startswith("_"))
         ):
@@ -195,12 +195,17 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
         if _NAME_PATTERN.fullmatch(pattern) and len(pattern.replace("*", "")) >= 2:
             self.patterns.add(pattern)
 
+    # vulture's handlers of functions and classes define what they find as a function, method, property or class:
+    # of those _define keeps none named as _called_anyway says, nor any framework name, and they do nothing else
+
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        if not _framework_decorated(node):  # vulture's ignore_decorators, its patterns tried one by one, at once
+        name = node.name
+        if not (_called_anyway(name) or _FRAMEWORK_NAME.match(name) or _framework_decorated(node)):
             super().visit_FunctionDef(node)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        if not _framework_decorated(node):
+        name = node.name
+        if not (_called_anyway(name) or _FRAMEWORK_NAME.match(name) or _framework_decorated(node)):
             super().visit_ClassDef(node)
         self.class_nodes.append(node)
 
@@ -242,8 +247,20 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
 
 
 def _framework_decorated(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
-    """Whether a decorator of ``node`` is a framework's (FRAMEWORK_DECORATORS), as vulture names decorators."""
-    return any(_FRAMEWORK_DECORATOR.match(vulture_utils.get_decorator_name(d)) for d in node.decorator_list)
+    """Whether a decorator of ``node`` is a framework's (FRAMEWORK_DECORATORS), as vulture names decorators.
+
+    As vulture's ignore_decorators would, with its patterns tried one by one; at once here.
+    """
+    decorators = node.decorator_list
+    return bool(decorators) and any(_FRAMEWORK_DECORATOR.match(vulture_utils.get_decorator_name(d)) for d in decorators)
+
+
+def _called_anyway(name: str) -> bool:
+    """Whether a function, method or class named ``name`` is called without being named: __dunder__ and _sunder_.
+
+    The language, enum or IPython call them.
+    """
+    return len(name) > 2 and name[0] == name[-1] == "_"
 
 
 def file_state(tree: ast.Module, rel: str, lines: list[str], indexed: Indexed | None = None) -> dict[str, Any]:
@@ -306,17 +323,19 @@ def _visit(finder: Vulture, indexed: Indexed) -> None:
         return
     used: set[str] = set()  # finder.used_names's add() is vulture's, in Python: added to it once, at the end
     name_, attribute, constant, call = ast.Name, ast.Attribute, ast.Constant, ast.Call
-    load, delete = ast.Load, ast.Del
+    names: set[str] = set()  # vulture's visit_Name's, but for the names it ignores, taken out once at the end
+    load, loaded = ast.Load, (ast.Load, ast.Del)
     on_constant, on_call, call_names, builders = finder.visit_Constant, finder.visit_Call, _CALL_NAMES, COMMAND_BUILDERS
-    loose = {kind: getattr(finder, f"visit_{kind.__name__}") for kind in _LOOSE}
-    if_exp = ast.IfExp
+    on_assign, on_bin_op = finder.visit_Assign, finder.visit_BinOp
+    loose = {kind: getattr(finder, f"visit_{kind.__name__}") for kind in _LOOSE - {ast.Assign, ast.BinOp}}
+    if_exp, assign, bin_op, sequences = ast.IfExp, ast.Assign, ast.BinOp, (ast.List, ast.Tuple)
     in_order = False  # a command builder's call (resolved through the imports made before it) or a ternary to reach
     for node, kind in zip(nodes, kinds):
         # node is a Name, an Attribute, a Constant or a Call below: ``kind`` says so, which mypy cannot
         # follow (narrowing with type(node) again would cost a call per node in this, the hottest loop)
         if kind is name_:  # vulture's visit_Name, less defining variables (not reported)
-            if isinstance(node.ctx, (load, delete)) and node.id not in IGNORED_VARIABLE_NAMES:  # type: ignore[attr-defined]  # kind is ast.Name
-                used.add(node.id)  # type: ignore[attr-defined]  # kind is ast.Name
+            if isinstance(node.ctx, loaded):  # type: ignore[attr-defined]  # kind is ast.Name
+                names.add(node.id)  # type: ignore[attr-defined]  # kind is ast.Name
         elif kind is attribute:  # vulture's visit_Attribute, less defining attributes (not reported)
             if isinstance(node.ctx, load):  # type: ignore[attr-defined]  # kind is ast.Attribute
                 used.add(node.attr)  # type: ignore[attr-defined]  # kind is ast.Attribute
@@ -332,11 +351,18 @@ def _visit(finder: Vulture, indexed: Indexed) -> None:
                     in_order = True
                 else:
                     on_call(node)
+        elif kind is assign:  # vulture's visit_Assign reads only `__all__ = [...]` or `(...)`
+            if isinstance(node.value, sequences):  # type: ignore[attr-defined]  # kind is ast.Assign
+                on_assign(node)
+        elif kind is bin_op:  # and its visit_BinOp only `"..." % locals()`
+            if isinstance(node.right, call):  # type: ignore[attr-defined]  # kind is ast.BinOp
+                on_bin_op(node)
         elif kind in loose:
             loose[kind](node)
         elif kind is if_exp and not _undecidable(node.test):  # type: ignore[attr-defined]  # kind is ast.IfExp
             in_order = True
-    finder.used_names.update(used)
+    names.difference_update(IGNORED_VARIABLE_NAMES)
+    finder.used_names.update(used, names)
     if in_order:  # rare: every node in vulture's order (the sets are filled already, filling them again adds nothing)
         _visit_in_order(finder, indexed)
         return
