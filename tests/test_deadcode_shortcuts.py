@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+from vulture import core as vulture_core
 from vulture import noqa
 from vulture.core import Vulture
 
@@ -73,6 +75,47 @@ def test_functions_and_classes_left_out_before_vulture_s_handler_are_those_it_wo
         ("function", "_private"),
         ("function", "__"),
     }
+
+
+NAMES = ["test_x", "Test", "TestCase", "MyTests", "setup_module", "teardown_function", "setup_class", "setup_method"]
+NAMES += ["__init__", "__", "tests", "x_test", "plain", "setup", "test", "Testing", "_test_", "teardown_class"]
+
+
+@pytest.mark.parametrize("rule", list(code_deadcode._OUTSIDE_TESTS), ids=lambda rule: rule.__name__)
+def test_a_test_file_changes_a_rule_only_for_the_names_it_is_asked_for(rule):
+    outside = code_deadcode._OUTSIDE_TESTS[rule] or (lambda filename, name: False)
+    asked = code_deadcode._TEST_NAMES[rule]
+    for name in NAMES:
+        in_tests = bool(rule(Path("tests/test_m.py"), name))
+        elsewhere = bool(rule(Path("pkg/m.py"), name))
+        assert elsewhere == bool(outside(Path("pkg/m.py"), name)), name
+        if not asked(name):
+            assert in_tests == elsewhere, name
+    assert any(bool(rule(Path("tests/test_m.py"), name)) != bool(rule(Path("pkg/m.py"), name)) for name in NAMES)
+
+
+TEST_LIKE = "class TestThing:\n    def test_method(self): pass\ndef test_function(): pass\ndef plain(): pass\n"
+
+
+@pytest.mark.parametrize("rel", ["tests/test_things.py", "pkg/things.py"])
+@pytest.mark.parametrize("text", [TEST_LIKE, DEFINITIONS])
+def test_whether_a_file_is_a_test_file_is_asked_once_and_only_for_a_test_like_name(rel, text, monkeypatch):
+    asked = []
+    is_test_file = vulture_core._is_test_file
+
+    def counted(filename: Path) -> bool:
+        asked.append(filename)
+        return bool(is_test_file(filename))
+
+    monkeypatch.setattr(vulture_core, "_is_test_file", counted)
+    tree = ast.parse(text)
+    state = code_deadcode.file_state(tree, rel, text.splitlines(), index(tree))
+    monkeypatch.undo()
+    assert sorted((row[0], row[1], row[2]) for row in state["defined"]) == _vulture_s(text, rel)
+    if text == DEFINITIONS:
+        assert asked == []
+    elif rel == "pkg/things.py":
+        assert asked == [Path(rel)]  # a test file would go on to vulture's own rule, which asks it again
 
 
 def test_a_handler_of_an_expression_this_module_does_not_know_gets_every_node_in_order(monkeypatch):

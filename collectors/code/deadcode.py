@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from fnmatch import fnmatchcase, translate
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from vulture import core as vulture_core
 from vulture import lines as vulture_lines
 from vulture import noqa
 from vulture import utils as vulture_utils
-from vulture.core import IGNORED_VARIABLE_NAMES, Item, Vulture
+from vulture.core import IGNORED_VARIABLE_NAMES, PYTEST_FUNCTION_NAMES, PYTEST_METHOD_NAMES, Item, Vulture
 
 from mldebt.collectors.code.callbacks import (
     COMMAND_BUILDERS,
@@ -89,6 +89,12 @@ _OUTSIDE_TESTS = {
     vulture_core._ignore_function: None,
     vulture_core._ignore_method: lambda filename, name: vulture_core._is_special_name(name),
 }
+# The names for which each rule's answer in a test file differs from its answer outside: only for those is it asked.
+_TEST_NAMES: dict[Any, Callable[[str], bool]] = {
+    vulture_core._ignore_class: lambda name: "Test" in name,
+    vulture_core._ignore_function: lambda name: name in PYTEST_FUNCTION_NAMES or name.startswith("test_"),
+    vulture_core._ignore_method: lambda name: name in PYTEST_METHOD_NAMES or name.startswith("test_"),
+}
 _FRAMEWORK_NAME = re.compile("|".join(translate(pattern) for pattern in FRAMEWORK_NAMES) or "(?!)")
 _FRAMEWORK_DECORATOR = re.compile("|".join(translate(pattern) for pattern in FRAMEWORK_DECORATORS) or "(?!)")
 # Unused variables and attributes are left out: vulture is least sure of them and they are many.
@@ -134,9 +140,9 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
             return
         ignore = kwargs.get("ignore")
         if ignore in _OUTSIDE_TESTS:  # vulture would resolve the file's path again for every class and function
-            if self.test_file is None:
+            if _TEST_NAMES[ignore](name) and self.test_file is None:  # asked only where the answer can matter
                 self.test_file = bool(vulture_core._is_test_file(self.filename))
-            if not self.test_file:
+            if not (self.test_file and _TEST_NAMES[ignore](name)):
                 kwargs["ignore"] = _OUTSIDE_TESTS[ignore]
         super()._define(collection, name, first_node, *args, **kwargs)
 
