@@ -74,6 +74,8 @@ def remembered(
         dumped = dump(value)
         for folder in folders[1:] if shipped is not None and sys.dont_write_bytecode else folders:
             if keep(name, dumped, files, folder):
+                if shipped is not None and folder == folders[0]:
+                    _prune(folder, name)
                 break  # else the next folder: beside a shipped file may not be writable
     return value
 
@@ -84,13 +86,24 @@ def beside(shipped: Path) -> Path:
 
 
 def key(kind: str, code: Iterable[Path], *inputs: str) -> str:
-    """The entry name for ``kind`` loaded from ``inputs`` by the modules ``code``."""
-    digest = hashlib.sha256(kind.encode())
+    """The entry name for ``kind`` loaded from ``inputs`` by the modules ``code``: ``kind-<code>-<inputs>``."""
+    made = hashlib.sha256(kind.encode())
     for path in code:
-        digest.update(b"\0" + path.read_bytes())
+        made.update(b"\0" + path.read_bytes())
+    given = hashlib.sha256()
     for text in inputs:
-        digest.update(b"\0" + text.encode())
-    return f"{kind}-{digest.hexdigest()[:32]}"
+        given.update(b"\0" + text.encode())
+    return f"{kind}-{made.hexdigest()[:16]}-{given.hexdigest()[:16]}"
+
+
+def _prune(folder: Path, name: str) -> None:
+    """Remove the entries of ``name``'s kind that another version of the code made (beside a shipped file,
+    where nothing else would: each upgrade would leave its own)."""
+    kind, made, _ = name.rsplit("-", 2)
+    for entry in folder.glob(f"{_PREFIX}{kind}-*.json"):
+        if not entry.name.startswith(f"{_PREFIX}{kind}-{made}-"):
+            with contextlib.suppress(OSError):
+                entry.unlink()
 
 
 def recall(name: str, folder: Path) -> Any | None:

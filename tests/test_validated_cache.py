@@ -140,6 +140,26 @@ def test_the_shipped_rubric_and_catalogue_are_kept_beside_them_as_bytecode_is(
     questions._load.cache_clear()
 
 
+def test_beside_a_shipped_file_an_entry_another_version_of_the_code_made_is_removed(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    keys = declared_keys()
+    load_rubric(None, keys)
+    folder = validated.beside(schema.DEFAULT_RUBRIC)
+    (current,) = entries(folder)
+    made = current.name.split("-")[3]
+    older = folder / "mldebt-validated-rubric-00000000000000000000000000000000.json"  # the one-digest names before
+    other_code = folder / "mldebt-validated-rubric-0123456789abcdef-0123456789abcdef.json"
+    other_keys = folder / f"mldebt-validated-rubric-{made}-0123456789abcdef.json"  # same code, other known keys
+    catalogue = folder / "mldebt-validated-questions-0123456789abcdef-0123456789abcdef.json"
+    for stale in (older, other_code, other_keys, catalogue):
+        stale.write_text(current.read_text())
+    current.unlink()
+    load_rubric(None, keys)
+    assert sorted(entries(folder)) == sorted([current, other_keys]) and catalogue.exists()
+
+
 def test_nothing_is_kept_beside_when_python_keeps_no_bytecode(cache: Path) -> None:
     load_rubric(None, declared_keys())  # the fixture: sys.dont_write_bytecode, as PYTHONDONTWRITEBYTECODE sets it
     assert not entries(validated.beside(schema.DEFAULT_RUBRIC))
