@@ -129,3 +129,21 @@ def test_a_handler_of_an_expression_this_module_does_not_know_gets_every_node_in
     assert seen == [2, 3]
     assert fast == code_deadcode.file_state(tree, "m.py", text.splitlines())  # vulture's own recursive visit
     assert fast["used"] == ["os", "sep"]
+
+
+NOQA = [
+    "x = 1\ny = 2\n",
+    "import os  # noqa\n",
+    "import os  # NoQA: F401\ndef f(): pass  # noqa: V103, E501\n",
+    "import os  #noqa\nimport sys # noqa:\nE123\n",
+    "a = 1\x0cimport os  # noqa: F401\n\u2028def f(): pass  # NOQA\n",
+    "# noqa:E1,W2 W3\n" * 3,
+    "",
+]
+
+
+@pytest.mark.parametrize("text", NOQA)
+def test_noqa_lines_are_vulture_s(text):
+    lines = text.splitlines()
+    assert code_deadcode.noqa_lines(lines) == noqa.parse_noqa(lines)
+    assert type(code_deadcode.noqa_lines(lines)) is type(noqa.parse_noqa(lines))
