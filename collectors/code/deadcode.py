@@ -217,7 +217,12 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
 
     def visit_Constant(self, node: ast.Constant) -> None:
         value = node.value
-        if type(value) is str and len(value) < 300:
+        if type(value) is str:
+            self.spelled(value)
+
+    def spelled(self, value: str) -> None:
+        """The names a string spells, as used: each string once is enough (see visit_Constant)."""
+        if len(value) < 300:
             if _CODE_STRING.fullmatch(value):  # a name, or a dotted path whose every part is used (type hints)
                 self.used_names.update(_PATH_SEPARATOR.split(value))
             elif ("|" in value or "[" in value) and _TYPE_STRING.fullmatch(value):  # "Run | None", "list[Row]"
@@ -340,7 +345,8 @@ def _visit(finder: Vulture, indexed: Indexed) -> None:
     name_, attribute, constant, call = ast.Name, ast.Attribute, ast.Constant, ast.Call
     names: set[str] = set()  # vulture's visit_Name's, but for the names it ignores, taken out once at the end
     load, loaded = ast.Load, (ast.Load, ast.Del)
-    on_constant, on_call, call_names, builders = finder.visit_Constant, finder.visit_Call, _CALL_NAMES, COMMAND_BUILDERS
+    strings: set[str] = set()  # visit_Constant's, each string once
+    on_call, call_names, builders = finder.visit_Call, _CALL_NAMES, COMMAND_BUILDERS
     on_assign, on_bin_op = finder.visit_Assign, finder.visit_BinOp
     loose = {kind: getattr(finder, f"visit_{kind.__name__}") for kind in _LOOSE - {ast.Assign, ast.BinOp}}
     if_exp, assign, bin_op, sequences = ast.IfExp, ast.Assign, ast.BinOp, (ast.List, ast.Tuple)
@@ -355,8 +361,9 @@ def _visit(finder: Vulture, indexed: Indexed) -> None:
             if isinstance(node.ctx, load):  # type: ignore[attr-defined]  # kind is ast.Attribute
                 used.add(node.attr)  # type: ignore[attr-defined]  # kind is ast.Attribute
         elif kind is constant:  # only a string can name code
-            if type(node.value) is str:  # type: ignore[attr-defined]  # kind is ast.Constant
-                on_constant(node)
+            value = node.value  # type: ignore[attr-defined]  # kind is ast.Constant
+            if type(value) is str:
+                strings.add(value)
         elif kind is call:  # only calls of these names do anything in vulture's visit_Call or ours
             func = node.func  # type: ignore[attr-defined]  # kind is ast.Call
             called = type(func)
@@ -378,6 +385,8 @@ def _visit(finder: Vulture, indexed: Indexed) -> None:
             in_order = True
     names.difference_update(IGNORED_VARIABLE_NAMES)
     finder.used_names.update(used, names)
+    for value in strings:
+        finder.spelled(value)
     if in_order:  # rare: every node in vulture's order (the sets are filled already, filling them again adds nothing)
         _visit_in_order(finder, indexed)
         return
