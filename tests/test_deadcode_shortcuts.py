@@ -123,6 +123,9 @@ def test_a_handler_of_an_expression_this_module_does_not_know_gets_every_node_in
     monkeypatch.setattr(
         code_deadcode._Finder, "visit_Lambda", lambda self, node: seen.append(node.lineno), raising=False
     )
+    monkeypatch.setattr(
+        code_deadcode, "_EXPRESSION_HANDLERS", code_deadcode._expression_handlers(code_deadcode._Finder)
+    )
     text = "import os\nf = lambda: os.sep\ndef g(): return lambda: self\n"
     tree = ast.parse(text)
     fast = code_deadcode.file_state(tree, "m.py", text.splitlines(), index(tree))

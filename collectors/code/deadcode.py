@@ -257,6 +257,17 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
         return ".".join(reversed(parts))
 
 
+def _expression_handlers(finder: type) -> set[type]:
+    """The expressions ``finder`` has a handler for that _visit does not know to be free of vulture's order."""
+    kinds = {kind for kind in vars(ast).values() if isinstance(kind, type) and issubclass(kind, ast.AST)}
+    return {
+        kind for kind in kinds - _STATEMENTS - _ANY_ORDER if getattr(finder, f"visit_{kind.__name__}", None) is not None
+    }
+
+
+_EXPRESSION_HANDLERS = _expression_handlers(_Finder)  # none, with the vulture this module knows
+
+
 def _framework_decorated(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
     """Whether a decorator of ``node`` is a framework's (FRAMEWORK_DECORATORS), as vulture names decorators.
 
@@ -337,8 +348,7 @@ def _visit(finder: Vulture, indexed: Indexed) -> None:
     """
     nodes = indexed.nodes
     kinds = list(map(type, nodes))
-    expressions = set(kinds).difference(_STATEMENTS, _ANY_ORDER)
-    if any(getattr(finder, f"visit_{kind.__name__}", None) for kind in expressions):
+    if _EXPRESSION_HANDLERS and not _EXPRESSION_HANDLERS.isdisjoint(kinds):
         _visit_in_order(finder, indexed)  # a handler of an expression this module does not know
         return
     used: set[str] = set()  # finder.used_names's add() is vulture's, in Python: added to it once, at the end
