@@ -424,11 +424,14 @@ def statement_postorder(indexed: Indexed, kinds: list[type]) -> list[int]:
     order: list[int] = []
     stack = [0]
     pop, add = stack.pop, order.append
+    push = stack.extend
     while stack:  # as postorder: pushed left to right, popped right to left, reversed at the end
         i = pop()
-        add(i)
-        if kinds[i] in holders:
-            stack += [j for j in range(starts[i], starts[i + 1]) if kinds[j] in statements]
+        kind = kinds[i]
+        if kind in statements:  # what a statement holds besides statements: expressions, left out here
+            add(i)
+            if kind in holders:
+                push(range(starts[i], starts[i + 1]))
     order.reverse()
     return order
 
