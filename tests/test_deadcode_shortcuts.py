@@ -150,3 +150,17 @@ def test_noqa_lines_are_vulture_s(text):
     lines = text.splitlines()
     assert code_deadcode.noqa_lines(lines) == noqa.parse_noqa(lines)
     assert type(code_deadcode.noqa_lines(lines)) is type(noqa.parse_noqa(lines))
+
+
+def test_names_built_then_looked_up_are_left_out_as_fnmatchcase_leaves_them():
+    from fnmatch import fnmatchcase
+
+    names = ["add_x_arguments", "add__arguments", "add_arguments", "Add_x_arguments", "de_foo", "de_", "ode_x", "run"]
+    patterns = ["add_*_arguments", "de_*", "*_x", "r*n*"]
+    text = "".join(f"def {name}(): pass\n" for name in names)
+    tree = ast.parse(text)
+    state = code_deadcode.file_state(tree, "m.py", text.splitlines(), index(tree))
+    state["patterns"] = patterns
+    kept = [row["name"] for row in code_deadcode.unused([("m.py", state)])]
+    assert kept == [name for name in names if not any(fnmatchcase(name, pattern) for pattern in patterns)]
+    assert kept == ["add_arguments", "Add_x_arguments"]
