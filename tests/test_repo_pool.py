@@ -57,3 +57,23 @@ def test_hotspot_complexity_is_measured_the_same_over_the_pool(two_workers):
     pooled = sorted(history._measure(files))
     assert pooled == sorted(history._complexities(files))
     assert dict(pooled)["lib/broken.py"] is None and all(isinstance(v, int) for k, v in pooled if k != "lib/broken.py")
+
+
+def test_the_repository_collector_runs_with_the_cyclic_collector_paused_and_restores_it(tmp_path, monkeypatch):
+    """Its file summaries are millions of objects without cycles: a full collection would walk them all."""
+    import gc
+
+    from mldebt.collectors.interface import Fact, Snapshot
+    from mldebt.collectors.repo import collector as repo_collector
+
+    seen = []
+
+    def facts(snapshot, cache):
+        seen.append(gc.isenabled())
+        yield Fact("repo.files.total", 0)
+        seen.append(gc.isenabled())
+
+    monkeypatch.setattr(repo_collector, "_collect", facts)
+    assert gc.isenabled()
+    found = list(repo_collector.RepoCollector().collect(Snapshot(project="p", root=tmp_path)))
+    assert [f.key for f in found] == ["repo.files.total"] and seen == [False, False] and gc.isenabled()

@@ -19,7 +19,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-from mldebt.collectors.code.scan import ANALYSER_VERSION, collector_paused, summarise
+from mldebt.collectors.code.heap import collector_paused
+from mldebt.collectors.code.scan import ANALYSER_VERSION, summarise
 from mldebt.collectors.meanwhile import waiting
 from mldebt.collectors.repo.cache import Cache, encode
 

@@ -20,13 +20,12 @@ from __future__ import annotations
 import ast
 import gc
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, TypedDict
 
 from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code import testflow
 from mldebt.collectors.code.deadcode import file_state, unparsed_state, used_names
+from mldebt.collectors.code.heap import collector_paused
 from mldebt.collectors.code.tree import levels
 from mldebt.collectors.code.visit import Visit
 from mldebt.collectors.repo.cache import code_version
@@ -61,24 +60,6 @@ def summarise(
         summary = _summarise(rel, text, is_test, notebook, complexity)
         gc.collect(0)  # the young objects only: frees vulture's cycles, never walks the older heap
     return summary
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused, then as it was.
-
-    Parsing and summarising a file allocates tens of thousands of objects that
-    reference counting frees; each collection their allocation triggers walks
-    every object alive (in a worker forked from a loaded process, far more than
-    the file's tree) to find next to nothing. Summaries hold no cycles.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _summarise(rel: str, text: str, is_test: bool, notebook: bool, complexity: bool = False) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from typing import Any
 from mldebt.collectors.code import configuration as code_configuration
 from mldebt.collectors.code import facts as code_facts
 from mldebt.collectors.code import libraries as code_libraries
+from mldebt.collectors.code.heap import collector_paused
 from mldebt.collectors.code.patterns import DEBT_MARKER
 from mldebt.collectors.code.references import named_in_files
 from mldebt.collectors.interface import Collector, Fact, Snapshot
@@ -87,9 +88,10 @@ class RepoCollector(Collector):
                 yield from (Fact(**fact) for fact in cached)
                 return
             facts = []
-            for fact in _collect(snapshot, cache):
-                facts.append(fact)
-                yield fact
+            with collector_paused():  # the file summaries it holds are millions of objects, none in a cycle
+                for fact in _collect(snapshot, cache):
+                    facts.append(fact)
+                    yield fact
             if key:
                 cache.put(key, [asdict(fact) for fact in facts])
         finally:
