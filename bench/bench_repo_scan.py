@@ -150,17 +150,7 @@ def parse_floor(repo: Path) -> dict:
     for raw in names.split(b"\0"):
         if raw.endswith(b".py"):
             texts.append((os.fsdecode(raw), (repo / os.fsdecode(raw)).read_bytes().decode("utf-8", "replace")))
-    size = sum(len(text) for _, text in texts)
-    texts.sort(key=lambda item: -len(item[1]))  # as code_batch chunks: big files first
-    limit = max(code_batch.CHUNK_BYTES, size // (code_batch.workers() * 16))
-    chunks, chunk, held = [], [], 0
-    for item in texts:
-        chunk.append(item)
-        held += len(item[1])
-        if held >= limit:
-            chunks.append(chunk)
-            chunk, held = [], 0
-    chunks += [chunk] if chunk else []
+    chunks = code_batch.chunked(texts, lambda item: len(item[1]), code_batch.workers())  # as the scan chunks them
     context = multiprocessing.get_context("fork")  # as code_batch's pool: forked workers, one per core
     with ProcessPoolExecutor(max_workers=min(code_batch.workers(), len(chunks)), mp_context=context) as pool:
         parsed = sum(ok for results in pool.map(_parse_chunk, chunks) for _, ok in results)

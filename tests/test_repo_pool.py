@@ -77,3 +77,15 @@ def test_the_repository_collector_runs_with_the_cyclic_collector_paused_and_rest
     assert gc.isenabled()
     found = list(repo_collector.RepoCollector().collect(Snapshot(project="p", root=tmp_path)))
     assert [f.key for f in found] == ["repo.files.total"] and seen == [False, False] and gc.isenabled()
+
+
+def test_chunks_hold_every_file_once_biggest_first_and_shrink_towards_the_end():
+    sizes = [900_000, 5, 40_000, 250_000, 3_000, 120_000] + [7_000 + n for n in range(300)]
+    chunks = code_batch.chunked(sizes, lambda size: size, 2)
+    assert sorted(s for chunk in chunks for s in chunk) == sorted(sizes)  # each once
+    assert [s for chunk in chunks for s in chunk] == sorted(sizes, reverse=True)  # the biggest first
+    held = [sum(chunk) for chunk in chunks]
+    assert held[0] >= sum(sizes) // 8  # a quarter of a worker's share of everything
+    assert all(h >= code_batch.MIN_CHUNK_BYTES for h in held[:-1])  # small enough to balance, not to cost
+    assert held[-4:] < held[:4] and max(held[-4:]) < 3 * code_batch.MIN_CHUNK_BYTES  # small ones at the end
+    assert code_batch.chunked([], len, 2) == []

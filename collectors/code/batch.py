@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from mldebt.collectors.code.heap import collector_paused
 from mldebt.collectors.code.scan import ANALYSER_VERSION, summarise
@@ -26,7 +26,8 @@ from mldebt.collectors.repo.cache import Cache, encode
 
 _Args = tuple[str, str, bool, bool, bool]  # what a worker needs of a job: rel, text, is_test, notebook, complexity
 POOL_MIN_BYTES = 400_000  # below this much uncached source, one process is faster
-CHUNK_BYTES = 300_000
+MIN_CHUNK_BYTES = 16_000  # a chunk's hand-over to a worker costs about what summarising this much source does
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def _run(jobs: list[Job]) -> Iterator[tuple[str, dict[str, Any], bytes]]:
     if not worth_a_pool(size):
         yield from _work([_args(job) for job in jobs])
         return
-    chunks = list(_chunks(jobs, max(CHUNK_BYTES, size // (workers() * 16))))
+    chunks = [[_args(job) for job in chunk] for chunk in chunked(jobs, lambda job: len(job.text), workers())]
     done: set[str] = set()
     try:
         for rel, summary, kept in spread(_work, chunks):
@@ -116,17 +117,31 @@ def spread(work: Callable[[list[Any]], list[Any]], chunks: list[list[Any]]) -> I
             yield from results
 
 
-def _chunks(jobs: list[Job], limit: int) -> Iterator[list[_Args]]:
-    chunk: list[_Args] = []
-    size = 0
-    for job in sorted(jobs, key=lambda j: -len(j.text)):  # big files first, so no worker ends long after the other
-        chunk.append(_args(job))
-        size += len(job.text)
-        if size >= limit:
-            yield chunk
-            chunk, size = [], 0
+def chunked(items: list[T], size: Callable[[T], int], workers: int) -> list[list[T]]:
+    """``items``, biggest first, in chunks that shrink with the work left (guided self-scheduling).
+
+    Each chunk is about a quarter of a worker's share of what is left, and at
+    least MIN_CHUNK_BYTES: big chunks while much is left (few hand-overs), and
+    small ones at the end, taken by whichever worker is free, so that no worker
+    idles long while another finishes a big chunk. Big files go first, so none
+    comes last alone.
+    """
+    left = sum(map(size, items))
+    chunks: list[list[T]] = []
+    chunk: list[T] = []
+    held = 0
+    limit = max(MIN_CHUNK_BYTES, left // (4 * workers))
+    for item in sorted(items, key=size, reverse=True):
+        chunk.append(item)
+        held += size(item)
+        if held >= limit:
+            chunks.append(chunk)
+            left -= held
+            chunk, held = [], 0
+            limit = max(MIN_CHUNK_BYTES, left // (4 * workers))
     if chunk:
-        yield chunk
+        chunks.append(chunk)
+    return chunks
 
 
 def _args(job: Job) -> _Args:
