@@ -171,7 +171,7 @@ def test_the_log_is_read_while_the_files_are_laid_out_and_taken_not_read_again(t
     assert {f.key: f.value for f in facts if not f.key.endswith(".at")} == expected
 
 
-def test_an_early_read_no_collector_takes_is_joined_and_a_kept_log_is_not_read(tmp_path, monkeypatch):
+def test_an_early_read_no_collector_takes_is_joined_and_kept_and_a_kept_log_is_not_read(tmp_path, monkeypatch):
     import threading
 
     from mldebt.collectors.repo import history
@@ -185,7 +185,8 @@ def test_an_early_read_no_collector_takes_is_joined_and_a_kept_log_is_not_read(t
     with history.read_early("p", None, AS_OF) as start, checkout(project, AS_OF, start):
         pass  # no collector asked for the log
     assert reads == [1] and not [t for t in threading.enumerate() if t.name == "mldebt-git-log"]
-    history_of(repo)  # reads the log itself (nothing was kept) and keeps it
+    history_of(repo)  # the log read early was kept when the block ended: not read again
+    assert reads == [1]
     reads.clear()
     with history.read_early("p", None, AS_OF) as start, checkout(project, AS_OF, start):
         assert threading.active_count() == 1  # kept: no thread, no git

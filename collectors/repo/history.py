@@ -111,7 +111,8 @@ def read_early(project: str, subpath: str | None, as_of: datetime) -> Iterator[C
     (``hotspot_candidates``, ``_kept_log``) instead of asking git again: the
     log is read while the files are written and listed, not after. The first
     taker joins the thread, before any process pool forks; one no collector
-    took is joined when the block ends, so no thread outlives the scan.
+    took is joined when the block ends, so no thread outlives the scan, and
+    kept as a collector would have kept it.
     """
     reads: dict[str, Callable[[], _Log]] = {}
 
@@ -131,9 +132,14 @@ def read_early(project: str, subpath: str | None, as_of: datetime) -> Iterator[C
         yield start
     finally:
         _EARLY.reset(token)
-        for join in reads.values():
+        for key, join in reads.items():
             with suppress(Exception):  # no collector wanted this log, so none reports its error
-                join()
+                log = join()
+                cache = Cache()
+                try:
+                    cache.put(key, log)
+                finally:
+                    cache.close()
 
 
 def _take_early(key: str) -> Callable[[], _Log] | None:

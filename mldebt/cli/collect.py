@@ -69,17 +69,21 @@ def collect(
         mldebt collect .
         MLDEBT_PUSH_TOKEN=... mldebt collect . --project reco-service --push https://mldebt.example.com
     """
-    from mldebt.collectors.registry import declared_keys
-    from mldebt.rubric.schema import load_rubric
-    from mldebt.scanning.collecting import collect_to_store
-    from mldebt.scanning.parallel import default_jobs
+    from mldebt.scanning.prefetch import prefetch
     from mldebt.sources.portfolio import load_portfolio, single_repository
 
-    gc.freeze()  # what is imported lives as long as the process: the cyclic collector need not walk it again
     moment = as_of_moment(as_of)
     portfolio: Portfolio = single_repository(target, project) if target.is_dir() else load_portfolio(target)
     selected = project if not target.is_dir() else None
     chosen = portfolio.select(selected)
+    if len(chosen) == 1:  # one project, collected in this process: git lays it out while the rest loads
+        prefetch(chosen[0], moment)
+    from mldebt.collectors.registry import declared_keys
+    from mldebt.rubric.schema import load_rubric
+    from mldebt.scanning.collecting import collect_to_store
+    from mldebt.scanning.parallel import default_jobs
+
+    gc.freeze()  # what is imported lives as long as the process: the cyclic collector need not walk it again
     workers = jobs or default_jobs()
     if push_url is not None:
         if rubric_path is not None or restart:

@@ -30,6 +30,7 @@ from mldebt.rubric.reasons import Evidence
 from mldebt.rubric.schema import Rubric, from_content
 from mldebt.scanning.bundle import Bundle, project_info
 from mldebt.scanning.completeness import incomplete
+from mldebt.scanning.prefetch import settle
 from mldebt.sources.gitsource import checkout
 from mldebt.sources.portfolio import Portfolio, Project
 from mldebt.store.db import from_json, rows, to_json
@@ -94,6 +95,8 @@ def collect_evidence(project: Project, as_of: datetime | None = None, team_owner
     collected_at = now()
     moment = as_of or collected_at
     from mldebt.collectors.repo.history import read_early  # the history's log: read while the files are laid out
+
+    settle()  # what the command started ahead (prefetch) is done: the layout and the log are where they are looked for
 
     with read_early(project.name, project.subpath, moment) as start, checkout(project, as_of, start) as tree:
         snapshot = Snapshot(
