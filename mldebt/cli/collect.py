@@ -69,7 +69,7 @@ def collect(
         mldebt collect .
         MLDEBT_PUSH_TOKEN=... mldebt collect . --project reco-service --push https://mldebt.example.com
     """
-    from mldebt.scanning.prefetch import prefetch
+    from mldebt.scanning.prefetch import prefetch, settle
     from mldebt.sources.portfolio import load_portfolio, single_repository
 
     moment = as_of_moment(as_of)
@@ -78,29 +78,32 @@ def collect(
     chosen = portfolio.select(selected)
     if len(chosen) == 1:  # one project, collected in this process: git lays it out while the rest loads
         prefetch(chosen[0], moment)
-    from mldebt.collectors.registry import declared_keys
-    from mldebt.rubric.schema import load_rubric
-    from mldebt.scanning.collecting import collect_to_store
-    from mldebt.scanning.parallel import default_jobs
+    try:
+        from mldebt.collectors.registry import declared_keys
+        from mldebt.rubric.schema import load_rubric
+        from mldebt.scanning.collecting import collect_to_store
+        from mldebt.scanning.parallel import default_jobs
 
-    gc.freeze()  # what is imported lives as long as the process: the cyclic collector need not walk it again
-    workers = jobs or default_jobs()
-    if push_url is not None:
-        if rubric_path is not None or restart:
-            raise InputError(
-                f"--push does not take {'--rubric' if rubric_path else '--restart'}: "
-                "the server scores with its own rubric and keeps no local run"
-            )
-        from mldebt.push.client import Pusher
-        from mldebt.push.collect import collect_and_push
+        gc.freeze()  # what is imported lives as long as the process: the cyclic collector need not walk it again
+        workers = jobs or default_jobs()
+        if push_url is not None:
+            if rubric_path is not None or restart:
+                raise InputError(
+                    f"--push does not take {'--rubric' if rubric_path else '--restart'}: "
+                    "the server scores with its own rubric and keeps no local run"
+                )
+            from mldebt.push.client import Pusher
+            from mldebt.push.collect import collect_and_push
 
-        with in_option_words({"push": "--push"}, hints={"token": MAKE_TOKEN}):
-            pusher = Pusher(push_url)
-        sys.exit(collect_and_push(portfolio, chosen, moment, workers, pusher))
-    rubric = load_rubric(rubric_path, declared_keys())
-    with store(db_path) as db:
-        status = collect_to_store(db, target, portfolio, chosen, rubric, moment, as_of, selected, workers, restart)
-    sys.exit(status)
+            with in_option_words({"push": "--push"}, hints={"token": MAKE_TOKEN}):
+                pusher = Pusher(push_url)
+            sys.exit(collect_and_push(portfolio, chosen, moment, workers, pusher))
+        rubric = load_rubric(rubric_path, declared_keys())
+        with store(db_path) as db:
+            status = collect_to_store(db, target, portfolio, chosen, rubric, moment, as_of, selected, workers, restart)
+        sys.exit(status)
+    finally:
+        settle()  # every way out, a rubric's error too: no process of the command's outlives it
 
 
 @click.command()

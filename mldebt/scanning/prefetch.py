@@ -70,4 +70,4 @@ def _warm(project: Project, as_of: datetime | None) -> None:
             return  # a plain folder is copied for each scan, not kept: nothing to do ahead
         moment = as_of or datetime.now(UTC)  # as the scan's (its log is kept by the window's first day)
         with read_early(project.name, project.subpath, moment) as start, checkout(project, as_of, start):
-            pass
+            pass  # entering lays the tree out in the cache; leaving keeps the log git read meanwhile
