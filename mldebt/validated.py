@@ -61,20 +61,24 @@ def remembered(
         name: str | None = key(kind, code, *inputs)
     except OSError:
         name = None
-    folders = [cache_dir() / FOLDER] if shipped is None else [beside(shipped), cache_dir() / FOLDER]
-    for folder in folders if name else []:
-        kept = recall(name or "", folder)
-        if kept is not None:
-            try:
-                return rebuild(kept)
-            except (KeyError, TypeError, ValueError):
-                pass  # not what this code keeps: look further, or load the files
+    near = beside(shipped) if shipped is not None else None
+    folders = [near, cache_dir() / FOLDER] if near is not None else [cache_dir() / FOLDER]
+    if name:
+        for folder in folders:
+            kept = recall(name, folder)
+            if kept is not None:
+                try:
+                    return rebuild(kept)
+                except (KeyError, TypeError, ValueError):
+                    pass  # not what this code keeps: look further, or load the files
     value, files = load()
     if name:
         dumped = dump(value)
-        for folder in folders[1:] if shipped is not None and sys.dont_write_bytecode else folders:
+        for folder in folders:
+            if folder == near and sys.dont_write_bytecode:
+                continue  # Python writes no bytecode beside its files here: nor does mldebt
             if keep(name, dumped, files, folder):
-                if shipped is not None and folder == folders[0]:
+                if folder == near:
                     _prune(folder, name)
                 break  # else the next folder: beside a shipped file may not be writable
     return value
