@@ -11,11 +11,13 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from mldebt.collectors.ahead import ahead
 from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code import shapes
 from mldebt.collectors.interface import Fact
 
 MAX_AT = 20
+AHEAD_MIN_LINES = 60_000  # below this much Python, dead code takes less time than starting a process for it
 
 KEYS = {
     "code.libraries.ml": "ML and data libraries the code imports",
@@ -89,7 +91,20 @@ def is_test_support(rel: str) -> bool:
 def facts(
     summaries: dict[str, dict[str, Any]], tests: set[str], notebooks: set[str], named: Iterable[str] = ()
 ) -> Iterator[Fact]:
-    """``named``: names of code that configuration and launch files spell (``deadcode.named_in_files``)."""
+    """``named``: names of code that configuration and launch files spell (``deadcode.named_in_files``).
+
+    In a large project, dead code (vulture over every file) is found in a
+    forked process (``collectors.ahead``) while this one finds the copied code
+    and the other facts: the two take about as long, one core each.
+    """
+    lines = sum(s.get("lines", 0) for s in summaries.values())
+    with ahead(lambda: list(_dead_code(summaries, tests, notebooks, named)), lines >= AHEAD_MIN_LINES) as dead:
+        yield from _facts(summaries, tests, notebooks, dead)
+
+
+def _facts(
+    summaries: dict[str, dict[str, Any]], tests: set[str], notebooks: set[str], dead: Callable[[], list[Fact]]
+) -> Iterator[Fact]:
     code = {
         rel: s for rel, s in summaries.items() if rel not in tests and not is_test_support(rel) and "error" not in s
     }
@@ -152,7 +167,7 @@ def facts(
         yield from located(key, ((rel, line(rel, r[0]), r[2]) for rel, r in found))
 
     yield from _copies(code, line)
-    yield from _dead_code(summaries, tests, notebooks, named)
+    yield from dead()
     yield from _duplication(code, line)
     entry = sorted(
         rel

@@ -1,0 +1,119 @@
+"""Work started ahead in a forked process, while this one goes on with other work.
+
+A collector whose last steps are independent computations over data it
+already holds (the project-level code facts: dead code across every file,
+copied code across every file) runs them one after the other on one core,
+while the machine's other cores idle. ``ahead`` forks a process that computes
+one of them from the same data, shared copy-on-write, and hands back its
+result through a pipe; this process does the rest meanwhile and takes the
+result when it needs it.
+
+The child only computes: it writes nothing anywhere but its pipe and leaves
+with ``os._exit`` (no ``atexit`` handler, no buffered output, no open database
+of the parent is touched). Whatever goes wrong in it (it cannot be started,
+it fails, it is killed), the work is done again in this process, so the
+result and any exception are the ones the plain call gives.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Pending(Generic[T]):
+    """The result of ``work``: from the forked child if it gave one, else computed here when asked for."""
+
+    def __init__(self, work: Callable[[], T], pid: int | None = None, pipe: int | None = None) -> None:
+        self._work = work
+        self._pid = pid
+        self._pipe = pipe
+        self.forked = pid is not None
+
+    def __call__(self) -> T:
+        found = self._collect()
+        if found is not None:
+            return found[0]
+        return self._work()
+
+    def _collect(self) -> tuple[T] | None:
+        """(the child's result,), or None when there is no child or it gave none."""
+        if self._pid is None or self._pipe is None:
+            return None
+        pid, pipe = self._pid, self._pipe
+        self._pid = self._pipe = None
+        chunks = []
+        try:
+            while chunk := os.read(pipe, 1 << 20):
+                chunks.append(chunk)
+        finally:
+            os.close(pipe)
+            _, status = os.waitpid(pid, 0)
+        if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or not chunks:
+            return None
+        try:
+            return (pickle.loads(b"".join(chunks)),)  # our own child's bytes, never a file's or a peer's
+        except Exception:
+            return None
+
+    def close(self) -> None:
+        """Stop a child whose result was never asked for."""
+        if self._pid is not None:
+            with suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            with suppress(ChildProcessError):
+                os.waitpid(self._pid, 0)
+            self._pid = None
+        if self._pipe is not None:
+            os.close(self._pipe)
+            self._pipe = None
+
+
+@contextmanager
+def ahead(work: Callable[[], T], worth_it: bool = True) -> Iterator[Pending[T]]:
+    """``work()`` started in a forked process, its result got by calling what the block is given.
+
+    Only forks when ``worth_it`` (starting a process costs a few milliseconds)
+    and when this process has a single thread (forking is only safe then);
+    otherwise, and if the child gives no result, the call runs ``work()`` here.
+    Leaving the block stops a child whose result was not asked for.
+    """
+    pending = _start(work) if worth_it and threading.active_count() == 1 and hasattr(os, "fork") else Pending(work)
+    try:
+        yield pending
+    finally:
+        pending.close()
+
+
+def _start(work: Callable[[], T]) -> Pending[T]:
+    try:
+        read, write = os.pipe()
+    except OSError:
+        return Pending(work)
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read)
+        os.close(write)
+        return Pending(work)
+    if pid == 0:  # the child: never returns into the caller
+        code = 1
+        try:
+            os.close(read)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)  # an interrupt ends it; the parent does the work or stops
+            data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(write, view) :]
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    return Pending(work, pid, read)

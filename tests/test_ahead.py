@@ -1,0 +1,226 @@
+"""Work started ahead in a forked process (collectors/ahead.py): the same result as the plain call, whatever happens.
+
+A process forks only while it has one thread, and a test session may hold
+threads (servers of other tests' fixtures): each case that needs the fork runs
+in a fresh interpreter (``_fresh``).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mldebt.collectors import ahead as ahead_module
+from mldebt.collectors.ahead import ahead
+from mldebt.collectors.code import facts as code_facts
+from mldebt.collectors.code.scan import summarise
+
+HERE = os.getpid()
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _fresh(case: Callable[[], None]) -> None:
+    """Run ``case`` (a function of this module) in a new interpreter, with no other thread alive."""
+    code = f"import tests.test_ahead as t; t.HERE = __import__('os').getpid(); t.{case.__name__}()"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def case_the_result_comes_from_another_process_and_is_the_plain_one() -> None:
+    with ahead(lambda: (os.getpid(), sorted(range(1000), key=lambda n: -n))) as pending:
+        assert pending.forked
+        pid, value = pending()
+    assert pid != HERE
+    assert value == list(range(999, -1, -1))
+
+
+def case_a_result_larger_than_a_pipe_holds() -> None:
+    big = [str(n) * 10 for n in range(300_000)]  # ~17 MB pickled: the child blocks until the parent reads
+    with ahead(lambda: big) as pending:
+        assert pending() == big
+
+
+def test_not_worth_it_runs_here() -> None:
+    with ahead(os.getpid, worth_it=False) as pending:
+        assert not pending.forked
+        assert pending() == HERE
+
+
+def test_with_a_thread_alive_it_runs_here() -> None:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        with ahead(os.getpid) as pending:
+            assert not pending.forked
+            assert pending() == HERE
+    finally:
+        stop.set()
+        thread.join()
+
+
+def case_a_child_that_fails_is_done_again_here() -> None:
+    def only_here() -> int:
+        if os.getpid() != HERE:
+            raise RuntimeError("the child fails")
+        return 42
+
+    with ahead(only_here) as pending:
+        assert pending.forked
+        assert pending() == 42
+
+
+def case_a_child_that_is_killed_is_done_again_here() -> None:
+    def slow() -> int:
+        if os.getpid() != HERE:
+            time.sleep(60)
+        return os.getpid()
+
+    with ahead(slow) as pending:
+        assert pending._pid is not None
+        os.kill(pending._pid, 9)
+        assert pending() == HERE
+
+
+def case_an_error_is_the_plain_calls_own() -> None:
+    def broken() -> None:
+        raise ValueError("bad input")
+
+    with pytest.raises(ValueError, match="bad input"), ahead(broken) as pending:
+        pending()
+
+
+def case_leaving_without_asking_stops_the_child() -> None:
+    with ahead(lambda: time.sleep(60)) as pending:
+        pid = pending._pid
+        assert pid is not None
+    assert _gone(pid)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped: no zombie left behind
+
+
+def test_no_fork_when_a_pipe_cannot_be_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_pipe() -> tuple[int, int]:
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(ahead_module.os, "pipe", no_pipe)
+    with ahead(os.getpid) as pending:
+        assert not pending.forked
+        assert pending() == HERE
+
+
+def _summaries() -> dict[str, dict]:
+    sources = {
+        "pkg/train.py": "import os\n\ndef unused_helper(x):\n    return x + 1\n\ndef main():\n    print(os.getcwd())\n",
+        "pkg/serve.py": "from pkg.train import main\n\nclass Handler:\n    def get(self):\n        return main()\n",
+        "pkg/old.py": "def main():\n    print(1)\n    print(2)\n    print(3)\n    print(4)\n    print(5)\n    print(6)\n",
+    }
+    return {rel: summarise(rel, text) for rel, text in sources.items()}
+
+
+def case_code_facts_are_the_same_found_ahead_or_here() -> None:
+    summaries = _summaries()
+    code_facts.AHEAD_MIN_LINES = 10**9
+    here = list(code_facts.facts(summaries, set(), set(), ["main"]))
+    forked: list[bool] = []
+    original = code_facts.ahead
+
+    def watched(work, worth_it=True):  # type: ignore[no-untyped-def]
+        context = original(work, worth_it)
+        pending = context.__enter__()
+        forked.append(pending.forked)
+        return _Entered(context, pending)
+
+    code_facts.AHEAD_MIN_LINES = 0
+    code_facts.ahead = watched  # type: ignore[assignment]  # this fresh interpreter only
+    there = list(code_facts.facts(summaries, set(), set(), ["main"]))
+    assert forked == [True]
+    assert there == here  # every fact, in the same order
+    assert any(f.key == "code.smells.dead_code" and f.value >= 1 for f in here)
+
+
+class _Entered:
+    """A context already entered (to look at what ``ahead`` gave before the facts use it)."""
+
+    def __init__(self, context, pending) -> None:  # type: ignore[no-untyped-def]
+        self.context, self.pending = context, pending
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        return self.pending
+
+    def __exit__(self, *exc):  # type: ignore[no-untyped-def]
+        return self.context.__exit__(*exc)
+
+
+def test_the_result_comes_from_another_process_and_is_the_plain_one() -> None:
+    _fresh(case_the_result_comes_from_another_process_and_is_the_plain_one)
+
+
+def test_a_result_larger_than_a_pipe_holds() -> None:
+    _fresh(case_a_result_larger_than_a_pipe_holds)
+
+
+def test_a_child_that_fails_is_done_again_here() -> None:
+    _fresh(case_a_child_that_fails_is_done_again_here)
+
+
+def test_a_child_that_is_killed_is_done_again_here() -> None:
+    _fresh(case_a_child_that_is_killed_is_done_again_here)
+
+
+def test_an_error_is_the_plain_calls_own() -> None:
+    _fresh(case_an_error_is_the_plain_calls_own)
+
+
+def test_leaving_without_asking_stops_the_child() -> None:
+    _fresh(case_leaving_without_asking_stops_the_child)
+
+
+def test_code_facts_are_the_same_found_ahead_or_here() -> None:
+    _fresh(case_code_facts_are_the_same_found_ahead_or_here)
+
+
+def case_real_repositories_facts_are_unchanged_when_found_ahead() -> None:
+    import tempfile
+
+    from tests import test_facts_unchanged as golden
+
+    forked: list[bool] = []
+    original = code_facts.ahead
+
+    def watched(work, worth_it=True):  # type: ignore[no-untyped-def]
+        context = original(work, worth_it)
+        pending = context.__enter__()
+        forked.append(pending.forked)
+        return _Entered(context, pending)
+
+    code_facts.AHEAD_MIN_LINES = 0  # every project's dead code found in a forked process
+    code_facts.ahead = watched  # type: ignore[assignment]  # this fresh interpreter only
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = Path(scratch)
+        os.environ["MLDEBT_CACHE"] = str(tmp / "cache")
+        for bundle in golden.BUNDLES:
+            checkout = tmp / bundle.stem
+            subprocess.run(["git", "clone", "-q", str(bundle), str(checkout)], check=True)
+            (project,) = golden.single_repository(checkout, bundle.stem).projects
+            golden.compare(f"repo-{bundle.stem}", golden.facts_of(project, tmp))
+    assert len(forked) == len(golden.BUNDLES) >= 10 and all(forked)
+
+
+def test_real_repositories_facts_are_unchanged_when_found_ahead() -> None:
+    _fresh(case_real_repositories_facts_are_unchanged_when_found_ahead)
