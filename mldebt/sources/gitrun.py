@@ -212,6 +212,7 @@ def batch(args: Sequence[str], git_dir: Path) -> Iterator[subprocess.Popen[bytes
         raise
     finally:
         timer.cancel()
+        timer.join()  # gone on return (at once, once cancelled): a process with a thread alive forks no workers
         _kill(proc)
         for stream in (proc.stdin, proc.stdout, proc.stderr):
             if stream is not None:
