@@ -28,6 +28,17 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 
+def workers() -> int:
+    """Processes a scan may keep busy: one per core; ``MLDEBT_FILE_WORKERS`` caps it (a portfolio pool's
+    workers set 1, so pools do not nest)."""
+    cap = os.environ.get("MLDEBT_FILE_WORKERS", "")
+    try:
+        cores = max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        cores = max(1, os.cpu_count() or 1)
+    return min(cores, int(cap)) if cap.isdigit() and int(cap) > 0 else cores
+
+
 class Pending(Generic[T]):
     """The result of ``work``: from the forked child if it gave one, else computed here when asked for."""
 

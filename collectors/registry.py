@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from mldebt.collectors.ahead import ahead, workers
 from mldebt.collectors.attestations import AttestationCollector
 from mldebt.collectors.ci.config import CIConfigCollector
 from mldebt.collectors.ci.history import CIHistoryCollector
@@ -48,21 +49,28 @@ def collect(snapshot: Snapshot, names: list[str] | None = None) -> list[Fact]:
     A collector that raises does not end the scan: what it yielded before the
     failure is kept and the failure becomes the error fact ``<name>.error``.
     No fact keeps the user and password of a URL (``mldebt.redact``).
-    While the repository collector waits on its file pool, the collectors that
-    do not need its results run (``collectors.meanwhile``); the history, which
-    reads the complexity it measured, runs after it.
+    The collectors that do not need the repository collector's results run
+    beside it: in a forked process from the start (``collectors.ahead``), on
+    the core the repository collector leaves idle while it lists and reads its
+    files, or else in this process while it waits on its file pool
+    (``collectors.meanwhile``). The history, which reads the complexity the
+    repository collector measured, runs after it.
     """
     order = names or list(COLLECTORS)
     found: dict[str, list[Fact]] = {}
     if "repo" in order:
         independent = [name for name in order if name not in ("repo", *NEEDS_REPO)]
 
-        def meanwhile() -> None:
-            for name in independent:
-                found[name] = _run(name, snapshot)
+        def others() -> dict[str, list[Fact]]:
+            return {name: _run(name, snapshot) for name in independent}
 
-        with while_waiting(meanwhile):
-            found["repo"] = _run("repo", snapshot)
+        with ahead(others, bool(independent) and workers() >= 2) as beside:
+            if beside.forked:
+                found["repo"] = _run("repo", snapshot)
+                found.update(beside())
+            else:
+                with while_waiting(lambda: found.update(others())):
+                    found["repo"] = _run("repo", snapshot)
     for name in order:
         if name not in found:
             found[name] = _run(name, snapshot)

@@ -224,3 +224,58 @@ def case_real_repositories_facts_are_unchanged_when_found_ahead() -> None:
 
 def test_real_repositories_facts_are_unchanged_when_found_ahead() -> None:
     _fresh(case_real_repositories_facts_are_unchanged_when_found_ahead)
+
+
+def case_the_other_collectors_run_in_another_process_and_the_facts_are_the_same() -> None:
+    import tempfile
+
+    from mldebt.collectors import registry
+    from mldebt.collectors.interface import Snapshot
+    from mldebt.sources.gitsource import checkout
+    from tests import test_facts_unchanged as golden
+
+    ran_in: dict[str, int] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = Path(scratch)
+        record = tmp / "pids"
+        for name, cls in registry.COLLECTORS.items():
+            original = cls.collect
+
+            def watched(self, snapshot, original=original, name=name):  # type: ignore[no-untyped-def]
+                with record.open("a") as out:  # the child's own memory is not the parent's: a file says where
+                    out.write(f"{name} {os.getpid()}\n")
+                yield from original(self, snapshot)
+
+            cls.collect = watched  # type: ignore[method-assign]  # this fresh interpreter only
+        registry.workers = lambda: 2  # type: ignore[assignment]  # as on two cores, whatever this machine has
+        bundle = max(golden.BUNDLES, key=lambda b: b.stat().st_size)
+        subprocess.run(["git", "clone", "-q", str(bundle), str(tmp / "repo")], check=True)
+        (project,) = golden.single_repository(tmp / "repo", "p").projects
+
+        def collected() -> list[tuple]:
+            with checkout(project) as tree:
+                snapshot = Snapshot(
+                    project="p", root=tree.root, commit=tree.commit, git_dir=tree.git_dir, tree=tree.tree,
+                    as_of=golden.AS_OF,
+                )  # fmt: skip
+                facts = registry.collect(snapshot)
+            return [(f.collector, f.key, repr(f.value), f.error, f.path, f.line) for f in facts]
+
+        os.environ["MLDEBT_CACHE"] = str(tmp / "cache")
+        beside = collected()
+        ran_in = dict(line.split() for line in record.read_text().splitlines())  # type: ignore[misc]
+        record.unlink()
+        os.environ["MLDEBT_CACHE"] = str(tmp / "another-cache")
+        registry.workers = lambda: 1  # type: ignore[assignment]  # no process beside: one collector after another
+        one_by_one = collected()
+        alone = dict(line.split() for line in record.read_text().splitlines())  # type: ignore[misc]
+    here = str(os.getpid())
+    independent = [name for name in registry.COLLECTORS if name not in ("repo", *registry.NEEDS_REPO)]
+    assert ran_in["repo"] == ran_in["history"] == here
+    assert all(ran_in[name] != here for name in independent), ran_in
+    assert set(alone.values()) == {here}
+    assert beside == one_by_one  # every fact, in the registry's order
+
+
+def test_the_other_collectors_run_in_another_process_and_the_facts_are_the_same() -> None:
+    _fresh(case_the_other_collectors_run_in_another_process_and_the_facts_are_the_same)

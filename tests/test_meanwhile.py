@@ -1,5 +1,6 @@
 """While the repository collector waits on its file pool, the collectors that do not need its results run in
-the collecting process (collectors.meanwhile); the facts are those, in the order, of one collector after another."""
+the collecting process (collectors.meanwhile) when they cannot run in a forked process beside it (tests/test_ahead.py
+covers that); the facts are those, in the order, of one collector after another."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mldebt.collectors import meanwhile, registry
+from mldebt.collectors import ahead, meanwhile, registry
 from mldebt.collectors.code import batch as code_batch
 from mldebt.collectors.interface import Snapshot
 from mldebt.sources.gitsource import checkout
@@ -68,6 +69,8 @@ def test_the_other_collectors_run_while_the_file_workers_parse_and_the_facts_are
 
         monkeypatch.setattr(cls, "collect", watched)
     monkeypatch.setattr(code_batch, "workers", lambda: 2)  # the pool, whatever this machine's core count
+    monkeypatch.setattr(registry, "workers", lambda: 2)
+    monkeypatch.setattr(registry, "ahead", lambda work, worth_it=True: ahead.ahead(work, False))  # as with a thread
     overlapped = collected(repo)
     independent = [name for name in registry.COLLECTORS if name not in ("repo", *registry.NEEDS_REPO)]
     assert all(workers_alive[name] > 0 for name in independent), workers_alive  # the pool's workers were parsing

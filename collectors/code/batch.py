@@ -11,7 +11,6 @@ it saves.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -19,6 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from mldebt.collectors.ahead import workers
 from mldebt.collectors.code.heap import collector_paused
 from mldebt.collectors.code.scan import ANALYSER_VERSION, summarise
 from mldebt.collectors.meanwhile import waiting
@@ -43,16 +43,6 @@ class Job:
     def key(self) -> str:
         kind = "nb" if self.notebook else "test" if self.is_test else "py"
         return f"py:{ANALYSER_VERSION}:{kind}:{self.blob}:{self.rel}"
-
-
-def workers() -> int:
-    """One per core; ``MLDEBT_FILE_WORKERS`` caps it (a portfolio pool's workers set 1, so pools do not nest)."""
-    cap = os.environ.get("MLDEBT_FILE_WORKERS", "")
-    try:
-        cores = max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        cores = max(1, os.cpu_count() or 1)
-    return min(cores, int(cap)) if cap.isdigit() and int(cap) > 0 else cores
 
 
 def summarise_all(jobs: list[Job], cache: Cache) -> dict[str, dict[str, Any]]:

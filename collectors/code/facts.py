@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from mldebt.collectors.ahead import ahead
+from mldebt.collectors.ahead import ahead, workers
 from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code import shapes
 from mldebt.collectors.interface import Fact
@@ -97,8 +97,8 @@ def facts(
     forked process (``collectors.ahead``) while this one finds the copied code
     and the other facts: the two take about as long, one core each.
     """
-    lines = sum(s.get("lines", 0) for s in summaries.values())
-    with ahead(lambda: list(_dead_code(summaries, tests, notebooks, named)), lines >= AHEAD_MIN_LINES) as dead:
+    worth_it = workers() >= 2 and sum(s.get("lines", 0) for s in summaries.values()) >= AHEAD_MIN_LINES
+    with ahead(lambda: list(_dead_code(summaries, tests, notebooks, named)), worth_it) as dead:
         yield from _facts(summaries, tests, notebooks, dead)
 
 
