@@ -21,16 +21,10 @@ from typing import Any
 import sqlite_utils
 
 from mldebt.errors import FieldError, InputError, NotFound
+from mldebt.scopes import SCOPES, USER_SCOPES
 from mldebt.store.db import from_json, rows, to_json
 from mldebt.suggest import did_you_mean
 
-SCOPES = {
-    "read": "read pages and the API when the server requires sign-in for reading",
-    "attest": "record attestations",
-    "waive": "record waivers",
-    "push": "push evidence bundles from CI",
-}
-USER_SCOPES = frozenset({"read", "attest", "waive"})
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
 TOKEN_PREFIX = "mldebt_"
 MIN_PASSWORD = 10

@@ -35,6 +35,11 @@ def test_importing_the_command_line_loads_none_of_the_heavy_libraries() -> None:
     assert loaded("import mldebt.cli", HEAVY + ALSO_LATER) == []
 
 
+def test_importing_the_command_line_leaves_the_store_unloaded() -> None:
+    """sqlite-utils costs ~45 ms: `mldebt collect` forks its prefetch before it opens the store, so not at import."""
+    assert loaded("import mldebt.cli", ["sqlite_utils", "mldebt.access", "mldebt.store.db"]) == []
+
+
 def test_help_loads_none_of_them_either() -> None:
     code = (
         "from mldebt.cli.main import cli\ntry:\n    cli(['--help'], prog_name='mldebt')\nexcept SystemExit:\n    pass"

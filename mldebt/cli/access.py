@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from mldebt.access import SCOPES
 from mldebt.cli.options import db_option, existing_store, in_option_words, store
+from mldebt.scopes import SCOPES
 
 TOKEN_OPTIONS = {
     "scope": "--scope",
