@@ -140,27 +140,13 @@ class Visit:
         """Record the file's signals; ``indexed``: ``index(tree)`` when the caller has it already."""
         self.tree = indexed if indexed is not None else index(tree)
         nodes = self.nodes = self.tree.nodes
-        # each handler takes the node type it is filed under
-        handlers: dict[type[ast.AST], Callable[[Any], None]] = {
-            ast.Call: self._call,
-            ast.Compare: self._compare,
-            ast.If: self._if,
-            ast.FunctionDef: self._function,
-            ast.AsyncFunctionDef: self._function,
-            ast.ClassDef: self._class,
-            ast.Assign: self._assign,
-            ast.With: self._with,
-            ast.Subscript: self._subscript,
-            ast.Dict: self._dict,
-            ast.Raise: self._raise,
-            ast.JoinedStr: self._joined,
-        }
         # the nodes each pass below looks at, in the index's order (names and most expressions are neither's)
         kinds = list(map(type, nodes))
+        codes = bytes(map(_CODES.get, kinds, repeat(0)))
         below = self.tree.starts  # where each node's children are indexed
         docstrings: set[int] = set()
         import_, import_from, for_, expr, constant = ast.Import, ast.ImportFrom, ast.For, ast.Expr, ast.Constant
-        for i in compress(range(len(nodes)), map(_NAMING.__contains__, kinds)):
+        for i in compress(range(len(nodes)), codes.translate(_PICK_NAMING)):
             node, kind = nodes[i], kinds[i]  # parsed trees hold no subclasses: type identity is isinstance's answer
             if kind is import_ or kind is import_from:
                 self._import(node)  # type: ignore[arg-type]  # kind says which
@@ -180,13 +166,13 @@ class Visit:
         }
         if self.is_test:
             return
-        self._module_level(tree, kinds)
+        self._module_level(tree, codes)
         strings, parts = self._strings, self._parts
-        values = list(map(_VALUE, compress(nodes, map(is_, kinds, repeat(constant)))))
+        values = list(map(_VALUE, compress(nodes, codes.translate(_PICK_CONSTANTS))))
         texts = compress(values, map(is_, map(type, values), repeat(str)))
         self._notebooks = any(map(_ENDS_IPYNB, texts))  # else no call's arguments need looking at
-        picked = handlers.keys() | {constant}
-        for node in compress(nodes, map(picked.__contains__, kinds)):
+        handlers = _HANDLERS
+        for node in compress(nodes, codes.translate(_PICK_WALKED)):
             kind = type(node)
             if kind is constant:
                 text = node.value  # type: ignore[attr-defined]  # a Constant
@@ -198,7 +184,7 @@ class Visit:
                 ):
                     strings.append(((node.lineno, node.col_offset), text, node.lineno))  # type: ignore[attr-defined]
             else:
-                handlers[kind](node)
+                handlers[kind](self, node)
         quiet = _merged(self._quiet)
         starts = [start for start, _ in quiet]
         for at, text, line in strings:
@@ -214,7 +200,7 @@ class Visit:
                 self.add("library_classes", line, family, lib, name)
         self.shapes = shapes.rows(self.tree, every_function=self.role is not None, kinds=kinds)
 
-    def _module_level(self, tree: ast.Module, kinds: list[type[ast.AST]]) -> None:
+    def _module_level(self, tree: ast.Module, codes: bytes) -> None:
         """Whether the module works when run (a script), and its constants (thresholds, flags, settings)."""
         first = self.tree.starts[0] if self.tree is not None else 0  # where the module's statements are indexed
         for k, node in enumerate(tree.body):
@@ -244,7 +230,7 @@ class Visit:
                         self.counts["settings"] = self.counts.get("settings", 0) + 1
         if self._bool_consts:  # a switch only an edit of the code turns: bound here and nowhere else
             consts, bound = self._bool_consts, dict.fromkeys(self._bool_consts, 0)
-            binders = compress(self.nodes, map(_BINDERS.__contains__, kinds))
+            binders = compress(self.nodes, codes.translate(_PICK_BINDERS))
             for sub in binders:  # a parameter or a global statement counts twice: it is bound elsewhere too
                 if type(sub) is _Name:
                     if sub.id in consts and type(sub.ctx) is ast.Store:
@@ -647,6 +633,41 @@ class Visit:
             "shapes": self.shapes,
             "imported_uses": sorted(self._imported_uses),
         }
+
+
+# each handler takes the node type it is filed under
+_HANDLERS: dict[type[ast.AST], Callable[[Visit, Any], None]] = {
+    ast.Call: Visit._call,
+    ast.Compare: Visit._compare,
+    ast.If: Visit._if,
+    ast.FunctionDef: Visit._function,
+    ast.AsyncFunctionDef: Visit._function,
+    ast.ClassDef: Visit._class,
+    ast.Assign: Visit._assign,
+    ast.With: Visit._with,
+    ast.Subscript: Visit._subscript,
+    ast.Dict: Visit._dict,
+    ast.Raise: Visit._raise,
+    ast.JoinedStr: Visit._joined,
+}
+# The node types the passes of ``Visit.run`` pick, each coded as a byte (every other type is 0), so that a pass
+# picks its nodes with one ``bytes.translate`` of the file's codes instead of a set look-up per node.
+_CODES = {
+    kind: code
+    for code, kind in enumerate(sorted({*_NAMING, *_HANDLERS, ast.Constant, *_BINDERS}, key=attrgetter("__name__")), 1)
+}
+
+
+def _picking(kinds: set[type[ast.AST]]) -> bytes:
+    """The table for ``bytes.translate`` that turns the codes of ``kinds`` into 1 and every other code into 0."""
+    picked = {_CODES[kind] for kind in kinds}
+    return bytes(code in picked for code in range(256))
+
+
+_PICK_NAMING = _picking(_NAMING)  # the first pass: imports, loops over names and docstrings
+_PICK_CONSTANTS = _picking({ast.Constant})
+_PICK_WALKED = _picking({*_HANDLERS, ast.Constant})  # the second: the handlers' nodes and the literals
+_PICK_BINDERS = _picking(_BINDERS)
 
 
 def _merged(spans: list[tuple[tuple[int, int], tuple[int, int]]]) -> list[tuple[tuple[int, int], tuple[int, int]]]:
