@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cache
 from typing import TypedDict
 
 
@@ -183,14 +184,18 @@ CONCERNS: dict[str, Concern] = {
         ],
     },
 }
-ML_CONTEXT = re.compile(
+ML_CONTEXT = (  # searched through re's own cache, like normalise's patterns: compiled on first use
     r"\b(model|models|prediction|predictions|predictor|predictors|inference|infer|serving|scor(e|es|ing)|feature|features|drift\w*|train\w*|"
     r"ml|mlops|seldon|kserve|triton|nv inference|vllm|mlflow|bentoml|torchserve|tf ?serving|llm|embedding\w*|"
     r"classifier|regressor|evidently|whylogs|nannyml|great expectations|expectation|ground truth|dataset|"
     r"decisions?|recommend\w*|ranking|ranker)\b"
 )
 
-_COMPILED = {name: [re.compile(p) for p in spec["patterns"]] for name, spec in CONCERNS.items()}
+
+@cache
+def _compiled() -> dict[str, list[re.Pattern[str]]]:
+    """Each concern's patterns, compiled on first use: a scan with no monitoring item never needs them."""
+    return {name: [re.compile(p) for p in spec["patterns"]] for name, spec in CONCERNS.items()}
 
 
 def normalise(*parts: object) -> str:
@@ -205,12 +210,12 @@ def normalise(*parts: object) -> str:
 def concerns_of(*parts: object) -> list[str]:
     """The concerns whose patterns match the words of ``parts``, in CONCERNS order."""
     text = normalise(*parts)
-    return [name for name, patterns in _COMPILED.items() if any(p.search(text) for p in patterns)]
+    return [name for name, patterns in _compiled().items() if any(p.search(text) for p in patterns)]
 
 
 def is_ml(*parts: object) -> bool:
     """Whether the item speaks of a model, its inputs or its outputs at all."""
-    return bool(ML_CONTEXT.search(normalise(*parts)))
+    return bool(re.search(ML_CONTEXT, normalise(*parts)))
 
 
 def titles(names: Iterable[str]) -> dict[str, str]:
