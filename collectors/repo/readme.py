@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from mldebt.collectors.interface import Fact
@@ -49,9 +50,9 @@ KEYS = {
 }
 STEPS_FOR_COMPLETE = 3
 
-_URL = re.compile(r"\b[a-z][a-z0-9+.-]{0,15}://[^\s)\]>\"'`]+", re.I)  # bounded: linear on any text
+_URL = (r"\b[a-z][a-z0-9+.-]{0,15}://[^\s)\]>\"'`]+", re.I)  # bounded: linear on any text
 _PKG = r"[A-Za-z0-9][\w.\[\],-]*(?:[<>=!~]=?[\w.*,<>=!~-]+)?"
-INSTALL = re.compile(
+INSTALL = (
     r"\b(?:pip3?|python3?\s+-m\s+pip|uv\s+pip)\s+install\s+(?:--?[\w-]+(?:=\S+)?\s+){0,8}?"
     r"(?:-r\s*\S+|--requirement\S*|-e\s+\S+|--editable\S*|\.(?:\[[\w,-]+\])?(?=\s|$|`)|"
     rf"{_PKG}\s+{_PKG})|"
@@ -62,7 +63,7 @@ INSTALL = re.compile(
     r"\bdocker\s+build\b|\bdocker(?:-|\s+)compose\s+(?:[\w.-]+\s+){0,4}?(?:build|up)\b",
     re.M,
 )
-RUN = re.compile(
+RUN = (
     r"\bpython[\d.]*\s+(?:-[uOBW]\s+)*(?:-m\s+(?!pip\b|venv\b|virtualenv\b|pytest\b|unittest\b)[\w.]+|[\w./-]+\.py)\b|"
     r"\b(?:make|just)\s+(?:train|run|predict|serve|all|pipeline|evaluate|eval|data|features|inference|infer|deploy|"
     r"start|demo|reproduce)\b|"
@@ -73,32 +74,39 @@ RUN = re.compile(
     r"(?<![^\s`$])\./[\w./-]+\.sh\b",
     re.M,  # commands are typed in lower case: "a Jupyter Notebook" in prose is not one
 )
-TESTS = re.compile(
+TESTS = (
     r"\b(?:pytest|py\.test)\b|\bpython[\d.]*\s+-m\s+(?:pytest|unittest)\b|\bmake\s+(?:test|tests|check)\b|"
     r"(?<![^\s`$])(?:tox|nox)(?:\s|$|`)|\bhatch\s+test\b",
     re.M,
 )
-PREREQUISITES = re.compile(
+PREREQUISITES = (
     r"\bpython[\s_-]*(?:version\s*)?(?:[><=~^!]=?\s*|:\s*)?v?3\.\d+|"
     r"\b(?:conda|mamba|micromamba)\s+create\b|\bvirtualenv\b|\bpython[\d.]*\s+-m\s+venv\b|\buv\s+venv\b|\bpyenv\b|"
     r"^(?:#+|\*\*)[^\w\n]*(?:pre-?(?:re)?quisites?|requirements|dependencies|system requirements|"
     r"before you (?:begin|start)|what you need)\b",
     re.I | re.M,
 )
-ENVIRONMENT = re.compile(
+ENVIRONMENT = (
     r"(?<![\w.])\.env\b|(?i:\benvironment variables?\b)|\bexport\s+[A-Z_][A-Z0-9_]*=|"
     r"(?:^|[\s`$'\"])[A-Z][A-Z0-9_]{2,}=\S+\s+[a-z]",
     re.M,
 )
-_NOTEBOOK_LINK = re.compile(r"\]\(\s*(?:\./)?([^)\s:]+\.ipynb)\s*\)")
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_SCRIPT = re.compile(r"[\w][\w./-]*\.(?:py|sh|ipynb|R)")
-_RUNNERS = re.compile(
+_NOTEBOOK_LINK = (r"\]\(\s*(?:\./)?([^)\s:]+\.ipynb)\s*\)", 0)
+_FENCE = (r"^\s*(```|~~~)", 0)
+_SCRIPT = (r"[\w][\w./-]*\.(?:py|sh|ipynb|R)", 0)
+_RUNNERS = (
     r"python[\d.]*|py|ipython|bash|sh|zsh|source|jupyter|papermill|Rscript|locust|streamlit|torchrun|accelerate|"
-    r"deepspeed|nohup|mpirun"
+    r"deepspeed|nohup|mpirun",
+    0,
 )
-_RUN_IN_PROSE = re.compile(r"\brun\s+`([\w][\w./-]*\.(?:py|sh|ipynb|R))`", re.I)
+_RUN_IN_PROSE = (r"\brun\s+`([\w][\w./-]*\.(?:py|sh|ipynb|R))`", re.I)
 MAX_COMMANDS = 1000  # run commands looked at for the step count (a README is at most SMALL_FILE bytes)
+
+
+@cache
+def _re(pattern: tuple[str, int]) -> re.Pattern[str]:
+    """One of the patterns above (source and flags), compiled on first use: a tree without a README needs none."""
+    return re.compile(*pattern)
 
 
 @dataclass
@@ -141,24 +149,24 @@ class Setup:
 def read(text: str, paths: Collection[str]) -> Setup:
     """The set-up signals of a README's ``text``; ``paths`` are the project's files (to tell a missing script)."""
     text = _without_comments(text)
-    urls = " ".join(_URL.findall(text))
-    plain = _URL.sub(" ", text)
+    urls = " ".join(_re(_URL).findall(text))
+    plain = _re(_URL).sub(" ", text)
     names = {p.rsplit("/", 1)[-1] for p in paths}
     found = Setup()
-    install = INSTALL.search(plain)
+    install = _re(INSTALL).search(plain)
     found.install = _line(plain, install.start()) if install else None
-    runs = list(RUN.finditer(plain))
-    notebooks = {m.group(1) for m in _NOTEBOOK_LINK.finditer(text) if m.group(1).rsplit("/", 1)[-1] in names}
+    runs = list(_re(RUN).finditer(plain))
+    notebooks = {m.group(1) for m in _re(_NOTEBOOK_LINK).finditer(text) if m.group(1).rsplit("/", 1)[-1] in names}
     if runs:
         found.run = _line(plain, runs[0].start())
     elif notebooks:
         found.run = _line(text, text.find(sorted(notebooks)[0]))
-    test = TESTS.search(plain)
+    test = _re(TESTS).search(plain)
     found.tests = test is not None
     if found.run is None and test is not None:
         found.run = _line(plain, test.start())
-    found.prerequisites = PREREQUISITES.search(plain) is not None
-    found.environment = ENVIRONMENT.search(plain) is not None
+    found.prerequisites = _re(PREREQUISITES).search(plain) is not None
+    found.environment = _re(ENVIRONMENT).search(plain) is not None
     commands = {" ".join(_command(plain, m.start()).split()) for m in runs[:MAX_COMMANDS]}
     found.steps = len(commands) + len(notebooks)
     missing = {
@@ -210,16 +218,16 @@ def _scripts(text: str) -> set[str]:
     found: set[str] = set()
     fenced = False
     for line in text.splitlines():
-        if _FENCE.match(line):
+        if _re(_FENCE).match(line):
             fenced = not fenced
             continue
         if fenced or line.startswith(("    ", "\t")) or line.lstrip().startswith("$ "):
             pieces = [line]
         else:
             pieces = re.findall(r"`([^`]+)`", line) + re.findall(r"'([^']*\b(?:python|bash|sh)\b[^']*)'", line)
-            found.update(m.group(1) for m in _RUN_IN_PROSE.finditer(line))
+            found.update(m.group(1) for m in _re(_RUN_IN_PROSE).finditer(line))
         for piece in pieces:
-            found.update(_run_by(_URL.sub(" ", piece)))
+            found.update(_run_by(_re(_URL).sub(" ", piece)))
     return found
 
 
@@ -229,10 +237,10 @@ def _run_by(command: str) -> Iterator[str]:
         runner = False
         for word in segment.split():
             word = word.strip("'\",:()[]").rstrip(".")
-            if word.startswith("./") and _SCRIPT.fullmatch(word[2:]):
+            if word.startswith("./") and _re(_SCRIPT).fullmatch(word[2:]):
                 yield word[2:]
-            elif runner and _SCRIPT.fullmatch(word):
+            elif runner and _re(_SCRIPT).fullmatch(word):
                 yield word
                 runner = False
-            elif _RUNNERS.fullmatch(word):
+            elif _re(_RUNNERS).fullmatch(word):
                 runner = True
