@@ -16,31 +16,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from functools import cache
+from typing import TYPE_CHECKING
 
-from mldebt.collectors.ci import azure as ci_azure
-from mldebt.collectors.ci import bitbucket as ci_bitbucket
-from mldebt.collectors.ci import buildkite as ci_buildkite
-from mldebt.collectors.ci import circleci as ci_circleci
-from mldebt.collectors.ci import cloudbuild as ci_cloudbuild
-from mldebt.collectors.ci import github as ci_github
-from mldebt.collectors.ci import gitlab as ci_gitlab
-from mldebt.collectors.ci import jenkins as ci_jenkins
-from mldebt.collectors.ci.hops import Hops
-from mldebt.collectors.ci.model import Parser, Pipeline, PipelineError
 from mldebt.collectors.ci.summary import KEYS, summarize
 from mldebt.collectors.interface import Collector, Fact, Snapshot
 from mldebt.collectors.repo.configfiles import SKIP_DIRS, ConfigError, load_yaml, read_text, walk
 
-PARSERS: dict[str, Parser] = {
-    "github": ci_github.parse,
-    "gitlab": ci_gitlab.parse,
-    "circleci": ci_circleci.parse,
-    "azure": ci_azure.parse,
-    "jenkins": ci_jenkins.parse,
-    "bitbucket": ci_bitbucket.parse,
-    "buildkite": ci_buildkite.parse,
-    "cloudbuild": ci_cloudbuild.parse,
-}
+if TYPE_CHECKING:
+    from mldebt.collectors.ci.model import Parser, Pipeline
+
 CLOUDBUILD_NAME = re.compile(r"(^|/)cloudbuild\.(ya?ml|json)$")  # other names are read by their shape (sniff)
 BUILDKITE_NAME = re.compile(r"^(\.buildkite/pipeline(\.[^/]+)?\.(ya?ml|json)|\.?buildkite\.(ya?ml|json))$")
 TOP_STEPS = re.compile(r"^steps\s*:", re.M)
@@ -69,6 +54,29 @@ def provider_of(rel: str) -> str | None:
     return None
 
 
+@cache
+def _parsers() -> dict[str, Parser]:
+    """Each provider's parser, loaded when the first pipeline file is read.
+
+    Not at import: a scan imports this module before it starts (the registry,
+    and the repository collector, which lists the pipeline files), on the way
+    to its file pool; the parsers are needed only where there is a pipeline,
+    in the process that runs this collector.
+    """
+    from mldebt.collectors.ci import azure, bitbucket, buildkite, circleci, cloudbuild, github, gitlab, jenkins
+
+    return {
+        "github": github.parse,
+        "gitlab": gitlab.parse,
+        "circleci": circleci.parse,
+        "azure": azure.parse,
+        "jenkins": jenkins.parse,
+        "bitbucket": bitbucket.parse,
+        "buildkite": buildkite.parse,
+        "cloudbuild": cloudbuild.parse,
+    }
+
+
 def sniff(rel: str, text: str) -> str | None:
     """The provider of a YAML file with no pipeline name whose content has a pipeline's shape (else None).
 
@@ -83,9 +91,11 @@ def sniff(rel: str, text: str) -> str | None:
         data = load_yaml(text)
     except ConfigError:
         return None
-    if rel.startswith(".buildkite/") and ci_buildkite.steps_of(data) is not None:
+    from mldebt.collectors.ci import buildkite, cloudbuild
+
+    if rel.startswith(".buildkite/") and buildkite.steps_of(data) is not None:
         return "buildkite"
-    return "cloudbuild" if ci_cloudbuild.looks_like(data) else None
+    return "cloudbuild" if cloudbuild.looks_like(data) else None
 
 
 def ci_config_paths(paths: Iterable[str], text: Callable[[str], str | None]) -> list[str]:
@@ -114,7 +124,7 @@ def _skipped(rel: str) -> bool:
 
 def read_pipeline(text: str, rel: str, provider: str) -> Pipeline:
     """Parse one pipeline file; raises ConfigError or PipelineError (both carry a line)."""
-    return PARSERS[provider](text, rel)
+    return _parsers()[provider](text, rel)
 
 
 class CIConfigCollector(Collector):
@@ -122,6 +132,8 @@ class CIConfigCollector(Collector):
     keys = KEYS
 
     def collect(self, snapshot: Snapshot) -> Iterator[Fact]:
+        from mldebt.collectors.ci.model import PipelineError  # with the parsers: loaded where this collector runs
+
         pipelines: list[Pipeline] = []
         failed = 0
         for rel, path in walk(snapshot.root):
@@ -148,4 +160,9 @@ class CIConfigCollector(Collector):
             pipelines.append(pipeline)
             for message, line in pipeline.notes:
                 yield Fact.failure("ci.config.unfollowed", message, path=rel, line=line)
-        yield from summarize(pipelines, complete=failed == 0, follow=Hops(snapshot.root))
+        follow = None
+        if pipelines:  # runners' targets (make, tox, nox, scripts) are read only where a pipeline runs them
+            from mldebt.collectors.ci.hops import Hops
+
+            follow = Hops(snapshot.root)
+        yield from summarize(pipelines, complete=failed == 0, follow=follow)

@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from statistics import median
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -188,6 +187,8 @@ def _rate(decided: list[Run]) -> float:
 def history_facts(
     runs: list[Run], jobs: list[JobResult], checked: int, start: datetime, end: datetime, url: str
 ) -> Iterator[Fact]:
+    from statistics import median  # loaded where there is a history to measure, not with every scan
+
     decided = [r for r in runs if r.outcome]
     yield Fact("ci.history.window_days", WINDOW_DAYS, url=url)
     yield Fact("ci.history.runs", len(decided), url=url)

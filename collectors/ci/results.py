@@ -16,12 +16,14 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
-from xml.etree.ElementTree import Element, ParseError
+from typing import TYPE_CHECKING, Any
 
 from mldebt.collectors.interface import Collector, Fact, Snapshot
 from mldebt.collectors.repo.configfiles import ConfigError, decode, read_bytes, walk
 from mldebt.nested import json_loads
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_NAMES = 50
@@ -55,6 +57,8 @@ def parse_report(raw: bytes, name: str = "") -> Report | None:
         import defusedxml.ElementTree as SafeET
     except ImportError:
         raise ReportError("cannot parse XML safely: defusedxml is not installed") from None
+    from xml.etree.ElementTree import ParseError  # the XML modules load with the first report, not with the scan
+
     try:
         root = SafeET.fromstring(raw, forbid_dtd=True)
     except defusedxml.DefusedXmlException as exc:

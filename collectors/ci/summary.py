@@ -18,10 +18,13 @@ file and line.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from mldebt.collectors.ci.commands import Follow, Match
-from mldebt.collectors.ci.model import BY_DESIGN, Pipeline
 from mldebt.collectors.interface import Fact
+
+if TYPE_CHECKING:  # KEYS is read where every collector's keys are, before any scan: the parsers load when one runs
+    from mldebt.collectors.ci.commands import Follow, Match
+    from mldebt.collectors.ci.model import Pipeline
 
 KIND_KEYS = {
     "tests": "ci.runs_tests",
@@ -100,6 +103,8 @@ def hops_of(match: Match) -> list[str]:
 
 def summarize(pipelines: list[Pipeline], complete: bool = True, follow: Follow | None = None) -> Iterator[Fact]:
     """Facts for parsed pipelines; a "no" answer is given only when ``complete``; ``follow`` reads runners' targets."""
+    from mldebt.collectors.ci.model import BY_DESIGN
+
     kinds_found: set[str] = set()
     triggers: set[str] = set()
     schedules: list[str] = []
