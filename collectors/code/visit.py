@@ -302,18 +302,29 @@ class Visit:
 
     def _call(self, node: ast.Call) -> None:
         func = node.func
-        base: ast.Name | None = None  # the name ``_use`` reaches from ``func``, when that is ``f`` or ``x.f``
-        if type(func) is _Name:  # ``dotted`` of the two commonest callees, written out
+        base: ast.Name | None = None  # the name ``_use`` reaches from ``func``, when only attributes lead to it
+        if type(func) is _Name:  # ``dotted`` of the callees that are a name's attributes, written out
             base = func
             name = (self.aliases.get(func.id) or self._bound.get(func.id, func.id)).replace(".()", "()")
             last = name.rpartition(".")[2]
-        elif type(func) is _Attribute and type(func.value) is _Name:
+        elif type(func) is _Attribute and type(func.value) is _Name:  # the commonest after a name alone
             base, ident = func.value, func.value.id
             name = f"{self.aliases.get(ident) or self._bound.get(ident, ident)}.{func.attr}".replace(".()", "()")
             last = func.attr  # what ``name`` ends with, as it always does
         else:
-            name = self.dotted(func)
-            last = name.rpartition(".")[2]
+            head, attrs = func, []
+            while type(head) is _Attribute:
+                attrs.append(head.attr)
+                head = head.value
+            if attrs and type(head) is _Name:  # ``x.y.f``
+                base, ident = head, head.id
+                attrs.append(self.aliases.get(ident) or self._bound.get(ident, ident))
+                attrs.reverse()
+                name = ".".join(attrs).replace(".()", "()")
+                last = func.attr  # type: ignore[attr-defined]  # an Attribute
+            else:  # through a call or a subscript
+                name = self.dotted(func)
+                last = name.rpartition(".")[2]
         root = name.partition(".")[0]
         named = name in _CALL_NAMES or root in _CALL_ROOTS or last in _CALL_LASTS
         if named:
