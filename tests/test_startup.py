@@ -40,6 +40,15 @@ def test_importing_the_command_line_leaves_the_store_unloaded() -> None:
     assert loaded("import mldebt.cli", ["sqlite_utils", "mldebt.access", "mldebt.store.db"]) == []
 
 
+def test_the_list_of_collectors_loads_no_pipeline_parser() -> None:
+    """A scan imports every collector before its file pool; the CI parsers load where the CI collector reads a file."""
+    parsers = ["mldebt.collectors.ci.github", "mldebt.collectors.ci.model"]
+    assert loaded("import mldebt.collectors.registry", [*parsers, "mldebt.collectors.ci.hops"]) == []
+    workflow = "on: push\\njobs:\\n  test:\\n    runs-on: ubuntu-latest\\n    steps:\\n      - run: pytest\\n"
+    code = f"from mldebt.collectors.ci.config import read_pipeline\nread_pipeline('{workflow}', 'ci.yml', 'github')"
+    assert loaded(code, parsers) == parsers
+
+
 def test_help_loads_none_of_them_either() -> None:
     code = (
         "from mldebt.cli.main import cli\ntry:\n    cli(['--help'], prog_name='mldebt')\nexcept SystemExit:\n    pass"
