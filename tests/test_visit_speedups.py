@@ -1,5 +1,6 @@
 """The code visitor's faster handlers find what the plain ones find: a callee's name written out instead of
-``dotted``, and comparisons and branch tests as they read by definition.
+``dotted``, variables not looked at as a tracker's object when the file imports no tracker, and comparisons and
+branch tests told apart by type (a comparison with no number between 0 and 1 is no threshold).
 
 Each plain handler below is the handler as it reads by definition; the summaries of the repository's own code,
 its sample projects and snippets that exercise every branch are the same with either.
@@ -165,10 +166,16 @@ def _plain_switch(self: visit.Visit, test: ast.AST) -> str | None:
     return None
 
 
+class _Everything:
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
 def _plain(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(visit._HANDLERS, ast.Call, _plain_call)
     monkeypatch.setitem(visit._HANDLERS, ast.Compare, _plain_compare)
     monkeypatch.setattr(visit.Visit, "_switch", _plain_switch)
+    monkeypatch.setattr(visit, "_BINDING_ROOTS", _Everything())
 
 
 def test_the_faster_handlers_find_what_the_plain_ones_find(monkeypatch: pytest.MonkeyPatch) -> None:

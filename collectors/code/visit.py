@@ -33,6 +33,7 @@ _RECORD_DECORATORS = {"dataclass", "dataclasses.dataclass", "attr.s", "attrs.def
 _ENV_GET = {"os.getenv", "os.environ.get"}
 _FIXTURES = {"pytest.fixture", "pytest.fixture()"}
 _DYNAMIC_IMPORT = "importlib.import_module"
+_BINDING_ROOTS = {*P.BOUND_ROOTS, _DYNAMIC_IMPORT.split(".")[0]}  # what a name ``_bind`` binds is imported from
 _FUNCTIONS = {ast.FunctionDef, ast.AsyncFunctionDef}
 _BODIES = {ast.Module, *_FUNCTIONS, ast.ClassDef}  # a docstring opens their body
 _NAMING = {ast.Import, ast.ImportFrom, ast.For, *_BODIES}  # what the names of a file are read from
@@ -87,6 +88,7 @@ class Visit:
         self._bool_consts: set[str] = set()
         self._loop_strings: dict[str, list[str]] = {}  # for m in ["a", "b"]: the names a loop variable takes
         self._bound: dict[str, str] = {}  # run = wandb.init(): variables holding a tracker's or registry's object
+        self._binds = True  # whether the file imports what ``_bind`` can bind (see ``run``)
         self._libraries: set[tuple[str, str]] = set()  # (family, library) already recorded in this file
         self._fixtures: list[tuple[int, int]] = []  # line spans of pytest fixtures: test support, not use
         self._schemas: dict[str, tuple[str, str, int]] = {}  # classes built on a library's class
@@ -161,6 +163,9 @@ class Visit:
                 if type(first) is expr and type(first.value) is constant:
                     docstrings.add(id(first.value))
         modules = {origin.split(".", 1)[0] for origin in self.aliases.values()}
+        # a variable holds a tracker's object only if its call starts from an imported name whose module is one, or
+        # is imported by ``importlib.import_module``: with neither imported, ``_bind`` has nothing to look at
+        self._binds = any(map(_BINDING_ROOTS.__contains__, modules))
         self.random_use = {
             P.RANDOM_LIBRARIES[m] for m in modules if m in P.RANDOM_LIBRARIES and m not in P.NEEDS_RANDOM_CALL
         }
@@ -454,7 +459,7 @@ class Visit:
 
     def _bind(self, target: ast.AST, value: ast.AST | None) -> None:
         """``run = wandb.init()``: ``run.log(...)`` reads as ``wandb.init().log``."""
-        if isinstance(target, ast.Name) and isinstance(value, ast.Call):
+        if self._binds and isinstance(target, ast.Name) and isinstance(value, ast.Call):
             head = value.func
             while isinstance(head, (ast.Attribute, ast.Call, ast.Subscript)):
                 head = head.func if isinstance(head, ast.Call) else head.value
@@ -572,7 +577,7 @@ class Visit:
             if type(value) is _Constant:
                 if type(value.value) is bool and P.FLAG_NAME.search(target.id):  # type: ignore[attr-defined]
                     self.add("flags", node.lineno, target.id, "constant")  # type: ignore[attr-defined]
-            elif type(value) is _Call:
+            elif type(value) is _Call and self._binds:
                 self._bind(target, value)
         elif (
             kind is _Subscript
