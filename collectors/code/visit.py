@@ -52,7 +52,6 @@ _CALL_NAMES = {
 _CALL_ROOTS = {"numpy", "click", *P.TRACKING_ROOTS, *P.REGISTRY_CALL_ROOTS, *P.LIBRARY_ROOTS}
 _CALL_LASTS = {*P.LOGGER_CLASSES, *P.REGISTRY_METHODS, "add_argument", "ArgumentParser", *P.RAW_READERS, *P.QUIET_CALLS}
 _ENV_LASTS = {name.rsplit(".", 1)[-1] for name in _ENV_GET}
-_NUMBERS = {ast.Constant, ast.UnaryOp}  # what a literal number is (``_number``)
 _BINDERS = {ast.Name, ast.arg, ast.Global}  # what binds a name where ``_module_level`` looks
 _VALUE = attrgetter("value")
 _ENDS_IPYNB = methodcaller("endswith", ".ipynb")
@@ -476,9 +475,14 @@ class Visit:
 
     def _compare(self, node: ast.Compare) -> None:
         operands = [node.left, *node.comparators]
-        kinds = set(map(type, operands))
-        if kinds.isdisjoint(_NUMBERS) and (_Name not in kinds or not self._float_consts):
-            return  # no number to compare with
+        for operand in operands:  # a threshold is a number between 0 and 1: a float, or a name or a sign on one
+            if type(operand) is _Constant:
+                if type(operand.value) is float and 0 < operand.value < 1:
+                    break
+            elif type(operand) is ast.UnaryOp or (type(operand) is _Name and operand.id in self._float_consts):
+                break
+        else:
+            return  # no number between 0 and 1 to compare with (an int is never one)
         for a, b in pairwise(operands):
             for value_node, other in ((a, b), (b, a)):
                 value = _number(value_node)
@@ -500,29 +504,38 @@ class Visit:
     def _switch(self, test: ast.AST) -> str | None:
         """What fixes which way a branch goes, when code does: a literal (``if False:``), a module-level
         True/False constant (``USE_NEW_LOSS = True``), or an environment variable. Names alone say nothing."""
-        if type(test) is _Name:  # the commonest test, and what the checks below make of it
+        # parsed trees hold no subclasses: type identity is isinstance's answer, and each test below is one
+        if type(test) is _Name:  # the commonest test
             return test.id if test.id in self._bool_consts else None
         if type(test) is _Attribute:
             return None
-        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        if type(test) is ast.UnaryOp and type(test.op) is ast.Not:
             test = test.operand
-        if isinstance(test, ast.BoolOp):
-            return next((found for value in test.values if (found := self._switch(value))), None)
-        if isinstance(test, ast.Compare) and len(test.comparators) == 1 and _str(test.comparators[0]) is not None:
+        if type(test) is ast.BoolOp:
+            for value in test.values:
+                found = self._switch(value)
+                if found:
+                    return found
+            return None
+        if type(test) is ast.Compare:
+            if len(test.comparators) != 1 or _str(test.comparators[0]) is None:
+                return None
             test = test.left  # os.getenv("X") == "1"
-        if isinstance(test, ast.Constant) and isinstance(test.value, (bool, int)):
-            return f"constant {test.value!r}"
-        if isinstance(test, ast.Name) and test.id in self._bool_consts:
-            return test.id
+        if type(test) is _Constant:
+            return f"constant {test.value!r}" if isinstance(test.value, (bool, int)) else None
+        if type(test) is _Name:
+            return test.id if test.id in self._bool_consts else None
+        if type(test) is _Call:
+            func = test.func
+            if (
+                test.args
+                and (type(func) is not _Attribute or func.attr in _ENV_LASTS)  # dotted ends in its name
+                and self.dotted(func) in _ENV_GET
+            ):
+                return f"environment {_str(test.args[0]) or '?'}"
+            return None
         if (
-            isinstance(test, ast.Call)
-            and test.args
-            and (type(test.func) is not _Attribute or test.func.attr in _ENV_LASTS)  # dotted ends in its name
-            and self.dotted(test.func) in _ENV_GET
-        ):
-            return f"environment {_str(test.args[0]) or '?'}"
-        if (
-            isinstance(test, ast.Subscript)
+            type(test) is _Subscript
             and (type(test.value) is not _Attribute or test.value.attr == "environ")
             and self.dotted(test.value) == "os.environ"
         ):
