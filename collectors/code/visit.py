@@ -17,7 +17,7 @@ import hashlib
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from itertools import compress, pairwise, repeat
-from operator import attrgetter, is_, methodcaller
+from operator import attrgetter
 from typing import Any
 
 from mldebt.collectors.code import patterns as P
@@ -53,8 +53,6 @@ _CALL_ROOTS = {"numpy", "click", *P.TRACKING_ROOTS, *P.REGISTRY_CALL_ROOTS, *P.L
 _CALL_LASTS = {*P.LOGGER_CLASSES, *P.REGISTRY_METHODS, "add_argument", "ArgumentParser", *P.RAW_READERS, *P.QUIET_CALLS}
 _ENV_LASTS = {name.rsplit(".", 1)[-1] for name in _ENV_GET}
 _BINDERS = {ast.Name, ast.arg, ast.Global}  # what binds a name where ``_module_level`` looks
-_VALUE = attrgetter("value")
-_ENDS_IPYNB = methodcaller("endswith", ".ipynb")
 _Name, _Attribute, _Call, _Subscript, _Constant = ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.Constant
 
 
@@ -93,7 +91,6 @@ class Visit:
         self._schemas: dict[str, tuple[str, str, int]] = {}  # classes built on a library's class
         self._local_uses: dict[str, int] = {}  # capitalised local names called or annotating a route
         self._imported_uses: set[str] = set()  # capitalised imported names called or annotating a route
-        self._notebooks = True  # whether a string of the file names a notebook (what ``_notebook`` looks for)
         self.shapes: dict[str, Any] = {}
 
     # -- names -------------------------------------------------------------
@@ -172,9 +169,6 @@ class Visit:
             return
         self._module_level(tree, codes)
         strings, parts = self._strings, self._parts
-        values = list(map(_VALUE, compress(nodes, codes.translate(_PICK_CONSTANTS))))
-        texts = compress(values, map(is_, map(type, values), repeat(str)))
-        self._notebooks = any(map(_ENDS_IPYNB, texts))  # else no call's arguments need looking at
         handlers = _HANDLERS
         for node in compress(nodes, codes.translate(_PICK_WALKED)):
             kind = type(node)
@@ -341,7 +335,7 @@ class Visit:
             self._use(func, node.lineno)
         elif base.id[:1].isupper():
             self._use(base, node.lineno)
-        if self._notebooks and node.args:
+        if node.args:
             notebook = _notebook(node.args)
             if notebook:
                 self.add("notebook_refs", node.lineno, notebook, "runs")
@@ -694,7 +688,6 @@ def _picking(kinds: set[type[ast.AST]]) -> bytes:
 
 
 _PICK_NAMING = _picking(_NAMING)  # the first pass: imports, loops over names and docstrings
-_PICK_CONSTANTS = _picking({ast.Constant})
 _PICK_WALKED = _picking({*_HANDLERS, ast.Constant})  # the second: the handlers' nodes and the literals
 _PICK_BINDERS = _picking(_BINDERS)
 
