@@ -53,8 +53,10 @@ def collect(snapshot: Snapshot, names: list[str] | None = None) -> list[Fact]:
     beside it: in a forked process from the start (``collectors.ahead``), on
     the core the repository collector leaves idle while it lists and reads its
     files, or else in this process while it waits on its file pool
-    (``collectors.meanwhile``). The history, which reads the complexity the
-    repository collector measured, runs after it.
+    (``collectors.meanwhile``). When the repository's facts are kept already
+    (an unchanged tree), they run after it here: it is quick to wait for. The
+    history, which reads the complexity the repository collector measured,
+    runs after it.
     """
     order = names or list(COLLECTORS)
     found: dict[str, list[Fact]] = {}
@@ -64,7 +66,8 @@ def collect(snapshot: Snapshot, names: list[str] | None = None) -> list[Fact]:
         def others() -> dict[str, list[Fact]]:
             return {name: _run(name, snapshot) for name in independent}
 
-        with ahead(others, bool(independent) and workers() >= 2) as beside:
+        worth_it = bool(independent) and workers() >= 2 and not RepoCollector.kept(snapshot)  # else it is quick
+        with ahead(others, worth_it) as beside:
             if beside.forked:
                 found["repo"] = _run("repo", snapshot)
                 found.update(beside())

@@ -265,6 +265,9 @@ def case_the_other_collectors_run_in_another_process_and_the_facts_are_the_same(
         beside = collected()
         ran_in = dict(line.split() for line in record.read_text().splitlines())  # type: ignore[misc]
         record.unlink()
+        again = collected()  # the same tree, its facts kept: the repository collector is quick, nothing forks
+        unchanged = dict(line.split() for line in record.read_text().splitlines())  # type: ignore[misc]
+        record.unlink()
         os.environ["MLDEBT_CACHE"] = str(tmp / "another-cache")
         registry.workers = lambda: 1  # type: ignore[assignment]  # no process beside: one collector after another
         one_by_one = collected()
@@ -274,6 +277,8 @@ def case_the_other_collectors_run_in_another_process_and_the_facts_are_the_same(
     assert ran_in["repo"] == ran_in["history"] == here
     assert all(ran_in[name] != here for name in independent), ran_in
     assert set(alone.values()) == {here}
+    assert set(unchanged.values()) == {here} and set(unchanged) == set(registry.COLLECTORS)
+    assert again == beside
     assert beside == one_by_one  # every fact, in the registry's order
 
 

@@ -58,6 +58,15 @@ class Cache:
     def get(self, key: str) -> Any | None:
         return self.get_many([key]).get(key)
 
+    def has(self, key: str) -> bool:
+        """Whether ``key`` is kept (its value is not read)."""
+        if self._db is None:
+            return False
+        try:
+            return self._db.execute("select 1 from entries where key = ?", [key]).fetchone() is not None
+        except sqlite3.Error:
+            return False
+
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
         keys = list(keys)
         found: dict[str, Any] = {}
