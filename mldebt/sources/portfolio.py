@@ -38,10 +38,10 @@ from mldebt.errors import InputError
 from mldebt.redact import without_credentials
 from mldebt.sources.forge import origin_url
 from mldebt.sources.gitlocate import locate
-from mldebt.yamlfile import Document, load
 
 if TYPE_CHECKING:
     from mldebt.sources.portfolio_spec import PortfolioSpec
+    from mldebt.yamlfile import Document
 
 NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 URL_SCHEMES = ("https://", "http://", "ssh://", "git://", "file://")
@@ -146,6 +146,7 @@ def load_portfolio(path: Path | str) -> Portfolio:
     """Load and validate a portfolio file; every problem names file, line and key."""
     from mldebt.sources.portfolio_spec import PortfolioSpec  # pydantic loads only when a file is validated
     from mldebt.validation import validate
+    from mldebt.yamlfile import load  # YAML is read only here: one repository's scan forks its prefetch sooner
 
     doc = load(path, what="portfolio file")
     spec = validate(PortfolioSpec, doc, what="the portfolio")
