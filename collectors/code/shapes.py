@@ -113,13 +113,18 @@ def rows(tree: Indexed, every_function: bool = False, kinds: list[type[ast.AST]]
     nodes, starts = tree.nodes, tree.starts
     functions: list[list[Any]] = []
     statements: list[list[int]] = []
-    if_, expr, assign, constant = ast.If, ast.Expr, ast.Assign, ast.Constant
+    if_, expr, assign, constant, class_ = ast.If, ast.Expr, ast.Assign, ast.Constant, ast.ClassDef
     owners: list[tuple[int, str]] = [(0, "")]  # (index, qualified name prefix): the module, classes, functions
     while owners:
         owner, prefix = owners.pop()
         node = nodes[owner]
+        owner_kind = type(node)
         body: list[ast.stmt] = getattr(node, "body", [])
-        first = starts[owner] + _before_body(node)
+        first = starts[owner]  # the body comes after the indexed children before it (args; bases, keywords; test)
+        if owner_kind in _HEADED:
+            first += 1
+        elif owner_kind is class_:
+            first += len(node.bases) + len(node.keywords)  # type: ignore[attr-defined]  # a ClassDef
         body_rows: list[list[int]] = []
         size = 0  # lines of the rows
         for i, stmt in enumerate(body, first):
@@ -127,41 +132,36 @@ def rows(tree: Indexed, every_function: bool = False, kinds: list[type[ast.AST]]
                 body_rows, size = [], 0
                 break
             kind = type(stmt)  # parsed trees hold no subclasses: type identity is isinstance's answer
-            if kind in _OWNERS:
-                owners.append((i, f"{prefix}{stmt.name}."))  # type: ignore[attr-defined]  # a def or a class
-                continue
-            if kind in _MAYBE_DATA:
-                if kind is expr:  # the commonest two of ``_data``, written out
+            if kind in _SPECIAL:  # one look-up passes the statements always kept (return, for, ...)
+                if kind is assign:  # the commonest ones written out, then ``_data``
+                    value = stmt.value  # type: ignore[attr-defined]  # an Assign
+                    value_kind = type(value)
+                    if value_kind is constant or (value_kind in _LITERALS and _literal(value)):
+                        continue
+                elif kind in _OWNERS:
+                    owners.append((i, f"{prefix}{stmt.name}."))  # type: ignore[attr-defined]  # a def or a class
+                    continue
+                elif kind is expr:
                     if type(stmt.value) is constant:  # type: ignore[attr-defined]  # a docstring or a string
                         continue
-                elif kind is assign:
-                    value = stmt.value  # type: ignore[attr-defined]  # an Assign
-                    if type(value) in _LITERALS and _literal(value):
+                elif kind is if_:
+                    if owner == 0 and _main_guard(stmt):  # type: ignore[arg-type]  # an If
+                        owners.append((i, prefix))
                         continue
-                elif owner == 0 and kind is if_ and _main_guard(stmt):  # type: ignore[arg-type]  # an If
-                    owners.append((i, prefix))
-                    continue
+                    if _data(stmt):
+                        continue
                 elif _data(stmt):
                     continue
             start = stmt.lineno
             lines = (stmt.end_lineno or start) - start + 1
             body_rows.append([shape[i] & _MASK, lines])
             size += lines
-        if type(node) in _FUNCTIONS and (size >= MIN_FUNCTION_LINES or (every_function and len(body_rows) >= 2)):
+        if owner_kind in _FUNCTIONS and (size >= MIN_FUNCTION_LINES or (every_function and len(body_rows) >= 2)):
             functions.append([node.lineno, prefix.rstrip("."), body_rows])  # type: ignore[attr-defined]  # a def
         else:
             statements.extend(body_rows)
     functions.sort(key=lambda r: r[0])
     return {"functions": functions, "statements": statements}
-
-
-def _before_body(node: ast.AST) -> int:
-    """How many of a node's indexed children come before its body (field order: args; bases, keywords; test)."""
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.If)):
-        return 1
-    if isinstance(node, ast.ClassDef):
-        return len(node.bases) + len(node.keywords)
-    return 0
 
 
 _MAYBE_DATA = {
@@ -176,10 +176,13 @@ _MAYBE_DATA = {
     ast.AugAssign,
 }
 _LITERALS = {ast.Constant, ast.List, ast.Tuple, ast.Set, ast.Dict}
+_SEQUENCES = {ast.List, ast.Tuple, ast.Set}
 _ALWAYS_DATA = {ast.Import, ast.ImportFrom, ast.Pass}
 _ASSIGNS = {ast.Assign, ast.AnnAssign, ast.AugAssign}
 _FUNCTIONS = {ast.FunctionDef, ast.AsyncFunctionDef}
 _OWNERS = {*_FUNCTIONS, ast.ClassDef}
+_SPECIAL = _MAYBE_DATA | _OWNERS
+_HEADED = {*_FUNCTIONS, ast.If}  # one indexed child before the body: the arguments, the test
 
 
 def _data(stmt: ast.stmt) -> bool:
@@ -191,7 +194,10 @@ def _data(stmt: ast.stmt) -> bool:
     if kind is ast.Expr:
         return type(stmt.value) is ast.Constant  # type: ignore[attr-defined]  # an Expr
     if kind is ast.If:
-        return all(map(_data, stmt.body)) and all(map(_data, stmt.orelse))  # type: ignore[attr-defined]
+        body = stmt.body  # type: ignore[attr-defined]  # an If
+        if body and type(body[0]) not in _MAYBE_DATA:  # most tests guard code: no call for its first statement
+            return False
+        return all(map(_data, body)) and all(map(_data, stmt.orelse))  # type: ignore[attr-defined]
     if kind is ast.Try:
         return (
             all(map(_data, stmt.body))  # type: ignore[attr-defined]  # a Try
@@ -206,12 +212,15 @@ def _data(stmt: ast.stmt) -> bool:
 
 
 def _literal(node: ast.AST) -> bool:
-    if isinstance(node, ast.Constant):
+    kind = type(node)
+    if kind is ast.Constant:
         return True
-    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-        return all(_literal(item) for item in node.elts)
-    if isinstance(node, ast.Dict):
-        return all(k is not None and _literal(k) for k in node.keys) and all(_literal(v) for v in node.values)
+    if kind in _SEQUENCES:
+        return all(map(_literal, node.elts))  # type: ignore[attr-defined]  # a List, Tuple or Set
+    if kind is ast.Dict:
+        keys = node.keys  # type: ignore[attr-defined]  # a Dict: None for a ``**spread``
+        values = node.values  # type: ignore[attr-defined]
+        return None not in keys and all(map(_literal, keys)) and all(map(_literal, values))
     return False
 
 
