@@ -20,7 +20,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,7 @@ _SCALARS = {"identifier", "string", "constant", "int"}
 _LEAVES = {"expr_context", "boolop", "operator", "unaryop", "cmpop"}
 _LEAF_TYPES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 _SIGNATURE = re.compile(r"^\w+\((.*)\)$")
-Children = Callable[[ast.AST, Callable[[ast.AST], None], Callable[[Iterable[ast.AST]], None]], None]
+Children = Callable[[ast.AST, list[ast.AST]], None]
 _CHILDREN: dict[type[ast.AST], Children | None] = {}  # a node type -> what appends its nodes (None: it holds none)
 
 
@@ -63,23 +63,24 @@ def _fields(kind: type[ast.AST]) -> tuple[tuple[str, str], ...] | None:
 
 def _children(kind: type[ast.AST]) -> Children | None:
     """A function that appends the nodes a node of ``kind`` holds, field by field, written for its fields
-    (``append(node.value)``), as ``dataclasses`` writes a class's methods: one call per node instead of a loop
-    over its fields and a ``getattr`` for each. None for a type that holds no nodes (names, literals)."""
+    (``out.append(node.value)``), as ``dataclasses`` writes a class's methods: one call per node instead of a
+    loop over its fields and a ``getattr`` for each. None for a type that holds no nodes (names, literals).
+    ``out.append(...)`` is written out, not passed bound: the interpreter has a shortcut for that call."""
     fields = _fields(kind)
     if fields is None:
         return _generic
     if not fields:
         return None
-    lines = ["def children(node, append, extend):"]
+    lines = ["def children(node, out):"]
     for name, how in fields:
         if how == "*":  # only a dict's keys (``**spread``) and keyword-only defaults hold None
             lines.append(f" v = node.{name}")
-            lines.append(" if v: extend(v) if None not in v else extend([n for n in v if n is not None])")
+            lines.append(" if v: out.extend(v) if None not in v else out.extend([n for n in v if n is not None])")
         elif how == "?":
             lines.append(f" v = node.{name}")
-            lines.append(" if v is not None: append(v)")
+            lines.append(" if v is not None: out.append(v)")
         else:
-            lines.append(f" append(node.{name})")
+            lines.append(f" out.append(node.{name})")
     namespace: dict[str, Any] = {}
     exec("\n".join(lines), namespace)  # the text is made above from the names of the ASDL signature
     return namespace["children"]  # type: ignore[no-any-return]
@@ -96,15 +97,14 @@ def index(root: ast.AST) -> Indexed:
 def _index(root: ast.AST, table: dict[type[ast.AST], Children | None]) -> Indexed:
     out = [root]
     starts: list[int] = []
-    mark, append, extend = starts.append, out.append, out.extend
     for current in out:  # the list grows as it is read: the children go after the level being read
-        mark(len(out))
+        starts.append(len(out))
         try:
             children = table[type(current)]
         except KeyError:
             children = table[type(current)] = _children(type(current))
         if children is not None:
-            children(current, append, extend)
+            children(current, out)
     starts.append(len(out))
     start, end, depth = 0, 1, -1
     while start != end:  # a level's children are the next level: one step per level
@@ -112,13 +112,13 @@ def _index(root: ast.AST, table: dict[type[ast.AST], Children | None]) -> Indexe
     return Indexed(out, starts, depth)
 
 
-def _generic(node: ast.AST, append: Callable[[ast.AST], None], extend: Callable[[Iterable[ast.AST]], None]) -> None:
+def _generic(node: ast.AST, out: list[ast.AST]) -> None:
     for name in node._fields:
         value = getattr(node, name, None)
         if isinstance(value, list):
-            extend(v for v in value if isinstance(v, ast.AST) and not isinstance(v, _LEAF_TYPES))
+            out.extend(v for v in value if isinstance(v, ast.AST) and not isinstance(v, _LEAF_TYPES))
         elif isinstance(value, ast.AST) and not isinstance(value, _LEAF_TYPES):
-            append(value)
+            out.append(value)
 
 
 def walk(root: ast.AST) -> list[ast.AST]:
