@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from mldebt.collectors.code import shapes
-from mldebt.collectors.code.tree import index
+from mldebt.collectors.code.tree import index, key
 
 from .conftest import ROOT
 
@@ -217,3 +217,23 @@ def test_the_snippets_keep_and_leave_out_what_they_are_written_for() -> None:
     # handler calls; then the guard's call and inner if; short's return (``a.b.c = 1`` is data); inner's return.
     # The class keeps nothing (``size = 3``), nor the local class (``pass``)
     assert [lines for _, lines in found["statements"]] == [1, 1, 1, 1, 3, 4, 1, 2, 1, 1]
+
+
+def test_the_index_notes_each_node_s_key_as_key_reads_it() -> None:
+    checked = 0
+    for _, text in CORPUS:
+        indexed = index(ast.parse(text))
+        assert indexed.keys == [key(node) for node in indexed.nodes]
+        checked += len(indexed.nodes)
+    assert checked > 100_000
+    spread = ast.parse("f(*a, x=1, **kw).y")
+    assert [k for k in index(spread).keys or () if isinstance(k, str)] == ["y", "f", "x", "**", "a", "kw"]
+
+
+def test_nodes_made_by_hand_without_some_fields_get_the_shapes_of_the_definition() -> None:
+    call = ast.Call(func=ast.Attribute(value=ast.Name(id="f"), attr="g"), args=[ast.Constant(value=1)])  # no keywords
+    spread = ast.Dict(keys=[None, ast.Constant(value="k")], values=[ast.Name(id="d"), ast.Constant(value=2)])
+    tree = ast.Module(body=[ast.Expr(value=call), ast.Expr(value=spread)], type_ignores=[])
+    indexed = index(tree)
+    assert indexed.keys is None  # read field by field: the shapes read each node's key themselves
+    assert shapes.node_shapes(indexed) == [_shape(node) for node in indexed.nodes]

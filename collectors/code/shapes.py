@@ -34,7 +34,7 @@ from itertools import compress, islice, repeat
 from operator import ne
 from typing import Any
 
-from mldebt.collectors.code.tree import Indexed
+from mldebt.collectors.code.tree import Indexed, key
 
 MIN_FUNCTION_LINES = 6  # a function body shorter than this is never compared
 MIN_VARIANT_STATEMENTS = 3  # a variant keeps at least two statements of its original
@@ -46,35 +46,26 @@ _MASK = (1 << 48) - 1
 _TOKENS: dict[object, int] = {}  # a node type or a name -> a number that stays the same in every process
 
 
-def _token(key: object) -> int:
-    text = key if isinstance(key, str) else getattr(key, "__name__", "")
-    value = _TOKENS[key] = zlib.crc32(text.encode("utf-8", "replace"))
+def _token(named: object) -> int:
+    text = named if isinstance(named, str) else getattr(named, "__name__", "")
+    value = _TOKENS[named] = zlib.crc32(text.encode("utf-8", "replace"))
     return value
 
 
-def node_shapes(tree: Indexed, kinds: list[type[ast.AST]] | None = None) -> list[int]:
+def node_shapes(tree: Indexed) -> list[int]:
     """The shape of every node of ``tree``, by index: its type, the name it reads or writes, the attribute or
-    keyword it names, and its children's shapes (a literal is only its type). ``kinds``: the nodes' types,
-    when the caller has them.
+    keyword it names, and its children's shapes (a literal is only its type).
 
-    Every node's own token is looked up in one pass; then only the nodes with children (about half) are
-    hashed, children first: their positions, read backwards, put every node after its children.
+    Every node's own token is looked up from the keys the index noted; then only the nodes with children
+    (about half) are hashed, children first: their positions, read backwards, put every node after its children.
     """
-    nodes, starts = tree.nodes, tree.starts
-    get, name_kind, attribute_kind, keyword_kind = _TOKENS.get, ast.Name, ast.Attribute, ast.keyword
-    shape = [  # identity tests, faster than isinstance, which is what mypy would read
-        get(node.id)  # type: ignore[attr-defined]  # a Name
-        if kind is name_kind
-        else get(node.attr)  # type: ignore[attr-defined]  # an Attribute
-        if kind is attribute_kind
-        else get(node.arg or "**")  # type: ignore[attr-defined]  # a keyword
-        if kind is keyword_kind
-        else get(kind)
-        for node, kind in zip(nodes, map(type, nodes) if kinds is None else kinds)
-    ]
+    nodes, starts, keys = tree.nodes, tree.starts, tree.keys
+    if keys is None:  # an index of nodes made by hand
+        keys = list(map(key, nodes))
+    shape = list(map(_TOKENS.get, keys))
     if None in shape:  # a name or node type not seen before in this process
         for i in [i for i, token in enumerate(shape) if token is None]:
-            shape[i] = _token(_key(nodes[i]))
+            shape[i] = _token(keys[i])
     inner = list(compress(range(len(nodes)), map(ne, starts, islice(starts, 1, None))))
     for i in reversed(inner):
         first, end = starts[i], starts[i + 1]
@@ -88,17 +79,6 @@ def node_shapes(tree: Indexed, kinds: list[type[ast.AST]] | None = None) -> list
     return shape  # type: ignore[return-value]  # no None left
 
 
-def _key(node: ast.AST) -> object:
-    kind = type(node)
-    if kind is ast.Name:
-        return node.id  # type: ignore[attr-defined]  # a Name
-    if kind is ast.Attribute:
-        return node.attr  # type: ignore[attr-defined]  # an Attribute
-    if kind is ast.keyword:
-        return node.arg or "**"  # type: ignore[attr-defined]  # a keyword
-    return kind
-
-
 def rows(tree: Indexed, every_function: bool = False, kinds: list[type[ast.AST]] | None = None) -> dict[str, Any]:
     """What a file's summary keeps of its shapes, each statement as [shape, lines it spans].
 
@@ -106,10 +86,10 @@ def rows(tree: Indexed, every_function: bool = False, kinds: list[type[ast.AST]]
     out) spans at least MIN_FUNCTION_LINES lines, or has two statements when ``every_function`` (a
     training or serving file, whose feature code is compared however short); ``statements``: the
     other statements that are the module's own (the body of a ``__main__`` guard too), a class's or
-    a smaller function's. Imports, docstrings and literals written down are left out. ``kinds``: the
-    nodes' types, when the caller has them.
+    a smaller function's. Imports, docstrings and literals written down are left out. ``kinds`` (the
+    nodes' types) is not read: the index has what the shapes need.
     """
-    shape = node_shapes(tree, kinds)
+    shape = node_shapes(tree)
     nodes, starts = tree.nodes, tree.starts
     functions: list[list[Any]] = []
     statements: list[list[int]] = []

@@ -13,13 +13,17 @@ signature (``Name(identifier id, expr_context ctx)``), so no time is spent
 looking at names, strings and numbers; each class gets a function written for
 its fields, once, so that a node costs one call; a class whose signature
 cannot be read is walked field by field.
+
+The same pass notes each node's key (``key``): its type, or the name a
+``Name``, an ``Attribute`` or a keyword carries. A statement's shape
+(shapes.py) is a hash of its nodes' keys, so it needs no second pass over
+the nodes to read them.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,8 +32,9 @@ _SCALARS = {"identifier", "string", "constant", "int"}
 _LEAVES = {"expr_context", "boolop", "operator", "unaryop", "cmpop"}
 _LEAF_TYPES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 _SIGNATURE = re.compile(r"^\w+\((.*)\)$")
-Children = Callable[[ast.AST, list[ast.AST]], None]
-_CHILDREN: dict[type[ast.AST], Children | None] = {}  # a node type -> what appends its nodes (None: it holds none)
+Children = Callable[[ast.AST, list[ast.AST], list[object]], None]
+# a node type -> what appends a node's key and its nodes; None: the type holds no nodes and is its nodes' key
+_CHILDREN: dict[type[ast.AST], Children | None] = {}
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class Indexed:
     nodes: list[ast.AST]  # breadth first, the root first
     starts: list[int]  # the children of nodes[i] are nodes[starts[i]:starts[i + 1]]
     depth: int  # levels below the root (leaves left out)
+    keys: list[object] | None = None  # ``key(nodes[i])`` for each node; None if nodes made by hand lack fields
 
     def children(self, i: int) -> range:
         return range(self.starts[i], self.starts[i + 1])
@@ -61,17 +67,39 @@ def _fields(kind: type[ast.AST]) -> tuple[tuple[str, str], ...] | None:
     return tuple(found)
 
 
+def key(node: ast.AST) -> object:
+    """What a node is called: the name a ``Name`` reads or writes, an ``Attribute``'s or a keyword's name (``**``
+    for a keyword that spreads a mapping), otherwise the node's type."""
+    kind = type(node)
+    if kind is ast.Name:
+        return node.id  # type: ignore[attr-defined]  # a Name
+    if kind is ast.Attribute:
+        return node.attr  # type: ignore[attr-defined]  # an Attribute
+    if kind is ast.keyword:
+        return node.arg or "**"  # type: ignore[attr-defined]  # a keyword
+    return kind
+
+
 def _children(kind: type[ast.AST]) -> Children | None:
-    """A function that appends the nodes a node of ``kind`` holds, field by field, written for its fields
-    (``out.append(node.value)``), as ``dataclasses`` writes a class's methods: one call per node instead of a
-    loop over its fields and a ``getattr`` for each. None for a type that holds no nodes (names, literals).
-    ``out.append(...)`` is written out, not passed bound: the interpreter has a shortcut for that call."""
+    """A function that appends the key of a node of ``kind`` and the nodes it holds, field by field, written for
+    its fields (``out.append(node.value)``), as ``dataclasses`` writes a class's methods: one call per node
+    instead of a loop over its fields and a ``getattr`` for each. None for a type that holds no nodes and whose
+    key is the type (literals). ``out.append(...)`` is written out, not passed bound: the interpreter has a
+    shortcut for that call."""
+    if kind is ast.Name:
+        return _name
     fields = _fields(kind)
     if fields is None:
-        return _generic
+        return _generic_keyed
     if not fields:
         return None
-    lines = ["def children(node, out):"]
+    lines = ["def children(node, out, keys):"]
+    if kind is ast.Attribute:
+        lines.append(" keys.append(node.attr)")
+    elif kind is ast.keyword:
+        lines.append(" keys.append(node.arg or '**')")
+    else:
+        lines.append(" keys.append(kind)")
     for name, how in fields:
         if how == "*":  # only a dict's keys (``**spread``) and keyword-only defaults hold None
             lines.append(f" v = node.{name}")
@@ -81,7 +109,7 @@ def _children(kind: type[ast.AST]) -> Children | None:
             lines.append(" if v is not None: out.append(v)")
         else:
             lines.append(f" out.append(node.{name})")
-    namespace: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"kind": kind}
     exec("\n".join(lines), namespace)  # the text is made above from the names of the ASDL signature
     return namespace["children"]  # type: ignore[no-any-return]
 
@@ -89,27 +117,52 @@ def _children(kind: type[ast.AST]) -> Children | None:
 def index(root: ast.AST) -> Indexed:
     """Every node below ``root`` (itself included) breadth first, with where each one's children are."""
     try:
-        return _index(root, _CHILDREN)
+        return _index(root)
     except AttributeError:  # a node made by hand without some of its fields: read each one's fields as it has them
-        return _index(root, defaultdict(lambda: _generic))
+        out = [root]
+        starts: list[int] = []
+        for current in out:
+            starts.append(len(out))
+            _generic(current, out)
+        return _indexed(out, starts, None)
 
 
-def _index(root: ast.AST, table: dict[type[ast.AST], Children | None]) -> Indexed:
+def _index(root: ast.AST) -> Indexed:
     out = [root]
     starts: list[int] = []
+    keys: list[object] = []
+    table, name = _CHILDREN, _name
     for current in out:  # the list grows as it is read: the children go after the level being read
         starts.append(len(out))
+        kind = type(current)
         try:
-            children = table[type(current)]
+            children = table[kind]
         except KeyError:
-            children = table[type(current)] = _children(type(current))
-        if children is not None:
-            children(current, out)
+            children = table[kind] = _children(kind)
+        if children is None:
+            keys.append(kind)
+        elif children is name:  # a third of the nodes: no call
+            keys.append(current.id)  # type: ignore[attr-defined]  # a Name
+        else:
+            children(current, out, keys)
+    return _indexed(out, starts, keys)
+
+
+def _indexed(out: list[ast.AST], starts: list[int], keys: list[object] | None) -> Indexed:
     starts.append(len(out))
     start, end, depth = 0, 1, -1
     while start != end:  # a level's children are the next level: one step per level
         start, end, depth = starts[start], starts[end], depth + 1
-    return Indexed(out, starts, depth)
+    return Indexed(out, starts, depth, keys)
+
+
+def _name(node: ast.AST, out: list[ast.AST], keys: list[object]) -> None:
+    keys.append(node.id)  # type: ignore[attr-defined]  # a Name: _index writes this out
+
+
+def _generic_keyed(node: ast.AST, out: list[ast.AST], keys: list[object]) -> None:
+    keys.append(key(node))
+    _generic(node, out)
 
 
 def _generic(node: ast.AST, out: list[ast.AST]) -> None:
