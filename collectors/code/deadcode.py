@@ -494,6 +494,13 @@ def _reach(reachability: Any) -> Any:
     ``if``, ``while`` or ternary whose condition cannot be constant gets what
     vulture does with a condition it cannot evaluate, without evaluating it;
     anything else gets vulture's own visit.
+
+    Vulture's scan of a body stops at its first such statement and reports
+    the statements after it: it reports nothing, and needs no scan, where the
+    only such statements are the last one (``return x`` ending a function).
+    Whether a body falls through (no such statement in it) is then a set's
+    answer. A ``try`` none of whose bodies holds one neither reports nor is
+    marked: it is not visited.
     """
     visit = reachability.visit
     stops: set[ast.AST] = reachability._no_fall_through_nodes  # what vulture's _mark_as_no_fall_through fills
@@ -505,29 +512,35 @@ def _reach(reachability: Any) -> Any:
         kind = type(node)
         if kind in marks:
             stops.add(node)
-        elif kind in bodies:
-            if not stops.isdisjoint(node.body):
-                visit(node)
+        elif kind in bodies:  # vulture's visit of these scans the body, and does nothing else
+            body = node.body
+            if not stops.isdisjoint(body[:-1]):
+                scan(body)
         elif kind is if_:
-            body, orelse = node.body, node.orelse
-            if stops.isdisjoint(body) and stops.isdisjoint(orelse) and _undecidable(node.test):
-                return  # both branches fall through: nothing to report or mark
             if not _undecidable(node.test):
                 visit(node)
-            else:  # vulture's if, for a condition it cannot evaluate: both branches scanned, always
-                body_falls = scan(body)
-                if not (scan(orelse) if orelse else True) and not body_falls:
+                return
+            # vulture's if, for a condition it cannot evaluate: both branches scanned, marked if neither falls through
+            body, orelse = node.body, node.orelse
+            if not stops.isdisjoint(body):
+                if not stops.isdisjoint(body[:-1]):
+                    scan(body)
+                if not stops.isdisjoint(orelse):
+                    if not stops.isdisjoint(orelse[:-1]):
+                        scan(orelse)
                     stops.add(node)
+            elif not stops.isdisjoint(orelse[:-1]):
+                scan(orelse)
         elif kind is while_:
             if not _undecidable(node.test):
                 visit(node)
-            elif not stops.isdisjoint(node.body):
+            elif not stops.isdisjoint(node.body[:-1]):
                 scan(node.body)  # vulture's while, for a condition it cannot evaluate
         elif kind is if_exp:
             if not _undecidable(node.test):
                 visit(node)
-        else:
-            visit(node)
+        elif not (stops.isdisjoint(node.body) and all(stops.isdisjoint(each.body) for each in node.handlers)):
+            visit(node)  # a try
 
     return reach
 

@@ -1,0 +1,135 @@
+"""The dead-code pass's cheaper paths give what vulture's own visit gives, on programs made to reach every corner.
+
+tests/test_deadcode_shortcuts.py holds each shortcut to vulture's rules one by one, and
+tests/test_repo_code_tree.py to vulture's visit over real code; real code seldom has unreachable
+statements, constant conditions or definitions vulture leaves out, so here generated programs nest
+every statement that holds a body, with statements after which nothing runs at every place in them,
+conditions vulture can and cannot evaluate, and definitions of every kind.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mldebt.collectors.code import deadcode as code_deadcode
+from mldebt.collectors.code.tree import index
+
+# Conditions vulture cannot evaluate (names, calls, comparisons, and their combinations) and ones it can.
+CONDITIONS = ["a", "x.y", "f()", "a == 1", "not a", "a or b", "not (a and f())", "True", "0", "not 1", "a or 1"]
+CONDITIONS += ["set()", "(1, a)", "-1", "1 if a else 0", "[]"]
+SIMPLE = ["x = 1", "return", "return x", "raise E", "break", "continue", "pass", "f()", "y = 1 if a else 2"]
+SIMPLE += ["y = 1 if True else 2", "import os", "from m import n as k", "__all__ = ['k']", "z = a[0]"]
+
+_simple = st.sampled_from(SIMPLE).map(lambda text: ("simple", text))
+
+
+def _compound(inner: Any) -> Any:
+    body = st.lists(inner, min_size=1, max_size=4)
+    orelse = st.lists(inner, max_size=3)
+    return st.one_of(
+        st.tuples(st.just("if"), st.sampled_from(CONDITIONS), body, orelse),
+        st.tuples(st.just("while"), st.sampled_from(CONDITIONS), body, orelse),
+        st.tuples(st.just("for"), body, orelse),
+        st.tuples(st.just("with"), body),
+        st.tuples(st.just("try"), body, st.lists(body, min_size=1, max_size=2), orelse, orelse),
+        st.tuples(st.just("def"), st.sampled_from(["f", "run", "__init__", "_sunder_", "test_x", "self"]), body),
+        st.tuples(st.just("class"), st.sampled_from(["C", "Test", "__M__"]), body),
+    )
+
+
+_statement = st.recursive(_simple, _compound, max_leaves=24)
+PROGRAMS = st.lists(_statement, min_size=1, max_size=5)
+
+
+def _lines(statement: tuple[Any, ...], indent: str) -> list[str]:
+    kind, *parts = statement
+    if kind == "simple":
+        return [indent + parts[0]]
+
+    def block(head: str, body: list[Any]) -> list[str]:
+        return [indent + head] + [line for each in body for line in _lines(each, indent + "    ")]
+
+    def orelse(body: list[Any]) -> list[str]:
+        return block("else:", body) if body else []
+
+    if kind in ("if", "while"):
+        return block(f"{kind} {parts[0]}:", parts[1]) + orelse(parts[2])
+    if kind == "for":
+        return block("for i in x:", parts[0]) + orelse(parts[1])
+    if kind == "with":
+        return block("with c:", parts[0])
+    if kind == "try":
+        body, handlers, otherwise, final = parts
+        out = block("try:", body) + [line for each in handlers for line in block("except E:", each)]
+        if otherwise:
+            out += block("else:", otherwise)
+        return out + (block("finally:", final) if final else [])
+    if kind == "def":
+        decorator = [indent + "@property"] if parts[0] == "run" else []
+        return decorator + block(f"def {parts[0]}(self):" if parts[0] != "self" else "def g():", parts[1])
+    return block(f"class {parts[0]}:", parts[1])  # a class
+
+
+@settings(max_examples=400, deadline=None)
+@given(PROGRAMS)
+def test_a_generated_program_s_state_is_what_vulture_s_own_visit_gives(program):
+    lines = [line for statement in program for line in _lines(statement, "")]
+    tree = ast.parse("\n".join(lines))
+    for rel in ("pkg/m.py", "tests/test_m.py"):
+        fast = code_deadcode.file_state(tree, rel, lines, index(tree))
+        assert fast == code_deadcode.file_state(tree, rel, lines)  # no index: vulture's own recursive visit
+
+
+def test_every_kind_of_unreachable_code_is_reported_as_vulture_reports_it():
+    text = """
+def f():
+    return 1
+    x = 2
+def g():
+    if a:
+        raise E
+        y = 1
+    else:
+        return
+    z = 3
+def h():
+    while True:
+        pass
+    else:
+        w = 1
+    v = 0
+def k():
+    try:
+        return
+    except E:
+        raise
+    else:
+        v = 1
+    u = 2
+while 0:
+    pass
+if 0:
+    pass
+if True:
+    pass
+"""
+    tree = ast.parse(text)
+    lines = text.splitlines()
+    fast = code_deadcode.file_state(tree, "m.py", lines, index(tree))
+    assert fast == code_deadcode.file_state(tree, "m.py", lines)
+    messages = {row[5] for row in fast["defined"] if row[0] == "unreachable_code"}
+    assert messages == {
+        "unreachable code after 'return'",
+        "unreachable code after 'raise'",
+        "unreachable code after 'if'",
+        "unreachable code after 'while'",
+        "unreachable code after 'try'",
+        "unreachable 'else' block",
+        "unsatisfiable 'while' condition",
+        "unsatisfiable 'if' condition",
+        "redundant if-condition",
+    }
