@@ -237,3 +237,9 @@ def test_nodes_made_by_hand_without_some_fields_get_the_shapes_of_the_definition
     indexed = index(tree)
     assert indexed.keys is None  # read field by field: the shapes read each node's key themselves
     assert shapes.node_shapes(indexed) == [_shape(node) for node in indexed.nodes]
+
+
+@pytest.mark.parametrize("text", [*SNIPPETS, "x", "f(a, b, c, d)", "[[[[1]]]]"])
+def test_every_node_s_shape_is_the_definition(text: str) -> None:
+    indexed = index(ast.parse(text))
+    assert shapes.node_shapes(indexed) == [_shape(node) for node in indexed.nodes]

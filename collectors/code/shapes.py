@@ -30,8 +30,7 @@ import ast
 import zlib
 from collections import defaultdict
 from collections.abc import Iterator
-from itertools import compress, islice, repeat
-from operator import ne
+from itertools import repeat
 from typing import Any
 
 from mldebt.collectors.code.tree import Indexed, key
@@ -56,8 +55,10 @@ def node_shapes(tree: Indexed) -> list[int]:
     """The shape of every node of ``tree``, by index: its type, the name it reads or writes, the attribute or
     keyword it names, and its children's shapes (a literal is only its type).
 
-    Every node's own token is looked up from the keys the index noted; then only the nodes with children
-    (about half) are hashed, children first: their positions, read backwards, put every node after its children.
+    Every node's own token is looked up from the keys the index noted; then the nodes with children (about
+    half) are hashed, children first: read backwards, the breadth-first order puts every node after its
+    children. Going backwards, the children of the node at hand end where those of the last one hashed begin,
+    and a node whose children begin there too has none: one comparison per node finds the nodes to hash.
     """
     nodes, starts, keys = tree.nodes, tree.starts, tree.keys
     if keys is None:  # an index of nodes made by hand
@@ -66,16 +67,20 @@ def node_shapes(tree: Indexed) -> list[int]:
     if None in shape:  # a name or node type not seen before in this process
         for i in [i for i, token in enumerate(shape) if token is None]:
             shape[i] = _token(keys[i])
-    inner = list(compress(range(len(nodes)), map(ne, starts, islice(starts, 1, None))))
-    for i in reversed(inner):
-        first, end = starts[i], starts[i + 1]
-        count = end - first
-        if count == 1:  # one child (an attribute's value, a statement's expression) or two: no slice to build
-            shape[i] = hash((shape[i], shape[first]))
-        elif count == 2:
-            shape[i] = hash((shape[i], shape[first], shape[first + 1]))
-        else:
-            shape[i] = hash((shape[i], *shape[first:end]))
+    last = len(nodes) - 1
+    backwards = reversed(starts)
+    end = next(backwards)  # the end of the last node's children: the end of the list
+    for k, first in enumerate(backwards):  # the node at hand is nodes[last - k]; its children are [first, end)
+        if first != end:
+            i = last - k
+            count = end - first
+            if count == 1:  # one child (an attribute's value, a statement's expression) or two: no slice to build
+                shape[i] = hash((shape[i], shape[first]))
+            elif count == 2:
+                shape[i] = hash((shape[i], shape[first], shape[first + 1]))
+            else:
+                shape[i] = hash((shape[i], *shape[first:end]))
+            end = first
     return shape  # type: ignore[return-value]  # no None left
 
 
