@@ -164,3 +164,36 @@ def test_names_built_then_looked_up_are_left_out_as_fnmatchcase_leaves_them():
     kept = [row["name"] for row in code_deadcode.unused([("m.py", state)])]
     assert kept == [name for name in names if not any(fnmatchcase(name, pattern) for pattern in patterns)]
     assert kept == ["add_arguments", "Add_x_arguments"]
+
+
+def test_only_vulture_s_handlers_of_functions_and_classes_define_what_finder_s_handlers_filter_first():
+    """_define skips the name checks for functions, methods, properties and classes: only vulture's
+    visit_FunctionDef and visit_ClassDef define them, which _Finder's handlers call after those checks."""
+    callables = {f"defined_{kind}" for kind in ("funcs", "methods", "props", "classes")}
+    defining = {
+        name
+        for name, method in vars(Vulture).items()
+        if hasattr(method, "__code__") and callables & set(method.__code__.co_names)
+    }
+    assert defining == {"__init__", "visit_FunctionDef", "visit_ClassDef"}
+    assert code_deadcode._vulture_function is Vulture.visit_FunctionDef
+    assert code_deadcode._vulture_class is Vulture.visit_ClassDef
+    assert code_deadcode._vulture_define is Vulture._define
+    finder = code_deadcode._Finder("pkg/m.py")
+    for name in ["__init__", "_sunder_", "pytest_configure", "setup"]:
+        for text in [f"def {name}(self): pass", f"class {name}: pass", f"@property\ndef {name}(self): pass"]:
+            node = ast.parse(text).body[0]
+            if code_deadcode._called_anyway(name) or code_deadcode._FRAMEWORK_NAME.match(name):
+                getattr(finder, f"visit_{type(node).__name__}")(node)
+    assert not any(getattr(finder, kind) for kind in callables)
+
+
+@pytest.mark.parametrize(
+    "rel", ["pkg/m.py", "pkg/__init__.py", "__init__.py", "pkg/__init__.pyi", "a/__init__.py/m.py"]
+)
+def test_an_import_s_rule_outside_a_package_s_init_is_vulture_s(rel):
+    path = Path(rel)
+    init = bool(code_deadcode._IGNORE_IMPORT(path, ""))
+    assert init == (rel.rsplit("/", 1)[-1] == "__init__.py")
+    for name in ["*", "os", "__init__", "", "__init__.py"]:
+        assert bool(vulture_core._ignore_import(path, name)) == (init or code_deadcode._star_import(path, name))

@@ -18,11 +18,14 @@ from hypothesis import strategies as st
 from mldebt.collectors.code import deadcode as code_deadcode
 from mldebt.collectors.code.tree import index
 
+from .test_deadcode_shortcuts import _vulture_s
+
 # Conditions vulture cannot evaluate (names, calls, comparisons, and their combinations) and ones it can.
 CONDITIONS = ["a", "x.y", "f()", "a == 1", "not a", "a or b", "not (a and f())", "True", "0", "not 1", "a or 1"]
 CONDITIONS += ["set()", "(1, a)", "-1", "1 if a else 0", "[]"]
 SIMPLE = ["x = 1", "return", "return x", "raise E", "break", "continue", "pass", "f()", "y = 1 if a else 2"]
 SIMPLE += ["y = 1 if True else 2", "import os", "from m import n as k", "__all__ = ['k']", "z = a[0]"]
+SIMPLE += ["from m import *", "import a.b", "import a.b as ab", "from . import pytest_x", "from __future__ import x"]
 
 _simple = st.sampled_from(SIMPLE).map(lambda text: ("simple", text))
 
@@ -79,9 +82,11 @@ def _lines(statement: tuple[Any, ...], indent: str) -> list[str]:
 def test_a_generated_program_s_state_is_what_vulture_s_own_visit_gives(program):
     lines = [line for statement in program for line in _lines(statement, "")]
     tree = ast.parse("\n".join(lines))
-    for rel in ("pkg/m.py", "tests/test_m.py"):
+    for rel in ("pkg/m.py", "tests/test_m.py", "pkg/__init__.py"):
         fast = code_deadcode.file_state(tree, rel, lines, index(tree))
         assert fast == code_deadcode.file_state(tree, rel, lines)  # no index: vulture's own recursive visit
+        found = sorted((row[0], row[1], row[2]) for row in fast["defined"] if row[0] != "unreachable_code")
+        assert found == _vulture_s("\n".join(lines), rel)  # the definitions plain vulture keeps
 
 
 def test_every_kind_of_unreachable_code_is_reported_as_vulture_reports_it():

@@ -95,6 +95,15 @@ _TEST_NAMES: dict[Any, Callable[[str], bool]] = {
     vulture_core._ignore_function: lambda name: name in PYTEST_FUNCTION_NAMES or name.startswith("test_"),
     vulture_core._ignore_method: lambda name: name in PYTEST_METHOD_NAMES or name.startswith("test_"),
 }
+# Vulture's ignore rule for imports: every import of a package's __init__.py, and star imports anywhere.
+_IGNORE_IMPORT: Callable[[Path, str], Any] = vulture_core._ignore_import
+
+
+def _star_import(filename: Path, name: str) -> bool:
+    """Vulture's ignore rule for imports, outside a package's ``__init__.py``."""
+    return name == "*"
+
+
 _FRAMEWORK_NAME = re.compile("|".join(translate(pattern) for pattern in FRAMEWORK_NAMES) or "(?!)")
 _FRAMEWORK_DECORATOR = re.compile("|".join(translate(pattern) for pattern in FRAMEWORK_DECORATORS) or "(?!)")
 # Unused variables and attributes are left out: vulture is least sure of them and they are many.
@@ -109,6 +118,10 @@ _TYPES = {
     "variable": "vars",
     "unreachable_code": "unreachable",
 }
+
+
+# Vulture's own methods that _Finder's override and call, looked up once (not through super() at every call).
+_vulture_define, _vulture_function, _vulture_class = Vulture._define, Vulture.visit_FunctionDef, Vulture.visit_ClassDef
 
 
 class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
@@ -128,15 +141,17 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
         self.exposes_module = False  # fire.Fire(): every public function of the module is a command
         self.patterns: set[str] = set()  # names built at run time and looked up: "add_*_arguments"
         self.test_file: bool | None = None  # vulture's _is_test_file of the file, asked once (see _define)
+        self.init_file: bool | None = None  # whether vulture ignores every import of the file, asked once
 
     def _define(self, collection: Any, name: str, first_node: ast.AST, *args: Any, **kwargs: Any) -> None:
-        if collection.typ in _CALLABLES and _called_anyway(name):
-            return
-        if collection.typ == "function" and (
-            (self.is_conf and name in SPHINX_CONF_HOOKS) or (self.is_hubconf and not name.startswith("_"))
-        ):
-            return
-        if _FRAMEWORK_NAME.match(name):  # vulture's ignore_names, its patterns tried one by one, at once
+        typ = collection.typ
+        if typ in _CALLABLES:  # defined by vulture's visit_FunctionDef and visit_ClassDef alone, which this
+            # class's handlers call only for a name that neither _called_anyway nor _FRAMEWORK_NAME leaves out
+            if typ == "function" and (
+                (self.is_conf and name in SPHINX_CONF_HOOKS) or (self.is_hubconf and not name.startswith("_"))
+            ):
+                return
+        elif _FRAMEWORK_NAME.match(name):  # vulture's ignore_names, its patterns tried one by one, at once
             return
         ignore = kwargs.get("ignore")
         if ignore in _OUTSIDE_TESTS:  # vulture would resolve the file's path again for every class and function
@@ -144,7 +159,12 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
                 self.test_file = bool(vulture_core._is_test_file(self.filename))
             if not (self.test_file and _TEST_NAMES[ignore](name)):
                 kwargs["ignore"] = _OUTSIDE_TESTS[ignore]
-        super()._define(collection, name, first_node, *args, **kwargs)
+        elif ignore is _IGNORE_IMPORT:  # vulture would read the file's name from its path for every import
+            if self.init_file is None:
+                self.init_file = bool(_IGNORE_IMPORT(self.filename, ""))  # "": no name it ignores anywhere
+            if not self.init_file:
+                kwargs["ignore"] = _star_import
+        _vulture_define(self, collection, name, first_node, *args, **kwargs)
 
     def visit_Import(self, node: ast.Import) -> None:
         super().visit_Import(node)
@@ -207,12 +227,12 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         name = node.name
         if not (_called_anyway(name) or _FRAMEWORK_NAME.match(name) or _framework_decorated(node)):
-            super().visit_FunctionDef(node)
+            _vulture_function(self, node)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         name = node.name
         if not (_called_anyway(name) or _FRAMEWORK_NAME.match(name) or _framework_decorated(node)):
-            super().visit_ClassDef(node)
+            _vulture_class(self, node)
         self.class_nodes.append(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
