@@ -74,10 +74,12 @@ def node_shapes(tree: Indexed) -> list[int]:
         if first != end:
             i = last - k
             count = end - first
-            if count == 1:  # one child (an attribute's value, a statement's expression) or two: no slice to build
+            if count == 1:  # one child (an attribute's value, a statement's expression), two, three: no slice
                 shape[i] = hash((shape[i], shape[first]))
             elif count == 2:
                 shape[i] = hash((shape[i], shape[first], shape[first + 1]))
+            elif count == 3:
+                shape[i] = hash((shape[i], shape[first], shape[first + 1], shape[first + 2]))
             else:
                 shape[i] = hash((shape[i], *shape[first:end]))
             end = first
