@@ -86,15 +86,14 @@ def node_shapes(tree: Indexed) -> list[int]:
     return shape  # type: ignore[return-value]  # no None left
 
 
-def rows(tree: Indexed, every_function: bool = False, kinds: list[type[ast.AST]] | None = None) -> dict[str, Any]:
+def rows(tree: Indexed, every_function: bool = False) -> dict[str, Any]:
     """What a file's summary keeps of its shapes, each statement as [shape, lines it spans].
 
     ``functions``: [line, name, [[shape, lines], ...]] for each function whose body (docstring left
     out) spans at least MIN_FUNCTION_LINES lines, or has two statements when ``every_function`` (a
     training or serving file, whose feature code is compared however short); ``statements``: the
     other statements that are the module's own (the body of a ``__main__`` guard too), a class's or
-    a smaller function's. Imports, docstrings and literals written down are left out. ``kinds`` (the
-    nodes' types) is not read: the index has what the shapes need.
+    a smaller function's. Imports, docstrings and literals written down are left out.
     """
     shape = node_shapes(tree)
     nodes, starts = tree.nodes, tree.starts

@@ -196,7 +196,7 @@ class Visit:
                 self._library(self._local_uses[name], (family, lib), f"{name} ({lib} class, line {line})")
             else:
                 self.add("library_classes", line, family, lib, name)
-        self.shapes = shapes.rows(self.tree, every_function=self.role is not None, kinds=kinds)
+        self.shapes = shapes.rows(self.tree, every_function=self.role is not None)
 
     def _module_level(self, tree: ast.Module, codes: bytes) -> None:
         """Whether the module works when run (a script), and its constants (thresholds, flags, settings)."""
