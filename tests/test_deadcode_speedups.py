@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,6 +27,9 @@ CONDITIONS += ["set()", "(1, a)", "-1", "1 if a else 0", "[]"]
 SIMPLE = ["x = 1", "return", "return x", "raise E", "break", "continue", "pass", "f()", "y = 1 if a else 2"]
 SIMPLE += ["y = 1 if True else 2", "import os", "from m import n as k", "__all__ = ['k']", "z = a[0]"]
 SIMPLE += ["from m import *", "import a.b", "import a.b as ab", "from . import pytest_x", "from __future__ import x"]
+SIMPLE += ["del x", "x.y = z.w", "del x.v", "self.u += 1", "globals()['a_' + x]", "vars()[f'run_{x}_now']"]
+SIMPLE += ["o.__dict__['k_' + n] = 1", "m[f'{x}_y']", "d['key']", "getattr(o, 'at_' + n)", "'pkg.mod:func'"]
+SIMPLE += ["t: 'list[Row] | None' = []", "'\u00e9t\u00e9'", "'a.b.c'", "'--target=tgt'", "'%(q)s' % locals()"]
 
 _simple = st.sampled_from(SIMPLE).map(lambda text: ("simple", text))
 
@@ -138,3 +142,42 @@ if True:
         "unsatisfiable 'if' condition",
         "redundant if-condition",
     }
+
+
+def _spelled_one_by_one(values: set[str]) -> set[str]:
+    """What _Finder.spelled adds, by its definition: each string tried on each pattern in turn."""
+    used: set[str] = set()
+    for value in values:
+        if len(value) < 300:
+            if code_deadcode._CODE_STRING.fullmatch(value):
+                used.update(code_deadcode._PATH_SEPARATOR.split(value))
+            elif ("|" in value or "[" in value) and code_deadcode._TYPE_STRING.fullmatch(value):
+                used.update(code_deadcode._IDENTIFIER.findall(value))
+            elif ":" in value or "--" in value:
+                used.update(code_deadcode.entry_names(value))
+    return used
+
+
+_ALPHABET = (
+    "aZ_9.: |[]-=\"'\u00e9\u017f\u212a\u0663\u00b2\n"  # an accented letter, long s, Kelvin, Arabic 3, superscript 2
+)
+STRINGS = st.text(alphabet=_ALPHABET, max_size=12) | st.sampled_from(
+    ["x" * 299, "x" * 300, "a.b" * 100, "\u00e9" * 300]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sets(STRINGS, max_size=8))
+def test_strings_spell_the_names_they_spell_one_by_one(values):
+    finder = code_deadcode._Finder("m.py")
+    finder.spelled(set(values))
+    assert finder.used_names == _spelled_one_by_one(values)
+
+
+@pytest.mark.parametrize(
+    "value", ["name", "x" * 299, "x" * 300, "pkg.mod", "pkg.mod:obj", "t\u00e9st", "\u017fx", "a b", "_"]
+)
+def test_a_string_spells_what_it_spells_one_by_one(value):
+    finder = code_deadcode._Finder("m.py")
+    finder.spelled({value, "other"})
+    assert finder.used_names == _spelled_one_by_one({value, "other"})

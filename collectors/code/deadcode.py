@@ -238,17 +238,28 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
     def visit_Constant(self, node: ast.Constant) -> None:
         value = node.value
         if type(value) is str:
-            self.spelled(value)
+            self.spelled({value})
 
-    def spelled(self, value: str) -> None:
-        """The names a string spells, as used: each string once is enough (see visit_Constant)."""
-        if len(value) < 300:
-            if _CODE_STRING.fullmatch(value):  # a name, or a dotted path whose every part is used (type hints)
-                self.used_names.update(_PATH_SEPARATOR.split(value))
-            elif ("|" in value or "[" in value) and _TYPE_STRING.fullmatch(value):  # "Run | None", "list[Row]"
-                self.used_names.update(_IDENTIFIER.findall(value))
-            elif ":" in value or "--" in value:
-                self.used_names.update(entry_names(value))
+    def spelled(self, values: set[str]) -> None:
+        """The names strings spell, as used: each string once is enough (see visit_Constant).
+
+        A string that is a name alone, as most are, is one without a regular
+        expression tried on it: an ASCII identifier is what _CODE_STRING
+        matches without a dot or a colon, which _PATH_SEPARATOR splits at.
+        """
+        used = self.used_names
+        names = set(filter(str.isascii, filter(str.isidentifier, values)))
+        if names and max(map(len, names)) >= 300:
+            names = {value for value in names if len(value) < 300}
+        used.update(names)
+        for value in values - names if names else values:
+            if len(value) < 300:
+                if " " not in value and _CODE_STRING.fullmatch(value):  # a dotted path: every part used (type hints)
+                    used.update(_PATH_SEPARATOR.split(value))
+                elif ("|" in value or "[" in value) and _TYPE_STRING.fullmatch(value):  # "Run | None", "list[Row]"
+                    used.update(_IDENTIFIER.findall(value))
+                elif ":" in value or "--" in value:
+                    used.update(entry_names(value))
 
     def classes(self) -> list[list[Any]]:
         """[name, first line, [dotted origin of each base], [[member, first line], ...]] for each class."""
@@ -374,21 +385,26 @@ def _visit(finder: Vulture, indexed: Indexed) -> None:
     used: set[str] = set()  # finder.used_names's add() is vulture's, in Python: added to it once, at the end
     name_, attribute, constant, call = ast.Name, ast.Attribute, ast.Constant, ast.Call
     names: set[str] = set()  # vulture's visit_Name's, but for the names it ignores, taken out once at the end
-    load, loaded = ast.Load, (ast.Load, ast.Del)
+    load, delete = ast.Load, ast.Del
     strings: set[str] = set()  # visit_Constant's, each string once
     on_call, call_names, builders = finder.visit_Call, _CALL_NAMES, COMMAND_BUILDERS
-    on_assign, on_bin_op = finder.visit_Assign, finder.visit_BinOp
-    loose = {kind: getattr(finder, f"visit_{kind.__name__}") for kind in _LOOSE - {ast.Assign, ast.BinOp}}
-    if_exp, assign, bin_op, sequences = ast.IfExp, ast.Assign, ast.BinOp, (ast.List, ast.Tuple)
+    on_assign, on_bin_op, on_subscript = finder.visit_Assign, finder.visit_BinOp, finder.visit_Subscript
+    loose = {
+        kind: getattr(finder, f"visit_{kind.__name__}") for kind in _LOOSE - {ast.Assign, ast.BinOp, ast.Subscript}
+    }
+    if_exp, assign, bin_op, subscript = ast.IfExp, ast.Assign, ast.BinOp, ast.Subscript
+    sequences = (ast.List, ast.Tuple)
     in_order = False  # a command builder's call (resolved through the imports made before it) or a ternary to reach
     for node, kind in zip(nodes, kinds):
         # node is a Name, an Attribute, a Constant or a Call below: ``kind`` says so, which mypy cannot
-        # follow (narrowing with type(node) again would cost a call per node in this, the hottest loop)
+        # follow (narrowing with type(node) again would cost a call per node in this, the hottest loop);
+        # parsed trees hold no subclasses (of nodes or contexts): type identity is isinstance's answer
         if kind is name_:  # vulture's visit_Name, less defining variables (not reported)
-            if isinstance(node.ctx, loaded):  # type: ignore[attr-defined]  # kind is ast.Name
+            context = type(node.ctx)  # type: ignore[attr-defined]  # kind is ast.Name
+            if context is load or context is delete:
                 names.add(node.id)  # type: ignore[attr-defined]  # kind is ast.Name
         elif kind is attribute:  # vulture's visit_Attribute, less defining attributes (not reported)
-            if isinstance(node.ctx, load):  # type: ignore[attr-defined]  # kind is ast.Attribute
+            if type(node.ctx) is load:  # type: ignore[attr-defined]  # kind is ast.Attribute
                 used.add(node.attr)  # type: ignore[attr-defined]  # kind is ast.Attribute
         elif kind is constant:  # only a string can name code
             value = node.value  # type: ignore[attr-defined]  # kind is ast.Constant
@@ -409,14 +425,17 @@ def _visit(finder: Vulture, indexed: Indexed) -> None:
         elif kind is bin_op:  # and its visit_BinOp only `"..." % locals()`
             if isinstance(node.right, call):  # type: ignore[attr-defined]  # kind is ast.BinOp
                 on_bin_op(node)
+        elif kind is subscript:  # our visit_Subscript reads only `globals()[...]`, `vars()[...]`, `x.__dict__[...]`
+            held = type(node.value)  # type: ignore[attr-defined]  # kind is ast.Subscript
+            if held is call or held is attribute:
+                on_subscript(node)
         elif kind in loose:
             loose[kind](node)
         elif kind is if_exp and not _undecidable(node.test):  # type: ignore[attr-defined]  # kind is ast.IfExp
             in_order = True
     names.difference_update(IGNORED_VARIABLE_NAMES)
     finder.used_names.update(used, names)
-    for value in strings:
-        finder.spelled(value)
+    finder.spelled(strings)
     if in_order:  # rare: every node in vulture's order (the sets are filled already, filling them again adds nothing)
         _visit_in_order(finder, indexed)
         return
