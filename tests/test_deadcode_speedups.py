@@ -181,3 +181,25 @@ def test_a_string_spells_what_it_spells_one_by_one(value):
     finder = code_deadcode._Finder("m.py")
     finder.spelled({value, "other"})
     assert finder.used_names == _spelled_one_by_one({value, "other"})
+
+
+def test_each_kind_vulture_s_reachability_acts_on_has_its_function_and_no_other_kind_has_one():
+    finder = code_deadcode._Finder("m.py")
+    reaches = code_deadcode._reaches(finder.reachability)
+    assert set(reaches) == code_deadcode._REACHABILITY
+    assert reaches[ast.Return] == finder.reachability._no_fall_through_nodes.add
+
+
+def test_the_statements_left_out_of_the_walk_are_those_nothing_is_done_for():
+    finder = code_deadcode._Finder("m.py")
+    kinds = code_deadcode._STATEMENTS
+    handled = {kind for kind in kinds - code_deadcode._ANY_ORDER if getattr(finder, f"visit_{kind.__name__}", None)}
+    assert handled | (code_deadcode._REACHABILITY & kinds) == code_deadcode._ACTING
+    assert {ast.FunctionDef, ast.ClassDef, ast.Import, ast.If, ast.Return} <= code_deadcode._ACTING
+    assert not {ast.Assign, ast.Expr, ast.Pass} & code_deadcode._ACTING
+    text = "import os\nclass C:\n    def f(self):\n        x = 1\n        if x:\n            return\n        pass\n"
+    indexed = index(ast.parse(text))
+    every = list(map(type, indexed.nodes))
+    walked = code_deadcode.statement_postorder(indexed, every, code_deadcode._ACTING)
+    assert walked == [i for i in code_deadcode.statement_postorder(indexed, every) if every[i] in code_deadcode._ACTING]
+    assert [every[i] for i in walked] == [ast.Import, ast.Return, ast.If, ast.FunctionDef, ast.ClassDef, ast.Module]

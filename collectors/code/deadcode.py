@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from fnmatch import translate
 from pathlib import Path
 from typing import Any
@@ -297,6 +297,10 @@ def _expression_handlers(finder: type) -> set[type]:
 
 
 _EXPRESSION_HANDLERS = _expression_handlers(_Finder)  # none, with the vulture this module knows
+# The statements _Finder has a handler for that is not called in any order (functions, classes, imports), and
+# those that _visit does anything for: the rest are walked through, never looked at.
+_STATEMENT_HANDLERS = {kind for kind in _STATEMENTS - _ANY_ORDER if getattr(_Finder, f"visit_{kind.__name__}", None)}
+_ACTING = _STATEMENT_HANDLERS | (_REACHABILITY & _STATEMENTS)
 
 
 def _framework_decorated(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
@@ -439,22 +443,22 @@ def _visit(finder: Vulture, indexed: Indexed) -> None:
     if in_order:  # rare: every node in vulture's order (the sets are filled already, filling them again adds nothing)
         _visit_in_order(finder, indexed)
         return
-    reach = _reach(finder.reachability)
-    handlers: dict[type, Any] = {}
-    for i in statement_postorder(indexed, kinds):
+    reaches = _reaches(finder.reachability)
+    handlers = {kind: getattr(finder, f"visit_{kind.__name__}") for kind in _STATEMENT_HANDLERS}
+    for i in statement_postorder(indexed, kinds, _ACTING):  # the statements nothing is done for left out
         node = nodes[i]
         kind = kinds[i]
-        if kind in _REACHABILITY:
+        reach = reaches.get(kind)
+        if reach is not None:
             reach(node)
-        handler = handlers.get(kind, _UNKNOWN)
-        if handler is _UNKNOWN:
-            handler = handlers[kind] = None if kind in _ANY_ORDER else getattr(finder, f"visit_{kind.__name__}", None)
+        handler = handlers.get(kind)
         if handler is not None:
             handler(node)
 
 
-def statement_postorder(indexed: Indexed, kinds: list[type]) -> list[int]:
-    """Indexes of the statements (and the module, except and case clauses), in ``postorder``'s order among them.
+def statement_postorder(indexed: Indexed, kinds: list[type], kept: Collection[type] = _STATEMENTS) -> list[int]:
+    """Indexes of the statements (and the module, except and case clauses) of the ``kept`` kinds, in
+    ``postorder``'s order among them.
 
     Only what holds statements is looked into: expressions never do.
     """
@@ -468,7 +472,8 @@ def statement_postorder(indexed: Indexed, kinds: list[type]) -> list[int]:
         i = pop()
         kind = kinds[i]
         if kind in statements:  # what a statement holds besides statements: expressions, left out here
-            add(i)
+            if kind in kept:
+                add(i)
             if kind in holders:
                 push(range(starts[i], starts[i + 1]))
     order.reverse()
@@ -482,7 +487,7 @@ def _visit_in_order(finder: Vulture, indexed: Indexed) -> None:
     parsed without them. Contexts and operators, left out of ``indexed``,
     have no handler.
     """
-    reach = _reach(finder.reachability)
+    reaches = _reaches(finder.reachability)
     nodes = indexed.nodes
     handlers: dict[type, Any] = {ast.arg: None}  # arguments only define variables, which are not reported
     used: set[str] = set()  # finder.used_names's add() is vulture's, in Python: added to it once, at the end
@@ -512,7 +517,8 @@ def _visit_in_order(finder: Vulture, indexed: Indexed) -> None:
             if (func.id if called is name_ else func.attr if called is attribute else None) in call_names:
                 on_call(node)
             continue
-        if kind in _REACHABILITY:
+        reach = reaches.get(kind)
+        if reach is not None:
             reach(node)
         handler = handlers.get(kind, _UNKNOWN)
         if handler is _UNKNOWN:
@@ -522,8 +528,8 @@ def _visit_in_order(finder: Vulture, indexed: Indexed) -> None:
     finder.used_names.update(used)
 
 
-def _reach(reachability: Any) -> Any:
-    """Vulture's ``Reachability.visit``, less the work that cannot change anything.
+def _reaches(reachability: Any) -> dict[type, Callable[[Any], None]]:
+    """Vulture's ``Reachability.visit`` for each kind of node it acts on, less the work that cannot change anything.
 
     Vulture decides whether a condition is constant with ``ast.literal_eval``,
     which fails on a name, a call or a comparison, the usual condition, after
@@ -539,49 +545,50 @@ def _reach(reachability: Any) -> Any:
     only such statements are the last one (``return x`` ending a function).
     Whether a body falls through (no such statement in it) is then a set's
     answer. A ``try`` none of whose bodies holds one neither reports nor is
-    marked: it is not visited.
+    marked: it is not visited. Each kind gets its own function (a statement
+    after which nothing runs, the set's own ``add``), found by one look-up.
     """
     visit = reachability.visit
     stops: set[ast.AST] = reachability._no_fall_through_nodes  # what vulture's _mark_as_no_fall_through fills
     scan = reachability._can_fall_through_statements_analysis  # reports what follows a stop; False if one is met
-    marks, bodies = _STOPS, _BODIES
-    if_, while_, if_exp = ast.If, ast.While, ast.IfExp
 
-    def reach(node: Any) -> None:
-        kind = type(node)
-        if kind in marks:
-            stops.add(node)
-        elif kind in bodies:  # vulture's visit of these scans the body, and does nothing else
-            body = node.body
-            if not stops.isdisjoint(body[:-1]):
-                scan(body)
-        elif kind is if_:
-            if not _undecidable(node.test):
-                visit(node)
-                return
-            # vulture's if, for a condition it cannot evaluate: both branches scanned, marked if neither falls through
-            body, orelse = node.body, node.orelse
-            if not stops.isdisjoint(body):
-                if not stops.isdisjoint(body[:-1]):
-                    scan(body)
-                if not stops.isdisjoint(orelse):
-                    if not stops.isdisjoint(orelse[:-1]):
-                        scan(orelse)
-                    stops.add(node)
-            elif not stops.isdisjoint(orelse[:-1]):
-                scan(orelse)
-        elif kind is while_:
-            if not _undecidable(node.test):
-                visit(node)
-            elif not stops.isdisjoint(node.body[:-1]):
-                scan(node.body)  # vulture's while, for a condition it cannot evaluate
-        elif kind is if_exp:
-            if not _undecidable(node.test):
-                visit(node)
-        elif not (stops.isdisjoint(node.body) and all(stops.isdisjoint(each.body) for each in node.handlers)):
-            visit(node)  # a try
+    def body(node: Any) -> None:  # vulture's visit of these scans the body, and does nothing else
+        statements = node.body
+        if not stops.isdisjoint(statements[:-1]):
+            scan(statements)
 
-    return reach
+    def if_(node: ast.If) -> None:
+        if not _undecidable(node.test):
+            visit(node)
+            return
+        # vulture's if, for a condition it cannot evaluate: both branches scanned, marked if neither falls through
+        statements, orelse = node.body, node.orelse
+        if not stops.isdisjoint(statements):
+            if not stops.isdisjoint(statements[:-1]):
+                scan(statements)
+            if not stops.isdisjoint(orelse):
+                if not stops.isdisjoint(orelse[:-1]):
+                    scan(orelse)
+                stops.add(node)
+        elif not stops.isdisjoint(orelse[:-1]):
+            scan(orelse)
+
+    def while_(node: ast.While) -> None:
+        if not _undecidable(node.test):
+            visit(node)
+        elif not stops.isdisjoint(node.body[:-1]):
+            scan(node.body)  # vulture's while, for a condition it cannot evaluate
+
+    def if_exp(node: ast.IfExp) -> None:
+        if not _undecidable(node.test):
+            visit(node)
+
+    def try_(node: ast.Try) -> None:
+        if not (stops.isdisjoint(node.body) and all(stops.isdisjoint(each.body) for each in node.handlers)):
+            visit(node)
+
+    acts: dict[type, Callable[[Any], None]] = {ast.If: if_, ast.While: while_, ast.IfExp: if_exp, ast.Try: try_}
+    return {**dict.fromkeys(_STOPS, stops.add), **dict.fromkeys(_BODIES, body), **acts}
 
 
 def _undecidable(test: ast.expr) -> bool:
