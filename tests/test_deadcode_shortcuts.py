@@ -7,6 +7,7 @@ handlers and rules (the recursion-free walk itself: tests/test_repo_code_tree.py
 from __future__ import annotations
 
 import ast
+import inspect
 from pathlib import Path
 
 import pytest
@@ -197,3 +198,11 @@ def test_an_import_s_rule_outside_a_package_s_init_is_vulture_s(rel):
     assert init == (rel.rsplit("/", 1)[-1] == "__init__.py")
     for name in ["*", "os", "__init__", "", "__init__.py"]:
         assert bool(vulture_core._ignore_import(path, name)) == (init or code_deadcode._star_import(path, name))
+
+
+def test_define_takes_what_vulture_s_define_takes_with_its_defaults():
+    """_Finder._define passes everything on by place: it must read its arguments as vulture's reads them."""
+    ours = inspect.signature(code_deadcode._Finder._define).parameters
+    theirs = inspect.signature(Vulture._define).parameters
+    assert list(ours) == list(theirs)
+    assert [(p.kind, p.default) for p in ours.values()] == [(p.kind, p.default) for p in theirs.values()]

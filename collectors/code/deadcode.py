@@ -143,7 +143,16 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
         self.test_file: bool | None = None  # vulture's _is_test_file of the file, asked once (see _define)
         self.init_file: bool | None = None  # whether vulture ignores every import of the file, asked once
 
-    def _define(self, collection: Any, name: str, first_node: ast.AST, *args: Any, **kwargs: Any) -> None:
+    def _define(  # vulture's signature, so that what it passes by keyword is passed on by place
+        self,
+        collection: Any,
+        name: str,
+        first_node: ast.AST,
+        last_node: ast.AST | None = None,
+        message: str = "",
+        confidence: int = vulture_core.DEFAULT_CONFIDENCE,
+        ignore: Any = None,
+    ) -> None:
         typ = collection.typ
         if typ in _CALLABLES:  # defined by vulture's visit_FunctionDef and visit_ClassDef alone, which this
             # class's handlers call only for a name that neither _called_anyway nor _FRAMEWORK_NAME leaves out
@@ -153,18 +162,17 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
                 return
         elif _FRAMEWORK_NAME.match(name):  # vulture's ignore_names, its patterns tried one by one, at once
             return
-        ignore = kwargs.get("ignore")
         if ignore in _OUTSIDE_TESTS:  # vulture would resolve the file's path again for every class and function
             if _TEST_NAMES[ignore](name) and self.test_file is None:  # asked only where the answer can matter
                 self.test_file = bool(vulture_core._is_test_file(self.filename))
             if not (self.test_file and _TEST_NAMES[ignore](name)):
-                kwargs["ignore"] = _OUTSIDE_TESTS[ignore]
+                ignore = _OUTSIDE_TESTS[ignore]
         elif ignore is _IGNORE_IMPORT:  # vulture would read the file's name from its path for every import
             if self.init_file is None:
                 self.init_file = bool(_IGNORE_IMPORT(self.filename, ""))  # "": no name it ignores anywhere
             if not self.init_file:
-                kwargs["ignore"] = _star_import
-        _vulture_define(self, collection, name, first_node, *args, **kwargs)
+                ignore = _star_import
+        _vulture_define(self, collection, name, first_node, last_node, message, confidence, ignore)
 
     def visit_Import(self, node: ast.Import) -> None:
         super().visit_Import(node)
