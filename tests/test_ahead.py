@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -133,38 +134,33 @@ def _summaries() -> dict[str, dict]:
     return {rel: summarise(rel, text) for rel, text in sources.items()}
 
 
+def _dead_code_found_ahead() -> list[bool]:
+    """From now on, every project's dead code is found in a forked process, as on two cores whatever this machine
+    has (this fresh interpreter only); the list says, for each, whether the process was forked."""
+    forked: list[bool] = []
+    original = code_facts.ahead
+
+    @contextmanager
+    def watched(work, worth_it=True):  # type: ignore[no-untyped-def]
+        with original(work, worth_it) as pending:
+            forked.append(pending.forked)
+            yield pending
+
+    code_facts.ahead = watched  # type: ignore[assignment]
+    code_facts.workers = lambda: 2  # type: ignore[assignment]
+    code_facts.AHEAD_MIN_LINES = 0
+    return forked
+
+
 def case_code_facts_are_the_same_found_ahead_or_here() -> None:
     summaries = _summaries()
     code_facts.AHEAD_MIN_LINES = 10**9
     here = list(code_facts.facts(summaries, set(), set(), ["main"]))
-    forked: list[bool] = []
-    original = code_facts.ahead
-
-    def watched(work, worth_it=True):  # type: ignore[no-untyped-def]
-        context = original(work, worth_it)
-        pending = context.__enter__()
-        forked.append(pending.forked)
-        return _Entered(context, pending)
-
-    code_facts.AHEAD_MIN_LINES = 0
-    code_facts.ahead = watched  # type: ignore[assignment]  # this fresh interpreter only
+    forked = _dead_code_found_ahead()
     there = list(code_facts.facts(summaries, set(), set(), ["main"]))
     assert forked == [True]
     assert there == here  # every fact, in the same order
     assert any(f.key == "code.smells.dead_code" and f.value >= 1 for f in here)
-
-
-class _Entered:
-    """A context already entered (to look at what ``ahead`` gave before the facts use it)."""
-
-    def __init__(self, context, pending) -> None:  # type: ignore[no-untyped-def]
-        self.context, self.pending = context, pending
-
-    def __enter__(self):  # type: ignore[no-untyped-def]
-        return self.pending
-
-    def __exit__(self, *exc):  # type: ignore[no-untyped-def]
-        return self.context.__exit__(*exc)
 
 
 def test_the_result_comes_from_another_process_and_is_the_plain_one() -> None:
@@ -200,17 +196,7 @@ def case_real_repositories_facts_are_unchanged_when_found_ahead() -> None:
 
     from tests import test_facts_unchanged as golden
 
-    forked: list[bool] = []
-    original = code_facts.ahead
-
-    def watched(work, worth_it=True):  # type: ignore[no-untyped-def]
-        context = original(work, worth_it)
-        pending = context.__enter__()
-        forked.append(pending.forked)
-        return _Entered(context, pending)
-
-    code_facts.AHEAD_MIN_LINES = 0  # every project's dead code found in a forked process
-    code_facts.ahead = watched  # type: ignore[assignment]  # this fresh interpreter only
+    forked = _dead_code_found_ahead()
     with tempfile.TemporaryDirectory() as scratch:
         tmp = Path(scratch)
         os.environ["MLDEBT_CACHE"] = str(tmp / "cache")

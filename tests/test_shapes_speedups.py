@@ -13,7 +13,7 @@ import pytest
 from mldebt.collectors.code import shapes
 from mldebt.collectors.code.tree import index, key
 
-from .conftest import ROOT
+from .builders import python_sources
 
 _LEAVES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 
@@ -181,15 +181,7 @@ if __name__ == "__main__":
 
 def _corpus() -> list[tuple[str, str]]:
     files = [(f"snippet{n}.py", text) for n, text in enumerate(SNIPPETS)]
-    for folder in ("sample_projects", "collectors", "mldebt", "tests"):
-        for path in sorted((ROOT / folder).rglob("*.py")):
-            text = path.read_text(errors="replace")
-            try:
-                ast.parse(text)
-            except SyntaxError:  # a file being edited: what it finds is not what these tests are about
-                continue
-            files.append((str(path.relative_to(ROOT)), text))
-    return files
+    return files + python_sources("sample_projects", "collectors", "mldebt", "tests")
 
 
 CORPUS = _corpus()

@@ -17,7 +17,7 @@ from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code import shapes, visit
 from mldebt.collectors.code.tree import index, walk
 
-from .conftest import ROOT
+from .builders import python_sources
 
 # every name the tables know, called with a seed, a registry keyword, a hyperparameter, a notebook and a string
 NAMES = sorted(
@@ -63,15 +63,7 @@ def _snippet(name: str) -> str:
 
 def _corpus() -> list[tuple[str, str]]:
     files = [(f"train/t{n}.py", _snippet(name)) for n, name in enumerate(NAMES)]  # one file each: found once each
-    for folder in ("sample_projects", "collectors", "mldebt"):
-        for path in sorted((ROOT / folder).rglob("*.py")):
-            text = path.read_text(errors="replace")
-            try:
-                ast.parse(text)
-            except SyntaxError:  # a file being edited: what it finds is not what these tests are about
-                continue
-            files.append((str(path.relative_to(ROOT)), text))
-    return files
+    return files + python_sources("sample_projects", "collectors", "mldebt")
 
 
 CORPUS = _corpus()

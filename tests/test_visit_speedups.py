@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from mldebt.collectors.code import visit
 
-from .conftest import ROOT
+from .builders import python_sources
 
 SNIPPETS = [
     """
@@ -95,15 +95,7 @@ def train(data):
 
 def _corpus() -> list[tuple[str, str]]:
     files = [(f"train/s{n}.py", text) for n, text in enumerate(SNIPPETS)]
-    for folder in ("sample_projects", "collectors", "mldebt"):
-        for path in sorted((ROOT / folder).rglob("*.py")):
-            text = path.read_text(errors="replace")
-            try:
-                ast.parse(text)
-            except SyntaxError:  # a file being edited: what it finds is not what these tests are about
-                continue
-            files.append((str(path.relative_to(ROOT)), text))
-    return files
+    return files + python_sources("sample_projects", "collectors", "mldebt")
 
 
 CORPUS = _corpus()
