@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -130,3 +131,17 @@ def python_sources(*folders: str) -> list[tuple[str, str]]:
                 continue
             files.append((str(path.relative_to(ROOT)), text))
     return files
+
+
+def visit_summaries(files: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Our visitor's summary of each (path, text), the file read as code and as a notebook's cells."""
+    from mldebt.collectors.code import visit  # the analyser: loaded by the tests that hold it to its definitions
+
+    found = []
+    for rel, text in files:
+        tree = ast.parse(text)
+        for notebook in (False, True):
+            run = visit.Visit(rel, notebook=notebook)
+            run.run(tree)
+            found.append(run.summary())
+    return found

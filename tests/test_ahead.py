@@ -163,34 +163,6 @@ def case_code_facts_are_the_same_found_ahead_or_here() -> None:
     assert any(f.key == "code.smells.dead_code" and f.value >= 1 for f in here)
 
 
-def test_the_result_comes_from_another_process_and_is_the_plain_one() -> None:
-    _fresh(case_the_result_comes_from_another_process_and_is_the_plain_one)
-
-
-def test_a_result_larger_than_a_pipe_holds() -> None:
-    _fresh(case_a_result_larger_than_a_pipe_holds)
-
-
-def test_a_child_that_fails_is_done_again_here() -> None:
-    _fresh(case_a_child_that_fails_is_done_again_here)
-
-
-def test_a_child_that_is_killed_is_done_again_here() -> None:
-    _fresh(case_a_child_that_is_killed_is_done_again_here)
-
-
-def test_an_error_is_the_plain_calls_own() -> None:
-    _fresh(case_an_error_is_the_plain_calls_own)
-
-
-def test_leaving_without_asking_stops_the_child() -> None:
-    _fresh(case_leaving_without_asking_stops_the_child)
-
-
-def test_code_facts_are_the_same_found_ahead_or_here() -> None:
-    _fresh(case_code_facts_are_the_same_found_ahead_or_here)
-
-
 def case_real_repositories_facts_are_unchanged_when_found_ahead() -> None:
     import tempfile
 
@@ -206,10 +178,6 @@ def case_real_repositories_facts_are_unchanged_when_found_ahead() -> None:
             (project,) = golden.single_repository(checkout, bundle.stem).projects
             golden.compare(f"repo-{bundle.stem}", golden.facts_of(project, tmp))
     assert len(forked) == len(golden.BUNDLES) >= 10 and all(forked)
-
-
-def test_real_repositories_facts_are_unchanged_when_found_ahead() -> None:
-    _fresh(case_real_repositories_facts_are_unchanged_when_found_ahead)
 
 
 def case_the_other_collectors_run_in_another_process_and_the_facts_are_the_same() -> None:
@@ -268,5 +236,19 @@ def case_the_other_collectors_run_in_another_process_and_the_facts_are_the_same(
     assert beside == one_by_one  # every fact, in the registry's order
 
 
-def test_the_other_collectors_run_in_another_process_and_the_facts_are_the_same() -> None:
-    _fresh(case_the_other_collectors_run_in_another_process_and_the_facts_are_the_same)
+FRESH = [
+    case_the_result_comes_from_another_process_and_is_the_plain_one,
+    case_a_result_larger_than_a_pipe_holds,
+    case_a_child_that_fails_is_done_again_here,
+    case_a_child_that_is_killed_is_done_again_here,
+    case_an_error_is_the_plain_calls_own,
+    case_leaving_without_asking_stops_the_child,
+    case_code_facts_are_the_same_found_ahead_or_here,
+    case_real_repositories_facts_are_unchanged_when_found_ahead,
+    case_the_other_collectors_run_in_another_process_and_the_facts_are_the_same,
+]
+
+
+@pytest.mark.parametrize("case", FRESH, ids=[case.__name__.removeprefix("case_") for case in FRESH])
+def test_in_a_fresh_interpreter(case: Callable[[], None]) -> None:
+    _fresh(case)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import ast
 import re
 import zlib
-from typing import Any
 
 import pytest
 from hypothesis import given
@@ -17,7 +16,7 @@ from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code import shapes, visit
 from mldebt.collectors.code.tree import index, walk
 
-from .builders import python_sources
+from .builders import python_sources, visit_summaries
 
 # every name the tables know, called with a seed, a registry keyword, a hyperparameter, a notebook and a string
 NAMES = sorted(
@@ -69,27 +68,16 @@ def _corpus() -> list[tuple[str, str]]:
 CORPUS = _corpus()
 
 
-def _summaries() -> list[dict[str, Any]]:
-    found = []
-    for rel, text in CORPUS:
-        tree = ast.parse(text)
-        for notebook in (False, True):
-            run = visit.Visit(rel, notebook=notebook)
-            run.run(tree)
-            found.append(run.summary())
-    return found
-
-
 class _Everything:
     def __contains__(self, item: object) -> bool:
         return True
 
 
 def test_calls_no_table_can_match_by_name_find_what_the_full_checks_find(monkeypatch: pytest.MonkeyPatch) -> None:
-    quick = _summaries()
+    quick = visit_summaries(CORPUS)
     for name in ("_CALL_NAMES", "_CALL_ROOTS", "_CALL_LASTS", "_ENV_LASTS"):
         monkeypatch.setattr(visit, name, _Everything())
-    full = _summaries()
+    full = visit_summaries(CORPUS)
     assert quick == full
     assert any(summary["found"].get("tracking") for summary in quick)  # the tables were exercised
     assert any(summary["found"].get("registry") for summary in quick)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 from itertools import pairwise
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -18,7 +17,7 @@ from hypothesis import strategies as st
 
 from mldebt.collectors.code import visit
 
-from .builders import python_sources
+from .builders import python_sources, visit_summaries
 
 SNIPPETS = [
     """
@@ -101,17 +100,6 @@ def _corpus() -> list[tuple[str, str]]:
 CORPUS = _corpus()
 
 
-def _summaries(files: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    found = []
-    for rel, text in files:
-        tree = ast.parse(text)
-        for notebook in (False, True):
-            run = visit.Visit(rel, notebook=notebook)
-            run.run(tree)
-            found.append(run.summary())
-    return found
-
-
 def _plain_call(self: visit.Visit, node: ast.Call) -> None:
     """``_call`` by definition: the callee's name from ``dotted``, its capitalised name from ``_use``."""
     name = self.dotted(node.func)
@@ -171,10 +159,10 @@ def _plain(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_faster_handlers_find_what_the_plain_ones_find(monkeypatch: pytest.MonkeyPatch) -> None:
-    quick = _summaries(CORPUS)
+    quick = visit_summaries(CORPUS)
     with monkeypatch.context() as patched:
         _plain(patched)
-        plain = _summaries(CORPUS)
+        plain = visit_summaries(CORPUS)
     assert quick == plain
     snippet = quick[0]  # every branch was taken
     assert [row[2] for row in snippet["found"]["tracking"]] == [
@@ -224,7 +212,7 @@ def test_comparisons_and_branch_tests_of_any_shape_give_what_the_plain_handlers_
     comparison = operands[0] + "".join(f" {op} {operand}" for op, operand in zip(ops, operands[1:]))
     test = joint.join(f"not {atom}" if negated else atom for negated, atom in tests)
     text = f"{HEAD}if {test}:\n    y = {comparison}\n"
-    quick = _summaries([("train/t.py", text)])
+    quick = visit_summaries([("train/t.py", text)])
     with pytest.MonkeyPatch.context() as patched:
         _plain(patched)
-        assert _summaries([("train/t.py", text)]) == quick
+        assert visit_summaries([("train/t.py", text)]) == quick
