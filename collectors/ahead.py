@@ -1,12 +1,12 @@
 """Work started ahead in a forked process, while this one goes on with other work.
 
-A collector whose last steps are independent computations over data it
-already holds (the project-level code facts: dead code across every file,
-copied code across every file) runs them one after the other on one core,
-while the machine's other cores idle. ``ahead`` forks a process that computes
-one of them from the same data, shared copy-on-write, and hands back its
-result through a pipe; this process does the rest meanwhile and takes the
-result when it needs it.
+Parts of a scan do not depend on each other but would run one after the
+other on one core while the machine's other cores idle: the collectors that
+do not need the repository collector's results, while it lists and reads its
+files; a large project's dead code, while its copied code is found. ``ahead``
+forks a process that computes one part from the same data, shared
+copy-on-write, and hands back its result through a pipe; this process does
+the rest meanwhile and takes the result when it needs it.
 
 The child only computes: it writes nothing anywhere but its pipe and leaves
 with ``os._exit`` (no ``atexit`` handler, no buffered output, no open database
