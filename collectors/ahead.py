@@ -8,11 +8,12 @@ forks a process that computes one part from the same data, shared
 copy-on-write, and hands back its result through a pipe; this process does
 the rest meanwhile and takes the result when it needs it.
 
-The child only computes: it writes nothing anywhere but its pipe and leaves
-with ``os._exit`` (no ``atexit`` handler, no buffered output, no open database
-of the parent is touched). Whatever goes wrong in it (it cannot be started,
-it fails, it is killed), the work is done again in this process, so the
-result and any exception are the ones the plain call gives.
+The child touches nothing the parent holds open (no database connection,
+no buffered output) and leaves with ``os._exit`` (no ``atexit`` handler);
+what it keeps, such as a collector's cache entries, goes through connections
+it opens itself. Whatever goes wrong in it (it cannot be started, it fails,
+it is killed), the work is done again in this process, so the result and any
+exception are the ones the plain call gives.
 """
 
 from __future__ import annotations
