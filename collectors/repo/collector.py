@@ -97,10 +97,10 @@ class RepoCollector(Collector):
         finally:
             cache.close()
 
-    @classmethod
-    def kept(cls, snapshot: Snapshot) -> bool:
+    @staticmethod
+    def kept(snapshot: Snapshot) -> bool:
         """Whether the facts of ``snapshot``'s tree are kept: collecting then reads them, and reads no file."""
-        key = cls()._cache_key(snapshot)
+        key = RepoCollector._cache_key(snapshot)
         if key is None:
             return False
         cache = Cache()
@@ -109,7 +109,8 @@ class RepoCollector(Collector):
         finally:
             cache.close()
 
-    def _cache_key(self, snapshot: Snapshot) -> str | None:
+    @staticmethod
+    def _cache_key(snapshot: Snapshot) -> str | None:
         if snapshot.git_dir is None or snapshot.commit is None or unreadable(snapshot):
             return None  # a layout missing unreadable files is not the tree's: never kept under its id
         tree = tree_id(snapshot)
