@@ -24,6 +24,7 @@ from typing import Any, TypedDict
 
 from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code import testflow
+from mldebt.collectors.code.complexity import measured as complexity_of
 from mldebt.collectors.code.deadcode import file_state, unparsed_state, used_names
 from mldebt.collectors.code.heap import collector_paused
 from mldebt.collectors.code.tree import levels
@@ -106,13 +107,8 @@ def _summarise(rel: str, text: str, is_test: bool, notebook: bool, complexity: b
 
 
 def measured_complexity(tree: ast.Module) -> int | None:
-    """radon's total cyclomatic complexity of a parsed module; None when radon cannot measure it."""
-    from radon.visitors import ComplexityVisitor  # loaded only when a hotspot candidate is summarised
-
-    try:
-        return int(ComplexityVisitor.from_ast(tree).total_complexity)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+    """radon's total cyclomatic complexity of a parsed module (``complexity``); None when radon cannot measure it."""
+    return complexity_of(tree)
 
 
 def notebook_code(cells: list[str]) -> str:
