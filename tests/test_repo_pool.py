@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sysconfig
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def test_the_pool_summarises_exactly_as_one_process_does(two_workers):
     pooled = list(code_batch._run(jobs))
     alone = code_batch._work([code_batch._args(job) for job in jobs])
     assert sorted(pooled, key=lambda item: item[0]) == sorted(alone, key=lambda item: item[0])
-    summaries = {rel: summary for rel, summary, _ in pooled}
+    summaries = {rel: json.loads(raw) for rel, raw, _ in pooled}  # each summary crosses the pipe as its JSON
     assert summaries["lib/broken.py"]["error"]["message"].startswith("Python syntax error")
     assert all(kept == encode(summaries[rel]) for rel, _, kept in pooled)  # each as the cache keeps it
 

@@ -10,6 +10,7 @@ it saves.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import threading
 from collections.abc import Callable, Iterator
@@ -22,7 +23,7 @@ from mldebt.collectors.ahead import workers
 from mldebt.collectors.code.heap import collector_paused
 from mldebt.collectors.code.scan import ANALYSER_VERSION, summarise
 from mldebt.collectors.meanwhile import waiting
-from mldebt.collectors.repo.cache import Cache, encode
+from mldebt.collectors.repo.cache import Cache, as_json, pack
 
 _Args = tuple[str, str, bool, bool, bool]  # what a worker needs of a job: rel, text, is_test, notebook, complexity
 POOL_MIN_BYTES = 400_000  # below this much uncached source, one process is faster
@@ -48,6 +49,10 @@ class Job:
 def summarise_all(jobs: list[Job], cache: Cache) -> dict[str, dict[str, Any]]:
     """Summary of every job, by relative path.
 
+    A fresh summary comes back as the JSON the cache keeps (``_work``) and is
+    read here as a cached one is: the same objects whether it was cached, made
+    by a worker or made here, and a worker's result crosses the pipe as bytes
+    (pickling the summary and unpickling it here cost as much as the JSON).
     The garbage collector is paused throughout (``collector_paused``): results read
     back from the cache and from workers are many small objects without cycles.
     """
@@ -60,14 +65,14 @@ def _summarise_all(jobs: list[Job], cache: Cache) -> dict[str, dict[str, Any]]:
     out = {job.rel: cached[job.key] for job in jobs if job.key in cached}
     missing = [job for job in jobs if job.key not in cached]
     fresh, encoded = {}, {}
-    for rel, summary, kept in _run(missing):
-        fresh[rel], encoded[rel] = summary, kept
+    for rel, raw, kept in _run(missing):
+        fresh[rel], encoded[rel] = json.loads(raw), kept
     cache.put_encoded({job.key: encoded[job.rel] for job in missing if job.rel in encoded})
     out.update(fresh)
     return out
 
 
-def _run(jobs: list[Job]) -> Iterator[tuple[str, dict[str, Any], bytes]]:
+def _run(jobs: list[Job]) -> Iterator[tuple[str, bytes, bytes]]:
     size = sum(len(job.text) for job in jobs)
     if not worth_a_pool(size):
         yield from _work([_args(job) for job in jobs])
@@ -138,9 +143,9 @@ def _args(job: Job) -> _Args:
     return job.rel, job.text, job.is_test, job.notebook, job.complexity
 
 
-def _work(chunk: list[_Args]) -> list[tuple[str, dict[str, Any], bytes]]:
-    """Each file's summary, and the summary as the cache keeps it (encoded here, where the work is spread)."""
-    results: list[tuple[str, dict[str, Any], bytes]] = []
+def _work(chunk: list[_Args]) -> list[tuple[str, bytes, bytes]]:
+    """Each file's summary as JSON, and as the cache keeps it (both made here, where the work is spread)."""
+    results: list[tuple[str, bytes, bytes]] = []
     for rel, text, is_test, notebook, complexity in chunk:
         try:
             summary = summarise(rel, text, is_test=is_test, notebook=notebook, complexity=complexity)
@@ -150,5 +155,6 @@ def _work(chunk: list[_Args]) -> list[tuple[str, dict[str, Any], bytes]]:
                 "markers": {"count": 0, "kinds": {}, "at": []},
                 "error": {"message": f"cannot analyse: {type(exc).__name__}: {exc}", "line": None},
             }
-        results.append((rel, summary, encode(summary)))
+        raw = as_json(summary)
+        results.append((rel, raw, pack(raw)))
     return results

@@ -39,7 +39,17 @@ def code_version(*patterns: str) -> str:
 
 def encode(value: Any) -> bytes:
     """A value as the cache keeps it (compact JSON, compressed); any process may make it (``Cache.put_encoded``)."""
-    return zlib.compress(_ENCODER.encode(value).encode(), 1)
+    return pack(as_json(value))
+
+
+def as_json(value: Any) -> bytes:
+    """A value as compact JSON: what the cache compresses (``pack``), and what ``json.loads`` reads back."""
+    return _ENCODER.encode(value).encode()
+
+
+def pack(raw: bytes) -> bytes:
+    """``as_json``'s bytes as the cache keeps them."""
+    return zlib.compress(raw, 1)
 
 
 class Cache:
