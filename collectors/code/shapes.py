@@ -30,7 +30,6 @@ import ast
 import zlib
 from collections import defaultdict
 from collections.abc import Iterator
-from itertools import repeat
 from typing import Any
 
 from mldebt.collectors.code.tree import Indexed, key
@@ -223,59 +222,48 @@ def functions(summaries: dict[str, dict[str, Any]]) -> tuple[list[tuple[Place, P
     bodies: list[tuple[Place, tuple[int, ...]]] = []
     for rel, summary in sorted(summaries.items()):
         for line, name, body in summary.get("shapes", {}).get("functions", ()):
-            if sum(lines for _, lines in body) >= MIN_FUNCTION_LINES:
-                bodies.append(((rel, line, name), tuple(shape for shape, _ in body)))
-    first_of: dict[tuple[int, ...], Place] = {}
+            if body:
+                shapes, lines = zip(*body)  # the rows' columns, as tuples
+                if sum(lines) >= MIN_FUNCTION_LINES:
+                    bodies.append(((rel, line, name), shapes))
+    number: dict[tuple[int, ...], int] = {}  # a body -> its number among the distinct ones
+    distinct: list[tuple[Place, tuple[int, ...]]] = []  # the first function of each body
     duplicates: list[tuple[Place, Place]] = []
     for place, body in bodies:
-        original = first_of.setdefault(body, place)
-        if original is not place:
-            duplicates.append((place, original))
-    # near copies: one statement changed (same length, one position differs) or one added or removed. Each
-    # distinct run of first statements of the bodies (a prefix) and of last statements (a suffix) gets a number,
-    # from the number of the run a statement shorter and the statement's shape, so "a body without its k-th
-    # statement" is one number (its prefix of k statements, its suffix after them) instead of a copy of the body
-    # for each of its statements; and the tables hold numbers only, which the cyclic collector does not walk
-    distinct = [(place, body) for place, body in bodies if first_of[body] == place]
-    prefixes: dict[int, int] = {}  # (shape, number of the prefix before it) -> number of the prefix
-    suffixes: dict[int, int] = {}
-    changed: dict[int, int] = {}  # a body without one statement -> where it was first seen (owners)
-    owners: list[int] = []
-    # a body without one statement -> the first body it is that of (of three statements or more, the others are
-    # in that one's group of ``changed``, related to it already)
-    shorter: dict[int, int] = {}
-    cuts: list[list[int]] = []  # each body's (prefix of k statements, suffix after them), k = 0 .. its length
-    related: dict[int, int] = {}
+        n = number.setdefault(body, len(distinct))
+        if n == len(distinct):
+            distinct.append((place, body))
+        else:
+            duplicates.append((place, distinct[n][0]))
+    # near copies: one statement changed (same length, one position differs) or one added or removed. Each body
+    # of MIN_VARIANT_STATEMENTS or more, without its k-th statement, is the pair (its first k statements, the
+    # statements after them): two bodies of one length with a pair in common differ in that position only, and
+    # a body one statement shorter is the pair's statements joined. A body whose pair another body had first is
+    # a variant of the earliest such body; a pair's first body is a variant of the shorter body it makes, or
+    # that body of it, whichever came later (two bodies of the same pair are variants already). Bodies of two
+    # statements are left out: their pairs are of one statement, no longer body's, and a body of two
+    # statements is the variant of none (one statement shorter, a body of one is never compared)
+    first: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = {}  # a pair -> the first body it is that of
+    related: dict[int, int] = {}  # a variant -> the body it varies
+    longer: list[tuple[int, int]] = []  # (a body, a body with one statement more)
+    note, find = first.setdefault, number.get
     for n, (_, body) in enumerate(distinct):
-        before = [0]
-        for shape in body:  # (any int, a number below 2**32): one int that is told apart from every other pair
-            before.append(prefixes.setdefault(shape << 32 | before[-1], len(prefixes) + 1))
-        after = [0]
-        for shape in reversed(body):
-            after.append(suffixes.setdefault(shape << 32 | after[-1], len(suffixes) + 1))
-        after.reverse()
-        cuts.append([prefix << 32 | suffix for prefix, suffix in zip(before, after)])
-        if not MIN_VARIANT_STATEMENTS - 1 <= len(body) <= MAX_VARIANT_STATEMENTS:
+        if not MIN_VARIANT_STATEMENTS <= len(body) <= MAX_VARIANT_STATEMENTS:
             continue
-        first = -1  # the earliest body without a statement that this one without one is too
+        earliest = n
         for k in range(len(body)):
-            without = before[k] << 32 | after[k + 1]
-            if len(body) >= MIN_VARIANT_STATEMENTS:
-                seen = changed.setdefault(without, len(owners))
-                if seen == len(owners):
-                    owners.append(n)
-                elif first < 0 or seen < first:
-                    first = seen
-            shorter.setdefault(without, n)
-        if first >= 0:
-            related[n] = owners[first]
-    for n in range(len(distinct)):
-        longer = set(map(shorter.get, cuts[n], repeat(-1)))  # the bodies that are this one with one statement more
-        longer.discard(-1)
-        for m in sorted(longer):
-            if m != n and len(distinct[m][1]) >= MIN_VARIANT_STATEMENTS:
-                later, earlier = max(m, n), min(m, n)
-                related.setdefault(later, earlier)
+            head, tail = body[:k], body[k + 1 :]
+            m = note((head, tail), n)
+            if m == n:  # a pair first seen here: the body it makes, if there is one
+                shorter = find(head + tail)
+                if shorter is not None:
+                    longer.append((shorter, n))
+            elif m < earliest:
+                earliest = m
+        if earliest != n:
+            related[n] = earliest
+    for shorter, n in sorted(longer):  # the earliest shorter body first, then the earliest longer one
+        related.setdefault(max(shorter, n), min(shorter, n))
     variants = [(distinct[n][0], distinct[m][0]) for n, m in sorted(related.items())]
     return duplicates, variants
 
