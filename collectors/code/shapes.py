@@ -30,6 +30,8 @@ import ast
 import zlib
 from collections import defaultdict
 from collections.abc import Iterator
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from mldebt.collectors.code.tree import Indexed, key
@@ -41,6 +43,7 @@ FILE_SHARE = 0.6  # a variant file has at least this part of its code (in lines)
 MIN_FILE_SHARED = 8  # ... and at least this many lines of it (a statement repeated in a file counts once)
 COMMON_STATEMENT = 8  # a statement shape found in more files than this is boilerplate, not a copy
 _MASK = (1 << 48) - 1
+_second = itemgetter(1)
 _TOKENS: dict[object, int] = {}  # a node type or a name -> a number that stays the same in every process
 
 
@@ -269,29 +272,41 @@ def functions(summaries: dict[str, dict[str, Any]]) -> tuple[list[tuple[Place, P
 
 
 def variant_files(summaries: dict[str, dict[str, Any]]) -> list[tuple[str, str, float]]:
-    """(the copy, the file it copies, the share of the copy's code found in the other) for files copied and edited."""
+    """(the copy, the file it copies, the share of the copy's code found in the other) for files copied and edited.
+
+    Each file's shapes are taken once (a statement repeated, such as add_argument lines, counts once: its first
+    one) by a dictionary built from the rows read backwards; only the shapes found in two files or more are
+    compared, the few a file shares with the files before it.
+    """
     mass: dict[str, int] = {}
-    holders: dict[int, dict[str, int]] = defaultdict(dict)  # shape -> file -> nodes of that shape there
+    kept: dict[str, dict[int, int]] = {}  # file -> shape -> lines of its first statement of that shape
+    seen: set[int] = set()
+    again: set[int] = set()  # the shapes of two files or more
     for rel, summary in summaries.items():
         shapes = summary.get("shapes", {})
         statements = [
             *shapes.get("statements", ()),
-            *(row for _, _, body in shapes.get("functions", ()) for row in body),
+            *chain.from_iterable([body for _, _, body in shapes.get("functions", ())]),
         ]
-        mass[rel] = sum(size for _, size in statements)
-        for shape, size in statements:
-            holders[shape].setdefault(rel, size)  # repeated boilerplate (add_argument lines) counts once
+        mass[rel] = sum(map(_second, statements))
+        own = kept[rel] = dict(reversed(statements))
+        again.update(seen.intersection(own))
+        seen.update(own)
+    holders: dict[int, dict[str, int]] = defaultdict(dict)  # shape -> file -> lines there
+    for rel, own in kept.items():
+        for shape in own.keys() & again:
+            holders[shape][rel] = own[shape]
     shared: dict[tuple[str, str], int] = defaultdict(int)
     for files in holders.values():
-        if 2 <= len(files) <= COMMON_STATEMENT:
+        if len(files) <= COMMON_STATEMENT:
             ordered = sorted(files)
             for a_index, a in enumerate(ordered):
                 for b in ordered[a_index + 1 :]:
                     shared[(a, b)] += min(files[a], files[b])
     found: dict[str, tuple[str, float]] = {}
-    for (original, copy), common in sorted(shared.items()):
+    for (original, copy), common in sorted([pair for pair in shared.items() if pair[1] >= MIN_FILE_SHARED]):
         share = common / mass[copy] if mass[copy] else 0.0
-        if common >= MIN_FILE_SHARED and share >= FILE_SHARE and share > found.get(copy, ("", 0.0))[1]:
+        if share >= FILE_SHARE and share > found.get(copy, ("", 0.0))[1]:
             found[copy] = (original, round(share, 2))
     return [(copy, original, share) for copy, (original, share) in sorted(found.items())]
 
