@@ -10,15 +10,21 @@ conditions vulture can and cannot evaluate, and definitions of every kind.
 from __future__ import annotations
 
 import ast
+from fnmatch import fnmatchcase
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from vulture.core import Item, Vulture
 
 from mldebt.collectors.code import deadcode as code_deadcode
+from mldebt.collectors.code.callbacks import Classes, is_hook
+from mldebt.collectors.code.scan import summarise
 from mldebt.collectors.code.tree import index
 
+from .builders import python_sources
 from .test_deadcode_shortcuts import _vulture_s
 
 # Conditions vulture cannot evaluate (names, calls, comparisons, and their combinations) and ones it can.
@@ -203,3 +209,155 @@ def test_the_statements_left_out_of_the_walk_are_those_nothing_is_done_for():
     walked = code_deadcode.statement_postorder(indexed, every, code_deadcode._ACTING)
     assert walked == [i for i in code_deadcode.statement_postorder(indexed, every) if every[i] in code_deadcode._ACTING]
     assert [every[i] for i in walked] == [ast.Import, ast.Return, ast.If, ast.FunctionDef, ast.ClassDef, ast.Module]
+
+
+def _unused_through_vulture(
+    states: list[tuple[str, dict[str, Any]]], min_confidence: int = 60, named: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """deadcode.unused as defined: every definition an Item of one Vulture, which lists the unused ones.
+
+    Vulture orders them by place, then type, then name in lower case; the order of two it cannot tell apart so
+    (``import Burnup, burnup``; paths that differ in case only) is that of its set of items, which changes with
+    the hash seed: here, as in deadcode.unused, it is the order in which they were defined.
+    """
+    finder = Vulture()
+    defined_at: dict[int, int] = {}  # id of an Item -> when it was defined
+    finder.used_names.update(named)
+    classes = Classes()
+    exposed: set[str] = set()
+    patterns: set[str] = set()
+    for rel, state in states:
+        exposed.update(state.get("exposed", ()))
+        patterns.update(state.get("patterns", ()))
+        finder.used_names.update(state.get("used", ()))
+        parts = rel.split("/")
+        classes.roots.update(parts[:-1])
+        classes.roots.add(parts[-1].rsplit(".", 1)[0])
+        for row in state.get("classes", ()):
+            classes.add(rel, row)
+        for typ, name, first, last, confidence, message in state.get("defined", ()):
+            bucket = "unreachable_code" if typ == "unreachable_code" else f"defined_{code_deadcode._TYPES[typ]}"
+            item = Item(name, typ, Path(rel), first, last, message, confidence)
+            defined_at[id(item)] = len(defined_at)
+            getattr(finder, bucket).append(item)
+    hooks, discovered = classes.hooks() if classes.bases else ({}, set())
+    commands = {key for name in exposed for key in classes.by_name.get(name, ())}
+    found = []
+    ranks = {typ: rank for rank, typ in enumerate(code_deadcode._TYPES)}  # the order of vulture's lists
+
+    def ties_as_defined(item: Item) -> tuple[str, int, int, str, int]:
+        name = "" if item.typ == "unreachable_code" else item.name.lower()  # kept in the order reported
+        return str(item.filename).lower(), item.first_lineno, ranks[item.typ], name, defined_at[id(item)]
+
+    listed = finder.get_unused_code(min_confidence=min_confidence)
+    in_order = [ties_as_defined(item)[:4] for item in listed]
+    assert in_order == sorted(in_order)  # vulture's order, but for ties
+    for item in sorted(listed, key=ties_as_defined):
+        if any(fnmatchcase(item.name, pattern) for pattern in patterns):
+            continue
+        rel = item.filename.as_posix()
+        owner = classes.owner.get((rel, item.first_lineno)) if item.typ in code_deadcode._CALLABLES else None
+        if owner is not None and (is_hook(item.name, hooks[owner]) or (owner in commands and item.name[0] != "_")):
+            continue
+        if item.typ == "class" and (rel, item.first_lineno) in discovered:
+            continue
+        found.append(
+            {
+                "path": rel,
+                "line": item.first_lineno,
+                "type": item.typ,
+                "name": item.name,
+                "confidence": item.confidence,
+                "message": item.message,
+            }
+        )
+    return found
+
+
+def _real_states() -> list[tuple[str, dict[str, Any]]]:
+    states = []
+    for rel, text in python_sources("collectors", "mldebt", "sample_projects", "scripts"):
+        summary = summarise(rel, text)
+        if "dead" in summary:
+            states.append((rel, summary["dead"]))
+    return states
+
+
+REAL_STATES = _real_states()
+# the same files with every other file's uses left out: much of what the others define is then unused
+HALF_USED = [(rel, {**state, "used": []} if n % 2 else state) for n, (rel, state) in enumerate(REAL_STATES)]
+
+
+@pytest.mark.parametrize(
+    ("states", "min_confidence", "at_least"),
+    [(REAL_STATES, 60, 40), (HALF_USED, 0, 700), (HALF_USED, 60, 700), (HALF_USED, 90, 200)],
+    ids=["real", "half_used-0", "half_used-60", "half_used-90"],
+)
+def test_unused_code_of_real_files_is_what_one_vulture_of_every_item_lists(states, min_confidence, at_least):
+    found = code_deadcode.unused(states, min_confidence, named=("main", "run"))
+    assert found == _unused_through_vulture(states, min_confidence, named=("main", "run"))
+    assert len(found) >= at_least
+
+
+# Definitions drawn over few names (upper and lower case, which vulture sorts as one), paths that Path makes one
+# ("./a.py" and "a.py") or that differ in case, places defined twice with other confidences and messages, and
+# unreachable code named as a used name; classes with members and bases so that hooks and owners matter.
+_NAMES = ["a", "B", "b", "c", "Dd", "e_f", "G", "if", "run", "Zed", "_x", "__y__"]
+_PATHS = ["a.py", "./a.py", "B.py", "b.py", "pkg/c.py", "pkg/C2.py", "pkg//d.py", "tests/t.py"]
+_TYPES = ["class", "function", "import", "method", "property", "attribute", "variable", "unreachable_code"]
+_DEFINITION = st.tuples(
+    st.sampled_from(_TYPES),
+    st.sampled_from(_NAMES),
+    st.integers(1, 6),
+    st.sampled_from([0, 50, 60, 90, 100]),
+    st.sampled_from(["", "unused thing"]),
+)
+_STATE = st.fixed_dictionaries(
+    {
+        "defined": st.lists(_DEFINITION, max_size=12),
+        "used": st.lists(st.sampled_from(_NAMES), max_size=4),
+    },
+    optional={
+        "classes": st.lists(
+            st.tuples(
+                st.sampled_from(_NAMES),
+                st.integers(1, 6),
+                st.lists(st.sampled_from(["?Base", "torch.nn.Module", "?a", "pkg.c.B", "object"]), max_size=2),
+                st.lists(st.tuples(st.sampled_from(_NAMES), st.integers(1, 6)), max_size=3),
+            ),
+            max_size=2,
+        ),
+        "exposed": st.lists(st.sampled_from(_NAMES), max_size=1),
+        "patterns": st.lists(st.sampled_from(["r*", "*d", "e_*"]), max_size=1),
+    },
+)
+
+
+def _as_read_back(state: dict[str, Any]) -> dict[str, Any]:
+    """A drawn state as a summary read back from JSON holds it: rows as lists."""
+    defined = [
+        [typ, name, line, line + 1, confidence, message] for typ, name, line, confidence, message in state["defined"]
+    ]
+    classes = [
+        [name, line, list(bases), [list(m) for m in members]] for name, line, bases, members in state.get("classes", ())
+    ]
+    return {**state, "defined": defined, **({"classes": classes} if classes else {})}
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(st.sampled_from(_PATHS), _STATE, max_size=5), st.sampled_from([0, 60, 100]))
+def test_unused_code_of_drawn_states_is_what_one_vulture_of_every_item_lists(drawn, min_confidence):
+    states = [(rel, _as_read_back(state)) for rel, state in drawn.items()]
+    found = code_deadcode.unused(states, min_confidence, named=("G",))
+    assert found == _unused_through_vulture(states, min_confidence, named=("G",))
+
+
+def test_a_definition_found_twice_in_one_place_is_its_first_one_as_vulture_keeps_it():
+    twice = [["import", "os", 3, 3, 50, ""], ["import", "os", 3, 3, 90, "again"], ["function", "f", 5, 6, 60, ""]]
+    states = [("m.py", {"defined": twice, "used": []}), ("./m.py", {"defined": [["import", "os", 3, 3, 90, ""]]})]
+    for min_confidence in (0, 60):
+        found = code_deadcode.unused(states, min_confidence)
+        assert found == _unused_through_vulture(states, min_confidence)
+        assert [(f["name"], f["confidence"]) for f in found] == ([("os", 50)] if min_confidence == 0 else []) + [
+            ("f", 60)
+        ]

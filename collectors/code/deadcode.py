@@ -29,7 +29,7 @@ from vulture import core as vulture_core
 from vulture import lines as vulture_lines
 from vulture import noqa
 from vulture import utils as vulture_utils
-from vulture.core import IGNORED_VARIABLE_NAMES, PYTEST_FUNCTION_NAMES, PYTEST_METHOD_NAMES, Item, Vulture
+from vulture.core import IGNORED_VARIABLE_NAMES, PYTEST_FUNCTION_NAMES, PYTEST_METHOD_NAMES, Vulture
 
 from mldebt.collectors.code.callbacks import (
     COMMAND_BUILDERS,
@@ -638,6 +638,9 @@ def unparsed_state(text: str) -> dict[str, Any]:
     return {"defined": [], "used": sorted(set(_IDENTIFIER.findall(text)))}
 
 
+_Candidate = tuple[tuple[str, str], list[Any]]  # (the path as str and as posix, the definition's row)
+
+
 def unused(
     states: Iterable[tuple[str, dict[str, Any]]], min_confidence: int = MIN_CONFIDENCE, named: Iterable[str] = ()
 ) -> list[dict[str, Any]]:
@@ -645,51 +648,83 @@ def unused(
 
     ``named``: names that files other than Python name (``named_in_files``).
     Members of classes that a framework calls (``callbacks``) are not unused.
+
+    What vulture's ``get_unused_code`` gives, without an ``Item`` made for every definition: the used names are
+    gathered first, then only the definitions of names nothing uses are kept, each once (its first one) by
+    type, and put in vulture's order.
     """
-    finder = Vulture()
-    finder.used_names.update(named)
-    buckets: dict[str, list[Item]] = {typ: [] for typ in _TYPES}  # vulture's lists, filled in one go below
+    if not 0 <= min_confidence <= 100:
+        raise ValueError("min_confidence must be between 0 and 100.")  # vulture's check, as vulture words it
+    used = set(named)
     classes = Classes()
     exposed: set[str] = set()
     patterns: set[str] = set()
+    defining: list[tuple[str, list[list[Any]]]] = []
     for rel, state in states:
         exposed.update(state.get("exposed", ()))
         patterns.update(state.get("patterns", ()))
-        finder.used_names.update(state.get("used", ()))
+        used.update(state.get("used", ()))
         parts = rel.split("/")
         classes.roots.update(parts[:-1])
         classes.roots.add(parts[-1].rsplit(".", 1)[0])
         for row in state.get("classes", ()):
             classes.add(rel, row)
-        path = Path(rel)  # one per file: building a Path costs more than the Item
-        for typ, name, first, last, confidence, message in state.get("defined", ()):
-            buckets[typ].append(Item(name, typ, path, first, last, message, confidence))
-    for typ, items in buckets.items():  # list.extend: vulture's own append only adds a log line when verbose
-        bucket = "unreachable_code" if typ == "unreachable_code" else f"defined_{_TYPES[typ]}"
-        list.extend(getattr(finder, bucket), items)
+        rows = state.get("defined")
+        if rows:
+            defining.append((rel, rows))
+    # vulture's Items of the names nothing uses: equal by path, line and name (the first one kept), by type
+    kept: dict[str, dict[tuple[str, int, str], _Candidate]] = {typ: {} for typ in _TYPES}
+    unreachable: list[_Candidate] = []  # vulture reports all of it, as often as it is found, whatever its name
+    for rel, rows in defining:
+        where: tuple[str, str] | None = None  # the path as vulture's Path gives it, and as posix
+        for row in rows:
+            typ, name = row[0], row[1]
+            if name in used and typ != "unreachable_code":
+                continue
+            if where is None:
+                path = Path(rel)
+                where = (str(path), path.as_posix())
+            if typ == "unreachable_code":
+                unreachable.append((where, row))
+            else:
+                kept[typ].setdefault((where[0], row[2], name), (where, row))
+    candidates: list[_Candidate] = []
+    for typ, items in kept.items():  # get_unused_code's order: by type, each type's by name
+        candidates.extend(unreachable if typ == "unreachable_code" else sorted(items.values(), key=_lowered_name))
+    candidates = [item for item in candidates if item[1][4] >= min_confidence]
+    candidates.sort(key=_place)  # then by place, in that order where two are in one place
     hooks, discovered = classes.hooks() if classes.bases else ({}, set())
     commands = {key for name in exposed for key in classes.by_name.get(name, ())}
     # fnmatchcase of each pattern, as one pattern: its translation, which fnmatchcase matches, joined
     built = re.compile("|".join(translate(pattern) for pattern in sorted(patterns))).match if patterns else None
     found = []
-    for item in finder.get_unused_code(min_confidence=min_confidence):
-        if built is not None and built(item.name):
+    for (_, rel), (typ, name, first, _, confidence, message) in candidates:
+        if built is not None and built(name):
             continue
-        rel = item.filename.as_posix()
-        if item.typ in _CALLABLES:
-            owner = classes.owner.get((rel, item.first_lineno))
-            if owner is not None and (is_hook(item.name, hooks[owner]) or (owner in commands and item.name[0] != "_")):
+        if typ in _CALLABLES:
+            owner = classes.owner.get((rel, first))
+            if owner is not None and (is_hook(name, hooks[owner]) or (owner in commands and name[0] != "_")):
                 continue
-            if item.typ == "class" and (rel, item.first_lineno) in discovered:
+            if typ == "class" and (rel, first) in discovered:
                 continue
         found.append(
             {
                 "path": rel,
-                "line": item.first_lineno,
-                "type": item.typ,
-                "name": item.name,
-                "confidence": item.confidence,
-                "message": item.message,
+                "line": first,
+                "type": typ,
+                "name": name,
+                "confidence": confidence,
+                "message": message or f"unused {typ} '{name}'",  # as vulture's Item words it
             }
         )
     return found
+
+
+def _lowered_name(candidate: _Candidate) -> str:
+    """get_unused_code's order within a type."""
+    return str(candidate[1][1]).lower()
+
+
+def _place(candidate: _Candidate) -> tuple[str, int]:
+    """get_unused_code's order: the path as str, lowered, and the line."""
+    return candidate[0][0].lower(), candidate[1][2]
