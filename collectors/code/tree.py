@@ -11,11 +11,15 @@ the breadth-first order.
 Which fields of a node class hold nodes is read from the class's ASDL
 signature (``Name(identifier id, expr_context ctx)``), so no time is spent
 looking at names, strings and numbers; each class gets a function written for
-its fields, once, so that a node costs one call; a class whose signature
-cannot be read is walked field by field.
+its fields, once, so that a node costs one call, and the commonest classes
+are handled in the loop itself, written for their fields the same way, so that
+they cost no call; a class whose signature cannot be read is walked field by
+field.
 
 The same pass notes each node's key (``key``): its type, or the name a
-``Name``, an ``Attribute`` or a keyword carries. A statement's shape
+``Name``, an ``Attribute`` or a keyword carries; the index also lists each
+node's type (``kinds``), which the analyses that tell nodes apart by type read
+instead of each listing them again. A statement's shape
 (shapes.py) is a hash of its nodes' keys, so it needs no second pass over
 the nodes to read them.
 """
@@ -35,6 +39,26 @@ _SIGNATURE = re.compile(r"^\w+\((.*)\)$")
 Children = Callable[[ast.AST, list[ast.AST], list[object]], None]
 # a node type -> what appends a node's key and its nodes; None: the type holds no nodes and is its nodes' key
 _CHILDREN: dict[type[ast.AST], Children | None] = {}
+# The lists of nodes that can hold None instead of a node: a dict's keys (None for a ``**spread``) and the
+# keyword-only defaults (None for a parameter without one). Every other list is taken whole. Were another list to
+# hold None, the index would meet a None where it expects a node and read the tree field by field instead.
+_HOLES = {(ast.Dict, "keys"), (ast.arguments, "kw_defaults")}
+# The commonest node types (three quarters of the standard library's nodes), commonest first: the index's loop
+# handles them in its own body instead of looking up and calling a function for each node of them.
+_WRITTEN_OUT = (
+    ast.Name,
+    ast.Constant,
+    ast.Attribute,
+    ast.Call,
+    ast.Assign,
+    ast.arg,
+    ast.Expr,
+    ast.If,
+    ast.arguments,
+    ast.FunctionDef,
+    ast.Compare,
+    ast.Return,
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +66,7 @@ class Indexed:
     nodes: list[ast.AST]  # breadth first, the root first
     starts: list[int]  # the children of nodes[i] are nodes[starts[i]:starts[i + 1]]
     depth: int  # levels below the root (leaves left out)
+    kinds: list[type[ast.AST]]  # ``type(nodes[i])`` for each node
     keys: list[object] | None = None  # ``key(nodes[i])`` for each node; None if nodes made by hand lack fields
 
     def children(self, i: int) -> range:
@@ -93,25 +118,36 @@ def _children(kind: type[ast.AST]) -> Children | None:
         return _generic_keyed
     if not fields:
         return None
-    lines = ["def children(node, out, keys):"]
-    if kind is ast.Attribute:
-        lines.append(" keys.append(node.attr)")
-    elif kind is ast.keyword:
-        lines.append(" keys.append(node.arg or '**')")
-    else:
-        lines.append(" keys.append(kind)")
-    for name, how in fields:
-        if how == "*":  # only a dict's keys (``**spread``) and keyword-only defaults hold None
-            lines.append(f" v = node.{name}")
-            lines.append(" if v: out.extend(v) if None not in v else out.extend([n for n in v if n is not None])")
-        elif how == "?":
-            lines.append(f" v = node.{name}")
-            lines.append(" if v is not None: out.append(v)")
-        else:
-            lines.append(f" out.append(node.{name})")
     namespace: dict[str, Any] = {"kind": kind}
-    exec("\n".join(lines), namespace)  # the text is made above from the names of the ASDL signature
-    return namespace["children"]  # type: ignore[no-any-return]
+    exec("\n".join(["def children(node, out, keys):", *_written(kind, fields, "node", " ")]), namespace)
+    return namespace["children"]  # type: ignore[no-any-return]  # the text is made from the ASDL signature
+
+
+def _written(kind: type[ast.AST], fields: tuple[tuple[str, str], ...], node: str, indent: str) -> list[str]:
+    """The lines that append the key of ``node``, a node of ``kind`` (whose type is in ``kind`` where they run),
+    and the nodes it holds in ``fields``."""
+    if kind is ast.Name:
+        return [f"{indent}keys.append({node}.id)"]
+    if kind is ast.Attribute:
+        lines = [f"{indent}keys.append({node}.attr)"]
+    elif kind is ast.keyword:
+        lines = [f"{indent}keys.append({node}.arg or '**')"]
+    else:
+        lines = [f"{indent}keys.append(kind)"]
+    for name, how in fields:
+        if how == "*" and (kind, name) in _HOLES:
+            lines.append(f"{indent}v = {node}.{name}")
+            lines.append(
+                f"{indent}if v: out.extend(v) if None not in v else out.extend([n for n in v if n is not None])"
+            )
+        elif how == "*":
+            lines.append(f"{indent}out.extend({node}.{name})")
+        elif how == "?":
+            lines.append(f"{indent}v = {node}.{name}")
+            lines.append(f"{indent}if v is not None: out.append(v)")
+        else:
+            lines.append(f"{indent}out.append({node}.{name})")
+    return lines
 
 
 def index(root: ast.AST) -> Indexed:
@@ -127,24 +163,44 @@ def index(root: ast.AST) -> Indexed:
         return _indexed(out, starts, None)
 
 
+def _loop() -> Callable[[ast.AST], tuple[list[ast.AST], list[int], list[object]]]:
+    """The index's loop, written with the handling of each type of _WRITTEN_OUT in its body (a type whose
+    signature cannot be read is left to the table), then the table's function for any other type."""
+    types = [kind for kind in _WRITTEN_OUT if kind is ast.Name or _fields(kind) is not None]
+    lines = [
+        "def _index(root):",
+        " out = [root]",
+        " starts = []",
+        " keys = []",
+        " for current in out:  # the list grows as it is read: the children go after the level being read",
+        "  starts.append(len(out))",
+        "  kind = type(current)",
+    ]
+    for k, kind in enumerate(types):
+        lines.append(f"  {'elif' if k else 'if'} kind is t{k}:")
+        lines.extend(_written(kind, _fields(kind) or (), "current", "   "))
+    lines += [
+        "  else:",
+        "   try:",
+        "    children = table[kind]",
+        "   except KeyError:",
+        "    children = table[kind] = make(kind)",
+        "   if children is None:",
+        "    keys.append(kind)",
+        "   else:",
+        "    children(current, out, keys)",
+        " return out, starts, keys",
+    ]
+    namespace: dict[str, Any] = {"table": _CHILDREN, "make": _children, **{f"t{k}": t for k, t in enumerate(types)}}
+    exec("\n".join(lines), namespace)  # the text is made above from the names of the ASDL signatures
+    return namespace["_index"]  # type: ignore[no-any-return]
+
+
+_index_loop = _loop()
+
+
 def _index(root: ast.AST) -> Indexed:
-    out = [root]
-    starts: list[int] = []
-    keys: list[object] = []
-    table, name = _CHILDREN, _name
-    for current in out:  # the list grows as it is read: the children go after the level being read
-        starts.append(len(out))
-        kind = type(current)
-        try:
-            children = table[kind]
-        except KeyError:
-            children = table[kind] = _children(kind)
-        if children is None:
-            keys.append(kind)
-        elif children is name:  # a third of the nodes: no call
-            keys.append(current.id)  # type: ignore[attr-defined]  # a Name
-        else:
-            children(current, out, keys)
+    out, starts, keys = _index_loop(root)
     return _indexed(out, starts, keys)
 
 
@@ -153,7 +209,7 @@ def _indexed(out: list[ast.AST], starts: list[int], keys: list[object] | None) -
     start, end, depth = 0, 1, -1
     while start != end:  # a level's children are the next level: one step per level
         start, end, depth = starts[start], starts[end], depth + 1
-    return Indexed(out, starts, depth, keys)
+    return Indexed(out, starts, depth, list(map(type, out)), keys)
 
 
 def _name(node: ast.AST, out: list[ast.AST], keys: list[object]) -> None:

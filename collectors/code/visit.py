@@ -16,7 +16,7 @@ import ast
 import hashlib
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
-from itertools import compress, pairwise, repeat
+from itertools import compress, pairwise
 from operator import attrgetter
 from typing import Any
 
@@ -139,22 +139,17 @@ class Visit:
         self.tree = indexed if indexed is not None else index(tree)
         nodes = self.nodes = self.tree.nodes
         # the nodes each pass below looks at, in the index's order (names and most expressions are neither's)
-        kinds = list(map(type, nodes))
-        codes = bytes(map(_CODES.get, kinds, repeat(0)))
-        below = self.tree.starts  # where each node's children are indexed
+        kinds = self.tree.kinds
+        codes = bytes(map(_CODES.__getitem__, kinds))
         docstrings: set[int] = set()
-        import_, import_from, for_, expr, constant = ast.Import, ast.ImportFrom, ast.For, ast.Expr, ast.Constant
-        for i in compress(range(len(nodes)), codes.translate(_PICK_NAMING)):
-            node, kind = nodes[i], kinds[i]  # parsed trees hold no subclasses: type identity is isinstance's answer
-            if kind is import_ or kind is import_from:
+        expr, constant = ast.Expr, ast.Constant
+        for node in compress(nodes, codes.translate(_PICK_NAMING)):
+            kind = type(node)  # parsed trees hold no subclasses: type identity is isinstance's answer
+            if kind is ast.Import or kind is ast.ImportFrom:
                 self._import(node)  # type: ignore[arg-type]  # kind says which
-            elif kind is for_:
+            elif kind is ast.For:
                 self._loop(node)  # type: ignore[arg-type]  # a For
-            elif kind in _FUNCTIONS and kinds[below[i]] is ast.arguments:  # indexed: its arguments, then its body
-                first = below[i] + 1  # read from the index: the function's own fields are not looked at
-                if kinds[first] is expr and kinds[below[first]] is constant:
-                    docstrings.add(id(nodes[below[first]]))
-            elif kind in _BODIES and node.body:  # type: ignore[attr-defined]  # a module, function or class
+            elif node.body:  # type: ignore[attr-defined]  # a module, function or class
                 first = node.body[0]  # type: ignore[attr-defined]
                 if type(first) is expr and type(first.value) is constant:
                     docstrings.add(id(first.value))
@@ -673,12 +668,23 @@ _HANDLERS: dict[type[ast.AST], Callable[[Visit, Any], None]] = {
     ast.Raise: Visit._raise,
     ast.JoinedStr: Visit._joined,
 }
+
+
+class _Codes(dict[type, int]):
+    """A table of codes whose look-up of a type it does not hold notes that type's code as 0 and gives it, so
+    that every type is looked up in one C call (``__getitem__``, no default to pass)."""
+
+    def __missing__(self, kind: type) -> int:
+        self[kind] = 0
+        return 0
+
+
 # The node types the passes of ``Visit.run`` pick, each coded as a byte (every other type is 0), so that a pass
 # picks its nodes with one ``bytes.translate`` of the file's codes instead of a set look-up per node.
-_CODES = {
-    kind: code
+_CODES = _Codes(
+    (kind, code)
     for code, kind in enumerate(sorted({*_NAMING, *_HANDLERS, ast.Constant, *_BINDERS}, key=attrgetter("__name__")), 1)
-}
+)
 
 
 def _picking(kinds: set[type[ast.AST]]) -> bytes:
