@@ -390,7 +390,7 @@ def _visit(finder: Vulture, indexed: Indexed) -> None:
     module does not know) gets every node in vulture's order instead.
     """
     nodes = indexed.nodes
-    kinds = list(map(type, nodes))
+    kinds = indexed.kinds  # the types of the nodes, as the index noted them
     if _EXPRESSION_HANDLERS and not _EXPRESSION_HANDLERS.isdisjoint(kinds):
         _visit_in_order(finder, indexed)  # a handler of an expression this module does not know
         return
