@@ -14,10 +14,13 @@ import pytest
 from vulture import core as vulture_core
 from vulture import noqa
 from vulture.core import Vulture
+from vulture.utils import LoggingList
 
 from mldebt.collectors.code import deadcode as code_deadcode
 from mldebt.collectors.code.callbacks import FRAMEWORK_DECORATORS, FRAMEWORK_NAMES
 from mldebt.collectors.code.tree import index
+
+from .builders import python_sources
 
 DEFINITIONS = """
 import os
@@ -179,7 +182,6 @@ def test_only_vulture_s_handlers_of_functions_and_classes_define_what_finder_s_h
     assert defining == {"__init__", "visit_FunctionDef", "visit_ClassDef"}
     assert code_deadcode._vulture_function is Vulture.visit_FunctionDef
     assert code_deadcode._vulture_class is Vulture.visit_ClassDef
-    assert code_deadcode._vulture_define is Vulture._define
     finder = code_deadcode._Finder("pkg/m.py")
     for name in ["__init__", "_sunder_", "pytest_configure", "setup"]:
         for text in [f"def {name}(self): pass", f"class {name}: pass", f"@property\ndef {name}(self): pass"]:
@@ -206,3 +208,40 @@ def test_define_takes_what_vulture_s_define_takes_with_its_defaults():
     theirs = inspect.signature(Vulture._define).parameters
     assert list(ours) == list(theirs)
     assert [(p.kind, p.default) for p in ours.values()] == [(p.kind, p.default) for p in theirs.values()]
+
+
+class _KeptByVulture(code_deadcode._Finder):
+    """A finder whose definitions vulture's own _define keeps, each Item then written as file_state's row."""
+
+    def _keep(self, collection, name, first_node, last_node, message, confidence, ignore):
+        items = LoggingList(collection.typ, False)
+        Vulture._define(self, items, name, first_node, last_node, message, confidence, ignore)
+        for item in items:
+            row = [item.typ, item.name, item.first_lineno, item.last_lineno, item.confidence, item.message]
+            collection.append(row)
+
+
+KEPT = [
+    DEFINITIONS,
+    TEST_LIKE,
+    *[text for text in NOQA if "\u2028" not in text and "E123" not in text],  # those that parse
+    "import os, sys  # noqa: F401\nfrom a import (b,  # noqa\n    c)\n@dec\n@other\ndef f():  # noqa: V103\n    return\n    x = 1\n",
+    "class C:  # noqa\n    @property\n    def p(self):\n        pass\n    @staticmethod\n    def s():  # noqa: V105\n        pass\n",
+    "while True:\n    break\n    y = 2  # noqa: V201\nif False:\n    z = 3\n",
+    "def g():\n    raise E\n    a = 1\n    b = [\n        2,\n    ]\n",
+]
+
+
+@pytest.mark.parametrize("rel", ["pkg/m.py", "pkg/__init__.py", "tests/test_m.py", "conf.py", "hubconf.py"])
+def test_a_definition_is_kept_as_vulture_s_define_keeps_it(rel, monkeypatch):
+    checked = 0
+    for text in KEPT + [text for _, text in python_sources("collectors")]:
+        tree = ast.parse(text)
+        lines = text.splitlines()
+        ours = code_deadcode.file_state(tree, rel, lines, index(tree))
+        monkeypatch.setattr(code_deadcode, "_Finder", _KeptByVulture)
+        assert ours == code_deadcode.file_state(tree, rel, lines, index(tree))
+        assert ours == code_deadcode.file_state(tree, rel, lines)  # vulture's own visit: variables defined too
+        monkeypatch.undo()
+        checked += len(ours["defined"])
+    assert checked > 500

@@ -29,7 +29,7 @@ from vulture import core as vulture_core
 from vulture import lines as vulture_lines
 from vulture import noqa
 from vulture import utils as vulture_utils
-from vulture.core import IGNORED_VARIABLE_NAMES, PYTEST_FUNCTION_NAMES, PYTEST_METHOD_NAMES, Vulture
+from vulture.core import ERROR_CODES, IGNORED_VARIABLE_NAMES, PYTEST_FUNCTION_NAMES, PYTEST_METHOD_NAMES, Vulture
 
 from mldebt.collectors.code.callbacks import (
     COMMAND_BUILDERS,
@@ -121,7 +121,7 @@ _TYPES = {
 
 
 # Vulture's own methods that _Finder's override and call, looked up once (not through super() at every call).
-_vulture_define, _vulture_function, _vulture_class = Vulture._define, Vulture.visit_FunctionDef, Vulture.visit_ClassDef
+_vulture_function, _vulture_class = Vulture.visit_FunctionDef, Vulture.visit_ClassDef
 
 
 class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
@@ -172,7 +172,31 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
                 self.init_file = bool(_IGNORE_IMPORT(self.filename, ""))  # "": no name it ignores anywhere
             if not self.init_file:
                 ignore = _star_import
-        _vulture_define(self, collection, name, first_node, last_node, message, confidence, ignore)
+        self._keep(collection, name, first_node, last_node, message, confidence, ignore)
+
+    def _keep(
+        self,
+        collection: Any,
+        name: str,
+        first_node: Any,  # a node with a line: a statement, an expression, an alias
+        last_node: Any,
+        message: str,
+        confidence: int,
+        ignore: Any,
+    ) -> None:
+        """Vulture's ``_define``: the definition kept unless ``ignore`` or a ``# noqa`` says otherwise, but as
+        the row file_state gives (not an Item, whose fields it would read back one by one), appended by
+        ``list.append`` (a LoggingList's own append only adds a log line when verbose). A finder's
+        ``ignore_names`` are empty: _define has matched the framework names already."""
+        typ = collection.typ
+        decorators = getattr(first_node, "decorator_list", None)
+        first = decorators[0].lineno if decorators else first_node.lineno  # vulture's get_first_line_number
+        if ignore is not None and ignore(self.filename, name):
+            return
+        if self.noqa_lines and noqa.ignore_line(self.noqa_lines, first, ERROR_CODES[typ]):
+            return
+        end = (last_node or first_node).end_lineno
+        list.append(collection, [typ, name, first, end, confidence, message or f"unused {typ} '{name}'"])
 
     def visit_Import(self, node: ast.Import) -> None:
         super().visit_Import(node)
@@ -344,12 +368,10 @@ def file_state(tree: ast.Module, rel: str, lines: list[str], indexed: Indexed | 
         finder.visit(tree)
     else:
         _visit(finder, indexed)
-    defined = []
+    defined = []  # the rows _Finder._keep made
     for kind in REPORTED:
-        for item in getattr(finder, f"defined_{kind}"):
-            defined.append([item.typ, item.name, item.first_lineno, item.last_lineno, item.confidence, item.message])
-    for item in finder.unreachable_code:
-        defined.append([item.typ, item.name, item.first_lineno, item.last_lineno, item.confidence, item.message])
+        defined += getattr(finder, f"defined_{kind}")
+    defined += finder.unreachable_code
     if finder.exposes_module:
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name[0] != "_":
