@@ -12,10 +12,11 @@ import ast
 
 import pytest
 
+from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code import tree, visit
 from mldebt.collectors.code.tree import index, key
 
-from .builders import python_sources
+from .builders import python_sources, visit_summaries
 
 _LEAVES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 
@@ -101,3 +102,61 @@ def test_each_type_s_code_is_its_code_in_the_table_of_picked_types() -> None:
     assert every - picked  # types no pass picks are met too
     for kind in sorted(every | picked, key=lambda kind: kind.__name__):
         assert visit._CODES[kind] == codes.get(kind, 0), kind
+
+
+NOTEBOOKS = [
+    "import papermill as pm\npm.execute_notebook('nb/report.ipynb', 'out.ipynb')\n",
+    "run_notebook('a/b.ipynb')\nrun_all(['x.ipynb', 'y.ipynb'])\nrun_all(('z.ipynb',), 1)\n",
+    "go('split/' 'name.ipy' 'nb')\ngo('escaped.ipyn\\x62')\ngo(f'not/{a}.ipynb')\n",
+    "x = 'a.ipynb'\nf(x)\ng(b'bytes.ipynb', 1, None, 2.5)\n",
+    "import papermill as pm\npm.execute_notebook(path)\n",
+]
+
+
+def test_a_file_without_a_string_that_ends_with_ipynb_has_no_call_that_runs_a_notebook(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    files = [(f"pipeline{n}.py", text) for n, text in enumerate(NOTEBOOKS)] + CORPUS
+    quick = visit_summaries(files)
+    monkeypatch.setattr(visit.Visit, "_notebooks", True)  # every call's arguments looked at, in one walk
+    assert visit_summaries(files) == quick
+    refs = [row[1] for summary in quick[: 2 * len(NOTEBOOKS) : 2] for row in summary["found"].get("notebook_refs", [])]
+    assert refs == ["nb/report.ipynb", "a/b.ipynb", "x.ipynb", "z.ipynb", "split/name.ipynb", "escaped.ipynb"]
+
+
+MODULES = [
+    "import pandas as pd\nmain()\nDATA = pd.read_csv('x.csv')\n",
+    "import pandas as pd\nDATA = pd.read_csv('x.csv')\nmain()\n",
+    "import pandas as pd\nDATA: object = pd.read_csv('x.csv')\n",
+    "import pandas as pd\nDATA = [pd.read_csv(p) for p in PATHS]\n",
+    "X = 1\nY = f(2)\n",
+]
+
+
+def _plain_script(names: visit.Visit, module: ast.Module) -> bool:
+    """Whether a module works when run, by definition: a statement that does (not a docstring), or an assignment
+    at module level whose value reads data, each statement looked at. ``names``: the module's imports read."""
+    for node in module.body:
+        if isinstance(node, (ast.Expr, ast.For, ast.While, ast.With)) and not (
+            isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+        ):
+            return True
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            calls = [sub for sub in ast.walk(node.value) if isinstance(sub, ast.Call)]
+            if any(names._last(call.func) in P.RAW_READERS for call in calls):
+                return True
+    return False
+
+
+def test_a_module_s_readers_are_looked_for_only_until_it_is_known_to_work_when_run() -> None:
+    files = [(f"m{n}.py", text) for n, text in enumerate(MODULES)] + CORPUS
+    scripts = []
+    for rel, text in files:
+        module = ast.parse(text)
+        run = visit.Visit(rel)
+        run.run(module)
+        names = visit.Visit(rel, is_test=True)  # the imports only, as they are when the module level is read
+        names.run(module)
+        assert run.top_level_work == _plain_script(names, module), rel
+        scripts.append(run.top_level_work)
+    assert scripts[: len(MODULES)] == [True, True, True, True, False]

@@ -63,6 +63,10 @@ def fingerprint(node: ast.AST | list[ast.stmt]) -> str:
 
 
 class Visit:
+    # Whether a call's arguments are looked at for a notebook's path: only a string that ends with ".ipynb" can be
+    # one, and few files hold one, so ``run`` walks without looking, then walks again looking if it met one.
+    _notebooks = False
+
     def __init__(self, rel: str, *, is_test: bool = False, notebook: bool = False) -> None:
         self.rel, self.is_test, self.notebook = rel, is_test, notebook
         self.role = P.path_role(rel)
@@ -178,6 +182,14 @@ class Visit:
                     strings.append(((node.lineno, node.col_offset), text, node.lineno))  # type: ignore[attr-defined]
             else:
                 handlers[kind](self, node)
+        if not self._notebooks and any(text.endswith(".ipynb") for _, text, _ in strings):
+            # a call's argument may be a notebook's path (never a docstring or a part of an f-string, which
+            # ``strings`` leaves out): the file walked again from the start, each call's arguments looked at
+            again = Visit(self.rel, is_test=self.is_test, notebook=self.notebook)
+            again._notebooks = True
+            again.run(tree, self.tree)
+            vars(self).update(vars(again))
+            return
         quiet = _merged(self._quiet)
         starts = [start for start, _ in quiet]
         for at, text, line in strings:
@@ -202,7 +214,8 @@ class Visit:
             ):
                 self.top_level_work = True  # the module does its work when run, as a script does
             elif (
-                isinstance(node, (ast.Assign, ast.AnnAssign))
+                not self.top_level_work  # once it is, whether this statement reads data says nothing more
+                and isinstance(node, (ast.Assign, ast.AnnAssign))
                 and node.value is not None
                 and any(
                     type(sub) is _Call and self._last(sub.func) in P.RAW_READERS
@@ -330,7 +343,7 @@ class Visit:
             self._use(func, node.lineno)
         elif base.id[:1].isupper():
             self._use(base, node.lineno)
-        if node.args:
+        if node.args and self._notebooks:
             notebook = _notebook(node.args)
             if notebook:
                 self.add("notebook_refs", node.lineno, notebook, "runs")
@@ -371,7 +384,7 @@ class Visit:
             self.add("flags", line, variable, "environment")
         if last in P.RAW_READERS or name == "numpy.load" or (name == "open" and _data_file(_first_str(node))):
             self.add("raw_reads", line, name)
-        notebook = _notebook(node.args)
+        notebook = _notebook(node.args) if self._notebooks else None
         if notebook:  # the first one: papermill's second is where it writes the executed copy
             self.add("notebook_refs", line, notebook, "runs")
         if last in P.QUIET_CALLS:
