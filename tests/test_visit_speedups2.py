@@ -160,3 +160,38 @@ def test_a_module_s_readers_are_looked_for_only_until_it_is_known_to_work_when_r
         assert run.top_level_work == _plain_script(names, module), rel
         scripts.append(run.top_level_work)
     assert scripts[: len(MODULES)] == [True, True, True, True, False]
+
+
+BRANCHES = [
+    "import os\nUSE_A = True\nUSE_B = False\nOFF = 0.5\n\n"
+    "if USE_A:\n    pass\nif other:\n    pass\nif os.environ:\n    pass\nif self.flag:\n    pass\n"
+    "if not USE_B:\n    pass\nif USE_A and x:\n    pass\nif __name__ == '__main__':\n    pass\n"
+    "if os.getenv('FLAG_X'):\n    pass\nif False:\n    pass\n",
+    "USE_C = True\nUSE_C = False\nif USE_C:\n    pass\n",  # bound twice: no switch
+]
+
+
+def _plain_if(self: visit.Visit, node: ast.If) -> None:
+    """``_if`` by definition: the main guard, else what ``_switch`` says of any test."""
+    test = node.test
+    if isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__":
+        self.main_guard = True
+        return
+    switch = self._switch(test)
+    if switch:
+        self.add("flag_branches", node.lineno, switch)
+
+
+def test_a_branch_on_a_name_or_an_attribute_is_what_switch_says_of_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    files = [(f"b{n}.py", text) for n, text in enumerate(BRANCHES)] + CORPUS
+    quick = visit_summaries(files)
+    monkeypatch.setitem(visit._HANDLERS, ast.If, _plain_if)
+    assert visit_summaries(files) == quick
+    assert [row[1] for row in quick[0]["found"]["flag_branches"]] == [
+        "USE_A",
+        "USE_B",
+        "USE_A",
+        "environment FLAG_X",
+        "constant False",
+    ]
+    assert quick[0]["main_guard"] and "flag_branches" not in quick[2]["found"]

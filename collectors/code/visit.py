@@ -308,25 +308,26 @@ class Visit:
 
     def _call(self, node: ast.Call) -> None:
         func = node.func
-        base: ast.Name | None = None  # the name ``_use`` reaches from ``func``, when only attributes lead to it
-        if type(func) is _Name:  # ``dotted`` of the callees that are a name's attributes, written out
-            base = func
-            name = (self.aliases.get(func.id) or self._bound.get(func.id, func.id)).replace(".()", "()")
+        # ``dotted`` of the callees that are a name's attributes, written out; they hold no ".()" for ``dotted``
+        # to write "()": an imported name has no brackets, and a variable's call is read by ``dotted`` already
+        ident: str | None = None  # the name ``_use`` reaches from ``func``, when only attributes lead to it
+        if type(func) is _Name:
+            ident = func.id
+            name = self.aliases.get(ident) or self._bound.get(ident, ident)
             last = name.rpartition(".")[2]
         elif type(func) is _Attribute and type(func.value) is _Name:  # the commonest after a name alone
-            base, ident = func.value, func.value.id
-            name = f"{self.aliases.get(ident) or self._bound.get(ident, ident)}.{func.attr}".replace(".()", "()")
-            last = func.attr  # what ``name`` ends with, as it always does
+            ident, last = func.value.id, func.attr  # ``name`` always ends with the attribute
+            name = f"{self.aliases.get(ident) or self._bound.get(ident, ident)}.{last}"
         else:
             head, attrs = func, []
             while type(head) is _Attribute:
                 attrs.append(head.attr)
                 head = head.value
             if attrs and type(head) is _Name:  # ``x.y.f``
-                base, ident = head, head.id
+                ident = head.id
                 attrs.append(self.aliases.get(ident) or self._bound.get(ident, ident))
                 attrs.reverse()
-                name = ".".join(attrs).replace(".()", "()")
+                name = ".".join(attrs)
                 last = func.attr  # type: ignore[attr-defined]  # an Attribute
             else:  # through a call or a subscript
                 name = self.dotted(func)
@@ -339,10 +340,10 @@ class Visit:
         # no check on the call's name can match: what is left are its keywords, a capitalised name, a notebook
         if node.keywords:
             self._keywords(node, name, last, root, node.lineno)
-        if base is None:
+        if ident is None:
             self._use(func, node.lineno)
-        elif base.id[:1].isupper():
-            self._use(base, node.lineno)
+        elif ident[:1].isupper():
+            self._used(ident, node.lineno)
         if node.args and self._notebooks:
             notebook = _notebook(node.args)
             if notebook:
@@ -451,7 +452,10 @@ class Visit:
             kind = type(node)
         if kind is not _Name or not node.id[:1].isupper():  # type: ignore[attr-defined]  # a Name
             return
-        name: str = node.id  # type: ignore[attr-defined]
+        self._used(node.id, line)  # type: ignore[attr-defined]
+
+    def _used(self, name: str, line: int) -> None:
+        """``_use`` of a capitalised name."""
         origin = self.aliases.get(name)
         if origin is None:
             self._local_uses.setdefault(name, line)
@@ -496,6 +500,12 @@ class Visit:
 
     def _if(self, node: ast.If) -> None:
         test = node.test
+        if type(test) is _Name:  # the commonest test: what ``_switch`` gives for it, without the call
+            if test.id in self._bool_consts:
+                self.add("flag_branches", node.lineno, test.id)
+            return
+        if type(test) is _Attribute:  # never a switch (``_switch``)
+            return
         if type(test) is ast.Compare and type(test.left) is _Name and test.left.id == "__name__":
             self.main_guard = True
             return
