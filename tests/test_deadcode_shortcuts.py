@@ -172,16 +172,19 @@ def test_names_built_then_looked_up_are_left_out_as_fnmatchcase_leaves_them():
 
 def test_only_vulture_s_handlers_of_functions_and_classes_define_what_finder_s_handlers_filter_first():
     """_define skips the name checks for functions, methods, properties and classes: only vulture's
-    visit_FunctionDef and visit_ClassDef define them, which _Finder's handlers call after those checks."""
+    visit_FunctionDef and visit_ClassDef define them, which _Finder's own handlers replace, doing what they do
+    after those checks (test_a_definition_is_kept_as_vulture_s_define_and_handlers_keep_it)."""
     callables = {f"defined_{kind}" for kind in ("funcs", "methods", "props", "classes")}
-    defining = {
-        name
-        for name, method in vars(Vulture).items()
-        if hasattr(method, "__code__") and callables & set(method.__code__.co_names)
-    }
-    assert defining == {"__init__", "visit_FunctionDef", "visit_ClassDef"}
-    assert code_deadcode._vulture_function is Vulture.visit_FunctionDef
-    assert code_deadcode._vulture_class is Vulture.visit_ClassDef
+
+    def defining(cls: type) -> set[str]:
+        return {
+            name
+            for name, method in vars(cls).items()
+            if hasattr(method, "__code__") and callables & set(method.__code__.co_names)
+        }
+
+    assert defining(Vulture) == {"__init__", "visit_FunctionDef", "visit_ClassDef"}
+    assert defining(code_deadcode._Finder) == {"visit_FunctionDef", "visit_ClassDef"}
     finder = code_deadcode._Finder("pkg/m.py")
     for name in ["__init__", "_sunder_", "pytest_configure", "setup"]:
         for text in [f"def {name}(self): pass", f"class {name}: pass", f"@property\ndef {name}(self): pass"]:
@@ -232,14 +235,74 @@ KEPT = [
 ]
 
 
+class _HandledByVulture(code_deadcode._Finder):
+    """A finder whose functions and classes vulture's own handlers define, after the checks _Finder's make."""
+
+    def visit_FunctionDef(self, node):
+        name = node.name
+        framework = code_deadcode._FRAMEWORK_NAME.match(name) or code_deadcode._framework_decorated(node)
+        if not (code_deadcode._called_anyway(name) or framework):
+            Vulture.visit_FunctionDef(self, node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node):
+        name = node.name
+        framework = code_deadcode._FRAMEWORK_NAME.match(name) or code_deadcode._framework_decorated(node)
+        if not (code_deadcode._called_anyway(name) or framework):
+            Vulture.visit_ClassDef(self, node)
+        self.class_nodes.append(node)
+
+
+HANDLED = """
+class A:
+    @property
+    def p(self): pass
+    @p.setter
+    def p(self, value): pass
+    @staticmethod
+    def s(x): pass
+    @classmethod
+    def c(cls): pass
+    @functools.cache
+    def cached(self): pass
+    def plain(this): pass
+    def none(): pass
+    @app.route("/")
+    def view(self): pass
+    @property
+    @staticmethod
+    def both(): pass
+@dataclass(frozen=True)
+class B:
+    def self_(self, *args): pass
+async def run(self): pass
+@decorator()
+async def fetch(): pass
+@a.b.c
+def dotted(): pass
+@(lambda f: f)
+def odd(self): pass
+def test_x(self): pass
+class C:
+    @functools.wraps(f)
+    @property
+    def late(self): pass
+@functools.wraps(f)
+@app.route("/later")
+def later_view(): pass
+"""
+
+
 @pytest.mark.parametrize("rel", ["pkg/m.py", "pkg/__init__.py", "tests/test_m.py", "conf.py", "hubconf.py"])
-def test_a_definition_is_kept_as_vulture_s_define_keeps_it(rel, monkeypatch):
+@pytest.mark.parametrize("finder", [_KeptByVulture, _HandledByVulture], ids=["define", "handlers"])
+def test_a_definition_is_kept_as_vulture_s_define_and_handlers_keep_it(rel, finder, monkeypatch):
     checked = 0
-    for text in KEPT + [text for _, text in python_sources("collectors")]:
+    for text in [*KEPT, HANDLED] + [text for _, text in python_sources("collectors")]:
         tree = ast.parse(text)
         lines = text.splitlines()
         ours = code_deadcode.file_state(tree, rel, lines, index(tree))
-        monkeypatch.setattr(code_deadcode, "_Finder", _KeptByVulture)
+        monkeypatch.setattr(code_deadcode, "_Finder", finder)
         assert ours == code_deadcode.file_state(tree, rel, lines, index(tree))
         assert ours == code_deadcode.file_state(tree, rel, lines)  # vulture's own visit: variables defined too
         monkeypatch.undo()

@@ -120,8 +120,12 @@ _TYPES = {
 }
 
 
-# Vulture's own methods that _Finder's override and call, looked up once (not through super() at every call).
-_vulture_function, _vulture_class = Vulture.visit_FunctionDef, Vulture.visit_ClassDef
+# Vulture's ignore rules of functions, methods and classes, which its handlers pass and _Finder's pass as they do.
+_ignore_class, _ignore_function, _ignore_method = (
+    vulture_core._ignore_class,
+    vulture_core._ignore_function,
+    vulture_core._ignore_method,
+)
 
 
 class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
@@ -257,14 +261,31 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
     # of those _define keeps none named as _called_anyway says, nor any framework name, and they do nothing else
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        """Vulture's visit_FunctionDef, its decorators' names read once (not again by _framework_decorated);
+        the ignore_decorators it tries (a finder has none) are FRAMEWORK_DECORATORS, tried here at once."""
         name = node.name
-        if not (_called_anyway(name) or _FRAMEWORK_NAME.match(name) or _framework_decorated(node)):
-            _vulture_function(self, node)
+        if _called_anyway(name) or _FRAMEWORK_NAME.match(name):
+            return
+        decorators: list[str] = []
+        if node.decorator_list:
+            decorators = [vulture_utils.get_decorator_name(decorator) for decorator in node.decorator_list]
+            if any(map(_FRAMEWORK_DECORATOR.match, decorators)):
+                return
+        arguments = node.args.args
+        if "@property" in decorators:
+            self._define(self.defined_props, name, node)
+        elif (
+            "@staticmethod" in decorators or "@classmethod" in decorators or (arguments and arguments[0].arg == "self")
+        ):
+            self._define(self.defined_methods, name, node, ignore=_ignore_method)
+        else:
+            self._define(self.defined_funcs, name, node, ignore=_ignore_function)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        """Vulture's visit_ClassDef, whose ignore_decorators (a finder has none) are FRAMEWORK_DECORATORS here."""
         name = node.name
         if not (_called_anyway(name) or _FRAMEWORK_NAME.match(name) or _framework_decorated(node)):
-            _vulture_class(self, node)
+            self._define(self.defined_classes, name, node, ignore=_ignore_class)
         self.class_nodes.append(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
