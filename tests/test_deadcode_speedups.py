@@ -361,3 +361,40 @@ def test_a_definition_found_twice_in_one_place_is_its_first_one_as_vulture_keeps
         assert [(f["name"], f["confidence"]) for f in found] == ([("os", 50)] if min_confidence == 0 else []) + [
             ("f", 60)
         ]
+
+
+_ENTRY_ALPHABET = "aZ_9.:-= \"'[,\u00e9\n" + "entry-point" + "target"
+ENTRY_LIKE = st.text(alphabet=_ENTRY_ALPHABET, max_size=40) | st.sampled_from(
+    ["pkg.mod:func", "uvicorn app.main:app", "--entry-point=trigger", "--target 'f'", "a:b", "x: y", "--e", "9:_"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sets(ENTRY_LIKE, max_size=6))
+def test_strings_that_may_name_an_entry_point_are_all_that_name_one(values):
+    for value in values:
+        if code_deadcode.entry_names(value):
+            assert code_deadcode._MAYBE_ENTRY.search(value), value
+    finder = code_deadcode._Finder("m.py")
+    finder.spelled(set(values))
+    assert finder.used_names == _spelled_one_by_one(values)
+
+
+@pytest.mark.parametrize(
+    ("value", "names"),
+    [
+        ("tool = pkg.cli:main", {"main"}),
+        ("uvicorn app.main:app --reload", {"app"}),
+        ("deploy --entry-point=trigger", {"trigger"}),
+        ("run --target 'handler'", {"handler"}),
+        ("Error: %s", set()),
+        ("a --b -- c", set()),
+    ],
+)
+def test_a_string_naming_an_entry_point_is_searched_and_one_naming_none_need_not_be(value, names):
+    assert code_deadcode.entry_names(value) == names
+    assert bool(code_deadcode._MAYBE_ENTRY.search(value)) == bool(names)
+    finder = code_deadcode._Finder("m.py")
+    finder.spelled({value})
+    assert names <= finder.used_names
+    assert finder.used_names == _spelled_one_by_one({value})

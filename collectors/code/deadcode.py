@@ -51,6 +51,9 @@ _NAME_PATTERN = re.compile(r"[\w*]+")
 _TYPE_STRING = re.compile(r"[\w.\[\], |]+")  # a type hint in quotes
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 _PATH_SEPARATOR = re.compile(r"[.:]")
+# What references.entry_names finds holds a name's last character, a colon and a name's first letter
+# (``pkg.mod:func``) or a launch option (``--entry-point``, ``--target``): a string with neither holds none.
+_MAYBE_ENTRY = re.compile(r"[\w.]:[A-Za-z_]|--(?:entry-point|target)")
 FAST_DEPTH = 200  # vulture recurses twice per level: 400 frames stay well inside Python's limit of 1000
 _STOPS = {ast.Break, ast.Continue, ast.Return, ast.Raise}  # nothing after them runs
 _BODIES = {ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.With, ast.AsyncWith, ast.For, ast.AsyncFor}
@@ -311,7 +314,7 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
                     used.update(_PATH_SEPARATOR.split(value))
                 elif ("|" in value or "[" in value) and _TYPE_STRING.fullmatch(value):  # "Run | None", "list[Row]"
                     used.update(_IDENTIFIER.findall(value))
-                elif ":" in value or "--" in value:
+                elif (":" in value or "--" in value) and _MAYBE_ENTRY.search(value):  # most name none
                     used.update(entry_names(value))
 
     def classes(self) -> list[list[Any]]:
