@@ -9,11 +9,12 @@ table; each type's code is held to the table of the types the passes pick.
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 import pytest
 
 from mldebt.collectors.code import patterns as P
-from mldebt.collectors.code import tree, visit
+from mldebt.collectors.code import scan, tree, visit
 from mldebt.collectors.code.tree import index, key
 
 from .builders import python_sources, visit_summaries
@@ -195,3 +196,32 @@ def test_a_branch_on_a_name_or_an_attribute_is_what_switch_says_of_it(monkeypatc
         "constant False",
     ]
     assert quick[0]["main_guard"] and "flag_branches" not in quick[2]["found"]
+
+
+def _plain_markers(text: str) -> dict[str, Any]:
+    """``_markers`` by definition: each marker's line counted from the start of the text."""
+    found = P.debt_markers(text)
+    kinds: dict[str, int] = {}
+    at: list[list[int | str]] = []
+    for start, word in found:
+        kinds[word] = kinds.get(word, 0) + 1
+        if len(at) < scan.MAX_LOCATIONS:
+            end = text.find("\n", start)
+            at.append([text.count("\n", 0, start) + 1, text[start : end if end >= 0 else None].strip()[:120]])
+    return {"count": len(found), "kinds": kinds, "at": at}
+
+
+MARKED = [
+    "# TODO first line",
+    "x = 1\n# FIXME: a\n# TODO b  # HACK c\n\n\n# XXX d\nKLUDGE = 1  # TODO(e)\n",
+    "".join(f"# TODO {n}\n" if n % 3 else f"x = {n}  # FIXME\n" for n in range(60)),
+    "\r\n# TODO windows\r\n\r\n# HACK too",
+    "no markers: TODOS, FIXMEs, _HACK, XXXX",
+]
+
+
+def test_each_marker_s_line_is_counted_as_defined() -> None:
+    texts = MARKED + [text for _, text in CORPUS]
+    assert all(scan._markers(text) == _plain_markers(text) for text in texts)
+    assert [len(scan._markers(text)["at"]) for text in MARKED] == [1, 6, 40, 2, 0]
+    assert [row[0] for row in scan._markers(MARKED[1])["at"]] == [2, 3, 3, 6, 7, 7]

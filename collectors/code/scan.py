@@ -126,10 +126,12 @@ def _markers(text: str) -> dict[str, Any]:
         return {"count": 0, "kinds": {}, "at": []}
     kinds: dict[str, int] = {}
     at: list[list[int | str]] = []  # [line, the marker's text]
+    line, counted = 1, 0  # the line of offset ``counted``: each marker's line counted on from the one before
     for start, word in found:
         kinds[word] = kinds.get(word, 0) + 1
         if len(at) < MAX_LOCATIONS:
-            line = text.count("\n", 0, start) + 1
+            line += text.count("\n", counted, start)
+            counted = start
             end = text.find("\n", start)
             at.append([line, text[start : end if end >= 0 else None].strip()[:120]])
     return {"count": len(found), "kinds": kinds, "at": at}

@@ -165,20 +165,27 @@ def index(root: ast.AST) -> Indexed:
 
 def _loop() -> Callable[[ast.AST], tuple[list[ast.AST], list[int], list[object]]]:
     """The index's loop, written with the handling of each type of _WRITTEN_OUT in its body (a type whose
-    signature cannot be read is left to the table), then the table's function for any other type."""
+    signature cannot be read is left to the table), then the table's function for any other type.
+
+    ``size`` is ``len(out)``, read again only after a node that can hold nodes: a run of leaves (names,
+    literals: half the nodes) notes one int as where each one's children would start, not one int each."""
     types = [kind for kind in _WRITTEN_OUT if kind is ast.Name or _fields(kind) is not None]
     lines = [
         "def _index(root):",
         " out = [root]",
         " starts = []",
         " keys = []",
+        " size = 1",
         " for current in out:  # the list grows as it is read: the children go after the level being read",
-        "  starts.append(len(out))",
+        "  starts.append(size)",
         "  kind = type(current)",
     ]
     for k, kind in enumerate(types):
+        fields = _fields(kind) or ()
         lines.append(f"  {'elif' if k else 'if'} kind is t{k}:")
-        lines.extend(_written(kind, _fields(kind) or (), "current", "   "))
+        lines.extend(_written(kind, fields, "current", "   "))
+        if fields:
+            lines.append("   size = len(out)")
     lines += [
         "  else:",
         "   try:",
@@ -189,6 +196,7 @@ def _loop() -> Callable[[ast.AST], tuple[list[ast.AST], list[int], list[object]]
         "    keys.append(kind)",
         "   else:",
         "    children(current, out, keys)",
+        "    size = len(out)",
         " return out, starts, keys",
     ]
     namespace: dict[str, Any] = {"table": _CHILDREN, "make": _children, **{f"t{k}": t for k, t in enumerate(types)}}
