@@ -90,19 +90,40 @@ def test_a_list_that_holds_none_where_the_index_does_not_expect_it_is_read_field
     module = ast.parse(text)
     monkeypatch.setattr(tree, "_HOLES", set())
     monkeypatch.setattr(tree, "_CHILDREN", {})
-    monkeypatch.setattr(tree, "_index_loop", tree._loop())
-    indexed = index(module)
+    monkeypatch.setattr(tree, "_LOOPS", {})
+    indexed = index(module, visit._PICKS)
     assert [id(n) for n in indexed.nodes] == [id(n) for n in ast.walk(module) if not isinstance(n, _LEAVES)]
     assert indexed.keys is None  # the loop met a None: the nodes were read field by field
+    assert [[id(n) for n in nodes] for nodes in indexed.picked] == [
+        [id(n) for n in indexed.nodes if type(n) in types] for types in visit._PICKS
+    ]
 
 
-def test_each_type_s_code_is_its_code_in_the_table_of_picked_types() -> None:
-    picked = {*visit._NAMING, *visit._HANDLERS, ast.Constant, *visit._BINDERS}
-    codes = {kind: code for code, kind in enumerate(sorted(picked, key=lambda kind: kind.__name__), 1)}
-    every = {kind for _, text in CORPUS for kind in map(type, ast.walk(ast.parse(text)))}
-    assert every - picked  # types no pass picks are met too
-    for kind in sorted(every | picked, key=lambda kind: kind.__name__):
-        assert visit._CODES[kind] == codes.get(kind, 0), kind
+PICKS = [
+    visit._PICKS,
+    (frozenset({ast.Module, ast.Name, ast.keyword}), frozenset(), frozenset({ast.Name, ast.Call, ast.BinOp})),
+    (frozenset(tree._WRITTEN_OUT), frozenset({ast.Dict, ast.alias, ast.arg, ast.ClassDef})),
+]
+
+
+@pytest.mark.parametrize("picks", PICKS)
+def test_the_index_picks_the_nodes_of_the_types_asked_for_in_its_order(picks: tree.Picks) -> None:
+    checked = 0
+    for rel, text in CORPUS:
+        indexed = index(ast.parse(text), picks)
+        assert indexed.picks == picks and len(indexed.picked) == len(picks)
+        for types, picked in zip(picks, indexed.picked):
+            assert list(map(id, picked)) == [id(n) for n in indexed.nodes if type(n) in types], (rel, types)
+            checked += len(picked)
+    assert checked > 10_000
+
+
+def test_the_visitor_s_passes_pick_what_they_look_at() -> None:
+    assert (frozenset(visit._NAMING), frozenset({*visit._HANDLERS, ast.Constant})) == visit._PICKS
+    module = ast.parse("import os\nx = f(1)\n")
+    run = visit.Visit("m.py")
+    run.run(module, index(module))  # an index without the visitor's picks: indexed again, with them
+    assert run.tree is not None and run.tree.picks == visit._PICKS and run.summary()["imports"] == ["os"]
 
 
 NOTEBOOKS = [

@@ -19,7 +19,9 @@ field.
 The same pass notes each node's key (``key``): its type, or the name a
 ``Name``, an ``Attribute`` or a keyword carries; the index also lists each
 node's type (``kinds``), which the analyses that tell nodes apart by type read
-instead of each listing them again. A statement's shape
+instead of each listing them again, and the nodes of the types an analysis
+asks for (``picks``), so that it need not look at every node's type to find
+them. A statement's shape
 (shapes.py) is a hash of its nodes' keys, so it needs no second pass over
 the nodes to read them.
 """
@@ -30,6 +32,7 @@ import ast
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import compress
 from typing import Any
 
 _SCALARS = {"identifier", "string", "constant", "int"}
@@ -37,6 +40,8 @@ _LEAVES = {"expr_context", "boolop", "operator", "unaryop", "cmpop"}
 _LEAF_TYPES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 _SIGNATURE = re.compile(r"^\w+\((.*)\)$")
 Children = Callable[[ast.AST, list[ast.AST], list[object]], None]
+Picks = tuple[frozenset[type[ast.AST]], ...]
+Loop = Callable[[ast.AST], tuple[list[ast.AST], list[int], list[object], tuple[list[ast.AST], ...]]]
 # a node type -> what appends a node's key and its nodes; None: the type holds no nodes and is its nodes' key
 _CHILDREN: dict[type[ast.AST], Children | None] = {}
 # The lists of nodes that can hold None instead of a node: a dict's keys (None for a ``**spread``) and the
@@ -68,6 +73,8 @@ class Indexed:
     depth: int  # levels below the root (leaves left out)
     kinds: list[type[ast.AST]]  # ``type(nodes[i])`` for each node
     keys: list[object] | None = None  # ``key(nodes[i])`` for each node; None if nodes made by hand lack fields
+    picks: Picks = ()  # what ``index`` was asked to pick: sets of node types
+    picked: tuple[list[ast.AST], ...] = ()  # for each of ``picks``, its types' nodes, in the order of ``nodes``
 
     def children(self, i: int) -> range:
         return range(self.starts[i], self.starts[i + 1])
@@ -150,32 +157,49 @@ def _written(kind: type[ast.AST], fields: tuple[tuple[str, str], ...], node: str
     return lines
 
 
-def index(root: ast.AST) -> Indexed:
-    """Every node below ``root`` (itself included) breadth first, with where each one's children are."""
+def index(root: ast.AST, picks: Picks = ()) -> Indexed:
+    """Every node below ``root`` (itself included) breadth first, with where each one's children are, and for each
+    set of node types of ``picks`` the nodes of those types (``picked``), noted as the nodes are listed."""
     try:
-        return _index(root)
+        return _index(root, picks)
     except AttributeError:  # a node made by hand without some of its fields: read each one's fields as it has them
         out = [root]
         starts: list[int] = []
         for current in out:
             starts.append(len(out))
             _generic(current, out)
-        return _indexed(out, starts, None)
+        kinds = list(map(type, out))
+        picked = tuple(list(compress(out, map(types.__contains__, kinds))) for types in picks)
+        return _indexed(out, starts, None, picks, picked)
 
 
-def _loop() -> Callable[[ast.AST], tuple[list[ast.AST], list[int], list[object]]]:
+# the index's loop for each ``picks`` it was asked for (one in use: the visitor's)
+_LOOPS: dict[Picks, Loop] = {}
+
+
+def _loop(picks: Picks) -> Loop:
     """The index's loop, written with the handling of each type of _WRITTEN_OUT in its body (a type whose
-    signature cannot be read is left to the table), then the table's function for any other type.
+    signature cannot be read is left to the table), then the table's function for any other type. A node of a
+    type of ``picks[k]`` is appended to ``picked{k}`` there and then (written out for the written-out types,
+    looked up in ``pickers`` for the others).
 
     ``size`` is ``len(out)``, read again only after a node that can hold nodes: a run of leaves (names,
     literals: half the nodes) notes one int as where each one's children would start, not one int each."""
     types = [kind for kind in _WRITTEN_OUT if kind is ast.Name or _fields(kind) is not None]
+    others = sorted({kind for types_ in picks for kind in types_} - set(types), key=lambda kind: kind.__name__)
+    lists = [f"picked{k}" for k in range(len(picks))]
     lines = [
         "def _index(root):",
         " out = [root]",
         " starts = []",
         " keys = []",
         " size = 1",
+        *(f" {name} = []" for name in lists),
+        " pickers = {"
+        + ", ".join(
+            f"o{j}: ({''.join(f'{lists[k]}, ' for k, t in enumerate(picks) if o in t)})" for j, o in enumerate(others)
+        )
+        + "}",
         " for current in out:  # the list grows as it is read: the children go after the level being read",
         "  starts.append(size)",
         "  kind = type(current)",
@@ -186,6 +210,7 @@ def _loop() -> Callable[[ast.AST], tuple[list[ast.AST], list[int], list[object]]
         lines.extend(_written(kind, fields, "current", "   "))
         if fields:
             lines.append("   size = len(out)")
+        lines.extend(f"   {lists[j]}.append(current)" for j, types_ in enumerate(picks) if kind in types_)
     lines += [
         "  else:",
         "   try:",
@@ -197,27 +222,35 @@ def _loop() -> Callable[[ast.AST], tuple[list[ast.AST], list[int], list[object]]
         "   else:",
         "    children(current, out, keys)",
         "    size = len(out)",
-        " return out, starts, keys",
+        "   if kind in pickers:",
+        "    for picked in pickers[kind]:",
+        "     picked.append(current)",
+        f" return out, starts, keys, ({''.join(f'{name}, ' for name in lists)})",
     ]
-    namespace: dict[str, Any] = {"table": _CHILDREN, "make": _children, **{f"t{k}": t for k, t in enumerate(types)}}
+    namespace: dict[str, Any] = {"table": _CHILDREN, "make": _children}
+    namespace.update({f"t{k}": kind for k, kind in enumerate(types)})
+    namespace.update({f"o{j}": kind for j, kind in enumerate(others)})
     exec("\n".join(lines), namespace)  # the text is made above from the names of the ASDL signatures
     return namespace["_index"]  # type: ignore[no-any-return]
 
 
-_index_loop = _loop()
+def _index(root: ast.AST, picks: Picks) -> Indexed:
+    try:
+        loop = _LOOPS[picks]
+    except KeyError:
+        loop = _LOOPS[picks] = _loop(picks)
+    out, starts, keys, picked = loop(root)
+    return _indexed(out, starts, keys, picks, picked)
 
 
-def _index(root: ast.AST) -> Indexed:
-    out, starts, keys = _index_loop(root)
-    return _indexed(out, starts, keys)
-
-
-def _indexed(out: list[ast.AST], starts: list[int], keys: list[object] | None) -> Indexed:
+def _indexed(
+    out: list[ast.AST], starts: list[int], keys: list[object] | None, picks: Picks, picked: tuple[list[ast.AST], ...]
+) -> Indexed:
     starts.append(len(out))
     start, end, depth = 0, 1, -1
     while start != end:  # a level's children are the next level: one step per level
         start, end, depth = starts[start], starts[end], depth + 1
-    return Indexed(out, starts, depth, list(map(type, out)), keys)
+    return Indexed(out, starts, depth, list(map(type, out)), keys, picks, picked)
 
 
 def _name(node: ast.AST, out: list[ast.AST], keys: list[object]) -> None:

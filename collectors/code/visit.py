@@ -17,7 +17,6 @@ import hashlib
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from itertools import compress, pairwise
-from operator import attrgetter
 from typing import Any
 
 from mldebt.collectors.code import patterns as P
@@ -139,15 +138,16 @@ class Visit:
 
     # -- the walk ----------------------------------------------------------
     def run(self, tree: ast.Module, indexed: Indexed | None = None) -> None:
-        """Record the file's signals; ``indexed``: ``index(tree)`` when the caller has it already."""
-        self.tree = indexed if indexed is not None else index(tree)
-        nodes = self.nodes = self.tree.nodes
+        """Record the file's signals; ``indexed``: ``index(tree, _PICKS)`` when the caller has it already."""
+        if indexed is None or indexed.picks != _PICKS:
+            indexed = index(tree, _PICKS)
+        self.tree = indexed
+        self.nodes = indexed.nodes
         # the nodes each pass below looks at, in the index's order (names and most expressions are neither's)
-        kinds = self.tree.kinds
-        codes = bytes(map(_CODES.__getitem__, kinds))
+        naming, walked = indexed.picked
         docstrings: set[int] = set()
         expr, constant = ast.Expr, ast.Constant
-        for node in compress(nodes, codes.translate(_PICK_NAMING)):
+        for node in naming:
             kind = type(node)  # parsed trees hold no subclasses: type identity is isinstance's answer
             if kind is ast.Import or kind is ast.ImportFrom:
                 self._import(node)  # type: ignore[arg-type]  # kind says which
@@ -166,10 +166,10 @@ class Visit:
         }
         if self.is_test:
             return
-        self._module_level(tree, codes)
+        self._module_level(tree)
         strings, parts = self._strings, self._parts
         handlers = _HANDLERS
-        for node in compress(nodes, codes.translate(_PICK_WALKED)):
+        for node in walked:
             kind = type(node)
             if kind is constant:
                 text = node.value  # type: ignore[attr-defined]  # a Constant
@@ -205,7 +205,7 @@ class Visit:
                 self.add("library_classes", line, family, lib, name)
         self.shapes = shapes.rows(self.tree, every_function=self.role is not None)
 
-    def _module_level(self, tree: ast.Module, codes: bytes) -> None:
+    def _module_level(self, tree: ast.Module) -> None:
         """Whether the module works when run (a script), and its constants (thresholds, flags, settings)."""
         first = self.tree.starts[0] if self.tree is not None else 0  # where the module's statements are indexed
         for k, node in enumerate(tree.body):
@@ -236,7 +236,8 @@ class Visit:
                         self.counts["settings"] = self.counts.get("settings", 0) + 1
         if self._bool_consts:  # a switch only an edit of the code turns: bound here and nowhere else
             consts, bound = self._bool_consts, dict.fromkeys(self._bool_consts, 0)
-            binders = compress(self.nodes, codes.translate(_PICK_BINDERS))
+            kinds = self.tree.kinds if self.tree is not None else list(map(type, self.nodes))
+            binders = compress(self.nodes, map(_BINDERS.__contains__, kinds))
             for sub in binders:  # a parameter or a global statement counts twice: it is bound elsewhere too
                 if type(sub) is _Name:
                     if sub.id in consts and type(sub.ctx) is ast.Store:
@@ -692,33 +693,9 @@ _HANDLERS: dict[type[ast.AST], Callable[[Visit, Any], None]] = {
     ast.JoinedStr: Visit._joined,
 }
 
-
-class _Codes(dict[type, int]):
-    """A table of codes whose look-up of a type it does not hold notes that type's code as 0 and gives it, so
-    that every type is looked up in one C call (``__getitem__``, no default to pass)."""
-
-    def __missing__(self, kind: type) -> int:
-        self[kind] = 0
-        return 0
-
-
-# The node types the passes of ``Visit.run`` pick, each coded as a byte (every other type is 0), so that a pass
-# picks its nodes with one ``bytes.translate`` of the file's codes instead of a set look-up per node.
-_CODES = _Codes(
-    (kind, code)
-    for code, kind in enumerate(sorted({*_NAMING, *_HANDLERS, ast.Constant, *_BINDERS}, key=attrgetter("__name__")), 1)
-)
-
-
-def _picking(kinds: set[type[ast.AST]]) -> bytes:
-    """The table for ``bytes.translate`` that turns the codes of ``kinds`` into 1 and every other code into 0."""
-    picked = {_CODES[kind] for kind in kinds}
-    return bytes(code in picked for code in range(256))
-
-
-_PICK_NAMING = _picking(_NAMING)  # the first pass: imports, loops over names and docstrings
-_PICK_WALKED = _picking({*_HANDLERS, ast.Constant})  # the second: the handlers' nodes and the literals
-_PICK_BINDERS = _picking(_BINDERS)
+# The nodes the passes of ``Visit.run`` look at, picked by the index as it lists them: the first pass's (imports,
+# loops over names and docstrings), then the second's (the handlers' nodes and the literals).
+_PICKS = (frozenset(_NAMING), frozenset({*_HANDLERS, ast.Constant}))
 
 
 def _merged(spans: list[tuple[tuple[int, int], tuple[int, int]]]) -> list[tuple[tuple[int, int], tuple[int, int]]]:
