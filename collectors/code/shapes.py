@@ -57,18 +57,18 @@ def node_shapes(tree: Indexed) -> list[int]:
     """The shape of every node of ``tree``, by index: its type, the name it reads or writes, the attribute or
     keyword it names, and its children's shapes (a literal is only its type).
 
-    Every node's own token is looked up from the keys the index noted; then the nodes with children (about
-    half) are hashed, children first: read backwards, the breadth-first order puts every node after its
-    children. Going backwards, the children of the node at hand end where those of the last one hashed begin,
+    Every node's own token is looked up from the keys the index noted (a key new to this process, as most
+    files have some on a first scan, gets its token once however often the file uses it); then the nodes with
+    children (about half) are hashed, children first: read backwards, the breadth-first order puts every node
+    after its children. Going backwards, the children of the node at hand end where those of the last one hashed begin,
     and a node whose children begin there too has none: one comparison per node finds the nodes to hash.
     """
     nodes, starts, keys = tree.nodes, tree.starts, tree.keys
     if keys is None:  # an index of nodes made by hand
         keys = list(map(key, nodes))
-    shape = list(map(_TOKENS.get, keys))
-    if None in shape:  # a name or node type not seen before in this process
-        for i in [i for i, token in enumerate(shape) if token is None]:
-            shape[i] = _token(keys[i])
+    for named in set(keys).difference(_TOKENS):  # names and node types not seen before in this process, each once
+        _token(named)
+    shape = list(map(_TOKENS.__getitem__, keys))
     last = len(nodes) - 1
     backwards = reversed(starts)
     end = next(backwards)  # the end of the last node's children: the end of the list
