@@ -85,7 +85,7 @@ def node_shapes(tree: Indexed) -> list[int]:
             else:
                 shape[i] = hash((shape[i], *shape[first:end]))
             end = first
-    return shape  # type: ignore[return-value]  # no None left
+    return shape
 
 
 def rows(tree: Indexed, every_function: bool = False) -> dict[str, Any]:
