@@ -246,3 +246,24 @@ def test_each_marker_s_line_is_counted_as_defined() -> None:
     assert all(scan._markers(text) == _plain_markers(text) for text in texts)
     assert [len(scan._markers(text)["at"]) for text in MARKED] == [1, 6, 40, 2, 0]
     assert [row[0] for row in scan._markers(MARKED[1])["at"]] == [2, 3, 3, 6, 7, 7]
+
+
+def test_the_calls_below_a_module_level_value_are_those_of_below_in_its_order() -> None:
+    checked = 0
+    for rel, text in [(f"m{n}.py", text) for n, text in enumerate(MODULES)] + CORPUS:
+        module = ast.parse(text)
+        run = visit.Visit(rel)
+        run.run(module)
+        assert run.tree is not None
+        first = run.tree.starts[0]
+        for k, node in enumerate(module.body):
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                before = len(node.targets) if isinstance(node, ast.Assign) else 2
+                below = run._below(node.value, first + k, before)
+                calls = run._calls_below(node.value, first + k, before)
+                assert list(map(id, calls)) == [id(sub) for sub in below if isinstance(sub, ast.Call)], rel
+                checked += len(calls)
+    assert checked > 100
+    elsewhere = ast.parse("x = f(g(1), h)").body[0]
+    assert isinstance(elsewhere, ast.Assign)
+    assert [call.func.id for call in run._calls_below(elsewhere.value, 0, 1)] == ["f", "g"]  # type: ignore[attr-defined]

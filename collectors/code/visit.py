@@ -218,8 +218,10 @@ class Visit:
                 and isinstance(node, (ast.Assign, ast.AnnAssign))
                 and node.value is not None
                 and any(
-                    type(sub) is _Call and self._last(sub.func) in P.RAW_READERS
-                    for sub in self._below(node.value, first + k, len(node.targets) if type(node) is ast.Assign else 2)
+                    self._last(call.func) in P.RAW_READERS
+                    for call in self._calls_below(
+                        node.value, first + k, len(node.targets) if type(node) is ast.Assign else 2
+                    )
                 )
             ):
                 self.top_level_work = True  # reads data at import time
@@ -259,6 +261,22 @@ class Visit:
         if tree is None or at >= len(nodes) or nodes[at] is not node:
             return walk(node)
         return [sub for start, end in levels(tree, at) for sub in nodes[start:end]]
+
+    def _calls_below(self, node: ast.AST, parent: int, before: int) -> list[ast.Call]:
+        """The calls of ``_below(node, parent, before)``, in its order, found by the index's kinds: a level of
+        the sub-tree without a call (most values at module level have none) is not looked at node by node."""
+        tree, nodes = self.tree, self.nodes
+        at = tree.starts[parent] + before if tree is not None and parent < len(nodes) else len(nodes)
+        if tree is None or at >= len(nodes) or nodes[at] is not node:
+            return [sub for sub in walk(node) if type(sub) is _Call]
+        kinds = tree.kinds
+        return [
+            nodes[j]  # type: ignore[misc]  # kinds[j] says it is a Call
+            for start, end in levels(tree, at)
+            if _Call in kinds[start:end]
+            for j in range(start, end)
+            if kinds[j] is _Call
+        ]
 
     def _loop(self, node: ast.For) -> None:
         """``for module in ["torch.utils.tensorboard", "tensorboardX"]``: the names the loop variable takes."""
