@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from vulture import core as vulture_core
+from vulture import lines as vulture_lines
 from vulture import noqa
 from vulture.core import Vulture
 from vulture.utils import LoggingList
@@ -291,6 +292,10 @@ class C:
 @functools.wraps(f)
 @app.route("/later")
 def later_view(): pass
+class D:
+    async def go(self): pass
+    @dec
+    async def went(self): pass
 """
 
 
@@ -308,3 +313,23 @@ def test_a_definition_is_kept_as_vulture_s_define_and_handlers_keep_it(rel, find
         monkeypatch.undo()
         checked += len(ours["defined"])
     assert checked > 500
+
+
+def test_a_class_s_members_are_its_functions_and_classes_at_their_first_line_as_vulture_counts_it():
+    checked = 0
+    for text in [HANDLED, DEFINITIONS] + [text for _, text in python_sources("collectors")]:
+        tree = ast.parse(text)
+        state = code_deadcode.file_state(tree, "pkg/m.py", text.splitlines(), index(tree))
+        classes = [node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
+        defined = [
+            [
+                [child.name, vulture_lines.get_first_line_number(child)]
+                for child in node.body
+                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            ]
+            for node in classes
+        ]
+        found = [members for _, _, _, members in state.get("classes", [])]
+        assert sorted(found) == sorted(defined)
+        checked += sum(map(len, found))
+    assert checked > 200

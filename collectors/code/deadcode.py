@@ -56,6 +56,7 @@ _PATH_SEPARATOR = re.compile(r"[.:]")
 _MAYBE_ENTRY = re.compile(r"[\w.]:[A-Za-z_]|--(?:entry-point|target)")
 FAST_DEPTH = 200  # vulture recurses twice per level: 400 frames stay well inside Python's limit of 1000
 _STOPS = {ast.Break, ast.Continue, ast.Return, ast.Raise}  # nothing after them runs
+_DEFINITIONS = {ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef}
 _BODIES = {ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.With, ast.AsyncWith, ast.For, ast.AsyncFor}
 # Node types vulture's Reachability.visit acts on (its isinstance tests; parsed trees hold no subclasses).
 _REACHABILITY = {*_STOPS, *_BODIES, ast.While, ast.If, ast.IfExp, ast.Try}
@@ -320,12 +321,14 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
     def classes(self) -> list[list[Any]]:
         """[name, first line, [dotted origin of each base], [[member, first line], ...]] for each class."""
         out = []
+        members: list[list[Any]]
         for node in self.class_nodes:
-            members = [
-                [child.name, vulture_lines.get_first_line_number(child)]
-                for child in node.body
-                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-            ]
+            members = []
+            for child in node.body:
+                if type(child) in _DEFINITIONS:  # parsed trees hold no subclasses: isinstance's answer
+                    decorated = child.decorator_list  # type: ignore[attr-defined]  # a def or a class
+                    # vulture's get_first_line_number: its first decorator's line, if it has one
+                    members.append([child.name, decorated[0].lineno if decorated else child.lineno])  # type: ignore[attr-defined]
             bases = [self._origin(base) for base in node.bases]
             out.append([node.name, vulture_lines.get_first_line_number(node), bases, members])
         return out
