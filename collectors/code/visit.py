@@ -51,7 +51,8 @@ _CALL_NAMES = {
 _CALL_ROOTS = {"numpy", "click", *P.TRACKING_ROOTS, *P.REGISTRY_CALL_ROOTS, *P.LIBRARY_ROOTS}
 _CALL_LASTS = {*P.LOGGER_CLASSES, *P.REGISTRY_METHODS, "add_argument", "ArgumentParser", *P.RAW_READERS, *P.QUIET_CALLS}
 _ENV_LASTS = {name.rsplit(".", 1)[-1] for name in _ENV_GET}
-_BINDERS = {ast.Name, ast.arg, ast.Global}  # what binds a name where ``_module_level`` looks
+_ELSEWHERE = {ast.arg, ast.Global}  # what binds a name outside the module's statements (``_switches``)
+_WORK = {ast.Expr, ast.For, ast.While, ast.With}  # module-level statements that work when the module is run
 _Name, _Attribute, _Call, _Subscript, _Constant = ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.Constant
 
 
@@ -209,49 +210,55 @@ class Visit:
         """Whether the module works when run (a script), and its constants (thresholds, flags, settings)."""
         first = self.tree.starts[0] if self.tree is not None else 0  # where the module's statements are indexed
         for k, node in enumerate(tree.body):
-            if isinstance(node, (ast.Expr, ast.For, ast.While, ast.With)) and not (
-                isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
-            ):
-                self.top_level_work = True  # the module does its work when run, as a script does
-            elif (
-                not self.top_level_work  # once it is, whether this statement reads data says nothing more
-                and isinstance(node, (ast.Assign, ast.AnnAssign))
-                and node.value is not None
-                and any(
-                    self._last(call.func) in P.RAW_READERS
-                    for call in self._calls_below(
-                        node.value, first + k, len(node.targets) if type(node) is ast.Assign else 2
-                    )
-                )
+            # parsed trees hold no subclasses: type identity is isinstance's answer
+            if type(node) in _WORK:
+                if type(node) is not ast.Expr or type(node.value) is not _Constant:
+                    self.top_level_work = True  # the module does its work when run, as a script does
+                continue
+            if (type(node) is not ast.Assign and type(node) is not ast.AnnAssign) or node.value is None:
+                continue
+            value = node.value
+            if not self.top_level_work and any(  # once it is, whether this statement reads data says nothing more
+                self._last(call.func) in P.RAW_READERS
+                for call in self._calls_below(value, first + k, len(node.targets) if type(node) is ast.Assign else 2)
             ):
                 self.top_level_work = True  # reads data at import time
-            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                names = [t.id for t in targets if isinstance(t, ast.Name)]
-                value = node.value.value if isinstance(node.value, ast.Constant) else None
-                for name in names:
-                    if isinstance(value, float):
-                        self._float_consts[name] = value
-                    elif isinstance(value, bool) and not self.notebook:  # a notebook's are parameters
-                        self._bool_consts.add(name)
-                    if P.SETTING_NAME.match(name):
-                        self.counts["settings"] = self.counts.get("settings", 0) + 1
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = [t.id for t in targets if type(t) is _Name]
+            constant = value.value if type(value) is _Constant else None
+            for name in names:
+                if isinstance(constant, float):
+                    self._float_consts[name] = constant
+                elif isinstance(constant, bool) and not self.notebook:  # a notebook's are parameters
+                    self._bool_consts.add(name)
+                if P.SETTING_NAME.match(name):
+                    self.counts["settings"] = self.counts.get("settings", 0) + 1
         if self._bool_consts:  # a switch only an edit of the code turns: bound here and nowhere else
-            consts, bound = self._bool_consts, dict.fromkeys(self._bool_consts, 0)
-            kinds = self.tree.kinds if self.tree is not None else list(map(type, self.nodes))
-            binders = compress(self.nodes, map(_BINDERS.__contains__, kinds))
-            for sub in binders:  # a parameter or a global statement counts twice: it is bound elsewhere too
-                if type(sub) is _Name:
-                    if sub.id in consts and type(sub.ctx) is ast.Store:
-                        bound[sub.id] += 1
-                elif type(sub) is ast.arg:
-                    if sub.arg in consts:
-                        bound[sub.arg] += 2
-                else:
-                    for name in sub.names:  # type: ignore[attr-defined]  # a Global
-                        if name in consts:
-                            bound[name] += 2
-            self._bool_consts = {name for name in consts if bound[name] == 1}
+            self._bool_consts = self._switches(self._bool_consts)
+
+    def _switches(self, consts: set[str]) -> set[str]:
+        """The names of ``consts`` bound once in the file, and never as a parameter or a global: its switches.
+
+        A name's key in the index is the name, so only the nodes whose key is one of ``consts`` are looked at
+        for a name bound (a name, an attribute or a keyword so called); the parameters and the global statements
+        are found by the index's kinds."""
+        bound = dict.fromkeys(consts, 0)
+        tree, nodes = self.tree, self.nodes
+        keys = tree.keys if tree is not None else None
+        named = compress(nodes, map(consts.__contains__, keys)) if keys is not None else iter(nodes)
+        for sub in named:
+            if type(sub) is _Name and sub.id in consts and type(sub.ctx) is ast.Store:
+                bound[sub.id] += 1
+        kinds = tree.kinds if tree is not None else list(map(type, nodes))
+        for sub in compress(nodes, map(_ELSEWHERE.__contains__, kinds)):  # bound elsewhere too: counts twice
+            if type(sub) is ast.arg:
+                if sub.arg in consts:
+                    bound[sub.arg] += 2
+            else:
+                for name in sub.names:  # type: ignore[attr-defined]  # a Global
+                    if name in consts:
+                        bound[name] += 2
+        return {name for name in consts if bound[name] == 1}
 
     def _below(self, node: ast.AST, parent: int, before: int) -> list[ast.AST]:
         """``walk(node)`` (in another order), read from the index: ``node`` is the child of ``nodes[parent]``
@@ -269,7 +276,9 @@ class Visit:
         at = tree.starts[parent] + before if tree is not None and parent < len(nodes) else len(nodes)
         if tree is None or at >= len(nodes) or nodes[at] is not node:
             return [sub for sub in walk(node) if type(sub) is _Call]
-        kinds = tree.kinds
+        kinds, starts = tree.kinds, tree.starts
+        if starts[at] == starts[at + 1]:  # a leaf (most values at module level: a literal, a name)
+            return [node] if kinds[at] is _Call else []  # type: ignore[list-item]  # kinds says it is a Call
         return [
             nodes[j]  # type: ignore[misc]  # kinds[j] says it is a Call
             for start, end in levels(tree, at)
