@@ -63,6 +63,7 @@ def test_the_index_lists_each_node_s_children_key_and_type_as_defined() -> None:
             ), (rel, i)
         assert indexed.keys == [key(node) for node in nodes], rel
         assert indexed.kinds == [type(node) for node in nodes], rel
+        assert indexed.kinds is indexed.kinds  # listed once, for every analysis that reads it
         assert len(indexed.starts) == len(nodes) + 1
         checked += len(nodes)
     assert checked > 100_000

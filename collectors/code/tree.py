@@ -17,13 +17,12 @@ they cost no call; a class whose signature cannot be read is walked field by
 field.
 
 The same pass notes each node's key (``key``): its type, or the name a
-``Name``, an ``Attribute`` or a keyword carries; the index also lists each
-node's type (``kinds``), which the analyses that tell nodes apart by type read
-instead of each listing them again, and the nodes of the types an analysis
-asks for (``picks``), so that it need not look at every node's type to find
-them. A statement's shape
+``Name``, an ``Attribute`` or a keyword carries. A statement's shape
 (shapes.py) is a hash of its nodes' keys, so it needs no second pass over
-the nodes to read them.
+the nodes to read them. It also notes the nodes of the types an analysis asks
+for (``picks``), so that the analysis need not look at every node's type to
+find them; each node's type (``kinds``) is listed once, when an analysis first
+reads it, for the analyses that tell nodes apart by type.
 """
 
 from __future__ import annotations
@@ -32,6 +31,7 @@ import ast
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import compress
 from typing import Any
 
@@ -71,13 +71,17 @@ class Indexed:
     nodes: list[ast.AST]  # breadth first, the root first
     starts: list[int]  # the children of nodes[i] are nodes[starts[i]:starts[i + 1]]
     depth: int  # levels below the root (leaves left out)
-    kinds: list[type[ast.AST]]  # ``type(nodes[i])`` for each node
     keys: list[object] | None = None  # ``key(nodes[i])`` for each node; None if nodes made by hand lack fields
     picks: Picks = ()  # what ``index`` was asked to pick: sets of node types
     picked: tuple[list[ast.AST], ...] = ()  # for each of ``picks``, its types' nodes, in the order of ``nodes``
 
     def children(self, i: int) -> range:
         return range(self.starts[i], self.starts[i + 1])
+
+    @cached_property
+    def kinds(self) -> list[type[ast.AST]]:
+        """``type(nodes[i])`` for each node, listed once, when first read."""
+        return list(map(type, self.nodes))
 
 
 def _fields(kind: type[ast.AST]) -> tuple[tuple[str, str], ...] | None:
@@ -250,7 +254,7 @@ def _indexed(
     start, end, depth = 0, 1, -1
     while start != end:  # a level's children are the next level: one step per level
         start, end, depth = starts[start], starts[end], depth + 1
-    return Indexed(out, starts, depth, list(map(type, out)), keys, picks, picked)
+    return Indexed(out, starts, depth, keys, picks, picked)
 
 
 def _name(node: ast.AST, out: list[ast.AST], keys: list[object]) -> None:

@@ -270,22 +270,15 @@ class Visit:
         return [sub for start, end in levels(tree, at) for sub in nodes[start:end]]
 
     def _calls_below(self, node: ast.AST, parent: int, before: int) -> list[ast.Call]:
-        """The calls of ``_below(node, parent, before)``, in its order, found by the index's kinds: a level of
-        the sub-tree without a call (most values at module level have none) is not looked at node by node."""
+        """The calls of ``_below(node, parent, before)``, in its order; a leaf (most values at module level: a
+        literal, a name) is told by the index without a list made."""
         tree, nodes = self.tree, self.nodes
         at = tree.starts[parent] + before if tree is not None and parent < len(nodes) else len(nodes)
         if tree is None or at >= len(nodes) or nodes[at] is not node:
             return [sub for sub in walk(node) if type(sub) is _Call]
-        kinds, starts = tree.kinds, tree.starts
-        if starts[at] == starts[at + 1]:  # a leaf (most values at module level: a literal, a name)
-            return [node] if kinds[at] is _Call else []  # type: ignore[list-item]  # kinds says it is a Call
-        return [
-            nodes[j]  # type: ignore[misc]  # kinds[j] says it is a Call
-            for start, end in levels(tree, at)
-            if _Call in kinds[start:end]
-            for j in range(start, end)
-            if kinds[j] is _Call
-        ]
+        if tree.starts[at] == tree.starts[at + 1]:  # no children
+            return [node] if type(node) is _Call else []
+        return [sub for start, end in levels(tree, at) for sub in nodes[start:end] if type(sub) is _Call]
 
     def _loop(self, node: ast.For) -> None:
         """``for module in ["torch.utils.tensorboard", "tensorboardX"]``: the names the loop variable takes."""
