@@ -12,6 +12,8 @@ import ast
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code import scan, tree, visit
@@ -326,3 +328,26 @@ def test_a_module_s_statements_and_switches_are_what_their_definition_gives(monk
     assert [row[1] for row in quick[0]["found"]["flag_branches"]] == ["A", "D", "E", "G"]
     assert quick[0]["counts"]["settings"] == 10 and quick[0]["script"]
     assert [summary["script"] for summary in quick[2:6:2]] == [False, True]
+
+
+# every line break str.splitlines knows, and text between them
+_PIECES = ["a", " ", "\n", "\r", "\r\n", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "é", "#"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES)).map("".join))
+def test_a_text_s_line_count_is_splitlines_s(text):
+    assert scan.line_count(text) == len(text.splitlines())
+
+
+def test_the_line_counts_of_real_files_are_splitlines_s():
+    for _, text in python_sources("mldebt", "collectors"):
+        assert scan.line_count(text) == len(text.splitlines())
+        assert scan.line_count(text + "x") == len((text + "x").splitlines())  # a last line without its newline
+
+
+@pytest.mark.parametrize("text", ["", "x = 1  # noqa\n", "import os  # noqa: F401\ny = 2\n", "a\nb  # NoQA: V103\n"])
+def test_noqa_lines_read_from_the_text_are_those_of_its_lines(text):
+    from mldebt.collectors.code.deadcode import noqa_lines
+
+    assert dict(noqa_lines(text)) == dict(noqa_lines(text.splitlines()))

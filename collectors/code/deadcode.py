@@ -379,8 +379,10 @@ def _called_anyway(name: str) -> bool:
     return len(name) > 2 and name[0] == name[-1] == "_"
 
 
-def file_state(tree: ast.Module, rel: str, lines: list[str], indexed: Indexed | None = None) -> dict[str, Any]:
+def file_state(tree: ast.Module, rel: str, lines: list[str] | str, indexed: Indexed | None = None) -> dict[str, Any]:
     """What one parsed file defines and uses, as vulture sees it, and its classes with their bases.
+
+    ``lines``: the file's lines, or its text (read for ``# noqa`` comments only).
 
     With the file's ``indexed`` nodes, vulture's own handlers are called in
     the order its recursive visit would call them (children first), without
@@ -389,7 +391,7 @@ def file_state(tree: ast.Module, rel: str, lines: list[str], indexed: Indexed | 
     """
     finder = _Finder(rel)
     finder.filename = Path(rel)
-    finder.code = lines
+    finder.code = []  # vulture reads a file's lines only to log each node (verbose), which a finder never is
     finder.noqa_lines = noqa_lines(lines)
     if indexed is None or indexed.depth > FAST_DEPTH:
         finder.visit(tree)
@@ -416,13 +418,18 @@ def file_state(tree: ast.Module, rel: str, lines: list[str], indexed: Indexed | 
     return state
 
 
-def noqa_lines(lines: list[str]) -> Any:
-    """Vulture's ``parse_noqa(lines)``, found sooner where no line has a ``# noqa``, as most files.
+def noqa_lines(lines: list[str] | str) -> Any:
+    """Vulture's ``parse_noqa`` of a file's lines (or of its text's), found sooner where no line has a ``# noqa``,
+    as most files.
 
-    A line's match of vulture's regex is one in the lines joined, which the
-    regex searches in one go; only lines that have one are parsed line by line.
+    A line's match of vulture's regex is one in the text (the lines joined),
+    which the regex searches in one go, a ``# noqa`` holding no line break;
+    only a text that has one is split and parsed line by line.
     """
-    return noqa.parse_noqa(lines if noqa.NOQA_REGEXP.search("\n".join(lines)) else ())
+    text = lines if isinstance(lines, str) else "\n".join(lines)
+    if not noqa.NOQA_REGEXP.search(text):
+        return noqa.parse_noqa(())
+    return noqa.parse_noqa(lines.splitlines() if isinstance(lines, str) else lines)
 
 
 def _visit(finder: Vulture, indexed: Indexed) -> None:

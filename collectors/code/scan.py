@@ -64,8 +64,7 @@ def summarise(
 
 
 def _summarise(rel: str, text: str, is_test: bool, notebook: bool, complexity: bool = False) -> dict[str, Any]:
-    lines = text.splitlines()
-    summary: dict[str, Any] = {"lines": len(lines), "markers": _markers(text)}
+    summary: dict[str, Any] = {"lines": line_count(text), "markers": _markers(text)}
     try:
         tree = ast.parse(text, filename=rel)
     except SyntaxError as exc:
@@ -91,7 +90,7 @@ def _summarise(rel: str, text: str, is_test: bool, notebook: bool, complexity: b
             summary["dead"] = {"defined": [], "used": used_names(visit.nodes)}
         else:
             summary["dead"] = (
-                file_state(tree, rel, lines, visit.tree)
+                file_state(tree, rel, text, visit.tree)
                 if not notebook
                 else {"defined": [], "used": used_names(visit.nodes)}
             )
@@ -104,6 +103,17 @@ def _summarise(rel: str, text: str, is_test: bool, notebook: bool, complexity: b
     except (RecursionError, MemoryError) as exc:
         summary["error"] = {"message": f"cannot analyse: {type(exc).__name__} (nested too deeply)", "line": None}
     return summary
+
+
+_OTHER_BREAKS = ("\r", "\v", "\f", "\x1c", "\x1d", "\x1e")  # str.splitlines's line breaks in ASCII, besides \n
+
+
+def line_count(text: str) -> int:
+    """``len(text.splitlines())``, without making the lines where only a newline ends them (an ASCII text without
+    the other breaks ``splitlines`` knows, as most source is)."""
+    if not text.isascii() or any(map(text.__contains__, _OTHER_BREAKS)):
+        return len(text.splitlines())
+    return text.count("\n") + (text[-1:] not in ("", "\n"))  # a last line without its newline counts too
 
 
 def measured_complexity(tree: ast.Module) -> int | None:
