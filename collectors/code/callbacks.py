@@ -324,25 +324,59 @@ class Classes:
             self.owner[(path, member_line)] = key
 
     def hooks(self) -> tuple[dict[tuple[str, int], set[str]], set[tuple[str, int]]]:
-        """For each class, the member patterns some framework calls on it (ANY: every member); the classes found."""
-        own: dict[tuple[str, int], set[str]] = {}
-        parents: dict[tuple[str, int], list[tuple[str, int]]] = {}
+        """For each class, the member patterns some framework calls on it (ANY: every member); the classes found.
+
+        A class's project bases are the classes its base's name resolves to, and
+        many classes share one such list (every codec's ``codecs.StreamWriter``
+        is each of the project's ``StreamWriter`` classes): the list is one node
+        between its classes and its members, so that hooks cross it once
+        instead of once for each pair. A class reaches itself through a list
+        that holds it, which adds nothing to what it holds, so the class need
+        not be left out of its own list.
+        """
+        keys = list(self.bases)
+        index = {key: i for i, key in enumerate(keys)}
+        own: list[set[str]] = []
+        above: list[list[int]] = []  # each class's lists of project bases, by their node
+        lists: list[list[Key]] = []  # the lists met, each once; held so that no two share an id
+        node_of: dict[int, int] = {}  # a list's id -> its node
+        resolved: dict[tuple[str, str], list[Key]] = {}  # (path, origin) -> the project classes it names
+        framework: dict[str, tuple[str, ...]] = {}  # origin -> hooks_of(origin) or ()
         for key, bases in self.bases.items():
-            own[key], parents[key] = set(), []
+            found: set[str] = set()
+            nodes: list[int] = []
             for origin in bases:
-                project = self._project(key[0], origin)
+                where = (key[0], origin)
+                project = resolved.get(where)
+                if project is None:
+                    project = resolved[where] = self._project(key[0], origin)
                 if project:
-                    parents[key].extend(k for k in project if k != key)
+                    node = node_of.get(id(project))
+                    if node is None:
+                        node = node_of[id(project)] = len(keys) + len(lists)
+                        lists.append(project)
+                    nodes.append(node)
                 else:
-                    own[key].update(hooks_of(origin) or ())
-        children: dict[Key, list[Key]] = {}
-        for key, above in parents.items():
-            for parent in above:
-                children.setdefault(parent, []).append(key)
-        inherited = _spread(own, children)  # each class's own hooks and every project ancestor's
+                    patterns = framework.get(origin)
+                    if patterns is None:
+                        patterns = framework[origin] = hooks_of(origin) or ()
+                    found.update(patterns)
+            own.append(found)
+            above.append(nodes)
+        below: list[list[int]] = [[] for _ in keys]  # towards the subclasses: a class to the lists that hold it
+        below.extend([] for _ in lists)  # a list to the classes whose base it is
+        for i, nodes in enumerate(above):
+            for node in nodes:
+                below[node].append(i)
+        above.extend([index[member] for member in project] for project in lists)  # a list to its members
+        for node, project in enumerate(lists, len(keys)):
+            for member in project:
+                below[index[member]].append(node)
+        empty: list[set[str]] = [set() for _ in lists]
+        inherited = _spread([*own, *empty], below)  # each class's own hooks and every project ancestor's
         # a framework calls these on the class, its project bases and mixins: each ancestor gets its descendants'
-        effective = _spread(inherited, parents)
-        return effective, {key for key, found in inherited.items() if FOUND in found}
+        effective = _spread([*inherited[: len(keys)], *empty], above)
+        return dict(zip(keys, effective)), {key for key, found in zip(keys, inherited) if FOUND in found}
 
     def _project(self, path: str, origin: str) -> list[tuple[str, int]]:
         """The project classes a base names: a class of the same file, or one reached through a project import."""
@@ -358,22 +392,22 @@ class Classes:
         return candidates if origin.split(".", 1)[0] in self.roots else []
 
 
-def _spread(start: dict[Key, set[str]], towards: dict[Key, list[Key]]) -> dict[Key, set[str]]:
-    """Each key's set of ``start`` with, added, the sets of every key that reaches it through ``towards``.
+def _spread(start: list[set[str]], towards: list[list[int]]) -> list[set[str]]:
+    """Each node's set of ``start`` with, added, the sets of every node that reaches it through ``towards``.
 
-    ``towards[key]`` are the keys that receive what ``key`` holds (a class's
+    ``towards[node]`` are the nodes that receive what ``node`` holds (a class's
     hooks go to its subclasses; a subclass's hooks to its ancestors). A fixed
-    point from a work list: a key whose set grows passes it on again. Sets only
+    point from a work list: a node whose set grows passes it on again. Sets only
     grow, so it ends, and loops (inheritance may loop) need no special case; the
     cost is the edges times the few patterns, not the classes times their ancestors.
     """
-    reached = {key: set(found) for key, found in start.items()}
-    todo = [key for key, found in reached.items() if found]
+    reached = [set(found) for found in start]
+    todo = [node for node, found in enumerate(reached) if found]
     while todo:
-        key = todo.pop()
-        found = reached[key]
-        for target in towards.get(key, ()):
-            theirs = reached.setdefault(target, set())
+        node = todo.pop()
+        found = reached[node]
+        for target in towards[node]:
+            theirs = reached[target]
             if not found <= theirs:
                 theirs |= found
                 todo.append(target)
