@@ -212,3 +212,25 @@ def test_an_early_read_that_fails_is_reported_by_the_collector_that_takes_it(tmp
     assert [(f.key, f.error) for f in facts if f.is_error] == [
         ("git.churn.unread", "changed lines not counted, changed files only: missing blob 1234")
     ]
+
+
+def test_a_complexity_kept_by_git_s_blob_id_is_taken_without_reading_the_file(tmp_path, monkeypatch):
+    from mldebt.collectors.repo import files as repo_files
+    from mldebt.collectors.repo import history
+
+    monkeypatch.setenv("MLDEBT_CACHE", str(tmp_path / "cache"))
+    repo = build(tmp_path / "r")
+    first = history_of(repo)["git.hotspots"]  # measures and keeps each candidate's complexity
+    read: list[str] = []
+    plain = repo_files.read
+
+    def reading(entry, limit=repo_files.MAX_READ_BYTES):  # type: ignore[no-untyped-def]
+        read.append(entry.rel)
+        return plain(entry, limit)
+
+    monkeypatch.setattr(repo_files, "read", reading)
+    assert history_of(repo)["git.hotspots"] == first
+    assert read == []  # each complexity found by git's id of the file, none read again
+    monkeypatch.setattr(history, "complexity_key", lambda blob: f"elsewhere:{blob}")  # none kept under these keys
+    assert history_of(repo)["git.hotspots"] == first
+    assert sorted(read) == ["serve.py", "train.py", "util.py"]  # read and measured again

@@ -337,27 +337,46 @@ def _candidates(churn: dict[str, int]) -> list[str]:
 
 
 def _hotspots(snapshot: Snapshot, candidates: list[str], churn: dict[str, int], cache: Cache) -> list[dict[str, Any]]:
-    texts: dict[str, tuple[str, str]] = {}  # path -> (cache key, text)
+    """The candidates ranked by churn times complexity; a complexity kept by the blob's id (the repository
+    collector measures them on its own parse) is not measured again, and its file is not read."""
+    listed = blob_ids(snapshot) or {}  # git's ids of the laid-out files: SHA-1, as blob_id, in most repositories
+    keys: dict[str, str] = {}  # path -> cache key
+    texts: dict[str, str] = {}  # path -> text, of the files read
+    entries: dict[str, repo_files.Entry] = {}
     for path in candidates:
         try:
             entry = repo_files.Entry(path, snapshot.root / path, (snapshot.root / path).lstat().st_size)
         except OSError:
             continue
-        data = repo_files.read(entry, MAX_COMPLEXITY_BYTES)  # larger files are generated more often than written
-        if isinstance(data, bytes):
-            texts[path] = (complexity_key(repo_files.blob_id(data)), repo_files.decode(data, path)[0])
-    known = cache.get_many(key for key, _ in texts.values())
-    missing = [(path, text) for path, (key, text) in texts.items() if key not in known]
+        oid = listed.get(path)
+        if oid is not None and len(oid) == 40 and entry.size <= MAX_COMPLEXITY_BYTES:
+            keys[path], entries[path] = complexity_key(oid), entry  # read below only if it was not measured
+        else:
+            _read(entry, keys, texts)
+    known = cache.get_many(keys.values())
+    for path, entry in entries.items():
+        if keys[path] not in known:
+            del keys[path]
+            _read(entry, keys, texts)
+    missing = [(path, text) for path, text in texts.items() if keys[path] not in known]
     measured = dict(_measure(missing))
-    cache.put_many({texts[path][0]: value for path, value in measured.items() if value is not None})
+    cache.put_many({keys[path]: value for path, value in measured.items() if value is not None})
     spots: list[dict[str, Any]] = []
-    for path, (key, _) in texts.items():
+    for path, key in keys.items():
         complexity = known[key] if key in known else measured.get(path)
         if complexity is not None:
             spots.append(
                 {"path": path, "churn": churn[path], "complexity": complexity, "score": churn[path] * complexity}
             )
     return sorted(spots, key=lambda s: (-int(s["score"]), s["path"]))[:HOTSPOTS]
+
+
+def _read(entry: repo_files.Entry, keys: dict[str, str], texts: dict[str, str]) -> None:
+    """A candidate's key and text, from its bytes; nothing for a file not read (too large, binary, unreadable)."""
+    data = repo_files.read(entry, MAX_COMPLEXITY_BYTES)  # larger files are generated more often than written
+    if isinstance(data, bytes):
+        keys[entry.rel] = complexity_key(repo_files.blob_id(data))
+        texts[entry.rel] = repo_files.decode(data, entry.rel)[0]
 
 
 def _measure(files: list[tuple[str, str]]) -> list[tuple[str, int | None]]:
