@@ -3,10 +3,15 @@
 Parts of a scan do not depend on each other but would run one after the
 other on one core while the machine's other cores idle: the collectors that
 do not need the repository collector's results, while it lists and reads its
-files; a large project's dead code, while its copied code is found. ``ahead``
-forks a process that computes one part from the same data, shared
-copy-on-write, and hands back its result through a pipe; this process does
-the rest meanwhile and takes the result when it needs it.
+files. ``ahead`` forks a process that computes one part from the same data,
+shared copy-on-write, and hands back its result through a pipe; this process
+does the rest meanwhile and takes the result when it needs it.
+
+Copy-on-write is not free: each page either process writes after the fork
+(a reference count is a write) is copied. Early in a scan there is little to
+copy; after the file summaries are in, there is much. A project's dead code,
+found in a child while this process found its copied code, took longer than
+both in one process (the standard library: 5% of the scan), and is not.
 
 The child touches nothing the parent holds open (no database connection,
 no buffered output) and leaves with ``os._exit`` (no ``atexit`` handler);

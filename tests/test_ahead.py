@@ -13,15 +13,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from mldebt.collectors import ahead as ahead_module
 from mldebt.collectors.ahead import ahead
-from mldebt.collectors.code import facts as code_facts
-from mldebt.collectors.code.scan import summarise
 
 HERE = os.getpid()
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,61 +122,6 @@ def test_no_fork_when_a_pipe_cannot_be_made(monkeypatch: pytest.MonkeyPatch) -> 
         assert pending() == HERE
 
 
-def _summaries() -> dict[str, dict]:
-    sources = {
-        "pkg/train.py": "import os\n\ndef unused_helper(x):\n    return x + 1\n\ndef main():\n    print(os.getcwd())\n",
-        "pkg/serve.py": "from pkg.train import main\n\nclass Handler:\n    def get(self):\n        return main()\n",
-        "pkg/old.py": "def main():\n    print(1)\n    print(2)\n    print(3)\n    print(4)\n    print(5)\n    print(6)\n",
-    }
-    return {rel: summarise(rel, text) for rel, text in sources.items()}
-
-
-def _dead_code_found_ahead() -> list[bool]:
-    """From now on, every project's dead code is found in a forked process, as on two cores whatever this machine
-    has (this fresh interpreter only); the list says, for each, whether the process was forked."""
-    forked: list[bool] = []
-    original = code_facts.ahead
-
-    @contextmanager
-    def watched(work, worth_it=True):  # type: ignore[no-untyped-def]
-        with original(work, worth_it) as pending:
-            forked.append(pending.forked)
-            yield pending
-
-    code_facts.ahead = watched  # type: ignore[assignment]
-    code_facts.workers = lambda: 2  # type: ignore[assignment]
-    code_facts.AHEAD_MIN_LINES = 0
-    return forked
-
-
-def case_code_facts_are_the_same_found_ahead_or_here() -> None:
-    summaries = _summaries()
-    code_facts.AHEAD_MIN_LINES = 10**9
-    here = list(code_facts.facts(summaries, set(), set(), ["main"]))
-    forked = _dead_code_found_ahead()
-    there = list(code_facts.facts(summaries, set(), set(), ["main"]))
-    assert forked == [True]
-    assert there == here  # every fact, in the same order
-    assert any(f.key == "code.smells.dead_code" and f.value >= 1 for f in here)
-
-
-def case_real_repositories_facts_are_unchanged_when_found_ahead() -> None:
-    import tempfile
-
-    from tests import test_facts_unchanged as golden
-
-    forked = _dead_code_found_ahead()
-    with tempfile.TemporaryDirectory() as scratch:
-        tmp = Path(scratch)
-        os.environ["MLDEBT_CACHE"] = str(tmp / "cache")
-        for bundle in golden.BUNDLES:
-            checkout = tmp / bundle.stem
-            subprocess.run(["git", "clone", "-q", str(bundle), str(checkout)], check=True)
-            (project,) = golden.single_repository(checkout, bundle.stem).projects
-            golden.compare(f"repo-{bundle.stem}", golden.facts_of(project, tmp))
-    assert len(forked) == len(golden.BUNDLES) >= 10 and all(forked)
-
-
 def case_the_other_collectors_run_in_another_process_and_the_facts_are_the_same() -> None:
     import tempfile
 
@@ -243,8 +185,6 @@ FRESH = [
     case_a_child_that_is_killed_is_done_again_here,
     case_an_error_is_the_plain_calls_own,
     case_leaving_without_asking_stops_the_child,
-    case_code_facts_are_the_same_found_ahead_or_here,
-    case_real_repositories_facts_are_unchanged_when_found_ahead,
     case_the_other_collectors_run_in_another_process_and_the_facts_are_the_same,
 ]
 
