@@ -133,6 +133,13 @@ def python_sources(*folders: str) -> list[tuple[str, str]]:
     return files
 
 
+def snippets_and_sources(snippets: list[str]) -> list[tuple[str, str]]:
+    """Hand-written ``snippets`` (as snippet<n>.py) and the checkout's own Python files: the corpus the index's and
+    the visitor's shortcuts are held to their definitions on."""
+    files = [(f"snippet{n}.py", text) for n, text in enumerate(snippets)]
+    return files + python_sources("sample_projects", "collectors", "mldebt", "tests")
+
+
 def visit_summaries(files: list[tuple[str, str]]) -> list[dict[str, Any]]:
     """Our visitor's summary of each (path, text), the file read as code and as a notebook's cells."""
     from mldebt.collectors.code import visit  # the analyser: loaded by the tests that hold it to its definitions

@@ -13,7 +13,7 @@ import pytest
 from mldebt.collectors.code import shapes
 from mldebt.collectors.code.tree import index, key
 
-from .builders import python_sources
+from .builders import snippets_and_sources
 
 _LEAVES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 
@@ -179,12 +179,7 @@ if __name__ == "__main__":
 ]
 
 
-def _corpus() -> list[tuple[str, str]]:
-    files = [(f"snippet{n}.py", text) for n, text in enumerate(SNIPPETS)]
-    return files + python_sources("sample_projects", "collectors", "mldebt", "tests")
-
-
-CORPUS = _corpus()
+CORPUS = snippets_and_sources(SNIPPETS)
 
 
 @pytest.mark.parametrize("every_function", [False, True])

@@ -19,7 +19,7 @@ from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code import scan, tree, visit
 from mldebt.collectors.code.tree import index, key
 
-from .builders import python_sources, visit_summaries
+from .builders import python_sources, snippets_and_sources, visit_summaries
 
 _LEAVES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 
@@ -40,12 +40,7 @@ SNIPPETS = [
 ]
 
 
-def _corpus() -> list[tuple[str, str]]:
-    files = [(f"snippet{n}.py", text) for n, text in enumerate(SNIPPETS)]
-    return files + python_sources("sample_projects", "collectors", "mldebt", "tests")
-
-
-CORPUS = _corpus()
+CORPUS = snippets_and_sources(SNIPPETS)
 
 
 def _children(node: ast.AST) -> list[ast.AST]:
