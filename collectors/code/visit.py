@@ -260,25 +260,28 @@ class Visit:
                         bound[name] += 2
         return {name for name in consts if bound[name] == 1}
 
-    def _below(self, node: ast.AST, parent: int, before: int) -> list[ast.AST]:
-        """``walk(node)`` (in another order), read from the index: ``node`` is the child of ``nodes[parent]``
-        with ``before`` children ahead of it. The tree is walked again if the index has it elsewhere."""
+    def _at(self, node: ast.AST, parent: int, before: int) -> int | None:
+        """Where the index holds ``node``, the child of ``nodes[parent]`` with ``before`` children ahead of it;
+        None when it holds it elsewhere (or there is no index)."""
         tree, nodes = self.tree, self.nodes
         at = tree.starts[parent] + before if tree is not None and parent < len(nodes) else len(nodes)
-        if tree is None or at >= len(nodes) or nodes[at] is not node:
+        return at if tree is not None and at < len(nodes) and nodes[at] is node else None
+
+    def _below(self, node: ast.AST, parent: int, before: int) -> list[ast.AST]:
+        """``walk(node)`` (in another order), read from the index (``_at``). The tree is walked again if the
+        index has it elsewhere."""
+        at = self._at(node, parent, before)
+        if at is None or self.tree is None:
             return walk(node)
-        return [sub for start, end in levels(tree, at) for sub in nodes[start:end]]
+        return [sub for start, end in levels(self.tree, at) for sub in self.nodes[start:end]]
 
     def _calls_below(self, node: ast.AST, parent: int, before: int) -> list[ast.Call]:
         """The calls of ``_below(node, parent, before)``, in its order; a leaf (most values at module level: a
         literal, a name) is told by the index without a list made."""
-        tree, nodes = self.tree, self.nodes
-        at = tree.starts[parent] + before if tree is not None and parent < len(nodes) else len(nodes)
-        if tree is None or at >= len(nodes) or nodes[at] is not node:
-            return [sub for sub in walk(node) if type(sub) is _Call]
-        if tree.starts[at] == tree.starts[at + 1]:  # no children
-            return [node] if type(node) is _Call else []
-        return [sub for start, end in levels(tree, at) for sub in nodes[start:end] if type(sub) is _Call]
+        at = self._at(node, parent, before)
+        if at is not None and self.tree is not None and self.tree.starts[at] == self.tree.starts[at + 1]:
+            return [node] if type(node) is _Call else []  # no children
+        return [sub for sub in self._below(node, parent, before) if type(sub) is _Call]
 
     def _loop(self, node: ast.For) -> None:
         """``for module in ["torch.utils.tensorboard", "tensorboardX"]``: the names the loop variable takes."""
