@@ -22,11 +22,12 @@ import types
 from functools import cache
 from typing import Any
 
-# Nodes with no node inside them and no part in any complexity: radon's visitor does nothing for them here.
+from mldebt.collectors.code.tree import LEAF_TYPES
+
+# Nodes with no node inside them and no part in any complexity: radon's visitor does nothing for them here (the
+# index's leaves, contexts and operators, and names, literals and the names an import binds).
 _LEAVES = ("Name", "Constant", "alias") + tuple(
-    kind.__name__
-    for family in (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
-    for kind in family.__subclasses__()
+    kind.__name__ for family in LEAF_TYPES for kind in family.__subclasses__()
 )
 # radon's own methods that make a visitor for each body they hold (by the global name ComplexityVisitor)
 _NESTING = ("visit_FunctionDef", "visit_ClassDef")

@@ -37,7 +37,7 @@ from typing import Any
 
 _SCALARS = {"identifier", "string", "constant", "int"}
 _LEAVES = {"expr_context", "boolop", "operator", "unaryop", "cmpop"}
-_LEAF_TYPES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+LEAF_TYPES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 _SIGNATURE = re.compile(r"^\w+\((.*)\)$")
 Children = Callable[[ast.AST, list[ast.AST], list[object]], None]
 Picks = tuple[frozenset[type[ast.AST]], ...]
@@ -270,8 +270,8 @@ def _generic(node: ast.AST, out: list[ast.AST]) -> None:
     for name in node._fields:
         value = getattr(node, name, None)
         if isinstance(value, list):
-            out.extend(v for v in value if isinstance(v, ast.AST) and not isinstance(v, _LEAF_TYPES))
-        elif isinstance(value, ast.AST) and not isinstance(value, _LEAF_TYPES):
+            out.extend(v for v in value if isinstance(v, ast.AST) and not isinstance(v, LEAF_TYPES))
+        elif isinstance(value, ast.AST) and not isinstance(value, LEAF_TYPES):
             out.append(value)
 
 
