@@ -7,8 +7,11 @@ here turns its errors into those lines.
 
 from __future__ import annotations
 
+import atexit
 import os
-from typing import Any
+import sys
+import threading
+from typing import Any, NoReturn
 
 import click
 
@@ -63,8 +66,41 @@ def cli() -> None:
     """
 
 
-def main() -> None:
-    cli(prog_name="mldebt")
+def main() -> NoReturn:
+    """Run the command, then leave without tearing the interpreter down (``leave``)."""
+    try:
+        cli(prog_name="mldebt")
+    except SystemExit as done:
+        leave(done.code)
+    leave(0)
+
+
+def leave(code: str | int | None) -> NoReturn:
+    """Exit with ``code`` as ``sys.exit`` would, minus the interpreter's teardown.
+
+    A finished command has closed its store and its files; what the normal
+    exit adds is freeing every object and module one by one, ~15 ms after a
+    scan of a large repository and pure waiting for whoever runs it. So the
+    output is flushed, the exit handlers run (the process pool's, logging's,
+    temporary folders'), and the process ends there (``os._exit``). With
+    another thread still alive the normal exit is taken: it waits for it.
+    """
+    if threading.active_count() != 1 or not hasattr(atexit, "_run_exitfuncs"):
+        sys.exit(code)
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # sys.exit("message"): the message on stderr, status 1
+        print(code, file=sys.stderr)
+        status = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`mldebt ... | head`): as Python's own exit says it
+            status = status or 120
+    os._exit(status)
 
 
 cli.add_command(collect)
