@@ -8,7 +8,8 @@ Every figure is a whole process, the median of --repeats runs (5 by default):
   commit (unchanged);
 - the parse floor: one process that reads every .py file of a corpus and
   ``ast.parse``s it once, against a full cold ``mldebt collect`` of the same
-  corpus, and their ratio; for two corpora built here from the standard
+  corpus, run in turns (floor, scan, floor, scan, ...), and their ratio (of
+  the medians, and the median of each turn's); for two corpora built here from the standard
   library: all of it (the stdlib corpus) and a ~300-file, ~100k-line slice
   (the scale of pytorch-image-models).
 
@@ -140,21 +141,22 @@ def main() -> None:
     print(f"collect, 15-file repository: cold {median(cold):.3f} s, unchanged commit {median(warm):.3f} s")
 
     for name, repo, files in (("~100k-line slice", slice_, picked), ("standard library", whole, everything)):
-        floor = [
-            float(
-                subprocess.run(
-                    [sys.executable, "-c", PARSE, str(repo)], capture_output=True, text=True, check=True
-                ).stdout
-            )
-            for _ in range(n)
-        ]
-        scans = [
-            collect(repo, scratch / f"c-{repo.name}", scratch / f"{repo.name}.db", fresh=True)[0] for _ in range(n)
-        ]
+        floor, scans = [], []
+        for _ in range(n):  # in turns, so that a machine slowing down or speeding up weighs on both alike
+            floor.append(parse_floor(repo))
+            scans.append(collect(repo, scratch / f"c-{repo.name}", scratch / f"{repo.name}.db", fresh=True)[0])
+        ratios = [scan / parsed for parsed, scan in zip(floor, scans, strict=True)]
         print(
             f"{name} ({len(files)} files, {lines(files):,} lines): parse floor {median(floor):.2f} s, "
-            f"full cold scan {median(scans):.2f} s = {median(scans) / median(floor):.2f}x the floor"
+            f"full cold scan {median(scans):.2f} s = {median(scans) / median(floor):.2f}x the floor "
+            f"(turn by turn: median {median(ratios):.2f}x, each {', '.join(f'{r:.2f}' for r in ratios)})"
         )
+
+
+def parse_floor(repo: Path) -> float:
+    """Seconds one process takes to read and ``ast.parse`` every .py file of ``repo`` once (PARSE)."""
+    done = subprocess.run([sys.executable, "-c", PARSE, str(repo)], capture_output=True, text=True, check=True)
+    return float(done.stdout)
 
 
 if __name__ == "__main__":
