@@ -85,6 +85,27 @@ _HOLDERS = {
 # Handled in any order, for they only add to sets (see _visit): the rest of visit_Call's are a command builder's.
 _LOOSE = {ast.Assign, ast.BinOp, ast.Subscript, ast.MatchClass}
 _ANY_ORDER = {ast.Name, ast.Attribute, ast.Constant, ast.Call, ast.arg, *_LOOSE}  # arg: defines a variable, unreported
+# Where a name or an attribute is assigned to (Store) or deleted (Del), known by where it stands: the parser
+# gives a node of these kinds that context and no other. What holds the targets, and where they are among its
+# children (which the index lists in field order, contexts left out): the first (_FIRST_TARGET), every one (a
+# ``del``'s), every one held by a tuple, a list or a starred name that is itself a target (_UNPACKED), the second
+# of a ``with``'s item (its ``as``). An assignment's targets are all its children but the last (see _visit).
+_STORED, _DELETED = 1, 2  # the marks (see _visit)
+_FIRST_TARGET, _UNPACKED, _DELETE, _AS = range(4)
+_TARGETS: dict[type, int] = {
+    ast.AugAssign: _FIRST_TARGET,
+    ast.AnnAssign: _FIRST_TARGET,
+    ast.For: _FIRST_TARGET,
+    ast.AsyncFor: _FIRST_TARGET,
+    ast.comprehension: _FIRST_TARGET,
+    ast.NamedExpr: _FIRST_TARGET,
+    **({ast.TypeAlias: _FIRST_TARGET} if hasattr(ast, "TypeAlias") else {}),  # type X = ...: Python 3.12 on
+    ast.Tuple: _UNPACKED,
+    ast.List: _UNPACKED,
+    ast.Starred: _UNPACKED,
+    ast.Delete: _DELETE,
+    ast.withitem: _AS,
+}
 # The called names vulture's visit_Call (getattr, hasattr, "...".format) and _Finder's act on.
 _CALL_NAMES = {"getattr", "hasattr", "format", *COMMAND_BUILDERS}
 # Vulture's ignore rules that ask whether the file is a test file, and what each one is outside test files.
@@ -444,62 +465,85 @@ def _visit(finder: Vulture, indexed: Indexed) -> None:
     file with an expression whose handling depends on the order (a command
     builder's call, a ternary whose condition may be constant, a handler this
     module does not know) gets every node in vulture's order instead.
+
+    The pass reads what it can from the index instead of the nodes (each node
+    read is a node fetched from memory): a name's or an attribute's word is
+    its key, what a call calls, an assignment assigns or an operation's right
+    side is are its children's kinds, and whether a name or an attribute is
+    loaded, stored or deleted is where it stands (``_TARGETS``), noted in
+    ``marks`` as the pass meets what holds it (a node's children follow it).
     """
     nodes = indexed.nodes
     kinds = indexed.kinds  # the types of the nodes, as the index noted them
-    if _EXPRESSION_HANDLERS and not _EXPRESSION_HANDLERS.isdisjoint(kinds):
-        _visit_in_order(finder, indexed)  # a handler of an expression this module does not know
+    keys = indexed.keys
+    if keys is None or (_EXPRESSION_HANDLERS and not _EXPRESSION_HANDLERS.isdisjoint(kinds)):
+        _visit_in_order(finder, indexed)  # nodes made by hand, or a handler of an expression this module does not know
         return
+    starts = indexed.starts
     used: set[str] = set()  # finder.used_names's add() is vulture's, in Python: added to it once, at the end
     name_, attribute, constant, call = ast.Name, ast.Attribute, ast.Constant, ast.Call
     names: set[str] = set()  # vulture's visit_Name's, but for the names it ignores, taken out once at the end
-    load, delete = ast.Load, ast.Del
     strings: set[str] = set()  # visit_Constant's, each string once
     on_call, call_names, builders = finder.visit_Call, _CALL_NAMES, COMMAND_BUILDERS
     on_assign, on_bin_op, on_subscript = finder.visit_Assign, finder.visit_BinOp, finder.visit_Subscript
     loose = {
         kind: getattr(finder, f"visit_{kind.__name__}") for kind in _LOOSE - {ast.Assign, ast.BinOp, ast.Subscript}
     }
-    if_exp, assign, bin_op, subscript = ast.IfExp, ast.Assign, ast.BinOp, ast.Subscript
+    if_exp, assign = ast.IfExp, ast.Assign
     sequences = (ast.List, ast.Tuple)
+    targets = _TARGETS
+    marks = bytearray(len(kinds))  # _STORED or _DELETED at the nodes assigned to or deleted, 0 elsewhere
     in_order = False  # a command builder's call (resolved through the imports made before it) or a ternary to reach
-    for node, kind in zip(nodes, kinds):
-        # node is a Name, an Attribute, a Constant or a Call below: ``kind`` says so, which mypy cannot
-        # follow (narrowing with type(node) again would cost a call per node in this, the hottest loop);
+    for i, kind in enumerate(kinds):
         # parsed trees hold no subclasses (of nodes or contexts): type identity is isinstance's answer
-        if kind is name_:  # vulture's visit_Name, less defining variables (not reported)
-            context = type(node.ctx)  # type: ignore[attr-defined]  # kind is ast.Name
-            if context is load or context is delete:
-                names.add(node.id)  # type: ignore[attr-defined]  # kind is ast.Name
-        elif kind is attribute:  # vulture's visit_Attribute, less defining attributes (not reported)
-            if type(node.ctx) is load:  # type: ignore[attr-defined]  # kind is ast.Attribute
-                used.add(node.attr)  # type: ignore[attr-defined]  # kind is ast.Attribute
+        if kind is name_:  # vulture's visit_Name, less defining variables (not reported): loaded or deleted
+            if marks[i] != _STORED:
+                names.add(keys[i])  # type: ignore[arg-type]  # a Name's key is its id
         elif kind is constant:  # only a string can name code
-            value = node.value  # type: ignore[attr-defined]  # kind is ast.Constant
+            value = nodes[i].value  # type: ignore[attr-defined]  # kind is ast.Constant
             if type(value) is str:
                 strings.add(value)
+        elif kind is attribute:  # vulture's visit_Attribute, less defining attributes (not reported): loaded
+            if not marks[i]:
+                used.add(keys[i])  # type: ignore[arg-type]  # an Attribute's key is its attr
         elif kind is call:  # only calls of these names do anything in vulture's visit_Call or ours
-            func = node.func  # type: ignore[attr-defined]  # kind is ast.Call
-            called = type(func)
-            name = func.id if called is name_ else func.attr if called is attribute else None
-            if name in call_names:
-                if name in builders:
+            func = starts[i]  # what a call calls is its first child
+            called = kinds[func]
+            if (called is name_ or called is attribute) and keys[func] in call_names:
+                if keys[func] in builders:
                     in_order = True
                 else:
-                    on_call(node)
-        elif kind is assign:  # vulture's visit_Assign reads only `__all__ = [...]` or `(...)`
-            if isinstance(node.value, sequences):  # type: ignore[attr-defined]  # kind is ast.Assign
-                on_assign(node)
-        elif kind is bin_op:  # and its visit_BinOp only `"..." % locals()`
-            if isinstance(node.right, call):  # type: ignore[attr-defined]  # kind is ast.BinOp
-                on_bin_op(node)
-        elif kind is subscript:  # our visit_Subscript reads only `globals()[...]`, `vars()[...]`, `x.__dict__[...]`
-            held = type(node.value)  # type: ignore[attr-defined]  # kind is ast.Subscript
+                    on_call(nodes[i])
+        elif kind is assign:  # its targets are its children but the last, the value assigned
+            first, value_at = starts[i], starts[i + 1] - 1
+            if value_at - first == 1:
+                marks[first] = _STORED
+            else:  # a = b = ...
+                marks[first:value_at] = bytes((_STORED,)) * (value_at - first)
+            if kinds[value_at] in sequences:  # vulture's visit_Assign reads only `__all__ = [...]` or `(...)`
+                on_assign(nodes[i])
+        elif kind in targets:
+            at = targets[kind]
+            if at == _FIRST_TARGET:
+                marks[starts[i]] = _STORED
+            elif at == _UNPACKED:  # a tuple, a list or a starred name assigned to or deleted: so is what it holds
+                mark = marks[i]
+                if mark:
+                    marks[starts[i] : starts[i + 1]] = bytes((mark,)) * (starts[i + 1] - starts[i])
+            elif at == _DELETE:
+                marks[starts[i] : starts[i + 1]] = bytes((_DELETED,)) * (starts[i + 1] - starts[i])
+            elif starts[i + 1] - starts[i] == 2:  # a with's item: `as` a target, its second child, if it has one
+                marks[starts[i] + 1] = _STORED
+        elif kind is ast.BinOp:  # vulture's visit_BinOp reads only `"..." % locals()`: a call the right side
+            if kinds[starts[i + 1] - 1] is call:
+                on_bin_op(nodes[i])
+        elif kind is ast.Subscript:  # our visit_Subscript reads only `globals()[...]`, `vars()[...]`, `x.__dict__[...]`
+            held = kinds[starts[i]]
             if held is call or held is attribute:
-                on_subscript(node)
+                on_subscript(nodes[i])
         elif kind in loose:
-            loose[kind](node)
-        elif kind is if_exp and not _undecidable(node.test):  # type: ignore[attr-defined]  # kind is ast.IfExp
+            loose[kind](nodes[i])
+        elif kind is if_exp and not _undecidable(nodes[i].test):  # type: ignore[attr-defined]  # kind is ast.IfExp
             in_order = True
     names.difference_update(IGNORED_VARIABLE_NAMES)
     finder.used_names.update(used, names)
