@@ -44,37 +44,39 @@ MIN_FILE_SHARED = 8  # ... and at least this many lines of it (a statement repea
 COMMON_STATEMENT = 8  # a statement shape found in more files than this is boilerplate, not a copy
 _MASK = (1 << 48) - 1
 _second = itemgetter(1)
-_TOKENS: dict[object, int] = {}  # a node type or a name -> a number that stays the same in every process
 
 
-def _token(named: object) -> int:
-    text = named if isinstance(named, str) else getattr(named, "__name__", "")
-    value = _TOKENS[named] = zlib.crc32(text.encode("utf-8", "replace"))
-    return value
+class _Tokens(dict[object, int]):
+    """A node type or a name -> a number that stays the same in every process (the CRC-32 of its name), worked
+    out when it is first looked up: a file's keys are looked up in one pass, new ones and known ones alike."""
+
+    def __missing__(self, named: object) -> int:
+        text = named if isinstance(named, str) else getattr(named, "__name__", "")
+        value = self[named] = zlib.crc32(text.encode("utf-8", "replace"))
+        return value
+
+
+_TOKENS = _Tokens()
 
 
 def node_shapes(tree: Indexed) -> list[int]:
     """The shape of every node of ``tree``, by index: its type, the name it reads or writes, the attribute or
     keyword it names, and its children's shapes (a literal is only its type).
 
-    Every node's own token is looked up from the keys the index noted (a key new to this process, as most
-    files have some on a first scan, gets its token once however often the file uses it); then the nodes with
-    children (about half) are hashed, children first: read backwards, the breadth-first order puts every node
-    after its children. Going backwards, the children of the node at hand end where those of the last one hashed begin,
+    Every node's own token is looked up from the keys the index noted, in one pass (a key new to this process,
+    as most files have some on a first scan, gets its token when first looked up); then the nodes with children
+    (about half) are hashed, children first: read backwards, the breadth-first order puts every node after its
+    children. Going backwards, the children of the node at hand end where those of the last one hashed begin,
     and a node whose children begin there too has none: one comparison per node finds the nodes to hash.
     """
     nodes, starts, keys = tree.nodes, tree.starts, tree.keys
     if keys is None:  # an index of nodes made by hand
         keys = list(map(key, nodes))
-    for named in set(keys).difference(_TOKENS):  # names and node types not seen before in this process, each once
-        _token(named)
     shape = list(map(_TOKENS.__getitem__, keys))
-    last = len(nodes) - 1
     backwards = reversed(starts)
     end = next(backwards)  # the end of the last node's children: the end of the list
-    for k, first in enumerate(backwards):  # the node at hand is nodes[last - k]; its children are [first, end)
+    for i, first in zip(range(len(shape) - 1, -1, -1), backwards):  # the children of nodes[i] are [first, end)
         if first != end:
-            i = last - k
             count = end - first
             if count == 1:  # one child (an attribute's value, a statement's expression), two, three: no slice
                 shape[i] = hash((shape[i], shape[first]))
