@@ -51,6 +51,10 @@ _CALL_NAMES = {
 _CALL_ROOTS = {"numpy", "click", *P.TRACKING_ROOTS, *P.REGISTRY_CALL_ROOTS, *P.LIBRARY_ROOTS}
 _CALL_LASTS = {*P.LOGGER_CLASSES, *P.REGISTRY_METHODS, "add_argument", "ArgumentParser", *P.RAW_READERS, *P.QUIET_CALLS}
 _ENV_LASTS = {name.rsplit(".", 1)[-1] for name in _ENV_GET}
+_NAME_LASTS = {name.rpartition(".")[2] for name in _CALL_NAMES}  # the last parts of the names of _CALL_NAMES
+# The message calls (``print``, ``log.warning``) that are in _CALL_LASTS only for ``_hush``: ``_named_call`` of one
+# whose root and whole name match nothing finds what ``_call`` finds of a call no check matches, and hushes it.
+_QUIET = P.QUIET_CALLS - {*P.LOGGER_CLASSES, *P.REGISTRY_METHODS, "add_argument", "ArgumentParser", *P.RAW_READERS}
 _ELSEWHERE = {ast.arg, ast.Global}  # what binds a name outside the module's statements (``_switches``)
 _WORK = {ast.Expr, ast.For, ast.While, ast.With}  # module-level statements that work when the module is run
 _Name, _Attribute, _Call, _Subscript, _Constant = ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.Constant
@@ -332,46 +336,70 @@ class Visit:
 
     def _call(self, node: ast.Call) -> None:
         func = node.func
-        # ``dotted`` of the callees that are a name's attributes, written out; they hold no ".()" for ``dotted``
-        # to write "()": an imported name has no brackets, and a variable's call is read by ``dotted`` already
+        kind = type(func)
+        # The callee's name, its root and its last part, written out for a name and a name's attributes instead of
+        # ``dotted``: they hold no ".()" for ``dotted`` to write "()" (an imported name has no brackets, and a
+        # variable's call is read by ``dotted`` already). A name's attribute called (``self.save()``, the
+        # commonest callee after a name alone) leaves ``name`` None, made only if a check needs it: its root is
+        # its head's and its last part the attribute, so only a call whose attribute ends a name of _CALL_NAMES
+        # can be one of them. An identifier holds no dot, so a name that resolves to itself is its own root and
+        # last part.
         ident: str | None = None  # the name ``_use`` reaches from ``func``, when only attributes lead to it
-        if type(func) is _Name:
-            ident = func.id
-            name = self.aliases.get(ident) or self._bound.get(ident, ident)
-            last = name.rpartition(".")[2]
-        elif type(func) is _Attribute and type(func.value) is _Name:  # the commonest after a name alone
-            ident, last = func.value.id, func.attr  # ``name`` always ends with the attribute
-            name = f"{self.aliases.get(ident) or self._bound.get(ident, ident)}.{last}"
+        name: str | None = None
+        if kind is _Attribute:
+            last = func.attr  # type: ignore[attr-defined]  # an Attribute
+            value = func.value  # type: ignore[attr-defined]
+            if type(value) is _Name:
+                ident = value.id
+                head = self.aliases.get(ident) or (self._bound.get(ident, ident) if self._bound else ident)
+                root = ident if head is ident else head.partition(".")[0]
+            else:
+                top, attrs = value, [last]
+                while type(top) is _Attribute:
+                    attrs.append(top.attr)
+                    top = top.value
+                if type(top) is _Name:  # ``x.y.f``
+                    ident = top.id
+                    attrs.append(self.aliases.get(ident) or self._bound.get(ident, ident))
+                    attrs.reverse()
+                    name = ".".join(attrs)
+                else:  # through a call or a subscript
+                    name = self.dotted(func)
+                root = name.partition(".")[0]
+        elif kind is _Name:
+            ident = func.id  # type: ignore[attr-defined]  # a Name
+            name = self.aliases.get(ident) or (self._bound.get(ident, ident) if self._bound else ident)
+            if name is ident:
+                last = root = ident
+            else:
+                last, root = name.rpartition(".")[2], name.partition(".")[0]
         else:
-            head, attrs = func, []
-            while type(head) is _Attribute:
-                attrs.append(head.attr)
-                head = head.value
-            if attrs and type(head) is _Name:  # ``x.y.f``
-                ident = head.id
-                attrs.append(self.aliases.get(ident) or self._bound.get(ident, ident))
-                attrs.reverse()
-                name = ".".join(attrs)
-                last = func.attr  # type: ignore[attr-defined]  # an Attribute
-            else:  # through a call or a subscript
-                name = self.dotted(func)
-                last = name.rpartition(".")[2]
-        root = name.partition(".")[0]
-        named = name in _CALL_NAMES or root in _CALL_ROOTS or last in _CALL_LASTS
-        if named:
-            self._named_call(node, name, last, root)
+            name = self.dotted(func)
+            last, root = name.rpartition(".")[2], name.partition(".")[0]
+        if name is None and last in _NAME_LASTS:
+            name = f"{head}.{last}"
+        if (
+            root in _CALL_ROOTS
+            or (last in _CALL_LASTS and last not in _QUIET)
+            or (name is not None and name in _CALL_NAMES)
+        ):
+            self._named_call(node, name if name is not None else f"{head}.{last}", last, root)
             return
-        # no check on the call's name can match: what is left are its keywords, a capitalised name, a notebook
+        # no check on the call's name can match but the message calls' (``_QUIET``): what is left are its keywords,
+        # a capitalised name, a notebook, and a message's arguments
+        line = node.lineno
         if node.keywords:
-            self._keywords(node, name, last, root, node.lineno)
+            self._keywords(node, name if name is not None else f"{head}.{last}", last, root, line)
         if ident is None:
-            self._use(func, node.lineno)
-        elif ident[:1].isupper():
-            self._used(ident, node.lineno)
-        if node.args and self._notebooks:
+            self._use(func, line)
+        elif ident[0].isupper():
+            self._used(ident, line)
+        if self._notebooks and node.args:
             notebook = _notebook(node.args)
             if notebook:
-                self.add("notebook_refs", node.lineno, notebook, "runs")
+                self.add("notebook_refs", line, notebook, "runs")
+        if last in _QUIET:
+            self._hush(node.args)
 
     def _named_call(self, node: ast.Call, name: str, last: str, root: str) -> None:
         line = node.lineno

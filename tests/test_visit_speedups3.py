@@ -1,0 +1,94 @@
+"""The visitor's third round of shortcuts gives what the plain definitions give.
+
+A call's name is written out without ``dotted`` and, for a name's attribute, made only when a check needs it;
+a message call (``print``, ``log.warning``) that no other check can match is not handed to ``_named_call``, whose
+other checks would find nothing in it. Each is held here to the handler as it reads by definition, on snippets
+that take every branch and on the checkout's own files.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from mldebt.collectors.code import patterns as P
+from mldebt.collectors.code import visit
+
+from .builders import snippets_and_sources, visit_summaries
+
+# every message call, as a name, an imported name's attribute, a variable's, a tracker's and a chain's, with
+# and without keywords; the names the tables know, reached the same ways
+_CALLEES = [
+    *sorted(P.QUIET_CALLS),
+    *(f"{head}.{last}" for head in ("logging", "log", "self.logger", "wandb", "run", "np") for last in P.QUIET_CALLS),
+    "open",
+    "np.load",
+    "np.random.seed",
+    "os.getenv",
+    "getenv",
+    "os.environ.get",
+    "parser.add_argument",
+    "argparse.ArgumentParser",
+    "ArgumentParser",
+    "click.option",
+    "importlib.import_module",
+    "import_module",
+    "pd.read_csv",
+    "json.load",
+    "Schema",
+    "Schema.validate",
+    "local.Thing",
+    "a.b.c.d",
+    "f()",
+    "x[0].m",
+    "'{}'.format",
+    "(a or b).warning",
+    "run.log",
+]
+
+_HEAD = (
+    "import logging\nimport wandb\nimport numpy as np\nimport os\nimport argparse\nimport click\nimport importlib\n"
+    "import pandas as pd\nimport json\nfrom os import getenv\nfrom importlib import import_module\n"
+    "from argparse import ArgumentParser\nfrom pandera import Schema\n"
+    "log = logging.getLogger(__name__)\nrun = wandb.init()\nparser = argparse.ArgumentParser()\n\n\n"
+)
+# one file for each callee, so that what each one finds is found (a file keeps 40 rows of a kind)
+SNIPPETS = [
+    f"{_HEAD}def f(self, local, a, b, x):\n"
+    f"    {callee}('data/x.csv', 'run.ipynb', seed=1, lr=0.1, default=2)\n    {callee}('m.pkl', f'{{a}}/b.txt')\n"
+    for callee in _CALLEES
+]
+SNIPPETS.append(
+    "def g(self):\n    print('a/b.txt', file=self.out)\n    self.Thing.make()\n    Thing.make()\n    Ü.x()\n"
+)
+
+CORPUS = snippets_and_sources(SNIPPETS)
+
+
+def _plain_call(self: visit.Visit, node: ast.Call) -> None:
+    """``_call`` by definition: the callee's name from ``dotted``, every call that a table knows by its name, its
+    root or its last part handed to ``_named_call``, its capitalised name from ``_use``."""
+    name = self.dotted(node.func)
+    last, root = name.rpartition(".")[2], name.partition(".")[0]
+    if name in visit._CALL_NAMES or root in visit._CALL_ROOTS or last in visit._CALL_LASTS:
+        self._named_call(node, name, last, root)
+        return
+    if node.keywords:
+        self._keywords(node, name, last, root, node.lineno)
+    self._use(node.func, node.lineno)
+    notebook = visit._notebook(node.args) if self._notebooks else None
+    if notebook:
+        self.add("notebook_refs", node.lineno, notebook, "runs")
+
+
+def test_a_call_s_name_and_its_checks_are_what_their_definition_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    quick = visit_summaries(CORPUS)
+    monkeypatch.setitem(visit._HANDLERS, ast.Call, _plain_call)
+    assert visit_summaries(CORPUS) == quick
+    found = {callee: summary["found"] for callee, summary in zip(_CALLEES, quick[::2])}
+    assert "paths" not in found["print"] and "paths" not in found["log.warning"]  # a message's strings are no paths
+    assert found["open"]["paths"] and found["run.log"]["tracking"] and found["wandb.log"]["tracking"]
+    assert found["Schema"]["library_uses"] and found["np.load"]["raw_reads"]
+    assert all(summary["found"]["notebook_refs"] for summary in quick[1 : 2 * len(_CALLEES) : 2])
+    assert quick[2 * len(_CALLEES)]["found"] == {} and quick[2 * len(_CALLEES)]["imported_uses"] == []
