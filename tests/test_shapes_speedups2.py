@@ -5,8 +5,11 @@ hashed children first, going backwards over where each node's children start."""
 from __future__ import annotations
 
 import ast
+import random
 import uuid
 import zlib
+from collections import Counter
+from typing import Any
 
 import pytest
 
@@ -15,6 +18,7 @@ from mldebt.collectors.code.tree import index
 
 from .test_shapes_speedups import SNIPPETS
 from .test_shapes_speedups import _shape as defined_shape
+from .test_shapes_variants import _defined as defined_functions
 
 
 def _new_names(count: int) -> list[str]:
@@ -62,3 +66,52 @@ def _wide_and_deep() -> list[str]:
 def test_every_node_s_shape_is_the_definition_s(text: str) -> None:
     indexed = index(ast.parse(text))
     assert shapes.node_shapes(indexed) == [defined_shape(node) for node in indexed.nodes]
+
+
+def _drawn_with_unique(seed: int) -> dict[str, dict[str, Any]]:
+    """Functions over a few shapes and over shapes found once in the project, many made from an earlier body by
+    one change, addition or removal (often to a shape found nowhere else) or by several."""
+    rng = random.Random(seed)
+    few = rng.choice([2, 4, 30])
+    new = iter(range(10**6, 2 * 10**6))
+
+    def shape() -> int:
+        return next(new) if rng.random() < rng.choice([0.05, 0.3, 0.7]) else rng.randrange(few)
+
+    made: list[list[list[int]]] = []
+    summaries = {}
+    for f in range(rng.randint(1, 5)):
+        functions = []
+        for j in range(rng.randint(0, 12)):
+            rows = [[shape(), rng.randint(1, 4)] for _ in range(rng.choice([2, 3, 4, 6, 10, 39, 40, 41]))]
+            if made and rng.random() < 0.7:
+                rows = [list(row) for row in rng.choice(made)]
+                for _ in range(rng.choice([1, 1, 1, 2, 3])):
+                    edit, at = rng.choice(["change", "add", "remove"]), rng.randint(0, len(rows))
+                    if edit == "add" or not rows:
+                        rows.insert(at, [shape(), 2])
+                    elif edit == "change":
+                        rows[at % len(rows)][0] = shape()
+                    else:
+                        del rows[at % len(rows)]
+            made.append(rows)
+            functions.append([rng.randint(1, 99), f"f{j}", rows])
+        summaries[f"m{f}.py"] = {"shapes": {"functions": functions, "statements": []}}
+    return summaries
+
+
+def test_variants_of_bodies_with_statements_found_once_are_the_definition_s() -> None:
+    """shapes.functions leaves out the bodies with two statements found in no other body: drawn bodies often
+    hold one such statement (changed or added in a copy: a variant) or two (no variant)."""
+    variants = one = two = 0
+    for seed in range(600):
+        summaries = _drawn_with_unique(seed)
+        expected = defined_functions(summaries)
+        assert shapes.functions(summaries) == expected, seed
+        variants += len(expected[1])
+        bodies = {tuple(s for s, _ in body) for f in summaries.values() for _, _, body in f["shapes"]["functions"]}
+        held = Counter(s for body in bodies for s in body)
+        found_once = [[held[s] for s in body].count(1) for body in bodies if 3 <= len(body) <= 40]
+        one += found_once.count(1)
+        two += len(found_once) - found_once.count(0) - found_once.count(1)
+    assert variants > 1000 and one > 300 and two > 300

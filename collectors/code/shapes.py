@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import ast
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from itertools import chain
 from operator import itemgetter
@@ -248,12 +248,17 @@ def functions(summaries: dict[str, dict[str, Any]]) -> tuple[list[tuple[Place, P
     # that body of it, whichever came later (two bodies of the same pair are variants already). Bodies of two
     # statements are left out: their pairs are of one statement, no longer body's, and a body of two
     # statements is the variant of none (one statement shorter, a body of one is never compared)
+    #
+    # A body with two statements found in no other body (a shape twice in one body is not such a statement) is
+    # left out: a body with a pair in common with it, or one statement shorter or longer than it, holds all its
+    # statements but one, so one of those two. Most bodies, written once, are such.
+    held = Counter(chain.from_iterable([body for _, body in distinct]))  # a shape -> how often the bodies hold it
     first: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = {}  # a pair -> the first body it is that of
     related: dict[int, int] = {}  # a variant -> the body it varies
     longer: list[tuple[int, int]] = []  # (a body, a body with one statement more)
-    note, find = first.setdefault, number.get
+    note, find, count = first.setdefault, number.get, held.__getitem__
     for n, (_, body) in enumerate(distinct):
-        if not MIN_VARIANT_STATEMENTS <= len(body) <= MAX_VARIANT_STATEMENTS:
+        if not MIN_VARIANT_STATEMENTS <= len(body) <= MAX_VARIANT_STATEMENTS or list(map(count, body)).count(1) >= 2:
             continue
         earliest = n
         for k in range(len(body)):
