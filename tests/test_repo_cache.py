@@ -61,3 +61,13 @@ def test_the_cache_is_json_and_survives_a_broken_file(tmp_path):
     broken = Cache(tmp_path / "c.sqlite")
     broken.put("k", 1)  # a cache that cannot be used misses; it never fails the scan
     assert broken.get("k") is None
+
+
+def test_a_cache_write_does_not_wait_for_the_disk_but_stays_readable(tmp_path):
+    cache = Cache(tmp_path / "c.sqlite")
+    assert cache._db is not None
+    assert cache._db.execute("pragma synchronous").fetchone()[0] == 1  # NORMAL: no sync at each commit (WAL)
+    cache.put_many({f"k{i}": {"i": i} for i in range(50)})
+    cache.close()
+    again = Cache(tmp_path / "c.sqlite")
+    assert again.get_many(["k0", "k49"]) == {"k0": {"i": 0}, "k49": {"i": 49}}

@@ -60,6 +60,8 @@ class Cache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             db.execute("pragma journal_mode=wal")
+            # a cache: a commit need not wait for the disk (a crash may lose the last writes, never the file's sense)
+            db.execute("pragma synchronous=normal")
             db.execute("create table if not exists entries (key text primary key, value blob, used integer)")
             self._db = db
         except (OSError, sqlite3.Error):
