@@ -90,7 +90,8 @@ class Visit:
         self._strings: list[tuple[tuple[int, int], str, int]] = []  # (where, text, line) of string literals
         self._parts: set[int] = set()  # the literal parts of f-strings
         self._float_consts: dict[str, float] = {}
-        self._bool_consts: set[str] = set()
+        self._bool_consts: set[str] = set()  # the module's True/False constants; only its switches once _switched
+        self._switched = True  # whether ``_bool_consts`` holds only switches (see ``_module_level``)
         self._loop_strings: dict[str, list[str]] = {}  # for m in ["a", "b"]: the names a loop variable takes
         self._bound: dict[str, str] = {}  # run = wandb.init(): variables holding a tracker's or registry's object
         self._binds = True  # whether the file imports what ``_bind`` can bind (see ``run``)
@@ -213,32 +214,48 @@ class Visit:
     def _module_level(self, tree: ast.Module) -> None:
         """Whether the module works when run (a script), and its constants (thresholds, flags, settings)."""
         first = self.tree.starts[0] if self.tree is not None else 0  # where the module's statements are indexed
+        assign, annotated, expr, setting = ast.Assign, ast.AnnAssign, ast.Expr, P.SETTING_NAME.match
         for k, node in enumerate(tree.body):
-            # parsed trees hold no subclasses: type identity is isinstance's answer
-            if type(node) in _WORK:
-                if type(node) is not ast.Expr or type(node.value) is not _Constant:
+            kind = type(node)  # parsed trees hold no subclasses: type identity is isinstance's answer
+            if kind is assign:
+                targets, before = node.targets, len(node.targets)  # type: ignore[attr-defined]  # an Assign
+            elif kind is annotated:
+                targets, before = [node.target], 2  # type: ignore[attr-defined]  # its target and annotation first
+            else:
+                if kind in _WORK and (kind is not expr or type(node.value) is not _Constant):  # type: ignore[attr-defined]
                     self.top_level_work = True  # the module does its work when run, as a script does
                 continue
-            if (type(node) is not ast.Assign and type(node) is not ast.AnnAssign) or node.value is None:
+            value = node.value  # type: ignore[attr-defined]  # an Assign or an AnnAssign
+            if value is None:
                 continue
-            value = node.value
-            if not self.top_level_work and any(  # once it is, whether this statement reads data says nothing more
-                self._last(call.func) in P.RAW_READERS
-                for call in self._calls_below(value, first + k, len(node.targets) if type(node) is ast.Assign else 2)
-            ):
-                self.top_level_work = True  # reads data at import time
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names = [t.id for t in targets if type(t) is _Name]
+            if not self.top_level_work:  # once it is, whether this statement reads data says nothing more
+                for call in self._calls_below(value, first + k, before):
+                    if self._last(call.func) in P.RAW_READERS:
+                        self.top_level_work = True  # reads data at import time
+                        break
             constant = value.value if type(value) is _Constant else None
-            for name in names:
+            for target in targets:
+                if type(target) is not _Name:
+                    continue
+                name = target.id  # a Name
                 if isinstance(constant, float):
                     self._float_consts[name] = constant
                 elif isinstance(constant, bool) and not self.notebook:  # a notebook's are parameters
                     self._bool_consts.add(name)
-                if P.SETTING_NAME.match(name):
+                if setting(name):
                     self.counts["settings"] = self.counts.get("settings", 0) + 1
-        if self._bool_consts:  # a switch only an edit of the code turns: bound here and nowhere else
+        # A switch is a constant only an edit of the code turns: bound here and nowhere else (``_switches``). Few
+        # files branch on one of their True/False constants, so which of them are switches is worked out when a
+        # branch first names one (``_switch_named``), not here.
+        self._switched = not self._bool_consts
+
+    def _switch_named(self, name: str) -> bool:
+        """Whether ``name``, one of the module's True/False constants (``_bool_consts``), is a switch: the first
+        time one is asked about, the constants that are not switches are taken out of ``_bool_consts``."""
+        if not self._switched:
             self._bool_consts = self._switches(self._bool_consts)
+            self._switched = True
+        return name in self._bool_consts
 
     def _switches(self, consts: set[str]) -> set[str]:
         """The names of ``consts`` bound once in the file, and never as a parameter or a global: its switches.
@@ -280,12 +297,20 @@ class Visit:
         return [sub for start, end in levels(self.tree, at) for sub in self.nodes[start:end]]
 
     def _calls_below(self, node: ast.AST, parent: int, before: int) -> list[ast.Call]:
-        """The calls of ``_below(node, parent, before)``, in its order; a leaf (most values at module level: a
-        literal, a name) is told by the index without a list made."""
+        """The calls of ``_below(node, parent, before)``, in its order, read from the index level by level (a leaf,
+        as most values at module level are, is one level)."""
         at = self._at(node, parent, before)
-        if at is not None and self.tree is not None and self.tree.starts[at] == self.tree.starts[at + 1]:
-            return [node] if type(node) is _Call else []  # no children
-        return [sub for sub in self._below(node, parent, before) if type(sub) is _Call]
+        if at is None or self.tree is None:
+            return [sub for sub in walk(node) if type(sub) is _Call]
+        nodes, starts, call = self.nodes, self.tree.starts, _Call
+        calls: list[ast.Call] = []
+        start, end = at, at + 1
+        while start != end:
+            for sub in nodes[start:end]:
+                if type(sub) is call:
+                    calls.append(sub)  # a Call
+            start, end = starts[start], starts[end]
+        return calls
 
     def _loop(self, node: ast.For) -> None:
         """``for module in ["torch.utils.tensorboard", "tensorboardX"]``: the names the loop variable takes."""
@@ -553,7 +578,7 @@ class Visit:
     def _if(self, node: ast.If) -> None:
         test = node.test
         if type(test) is _Name:  # the commonest test: what ``_switch`` gives for it, without the call
-            if test.id in self._bool_consts:
+            if test.id in self._bool_consts and self._switch_named(test.id):
                 self.add("flag_branches", node.lineno, test.id)
             return
         if type(test) is _Attribute:  # never a switch (``_switch``)
@@ -570,7 +595,7 @@ class Visit:
         True/False constant (``USE_NEW_LOSS = True``), or an environment variable. Names alone say nothing."""
         # parsed trees hold no subclasses: type identity is isinstance's answer, and each test below is one
         if type(test) is _Name:  # the commonest test
-            return test.id if test.id in self._bool_consts else None
+            return test.id if test.id in self._bool_consts and self._switch_named(test.id) else None
         if type(test) is _Attribute:
             return None
         if type(test) is ast.UnaryOp and type(test.op) is ast.Not:
@@ -588,7 +613,7 @@ class Visit:
         if type(test) is _Constant:
             return f"constant {test.value!r}" if isinstance(test.value, (bool, int)) else None
         if type(test) is _Name:
-            return test.id if test.id in self._bool_consts else None
+            return test.id if test.id in self._bool_consts and self._switch_named(test.id) else None
         if type(test) is _Call:
             func = test.func
             if (
