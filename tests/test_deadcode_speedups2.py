@@ -14,11 +14,14 @@ from __future__ import annotations
 import ast
 
 import pytest
+from vulture.core import PYTEST_FUNCTION_NAMES, PYTEST_METHOD_NAMES
 
 from mldebt.collectors.code import deadcode as code_deadcode
 from mldebt.collectors.code.tree import index
 
 from .builders import python_sources
+from .test_deadcode_shortcuts import _vulture_s
+from .test_deadcode_speedups import _unused_through_vulture
 
 # Each snippet assigns to or deletes names (``s_*``) and attributes (``a_*``) that nothing loads: none is used.
 TARGETS = [
@@ -130,3 +133,41 @@ def test_nodes_made_by_hand_without_keys_get_every_node_in_order():
     indexed = index(tree)
     by_hand = type(indexed)(indexed.nodes, indexed.starts, indexed.depth)  # no keys, as for nodes made by hand
     assert code_deadcode.file_state(tree, "m.py", "", by_hand) == code_deadcode.file_state(tree, "m.py", "")
+
+
+def test_unused_code_of_files_that_use_what_they_define_is_what_one_vulture_of_every_item_lists():
+    """A definition used by its own file and no other, one used only by another, one by none, and unreachable
+    code named as a used name, which is reported all the same."""
+    states = [
+        (
+            "a.py",
+            {"defined": [["function", "mine", 1, 2, 60, ""], ["function", "theirs", 3, 4, 60, ""]], "used": ["mine"]},
+        ),
+        ("b.py", {"defined": [["function", "nobody", 1, 2, 60, ""]], "used": ["theirs", "if"]}),
+        ("c.py", {"defined": [["unreachable_code", "if", 5, 6, 100, "unreachable 'if'"]], "used": ["if"]}),
+    ]
+    found = code_deadcode.unused(states, 0)
+    assert found == _unused_through_vulture(states, 0)
+    assert [(f["path"], f["name"]) for f in found] == [("b.py", "nobody"), ("c.py", "if")]
+
+
+# Every name vulture's rules for functions and methods ask about, as a function, a method, a static method and a
+# property, and a dunder, a sunder and "__" besides.
+_RULED = sorted({*PYTEST_FUNCTION_NAMES, *PYTEST_METHOD_NAMES, "test_x", "testx", "run", "__", "__init__", "_s_"})
+RULED = "\n".join(
+    [f"def {name}(): pass" for name in _RULED]
+    + ["class C:"]
+    + [f"    def {name}(self): pass" for name in _RULED]
+    + [f"    @staticmethod\n    def {name}(): pass" for name in _RULED]
+    + [f"    @property\n    def {name}(self): pass" for name in _RULED]
+)
+
+
+# (conf.py and hubconf.py have rules of ours, not vulture's: tests/test_deadcode_shortcuts.py holds them)
+@pytest.mark.parametrize("rel", ["pkg/m.py", "tests/test_m.py", "pkg/m_test.py"])
+def test_functions_and_methods_are_defined_as_vulture_defines_them_in_and_out_of_test_files(rel):
+    tree = ast.parse(RULED)
+    state = code_deadcode.file_state(tree, rel, RULED, index(tree))
+    found = sorted((row[0], row[1], row[2]) for row in state["defined"])
+    assert found == _vulture_s(RULED, rel)
+    assert len(found) < 4 * len(_RULED) + 1  # some are left out everywhere ("__", dunders)

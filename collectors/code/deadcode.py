@@ -63,6 +63,7 @@ _REACHABILITY = {*_STOPS, *_BODIES, ast.While, ast.If, ast.IfExp, ast.Try}
 # Conditions ast.literal_eval always refuses: vulture's _safe_eval gives its default for them.
 _NEVER_LITERAL = {ast.Name, ast.Attribute, ast.Compare, ast.Subscript, ast.Starred, ast.NamedExpr, ast.Await}
 _UNKNOWN = object()
+_NO_DECORATORS: list[str] = []
 # Statements and what holds them (the module, except and case clauses): no expression holds one.
 _STATEMENTS = {*ast.stmt.__subclasses__(), ast.ExceptHandler, ast.match_case, ast.Module}
 _HOLDERS = {
@@ -145,12 +146,9 @@ _TYPES = {
 }
 
 
-# Vulture's ignore rules of functions, methods and classes, which its handlers pass and _Finder's pass as they do.
-_ignore_class, _ignore_function, _ignore_method = (
-    vulture_core._ignore_class,
-    vulture_core._ignore_function,
-    vulture_core._ignore_method,
-)
+# Vulture's ignore rule of classes, which its handler passes and _Finder's passes as it does (those of functions
+# and methods: _Finder.visit_FunctionDef, written out).
+_ignore_class = vulture_core._ignore_class
 
 
 class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
@@ -287,24 +285,52 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         """Vulture's visit_FunctionDef, its decorators' names read once (not again by _framework_decorated);
-        the ignore_decorators it tries (a finder has none) are FRAMEWORK_DECORATORS, tried here at once."""
+        the ignore_decorators it tries (a finder has none) are FRAMEWORK_DECORATORS, tried here at once.
+
+        What it defines is kept as _define and _keep keep a function, a method
+        or a property, their rules written out for each (the commonest
+        definition: a call less, and its own rules alone, for each one)."""
         name = node.name
         if _called_anyway(name) or _FRAMEWORK_NAME.match(name):
             return
-        decorators: list[str] = []
-        if node.decorator_list:
-            decorators = [vulture_utils.get_decorator_name(decorator) for decorator in node.decorator_list]
+        decorated = node.decorator_list
+        if decorated:
+            decorators = [vulture_utils.get_decorator_name(decorator) for decorator in decorated]
             if any(map(_FRAMEWORK_DECORATOR.match, decorators)):
                 return
-        arguments = node.args.args
-        if "@property" in decorators:
-            self._define(self.defined_props, name, node)
-        elif (
-            "@staticmethod" in decorators or "@classmethod" in decorators or (arguments and arguments[0].arg == "self")
-        ):
-            self._define(self.defined_methods, name, node, ignore=_ignore_method)
+            first = decorated[0].lineno  # vulture's get_first_line_number: its first decorator's line
         else:
-            self._define(self.defined_funcs, name, node, ignore=_ignore_function)
+            decorators = _NO_DECORATORS
+            first = node.lineno
+        if "@property" in decorators:
+            collection = self.defined_props
+        else:
+            arguments = node.args.args
+            if (
+                "@staticmethod" in decorators
+                or "@classmethod" in decorators
+                or (arguments and arguments[0].arg == "self")
+            ):
+                if vulture_core._is_special_name(name):  # _ignore_method's first rule: "__" alone, here
+                    return
+                collection = self.defined_methods
+                tested = name in PYTEST_METHOD_NAMES or name.startswith("test_")
+            else:  # a function: Sphinx's conf.py hooks and torch.hub's public functions are called by name
+                if (self.is_conf and name in SPHINX_CONF_HOOKS) or (self.is_hubconf and name[0] != "_"):
+                    return
+                collection = self.defined_funcs
+                tested = name in PYTEST_FUNCTION_NAMES or name.startswith("test_")
+            if tested:  # _ignore_method's and _ignore_function's test names, left out of test files
+                if self.test_file is None:
+                    self.test_file = bool(vulture_core._is_test_file(self.filename))
+                if self.test_file:
+                    return
+        typ = collection.typ
+        if self.noqa_lines and noqa.ignore_line(self.noqa_lines, first, ERROR_CODES[typ]):
+            return
+        list.append(
+            collection, [typ, name, first, node.end_lineno, vulture_core.DEFAULT_CONFIDENCE, f"unused {typ} '{name}'"]
+        )
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         """Vulture's visit_ClassDef, whose ignore_decorators (a finder has none) are FRAMEWORK_DECORATORS here."""
