@@ -21,7 +21,7 @@ from mldebt.collectors.code.tree import index
 
 from .builders import python_sources
 from .test_deadcode_shortcuts import _vulture_s
-from .test_deadcode_speedups import _unused_through_vulture
+from .test_deadcode_speedups import _spelled_one_by_one, _unused_through_vulture
 
 # Each snippet assigns to or deletes names (``s_*``) and attributes (``a_*``) that nothing loads: none is used.
 TARGETS = [
@@ -171,3 +171,18 @@ def test_functions_and_methods_are_defined_as_vulture_defines_them_in_and_out_of
     found = sorted((row[0], row[1], row[2]) for row in state["defined"])
     assert found == _vulture_s(RULED, rel)
     assert len(found) < 4 * len(_RULED) + 1  # some are left out everywhere ("__", dunders)
+
+
+def test_the_strings_of_real_code_spell_the_names_they_spell_one_by_one():
+    """Every string of the checkout's code at once, and with line breaks of every kind inside and around paths."""
+    values = {
+        node.value
+        for _, text in python_sources("collectors", "mldebt", "tests")
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.Constant) and type(node.value) is str
+    }
+    values |= {"a.b\nc.d", "a.b\n", "\na.b", "x\ry", "p.q\u2028r", "s.t:u", "\n", "", "v.w:x.y z", "[a.b]"}
+    finder = code_deadcode._Finder("m.py")
+    finder.spelled(set(values))
+    assert finder.used_names == _spelled_one_by_one(values)
+    assert {"pkg", "mod", "func"} <= _spelled_one_by_one({"pkg.mod:func"})  # what is compared is not nothing

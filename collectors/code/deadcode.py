@@ -51,6 +51,7 @@ _NAME_PATTERN = re.compile(r"[\w*]+")
 _TYPE_STRING = re.compile(r"[\w.\[\], |]+")  # a type hint in quotes
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 _PATH_SEPARATOR = re.compile(r"[.:]")
+_CODE_LINE = re.compile(f"^(?:{_CODE_STRING.pattern})$", re.MULTILINE)  # a line that is one: a string of lines
 # What references.entry_names finds holds a name's last character, a colon and a name's first letter
 # (``pkg.mod:func``) or a launch option (``--entry-point``, ``--target``): a string with neither holds none.
 _MAYBE_ENTRY = re.compile(r"[\w.]:[A-Za-z_]|--(?:entry-point|target)")
@@ -350,20 +351,29 @@ class _Finder(Vulture):  # type: ignore[misc]  # vulture is untyped
         A string that is a name alone, as most are, is one without a regular
         expression tried on it: an ASCII identifier is what _CODE_STRING
         matches without a dot or a colon, which _PATH_SEPARATOR splits at.
+        The dotted paths among the rest are found by one search of them all,
+        one to a line (_CODE_LINE; a string with a space or a line break is
+        none), and their parts are the identifiers in them; only the strings
+        left are tried one by one, and only those with a character the other
+        patterns need.
         """
         used = self.used_names
         names = set(filter(str.isascii, filter(str.isidentifier, values)))
         if names and max(map(len, names)) >= 300:
             names = {value for value in names if len(value) < 300}
         used.update(names)
-        for value in values - names if names else values:
-            if len(value) < 300:
-                if " " not in value and _CODE_STRING.fullmatch(value):  # a dotted path: every part used (type hints)
-                    used.update(_PATH_SEPARATOR.split(value))
-                elif ("|" in value or "[" in value) and _TYPE_STRING.fullmatch(value):  # "Run | None", "list[Row]"
-                    used.update(_IDENTIFIER.findall(value))
-                elif (":" in value or "--" in value) and _MAYBE_ENTRY.search(value):  # most name none
-                    used.update(entry_names(value))
+        rest = [value for value in (values - names if names else values) if len(value) < 300]
+        if not rest:
+            return
+        lines = _CODE_LINE.findall("\n".join([value for value in rest if " " not in value and "\n" not in value]))
+        if lines:  # a dotted path: every part used (type hints)
+            used.update(_IDENTIFIER.findall("\n".join(lines)))
+        paths = set(lines)
+        for value in rest:  # a type hint ("Run | None", "list[Row]": no path), or an entry point (most name none)
+            if ("|" in value or "[" in value) and _TYPE_STRING.fullmatch(value):
+                used.update(_IDENTIFIER.findall(value))
+            elif (":" in value or "--" in value) and value not in paths and _MAYBE_ENTRY.search(value):
+                used.update(entry_names(value))
 
     def classes(self) -> list[list[Any]]:
         """[name, first line, [dotted origin of each base], [[member, first line], ...]] for each class."""
