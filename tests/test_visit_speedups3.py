@@ -159,3 +159,143 @@ def test_a_module_s_switches_worked_out_when_a_branch_names_one_are_those_of_the
     assert [row[1] for row in quick[4]["found"]["flag_branches"]] == ["A"]
     assert [row[1] for row in quick[6]["found"]["flag_branches"]] == ["X"]
     assert quick[8]["script"] and not quick[4]["script"]
+
+
+def _plain_if(self: visit.Visit, node: ast.If) -> None:
+    """``_if`` by definition: the main guard, else what ``_switch`` says of any test."""
+    test = node.test
+    if isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__":
+        self.main_guard = True
+        return
+    switch = self._switch(test)
+    if switch:
+        self.add("flag_branches", node.lineno, switch)
+
+
+def _plain_switch(self: visit.Visit, test: ast.AST) -> str | None:
+    """``_switch`` by definition, with ``isinstance`` and ``dotted`` of every callee."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test = test.operand
+    if isinstance(test, ast.BoolOp):
+        return next((found for value in test.values if (found := self._switch(value))), None)
+    if isinstance(test, ast.Compare):
+        if len(test.comparators) != 1 or visit._str(test.comparators[0]) is None:
+            return None
+        test = test.left
+    if isinstance(test, ast.Constant) and isinstance(test.value, (bool, int)):
+        return f"constant {test.value!r}"
+    if isinstance(test, ast.Name) and test.id in self._bool_consts and self._switch_named(test.id):
+        return test.id
+    if isinstance(test, ast.Call) and test.args and self.dotted(test.func) in visit._ENV_GET:
+        return f"environment {visit._str(test.args[0]) or '?'}"
+    if isinstance(test, ast.Subscript) and self.dotted(test.value) == "os.environ":
+        return f"environment {visit._str(test.slice) or '?'}"
+    return None
+
+
+def _plain_function(self: visit.Visit, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    """``_function`` by definition: every parameter, positional then keyword-only."""
+    routed = False
+    for decorator in node.decorator_list:
+        if isinstance(decorator, ast.Call):
+            routed = True
+            if self.dotted(decorator.func) in visit._FIXTURES:
+                self._fixtures.append((node.lineno, node.end_lineno or node.lineno))
+        else:
+            name = self.dotted(decorator)
+            if name in visit._FIXTURES:
+                self._fixtures.append((node.lineno, node.end_lineno or node.lineno))
+            elif self._imported(decorator) and (family := P.library_of(name)):
+                self._library(node.lineno, family, f"@{name}")
+    for arg in [*node.args.args, *node.args.kwonlyargs]:
+        if arg.annotation is None:
+            continue
+        if self._last(arg.annotation) in {"dict", "Dict", "Mapping"}:
+            self.counts["dict_annotations"] += 1
+        if routed:
+            for sub in ast.walk(arg.annotation):
+                self._use(sub, node.lineno)
+
+
+def _plain_class(self: visit.Visit, node: ast.ClassDef) -> None:
+    """``_class`` by definition: every base's and every decorator's name, the first base with a library's."""
+    resolved = [self.dotted(b) for b in node.bases]
+    bases = {name.rsplit(".", 1)[-1] for name in resolved}
+    decorators = {self.dotted(d.func if isinstance(d, ast.Call) else d) for d in node.decorator_list}
+    if bases & visit._RECORD_BASES or decorators & visit._RECORD_DECORATORS:
+        self.counts["record_types"] += 1
+    if bases & P.SETTINGS_BASES:
+        self.add("config", node.lineno, "pydantic-settings")
+    family = next(
+        (found for base, name in zip(node.bases, resolved) if self._imported(base) and (found := P.library_of(name))),
+        None,
+    )
+    if family:
+        self._schemas[node.name] = (*family, node.lineno)
+
+
+def _plain_subscript(self: visit.Visit, node: ast.Subscript) -> None:
+    """``_subscript`` by definition."""
+    key = visit._str(node.slice)
+    if key is None:
+        return
+    self.counts["string_keys"] += 1
+    if P.FLAG_NAME.search(key) and self.dotted(node.value) == "os.environ":
+        self.add("flags", node.lineno, key, "environment")
+
+
+_TESTS = ["x == 'a'", "'a' == x", "x == 1", "x == None", "x == y", "a < 'b' < 'c'", "getenv('USE_A') == 'on'"]
+_TESTS += ["os.getenv('USE_B') != '0'", "environ.get('C') == 'x'", "x.get('D') == 'x'", "isinstance(x, int)"]
+_TESTS += ["get('E')", "getenv('F')", "env('G')", "os.environ['H'] == '1'", "environ['I']", "x['J'] == 'k'"]
+_TESTS += ["__name__ == '__main__'", "__name__ != 'x'", "not getenv('K')", "USE_X == 'y'", "f()() == 'z'"]
+MORE = [
+    "import os\nfrom os import getenv, environ\nfrom os.environ import get\nUSE_X = True\nenv = os.getenv\n"
+    + "".join(f"if {test}:\n    pass\n" for test in _TESTS)
+    + "x = os.environ['USE_Y']\ny = environ['FLAG_Z']\nz = d['ENABLE_W']\nw = d[1]\nv = d[k]\n",
+    "import pydantic\nimport pandera as pa\nfrom pydantic_settings import BaseSettings\nfrom dataclasses import dataclass\n"
+    "import attr\nfrom typing import NamedTuple\n\n\nclass A(NamedTuple):\n    pass\n\n\n@dataclass\nclass B:\n    pass\n\n\n"
+    "@attr.s(frozen=True)\nclass C(object):\n    pass\n\n\nclass D(local.Base, pa.DataFrameModel, pydantic.BaseModel):\n"
+    "    pass\n\n\nclass E(BaseSettings, pydantic.BaseModel):\n    pass\n\n\nclass F(x.NamedTuple, BaseSettings):\n"
+    "    pass\n\n\n@other\n@dataclass()\nclass G(f()):\n    pass\n\n\nx = D(1)\n\n\n"
+    "class H(pandera.DataFrameModel, pydantic.BaseModel):  # pandera is not imported by that name\n    pass\n",
+    "import fastapi\nimport pytest\nfrom pandera import Schema\napp = fastapi.FastAPI()\n\n\n"
+    "@app.post('/p')\ndef a(x: dict, *args: Schema, y: Dict[str, Schema] = None, z: 'Mapping' = 1, **kw: Model) -> Other:\n"
+    "    pass\n\n\n@pytest.fixture\ndef b(p: Mapping, /, q: typing.Dict, *, r: Model):\n    pass\n\n\n"
+    "@pytest.fixture(scope='module')\nasync def c(s: Schema.Sub, t):\n    pass\n\n\ndef d(u: Thing, v: dict):\n    pass\n",
+]
+
+
+def test_branches_classes_functions_and_subscripts_are_what_their_definitions_give(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    files = [(f"train/more{n}.py", text) for n, text in enumerate(MORE)] + CORPUS
+    quick = visit_summaries(files)
+    for kind, plain in [
+        (ast.If, _plain_if),
+        (ast.FunctionDef, _plain_function),
+        (ast.AsyncFunctionDef, _plain_function),
+        (ast.ClassDef, _plain_class),
+        (ast.Subscript, _plain_subscript),
+    ]:
+        monkeypatch.setitem(visit._HANDLERS, kind, plain)
+    monkeypatch.setattr(visit.Visit, "_switch", _plain_switch)
+    assert visit_summaries(files) == quick
+    branches, classes, functions = quick[0], quick[2], quick[4]
+    assert [row[1] for row in branches["found"]["flag_branches"]] == [
+        "environment USE_A",
+        "environment USE_B",
+        "environment C",
+        "environment E",  # get is imported from os.environ
+        "environment F",  # env = os.getenv is a variable's: not read
+        "environment H",
+        "environment I",
+        "environment K",
+        "USE_X",
+    ]
+    assert branches["main_guard"] and branches["counts"]["string_keys"] == 6
+    assert [row[1] for row in branches["found"]["flags"]] == ["USE_X", "USE_Y", "FLAG_Z", "USE_A", "USE_B"]
+    assert classes["counts"]["record_types"] == 8 and len(classes["found"]["config"]) == 2
+    assert [row[3] for row in classes["found"]["library_uses"]] == ["D (pandera class, line 23)"]
+    assert [row[2:] for row in classes["found"]["library_classes"]] == [["pydantic", "E"], ["pydantic", "H"]]
+    # x, y, q and v: p is positional-only, z's annotation a string
+    assert functions["counts"]["dict_annotations"] == 4 and functions["imported_uses"] == ["pandera.Schema"]

@@ -152,12 +152,12 @@ class Visit:
         # the nodes each pass below looks at, in the index's order (names and most expressions are neither's)
         naming, walked = indexed.picked
         docstrings: set[int] = set()
-        expr, constant = ast.Expr, ast.Constant
+        expr, constant, imported, imported_from, loop = ast.Expr, ast.Constant, ast.Import, ast.ImportFrom, ast.For
         for node in naming:
             kind = type(node)  # parsed trees hold no subclasses: type identity is isinstance's answer
-            if kind is ast.Import or kind is ast.ImportFrom:
+            if kind is imported or kind is imported_from:
                 self._import(node)  # type: ignore[arg-type]  # kind says which
-            elif kind is ast.For:
+            elif kind is loop:
                 self._loop(node)  # type: ignore[arg-type]  # a For
             elif node.body:  # type: ignore[attr-defined]  # a module, function or class
                 first = node.body[0]  # type: ignore[attr-defined]
@@ -583,9 +583,13 @@ class Visit:
             return
         if type(test) is _Attribute:  # never a switch (``_switch``)
             return
-        if type(test) is ast.Compare and type(test.left) is _Name and test.left.id == "__name__":
-            self.main_guard = True
-            return
+        if type(test) is ast.Compare:
+            left, comparators = test.left, test.comparators
+            if type(left) is _Name and left.id == "__name__":
+                self.main_guard = True
+                return
+            if len(comparators) != 1 or type(comparators[0]) is not _Constant or type(comparators[0].value) is not str:
+                return  # what ``_switch`` gives for a comparison with anything but one string, without the call
         switch = self._switch(test)
         if switch:
             self.add("flag_branches", node.lineno, switch)
@@ -619,6 +623,8 @@ class Visit:
             if (
                 test.args
                 and (type(func) is not _Attribute or func.attr in _ENV_LASTS)  # dotted ends in its name
+                # dotted of a name that is neither imported nor bound is the name, which holds no dot
+                and (type(func) is not _Name or func.id in self.aliases or func.id in self._bound)
                 and self.dotted(func) in _ENV_GET
             ):
                 return f"environment {_str(test.args[0]) or '?'}"
@@ -644,31 +650,37 @@ class Visit:
                     self._fixtures.append((node.lineno, node.end_lineno or node.lineno))
                 elif self._imported(decorator) and (family := P.library_of(name)):
                     self._library(node.lineno, family, f"@{name}")
-        for arg in [*node.args.args, *node.args.kwonlyargs]:
-            if arg.annotation is None:
-                continue
-            if self._last(arg.annotation) in {"dict", "Dict", "Mapping"}:
-                self.counts["dict_annotations"] += 1
-            if routed:
-                for sub in walk(arg.annotation):
-                    self._use(sub, node.lineno)
+        args = node.args
+        for group in (args.args, args.kwonlyargs):
+            for arg in group:
+                annotation = arg.annotation
+                if annotation is None:
+                    continue
+                if self._last(annotation) in {"dict", "Dict", "Mapping"}:
+                    self.counts["dict_annotations"] += 1
+                if routed:
+                    for sub in walk(annotation):
+                        self._use(sub, node.lineno)
 
     def _class(self, node: ast.ClassDef) -> None:
-        resolved = [self.dotted(b) for b in node.bases]
-        bases = {name.rsplit(".", 1)[-1] for name in resolved}
-        decorators = {self.dotted(d.func if isinstance(d, ast.Call) else d) for d in node.decorator_list}
-        if bases & _RECORD_BASES or decorators & _RECORD_DECORATORS:
+        record = settings = False
+        family = None  # the library of the first base that is an imported name's and a library's
+        for base in node.bases:
+            name = self.dotted(base)
+            last = name.rpartition(".")[2]
+            record = record or last in _RECORD_BASES
+            settings = settings or last in P.SETTINGS_BASES
+            if family is None and self._imported(base):
+                family = P.library_of(name)
+        if not record:  # a decorator's name (``dotted`` reads, never writes) says nothing more once one base does
+            for decorator in node.decorator_list:
+                if self.dotted(decorator.func if type(decorator) is _Call else decorator) in _RECORD_DECORATORS:
+                    record = True
+                    break
+        if record:
             self.counts["record_types"] += 1
-        if bases & P.SETTINGS_BASES:
+        if settings:
             self.add("config", node.lineno, "pydantic-settings")
-        family = next(
-            (
-                found
-                for base, name in zip(node.bases, resolved)
-                if self._imported(base) and (found := P.library_of(name))
-            ),
-            None,
-        )
         if family:  # a schema (pandera.DataFrameModel, pydantic.BaseModel): used where the code uses the class
             self._schemas[node.name] = (*family, node.lineno)
 
@@ -689,9 +701,10 @@ class Visit:
             self.add("feature_statements", node.lineno, fingerprint(node))
 
     def _subscript(self, node: ast.Subscript) -> None:
-        key = _str(node.slice)
-        if key is None:
+        literal = node.slice  # ``_str(node.slice)``, written out
+        if type(literal) is not _Constant or type(literal.value) is not str:
             return
+        key = literal.value
         self.counts["string_keys"] += 1
         if P.FLAG_NAME.search(key) and self.dotted(node.value) == "os.environ":
             self.add("flags", node.lineno, key, "environment")
