@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mldebt.collectors.code import complexity
+from mldebt.collectors.code.tree import LEAF_TYPES
 
 from .builders import python_sources
 
@@ -211,7 +212,9 @@ def test_a_tree_too_deep_for_radon_has_no_complexity():
     assert complexity.measured(ast.Module([ast.Expr(deep)], [])) is None
 
 
-def test_no_leaf_is_visited_at_module_level_or_in_any_function_or_class_body(monkeypatch):
+def test_radon_s_generic_visit_sees_only_the_kinds_it_counts_and_no_leaf_is_visited():
+    complexity.visitor.cache_clear()
+    lean = complexity.visitor()
     seen: list[str] = []
     generic = radon.visitors.ComplexityVisitor.generic_visit
 
@@ -219,11 +222,72 @@ def test_no_leaf_is_visited_at_module_level_or_in_any_function_or_class_body(mon
         seen.append(type(node).__name__)
         generic(self, node)
 
-    monkeypatch.setattr(radon.visitors.ComplexityVisitor, "generic_visit", noting)
-    text = "x = a + 1\nclass C:\n    y = b\n    def m(self):\n        def inner():\n            return c or d\n"
-    complexity.visitor().from_ast(ast.parse(text))
-    assert {"Assign", "BinOp", "Return", "BoolOp"} <= set(seen)
-    assert not set(seen) & set(complexity._LEAVES)
-    seen.clear()
-    radon.visitors.ComplexityVisitor.from_ast(ast.parse(text))
-    assert {"Name", "Constant", "Load", "Store"} <= set(seen)  # what radon's own visitor visits
+    lean.visits.generic_visit = noting  # before any kind is met: every kind counted goes through it
+    text = (
+        "x = a + 1\nclass C:\n    y = b\n    def m(self):\n        def inner():\n"
+        "            return [c or d for i in e if f(g if h else k)]\n"
+        "        for i in j:\n            try:\n                pass\n            except E:\n                pass\n"
+    )
+    leaves: list[str] = []
+    nothing = lean.visit_Name
+
+    def leaf(self: Any, node: ast.AST) -> None:
+        leaves.append(type(node).__name__)
+
+    for name in complexity._LEAVES:
+        assert getattr(lean, f"visit_{name}") is nothing  # a leaf's visit does nothing
+    try:
+        for name in complexity._LEAVES:
+            setattr(lean, f"visit_{name}", leaf)
+        lean.visits.clear()
+        assert (
+            complexity.measured(ast.parse(text))
+            == radon.visitors.ComplexityVisitor.from_ast(ast.parse(text)).total_complexity
+        )
+    finally:
+        for name in complexity._LEAVES:
+            setattr(lean, f"visit_{name}", nothing)
+        complexity.visitor.cache_clear()
+    assert sorted(set(seen)) == ["BoolOp", "For", "IfExp", "Try", "comprehension"]
+    assert {"Name", "Constant"} <= set(leaves)  # reached, and done with at once
+    assert "Load" not in leaves  # a context is not even reached: the written-out visits skip it
+    assert complexity.visitor() is not lean  # a fresh table: no test's hook stays in it
+
+
+def test_the_kinds_counted_are_those_radon_s_generic_visit_names():
+    counted = complexity._counted(radon.visitors.ComplexityVisitor.generic_visit)
+    assert counted is not None
+    assert {"If", "IfExp", "For", "AsyncFor", "While", "Try", "BoolOp", "comprehension", "Match"} <= counted
+    assert not counted & set(complexity._LEAVES)
+
+    def generic_visit(self: Any, node: ast.AST) -> None:  # a later radon's, by isinstance: not read as known
+        if isinstance(node, ast.If):
+            self.complexity += 1
+
+    assert complexity._counted(generic_visit) is None
+
+
+def test_every_kind_s_children_are_visited_as_node_visitor_visits_them():
+    """In order, leaving out only the contexts and operators, leaves no complexity counts (``tree.LEAF_TYPES``)."""
+    visits: list[ast.AST] = []
+
+    class Noting:
+        def visit(self, node: ast.AST) -> None:
+            visits.append(node)
+
+    def children(node: ast.AST) -> list[ast.AST]:
+        return [child for child in ast.iter_child_nodes(node) if not isinstance(child, LEAF_TYPES)]
+
+    kinds: set[type] = set()
+    for _, source in python_sources("collectors", "tests"):
+        for node in ast.walk(ast.parse(source)):
+            visits.clear()
+            complexity._children_visit(type(node))(Noting(), node)
+            assert visits == children(node), type(node).__name__
+            kinds.add(type(node))
+    assert len(kinds) > 60
+    spread = ast.parse("{**a, 'k': v}").body[0].value  # type: ignore[attr-defined]  # a dict with a None key
+    for visit in (complexity._children_visit(ast.Dict), complexity._each_field_visit):  # the latter: any kind
+        visits.clear()
+        visit(Noting(), spread)
+        assert visits == children(spread)

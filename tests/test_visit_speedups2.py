@@ -78,7 +78,7 @@ def test_every_type_the_loop_writes_out_and_every_list_that_can_hold_none_is_met
                 holes["kw_defaults"] = True
     assert set(tree._WRITTEN_OUT) <= met
     assert all(holes.values())
-    assert {name for _, name in tree._HOLES} == set(holes)
+    assert {name for _, name in tree.HOLES} == set(holes)
 
 
 def test_a_list_that_holds_none_where_the_index_does_not_expect_it_is_read_field_by_field(
@@ -86,7 +86,7 @@ def test_a_list_that_holds_none_where_the_index_does_not_expect_it_is_read_field
 ) -> None:
     text = "d = {**a, 'k': 1}\ndef f(*, b, c=1): pass\n"
     module = ast.parse(text)
-    monkeypatch.setattr(tree, "_HOLES", set())
+    monkeypatch.setattr(tree, "HOLES", set())
     monkeypatch.setattr(tree, "_CHILDREN", {})
     monkeypatch.setattr(tree, "_LOOPS", {})
     indexed = index(module, visit._PICKS)

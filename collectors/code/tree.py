@@ -47,7 +47,7 @@ _CHILDREN: dict[type[ast.AST], Children | None] = {}
 # The lists of nodes that can hold None instead of a node: a dict's keys (None for a ``**spread``) and the
 # keyword-only defaults (None for a parameter without one). Every other list is taken whole. Were another list to
 # hold None, the index would meet a None where it expects a node and read the tree field by field instead.
-_HOLES = {(ast.Dict, "keys"), (ast.arguments, "kw_defaults")}
+HOLES = {(ast.Dict, "keys"), (ast.arguments, "kw_defaults")}
 # The commonest node types (three quarters of the standard library's nodes), commonest first: the index's loop
 # handles them in its own body instead of looking up and calling a function for each node of them.
 _WRITTEN_OUT = (
@@ -84,7 +84,7 @@ class Indexed:
         return list(map(type, self.nodes))
 
 
-def _fields(kind: type[ast.AST]) -> tuple[tuple[str, str], ...] | None:
+def node_fields(kind: type[ast.AST]) -> tuple[tuple[str, str], ...] | None:
     """(field, "*" for a list, "?" for a node or None, "" for a node) for each field of ``kind`` that can hold
     nodes, in field order; None if unknown."""
     match = _SIGNATURE.match((kind.__doc__ or "").strip())
@@ -124,7 +124,7 @@ def _children(kind: type[ast.AST]) -> Children | None:
     shortcut for that call."""
     if kind is ast.Name:
         return _name
-    fields = _fields(kind)
+    fields = node_fields(kind)
     if fields is None:
         return _generic_keyed
     if not fields:
@@ -146,7 +146,7 @@ def _written(kind: type[ast.AST], fields: tuple[tuple[str, str], ...], node: str
     else:
         lines = [f"{indent}keys.append(kind)"]
     for name, how in fields:
-        if how == "*" and (kind, name) in _HOLES:
+        if how == "*" and (kind, name) in HOLES:
             lines.append(f"{indent}v = {node}.{name}")
             lines.append(
                 f"{indent}if v: out.extend(v) if None not in v else out.extend([n for n in v if n is not None])"
@@ -189,7 +189,7 @@ def _loop(picks: Picks) -> Loop:
 
     ``size`` is ``len(out)``, read again only after a node that can hold nodes: a run of leaves (names,
     literals: half the nodes) notes one int as where each one's children would start, not one int each."""
-    types = [kind for kind in _WRITTEN_OUT if kind is ast.Name or _fields(kind) is not None]
+    types = [kind for kind in _WRITTEN_OUT if kind is ast.Name or node_fields(kind) is not None]
     others = sorted({kind for types_ in picks for kind in types_} - set(types), key=lambda kind: kind.__name__)
     lists = [f"picked{k}" for k in range(len(picks))]
     lines = [
@@ -209,7 +209,7 @@ def _loop(picks: Picks) -> Loop:
         "  kind = type(current)",
     ]
     for k, kind in enumerate(types):
-        fields = _fields(kind) or ()
+        fields = node_fields(kind) or ()
         lines.append(f"  {'elif' if k else 'if'} kind is t{k}:")
         lines.extend(_written(kind, fields, "current", "   "))
         if fields:
