@@ -11,6 +11,8 @@ from __future__ import annotations
 import ast
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code import visit
@@ -299,3 +301,59 @@ def test_branches_classes_functions_and_subscripts_are_what_their_definitions_gi
     assert [row[2:] for row in classes["found"]["library_classes"]] == [["pydantic", "E"], ["pydantic", "H"]]
     # x, y, q and v: p is positional-only, z's annotation a string
     assert functions["counts"]["dict_annotations"] == 4 and functions["imported_uses"] == ["pandera.Schema"]
+
+
+# pieces of strings: slashes, the suffixes in either case, a URI's and a registry's start, characters that lower
+# to more than one (İ) or to ASCII (the Kelvin sign), spaces and words
+_STRING_PIECES = ["/", "\\", ".", ":", "~", " ", "<", "C:", "models:/", "s3://", "http://", "data", "İ", "\u212a"]
+_STRING_PIECES += [*P.CONFIG_SUFFIXES, *P.DATA_EXTENSIONS, ".CSV", ".Yaml", ".ipynb", "\n", "/usr/"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_STRING_PIECES), max_size=6).map("".join))
+def test_a_string_without_a_slash_or_a_suffix_finds_nothing(text: str) -> None:
+    run = visit.Visit("train.py")
+    run._string(text, 1)
+    if "/" not in text and "\\" not in text and not text.lower().endswith(visit._SUFFIXES):
+        assert run.found == {}
+
+
+STRINGS = [
+    "x = ['data/a.csv', 'B.PARQUET', 'conf.YAML', 'C:\\\\Users\\\\me', '~/x/y', 's3://b/k', 'models:/m/1', 'a.b', 'x.pyc']\n"
+    "print('data/b.csv', f'{x}/c.csv')\nraise ValueError('d/e.csv')\ny = f'{a}.json' + 'plain' + '.' + 'ünï.CSV'\n"
+    "log.warning('e.csv', extra={'f': 'g.csv'})\n",
+]
+
+
+def test_the_strings_looked_at_are_those_that_can_find_something(monkeypatch: pytest.MonkeyPatch) -> None:
+    files = [(f"train/s{n}.py", text) for n, text in enumerate(STRINGS)] + CORPUS
+    quick = visit_summaries(files)
+    monkeypatch.setattr(visit, "_SUFFIXES", ("",))  # every string with a dot ends with "": each one looked at
+    assert visit_summaries(files) == quick
+    found = quick[0]["found"]  # none of the messages' strings, nor a name with a dot
+    assert [row[2] for row in found["paths"]] == [
+        "data/a.csv",
+        "B.PARQUET",
+        "C:\\Users\\me",
+        "~/x/y",
+        "s3://b/k",
+        "ünï.CSV",
+        "{}.json",
+    ]
+    assert [row[1] for row in found["config_refs"]] == ["conf.YAML", "{}.json"] and found["registry"]
+
+
+def test_a_message_s_span_is_read_from_its_node_s_positions() -> None:
+    module = ast.parse("f(a, 'b',\n  c.d)\nraise E(\n  'x')\n")
+    nodes: list[ast.AST] = [*module.body[0].value.args, module.body[1].exc]  # type: ignore[attr-defined]
+    nodes += [ast.Name(id="x"), ast.Constant(value=1, lineno=3, col_offset=2), ast.Name("y", lineno=4, end_lineno=None)]
+    run = visit.Visit("m.py")
+    run._hush(nodes)
+    plain = []
+    for node in nodes:  # by definition: each position the node has, read with getattr
+        start = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+        plain.append(
+            (start, (getattr(node, "end_lineno", None) or start[0], getattr(node, "end_col_offset", None) or 0))
+        )
+    assert run._quiet == plain
+    assert plain[:3] == [((1, 2), (1, 3)), ((1, 5), (1, 8)), ((2, 2), (2, 5))]

@@ -56,7 +56,10 @@ _NAME_LASTS = {name.rpartition(".")[2] for name in _CALL_NAMES}  # the last part
 # whose root and whole name match nothing finds what ``_call`` finds of a call no check matches, and hushes it.
 _QUIET = P.QUIET_CALLS - {*P.LOGGER_CLASSES, *P.REGISTRY_METHODS, "add_argument", "ArgumentParser", *P.RAW_READERS}
 _ELSEWHERE = {ast.arg, ast.Global}  # what binds a name outside the module's statements (``_switches``)
-_WORK = {ast.Expr, ast.For, ast.While, ast.With}  # module-level statements that work when the module is run
+_WORK = {ast.Expr, ast.For, ast.While, ast.With}
+# What a string without a slash must end with, lowered, for ``_string`` to find it: a registry's URI, a URI, a URL
+# and an absolute path hold a slash, and a configuration's or a data file's name ends with its suffix.
+_SUFFIXES = (*P.CONFIG_SUFFIXES, *P.DATA_EXTENSIONS)  # module-level statements that work when the module is run
 _Name, _Attribute, _Call, _Subscript, _Constant = ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.Constant
 
 
@@ -199,7 +202,7 @@ class Visit:
         quiet = _merged(self._quiet)
         starts = [start for start, _ in quiet]
         for at, text, line in strings:
-            if "." not in text and "/" not in text and "\\" not in text:
+            if "/" not in text and "\\" not in text and not text.lower().endswith(_SUFFIXES):
                 continue  # no path, URI, file name or suffix: nothing ``_string`` looks for
             k = bisect_right(starts, at) - 1
             if k < 0 or at > quiet[k][1]:  # not inside a print(), a log call, a raise or an f-string
@@ -735,11 +738,15 @@ class Visit:
 
     def _hush(self, nodes: Sequence[ast.AST]) -> None:
         """Strings inside these nodes are messages, not paths."""
+        quiet = self._quiet
         for node in nodes:
-            start = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
-            self._quiet.append(
-                (start, (getattr(node, "end_lineno", None) or start[0], getattr(node, "end_col_offset", None) or 0))
-            )
+            try:  # a parsed expression has each of them
+                line = node.lineno  # type: ignore[attr-defined]
+                quiet.append(((line, node.col_offset), (node.end_lineno or line, node.end_col_offset or 0)))  # type: ignore[attr-defined]
+            except AttributeError:  # a node made by hand without them
+                start = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+                end = (getattr(node, "end_lineno", None) or start[0], getattr(node, "end_col_offset", None) or 0)
+                quiet.append((start, end))
 
     def _string(self, text: str, line: int) -> None:
         if P.REGISTRY_URI.match(text):
