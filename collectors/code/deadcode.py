@@ -108,6 +108,17 @@ _TARGETS: dict[type, int] = {
     ast.Delete: _DELETE,
     ast.withitem: _AS,
 }
+# What _visit's one pass does for the kinds of nodes it acts on besides names, strings, attributes, calls and
+# assignments: mark targets (_TARGETS), look at a binary operation's right side, at what a subscript subscripts,
+# at a ternary's condition, or call the finder's handler (the rest of _LOOSE).
+_BIN_OP, _SUBSCRIPT, _TERNARY, _HANDLED = range(4, 8)
+_ACTS: dict[type, int] = {
+    **_TARGETS,
+    ast.BinOp: _BIN_OP,
+    ast.Subscript: _SUBSCRIPT,
+    ast.IfExp: _TERNARY,
+    **dict.fromkeys(_LOOSE - {ast.Assign, ast.BinOp, ast.Subscript}, _HANDLED),
+}
 # The called names vulture's visit_Call (getattr, hasattr, "...".format) and _Finder's act on.
 _CALL_NAMES = {"getattr", "hasattr", "format", *COMMAND_BUILDERS}
 # Vulture's ignore rules that ask whether the file is a test file, and what each one is outside test files.
@@ -525,9 +536,9 @@ def _visit(finder: Vulture, indexed: Indexed) -> None:
     loose = {
         kind: getattr(finder, f"visit_{kind.__name__}") for kind in _LOOSE - {ast.Assign, ast.BinOp, ast.Subscript}
     }
-    if_exp, assign = ast.IfExp, ast.Assign
+    assign = ast.Assign
     sequences = (ast.List, ast.Tuple)
-    targets = _TARGETS
+    acts = _ACTS
     marks = bytearray(len(kinds))  # _STORED or _DELETED at the nodes assigned to or deleted, 0 elsewhere
     in_order = False  # a command builder's call (resolved through the imports made before it) or a ternary to reach
     for i, kind in enumerate(kinds):
@@ -558,8 +569,10 @@ def _visit(finder: Vulture, indexed: Indexed) -> None:
                 marks[first:value_at] = bytes((_STORED,)) * (value_at - first)
             if kinds[value_at] in sequences:  # vulture's visit_Assign reads only `__all__ = [...]` or `(...)`
                 on_assign(nodes[i])
-        elif kind in targets:
-            at = targets[kind]
+        else:  # the rest, a third of the nodes, by one look-up: most are of no kind acted on
+            at = acts.get(kind)
+            if at is None:
+                continue
             if at == _FIRST_TARGET:
                 marks[starts[i]] = _STORED
             elif at == _UNPACKED:  # a tuple, a list or a starred name assigned to or deleted: so is what it holds
@@ -568,19 +581,21 @@ def _visit(finder: Vulture, indexed: Indexed) -> None:
                     marks[starts[i] : starts[i + 1]] = bytes((mark,)) * (starts[i + 1] - starts[i])
             elif at == _DELETE:
                 marks[starts[i] : starts[i + 1]] = bytes((_DELETED,)) * (starts[i + 1] - starts[i])
-            elif starts[i + 1] - starts[i] == 2:  # a with's item: `as` a target, its second child, if it has one
-                marks[starts[i] + 1] = _STORED
-        elif kind is ast.BinOp:  # vulture's visit_BinOp reads only `"..." % locals()`: a call the right side
-            if kinds[starts[i + 1] - 1] is call:
-                on_bin_op(nodes[i])
-        elif kind is ast.Subscript:  # our visit_Subscript reads only `globals()[...]`, `vars()[...]`, `x.__dict__[...]`
-            held = kinds[starts[i]]
-            if held is call or held is attribute:
-                on_subscript(nodes[i])
-        elif kind in loose:
-            loose[kind](nodes[i])
-        elif kind is if_exp and not _undecidable(nodes[i].test):  # type: ignore[attr-defined]  # kind is ast.IfExp
-            in_order = True
+            elif at == _AS:
+                if starts[i + 1] - starts[i] == 2:  # a with's item: `as` a target, its second child, if it has one
+                    marks[starts[i] + 1] = _STORED
+            elif at == _BIN_OP:  # vulture's visit_BinOp reads only `"..." % locals()`: a call the right side
+                if kinds[starts[i + 1] - 1] is call:
+                    on_bin_op(nodes[i])
+            elif at == _SUBSCRIPT:  # our visit_Subscript reads only `globals()[...]`, `vars()[...]`, `x.__dict__[...]`
+                held = kinds[starts[i]]
+                if held is call or held is attribute:
+                    on_subscript(nodes[i])
+            elif at == _TERNARY:
+                if not _undecidable(nodes[i].test):  # type: ignore[attr-defined]  # kind is ast.IfExp
+                    in_order = True
+            else:
+                loose[kind](nodes[i])
     names.difference_update(IGNORED_VARIABLE_NAMES)
     finder.used_names.update(used, names)
     finder.spelled(strings)
