@@ -145,6 +145,7 @@ SWITCHES = [
     "B = False\nB = True\nif B:\n    pass\nA = True\nif A:\n    pass\n",  # the first branch names one that is none
     "import pandas as pd\nX: bool = True\nY = Z = False\nW, V = True, 1\nD = pd.read_csv('a.csv')\nif X or Y or Z:\n    pass\n",
     "import pandas as pd\nD = 1, [pd.read_parquet(q) for q in P]\n",  # a reader below the value's first level
+    "import pandas as pd\nD = pd.read_csv('a.csv').values\n",  # below an attribute
 ]
 
 
@@ -160,7 +161,7 @@ def test_a_module_s_switches_worked_out_when_a_branch_names_one_are_those_of_the
     assert "flag_branches" not in quick[2]["found"] and quick[6]["script"]
     assert [row[1] for row in quick[4]["found"]["flag_branches"]] == ["A"]
     assert [row[1] for row in quick[6]["found"]["flag_branches"]] == ["X"]
-    assert quick[8]["script"] and not quick[4]["script"]
+    assert quick[8]["script"] and quick[10]["script"] and not quick[4]["script"]
 
 
 def _plain_if(self: visit.Visit, node: ast.If) -> None:
@@ -357,3 +358,30 @@ def test_a_message_s_span_is_read_from_its_node_s_positions() -> None:
         )
     assert run._quiet == plain
     assert plain[:3] == [((1, 2), (1, 3)), ((1, 5), (1, 8)), ((2, 2), (2, 5))]
+
+
+def _plain_dict(self: visit.Visit, node: ast.Dict) -> None:
+    """``_dict`` by definition: every key looked at."""
+    for key, value in zip(node.keys, node.values):
+        name = visit._str(key) if key is not None else None
+        if name in P.HYPERPARAMETERS and visit._number(value) is not None:
+            self.add("hyperparameters", node.lineno, name, visit._number(value))
+        elif name in P.SEED_KEYWORDS:
+            for lib in ("xgboost", "lightgbm", "catboost"):
+                if lib in self.imported_roots or any(v.startswith(lib) for v in self.aliases.values()):
+                    self.seeds.setdefault(lib, node.lineno)
+
+
+DICTS = [
+    "import xgboost\nfrom lightgbm import LGBMClassifier\n"
+    "p = {'learning_rate': 0.1, 'lr': -2, 'seed': 1, **q, 1: 'lr', b'lr': 0.1, None: 1, 'max_depth': 'x', (1, 2): 3}\n",
+]
+
+
+def test_a_dict_s_keys_are_what_their_definition_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    files = [(f"train/d{n}.py", text) for n, text in enumerate(DICTS)] + CORPUS
+    quick = visit_summaries(files)
+    monkeypatch.setitem(visit._HANDLERS, ast.Dict, _plain_dict)
+    assert visit_summaries(files) == quick
+    assert [row[1:] for row in quick[0]["found"]["hyperparameters"]] == [["learning_rate", 0.1], ["lr", -2]]
+    assert quick[0]["seeds"] == {"xgboost": 3, "lightgbm": 3}

@@ -231,7 +231,9 @@ class Visit:
             value = node.value  # type: ignore[attr-defined]  # an Assign or an AnnAssign
             if value is None:
                 continue
-            if not self.top_level_work:  # once it is, whether this statement reads data says nothing more
+            # once it works, whether this statement reads data says nothing more; a literal or a name (half the values
+            # at module level) holds no call
+            if not self.top_level_work and type(value) is not _Constant and type(value) is not _Name:
                 for call in self._calls_below(value, first + k, before):
                     if self._last(call.func) in P.RAW_READERS:
                         self.top_level_work = True  # reads data at import time
@@ -415,17 +417,16 @@ class Visit:
             return
         # no check on the call's name can match but the message calls' (``_QUIET``): what is left are its keywords,
         # a capitalised name, a notebook, and a message's arguments
-        line = node.lineno
         if node.keywords:
-            self._keywords(node, name if name is not None else f"{head}.{last}", last, root, line)
+            self._keywords(node, name if name is not None else f"{head}.{last}", last, root, node.lineno)
         if ident is None:
-            self._use(func, line)
+            self._use(func, node.lineno)
         elif ident[0].isupper():
-            self._used(ident, line)
+            self._used(ident, node.lineno)
         if self._notebooks and node.args:
             notebook = _notebook(node.args)
             if notebook:
-                self.add("notebook_refs", line, notebook, "runs")
+                self.add("notebook_refs", node.lineno, notebook, "runs")
         if last in _QUIET:
             self._hush(node.args)
 
@@ -714,7 +715,10 @@ class Visit:
 
     def _dict(self, node: ast.Dict) -> None:
         for key, value in zip(node.keys, node.values):
-            name = _str(key) if key is not None else None
+            # ``_str(key)``, written out: a key that is not a string (a number, a ``**spread``'s None) names nothing
+            if type(key) is not _Constant or type(key.value) is not str:
+                continue
+            name = key.value
             if name in P.HYPERPARAMETERS and _number(value) is not None:
                 self.add("hyperparameters", node.lineno, name, _number(value))
             elif name in P.SEED_KEYWORDS:
