@@ -1,12 +1,15 @@
-"""The dead-code pass's readings of the index, instead of the nodes, give what vulture's own visit gives.
+"""The dead-code pass's later shortcuts give what vulture's own work gives.
 
-The pass tells a loaded name from a stored or deleted one by where it
-stands (``deadcode._TARGETS``), not by its context; what a call calls, an
-assignment assigns and an operation's right side is by its children's kinds.
-Here each place a name or an attribute can be assigned to or deleted at is
-written out, with names used nowhere else, and the state is held to the one
+The any-order pass tells a loaded name from a stored or deleted one by where
+it stands (``deadcode._TARGETS``), not by its context, and what a call calls,
+an assignment assigns and an operation's right side is by its children's
+kinds: each place a name or an attribute can be assigned to or deleted at is
+written out here, with names used nowhere else, and the state held to the one
 vulture's own recursive visit gives (tests/test_repo_code_tree.py holds the
-two to each other over real code).
+two to each other over real code). ``_Finder.visit_FunctionDef`` writes out
+vulture's rules for functions, methods and properties, held here to vulture's
+definitions in and out of test files; ``spelled`` finds dotted paths by one
+search, held to its one-by-one definition on the strings of real code.
 """
 
 from __future__ import annotations
