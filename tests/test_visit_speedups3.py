@@ -9,6 +9,7 @@ that take every branch and on the checkout's own files.
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -385,3 +386,33 @@ def test_a_dict_s_keys_are_what_their_definition_gives(monkeypatch: pytest.Monke
     assert visit_summaries(files) == quick
     assert [row[1:] for row in quick[0]["found"]["hyperparameters"]] == [["learning_rate", 0.1], ["lr", -2]]
     assert quick[0]["seeds"] == {"xgboost": 3, "lightgbm": 3}
+
+
+NOTEBOOKS = [
+    "x = 'a.ipynb.bak'\nrun('b.ipy' 'nb', 'c.py')\n",  # the notebook's name is the second string of the file
+    "f('x.ipy', 'nb')\ng('y.ipynb2')\nh(b'z.ipynb')\n",  # no string ends with .ipynb, though the texts joined hold it
+    "run_notebook(('q.txt', 'r.IPYNB', 'escaped.ipyn\\x62'))\n",
+]
+
+
+def test_a_file_is_walked_again_for_notebooks_exactly_when_a_string_ends_with_ipynb(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    files = [(f"pipeline{n}.py", text) for n, text in enumerate(NOTEBOOKS)] + CORPUS
+    quick = visit_summaries(files)
+    walked: list[str] = []
+    run = visit.Visit.run
+
+    def counted(self: visit.Visit, tree: ast.Module, indexed: Any = None) -> None:
+        walked.append(self.rel) if self._notebooks else None
+        run(self, tree, indexed)
+
+    monkeypatch.setattr(visit.Visit, "run", counted)
+    assert visit_summaries(files) == quick
+    pipelines = [rel for rel in walked if rel.startswith("pipeline")]
+    assert pipelines == ["pipeline0.py", "pipeline0.py", "pipeline2.py", "pipeline2.py"]  # as code and as a notebook
+    assert [[row[1] for row in summary["found"].get("notebook_refs", [])] for summary in quick[:6:2]] == [
+        ["b.ipynb"],
+        [],
+        ["escaped.ipynb"],
+    ]

@@ -17,6 +17,7 @@ import hashlib
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from itertools import compress, pairwise
+from operator import itemgetter
 from typing import Any
 
 from mldebt.collectors.code import patterns as P
@@ -59,7 +60,10 @@ _ELSEWHERE = {ast.arg, ast.Global}  # what binds a name outside the module's sta
 _WORK = {ast.Expr, ast.For, ast.While, ast.With}
 # What a string without a slash must end with, lowered, for ``_string`` to find it: a registry's URI, a URI, a URL
 # and an absolute path hold a slash, and a configuration's or a data file's name ends with its suffix.
-_SUFFIXES = (*P.CONFIG_SUFFIXES, *P.DATA_EXTENSIONS)  # module-level statements that work when the module is run
+_SUFFIXES = (*P.CONFIG_SUFFIXES, *P.DATA_EXTENSIONS)
+_TEXT = itemgetter(
+    1
+)  # the text of an entry of ``Visit._strings``  # module-level statements that work when the module is run
 _Name, _Attribute, _Call, _Subscript, _Constant = ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.Constant
 
 
@@ -191,7 +195,11 @@ class Visit:
                     strings.append(((node.lineno, node.col_offset), text, node.lineno))  # type: ignore[attr-defined]
             else:
                 handlers[kind](self, node)
-        if not self._notebooks and any(text.endswith(".ipynb") for _, text, _ in strings):
+        if (
+            not self._notebooks
+            and ".ipynb" in "\0".join(map(_TEXT, strings))  # found in one search, and then which string ends with it
+            and any(text.endswith(".ipynb") for _, text, _ in strings)
+        ):
             # a call's argument may be a notebook's path (never a docstring or a part of an f-string, which
             # ``strings`` leaves out): the file walked again from the start, each call's arguments looked at
             again = Visit(self.rel, is_test=self.is_test, notebook=self.notebook)
@@ -199,11 +207,14 @@ class Visit:
             again.run(tree, self.tree)
             vars(self).update(vars(again))
             return
-        quiet = _merged(self._quiet)
-        starts = [start for start, _ in quiet]
+        quiet: list[tuple[tuple[int, int], tuple[int, int]]] | None = None  # made when a string needs it
+        starts: list[tuple[int, int]] = []
         for at, text, line in strings:
             if "/" not in text and "\\" not in text and not text.lower().endswith(_SUFFIXES):
                 continue  # no path, URI, file name or suffix: nothing ``_string`` looks for
+            if quiet is None:
+                quiet = _merged(self._quiet)
+                starts = [start for start, _ in quiet]
             k = bisect_right(starts, at) - 1
             if k < 0 or at > quiet[k][1]:  # not inside a print(), a log call, a raise or an f-string
                 self._string(text, line)
