@@ -166,10 +166,10 @@ class Visit:
                 self._import(node)  # type: ignore[arg-type]  # kind says which
             elif kind is loop:
                 self._loop(node)  # type: ignore[arg-type]  # a For
-            elif node.body:  # type: ignore[attr-defined]  # a module, function or class
-                first = node.body[0]  # type: ignore[attr-defined]
-                if type(first) is expr and type(first.value) is constant:
-                    docstrings.add(id(first.value))
+            else:
+                body = node.body  # type: ignore[attr-defined]  # a module, function or class
+                if body and type(first := body[0]) is expr and type(value := first.value) is constant:
+                    docstrings.add(id(value))
         modules = {origin.split(".", 1)[0] for origin in self.aliases.values()}
         # a variable holds a tracker's object only if its call starts from an imported name whose module is one, or
         # is imported by ``importlib.import_module``: with neither imported, ``_bind`` has nothing to look at
@@ -357,10 +357,11 @@ class Visit:
     def _import(self, node: ast.Import | ast.ImportFrom) -> None:
         if isinstance(node, ast.Import):
             for alias in node.names:
-                root = alias.name.split(".")[0]
-                self.aliases[alias.asname or root] = alias.name if alias.asname else root
-                self.imported_roots.add(alias.asname or root)
-                self.imports.add(alias.name)
+                name, asname = alias.name, alias.asname
+                root = name.split(".")[0]
+                self.aliases[asname or root] = name if asname else root
+                self.imported_roots.add(asname or root)
+                self.imports.add(name)
             return
         module = node.module or ""
         if node.level:
@@ -368,12 +369,15 @@ class Visit:
             package = package[: len(package) - (node.level - 1)] if node.level > 1 else package
             module = ".".join([*package, module] if module else package)
         self.imports.add(module)
+        level = node.level
         for alias in node.names:
-            if alias.name != "*":
-                self.aliases[alias.asname or alias.name] = f"{module}.{alias.name}"
-                self.imported_roots.add(alias.asname or alias.name)
-                if not node.level:
-                    self.imports.add(f"{module}.{alias.name}")
+            name, asname = alias.name, alias.asname
+            if name != "*":
+                origin = f"{module}.{name}"
+                self.aliases[asname or name] = origin
+                self.imported_roots.add(asname or name)
+                if not level:
+                    self.imports.add(origin)
 
     def _call(self, node: ast.Call) -> None:
         func = node.func
