@@ -476,6 +476,8 @@ def file_state(tree: ast.Module, rel: str, lines: list[str] | str, indexed: Inde
                 if isinstance(node, ast.ClassDef):
                     finder.exposed.add(node.name)
     state: dict[str, Any] = {"defined": defined, "used": sorted(finder.used_names)}
+    if defined:
+        state["unused_here"] = unused_here(defined, finder.used_names)
     if finder.class_nodes:
         state["classes"] = finder.classes()
     if finder.exposed:
@@ -484,6 +486,19 @@ def file_state(tree: ast.Module, rel: str, lines: list[str] | str, indexed: Inde
         state["patterns"] = sorted(finder.patterns)
     del finder.reachability  # it holds the finder (its report callback): a cycle that would keep the tree's nodes
     return state
+
+
+def unused_here(defined: list[list[Any]], used: Collection[str]) -> list[int]:
+    """Where in a file's ``defined`` are the rows its own ``used`` names leave open: ``unused`` looks at those alone.
+
+    A definition whose name the file uses is used in the project, whose used
+    names hold the file's: only the others, and unreachable code (reported
+    whatever its name), need the project's. A state's ``unused_here`` is
+    this of its ``defined`` and ``used``; whatever builds or edits either
+    keeps it so, or leaves it out: a state without it (a test file's, one
+    built by hand) has every row looked at.
+    """
+    return [i for i, row in enumerate(defined) if row[1] not in used or row[0] == "unreachable_code"]
 
 
 def noqa_lines(lines: list[str] | str) -> Any:
@@ -802,7 +817,8 @@ def unused(
 
     What vulture's ``get_unused_code`` gives, without an ``Item`` made for every definition: the used names are
     gathered first, then only the definitions of names nothing uses are kept, each once (its first one) by
-    type, and put in vulture's order.
+    type, and put in vulture's order. Of a file's definitions, only those its own uses leave open (its state's
+    ``unused_here``, where it has one) are looked at: the file's worker found the rest used.
     """
     if not 0 <= min_confidence <= 100:
         raise ValueError("min_confidence must be between 0 and 100.")  # vulture's check, as vulture words it
@@ -822,7 +838,11 @@ def unused(
             classes.add(rel, row)
         rows = state.get("defined")
         if rows:
-            defining.append((rel, rows))
+            here = state.get("unused_here")  # absent: every row is looked at (see unused_here)
+            if here is None:
+                defining.append((rel, rows))
+            elif here:
+                defining.append((rel, [rows[i] for i in here]))
     # vulture's Items of the names nothing uses: equal by path, line and name (the first one kept), by type
     kept: dict[str, dict[tuple[str, int, str], _Candidate]] = {typ: {} for typ in _TYPES}
     unreachable: list[_Candidate] = []  # vulture reports all of it, as often as it is found, whatever its name
