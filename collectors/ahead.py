@@ -10,8 +10,11 @@ does the rest meanwhile and takes the result when it needs it.
 Copy-on-write is not free: each page either process writes after the fork
 (a reference count is a write) is copied. Early in a scan there is little to
 copy; after the file summaries are in, there is much. A project's dead code,
-found in a child while this process found its copied code, took longer than
-both in one process (the standard library: 5% of the scan), and is not.
+found in a child forked then while this process found its copied code, took
+longer than both in one process (the standard library: 5% of the scan).
+So ``fed`` forks its child before the work exists and sends it its inputs
+through a pipe as they come: it reads nothing of this process's memory, and
+the dead code is found that way (``code.batch.DeadCode``).
 
 The child touches nothing the parent holds open (no database connection,
 no buffered output) and leaves with ``os._exit`` (no ``atexit`` handler);
@@ -134,3 +137,119 @@ def _start(work: Callable[[], T]) -> Pending[T]:
             os._exit(code)
     os.close(write)
     return Pending(work, pid, read)
+
+
+class Fed(Generic[T]):
+    """A forked process that reads what this one sends it (``send``), one message at a time, and gives back what
+    ``consume`` made of them all (``result``): work that follows this process's as its inputs arrive, on another
+    core, without copying what this process holds (the child reads its inputs from the pipe, not from memory
+    shared with this process)."""
+
+    def __init__(self, pid: int, inputs: int, output: int) -> None:
+        self._pid: int | None = pid
+        self._inputs: int | None = inputs
+        self._output: int | None = output
+
+    def send(self, message: bytes) -> bool:
+        """Hand ``message`` over; False once the child is gone (what it would have made is then made here)."""
+        if self._inputs is None:
+            return False
+        try:
+            view = memoryview(len(message).to_bytes(4, "big") + message)
+            while view:
+                view = view[os.write(self._inputs, view) :]
+        except OSError:
+            self.finish()
+            return False
+        return True
+
+    def finish(self) -> None:
+        """Every message is sent: the child makes its result from them now (``result`` takes it)."""
+        if self._inputs is not None:
+            os.close(self._inputs)  # the child reads to the end of its inputs, then makes its result
+            self._inputs = None
+
+    def result(self) -> tuple[T] | None:
+        """(what the child made,) once every message is sent, or None if it made nothing (it failed or was gone)."""
+        self.finish()
+        if self._pid is None or self._output is None:
+            return None
+        pid, output = self._pid, self._output
+        self._pid = self._output = None
+        chunks = []
+        try:
+            while chunk := os.read(output, 1 << 20):
+                chunks.append(chunk)
+        finally:
+            os.close(output)
+            _, status = os.waitpid(pid, 0)
+        if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or not chunks:
+            return None
+        try:
+            return (pickle.loads(b"".join(chunks)),)  # our own child's bytes, never a file's or a peer's
+        except Exception:
+            return None
+
+    def close(self) -> None:
+        """Stop a child whose result was never asked for."""
+        self.finish()
+        if self._pid is not None:
+            with suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            with suppress(ChildProcessError):
+                os.waitpid(self._pid, 0)
+            self._pid = None
+        if self._output is not None:
+            os.close(self._output)
+            self._output = None
+
+
+def fed(consume: Callable[[Iterator[bytes]], T]) -> Fed[T] | None:
+    """A child that runs ``consume`` over the messages sent to it (``Fed``); None if none can be started here
+    (another thread is alive, or forking fails): the caller then does the work itself.
+
+    What the child inherits of this process (open connections, buffered output) it leaves alone, as ``ahead``'s
+    child does; it ends with ``os._exit``. It reads to the end of what was sent once this process closes its end
+    (``finish``, or ``result``) and no process forked after it holds a copy: a pool's workers, forked later, must
+    be gone by then.
+    """
+    if threading.active_count() != 1 or not hasattr(os, "fork"):
+        return None
+    try:
+        inputs_read, inputs_write = os.pipe()
+        output_read, output_write = os.pipe()
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        for fd in (inputs_read, inputs_write, output_read, output_write):
+            os.close(fd)
+        return None
+    if pid == 0:  # the child: never returns into the caller
+        code = 1
+        try:
+            os.close(inputs_write)
+            os.close(output_read)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)  # an interrupt ends it; the parent does the work or stops
+            data = pickle.dumps(consume(_messages(inputs_read)), protocol=pickle.HIGHEST_PROTOCOL)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(output_write, view) :]
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(inputs_read)
+    os.close(output_write)
+    return Fed(pid, inputs_write, output_read)
+
+
+def _messages(fd: int) -> Iterator[bytes]:
+    """The messages ``Fed.send`` wrote to ``fd`` (each its length, then its bytes), to the end of the pipe."""
+    with os.fdopen(fd, "rb") as pipe:
+        while head := pipe.read(4):
+            size = int.from_bytes(head, "big")
+            message = pipe.read(size)
+            if len(head) < 4 or len(message) < size:
+                raise EOFError("a message cut short")  # the sender died mid-message: no result from the child
+            yield message

@@ -12,13 +12,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from mldebt.collectors import ahead as ahead_module
-from mldebt.collectors.ahead import ahead
+from mldebt.collectors.ahead import ahead, fed
 
 HERE = os.getpid()
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,6 +178,58 @@ def case_the_other_collectors_run_in_another_process_and_the_facts_are_the_same(
     assert beside == one_by_one  # every fact, in the registry's order
 
 
+def _listed(messages: Iterator[bytes]) -> tuple[int, list[bytes]]:
+    return os.getpid(), list(messages)
+
+
+def case_a_fed_child_reads_every_message_as_it_is_sent_and_gives_back_its_result() -> None:
+    sent = [b"", b"one", bytes(range(256)) * 20_000, *(str(n).encode() for n in range(2_000))]  # one of ~5 MB
+    child = fed(_listed)
+    assert child is not None
+    assert all(child.send(message) for message in sent)  # more than a pipe holds: the child reads meanwhile
+    got = child.result()
+    assert got is not None
+    pid, messages = got[0]
+    assert pid != HERE and messages == sent
+
+
+def case_a_fed_child_that_fails_gives_nothing_and_takes_no_more() -> None:
+    def failing(messages: Iterator[bytes]) -> None:
+        next(messages)
+        raise RuntimeError("the child fails")
+
+    child = fed(failing)
+    assert child is not None
+    child.send(b"first")
+    deadline = time.monotonic() + 30
+    while child.send(b"x" * 65_536):  # once the child is gone, a send says so instead of blocking
+        assert time.monotonic() < deadline
+    assert child.result() is None
+
+
+def case_closing_a_fed_child_stops_it() -> None:
+    child = fed(_listed)
+    assert child is not None and child._pid is not None
+    pid = child._pid
+    child.send(b"never finished")
+    child.close()
+    assert _gone(pid)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped: no zombie left behind
+    assert child.result() is None and not child.send(b"late")
+
+
+def test_with_a_thread_alive_no_fed_child_is_started() -> None:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert fed(_listed) is None
+    finally:
+        stop.set()
+        thread.join()
+
+
 FRESH = [
     case_the_result_comes_from_another_process_and_is_the_plain_one,
     case_a_result_larger_than_a_pipe_holds,
@@ -186,6 +238,9 @@ FRESH = [
     case_an_error_is_the_plain_calls_own,
     case_leaving_without_asking_stops_the_child,
     case_the_other_collectors_run_in_another_process_and_the_facts_are_the_same,
+    case_a_fed_child_reads_every_message_as_it_is_sent_and_gives_back_its_result,
+    case_a_fed_child_that_fails_gives_nothing_and_takes_no_more,
+    case_closing_a_fed_child_stops_it,
 ]
 
 

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
 import sysconfig
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mldebt.collectors.code import batch as code_batch
+from mldebt.collectors.code import facts as code_facts
 from mldebt.collectors.code.batch import Job
+from mldebt.collectors.code.scan import summarise
 from mldebt.collectors.repo import history
-from mldebt.collectors.repo.cache import encode
+from mldebt.collectors.repo.cache import Cache, encode
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 NAMES = [
@@ -47,9 +52,16 @@ def test_the_pool_summarises_exactly_as_one_process_does(two_workers):
     pooled = list(code_batch._run(jobs))
     alone = code_batch._work([code_batch._args(job) for job in jobs])
     assert sorted(pooled, key=lambda item: item[0]) == sorted(alone, key=lambda item: item[0])
-    summaries = {rel: json.loads(raw) for rel, raw, _ in pooled}  # each summary crosses the pipe as its JSON
+    # each summary crosses the pipe as its JSON, its dead-code state apart, and whole as the cache keeps it
+    summaries = {rel: json.loads(rest) for rel, rest, _, _ in pooled}
     assert summaries["lib/broken.py"]["error"]["message"].startswith("Python syntax error")
-    assert all(kept == encode(summaries[rel]) for rel, _, kept in pooled)  # each as the cache keeps it
+    by_rel = {job.rel: job for job in jobs}
+    for rel, _, state, kept in pooled:
+        job = by_rel[rel]
+        whole = summarise(rel, job.text, is_test=job.is_test)
+        assert kept == encode(whole)
+        assert state is not None and json.loads(state) == whole.pop("dead")  # every file here has a state
+        assert summaries[rel] == whole
 
 
 def test_hotspot_complexity_is_measured_the_same_over_the_pool(two_workers):
@@ -90,3 +102,52 @@ def test_chunks_hold_every_file_once_biggest_first_and_shrink_towards_the_end():
     assert all(h >= code_batch.MIN_CHUNK_BYTES for h in held[:-1])  # small enough to balance, not to cost
     assert held[-4:] < held[:4] and max(held[-4:]) < 3 * code_batch.MIN_CHUNK_BYTES  # small ones at the end
     assert code_batch.chunked([], len, 2) == []
+
+
+def _project(tmp_path: Path, name: str) -> tuple[list[Job], Cache]:
+    jobs = [Job(rel, f"blob{n}", text, is_test=rel.endswith("case.py")) for n, (rel, text) in enumerate(_texts())]
+    return jobs, Cache(tmp_path / f"{name}.sqlite")
+
+
+NAMED = ["lib.string.capwords", "Formatter"]  # as configuration files would spell them
+
+
+def test_the_dead_code_found_beside_the_pool_is_the_one_found_from_the_summaries(two_workers, tmp_path, monkeypatch):
+    jobs, cache = _project(tmp_path, "beside")
+    summaries, dead = code_batch.summarise_project(jobs, cache)
+    assert dead is not None and dead._child is not None  # a pool made every summary: the states went beside
+    assert not any("dead" in summary for summary in summaries.values())
+
+    def not_here(states: dict[str, Any], named: list[str]) -> list[dict[str, Any]]:
+        raise AssertionError("found here, not beside")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(code_batch, "_unused", not_here)  # the child, forked already, keeps the real one
+        dead.start(NAMED)
+        found = dead.found()
+    whole = code_batch.summarise_all(*_project(tmp_path, "whole"))
+    assert summaries == {rel: {k: v for k, v in s.items() if k != "dead"} for rel, s in whole.items()}
+    assert found == code_facts._unused(whole, NAMED) and len(found) > 10
+    again, none = code_batch.summarise_project(jobs, cache)  # every summary cached: each holds its state
+    assert none is None and again == whole
+
+
+def test_when_the_process_beside_fails_the_dead_code_is_found_here(two_workers, tmp_path, monkeypatch):
+    def failing(messages: Iterator[bytes]) -> list[dict[str, Any]]:
+        raise RuntimeError("the child fails")
+
+    monkeypatch.setattr(code_batch, "_unused_beside", failing)
+    _, dead = code_batch.summarise_project(*_project(tmp_path, "beside"))
+    assert dead is not None
+    dead.start(NAMED)
+    whole = code_batch.summarise_all(*_project(tmp_path, "whole"))
+    assert dead.found() == code_facts._unused(whole, NAMED)
+
+
+def test_a_scan_that_stops_early_leaves_no_process_beside(two_workers, tmp_path):
+    _, dead = code_batch.summarise_project(*_project(tmp_path, "beside"))
+    assert dead is not None and dead._child is not None and dead._child._pid is not None
+    pid = dead._child._pid
+    dead.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # stopped and reaped

@@ -6,6 +6,15 @@ scan of a new commit re-reads only the files that changed. Large batches are
 spread over a process pool (the parse is CPU-bound, so threads would not help);
 small ones run in this process, where starting workers would cost more than
 it saves.
+
+The project's dead code (``deadcode.unused`` over every file's state) is the
+longest of the passes that need every summary. When a pool makes every
+summary, each file's dead-code state comes from its worker as JSON of its own,
+and this process sends it on, unread, to a process forked before the pool
+(``ahead.fed``) that reads them as they come and, once the summaries are in,
+finds the unused code while this process goes on with the other passes
+(``summarise_project``, ``DeadCode``). The child reads the states from a pipe,
+not from memory shared with this process, so nothing is copied on write.
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from mldebt.collectors.ahead import workers
+from mldebt.collectors.ahead import Fed, fed, workers
 from mldebt.collectors.code.heap import collector_paused
 from mldebt.collectors.code.scan import ANALYSER_VERSION, summarise
 from mldebt.collectors.meanwhile import waiting
@@ -47,44 +56,132 @@ class Job:
 
 
 def summarise_all(jobs: list[Job], cache: Cache) -> dict[str, dict[str, Any]]:
-    """Summary of every job, by relative path.
+    """Summary of every job, by relative path, each with its dead-code state (``summarise_project`` without the
+    process beside)."""
+    with collector_paused():
+        return _summarise_all(jobs, cache, beside=False)[0]
+
+
+def summarise_project(jobs: list[Job], cache: Cache) -> tuple[dict[str, dict[str, Any]], DeadCode | None]:
+    """Summary of every job, by relative path, and the project's dead code when it is found beside them.
 
     A fresh summary comes back as the JSON the cache keeps (``_work``) and is
     read here as a cached one is: the same objects whether it was cached, made
     by a worker or made here, and a worker's result crosses the pipe as bytes
     (pickling the summary and unpickling it here cost as much as the JSON).
+    When a pool makes every summary, their dead-code states are not read here:
+    they go to the process beside (``DeadCode``), and the summaries come
+    without them. Otherwise the DeadCode is None and each summary holds its state.
     The garbage collector is paused throughout (``collector_paused``): results read
     back from the cache and from workers are many small objects without cycles.
     """
     with collector_paused():
-        return _summarise_all(jobs, cache)
+        return _summarise_all(jobs, cache, beside=True)
 
 
-def _summarise_all(jobs: list[Job], cache: Cache) -> dict[str, dict[str, Any]]:
+def _summarise_all(jobs: list[Job], cache: Cache, beside: bool) -> tuple[dict[str, dict[str, Any]], DeadCode | None]:
     cached = cache.get_many(job.key for job in jobs)
     out = {job.rel: cached[job.key] for job in jobs if job.key in cached}
     missing = [job for job in jobs if job.key not in cached]
+    child = fed(_unused_beside) if beside and not cached and _pooled(missing) else None
+    dead = DeadCode(child) if child is not None else None
     fresh, encoded = {}, {}
-    for rel, raw, kept in _run(missing):
-        fresh[rel], encoded[rel] = json.loads(raw), kept
+    try:
+        for rel, rest, state, kept in _run(missing):
+            summary = fresh[rel] = json.loads(rest)
+            encoded[rel] = kept
+            if state is None:
+                continue
+            if dead is None:
+                summary["dead"] = json.loads(state)
+            else:
+                dead.add(rel, state)
+    except BaseException:
+        if dead is not None:
+            dead.close()
+        raise
     cache.put_encoded({job.key: encoded[job.rel] for job in missing if job.rel in encoded})
     out.update(fresh)
-    return out
+    return out, dead
 
 
-def _run(jobs: list[Job]) -> Iterator[tuple[str, bytes, bytes]]:
-    size = sum(len(job.text) for job in jobs)
-    if not worth_a_pool(size):
+class DeadCode:
+    """The project's dead code, found in a process beside this one from the states sent to it (``add``), once
+    the names that configuration spells are known (``start``); found here from the same states if that process
+    gives nothing. ``close`` stops it if its result is never asked for."""
+
+    def __init__(self, child: Fed[list[dict[str, Any]]]) -> None:
+        self._child: Fed[list[dict[str, Any]]] | None = child
+        self._states: list[tuple[str, bytes]] = []
+        self._named: list[str] = []
+
+    def add(self, rel: str, state: bytes) -> None:
+        self._states.append((rel, state))
+        if self._child is not None and not self._child.send(b"s" + _path(rel) + b"\0" + state):
+            self._child.close()
+            self._child = None
+
+    def start(self, named: list[str]) -> None:
+        """Every state is sent: the child finds the unused code now, given what configuration names (``named``)."""
+        self._named = named
+        if self._child is not None:
+            self._child.send(b"n" + json.dumps(named).encode())
+            self._child.finish()
+
+    def found(self) -> list[dict[str, Any]]:
+        """``deadcode.unused``'s findings over every file's state, sorted by path as the facts take them."""
+        got = self._child.result() if self._child is not None else None
+        self._child = None
+        if got is not None:
+            return got[0]
+        return _unused({rel: json.loads(state) for rel, state in self._states}, self._named)
+
+    def close(self) -> None:
+        if self._child is not None:
+            self._child.close()
+            self._child = None
+
+
+def _path(rel: str) -> bytes:
+    return rel.encode("utf-8", "surrogatepass")
+
+
+def _unused_beside(messages: Iterator[bytes]) -> list[dict[str, Any]]:
+    """What the child beside makes of the messages ``DeadCode`` sends: each file's state, then the names."""
+    states: dict[str, Any] = {}
+    named: list[str] = []
+    with collector_paused():
+        for message in messages:
+            if message[:1] == b"s":
+                rel, _, state = message[1:].partition(b"\0")
+                states[rel.decode("utf-8", "surrogatepass")] = json.loads(state)
+            else:
+                named = json.loads(message[1:])
+        return _unused(states, named)
+
+
+def _unused(states: dict[str, Any], named: list[str]) -> list[dict[str, Any]]:
+    from mldebt.collectors.code.deadcode import unused
+
+    return unused(sorted(states.items()), named=named)
+
+
+def _run(jobs: list[Job]) -> Iterator[tuple[str, bytes, bytes | None, bytes]]:
+    if not _pooled(jobs):
         yield from _work([_args(job) for job in jobs])
         return
     chunks = [[_args(job) for job in chunk] for chunk in chunked(jobs, lambda job: len(job.text), workers())]
     done: set[str] = set()
     try:
-        for rel, summary, kept in spread(_work, chunks):
-            done.add(rel)
-            yield rel, summary, kept
+        for result in spread(_work, chunks):
+            done.add(result[0])
+            yield result
     except (BrokenProcessPool, OSError):  # a worker died: finish here, file by file
         yield from _work([_args(job) for job in jobs if job.rel not in done])
+
+
+def _pooled(jobs: list[Job]) -> bool:
+    return worth_a_pool(sum(len(job.text) for job in jobs))
 
 
 def worth_a_pool(size: int) -> bool:
@@ -143,9 +240,10 @@ def _args(job: Job) -> _Args:
     return job.rel, job.text, job.is_test, job.notebook, job.complexity
 
 
-def _work(chunk: list[_Args]) -> list[tuple[str, bytes, bytes]]:
-    """Each file's summary as JSON, and as the cache keeps it (both made here, where the work is spread)."""
-    results: list[tuple[str, bytes, bytes]] = []
+def _work(chunk: list[_Args]) -> list[tuple[str, bytes, bytes | None, bytes]]:
+    """For each file: its summary as JSON without its dead-code state, that state as JSON apart (None when it has
+    none), and the whole summary as the cache keeps it; all made here, where the work is spread."""
+    results: list[tuple[str, bytes, bytes | None, bytes]] = []
     for rel, text, is_test, notebook, complexity in chunk:
         try:
             summary = summarise(rel, text, is_test=is_test, notebook=notebook, complexity=complexity)
@@ -155,6 +253,13 @@ def _work(chunk: list[_Args]) -> list[tuple[str, bytes, bytes]]:
                 "markers": {"count": 0, "kinds": {}, "at": []},
                 "error": {"message": f"cannot analyse: {type(exc).__name__}: {exc}", "line": None},
             }
-        raw = as_json(summary)
-        results.append((rel, raw, pack(raw)))
+        dead = summary.pop("dead", None)
+        rest = as_json(summary)
+        if dead is None:
+            results.append((rel, rest, None, pack(rest)))
+            continue
+        state = as_json(dead)
+        # as_json of the whole summary, whose state summarise puts last: the rest's members, then the state's
+        members = rest[:-1] + b"," if rest != b"{}" else b"{"
+        results.append((rel, rest, state, pack(members + b'"dead":' + state + b"}")))
     return results

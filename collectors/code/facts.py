@@ -87,17 +87,23 @@ def is_test_support(rel: str) -> bool:
 
 
 def facts(
-    summaries: dict[str, dict[str, Any]], tests: set[str], notebooks: set[str], named: Iterable[str] = ()
+    summaries: dict[str, dict[str, Any]],
+    tests: set[str],
+    notebooks: set[str],
+    named: Iterable[str] = (),
+    unused: Callable[[], list[dict[str, Any]]] | None = None,
 ) -> Iterator[Fact]:
     """``named``: names of code that configuration and launch files spell (``deadcode.named_in_files``).
 
-    The dead code is found in this process. Found in a forked one beside the
-    copied code, it took longer on the standard library (1.5 s of scan): the two
-    processes copied the pages of the summaries that each touched (copy on
-    write), which cost more than the ~20 ms of vulture's project-wide pass.
+    ``unused``: the project's dead code found already (``batch.DeadCode.found``,
+    in a process beside this one, from states the summaries then leave out);
+    without it the dead code is found here, from the summaries' states. A
+    process forked here, after the summaries are in, cost more than it saved
+    (the two processes copied the pages of the summaries each touched).
     """
     named = list(named)
-    yield from _facts(summaries, tests, notebooks, lambda: list(_dead_code(summaries, tests, notebooks, named)))
+    found = unused or (lambda: _unused(summaries, named))
+    yield from _facts(summaries, tests, notebooks, lambda: list(_dead_code(found())))
 
 
 def _facts(
@@ -204,13 +210,13 @@ def _copies(code: dict[str, dict[str, Any]], line: Callable[[str, int | None], i
         yield from located(key, ((rel, line(rel, at), text) for rel, at, text in shapes.describe(pairs, how)))
 
 
-def _dead_code(
-    summaries: dict[str, dict[str, Any]], tests: set[str], notebooks: set[str], named: Iterable[str] = ()
-) -> Iterator[Fact]:
+def _unused(summaries: dict[str, dict[str, Any]], named: list[str]) -> list[dict[str, Any]]:
     from mldebt.collectors.code.deadcode import unused  # vulture: loaded when a scan summarises its files
 
-    states = [(rel, s["dead"]) for rel, s in sorted(summaries.items()) if "dead" in s]
-    found = unused(states, named=named)
+    return unused([(rel, s["dead"]) for rel, s in sorted(summaries.items()) if "dead" in s], named=named)
+
+
+def _dead_code(found: list[dict[str, Any]]) -> Iterator[Fact]:
     yield Fact("code.smells.dead_code", len(found))
     yield Fact("code.smells.dead_code_by_type", dict(sorted(Counter(f["type"] for f in found).items())))
     yield from located("code.smells.dead_code", ((f["path"], f["line"], f["message"]) for f in found))

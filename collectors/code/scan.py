@@ -60,6 +60,8 @@ def summarise(
     with collector_paused():
         summary = _summarise(rel, text, is_test, notebook, complexity)
         gc.collect(0)  # the young objects only: frees vulture's cycles, never walks the older heap
+    if "dead" in summary:  # last: a worker sends the dead-code state apart from the rest (batch._work)
+        summary["dead"] = summary.pop("dead")
     return summary
 
 

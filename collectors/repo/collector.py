@@ -119,7 +119,7 @@ class RepoCollector(Collector):
 
 def _collect(snapshot: Snapshot, cache: Cache) -> Iterator[Fact]:
     # Only a tree not cached reads files: the analyser and its process pool load then, not at every start.
-    from mldebt.collectors.code.batch import Job, summarise_all
+    from mldebt.collectors.code.batch import Job, summarise_project
     from mldebt.collectors.code.scan import notebook_code
 
     links = []  # symbolic links: never read or followed, but a link named Dockerfile still says there is one
@@ -194,52 +194,61 @@ def _collect(snapshot: Snapshot, cache: Cache) -> Iterator[Fact]:
     if measured:
         small_enough = {e.rel for e in entries if e.rel in measured and e.size <= history.MAX_COMPLEXITY_BYTES}
         jobs = [replace(job, complexity=True) if job.rel in small_enough and not job.notebook else job for job in jobs]
-    summaries = summarise_all(jobs, cache)
-    cache.put_many(
-        {
-            history.complexity_key(job.blob): summaries[job.rel]["complexity"]
-            for job in jobs
-            if job.complexity and summaries.get(job.rel, {}).get("complexity") is not None
-        }
-    )
-    tests = {rel for rel in candidates if repo_tests.holds_tests(summaries.get(rel, {}))}
-    notebook_paths = {nb.rel for nb in notebooks}
-    python_markers = 0
-    for rel, summary in sorted(summaries.items()):
-        if rel in notebook_paths:
-            continue
-        marker_count += summary["markers"]["count"]
-        marker_kinds.update(summary["markers"]["kinds"])
-        python_markers += sum(n for kind, n in summary["markers"]["kinds"].items() if kind in PYTHON_MARKERS)
-        markers.extend((rel, line, text) for line, text in summary["markers"]["at"])
-        if "error" in summary and rel not in tests:
-            error = summary["error"]
-            yield Fact.failure("repo.python.unparsed", error["message"], path=rel, line=error["line"])
-    lines["Python"] = python_lines if languages.get("Python") else 0
-    yield Fact("repo.files.total", len(entries))
-    yield Fact("repo.languages", dict(sorted(languages.items())))
-    yield Fact("repo.languages.lines", {k: v for k, v in sorted(lines.items()) if k in languages})
-    yield Fact("repo.languages.count", len([k for k in languages if k != "Jupyter Notebook"]))
-    yield Fact("repo.languages.program", sorted(program))
-    yield Fact("repo.python.files", languages.get("Python", 0))
-    yield Fact("repo.python.lines", python_lines)
-    yield Fact("repo.python.modules", sum(1 for e in entries if e.suffix == ".py" and e.rel not in tests))
-    yield from repo_notebooks.facts(notebooks, repo_notebooks.used_by_code(notebook_paths, summaries, tests, scripts))
-    yield from repo_tests.facts(summaries, candidates, tests)
-    code_lines = sum(lines.values())
-    yield Fact("repo.debt_markers.count", marker_count)
-    yield Fact("repo.debt_markers.density", round(1000 * marker_count / code_lines, 2) if code_lines else 0.0)
-    yield Fact("repo.debt_markers.kinds", dict(sorted(marker_kinds.items())))
-    yield Fact("repo.debt_markers.python", python_markers)
-    for rel, line, text in sorted(markers)[:20]:
-        yield Fact("repo.debt_markers.at", text, path=rel, line=line)
-    yield from deps.summary_facts(paths, small.text)
-    yield from repo_hygiene.facts(paths, small.text, links)
-    yield from repo_data.facts(paths, small.text)
-    yield from code_facts.facts(summaries, tests, notebook_paths, named_in_files(paths, small.text))
-    yield from code_libraries.facts(summaries, tests)
-    yield from code_configuration.facts(summaries, tests, paths, small.text)
-    yield from small.errors
+    summaries, dead = summarise_project(jobs, cache)
+    try:
+        named = named_in_files(paths, small.text)
+        if dead is not None:
+            dead.start(named)  # the process beside finds the dead code while the other facts are made here
+        cache.put_many(
+            {
+                history.complexity_key(job.blob): summaries[job.rel]["complexity"]
+                for job in jobs
+                if job.complexity and summaries.get(job.rel, {}).get("complexity") is not None
+            }
+        )
+        tests = {rel for rel in candidates if repo_tests.holds_tests(summaries.get(rel, {}))}
+        notebook_paths = {nb.rel for nb in notebooks}
+        python_markers = 0
+        for rel, summary in sorted(summaries.items()):
+            if rel in notebook_paths:
+                continue
+            marker_count += summary["markers"]["count"]
+            marker_kinds.update(summary["markers"]["kinds"])
+            python_markers += sum(n for kind, n in summary["markers"]["kinds"].items() if kind in PYTHON_MARKERS)
+            markers.extend((rel, line, text) for line, text in summary["markers"]["at"])
+            if "error" in summary and rel not in tests:
+                error = summary["error"]
+                yield Fact.failure("repo.python.unparsed", error["message"], path=rel, line=error["line"])
+        lines["Python"] = python_lines if languages.get("Python") else 0
+        yield Fact("repo.files.total", len(entries))
+        yield Fact("repo.languages", dict(sorted(languages.items())))
+        yield Fact("repo.languages.lines", {k: v for k, v in sorted(lines.items()) if k in languages})
+        yield Fact("repo.languages.count", len([k for k in languages if k != "Jupyter Notebook"]))
+        yield Fact("repo.languages.program", sorted(program))
+        yield Fact("repo.python.files", languages.get("Python", 0))
+        yield Fact("repo.python.lines", python_lines)
+        yield Fact("repo.python.modules", sum(1 for e in entries if e.suffix == ".py" and e.rel not in tests))
+        yield from repo_notebooks.facts(
+            notebooks, repo_notebooks.used_by_code(notebook_paths, summaries, tests, scripts)
+        )
+        yield from repo_tests.facts(summaries, candidates, tests)
+        code_lines = sum(lines.values())
+        yield Fact("repo.debt_markers.count", marker_count)
+        yield Fact("repo.debt_markers.density", round(1000 * marker_count / code_lines, 2) if code_lines else 0.0)
+        yield Fact("repo.debt_markers.kinds", dict(sorted(marker_kinds.items())))
+        yield Fact("repo.debt_markers.python", python_markers)
+        for rel, line, text in sorted(markers)[:20]:
+            yield Fact("repo.debt_markers.at", text, path=rel, line=line)
+        yield from deps.summary_facts(paths, small.text)
+        yield from repo_hygiene.facts(paths, small.text, links)
+        yield from repo_data.facts(paths, small.text)
+        yield from code_facts.facts(summaries, tests, notebook_paths, named, dead.found if dead is not None else None)
+        yield from code_libraries.facts(summaries, tests)
+        yield from code_configuration.facts(summaries, tests, paths, small.text)
+        yield from small.errors
+    finally:
+        if dead is not None:
+            dead.close()  # a scan that stops early: the process beside is not left running
 
 
 def _outside_program(rel: str) -> bool:
