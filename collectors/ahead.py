@@ -53,47 +53,23 @@ class Pending(Generic[T]):
 
     def __init__(self, work: Callable[[], T], pid: int | None = None, pipe: int | None = None) -> None:
         self._work = work
-        self._pid = pid
-        self._pipe = pipe
+        self._child = _Child[T](pid, pipe) if pid is not None and pipe is not None else None
         self.forked = pid is not None
 
+    @property
+    def _pid(self) -> int | None:
+        return self._child.pid if self._child is not None else None
+
     def __call__(self) -> T:
-        found = self._collect()
+        found = self._child.take() if self._child is not None else None
         if found is not None:
             return found[0]
         return self._work()
 
-    def _collect(self) -> tuple[T] | None:
-        """(the child's result,), or None when there is no child or it gave none."""
-        if self._pid is None or self._pipe is None:
-            return None
-        pid, pipe = self._pid, self._pipe
-        self._pid = self._pipe = None
-        chunks = []
-        try:
-            while chunk := os.read(pipe, 1 << 20):
-                chunks.append(chunk)
-        finally:
-            os.close(pipe)
-            _, status = os.waitpid(pid, 0)
-        if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or not chunks:
-            return None
-        try:
-            return (pickle.loads(b"".join(chunks)),)  # our own child's bytes, never a file's or a peer's
-        except Exception:
-            return None
-
     def close(self) -> None:
         """Stop a child whose result was never asked for."""
-        if self._pid is not None:
-            with suppress(ProcessLookupError):
-                os.kill(self._pid, signal.SIGKILL)
-            with suppress(ChildProcessError):
-                os.waitpid(self._pid, 0)
-            self._pid = None
-        if self._pipe is not None:
-            os.close(self._pipe)
-            self._pipe = None
+        if self._child is not None:
+            self._child.stop()
 
 
 @contextmanager
@@ -113,30 +89,11 @@ def ahead(work: Callable[[], T], worth_it: bool = True) -> Iterator[Pending[T]]:
 
 
 def _start(work: Callable[[], T]) -> Pending[T]:
-    try:
-        read, write = os.pipe()
-    except OSError:
+    forked = _fork(lambda _: work(), with_inputs=False)
+    if forked is None:
         return Pending(work)
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read)
-        os.close(write)
-        return Pending(work)
-    if pid == 0:  # the child: never returns into the caller
-        code = 1
-        try:
-            os.close(read)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)  # an interrupt ends it; the parent does the work or stops
-            data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(write, view) :]
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write)
-    return Pending(work, pid, read)
+    pid, _, output = forked
+    return Pending(work, pid, output)
 
 
 class Fed(Generic[T]):
@@ -146,18 +103,19 @@ class Fed(Generic[T]):
     shared with this process)."""
 
     def __init__(self, pid: int, inputs: int, output: int) -> None:
-        self._pid: int | None = pid
+        self._child: _Child[T] | None = _Child(pid, output)
         self._inputs: int | None = inputs
-        self._output: int | None = output
+
+    @property
+    def _pid(self) -> int | None:
+        return self._child.pid if self._child is not None else None
 
     def send(self, message: bytes) -> bool:
         """Hand ``message`` over; False once the child is gone (what it would have made is then made here)."""
         if self._inputs is None:
             return False
         try:
-            view = memoryview(len(message).to_bytes(4, "big") + message)
-            while view:
-                view = view[os.write(self._inputs, view) :]
+            _write_all(self._inputs, len(message).to_bytes(4, "big") + message)
         except OSError:
             self.finish()
             return False
@@ -172,10 +130,48 @@ class Fed(Generic[T]):
     def result(self) -> tuple[T] | None:
         """(what the child made,) once every message is sent, or None if it made nothing (it failed or was gone)."""
         self.finish()
-        if self._pid is None or self._output is None:
+        child, self._child = self._child, None
+        return child.take() if child is not None else None
+
+    def close(self) -> None:
+        """Stop a child whose result was never asked for."""
+        self.finish()
+        if self._child is not None:
+            self._child.stop()
+            self._child = None
+
+
+def fed(consume: Callable[[Iterator[bytes]], T]) -> Fed[T] | None:
+    """A child that runs ``consume`` over the messages sent to it (``Fed``); None if none can be started here
+    (another thread is alive, or forking fails): the caller then does the work itself.
+
+    What the child inherits of this process (open connections, buffered output) it leaves alone, as ``ahead``'s
+    child does; it ends with ``os._exit``. It reads to the end of what was sent once this process closes its end
+    (``finish``, or ``result``) and no process forked after it holds a copy: a pool's workers, forked later, must
+    be gone by then.
+    """
+    if threading.active_count() != 1 or not hasattr(os, "fork"):
+        return None
+    forked = _fork(lambda inputs: consume(_messages(inputs)), with_inputs=True)
+    if forked is None:
+        return None
+    pid, inputs, output = forked
+    return Fed(pid, inputs, output)
+
+
+class _Child(Generic[T]):
+    """A forked child that writes its one result, pickled, to ``output`` and ends."""
+
+    def __init__(self, pid: int | None, output: int | None) -> None:
+        self.pid = pid
+        self._output = output
+
+    def take(self) -> tuple[T] | None:
+        """(the child's result,), or None when it is gone or gave none; the child is reaped either way."""
+        if self.pid is None or self._output is None:
             return None
-        pid, output = self._pid, self._output
-        self._pid = self._output = None
+        pid, output = self.pid, self._output
+        self.pid = self._output = None
         chunks = []
         try:
             while chunk := os.read(output, 1 << 20):
@@ -190,58 +186,60 @@ class Fed(Generic[T]):
         except Exception:
             return None
 
-    def close(self) -> None:
-        """Stop a child whose result was never asked for."""
-        self.finish()
-        if self._pid is not None:
+    def stop(self) -> None:
+        """Stop the child (its result not wanted) and reap it."""
+        if self.pid is not None:
             with suppress(ProcessLookupError):
-                os.kill(self._pid, signal.SIGKILL)
+                os.kill(self.pid, signal.SIGKILL)
             with suppress(ChildProcessError):
-                os.waitpid(self._pid, 0)
-            self._pid = None
+                os.waitpid(self.pid, 0)
+            self.pid = None
         if self._output is not None:
             os.close(self._output)
             self._output = None
 
 
-def fed(consume: Callable[[Iterator[bytes]], T]) -> Fed[T] | None:
-    """A child that runs ``consume`` over the messages sent to it (``Fed``); None if none can be started here
-    (another thread is alive, or forking fails): the caller then does the work itself.
-
-    What the child inherits of this process (open connections, buffered output) it leaves alone, as ``ahead``'s
-    child does; it ends with ``os._exit``. It reads to the end of what was sent once this process closes its end
-    (``finish``, or ``result``) and no process forked after it holds a copy: a pool's workers, forked later, must
-    be gone by then.
-    """
-    if threading.active_count() != 1 or not hasattr(os, "fork"):
-        return None
+def _fork(work: Callable[[int], object], with_inputs: bool) -> tuple[int, int, int] | None:
+    """Fork a child that runs ``work`` (given the read end of its inputs' pipe, or -1) and writes what it returns,
+    pickled, to its output pipe; (its pid, the write end of its inputs' pipe or -1, the read end of its output),
+    or None if the pipes or the fork cannot be made."""
+    pipes: list[int] = []
     try:
-        inputs_read, inputs_write = os.pipe()
-        output_read, output_write = os.pipe()
+        for _ in range(2 if with_inputs else 1):
+            pipes.extend(os.pipe())
     except OSError:
+        for fd in pipes:
+            os.close(fd)
         return None
+    output_read, output_write = pipes[:2]
+    inputs_read, inputs_write = pipes[2:] if with_inputs else (-1, -1)
     try:
         pid = os.fork()
     except OSError:
-        for fd in (inputs_read, inputs_write, output_read, output_write):
+        for fd in pipes:
             os.close(fd)
         return None
     if pid == 0:  # the child: never returns into the caller
         code = 1
         try:
-            os.close(inputs_write)
             os.close(output_read)
+            if with_inputs:
+                os.close(inputs_write)
             signal.signal(signal.SIGINT, signal.SIG_DFL)  # an interrupt ends it; the parent does the work or stops
-            data = pickle.dumps(consume(_messages(inputs_read)), protocol=pickle.HIGHEST_PROTOCOL)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(output_write, view) :]
+            _write_all(output_write, pickle.dumps(work(inputs_read), protocol=pickle.HIGHEST_PROTOCOL))
             code = 0
         finally:
             os._exit(code)
-    os.close(inputs_read)
     os.close(output_write)
-    return Fed(pid, inputs_write, output_read)
+    if with_inputs:
+        os.close(inputs_read)
+    return pid, inputs_write, output_read
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _messages(fd: int) -> Iterator[bytes]:
