@@ -8,6 +8,8 @@ from typing import Any
 
 import sqlite_utils
 
+from mldebt.collectors.code import patterns
+
 from .conftest import ROOT, git, write_files
 
 SCALE_RUBRIC = Path(__file__).parent / "data" / "rubric-scale.yaml"
@@ -152,3 +154,43 @@ def visit_summaries(files: list[tuple[str, str]]) -> list[dict[str, Any]]:
             run.run(tree)
             found.append(run.summary())
     return found
+
+
+def plain_module_level(self: Any, tree: ast.Module) -> None:
+    """``Visit._module_level`` by definition: every statement and every value walked, the switches worked out here
+    (the visitor's shortcut tests hold the visitor to it)."""
+    for node in tree.body:
+        if (
+            isinstance(node, (ast.Expr, ast.For, ast.While, ast.With))
+            and not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))
+        ) or (
+            isinstance(node, (ast.Assign, ast.AnnAssign))
+            and node.value is not None
+            and any(
+                isinstance(sub, ast.Call) and self._last(sub.func) in patterns.RAW_READERS
+                for sub in ast.walk(node.value)
+            )
+        ):
+            self.top_level_work = True
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            value = node.value.value if isinstance(node.value, ast.Constant) else None
+            for name in [t.id for t in targets if isinstance(t, ast.Name)]:
+                if isinstance(value, float):
+                    self._float_consts[name] = value
+                elif isinstance(value, bool) and not self.notebook:
+                    self._bool_consts.add(name)
+                if patterns.SETTING_NAME.match(name):
+                    self.counts["settings"] = self.counts.get("settings", 0) + 1
+    consts, bound = self._bool_consts, dict.fromkeys(self._bool_consts, 0)
+    for sub in ast.walk(tree):
+        if isinstance(sub, ast.Name) and sub.id in consts and isinstance(sub.ctx, ast.Store):
+            bound[sub.id] += 1
+        elif isinstance(sub, ast.arg) and sub.arg in consts:
+            bound[sub.arg] += 2
+        elif isinstance(sub, ast.Global):
+            for name in sub.names:
+                if name in consts:
+                    bound[name] += 2
+    self._bool_consts = {name for name in consts if bound[name] == 1}
+    self._switched = True

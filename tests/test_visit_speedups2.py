@@ -19,7 +19,7 @@ from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code import scan, tree, visit
 from mldebt.collectors.code.tree import index, key
 
-from .builders import python_sources, snippets_and_sources, visit_summaries
+from .builders import plain_module_level, python_sources, snippets_and_sources, visit_summaries
 
 _LEAVES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 
@@ -267,42 +267,6 @@ def test_the_calls_below_a_module_level_value_are_those_of_below_in_its_order() 
     assert [call.func.id for call in run._calls_below(elsewhere.value, 0, 1)] == ["f", "g"]  # type: ignore[attr-defined]
 
 
-def _plain_module_level(self: visit.Visit, tree: ast.Module) -> None:
-    """``_module_level`` by definition: every statement and every value walked, every binder looked at."""
-    for node in tree.body:
-        if (
-            isinstance(node, (ast.Expr, ast.For, ast.While, ast.With))
-            and not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))
-        ) or (
-            isinstance(node, (ast.Assign, ast.AnnAssign))
-            and node.value is not None
-            and any(isinstance(sub, ast.Call) and self._last(sub.func) in P.RAW_READERS for sub in ast.walk(node.value))
-        ):
-            self.top_level_work = True
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            value = node.value.value if isinstance(node.value, ast.Constant) else None
-            for name in [t.id for t in targets if isinstance(t, ast.Name)]:
-                if isinstance(value, float):
-                    self._float_consts[name] = value
-                elif isinstance(value, bool) and not self.notebook:
-                    self._bool_consts.add(name)
-                if P.SETTING_NAME.match(name):
-                    self.counts["settings"] = self.counts.get("settings", 0) + 1
-    if self._bool_consts:
-        consts, bound = self._bool_consts, dict.fromkeys(self._bool_consts, 0)
-        for sub in ast.walk(tree):
-            if isinstance(sub, ast.Name) and sub.id in consts and isinstance(sub.ctx, ast.Store):
-                bound[sub.id] += 1
-            elif isinstance(sub, ast.arg) and sub.arg in consts:
-                bound[sub.arg] += 2
-            elif isinstance(sub, ast.Global):
-                for name in sub.names:
-                    if name in consts:
-                        bound[name] += 2
-        self._bool_consts = {name for name in consts if bound[name] == 1}
-
-
 SWITCHES = [
     "A = True\nB = False\nC = True\nD = True\nE = False\nF = True\nG: bool = True\nLIMIT = 0.5\nSETTING_X = 1\n"
     "C = False\nx.D = 1\nf(E=1)\nprint(A, B)\ndel F\n\n\ndef g(A_=1, *, B=2):\n    global F\n\n\n"
@@ -318,7 +282,7 @@ def test_a_module_s_statements_and_switches_are_what_their_definition_gives(monk
     ]
     files += CORPUS
     quick = visit_summaries(files)
-    monkeypatch.setattr(visit.Visit, "_module_level", _plain_module_level)
+    monkeypatch.setattr(visit.Visit, "_module_level", plain_module_level)
     assert visit_summaries(files) == quick
     assert [row[1] for row in quick[0]["found"]["flag_branches"]] == ["A", "D", "E", "G"]
     assert quick[0]["counts"]["settings"] == 10 and quick[0]["script"]

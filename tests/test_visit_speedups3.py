@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code import visit
 
-from .builders import snippets_and_sources, visit_summaries
+from .builders import plain_module_level, snippets_and_sources, visit_summaries
 
 # every message call, as a name, an imported name's attribute, a variable's, a tracker's and a chain's, with
 # and without keywords; the names the tables know, reached the same ways
@@ -97,42 +97,6 @@ def test_a_call_s_name_and_its_checks_are_what_their_definition_gives(monkeypatc
     assert quick[2 * len(_CALLEES)]["found"] == {} and quick[2 * len(_CALLEES)]["imported_uses"] == []
 
 
-def _plain_module_level(self: visit.Visit, tree: ast.Module) -> None:
-    """``_module_level`` by definition: every statement and every value walked, the switches worked out here."""
-    for node in tree.body:
-        if (
-            isinstance(node, (ast.Expr, ast.For, ast.While, ast.With))
-            and not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))
-        ) or (
-            isinstance(node, (ast.Assign, ast.AnnAssign))
-            and node.value is not None
-            and any(isinstance(sub, ast.Call) and self._last(sub.func) in P.RAW_READERS for sub in ast.walk(node.value))
-        ):
-            self.top_level_work = True
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            value = node.value.value if isinstance(node.value, ast.Constant) else None
-            for name in [t.id for t in targets if isinstance(t, ast.Name)]:
-                if isinstance(value, float):
-                    self._float_consts[name] = value
-                elif isinstance(value, bool) and not self.notebook:
-                    self._bool_consts.add(name)
-                if P.SETTING_NAME.match(name):
-                    self.counts["settings"] = self.counts.get("settings", 0) + 1
-    consts, bound = self._bool_consts, dict.fromkeys(self._bool_consts, 0)
-    for sub in ast.walk(tree):
-        if isinstance(sub, ast.Name) and sub.id in consts and isinstance(sub.ctx, ast.Store):
-            bound[sub.id] += 1
-        elif isinstance(sub, ast.arg) and sub.arg in consts:
-            bound[sub.arg] += 2
-        elif isinstance(sub, ast.Global):
-            for name in sub.names:
-                if name in consts:
-                    bound[name] += 2
-    self._bool_consts = {name for name in consts if bound[name] == 1}
-    self._switched = True
-
-
 _BRANCHES = ["{}", "not {}", "{} and x", "x or not {}", "{} == 'on'", "{} < 1", "f({})", "{}.y"]
 SWITCHES = [
     # a switch, a constant bound twice, one bound as a parameter, one declared global, each branched on every way
@@ -155,7 +119,7 @@ def test_a_module_s_switches_worked_out_when_a_branch_names_one_are_those_of_the
 ) -> None:
     files = [(f"sw{n}.py", text) for n, text in enumerate(SWITCHES)] + CORPUS
     quick = visit_summaries(files)
-    monkeypatch.setattr(visit.Visit, "_module_level", _plain_module_level)
+    monkeypatch.setattr(visit.Visit, "_module_level", plain_module_level)
     assert visit_summaries(files) == quick
     branches = [row[1] for row in quick[0]["found"]["flag_branches"]]
     assert branches == ["A"] * 5  # each "if" on A but the comparison with a number, the call and the attribute
