@@ -9,6 +9,7 @@ from typing import Any
 import sqlite_utils
 
 from mldebt.collectors.code import patterns
+from mldebt.collectors.code import visit as visit_module
 
 from .conftest import ROOT, git, write_files
 
@@ -194,3 +195,19 @@ def plain_module_level(self: Any, tree: ast.Module) -> None:
                     bound[name] += 2
     self._bool_consts = {name for name in consts if bound[name] == 1}
     self._switched = True
+
+
+def plain_call(self: Any, node: ast.Call) -> None:
+    """``Visit._call`` by definition: the callee's name from ``dotted``, every call that a table knows by its name, its
+    root or its last part handed to ``_named_call``, its capitalised name from ``_use``."""
+    name = self.dotted(node.func)
+    last, root = name.rpartition(".")[2], name.partition(".")[0]
+    if name in visit_module._CALL_NAMES or root in visit_module._CALL_ROOTS or last in visit_module._CALL_LASTS:
+        self._named_call(node, name, last, root)
+        return
+    if node.keywords:
+        self._keywords(node, name, last, root, node.lineno)
+    self._use(node.func, node.lineno)
+    notebook = visit_module._notebook(node.args) if self._notebooks else None
+    if notebook:
+        self.add("notebook_refs", node.lineno, notebook, "runs")

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from mldebt.collectors.code import visit
 
-from .builders import python_sources, visit_summaries
+from .builders import plain_call, python_sources, visit_summaries
 
 SNIPPETS = [
     """
@@ -100,21 +100,6 @@ def _corpus() -> list[tuple[str, str]]:
 CORPUS = _corpus()
 
 
-def _plain_call(self: visit.Visit, node: ast.Call) -> None:
-    """``_call`` by definition: the callee's name from ``dotted``, its capitalised name from ``_use``."""
-    name = self.dotted(node.func)
-    last, root = name.rpartition(".")[2], name.partition(".")[0]
-    if name in visit._CALL_NAMES or root in visit._CALL_ROOTS or last in visit._CALL_LASTS:
-        self._named_call(node, name, last, root)
-        return
-    if node.keywords:
-        self._keywords(node, name, last, root, node.lineno)
-    self._use(node.func, node.lineno)
-    notebook = visit._notebook(node.args)
-    if notebook:
-        self.add("notebook_refs", node.lineno, notebook, "runs")
-
-
 def _plain_compare(self: visit.Visit, node: ast.Compare) -> None:
     """``_compare`` by definition: every pair of operands looked at."""
     for a, b in pairwise([node.left, *node.comparators]):
@@ -152,7 +137,7 @@ class _Everything:
 
 
 def _plain(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(visit._HANDLERS, ast.Call, _plain_call)
+    monkeypatch.setitem(visit._HANDLERS, ast.Call, plain_call)
     monkeypatch.setitem(visit._HANDLERS, ast.Compare, _plain_compare)
     monkeypatch.setattr(visit.Visit, "_switch", _plain_switch)
     monkeypatch.setattr(visit, "_BINDING_ROOTS", _Everything())

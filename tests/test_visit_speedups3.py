@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code import visit
 
-from .builders import plain_module_level, snippets_and_sources, visit_summaries
+from .builders import plain_call, plain_module_level, snippets_and_sources, visit_summaries
 
 # every message call, as a name, an imported name's attribute, a variable's, a tracker's and a chain's, with
 # and without keywords; the names the tables know, reached the same ways
@@ -69,25 +69,9 @@ SNIPPETS.append(
 CORPUS = snippets_and_sources(SNIPPETS)
 
 
-def _plain_call(self: visit.Visit, node: ast.Call) -> None:
-    """``_call`` by definition: the callee's name from ``dotted``, every call that a table knows by its name, its
-    root or its last part handed to ``_named_call``, its capitalised name from ``_use``."""
-    name = self.dotted(node.func)
-    last, root = name.rpartition(".")[2], name.partition(".")[0]
-    if name in visit._CALL_NAMES or root in visit._CALL_ROOTS or last in visit._CALL_LASTS:
-        self._named_call(node, name, last, root)
-        return
-    if node.keywords:
-        self._keywords(node, name, last, root, node.lineno)
-    self._use(node.func, node.lineno)
-    notebook = visit._notebook(node.args) if self._notebooks else None
-    if notebook:
-        self.add("notebook_refs", node.lineno, notebook, "runs")
-
-
 def test_a_call_s_name_and_its_checks_are_what_their_definition_gives(monkeypatch: pytest.MonkeyPatch) -> None:
     quick = visit_summaries(CORPUS)
-    monkeypatch.setitem(visit._HANDLERS, ast.Call, _plain_call)
+    monkeypatch.setitem(visit._HANDLERS, ast.Call, plain_call)
     assert visit_summaries(CORPUS) == quick
     found = {callee: summary["found"] for callee, summary in zip(_CALLEES, quick[::2])}
     assert "paths" not in found["print"] and "paths" not in found["log.warning"]  # a message's strings are no paths
