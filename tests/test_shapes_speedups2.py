@@ -19,6 +19,7 @@ from mldebt.collectors.code.tree import index
 from .test_shapes_speedups import SNIPPETS
 from .test_shapes_speedups import _shape as defined_shape
 from .test_shapes_variants import _defined as defined_functions
+from .test_shapes_variants import edit
 
 
 def _new_names(count: int) -> list[str]:
@@ -87,13 +88,7 @@ def _drawn_with_unique(seed: int) -> dict[str, dict[str, Any]]:
             if made and rng.random() < 0.7:
                 rows = [list(row) for row in rng.choice(made)]
                 for _ in range(rng.choice([1, 1, 1, 2, 3])):
-                    edit, at = rng.choice(["change", "add", "remove"]), rng.randint(0, len(rows))
-                    if edit == "add" or not rows:
-                        rows.insert(at, [shape(), 2])
-                    elif edit == "change":
-                        rows[at % len(rows)][0] = shape()
-                    else:
-                        del rows[at % len(rows)]
+                    edit(rows, rng, shape)
             made.append(rows)
             functions.append([rng.randint(1, 99), f"f{j}", rows])
         summaries[f"m{f}.py"] = {"shapes": {"functions": functions, "statements": []}}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from mldebt.collectors.code import shapes
@@ -68,13 +69,7 @@ def _drawn(seed: int) -> dict[str, dict[str, Any]]:
             rows = [[shape(), rng.randint(1, 4)] for _ in range(size)]
             if made and rng.random() < 0.4:  # one statement changed, added or removed in an earlier body
                 rows = [list(row) for row in rng.choice(made)]
-                edit, at = rng.choice(["change", "add", "remove"]), rng.randint(0, len(rows))
-                if edit == "add" or not rows:
-                    rows.insert(at, [shape(), 2])
-                elif edit == "change":
-                    rows[at % len(rows)][0] = shape()
-                else:
-                    del rows[at % len(rows)]
+                edit(rows, rng, shape)
             made.append(rows)
             functions.append([rng.randint(1, 99), f"f{j}", rows])
         summaries[f"m{f}.py"] = {"shapes": {"functions": functions, "statements": []}}
@@ -101,3 +96,14 @@ def test_a_body_one_statement_away_from_two_is_the_variant_of_the_first() -> Non
     assert duplicates == [(("b.py", 5, "k"), ("a.py", 1, "f"))]
     assert variants == [(("a.py", 9, "g"), ("a.py", 1, "f")), (("b.py", 1, "h"), ("a.py", 1, "f"))]
     assert (duplicates, variants) == _defined(summaries)
+
+
+def edit(rows: list[list[int]], rng: random.Random, shape: Callable[[], int]) -> None:
+    """One statement of a body's ``rows`` changed, added or removed, where ``rng`` picks (a new one of ``shape``)."""
+    kind, at = rng.choice(["change", "add", "remove"]), rng.randint(0, len(rows))
+    if kind == "add" or not rows:
+        rows.insert(at, [shape(), 2])
+    elif kind == "change":
+        rows[at % len(rows)][0] = shape()
+    else:
+        del rows[at % len(rows)]
