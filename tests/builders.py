@@ -211,3 +211,35 @@ def plain_call(self: Any, node: ast.Call) -> None:
     notebook = visit_module._notebook(node.args) if self._notebooks else None
     if notebook:
         self.add("notebook_refs", node.lineno, notebook, "runs")
+
+
+def plain_if(self: Any, node: ast.If) -> None:
+    """``Visit._if`` by definition: the main guard, else what ``_switch`` says of any test."""
+    test = node.test
+    if isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__":
+        self.main_guard = True
+        return
+    switch = self._switch(test)
+    if switch:
+        self.add("flag_branches", node.lineno, switch)
+
+
+def plain_switch(self: Any, test: ast.AST) -> str | None:
+    """``Visit._switch`` by definition, with ``isinstance`` and ``dotted`` of every callee."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test = test.operand
+    if isinstance(test, ast.BoolOp):
+        return next((found for value in test.values if (found := self._switch(value))), None)
+    if isinstance(test, ast.Compare):
+        if len(test.comparators) != 1 or visit_module._str(test.comparators[0]) is None:
+            return None
+        test = test.left
+    if isinstance(test, ast.Constant) and isinstance(test.value, (bool, int)):
+        return f"constant {test.value!r}"
+    if isinstance(test, ast.Name) and test.id in self._bool_consts and self._switch_named(test.id):
+        return test.id
+    if isinstance(test, ast.Call) and test.args and self.dotted(test.func) in visit_module._ENV_GET:
+        return f"environment {visit_module._str(test.args[0]) or '?'}"
+    if isinstance(test, ast.Subscript) and self.dotted(test.value) == "os.environ":
+        return f"environment {visit_module._str(test.slice) or '?'}"
+    return None

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from mldebt.collectors.code import visit
 
-from .builders import plain_call, python_sources, visit_summaries
+from .builders import plain_call, plain_switch, python_sources, visit_summaries
 
 SNIPPETS = [
     """
@@ -112,25 +112,6 @@ def _plain_compare(self: visit.Visit, node: ast.Compare) -> None:
                 return
 
 
-def _plain_switch(self: visit.Visit, test: ast.AST) -> str | None:
-    """``_switch`` by definition, with ``isinstance``."""
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        test = test.operand
-    if isinstance(test, ast.BoolOp):
-        return next((found for value in test.values if (found := self._switch(value))), None)
-    if isinstance(test, ast.Compare) and len(test.comparators) == 1 and visit._str(test.comparators[0]) is not None:
-        test = test.left
-    if isinstance(test, ast.Constant) and isinstance(test.value, (bool, int)):
-        return f"constant {test.value!r}"
-    if isinstance(test, ast.Name) and test.id in self._bool_consts:
-        return test.id
-    if isinstance(test, ast.Call) and test.args and self.dotted(test.func) in visit._ENV_GET:
-        return f"environment {visit._str(test.args[0]) or '?'}"
-    if isinstance(test, ast.Subscript) and self.dotted(test.value) == "os.environ":
-        return f"environment {visit._str(test.slice) or '?'}"
-    return None
-
-
 class _Everything:
     def __contains__(self, item: object) -> bool:
         return True
@@ -139,7 +120,7 @@ class _Everything:
 def _plain(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(visit._HANDLERS, ast.Call, plain_call)
     monkeypatch.setitem(visit._HANDLERS, ast.Compare, _plain_compare)
-    monkeypatch.setattr(visit.Visit, "_switch", _plain_switch)
+    monkeypatch.setattr(visit.Visit, "_switch", plain_switch)
     monkeypatch.setattr(visit, "_BINDING_ROOTS", _Everything())
 
 

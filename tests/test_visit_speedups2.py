@@ -19,7 +19,7 @@ from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code import scan, tree, visit
 from mldebt.collectors.code.tree import index, key
 
-from .builders import plain_module_level, python_sources, snippets_and_sources, visit_summaries
+from .builders import plain_if, plain_module_level, python_sources, snippets_and_sources, visit_summaries
 
 _LEAVES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 
@@ -191,21 +191,10 @@ BRANCHES = [
 ]
 
 
-def _plain_if(self: visit.Visit, node: ast.If) -> None:
-    """``_if`` by definition: the main guard, else what ``_switch`` says of any test."""
-    test = node.test
-    if isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__":
-        self.main_guard = True
-        return
-    switch = self._switch(test)
-    if switch:
-        self.add("flag_branches", node.lineno, switch)
-
-
 def test_a_branch_on_a_name_or_an_attribute_is_what_switch_says_of_it(monkeypatch: pytest.MonkeyPatch) -> None:
     files = [(f"b{n}.py", text) for n, text in enumerate(BRANCHES)] + CORPUS
     quick = visit_summaries(files)
-    monkeypatch.setitem(visit._HANDLERS, ast.If, _plain_if)
+    monkeypatch.setitem(visit._HANDLERS, ast.If, plain_if)
     assert visit_summaries(files) == quick
     assert [row[1] for row in quick[0]["found"]["flag_branches"]] == [
         "USE_A",

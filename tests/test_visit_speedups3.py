@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code import visit
 
-from .builders import plain_call, plain_module_level, snippets_and_sources, visit_summaries
+from .builders import plain_call, plain_if, plain_module_level, plain_switch, snippets_and_sources, visit_summaries
 
 # every message call, as a name, an imported name's attribute, a variable's, a tracker's and a chain's, with
 # and without keywords; the names the tables know, reached the same ways
@@ -113,38 +113,6 @@ def test_a_module_s_switches_worked_out_when_a_branch_names_one_are_those_of_the
     assert quick[8]["script"] and quick[10]["script"] and not quick[4]["script"]
 
 
-def _plain_if(self: visit.Visit, node: ast.If) -> None:
-    """``_if`` by definition: the main guard, else what ``_switch`` says of any test."""
-    test = node.test
-    if isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__":
-        self.main_guard = True
-        return
-    switch = self._switch(test)
-    if switch:
-        self.add("flag_branches", node.lineno, switch)
-
-
-def _plain_switch(self: visit.Visit, test: ast.AST) -> str | None:
-    """``_switch`` by definition, with ``isinstance`` and ``dotted`` of every callee."""
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        test = test.operand
-    if isinstance(test, ast.BoolOp):
-        return next((found for value in test.values if (found := self._switch(value))), None)
-    if isinstance(test, ast.Compare):
-        if len(test.comparators) != 1 or visit._str(test.comparators[0]) is None:
-            return None
-        test = test.left
-    if isinstance(test, ast.Constant) and isinstance(test.value, (bool, int)):
-        return f"constant {test.value!r}"
-    if isinstance(test, ast.Name) and test.id in self._bool_consts and self._switch_named(test.id):
-        return test.id
-    if isinstance(test, ast.Call) and test.args and self.dotted(test.func) in visit._ENV_GET:
-        return f"environment {visit._str(test.args[0]) or '?'}"
-    if isinstance(test, ast.Subscript) and self.dotted(test.value) == "os.environ":
-        return f"environment {visit._str(test.slice) or '?'}"
-    return None
-
-
 def _plain_function(self: visit.Visit, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
     """``_function`` by definition: every parameter, positional then keyword-only."""
     routed = False
@@ -223,14 +191,14 @@ def test_branches_classes_functions_and_subscripts_are_what_their_definitions_gi
     files = [(f"train/more{n}.py", text) for n, text in enumerate(MORE)] + CORPUS
     quick = visit_summaries(files)
     for kind, plain in [
-        (ast.If, _plain_if),
+        (ast.If, plain_if),
         (ast.FunctionDef, _plain_function),
         (ast.AsyncFunctionDef, _plain_function),
         (ast.ClassDef, _plain_class),
         (ast.Subscript, _plain_subscript),
     ]:
         monkeypatch.setitem(visit._HANDLERS, kind, plain)
-    monkeypatch.setattr(visit.Visit, "_switch", _plain_switch)
+    monkeypatch.setattr(visit.Visit, "_switch", plain_switch)
     assert visit_summaries(files) == quick
     branches, classes, functions = quick[0], quick[2], quick[4]
     assert [row[1] for row in branches["found"]["flag_branches"]] == [
