@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -113,13 +114,21 @@ def stored_results(db_path: Path) -> tuple[set[str], dict[str, frozenset]]:
     return hashes, {k: frozenset(v) for k, v in results.items()}
 
 
-def wal_mark(wal: Path) -> int | None:
-    """When the write-ahead log last changed (None while it is absent or empty)."""
+def writing(db_path: Path) -> bool:
+    """Whether another connection holds the store's write lock (a write transaction is open): SQLite's own answer,
+    taken by asking for the lock without waiting (and giving it back at once when it is free)."""
+    probe = sqlite3.connect(db_path, timeout=0, isolation_level=None)
     try:
-        stat = wal.stat()
-    except FileNotFoundError:
-        return None
-    return stat.st_mtime_ns if stat.st_size else None
+        probe.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc):
+            return True
+        raise
+    else:
+        probe.execute("ROLLBACK")
+        return False
+    finally:
+        probe.close()
 
 
 def test_sigkill_during_score_leaves_every_scan_scored_by_one_rubric(tmp_path):
@@ -150,11 +159,9 @@ def test_sigkill_during_score_leaves_every_scan_scored_by_one_rubric(tmp_path):
     assert stored_results(db_path) == ({second.hash}, expected)
 
     rng = random.Random(20261201)
-    wal = db_path.with_name(db_path.name + "-wal")
     current, killed_while_writing, changed = second, 0, 0
     for attempt in range(SCORE_KILLS):
         target = first if current is second else second
-        mark = wal_mark(wal)
         proc = subprocess.Popen(
             score_cmd(RUBRIC if target is first else other_path),
             env=env,
@@ -163,13 +170,12 @@ def test_sigkill_during_score_leaves_every_scan_scored_by_one_rubric(tmp_path):
         )
         if attempt % 2:  # a moment anywhere in the run, start-up included
             time.sleep(rng.uniform(0.05, full_run))
-        else:  # a moment after the rescore began writing
+        else:  # a moment inside the rescore's write transaction
             deadline = time.monotonic() + 60
-            while wal_mark(wal) in (mark, None) and proc.poll() is None and time.monotonic() < deadline:
-                time.sleep(0.005)
-            time.sleep(rng.uniform(0.0, 0.2))
-        if proc.poll() is None:
-            killed_while_writing += attempt % 2 == 0
+            while not writing(db_path) and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.002)
+            time.sleep(rng.uniform(0.0, 0.02))
+            killed_while_writing += writing(db_path)  # still inside it as it is killed
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         assert assert_consistent(db_path, checks) == scan_count  # no scan lost, none half-scored
