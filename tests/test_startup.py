@@ -49,6 +49,13 @@ def test_the_list_of_collectors_loads_no_pipeline_parser() -> None:
     assert loaded(code, parsers) == parsers
 
 
+def test_the_list_of_collectors_loads_packaging_only_when_a_manifest_or_a_version_is_read() -> None:
+    """An unchanged commit's scan reads no manifest (its facts are kept): packaging (~12 ms) is not loaded for it."""
+    assert loaded("import mldebt.collectors.registry", ["packaging"]) == []
+    code = "from mldebt.collectors.repo.manifests import parse\nparse('requirements', 'numpy==1.26\\n')"
+    assert loaded(code, ["packaging"]) == ["packaging"]
+
+
 def test_help_loads_none_of_them_either() -> None:
     code = (
         "from mldebt.cli.main import cli\ntry:\n    cli(['--help'], prog_name='mldebt')\nexcept SystemExit:\n    pass"

@@ -21,13 +21,14 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
-
-from packaging.version import InvalidVersion, Version
+from typing import TYPE_CHECKING, Any
 
 from mldebt.collectors.http import DEFAULT_TIMEOUT, ApiClient, ApiError
 from mldebt.collectors.interface import Collector, Fact, Snapshot
 from mldebt.nested import json_loads
+
+if TYPE_CHECKING:
+    from packaging.version import Version
 
 INDEX_URL = "https://pypi.org"
 OSV_URL = "https://api.osv.dev"
@@ -97,6 +98,8 @@ def _moment(text: Any) -> datetime | None:
 
 def _releases(document: dict[str, Any], on: datetime) -> dict[Version, tuple[datetime, bool, str | None]]:
     """Each release uploaded by ``on``: (first upload, yanked, yanked reason)."""
+    from packaging.version import InvalidVersion, Version  # loaded when a registry's answer is read
+
     out = {}
     releases = document.get("releases")
     if not isinstance(releases, dict):
@@ -116,6 +119,8 @@ def _releases(document: dict[str, Any], on: datetime) -> dict[Version, tuple[dat
 
 def staleness(document: dict[str, Any], pinned: str, on: datetime) -> dict[str, Any] | None:
     """How far ``pinned`` is behind the newest final, non-yanked release at ``on``; None if unknown."""
+    from packaging.version import InvalidVersion, Version  # loaded when a registry's answer is read
+
     releases = _releases(document, on)
     try:
         mine = Version(pinned)
@@ -139,6 +144,8 @@ def staleness(document: dict[str, Any], pinned: str, on: datetime) -> dict[str, 
 
 def _affected_by(affected: dict[str, Any], version: Version) -> bool:
     """OSV's rule: listed versions, or an ECOSYSTEM range whose sorted events leave ``version`` affected."""
+    from packaging.version import InvalidVersion, Version  # loaded when a registry's answer is read
+
     if str(version) in {str(v) for v in affected.get("versions") or []}:
         return True
     for span in affected.get("ranges") or []:
@@ -164,6 +171,8 @@ def _affected_by(affected: dict[str, Any], version: Version) -> bool:
 
 def vulnerabilities(document: dict[str, Any], name: str, pinned: str, on: datetime) -> list[str]:
     """Ids of the advisories published by ``on`` (and not withdrawn) that affect ``name==pinned``."""
+    from packaging.version import InvalidVersion, Version  # loaded when a registry's answer is read
+
     try:
         version = Version(pinned)
     except InvalidVersion:

@@ -28,9 +28,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
-
 from mldebt.collectors.interface import Collector, Fact, Snapshot
 from mldebt.collectors.repo import files as repo_files
 from mldebt.collectors.repo.foreign import Foreign
@@ -287,6 +284,9 @@ def _satisfies(version: str, spec: str) -> bool:
     spec = spec.strip()
     if not spec or spec == "*" or "://" in spec:
         return True
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet  # loaded when a lock file is compared
+    from packaging.version import InvalidVersion, Version
+
     try:
         return Version(version) in SpecifierSet(_pep440(spec))
     except (InvalidSpecifier, InvalidVersion):

@@ -1,8 +1,10 @@
 """Dependency manifests and lock files, read statically: what each declares and pins.
 
-Requirement strings go through ``packaging`` (PEP 508); TOML through
-``tomllib``; YAML through the safe loader; ``setup.py`` through ``ast``
-(never run: only literal lists, or names bound to literal lists, are read).
+Requirement strings go through ``packaging`` (PEP 508), loaded when a
+manifest is first read (a scan of a repository without one, or whose facts are
+kept, never needs it); TOML through ``tomllib``; YAML through the safe loader;
+``setup.py`` through ``ast`` (never run: only literal lists, or names bound to
+literal lists, are read).
 """
 
 from __future__ import annotations
@@ -14,15 +16,16 @@ import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
 
 from mldebt import yamlfile
 from mldebt.collectors.repo.configfiles import mapping
 from mldebt.nested import json_loads, toml_loads
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 from mldebt.yamlfile import UNBUILDABLE
 
 REQUIREMENTS = re.compile(r"^requirements.*\.(txt|in)$|.*requirements\.(txt|in)$")
@@ -115,10 +118,26 @@ def pinned(req: Requirement) -> bool:
     return len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version
 
 
+class NotARequirement(ValueError):
+    """A string that is no PEP 508 requirement (``packaging``'s InvalidRequirement)."""
+
+
 def declared(text: str, line: int | None = None, group: str = "main") -> Declared:
-    """One PEP 508 requirement string; raises InvalidRequirement."""
-    req = Requirement(text)
+    """One PEP 508 requirement string; raises NotARequirement."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        req = Requirement(text)
+    except InvalidRequirement as exc:
+        raise NotARequirement(str(exc)) from None
     return Declared(canonicalize_name(req.name), str(req.specifier) or (req.url or ""), pinned(req), line, group)
+
+
+def canonicalize_name(name: str) -> str:
+    """A distribution's name as PEP 503 compares it (``packaging.utils.canonicalize_name``)."""
+    from packaging.utils import canonicalize_name as canonical
+
+    return canonical(name)
 
 
 def requirements_txt(text: str) -> Manifest:
@@ -140,7 +159,7 @@ def requirements_txt(text: str) -> Manifest:
         line = re.split(r"\s+--?[a-z]", line)[0].strip()
         try:
             found.requirements.append(declared(line, number))
-        except InvalidRequirement:
+        except NotARequirement:
             egg = re.search(r"#egg=([\w.-]+)", line)
             if "://" in line or line.startswith((".", "/")):
                 name = canonicalize_name(egg.group(1)) if egg else line
@@ -176,7 +195,7 @@ def _add(found: Manifest, text: str, item: str, group: str) -> None:
     line = _line_of(text, item)
     try:
         found.requirements.append(declared(item, line, group))
-    except InvalidRequirement:
+    except NotARequirement:
         found.problems.append((f"not a valid requirement: {item[:80]}", line))
 
 
@@ -336,7 +355,7 @@ def _literal_list(found: Manifest, node: ast.AST, group: str, what: str) -> None
         if isinstance(item, ast.Constant) and isinstance(item.value, str):
             try:
                 found.requirements.append(declared(item.value, item.lineno, group))
-            except InvalidRequirement:
+            except NotARequirement:
                 found.problems.append((f"not a valid requirement: {item.value[:80]}", item.lineno))
 
 
