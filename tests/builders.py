@@ -9,6 +9,7 @@ from typing import Any
 import sqlite_utils
 
 from mldebt.collectors.code import patterns
+from mldebt.collectors.code import tree as tree_module
 from mldebt.collectors.code import visit as visit_module
 
 from .conftest import ROOT, git, write_files
@@ -243,3 +244,13 @@ def plain_switch(self: Any, test: ast.AST) -> str | None:
     if isinstance(test, ast.Subscript) and self.dotted(test.value) == "os.environ":
         return f"environment {visit_module._str(test.slice) or '?'}"
     return None
+
+
+def below(run: Any, node: ast.AST, parent: int, before: int) -> list[ast.AST]:
+    """``walk(node)`` (in another order), read from ``run``'s index: ``node`` is the child of ``run.nodes[parent]``
+    with ``before`` children ahead of it; ``walk(node)`` where the index holds it elsewhere. What
+    ``Visit._calls_below`` is held to."""
+    at = run._at(node, parent, before)
+    if at is None or run.tree is None:
+        return tree_module.walk(node)
+    return [sub for start, end in tree_module.levels(run.tree, at) for sub in run.nodes[start:end]]

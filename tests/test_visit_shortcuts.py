@@ -16,7 +16,7 @@ from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code import shapes, visit
 from mldebt.collectors.code.tree import index, walk
 
-from .builders import python_sources, visit_summaries
+from .builders import below, python_sources, visit_summaries
 
 # every name the tables know, called with a seed, a registry keyword, a hyperparameter, a notebook and a string
 NAMES = sorted(
@@ -116,8 +116,8 @@ def test_module_level_values_are_read_from_the_index() -> None:
         for k, node in enumerate(tree.body):
             if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
                 before = len(node.targets) if isinstance(node, ast.Assign) else 2
-                below = run._below(node.value, first + k, before)
-                assert sorted(map(id, below)) == sorted(map(id, walk(node.value)))
+                listed = below(run, node.value, first + k, before)
+                assert sorted(map(id, listed)) == sorted(map(id, walk(node.value)))
                 checked += 1
     assert checked > 100
 

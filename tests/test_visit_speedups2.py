@@ -19,7 +19,7 @@ from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code import scan, tree, visit
 from mldebt.collectors.code.tree import index, key
 
-from .builders import plain_if, plain_module_level, python_sources, snippets_and_sources, visit_summaries
+from .builders import below, plain_if, plain_module_level, python_sources, snippets_and_sources, visit_summaries
 
 _LEAVES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 
@@ -246,9 +246,9 @@ def test_the_calls_below_a_module_level_value_are_those_of_below_in_its_order() 
         for k, node in enumerate(module.body):
             if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
                 before = len(node.targets) if isinstance(node, ast.Assign) else 2
-                below = run._below(node.value, first + k, before)
+                listed = below(run, node.value, first + k, before)
                 calls = run._calls_below(node.value, first + k, before)
-                assert list(map(id, calls)) == [id(sub) for sub in below if isinstance(sub, ast.Call)], rel
+                assert list(map(id, calls)) == [id(sub) for sub in listed if isinstance(sub, ast.Call)], rel
                 checked += len(calls)
     assert checked > 100
     elsewhere = ast.parse("x = f(g(1), h)").body[0]

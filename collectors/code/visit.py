@@ -22,7 +22,7 @@ from typing import Any
 
 from mldebt.collectors.code import patterns as P
 from mldebt.collectors.code import shapes
-from mldebt.collectors.code.tree import Indexed, index, levels, walk
+from mldebt.collectors.code.tree import Indexed, index, walk
 
 MAX_LOCATIONS = 40  # kept per file and kind (counts stay exact) ...
 _UNCAPPED = {"feature_statements"}  # ... except fingerprints, which are compared across files
@@ -57,13 +57,11 @@ _NAME_LASTS = {name.rpartition(".")[2] for name in _CALL_NAMES}  # the last part
 # whose root and whole name match nothing finds what ``_call`` finds of a call no check matches, and hushes it.
 _QUIET = P.QUIET_CALLS - {*P.LOGGER_CLASSES, *P.REGISTRY_METHODS, "add_argument", "ArgumentParser", *P.RAW_READERS}
 _ELSEWHERE = {ast.arg, ast.Global}  # what binds a name outside the module's statements (``_switches``)
-_WORK = {ast.Expr, ast.For, ast.While, ast.With}
+_WORK = {ast.Expr, ast.For, ast.While, ast.With}  # module-level statements that work when the module is run
 # What a string without a slash must end with, lowered, for ``_string`` to find it: a registry's URI, a URI, a URL
 # and an absolute path hold a slash, and a configuration's or a data file's name ends with its suffix.
 _SUFFIXES = (*P.CONFIG_SUFFIXES, *P.DATA_EXTENSIONS)
-_TEXT = itemgetter(
-    1
-)  # the text of an entry of ``Visit._strings``  # module-level statements that work when the module is run
+_TEXT = itemgetter(1)  # the text of an entry of ``Visit._strings``
 _Name, _Attribute, _Call, _Subscript, _Constant = ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.Constant
 
 
@@ -304,16 +302,8 @@ class Visit:
         at = tree.starts[parent] + before if tree is not None and parent < len(nodes) else len(nodes)
         return at if tree is not None and at < len(nodes) and nodes[at] is node else None
 
-    def _below(self, node: ast.AST, parent: int, before: int) -> list[ast.AST]:
-        """``walk(node)`` (in another order), read from the index (``_at``). The tree is walked again if the
-        index has it elsewhere."""
-        at = self._at(node, parent, before)
-        if at is None or self.tree is None:
-            return walk(node)
-        return [sub for start, end in levels(self.tree, at) for sub in self.nodes[start:end]]
-
     def _calls_below(self, node: ast.AST, parent: int, before: int) -> list[ast.Call]:
-        """The calls of ``_below(node, parent, before)``, in its order, read from the index level by level (a leaf,
+        """The calls of ``walk(node)``, level by level, read from the index (a leaf,
         as most values at module level are, is one level)."""
         at = self._at(node, parent, before)
         if at is None or self.tree is None:
